@@ -1,0 +1,231 @@
+//! A realistic sample journal for `dosewise demo`: a one-day-on / two-days-off troche regimen
+//! with a titration step, daily evening check-ins, refills and a few side effects. Deterministic
+//! for a given seed, "now" and zone, so tests and benchmarks can rely on it.
+
+use crate::checkin::{Checkin, NewCheckin, Rating, Ratings, SideEffect, UrinarySymptom};
+use crate::dose::{Dose, DoseInput, prepare_dose};
+use crate::dose_expr::parse_quantity;
+use crate::journal::{FORMAT, Journal, VERSION};
+use crate::preparation::{Form, Preparation, SupplyUnit};
+use crate::profile::Profile;
+use crate::route::{Route, Substance};
+use crate::salt::Salt;
+use crate::stock::{NewStock, Stock, StockEvent, StockEventKind};
+use crate::units::{Kilograms, Milligrams};
+use crate::when::{to_micros, zone_name};
+use jiff::civil::Time;
+use jiff::{Timestamp, ZonedDateTime};
+
+/// splitmix64: tiny, fast, good enough for sample data.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+    /// Roughly normal noise (sum of uniforms), mean 0, sd ≈ `sd`.
+    pub fn noise(&mut self, sd: f64) -> f64 {
+        (self.unit() + self.unit() + self.unit() - 1.5) * 2.0 * sd
+    }
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.unit() * (hi - lo + 1) as f64) as i64
+    }
+}
+
+fn rate(v: f64) -> Option<Rating> {
+    Rating::new(v.round().clamp(0.0, 10.0) as i64).ok()
+}
+
+/// Build the sample journal: `days` days ending yesterday in `now`'s zone.
+pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
+    let mut rng = Rng::new(seed);
+    let tz = now.time_zone().clone();
+    let zone = zone_name(&tz);
+    let today = now.date();
+    let start = today.checked_sub(jiff::Span::new().days(i64::from(days))).unwrap_or(today);
+    let local = |date: jiff::civil::Date, h: i8, m: i8| -> Timestamp {
+        let t = Time::new(h, m, 0, 0).unwrap_or(Time::midnight());
+        to_micros(date.to_datetime(t).to_zoned_datetime(tz.clone()).map(|z| z.timestamp()).unwrap_or(Timestamp::UNIX_EPOCH))
+    };
+    let created = local(start, 7, 30);
+    let strength = Milligrams::positive(25.0).unwrap_or(Milligrams::zero());
+    let mut stock = Stock {
+        id: 1,
+        stock: NewStock {
+            name: "Ketamine troche 25 mg".into(),
+            preparation: Preparation { substance: Substance::Ketamine, salt: Salt::Hcl, form: Form::Troche { strength_mg: strength } },
+            default_route: Route::Sublingual,
+            supply_unit: SupplyUnit::Troche,
+            dispensed: Some(30.0),
+            remaining: 30.0,
+            lot: Some("DEMO-0001".into()),
+            expiry: today.checked_add(jiff::Span::new().days(180)).ok(),
+            opened: Some(start),
+            note: Some("Sample data from `dosewise demo`.".into()),
+            created_at: created,
+        },
+        retired_at: None,
+        retire_reason: None,
+    };
+    let mut events = vec![StockEvent {
+        id: 1,
+        stock_id: 1,
+        at: created,
+        kind: StockEventKind::Added,
+        delta: 30.0,
+        remaining_after: 30.0,
+        dose_id: None,
+        reason: Some("dispensed".into()),
+    }];
+    let mut doses = Vec::new();
+    let mut checkins = Vec::new();
+    let weight = Kilograms::positive(70.0).ok();
+    for day in 0..days {
+        let date = start.checked_add(jiff::Span::new().days(i64::from(day))).unwrap_or(start);
+        let dose_day = day % 3 == 0;
+        let weeks_in = f64::from(day) / 7.0;
+        if dose_day {
+            // Refill when fewer than two troches are left.
+            if stock.stock.remaining < 2.0 {
+                let at = local(date, 7, 45);
+                stock.stock.remaining += 30.0;
+                events.push(StockEvent {
+                    id: events.len() as i64 + 1,
+                    stock_id: 1,
+                    at,
+                    kind: StockEventKind::Adjust,
+                    delta: 30.0,
+                    remaining_after: stock.stock.remaining,
+                    dose_id: None,
+                    reason: Some("refill".into()),
+                });
+            }
+            let amount = if weeks_in < 2.0 { "1/2 troche" } else { "3/4 troche" };
+            let at = local(date, 8, rng.range(0, 40) as i8);
+            let input = DoseInput {
+                entered: amount.into(),
+                quantity: parse_quantity(amount).unwrap_or(crate::dose_expr::Quantity::Mg(strength)),
+                route: None,
+                at,
+                zone: zone.clone(),
+                note: rng.chance(0.1).then(|| "Held under the tongue 15 minutes, then swallowed.".to_string()),
+                salt: None,
+                substance: None,
+            };
+            if let Ok(d) = prepare_dose(input, Some(&stock), weight, at) {
+                let id = doses.len() as i64 + 1;
+                let used = d.supply_used.unwrap_or(0.0);
+                stock.stock.remaining -= used;
+                events.push(StockEvent {
+                    id: events.len() as i64 + 1,
+                    stock_id: 1,
+                    at,
+                    kind: StockEventKind::Dose,
+                    delta: -used,
+                    remaining_after: stock.stock.remaining,
+                    dose_id: Some(id),
+                    reason: None,
+                });
+                doses.push(Dose { id, dose: d, created_at: at, updated_at: None, deleted_at: None });
+            }
+        }
+        if rng.chance(0.08) {
+            continue; // a missed check-in now and then
+        }
+        let after = day % 3 == 1;
+        let trend = (weeks_in * 0.35).min(2.5);
+        let lift = if dose_day { 0.6 } else if after { 0.4 } else { 0.0 };
+        let mood = 4.0 + trend + lift + rng.noise(1.0);
+        let mut side_effects = Vec::new();
+        if dose_day && rng.chance(0.5) {
+            side_effects.push(SideEffect { name: "dissociation".into(), severity: rate(2.0 + rng.noise(1.0)) });
+        }
+        if dose_day && rng.chance(0.2) {
+            side_effects.push(SideEffect { name: "nausea".into(), severity: rate(1.5 + rng.noise(1.0)) });
+        }
+        let mut tags = Vec::new();
+        for (tag, p) in [("work", 0.6), ("exercise", 0.3), ("alcohol", 0.05), ("poor-sleep", 0.1)] {
+            if rng.chance(p) {
+                tags.push(tag.to_string());
+            }
+        }
+        let at = local(date, 21, rng.range(0, 50) as i8);
+        let c = NewCheckin {
+            at,
+            zone: zone.clone(),
+            ratings: Ratings {
+                mood: rate(mood),
+                anxiety: rate(6.0 - trend - lift * 0.5 + rng.noise(1.0)),
+                energy: rate(4.5 + trend * 0.6 + rng.noise(1.2)),
+                focus: rate(4.5 + trend * 0.5 + rng.noise(1.2)),
+                sleep: rate(if tags.iter().any(|t| t == "poor-sleep") { 3.0 } else { 6.0 } + rng.noise(1.0)),
+                irritability: rate(4.0 - trend * 0.5 + rng.noise(1.0)),
+            },
+            side_effects,
+            craving: rate(0.5 + rng.noise(0.5)),
+            urinary: if rng.chance(0.01) { vec![UrinarySymptom::Frequency] } else { vec![] },
+            note: rng.chance(0.15).then(|| "Calmer afternoon; walked after work.".to_string()),
+            tags,
+            private: rng.chance(0.05),
+        };
+        checkins.push(Checkin { id: checkins.len() as i64 + 1, checkin: c, created_at: at });
+    }
+    Journal {
+        format: FORMAT.into(),
+        version: VERSION,
+        profile: Some(Profile { name: None, zone, weight_kg: weight, created_at: created, updated_at: created }),
+        stocks: vec![stock],
+        stock_events: events,
+        doses,
+        dose_revisions: vec![],
+        checkins,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> ZonedDateTime {
+        let dt: jiff::civil::DateTime = "2026-11-28T12:00".parse().unwrap_or_else(|e| panic!("{e}"));
+        dt.to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn demo_is_valid_deterministic_and_consistent() {
+        let a = demo_journal(&now(), 56, 42);
+        assert_eq!(a, demo_journal(&now(), 56, 42));
+        assert_eq!(a.validate(), Ok(()));
+        assert_eq!(a.doses.len(), 19);
+        assert!(a.checkins.len() > 40);
+        // The ledger adds up to the stock's remaining amount.
+        let sum: f64 = a.stock_events.iter().map(|e| e.delta).sum();
+        assert!((sum - a.stocks[0].stock.remaining).abs() < 1e-9);
+        assert!(a.doses.iter().all(|d| d.dose.at < now().timestamp()));
+    }
+
+    #[test]
+    fn long_demo_refills() {
+        let j = demo_journal(&now(), 365 * 5, 1);
+        assert!(j.doses.len() > 600);
+        assert!(j.stock_events.iter().any(|e| e.reason.as_deref() == Some("refill")));
+        assert!(j.stocks[0].stock.remaining >= 0.0);
+        assert_eq!(j.validate(), Ok(()));
+    }
+}

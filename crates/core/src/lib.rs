@@ -1,0 +1,25 @@
+//! Dosewise core: the domain of a low-dose ketamine journal as types and pure functions.
+//!
+//! Nothing here touches a disk, a clock or a network: "now" and the time zone are arguments.
+//! The store persists these types; the surfaces (CLI, web) show them. Decisions — how an amount
+//! becomes milligrams, whether an entry is plausible, what a stock's status is — are made here,
+//! once, so every surface says the same thing.
+
+pub mod checkin;
+pub mod demo;
+pub mod dose;
+pub mod dose_expr;
+pub mod exposure;
+pub mod journal;
+pub mod knowledge;
+pub mod preparation;
+pub mod profile;
+pub mod route;
+pub mod salt;
+pub mod stock;
+pub mod text;
+pub mod units;
+pub mod volumetric;
+pub mod when;
+
+pub use jiff;

@@ -1,0 +1,250 @@
+//! Stock: a preparation a person holds, how much of it is left, and the ledger of every change
+//! to that amount (dispensed, doses, corrections, adjustments, retirement). The remaining amount
+//! is kept in the stock's supply unit (troches, or mL for liquids).
+
+use crate::preparation::{Preparation, SupplyUnit};
+use crate::route::Route;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// A stock as entered, before it has an id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewStock {
+    pub name: String,
+    pub preparation: Preparation,
+    pub default_route: Route,
+    pub supply_unit: SupplyUnit,
+    /// Amount dispensed or made, in the supply unit, if known.
+    pub dispensed: Option<f64>,
+    /// Amount on hand now, in the supply unit.
+    pub remaining: f64,
+    pub lot: Option<String>,
+    pub expiry: Option<Date>,
+    pub opened: Option<Date>,
+    pub note: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stock {
+    pub id: i64,
+    #[serde(flatten)]
+    pub stock: NewStock,
+    pub retired_at: Option<Timestamp>,
+    pub retire_reason: Option<String>,
+}
+
+impl Stock {
+    pub fn is_retired(&self) -> bool {
+        self.retired_at.is_some()
+    }
+    /// "12.5 troches", "4.3 mL (43 sprays)".
+    pub fn remaining_text(&self) -> String {
+        supply_text(&self.stock.preparation, self.stock.remaining)
+    }
+}
+
+/// An amount of supply in words, with sprays for a spray bottle.
+pub fn supply_text(prep: &Preparation, amount: f64) -> String {
+    let unit = prep.supply_unit();
+    match (unit, prep.spray_ml()) {
+        (SupplyUnit::Ml, Some(v)) => {
+            let sprays = (amount / v.value() + 1e-9).floor();
+            format!("{} (~{} sprays)", unit.fmt(amount), crate::units::fmt_num(sprays))
+        }
+        _ => unit.fmt(amount),
+    }
+}
+
+/// Why the amount on hand changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StockEventKind {
+    /// The stock was recorded (initial amount).
+    Added,
+    /// A dose was logged from it.
+    Dose,
+    /// A dose was corrected; the difference is returned or taken.
+    DoseEdit,
+    /// A dose was deleted; its amount is returned.
+    DoseDelete,
+    /// A manual correction: counted, spilled, primed, refilled.
+    Adjust,
+    /// The stock was retired (used up, expired, discarded).
+    Retire,
+}
+
+impl StockEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StockEventKind::Added => "added",
+            StockEventKind::Dose => "dose",
+            StockEventKind::DoseEdit => "dose_edit",
+            StockEventKind::DoseDelete => "dose_delete",
+            StockEventKind::Adjust => "adjust",
+            StockEventKind::Retire => "retire",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "added" => StockEventKind::Added,
+            "dose" => StockEventKind::Dose,
+            "dose_edit" => StockEventKind::DoseEdit,
+            "dose_delete" => StockEventKind::DoseDelete,
+            "adjust" => StockEventKind::Adjust,
+            "retire" => StockEventKind::Retire,
+            _ => return None,
+        })
+    }
+}
+
+/// One line of a stock's ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StockEvent {
+    pub id: i64,
+    pub stock_id: i64,
+    pub at: Timestamp,
+    pub kind: StockEventKind,
+    /// Signed change, in the supply unit.
+    pub delta: f64,
+    pub remaining_after: f64,
+    pub dose_id: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// A manual change to a stock.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Adjustment {
+    /// Set the amount on hand to a counted value.
+    Set(f64),
+    /// Add (refill) or remove (spilled, primed, lost) an amount.
+    Delta(f64),
+}
+
+/// What [`stock_status`] finds worth telling.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StockStatus {
+    pub stock_id: i64,
+    pub name: String,
+    pub remaining: f64,
+    pub remaining_text: String,
+    /// Days of supply left at the average use of the last 28 days, if there was use.
+    pub days_left: Option<f64>,
+    pub low: bool,
+    pub expired: bool,
+    /// Days until expiry when within 30 days.
+    pub expires_in_days: Option<i64>,
+    pub messages: Vec<String>,
+}
+
+/// Below this many days of supply at recent use, a stock is "running low".
+pub const LOW_DAYS: f64 = 7.0;
+/// Below this fraction of the dispensed amount, a stock is "running low" whatever the use.
+pub const LOW_FRACTION: f64 = 0.2;
+
+/// Supply status of an active stock: running low, expired, expiring soon.
+/// `used_last_28_days` is the supply used by doses in the 28 days before `today`.
+pub fn stock_status(stock: &Stock, used_last_28_days: f64, today: Date) -> StockStatus {
+    let s = &stock.stock;
+    let per_day = used_last_28_days / 28.0;
+    let days_left = (per_day > 0.0).then(|| s.remaining / per_day);
+    let by_days = days_left.is_some_and(|d| d < LOW_DAYS);
+    let by_fraction = s.dispensed.is_some_and(|d| d > 0.0 && s.remaining < d * LOW_FRACTION);
+    let empty = s.remaining <= 1e-9;
+    let low = empty || by_days || by_fraction;
+    let mut messages = Vec::new();
+    if empty {
+        messages.push(format!("{} is used up", s.name));
+    } else if low {
+        let mut m = format!("{} is running low: {} left", s.name, stock.remaining_text());
+        if let Some(d) = days_left {
+            m.push_str(&format!(", about {} days at your recent use", d.floor()));
+        }
+        messages.push(m);
+    }
+    let until = s.expiry.map(|e| (e - today).get_days() as i64);
+    let expired = until.is_some_and(|d| d < 0);
+    if expired {
+        messages.push(format!("{} is past its expiry date", s.name));
+    } else if let Some(d) = until.filter(|d| *d <= 30) {
+        messages.push(format!("{} expires in {d} days", s.name));
+    }
+    StockStatus {
+        stock_id: stock.id,
+        name: s.name.clone(),
+        remaining: s.remaining,
+        remaining_text: stock.remaining_text(),
+        days_left,
+        low,
+        expired,
+        expires_in_days: until.filter(|d| (0..=30).contains(d)),
+        messages,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::preparation::Form;
+    use crate::route::Substance;
+    use crate::salt::Salt;
+    use crate::units::Milligrams;
+
+    fn stock(remaining: f64, dispensed: Option<f64>, expiry: Option<&str>) -> Stock {
+        Stock {
+            id: 1,
+            stock: NewStock {
+                name: "Troche 25".into(),
+                preparation: Preparation {
+                    substance: Substance::Ketamine,
+                    salt: Salt::Hcl,
+                    form: Form::Troche { strength_mg: Milligrams::positive(25.0).unwrap_or_else(|e| panic!("{e}")) },
+                },
+                default_route: Route::Sublingual,
+                supply_unit: SupplyUnit::Troche,
+                dispensed,
+                remaining,
+                lot: None,
+                expiry: expiry.map(|e| e.parse().unwrap_or_else(|e| panic!("{e}"))),
+                opened: None,
+                note: None,
+                created_at: Timestamp::UNIX_EPOCH,
+            },
+            retired_at: None,
+            retire_reason: None,
+        }
+    }
+    fn today() -> Date {
+        "2026-11-28".parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn low_by_recent_use() {
+        // 14 troches used in 28 days = 0.5/day; 3 left = 6 days.
+        let s = stock_status(&stock(3.0, None, None), 14.0, today());
+        assert!(s.low);
+        assert_eq!(s.days_left, Some(6.0));
+        let s = stock_status(&stock(10.0, None, None), 14.0, today());
+        assert!(!s.low);
+    }
+
+    #[test]
+    fn low_by_fraction_and_empty() {
+        assert!(stock_status(&stock(5.0, Some(30.0), None), 0.0, today()).low);
+        assert!(!stock_status(&stock(10.0, Some(30.0), None), 0.0, today()).low);
+        let s = stock_status(&stock(0.0, None, None), 0.0, today());
+        assert!(s.low && s.messages[0].contains("used up"));
+    }
+
+    #[test]
+    fn expiry() {
+        let s = stock_status(&stock(10.0, None, Some("2026-12-10")), 0.0, today());
+        assert_eq!(s.expires_in_days, Some(12));
+        assert!(!s.expired);
+        let s = stock_status(&stock(10.0, None, Some("2026-11-01")), 0.0, today());
+        assert!(s.expired);
+        let s = stock_status(&stock(10.0, None, Some("2027-11-01")), 0.0, today());
+        assert!(s.messages.is_empty());
+    }
+}

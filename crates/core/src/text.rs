@@ -1,0 +1,115 @@
+//! Free text that people type: notes, names, lots, tags. Stored verbatim (any Unicode), but
+//! bounded in size and free of control characters that would corrupt a terminal or a CSV.
+
+use thiserror::Error;
+
+/// Longest note accepted, in bytes (UTF-8).
+pub const MAX_NOTE_BYTES: usize = 10_000;
+/// Longest short label (a stock name, a lot number, a person's name).
+pub const MAX_LABEL_CHARS: usize = 100;
+/// Longest tag and most tags on one entry.
+pub const MAX_TAG_CHARS: usize = 32;
+pub const MAX_TAGS: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum TextError {
+    #[error("the {what} is {len} bytes; the limit is {max} bytes. Shorten it (long texts belong in a file of your own)")]
+    TooLong { what: &'static str, len: usize, max: usize },
+    #[error("the {what} contains a control character (code {code:#04x}); remove it")]
+    Control { what: &'static str, code: u32 },
+    #[error("the {what} is empty")]
+    Empty { what: &'static str },
+    #[error("the tag {0:?} is not valid: use letters, digits, '-' or '_' (at most 32 characters)")]
+    BadTag(String),
+    #[error("at most {MAX_TAGS} tags per entry")]
+    TooManyTags,
+}
+
+fn check_controls(what: &'static str, s: &str, allow_newlines: bool) -> Result<(), TextError> {
+    for c in s.chars() {
+        let ok_ws = allow_newlines && (c == '\n' || c == '\t' || c == '\r');
+        if c.is_control() && !ok_ws {
+            return Err(TextError::Control { what, code: c as u32 });
+        }
+    }
+    Ok(())
+}
+
+/// A note: up to [`MAX_NOTE_BYTES`], newlines and tabs allowed. Empty notes become `None`.
+pub fn note(s: Option<&str>) -> Result<Option<String>, TextError> {
+    let Some(s) = s else { return Ok(None) };
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    if s.len() > MAX_NOTE_BYTES {
+        return Err(TextError::TooLong { what: "note", len: s.len(), max: MAX_NOTE_BYTES });
+    }
+    check_controls("note", s, true)?;
+    Ok(Some(s.to_string()))
+}
+
+/// A one-line label such as a stock name or lot. Trimmed; must not be empty.
+pub fn label(what: &'static str, s: &str) -> Result<String, TextError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(TextError::Empty { what });
+    }
+    if t.chars().count() > MAX_LABEL_CHARS {
+        return Err(TextError::TooLong { what, len: t.len(), max: MAX_LABEL_CHARS });
+    }
+    check_controls(what, t, false)?;
+    Ok(t.to_string())
+}
+
+/// An optional label: empty becomes `None`.
+pub fn opt_label(what: &'static str, s: Option<&str>) -> Result<Option<String>, TextError> {
+    match s {
+        Some(s) if !s.trim().is_empty() => label(what, s).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Tags: lower-cased, de-duplicated, order kept.
+pub fn tags<S: AsRef<str>>(raw: &[S]) -> Result<Vec<String>, TextError> {
+    let mut out: Vec<String> = Vec::new();
+    for t in raw {
+        let t = t.as_ref().trim().to_lowercase();
+        let ok = !t.is_empty()
+            && t.chars().count() <= MAX_TAG_CHARS
+            && t.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(TextError::BadTag(t));
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(TextError::TooManyTags);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_verbatim_but_bounded() {
+        let hostile = "Robert'); DROP TABLE dose;-- <script>alert(1)</script> 💊 naïve\nline two";
+        assert_eq!(note(Some(hostile)), Ok(Some(hostile.to_string())));
+        assert_eq!(note(Some("   ")), Ok(None));
+        assert!(matches!(note(Some(&"x".repeat(MAX_NOTE_BYTES + 1))), Err(TextError::TooLong { .. })));
+        assert!(matches!(note(Some("bell\u{7}")), Err(TextError::Control { code: 7, .. })));
+        assert!(matches!(note(Some("esc\u{1b}[31m")), Err(TextError::Control { .. })));
+    }
+
+    #[test]
+    fn labels_and_tags() {
+        assert_eq!(label("name", "  Troche 25  "), Ok("Troche 25".to_string()));
+        assert!(label("name", "a\nb").is_err());
+        assert!(label("name", "").is_err());
+        assert_eq!(tags(&["Work", "work", "poor-sleep"]), Ok(vec!["work".to_string(), "poor-sleep".to_string()]));
+        assert!(tags(&["two words"]).is_err());
+    }
+}
