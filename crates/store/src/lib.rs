@@ -1,1 +1,125 @@
+//! Dosewise persistence.
+//!
+//! One [`Store`] trait describes every read and write the surfaces need; each backend implements
+//! it, and one conformance suite (`tests/conformance.rs`) proves the same behaviour on each.
+//! Every method that writes more than one row does so in a single transaction: a failure leaves
+//! nothing behind. The store records what it is told; decisions (conversions, plausibility,
+//! safety) are made in `dosewise-core` before a write reaches it.
 
+use dosewise_core::checkin::{Checkin, NewCheckin};
+use dosewise_core::dose::{Dose, DoseRevision, NewDose};
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::journal::Journal;
+use dosewise_core::profile::Profile;
+use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
+use std::future::Future;
+use thiserror::Error;
+
+pub mod sqlite;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{what} {id} does not exist")]
+    NotFound { what: &'static str, id: i64 },
+    #[error("an active stock is already named {0:?}; choose another name or retire the old stock")]
+    DuplicateName(String),
+    #[error("not enough left in stock {stock_id} for this change")]
+    InsufficientStock { stock_id: i64 },
+    #[error("dose {0} was deleted; deleted doses cannot be changed")]
+    Deleted(i64),
+    #[error(
+        "this journal was written by a newer Dosewise (schema {found}, this version knows up to {known}); update Dosewise to open it"
+    )]
+    NewerSchema { found: i64, known: i64 },
+    #[error("{0} is not a Dosewise database")]
+    NotOurs(String),
+    #[error("the import conflicts with records already in this journal: {}", .0.join("; "))]
+    ImportConflicts(Vec<String>),
+    #[error("the database holds a value Dosewise cannot read ({0}); it may have been edited by hand")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which records to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Window {
+    /// Inclusive lower bound.
+    pub from: Option<Timestamp>,
+    /// Exclusive upper bound.
+    pub to: Option<Timestamp>,
+    /// Include soft-deleted doses.
+    pub include_deleted: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    pub stocks: usize,
+    pub stock_events: usize,
+    pub doses: usize,
+    pub dose_revisions: usize,
+    pub checkins: usize,
+    /// Records already present with identical content, left as they were.
+    pub unchanged: usize,
+    pub profile_imported: bool,
+    /// True when the file had a profile but the journal already had one, which was kept.
+    pub profile_kept_existing: bool,
+}
+
+/// Every operation the surfaces need, on any backend.
+pub trait Store {
+    fn profile(&mut self) -> impl Future<Output = Result<Option<Profile>>> + Send;
+    fn save_profile(&mut self, p: &Profile) -> impl Future<Output = Result<()>> + Send;
+
+    /// Record a stock and its initial amount (an `added` ledger line).
+    fn add_stock(&mut self, s: &NewStock) -> impl Future<Output = Result<Stock>> + Send;
+    fn stock(&mut self, id: i64) -> impl Future<Output = Result<Option<Stock>>> + Send;
+    /// The active stock with this exact name (case-insensitive), if any.
+    fn stock_by_name(&mut self, name: &str) -> impl Future<Output = Result<Option<Stock>>> + Send;
+    fn stocks(&mut self, include_retired: bool) -> impl Future<Output = Result<Vec<Stock>>> + Send;
+    fn stock_events(&mut self, stock_id: i64) -> impl Future<Output = Result<Vec<StockEvent>>> + Send;
+    fn adjust_stock(
+        &mut self,
+        id: i64,
+        adjustment: Adjustment,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> impl Future<Output = Result<Stock>> + Send;
+    /// Replace a stock's preparation details (e.g. a drop calibration). Amounts are unchanged.
+    fn update_stock(&mut self, s: &Stock) -> impl Future<Output = Result<Stock>> + Send;
+    fn retire_stock(&mut self, id: i64, at: Timestamp, reason: Option<&str>) -> impl Future<Output = Result<Stock>> + Send;
+
+    /// Write a dose and take its supply from its stock, atomically.
+    fn log_dose(&mut self, d: &NewDose, created_at: Timestamp) -> impl Future<Output = Result<Dose>> + Send;
+    fn dose(&mut self, id: i64) -> impl Future<Output = Result<Option<Dose>>> + Send;
+    /// Doses in time order.
+    fn doses(&mut self, w: Window) -> impl Future<Output = Result<Vec<Dose>>> + Send;
+    /// The most recent `n` doses that are not deleted, newest first.
+    fn recent_doses(&mut self, n: u32) -> impl Future<Output = Result<Vec<Dose>>> + Send;
+    /// Replace a dose, keeping the old version as a revision and moving supply accordingly.
+    fn edit_dose(
+        &mut self,
+        id: i64,
+        new: &NewDose,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> impl Future<Output = Result<Dose>> + Send;
+    /// Mark a dose deleted (kept with a revision) and return its supply to the stock.
+    fn delete_dose(&mut self, id: i64, at: Timestamp, reason: Option<&str>) -> impl Future<Output = Result<Dose>> + Send;
+    fn dose_revisions(&mut self, dose_id: i64) -> impl Future<Output = Result<Vec<DoseRevision>>> + Send;
+
+    fn add_checkin(&mut self, c: &NewCheckin, created_at: Timestamp) -> impl Future<Output = Result<Checkin>> + Send;
+    /// Check-ins in time order.
+    fn checkins(&mut self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
+    fn last_checkin(&mut self) -> impl Future<Output = Result<Option<Checkin>>> + Send;
+
+    /// Everything, ordered by id, as one document.
+    fn export(&mut self) -> impl Future<Output = Result<Journal>> + Send;
+    /// Add a journal's records, all or nothing. Records already present with the same content
+    /// are skipped; an id present with different content is a conflict and nothing is written.
+    fn import(&mut self, j: &Journal) -> impl Future<Output = Result<ImportReport>> + Send;
+}

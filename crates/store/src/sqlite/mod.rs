@@ -1,0 +1,374 @@
+//! The embedded SQLite backend: one file in the person's home, opened with one connection.
+//!
+//! Opening is cheap on purpose (a short command should feel instant): one connection, WAL
+//! journal, a busy timeout so a CLI command and the web server can write at the same time, and
+//! a schema check that reads `PRAGMA user_version` instead of a migrations table. Every write
+//! that touches more than one row runs in a `BEGIN IMMEDIATE` transaction.
+
+mod rows;
+mod writes;
+
+use crate::{ImportReport, Result, Store, StoreError, Window};
+use dosewise_core::checkin::{Checkin, NewCheckin};
+use dosewise_core::dose::{Dose, DoseRevision, NewDose};
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::journal::{FORMAT, Journal, VERSION};
+use dosewise_core::profile::Profile;
+use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
+use rows::micros;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
+use std::path::Path;
+use std::time::Duration;
+
+/// Marks a database file as Dosewise's (`PRAGMA application_id`; "DOSE" in ASCII).
+pub const APPLICATION_ID: i64 = 0x444F_5345;
+
+/// Schema migrations, applied in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a writer waits for another writer before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: SqliteConnection,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database at `path` and bring its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a dose acknowledged to the person survives a power cut, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true)
+            .disable_statement_logging();
+        let conn = opts.connect().await?;
+        let mut store = SqliteStore { conn };
+        store.migrate(path).await?;
+        Ok(store)
+    }
+
+    /// An in-memory database (tests).
+    pub async fn memory() -> Result<Self> {
+        let opts = SqliteConnectOptions::new().in_memory(true).foreign_keys(true).disable_statement_logging();
+        let conn = opts.connect().await?;
+        let mut store = SqliteStore { conn };
+        store.migrate(Path::new(":memory:")).await?;
+        Ok(store)
+    }
+
+    /// The schema version of the open database.
+    pub async fn schema_version(&mut self) -> Result<i64> {
+        Ok(sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut self.conn).await?)
+    }
+
+    async fn migrate(&mut self, path: &Path) -> Result<()> {
+        let version = self.schema_version().await?;
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { found: version, known: SCHEMA_VERSION });
+        }
+        let app: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&mut self.conn).await?;
+        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master").fetch_one(&mut self.conn).await?;
+        if app != APPLICATION_ID && (tables > 0 || version > 0) {
+            return Err(StoreError::NotOurs(path.display().to_string()));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+            let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql)).execute(&mut *tx).await?;
+            // PRAGMA values cannot be bound; both are integers produced here.
+            let set = format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {}", i + 1);
+            sqlx::raw_sql(sqlx::AssertSqlSafe(set)).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Run `PRAGMA integrity_check` and return its verdict ("ok" when sound).
+    pub async fn integrity_check(&mut self) -> Result<String> {
+        Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut self.conn).await?)
+    }
+
+    pub async fn close(self) -> Result<()> {
+        Ok(self.conn.close().await?)
+    }
+}
+
+fn window_bounds(w: Window) -> (i64, i64) {
+    (w.from.map_or(i64::MIN, micros), w.to.map_or(i64::MAX, micros))
+}
+
+impl Store for SqliteStore {
+    async fn profile(&mut self) -> Result<Option<Profile>> {
+        let row = sqlx::query("SELECT * FROM profile WHERE id = 1").fetch_optional(&mut self.conn).await?;
+        row.as_ref().map(rows::profile).transpose()
+    }
+
+    async fn save_profile(&mut self, p: &Profile) -> Result<()> {
+        writes::save_profile(&mut self.conn, p).await
+    }
+
+    async fn add_stock(&mut self, s: &NewStock) -> Result<Stock> {
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+        let stock = writes::insert_stock(&mut tx, None, s, None, None).await?;
+        writes::insert_stock_event(
+            &mut tx,
+            &StockEvent {
+                id: 0,
+                stock_id: stock.id,
+                at: s.created_at,
+                kind: dosewise_core::stock::StockEventKind::Added,
+                delta: s.remaining,
+                remaining_after: s.remaining,
+                dose_id: None,
+                reason: None,
+            },
+            false,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stock)
+    }
+
+    async fn stock(&mut self, id: i64) -> Result<Option<Stock>> {
+        writes::get_stock(&mut self.conn, id).await
+    }
+
+    async fn stock_by_name(&mut self, name: &str) -> Result<Option<Stock>> {
+        let row = sqlx::query("SELECT * FROM stock WHERE retired_at IS NULL AND lower(name) = lower(?1)")
+            .bind(name.trim())
+            .fetch_optional(&mut self.conn)
+            .await?;
+        row.as_ref().map(rows::stock).transpose()
+    }
+
+    async fn stocks(&mut self, include_retired: bool) -> Result<Vec<Stock>> {
+        let rows = sqlx::query("SELECT * FROM stock WHERE ?1 OR retired_at IS NULL ORDER BY id")
+            .bind(include_retired)
+            .fetch_all(&mut self.conn)
+            .await?;
+        rows.iter().map(rows::stock).collect()
+    }
+
+    async fn stock_events(&mut self, stock_id: i64) -> Result<Vec<StockEvent>> {
+        let rows = sqlx::query("SELECT * FROM stock_event WHERE stock_id = ?1 ORDER BY at, id")
+            .bind(stock_id)
+            .fetch_all(&mut self.conn)
+            .await?;
+        rows.iter().map(rows::stock_event).collect()
+    }
+
+    async fn adjust_stock(&mut self, id: i64, adjustment: Adjustment, at: Timestamp, reason: Option<&str>) -> Result<Stock> {
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+        let s = writes::get_stock(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "stock", id })?;
+        let delta = match adjustment {
+            Adjustment::Set(v) => v - s.stock.remaining,
+            Adjustment::Delta(d) => d,
+        };
+        writes::move_supply(&mut tx, id, delta, at, dosewise_core::stock::StockEventKind::Adjust, None, reason).await?;
+        let s = writes::get_stock(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "stock", id })?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    async fn update_stock(&mut self, s: &Stock) -> Result<Stock> {
+        let n = sqlx::query("UPDATE stock SET name = ?1, preparation = ?2, default_route = ?3, lot = ?4, expiry = ?5, opened = ?6, note = ?7, dispensed = ?8 WHERE id = ?9")
+            .bind(&s.stock.name)
+            .bind(rows::json(&s.stock.preparation)?)
+            .bind(rows::name_of(&s.stock.default_route))
+            .bind(&s.stock.lot)
+            .bind(rows::date_text(s.stock.expiry))
+            .bind(rows::date_text(s.stock.opened))
+            .bind(&s.stock.note)
+            .bind(s.stock.dispensed)
+            .bind(s.id)
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| writes::name_conflict(e, &s.stock.name))?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "stock", id: s.id });
+        }
+        writes::get_stock(&mut self.conn, s.id).await?.ok_or(StoreError::NotFound { what: "stock", id: s.id })
+    }
+
+    async fn retire_stock(&mut self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Stock> {
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+        let s = writes::get_stock(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "stock", id })?;
+        if s.is_retired() {
+            tx.commit().await?;
+            return Ok(s);
+        }
+        sqlx::query("UPDATE stock SET retired_at = ?1, retire_reason = ?2 WHERE id = ?3")
+            .bind(micros(at))
+            .bind(reason)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        writes::insert_stock_event(
+            &mut tx,
+            &StockEvent {
+                id: 0,
+                stock_id: id,
+                at,
+                kind: dosewise_core::stock::StockEventKind::Retire,
+                delta: 0.0,
+                remaining_after: s.stock.remaining,
+                dose_id: None,
+                reason: reason.map(str::to_string),
+            },
+            false,
+        )
+        .await?;
+        let s = writes::get_stock(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "stock", id })?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    async fn log_dose(&mut self, d: &NewDose, created_at: Timestamp) -> Result<Dose> {
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+        let id = writes::insert_dose(&mut tx, None, d, created_at, None, None).await?;
+        if let (Some(sid), Some(used)) = (d.stock_id, d.supply_used) {
+            writes::move_supply(&mut tx, sid, -used, d.at, dosewise_core::stock::StockEventKind::Dose, Some(id), None).await?;
+        }
+        let dose = writes::get_dose(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        tx.commit().await?;
+        Ok(dose)
+    }
+
+    async fn dose(&mut self, id: i64) -> Result<Option<Dose>> {
+        writes::get_dose(&mut self.conn, id).await
+    }
+
+    async fn doses(&mut self, w: Window) -> Result<Vec<Dose>> {
+        let (from, to) = window_bounds(w);
+        let rows = sqlx::query("SELECT * FROM dose WHERE at >= ?1 AND at < ?2 AND (?3 OR deleted_at IS NULL) ORDER BY at, id")
+            .bind(from)
+            .bind(to)
+            .bind(w.include_deleted)
+            .fetch_all(&mut self.conn)
+            .await?;
+        rows.iter().map(rows::dose).collect()
+    }
+
+    async fn recent_doses(&mut self, n: u32) -> Result<Vec<Dose>> {
+        let rows = sqlx::query("SELECT * FROM dose WHERE deleted_at IS NULL ORDER BY at DESC, id DESC LIMIT ?1")
+            .bind(i64::from(n))
+            .fetch_all(&mut self.conn)
+            .await?;
+        rows.iter().map(rows::dose).collect()
+    }
+
+    async fn edit_dose(&mut self, id: i64, new: &NewDose, at: Timestamp, reason: Option<&str>) -> Result<Dose> {
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+        let old = writes::get_dose(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        if old.deleted_at.is_some() {
+            return Err(StoreError::Deleted(id));
+        }
+        writes::insert_revision(&mut tx, None, id, at, dosewise_core::dose::RevisionAction::Edit, &old.dose, reason).await?;
+        let kind = dosewise_core::stock::StockEventKind::DoseEdit;
+        // Return the old supply, then take the new: correct whether or not the stock changed.
+        if let (Some(sid), Some(used)) = (old.dose.stock_id, old.dose.supply_used) {
+            if new.stock_id != old.dose.stock_id || new.supply_used != old.dose.supply_used {
+                writes::move_supply(&mut tx, sid, used, at, kind, Some(id), reason).await?;
+            }
+        }
+        if let (Some(sid), Some(used)) = (new.stock_id, new.supply_used) {
+            if new.stock_id != old.dose.stock_id || new.supply_used != old.dose.supply_used {
+                writes::move_supply(&mut tx, sid, -used, at, kind, Some(id), reason).await?;
+            }
+        }
+        writes::update_dose(&mut tx, id, new, at).await?;
+        let dose = writes::get_dose(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        tx.commit().await?;
+        Ok(dose)
+    }
+
+    async fn delete_dose(&mut self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Dose> {
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+        let old = writes::get_dose(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        if old.deleted_at.is_some() {
+            return Err(StoreError::Deleted(id));
+        }
+        writes::insert_revision(&mut tx, None, id, at, dosewise_core::dose::RevisionAction::Delete, &old.dose, reason).await?;
+        if let (Some(sid), Some(used)) = (old.dose.stock_id, old.dose.supply_used) {
+            writes::move_supply(&mut tx, sid, used, at, dosewise_core::stock::StockEventKind::DoseDelete, Some(id), reason).await?;
+        }
+        sqlx::query("UPDATE dose SET deleted_at = ?1 WHERE id = ?2").bind(micros(at)).bind(id).execute(&mut *tx).await?;
+        let dose = writes::get_dose(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        tx.commit().await?;
+        Ok(dose)
+    }
+
+    async fn dose_revisions(&mut self, dose_id: i64) -> Result<Vec<DoseRevision>> {
+        let rows = sqlx::query("SELECT * FROM dose_revision WHERE dose_id = ?1 ORDER BY id")
+            .bind(dose_id)
+            .fetch_all(&mut self.conn)
+            .await?;
+        rows.iter().map(rows::revision).collect()
+    }
+
+    async fn add_checkin(&mut self, c: &NewCheckin, created_at: Timestamp) -> Result<Checkin> {
+        let id = writes::insert_checkin(&mut self.conn, None, c, created_at).await?;
+        let row = sqlx::query("SELECT * FROM checkin WHERE id = ?1").bind(id).fetch_one(&mut self.conn).await?;
+        rows::checkin(&row)
+    }
+
+    async fn checkins(&mut self, w: Window) -> Result<Vec<Checkin>> {
+        let (from, to) = window_bounds(w);
+        let rows = sqlx::query("SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 ORDER BY at, id")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut self.conn)
+            .await?;
+        rows.iter().map(rows::checkin).collect()
+    }
+
+    async fn last_checkin(&mut self) -> Result<Option<Checkin>> {
+        let row = sqlx::query("SELECT * FROM checkin ORDER BY at DESC, id DESC LIMIT 1").fetch_optional(&mut self.conn).await?;
+        row.as_ref().map(rows::checkin).transpose()
+    }
+
+    async fn export(&mut self) -> Result<Journal> {
+        let mut tx = self.conn.begin().await?;
+        let profile = sqlx::query("SELECT * FROM profile WHERE id = 1").fetch_optional(&mut *tx).await?;
+        let stocks = sqlx::query("SELECT * FROM stock ORDER BY id").fetch_all(&mut *tx).await?;
+        let events = sqlx::query("SELECT * FROM stock_event ORDER BY id").fetch_all(&mut *tx).await?;
+        let doses = sqlx::query("SELECT * FROM dose ORDER BY id").fetch_all(&mut *tx).await?;
+        let revisions = sqlx::query("SELECT * FROM dose_revision ORDER BY id").fetch_all(&mut *tx).await?;
+        let checkins = sqlx::query("SELECT * FROM checkin ORDER BY id").fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Journal {
+            format: FORMAT.into(),
+            version: VERSION,
+            profile: profile.as_ref().map(rows::profile).transpose()?,
+            stocks: stocks.iter().map(rows::stock).collect::<Result<_>>()?,
+            stock_events: events.iter().map(rows::stock_event).collect::<Result<_>>()?,
+            doses: doses.iter().map(rows::dose).collect::<Result<_>>()?,
+            dose_revisions: revisions.iter().map(rows::revision).collect::<Result<_>>()?,
+            checkins: checkins.iter().map(rows::checkin).collect::<Result<_>>()?,
+        })
+    }
+
+    async fn import(&mut self, j: &Journal) -> Result<ImportReport> {
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+        let report = writes::import(&mut tx, j).await;
+        match report {
+            Ok(r) => {
+                tx.commit().await?;
+                Ok(r)
+            }
+            // Dropping the transaction rolls it back: nothing of the import remains.
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Mapping between SQLite rows and core types. sqlx types stay in this crate.
+
+use crate::{Result, StoreError};
+use dosewise_core::checkin::{Checkin, NewCheckin, Rating, Ratings};
+use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
+use dosewise_core::dose_expr::{CountUnit, Quantity};
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::jiff::civil::Date;
+use dosewise_core::profile::Profile;
+use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
+use dosewise_core::units::{Kilograms, Milligrams, Millilitres};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub(crate) fn ts(v: i64) -> Result<Timestamp> {
+    Timestamp::from_microsecond(v).map_err(|e| corrupt(format!("timestamp {v}: {e}")))
+}
+
+fn opt_ts(v: Option<i64>) -> Result<Option<Timestamp>> {
+    v.map(ts).transpose()
+}
+
+fn date(v: Option<String>) -> Result<Option<Date>> {
+    v.map(|s| s.parse::<Date>().map_err(|e| corrupt(format!("date {s:?}: {e}")))).transpose()
+}
+
+pub(crate) fn date_text(d: Option<Date>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+fn parse_name<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| corrupt(format!("{what} {s:?}")))
+}
+
+pub(crate) fn name_of<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| corrupt(format!("serialising: {e}")))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+pub(crate) fn quantity_parts(q: &Quantity) -> (&'static str, f64) {
+    match q {
+        Quantity::Mg(m) => ("mg", m.value()),
+        Quantity::Ml(v) => ("ml", v.value()),
+        Quantity::Count { n, unit } => (unit.as_str(), *n),
+    }
+}
+
+fn quantity(unit: &str, value: f64) -> Result<Quantity> {
+    let bad = |e: dosewise_core::units::QuantityError| corrupt(format!("quantity: {e}"));
+    Ok(match unit {
+        "mg" => Quantity::Mg(Milligrams::positive(value).map_err(bad)?),
+        "ml" => Quantity::Ml(Millilitres::positive(value).map_err(bad)?),
+        "spray" => Quantity::Count { n: value, unit: CountUnit::Spray },
+        "troche" => Quantity::Count { n: value, unit: CountUnit::Troche },
+        "drop" => Quantity::Count { n: value, unit: CountUnit::Drop },
+        other => return Err(corrupt(format!("quantity unit {other:?}"))),
+    })
+}
+
+pub(crate) fn profile(r: &SqliteRow) -> Result<Profile> {
+    Ok(Profile {
+        name: r.try_get("name")?,
+        zone: r.try_get("zone")?,
+        weight_kg: r
+            .try_get::<Option<f64>, _>("weight_kg")?
+            .map(|w| Kilograms::positive(w).map_err(|e| corrupt(format!("weight: {e}"))))
+            .transpose()?,
+        created_at: ts(r.try_get("created_at")?)?,
+        updated_at: ts(r.try_get("updated_at")?)?,
+    })
+}
+
+pub(crate) fn stock(r: &SqliteRow) -> Result<Stock> {
+    let prep: String = r.try_get("preparation")?;
+    Ok(Stock {
+        id: r.try_get("id")?,
+        stock: NewStock {
+            name: r.try_get("name")?,
+            preparation: from_json("preparation", &prep)?,
+            default_route: parse_name("route", &r.try_get::<String, _>("default_route")?)?,
+            supply_unit: parse_name("supply unit", &r.try_get::<String, _>("supply_unit")?)?,
+            dispensed: r.try_get("dispensed")?,
+            remaining: r.try_get("remaining")?,
+            lot: r.try_get("lot")?,
+            expiry: date(r.try_get("expiry")?)?,
+            opened: date(r.try_get("opened")?)?,
+            note: r.try_get("note")?,
+            created_at: ts(r.try_get("created_at")?)?,
+        },
+        retired_at: opt_ts(r.try_get("retired_at")?)?,
+        retire_reason: r.try_get("retire_reason")?,
+    })
+}
+
+pub(crate) fn stock_event(r: &SqliteRow) -> Result<StockEvent> {
+    let kind: String = r.try_get("kind")?;
+    Ok(StockEvent {
+        id: r.try_get("id")?,
+        stock_id: r.try_get("stock_id")?,
+        at: ts(r.try_get("at")?)?,
+        kind: StockEventKind::parse(&kind).ok_or_else(|| corrupt(format!("stock event kind {kind:?}")))?,
+        delta: r.try_get("delta")?,
+        remaining_after: r.try_get("remaining_after")?,
+        dose_id: r.try_get("dose_id")?,
+        reason: r.try_get("reason")?,
+    })
+}
+
+pub(crate) fn dose(r: &SqliteRow) -> Result<Dose> {
+    Ok(Dose {
+        id: r.try_get("id")?,
+        dose: NewDose {
+            at: ts(r.try_get("at")?)?,
+            zone: r.try_get("zone")?,
+            stock_id: r.try_get("stock_id")?,
+            entered: r.try_get("entered")?,
+            quantity: quantity(&r.try_get::<String, _>("quantity_unit")?, r.try_get("quantity_value")?)?,
+            dose_mg: r.try_get("dose_mg")?,
+            salt: parse_name("salt", &r.try_get::<String, _>("salt")?)?,
+            dose_mg_base: r.try_get("dose_mg_base")?,
+            substance: parse_name("substance", &r.try_get::<String, _>("substance")?)?,
+            route: parse_name("route", &r.try_get::<String, _>("route")?)?,
+            bioavailable_mg_min: r.try_get("bioavailable_mg_min")?,
+            bioavailable_mg_max: r.try_get("bioavailable_mg_max")?,
+            mg_per_kg: r.try_get("mg_per_kg")?,
+            supply_used: r.try_get("supply_used")?,
+            note: r.try_get("note")?,
+        },
+        created_at: ts(r.try_get("created_at")?)?,
+        updated_at: opt_ts(r.try_get("updated_at")?)?,
+        deleted_at: opt_ts(r.try_get("deleted_at")?)?,
+    })
+}
+
+pub(crate) fn revision(r: &SqliteRow) -> Result<DoseRevision> {
+    let action: String = r.try_get("action")?;
+    Ok(DoseRevision {
+        id: r.try_get("id")?,
+        dose_id: r.try_get("dose_id")?,
+        at: ts(r.try_get("at")?)?,
+        action: match action.as_str() {
+            "edit" => RevisionAction::Edit,
+            "delete" => RevisionAction::Delete,
+            other => return Err(corrupt(format!("revision action {other:?}"))),
+        },
+        previous: from_json("previous dose", &r.try_get::<String, _>("previous")?)?,
+        reason: r.try_get("reason")?,
+    })
+}
+
+fn rating(r: &SqliteRow, col: &str) -> Result<Option<Rating>> {
+    r.try_get::<Option<i64>, _>(col)?
+        .map(|v| Rating::new(v).map_err(|e| corrupt(format!("{col}: {e}"))))
+        .transpose()
+}
+
+pub(crate) fn checkin(r: &SqliteRow) -> Result<Checkin> {
+    Ok(Checkin {
+        id: r.try_get("id")?,
+        checkin: NewCheckin {
+            at: ts(r.try_get("at")?)?,
+            zone: r.try_get("zone")?,
+            ratings: Ratings {
+                mood: rating(r, "mood")?,
+                anxiety: rating(r, "anxiety")?,
+                energy: rating(r, "energy")?,
+                focus: rating(r, "focus")?,
+                sleep: rating(r, "sleep")?,
+                irritability: rating(r, "irritability")?,
+            },
+            side_effects: from_json("side effects", &r.try_get::<String, _>("side_effects")?)?,
+            craving: rating(r, "craving")?,
+            urinary: from_json("urinary symptoms", &r.try_get::<String, _>("urinary")?)?,
+            note: r.try_get("note")?,
+            tags: from_json("tags", &r.try_get::<String, _>("tags")?)?,
+            private: r.try_get::<i64, _>("private")? != 0,
+        },
+        created_at: ts(r.try_get("created_at")?)?,
+    })
+}
+
+pub(crate) fn rating_value(r: Option<Rating>) -> Option<i64> {
+    r.map(|r| i64::from(r.value()))
+}

@@ -1,0 +1,367 @@
+//! Row-level reads and writes shared by the [`Store`](crate::Store) methods and by import.
+//! Each function runs on whatever connection or transaction it is given.
+
+use super::rows::{self, micros};
+use crate::{ImportReport, Result, StoreError};
+use dosewise_core::checkin::NewCheckin;
+use dosewise_core::dose::{Dose, NewDose, RevisionAction};
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::journal::Journal;
+use dosewise_core::profile::Profile;
+use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
+use sqlx::SqliteConnection;
+
+/// Tolerance for floating-point supply arithmetic (quarters of troches and tenths of mL).
+const EPS: f64 = 1e-9;
+
+pub(crate) fn name_conflict(e: sqlx::Error, name: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.message().contains("UNIQUE") && db.message().contains("stock.name") => {
+            StoreError::DuplicateName(name.to_string())
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
+pub(crate) async fn save_profile(conn: &mut SqliteConnection, p: &Profile) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO profile (id, name, zone, weight_kg, created_at, updated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, zone = excluded.zone,
+           weight_kg = excluded.weight_kg, updated_at = excluded.updated_at",
+    )
+    .bind(&p.name)
+    .bind(&p.zone)
+    .bind(p.weight_kg.map(f64::from))
+    .bind(micros(p.created_at))
+    .bind(micros(p.updated_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn get_stock(conn: &mut SqliteConnection, id: i64) -> Result<Option<Stock>> {
+    let row = sqlx::query("SELECT * FROM stock WHERE id = ?1").bind(id).fetch_optional(conn).await?;
+    row.as_ref().map(rows::stock).transpose()
+}
+
+pub(crate) async fn insert_stock(
+    conn: &mut SqliteConnection,
+    id: Option<i64>,
+    s: &NewStock,
+    retired_at: Option<Timestamp>,
+    retire_reason: Option<&str>,
+) -> Result<Stock> {
+    let row = sqlx::query(
+        "INSERT INTO stock (id, name, substance, salt, form, preparation, default_route, supply_unit,
+           dispensed, remaining, lot, expiry, opened, note, created_at, retired_at, retire_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING *",
+    )
+    .bind(id)
+    .bind(&s.name)
+    .bind(s.preparation.substance.as_str())
+    .bind(s.preparation.salt.as_str())
+    .bind(form_name(&s.preparation.form))
+    .bind(rows::json(&s.preparation)?)
+    .bind(s.default_route.as_str())
+    .bind(s.supply_unit.as_str())
+    .bind(s.dispensed)
+    .bind(s.remaining)
+    .bind(&s.lot)
+    .bind(rows::date_text(s.expiry))
+    .bind(rows::date_text(s.opened))
+    .bind(&s.note)
+    .bind(micros(s.created_at))
+    .bind(retired_at.map(micros))
+    .bind(retire_reason)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| name_conflict(e, &s.name))?;
+    rows::stock(&row)
+}
+
+fn form_name(f: &dosewise_core::preparation::Form) -> &'static str {
+    use dosewise_core::preparation::Form;
+    match f {
+        Form::Troche { .. } => "troche",
+        Form::NasalSpray { .. } => "nasal_spray",
+        Form::Solution { .. } => "solution",
+    }
+}
+
+/// Insert a ledger line. With `keep_id` the event's own id is used (import).
+pub(crate) async fn insert_stock_event(conn: &mut SqliteConnection, e: &StockEvent, keep_id: bool) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO stock_event (id, stock_id, at, kind, delta, remaining_after, dose_id, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+    )
+    .bind(keep_id.then_some(e.id))
+    .bind(e.stock_id)
+    .bind(micros(e.at))
+    .bind(e.kind.as_str())
+    .bind(e.delta)
+    .bind(e.remaining_after)
+    .bind(e.dose_id)
+    .bind(&e.reason)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Change a stock's amount by `delta` (negative takes supply) and record why.
+pub(crate) async fn move_supply(
+    conn: &mut SqliteConnection,
+    stock_id: i64,
+    delta: f64,
+    at: Timestamp,
+    kind: StockEventKind,
+    dose_id: Option<i64>,
+    reason: Option<&str>,
+) -> Result<f64> {
+    let after: Option<f64> = sqlx::query_scalar(
+        "UPDATE stock SET remaining = max(0.0, remaining + ?1) WHERE id = ?2 AND remaining + ?1 > ?3 RETURNING remaining",
+    )
+    .bind(delta)
+    .bind(stock_id)
+    .bind(-EPS)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(after) = after else {
+        return Err(match get_stock(conn, stock_id).await? {
+            Some(_) => StoreError::InsufficientStock { stock_id },
+            None => StoreError::NotFound { what: "stock", id: stock_id },
+        });
+    };
+    let e = StockEvent {
+        id: 0,
+        stock_id,
+        at,
+        kind,
+        delta,
+        remaining_after: after,
+        dose_id,
+        reason: reason.map(str::to_string),
+    };
+    insert_stock_event(conn, &e, false).await?;
+    Ok(after)
+}
+
+pub(crate) async fn get_dose(conn: &mut SqliteConnection, id: i64) -> Result<Option<Dose>> {
+    let row = sqlx::query("SELECT * FROM dose WHERE id = ?1").bind(id).fetch_optional(conn).await?;
+    row.as_ref().map(rows::dose).transpose()
+}
+
+pub(crate) async fn insert_dose(
+    conn: &mut SqliteConnection,
+    id: Option<i64>,
+    d: &NewDose,
+    created_at: Timestamp,
+    updated_at: Option<Timestamp>,
+    deleted_at: Option<Timestamp>,
+) -> Result<i64> {
+    let (unit, value) = rows::quantity_parts(&d.quantity);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO dose (id, at, zone, stock_id, entered, quantity_unit, quantity_value, dose_mg, salt,
+           dose_mg_base, substance, route, bioavailable_mg_min, bioavailable_mg_max, mg_per_kg, supply_used,
+           note, created_at, updated_at, deleted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+         RETURNING id",
+    )
+    .bind(id)
+    .bind(micros(d.at))
+    .bind(&d.zone)
+    .bind(d.stock_id)
+    .bind(&d.entered)
+    .bind(unit)
+    .bind(value)
+    .bind(d.dose_mg)
+    .bind(d.salt.as_str())
+    .bind(d.dose_mg_base)
+    .bind(d.substance.as_str())
+    .bind(d.route.as_str())
+    .bind(d.bioavailable_mg_min)
+    .bind(d.bioavailable_mg_max)
+    .bind(d.mg_per_kg)
+    .bind(d.supply_used)
+    .bind(&d.note)
+    .bind(micros(created_at))
+    .bind(updated_at.map(micros))
+    .bind(deleted_at.map(micros))
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub(crate) async fn update_dose(conn: &mut SqliteConnection, id: i64, d: &NewDose, at: Timestamp) -> Result<()> {
+    let (unit, value) = rows::quantity_parts(&d.quantity);
+    sqlx::query(
+        "UPDATE dose SET at = ?1, zone = ?2, stock_id = ?3, entered = ?4, quantity_unit = ?5, quantity_value = ?6,
+           dose_mg = ?7, salt = ?8, dose_mg_base = ?9, substance = ?10, route = ?11, bioavailable_mg_min = ?12,
+           bioavailable_mg_max = ?13, mg_per_kg = ?14, supply_used = ?15, note = ?16, updated_at = ?17
+         WHERE id = ?18",
+    )
+    .bind(micros(d.at))
+    .bind(&d.zone)
+    .bind(d.stock_id)
+    .bind(&d.entered)
+    .bind(unit)
+    .bind(value)
+    .bind(d.dose_mg)
+    .bind(d.salt.as_str())
+    .bind(d.dose_mg_base)
+    .bind(d.substance.as_str())
+    .bind(d.route.as_str())
+    .bind(d.bioavailable_mg_min)
+    .bind(d.bioavailable_mg_max)
+    .bind(d.mg_per_kg)
+    .bind(d.supply_used)
+    .bind(&d.note)
+    .bind(micros(at))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_revision(
+    conn: &mut SqliteConnection,
+    id: Option<i64>,
+    dose_id: i64,
+    at: Timestamp,
+    action: RevisionAction,
+    previous: &NewDose,
+    reason: Option<&str>,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO dose_revision (id, dose_id, at, action, previous, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+    )
+    .bind(id)
+    .bind(dose_id)
+    .bind(micros(at))
+    .bind(action.as_str())
+    .bind(rows::json(previous)?)
+    .bind(reason)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub(crate) async fn insert_checkin(conn: &mut SqliteConnection, id: Option<i64>, c: &NewCheckin, created_at: Timestamp) -> Result<i64> {
+    let r = &c.ratings;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO checkin (id, at, zone, mood, anxiety, energy, focus, sleep, irritability, craving,
+           side_effects, urinary, tags, note, private, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
+    )
+    .bind(id)
+    .bind(micros(c.at))
+    .bind(&c.zone)
+    .bind(rows::rating_value(r.mood))
+    .bind(rows::rating_value(r.anxiety))
+    .bind(rows::rating_value(r.energy))
+    .bind(rows::rating_value(r.focus))
+    .bind(rows::rating_value(r.sleep))
+    .bind(rows::rating_value(r.irritability))
+    .bind(rows::rating_value(c.craving))
+    .bind(rows::json(&c.side_effects)?)
+    .bind(rows::json(&c.urinary)?)
+    .bind(rows::json(&c.tags)?)
+    .bind(&c.note)
+    .bind(c.private)
+    .bind(micros(created_at))
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Records of one kind: compare with what is there, insert what is new, note conflicts.
+enum Seen {
+    New,
+    Same,
+    Different,
+}
+
+fn seen<T: PartialEq>(existing: Option<T>, incoming: &T) -> Seen {
+    match existing {
+        None => Seen::New,
+        Some(e) if &e == incoming => Seen::Same,
+        Some(_) => Seen::Different,
+    }
+}
+
+/// Import inside the caller's transaction. Returns conflicts as an error (caller rolls back).
+pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<ImportReport> {
+    let mut report = ImportReport::default();
+    let mut conflicts = Vec::new();
+
+    if let Some(p) = &j.profile {
+        let row = sqlx::query("SELECT * FROM profile WHERE id = 1").fetch_optional(&mut *conn).await?;
+        match row.as_ref().map(rows::profile).transpose()? {
+            None => {
+                save_profile(conn, p).await?;
+                report.profile_imported = true;
+            }
+            Some(existing) if &existing == p => report.unchanged += 1,
+            Some(_) => report.profile_kept_existing = true,
+        }
+    }
+    for s in &j.stocks {
+        match seen(get_stock(conn, s.id).await?, s) {
+            Seen::New => {
+                insert_stock(conn, Some(s.id), &s.stock, s.retired_at, s.retire_reason.as_deref()).await?;
+                report.stocks += 1;
+            }
+            Seen::Same => report.unchanged += 1,
+            Seen::Different => conflicts.push(format!("stock {} differs", s.id)),
+        }
+    }
+    for d in &j.doses {
+        match seen(get_dose(conn, d.id).await?, d) {
+            Seen::New => {
+                insert_dose(conn, Some(d.id), &d.dose, d.created_at, d.updated_at, d.deleted_at).await?;
+                report.doses += 1;
+            }
+            Seen::Same => report.unchanged += 1,
+            Seen::Different => conflicts.push(format!("dose {} differs", d.id)),
+        }
+    }
+    for e in &j.stock_events {
+        let row = sqlx::query("SELECT * FROM stock_event WHERE id = ?1").bind(e.id).fetch_optional(&mut *conn).await?;
+        match seen(row.as_ref().map(rows::stock_event).transpose()?, e) {
+            Seen::New => {
+                insert_stock_event(conn, e, true).await?;
+                report.stock_events += 1;
+            }
+            Seen::Same => report.unchanged += 1,
+            Seen::Different => conflicts.push(format!("stock event {} differs", e.id)),
+        }
+    }
+    for r in &j.dose_revisions {
+        let row = sqlx::query("SELECT * FROM dose_revision WHERE id = ?1").bind(r.id).fetch_optional(&mut *conn).await?;
+        match seen(row.as_ref().map(rows::revision).transpose()?, r) {
+            Seen::New => {
+                insert_revision(conn, Some(r.id), r.dose_id, r.at, r.action, &r.previous, r.reason.as_deref()).await?;
+                report.dose_revisions += 1;
+            }
+            Seen::Same => report.unchanged += 1,
+            Seen::Different => conflicts.push(format!("dose revision {} differs", r.id)),
+        }
+    }
+    for c in &j.checkins {
+        let row = sqlx::query("SELECT * FROM checkin WHERE id = ?1").bind(c.id).fetch_optional(&mut *conn).await?;
+        match seen(row.as_ref().map(rows::checkin).transpose()?, c) {
+            Seen::New => {
+                insert_checkin(conn, Some(c.id), &c.checkin, c.created_at).await?;
+                report.checkins += 1;
+            }
+            Seen::Same => report.unchanged += 1,
+            Seen::Different => conflicts.push(format!("check-in {} differs", c.id)),
+        }
+    }
+    if !conflicts.is_empty() {
+        let total = conflicts.len();
+        conflicts.truncate(20);
+        if total > 20 {
+            conflicts.push(format!("and {} more", total - 20));
+        }
+        return Err(StoreError::ImportConflicts(conflicts));
+    }
+    Ok(report)
+}
