@@ -17,7 +17,11 @@ pub struct Rating(u8);
 
 impl Rating {
     pub fn new(v: i64) -> Result<Self, CheckinError> {
-        u8::try_from(v).ok().filter(|v| *v <= 10).map(Rating).ok_or(CheckinError::Rating(v))
+        u8::try_from(v)
+            .ok()
+            .filter(|v| *v <= 10)
+            .map(Rating)
+            .ok_or(CheckinError::Rating(v))
     }
     pub fn value(self) -> u8 {
         self.0
@@ -42,13 +46,29 @@ impl fmt::Display for Rating {
 
 /// The rated dimensions, with their anchors (what 0 and 10 mean).
 pub const SCALES: [(&str, &str, &str); 7] = [
-    ("mood", "0 = the worst you can imagine", "10 = the best you can imagine"),
+    (
+        "mood",
+        "0 = the worst you can imagine",
+        "10 = the best you can imagine",
+    ),
     ("anxiety", "0 = none", "10 = the worst you have felt"),
     ("energy", "0 = exhausted", "10 = full of energy"),
-    ("focus", "0 = cannot concentrate at all", "10 = sharp and clear"),
-    ("sleep", "0 = no sleep / terrible (last night)", "10 = excellent"),
+    (
+        "focus",
+        "0 = cannot concentrate at all",
+        "10 = sharp and clear",
+    ),
+    (
+        "sleep",
+        "0 = no sleep / terrible (last night)",
+        "10 = excellent",
+    ),
     ("irritability", "0 = none", "10 = extreme"),
-    ("craving", "0 = no wish to take more ketamine", "10 = overwhelming urge"),
+    (
+        "craving",
+        "0 = no wish to take more ketamine",
+        "10 = overwhelming urge",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -79,8 +99,16 @@ impl Ratings {
 }
 
 /// Side effects offered by name; others may be typed.
-pub const COMMON_SIDE_EFFECTS: [&str; 8] =
-    ["nausea", "dizziness", "dissociation", "headache", "sedation", "vomiting", "blurred-vision", "numbness"];
+pub const COMMON_SIDE_EFFECTS: [&str; 8] = [
+    "nausea",
+    "dizziness",
+    "dissociation",
+    "headache",
+    "sedation",
+    "vomiting",
+    "blurred-vision",
+    "numbness",
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SideEffect {
@@ -95,14 +123,23 @@ impl FromStr for SideEffect {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (name, sev) = match s.split_once('=') {
             Some((n, v)) => {
-                let v: i64 = v.trim().parse().map_err(|_| CheckinError::SideEffect(s.to_string()))?;
+                let v: i64 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| CheckinError::SideEffect(s.to_string()))?;
                 (n, Some(Rating::new(v)?))
             }
             None => (s, None),
         };
         let name = text::tags(&[name]).map_err(|_| CheckinError::SideEffect(s.to_string()))?;
-        let name = name.into_iter().next().ok_or_else(|| CheckinError::SideEffect(s.to_string()))?;
-        Ok(SideEffect { name, severity: sev })
+        let name = name
+            .into_iter()
+            .next()
+            .ok_or_else(|| CheckinError::SideEffect(s.to_string()))?;
+        Ok(SideEffect {
+            name,
+            severity: sev,
+        })
     }
 }
 
@@ -163,11 +200,17 @@ pub const URINARY_SOURCES: [&str; 3] = [
 pub enum CheckinError {
     #[error("ratings are whole numbers from 0 to 10; {0} is not")]
     Rating(i64),
-    #[error("side effect {0:?} not understood: write a name, optionally with a 0-10 rating, e.g. \"nausea=3\"")]
+    #[error(
+        "side effect {0:?} not understood: write a name, optionally with a 0-10 rating, e.g. \"nausea=3\""
+    )]
     SideEffect(String),
-    #[error("urinary symptom {0:?} not understood: use frequency, urgency, pain, blood or nocturia")]
+    #[error(
+        "urinary symptom {0:?} not understood: use frequency, urgency, pain, blood or nocturia"
+    )]
     Urinary(String),
-    #[error("the check-in is empty: give at least one rating, side effect, symptom, craving or note")]
+    #[error(
+        "the check-in is empty: give at least one rating, side effect, symptom, craving or note"
+    )]
     Empty,
     #[error("the check-in is timed {0} minutes in the future")]
     InFuture(i64),
@@ -197,7 +240,9 @@ impl NewCheckin {
         self.urinary.sort();
         self.urinary.dedup();
         if self.side_effects.len() > 30 {
-            return Err(CheckinError::SideEffect("too many side effects (at most 30)".into()));
+            return Err(CheckinError::SideEffect(
+                "too many side effects (at most 30)".into(),
+            ));
         }
         let ahead = self.at.duration_since(now);
         if ahead > crate::dose::MAX_FUTURE {
@@ -254,8 +299,20 @@ mod tests {
 
     #[test]
     fn side_effect_syntax() {
-        assert_eq!("nausea=3".parse::<SideEffect>().ok().map(|s| (s.name, s.severity.map(Rating::value))), Some(("nausea".into(), Some(3))));
-        assert_eq!("Headache".parse::<SideEffect>().ok().map(|s| (s.name, s.severity)), Some(("headache".into(), None)));
+        assert_eq!(
+            "nausea=3"
+                .parse::<SideEffect>()
+                .ok()
+                .map(|s| (s.name, s.severity.map(Rating::value))),
+            Some(("nausea".into(), Some(3)))
+        );
+        assert_eq!(
+            "Headache"
+                .parse::<SideEffect>()
+                .ok()
+                .map(|s| (s.name, s.severity)),
+            Some(("headache".into(), None))
+        );
         assert!("nausea=12".parse::<SideEffect>().is_err());
         assert!("nausea=x".parse::<SideEffect>().is_err());
         assert!("bad name".parse::<SideEffect>().is_err());
@@ -266,9 +323,16 @@ mod tests {
         let now = ts("2026-11-28T12:00:00Z");
         assert_eq!(empty().validated(now), Err(CheckinError::Empty));
         let mut c = empty();
-        c.urinary = vec![UrinarySymptom::Pain, UrinarySymptom::Frequency, UrinarySymptom::Pain];
+        c.urinary = vec![
+            UrinarySymptom::Pain,
+            UrinarySymptom::Frequency,
+            UrinarySymptom::Pain,
+        ];
         let c = c.validated(now).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.urinary, vec![UrinarySymptom::Frequency, UrinarySymptom::Pain]);
+        assert_eq!(
+            c.urinary,
+            vec![UrinarySymptom::Frequency, UrinarySymptom::Pain]
+        );
         let mut c = empty();
         c.ratings.mood = Rating::new(6).ok();
         c.at = ts("2026-11-28T13:00:00Z");

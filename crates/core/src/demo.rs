@@ -57,10 +57,17 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
     let tz = now.time_zone().clone();
     let zone = zone_name(&tz);
     let today = now.date();
-    let start = today.checked_sub(jiff::Span::new().days(i64::from(days))).unwrap_or(today);
+    let start = today
+        .checked_sub(jiff::Span::new().days(i64::from(days)))
+        .unwrap_or(today);
     let local = |date: jiff::civil::Date, h: i8, m: i8| -> Timestamp {
         let t = Time::new(h, m, 0, 0).unwrap_or(Time::midnight());
-        to_micros(date.to_datetime(t).to_zoned_datetime(tz.clone()).map(|z| z.timestamp()).unwrap_or(Timestamp::UNIX_EPOCH))
+        to_micros(
+            date.to_datetime(t)
+                .to_zoned_datetime(tz.clone())
+                .map(|z| z.timestamp())
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+        )
     };
     let created = local(start, 7, 30);
     let strength = Milligrams::positive(25.0).unwrap_or(Milligrams::zero());
@@ -68,7 +75,13 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
         id: 1,
         stock: NewStock {
             name: "Ketamine troche 25 mg".into(),
-            preparation: Preparation { substance: Substance::Ketamine, salt: Salt::Hcl, form: Form::Troche { strength_mg: strength } },
+            preparation: Preparation {
+                substance: Substance::Ketamine,
+                salt: Salt::Hcl,
+                form: Form::Troche {
+                    strength_mg: strength,
+                },
+            },
             default_route: Route::Sublingual,
             supply_unit: SupplyUnit::Troche,
             dispensed: Some(30.0),
@@ -96,7 +109,9 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
     let mut checkins = Vec::new();
     let weight = Kilograms::positive(70.0).ok();
     for day in 0..days {
-        let date = start.checked_add(jiff::Span::new().days(i64::from(day))).unwrap_or(start);
+        let date = start
+            .checked_add(jiff::Span::new().days(i64::from(day)))
+            .unwrap_or(start);
         let dose_day = day % 3 == 0;
         let weeks_in = f64::from(day) / 7.0;
         if dose_day {
@@ -115,15 +130,22 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
                     reason: Some("refill".into()),
                 });
             }
-            let amount = if weeks_in < 2.0 { "1/2 troche" } else { "3/4 troche" };
+            let amount = if weeks_in < 2.0 {
+                "1/2 troche"
+            } else {
+                "3/4 troche"
+            };
             let at = local(date, 8, rng.range(0, 40) as i8);
             let input = DoseInput {
                 entered: amount.into(),
-                quantity: parse_quantity(amount).unwrap_or(crate::dose_expr::Quantity::Mg(strength)),
+                quantity: parse_quantity(amount)
+                    .unwrap_or(crate::dose_expr::Quantity::Mg(strength)),
                 route: None,
                 at,
                 zone: zone.clone(),
-                note: rng.chance(0.1).then(|| "Held under the tongue 15 minutes, then swallowed.".to_string()),
+                note: rng
+                    .chance(0.1)
+                    .then(|| "Held under the tongue 15 minutes, then swallowed.".to_string()),
                 salt: None,
                 substance: None,
             };
@@ -141,7 +163,13 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
                     dose_id: Some(id),
                     reason: None,
                 });
-                doses.push(Dose { id, dose: d, created_at: at, updated_at: None, deleted_at: None });
+                doses.push(Dose {
+                    id,
+                    dose: d,
+                    created_at: at,
+                    updated_at: None,
+                    deleted_at: None,
+                });
             }
         }
         if rng.chance(0.08) {
@@ -149,17 +177,34 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
         }
         let after = day % 3 == 1;
         let trend = (weeks_in * 0.35).min(2.5);
-        let lift = if dose_day { 0.6 } else if after { 0.4 } else { 0.0 };
+        let lift = if dose_day {
+            0.6
+        } else if after {
+            0.4
+        } else {
+            0.0
+        };
         let mood = 4.0 + trend + lift + rng.noise(1.0);
         let mut side_effects = Vec::new();
         if dose_day && rng.chance(0.5) {
-            side_effects.push(SideEffect { name: "dissociation".into(), severity: rate(2.0 + rng.noise(1.0)) });
+            side_effects.push(SideEffect {
+                name: "dissociation".into(),
+                severity: rate(2.0 + rng.noise(1.0)),
+            });
         }
         if dose_day && rng.chance(0.2) {
-            side_effects.push(SideEffect { name: "nausea".into(), severity: rate(1.5 + rng.noise(1.0)) });
+            side_effects.push(SideEffect {
+                name: "nausea".into(),
+                severity: rate(1.5 + rng.noise(1.0)),
+            });
         }
         let mut tags = Vec::new();
-        for (tag, p) in [("work", 0.6), ("exercise", 0.3), ("alcohol", 0.05), ("poor-sleep", 0.1)] {
+        for (tag, p) in [
+            ("work", 0.6),
+            ("exercise", 0.3),
+            ("alcohol", 0.05),
+            ("poor-sleep", 0.1),
+        ] {
             if rng.chance(p) {
                 tags.push(tag.to_string());
             }
@@ -173,22 +218,44 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
                 anxiety: rate(6.0 - trend - lift * 0.5 + rng.noise(1.0)),
                 energy: rate(4.5 + trend * 0.6 + rng.noise(1.2)),
                 focus: rate(4.5 + trend * 0.5 + rng.noise(1.2)),
-                sleep: rate(if tags.iter().any(|t| t == "poor-sleep") { 3.0 } else { 6.0 } + rng.noise(1.0)),
+                sleep: rate(
+                    if tags.iter().any(|t| t == "poor-sleep") {
+                        3.0
+                    } else {
+                        6.0
+                    } + rng.noise(1.0),
+                ),
                 irritability: rate(4.0 - trend * 0.5 + rng.noise(1.0)),
             },
             side_effects,
             craving: rate(0.5 + rng.noise(0.5)),
-            urinary: if rng.chance(0.01) { vec![UrinarySymptom::Frequency] } else { vec![] },
-            note: rng.chance(0.15).then(|| "Calmer afternoon; walked after work.".to_string()),
+            urinary: if rng.chance(0.01) {
+                vec![UrinarySymptom::Frequency]
+            } else {
+                vec![]
+            },
+            note: rng
+                .chance(0.15)
+                .then(|| "Calmer afternoon; walked after work.".to_string()),
             tags,
             private: rng.chance(0.05),
         };
-        checkins.push(Checkin { id: checkins.len() as i64 + 1, checkin: c, created_at: at });
+        checkins.push(Checkin {
+            id: checkins.len() as i64 + 1,
+            checkin: c,
+            created_at: at,
+        });
     }
     Journal {
         format: FORMAT.into(),
         version: VERSION,
-        profile: Some(Profile { name: None, zone, weight_kg: weight, created_at: created, updated_at: created }),
+        profile: Some(Profile {
+            name: None,
+            zone,
+            weight_kg: weight,
+            created_at: created,
+            updated_at: created,
+        }),
         stocks: vec![stock],
         stock_events: events,
         doses,
@@ -202,9 +269,12 @@ mod tests {
     use super::*;
 
     fn now() -> ZonedDateTime {
-        let dt: jiff::civil::DateTime = "2026-11-28T12:00".parse().unwrap_or_else(|e| panic!("{e}"));
-        dt.to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or_else(|e| panic!("{e}")))
-            .unwrap_or_else(|e| panic!("{e}"))
+        let dt: jiff::civil::DateTime =
+            "2026-11-28T12:00".parse().unwrap_or_else(|e| panic!("{e}"));
+        dt.to_zoned_datetime(
+            jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -224,7 +294,11 @@ mod tests {
     fn long_demo_refills() {
         let j = demo_journal(&now(), 365 * 5, 1);
         assert!(j.doses.len() > 600);
-        assert!(j.stock_events.iter().any(|e| e.reason.as_deref() == Some("refill")));
+        assert!(
+            j.stock_events
+                .iter()
+                .any(|e| e.reason.as_deref() == Some("refill"))
+        );
         assert!(j.stocks[0].stock.remaining >= 0.0);
         assert_eq!(j.validate(), Ok(()));
     }

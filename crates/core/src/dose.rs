@@ -59,8 +59,16 @@ impl NewDose {
     /// "12.5 mg HCl (10.84 mg base)".
     pub fn amount_text(&self) -> String {
         match self.salt {
-            Salt::Hcl => format!("{} mg HCl ({} mg base)", fmt_num(self.dose_mg), fmt_num(self.dose_mg_base)),
-            Salt::Base => format!("{} mg base ({} mg HCl)", fmt_num(self.dose_mg), fmt_num(self.dose_mg_hcl())),
+            Salt::Hcl => format!(
+                "{} mg HCl ({} mg base)",
+                fmt_num(self.dose_mg),
+                fmt_num(self.dose_mg_base)
+            ),
+            Salt::Base => format!(
+                "{} mg base ({} mg HCl)",
+                fmt_num(self.dose_mg),
+                fmt_num(self.dose_mg_hcl())
+            ),
         }
     }
 }
@@ -121,7 +129,11 @@ pub enum DoseError {
     #[error(
         "this dose needs {needed} but \"{name}\" has only {left} left. If your count is off, correct it first with `dosewise stock adjust`"
     )]
-    NotEnoughSupply { name: String, needed: String, left: String },
+    NotEnoughSupply {
+        name: String,
+        needed: String,
+        left: String,
+    },
     #[error(
         "{mg} mg is more than {max} mg in one dose, far above any dose in the reference data; this looks like a unit mistake. Nothing was saved"
     )]
@@ -157,7 +169,11 @@ pub fn prepare_dose(
     let ahead = input.at.duration_since(now);
     if ahead > MAX_FUTURE {
         let mins = ahead.as_secs() / 60;
-        return Err(DoseError::InFuture(if mins >= 120 { format!("{} hours", mins / 60) } else { format!("{mins} minutes") }));
+        return Err(DoseError::InFuture(if mins >= 120 {
+            format!("{} hours", mins / 60)
+        } else {
+            format!("{mins} minutes")
+        }));
     }
     let (mass, supply_used, substance, default_route, stock_id) = match stock {
         Some(s) => {
@@ -173,7 +189,13 @@ pub fn prepare_dose(
                     left: s.remaining_text(),
                 });
             }
-            (r.mass, Some(r.supply_used), s.stock.preparation.substance, s.stock.default_route, Some(s.id))
+            (
+                r.mass,
+                Some(r.supply_used),
+                s.stock.preparation.substance,
+                s.stock.default_route,
+                Some(s.id),
+            )
         }
         None => match input.quantity {
             Quantity::Mg(m) => (
@@ -187,13 +209,18 @@ pub fn prepare_dose(
         },
     };
     if mass.mg.value() > MAX_DOSE_MG {
-        return Err(DoseError::Implausible { mg: fmt_num(mass.mg.value()), max: fmt_num(MAX_DOSE_MG) });
+        return Err(DoseError::Implausible {
+            mg: fmt_num(mass.mg.value()),
+            max: fmt_num(MAX_DOSE_MG),
+        });
     }
     let dose_mg = Milligrams::positive(mass.mg.value())?;
     let base = mass.base();
     let route = input.route.unwrap_or(default_route);
     let x = exposure(substance, route, base);
-    let mg_per_kg = weight.filter(|w| w.value() > 0.0).map(|w| base.value() / w.value());
+    let mg_per_kg = weight
+        .filter(|w| w.value() > 0.0)
+        .map(|w| base.value() / w.value());
     Ok(NewDose {
         at: crate::when::to_micros(input.at),
         zone: input.zone,
@@ -216,7 +243,18 @@ pub fn prepare_dose(
 /// Units of a dose in words, e.g. "2 sprays", "½ troche" — `None` for a plain mass or volume.
 pub fn units_text(q: &Quantity) -> Option<String> {
     match q {
-        Quantity::Count { n, unit: CountUnit::Troche } if (*n - 0.5).abs() < 1e-9 => Some("½ troche".into()),
+        Quantity::Count {
+            n,
+            unit: CountUnit::Troche,
+        } if (*n - 0.5).abs() < 1e-9 => Some("½ troche".into()),
+        Quantity::Count {
+            n,
+            unit: CountUnit::Troche,
+        } if (*n - 0.25).abs() < 1e-9 => Some("¼ troche".into()),
+        Quantity::Count {
+            n,
+            unit: CountUnit::Troche,
+        } if (*n - 0.75).abs() < 1e-9 => Some("¾ troche".into()),
         Quantity::Count { n, unit } => Some(format!("{} {}", fmt_num(*n), unit.name(*n))),
         _ => None,
     }
@@ -240,7 +278,9 @@ mod tests {
                 preparation: Preparation {
                     substance: Substance::Ketamine,
                     salt: Salt::Hcl,
-                    form: Form::Troche { strength_mg: Milligrams::positive(25.0).unwrap_or_else(|e| panic!("{e}")) },
+                    form: Form::Troche {
+                        strength_mg: Milligrams::positive(25.0).unwrap_or_else(|e| panic!("{e}")),
+                    },
                 },
                 default_route: Route::Sublingual,
                 supply_unit: SupplyUnit::Troche,
@@ -273,8 +313,13 @@ mod tests {
     #[test]
     fn half_troche_becomes_a_full_record() {
         let weight = Kilograms::positive(70.0).ok();
-        let d = prepare_dose(input("1/2 troche", NOW), Some(&troche_stock(10.0)), weight, ts(NOW))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let d = prepare_dose(
+            input("1/2 troche", NOW),
+            Some(&troche_stock(10.0)),
+            weight,
+            ts(NOW),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(d.dose_mg, 12.5);
         assert_eq!(d.salt, Salt::Hcl);
         assert!((d.dose_mg_base - 12.5 / 1.1535).abs() < 1e-9);
@@ -290,11 +335,31 @@ mod tests {
     #[test]
     fn refusals() {
         let s = troche_stock(0.25);
-        assert!(matches!(prepare_dose(input("1 troche", NOW), Some(&s), None, ts(NOW)), Err(DoseError::NotEnoughSupply { .. })));
-        assert!(matches!(prepare_dose(input("2 sprays", NOW), Some(&s), None, ts(NOW)), Err(DoseError::Resolve(_))));
-        assert!(matches!(prepare_dose(input("10 g", NOW), Some(&troche_stock(1000.0)), None, ts(NOW)), Err(DoseError::Resolve(_))));
-        assert!(matches!(prepare_dose(input("2 g", NOW), None, None, ts(NOW)), Err(DoseError::Implausible { .. })));
-        assert!(matches!(prepare_dose(input("2 sprays", NOW), None, None, ts(NOW)), Err(DoseError::NeedsStock(_))));
+        assert!(matches!(
+            prepare_dose(input("1 troche", NOW), Some(&s), None, ts(NOW)),
+            Err(DoseError::NotEnoughSupply { .. })
+        ));
+        assert!(matches!(
+            prepare_dose(input("2 sprays", NOW), Some(&s), None, ts(NOW)),
+            Err(DoseError::Resolve(_))
+        ));
+        assert!(matches!(
+            prepare_dose(
+                input("10 g", NOW),
+                Some(&troche_stock(1000.0)),
+                None,
+                ts(NOW)
+            ),
+            Err(DoseError::Resolve(_))
+        ));
+        assert!(matches!(
+            prepare_dose(input("2 g", NOW), None, None, ts(NOW)),
+            Err(DoseError::Implausible { .. })
+        ));
+        assert!(matches!(
+            prepare_dose(input("2 sprays", NOW), None, None, ts(NOW)),
+            Err(DoseError::NeedsStock(_))
+        ));
         assert!(matches!(
             prepare_dose(input("10 mg", "2026-11-28T12:10:00Z"), None, None, ts(NOW)),
             Err(DoseError::InFuture(_))
@@ -303,10 +368,16 @@ mod tests {
         assert!(prepare_dose(input("10 mg", "2026-11-28T12:04:00Z"), None, None, ts(NOW)).is_ok());
         let mut retired = troche_stock(10.0);
         retired.retired_at = Some(ts(NOW));
-        assert!(matches!(prepare_dose(input("1 troche", NOW), Some(&retired), None, ts(NOW)), Err(DoseError::StockRetired(_))));
+        assert!(matches!(
+            prepare_dose(input("1 troche", NOW), Some(&retired), None, ts(NOW)),
+            Err(DoseError::StockRetired(_))
+        ));
         let mut long = input("10 mg", NOW);
         long.note = Some("x".repeat(20_000));
-        assert!(matches!(prepare_dose(long, None, None, ts(NOW)), Err(DoseError::Text(_))));
+        assert!(matches!(
+            prepare_dose(long, None, None, ts(NOW)),
+            Err(DoseError::Text(_))
+        ));
     }
 
     #[test]

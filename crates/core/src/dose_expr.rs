@@ -64,9 +64,18 @@ impl Quantity {
         match self {
             Quantity::Mg(_) => "a mass",
             Quantity::Ml(_) => "a volume",
-            Quantity::Count { unit: CountUnit::Spray, .. } => "a number of sprays",
-            Quantity::Count { unit: CountUnit::Troche, .. } => "a number of troches",
-            Quantity::Count { unit: CountUnit::Drop, .. } => "a number of drops",
+            Quantity::Count {
+                unit: CountUnit::Spray,
+                ..
+            } => "a number of sprays",
+            Quantity::Count {
+                unit: CountUnit::Troche,
+                ..
+            } => "a number of troches",
+            Quantity::Count {
+                unit: CountUnit::Drop,
+                ..
+            } => "a number of drops",
         }
     }
 }
@@ -94,7 +103,9 @@ pub enum ParseError {
         "\"{0}\" is not a unit Dosewise knows. Use mg, µg (or mcg), g, mL, spray, troche (or lozenge) or drop"
     )]
     UnknownUnit(String),
-    #[error("\"{0}\" is not a number. Write digits with a dot for decimals (0.5), or a fraction (1/2)")]
+    #[error(
+        "\"{0}\" is not a number. Write digits with a dot for decimals (0.5), or a fraction (1/2)"
+    )]
     BadNumber(String),
     #[error(
         "\"{0}\" uses a comma; write the decimal with a dot (\"1.5\"). Dosewise does not guess whether a comma is a decimal or a thousands separator"
@@ -123,11 +134,12 @@ fn unit_of(word: &str) -> Option<Unit> {
     let w = word.trim().trim_end_matches('.');
     let lower = w.to_lowercase();
     Some(match lower.as_str() {
-        "mg" | "mgs" | "milligram" | "milligrams" | "milligramme" | "milligrammes" => Unit::Mass(1.0),
-        // U+00B5 MICRO SIGN and U+03BC GREEK SMALL LETTER MU both occur in the wild.
-        "µg" | "μg" | "mcg" | "ug" | "microgram" | "micrograms" | "microgramme" | "microgrammes" => {
-            Unit::Mass(0.001)
+        "mg" | "mgs" | "milligram" | "milligrams" | "milligramme" | "milligrammes" => {
+            Unit::Mass(1.0)
         }
+        // U+00B5 MICRO SIGN and U+03BC GREEK SMALL LETTER MU both occur in the wild.
+        "µg" | "μg" | "mcg" | "ug" | "microgram" | "micrograms" | "microgramme"
+        | "microgrammes" => Unit::Mass(0.001),
         "g" | "gram" | "grams" | "gramme" | "grammes" => Unit::Mass(1000.0),
         "ml" | "millilitre" | "millilitres" | "milliliter" | "milliliters" | "cc" => Unit::Volume,
         "spray" | "sprays" | "actuation" | "actuations" | "puff" | "puffs" => {
@@ -154,10 +166,20 @@ fn parse_number(s: &str) -> Result<f64, ParseError> {
         return Err(ParseError::DecimalComma(s.to_string()));
     }
     // Unicode vulgar fractions, alone or after a whole number.
-    for (ch, frac) in [('½', 0.5), ('¼', 0.25), ('¾', 0.75), ('⅓', 1.0 / 3.0), ('⅔', 2.0 / 3.0)] {
+    for (ch, frac) in [
+        ('½', 0.5),
+        ('¼', 0.25),
+        ('¾', 0.75),
+        ('⅓', 1.0 / 3.0),
+        ('⅔', 2.0 / 3.0),
+    ] {
         if let Some(whole) = s.strip_suffix(ch) {
             let whole = whole.trim();
-            let w = if whole.is_empty() { 0.0 } else { parse_decimal(whole)? };
+            let w = if whole.is_empty() {
+                0.0
+            } else {
+                parse_decimal(whole)?
+            };
             return Ok(w + frac);
         }
     }
@@ -175,7 +197,9 @@ fn parse_number(s: &str) -> Result<f64, ParseError> {
 }
 
 fn parse_fraction(s: &str) -> Result<f64, ParseError> {
-    let (a, b) = s.split_once('/').ok_or_else(|| ParseError::BadNumber(s.to_string()))?;
+    let (a, b) = s
+        .split_once('/')
+        .ok_or_else(|| ParseError::BadNumber(s.to_string()))?;
     let a = parse_decimal(a.trim())?;
     let b = parse_decimal(b.trim())?;
     if b == 0.0 {
@@ -194,7 +218,8 @@ fn parse_decimal(s: &str) -> Result<f64, ParseError> {
     if !ok {
         return Err(ParseError::BadNumber(s.to_string()));
     }
-    s.parse::<f64>().map_err(|_| ParseError::BadNumber(s.to_string()))
+    s.parse::<f64>()
+        .map_err(|_| ParseError::BadNumber(s.to_string()))
 }
 
 /// Split "10mg", "10 mg", "1/2 troche", "1 1/2 troches" into (number, unit word).
@@ -236,7 +261,12 @@ pub fn parse_quantity(input: &str) -> Result<Quantity, ParseError> {
         Unit::Volume => Quantity::Ml(Millilitres::positive(n)?),
         Unit::Count(unit) => {
             if n > MAX_COUNT {
-                return Err(QuantityError::TooLarge { what: "a count", value: n, max: MAX_COUNT }.into());
+                return Err(QuantityError::TooLarge {
+                    what: "a count",
+                    value: n,
+                    max: MAX_COUNT,
+                }
+                .into());
             }
             Quantity::Count { n, unit }
         }
@@ -278,7 +308,9 @@ pub fn parse_concentration(input: &str) -> Result<MgPerMl, ParseError> {
         }
         return Ok(MgPerMl::from_percent_wv(p)?);
     }
-    let (mass, vol) = s.split_once('/').ok_or_else(|| ParseError::NotAConcentration(s.to_string()))?;
+    let (mass, vol) = s
+        .split_once('/')
+        .ok_or_else(|| ParseError::NotAConcentration(s.to_string()))?;
     let mass = parse_mass(mass).map_err(|_| ParseError::NotAConcentration(s.to_string()))?;
     let vol = vol.trim();
     // "mg/mL" means per one millilitre; "mg/10 mL" names the volume.
@@ -322,42 +354,132 @@ mod tests {
         assert_eq!(mg(parse_quantity("15 mcg")), 0.015);
         assert_eq!(mg(parse_quantity("15 µg")), 0.015);
         assert!(matches!(parse_quantity("15 ml"), Ok(Quantity::Ml(v)) if v.value() == 15.0));
-        assert_eq!(parse_quantity("15"), Err(ParseError::MissingUnit("15".into())));
-        assert!(matches!(parse_quantity("1,5 mg"), Err(ParseError::DecimalComma(_))));
+        assert_eq!(
+            parse_quantity("15"),
+            Err(ParseError::MissingUnit("15".into()))
+        );
+        assert!(matches!(
+            parse_quantity("1,5 mg"),
+            Err(ParseError::DecimalComma(_))
+        ));
     }
 
     #[test]
     fn volumes_and_counts() {
         assert!(matches!(parse_quantity("0.25 mL"), Ok(Quantity::Ml(v)) if v.value() == 0.25));
-        assert_eq!(parse_quantity("2 sprays"), Ok(Quantity::Count { n: 2.0, unit: CountUnit::Spray }));
-        assert_eq!(parse_quantity("1 spray"), Ok(Quantity::Count { n: 1.0, unit: CountUnit::Spray }));
-        assert_eq!(parse_quantity("1/2 troche"), Ok(Quantity::Count { n: 0.5, unit: CountUnit::Troche }));
-        assert_eq!(parse_quantity("0.5 troche"), Ok(Quantity::Count { n: 0.5, unit: CountUnit::Troche }));
-        assert_eq!(parse_quantity("½ lozenge"), Ok(Quantity::Count { n: 0.5, unit: CountUnit::Troche }));
-        assert_eq!(parse_quantity("1 1/2 troches"), Ok(Quantity::Count { n: 1.5, unit: CountUnit::Troche }));
-        assert_eq!(parse_quantity("1½ troches"), Ok(Quantity::Count { n: 1.5, unit: CountUnit::Troche }));
-        assert_eq!(parse_quantity("3 drops"), Ok(Quantity::Count { n: 3.0, unit: CountUnit::Drop }));
+        assert_eq!(
+            parse_quantity("2 sprays"),
+            Ok(Quantity::Count {
+                n: 2.0,
+                unit: CountUnit::Spray
+            })
+        );
+        assert_eq!(
+            parse_quantity("1 spray"),
+            Ok(Quantity::Count {
+                n: 1.0,
+                unit: CountUnit::Spray
+            })
+        );
+        assert_eq!(
+            parse_quantity("1/2 troche"),
+            Ok(Quantity::Count {
+                n: 0.5,
+                unit: CountUnit::Troche
+            })
+        );
+        assert_eq!(
+            parse_quantity("0.5 troche"),
+            Ok(Quantity::Count {
+                n: 0.5,
+                unit: CountUnit::Troche
+            })
+        );
+        assert_eq!(
+            parse_quantity("½ lozenge"),
+            Ok(Quantity::Count {
+                n: 0.5,
+                unit: CountUnit::Troche
+            })
+        );
+        assert_eq!(
+            parse_quantity("1 1/2 troches"),
+            Ok(Quantity::Count {
+                n: 1.5,
+                unit: CountUnit::Troche
+            })
+        );
+        assert_eq!(
+            parse_quantity("1½ troches"),
+            Ok(Quantity::Count {
+                n: 1.5,
+                unit: CountUnit::Troche
+            })
+        );
+        assert_eq!(
+            parse_quantity("3 drops"),
+            Ok(Quantity::Count {
+                n: 3.0,
+                unit: CountUnit::Drop
+            })
+        );
     }
 
     #[test]
     fn bad_expressions_say_what_is_wrong() {
         assert_eq!(parse_quantity(""), Err(ParseError::Empty));
-        assert!(matches!(parse_quantity("-5 mg"), Err(ParseError::NotPositive(_))));
-        assert!(matches!(parse_quantity("0 mg"), Err(ParseError::NotPositive(_))));
-        assert!(matches!(parse_quantity("NaN mg"), Err(ParseError::BadNumber(_))));
-        assert!(matches!(parse_quantity("inf mg"), Err(ParseError::BadNumber(_))));
-        assert!(matches!(parse_quantity("1e3 mg"), Err(ParseError::BadNumber(_))));
-        assert!(matches!(parse_quantity("10 kg"), Err(ParseError::UnknownUnit(_))));
-        assert!(matches!(parse_quantity("10 L"), Err(ParseError::UnknownUnit(_))));
-        assert!(matches!(parse_quantity("1/0 troche"), Err(ParseError::DivideByZero(_))));
-        assert!(matches!(parse_quantity("1.2.3 mg"), Err(ParseError::BadNumber(_))));
-        assert!(matches!(parse_quantity("mg"), Err(ParseError::BadNumber(_))));
-        assert!(matches!(parse_quantity("5000 sprays"), Err(ParseError::Quantity(_))));
+        assert!(matches!(
+            parse_quantity("-5 mg"),
+            Err(ParseError::NotPositive(_))
+        ));
+        assert!(matches!(
+            parse_quantity("0 mg"),
+            Err(ParseError::NotPositive(_))
+        ));
+        assert!(matches!(
+            parse_quantity("NaN mg"),
+            Err(ParseError::BadNumber(_))
+        ));
+        assert!(matches!(
+            parse_quantity("inf mg"),
+            Err(ParseError::BadNumber(_))
+        ));
+        assert!(matches!(
+            parse_quantity("1e3 mg"),
+            Err(ParseError::BadNumber(_))
+        ));
+        assert!(matches!(
+            parse_quantity("10 kg"),
+            Err(ParseError::UnknownUnit(_))
+        ));
+        assert!(matches!(
+            parse_quantity("10 L"),
+            Err(ParseError::UnknownUnit(_))
+        ));
+        assert!(matches!(
+            parse_quantity("1/0 troche"),
+            Err(ParseError::DivideByZero(_))
+        ));
+        assert!(matches!(
+            parse_quantity("1.2.3 mg"),
+            Err(ParseError::BadNumber(_))
+        ));
+        assert!(matches!(
+            parse_quantity("mg"),
+            Err(ParseError::BadNumber(_))
+        ));
+        assert!(matches!(
+            parse_quantity("5000 sprays"),
+            Err(ParseError::Quantity(_))
+        ));
         assert!(matches!(
             parse_quantity("99999999999999999999999 mg"),
             Err(ParseError::BadNumber(_) | ParseError::Quantity(_))
         ));
-        let msg = parse_quantity("10 kg").err().map(|e| e.to_string()).unwrap_or_default();
+        let msg = parse_quantity("10 kg")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(msg.contains("mg") && msg.contains("troche"), "{msg}");
     }
 

@@ -111,9 +111,14 @@ pub fn equivalent(
     from: Route,
     to: Route,
 ) -> Result<Equivalent, ConvertError> {
-    let from_x = exposure(substance, from, dose)
-        .ok_or(ConvertError::NoData { substance, route: from })?;
-    let to_f = route_facts(substance, to).ok_or(ConvertError::NoData { substance, route: to })?;
+    let from_x = exposure(substance, from, dose).ok_or(ConvertError::NoData {
+        substance,
+        route: from,
+    })?;
+    let to_f = route_facts(substance, to).ok_or(ConvertError::NoData {
+        substance,
+        route: to,
+    })?;
     let tb = to_f.bioavailability_pct;
     let mg = dose.value();
     Ok(Equivalent {
@@ -143,7 +148,8 @@ mod tests {
 
     #[test]
     fn sublingual_exposure_of_a_troche() {
-        let x = exposure(Substance::Ketamine, Route::Sublingual, mg(50.0)).unwrap_or_else(|| panic!());
+        let x =
+            exposure(Substance::Ketamine, Route::Sublingual, mg(50.0)).unwrap_or_else(|| panic!());
         assert!((x.bioavailable_mg_min - 12.0).abs() < 1e-9);
         assert!((x.bioavailable_mg_typical - 15.0).abs() < 1e-9);
         assert!((x.bioavailable_mg_max - 16.0).abs() < 1e-9);
@@ -159,22 +165,39 @@ mod tests {
     #[test]
     fn intranasal_to_sublingual_range() {
         // 10 mg intranasal (11–50 %) ≈ 10×0.11/0.32 … 10×0.50/0.24 mg sublingual.
-        let e = equivalent(Substance::Ketamine, mg(10.0), Route::Intranasal, Route::Sublingual)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let e = equivalent(
+            Substance::Ketamine,
+            mg(10.0),
+            Route::Intranasal,
+            Route::Sublingual,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert!((e.equivalent_mg_min - 10.0 * 11.0 / 32.0).abs() < 1e-9);
         assert!((e.equivalent_mg_max - 10.0 * 50.0 / 24.0).abs() < 1e-9);
         assert!((e.equivalent_mg_typical - 15.0).abs() < 1e-9);
-        assert!(e.equivalent_mg_min <= e.equivalent_mg_typical && e.equivalent_mg_typical <= e.equivalent_mg_max);
+        assert!(
+            e.equivalent_mg_min <= e.equivalent_mg_typical
+                && e.equivalent_mg_typical <= e.equivalent_mg_max
+        );
     }
 
     #[test]
     fn same_route_typical_is_identity() {
-        let e = equivalent(Substance::Ketamine, mg(20.0), Route::Oral, Route::Oral).unwrap_or_else(|e| panic!("{e}"));
+        let e = equivalent(Substance::Ketamine, mg(20.0), Route::Oral, Route::Oral)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!((e.equivalent_mg_typical - 20.0).abs() < 1e-9);
     }
 
     #[test]
     fn missing_data_is_an_error_not_a_guess() {
-        assert!(equivalent(Substance::Esketamine, mg(28.0), Route::Intranasal, Route::Oral).is_err());
+        assert!(
+            equivalent(
+                Substance::Esketamine,
+                mg(28.0),
+                Route::Intranasal,
+                Route::Oral
+            )
+            .is_err()
+        );
     }
 }

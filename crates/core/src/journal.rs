@@ -69,7 +69,12 @@ impl Journal {
         }
         let version = header.version.as_ref().and_then(serde_json::Value::as_u64);
         if version != Some(u64::from(VERSION)) {
-            return Err(ImportError::Version(header.version.map(|v| v.to_string()).unwrap_or_else(|| "none".into())));
+            return Err(ImportError::Version(
+                header
+                    .version
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "none".into()),
+            ));
         }
         let j: Journal = serde_json::from_str(text).map_err(|e| ImportError::Invalid {
             line: e.line(),
@@ -85,7 +90,8 @@ impl Journal {
         let bad = |what: String| Err(ImportError::Record(what));
         if let Some(p) = &self.profile {
             crate::when::zone(&p.zone).map_err(|e| ImportError::Record(format!("profile: {e}")))?;
-            text::opt_label("name", p.name.as_deref()).map_err(|e| ImportError::Record(format!("profile: {e}")))?;
+            text::opt_label("name", p.name.as_deref())
+                .map_err(|e| ImportError::Record(format!("profile: {e}")))?;
         }
         let mut stock_ids = HashSet::new();
         for s in &self.stocks {
@@ -93,18 +99,26 @@ impl Journal {
             if !stock_ids.insert(s.id) {
                 return bad(format!("{at}: the id appears twice"));
             }
-            text::label("stock name", &s.stock.name).map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
-            s.stock.preparation.validate().map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
+            text::label("stock name", &s.stock.name)
+                .map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
+            s.stock
+                .preparation
+                .validate()
+                .map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
             if s.stock.preparation.supply_unit() != s.stock.supply_unit {
                 return bad(format!("{at}: supply unit does not match the form"));
             }
             if !(s.stock.remaining.is_finite() && s.stock.remaining >= 0.0) {
                 return bad(format!("{at}: remaining must be a number ≥ 0"));
             }
-            if s.stock.dispensed.is_some_and(|d| !(d.is_finite() && d >= 0.0)) {
+            if s.stock
+                .dispensed
+                .is_some_and(|d| !(d.is_finite() && d >= 0.0))
+            {
                 return bad(format!("{at}: dispensed must be a number ≥ 0"));
             }
-            text::note(s.stock.note.as_deref()).map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
+            text::note(s.stock.note.as_deref())
+                .map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
         }
         let mut dose_ids = HashSet::new();
         for d in &self.doses {
@@ -115,13 +129,27 @@ impl Journal {
             let x = &d.dose;
             crate::when::zone(&x.zone).map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
             if let Some(sid) = x.stock_id.filter(|sid| !stock_ids.contains(sid)) {
-                return bad(format!("{at}: refers to stock {sid}, which is not in the file"));
+                return bad(format!(
+                    "{at}: refers to stock {sid}, which is not in the file"
+                ));
             }
-            let mg_ok = |v: f64| v.is_finite() && v > 0.0 && v <= MAX_DOSE_MG * crate::salt::HCL_PER_BASE;
+            let mg_ok =
+                |v: f64| v.is_finite() && v > 0.0 && v <= MAX_DOSE_MG * crate::salt::HCL_PER_BASE;
             if !mg_ok(x.dose_mg) || !mg_ok(x.dose_mg_base) {
-                return bad(format!("{at}: dose_mg must be above 0 and at most {} mg", fmt_num(MAX_DOSE_MG)));
+                return bad(format!(
+                    "{at}: dose_mg must be above 0 and at most {} mg",
+                    fmt_num(MAX_DOSE_MG)
+                ));
             }
-            for v in [x.bioavailable_mg_min, x.bioavailable_mg_max, x.mg_per_kg, x.supply_used].into_iter().flatten() {
+            for v in [
+                x.bioavailable_mg_min,
+                x.bioavailable_mg_max,
+                x.mg_per_kg,
+                x.supply_used,
+            ]
+            .into_iter()
+            .flatten()
+            {
                 if !(v.is_finite() && v >= 0.0) {
                     return bad(format!("{at}: derived amounts must be numbers ≥ 0"));
                 }
@@ -134,10 +162,16 @@ impl Journal {
                 return bad(format!("stock event {}: the id appears twice", e.id));
             }
             if !stock_ids.contains(&e.stock_id) {
-                return bad(format!("stock event {}: refers to stock {}, which is not in the file", e.id, e.stock_id));
+                return bad(format!(
+                    "stock event {}: refers to stock {}, which is not in the file",
+                    e.id, e.stock_id
+                ));
             }
             if let Some(did) = e.dose_id.filter(|d| !dose_ids.contains(d)) {
-                return bad(format!("stock event {}: refers to dose {did}, which is not in the file", e.id));
+                return bad(format!(
+                    "stock event {}: refers to dose {did}, which is not in the file",
+                    e.id
+                ));
             }
             if !(e.delta.is_finite() && e.remaining_after.is_finite()) {
                 return bad(format!("stock event {}: amounts must be numbers", e.id));
@@ -149,7 +183,10 @@ impl Journal {
                 return bad(format!("dose revision {}: the id appears twice", r.id));
             }
             if !dose_ids.contains(&r.dose_id) {
-                return bad(format!("dose revision {}: refers to dose {}, which is not in the file", r.id, r.dose_id));
+                return bad(format!(
+                    "dose revision {}: refers to dose {}, which is not in the file",
+                    r.id, r.dose_id
+                ));
             }
         }
         let mut ids = HashSet::new();
@@ -158,8 +195,10 @@ impl Journal {
             if !ids.insert(c.id) {
                 return bad(format!("{at}: the id appears twice"));
             }
-            crate::when::zone(&c.checkin.zone).map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
-            text::note(c.checkin.note.as_deref()).map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
+            crate::when::zone(&c.checkin.zone)
+                .map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
+            text::note(c.checkin.note.as_deref())
+                .map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
             text::tags(&c.checkin.tags).map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
         }
         Ok(())
@@ -169,20 +208,34 @@ impl Journal {
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ImportError {
     #[error("the file is not valid JSON (line {line}, column {column}): {detail}")]
-    NotJson { line: usize, column: usize, detail: String },
+    NotJson {
+        line: usize,
+        column: usize,
+        detail: String,
+    },
     #[error("this is not a Dosewise journal export (no \"format\": \"dosewise-journal\" marker)")]
     NotOurs,
-    #[error("this export has format version {0}; this Dosewise reads version 1. Update Dosewise to import it")]
+    #[error(
+        "this export has format version {0}; this Dosewise reads version 1. Update Dosewise to import it"
+    )]
     Version(String),
     #[error("the file does not match the journal format at line {line}, column {column}: {detail}")]
-    Invalid { line: usize, column: usize, detail: String },
+    Invalid {
+        line: usize,
+        column: usize,
+        detail: String,
+    },
     #[error("{0}")]
     Record(String),
 }
 
 /// Escape one CSV cell: defuse spreadsheet formulas, then quote per RFC 4180 when needed.
 pub fn csv_cell(s: &str) -> String {
-    let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if defused.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
@@ -192,10 +245,19 @@ pub fn csv_cell(s: &str) -> String {
 
 /// A CSV document from a header and rows.
 pub fn csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let mut out = header.iter().map(|h| csv_cell(h)).collect::<Vec<_>>().join(",");
+    let mut out = header
+        .iter()
+        .map(|h| csv_cell(h))
+        .collect::<Vec<_>>()
+        .join(",");
     out.push_str("\r\n");
     for row in rows {
-        out.push_str(&row.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &row.iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push_str("\r\n");
     }
     out
@@ -214,20 +276,37 @@ mod tests {
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
         assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv(&["a", "b"], [vec!["1".into(), "x,y".into()]]), "a,b\r\n1,\"x,y\"\r\n");
+        assert_eq!(
+            csv(&["a", "b"], [vec!["1".into(), "x,y".into()]]),
+            "a,b\r\n1,\"x,y\"\r\n"
+        );
     }
 
     #[test]
     fn import_refuses_foreign_and_broken_files() {
-        assert!(matches!(Journal::parse("not json"), Err(ImportError::NotJson { line: 1, .. })));
-        assert!(matches!(Journal::parse("{\"entries\": []}"), Err(ImportError::NotOurs)));
-        assert!(matches!(Journal::parse("[1,2]"), Err(ImportError::NotJson { .. } | ImportError::NotOurs)));
+        assert!(matches!(
+            Journal::parse("not json"),
+            Err(ImportError::NotJson { line: 1, .. })
+        ));
+        assert!(matches!(
+            Journal::parse("{\"entries\": []}"),
+            Err(ImportError::NotOurs)
+        ));
+        assert!(matches!(
+            Journal::parse("[1,2]"),
+            Err(ImportError::NotJson { .. } | ImportError::NotOurs)
+        ));
         assert!(matches!(
             Journal::parse("{\"format\":\"dosewise-journal\",\"version\":9}"),
             Err(ImportError::Version(_))
         ));
-        let e = Journal::parse("{\"format\":\"dosewise-journal\",\"version\":1,\n\"profile\":null,\n\"stocks\":7}");
-        assert!(matches!(e, Err(ImportError::Invalid { line: 3, .. })), "{e:?}");
+        let e = Journal::parse(
+            "{\"format\":\"dosewise-journal\",\"version\":1,\n\"profile\":null,\n\"stocks\":7}",
+        );
+        assert!(
+            matches!(e, Err(ImportError::Invalid { line: 3, .. })),
+            "{e:?}"
+        );
         let empty = serde_json::to_string(&Journal::empty()).unwrap_or_default();
         assert_eq!(Journal::parse(&empty), Ok(Journal::empty()));
     }
@@ -241,6 +320,9 @@ mod tests {
             "substance":"ketamine","route":"oral","bioavailable_mg_min":null,"bioavailable_mg_max":null,
             "mg_per_kg":null,"supply_used":null,"note":null},"reason":null}],"checkins":[]}"#;
         let e = Journal::parse(text);
-        assert!(matches!(&e, Err(ImportError::Record(m)) if m.contains("dose 5")), "{e:?}");
+        assert!(
+            matches!(&e, Err(ImportError::Record(m)) if m.contains("dose 5")),
+            "{e:?}"
+        );
     }
 }

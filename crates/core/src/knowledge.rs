@@ -102,15 +102,33 @@ mod tests {
         for s in &k.substances {
             for r in &s.routes {
                 let b = r.bioavailability_pct;
-                assert!(0.0 < b.min && b.min <= b.typical && b.typical <= b.max && b.max <= 100.0,
-                    "{} {}: range out of order", s.name, r.route);
-                assert!(!r.estimates.is_empty(), "{} {}: no estimate", s.name, r.route);
+                assert!(
+                    0.0 < b.min && b.min <= b.typical && b.typical <= b.max && b.max <= 100.0,
+                    "{} {}: range out of order",
+                    s.name,
+                    r.route
+                );
+                assert!(
+                    !r.estimates.is_empty(),
+                    "{} {}: no estimate",
+                    s.name,
+                    r.route
+                );
                 for e in &r.estimates {
-                    assert!(!e.source.trim().is_empty(), "{} {}: estimate without source", s.name, r.route);
+                    assert!(
+                        !e.source.trim().is_empty(),
+                        "{} {}: estimate without source",
+                        s.name,
+                        r.route
+                    );
                 }
                 // The range must be backed by at least one estimate that is not unverified.
-                assert!(r.estimates.iter().any(|e| e.confidence != Confidence::L),
-                    "{} {}: only unverified estimates", s.name, r.route);
+                assert!(
+                    r.estimates.iter().any(|e| e.confidence != Confidence::L),
+                    "{} {}: only unverified estimates",
+                    s.name,
+                    r.route
+                );
             }
         }
     }
@@ -120,7 +138,10 @@ mod tests {
         for r in Route::ALL {
             assert!(route_facts(Substance::Ketamine, r).is_some(), "{r}");
         }
-        assert_eq!(route_facts(Substance::Ketamine, Route::Buccal).and_then(|f| f.same_as), Some(Route::Sublingual));
+        assert_eq!(
+            route_facts(Substance::Ketamine, Route::Buccal).and_then(|f| f.same_as),
+            Some(Route::Sublingual)
+        );
         assert!(route_facts(Substance::Esketamine, Route::Oral).is_none());
     }
 }

@@ -51,7 +51,9 @@ impl From<SprayVolumeSpec> for SprayVolume {
     fn from(s: SprayVolumeSpec) -> Self {
         match s {
             SprayVolumeSpec::Stated { ml } => SprayVolume::Stated { ml },
-            SprayVolumeSpec::Calibrated { filled_ml, sprays } => SprayVolume::Calibrated { filled_ml, sprays },
+            SprayVolumeSpec::Calibrated { filled_ml, sprays } => {
+                SprayVolume::Calibrated { filled_ml, sprays }
+            }
         }
     }
 }
@@ -98,19 +100,43 @@ pub const MAX_ML_PER_DOSE: f64 = 50.0;
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ResolveError {
     #[error("{given} does not fit this {form} stock: give {accepted}")]
-    ClassMismatch { given: &'static str, form: &'static str, accepted: &'static str },
+    ClassMismatch {
+        given: &'static str,
+        form: &'static str,
+        accepted: &'static str,
+    },
     #[error(
         "{amount} is {n} sprays of this pump ({per} mg each); a spray cannot be split. Nearest whole-spray doses: {options}"
     )]
-    NotWholeSprays { amount: String, n: String, per: String, options: String, nearest: Vec<WholeSprays> },
+    NotWholeSprays {
+        amount: String,
+        n: String,
+        per: String,
+        options: String,
+        nearest: Vec<WholeSprays>,
+    },
     #[error(
         "{amount} is {n} troches of {strength} mg; troches can be split into halves or quarters only. Nearest: {options}"
     )]
-    TrocheFraction { amount: String, n: String, strength: String, options: String },
-    #[error("this solution has no measured drop size; calibrate it first (`dosewise stock adjust ID --drop-ml 0.05`) or give the amount in mL or mg")]
+    TrocheFraction {
+        amount: String,
+        n: String,
+        strength: String,
+        options: String,
+    },
+    #[error(
+        "this solution has no measured drop size; calibrate it first (`dosewise stock adjust ID --drop-ml 0.05`) or give the amount in mL or mg"
+    )]
     DropsNotCalibrated,
-    #[error("{amount} would be {units} of this stock ({per} each). That looks like a unit mistake{hint}. Nothing was saved.")]
-    ImplausibleScale { amount: String, units: String, per: String, hint: String },
+    #[error(
+        "{amount} would be {units} of this stock ({per} each). That looks like a unit mistake{hint}; nothing was saved"
+    )]
+    ImplausibleScale {
+        amount: String,
+        units: String,
+        per: String,
+        hint: String,
+    },
     #[error(transparent)]
     Quantity(#[from] QuantityError),
     #[error(transparent)]
@@ -139,14 +165,24 @@ impl Preparation {
             Form::Troche { strength_mg } => {
                 Milligrams::positive(strength_mg.value())?;
             }
-            Form::NasalSpray { concentration_mg_per_ml, spray_volume, bottle_ml, .. } => {
+            Form::NasalSpray {
+                concentration_mg_per_ml,
+                spray_volume,
+                bottle_ml,
+                ..
+            } => {
                 MgPerMl::positive(concentration_mg_per_ml.value())?;
                 SprayVolume::from(*spray_volume).per_spray()?;
                 if let Some(b) = bottle_ml {
                     Millilitres::positive(b.value())?;
                 }
             }
-            Form::Solution { powder_mg, purity_pct, volume_ml, drop_ml } => {
+            Form::Solution {
+                powder_mg,
+                purity_pct,
+                volume_ml,
+                drop_ml,
+            } => {
                 Milligrams::positive(powder_mg.value())?;
                 check_purity(*purity_pct)?;
                 Millilitres::positive(volume_ml.value())?;
@@ -186,17 +222,25 @@ impl Preparation {
     pub fn concentration(&self) -> Option<MgPerMl> {
         match &self.form {
             Form::Troche { .. } => None,
-            Form::NasalSpray { concentration_mg_per_ml, .. } => Some(*concentration_mg_per_ml),
-            Form::Solution { powder_mg, purity_pct, volume_ml, .. } => {
-                MgPerMl::new(powder_mg.value() * purity_pct / 100.0 / volume_ml.value()).ok()
-            }
+            Form::NasalSpray {
+                concentration_mg_per_ml,
+                ..
+            } => Some(*concentration_mg_per_ml),
+            Form::Solution {
+                powder_mg,
+                purity_pct,
+                volume_ml,
+                ..
+            } => MgPerMl::new(powder_mg.value() * purity_pct / 100.0 / volume_ml.value()).ok(),
         }
     }
 
     /// Volume of one spray (sprays only).
     pub fn spray_ml(&self) -> Option<Millilitres> {
         match &self.form {
-            Form::NasalSpray { spray_volume, .. } => SprayVolume::from(*spray_volume).per_spray().ok(),
+            Form::NasalSpray { spray_volume, .. } => {
+                SprayVolume::from(*spray_volume).per_spray().ok()
+            }
             _ => None,
         }
     }
@@ -213,8 +257,14 @@ impl Preparation {
     /// The initial usable supply: troches counted, or millilitres minus the priming sprays.
     pub fn usable_ml(&self) -> Option<f64> {
         match &self.form {
-            Form::NasalSpray { bottle_ml: Some(b), priming_sprays, .. } => {
-                let prime = self.spray_ml().map_or(0.0, |v| v.value() * f64::from(*priming_sprays));
+            Form::NasalSpray {
+                bottle_ml: Some(b),
+                priming_sprays,
+                ..
+            } => {
+                let prime = self
+                    .spray_ml()
+                    .map_or(0.0, |v| v.value() * f64::from(*priming_sprays));
                 Some((b.value() - prime).max(0.0))
             }
             Form::Solution { volume_ml, .. } => Some(volume_ml.value()),
@@ -230,7 +280,10 @@ impl Preparation {
         match &self.form {
             Form::Troche { strength_mg } => {
                 let n = match q {
-                    Quantity::Count { n, unit: CountUnit::Troche } => *n,
+                    Quantity::Count {
+                        n,
+                        unit: CountUnit::Troche,
+                    } => *n,
                     Quantity::Mg(m) => *m / *strength_mg,
                     _ => {
                         return Err(ResolveError::ClassMismatch {
@@ -247,7 +300,13 @@ impl Preparation {
                     let options = [lo, hi]
                         .iter()
                         .filter(|v| **v > 0.0)
-                        .map(|v| format!("{} troche = {} mg", fmt_num(*v), fmt_num(v * strength_mg.value())))
+                        .map(|v| {
+                            format!(
+                                "{} troche = {} mg",
+                                fmt_num(*v),
+                                fmt_num(v * strength_mg.value())
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join(", ");
                     return Err(ResolveError::TrocheFraction {
@@ -272,10 +331,19 @@ impl Preparation {
                 })
             }
             Form::NasalSpray { .. } => {
-                let per = self.mg_per_unit().ok_or(QuantityError::NotPositive { what: "a spray", value: 0.0 })?;
-                let v = self.spray_ml().ok_or(QuantityError::NotPositive { what: "a spray volume", value: 0.0 })?;
+                let per = self.mg_per_unit().ok_or(QuantityError::NotPositive {
+                    what: "a spray",
+                    value: 0.0,
+                })?;
+                let v = self.spray_ml().ok_or(QuantityError::NotPositive {
+                    what: "a spray volume",
+                    value: 0.0,
+                })?;
                 let n = match q {
-                    Quantity::Count { n, unit: CountUnit::Spray } => *n,
+                    Quantity::Count {
+                        n,
+                        unit: CountUnit::Spray,
+                    } => *n,
                     Quantity::Mg(m) => *m / per,
                     Quantity::Ml(ml) => *ml / v,
                     _ => {
@@ -292,7 +360,14 @@ impl Preparation {
                     let nearest = nearest_whole(n, per.value());
                     let options = nearest
                         .iter()
-                        .map(|w| format!("{} {} = {} mg", w.sprays, CountUnit::Spray.name(f64::from(w.sprays)), fmt_num(w.dose_mg)))
+                        .map(|w| {
+                            format!(
+                                "{} {} = {} mg",
+                                w.sprays,
+                                CountUnit::Spray.name(f64::from(w.sprays)),
+                                fmt_num(w.dose_mg)
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join(", ");
                     return Err(ResolveError::NotWholeSprays {
@@ -310,11 +385,17 @@ impl Preparation {
                 })
             }
             Form::Solution { drop_ml, .. } => {
-                let c = self.concentration().ok_or(QuantityError::NotPositive { what: "a concentration", value: 0.0 })?;
+                let c = self.concentration().ok_or(QuantityError::NotPositive {
+                    what: "a concentration",
+                    value: 0.0,
+                })?;
                 let ml = match q {
                     Quantity::Ml(ml) => *ml,
                     Quantity::Mg(m) => *m / c,
-                    Quantity::Count { n, unit: CountUnit::Drop } => {
+                    Quantity::Count {
+                        n,
+                        unit: CountUnit::Drop,
+                    } => {
                         let d = drop_ml.ok_or(ResolveError::DropsNotCalibrated)?;
                         if *n > MAX_DROPS_PER_DOSE {
                             return Err(self.implausible(q, *n, "drops", d.value() * c.value()));
@@ -332,12 +413,22 @@ impl Preparation {
                 if ml.value() > MAX_ML_PER_DOSE {
                     return Err(self.implausible(q, ml.value(), "mL", c.value()));
                 }
-                Ok(Resolved { mass: KetamineMass::new(c * ml, salt), supply_used: ml.value(), units: None })
+                Ok(Resolved {
+                    mass: KetamineMass::new(c * ml, salt),
+                    supply_used: ml.value(),
+                    units: None,
+                })
             }
         }
     }
 
-    fn check_scale(&self, q: &Quantity, n: f64, max: f64, unit: CountUnit) -> Result<(), ResolveError> {
+    fn check_scale(
+        &self,
+        q: &Quantity,
+        n: f64,
+        max: f64,
+        unit: CountUnit,
+    ) -> Result<(), ResolveError> {
         if n > max {
             let per = self.mg_per_unit().map_or(0.0, Milligrams::value);
             return Err(self.implausible(q, n, unit.name(n), per));
@@ -349,7 +440,11 @@ impl Preparation {
         // If the amount was a mass, suggest the reading a factor of 1000 smaller (g → mg).
         let hint = match q {
             Quantity::Mg(m) if m.value() >= 1000.0 => {
-                format!(" — did you mean {} mg rather than {} g?", fmt_num(m.value() / 1000.0), fmt_num(m.value() / 1000.0))
+                format!(
+                    " (did you mean {} mg rather than {} g?)",
+                    fmt_num(m.value() / 1000.0),
+                    fmt_num(m.value() / 1000.0)
+                )
             }
             _ => String::new(),
         };
@@ -377,7 +472,13 @@ mod tests {
         parse_quantity(s).unwrap_or_else(|e| panic!("{e}"))
     }
     fn troche(strength: f64) -> Preparation {
-        Preparation { substance: Substance::Ketamine, salt: Salt::Hcl, form: Form::Troche { strength_mg: mg(strength) } }
+        Preparation {
+            substance: Substance::Ketamine,
+            salt: Salt::Hcl,
+            form: Form::Troche {
+                strength_mg: mg(strength),
+            },
+        }
     }
     fn spray() -> Preparation {
         Preparation {
@@ -395,57 +496,103 @@ mod tests {
         Preparation {
             substance: Substance::Ketamine,
             salt: Salt::Hcl,
-            form: Form::Solution { powder_mg: mg(500.0), purity_pct: 100.0, volume_ml: ml(10.0), drop_ml: drop.map(ml) },
+            form: Form::Solution {
+                powder_mg: mg(500.0),
+                purity_pct: 100.0,
+                volume_ml: ml(10.0),
+                drop_ml: drop.map(ml),
+            },
         }
     }
 
     #[test]
     fn troche_halves_and_masses() {
-        let r = troche(25.0).resolve(&q("1/2 troche")).unwrap_or_else(|e| panic!("{e}"));
+        let r = troche(25.0)
+            .resolve(&q("1/2 troche"))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.mass.mg.value(), 12.5);
         assert_eq!(r.supply_used, 0.5);
-        let r = troche(25.0).resolve(&q("12.5 mg")).unwrap_or_else(|e| panic!("{e}"));
+        let r = troche(25.0)
+            .resolve(&q("12.5 mg"))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.supply_used, 0.5);
-        let r = troche(25.0).resolve(&q("6.25mg")).unwrap_or_else(|e| panic!("{e}"));
+        let r = troche(25.0)
+            .resolve(&q("6.25mg"))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.supply_used, 0.25);
     }
 
     #[test]
     fn troche_odd_fraction_is_refused_with_options() {
-        let e = troche(25.0).resolve(&q("10 mg")).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains("0.25 troche = 6.25 mg") && e.contains("0.5 troche = 12.5 mg"), "{e}");
+        let e = troche(25.0)
+            .resolve(&q("10 mg"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("0.25 troche = 6.25 mg") && e.contains("0.5 troche = 12.5 mg"),
+            "{e}"
+        );
     }
 
     #[test]
     fn ten_grams_of_troches_is_a_unit_mistake() {
         let e = troche(25.0).resolve(&q("10 g")).err();
-        assert!(matches!(e, Some(ResolveError::ImplausibleScale { .. })), "{e:?}");
+        assert!(
+            matches!(e, Some(ResolveError::ImplausibleScale { .. })),
+            "{e:?}"
+        );
         let msg = e.map(|e| e.to_string()).unwrap_or_default();
-        assert!(msg.contains("400 troches") && msg.contains("did you mean 10 mg"), "{msg}");
+        assert!(
+            msg.contains("400 troches") && msg.contains("did you mean 10 mg"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn unit_class_mismatch() {
-        assert!(matches!(troche(25.0).resolve(&q("2 sprays")), Err(ResolveError::ClassMismatch { .. })));
-        assert!(matches!(troche(25.0).resolve(&q("1 mL")), Err(ResolveError::ClassMismatch { .. })));
-        assert!(matches!(spray().resolve(&q("1 troche")), Err(ResolveError::ClassMismatch { .. })));
-        assert!(matches!(solution(None).resolve(&q("2 sprays")), Err(ResolveError::ClassMismatch { .. })));
+        assert!(matches!(
+            troche(25.0).resolve(&q("2 sprays")),
+            Err(ResolveError::ClassMismatch { .. })
+        ));
+        assert!(matches!(
+            troche(25.0).resolve(&q("1 mL")),
+            Err(ResolveError::ClassMismatch { .. })
+        ));
+        assert!(matches!(
+            spray().resolve(&q("1 troche")),
+            Err(ResolveError::ClassMismatch { .. })
+        ));
+        assert!(matches!(
+            solution(None).resolve(&q("2 sprays")),
+            Err(ResolveError::ClassMismatch { .. })
+        ));
     }
 
     #[test]
     fn sprays_must_be_whole() {
-        let r = spray().resolve(&q("2 sprays")).unwrap_or_else(|e| panic!("{e}"));
+        let r = spray()
+            .resolve(&q("2 sprays"))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!((r.mass.mg.value() - 20.0).abs() < 1e-9);
         assert!((r.supply_used - 0.2).abs() < 1e-12);
-        let r = spray().resolve(&q("20 mg")).unwrap_or_else(|e| panic!("{e}"));
+        let r = spray()
+            .resolve(&q("20 mg"))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.units, Some((2.0, CountUnit::Spray)));
         match spray().resolve(&q("15 mg")) {
             Err(ResolveError::NotWholeSprays { nearest, .. }) => {
-                assert_eq!(nearest.iter().map(|w| w.sprays).collect::<Vec<_>>(), vec![1, 2]);
+                assert_eq!(
+                    nearest.iter().map(|w| w.sprays).collect::<Vec<_>>(),
+                    vec![1, 2]
+                );
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(spray().resolve(&q("1.5 sprays")), Err(ResolveError::NotWholeSprays { .. })));
+        assert!(matches!(
+            spray().resolve(&q("1.5 sprays")),
+            Err(ResolveError::NotWholeSprays { .. })
+        ));
     }
 
     #[test]
@@ -455,14 +602,26 @@ mod tests {
 
     #[test]
     fn solution_by_volume_mass_and_drops() {
-        let r = solution(None).resolve(&q("0.24 mL")).unwrap_or_else(|e| panic!("{e}"));
+        let r = solution(None)
+            .resolve(&q("0.24 mL"))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!((r.mass.mg.value() - 12.0).abs() < 1e-9);
-        let r = solution(None).resolve(&q("12 mg")).unwrap_or_else(|e| panic!("{e}"));
+        let r = solution(None)
+            .resolve(&q("12 mg"))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!((r.supply_used - 0.24).abs() < 1e-12);
-        assert!(matches!(solution(None).resolve(&q("3 drops")), Err(ResolveError::DropsNotCalibrated)));
-        let r = solution(Some(0.05)).resolve(&q("4 drops")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            solution(None).resolve(&q("3 drops")),
+            Err(ResolveError::DropsNotCalibrated)
+        ));
+        let r = solution(Some(0.05))
+            .resolve(&q("4 drops"))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!((r.mass.mg.value() - 10.0).abs() < 1e-9);
-        assert!(matches!(solution(None).resolve(&q("5 g")), Err(ResolveError::ImplausibleScale { .. })));
+        assert!(matches!(
+            solution(None).resolve(&q("5 g")),
+            Err(ResolveError::ImplausibleScale { .. })
+        ));
     }
 
     #[test]

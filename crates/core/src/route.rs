@@ -54,20 +54,27 @@ impl fmt::Display for Route {
 impl FromStr for Route {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s.trim().to_ascii_lowercase().replace(['-', '_', ' '], "").as_str() {
-            "sublingual" | "sl" | "troche" | "lozenge" => Route::Sublingual,
-            "buccal" => Route::Buccal,
-            "oral" | "po" | "swallowed" => Route::Oral,
-            "intranasal" | "nasal" | "in" | "insufflated" => Route::Intranasal,
-            "intramuscular" | "im" => Route::Intramuscular,
-            "intravenous" | "iv" => Route::Intravenous,
-            "rectal" | "pr" => Route::Rectal,
-            _ => {
-                return Err(format!(
-                    "unknown route {s:?}: use one of sublingual, buccal, oral, intranasal, intramuscular, intravenous, rectal"
-                ));
-            }
-        })
+        Ok(
+            match s
+                .trim()
+                .to_ascii_lowercase()
+                .replace(['-', '_', ' '], "")
+                .as_str()
+            {
+                "sublingual" | "sl" | "troche" | "lozenge" => Route::Sublingual,
+                "buccal" => Route::Buccal,
+                "oral" | "po" | "swallowed" => Route::Oral,
+                "intranasal" | "nasal" | "in" | "insufflated" => Route::Intranasal,
+                "intramuscular" | "im" => Route::Intramuscular,
+                "intravenous" | "iv" => Route::Intravenous,
+                "rectal" | "pr" => Route::Rectal,
+                _ => {
+                    return Err(format!(
+                        "unknown route {s:?}: use one of sublingual, buccal, oral, intranasal, intramuscular, intravenous, rectal"
+                    ));
+                }
+            },
+        )
     }
 }
 
@@ -102,7 +109,9 @@ impl FromStr for Substance {
         match s.trim().to_ascii_lowercase().as_str() {
             "ketamine" | "racemic" | "racemic-ketamine" => Ok(Substance::Ketamine),
             "esketamine" | "s-ketamine" | "spravato" => Ok(Substance::Esketamine),
-            _ => Err(format!("unknown substance {s:?}: use \"ketamine\" (racemic) or \"esketamine\"")),
+            _ => Err(format!(
+                "unknown substance {s:?}: use \"ketamine\" (racemic) or \"esketamine\""
+            )),
         }
     }
 }

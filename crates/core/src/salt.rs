@@ -108,9 +108,14 @@ mod tests {
     fn ketalar_label_equivalences() {
         // Ketalar label: 10 mg base ≙ 11.53 mg HCl; 50 ≙ 57.67; 100 ≙ 115.33 (to rounding).
         for (base, hcl) in [(10.0, 11.53), (50.0, 57.67), (100.0, 115.33)] {
-            let got = KetamineMass::new(mg(base), Salt::Base).hcl().map(Milligrams::value);
+            let got = KetamineMass::new(mg(base), Salt::Base)
+                .hcl()
+                .map(Milligrams::value);
             let got = got.unwrap_or(f64::NAN);
-            assert!((got - hcl).abs() < 0.02, "{base} base -> {got} HCl, label says {hcl}");
+            assert!(
+                (got - hcl).abs() < 0.02,
+                "{base} base -> {got} HCl, label says {hcl}"
+            );
         }
     }
 

@@ -51,7 +51,11 @@ pub fn supply_text(prep: &Preparation, amount: f64) -> String {
     match (unit, prep.spray_ml()) {
         (SupplyUnit::Ml, Some(v)) => {
             let sprays = (amount / v.value() + 1e-9).floor();
-            format!("{} (~{} sprays)", unit.fmt(amount), crate::units::fmt_num(sprays))
+            format!(
+                "{} (~{} sprays)",
+                unit.fmt(amount),
+                crate::units::fmt_num(sprays)
+            )
         }
         _ => unit.fmt(amount),
     }
@@ -150,7 +154,9 @@ pub fn stock_status(stock: &Stock, used_last_28_days: f64, today: Date) -> Stock
     let per_day = used_last_28_days / 28.0;
     let days_left = (per_day > 0.0).then(|| s.remaining / per_day);
     let by_days = days_left.is_some_and(|d| d < LOW_DAYS);
-    let by_fraction = s.dispensed.is_some_and(|d| d > 0.0 && s.remaining < d * LOW_FRACTION);
+    let by_fraction = s
+        .dispensed
+        .is_some_and(|d| d > 0.0 && s.remaining < d * LOW_FRACTION);
     let empty = s.remaining <= 1e-9;
     let low = empty || by_days || by_fraction;
     let mut messages = Vec::new();
@@ -199,7 +205,9 @@ mod tests {
                 preparation: Preparation {
                     substance: Substance::Ketamine,
                     salt: Salt::Hcl,
-                    form: Form::Troche { strength_mg: Milligrams::positive(25.0).unwrap_or_else(|e| panic!("{e}")) },
+                    form: Form::Troche {
+                        strength_mg: Milligrams::positive(25.0).unwrap_or_else(|e| panic!("{e}")),
+                    },
                 },
                 default_route: Route::Sublingual,
                 supply_unit: SupplyUnit::Troche,

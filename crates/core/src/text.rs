@@ -13,8 +13,14 @@ pub const MAX_TAGS: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum TextError {
-    #[error("the {what} is {len} bytes; the limit is {max} bytes. Shorten it (long texts belong in a file of your own)")]
-    TooLong { what: &'static str, len: usize, max: usize },
+    #[error(
+        "the {what} is {len} bytes; the limit is {max} bytes. Shorten it (long texts belong in a file of your own)"
+    )]
+    TooLong {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("the {what} contains a control character (code {code:#04x}); remove it")]
     Control { what: &'static str, code: u32 },
     #[error("the {what} is empty")]
@@ -29,7 +35,10 @@ fn check_controls(what: &'static str, s: &str, allow_newlines: bool) -> Result<(
     for c in s.chars() {
         let ok_ws = allow_newlines && (c == '\n' || c == '\t' || c == '\r');
         if c.is_control() && !ok_ws {
-            return Err(TextError::Control { what, code: c as u32 });
+            return Err(TextError::Control {
+                what,
+                code: c as u32,
+            });
         }
     }
     Ok(())
@@ -42,7 +51,11 @@ pub fn note(s: Option<&str>) -> Result<Option<String>, TextError> {
         return Ok(None);
     }
     if s.len() > MAX_NOTE_BYTES {
-        return Err(TextError::TooLong { what: "note", len: s.len(), max: MAX_NOTE_BYTES });
+        return Err(TextError::TooLong {
+            what: "note",
+            len: s.len(),
+            max: MAX_NOTE_BYTES,
+        });
     }
     check_controls("note", s, true)?;
     Ok(Some(s.to_string()))
@@ -55,7 +68,11 @@ pub fn label(what: &'static str, s: &str) -> Result<String, TextError> {
         return Err(TextError::Empty { what });
     }
     if t.chars().count() > MAX_LABEL_CHARS {
-        return Err(TextError::TooLong { what, len: t.len(), max: MAX_LABEL_CHARS });
+        return Err(TextError::TooLong {
+            what,
+            len: t.len(),
+            max: MAX_LABEL_CHARS,
+        });
     }
     check_controls(what, t, false)?;
     Ok(t.to_string())
@@ -76,7 +93,8 @@ pub fn tags<S: AsRef<str>>(raw: &[S]) -> Result<Vec<String>, TextError> {
         let t = t.as_ref().trim().to_lowercase();
         let ok = !t.is_empty()
             && t.chars().count() <= MAX_TAG_CHARS
-            && t.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+            && t.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
         if !ok {
             return Err(TextError::BadTag(t));
         }
@@ -99,9 +117,18 @@ mod tests {
         let hostile = "Robert'); DROP TABLE dose;-- <script>alert(1)</script> 💊 naïve\nline two";
         assert_eq!(note(Some(hostile)), Ok(Some(hostile.to_string())));
         assert_eq!(note(Some("   ")), Ok(None));
-        assert!(matches!(note(Some(&"x".repeat(MAX_NOTE_BYTES + 1))), Err(TextError::TooLong { .. })));
-        assert!(matches!(note(Some("bell\u{7}")), Err(TextError::Control { code: 7, .. })));
-        assert!(matches!(note(Some("esc\u{1b}[31m")), Err(TextError::Control { .. })));
+        assert!(matches!(
+            note(Some(&"x".repeat(MAX_NOTE_BYTES + 1))),
+            Err(TextError::TooLong { .. })
+        ));
+        assert!(matches!(
+            note(Some("bell\u{7}")),
+            Err(TextError::Control { code: 7, .. })
+        ));
+        assert!(matches!(
+            note(Some("esc\u{1b}[31m")),
+            Err(TextError::Control { .. })
+        ));
     }
 
     #[test]
@@ -109,7 +136,10 @@ mod tests {
         assert_eq!(label("name", "  Troche 25  "), Ok("Troche 25".to_string()));
         assert!(label("name", "a\nb").is_err());
         assert!(label("name", "").is_err());
-        assert_eq!(tags(&["Work", "work", "poor-sleep"]), Ok(vec!["work".to_string(), "poor-sleep".to_string()]));
+        assert_eq!(
+            tags(&["Work", "work", "poor-sleep"]),
+            Ok(vec!["work".to_string(), "poor-sleep".to_string()])
+        );
         assert!(tags(&["two words"]).is_err());
     }
 }

@@ -234,18 +234,39 @@ mod tests {
 
     #[test]
     fn constructors_refuse_bad_numbers() {
-        assert!(matches!(Milligrams::new(f64::NAN), Err(QuantityError::NotFinite { .. })));
-        assert!(matches!(Milligrams::new(f64::INFINITY), Err(QuantityError::NotFinite { .. })));
-        assert!(matches!(Milligrams::new(-1.0), Err(QuantityError::Negative { .. })));
-        assert!(matches!(Milligrams::positive(0.0), Err(QuantityError::NotPositive { .. })));
-        assert!(matches!(Kilograms::new(5000.0), Err(QuantityError::TooLarge { .. })));
-        assert_eq!(Milligrams::new(-0.0).map(|m| m.value().is_sign_negative()), Ok(false));
+        assert!(matches!(
+            Milligrams::new(f64::NAN),
+            Err(QuantityError::NotFinite { .. })
+        ));
+        assert!(matches!(
+            Milligrams::new(f64::INFINITY),
+            Err(QuantityError::NotFinite { .. })
+        ));
+        assert!(matches!(
+            Milligrams::new(-1.0),
+            Err(QuantityError::Negative { .. })
+        ));
+        assert!(matches!(
+            Milligrams::positive(0.0),
+            Err(QuantityError::NotPositive { .. })
+        ));
+        assert!(matches!(
+            Kilograms::new(5000.0),
+            Err(QuantityError::TooLarge { .. })
+        ));
+        assert_eq!(
+            Milligrams::new(-0.0).map(|m| m.value().is_sign_negative()),
+            Ok(false)
+        );
         assert_eq!(Milligrams::positive(12.5).map(Milligrams::value), Ok(12.5));
     }
 
     #[test]
     fn unit_conversions() {
-        assert_eq!(Milligrams::from_micrograms(250.0).map(|m| m.value()), Ok(0.25));
+        assert_eq!(
+            Milligrams::from_micrograms(250.0).map(|m| m.value()),
+            Ok(0.25)
+        );
         assert_eq!(Milligrams::from_grams(0.5).map(|m| m.value()), Ok(500.0));
         assert_eq!(MgPerMl::from_percent_wv(10.0).map(|c| c.value()), Ok(100.0));
     }
@@ -264,7 +285,12 @@ mod tests {
     #[test]
     fn serde_refuses_nan_like_and_negative() {
         assert!(serde_json::from_str::<Milligrams>("-3").is_err());
-        assert_eq!(serde_json::from_str::<Milligrams>("3.5").map(|m| m.value()).ok(), Some(3.5));
+        assert_eq!(
+            serde_json::from_str::<Milligrams>("3.5")
+                .map(|m| m.value())
+                .ok(),
+            Some(3.5)
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ pub enum CalcError {
     Quantity(#[from] QuantityError),
     #[error("purity must be a percentage above 0 and at most 100, got {0}")]
     Purity(f64),
-    #[error("the target concentration ({to}) must be lower than the starting one ({from}); water can only dilute")]
+    #[error(
+        "the target concentration ({to}) must be lower than the starting one ({from}); water can only dilute"
+    )]
     NotADilution { from: MgPerMl, to: MgPerMl },
     #[error("a calibration needs at least one counted spray")]
     NoSprays,
@@ -107,7 +109,9 @@ impl SprayVolume {
                 if sprays == 0 {
                     return Err(CalcError::NoSprays);
                 }
-                Ok(Millilitres::positive(filled_ml.value() / f64::from(sprays))?)
+                Ok(Millilitres::positive(
+                    filled_ml.value() / f64::from(sprays),
+                )?)
             }
         }
     }
@@ -174,7 +178,10 @@ pub fn nearest_whole(n: f64, mg_per_unit: f64) -> Vec<WholeSprays> {
     let hi = n.ceil().max(1.0);
     let mut v: Vec<WholeSprays> = [lo, hi]
         .into_iter()
-        .map(|k| WholeSprays { sprays: k as u32, dose_mg: k * mg_per_unit })
+        .map(|k| WholeSprays {
+            sprays: k as u32,
+            dose_mg: k * mg_per_unit,
+        })
         .collect();
     v.dedup_by_key(|w| w.sprays);
     v
@@ -227,7 +234,8 @@ mod tests {
 
     #[test]
     fn solution_500mg_in_10ml() {
-        let s = solution(mg(500.0), Salt::Hcl, 100.0, ml(10.0), Some(mg(12.0))).unwrap_or_else(|e| panic!("{e}"));
+        let s = solution(mg(500.0), Salt::Hcl, 100.0, ml(10.0), Some(mg(12.0)))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.concentration_mg_per_ml, 50.0);
         assert!((s.volume_per_dose_ml.unwrap_or(0.0) - 0.24).abs() < 1e-12);
         assert!((s.doses_per_batch.unwrap_or(0.0) - 500.0 / 12.0).abs() < 1e-9);
@@ -237,7 +245,8 @@ mod tests {
 
     #[test]
     fn purity_scales_the_active_mass() {
-        let s = solution(mg(500.0), Salt::Hcl, 90.0, ml(10.0), Some(mg(12.0))).unwrap_or_else(|e| panic!("{e}"));
+        let s = solution(mg(500.0), Salt::Hcl, 90.0, ml(10.0), Some(mg(12.0)))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!((s.active_mg - 450.0).abs() < 1e-9);
         assert!((s.concentration_mg_per_ml - 45.0).abs() < 1e-9);
         assert!((s.volume_per_dose_ml.unwrap_or(0.0) - 12.0 / 45.0).abs() < 1e-12);
@@ -248,7 +257,8 @@ mod tests {
 
     #[test]
     fn base_powder_reports_hcl_equivalent() {
-        let s = solution(mg(100.0), Salt::Base, 100.0, ml(10.0), None).unwrap_or_else(|e| panic!("{e}"));
+        let s = solution(mg(100.0), Salt::Base, 100.0, ml(10.0), None)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.concentration_mg_base_per_ml, 10.0);
         assert!((s.concentration_mg_hcl_per_ml - 11.535).abs() < 1e-9);
     }
@@ -256,7 +266,12 @@ mod tests {
     #[test]
     fn lapidus_spray_is_10mg_per_spray() {
         // Lapidus 2014: 100 mg/mL, 0.1 mL per spray → 10 mg per spray.
-        let s = spray(c(100.0), SprayVolume::Stated { ml: ml(0.1) }, Some(mg(20.0))).unwrap_or_else(|e| panic!("{e}"));
+        let s = spray(
+            c(100.0),
+            SprayVolume::Stated { ml: ml(0.1) },
+            Some(mg(20.0)),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert!((s.mg_per_spray - 10.0).abs() < 1e-9);
         assert_eq!(s.whole, Some(true));
         assert!((s.sprays.unwrap_or(0.0) - 2.0).abs() < 1e-9);
@@ -265,27 +280,48 @@ mod tests {
 
     #[test]
     fn fractional_sprays_offer_the_nearest_whole_doses() {
-        let s = spray(c(50.0), SprayVolume::Stated { ml: ml(0.1) }, Some(mg(12.0))).unwrap_or_else(|e| panic!("{e}"));
+        let s = spray(c(50.0), SprayVolume::Stated { ml: ml(0.1) }, Some(mg(12.0)))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.whole, Some(false));
         assert!((s.sprays.unwrap_or(0.0) - 2.4).abs() < 1e-9);
-        assert_eq!(s.nearest.iter().map(|w| w.sprays).collect::<Vec<_>>(), vec![2, 3]);
-        assert!((s.nearest[0].dose_mg - 10.0).abs() < 1e-9 && (s.nearest[1].dose_mg - 15.0).abs() < 1e-9);
+        assert_eq!(
+            s.nearest.iter().map(|w| w.sprays).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        assert!(
+            (s.nearest[0].dose_mg - 10.0).abs() < 1e-9
+                && (s.nearest[1].dose_mg - 15.0).abs() < 1e-9
+        );
     }
 
     #[test]
     fn less_than_one_spray_offers_one() {
-        let s = spray(c(100.0), SprayVolume::Stated { ml: ml(0.1) }, Some(mg(4.0))).unwrap_or_else(|e| panic!("{e}"));
+        let s = spray(c(100.0), SprayVolume::Stated { ml: ml(0.1) }, Some(mg(4.0)))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.whole, Some(false));
-        assert_eq!(s.nearest.iter().map(|w| w.sprays).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(
+            s.nearest.iter().map(|w| w.sprays).collect::<Vec<_>>(),
+            vec![1]
+        );
     }
 
     #[test]
     fn calibrated_pump() {
         // 5 mL filled gave 52 counted sprays → 0.0962 mL per spray.
-        let v = SprayVolume::Calibrated { filled_ml: ml(5.0), sprays: 52 };
+        let v = SprayVolume::Calibrated {
+            filled_ml: ml(5.0),
+            sprays: 52,
+        };
         let s = spray(c(100.0), v, None).unwrap_or_else(|e| panic!("{e}"));
         assert!((s.spray_volume_ml - 5.0 / 52.0).abs() < 1e-12);
-        assert!(SprayVolume::Calibrated { filled_ml: ml(5.0), sprays: 0 }.per_spray().is_err());
+        assert!(
+            SprayVolume::Calibrated {
+                filled_ml: ml(5.0),
+                sprays: 0
+            }
+            .per_spray()
+            .is_err()
+        );
     }
 
     #[test]

@@ -27,7 +27,9 @@ pub enum WhenError {
     Gap { input: String, zone: String },
     #[error("{0:?} names a day but no time: add one, for example \"{0} 21:00\"")]
     DateWithoutTime(String),
-    #[error("unknown time zone {0:?}: use an IANA name such as \"Europe/Berlin\" or \"America/New_York\"")]
+    #[error(
+        "unknown time zone {0:?}: use an IANA name such as \"Europe/Berlin\" or \"America/New_York\""
+    )]
     UnknownZone(String),
     #[error("{0:?} is too far away from now")]
     OutOfRange(String),
@@ -68,7 +70,10 @@ pub fn parse_when(input: &str, now: &ZonedDateTime) -> Result<When, WhenError> {
     }
     let lower = s.to_ascii_lowercase();
     if lower == "now" {
-        return Ok(When { instant: to_micros(now.timestamp()), ambiguous: false });
+        return Ok(When {
+            instant: to_micros(now.timestamp()),
+            ambiguous: false,
+        });
     }
     if let Some(rel) = lower.strip_prefix('-') {
         return relative(s, rel, now);
@@ -83,7 +88,9 @@ pub fn parse_when(input: &str, now: &ZonedDateTime) -> Result<When, WhenError> {
                 return Err(WhenError::DateWithoutTime(word.to_string()));
             }
             let t = parse_time(rest).ok_or_else(|| WhenError::Unreadable(s.to_string()))??;
-            let day = now.date().checked_sub(jiff::Span::new().days(days_back))
+            let day = now
+                .date()
+                .checked_sub(jiff::Span::new().days(days_back))
                 .map_err(|_| WhenError::OutOfRange(s.to_string()))?;
             return local(s, day.to_datetime(t), now.time_zone());
         }
@@ -100,7 +107,10 @@ pub fn parse_when(input: &str, now: &ZonedDateTime) -> Result<When, WhenError> {
     if has_offset {
         return s
             .parse::<Timestamp>()
-            .map(|instant| When { instant: to_micros(instant), ambiguous: false })
+            .map(|instant| When {
+                instant: to_micros(instant),
+                ambiguous: false,
+            })
             .map_err(|e| impossible_or_unreadable(s, &e.to_string()));
     }
     // A bare date.
@@ -120,8 +130,13 @@ pub fn parse_when(input: &str, now: &ZonedDateTime) -> Result<When, WhenError> {
 fn impossible_or_unreadable(s: &str, detail: &str) -> WhenError {
     // jiff reports out-of-range fields ("day ... is not in the required range") for
     // well-formed but impossible dates such as 2026-02-30.
-    if detail.contains("range") || detail.contains("invalid") && s.chars().filter(|c| c.is_ascii_digit()).count() >= 8 {
-        WhenError::Impossible { input: s.to_string(), detail: detail.to_string() }
+    if detail.contains("range")
+        || detail.contains("invalid") && s.chars().filter(|c| c.is_ascii_digit()).count() >= 8
+    {
+        WhenError::Impossible {
+            input: s.to_string(),
+            detail: detail.to_string(),
+        }
     } else {
         WhenError::Unreadable(s.to_string())
     }
@@ -130,24 +145,44 @@ fn impossible_or_unreadable(s: &str, detail: &str) -> WhenError {
 /// "21:00", "21:00:30", "9:05". `None` when it does not look like a time at all.
 fn parse_time(s: &str) -> Option<Result<Time, WhenError>> {
     let parts: Vec<&str> = s.split(':').collect();
-    if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit())) {
+    if !(2..=3).contains(&parts.len())
+        || !parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let num = |p: &str| p.parse::<i8>().unwrap_or(-1);
-    let (h, m, sec) = (num(parts[0]), num(parts[1]), parts.get(2).map_or(0, |p| num(p)));
-    Some(Time::new(h, m, sec, 0).map_err(|e| WhenError::Impossible { input: s.to_string(), detail: e.to_string() }))
+    let (h, m, sec) = (
+        num(parts[0]),
+        num(parts[1]),
+        parts.get(2).map_or(0, |p| num(p)),
+    );
+    Some(Time::new(h, m, sec, 0).map_err(|e| WhenError::Impossible {
+        input: s.to_string(),
+        detail: e.to_string(),
+    }))
 }
 
 fn local(input: &str, dt: DateTime, tz: &TimeZone) -> Result<When, WhenError> {
     let amb = tz.to_ambiguous_timestamp(dt);
     match amb.offset() {
-        AmbiguousOffset::Gap { .. } => Err(WhenError::Gap { input: input.to_string(), zone: zone_name(tz) }),
+        AmbiguousOffset::Gap { .. } => Err(WhenError::Gap {
+            input: input.to_string(),
+            zone: zone_name(tz),
+        }),
         AmbiguousOffset::Fold { .. } => Ok(When {
-            instant: to_micros(amb.earlier().map_err(|_| WhenError::OutOfRange(input.to_string()))?),
+            instant: to_micros(
+                amb.earlier()
+                    .map_err(|_| WhenError::OutOfRange(input.to_string()))?,
+            ),
             ambiguous: true,
         }),
         AmbiguousOffset::Unambiguous { .. } => Ok(When {
-            instant: to_micros(amb.compatible().map_err(|_| WhenError::OutOfRange(input.to_string()))?),
+            instant: to_micros(
+                amb.compatible()
+                    .map_err(|_| WhenError::OutOfRange(input.to_string()))?,
+            ),
             ambiguous: false,
         }),
     }
@@ -176,15 +211,23 @@ fn relative(input: &str, rel: &str, now: &ZonedDateTime) -> Result<When, WhenErr
             _ => return Err(bad()),
         };
         total = total
-            .checked_add(SignedDuration::from_secs(n.checked_mul(secs).ok_or_else(bad)?))
+            .checked_add(SignedDuration::from_secs(
+                n.checked_mul(secs).ok_or_else(bad)?,
+            ))
             .ok_or_else(bad)?;
         rest = rest[unit_len..].trim_start();
     }
     if total > SignedDuration::from_hours(24 * 366 * 10) {
         return Err(WhenError::OutOfRange(input.to_string()));
     }
-    let instant = now.timestamp().checked_sub(total).map_err(|_| WhenError::OutOfRange(input.to_string()))?;
-    Ok(When { instant: to_micros(instant), ambiguous: false })
+    let instant = now
+        .timestamp()
+        .checked_sub(total)
+        .map_err(|_| WhenError::OutOfRange(input.to_string()))?;
+    Ok(When {
+        instant: to_micros(instant),
+        ambiguous: false,
+    })
 }
 
 #[cfg(test)]
@@ -197,7 +240,9 @@ mod tests {
         dt.to_zoned_datetime(tz).unwrap_or_else(|e| panic!("{e}"))
     }
     fn at(s: &str, now: &ZonedDateTime) -> String {
-        parse_when(s, now).map(|w| w.instant.to_string()).unwrap_or_else(|e| panic!("{s}: {e}"))
+        parse_when(s, now)
+            .map(|w| w.instant.to_string())
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
     }
 
     #[test]
@@ -214,22 +259,52 @@ mod tests {
         assert_eq!(at("-1d", &now), "2026-11-27T11:00:00Z");
         assert_eq!(at("2026-11-20 07:15", &now), "2026-11-20T06:15:00Z");
         assert_eq!(at("2026-11-20T07:15", &now), "2026-11-20T06:15:00Z");
-        assert_eq!(at("2026-11-20T07:15:00+01:00", &now), "2026-11-20T06:15:00Z");
+        assert_eq!(
+            at("2026-11-20T07:15:00+01:00", &now),
+            "2026-11-20T06:15:00Z"
+        );
         assert_eq!(at("2026-11-20T06:15:00Z", &now), "2026-11-20T06:15:00Z");
     }
 
     #[test]
     fn impossible_and_unreadable() {
         let now = now_in("Europe/Berlin", "2026-11-28T12:00");
-        assert!(matches!(parse_when("2026-02-30 10:00", &now), Err(WhenError::Impossible { .. })));
-        assert!(matches!(parse_when("2026-02-30T10:00:00Z", &now), Err(WhenError::Impossible { .. })));
-        assert!(matches!(parse_when("25:00", &now), Err(WhenError::Impossible { .. })));
-        assert!(matches!(parse_when("2026-11-28", &now), Err(WhenError::DateWithoutTime(_))));
-        assert!(matches!(parse_when("yesterday", &now), Err(WhenError::DateWithoutTime(_))));
-        assert!(matches!(parse_when("last tuesday", &now), Err(WhenError::Unreadable(_))));
-        assert!(matches!(parse_when("-2x", &now), Err(WhenError::Unreadable(_))));
-        assert!(matches!(parse_when("-", &now), Err(WhenError::Unreadable(_))));
-        assert!(matches!(parse_when("-999999d", &now), Err(WhenError::OutOfRange(_) | WhenError::Unreadable(_))));
+        assert!(matches!(
+            parse_when("2026-02-30 10:00", &now),
+            Err(WhenError::Impossible { .. })
+        ));
+        assert!(matches!(
+            parse_when("2026-02-30T10:00:00Z", &now),
+            Err(WhenError::Impossible { .. })
+        ));
+        assert!(matches!(
+            parse_when("25:00", &now),
+            Err(WhenError::Impossible { .. })
+        ));
+        assert!(matches!(
+            parse_when("2026-11-28", &now),
+            Err(WhenError::DateWithoutTime(_))
+        ));
+        assert!(matches!(
+            parse_when("yesterday", &now),
+            Err(WhenError::DateWithoutTime(_))
+        ));
+        assert!(matches!(
+            parse_when("last tuesday", &now),
+            Err(WhenError::Unreadable(_))
+        ));
+        assert!(matches!(
+            parse_when("-2x", &now),
+            Err(WhenError::Unreadable(_))
+        ));
+        assert!(matches!(
+            parse_when("-", &now),
+            Err(WhenError::Unreadable(_))
+        ));
+        assert!(matches!(
+            parse_when("-999999d", &now),
+            Err(WhenError::OutOfRange(_) | WhenError::Unreadable(_))
+        ));
         assert!(matches!(parse_when("", &now), Err(WhenError::Empty)));
     }
 
@@ -237,7 +312,10 @@ mod tests {
     fn dst_gap_is_refused_and_fold_takes_the_earlier() {
         // Europe/Berlin 2026: clocks go forward 29 March 02:00 → 03:00, back 25 October 03:00 → 02:00.
         let now = now_in("Europe/Berlin", "2026-11-28T12:00");
-        assert!(matches!(parse_when("2026-03-29 02:30", &now), Err(WhenError::Gap { .. })));
+        assert!(matches!(
+            parse_when("2026-03-29 02:30", &now),
+            Err(WhenError::Gap { .. })
+        ));
         let w = parse_when("2026-10-25 02:30", &now).unwrap_or_else(|e| panic!("{e}"));
         assert!(w.ambiguous);
         assert_eq!(w.instant.to_string(), "2026-10-25T00:30:00Z");
@@ -246,7 +324,10 @@ mod tests {
     #[test]
     fn zones() {
         assert!(zone("America/New_York").is_ok());
-        assert!(matches!(zone("Mars/Olympus"), Err(WhenError::UnknownZone(_))));
+        assert!(matches!(
+            zone("Mars/Olympus"),
+            Err(WhenError::UnknownZone(_))
+        ));
         assert!(matches!(zone(""), Err(WhenError::UnknownZone(_))));
     }
 }

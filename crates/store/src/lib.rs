@@ -36,7 +36,9 @@ pub enum StoreError {
     NotOurs(String),
     #[error("the import conflicts with records already in this journal: {}", .0.join("; "))]
     ImportConflicts(Vec<String>),
-    #[error("the database holds a value Dosewise cannot read ({0}); it may have been edited by hand")]
+    #[error(
+        "the database holds a value Dosewise cannot read ({0}); it may have been edited by hand"
+    )]
     Corrupt(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -81,7 +83,10 @@ pub trait Store {
     /// The active stock with this exact name (case-insensitive), if any.
     fn stock_by_name(&mut self, name: &str) -> impl Future<Output = Result<Option<Stock>>> + Send;
     fn stocks(&mut self, include_retired: bool) -> impl Future<Output = Result<Vec<Stock>>> + Send;
-    fn stock_events(&mut self, stock_id: i64) -> impl Future<Output = Result<Vec<StockEvent>>> + Send;
+    fn stock_events(
+        &mut self,
+        stock_id: i64,
+    ) -> impl Future<Output = Result<Vec<StockEvent>>> + Send;
     fn adjust_stock(
         &mut self,
         id: i64,
@@ -91,10 +96,19 @@ pub trait Store {
     ) -> impl Future<Output = Result<Stock>> + Send;
     /// Replace a stock's preparation details (e.g. a drop calibration). Amounts are unchanged.
     fn update_stock(&mut self, s: &Stock) -> impl Future<Output = Result<Stock>> + Send;
-    fn retire_stock(&mut self, id: i64, at: Timestamp, reason: Option<&str>) -> impl Future<Output = Result<Stock>> + Send;
+    fn retire_stock(
+        &mut self,
+        id: i64,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> impl Future<Output = Result<Stock>> + Send;
 
     /// Write a dose and take its supply from its stock, atomically.
-    fn log_dose(&mut self, d: &NewDose, created_at: Timestamp) -> impl Future<Output = Result<Dose>> + Send;
+    fn log_dose(
+        &mut self,
+        d: &NewDose,
+        created_at: Timestamp,
+    ) -> impl Future<Output = Result<Dose>> + Send;
     fn dose(&mut self, id: i64) -> impl Future<Output = Result<Option<Dose>>> + Send;
     /// Doses in time order.
     fn doses(&mut self, w: Window) -> impl Future<Output = Result<Vec<Dose>>> + Send;
@@ -109,10 +123,22 @@ pub trait Store {
         reason: Option<&str>,
     ) -> impl Future<Output = Result<Dose>> + Send;
     /// Mark a dose deleted (kept with a revision) and return its supply to the stock.
-    fn delete_dose(&mut self, id: i64, at: Timestamp, reason: Option<&str>) -> impl Future<Output = Result<Dose>> + Send;
-    fn dose_revisions(&mut self, dose_id: i64) -> impl Future<Output = Result<Vec<DoseRevision>>> + Send;
+    fn delete_dose(
+        &mut self,
+        id: i64,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> impl Future<Output = Result<Dose>> + Send;
+    fn dose_revisions(
+        &mut self,
+        dose_id: i64,
+    ) -> impl Future<Output = Result<Vec<DoseRevision>>> + Send;
 
-    fn add_checkin(&mut self, c: &NewCheckin, created_at: Timestamp) -> impl Future<Output = Result<Checkin>> + Send;
+    fn add_checkin(
+        &mut self,
+        c: &NewCheckin,
+        created_at: Timestamp,
+    ) -> impl Future<Output = Result<Checkin>> + Send;
     /// Check-ins in time order.
     fn checkins(&mut self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
     fn last_checkin(&mut self) -> impl Future<Output = Result<Option<Checkin>>> + Send;

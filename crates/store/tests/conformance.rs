@@ -23,7 +23,9 @@ fn troche_stock(name: &str, count: f64) -> NewStock {
         preparation: Preparation {
             substance: Substance::Ketamine,
             salt: Salt::Hcl,
-            form: Form::Troche { strength_mg: Milligrams::positive(25.0).unwrap_or_else(|e| panic!("{e}")) },
+            form: Form::Troche {
+                strength_mg: Milligrams::positive(25.0).unwrap_or_else(|e| panic!("{e}")),
+            },
         },
         default_route: Route::Sublingual,
         supply_unit: SupplyUnit::Troche,
@@ -60,8 +62,15 @@ fn checkin(at: &str) -> NewCheckin {
     NewCheckin {
         at: ts(at),
         zone: "Europe/Berlin".into(),
-        ratings: Ratings { mood: Rating::new(6).ok(), sleep: Rating::new(0).ok(), ..Ratings::default() },
-        side_effects: vec![SideEffect { name: "nausea".into(), severity: Rating::new(3).ok() }],
+        ratings: Ratings {
+            mood: Rating::new(6).ok(),
+            sleep: Rating::new(0).ok(),
+            ..Ratings::default()
+        },
+        side_effects: vec![SideEffect {
+            name: "nausea".into(),
+            severity: Rating::new(3).ok(),
+        }],
         craving: Rating::new(1).ok(),
         urinary: vec![UrinarySymptom::Frequency],
         note: Some("naïve ☕\nsecond line".into()),
@@ -93,99 +102,230 @@ macro_rules! conformance {
             #[tokio::test]
             async fn stock_ledger_and_dose_decrement() {
                 let (mut s, _dir) = $open.await;
-                let st = s.add_stock(&troche_stock("Troche 25", 10.0)).await.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(s.stock_by_name("troche 25").await.ok().flatten().map(|x| x.id), Some(st.id));
-                let d = s.log_dose(&dose_from(&st, "1/2 troche", "2026-11-02T08:00:00Z"), ts("2026-11-02T08:00:01Z")).await
+                let st = s
+                    .add_stock(&troche_stock("Troche 25", 10.0))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(
+                    s.stock_by_name("troche 25")
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|x| x.id),
+                    Some(st.id)
+                );
+                let d = s
+                    .log_dose(
+                        &dose_from(&st, "1/2 troche", "2026-11-02T08:00:00Z"),
+                        ts("2026-11-02T08:00:01Z"),
+                    )
+                    .await
                     .unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(d.dose.note.as_deref(), Some("Robert'); DROP TABLE dose;--"));
-                let st = s.stock(st.id).await.ok().flatten().unwrap_or_else(|| panic!("stock gone"));
+                let st = s
+                    .stock(st.id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| panic!("stock gone"));
                 assert_eq!(st.stock.remaining, 9.5);
                 let ev = s.stock_events(st.id).await.unwrap_or_default();
-                assert_eq!(ev.iter().map(|e| e.kind).collect::<Vec<_>>(), vec![StockEventKind::Added, StockEventKind::Dose]);
+                assert_eq!(
+                    ev.iter().map(|e| e.kind).collect::<Vec<_>>(),
+                    vec![StockEventKind::Added, StockEventKind::Dose]
+                );
                 assert_eq!(ev[1].dose_id, Some(d.id));
                 assert_eq!(ev[1].remaining_after, 9.5);
                 // Adjust and retire are ledgered too.
-                let st = s.adjust_stock(st.id, Adjustment::Set(9.0), ts("2026-11-03T08:00:00Z"), Some("counted")).await
+                let st = s
+                    .adjust_stock(
+                        st.id,
+                        Adjustment::Set(9.0),
+                        ts("2026-11-03T08:00:00Z"),
+                        Some("counted"),
+                    )
+                    .await
                     .unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(st.stock.remaining, 9.0);
                 assert!(matches!(
-                    s.adjust_stock(st.id, Adjustment::Delta(-20.0), ts("2026-11-03T08:00:00Z"), None).await,
+                    s.adjust_stock(
+                        st.id,
+                        Adjustment::Delta(-20.0),
+                        ts("2026-11-03T08:00:00Z"),
+                        None
+                    )
+                    .await,
                     Err(StoreError::InsufficientStock { .. })
                 ));
-                let st = s.retire_stock(st.id, ts("2026-11-04T08:00:00Z"), Some("expired")).await.unwrap_or_else(|e| panic!("{e}"));
+                let st = s
+                    .retire_stock(st.id, ts("2026-11-04T08:00:00Z"), Some("expired"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
                 assert!(st.is_retired());
                 assert_eq!(s.stocks(false).await.unwrap_or_default().len(), 0);
                 assert_eq!(s.stocks(true).await.unwrap_or_default().len(), 1);
                 // A retired name can be reused; two active stocks cannot share one.
-                s.add_stock(&troche_stock("Troche 25", 5.0)).await.unwrap_or_else(|e| panic!("{e}"));
-                assert!(matches!(s.add_stock(&troche_stock("Troche 25", 5.0)).await, Err(StoreError::DuplicateName(_))));
+                s.add_stock(&troche_stock("Troche 25", 5.0))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert!(matches!(
+                    s.add_stock(&troche_stock("Troche 25", 5.0)).await,
+                    Err(StoreError::DuplicateName(_))
+                ));
             }
 
             #[tokio::test]
             async fn overdraw_writes_nothing() {
                 let (mut s, _dir) = $open.await;
-                let st = s.add_stock(&troche_stock("T", 1.0)).await.unwrap_or_else(|e| panic!("{e}"));
+                let st = s
+                    .add_stock(&troche_stock("T", 1.0))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
                 let mut d = dose_from(&st, "1 troche", "2026-11-02T08:00:00Z");
                 d.supply_used = Some(2.0); // as if another process took supply meanwhile
-                assert!(matches!(s.log_dose(&d, ts("2026-11-02T08:00:00Z")).await, Err(StoreError::InsufficientStock { .. })));
-                assert_eq!(s.doses(Window::default()).await.unwrap_or_default().len(), 0);
-                assert_eq!(s.stock(st.id).await.ok().flatten().map(|x| x.stock.remaining), Some(1.0));
+                assert!(matches!(
+                    s.log_dose(&d, ts("2026-11-02T08:00:00Z")).await,
+                    Err(StoreError::InsufficientStock { .. })
+                ));
+                assert_eq!(
+                    s.doses(Window::default()).await.unwrap_or_default().len(),
+                    0
+                );
+                assert_eq!(
+                    s.stock(st.id)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|x| x.stock.remaining),
+                    Some(1.0)
+                );
             }
 
             #[tokio::test]
             async fn corrections_keep_history_and_move_supply() {
                 let (mut s, _dir) = $open.await;
-                let st = s.add_stock(&troche_stock("T", 10.0)).await.unwrap_or_else(|e| panic!("{e}"));
-                let d = s.log_dose(&dose_from(&st, "1 troche", "2026-11-02T08:00:00Z"), ts("2026-11-02T08:00:00Z")).await
+                let st = s
+                    .add_stock(&troche_stock("T", 10.0))
+                    .await
                     .unwrap_or_else(|e| panic!("{e}"));
-                let st = s.stock(st.id).await.ok().flatten().unwrap_or_else(|| panic!());
+                let d = s
+                    .log_dose(
+                        &dose_from(&st, "1 troche", "2026-11-02T08:00:00Z"),
+                        ts("2026-11-02T08:00:00Z"),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let st = s
+                    .stock(st.id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| panic!());
                 let edited = dose_from(&st, "1/2 troche", "2026-11-02T07:30:00Z");
-                let e = s.edit_dose(d.id, &edited, ts("2026-11-02T09:00:00Z"), Some("was half")).await.unwrap_or_else(|e| panic!("{e}"));
+                let e = s
+                    .edit_dose(d.id, &edited, ts("2026-11-02T09:00:00Z"), Some("was half"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(e.dose.dose_mg, 12.5);
                 assert_eq!(e.updated_at, Some(ts("2026-11-02T09:00:00Z")));
-                assert_eq!(s.stock(st.id).await.ok().flatten().map(|x| x.stock.remaining), Some(9.5));
-                s.delete_dose(d.id, ts("2026-11-02T10:00:00Z"), Some("duplicate")).await.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(s.stock(st.id).await.ok().flatten().map(|x| x.stock.remaining), Some(10.0));
+                assert_eq!(
+                    s.stock(st.id)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|x| x.stock.remaining),
+                    Some(9.5)
+                );
+                s.delete_dose(d.id, ts("2026-11-02T10:00:00Z"), Some("duplicate"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(
+                    s.stock(st.id)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|x| x.stock.remaining),
+                    Some(10.0)
+                );
                 let revs = s.dose_revisions(d.id).await.unwrap_or_default();
                 assert_eq!(revs.len(), 2);
                 assert_eq!(revs[0].previous.dose_mg, 25.0);
                 assert_eq!(revs[1].reason.as_deref(), Some("duplicate"));
-                assert_eq!(s.doses(Window::default()).await.unwrap_or_default().len(), 0);
-                let all = s.doses(Window { include_deleted: true, ..Window::default() }).await.unwrap_or_default();
+                assert_eq!(
+                    s.doses(Window::default()).await.unwrap_or_default().len(),
+                    0
+                );
+                let all = s
+                    .doses(Window {
+                        include_deleted: true,
+                        ..Window::default()
+                    })
+                    .await
+                    .unwrap_or_default();
                 assert_eq!(all.len(), 1);
                 assert!(all[0].deleted_at.is_some());
-                assert!(matches!(s.delete_dose(d.id, ts("2026-11-02T11:00:00Z"), None).await, Err(StoreError::Deleted(_))));
+                assert!(matches!(
+                    s.delete_dose(d.id, ts("2026-11-02T11:00:00Z"), None).await,
+                    Err(StoreError::Deleted(_))
+                ));
             }
 
             #[tokio::test]
             async fn checkins_and_windows() {
                 let (mut s, _dir) = $open.await;
-                let a = s.add_checkin(&checkin("2026-11-01T20:00:00Z"), ts("2026-11-01T20:00:00Z")).await.unwrap_or_else(|e| panic!("{e}"));
-                s.add_checkin(&checkin("2026-11-03T20:00:00Z"), ts("2026-11-03T20:00:00Z")).await.unwrap_or_else(|e| panic!("{e}"));
+                let a = s
+                    .add_checkin(&checkin("2026-11-01T20:00:00Z"), ts("2026-11-01T20:00:00Z"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                s.add_checkin(&checkin("2026-11-03T20:00:00Z"), ts("2026-11-03T20:00:00Z"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(a.checkin, checkin("2026-11-01T20:00:00Z"));
-                let w = Window { from: Some(ts("2026-11-02T00:00:00Z")), to: None, include_deleted: false };
+                let w = Window {
+                    from: Some(ts("2026-11-02T00:00:00Z")),
+                    to: None,
+                    include_deleted: false,
+                };
                 assert_eq!(s.checkins(w).await.unwrap_or_default().len(), 1);
-                assert_eq!(s.last_checkin().await.ok().flatten().map(|c| c.checkin.at), Some(ts("2026-11-03T20:00:00Z")));
+                assert_eq!(
+                    s.last_checkin().await.ok().flatten().map(|c| c.checkin.at),
+                    Some(ts("2026-11-03T20:00:00Z"))
+                );
             }
 
             #[tokio::test]
             async fn export_import_round_trip_and_conflicts() {
                 let (mut a, _dir_a) = $open.await;
-                let now = ts("2026-11-28T12:00:00Z").to_zoned_datetime(dosewise_core::jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or_else(|e| panic!("{e}")));
+                let now = ts("2026-11-28T12:00:00Z").to_zoned_datetime(
+                    dosewise_core::jiff::tz::TimeZone::get("Europe/Berlin")
+                        .unwrap_or_else(|e| panic!("{e}")),
+                );
                 let demo = dosewise_core::demo::demo_journal(&now, 30, 7);
                 let report = a.import(&demo).await.unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(report.doses, demo.doses.len());
                 let st = a.stocks(false).await.unwrap_or_default().remove(0);
-                let d = a.log_dose(&dose_from(&st, "1/4 troche", "2026-11-28T08:00:00Z"), ts("2026-11-28T08:00:00Z")).await.unwrap_or_else(|e| panic!("{e}"));
-                a.delete_dose(d.id, ts("2026-11-28T09:00:00Z"), Some("test")).await.unwrap_or_else(|e| panic!("{e}"));
+                let d = a
+                    .log_dose(
+                        &dose_from(&st, "1/4 troche", "2026-11-28T08:00:00Z"),
+                        ts("2026-11-28T08:00:00Z"),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                a.delete_dose(d.id, ts("2026-11-28T09:00:00Z"), Some("test"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
                 let first = a.export().await.unwrap_or_else(|e| panic!("{e}"));
                 let text = serde_json::to_string_pretty(&first).unwrap_or_default();
-                let parsed = dosewise_core::journal::Journal::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+                let parsed =
+                    dosewise_core::journal::Journal::parse(&text).unwrap_or_else(|e| panic!("{e}"));
 
                 let (mut b, _dir_b) = $open.await;
                 b.import(&parsed).await.unwrap_or_else(|e| panic!("{e}"));
                 let second = b.export().await.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(serde_json::to_string_pretty(&second).unwrap_or_default(), text);
+                assert_eq!(
+                    serde_json::to_string_pretty(&second).unwrap_or_default(),
+                    text
+                );
                 // Importing the same file again changes nothing.
                 let again = b.import(&parsed).await.unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(again.doses + again.checkins + again.stocks, 0);
@@ -198,10 +338,18 @@ macro_rules! conformance {
                 extra.id = extra_id;
                 changed.checkins.push(extra);
                 match b.import(&changed).await {
-                    Err(StoreError::ImportConflicts(c)) => assert!(c[0].contains("dose 1"), "{c:?}"),
+                    Err(StoreError::ImportConflicts(c)) => {
+                        assert!(c[0].contains("dose 1"), "{c:?}")
+                    }
                     other => panic!("{other:?}"),
                 }
-                assert_eq!(b.checkins(Window::default()).await.unwrap_or_default().len(), parsed.checkins.len());
+                assert_eq!(
+                    b.checkins(Window::default())
+                        .await
+                        .unwrap_or_default()
+                        .len(),
+                    parsed.checkins.len()
+                );
             }
         }
     };
@@ -209,7 +357,9 @@ macro_rules! conformance {
 
 async fn sqlite_file() -> (dosewise_store::SqliteStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let s = dosewise_store::SqliteStore::open(&dir.path().join("dosewise.db")).await.unwrap_or_else(|e| panic!("{e}"));
+    let s = dosewise_store::SqliteStore::open(&dir.path().join("dosewise.db"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     (s, dir)
 }
 
@@ -222,36 +372,69 @@ mod sqlite_specific {
     async fn refuses_newer_schema_and_foreign_files() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("dosewise.db");
-        let s = dosewise_store::SqliteStore::open(&path).await.unwrap_or_else(|e| panic!("{e}"));
+        let s = dosewise_store::SqliteStore::open(&path)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         s.close().await.unwrap_or_else(|e| panic!("{e}"));
-        let status = std::process::Command::new("sqlite3").arg(&path).arg("PRAGMA user_version = 99").status();
+        let status = std::process::Command::new("sqlite3")
+            .arg(&path)
+            .arg("PRAGMA user_version = 99")
+            .status();
         if status.map(|s| s.success()).unwrap_or(false) {
-            assert!(matches!(dosewise_store::SqliteStore::open(&path).await, Err(StoreError::NewerSchema { found: 99, .. })));
+            assert!(matches!(
+                dosewise_store::SqliteStore::open(&path).await,
+                Err(StoreError::NewerSchema { found: 99, .. })
+            ));
         } else {
             // Without the sqlite3 CLI, set it through a second connection of our own.
             use sqlx::{ConnectOptions, Connection};
-            let mut c = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).connect().await.unwrap_or_else(|e| panic!("{e}"));
-            sqlx::query("PRAGMA user_version = 99").execute(&mut c).await.unwrap_or_else(|e| panic!("{e}"));
+            let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .connect()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            sqlx::query("PRAGMA user_version = 99")
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             c.close().await.unwrap_or_else(|e| panic!("{e}"));
-            assert!(matches!(dosewise_store::SqliteStore::open(&path).await, Err(StoreError::NewerSchema { found: 99, .. })));
+            assert!(matches!(
+                dosewise_store::SqliteStore::open(&path).await,
+                Err(StoreError::NewerSchema { found: 99, .. })
+            ));
         }
         // Some other program's SQLite file.
         let other = dir.path().join("other.db");
         {
             use sqlx::{ConnectOptions, Connection};
-            let mut c = sqlx::sqlite::SqliteConnectOptions::new().filename(&other).create_if_missing(true).connect().await
+            let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&other)
+                .create_if_missing(true)
+                .connect()
+                .await
                 .unwrap_or_else(|e| panic!("{e}"));
-            sqlx::query("CREATE TABLE notes (x TEXT)").execute(&mut c).await.unwrap_or_else(|e| panic!("{e}"));
+            sqlx::query("CREATE TABLE notes (x TEXT)")
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             c.close().await.unwrap_or_else(|e| panic!("{e}"));
         }
-        assert!(matches!(dosewise_store::SqliteStore::open(&other).await, Err(StoreError::NotOurs(_))));
+        assert!(matches!(
+            dosewise_store::SqliteStore::open(&other).await,
+            Err(StoreError::NotOurs(_))
+        ));
     }
 
     #[tokio::test]
     async fn integrity_after_work() {
         let (mut s, _dir) = sqlite_file().await;
-        s.add_stock(&troche_stock("T", 3.0)).await.unwrap_or_else(|e| panic!("{e}"));
+        s.add_stock(&troche_stock("T", 3.0))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.integrity_check().await.unwrap_or_default(), "ok");
-        assert_eq!(s.schema_version().await.unwrap_or(0), dosewise_store::sqlite::SCHEMA_VERSION);
+        assert_eq!(
+            s.schema_version().await.unwrap_or(0),
+            dosewise_store::sqlite::SCHEMA_VERSION
+        );
     }
 }

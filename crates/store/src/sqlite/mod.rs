@@ -58,7 +58,10 @@ impl SqliteStore {
 
     /// An in-memory database (tests).
     pub async fn memory() -> Result<Self> {
-        let opts = SqliteConnectOptions::new().in_memory(true).foreign_keys(true).disable_statement_logging();
+        let opts = SqliteConnectOptions::new()
+            .in_memory(true)
+            .foreign_keys(true)
+            .disable_statement_logging();
         let conn = opts.connect().await?;
         let mut store = SqliteStore { conn };
         store.migrate(Path::new(":memory:")).await?;
@@ -67,7 +70,9 @@ impl SqliteStore {
 
     /// The schema version of the open database.
     pub async fn schema_version(&mut self) -> Result<i64> {
-        Ok(sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut self.conn).await?)
+        Ok(sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&mut self.conn)
+            .await?)
     }
 
     async fn migrate(&mut self, path: &Path) -> Result<()> {
@@ -76,19 +81,37 @@ impl SqliteStore {
             return Ok(());
         }
         if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema { found: version, known: SCHEMA_VERSION });
+            return Err(StoreError::NewerSchema {
+                found: version,
+                known: SCHEMA_VERSION,
+            });
         }
-        let app: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&mut self.conn).await?;
-        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master").fetch_one(&mut self.conn).await?;
+        let app: i64 = sqlx::query_scalar("PRAGMA application_id")
+            .fetch_one(&mut self.conn)
+            .await?;
+        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
+            .fetch_one(&mut self.conn)
+            .await?;
         if app != APPLICATION_ID && (tables > 0 || version > 0) {
             return Err(StoreError::NotOurs(path.display().to_string()));
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(version).unwrap_or(0))
+        {
             let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql)).execute(&mut *tx).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                .execute(&mut *tx)
+                .await?;
             // PRAGMA values cannot be bound; both are integers produced here.
-            let set = format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {}", i + 1);
-            sqlx::raw_sql(sqlx::AssertSqlSafe(set)).execute(&mut *tx).await?;
+            let set = format!(
+                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {}",
+                i + 1
+            );
+            sqlx::raw_sql(sqlx::AssertSqlSafe(set))
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         }
         Ok(())
@@ -96,7 +119,9 @@ impl SqliteStore {
 
     /// Run `PRAGMA integrity_check` and return its verdict ("ok" when sound).
     pub async fn integrity_check(&mut self) -> Result<String> {
-        Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut self.conn).await?)
+        Ok(sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&mut self.conn)
+            .await?)
     }
 
     pub async fn close(self) -> Result<()> {
@@ -105,12 +130,17 @@ impl SqliteStore {
 }
 
 fn window_bounds(w: Window) -> (i64, i64) {
-    (w.from.map_or(i64::MIN, micros), w.to.map_or(i64::MAX, micros))
+    (
+        w.from.map_or(i64::MIN, micros),
+        w.to.map_or(i64::MAX, micros),
+    )
 }
 
 impl Store for SqliteStore {
     async fn profile(&mut self) -> Result<Option<Profile>> {
-        let row = sqlx::query("SELECT * FROM profile WHERE id = 1").fetch_optional(&mut self.conn).await?;
+        let row = sqlx::query("SELECT * FROM profile WHERE id = 1")
+            .fetch_optional(&mut self.conn)
+            .await?;
         row.as_ref().map(rows::profile).transpose()
     }
 
@@ -145,10 +175,11 @@ impl Store for SqliteStore {
     }
 
     async fn stock_by_name(&mut self, name: &str) -> Result<Option<Stock>> {
-        let row = sqlx::query("SELECT * FROM stock WHERE retired_at IS NULL AND lower(name) = lower(?1)")
-            .bind(name.trim())
-            .fetch_optional(&mut self.conn)
-            .await?;
+        let row =
+            sqlx::query("SELECT * FROM stock WHERE retired_at IS NULL AND lower(name) = lower(?1)")
+                .bind(name.trim())
+                .fetch_optional(&mut self.conn)
+                .await?;
         row.as_ref().map(rows::stock).transpose()
     }
 
@@ -168,15 +199,34 @@ impl Store for SqliteStore {
         rows.iter().map(rows::stock_event).collect()
     }
 
-    async fn adjust_stock(&mut self, id: i64, adjustment: Adjustment, at: Timestamp, reason: Option<&str>) -> Result<Stock> {
+    async fn adjust_stock(
+        &mut self,
+        id: i64,
+        adjustment: Adjustment,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> Result<Stock> {
         let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let s = writes::get_stock(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "stock", id })?;
+        let s = writes::get_stock(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "stock", id })?;
         let delta = match adjustment {
             Adjustment::Set(v) => v - s.stock.remaining,
             Adjustment::Delta(d) => d,
         };
-        writes::move_supply(&mut tx, id, delta, at, dosewise_core::stock::StockEventKind::Adjust, None, reason).await?;
-        let s = writes::get_stock(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "stock", id })?;
+        writes::move_supply(
+            &mut tx,
+            id,
+            delta,
+            at,
+            dosewise_core::stock::StockEventKind::Adjust,
+            None,
+            reason,
+        )
+        .await?;
+        let s = writes::get_stock(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "stock", id })?;
         tx.commit().await?;
         Ok(s)
     }
@@ -196,14 +246,29 @@ impl Store for SqliteStore {
             .await
             .map_err(|e| writes::name_conflict(e, &s.stock.name))?;
         if n.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: "stock", id: s.id });
+            return Err(StoreError::NotFound {
+                what: "stock",
+                id: s.id,
+            });
         }
-        writes::get_stock(&mut self.conn, s.id).await?.ok_or(StoreError::NotFound { what: "stock", id: s.id })
+        writes::get_stock(&mut self.conn, s.id)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "stock",
+                id: s.id,
+            })
     }
 
-    async fn retire_stock(&mut self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Stock> {
+    async fn retire_stock(
+        &mut self,
+        id: i64,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> Result<Stock> {
         let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let s = writes::get_stock(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "stock", id })?;
+        let s = writes::get_stock(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "stock", id })?;
         if s.is_retired() {
             tx.commit().await?;
             return Ok(s);
@@ -229,7 +294,9 @@ impl Store for SqliteStore {
             false,
         )
         .await?;
-        let s = writes::get_stock(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "stock", id })?;
+        let s = writes::get_stock(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "stock", id })?;
         tx.commit().await?;
         Ok(s)
     }
@@ -238,9 +305,20 @@ impl Store for SqliteStore {
         let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
         let id = writes::insert_dose(&mut tx, None, d, created_at, None, None).await?;
         if let (Some(sid), Some(used)) = (d.stock_id, d.supply_used) {
-            writes::move_supply(&mut tx, sid, -used, d.at, dosewise_core::stock::StockEventKind::Dose, Some(id), None).await?;
+            writes::move_supply(
+                &mut tx,
+                sid,
+                -used,
+                d.at,
+                dosewise_core::stock::StockEventKind::Dose,
+                Some(id),
+                None,
+            )
+            .await?;
         }
-        let dose = writes::get_dose(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        let dose = writes::get_dose(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "dose", id })?;
         tx.commit().await?;
         Ok(dose)
     }
@@ -261,20 +339,39 @@ impl Store for SqliteStore {
     }
 
     async fn recent_doses(&mut self, n: u32) -> Result<Vec<Dose>> {
-        let rows = sqlx::query("SELECT * FROM dose WHERE deleted_at IS NULL ORDER BY at DESC, id DESC LIMIT ?1")
-            .bind(i64::from(n))
-            .fetch_all(&mut self.conn)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM dose WHERE deleted_at IS NULL ORDER BY at DESC, id DESC LIMIT ?1",
+        )
+        .bind(i64::from(n))
+        .fetch_all(&mut self.conn)
+        .await?;
         rows.iter().map(rows::dose).collect()
     }
 
-    async fn edit_dose(&mut self, id: i64, new: &NewDose, at: Timestamp, reason: Option<&str>) -> Result<Dose> {
+    async fn edit_dose(
+        &mut self,
+        id: i64,
+        new: &NewDose,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> Result<Dose> {
         let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let old = writes::get_dose(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        let old = writes::get_dose(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "dose", id })?;
         if old.deleted_at.is_some() {
             return Err(StoreError::Deleted(id));
         }
-        writes::insert_revision(&mut tx, None, id, at, dosewise_core::dose::RevisionAction::Edit, &old.dose, reason).await?;
+        writes::insert_revision(
+            &mut tx,
+            None,
+            id,
+            at,
+            dosewise_core::dose::RevisionAction::Edit,
+            &old.dose,
+            reason,
+        )
+        .await?;
         let kind = dosewise_core::stock::StockEventKind::DoseEdit;
         // Return the old supply, then take the new: correct whether or not the stock changed.
         if let (Some(sid), Some(used)) = (old.dose.stock_id, old.dose.supply_used) {
@@ -288,23 +385,51 @@ impl Store for SqliteStore {
             }
         }
         writes::update_dose(&mut tx, id, new, at).await?;
-        let dose = writes::get_dose(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        let dose = writes::get_dose(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "dose", id })?;
         tx.commit().await?;
         Ok(dose)
     }
 
     async fn delete_dose(&mut self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Dose> {
         let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let old = writes::get_dose(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        let old = writes::get_dose(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "dose", id })?;
         if old.deleted_at.is_some() {
             return Err(StoreError::Deleted(id));
         }
-        writes::insert_revision(&mut tx, None, id, at, dosewise_core::dose::RevisionAction::Delete, &old.dose, reason).await?;
+        writes::insert_revision(
+            &mut tx,
+            None,
+            id,
+            at,
+            dosewise_core::dose::RevisionAction::Delete,
+            &old.dose,
+            reason,
+        )
+        .await?;
         if let (Some(sid), Some(used)) = (old.dose.stock_id, old.dose.supply_used) {
-            writes::move_supply(&mut tx, sid, used, at, dosewise_core::stock::StockEventKind::DoseDelete, Some(id), reason).await?;
+            writes::move_supply(
+                &mut tx,
+                sid,
+                used,
+                at,
+                dosewise_core::stock::StockEventKind::DoseDelete,
+                Some(id),
+                reason,
+            )
+            .await?;
         }
-        sqlx::query("UPDATE dose SET deleted_at = ?1 WHERE id = ?2").bind(micros(at)).bind(id).execute(&mut *tx).await?;
-        let dose = writes::get_dose(&mut tx, id).await?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        sqlx::query("UPDATE dose SET deleted_at = ?1 WHERE id = ?2")
+            .bind(micros(at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let dose = writes::get_dose(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "dose", id })?;
         tx.commit().await?;
         Ok(dose)
     }
@@ -319,7 +444,10 @@ impl Store for SqliteStore {
 
     async fn add_checkin(&mut self, c: &NewCheckin, created_at: Timestamp) -> Result<Checkin> {
         let id = writes::insert_checkin(&mut self.conn, None, c, created_at).await?;
-        let row = sqlx::query("SELECT * FROM checkin WHERE id = ?1").bind(id).fetch_one(&mut self.conn).await?;
+        let row = sqlx::query("SELECT * FROM checkin WHERE id = ?1")
+            .bind(id)
+            .fetch_one(&mut self.conn)
+            .await?;
         rows::checkin(&row)
     }
 
@@ -334,27 +462,47 @@ impl Store for SqliteStore {
     }
 
     async fn last_checkin(&mut self) -> Result<Option<Checkin>> {
-        let row = sqlx::query("SELECT * FROM checkin ORDER BY at DESC, id DESC LIMIT 1").fetch_optional(&mut self.conn).await?;
+        let row = sqlx::query("SELECT * FROM checkin ORDER BY at DESC, id DESC LIMIT 1")
+            .fetch_optional(&mut self.conn)
+            .await?;
         row.as_ref().map(rows::checkin).transpose()
     }
 
     async fn export(&mut self) -> Result<Journal> {
         let mut tx = self.conn.begin().await?;
-        let profile = sqlx::query("SELECT * FROM profile WHERE id = 1").fetch_optional(&mut *tx).await?;
-        let stocks = sqlx::query("SELECT * FROM stock ORDER BY id").fetch_all(&mut *tx).await?;
-        let events = sqlx::query("SELECT * FROM stock_event ORDER BY id").fetch_all(&mut *tx).await?;
-        let doses = sqlx::query("SELECT * FROM dose ORDER BY id").fetch_all(&mut *tx).await?;
-        let revisions = sqlx::query("SELECT * FROM dose_revision ORDER BY id").fetch_all(&mut *tx).await?;
-        let checkins = sqlx::query("SELECT * FROM checkin ORDER BY id").fetch_all(&mut *tx).await?;
+        let profile = sqlx::query("SELECT * FROM profile WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let stocks = sqlx::query("SELECT * FROM stock ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        let events = sqlx::query("SELECT * FROM stock_event ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        let doses = sqlx::query("SELECT * FROM dose ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        let revisions = sqlx::query("SELECT * FROM dose_revision ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        let checkins = sqlx::query("SELECT * FROM checkin ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Journal {
             format: FORMAT.into(),
             version: VERSION,
             profile: profile.as_ref().map(rows::profile).transpose()?,
             stocks: stocks.iter().map(rows::stock).collect::<Result<_>>()?,
-            stock_events: events.iter().map(rows::stock_event).collect::<Result<_>>()?,
+            stock_events: events
+                .iter()
+                .map(rows::stock_event)
+                .collect::<Result<_>>()?,
             doses: doses.iter().map(rows::dose).collect::<Result<_>>()?,
-            dose_revisions: revisions.iter().map(rows::revision).collect::<Result<_>>()?,
+            dose_revisions: revisions
+                .iter()
+                .map(rows::revision)
+                .collect::<Result<_>>()?,
             checkins: checkins.iter().map(rows::checkin).collect::<Result<_>>()?,
         })
     }

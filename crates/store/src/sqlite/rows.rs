@@ -29,7 +29,11 @@ fn opt_ts(v: Option<i64>) -> Result<Option<Timestamp>> {
 }
 
 fn date(v: Option<String>) -> Result<Option<Date>> {
-    v.map(|s| s.parse::<Date>().map_err(|e| corrupt(format!("date {s:?}: {e}")))).transpose()
+    v.map(|s| {
+        s.parse::<Date>()
+            .map_err(|e| corrupt(format!("date {s:?}: {e}")))
+    })
+    .transpose()
 }
 
 pub(crate) fn date_text(d: Option<Date>) -> Option<String> {
@@ -37,7 +41,8 @@ pub(crate) fn date_text(d: Option<Date>) -> Option<String> {
 }
 
 fn parse_name<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| corrupt(format!("{what} {s:?}")))
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| corrupt(format!("{what} {s:?}")))
 }
 
 pub(crate) fn name_of<T: serde::Serialize>(v: &T) -> String {
@@ -68,9 +73,18 @@ fn quantity(unit: &str, value: f64) -> Result<Quantity> {
     Ok(match unit {
         "mg" => Quantity::Mg(Milligrams::positive(value).map_err(bad)?),
         "ml" => Quantity::Ml(Millilitres::positive(value).map_err(bad)?),
-        "spray" => Quantity::Count { n: value, unit: CountUnit::Spray },
-        "troche" => Quantity::Count { n: value, unit: CountUnit::Troche },
-        "drop" => Quantity::Count { n: value, unit: CountUnit::Drop },
+        "spray" => Quantity::Count {
+            n: value,
+            unit: CountUnit::Spray,
+        },
+        "troche" => Quantity::Count {
+            n: value,
+            unit: CountUnit::Troche,
+        },
+        "drop" => Quantity::Count {
+            n: value,
+            unit: CountUnit::Drop,
+        },
         other => return Err(corrupt(format!("quantity unit {other:?}"))),
     })
 }
@@ -116,7 +130,8 @@ pub(crate) fn stock_event(r: &SqliteRow) -> Result<StockEvent> {
         id: r.try_get("id")?,
         stock_id: r.try_get("stock_id")?,
         at: ts(r.try_get("at")?)?,
-        kind: StockEventKind::parse(&kind).ok_or_else(|| corrupt(format!("stock event kind {kind:?}")))?,
+        kind: StockEventKind::parse(&kind)
+            .ok_or_else(|| corrupt(format!("stock event kind {kind:?}")))?,
         delta: r.try_get("delta")?,
         remaining_after: r.try_get("remaining_after")?,
         dose_id: r.try_get("dose_id")?,
@@ -132,7 +147,10 @@ pub(crate) fn dose(r: &SqliteRow) -> Result<Dose> {
             zone: r.try_get("zone")?,
             stock_id: r.try_get("stock_id")?,
             entered: r.try_get("entered")?,
-            quantity: quantity(&r.try_get::<String, _>("quantity_unit")?, r.try_get("quantity_value")?)?,
+            quantity: quantity(
+                &r.try_get::<String, _>("quantity_unit")?,
+                r.try_get("quantity_value")?,
+            )?,
             dose_mg: r.try_get("dose_mg")?,
             salt: parse_name("salt", &r.try_get::<String, _>("salt")?)?,
             dose_mg_base: r.try_get("dose_mg_base")?,

@@ -16,7 +16,9 @@ const EPS: f64 = 1e-9;
 
 pub(crate) fn name_conflict(e: sqlx::Error, name: &str) -> StoreError {
     match &e {
-        sqlx::Error::Database(db) if db.message().contains("UNIQUE") && db.message().contains("stock.name") => {
+        sqlx::Error::Database(db)
+            if db.message().contains("UNIQUE") && db.message().contains("stock.name") =>
+        {
             StoreError::DuplicateName(name.to_string())
         }
         _ => StoreError::Database(e),
@@ -40,7 +42,10 @@ pub(crate) async fn save_profile(conn: &mut SqliteConnection, p: &Profile) -> Re
 }
 
 pub(crate) async fn get_stock(conn: &mut SqliteConnection, id: i64) -> Result<Option<Stock>> {
-    let row = sqlx::query("SELECT * FROM stock WHERE id = ?1").bind(id).fetch_optional(conn).await?;
+    let row = sqlx::query("SELECT * FROM stock WHERE id = ?1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(rows::stock).transpose()
 }
 
@@ -89,7 +94,11 @@ fn form_name(f: &dosewise_core::preparation::Form) -> &'static str {
 }
 
 /// Insert a ledger line. With `keep_id` the event's own id is used (import).
-pub(crate) async fn insert_stock_event(conn: &mut SqliteConnection, e: &StockEvent, keep_id: bool) -> Result<i64> {
+pub(crate) async fn insert_stock_event(
+    conn: &mut SqliteConnection,
+    e: &StockEvent,
+    keep_id: bool,
+) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO stock_event (id, stock_id, at, kind, delta, remaining_after, dose_id, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
@@ -128,7 +137,10 @@ pub(crate) async fn move_supply(
     let Some(after) = after else {
         return Err(match get_stock(conn, stock_id).await? {
             Some(_) => StoreError::InsufficientStock { stock_id },
-            None => StoreError::NotFound { what: "stock", id: stock_id },
+            None => StoreError::NotFound {
+                what: "stock",
+                id: stock_id,
+            },
         });
     };
     let e = StockEvent {
@@ -146,7 +158,10 @@ pub(crate) async fn move_supply(
 }
 
 pub(crate) async fn get_dose(conn: &mut SqliteConnection, id: i64) -> Result<Option<Dose>> {
-    let row = sqlx::query("SELECT * FROM dose WHERE id = ?1").bind(id).fetch_optional(conn).await?;
+    let row = sqlx::query("SELECT * FROM dose WHERE id = ?1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(rows::dose).transpose()
 }
 
@@ -191,7 +206,12 @@ pub(crate) async fn insert_dose(
     Ok(id)
 }
 
-pub(crate) async fn update_dose(conn: &mut SqliteConnection, id: i64, d: &NewDose, at: Timestamp) -> Result<()> {
+pub(crate) async fn update_dose(
+    conn: &mut SqliteConnection,
+    id: i64,
+    d: &NewDose,
+    at: Timestamp,
+) -> Result<()> {
     let (unit, value) = rows::quantity_parts(&d.quantity);
     sqlx::query(
         "UPDATE dose SET at = ?1, zone = ?2, stock_id = ?3, entered = ?4, quantity_unit = ?5, quantity_value = ?6,
@@ -244,7 +264,12 @@ pub(crate) async fn insert_revision(
     .await?)
 }
 
-pub(crate) async fn insert_checkin(conn: &mut SqliteConnection, id: Option<i64>, c: &NewCheckin, created_at: Timestamp) -> Result<i64> {
+pub(crate) async fn insert_checkin(
+    conn: &mut SqliteConnection,
+    id: Option<i64>,
+    c: &NewCheckin,
+    created_at: Timestamp,
+) -> Result<i64> {
     let r = &c.ratings;
     Ok(sqlx::query_scalar(
         "INSERT INTO checkin (id, at, zone, mood, anxiety, energy, focus, sleep, irritability, craving,
@@ -292,7 +317,9 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
     let mut conflicts = Vec::new();
 
     if let Some(p) = &j.profile {
-        let row = sqlx::query("SELECT * FROM profile WHERE id = 1").fetch_optional(&mut *conn).await?;
+        let row = sqlx::query("SELECT * FROM profile WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
         match row.as_ref().map(rows::profile).transpose()? {
             None => {
                 save_profile(conn, p).await?;
@@ -305,7 +332,14 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
     for s in &j.stocks {
         match seen(get_stock(conn, s.id).await?, s) {
             Seen::New => {
-                insert_stock(conn, Some(s.id), &s.stock, s.retired_at, s.retire_reason.as_deref()).await?;
+                insert_stock(
+                    conn,
+                    Some(s.id),
+                    &s.stock,
+                    s.retired_at,
+                    s.retire_reason.as_deref(),
+                )
+                .await?;
                 report.stocks += 1;
             }
             Seen::Same => report.unchanged += 1,
@@ -315,7 +349,15 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
     for d in &j.doses {
         match seen(get_dose(conn, d.id).await?, d) {
             Seen::New => {
-                insert_dose(conn, Some(d.id), &d.dose, d.created_at, d.updated_at, d.deleted_at).await?;
+                insert_dose(
+                    conn,
+                    Some(d.id),
+                    &d.dose,
+                    d.created_at,
+                    d.updated_at,
+                    d.deleted_at,
+                )
+                .await?;
                 report.doses += 1;
             }
             Seen::Same => report.unchanged += 1,
@@ -323,7 +365,10 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         }
     }
     for e in &j.stock_events {
-        let row = sqlx::query("SELECT * FROM stock_event WHERE id = ?1").bind(e.id).fetch_optional(&mut *conn).await?;
+        let row = sqlx::query("SELECT * FROM stock_event WHERE id = ?1")
+            .bind(e.id)
+            .fetch_optional(&mut *conn)
+            .await?;
         match seen(row.as_ref().map(rows::stock_event).transpose()?, e) {
             Seen::New => {
                 insert_stock_event(conn, e, true).await?;
@@ -334,10 +379,22 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         }
     }
     for r in &j.dose_revisions {
-        let row = sqlx::query("SELECT * FROM dose_revision WHERE id = ?1").bind(r.id).fetch_optional(&mut *conn).await?;
+        let row = sqlx::query("SELECT * FROM dose_revision WHERE id = ?1")
+            .bind(r.id)
+            .fetch_optional(&mut *conn)
+            .await?;
         match seen(row.as_ref().map(rows::revision).transpose()?, r) {
             Seen::New => {
-                insert_revision(conn, Some(r.id), r.dose_id, r.at, r.action, &r.previous, r.reason.as_deref()).await?;
+                insert_revision(
+                    conn,
+                    Some(r.id),
+                    r.dose_id,
+                    r.at,
+                    r.action,
+                    &r.previous,
+                    r.reason.as_deref(),
+                )
+                .await?;
                 report.dose_revisions += 1;
             }
             Seen::Same => report.unchanged += 1,
@@ -345,7 +402,10 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         }
     }
     for c in &j.checkins {
-        let row = sqlx::query("SELECT * FROM checkin WHERE id = ?1").bind(c.id).fetch_optional(&mut *conn).await?;
+        let row = sqlx::query("SELECT * FROM checkin WHERE id = ?1")
+            .bind(c.id)
+            .fetch_optional(&mut *conn)
+            .await?;
         match seen(row.as_ref().map(rows::checkin).transpose()?, c) {
             Seen::New => {
                 insert_checkin(conn, Some(c.id), &c.checkin, c.created_at).await?;

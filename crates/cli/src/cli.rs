@@ -1,0 +1,73 @@
+//! The command line: global options and one subcommand per job.
+
+use crate::commands;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dosewise",
+    version,
+    about = "A private journal and protocol tracker for low-dose ketamine.",
+    long_about = "Dosewise records what you hold, what you take and how you feel, does the \
+        dose arithmetic exactly, and keeps everything on this computer. It informs; it does not \
+        prescribe: work with your clinician, start low and change slowly.",
+    after_help = "Exit codes: 0 ok, 1 bad input or error (nothing was written), 2 usage, 3 refused by a safety check.\n\
+        Data: --home DIR or DOSEWISE_HOME; by default the platform data directory."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// Data directory (holds dosewise.db).
+    #[arg(long, global = true, env = "DOSEWISE_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Time zone for this command (IANA name, e.g. Europe/Berlin); default: your profile's.
+    #[arg(long = "tz", global = true, env = "DOSEWISE_TZ", value_name = "ZONE")]
+    pub tz: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create your journal, or update your profile (zone, weight, name).
+    Init(commands::init::Args),
+    /// Record and manage what you hold: troches, nasal sprays, home solutions.
+    #[command(subcommand)]
+    Stock(commands::stock::Command),
+    /// Dose arithmetic that saves nothing: solutions, sprays, dilution, route conversion.
+    #[command(subcommand)]
+    Calc(commands::calc::Command),
+    /// Log a dose ("dosewise dose 1/2 troche"), or edit, delete or show one.
+    Dose(commands::dose::Args),
+    /// Record how you feel: 0-10 ratings, side effects, urinary symptoms, a note.
+    Checkin(commands::checkin::Args),
+    /// Today at a glance: doses taken, last check-in, stock running low.
+    Today(commands::today::Args),
+    /// List doses and check-ins.
+    History(commands::history::Args),
+    /// Write the whole journal to JSON (lossless) or CSV (for spreadsheets).
+    Export(commands::export::Args),
+    /// Add the records of a JSON export to this journal (all or nothing).
+    Import(commands::import::Args),
+    /// Fill an empty journal with a realistic sample (8 weeks of a one-on/two-off regimen).
+    Demo(commands::demo::Args),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,239 @@
+//! `dosewise checkin`: ratings, side effects, urinary symptoms, craving, note, tags.
+
+use crate::context::Ctx;
+use crate::error::{CliResult, input};
+use crate::output;
+use dosewise_core::checkin::{
+    Checkin, NewCheckin, Rating, Ratings, SCALES, SideEffect, URINARY_SOURCES, URINARY_WARNING,
+    UrinarySymptom,
+};
+use dosewise_core::when::{self, parse_when};
+use dosewise_store::Store;
+use std::io::{BufRead, IsTerminal, Write};
+
+const RATING_HELP: &str = "Ratings are 0-10. Anchors: mood 0 = worst imaginable, 10 = best imaginable; \
+anxiety 0 = none, 10 = worst you have felt; energy 0 = exhausted, 10 = full of energy; focus 0 = cannot \
+concentrate, 10 = sharp; sleep (last night) 0 = none/terrible, 10 = excellent; irritability 0 = none, \
+10 = extreme; craving 0 = no wish to take more ketamine, 10 = overwhelming urge.";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = RATING_HELP)]
+pub struct Args {
+    /// 0 = worst imaginable, 10 = best imaginable.
+    #[arg(long, allow_negative_numbers = true)]
+    mood: Option<i64>,
+    /// 0 = none, 10 = the worst you have felt.
+    #[arg(long, allow_negative_numbers = true)]
+    anxiety: Option<i64>,
+    /// 0 = exhausted, 10 = full of energy.
+    #[arg(long, allow_negative_numbers = true)]
+    energy: Option<i64>,
+    /// 0 = cannot concentrate at all, 10 = sharp and clear.
+    #[arg(long, allow_negative_numbers = true)]
+    focus: Option<i64>,
+    /// Last night's sleep: 0 = none or terrible, 10 = excellent.
+    #[arg(long, allow_negative_numbers = true)]
+    sleep: Option<i64>,
+    /// 0 = none, 10 = extreme.
+    #[arg(long, allow_negative_numbers = true)]
+    irritability: Option<i64>,
+    /// 0 = no wish to take more ketamine, 10 = overwhelming urge.
+    #[arg(long, allow_negative_numbers = true)]
+    craving: Option<i64>,
+    /// A side effect, optionally rated 0-10: "nausea", "dizziness=4". Repeat for several.
+    #[arg(long = "side-effect", value_name = "NAME[=0-10]")]
+    side_effects: Vec<String>,
+    /// Urinary symptoms, comma-separated: frequency, urgency, pain, blood, nocturia.
+    #[arg(long, value_delimiter = ',')]
+    urinary: Vec<String>,
+    #[arg(long)]
+    note: Option<String>,
+    /// A tag such as "work" or "poor-sleep". Repeat for several.
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// Keep this check-in out of anything shared (reports for a clinician).
+    #[arg(long)]
+    private: bool,
+    /// When: "now" (default), "21:00", "yesterday 21:00", "-2h".
+    #[arg(long)]
+    at: Option<String>,
+}
+
+fn rating(v: Option<i64>) -> CliResult<Option<Rating>> {
+    v.map(|v| Rating::new(v).map_err(input)).transpose()
+}
+
+fn prompt_ratings(args: &mut Args) -> CliResult {
+    let stdin = std::io::stdin();
+    let mut out = std::io::stderr();
+    let _ = writeln!(out, "Check-in: rate 0-10, or press Enter to skip.");
+    for (name, lo, hi) in SCALES {
+        loop {
+            let _ = write!(out, "  {name} ({lo}; {hi}): ");
+            let _ = out.flush();
+            let mut line = String::new();
+            if stdin.lock().read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            let t = line.trim();
+            if t.is_empty() {
+                break;
+            }
+            match t.parse::<i64>() {
+                Ok(v) if (0..=10).contains(&v) => {
+                    let slot = match name {
+                        "mood" => &mut args.mood,
+                        "anxiety" => &mut args.anxiety,
+                        "energy" => &mut args.energy,
+                        "focus" => &mut args.focus,
+                        "sleep" => &mut args.sleep,
+                        "irritability" => &mut args.irritability,
+                        _ => &mut args.craving,
+                    };
+                    *slot = Some(v);
+                    break;
+                }
+                _ => {
+                    let _ = writeln!(
+                        out,
+                        "    please type a whole number from 0 to 10, or press Enter to skip"
+                    );
+                }
+            }
+        }
+    }
+    let _ = write!(out, "  note (optional): ");
+    let _ = out.flush();
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    if !line.trim().is_empty() {
+        args.note = Some(line.trim_end().to_string());
+    }
+    Ok(())
+}
+
+impl Args {
+    fn nothing_given(&self) -> bool {
+        [
+            self.mood,
+            self.anxiety,
+            self.energy,
+            self.focus,
+            self.sleep,
+            self.irritability,
+            self.craving,
+        ]
+        .iter()
+        .all(Option::is_none)
+            && self.side_effects.is_empty()
+            && self.urinary.is_empty()
+            && self.note.is_none()
+    }
+
+    pub async fn run(mut self, ctx: &Ctx) -> CliResult {
+        if self.nothing_given() && std::io::stdin().is_terminal() && !ctx.json {
+            prompt_ratings(&mut self)?;
+        }
+        let side_effects = self
+            .side_effects
+            .iter()
+            .map(|s| s.parse::<SideEffect>().map_err(input))
+            .collect::<CliResult<Vec<_>>>()?;
+        let urinary = self
+            .urinary
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.parse::<UrinarySymptom>().map_err(input))
+            .collect::<CliResult<Vec<_>>>()?;
+        let mut store = ctx.open().await?;
+        let tz = ctx.zone_of(&mut store).await?;
+        let at = match &self.at {
+            Some(s) => parse_when(s, &ctx.now_in(&tz)).map_err(input)?.instant,
+            None => ctx.now,
+        };
+        let c = NewCheckin {
+            at,
+            zone: when::zone_name(&tz),
+            ratings: Ratings {
+                mood: rating(self.mood)?,
+                anxiety: rating(self.anxiety)?,
+                energy: rating(self.energy)?,
+                focus: rating(self.focus)?,
+                sleep: rating(self.sleep)?,
+                irritability: rating(self.irritability)?,
+            },
+            side_effects,
+            craving: rating(self.craving)?,
+            urinary,
+            note: self.note,
+            tags: self.tags,
+            private: self.private,
+        }
+        .validated(ctx.now)
+        .map_err(input)?;
+        let saved = store.add_checkin(&c, ctx.now).await?;
+        let warning = (!saved.checkin.urinary.is_empty()).then_some(serde_json::json!({
+            "code": "urinary_symptoms", "message": URINARY_WARNING, "sources": URINARY_SOURCES,
+        }));
+        if ctx.json {
+            return output::json(
+                &serde_json::json!({ "checkin": saved, "warnings": warning.into_iter().collect::<Vec<_>>() }),
+            );
+        }
+        print_checkin(&saved, &tz);
+        if !saved.checkin.urinary.is_empty() {
+            println!("\n! {URINARY_WARNING}");
+            for s in URINARY_SOURCES {
+                println!("  source: {s}");
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn summary(c: &Checkin) -> String {
+    let x = &c.checkin;
+    let mut parts: Vec<String> = x
+        .ratings
+        .iter()
+        .filter_map(|(n, r)| r.map(|r| format!("{n} {r}")))
+        .collect();
+    if let Some(cr) = x.craving {
+        parts.push(format!("craving {cr}"));
+    }
+    for s in &x.side_effects {
+        parts.push(match s.severity {
+            Some(v) => format!("{} {v}", s.name),
+            None => s.name.clone(),
+        });
+    }
+    if !x.urinary.is_empty() {
+        parts.push(format!(
+            "urinary: {}",
+            x.urinary
+                .iter()
+                .map(|u| u.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !x.tags.is_empty() {
+        parts.push(format!("#{}", x.tags.join(" #")));
+    }
+    if x.private {
+        parts.push("(private)".into());
+    }
+    parts.join(", ")
+}
+
+fn print_checkin(c: &Checkin, tz: &dosewise_core::jiff::tz::TimeZone) {
+    println!(
+        "Check-in #{} at {}: {}",
+        c.id,
+        output::local_in(c.checkin.at, &c.checkin.zone, tz),
+        summary(c)
+    );
+    if let Some(n) = &c.checkin.note {
+        println!("  note: {n}");
+    }
+}

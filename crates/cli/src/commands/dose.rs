@@ -1,0 +1,333 @@
+//! `dosewise dose`: log a dose, and correct or delete one with a record of the change.
+
+use super::find_stock;
+use crate::context::Ctx;
+use crate::error::{CliResult, input};
+use crate::output;
+use dosewise_core::dose::{Dose, DoseInput, prepare_dose, units_text};
+use dosewise_core::dose_expr::parse_quantity;
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::route::{Route, Substance};
+use dosewise_core::salt::Salt;
+use dosewise_core::stock::Stock;
+use dosewise_core::text;
+use dosewise_core::units::fmt_num;
+use dosewise_core::when::{self, parse_when};
+use dosewise_store::{SqliteStore, Store};
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Option<Action>,
+    /// The amount: "1/2 troche", "12.5mg", "2 sprays", "0.3 mL", "250 µg".
+    #[arg(required = true, num_args = 1.., value_name = "AMOUNT")]
+    amount: Vec<String>,
+    #[command(flatten)]
+    opts: DoseOpts,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DoseOpts {
+    /// Stock to take it from (id or name). Default: your only active stock, if you have one.
+    #[arg(long, conflicts_with = "no_stock")]
+    stock: Option<String>,
+    /// Log a dose that is not from any recorded stock (the amount must then be a mass).
+    #[arg(long)]
+    no_stock: bool,
+    /// Route, if not the stock's usual one.
+    #[arg(long)]
+    route: Option<Route>,
+    /// When: "now" (default), "21:00", "yesterday 21:00", "-2h", "2026-11-28 08:00", RFC 3339.
+    #[arg(long)]
+    at: Option<String>,
+    #[arg(long)]
+    note: Option<String>,
+    /// For a dose without stock: is the amount ketamine HCl or base? (default hcl)
+    #[arg(long)]
+    salt: Option<Salt>,
+    /// For a dose without stock: "ketamine" (racemic, default) or "esketamine".
+    #[arg(long)]
+    substance: Option<Substance>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Correct a dose; the previous version is kept.
+    Edit {
+        id: i64,
+        /// New amount.
+        #[arg(long)]
+        amount: Option<String>,
+        /// New stock (id or name).
+        #[arg(long)]
+        stock: Option<String>,
+        #[arg(long)]
+        route: Option<Route>,
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Why it changed (kept with the correction).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Delete a dose that did not happen; it stays in the record as deleted, and its supply returns to stock.
+    Delete {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Show one dose with its corrections.
+    Show { id: i64 },
+}
+
+/// Which stock a new dose comes from.
+async fn choose_stock(store: &mut SqliteStore, opts: &DoseOpts) -> CliResult<Option<Stock>> {
+    if opts.no_stock {
+        return Ok(None);
+    }
+    if let Some(key) = &opts.stock {
+        return find_stock(store, key).await.map(Some);
+    }
+    let mut active = store.stocks(false).await?;
+    match active.len() {
+        0 => Ok(None),
+        1 => Ok(active.pop()),
+        _ => Err(input(format!(
+            "you have several active stocks; say which with --stock ({}), or --no-stock",
+            active
+                .iter()
+                .map(|s| format!("{} = {}", s.id, s.stock.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn print_dose(d: &Dose, stock: Option<&Stock>, tz: &TimeZone, verb: &str) {
+    let x = &d.dose;
+    let what = match (units_text(&x.quantity), stock) {
+        (Some(u), Some(s)) => format!("{u} of {} = {}", s.stock.name, x.amount_text()),
+        (None, Some(s)) => format!("{} of {} = {}", x.entered, s.stock.name, x.amount_text()),
+        (_, None) => x.amount_text(),
+    };
+    println!("{verb} dose #{}: {what}", d.id);
+    println!("  {} at {}", x.route, output::local_in(x.at, &x.zone, tz));
+    match (x.bioavailable_mg_min, x.bioavailable_mg_max) {
+        (Some(lo), Some(hi)) => println!(
+            "  estimated bioavailable: {}–{} mg base ({} route; an average from small studies, yours may differ)",
+            fmt_num(lo),
+            fmt_num(hi),
+            x.route
+        ),
+        _ => println!(
+            "  no bioavailability estimate for {} {}",
+            x.substance, x.route
+        ),
+    }
+    if let Some(k) = x.mg_per_kg {
+        println!("  {} mg/kg (base)", fmt_num(k));
+    }
+    if let Some(n) = &x.note {
+        println!("  note: {n}");
+    }
+    if let Some(s) = stock {
+        println!("  {} left: {}", s.stock.name, s.remaining_text());
+    }
+}
+
+impl Args {
+    pub async fn run(self, ctx: &Ctx) -> CliResult {
+        match self.action {
+            Some(a) => a.run(ctx).await,
+            None => log(ctx, &self.amount.join(" "), self.opts).await,
+        }
+    }
+}
+
+async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
+    let quantity = parse_quantity(amount).map_err(input)?;
+    let note = text::note(opts.note.as_deref()).map_err(input)?;
+    let mut store = ctx.open().await?;
+    let profile = store.profile().await?;
+    let tz = ctx.zone(profile.as_ref())?;
+    let at = match &opts.at {
+        Some(s) => parse_when(s, &ctx.now_in(&tz)).map_err(input)?.instant,
+        None => ctx.now,
+    };
+    let stock = choose_stock(&mut store, &opts).await?;
+    if stock.is_some() && (opts.salt.is_some() || opts.substance.is_some()) {
+        return Err(input(
+            "--salt and --substance are for doses without stock; a stock states its own",
+        ));
+    }
+    let new = prepare_dose(
+        DoseInput {
+            entered: amount.trim().to_string(),
+            quantity,
+            route: opts.route,
+            at,
+            zone: when::zone_name(&tz),
+            note,
+            salt: opts.salt,
+            substance: opts.substance,
+        },
+        stock.as_ref(),
+        profile.as_ref().and_then(|p| p.weight_kg),
+        ctx.now,
+    )
+    .map_err(input)?;
+    let dose = store.log_dose(&new, ctx.now).await?;
+    let stock = match dose.dose.stock_id {
+        Some(id) => store.stock(id).await?,
+        None => None,
+    };
+    if ctx.json {
+        return output::json(&serde_json::json!({ "dose": dose, "stock": stock }));
+    }
+    print_dose(&dose, stock.as_ref(), &tz, "Logged");
+    Ok(())
+}
+
+impl Action {
+    async fn run(self, ctx: &Ctx) -> CliResult {
+        let mut store = ctx.open().await?;
+        let profile = store.profile().await?;
+        let tz = ctx.zone(profile.as_ref())?;
+        match self {
+            Action::Show { id } => {
+                let d = store
+                    .dose(id)
+                    .await?
+                    .ok_or_else(|| input(format!("no dose #{id}")))?;
+                let revisions = store.dose_revisions(id).await?;
+                let stock = match d.dose.stock_id {
+                    Some(s) => store.stock(s).await?,
+                    None => None,
+                };
+                if ctx.json {
+                    return output::json(&serde_json::json!({ "dose": d, "revisions": revisions }));
+                }
+                print_dose(
+                    &d,
+                    stock.as_ref(),
+                    &tz,
+                    if d.deleted_at.is_some() {
+                        "Deleted"
+                    } else {
+                        "Logged"
+                    },
+                );
+                for r in &revisions {
+                    println!(
+                        "  {} at {}: was {} at {}{}",
+                        r.action.as_str(),
+                        output::local(r.at, &tz),
+                        r.previous.amount_text(),
+                        output::local_in(r.previous.at, &r.previous.zone, &tz),
+                        r.reason
+                            .as_ref()
+                            .map_or(String::new(), |x| format!(" — {x}"))
+                    );
+                }
+                Ok(())
+            }
+            Action::Delete { id, reason } => {
+                let reason = text::opt_label("reason", reason.as_deref()).map_err(input)?;
+                let d = store.delete_dose(id, ctx.now, reason.as_deref()).await?;
+                if ctx.json {
+                    return output::json(&d);
+                }
+                println!(
+                    "Deleted dose #{id} ({}); it stays in the record as deleted.",
+                    d.dose.amount_text()
+                );
+                if d.dose.supply_used.is_some() {
+                    println!("Its supply was returned to stock.");
+                }
+                Ok(())
+            }
+            Action::Edit {
+                id,
+                amount,
+                stock,
+                route,
+                at,
+                note,
+                reason,
+            } => {
+                let reason = text::opt_label("reason", reason.as_deref()).map_err(input)?;
+                let old = store
+                    .dose(id)
+                    .await?
+                    .ok_or_else(|| input(format!("no dose #{id}")))?;
+                if old.deleted_at.is_some() {
+                    return Err(input(format!(
+                        "dose #{id} was deleted; log a new dose instead"
+                    )));
+                }
+                let o = &old.dose;
+                let entered = amount.clone().unwrap_or_else(|| o.entered.clone());
+                let quantity = match &amount {
+                    Some(a) => parse_quantity(a).map_err(input)?,
+                    None => o.quantity,
+                };
+                let when = match &at {
+                    Some(s) => parse_when(s, &ctx.now_in(&tz)).map_err(input)?.instant,
+                    None => o.at,
+                };
+                let mut stock = match (&stock, o.stock_id) {
+                    (Some(key), _) => Some(find_stock(&mut store, key).await?),
+                    (None, Some(sid)) => store.stock(sid).await?,
+                    (None, None) => None,
+                };
+                // The old dose's supply is available again to the corrected dose.
+                if let (Some(s), Some(used)) = (stock.as_mut(), o.supply_used) {
+                    if Some(s.id) == o.stock_id {
+                        s.stock.remaining += used;
+                        // A correction to a dose from a since-retired stock stays allowed.
+                        s.retired_at = None;
+                    }
+                }
+                let new = prepare_dose(
+                    DoseInput {
+                        entered,
+                        quantity,
+                        route: route.or(Some(o.route)),
+                        at: when,
+                        zone: if at.is_some() {
+                            when::zone_name(&tz)
+                        } else {
+                            o.zone.clone()
+                        },
+                        note: note.or_else(|| o.note.clone()),
+                        salt: Some(o.salt),
+                        substance: Some(o.substance),
+                    },
+                    stock.as_ref(),
+                    profile.as_ref().and_then(|p| p.weight_kg),
+                    ctx.now,
+                )
+                .map_err(input)?;
+                let d = store
+                    .edit_dose(id, &new, ctx.now, reason.as_deref())
+                    .await?;
+                let stock = match d.dose.stock_id {
+                    Some(s) => store.stock(s).await?,
+                    None => None,
+                };
+                if ctx.json {
+                    return output::json(&serde_json::json!({ "dose": d, "previous": old.dose }));
+                }
+                print_dose(&d, stock.as_ref(), &tz, "Corrected");
+                println!(
+                    "  was: {} at {}",
+                    old.dose.amount_text(),
+                    output::local_in(old.dose.at, &old.dose.zone, &tz)
+                );
+                Ok(())
+            }
+        }
+    }
+}

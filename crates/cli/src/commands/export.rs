@@ -1,0 +1,273 @@
+//! `dosewise export`: the whole journal as JSON (lossless, re-importable) or CSV tables.
+
+use crate::context::Ctx;
+use crate::error::{CliError, CliResult, input};
+use dosewise_core::journal::{Journal, csv};
+use dosewise_store::Store;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Table {
+    Doses,
+    Checkins,
+    Stock,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, default_value = "json")]
+    format: Format,
+    /// Write to this file (created with owner-only permissions) instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    force: bool,
+    /// For CSV: which table.
+    #[arg(long, default_value = "doses")]
+    table: Table,
+}
+
+fn local_text(ts: dosewise_core::jiff::Timestamp, zone: &str) -> String {
+    match dosewise_core::jiff::tz::TimeZone::get(zone) {
+        Ok(tz) => ts
+            .to_zoned_datetime(tz)
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(fmt_full).unwrap_or_default()
+}
+
+/// Full precision for CSV (no display rounding).
+fn fmt_full(v: f64) -> String {
+    format!("{v}")
+}
+
+pub fn csv_table(j: &Journal, table: Table) -> String {
+    match table {
+        Table::Doses => csv(
+            &[
+                "id",
+                "local_time",
+                "utc_time",
+                "zone",
+                "entered",
+                "dose_mg",
+                "salt",
+                "dose_mg_base",
+                "dose_mg_hcl",
+                "route",
+                "substance",
+                "stock_id",
+                "bioavailable_mg_min",
+                "bioavailable_mg_max",
+                "mg_per_kg",
+                "supply_used",
+                "deleted",
+                "note",
+            ],
+            j.doses.iter().map(|d| {
+                let x = &d.dose;
+                vec![
+                    d.id.to_string(),
+                    local_text(x.at, &x.zone),
+                    x.at.to_string(),
+                    x.zone.clone(),
+                    x.entered.clone(),
+                    fmt_full(x.dose_mg),
+                    x.salt.as_str().into(),
+                    fmt_full(x.dose_mg_base),
+                    fmt_full(x.dose_mg_hcl()),
+                    x.route.as_str().into(),
+                    x.substance.as_str().into(),
+                    x.stock_id.map(|s| s.to_string()).unwrap_or_default(),
+                    opt(x.bioavailable_mg_min),
+                    opt(x.bioavailable_mg_max),
+                    opt(x.mg_per_kg),
+                    opt(x.supply_used),
+                    d.deleted_at.is_some().to_string(),
+                    x.note.clone().unwrap_or_default(),
+                ]
+            }),
+        ),
+        Table::Checkins => csv(
+            &[
+                "id",
+                "local_time",
+                "utc_time",
+                "zone",
+                "mood",
+                "anxiety",
+                "energy",
+                "focus",
+                "sleep",
+                "irritability",
+                "craving",
+                "side_effects",
+                "urinary",
+                "tags",
+                "private",
+                "note",
+            ],
+            j.checkins.iter().map(|c| {
+                let x = &c.checkin;
+                let r = |v: Option<dosewise_core::checkin::Rating>| {
+                    v.map(|v| v.to_string()).unwrap_or_default()
+                };
+                vec![
+                    c.id.to_string(),
+                    local_text(x.at, &x.zone),
+                    x.at.to_string(),
+                    x.zone.clone(),
+                    r(x.ratings.mood),
+                    r(x.ratings.anxiety),
+                    r(x.ratings.energy),
+                    r(x.ratings.focus),
+                    r(x.ratings.sleep),
+                    r(x.ratings.irritability),
+                    r(x.craving),
+                    x.side_effects
+                        .iter()
+                        .map(|s| {
+                            s.severity
+                                .map_or(s.name.clone(), |v| format!("{}={v}", s.name))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                    x.urinary
+                        .iter()
+                        .map(|u| u.as_str())
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                    x.tags.join(";"),
+                    x.private.to_string(),
+                    x.note.clone().unwrap_or_default(),
+                ]
+            }),
+        ),
+        Table::Stock => csv(
+            &[
+                "id",
+                "name",
+                "form",
+                "substance",
+                "salt",
+                "supply_unit",
+                "dispensed",
+                "remaining",
+                "lot",
+                "expiry",
+                "opened",
+                "retired",
+                "note",
+            ],
+            j.stocks.iter().map(|s| {
+                let x = &s.stock;
+                vec![
+                    s.id.to_string(),
+                    x.name.clone(),
+                    x.preparation.form_name().into(),
+                    x.preparation.substance.as_str().into(),
+                    x.preparation.salt.as_str().into(),
+                    x.supply_unit.as_str().into(),
+                    opt(x.dispensed),
+                    fmt_full(x.remaining),
+                    x.lot.clone().unwrap_or_default(),
+                    x.expiry.map(|d| d.to_string()).unwrap_or_default(),
+                    x.opened.map(|d| d.to_string()).unwrap_or_default(),
+                    s.retired_at.is_some().to_string(),
+                    x.note.clone().unwrap_or_default(),
+                ]
+            }),
+        ),
+    }
+}
+
+/// Write `contents` to `path` atomically with mode 0600: a temporary file beside it, then rename.
+pub fn write_private(path: &Path, contents: &[u8], force: bool) -> CliResult {
+    if path.exists() && !force {
+        return Err(input(format!(
+            "{} exists; choose another --out or pass --force to replace it",
+            path.display()
+        )));
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| input(format!("{} is not a file name", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        let mut f = o.open(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        CliError::Runtime(
+            anyhow::Error::new(e).context(format!("could not write {}", path.display())),
+        )
+    })
+}
+
+impl Args {
+    pub async fn run(self, ctx: &Ctx) -> CliResult {
+        let mut store = ctx.open().await?;
+        let j = store.export().await?;
+        let text = match self.format {
+            Format::Json => {
+                let mut s = serde_json::to_string_pretty(&j).map_err(anyhow::Error::new)?;
+                s.push('\n');
+                s
+            }
+            Format::Csv => csv_table(&j, self.table),
+        };
+        match &self.out {
+            Some(path) => {
+                write_private(path, text.as_bytes(), self.force)?;
+                eprintln!(
+                    "Wrote {} ({} doses, {} check-ins). The file is not encrypted: it holds your full journal, so store it as carefully as the journal itself.",
+                    path.display(),
+                    j.doses.len(),
+                    j.checkins.len()
+                );
+                if ctx.json {
+                    crate::output::json(
+                        &serde_json::json!({ "out": path, "doses": j.doses.len(), "checkins": j.checkins.len() }),
+                    )?;
+                }
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes())?;
+                out.flush()?;
+            }
+        }
+        Ok(())
+    }
+}

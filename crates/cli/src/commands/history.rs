@@ -1,0 +1,129 @@
+//! `dosewise history`: doses and check-ins over a period.
+
+use super::parse_date;
+use crate::context::Ctx;
+use crate::error::{CliResult, input};
+use crate::output;
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::jiff::civil::Date;
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_store::{Store, Window};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Dose,
+    Checkin,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// First day, YYYY-MM-DD (default: 30 days ago).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD, inclusive (default: today).
+    #[arg(long)]
+    to: Option<String>,
+    /// Only doses or only check-ins.
+    #[arg(long)]
+    kind: Option<Kind>,
+    /// Include deleted doses.
+    #[arg(long)]
+    deleted: bool,
+}
+
+fn day_start(d: Date, tz: &TimeZone) -> CliResult<Timestamp> {
+    d.to_zoned_datetime(tz.clone())
+        .and_then(|z| z.start_of_day())
+        .map(|z| z.timestamp())
+        .map_err(|e| input(format!("date {d} out of range: {e}")))
+}
+
+impl Args {
+    pub async fn run(self, ctx: &Ctx) -> CliResult {
+        let mut store = ctx.open().await?;
+        let tz = ctx.zone_of(&mut store).await?;
+        let today = ctx.now_in(&tz).date();
+        let to = match &self.to {
+            Some(s) => parse_date("--to", s)?,
+            None => today,
+        };
+        let from = match &self.from {
+            Some(s) => parse_date("--from", s)?,
+            None => to
+                .checked_sub(dosewise_core::jiff::Span::new().days(30))
+                .map_err(input)?,
+        };
+        if from > to {
+            return Err(input(format!("--from {from} is after --to {to}")));
+        }
+        let end = to.tomorrow().map_err(input)?;
+        let w = Window {
+            from: Some(day_start(from, &tz)?),
+            to: Some(day_start(end, &tz)?),
+            include_deleted: self.deleted,
+        };
+        let doses = if self.kind != Some(Kind::Checkin) {
+            store.doses(w).await?
+        } else {
+            vec![]
+        };
+        let checkins = if self.kind != Some(Kind::Dose) {
+            store.checkins(w).await?
+        } else {
+            vec![]
+        };
+        if ctx.json {
+            return output::json(
+                &serde_json::json!({ "from": from, "to": to, "doses": doses, "checkins": checkins }),
+            );
+        }
+        let mut rows: Vec<(Timestamp, Vec<String>)> = Vec::new();
+        for d in &doses {
+            let x = &d.dose;
+            rows.push((
+                x.at,
+                vec![
+                    output::local_in(x.at, &x.zone, &tz),
+                    format!(
+                        "dose #{}{}",
+                        d.id,
+                        if d.deleted_at.is_some() {
+                            " (deleted)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    format!("{} — {}, {}", x.entered, x.amount_text(), x.route),
+                    x.note.clone().unwrap_or_default(),
+                ],
+            ));
+        }
+        for c in &checkins {
+            rows.push((
+                c.checkin.at,
+                vec![
+                    output::local_in(c.checkin.at, &c.checkin.zone, &tz),
+                    format!("check-in #{}", c.id),
+                    super::checkin::summary(c),
+                    c.checkin.note.clone().unwrap_or_default(),
+                ],
+            ));
+        }
+        rows.sort_by_key(|r| r.0);
+        if rows.is_empty() {
+            println!("Nothing recorded from {from} to {to}.");
+            return Ok(());
+        }
+        let mut t = output::table(&["when", "entry", "details", "note"]);
+        for (_, r) in rows {
+            t.add_row(r);
+        }
+        println!("{t}");
+        println!(
+            "{} doses, {} check-ins from {from} to {to}",
+            doses.len(),
+            checkins.len()
+        );
+        Ok(())
+    }
+}

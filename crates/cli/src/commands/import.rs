@@ -1,0 +1,74 @@
+//! `dosewise import`: add a JSON export's records to this journal, all or nothing.
+
+use crate::context::Ctx;
+use crate::error::{CliResult, input};
+use crate::output;
+use dosewise_core::journal::Journal;
+use dosewise_store::Store;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Larger files are refused rather than read into memory.
+const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A file written by `dosewise export --format json`.
+    file: PathBuf,
+}
+
+impl Args {
+    pub async fn run(self, ctx: &Ctx) -> CliResult {
+        let f = std::fs::File::open(&self.file)
+            .map_err(|e| input(format!("cannot read {}: {e}", self.file.display())))?;
+        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+        if size > MAX_IMPORT_BYTES {
+            return Err(input(format!(
+                "{} is {size} bytes, larger than any journal export; is it the right file?",
+                self.file.display()
+            )));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            input(format!(
+                "{} is not UTF-8 text (first bad byte at offset {}); it is not a Dosewise export",
+                self.file.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        let journal = Journal::parse(&text).map_err(|e| {
+            input(format!(
+                "{}: {e}. Nothing was imported.",
+                self.file.display()
+            ))
+        })?;
+        let mut store = ctx.open_or_create().await?;
+        let report = store
+            .import(&journal)
+            .await
+            .map_err(|e| input(format!("{e}. Nothing was imported.")))?;
+        if ctx.json {
+            return output::json(&report);
+        }
+        println!(
+            "Imported {} doses, {} check-ins, {} stocks, {} stock ledger lines, {} corrections{}.",
+            report.doses,
+            report.checkins,
+            report.stocks,
+            report.stock_events,
+            report.dose_revisions,
+            if report.unchanged > 0 {
+                format!("; {} records were already here unchanged", report.unchanged)
+            } else {
+                String::new()
+            }
+        );
+        if report.profile_kept_existing {
+            println!(
+                "The file's profile differs from this journal's; this journal's profile was kept."
+            );
+        }
+        Ok(())
+    }
+}

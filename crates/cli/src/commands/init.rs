@@ -1,0 +1,126 @@
+//! `dosewise init`: create the journal and set the profile.
+
+use crate::context::{Ctx, system_zone};
+use crate::error::{CliResult, input};
+use crate::output;
+use dosewise_core::profile::Profile;
+use dosewise_core::text;
+use dosewise_core::units::{Kilograms, fmt_num};
+use dosewise_core::when;
+use dosewise_store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Your home time zone (IANA name). Default: the system's.
+    #[arg(long, value_name = "ZONE")]
+    zone: Option<String>,
+    /// Body weight, for mg/kg: "70 kg", "154 lb" (a bare number is kg).
+    #[arg(long, value_name = "WEIGHT")]
+    weight: Option<String>,
+    /// A name to show on reports (optional).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+/// "70", "70kg", "70.5 kg", "154 lb".
+pub fn parse_weight(s: &str) -> CliResult<Kilograms> {
+    let t = s.trim().to_ascii_lowercase();
+    let (num, factor) = if let Some(n) = t.strip_suffix("kg") {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix("lbs").or_else(|| t.strip_suffix("lb")) {
+        (n, 0.453_592_37)
+    } else {
+        (t.as_str(), 1.0)
+    };
+    let v: f64 = num.trim().parse().map_err(|_| {
+        input(format!(
+            "weight {s:?} not understood: write e.g. \"70 kg\" or \"154 lb\""
+        ))
+    })?;
+    let kg = v * factor;
+    if !(kg.is_finite() && (20.0..=400.0).contains(&kg)) {
+        return Err(input(format!(
+            "a weight of {s} is outside 20-400 kg; check the number and the unit"
+        )));
+    }
+    Kilograms::positive(kg).map_err(input)
+}
+
+impl Args {
+    pub async fn run(self, ctx: &Ctx) -> CliResult {
+        // Check everything before touching the disk.
+        let zone = match &self.zone {
+            Some(z) => Some(when::zone(z).map_err(input)?),
+            None => None,
+        };
+        let weight = self.weight.as_deref().map(parse_weight).transpose()?;
+        let name = text::opt_label("name", self.name.as_deref()).map_err(input)?;
+
+        let mut store = ctx.open_or_create().await?;
+        let existing = store.profile().await?;
+        let created = existing.is_none();
+        let mut p = existing.unwrap_or_else(|| Profile {
+            name: None,
+            zone: when::zone_name(&system_zone()),
+            weight_kg: None,
+            created_at: ctx.now,
+            updated_at: ctx.now,
+        });
+        if let Some(z) = zone {
+            p.zone = when::zone_name(&z);
+        }
+        if weight.is_some() {
+            p.weight_kg = weight;
+        }
+        if name.is_some() {
+            p.name = name;
+        }
+        p.updated_at = ctx.now;
+        store.save_profile(&p).await?;
+        if ctx.json {
+            return output::json(&serde_json::json!({
+                "home": ctx.home, "database": ctx.db_path(), "created": created, "profile": p,
+            }));
+        }
+        println!(
+            "{} journal at {}",
+            if created { "Created a" } else { "Updated the" },
+            ctx.home.display()
+        );
+        println!("  zone:   {}", p.zone);
+        println!(
+            "  weight: {}",
+            p.weight_kg
+                .map_or("not set (needed for mg/kg)".into(), |w| format!(
+                    "{} kg",
+                    fmt_num(w.value())
+                ))
+        );
+        if let Some(n) = &p.name {
+            println!("  name:   {n}");
+        }
+        if created {
+            println!(
+                "\nNext: record what you hold with `dosewise stock add troche --name \"Troche 25\" --strength 25mg --count 30`."
+            );
+            println!("Dosewise informs; it does not prescribe. Work with your clinician.");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights() {
+        assert_eq!(parse_weight("70").ok().map(|w| w.value()), Some(70.0));
+        assert_eq!(parse_weight("70 kg").ok().map(|w| w.value()), Some(70.0));
+        assert!((parse_weight("154 lb").map(|w| w.value()).unwrap_or(0.0) - 69.85).abs() < 0.01);
+        assert!(parse_weight("7000").is_err());
+        assert!(parse_weight("NaN").is_err());
+        assert!(parse_weight("-70").is_err());
+        assert!(parse_weight("seventy").is_err());
+    }
+}

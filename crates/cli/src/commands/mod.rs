@@ -1,0 +1,68 @@
+//! One module per subcommand, each with its own arguments and `run`.
+
+pub mod calc;
+pub mod checkin;
+pub mod demo;
+pub mod dose;
+pub mod export;
+pub mod history;
+pub mod import;
+pub mod init;
+pub mod stock;
+pub mod today;
+
+use crate::cli::{Cli, Command};
+use crate::context::Ctx;
+use crate::error::{CliResult, input};
+use dosewise_core::jiff::civil::Date;
+use dosewise_core::stock::Stock;
+use dosewise_store::{SqliteStore, Store};
+
+pub async fn run(cli: Cli) -> CliResult {
+    let ctx = Ctx::new(&cli.global)?;
+    match cli.command {
+        Command::Init(a) => a.run(&ctx).await,
+        Command::Stock(c) => c.run(&ctx).await,
+        Command::Calc(c) => c.run(&ctx),
+        Command::Dose(a) => a.run(&ctx).await,
+        Command::Checkin(a) => a.run(&ctx).await,
+        Command::Today(a) => a.run(&ctx).await,
+        Command::History(a) => a.run(&ctx).await,
+        Command::Export(a) => a.run(&ctx).await,
+        Command::Import(a) => a.run(&ctx).await,
+        Command::Demo(a) => a.run(&ctx).await,
+    }
+}
+
+/// A calendar date "YYYY-MM-DD", refusing impossible ones with a clear message.
+pub fn parse_date(what: &str, s: &str) -> CliResult<Date> {
+    s.trim().parse::<Date>().map_err(|e| {
+        input(format!(
+            "{what} {s:?} is not a real date (use YYYY-MM-DD): {e}"
+        ))
+    })
+}
+
+/// A stock by id or by (case-insensitive) name among active stocks.
+pub async fn find_stock(store: &mut SqliteStore, key: &str) -> CliResult<Stock> {
+    let key = key.trim();
+    if let Ok(id) = key.parse::<i64>() {
+        if let Some(s) = store.stock(id).await? {
+            return Ok(s);
+        }
+    }
+    if let Some(s) = store.stock_by_name(key).await? {
+        return Ok(s);
+    }
+    let names: Vec<String> = store
+        .stocks(false)
+        .await?
+        .iter()
+        .map(|s| format!("{} ({})", s.id, s.stock.name))
+        .collect();
+    Err(input(if names.is_empty() {
+        format!("no stock {key:?}: you have no active stock yet; add one with `dosewise stock add`")
+    } else {
+        format!("no stock {key:?}; active stocks: {}", names.join(", "))
+    }))
+}

@@ -1,0 +1,588 @@
+//! `dosewise stock`: what a person holds, and how much is left.
+
+use super::{find_stock, parse_date};
+use crate::context::Ctx;
+use crate::error::{CliResult, input};
+use crate::output::{self, or_dash};
+use dosewise_core::dose_expr::{
+    CountUnit, Quantity, parse_concentration, parse_mass, parse_quantity, parse_volume,
+};
+use dosewise_core::preparation::{Form, Preparation, SprayVolumeSpec, SupplyUnit};
+use dosewise_core::route::{Route, Substance};
+use dosewise_core::salt::Salt;
+use dosewise_core::stock::{Adjustment, NewStock, Stock, stock_status, supply_text};
+use dosewise_core::text;
+use dosewise_core::units::{Millilitres, fmt_num};
+use dosewise_store::{Store, Window};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Record a new stock.
+    #[command(subcommand)]
+    Add(AddForm),
+    /// List active stocks (--all includes retired ones).
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Details and the ledger of one stock.
+    Show { stock: String },
+    /// Correct the amount on hand (counted, refilled, spilled, primed), or calibrate drops.
+    Adjust(AdjustArgs),
+    /// Retire a stock (used up, expired, discarded). Its history stays.
+    Retire {
+        stock: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    /// A name to refer to this stock by, e.g. "Troche 25".
+    #[arg(long)]
+    name: String,
+    /// Whether the label states the strength as ketamine HCl or base. Check the label: they differ by 15%.
+    /// Default: hcl, the usual labelling of compounded troches and powders.
+    #[arg(long)]
+    salt: Option<Salt>,
+    /// racemic "ketamine" or "esketamine".
+    #[arg(long, default_value = "ketamine")]
+    substance: Substance,
+    /// Usual route for doses from this stock (default: sublingual for troches, intranasal for sprays, oral for solutions).
+    #[arg(long)]
+    route: Option<Route>,
+    #[arg(long)]
+    lot: Option<String>,
+    /// Expiry date, YYYY-MM-DD.
+    #[arg(long)]
+    expiry: Option<String>,
+    /// Date opened, YYYY-MM-DD.
+    #[arg(long)]
+    opened: Option<String>,
+    #[arg(long)]
+    note: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AddForm {
+    /// Troches, lozenges or rapid-dissolve tablets.
+    Troche {
+        #[command(flatten)]
+        common: Common,
+        /// Strength of one troche, e.g. "25mg".
+        #[arg(long)]
+        strength: String,
+        /// How many you hold (halves and quarters allowed, e.g. 29.5).
+        #[arg(long)]
+        count: f64,
+        /// How many were dispensed (default: the count).
+        #[arg(long)]
+        dispensed: Option<f64>,
+    },
+    /// A nasal spray pump.
+    Spray {
+        #[command(flatten)]
+        common: Common,
+        /// Concentration, e.g. "100mg/mL" or "10%" (w/v).
+        #[arg(long)]
+        concentration: String,
+        /// Volume of one spray as stated, e.g. "0.1mL".
+        #[arg(long, required_unless_present = "filled", conflicts_with_all = ["filled", "sprays_counted"])]
+        spray_volume: Option<String>,
+        /// Calibration: volume filled, e.g. "5mL"...
+        #[arg(long, requires = "sprays_counted")]
+        filled: Option<String>,
+        /// ...and the sprays it gave when counted.
+        #[arg(long, requires = "filled")]
+        sprays_counted: Option<u32>,
+        /// Liquid in the bottle, e.g. "5mL".
+        #[arg(long)]
+        bottle: String,
+        /// Sprays used to prime the pump (not counted as supply).
+        #[arg(long, default_value_t = 0)]
+        priming: u32,
+    },
+    /// A solution made from powder and distilled water.
+    Solution {
+        #[command(flatten)]
+        common: Common,
+        /// Powder mass, e.g. "500mg".
+        #[arg(long)]
+        mass: String,
+        /// Final volume, e.g. "10mL".
+        #[arg(long)]
+        volume: String,
+        /// Purity of the powder in percent.
+        #[arg(long, default_value_t = 100.0)]
+        purity: f64,
+        /// Volume of one drop, once measured (e.g. 1 mL = 20 drops → "0.05mL").
+        #[arg(long)]
+        drop_volume: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).args(["set", "add", "remove", "drop_volume"])))]
+pub struct AdjustArgs {
+    stock: String,
+    /// Set the amount on hand, e.g. "12 troches", "4.2 mL", "30 sprays" (a bare number is the stock's unit).
+    #[arg(long)]
+    set: Option<String>,
+    /// Add (refill), same forms as --set.
+    #[arg(long)]
+    add: Option<String>,
+    /// Remove (spilled, primed, lost), same forms as --set.
+    #[arg(long)]
+    remove: Option<String>,
+    /// Calibrate the drop size of a solution, e.g. "0.05mL".
+    #[arg(long)]
+    drop_volume: Option<String>,
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+fn count(what: &str, v: f64) -> CliResult<f64> {
+    if !(v.is_finite() && v >= 0.0 && v <= 100_000.0) {
+        return Err(input(format!(
+            "{what} must be a number from 0 to 100000, got {v}"
+        )));
+    }
+    Ok(v)
+}
+
+impl Common {
+    fn build(
+        self,
+        form: Form,
+        remaining: f64,
+        dispensed: Option<f64>,
+        now: dosewise_core::jiff::Timestamp,
+    ) -> CliResult<NewStock> {
+        let preparation = Preparation {
+            substance: self.substance,
+            salt: self.salt.unwrap_or(Salt::Hcl),
+            form,
+        };
+        preparation.validate().map_err(input)?;
+        Ok(NewStock {
+            name: text::label("stock name", &self.name).map_err(input)?,
+            default_route: self.route.unwrap_or_else(|| preparation.default_route()),
+            supply_unit: preparation.supply_unit(),
+            preparation,
+            dispensed,
+            remaining,
+            lot: text::opt_label("lot", self.lot.as_deref()).map_err(input)?,
+            expiry: self
+                .expiry
+                .as_deref()
+                .map(|d| parse_date("expiry", d))
+                .transpose()?,
+            opened: self
+                .opened
+                .as_deref()
+                .map(|d| parse_date("opened date", d))
+                .transpose()?,
+            note: text::note(self.note.as_deref()).map_err(input)?,
+            created_at: now,
+        })
+    }
+}
+
+impl AddForm {
+    fn salt_given(&self) -> bool {
+        match self {
+            AddForm::Troche { common, .. }
+            | AddForm::Spray { common, .. }
+            | AddForm::Solution { common, .. } => common.salt.is_some(),
+        }
+    }
+
+    fn build(self, ctx: &Ctx) -> CliResult<NewStock> {
+        match self {
+            AddForm::Troche {
+                common,
+                strength,
+                count: n,
+                dispensed,
+            } => {
+                let strength_mg = parse_mass(&strength).map_err(input)?;
+                let n = count("--count", n)?;
+                if (n * 4.0 - (n * 4.0).round()).abs() > 1e-9 {
+                    return Err(input(
+                        "--count may have halves and quarters only (e.g. 29.5 or 29.75)",
+                    ));
+                }
+                let dispensed = Some(count("--dispensed", dispensed.unwrap_or(n))?);
+                common.build(Form::Troche { strength_mg }, n, dispensed, ctx.now)
+            }
+            AddForm::Spray {
+                common,
+                concentration,
+                spray_volume,
+                filled,
+                sprays_counted,
+                bottle,
+                priming,
+            } => {
+                let c = parse_concentration(&concentration).map_err(input)?;
+                let spray_volume = match (spray_volume, filled, sprays_counted) {
+                    (Some(v), _, _) => SprayVolumeSpec::Stated {
+                        ml: parse_volume(&v).map_err(input)?,
+                    },
+                    (None, Some(f), Some(n)) => SprayVolumeSpec::Calibrated {
+                        filled_ml: parse_volume(&f).map_err(input)?,
+                        sprays: n,
+                    },
+                    _ => {
+                        return Err(input(
+                            "give --spray-volume, or --filled with --sprays-counted",
+                        ));
+                    }
+                };
+                let bottle_ml = parse_volume(&bottle).map_err(input)?;
+                let form = Form::NasalSpray {
+                    concentration_mg_per_ml: c,
+                    spray_volume,
+                    bottle_ml: Some(bottle_ml),
+                    priming_sprays: priming,
+                };
+                let prep = Preparation {
+                    substance: common.substance,
+                    salt: common.salt.unwrap_or(Salt::Hcl),
+                    form: form.clone(),
+                };
+                prep.validate().map_err(input)?;
+                let usable = prep.usable_ml().unwrap_or(bottle_ml.value());
+                if usable <= 0.0 {
+                    return Err(input(
+                        "the priming sprays use the whole bottle; check --bottle and --priming",
+                    ));
+                }
+                common.build(form, usable, Some(bottle_ml.value()), ctx.now)
+            }
+            AddForm::Solution {
+                common,
+                mass,
+                volume,
+                purity,
+                drop_volume,
+            } => {
+                let powder_mg = parse_mass(&mass).map_err(input)?;
+                let volume_ml = parse_volume(&volume).map_err(input)?;
+                let drop_ml = drop_volume
+                    .as_deref()
+                    .map(parse_volume)
+                    .transpose()
+                    .map_err(input)?;
+                let v = volume_ml.value();
+                common.build(
+                    Form::Solution {
+                        powder_mg,
+                        purity_pct: purity,
+                        volume_ml,
+                        drop_ml,
+                    },
+                    v,
+                    Some(v),
+                    ctx.now,
+                )
+            }
+        }
+    }
+}
+
+/// A one-line description of a preparation: "troche 25 mg HCl", "spray 100 mg/mL HCl, 10 mg/spray".
+pub fn describe(p: &Preparation) -> String {
+    let s = p.salt.label();
+    let sub = if p.substance == Substance::Esketamine {
+        " esketamine"
+    } else {
+        ""
+    };
+    match &p.form {
+        Form::Troche { strength_mg } => {
+            format!("troche {} mg {s}{sub}", fmt_num(strength_mg.value()))
+        }
+        Form::NasalSpray {
+            concentration_mg_per_ml,
+            ..
+        } => format!(
+            "nasal spray {} mg/mL {s}{sub}, {} mg/spray",
+            fmt_num(concentration_mg_per_ml.value()),
+            fmt_num(p.mg_per_unit().map_or(0.0, |m| m.value()))
+        ),
+        Form::Solution { .. } => {
+            format!(
+                "solution {} mg/mL {s}{sub}",
+                fmt_num(p.concentration().map_or(0.0, |c| c.value()))
+            )
+        }
+    }
+}
+
+/// Parse an amount of supply for this stock: "12 troches", "4.2 mL", "30 sprays", "25 mg", or a
+/// bare number in the stock's supply unit.
+fn supply_amount(stock: &Stock, s: &str) -> CliResult<f64> {
+    let unit = stock.stock.supply_unit;
+    if let Ok(v) = s.trim().parse::<f64>() {
+        return count("the amount", v);
+    }
+    let q = parse_quantity(s).map_err(input)?;
+    let prep = &stock.stock.preparation;
+    let v = match (q, unit) {
+        (
+            Quantity::Count {
+                n,
+                unit: CountUnit::Troche,
+            },
+            SupplyUnit::Troche,
+        ) => n,
+        (Quantity::Ml(v), SupplyUnit::Ml) => v.value(),
+        (
+            Quantity::Count {
+                n,
+                unit: CountUnit::Spray,
+            },
+            SupplyUnit::Ml,
+        ) if prep.spray_ml().is_some() => n * prep.spray_ml().map_or(0.0, Millilitres::value),
+        (Quantity::Mg(m), SupplyUnit::Troche) => m / prep.mg_per_unit().unwrap_or(m),
+        (Quantity::Mg(m), SupplyUnit::Ml) => match prep.concentration() {
+            Some(c) => (m / c).value(),
+            None => return Err(input("cannot convert mg for this stock")),
+        },
+        (q, _) => {
+            return Err(input(format!(
+                "{} does not fit a {} stock, which is counted in {}",
+                q.class(),
+                prep.form_name(),
+                if unit == SupplyUnit::Troche {
+                    "troches"
+                } else {
+                    "mL (or sprays)"
+                }
+            )));
+        }
+    };
+    count("the amount", v)
+}
+
+impl Command {
+    pub async fn run(self, ctx: &Ctx) -> CliResult {
+        match self {
+            Command::Add(form) => {
+                let salt_defaulted = !form.salt_given();
+                let new = form.build(ctx)?;
+                let mut store = ctx.open().await?;
+                let s = store.add_stock(&new).await?;
+                if ctx.json {
+                    return output::json(&s);
+                }
+                println!(
+                    "Added stock {}: {} — {}",
+                    s.id,
+                    s.stock.name,
+                    describe(&s.stock.preparation)
+                );
+                println!("  on hand: {}", s.remaining_text());
+                println!("  usual route: {}", s.stock.default_route);
+                if salt_defaulted {
+                    println!(
+                        "  strength read as ketamine HCl (the usual labelling of compounded troches and powders). If the label says base, run `dosewise stock retire {}` and add it again with --salt base: the two differ by 15%.",
+                        s.id
+                    );
+                }
+                Ok(())
+            }
+            Command::List { all } => {
+                let mut store = ctx.open().await?;
+                let tz = ctx.zone_of(&mut store).await?;
+                let today = ctx.now_in(&tz).date();
+                let stocks = store.stocks(all).await?;
+                let since = ctx
+                    .now
+                    .checked_sub(dosewise_core::jiff::SignedDuration::from_hours(24 * 28))
+                    .ok();
+                let doses = store
+                    .doses(Window {
+                        from: since,
+                        to: None,
+                        include_deleted: false,
+                    })
+                    .await?;
+                let mut rows = Vec::new();
+                for s in &stocks {
+                    let used: f64 = doses
+                        .iter()
+                        .filter(|d| d.dose.stock_id == Some(s.id))
+                        .filter_map(|d| d.dose.supply_used)
+                        .sum();
+                    rows.push((s, stock_status(s, used, today)));
+                }
+                if ctx.json {
+                    let v: Vec<_> = rows
+                        .iter()
+                        .map(|(s, st)| serde_json::json!({ "stock": s, "status": st }))
+                        .collect();
+                    return output::json(&v);
+                }
+                if rows.is_empty() {
+                    println!(
+                        "No stock recorded. Add one with `dosewise stock add troche|spray|solution --help`."
+                    );
+                    return Ok(());
+                }
+                let mut t =
+                    output::table(&["id", "name", "preparation", "on hand", "expiry", "status"]);
+                for (s, st) in &rows {
+                    let status = if s.is_retired() {
+                        "retired".to_string()
+                    } else if st.expired {
+                        "expired".into()
+                    } else if st.low {
+                        "running low".into()
+                    } else {
+                        "ok".into()
+                    };
+                    t.add_row(vec![
+                        s.id.to_string(),
+                        s.stock.name.clone(),
+                        describe(&s.stock.preparation),
+                        s.remaining_text(),
+                        or_dash(s.stock.expiry),
+                        status,
+                    ]);
+                }
+                println!("{t}");
+                Ok(())
+            }
+            Command::Show { stock } => {
+                let mut store = ctx.open().await?;
+                let tz = ctx.zone_of(&mut store).await?;
+                let s = find_stock(&mut store, &stock).await?;
+                let events = store.stock_events(s.id).await?;
+                if ctx.json {
+                    return output::json(&serde_json::json!({ "stock": s, "ledger": events }));
+                }
+                let x = &s.stock;
+                println!(
+                    "Stock {}: {}{}",
+                    s.id,
+                    x.name,
+                    if s.is_retired() { " (retired)" } else { "" }
+                );
+                println!("  preparation: {}", describe(&x.preparation));
+                println!(
+                    "  substance:   {}, strength stated as {}",
+                    x.preparation.substance,
+                    x.preparation.salt.label()
+                );
+                if let Some(c) = x.preparation.concentration() {
+                    println!("  concentration: {} mg/mL", fmt_num(c.value()));
+                }
+                if let Some(v) = x.preparation.spray_ml() {
+                    println!("  per spray:   {} mL", fmt_num(v.value()));
+                }
+                println!("  on hand:     {}", s.remaining_text());
+                println!(
+                    "  dispensed:   {}",
+                    x.dispensed
+                        .map_or("–".into(), |d| supply_text(&x.preparation, d))
+                );
+                println!("  route:       {}", x.default_route);
+                println!(
+                    "  lot: {}   expiry: {}   opened: {}",
+                    or_dash(x.lot.as_ref()),
+                    or_dash(x.expiry),
+                    or_dash(x.opened)
+                );
+                if let Some(n) = &x.note {
+                    println!("  note: {n}");
+                }
+                let mut t = output::table(&["when", "change", "on hand after", "why"]);
+                for e in &events {
+                    t.add_row(vec![
+                        output::local(e.at, &tz),
+                        format!(
+                            "{}{}",
+                            if e.delta > 0.0 { "+" } else { "" },
+                            fmt_num(e.delta)
+                        ),
+                        fmt_num(e.remaining_after),
+                        format!(
+                            "{}{}{}",
+                            e.kind.as_str(),
+                            e.dose_id.map_or(String::new(), |d| format!(" #{d}")),
+                            e.reason
+                                .as_ref()
+                                .map_or(String::new(), |r| format!(": {r}"))
+                        ),
+                    ]);
+                }
+                println!("{t}");
+                Ok(())
+            }
+            Command::Adjust(a) => {
+                let reason = text::opt_label("reason", a.reason.as_deref()).map_err(input)?;
+                let mut store = ctx.open().await?;
+                let mut s = find_stock(&mut store, &a.stock).await?;
+                if let Some(dv) = &a.drop_volume {
+                    let d = parse_volume(dv).map_err(input)?;
+                    match &mut s.stock.preparation.form {
+                        Form::Solution { drop_ml, .. } => *drop_ml = Some(d),
+                        _ => return Err(input("drop calibration applies to solutions only")),
+                    }
+                    s.stock.preparation.validate().map_err(input)?;
+                    s = store.update_stock(&s).await?;
+                }
+                let change = if let Some(v) = &a.set {
+                    Some(Adjustment::Set(supply_amount(&s, v)?))
+                } else if let Some(v) = &a.add {
+                    Some(Adjustment::Delta(supply_amount(&s, v)?))
+                } else if let Some(v) = &a.remove {
+                    let amount = supply_amount(&s, v)?;
+                    if amount > s.stock.remaining + 1e-9 {
+                        return Err(input(format!(
+                            "cannot remove {} from {}: only {} on hand",
+                            fmt_num(amount),
+                            s.stock.name,
+                            s.remaining_text()
+                        )));
+                    }
+                    Some(Adjustment::Delta(-amount))
+                } else {
+                    None
+                };
+                if let Some(c) = change {
+                    s = store
+                        .adjust_stock(s.id, c, ctx.now, reason.as_deref())
+                        .await?;
+                }
+                if ctx.json {
+                    return output::json(&s);
+                }
+                println!(
+                    "Stock {} ({}): {} on hand",
+                    s.id,
+                    s.stock.name,
+                    s.remaining_text()
+                );
+                Ok(())
+            }
+            Command::Retire { stock, reason } => {
+                let reason = text::opt_label("reason", reason.as_deref()).map_err(input)?;
+                let mut store = ctx.open().await?;
+                let s = find_stock(&mut store, &stock).await?;
+                let s = store.retire_stock(s.id, ctx.now, reason.as_deref()).await?;
+                if ctx.json {
+                    return output::json(&s);
+                }
+                println!(
+                    "Retired stock {} ({}). Its history stays in the journal.",
+                    s.id, s.stock.name
+                );
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! `dosewise today`: what today looks like.
+
+use crate::context::Ctx;
+use crate::error::CliResult;
+use crate::output;
+use dosewise_core::jiff::SignedDuration;
+use dosewise_core::stock::stock_status;
+use dosewise_core::units::fmt_num;
+use dosewise_store::{Store, Window};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+impl Args {
+    pub async fn run(self, ctx: &Ctx) -> CliResult {
+        let mut store = ctx.open().await?;
+        let tz = ctx.zone_of(&mut store).await?;
+        let now = ctx.now_in(&tz);
+        let start = now.start_of_day().map_or(ctx.now, |z| z.timestamp());
+        let doses_today = store
+            .doses(Window {
+                from: Some(start),
+                to: None,
+                include_deleted: false,
+            })
+            .await?;
+        let mg_base: f64 = doses_today.iter().map(|d| d.dose.dose_mg_base).sum();
+        let last_dose = store.recent_doses(1).await?.into_iter().next();
+        let last_checkin = store.last_checkin().await?;
+        let since = ctx
+            .now
+            .checked_sub(SignedDuration::from_hours(24 * 28))
+            .ok();
+        let recent = store
+            .doses(Window {
+                from: since,
+                to: None,
+                include_deleted: false,
+            })
+            .await?;
+        let statuses: Vec<_> = store
+            .stocks(false)
+            .await?
+            .iter()
+            .map(|s| {
+                let used: f64 = recent
+                    .iter()
+                    .filter(|d| d.dose.stock_id == Some(s.id))
+                    .filter_map(|d| d.dose.supply_used)
+                    .sum();
+                stock_status(s, used, now.date())
+            })
+            .collect();
+        let checked_in_today = last_checkin.as_ref().is_some_and(|c| c.checkin.at >= start);
+        if ctx.json {
+            return output::json(&serde_json::json!({
+                "date": now.date(),
+                "zone": tz.iana_name(),
+                "doses_today": doses_today,
+                "dose_mg_base_today": mg_base,
+                "last_dose": last_dose,
+                "last_checkin": last_checkin,
+                "checked_in_today": checked_in_today,
+                "stock": statuses,
+            }));
+        }
+        println!(
+            "Today, {} ({})",
+            now.strftime("%A %-d %B %Y"),
+            tz.iana_name().unwrap_or("UTC")
+        );
+        if doses_today.is_empty() {
+            print!("  No dose logged today.");
+            if let Some(d) = &last_dose {
+                let ago = ctx.now.duration_since(d.dose.at);
+                print!(
+                    " Last dose: {} at {} ({}).",
+                    d.dose.amount_text(),
+                    output::local_in(d.dose.at, &d.dose.zone, &tz),
+                    ago_text(ago)
+                );
+            }
+            println!();
+        } else {
+            println!(
+                "  Doses today: {} ({} mg base in total)",
+                doses_today.len(),
+                fmt_num(mg_base)
+            );
+            for d in &doses_today {
+                println!(
+                    "    #{} {} {} at {}",
+                    d.id,
+                    d.dose.amount_text(),
+                    d.dose.route,
+                    output::local_in(d.dose.at, &d.dose.zone, &tz)
+                );
+            }
+        }
+        match &last_checkin {
+            Some(c) if checked_in_today => {
+                println!("  Checked in today: {}", super::checkin::summary(c))
+            }
+            Some(c) => println!(
+                "  No check-in yet today (last: {}, {}). `dosewise checkin` takes a minute.",
+                output::local_in(c.checkin.at, &c.checkin.zone, &tz),
+                super::checkin::summary(c)
+            ),
+            None => println!("  No check-ins yet. `dosewise checkin` takes a minute."),
+        }
+        let messages: Vec<&String> = statuses.iter().flat_map(|s| s.messages.iter()).collect();
+        if messages.is_empty() {
+            if !statuses.is_empty() {
+                println!(
+                    "  Stock: {}",
+                    statuses
+                        .iter()
+                        .map(|s| format!("{} {}", s.name, s.remaining_text))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
+            }
+        } else {
+            for m in messages {
+                println!("  ! {m}");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn ago_text(d: SignedDuration) -> String {
+    let h = d.as_secs() / 3600;
+    if h < 1 {
+        format!("{} min ago", d.as_secs() / 60)
+    } else if h < 48 {
+        format!("{h} h ago")
+    } else {
+        format!("{} days ago", h / 24)
+    }
+}

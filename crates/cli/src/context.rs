@@ -1,0 +1,166 @@
+//! What every command needs: where the journal lives, the time zone, "now", and the store.
+
+use crate::cli::Global;
+use crate::error::{CliError, CliResult, input};
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::jiff::{Timestamp, ZonedDateTime};
+use dosewise_core::profile::Profile;
+use dosewise_core::when;
+use dosewise_store::{SqliteStore, Store};
+use std::path::{Path, PathBuf};
+
+pub const DB_FILE: &str = "dosewise.db";
+
+#[derive(Debug)]
+pub struct Ctx {
+    pub home: PathBuf,
+    pub json: bool,
+    tz_flag: Option<String>,
+    /// The current instant, read once per command.
+    pub now: Timestamp,
+}
+
+/// The platform data directory: $XDG_DATA_HOME/dosewise, ~/.local/share/dosewise, or
+/// ~/Library/Application Support/dosewise on macOS.
+fn default_home() -> CliResult<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return Ok(PathBuf::from(x).join("dosewise"));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| {
+            input("cannot find your home directory; pass --home DIR or set DOSEWISE_HOME")
+        })?;
+    let home = PathBuf::from(home);
+    Ok(if cfg!(target_os = "macos") {
+        home.join("Library/Application Support/dosewise")
+    } else {
+        home.join(".local/share/dosewise")
+    })
+}
+
+impl Ctx {
+    pub fn new(g: &Global) -> CliResult<Ctx> {
+        let home = match &g.home {
+            Some(h) => h.clone(),
+            None => default_home()?,
+        };
+        // DOSEWISE_NOW fixes the clock for tests and reproducible demos.
+        let now = match std::env::var("DOSEWISE_NOW") {
+            Ok(s) if !s.is_empty() => s.parse::<Timestamp>().map_err(|e| {
+                input(format!(
+                    "DOSEWISE_NOW={s:?} is not an RFC 3339 instant: {e}"
+                ))
+            })?,
+            _ => Timestamp::now(),
+        };
+        Ok(Ctx {
+            home,
+            json: g.json,
+            tz_flag: g.tz.clone(),
+            now: when::to_micros(now),
+        })
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.home.join(DB_FILE)
+    }
+
+    /// Open an existing journal.
+    pub async fn open(&self) -> CliResult<SqliteStore> {
+        let path = self.db_path();
+        if !path.exists() {
+            return Err(input(format!(
+                "no journal at {}. Create one with `dosewise init` (or try `dosewise demo`), or point --home at your data directory",
+                self.home.display()
+            )));
+        }
+        open_at(&path).await
+    }
+
+    /// Open the journal, creating the home (mode 0700) and the file (mode 0600) if needed.
+    pub async fn open_or_create(&self) -> CliResult<SqliteStore> {
+        create_private_dir(&self.home)?;
+        let path = self.db_path();
+        create_private_file(&path)?;
+        open_at(&path).await
+    }
+
+    /// The zone for this command: --tz / DOSEWISE_TZ, else the profile's, else the system's.
+    pub fn zone(&self, profile: Option<&Profile>) -> CliResult<TimeZone> {
+        if let Some(z) = &self.tz_flag {
+            return when::zone(z).map_err(input);
+        }
+        if let Some(p) = profile {
+            return when::zone(&p.zone).map_err(input);
+        }
+        Ok(system_zone())
+    }
+
+    pub async fn zone_of(&self, store: &mut SqliteStore) -> CliResult<TimeZone> {
+        let p = store.profile().await?;
+        self.zone(p.as_ref())
+    }
+
+    pub fn now_in(&self, tz: &TimeZone) -> ZonedDateTime {
+        self.now.to_zoned_datetime(tz.clone())
+    }
+}
+
+/// The system zone if it has an IANA name, otherwise UTC.
+pub fn system_zone() -> TimeZone {
+    let tz = TimeZone::system();
+    if tz.iana_name().is_some() {
+        tz
+    } else {
+        TimeZone::UTC
+    }
+}
+
+async fn open_at(path: &Path) -> CliResult<SqliteStore> {
+    SqliteStore::open(path).await.map_err(|e| match e {
+        dosewise_store::StoreError::Database(err) => CliError::Runtime(
+            anyhow::Error::new(err)
+                .context(format!("could not open the journal at {}", path.display())),
+        ),
+        other => other.into(),
+    })
+}
+
+pub fn create_private_dir(dir: &Path) -> CliResult<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|e| {
+        CliError::Runtime(
+            anyhow::Error::new(e).context(format!("could not create {}", dir.display())),
+        )
+    })
+}
+
+pub fn create_private_file(path: &Path) -> CliResult<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(CliError::Runtime(
+            anyhow::Error::new(e).context(format!("could not create {}", path.display())),
+        )),
+    }
+}

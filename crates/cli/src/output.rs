@@ -1,0 +1,46 @@
+//! Printing: JSON for programs, short readable text and tables for people.
+
+use crate::error::CliResult;
+use comfy_table::{ContentLineStyle, LineStyle, Table, TableStyle};
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::jiff::tz::TimeZone;
+use serde::Serialize;
+
+/// Print one JSON document on stdout.
+pub fn json<T: Serialize + ?Sized>(v: &T) -> CliResult {
+    let s = serde_json::to_string_pretty(v).map_err(anyhow::Error::new)?;
+    println!("{s}");
+    Ok(())
+}
+
+/// "2026-11-28 08:00 CET" in the given zone.
+pub fn local(ts: Timestamp, tz: &TimeZone) -> String {
+    ts.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// Local time in the zone the event was recorded in (falls back to `fallback`).
+pub fn local_in(ts: Timestamp, zone: &str, fallback: &TimeZone) -> String {
+    match TimeZone::get(zone) {
+        Ok(tz) => local(ts, &tz),
+        Err(_) => local(ts, fallback),
+    }
+}
+
+pub fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    // A header rule and plain columns: readable in any terminal and when pasted.
+    const STYLE: TableStyle = TableStyle::new()
+        .header_lines(ContentLineStyle::none().junction(' '))
+        .header_separator(LineStyle::none().fill('─').junction(' '))
+        .content_lines(ContentLineStyle::none().junction(' '));
+    t.load_style(STYLE);
+    t.set_header(header.to_vec());
+    t
+}
+
+/// Optional value or a dash.
+pub fn or_dash<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| "–".to_string(), |v| v.to_string())
+}
