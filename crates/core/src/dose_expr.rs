@@ -214,7 +214,7 @@ fn parse_decimal(s: &str) -> Result<f64, ParseError> {
         && s.chars().all(|c| c.is_ascii_digit() || c == '.')
         && s.chars().filter(|&c| c == '.').count() <= 1
         && s.chars().any(|c| c.is_ascii_digit())
-        && s.len() <= 24;
+        && s.len() <= 64;
     if !ok {
         return Err(ParseError::BadNumber(s.to_string()));
     }

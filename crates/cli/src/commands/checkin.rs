@@ -55,7 +55,7 @@ pub struct Args {
     #[arg(long)]
     private: bool,
     /// When: "now" (default), "21:00", "yesterday 21:00", "-2h".
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     at: Option<String>,
 }
 

@@ -39,7 +39,7 @@ pub struct DoseOpts {
     #[arg(long)]
     route: Option<Route>,
     /// When: "now" (default), "21:00", "yesterday 21:00", "-2h", "2026-11-28 08:00", RFC 3339.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     at: Option<String>,
     #[arg(long)]
     note: Option<String>,
@@ -64,7 +64,7 @@ pub enum Action {
         stock: Option<String>,
         #[arg(long)]
         route: Option<Route>,
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         at: Option<String>,
         #[arg(long)]
         note: Option<String>,
@@ -283,12 +283,12 @@ impl Action {
                     (None, None) => None,
                 };
                 // The old dose's supply is available again to the corrected dose.
-                if let (Some(s), Some(used)) = (stock.as_mut(), o.supply_used) {
-                    if Some(s.id) == o.stock_id {
-                        s.stock.remaining += used;
-                        // A correction to a dose from a since-retired stock stays allowed.
-                        s.retired_at = None;
-                    }
+                if let (Some(s), Some(used)) = (stock.as_mut(), o.supply_used)
+                    && Some(s.id) == o.stock_id
+                {
+                    s.stock.remaining += used;
+                    // A correction to a dose from a since-retired stock stays allowed.
+                    s.retired_at = None;
                 }
                 let new = prepare_dose(
                     DoseInput {

@@ -46,10 +46,10 @@ pub fn parse_date(what: &str, s: &str) -> CliResult<Date> {
 /// A stock by id or by (case-insensitive) name among active stocks.
 pub async fn find_stock(store: &mut SqliteStore, key: &str) -> CliResult<Stock> {
     let key = key.trim();
-    if let Ok(id) = key.parse::<i64>() {
-        if let Some(s) = store.stock(id).await? {
-            return Ok(s);
-        }
+    if let Ok(id) = key.parse::<i64>()
+        && let Some(s) = store.stock(id).await?
+    {
+        return Ok(s);
     }
     if let Some(s) = store.stock_by_name(key).await? {
         return Ok(s);

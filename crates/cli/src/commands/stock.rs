@@ -143,7 +143,7 @@ pub struct AdjustArgs {
 }
 
 fn count(what: &str, v: f64) -> CliResult<f64> {
-    if !(v.is_finite() && v >= 0.0 && v <= 100_000.0) {
+    if !(v.is_finite() && (0.0..=100_000.0).contains(&v)) {
         return Err(input(format!(
             "{what} must be a number from 0 to 100000, got {v}"
         )));

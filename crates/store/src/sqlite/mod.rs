@@ -374,15 +374,12 @@ impl Store for SqliteStore {
         .await?;
         let kind = dosewise_core::stock::StockEventKind::DoseEdit;
         // Return the old supply, then take the new: correct whether or not the stock changed.
-        if let (Some(sid), Some(used)) = (old.dose.stock_id, old.dose.supply_used) {
-            if new.stock_id != old.dose.stock_id || new.supply_used != old.dose.supply_used {
-                writes::move_supply(&mut tx, sid, used, at, kind, Some(id), reason).await?;
-            }
+        let moved = new.stock_id != old.dose.stock_id || new.supply_used != old.dose.supply_used;
+        if let (true, Some(sid), Some(used)) = (moved, old.dose.stock_id, old.dose.supply_used) {
+            writes::move_supply(&mut tx, sid, used, at, kind, Some(id), reason).await?;
         }
-        if let (Some(sid), Some(used)) = (new.stock_id, new.supply_used) {
-            if new.stock_id != old.dose.stock_id || new.supply_used != old.dose.supply_used {
-                writes::move_supply(&mut tx, sid, -used, at, kind, Some(id), reason).await?;
-            }
+        if let (true, Some(sid), Some(used)) = (moved, new.stock_id, new.supply_used) {
+            writes::move_supply(&mut tx, sid, -used, at, kind, Some(id), reason).await?;
         }
         writes::update_dose(&mut tx, id, new, at).await?;
         let dose = writes::get_dose(&mut tx, id)
