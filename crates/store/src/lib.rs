@@ -72,6 +72,14 @@ pub struct ImportReport {
     pub profile_kept_existing: bool,
 }
 
+/// A dose just written, with what is left of its stock afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedDose {
+    pub dose: Dose,
+    /// The stock's amount on hand after the dose, when the dose came from a stock.
+    pub stock_remaining: Option<f64>,
+}
+
 /// Every operation the surfaces need, on any backend.
 pub trait Store {
     fn profile(&mut self) -> impl Future<Output = Result<Option<Profile>>> + Send;
@@ -108,7 +116,7 @@ pub trait Store {
         &mut self,
         d: &NewDose,
         created_at: Timestamp,
-    ) -> impl Future<Output = Result<Dose>> + Send;
+    ) -> impl Future<Output = Result<LoggedDose>> + Send;
     fn dose(&mut self, id: i64) -> impl Future<Output = Result<Option<Dose>>> + Send;
     /// Doses in time order.
     fn doses(&mut self, w: Window) -> impl Future<Output = Result<Vec<Dose>>> + Send;

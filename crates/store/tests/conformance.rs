@@ -114,13 +114,22 @@ macro_rules! conformance {
                         .map(|x| x.id),
                     Some(st.id)
                 );
-                let d = s
+                let logged = s
                     .log_dose(
                         &dose_from(&st, "1/2 troche", "2026-11-02T08:00:00Z"),
                         ts("2026-11-02T08:00:01Z"),
                     )
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(logged.stock_remaining, Some(9.5));
+                // What log_dose returns is exactly what a later read gives.
+                let d = s
+                    .dose(logged.dose.id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| panic!("dose not stored"));
+                assert_eq!(d, logged.dose);
                 assert_eq!(d.dose.note.as_deref(), Some("Robert'); DROP TABLE dose;--"));
                 let st = s
                     .stock(st.id)
@@ -214,7 +223,8 @@ macro_rules! conformance {
                         ts("2026-11-02T08:00:00Z"),
                     )
                     .await
-                    .unwrap_or_else(|e| panic!("{e}"));
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .dose;
                 let st = s
                     .stock(st.id)
                     .await
@@ -310,7 +320,8 @@ macro_rules! conformance {
                         ts("2026-11-28T08:00:00Z"),
                     )
                     .await
-                    .unwrap_or_else(|e| panic!("{e}"));
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .dose;
                 a.delete_dose(d.id, ts("2026-11-28T09:00:00Z"), Some("test"))
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));

@@ -178,11 +178,14 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
         ctx.now,
     )
     .map_err(input)?;
-    let dose = store.log_dose(&new, ctx.now).await?;
-    let stock = match dose.dose.stock_id {
-        Some(id) => store.stock(id).await?,
-        None => None,
-    };
+    let logged = store.log_dose(&new, ctx.now).await?;
+    let dose = logged.dose;
+    let stock = stock.map(|mut s| {
+        if let Some(r) = logged.stock_remaining {
+            s.stock.remaining = r;
+        }
+        s
+    });
     if ctx.json {
         return output::json(&serde_json::json!({ "dose": dose, "stock": stock }));
     }

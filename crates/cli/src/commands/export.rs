@@ -36,7 +36,7 @@ pub struct Args {
 }
 
 fn local_text(ts: dosewise_core::jiff::Timestamp, zone: &str) -> String {
-    match dosewise_core::jiff::tz::TimeZone::get(zone) {
+    match dosewise_core::when::zone(zone) {
         Ok(tz) => ts
             .to_zoned_datetime(tz)
             .strftime("%Y-%m-%d %H:%M:%S")

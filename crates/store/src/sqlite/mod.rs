@@ -8,7 +8,7 @@
 mod rows;
 mod writes;
 
-use crate::{ImportReport, Result, Store, StoreError, Window};
+use crate::{ImportReport, LoggedDose, Result, Store, StoreError, Window};
 use dosewise_core::checkin::{Checkin, NewCheckin};
 use dosewise_core::dose::{Dose, DoseRevision, NewDose};
 use dosewise_core::jiff::Timestamp;
@@ -301,26 +301,29 @@ impl Store for SqliteStore {
         Ok(s)
     }
 
-    async fn log_dose(&mut self, d: &NewDose, created_at: Timestamp) -> Result<Dose> {
+    async fn log_dose(&mut self, d: &NewDose, created_at: Timestamp) -> Result<LoggedDose> {
         let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
         let id = writes::insert_dose(&mut tx, None, d, created_at, None, None).await?;
-        if let (Some(sid), Some(used)) = (d.stock_id, d.supply_used) {
-            writes::move_supply(
-                &mut tx,
-                sid,
-                -used,
-                d.at,
-                dosewise_core::stock::StockEventKind::Dose,
-                Some(id),
-                None,
-            )
-            .await?;
-        }
-        let dose = writes::get_dose(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "dose", id })?;
+        let kind = dosewise_core::stock::StockEventKind::Dose;
+        let stock_remaining = match (d.stock_id, d.supply_used) {
+            (Some(sid), Some(used)) => {
+                Some(writes::move_supply(&mut tx, sid, -used, d.at, kind, Some(id), None).await?)
+            }
+            _ => None,
+        };
         tx.commit().await?;
-        Ok(dose)
+        // Stored exactly as given, so no read-back is needed (the conformance suite checks this).
+        let dose = Dose {
+            id,
+            dose: d.clone(),
+            created_at,
+            updated_at: None,
+            deleted_at: None,
+        };
+        Ok(LoggedDose {
+            dose,
+            stock_remaining,
+        })
     }
 
     async fn dose(&mut self, id: i64) -> Result<Option<Dose>> {
