@@ -497,3 +497,37 @@ mod tests {
         assert!(c("50 mg/troche").is_err());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any input: an error or a finite, positive quantity — never a panic or a NaN.
+        #[test]
+        fn never_panics_never_nan(s in "\\PC{0,24}") {
+            match parse_quantity(&s) {
+                Ok(Quantity::Mg(m)) => prop_assert!(m.value().is_finite() && m.value() > 0.0),
+                Ok(Quantity::Ml(v)) => prop_assert!(v.value().is_finite() && v.value() > 0.0),
+                Ok(Quantity::Count { n, .. }) => prop_assert!(n.is_finite() && n > 0.0 && n <= MAX_COUNT),
+                Err(_) => {}
+            }
+            if let Ok(c) = parse_concentration(&s) {
+                prop_assert!(c.value().is_finite() && c.value() > 0.0);
+            }
+        }
+
+        /// Printing a parsed mass and parsing it again gives the same value (to display precision).
+        #[test]
+        fn mass_round_trips(v in 0.001f64..5000.0, unit in prop::sample::select(vec!["mg", "µg", "mcg", "g"])) {
+            let text = format!("{v} {unit}");
+            let q = parse_quantity(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let factor = match unit { "mg" => 1.0, "g" => 1000.0, _ => 0.001 };
+            match q {
+                Quantity::Mg(m) => prop_assert!((m.value() - v * factor).abs() <= 1e-12 * (v * factor).max(1.0)),
+                other => prop_assert!(false, "{other:?}"),
+            }
+        }
+    }
+}

@@ -634,3 +634,48 @@ mod tests {
         assert_eq!(back, troche(25.0));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::dose_expr::CountUnit;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Through any troche strength, quarters resolve to an exact mass and supply, never NaN.
+        #[test]
+        fn troche_quarters(strength in 1.0f64..500.0, quarters in 1u32..=32) {
+            let prep = Preparation {
+                substance: Substance::Ketamine,
+                salt: Salt::Hcl,
+                form: Form::Troche { strength_mg: Milligrams::positive(strength).map_err(|e| TestCaseError::fail(e.to_string()))? },
+            };
+            let n = f64::from(quarters) / 4.0;
+            let r = prep.resolve(&Quantity::Count { n, unit: CountUnit::Troche }).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(r.supply_used, n);
+            prop_assert!((r.mass.mg.value() - n * strength).abs() <= 1e-9 * strength);
+            // The same mass typed in mg resolves to the same supply.
+            let back = prep.resolve(&Quantity::Mg(r.mass.mg)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!((back.supply_used - n).abs() < 1e-9);
+        }
+
+        /// Whole sprays by count and by their mass agree.
+        #[test]
+        fn spray_counts(conc in 1.0f64..300.0, vol in 0.03f64..0.2, n in 1u32..=20) {
+            let prep = Preparation {
+                substance: Substance::Ketamine,
+                salt: Salt::Hcl,
+                form: Form::NasalSpray {
+                    concentration_mg_per_ml: MgPerMl::positive(conc).map_err(|e| TestCaseError::fail(e.to_string()))?,
+                    spray_volume: SprayVolumeSpec::Stated { ml: Millilitres::positive(vol).map_err(|e| TestCaseError::fail(e.to_string()))? },
+                    bottle_ml: None,
+                    priming_sprays: 0,
+                },
+            };
+            let r = prep.resolve(&Quantity::Count { n: f64::from(n), unit: CountUnit::Spray }).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let back = prep.resolve(&Quantity::Mg(r.mass.mg)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(back.units, Some((f64::from(n), CountUnit::Spray)));
+            prop_assert!((back.supply_used - r.supply_used).abs() < 1e-12);
+        }
+    }
+}

@@ -139,3 +139,25 @@ mod tests {
         assert!("sulfate".parse::<Salt>().is_err());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn hcl_base_round_trip(v in 0.001f64..1.0e6) {
+            let m = Milligrams::positive(v).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for salt in [Salt::Hcl, Salt::Base] {
+                let x = KetamineMass::new(m, salt);
+                let there = x.to(if salt == Salt::Hcl { Salt::Base } else { Salt::Hcl }).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let back = there.to(salt).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert!(back.mg.value().is_finite());
+                prop_assert!((back.mg.value() - v).abs() <= 1e-9 * v);
+                // Base is always the smaller number.
+                prop_assert!(x.base().value() <= x.hcl().map(Milligrams::value).unwrap_or(f64::NAN));
+            }
+        }
+    }
+}
