@@ -707,3 +707,41 @@ fn files_are_private() {
     h.run(&["export", "--out", &out.to_string_lossy()])
         .fails(1, "--force");
 }
+
+/// With a terminal on stdin and no ratings given, `checkin` asks for each rating. `script`
+/// (util-linux) provides a real pseudo-terminal.
+#[test]
+fn checkin_prompts_on_a_terminal() {
+    use std::io::Write;
+    let h = Home::with_troches();
+    let exe = env!("CARGO_BIN_EXE_dosewise");
+    let mut child = Command::new("script")
+        .args(["-qec", &format!("{exe} checkin"), "/dev/null"])
+        .env("DOSEWISE_HOME", h.path())
+        .env("DOSEWISE_NOW", NOW)
+        .env("DOSEWISE_TZ", ZONE)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("util-linux `script` is needed for this test: {e}"));
+    // mood 6, skip anxiety, energy 12 (refused, asked again) then 4, skip the rest, a note.
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(b"6\n\n12\n4\n\n\n\n\nfelt ok\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("whole number from 0 to 10"),
+        "the bad rating is explained: {text}"
+    );
+    let j: Value = serde_json::from_str(&h.export()).unwrap_or_default();
+    let c = &j["checkins"][0];
+    assert_eq!(c["ratings"]["mood"], 6);
+    assert_eq!(c["ratings"]["anxiety"], Value::Null);
+    assert_eq!(c["ratings"]["energy"], 4);
+    assert_eq!(c["note"], "felt ok");
+}

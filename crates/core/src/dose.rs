@@ -264,37 +264,12 @@ pub fn units_text(q: &Quantity) -> Option<String> {
 mod tests {
     use super::*;
     use crate::dose_expr::parse_quantity;
-    use crate::preparation::{Form, Preparation, SupplyUnit};
-    use crate::stock::NewStock;
+    use crate::testing::ts;
 
-    fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap_or_else(|e| panic!("{e}"))
-    }
     fn troche_stock(remaining: f64) -> Stock {
-        Stock {
-            id: 7,
-            stock: NewStock {
-                name: "Troche 25".into(),
-                preparation: Preparation {
-                    substance: Substance::Ketamine,
-                    salt: Salt::Hcl,
-                    form: Form::Troche {
-                        strength_mg: Milligrams::positive(25.0).unwrap_or_else(|e| panic!("{e}")),
-                    },
-                },
-                default_route: Route::Sublingual,
-                supply_unit: SupplyUnit::Troche,
-                dispensed: Some(30.0),
-                remaining,
-                lot: None,
-                expiry: None,
-                opened: None,
-                note: None,
-                created_at: ts("2026-11-01T00:00:00Z"),
-            },
-            retired_at: None,
-            retire_reason: None,
-        }
+        let mut s = crate::testing::troche_stock(7, 30.0);
+        s.stock.remaining = remaining;
+        s
     }
     fn input(amount: &str, at: &str) -> DoseInput {
         DoseInput {

@@ -17,6 +17,8 @@ pub mod profile;
 pub mod route;
 pub mod salt;
 pub mod stock;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod text;
 pub mod units;
 pub mod volumetric;

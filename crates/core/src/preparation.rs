@@ -429,7 +429,8 @@ impl Preparation {
         max: f64,
         unit: CountUnit,
     ) -> Result<(), ResolveError> {
-        if n > max {
+        // A hair of tolerance: an amount typed in mg can land a rounding error above a whole count.
+        if n > max * (1.0 + 1e-9) {
             let per = self.mg_per_unit().map_or(0.0, Milligrams::value);
             return Err(self.implausible(q, n, unit.name(n), per));
         }

@@ -192,36 +192,12 @@ pub fn stock_status(stock: &Stock, used_last_28_days: f64, today: Date) -> Stock
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::preparation::Form;
-    use crate::route::Substance;
-    use crate::salt::Salt;
-    use crate::units::Milligrams;
 
     fn stock(remaining: f64, dispensed: Option<f64>, expiry: Option<&str>) -> Stock {
-        Stock {
-            id: 1,
-            stock: NewStock {
-                name: "Troche 25".into(),
-                preparation: Preparation {
-                    substance: Substance::Ketamine,
-                    salt: Salt::Hcl,
-                    form: Form::Troche {
-                        strength_mg: Milligrams::positive(25.0).unwrap_or_else(|e| panic!("{e}")),
-                    },
-                },
-                default_route: Route::Sublingual,
-                supply_unit: SupplyUnit::Troche,
-                dispensed,
-                remaining,
-                lot: None,
-                expiry: expiry.map(|e| e.parse().unwrap_or_else(|e| panic!("{e}"))),
-                opened: None,
-                note: None,
-                created_at: Timestamp::UNIX_EPOCH,
-            },
-            retired_at: None,
-            retire_reason: None,
-        }
+        let mut s = crate::testing::troche_stock(1, remaining);
+        s.stock.dispensed = dispensed;
+        s.stock.expiry = expiry.map(|e| e.parse().unwrap_or_else(|e| panic!("{e}")));
+        s
     }
     fn today() -> Date {
         "2026-11-28".parse().unwrap_or_else(|e| panic!("{e}"))

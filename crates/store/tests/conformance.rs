@@ -4,39 +4,19 @@
 use dosewise_core::checkin::{NewCheckin, Rating, Ratings, SideEffect, UrinarySymptom};
 use dosewise_core::dose::{DoseInput, NewDose, prepare_dose};
 use dosewise_core::dose_expr::parse_quantity;
-use dosewise_core::jiff::Timestamp;
-use dosewise_core::preparation::{Form, Preparation, SupplyUnit};
 use dosewise_core::profile::Profile;
-use dosewise_core::route::{Route, Substance};
-use dosewise_core::salt::Salt;
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEventKind};
-use dosewise_core::units::Milligrams;
+use dosewise_core::testing::ts;
 use dosewise_store::{Store, StoreError, Window};
 
-fn ts(s: &str) -> Timestamp {
-    s.parse().unwrap_or_else(|e| panic!("{e}"))
-}
-
+/// A troche stock with a lot, an expiry and a hostile note, to prove text round-trips.
 fn troche_stock(name: &str, count: f64) -> NewStock {
-    NewStock {
-        name: name.into(),
-        preparation: Preparation {
-            substance: Substance::Ketamine,
-            salt: Salt::Hcl,
-            form: Form::Troche {
-                strength_mg: Milligrams::positive(25.0).unwrap_or_else(|e| panic!("{e}")),
-            },
-        },
-        default_route: Route::Sublingual,
-        supply_unit: SupplyUnit::Troche,
-        dispensed: Some(count),
-        remaining: count,
-        lot: Some("L1".into()),
-        expiry: Some("2027-06-01".parse().unwrap_or_else(|e| panic!("{e}"))),
-        opened: None,
-        note: Some("hostile ' \" <script> 💊".into()),
-        created_at: ts("2026-11-01T08:00:00Z"),
-    }
+    let mut s = dosewise_core::testing::troche_new_stock(name, count);
+    s.lot = Some("L1".into());
+    s.expiry = Some("2027-06-01".parse().unwrap_or_else(|e| panic!("{e}")));
+    s.note = Some("hostile ' \" <script> 💊".into());
+    s.created_at = ts("2026-11-01T08:00:00Z");
+    s
 }
 
 fn dose_from(stock: &Stock, amount: &str, at: &str) -> NewDose {

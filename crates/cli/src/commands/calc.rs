@@ -5,6 +5,7 @@ use crate::error::{CliResult, input};
 use crate::output;
 use dosewise_core::dose_expr::{parse_concentration, parse_mass, parse_volume};
 use dosewise_core::exposure::equivalent;
+use dosewise_core::preparation::SprayVolumeSpec;
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::salt::Salt;
 use dosewise_core::units::{Millilitres, fmt_num};
@@ -46,6 +47,19 @@ pub struct SprayArgs {
     /// Concentration, e.g. "50mg/mL" or "10%" (w/v).
     #[arg(long)]
     concentration: String,
+    #[command(flatten)]
+    volume: SprayVolumeArgs,
+    /// Dose to deliver, e.g. "10mg".
+    #[arg(long)]
+    dose: Option<String>,
+    /// Whether the concentration is ketamine HCl or base.
+    #[arg(long, default_value = "hcl")]
+    salt: Salt,
+}
+
+/// How the volume of one spray is known: stated, or calibrated by counting.
+#[derive(Debug, clap::Args)]
+pub struct SprayVolumeArgs {
     /// Volume of one spray, e.g. "0.1mL" (as stated by the pump or pharmacy).
     #[arg(long, required_unless_present = "filled", conflicts_with_all = ["filled", "sprays_counted"])]
     spray_volume: Option<String>,
@@ -55,12 +69,23 @@ pub struct SprayArgs {
     /// ...and the number of sprays it gave when counted.
     #[arg(long, requires = "filled")]
     sprays_counted: Option<u32>,
-    /// Dose to deliver, e.g. "10mg".
-    #[arg(long)]
-    dose: Option<String>,
-    /// Whether the concentration is ketamine HCl or base.
-    #[arg(long, default_value = "hcl")]
-    salt: Salt,
+}
+
+impl SprayVolumeArgs {
+    pub fn spec(&self) -> CliResult<SprayVolumeSpec> {
+        match (&self.spray_volume, &self.filled, self.sprays_counted) {
+            (Some(v), _, _) => Ok(SprayVolumeSpec::Stated {
+                ml: parse_volume(v).map_err(input)?,
+            }),
+            (None, Some(f), Some(n)) => Ok(SprayVolumeSpec::Calibrated {
+                filled_ml: parse_volume(f).map_err(input)?,
+                sprays: n,
+            }),
+            _ => Err(input(
+                "give --spray-volume, or --filled with --sprays-counted from a calibration",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -149,20 +174,7 @@ impl SolutionArgs {
 impl SprayArgs {
     fn run(self, ctx: &Ctx) -> CliResult {
         let c = parse_concentration(&self.concentration).map_err(input)?;
-        let vol = match (&self.spray_volume, &self.filled, self.sprays_counted) {
-            (Some(v), _, _) => SprayVolume::Stated {
-                ml: parse_volume(v).map_err(input)?,
-            },
-            (None, Some(f), Some(n)) => SprayVolume::Calibrated {
-                filled_ml: parse_volume(f).map_err(input)?,
-                sprays: n,
-            },
-            _ => {
-                return Err(input(
-                    "give --spray-volume, or --filled and --sprays-counted from a calibration",
-                ));
-            }
-        };
+        let vol = SprayVolume::from(self.volume.spec()?);
         let dose = self
             .dose
             .as_deref()

@@ -7,6 +7,7 @@ use crate::output;
 use dosewise_core::dose::{Dose, DoseInput, prepare_dose, units_text};
 use dosewise_core::dose_expr::parse_quantity;
 use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::preparation::Form;
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::salt::Salt;
 use dosewise_core::stock::Stock;
@@ -125,6 +126,18 @@ fn print_dose(d: &Dose, stock: Option<&Stock>, tz: &TimeZone, verb: &str) {
             "  no bioavailability estimate for {} {}",
             x.substance, x.route
         ),
+    }
+    let troche = stock.is_some_and(|s| matches!(s.stock.preparation.form, Form::Troche { .. }));
+    match x.route {
+        Route::Sublingual if troche => println!(
+            "  (a troche held in the mouth uses the sublingual range; whatever is swallowed behaves like an oral dose)"
+        ),
+        Route::Buccal => {
+            println!(
+                "  (buccal uses the sublingual figures: no separate buccal measurement was found)"
+            )
+        }
+        _ => {}
     }
     if let Some(k) = x.mg_per_kg {
         println!("  {} mg/kg (base)", fmt_num(k));

@@ -7,7 +7,7 @@ use crate::output::{self, or_dash};
 use dosewise_core::dose_expr::{
     CountUnit, Quantity, parse_concentration, parse_mass, parse_quantity, parse_volume,
 };
-use dosewise_core::preparation::{Form, Preparation, SprayVolumeSpec, SupplyUnit};
+use dosewise_core::preparation::{Form, Preparation, SupplyUnit};
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::salt::Salt;
 use dosewise_core::stock::{Adjustment, NewStock, Stock, stock_status, supply_text};
@@ -87,15 +87,8 @@ pub enum AddForm {
         /// Concentration, e.g. "100mg/mL" or "10%" (w/v).
         #[arg(long)]
         concentration: String,
-        /// Volume of one spray as stated, e.g. "0.1mL".
-        #[arg(long, required_unless_present = "filled", conflicts_with_all = ["filled", "sprays_counted"])]
-        spray_volume: Option<String>,
-        /// Calibration: volume filled, e.g. "5mL"...
-        #[arg(long, requires = "sprays_counted")]
-        filled: Option<String>,
-        /// ...and the sprays it gave when counted.
-        #[arg(long, requires = "filled")]
-        sprays_counted: Option<u32>,
+        #[command(flatten)]
+        volume: super::calc::SprayVolumeArgs,
         /// Liquid in the bottle, e.g. "5mL".
         #[arg(long)]
         bottle: String,
@@ -219,27 +212,12 @@ impl AddForm {
             AddForm::Spray {
                 common,
                 concentration,
-                spray_volume,
-                filled,
-                sprays_counted,
+                volume,
                 bottle,
                 priming,
             } => {
                 let c = parse_concentration(&concentration).map_err(input)?;
-                let spray_volume = match (spray_volume, filled, sprays_counted) {
-                    (Some(v), _, _) => SprayVolumeSpec::Stated {
-                        ml: parse_volume(&v).map_err(input)?,
-                    },
-                    (None, Some(f), Some(n)) => SprayVolumeSpec::Calibrated {
-                        filled_ml: parse_volume(&f).map_err(input)?,
-                        sprays: n,
-                    },
-                    _ => {
-                        return Err(input(
-                            "give --spray-volume, or --filled with --sprays-counted",
-                        ));
-                    }
-                };
+                let spray_volume = volume.spec()?;
                 let bottle_ml = parse_volume(&bottle).map_err(input)?;
                 let form = Form::NasalSpray {
                     concentration_mg_per_ml: c,

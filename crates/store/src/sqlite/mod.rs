@@ -10,7 +10,7 @@ mod writes;
 
 use crate::{ImportReport, LoggedDose, Result, Store, StoreError, Window};
 use dosewise_core::checkin::{Checkin, NewCheckin};
-use dosewise_core::dose::{Dose, DoseRevision, NewDose};
+use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::journal::{FORMAT, Journal, VERSION};
 use dosewise_core::profile::Profile;
@@ -359,22 +359,7 @@ impl Store for SqliteStore {
         reason: Option<&str>,
     ) -> Result<Dose> {
         let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let old = writes::get_dose(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "dose", id })?;
-        if old.deleted_at.is_some() {
-            return Err(StoreError::Deleted(id));
-        }
-        writes::insert_revision(
-            &mut tx,
-            None,
-            id,
-            at,
-            dosewise_core::dose::RevisionAction::Edit,
-            &old.dose,
-            reason,
-        )
-        .await?;
+        let old = writes::revise(&mut tx, id, at, RevisionAction::Edit, reason).await?;
         let kind = dosewise_core::stock::StockEventKind::DoseEdit;
         // Return the old supply, then take the new: correct whether or not the stock changed.
         let moved = new.stock_id != old.dose.stock_id || new.supply_used != old.dose.supply_used;
@@ -394,22 +379,7 @@ impl Store for SqliteStore {
 
     async fn delete_dose(&mut self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Dose> {
         let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let old = writes::get_dose(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "dose", id })?;
-        if old.deleted_at.is_some() {
-            return Err(StoreError::Deleted(id));
-        }
-        writes::insert_revision(
-            &mut tx,
-            None,
-            id,
-            at,
-            dosewise_core::dose::RevisionAction::Delete,
-            &old.dose,
-            reason,
-        )
-        .await?;
+        let old = writes::revise(&mut tx, id, at, RevisionAction::Delete, reason).await?;
         if let (Some(sid), Some(used)) = (old.dose.stock_id, old.dose.supply_used) {
             writes::move_supply(
                 &mut tx,

@@ -165,6 +165,49 @@ pub(crate) async fn get_dose(conn: &mut SqliteConnection, id: i64) -> Result<Opt
     row.as_ref().map(rows::dose).transpose()
 }
 
+/// The first step of a correction: load the dose (refusing a missing or deleted one) and keep
+/// its current version as a revision. Returns the dose as it was.
+pub(crate) async fn revise(
+    conn: &mut SqliteConnection,
+    id: i64,
+    at: Timestamp,
+    action: RevisionAction,
+    reason: Option<&str>,
+) -> Result<Dose> {
+    let old = get_dose(conn, id)
+        .await?
+        .ok_or(StoreError::NotFound { what: "dose", id })?;
+    if old.deleted_at.is_some() {
+        return Err(StoreError::Deleted(id));
+    }
+    insert_revision(conn, None, id, at, action, &old.dose, reason).await?;
+    Ok(old)
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Bind a dose's 16 stored fields as parameters ?1 to ?16, in the column order of
+/// `insert_dose` and `update_dose`.
+fn bind_dose<'q>(q: SqliteQuery<'q>, d: &'q NewDose) -> SqliteQuery<'q> {
+    let (unit, value) = rows::quantity_parts(&d.quantity);
+    q.bind(micros(d.at))
+        .bind(&d.zone)
+        .bind(d.stock_id)
+        .bind(&d.entered)
+        .bind(unit)
+        .bind(value)
+        .bind(d.dose_mg)
+        .bind(d.salt.as_str())
+        .bind(d.dose_mg_base)
+        .bind(d.substance.as_str())
+        .bind(d.route.as_str())
+        .bind(d.bioavailable_mg_min)
+        .bind(d.bioavailable_mg_max)
+        .bind(d.mg_per_kg)
+        .bind(d.supply_used)
+        .bind(&d.note)
+}
+
 pub(crate) async fn insert_dose(
     conn: &mut SqliteConnection,
     id: Option<i64>,
@@ -173,37 +216,21 @@ pub(crate) async fn insert_dose(
     updated_at: Option<Timestamp>,
     deleted_at: Option<Timestamp>,
 ) -> Result<i64> {
-    let (unit, value) = rows::quantity_parts(&d.quantity);
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO dose (id, at, zone, stock_id, entered, quantity_unit, quantity_value, dose_mg, salt,
+    let q = sqlx::query(
+        "INSERT INTO dose (at, zone, stock_id, entered, quantity_unit, quantity_value, dose_mg, salt,
            dose_mg_base, substance, route, bioavailable_mg_min, bioavailable_mg_max, mg_per_kg, supply_used,
-           note, created_at, updated_at, deleted_at)
+           note, id, created_at, updated_at, deleted_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
          RETURNING id",
-    )
-    .bind(id)
-    .bind(micros(d.at))
-    .bind(&d.zone)
-    .bind(d.stock_id)
-    .bind(&d.entered)
-    .bind(unit)
-    .bind(value)
-    .bind(d.dose_mg)
-    .bind(d.salt.as_str())
-    .bind(d.dose_mg_base)
-    .bind(d.substance.as_str())
-    .bind(d.route.as_str())
-    .bind(d.bioavailable_mg_min)
-    .bind(d.bioavailable_mg_max)
-    .bind(d.mg_per_kg)
-    .bind(d.supply_used)
-    .bind(&d.note)
-    .bind(micros(created_at))
-    .bind(updated_at.map(micros))
-    .bind(deleted_at.map(micros))
-    .fetch_one(conn)
-    .await?;
-    Ok(id)
+    );
+    let row = bind_dose(q, d)
+        .bind(id)
+        .bind(micros(created_at))
+        .bind(updated_at.map(micros))
+        .bind(deleted_at.map(micros))
+        .fetch_one(conn)
+        .await?;
+    Ok(sqlx::Row::try_get(&row, "id")?)
 }
 
 pub(crate) async fn update_dose(
@@ -212,33 +239,17 @@ pub(crate) async fn update_dose(
     d: &NewDose,
     at: Timestamp,
 ) -> Result<()> {
-    let (unit, value) = rows::quantity_parts(&d.quantity);
-    sqlx::query(
+    let q = sqlx::query(
         "UPDATE dose SET at = ?1, zone = ?2, stock_id = ?3, entered = ?4, quantity_unit = ?5, quantity_value = ?6,
            dose_mg = ?7, salt = ?8, dose_mg_base = ?9, substance = ?10, route = ?11, bioavailable_mg_min = ?12,
            bioavailable_mg_max = ?13, mg_per_kg = ?14, supply_used = ?15, note = ?16, updated_at = ?17
          WHERE id = ?18",
-    )
-    .bind(micros(d.at))
-    .bind(&d.zone)
-    .bind(d.stock_id)
-    .bind(&d.entered)
-    .bind(unit)
-    .bind(value)
-    .bind(d.dose_mg)
-    .bind(d.salt.as_str())
-    .bind(d.dose_mg_base)
-    .bind(d.substance.as_str())
-    .bind(d.route.as_str())
-    .bind(d.bioavailable_mg_min)
-    .bind(d.bioavailable_mg_max)
-    .bind(d.mg_per_kg)
-    .bind(d.supply_used)
-    .bind(&d.note)
-    .bind(micros(at))
-    .bind(id)
-    .execute(conn)
-    .await?;
+    );
+    bind_dose(q, d)
+        .bind(micros(at))
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
