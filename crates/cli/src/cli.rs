@@ -42,6 +42,11 @@ pub enum Command {
     /// Record and manage what you hold: troches, nasal sprays, home solutions.
     #[command(subcommand)]
     Stock(commands::stock::Command),
+    /// Your plan: which days, what dose, cycles and breaks, titration, limits.
+    #[command(subcommand)]
+    Protocol(commands::protocol::Command),
+    /// The plan as an iCalendar (.ics) file: dose reminders, breaks, check-in reminders.
+    Calendar(commands::calendar::Args),
     /// Dose arithmetic that saves nothing: solutions, sprays, dilution, route conversion.
     #[command(subcommand)]
     Calc(commands::calc::Command),

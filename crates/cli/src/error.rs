@@ -77,6 +77,6 @@ pub fn report(e: &CliError, json: bool) {
         let doc = serde_json::json!({
             "error": { "kind": e.kind(), "exit_code": e.exit_code(), "message": e.to_string() }
         });
-        println!("{doc}");
+        crate::output::write_out(format_args!("{doc}"), true);
     }
 }

@@ -6,10 +6,44 @@ use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::tz::TimeZone;
 use serde::Serialize;
 
+/// Write formatted text to stdout. A closed pipe (`dosewise history | head`) ends the program
+/// quietly instead of panicking, as a Unix filter should.
+pub fn write_out(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let r = out.write_fmt(args).and_then(|()| {
+        if newline {
+            out.write_all(b"\n")
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = r {
+        std::process::exit(if e.kind() == std::io::ErrorKind::BrokenPipe {
+            0
+        } else {
+            1
+        });
+    }
+}
+
+/// `println!` for command output.
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::output::write_out(format_args!(""), true) };
+    ($($t:tt)*) => { $crate::output::write_out(format_args!($($t)*), true) };
+}
+
+/// `print!` for command output.
+#[macro_export]
+macro_rules! out {
+    ($($t:tt)*) => { $crate::output::write_out(format_args!($($t)*), false) };
+}
+
 /// Print one JSON document on stdout.
 pub fn json<T: Serialize + ?Sized>(v: &T) -> CliResult {
     let s = serde_json::to_string_pretty(v).map_err(anyhow::Error::new)?;
-    println!("{s}");
+    write_out(format_args!("{s}"), true);
     Ok(())
 }
 

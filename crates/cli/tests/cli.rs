@@ -506,7 +506,7 @@ fn broken_import_files_say_where() {
     let cases: [(&str, &[u8], &str); 5] = [
         ("trunc.json", br#"{"format":"dosewise-journal","version":1,"stocks":["#, "line 1"),
         ("foreign.json", br#"{"entries":[{"text":"hello"}]}"#, "not a Dosewise journal"),
-        ("newer.json", br#"{"format":"dosewise-journal","version":2}"#, "version"),
+        ("newer.json", br#"{"format":"dosewise-journal","version":3}"#, "version"),
         ("binary.json", &[0xff, 0xfe, 0x00, 0x41], "not UTF-8"),
         ("wrongtype.json", b"{\"format\":\"dosewise-journal\",\"version\":1,\n\"profile\":null,\n\"stocks\":\"many\"}", "line 3"),
     ];
@@ -681,7 +681,10 @@ fn demo_only_fills_an_empty_home() {
 fn usage_errors_exit_2_and_help_exits_0() {
     let h = Home::new();
     assert_eq!(h.run(&["frobnicate"]).code, 2);
-    assert_eq!(h.run(&["dose"]).code, 2);
+    assert_eq!(h.run(&["dose", "--at"]).code, 2);
+    Home::with_troches()
+        .run(&["dose"])
+        .fails(1, "give an amount");
     let r = h.run(&["--help"]).ok();
     assert!(r.stdout.contains("Exit codes"));
     let r = h.run(&["checkin", "--help"]).ok();

@@ -148,6 +148,7 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
                     .then(|| "Held under the tongue 15 minutes, then swallowed.".to_string()),
                 salt: None,
                 substance: None,
+                protocol_id: None,
             };
             if let Ok(d) = prepare_dose(input, Some(&stock), weight, at) {
                 let id = doses.len() as i64 + 1;
@@ -261,6 +262,8 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
         doses,
         dose_revisions: vec![],
         checkins,
+        protocols: vec![],
+        protocol_events: vec![],
     }
 }
 

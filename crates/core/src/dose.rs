@@ -31,6 +31,9 @@ pub struct NewDose {
     /// IANA zone the dose was taken in.
     pub zone: String,
     pub stock_id: Option<i64>,
+    /// The protocol the dose was taken under, if one was current for its substance.
+    #[serde(default)]
+    pub protocol_id: Option<i64>,
     /// The amount exactly as typed.
     pub entered: String,
     pub quantity: Quantity,
@@ -155,6 +158,8 @@ pub struct DoseInput {
     pub salt: Option<Salt>,
     /// Only for doses without a stock.
     pub substance: Option<Substance>,
+    /// The current protocol for the dose's substance, if any.
+    pub protocol_id: Option<i64>,
 }
 
 /// Turn an entry into a dose, refusing anything implausible. `stock` is the chosen stock (if
@@ -225,6 +230,7 @@ pub fn prepare_dose(
         at: crate::when::to_micros(input.at),
         zone: input.zone,
         stock_id,
+        protocol_id: input.protocol_id,
         entered: input.entered,
         quantity: input.quantity,
         dose_mg: dose_mg.value(),
@@ -281,6 +287,7 @@ mod tests {
             note: None,
             salt: None,
             substance: None,
+            protocol_id: None,
         }
     }
     const NOW: &str = "2026-11-28T12:00:00Z";

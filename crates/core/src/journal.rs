@@ -7,6 +7,7 @@
 use crate::checkin::Checkin;
 use crate::dose::{Dose, DoseRevision, MAX_DOSE_MG};
 use crate::profile::Profile;
+use crate::protocol::{Protocol, ProtocolEvent};
 use crate::stock::{Stock, StockEvent};
 use crate::text;
 use crate::units::fmt_num;
@@ -15,7 +16,8 @@ use std::collections::HashSet;
 use thiserror::Error;
 
 pub const FORMAT: &str = "dosewise-journal";
-pub const VERSION: u32 = 1;
+/// Version 2 added protocols (and `protocol_id` on doses); version 1 files still import.
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Journal {
@@ -27,6 +29,10 @@ pub struct Journal {
     pub doses: Vec<Dose>,
     pub dose_revisions: Vec<DoseRevision>,
     pub checkins: Vec<Checkin>,
+    #[serde(default)]
+    pub protocols: Vec<Protocol>,
+    #[serde(default)]
+    pub protocol_events: Vec<ProtocolEvent>,
 }
 
 impl Journal {
@@ -40,6 +46,8 @@ impl Journal {
             doses: vec![],
             dose_revisions: vec![],
             checkins: vec![],
+            protocols: vec![],
+            protocol_events: vec![],
         }
     }
 
@@ -50,6 +58,8 @@ impl Journal {
             && self.doses.is_empty()
             && self.dose_revisions.is_empty()
             && self.checkins.is_empty()
+            && self.protocols.is_empty()
+            && self.protocol_events.is_empty()
     }
 
     /// Parse and fully check an import file.
@@ -68,7 +78,7 @@ impl Journal {
             return Err(ImportError::NotOurs);
         }
         let version = header.version.as_ref().and_then(serde_json::Value::as_u64);
-        if version != Some(u64::from(VERSION)) {
+        if !matches!(version, Some(v) if (1..=u64::from(VERSION)).contains(&v)) {
             return Err(ImportError::Version(
                 header
                     .version
@@ -76,12 +86,14 @@ impl Journal {
                     .unwrap_or_else(|| "none".into()),
             ));
         }
-        let j: Journal = serde_json::from_str(text).map_err(|e| ImportError::Invalid {
+        let mut j: Journal = serde_json::from_str(text).map_err(|e| ImportError::Invalid {
             line: e.line(),
             column: e.column(),
             detail: e.to_string(),
         })?;
         j.validate()?;
+        // Read any older version; from here on it is the current one.
+        j.version = VERSION;
         Ok(j)
     }
 
@@ -119,6 +131,33 @@ impl Journal {
             }
             text::note(s.stock.note.as_deref())
                 .map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
+        }
+        let mut protocol_ids = HashSet::new();
+        for p in &self.protocols {
+            let at = format!("protocol {}", p.id);
+            if !protocol_ids.insert(p.id) {
+                return bad(format!("{at}: the id appears twice"));
+            }
+            p.protocol
+                .validate()
+                .map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
+            if let Some(sid) = p.protocol.stock_id.filter(|sid| !stock_ids.contains(sid)) {
+                return bad(format!(
+                    "{at}: refers to stock {sid}, which is not in the file"
+                ));
+            }
+        }
+        let mut ids = HashSet::new();
+        for e in &self.protocol_events {
+            if !ids.insert(e.id) {
+                return bad(format!("protocol event {}: the id appears twice", e.id));
+            }
+            if !protocol_ids.contains(&e.protocol_id) {
+                return bad(format!(
+                    "protocol event {}: refers to protocol {}, which is not in the file",
+                    e.id, e.protocol_id
+                ));
+            }
         }
         let mut dose_ids = HashSet::new();
         for d in &self.doses {

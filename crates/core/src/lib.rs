@@ -5,6 +5,8 @@
 //! becomes milligrams, whether an entry is plausible, what a stock's status is — are made here,
 //! once, so every surface says the same thing.
 
+pub mod adherence;
+pub mod calendar;
 pub mod checkin;
 pub mod demo;
 pub mod dose;
@@ -14,12 +16,15 @@ pub mod journal;
 pub mod knowledge;
 pub mod preparation;
 pub mod profile;
+pub mod protocol;
 pub mod route;
 pub mod salt;
+pub mod schedule;
 pub mod stock;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod text;
+pub mod titration;
 pub mod units;
 pub mod volumetric;
 pub mod when;

@@ -9,8 +9,11 @@
 use dosewise_core::checkin::{Checkin, NewCheckin};
 use dosewise_core::dose::{Dose, DoseRevision, NewDose};
 use dosewise_core::jiff::Timestamp;
+use dosewise_core::jiff::civil::Date;
 use dosewise_core::journal::Journal;
 use dosewise_core::profile::Profile;
+use dosewise_core::protocol::{NewProtocol, Protocol, ProtocolEvent, ProtocolEventKind};
+use dosewise_core::route::Substance;
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
 use std::future::Future;
 use thiserror::Error;
@@ -65,6 +68,8 @@ pub struct ImportReport {
     pub doses: usize,
     pub dose_revisions: usize,
     pub checkins: usize,
+    pub protocols: usize,
+    pub protocol_events: usize,
     /// Records already present with identical content, left as they were.
     pub unchanged: usize,
     pub profile_imported: bool,
@@ -150,6 +155,39 @@ pub trait Store {
     /// Check-ins in time order.
     fn checkins(&mut self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
     fn last_checkin(&mut self) -> impl Future<Output = Result<Option<Checkin>>> + Send;
+
+    /// Record a protocol as the current one for its substance, ending the previous current one
+    /// (both with a history line), atomically.
+    fn add_protocol(
+        &mut self,
+        p: &NewProtocol,
+        at: Timestamp,
+        date: Date,
+    ) -> impl Future<Output = Result<Protocol>> + Send;
+    fn protocol(&mut self, id: i64) -> impl Future<Output = Result<Option<Protocol>>> + Send;
+    /// Protocols, newest first (ended ones only with `include_ended`).
+    fn protocols(
+        &mut self,
+        include_ended: bool,
+    ) -> impl Future<Output = Result<Vec<Protocol>>> + Send;
+    /// The active or paused protocol for a substance.
+    fn current_protocol(
+        &mut self,
+        substance: Substance,
+    ) -> impl Future<Output = Result<Option<Protocol>>> + Send;
+    /// Save a changed protocol (definition, status, pauses) with a history line, atomically.
+    fn save_protocol(
+        &mut self,
+        p: &Protocol,
+        kind: ProtocolEventKind,
+        detail: Option<&str>,
+        at: Timestamp,
+        date: Date,
+    ) -> impl Future<Output = Result<Protocol>> + Send;
+    fn protocol_events(
+        &mut self,
+        protocol_id: i64,
+    ) -> impl Future<Output = Result<Vec<ProtocolEvent>>> + Send;
 
     /// Everything, ordered by id, as one document.
     fn export(&mut self) -> impl Future<Output = Result<Journal>> + Send;

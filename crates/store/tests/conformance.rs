@@ -5,9 +5,43 @@ use dosewise_core::checkin::{NewCheckin, Rating, Ratings, SideEffect, UrinarySym
 use dosewise_core::dose::{DoseInput, NewDose, prepare_dose};
 use dosewise_core::dose_expr::parse_quantity;
 use dosewise_core::profile::Profile;
+use dosewise_core::protocol::{
+    Cycle, DoseTarget, Limits, NewProtocol, Pattern, Pause, ProtocolEventKind, Status,
+};
+use dosewise_core::route::Substance;
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEventKind};
 use dosewise_core::testing::ts;
 use dosewise_store::{Store, StoreError, Window};
+
+fn protocol(name: &str) -> NewProtocol {
+    NewProtocol {
+        name: name.into(),
+        substance: Substance::Ketamine,
+        pattern: Pattern::EveryNDays { n: 3 },
+        start: "2026-11-01".parse().unwrap_or_else(|e| panic!("{e}")),
+        end: None,
+        time: "08:00".parse().unwrap_or_else(|e| panic!("{e}")),
+        zone: "Europe/Berlin".into(),
+        dose: DoseTarget {
+            entered: "12.5 mg".into(),
+            quantity: parse_quantity("12.5 mg").unwrap_or_else(|e| panic!("{e}")),
+            mg: Some(12.5),
+        },
+        stock_id: None,
+        route: None,
+        cycle: Some(Cycle {
+            on_days: 42,
+            break_days: 21,
+        }),
+        titration: None,
+        limits: Limits {
+            max_per_dose_mg: Some(25.0),
+            ..Limits::default()
+        },
+        checkin_time: None,
+        note: None,
+    }
+}
 
 /// A troche stock with a lot, an expiry and a hostile note, to prove text round-trips.
 fn troche_stock(name: &str, count: f64) -> NewStock {
@@ -30,6 +64,7 @@ fn dose_from(stock: &Stock, amount: &str, at: &str) -> NewDose {
             note: Some("Robert'); DROP TABLE dose;--".into()),
             salt: None,
             substance: None,
+            protocol_id: None,
         },
         Some(stock),
         None,
@@ -281,6 +316,85 @@ macro_rules! conformance {
                     s.last_checkin().await.ok().flatten().map(|c| c.checkin.at),
                     Some(ts("2026-11-03T20:00:00Z"))
                 );
+            }
+
+            #[tokio::test]
+            async fn protocols_one_current_per_substance_with_history() {
+                let (mut s, _dir) = $open.await;
+                let day: dosewise_core::jiff::civil::Date =
+                    "2026-11-01".parse().unwrap_or_else(|e| panic!("{e}"));
+                let a = s
+                    .add_protocol(&protocol("A"), ts("2026-11-01T08:00:00Z"), day)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(a.status, Status::Active);
+                let b = s
+                    .add_protocol(&protocol("B"), ts("2026-11-02T08:00:00Z"), day)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let a = s
+                    .protocol(a.id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| panic!("protocol A gone"));
+                assert_eq!(a.status, Status::Ended);
+                assert_eq!(a.ended_at, Some(ts("2026-11-02T08:00:00Z")));
+                assert_eq!(
+                    s.current_protocol(Substance::Ketamine)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|p| p.id),
+                    Some(b.id)
+                );
+                assert_eq!(s.protocols(false).await.unwrap_or_default().len(), 1);
+                assert_eq!(s.protocols(true).await.unwrap_or_default().len(), 2);
+                let mut b2 = b.clone();
+                b2.status = Status::Paused;
+                b2.pauses.push(Pause {
+                    from: day,
+                    to: None,
+                });
+                let b2 = s
+                    .save_protocol(
+                        &b2,
+                        ProtocolEventKind::Paused,
+                        Some("holiday"),
+                        ts("2026-11-03T08:00:00Z"),
+                        day,
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(b2.pauses.len(), 1);
+                let kinds: Vec<_> = s
+                    .protocol_events(b.id)
+                    .await
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|e| e.kind)
+                    .collect();
+                assert_eq!(
+                    kinds,
+                    vec![ProtocolEventKind::Created, ProtocolEventKind::Paused]
+                );
+                let kinds: Vec<_> = s
+                    .protocol_events(a.id)
+                    .await
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|e| e.kind)
+                    .collect();
+                assert_eq!(
+                    kinds,
+                    vec![ProtocolEventKind::Created, ProtocolEventKind::Ended]
+                );
+                // Protocols and their history survive export → import.
+                let j = s.export().await.unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!((j.protocols.len(), j.protocol_events.len()), (2, 4));
+                let (mut other, _d2) = $open.await;
+                other.import(&j).await.unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(other.export().await.unwrap_or_else(|e| panic!("{e}")), j);
             }
 
             #[tokio::test]

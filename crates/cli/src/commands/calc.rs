@@ -142,29 +142,29 @@ impl SolutionArgs {
             return output::json(&r);
         }
         let s = self.salt.label();
-        println!(
+        crate::outln!(
             "Solution: {} mg {s} powder at {}% purity in {} mL final volume",
             fmt_num(r.mass_mg),
             fmt_num(r.purity_pct),
             fmt_num(r.volume_ml)
         );
-        println!("  ketamine in the bottle: {} mg {s}", fmt_num(r.active_mg));
-        println!(
+        crate::outln!("  ketamine in the bottle: {} mg {s}", fmt_num(r.active_mg));
+        crate::outln!(
             "  concentration:          {} mg/mL {s}  (= {} mg/mL base, {} mg/mL HCl)",
             fmt_num(r.concentration_mg_per_ml),
             fmt_num(r.concentration_mg_base_per_ml),
             fmt_num(r.concentration_mg_hcl_per_ml)
         );
         if let (Some(d), Some(v), Some(n)) = (r.dose_mg, r.volume_per_dose_ml, r.doses_per_batch) {
-            println!("  {} mg {s} per dose:      {} mL", fmt_num(d), fmt_num(v));
-            println!("  doses per batch:        {}", fmt_num(n.floor()));
+            crate::outln!("  {} mg {s} per dose:      {} mL", fmt_num(d), fmt_num(v));
+            crate::outln!("  doses per batch:        {}", fmt_num(n.floor()));
             if v < 0.1 {
-                println!(
+                crate::outln!(
                     "  note: under 0.1 mL is hard to measure accurately; a weaker solution makes each dose a larger, more measurable volume."
                 );
             }
         }
-        println!(
+        crate::outln!(
             "Measure with an oral syringe, not a kitchen spoon. Purity of unregulated powder is unknown; this arithmetic cannot correct for it."
         );
         Ok(())
@@ -186,7 +186,7 @@ impl SprayArgs {
             return output::json(&r);
         }
         let s = self.salt.label();
-        println!(
+        crate::outln!(
             "Spray: {} mg/mL {s}, {} mL per spray → {} mg {s} per spray",
             fmt_num(r.concentration_mg_per_ml),
             fmt_num(r.spray_volume_ml),
@@ -194,15 +194,15 @@ impl SprayArgs {
         );
         if let (Some(d), Some(n)) = (r.dose_mg, r.sprays) {
             if r.whole == Some(true) {
-                println!("  {} mg = {} sprays", fmt_num(d), fmt_num(n.round()));
+                crate::outln!("  {} mg = {} sprays", fmt_num(d), fmt_num(n.round()));
             } else {
-                println!(
+                crate::outln!(
                     "  {} mg would be {} sprays — not a whole number of sprays; a spray cannot be split.",
                     fmt_num(d),
                     fmt_num(n)
                 );
                 for w in &r.nearest {
-                    println!(
+                    crate::outln!(
                         "  nearest: {} {} = {} mg",
                         w.sprays,
                         if w.sprays == 1 { "spray" } else { "sprays" },
@@ -211,7 +211,7 @@ impl SprayArgs {
                 }
             }
         }
-        println!(
+        crate::outln!(
             "Pumps deliver within about 10-25% of their stated volume; calibrate yours (fill a known volume, count sprays) for a better figure."
         );
         Ok(())
@@ -227,7 +227,7 @@ impl DiluteArgs {
         if ctx.json {
             return output::json(&r);
         }
-        println!(
+        crate::outln!(
             "Add {} mL distilled water to {} mL at {} mg/mL → {} mL at {} mg/mL ({} mg in total).",
             fmt_num(r.water_to_add_ml),
             fmt_num(r.start_volume_ml),
@@ -247,7 +247,7 @@ impl ConvertArgs {
         if ctx.json {
             return output::json(&e);
         }
-        println!(
+        crate::outln!(
             "{} mg {} ≈ {}–{} mg {} (typical estimate {} mg)",
             fmt_num(e.dose_mg),
             self.from,
@@ -256,7 +256,7 @@ impl ConvertArgs {
             self.to,
             fmt_num(e.equivalent_mg_typical)
         );
-        println!(
+        crate::outln!(
             "  bioavailability: {} {}–{}% (typical {}%), {} {}–{}% (typical {}%)",
             self.from,
             fmt_num(e.from.bioavailability_pct_min),
@@ -268,18 +268,18 @@ impl ConvertArgs {
             fmt_num(e.to_bioavailability_pct_typical)
         );
         for n in [&e.from.note, &e.to_note].into_iter().flatten() {
-            println!("  note: {n}");
+            crate::outln!("  note: {n}");
         }
-        println!("  sources:");
+        crate::outln!("  sources:");
         for s in e.from.sources.iter().chain(e.to_sources.iter()) {
-            println!(
+            crate::outln!(
                 "    - {}% [{:?}] {}",
                 fmt_num(s.value_pct),
                 s.confidence,
                 s.source
             );
         }
-        println!("{}", e.caveat);
+        crate::outln!("{}", e.caveat);
         Ok(())
     }
 }

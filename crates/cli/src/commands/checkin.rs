@@ -182,9 +182,9 @@ impl Args {
         }
         print_checkin(&saved, &tz);
         if !saved.checkin.urinary.is_empty() {
-            println!("\n! {URINARY_WARNING}");
+            crate::outln!("\n! {URINARY_WARNING}");
             for s in URINARY_SOURCES {
-                println!("  source: {s}");
+                crate::outln!("  source: {s}");
             }
         }
         Ok(())
@@ -227,13 +227,13 @@ pub fn summary(c: &Checkin) -> String {
 }
 
 fn print_checkin(c: &Checkin, tz: &dosewise_core::jiff::tz::TimeZone) {
-    println!(
+    crate::outln!(
         "Check-in #{} at {}: {}",
         c.id,
         output::local_in(c.checkin.at, &c.checkin.zone, tz),
         summary(c)
     );
     if let Some(n) = &c.checkin.note {
-        println!("  note: {n}");
+        crate::outln!("  note: {n}");
     }
 }

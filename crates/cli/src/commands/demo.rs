@@ -41,7 +41,7 @@ impl Args {
                 &serde_json::json!({ "home": ctx.home, "zone": when::zone_name(&tz), "imported": report }),
             );
         }
-        println!(
+        crate::outln!(
             "Sample journal created at {}: {} weeks, {} doses, {} check-ins ({}).",
             ctx.home.display(),
             self.weeks,
@@ -49,7 +49,7 @@ impl Args {
             report.checkins,
             when::zone_name(&tz)
         );
-        println!(
+        crate::outln!(
             "This is made-up data. Look around: `dosewise --home {} today`, `history`, `stock list`.",
             ctx.home.display()
         );

@@ -8,6 +8,7 @@ use dosewise_core::dose::{Dose, DoseInput, prepare_dose, units_text};
 use dosewise_core::dose_expr::parse_quantity;
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::preparation::Form;
+use dosewise_core::protocol::Protocol;
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::salt::Salt;
 use dosewise_core::stock::Stock;
@@ -21,8 +22,9 @@ use dosewise_store::{SqliteStore, Store};
 pub struct Args {
     #[command(subcommand)]
     action: Option<Action>,
-    /// The amount: "1/2 troche", "12.5mg", "2 sprays", "0.3 mL", "250 µg".
-    #[arg(required = true, num_args = 1.., value_name = "AMOUNT")]
+    /// The amount: "1/2 troche", "12.5mg", "2 sprays", "0.3 mL", "250 µg". Default: the
+    /// current protocol's planned dose.
+    #[arg(num_args = 0.., value_name = "AMOUNT")]
     amount: Vec<String>,
     #[command(flatten)]
     opts: DoseOpts,
@@ -84,12 +86,22 @@ pub enum Action {
 }
 
 /// Which stock a new dose comes from.
-async fn choose_stock(store: &mut SqliteStore, opts: &DoseOpts) -> CliResult<Option<Stock>> {
+/// Which stock a new dose comes from: --stock, else the protocol's stock, else the only one.
+async fn choose_stock(
+    store: &mut SqliteStore,
+    opts: &DoseOpts,
+    protocol: Option<&Protocol>,
+) -> CliResult<Option<Stock>> {
     if opts.no_stock {
         return Ok(None);
     }
     if let Some(key) = &opts.stock {
         return find_stock(store, key).await.map(Some);
+    }
+    if let Some(id) = protocol.and_then(|p| p.protocol.stock_id)
+        && let Some(s) = store.stock(id).await?.filter(|s| !s.is_retired())
+    {
+        return Ok(Some(s));
     }
     let mut active = store.stocks(false).await?;
     match active.len() {
@@ -113,40 +125,41 @@ fn print_dose(d: &Dose, stock: Option<&Stock>, tz: &TimeZone, verb: &str) {
         (None, Some(s)) => format!("{} of {} = {}", x.entered, s.stock.name, x.amount_text()),
         (_, None) => x.amount_text(),
     };
-    println!("{verb} dose #{}: {what}", d.id);
-    println!("  {} at {}", x.route, output::local_in(x.at, &x.zone, tz));
+    crate::outln!("{verb} dose #{}: {what}", d.id);
+    crate::outln!("  {} at {}", x.route, output::local_in(x.at, &x.zone, tz));
     match (x.bioavailable_mg_min, x.bioavailable_mg_max) {
-        (Some(lo), Some(hi)) => println!(
+        (Some(lo), Some(hi)) => crate::outln!(
             "  estimated bioavailable: {}–{} mg base ({} route; an average from small studies, yours may differ)",
             fmt_num(lo),
             fmt_num(hi),
             x.route
         ),
-        _ => println!(
+        _ => crate::outln!(
             "  no bioavailability estimate for {} {}",
-            x.substance, x.route
+            x.substance,
+            x.route
         ),
     }
     let troche = stock.is_some_and(|s| matches!(s.stock.preparation.form, Form::Troche { .. }));
     match x.route {
-        Route::Sublingual if troche => println!(
+        Route::Sublingual if troche => crate::outln!(
             "  (a troche held in the mouth uses the sublingual range; whatever is swallowed behaves like an oral dose)"
         ),
         Route::Buccal => {
-            println!(
+            crate::outln!(
                 "  (buccal uses the sublingual figures: no separate buccal measurement was found)"
             )
         }
         _ => {}
     }
     if let Some(k) = x.mg_per_kg {
-        println!("  {} mg/kg (base)", fmt_num(k));
+        crate::outln!("  {} mg/kg (base)", fmt_num(k));
     }
     if let Some(n) = &x.note {
-        println!("  note: {n}");
+        crate::outln!("  note: {n}");
     }
     if let Some(s) = stock {
-        println!("  {} left: {}", s.stock.name, s.remaining_text());
+        crate::outln!("  {} left: {}", s.stock.name, s.remaining_text());
     }
 }
 
@@ -159,17 +172,50 @@ impl Args {
     }
 }
 
+/// The current protocol a new dose belongs to: the one for the stock's (or the given)
+/// substance; without either, the only current protocol, or the racemic ketamine one.
+async fn choose_protocol(store: &mut SqliteStore, opts: &DoseOpts) -> CliResult<Option<Protocol>> {
+    let mut current = store.protocols(false).await?;
+    let substance = match (&opts.stock, opts.substance) {
+        (Some(key), _) => Some(find_stock(store, key).await?.stock.preparation.substance),
+        (None, s) => s,
+    };
+    Ok(match substance {
+        Some(sub) => current.into_iter().find(|p| p.protocol.substance == sub),
+        None if current.len() == 1 => current.pop(),
+        None => current
+            .into_iter()
+            .find(|p| p.protocol.substance == Substance::Ketamine),
+    })
+}
+
 async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
-    let quantity = parse_quantity(amount).map_err(input)?;
     let note = text::note(opts.note.as_deref()).map_err(input)?;
     let mut store = ctx.open().await?;
+    let protocol = choose_protocol(&mut store, &opts).await?;
+    let amount = match (amount.trim(), &protocol) {
+        ("", Some(p)) => p.protocol.dose.entered.clone(),
+        ("", None) => {
+            return Err(input(
+                "give an amount, e.g. `dosewise dose 1/2 troche` (with a protocol, `dosewise dose` alone logs the planned dose)",
+            ));
+        }
+        (a, _) => a.to_string(),
+    };
+    let quantity = parse_quantity(&amount).map_err(input)?;
     let profile = store.profile().await?;
     let tz = ctx.zone(profile.as_ref())?;
     let at = match &opts.at {
         Some(s) => parse_when(s, &ctx.now_in(&tz)).map_err(input)?.instant,
         None => ctx.now,
     };
-    let stock = choose_stock(&mut store, &opts).await?;
+    let stock = choose_stock(&mut store, &opts, protocol.as_ref()).await?;
+    // A stock of another substance than the protocol's does not belong to it.
+    let protocol = protocol.filter(|p| {
+        stock
+            .as_ref()
+            .is_none_or(|s| s.stock.preparation.substance == p.protocol.substance)
+    });
     if stock.is_some() && (opts.salt.is_some() || opts.substance.is_some()) {
         return Err(input(
             "--salt and --substance are for doses without stock; a stock states its own",
@@ -179,12 +225,15 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
         DoseInput {
             entered: amount.trim().to_string(),
             quantity,
-            route: opts.route,
+            route: opts
+                .route
+                .or(protocol.as_ref().and_then(|p| p.protocol.route)),
             at,
             zone: when::zone_name(&tz),
             note,
             salt: opts.salt,
             substance: opts.substance,
+            protocol_id: protocol.as_ref().map(|p| p.id),
         },
         stock.as_ref(),
         profile.as_ref().and_then(|p| p.weight_kg),
@@ -203,6 +252,18 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
         return output::json(&serde_json::json!({ "dose": dose, "stock": stock }));
     }
     print_dose(&dose, stock.as_ref(), &tz, "Logged");
+    if let Some(p) = &protocol {
+        let day = dosewise_core::adherence::local_date(&dose);
+        if dosewise_core::schedule::is_planned(p, day) {
+            crate::outln!("  on plan: a planned dose day of \"{}\"", p.protocol.name);
+        } else {
+            crate::outln!(
+                "  off plan: {day} is {} under \"{}\"",
+                dosewise_core::schedule::day_kind(p, day).label(),
+                p.protocol.name
+            );
+        }
+    }
     Ok(())
 }
 
@@ -236,7 +297,7 @@ impl Action {
                     },
                 );
                 for r in &revisions {
-                    println!(
+                    crate::outln!(
                         "  {} at {}: was {} at {}{}",
                         r.action.as_str(),
                         output::local(r.at, &tz),
@@ -255,12 +316,12 @@ impl Action {
                 if ctx.json {
                     return output::json(&d);
                 }
-                println!(
+                crate::outln!(
                     "Deleted dose #{id} ({}); it stays in the record as deleted.",
                     d.dose.amount_text()
                 );
                 if d.dose.supply_used.is_some() {
-                    println!("Its supply was returned to stock.");
+                    crate::outln!("Its supply was returned to stock.");
                 }
                 Ok(())
             }
@@ -320,6 +381,7 @@ impl Action {
                         note: note.or_else(|| o.note.clone()),
                         salt: Some(o.salt),
                         substance: Some(o.substance),
+                        protocol_id: o.protocol_id,
                     },
                     stock.as_ref(),
                     profile.as_ref().and_then(|p| p.weight_kg),
@@ -337,7 +399,7 @@ impl Action {
                     return output::json(&serde_json::json!({ "dose": d, "previous": old.dose }));
                 }
                 print_dose(&d, stock.as_ref(), &tz, "Corrected");
-                println!(
+                crate::outln!(
                     "  was: {} at {}",
                     old.dose.amount_text(),
                     output::local_in(old.dose.at, &old.dose.zone, &tz)

@@ -111,15 +111,15 @@ impl Args {
         }
         rows.sort_by_key(|r| r.0);
         if rows.is_empty() {
-            println!("Nothing recorded from {from} to {to}.");
+            crate::outln!("Nothing recorded from {from} to {to}.");
             return Ok(());
         }
         let mut t = output::table(&["when", "entry", "details", "note"]);
         for (_, r) in rows {
             t.add_row(r);
         }
-        println!("{t}");
-        println!(
+        crate::outln!("{t}");
+        crate::outln!(
             "{} doses, {} check-ins from {from} to {to}",
             doses.len(),
             checkins.len()

@@ -51,7 +51,7 @@ impl Args {
         if ctx.json {
             return output::json(&report);
         }
-        println!(
+        crate::outln!(
             "Imported {} doses, {} check-ins, {} stocks, {} stock ledger lines, {} corrections{}.",
             report.doses,
             report.checkins,
@@ -65,7 +65,7 @@ impl Args {
             }
         );
         if report.profile_kept_existing {
-            println!(
+            crate::outln!(
                 "The file's profile differs from this journal's; this journal's profile was kept."
             );
         }

@@ -82,13 +82,13 @@ impl Args {
                 "home": ctx.home, "database": ctx.db_path(), "created": created, "profile": p,
             }));
         }
-        println!(
+        crate::outln!(
             "{} journal at {}",
             if created { "Created a" } else { "Updated the" },
             ctx.home.display()
         );
-        println!("  zone:   {}", p.zone);
-        println!(
+        crate::outln!("  zone:   {}", p.zone);
+        crate::outln!(
             "  weight: {}",
             p.weight_kg
                 .map_or("not set (needed for mg/kg)".into(), |w| format!(
@@ -97,13 +97,13 @@ impl Args {
                 ))
         );
         if let Some(n) = &p.name {
-            println!("  name:   {n}");
+            crate::outln!("  name:   {n}");
         }
         if created {
-            println!(
+            crate::outln!(
                 "\nNext: record what you hold with `dosewise stock add troche --name \"Troche 25\" --strength 25mg --count 30`."
             );
-            println!("Dosewise informs; it does not prescribe. Work with your clinician.");
+            crate::outln!("Dosewise informs; it does not prescribe. Work with your clinician.");
         }
         Ok(())
     }

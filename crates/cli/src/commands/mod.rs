@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its own arguments and `run`.
 
 pub mod calc;
+pub mod calendar;
 pub mod checkin;
 pub mod demo;
 pub mod dose;
@@ -8,6 +9,7 @@ pub mod export;
 pub mod history;
 pub mod import;
 pub mod init;
+pub mod protocol;
 pub mod stock;
 pub mod today;
 
@@ -31,6 +33,8 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Export(a) => a.run(&ctx).await,
         Command::Import(a) => a.run(&ctx).await,
         Command::Demo(a) => a.run(&ctx).await,
+        Command::Protocol(c) => c.run(&ctx).await,
+        Command::Calendar(a) => a.run(&ctx).await,
     }
 }
 

@@ -356,16 +356,16 @@ impl Command {
                 if ctx.json {
                     return output::json(&s);
                 }
-                println!(
+                crate::outln!(
                     "Added stock {}: {} — {}",
                     s.id,
                     s.stock.name,
                     describe(&s.stock.preparation)
                 );
-                println!("  on hand: {}", s.remaining_text());
-                println!("  usual route: {}", s.stock.default_route);
+                crate::outln!("  on hand: {}", s.remaining_text());
+                crate::outln!("  usual route: {}", s.stock.default_route);
                 if salt_defaulted {
-                    println!(
+                    crate::outln!(
                         "  strength read as ketamine HCl (the usual labelling of compounded troches and powders). If the label says base, run `dosewise stock retire {}` and add it again with --salt base: the two differ by 15%.",
                         s.id
                     );
@@ -405,7 +405,7 @@ impl Command {
                     return output::json(&v);
                 }
                 if rows.is_empty() {
-                    println!(
+                    crate::outln!(
                         "No stock recorded. Add one with `dosewise stock add troche|spray|solution --help`."
                     );
                     return Ok(());
@@ -431,7 +431,7 @@ impl Command {
                         status,
                     ]);
                 }
-                println!("{t}");
+                crate::outln!("{t}");
                 Ok(())
             }
             Command::Show { stock } => {
@@ -443,39 +443,39 @@ impl Command {
                     return output::json(&serde_json::json!({ "stock": s, "ledger": events }));
                 }
                 let x = &s.stock;
-                println!(
+                crate::outln!(
                     "Stock {}: {}{}",
                     s.id,
                     x.name,
                     if s.is_retired() { " (retired)" } else { "" }
                 );
-                println!("  preparation: {}", describe(&x.preparation));
-                println!(
+                crate::outln!("  preparation: {}", describe(&x.preparation));
+                crate::outln!(
                     "  substance:   {}, strength stated as {}",
                     x.preparation.substance,
                     x.preparation.salt.label()
                 );
                 if let Some(c) = x.preparation.concentration() {
-                    println!("  concentration: {} mg/mL", fmt_num(c.value()));
+                    crate::outln!("  concentration: {} mg/mL", fmt_num(c.value()));
                 }
                 if let Some(v) = x.preparation.spray_ml() {
-                    println!("  per spray:   {} mL", fmt_num(v.value()));
+                    crate::outln!("  per spray:   {} mL", fmt_num(v.value()));
                 }
-                println!("  on hand:     {}", s.remaining_text());
-                println!(
+                crate::outln!("  on hand:     {}", s.remaining_text());
+                crate::outln!(
                     "  dispensed:   {}",
                     x.dispensed
                         .map_or("–".into(), |d| supply_text(&x.preparation, d))
                 );
-                println!("  route:       {}", x.default_route);
-                println!(
+                crate::outln!("  route:       {}", x.default_route);
+                crate::outln!(
                     "  lot: {}   expiry: {}   opened: {}",
                     or_dash(x.lot.as_ref()),
                     or_dash(x.expiry),
                     or_dash(x.opened)
                 );
                 if let Some(n) = &x.note {
-                    println!("  note: {n}");
+                    crate::outln!("  note: {n}");
                 }
                 let mut t = output::table(&["when", "change", "on hand after", "why"]);
                 for e in &events {
@@ -497,7 +497,7 @@ impl Command {
                         ),
                     ]);
                 }
-                println!("{t}");
+                crate::outln!("{t}");
                 Ok(())
             }
             Command::Adjust(a) => {
@@ -539,7 +539,7 @@ impl Command {
                 if ctx.json {
                     return output::json(&s);
                 }
-                println!(
+                crate::outln!(
                     "Stock {} ({}): {} on hand",
                     s.id,
                     s.stock.name,
@@ -555,9 +555,10 @@ impl Command {
                 if ctx.json {
                     return output::json(&s);
                 }
-                println!(
+                crate::outln!(
                     "Retired stock {} ({}). Its history stays in the journal.",
-                    s.id, s.stock.name
+                    s.id,
+                    s.stock.name
                 );
                 Ok(())
             }

@@ -5,6 +5,7 @@ use crate::error::CliResult;
 use crate::output;
 use dosewise_core::jiff::SignedDuration;
 use dosewise_core::stock::stock_status;
+use dosewise_core::titration::ProposalKind;
 use dosewise_core::units::fmt_num;
 use dosewise_store::{Store, Window};
 
@@ -52,6 +53,11 @@ impl Args {
             })
             .collect();
         let checked_in_today = last_checkin.as_ref().is_some_and(|c| c.checkin.at >= start);
+        let protocols = store.protocols(false).await?;
+        let mut proposals = Vec::new();
+        for p in &protocols {
+            proposals.push(super::protocol::proposal(&mut store, p, &tz, now.date()).await?);
+        }
         if ctx.json {
             return output::json(&serde_json::json!({
                 "date": now.date(),
@@ -62,33 +68,51 @@ impl Args {
                 "last_checkin": last_checkin,
                 "checked_in_today": checked_in_today,
                 "stock": statuses,
+                "protocols": protocols.iter().zip(&proposals).map(|(p, pr)| serde_json::json!({
+                    "id": p.id,
+                    "name": p.protocol.name,
+                    "day": dosewise_core::schedule::day_kind(p, now.date()),
+                    "cycle": dosewise_core::schedule::cycle_position(p, now.date()),
+                    "next": dosewise_core::schedule::next_planned(p, now.date(), 1).first(),
+                    "titration": pr,
+                })).collect::<Vec<_>>(),
             }));
         }
-        println!(
+        crate::outln!(
             "Today, {} ({})",
             now.strftime("%A %-d %B %Y"),
             tz.iana_name().unwrap_or("UTC")
         );
+        for p in &protocols {
+            crate::outln!("  {}", super::protocol::today_line(p, now.date(), &tz));
+        }
+        for pr in proposals
+            .iter()
+            .flatten()
+            .filter(|pr| pr.kind != ProposalKind::Hold)
+        {
+            crate::outln!("  Titration: {}", pr.message);
+        }
         if doses_today.is_empty() {
-            print!("  No dose logged today.");
+            crate::out!("  No dose logged today.");
             if let Some(d) = &last_dose {
                 let ago = ctx.now.duration_since(d.dose.at);
-                print!(
+                crate::out!(
                     " Last dose: {} at {} ({}).",
                     d.dose.amount_text(),
                     output::local_in(d.dose.at, &d.dose.zone, &tz),
                     ago_text(ago)
                 );
             }
-            println!();
+            crate::outln!();
         } else {
-            println!(
+            crate::outln!(
                 "  Doses today: {} ({} mg base in total)",
                 doses_today.len(),
                 fmt_num(mg_base)
             );
             for d in &doses_today {
-                println!(
+                crate::outln!(
                     "    #{} {} {} at {}",
                     d.id,
                     d.dose.amount_text(),
@@ -99,19 +123,19 @@ impl Args {
         }
         match &last_checkin {
             Some(c) if checked_in_today => {
-                println!("  Checked in today: {}", super::checkin::summary(c))
+                crate::outln!("  Checked in today: {}", super::checkin::summary(c))
             }
-            Some(c) => println!(
+            Some(c) => crate::outln!(
                 "  No check-in yet today (last: {}, {}). `dosewise checkin` takes a minute.",
                 output::local_in(c.checkin.at, &c.checkin.zone, &tz),
                 super::checkin::summary(c)
             ),
-            None => println!("  No check-ins yet. `dosewise checkin` takes a minute."),
+            None => crate::outln!("  No check-ins yet. `dosewise checkin` takes a minute."),
         }
         let messages: Vec<&String> = statuses.iter().flat_map(|s| s.messages.iter()).collect();
         if messages.is_empty() {
             if !statuses.is_empty() {
-                println!(
+                crate::outln!(
                     "  Stock: {}",
                     statuses
                         .iter()
@@ -122,7 +146,7 @@ impl Args {
             }
         } else {
             for m in messages {
-                println!("  ! {m}");
+                crate::outln!("  ! {m}");
             }
         }
         Ok(())

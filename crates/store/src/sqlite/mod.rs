@@ -12,8 +12,11 @@ use crate::{ImportReport, LoggedDose, Result, Store, StoreError, Window};
 use dosewise_core::checkin::{Checkin, NewCheckin};
 use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
+use dosewise_core::jiff::civil::Date;
 use dosewise_core::journal::{FORMAT, Journal, VERSION};
 use dosewise_core::profile::Profile;
+use dosewise_core::protocol::{NewProtocol, Protocol, ProtocolEvent, ProtocolEventKind, Status};
+use dosewise_core::route::Substance;
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
 use rows::micros;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -25,7 +28,10 @@ use std::time::Duration;
 pub const APPLICATION_ID: i64 = 0x444F_5345;
 
 /// Schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_protocols.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -438,6 +444,113 @@ impl Store for SqliteStore {
         row.as_ref().map(rows::checkin).transpose()
     }
 
+    async fn add_protocol(
+        &mut self,
+        p: &NewProtocol,
+        at: Timestamp,
+        date: Date,
+    ) -> Result<Protocol> {
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+        let current =
+            sqlx::query("SELECT * FROM protocol WHERE substance = ?1 AND status <> 'ended'")
+                .bind(p.substance.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(row) = current {
+            let mut old = rows::protocol(&row)?;
+            old.status = Status::Ended;
+            old.ended_at = Some(at);
+            writes::update_protocol(&mut tx, &old).await?;
+            let detail = format!("replaced by \"{}\"", p.name);
+            let e = ProtocolEvent {
+                id: 0,
+                protocol_id: old.id,
+                at,
+                date,
+                kind: ProtocolEventKind::Ended,
+                detail: Some(detail),
+            };
+            writes::insert_protocol_event(&mut tx, &e, false).await?;
+        }
+        let id = writes::insert_protocol(&mut tx, None, p, Status::Active, &[], at, None).await?;
+        let e = ProtocolEvent {
+            id: 0,
+            protocol_id: id,
+            at,
+            date,
+            kind: ProtocolEventKind::Created,
+            detail: None,
+        };
+        writes::insert_protocol_event(&mut tx, &e, false).await?;
+        let created = writes::get_protocol(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "protocol",
+                id,
+            })?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn protocol(&mut self, id: i64) -> Result<Option<Protocol>> {
+        writes::get_protocol(&mut self.conn, id).await
+    }
+
+    async fn protocols(&mut self, include_ended: bool) -> Result<Vec<Protocol>> {
+        let rows =
+            sqlx::query("SELECT * FROM protocol WHERE ?1 OR status <> 'ended' ORDER BY id DESC")
+                .bind(include_ended)
+                .fetch_all(&mut self.conn)
+                .await?;
+        rows.iter().map(rows::protocol).collect()
+    }
+
+    async fn current_protocol(&mut self, substance: Substance) -> Result<Option<Protocol>> {
+        let row = sqlx::query("SELECT * FROM protocol WHERE substance = ?1 AND status <> 'ended'")
+            .bind(substance.as_str())
+            .fetch_optional(&mut self.conn)
+            .await?;
+        row.as_ref().map(rows::protocol).transpose()
+    }
+
+    async fn save_protocol(
+        &mut self,
+        p: &Protocol,
+        kind: ProtocolEventKind,
+        detail: Option<&str>,
+        at: Timestamp,
+        date: Date,
+    ) -> Result<Protocol> {
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+        writes::update_protocol(&mut tx, p).await?;
+        let e = ProtocolEvent {
+            id: 0,
+            protocol_id: p.id,
+            at,
+            date,
+            kind,
+            detail: detail.map(str::to_string),
+        };
+        writes::insert_protocol_event(&mut tx, &e, false).await?;
+        let saved = writes::get_protocol(&mut tx, p.id)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "protocol",
+                id: p.id,
+            })?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    async fn protocol_events(&mut self, protocol_id: i64) -> Result<Vec<ProtocolEvent>> {
+        let rows =
+            sqlx::query("SELECT * FROM protocol_event WHERE protocol_id = ?1 ORDER BY at, id")
+                .bind(protocol_id)
+                .fetch_all(&mut self.conn)
+                .await?;
+        rows.iter().map(rows::protocol_event).collect()
+    }
+
     async fn export(&mut self) -> Result<Journal> {
         let mut tx = self.conn.begin().await?;
         let profile = sqlx::query("SELECT * FROM profile WHERE id = 1")
@@ -458,6 +571,12 @@ impl Store for SqliteStore {
         let checkins = sqlx::query("SELECT * FROM checkin ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
+        let protocols = sqlx::query("SELECT * FROM protocol ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        let protocol_events = sqlx::query("SELECT * FROM protocol_event ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Journal {
             format: FORMAT.into(),
@@ -474,6 +593,14 @@ impl Store for SqliteStore {
                 .map(rows::revision)
                 .collect::<Result<_>>()?,
             checkins: checkins.iter().map(rows::checkin).collect::<Result<_>>()?,
+            protocols: protocols
+                .iter()
+                .map(rows::protocol)
+                .collect::<Result<_>>()?,
+            protocol_events: protocol_events
+                .iter()
+                .map(rows::protocol_event)
+                .collect::<Result<_>>()?,
         })
     }
 

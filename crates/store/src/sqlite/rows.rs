@@ -7,6 +7,7 @@ use dosewise_core::dose_expr::{CountUnit, Quantity};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::profile::Profile;
+use dosewise_core::protocol::{Protocol, ProtocolEvent, ProtocolEventKind, Status};
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use dosewise_core::units::{Kilograms, Milligrams, Millilitres};
 use sqlx::Row;
@@ -146,6 +147,7 @@ pub(crate) fn dose(r: &SqliteRow) -> Result<Dose> {
             at: ts(r.try_get("at")?)?,
             zone: r.try_get("zone")?,
             stock_id: r.try_get("stock_id")?,
+            protocol_id: r.try_get("protocol_id")?,
             entered: r.try_get("entered")?,
             quantity: quantity(
                 &r.try_get::<String, _>("quantity_unit")?,
@@ -217,4 +219,34 @@ pub(crate) fn checkin(r: &SqliteRow) -> Result<Checkin> {
 
 pub(crate) fn rating_value(r: Option<Rating>) -> Option<i64> {
     r.map(|r| i64::from(r.value()))
+}
+
+pub(crate) fn protocol(r: &SqliteRow) -> Result<Protocol> {
+    let status: String = r.try_get("status")?;
+    Ok(Protocol {
+        id: r.try_get("id")?,
+        protocol: from_json("protocol", &r.try_get::<String, _>("definition")?)?,
+        status: match status.as_str() {
+            "active" => Status::Active,
+            "paused" => Status::Paused,
+            "ended" => Status::Ended,
+            other => return Err(corrupt(format!("protocol status {other:?}"))),
+        },
+        pauses: from_json("pauses", &r.try_get::<String, _>("pauses")?)?,
+        created_at: ts(r.try_get("created_at")?)?,
+        ended_at: opt_ts(r.try_get("ended_at")?)?,
+    })
+}
+
+pub(crate) fn protocol_event(r: &SqliteRow) -> Result<ProtocolEvent> {
+    let kind: String = r.try_get("kind")?;
+    Ok(ProtocolEvent {
+        id: r.try_get("id")?,
+        protocol_id: r.try_get("protocol_id")?,
+        at: ts(r.try_get("at")?)?,
+        date: date(Some(r.try_get("date")?))?.ok_or_else(|| corrupt("protocol event date"))?,
+        kind: ProtocolEventKind::parse(&kind)
+            .ok_or_else(|| corrupt(format!("protocol event kind {kind:?}")))?,
+        detail: r.try_get("detail")?,
+    })
 }

@@ -8,6 +8,7 @@ use dosewise_core::dose::{Dose, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::journal::Journal;
 use dosewise_core::profile::Profile;
+use dosewise_core::protocol::{NewProtocol, Pause, Protocol, ProtocolEvent, Status};
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use sqlx::SqliteConnection;
 
@@ -22,6 +23,18 @@ pub(crate) fn name_conflict(e: sqlx::Error, name: &str) -> StoreError {
             StoreError::DuplicateName(name.to_string())
         }
         _ => StoreError::Database(e),
+    }
+}
+
+/// A second current protocol for a substance violates the one-current rule.
+pub(crate) fn current_conflict(e: StoreError, id: i64) -> StoreError {
+    match &e {
+        StoreError::Database(sqlx::Error::Database(db)) if db.message().contains("UNIQUE") => {
+            StoreError::ImportConflicts(vec![format!(
+                "protocol {id} would be a second current protocol for its substance; end one of them first"
+            )])
+        }
+        _ => e,
     }
 }
 
@@ -186,7 +199,7 @@ pub(crate) async fn revise(
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
-/// Bind a dose's 16 stored fields as parameters ?1 to ?16, in the column order of
+/// Bind a dose's 17 stored fields as parameters ?1 to ?17, in the column order of
 /// `insert_dose` and `update_dose`.
 fn bind_dose<'q>(q: SqliteQuery<'q>, d: &'q NewDose) -> SqliteQuery<'q> {
     let (unit, value) = rows::quantity_parts(&d.quantity);
@@ -206,6 +219,7 @@ fn bind_dose<'q>(q: SqliteQuery<'q>, d: &'q NewDose) -> SqliteQuery<'q> {
         .bind(d.mg_per_kg)
         .bind(d.supply_used)
         .bind(&d.note)
+        .bind(d.protocol_id)
 }
 
 pub(crate) async fn insert_dose(
@@ -219,8 +233,8 @@ pub(crate) async fn insert_dose(
     let q = sqlx::query(
         "INSERT INTO dose (at, zone, stock_id, entered, quantity_unit, quantity_value, dose_mg, salt,
            dose_mg_base, substance, route, bioavailable_mg_min, bioavailable_mg_max, mg_per_kg, supply_used,
-           note, id, created_at, updated_at, deleted_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+           note, protocol_id, id, created_at, updated_at, deleted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
          RETURNING id",
     );
     let row = bind_dose(q, d)
@@ -242,8 +256,9 @@ pub(crate) async fn update_dose(
     let q = sqlx::query(
         "UPDATE dose SET at = ?1, zone = ?2, stock_id = ?3, entered = ?4, quantity_unit = ?5, quantity_value = ?6,
            dose_mg = ?7, salt = ?8, dose_mg_base = ?9, substance = ?10, route = ?11, bioavailable_mg_min = ?12,
-           bioavailable_mg_max = ?13, mg_per_kg = ?14, supply_used = ?15, note = ?16, updated_at = ?17
-         WHERE id = ?18",
+           bioavailable_mg_max = ?13, mg_per_kg = ?14, supply_used = ?15, note = ?16, protocol_id = ?17,
+           updated_at = ?18
+         WHERE id = ?19",
     );
     bind_dose(q, d)
         .bind(micros(at))
@@ -307,6 +322,79 @@ pub(crate) async fn insert_checkin(
     .await?)
 }
 
+pub(crate) async fn get_protocol(conn: &mut SqliteConnection, id: i64) -> Result<Option<Protocol>> {
+    let row = sqlx::query("SELECT * FROM protocol WHERE id = ?1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(rows::protocol).transpose()
+}
+
+pub(crate) async fn insert_protocol(
+    conn: &mut SqliteConnection,
+    id: Option<i64>,
+    p: &NewProtocol,
+    status: Status,
+    pauses: &[Pause],
+    created_at: Timestamp,
+    ended_at: Option<Timestamp>,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO protocol (id, name, substance, status, definition, pauses, created_at, ended_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+    )
+    .bind(id)
+    .bind(&p.name)
+    .bind(p.substance.as_str())
+    .bind(status.as_str())
+    .bind(rows::json(p)?)
+    .bind(rows::json(&pauses)?)
+    .bind(micros(created_at))
+    .bind(ended_at.map(micros))
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Rewrite a protocol's definition, status and pauses.
+pub(crate) async fn update_protocol(conn: &mut SqliteConnection, p: &Protocol) -> Result<()> {
+    let n = sqlx::query("UPDATE protocol SET name = ?1, definition = ?2, status = ?3, pauses = ?4, ended_at = ?5 WHERE id = ?6")
+        .bind(&p.protocol.name)
+        .bind(rows::json(&p.protocol)?)
+        .bind(p.status.as_str())
+        .bind(rows::json(&p.pauses)?)
+        .bind(p.ended_at.map(micros))
+        .bind(p.id)
+        .execute(conn)
+        .await?;
+    if n.rows_affected() == 0 {
+        return Err(StoreError::NotFound {
+            what: "protocol",
+            id: p.id,
+        });
+    }
+    Ok(())
+}
+
+/// Insert a protocol history line. With `keep_id` the event's own id is used (import).
+pub(crate) async fn insert_protocol_event(
+    conn: &mut SqliteConnection,
+    e: &ProtocolEvent,
+    keep_id: bool,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO protocol_event (id, protocol_id, at, date, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+    )
+    .bind(keep_id.then_some(e.id))
+    .bind(e.protocol_id)
+    .bind(micros(e.at))
+    .bind(e.date.to_string())
+    .bind(e.kind.as_str())
+    .bind(&e.detail)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Records of one kind: compare with what is there, insert what is new, note conflicts.
 enum Seen {
     New,
@@ -355,6 +443,40 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
             }
             Seen::Same => report.unchanged += 1,
             Seen::Different => conflicts.push(format!("stock {} differs", s.id)),
+        }
+    }
+    for p in &j.protocols {
+        match seen(get_protocol(conn, p.id).await?, p) {
+            Seen::New => {
+                insert_protocol(
+                    conn,
+                    Some(p.id),
+                    &p.protocol,
+                    p.status,
+                    &p.pauses,
+                    p.created_at,
+                    p.ended_at,
+                )
+                .await
+                .map_err(|e| current_conflict(e, p.id))?;
+                report.protocols += 1;
+            }
+            Seen::Same => report.unchanged += 1,
+            Seen::Different => conflicts.push(format!("protocol {} differs", p.id)),
+        }
+    }
+    for e in &j.protocol_events {
+        let row = sqlx::query("SELECT * FROM protocol_event WHERE id = ?1")
+            .bind(e.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        match seen(row.as_ref().map(rows::protocol_event).transpose()?, e) {
+            Seen::New => {
+                insert_protocol_event(conn, e, true).await?;
+                report.protocol_events += 1;
+            }
+            Seen::Same => report.unchanged += 1,
+            Seen::Different => conflicts.push(format!("protocol event {} differs", e.id)),
         }
     }
     for d in &j.doses {

@@ -1,0 +1,847 @@
+//! `dosewise protocol`: the plan — pattern, cycles and breaks, titration ladder, limits — and how
+//! the journal compares with it.
+
+use super::{find_stock, parse_date};
+use crate::context::Ctx;
+use crate::error::{CliResult, input};
+use crate::output::{self, or_dash};
+use dosewise_core::adherence::adherence;
+use dosewise_core::checkin::Checkin;
+use dosewise_core::dose_expr::{Quantity, parse_mass, parse_quantity};
+use dosewise_core::jiff::civil::{Date, Time};
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::protocol::{
+    Cycle, DoseTarget, Limits, NewProtocol, Pattern, Pause, Protocol, ProtocolEventKind, Status,
+    Titration, WeekdayName, parse_days, parse_hours,
+};
+use dosewise_core::route::{Route, Substance};
+use dosewise_core::schedule::{cycle_position, day_kind, next_planned, slot};
+use dosewise_core::stock::Stock;
+use dosewise_core::text;
+use dosewise_core::titration::{Proposal, propose};
+use dosewise_core::units::fmt_num;
+use dosewise_core::when;
+use dosewise_store::{SqliteStore, Store, Window};
+use std::collections::BTreeSet;
+
+const EXAMPLES: &str = "Examples:
+  one day on, two off (every third day), 6 weeks on then a 3-week break:
+    dosewise protocol add --every 3 --dose \"1/2 troche\" --time 08:00 --cycle 6w --break 3w
+  four days on, three off:
+    dosewise protocol add --on-off 4/3 --dose 10mg --stock \"Troche 25\"
+  Mondays and Thursdays, with a prescription's limits:
+    dosewise protocol add --weekdays mon,thu --dose \"2 sprays\" --max-dose 20mg --max-week 40mg --min-interval 48h
+  as needed, at least 72 hours apart, at most 2 in any 7 days:
+    dosewise protocol add --as-needed --min-interval 72h --weekly-cap 2 --dose 25mg
+  a titration ladder from 10 mg in 5 mg steps, at least 14 days a step, ceiling 30 mg:
+    dosewise protocol add --every 3 --dose 10mg --titrate-start 10mg --titrate-step 5mg --titrate-every 14d --ceiling 30mg";
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Start a protocol (it replaces the current one for the same substance).
+    #[command(after_help = EXAMPLES)]
+    Add(Box<AddArgs>),
+    /// The current protocol (or one by id): today, cycle, next doses, adherence, titration, history.
+    Show { id: Option<i64> },
+    /// All protocols, newest first.
+    List {
+        /// Include ended protocols.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Change the current protocol (or one by id): dose, time, end date, limits.
+    Set(Box<SetArgs>),
+    /// Pause: no dose is planned until you resume.
+    Pause {
+        id: Option<i64>,
+        /// First paused day (default today).
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Resume a paused protocol.
+    Resume { id: Option<i64> },
+    /// End a protocol. Its history stays.
+    End { id: Option<i64> },
+    /// The next planned doses.
+    Next {
+        id: Option<i64>,
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=366))]
+        count: u32,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("pattern").required(true).args(["every", "on_off", "weekdays", "daily", "as_needed"])))]
+pub struct AddArgs {
+    /// A name (default: the pattern in words).
+    #[arg(long)]
+    name: Option<String>,
+    /// Every N days: 3 = one day on, two days off; 2 = every other day.
+    #[arg(long, value_name = "N")]
+    every: Option<u32>,
+    /// K days on, M days off, e.g. 4/3.
+    #[arg(long, value_name = "K/M")]
+    on_off: Option<String>,
+    /// Chosen weekdays, e.g. mon,thu.
+    #[arg(long, value_delimiter = ',')]
+    weekdays: Vec<String>,
+    #[arg(long)]
+    daily: bool,
+    /// No planned days; needs --min-interval and --weekly-cap.
+    #[arg(long, requires_all = ["weekly_cap", "min_interval"])]
+    as_needed: bool,
+    /// As needed: most doses in any 7 days.
+    #[arg(long)]
+    weekly_cap: Option<u32>,
+    /// The planned dose: "1/2 troche", "10mg", "2 sprays".
+    #[arg(long)]
+    dose: String,
+    /// Stock the doses come from (id or name). Default: your only active stock.
+    #[arg(long)]
+    stock: Option<String>,
+    #[arg(long)]
+    route: Option<Route>,
+    /// For a protocol without stock: "ketamine" (default) or "esketamine".
+    #[arg(long)]
+    substance: Option<Substance>,
+    /// First day, YYYY-MM-DD (default today).
+    #[arg(long)]
+    start: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    #[arg(long)]
+    end: Option<String>,
+    /// Local time of a planned dose (default 08:00).
+    #[arg(long, default_value = "08:00")]
+    time: String,
+    /// Cycle length, e.g. 6w; needs --break.
+    #[arg(long, requires = "break_")]
+    cycle: Option<String>,
+    /// Reset break after each cycle, e.g. 3w.
+    #[arg(long = "break", id = "break_", requires = "cycle")]
+    break_: Option<String>,
+    #[command(flatten)]
+    titration: TitrationArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Daily check-in reminder time for the calendar feed, e.g. 21:00.
+    #[arg(long)]
+    checkin_time: Option<String>,
+    #[arg(long)]
+    note: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TitrationArgs {
+    /// Titration: first rung, e.g. 10mg.
+    #[arg(long, requires_all = ["titrate_step", "titrate_every", "ceiling"])]
+    titrate_start: Option<String>,
+    /// Titration: step between rungs, e.g. 5mg.
+    #[arg(long, requires = "titrate_start")]
+    titrate_step: Option<String>,
+    /// Titration: minimum time on each rung, e.g. 14d.
+    #[arg(long, requires = "titrate_start")]
+    titrate_every: Option<String>,
+    /// Titration: the ceiling set by you or your clinician, e.g. 30mg.
+    #[arg(long, requires = "titrate_start")]
+    ceiling: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LimitArgs {
+    /// Most mg in one dose (as labelled).
+    #[arg(long)]
+    max_dose: Option<String>,
+    /// Most mg in one calendar day.
+    #[arg(long)]
+    max_day: Option<String>,
+    /// Most mg in any 7 days.
+    #[arg(long)]
+    max_week: Option<String>,
+    /// Least time between doses, e.g. 48h.
+    #[arg(long)]
+    min_interval: Option<String>,
+    /// Supply dispensed under the prescription (troches or mL).
+    #[arg(long)]
+    dispensed: Option<f64>,
+    /// Next refill date, YYYY-MM-DD.
+    #[arg(long)]
+    refill: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetArgs {
+    id: Option<i64>,
+    /// New planned dose.
+    #[arg(long)]
+    dose: Option<String>,
+    /// New local time.
+    #[arg(long)]
+    time: Option<String>,
+    /// New last day.
+    #[arg(long)]
+    end: Option<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// New check-in reminder time.
+    #[arg(long)]
+    checkin_time: Option<String>,
+    /// Why (kept in the history).
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+fn parse_time(s: &str) -> CliResult<Time> {
+    s.trim()
+        .parse::<Time>()
+        .map_err(|e| input(format!("{s:?} is not a time of day (use HH:MM): {e}")))
+}
+
+fn mg(what: &str, s: &Option<String>) -> CliResult<Option<f64>> {
+    s.as_deref()
+        .map(|v| {
+            parse_mass(v)
+                .map(|m| m.value())
+                .map_err(|e| input(format!("{what}: {e}")))
+        })
+        .transpose()
+}
+
+impl LimitArgs {
+    fn apply(&self, l: &mut Limits) -> CliResult {
+        if let Some(v) = mg("--max-dose", &self.max_dose)? {
+            l.max_per_dose_mg = Some(v);
+        }
+        if let Some(v) = mg("--max-day", &self.max_day)? {
+            l.max_per_day_mg = Some(v);
+        }
+        if let Some(v) = mg("--max-week", &self.max_week)? {
+            l.max_per_7_days_mg = Some(v);
+        }
+        if let Some(s) = &self.min_interval {
+            l.min_interval_hours = Some(parse_hours(s).map_err(input)?);
+        }
+        if let Some(d) = self.dispensed {
+            l.supply_dispensed = Some(d);
+        }
+        if let Some(r) = &self.refill {
+            l.refill_date = Some(parse_date("--refill", r)?);
+        }
+        Ok(())
+    }
+    fn any(&self) -> bool {
+        self.max_dose.is_some()
+            || self.max_day.is_some()
+            || self.max_week.is_some()
+            || self.min_interval.is_some()
+            || self.dispensed.is_some()
+            || self.refill.is_some()
+    }
+}
+
+/// The planned dose, resolved through the stock when there is one.
+fn dose_target(amount: &str, stock: Option<&Stock>) -> CliResult<DoseTarget> {
+    let quantity = parse_quantity(amount).map_err(input)?;
+    let mg = match (stock, &quantity) {
+        (Some(s), q) => Some(
+            s.stock
+                .preparation
+                .resolve(q)
+                .map_err(input)?
+                .mass
+                .mg
+                .value(),
+        ),
+        (None, Quantity::Mg(m)) => Some(m.value()),
+        (None, q) => {
+            return Err(input(format!(
+                "{} needs a stock to be converted to mg: pass --stock, or give the dose in mg",
+                q.class()
+            )));
+        }
+    };
+    if mg.is_some_and(|m| m > dosewise_core::dose::MAX_DOSE_MG) {
+        return Err(input(
+            "the planned dose is above 1000 mg; that looks like a unit mistake",
+        ));
+    }
+    Ok(DoseTarget {
+        entered: amount.trim().to_string(),
+        quantity,
+        mg,
+    })
+}
+
+/// The protocol by id, or the only current one.
+pub async fn pick(store: &mut SqliteStore, id: Option<i64>) -> CliResult<Protocol> {
+    if let Some(id) = id {
+        return store.protocol(id).await?.ok_or_else(|| {
+            input(format!(
+                "no protocol {id}; see `dosewise protocol list --all`"
+            ))
+        });
+    }
+    let mut current = store.protocols(false).await?;
+    match current.len() {
+        0 => Err(input(
+            "no current protocol; start one with `dosewise protocol add --help`",
+        )),
+        1 => Ok(current.remove(0)),
+        _ => Err(input(format!(
+            "several current protocols; give an id ({})",
+            current
+                .iter()
+                .map(|p| format!("{} = {}", p.id, p.protocol.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The titration proposal for a protocol with a ladder, from the check-ins around its last step.
+pub async fn proposal(
+    store: &mut SqliteStore,
+    p: &Protocol,
+    tz: &TimeZone,
+    today: Date,
+) -> CliResult<Option<Proposal>> {
+    let (Some(t), Some(current)) = (&p.protocol.titration, p.protocol.dose.mg) else {
+        return Ok(None);
+    };
+    let events = store.protocol_events(p.id).await?;
+    let last_step = events
+        .iter()
+        .rev()
+        .find(|e| {
+            matches!(
+                e.kind,
+                ProtocolEventKind::DoseChanged | ProtocolEventKind::Created
+            )
+        })
+        .map_or(p.protocol.start, |e| e.date)
+        .max(p.protocol.start);
+    let day_start = |d: Date| d.to_zoned_datetime(tz.clone()).map(|z| z.timestamp()).ok();
+    let base_from = last_step
+        .checked_sub(dosewise_core::jiff::Span::new().days(i64::from(t.min_days_per_step)))
+        .ok();
+    let since: Vec<Checkin> = store
+        .checkins(Window {
+            from: day_start(last_step),
+            to: None,
+            include_deleted: false,
+        })
+        .await?;
+    let baseline: Vec<Checkin> = store
+        .checkins(Window {
+            from: base_from.and_then(day_start),
+            to: day_start(last_step),
+            include_deleted: false,
+        })
+        .await?;
+    Ok(Some(propose(
+        t, current, last_step, today, &since, &baseline,
+    )))
+}
+
+fn describe_limits(l: &Limits) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(x) = l.max_per_dose_mg {
+        v.push(format!("at most {} mg a dose", fmt_num(x)));
+    }
+    if let Some(x) = l.max_per_day_mg {
+        v.push(format!("{} mg a day", fmt_num(x)));
+    }
+    if let Some(x) = l.max_per_7_days_mg {
+        v.push(format!("{} mg in any 7 days", fmt_num(x)));
+    }
+    if let Some(x) = l.min_interval_hours {
+        v.push(format!("at least {} h between doses", fmt_num(x)));
+    }
+    if let Some(x) = l.supply_dispensed {
+        v.push(format!("{} dispensed", fmt_num(x)));
+    }
+    if let Some(x) = l.refill_date {
+        v.push(format!("refill on {x}"));
+    }
+    v
+}
+
+/// One line on where today sits in a protocol.
+pub fn today_line(p: &Protocol, today: Date, tz: &TimeZone) -> String {
+    let x = &p.protocol;
+    let kind = day_kind(p, today);
+    let pattern = x.pattern.describe();
+    let mut s = if x.name == pattern {
+        format!("Today is {} under \"{}\"", kind.label(), x.name)
+    } else {
+        format!("Today is {} under \"{}\" ({pattern})", kind.label(), x.name)
+    };
+    if kind == dosewise_core::schedule::DayKind::Dose {
+        s.push_str(&format!(
+            ": planned {} at {}",
+            x.dose.entered,
+            output::local(slot(p, today, tz), tz)
+        ));
+    }
+    if let Some(c) = cycle_position(p, today) {
+        if c.in_break {
+            s.push_str(&format!(
+                ". Break day {} of {} after cycle {}",
+                c.day, c.phase_days, c.cycle
+            ));
+        } else {
+            s.push_str(&format!(
+                ". Cycle {}, day {} of {}",
+                c.cycle, c.day, c.phase_days
+            ));
+        }
+    }
+    if kind != dosewise_core::schedule::DayKind::Dose
+        && let Some(next) = next_planned(p, today, 1).first()
+    {
+        s.push_str(&format!(
+            ". Next planned dose: {}",
+            output::local(slot(p, *next, tz), tz)
+        ));
+    }
+    s.push('.');
+    s
+}
+
+impl AddArgs {
+    async fn run(self, ctx: &Ctx) -> CliResult {
+        let mut store = ctx.open().await?;
+        let profile = store.profile().await?;
+        let tz = ctx.zone(profile.as_ref())?;
+        let today = ctx.now_in(&tz).date();
+        let stock = match &self.stock {
+            Some(k) => Some(find_stock(&mut store, k).await?),
+            None => {
+                let mut active = store.stocks(false).await?;
+                if active.len() == 1 {
+                    active.pop()
+                } else {
+                    None
+                }
+            }
+        };
+        if stock.is_some() && self.substance.is_some() {
+            return Err(input(
+                "--substance is for protocols without stock; the stock states its own",
+            ));
+        }
+        let pattern = if let Some(n) = self.every {
+            Pattern::EveryNDays { n }
+        } else if let Some(s) = &self.on_off {
+            let (on, off) = s
+                .split_once('/')
+                .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+                .ok_or_else(|| {
+                    input(format!("--on-off {s:?}: write days on/days off, e.g. 4/3"))
+                })?;
+            Pattern::OnOff { on, off }
+        } else if !self.weekdays.is_empty() {
+            let days = self
+                .weekdays
+                .iter()
+                .map(|w| {
+                    WeekdayName::parse(w)
+                        .ok_or_else(|| input(format!("{w:?} is not a weekday (mon, tue, …)")))
+                })
+                .collect::<CliResult<BTreeSet<_>>>()?;
+            Pattern::Weekdays { days }
+        } else if self.daily {
+            Pattern::EveryNDays { n: 1 }
+        } else {
+            let hours =
+                parse_hours(self.limits.min_interval.as_deref().unwrap_or("")).map_err(input)?;
+            Pattern::AsNeeded {
+                min_interval_hours: hours.ceil() as u32,
+                weekly_cap: self.weekly_cap.unwrap_or(0),
+            }
+        };
+        let mut limits = Limits::default();
+        self.limits.apply(&mut limits)?;
+        let cycle = match (&self.cycle, &self.break_) {
+            (Some(c), Some(b)) => Some(Cycle {
+                on_days: parse_days(c).map_err(input)?,
+                break_days: parse_days(b).map_err(input)?,
+            }),
+            _ => None,
+        };
+        let t = &self.titration;
+        let titration = match (
+            mg("--titrate-start", &t.titrate_start)?,
+            mg("--titrate-step", &t.titrate_step)?,
+            mg("--ceiling", &t.ceiling)?,
+        ) {
+            (Some(start_mg), Some(step_mg), Some(ceiling_mg)) => Some(Titration {
+                start_mg,
+                step_mg,
+                ceiling_mg,
+                min_days_per_step: parse_days(t.titrate_every.as_deref().unwrap_or(""))
+                    .map_err(input)?,
+            }),
+            _ => None,
+        };
+        let new = NewProtocol {
+            name: match &self.name {
+                Some(n) => text::label("protocol name", n).map_err(input)?,
+                None => pattern.describe(),
+            },
+            substance: stock
+                .as_ref()
+                .map(|s| s.stock.preparation.substance)
+                .or(self.substance)
+                .unwrap_or(Substance::Ketamine),
+            pattern,
+            start: match &self.start {
+                Some(s) => parse_date("--start", s)?,
+                None => today,
+            },
+            end: self
+                .end
+                .as_deref()
+                .map(|e| parse_date("--end", e))
+                .transpose()?,
+            time: parse_time(&self.time)?,
+            zone: when::zone_name(&tz),
+            dose: dose_target(&self.dose, stock.as_ref())?,
+            stock_id: stock.as_ref().map(|s| s.id),
+            route: self.route,
+            cycle,
+            titration,
+            limits,
+            checkin_time: self.checkin_time.as_deref().map(parse_time).transpose()?,
+            note: text::note(self.note.as_deref()).map_err(input)?,
+        };
+        new.validate().map_err(input)?;
+        let replaced = store.current_protocol(new.substance).await?;
+        let p = store.add_protocol(&new, ctx.now, today).await?;
+        if ctx.json {
+            return output::json(&p);
+        }
+        if let Some(old) = replaced {
+            crate::outln!(
+                "Ended protocol {} (\"{}\"); its history stays.",
+                old.id,
+                old.protocol.name
+            );
+        }
+        crate::outln!(
+            "Started protocol {}: \"{}\" — {}",
+            p.id,
+            p.protocol.name,
+            p.protocol.pattern.describe()
+        );
+        print_summary(&p, &tz, today);
+        Ok(())
+    }
+}
+
+fn print_summary(p: &Protocol, tz: &TimeZone, today: Date) {
+    let x = &p.protocol;
+    crate::outln!(
+        "  dose {}{} at {} ({}), from {}{}",
+        x.dose.entered,
+        x.dose
+            .mg
+            .map_or(String::new(), |m| format!(" = {} mg", fmt_num(m))),
+        x.time.strftime("%H:%M"),
+        x.zone,
+        x.start,
+        x.end.map_or(String::new(), |e| format!(" to {e}"))
+    );
+    if let Some(c) = x.cycle {
+        crate::outln!(
+            "  cycles of {} days, then a {}-day break",
+            c.on_days,
+            c.break_days
+        );
+    }
+    if let Some(t) = x.titration {
+        crate::outln!(
+            "  titration: {} mg in steps of {} mg, at least {} days a step, ceiling {} mg (steps are proposed, never automatic)",
+            fmt_num(t.start_mg),
+            fmt_num(t.step_mg),
+            t.min_days_per_step,
+            fmt_num(t.ceiling_mg)
+        );
+    }
+    let limits = describe_limits(&x.limits);
+    if !limits.is_empty() {
+        crate::outln!("  limits: {}", limits.join(", "));
+    }
+    crate::outln!("  {}", today_line(p, today, tz));
+}
+
+impl Command {
+    pub async fn run(self, ctx: &Ctx) -> CliResult {
+        if let Command::Add(a) = self {
+            return a.run(ctx).await;
+        }
+        let mut store = ctx.open().await?;
+        let profile = store.profile().await?;
+        let tz = ctx.zone(profile.as_ref())?;
+        let today = ctx.now_in(&tz).date();
+        match self {
+            Command::Add(_) => Ok(()),
+            Command::List { all } => {
+                let ps = store.protocols(all).await?;
+                if ctx.json {
+                    return output::json(&ps);
+                }
+                if ps.is_empty() {
+                    crate::outln!(
+                        "No protocol yet. Start one with `dosewise protocol add --help`."
+                    );
+                    return Ok(());
+                }
+                let mut t =
+                    output::table(&["id", "name", "pattern", "dose", "from", "to", "status"]);
+                for p in &ps {
+                    let x = &p.protocol;
+                    t.add_row(vec![
+                        p.id.to_string(),
+                        x.name.clone(),
+                        x.pattern.describe(),
+                        x.dose.entered.clone(),
+                        x.start.to_string(),
+                        or_dash(x.end),
+                        p.status.as_str().to_string(),
+                    ]);
+                }
+                crate::outln!("{t}");
+                Ok(())
+            }
+            Command::Show { id } => {
+                let p = pick(&mut store, id).await?;
+                let events = store.protocol_events(p.id).await?;
+                let from = today
+                    .checked_sub(dosewise_core::jiff::Span::new().days(27))
+                    .unwrap_or(today)
+                    .max(p.protocol.start);
+                let doses = store.doses(Window::default()).await?;
+                let doses: Vec<_> = doses
+                    .into_iter()
+                    .filter(|d| d.dose.protocol_id == Some(p.id))
+                    .collect();
+                let adh = adherence(&p, &doses, from, today, today);
+                let prop = proposal(&mut store, &p, &tz, today).await?;
+                let next: Vec<String> = next_planned(&p, today, 5)
+                    .iter()
+                    .map(|d| output::local(slot(&p, *d, &tz), &tz))
+                    .collect();
+                if ctx.json {
+                    return output::json(&serde_json::json!({
+                        "protocol": p, "today": day_kind(&p, today), "cycle": cycle_position(&p, today),
+                        "next": next_planned(&p, today, 5), "adherence_28_days": adh, "titration": prop, "history": events,
+                    }));
+                }
+                crate::outln!(
+                    "Protocol {}: \"{}\" ({}) — {}",
+                    p.id,
+                    p.protocol.name,
+                    p.status.as_str(),
+                    p.protocol.pattern.describe()
+                );
+                print_summary(&p, &tz, today);
+                if !next.is_empty() {
+                    crate::outln!("  next: {}", next.join("; "));
+                }
+                match adh.adherence {
+                    Some(a) => crate::outln!(
+                        "  since {from}: {} of {} planned days dosed ({:.0}%), {} missed, {} off-plan and {} extra doses",
+                        adh.planned_days_dosed,
+                        adh.planned_days,
+                        a * 100.0,
+                        adh.missed.len(),
+                        adh.off_plan_dose_ids.len(),
+                        adh.extra_dose_ids.len()
+                    ),
+                    None => match adh.max_in_7_days {
+                        Some(m) => crate::outln!("  since {from}: at most {m} doses in any 7 days"),
+                        None => crate::outln!("  since {from}: no planned days yet"),
+                    },
+                }
+                if let Some(pr) = prop {
+                    crate::outln!("  titration: {}", pr.message);
+                    for d in &pr.data {
+                        crate::outln!("    - {d}");
+                    }
+                }
+                crate::outln!("  history:");
+                for e in &events {
+                    crate::outln!(
+                        "    {} {}{}",
+                        e.date,
+                        e.kind.as_str().replace('_', " "),
+                        e.detail
+                            .as_ref()
+                            .map_or(String::new(), |d| format!(": {d}"))
+                    );
+                }
+                Ok(())
+            }
+            Command::Next { id, count } => {
+                let p = pick(&mut store, id).await?;
+                let dates = next_planned(&p, today, count as usize);
+                if ctx.json {
+                    let v: Vec<_> = dates
+                        .iter()
+                        .map(|d| serde_json::json!({ "date": d, "at": slot(&p, *d, &tz), "dose": p.protocol.dose.entered }))
+                        .collect();
+                    return output::json(&v);
+                }
+                if dates.is_empty() {
+                    crate::outln!("No planned doses ahead ({}).", day_kind(&p, today).label());
+                }
+                for d in dates {
+                    crate::outln!(
+                        "{}  {}",
+                        output::local(slot(&p, d, &tz), &tz),
+                        p.protocol.dose.entered
+                    );
+                }
+                Ok(())
+            }
+            Command::Set(a) => {
+                let mut p = pick(&mut store, a.id).await?;
+                if p.status == Status::Ended {
+                    return Err(input(
+                        "this protocol has ended; start a new one with `dosewise protocol add`",
+                    ));
+                }
+                let reason = text::opt_label("reason", a.reason.as_deref()).map_err(input)?;
+                let mut changes = Vec::new();
+                let mut kind = ProtocolEventKind::Changed;
+                if let Some(d) = &a.dose {
+                    let stock = match p.protocol.stock_id {
+                        Some(id) => store.stock(id).await?,
+                        None => None,
+                    };
+                    let target = dose_target(d, stock.as_ref())?;
+                    changes.push(format!(
+                        "dose {} → {}",
+                        p.protocol.dose.entered, target.entered
+                    ));
+                    p.protocol.dose = target;
+                    kind = ProtocolEventKind::DoseChanged;
+                }
+                if let Some(t) = &a.time {
+                    p.protocol.time = parse_time(t)?;
+                    changes.push(format!("time {}", p.protocol.time.strftime("%H:%M")));
+                }
+                if let Some(e) = &a.end {
+                    p.protocol.end = Some(parse_date("--end", e)?);
+                    changes.push(format!("end {e}"));
+                }
+                if let Some(t) = &a.checkin_time {
+                    p.protocol.checkin_time = Some(parse_time(t)?);
+                    changes.push(format!("check-in reminder {t}"));
+                }
+                if a.limits.any() {
+                    a.limits.apply(&mut p.protocol.limits)?;
+                    changes.push(format!(
+                        "limits: {}",
+                        describe_limits(&p.protocol.limits).join(", ")
+                    ));
+                }
+                if changes.is_empty() {
+                    return Err(input(
+                        "nothing to change: give --dose, --time, --end, --checkin-time or a limit",
+                    ));
+                }
+                p.protocol.validate().map_err(input)?;
+                let mut detail = changes.join("; ");
+                if let Some(r) = reason {
+                    detail.push_str(&format!(" ({r})"));
+                }
+                let p = store
+                    .save_protocol(&p, kind, Some(&detail), ctx.now, today)
+                    .await?;
+                if ctx.json {
+                    return output::json(&p);
+                }
+                crate::outln!("Protocol {} changed: {detail}", p.id);
+                Ok(())
+            }
+            Command::Pause { id, from } => {
+                let mut p = pick(&mut store, id).await?;
+                if p.status != Status::Active {
+                    return Err(input(format!(
+                        "protocol {} is {}, not active",
+                        p.id,
+                        p.status.as_str()
+                    )));
+                }
+                let from = match from {
+                    Some(f) => parse_date("--from", &f)?,
+                    None => today,
+                };
+                p.status = Status::Paused;
+                p.pauses.push(Pause { from, to: None });
+                let p = store
+                    .save_protocol(&p, ProtocolEventKind::Paused, None, ctx.now, from)
+                    .await?;
+                if ctx.json {
+                    return output::json(&p);
+                }
+                crate::outln!(
+                    "Paused protocol {} from {from}. No dose is planned until `dosewise protocol resume`.",
+                    p.id
+                );
+                Ok(())
+            }
+            Command::Resume { id } => {
+                let mut p = pick(&mut store, id).await?;
+                if p.status != Status::Paused {
+                    return Err(input(format!(
+                        "protocol {} is {}, not paused",
+                        p.id,
+                        p.status.as_str()
+                    )));
+                }
+                let yesterday = today.yesterday().unwrap_or(today);
+                if let Some(last) = p.pauses.last_mut() {
+                    // Paused from today and resumed today: the pause never took effect.
+                    last.to = Some(yesterday.max(last.from));
+                    if last.from > yesterday {
+                        p.pauses.pop();
+                    }
+                }
+                p.status = Status::Active;
+                let p = store
+                    .save_protocol(&p, ProtocolEventKind::Resumed, None, ctx.now, today)
+                    .await?;
+                if ctx.json {
+                    return output::json(&p);
+                }
+                crate::outln!("Resumed protocol {}. {}", p.id, today_line(&p, today, &tz));
+                Ok(())
+            }
+            Command::End { id } => {
+                let mut p = pick(&mut store, id).await?;
+                if p.status == Status::Ended {
+                    return Err(input(format!("protocol {} has already ended", p.id)));
+                }
+                p.status = Status::Ended;
+                p.ended_at = Some(ctx.now);
+                if let Some(last) = p.pauses.last_mut().filter(|x| x.to.is_none()) {
+                    last.to = Some(today);
+                }
+                let p = store
+                    .save_protocol(&p, ProtocolEventKind::Ended, None, ctx.now, today)
+                    .await?;
+                if ctx.json {
+                    return output::json(&p);
+                }
+                crate::outln!(
+                    "Ended protocol {} (\"{}\"). Its history stays in the journal.",
+                    p.id,
+                    p.protocol.name
+                );
+                Ok(())
+            }
+        }
+    }
+}
