@@ -114,10 +114,10 @@ pub struct AddArgs {
     #[arg(long, default_value = "08:00")]
     time: String,
     /// Cycle length, e.g. 6w; needs --break.
-    #[arg(long, requires = "break_")]
+    #[arg(long, requires = "break_", allow_hyphen_values = true)]
     cycle: Option<String>,
     /// Reset break after each cycle, e.g. 3w.
-    #[arg(long = "break", id = "break_", requires = "cycle")]
+    #[arg(long = "break", id = "break_", requires = "cycle", allow_hyphen_values = true)]
     break_: Option<String>,
     #[command(flatten)]
     titration: TitrationArgs,
@@ -139,7 +139,7 @@ pub struct TitrationArgs {
     #[arg(long, requires = "titrate_start")]
     titrate_step: Option<String>,
     /// Titration: minimum time on each rung, e.g. 14d.
-    #[arg(long, requires = "titrate_start")]
+    #[arg(long, requires = "titrate_start", allow_hyphen_values = true)]
     titrate_every: Option<String>,
     /// Titration: the ceiling set by you or your clinician, e.g. 30mg.
     #[arg(long, requires = "titrate_start")]
@@ -158,7 +158,7 @@ pub struct LimitArgs {
     #[arg(long)]
     max_week: Option<String>,
     /// Least time between doses, e.g. 48h.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     min_interval: Option<String>,
     /// Supply dispensed under the prescription (troches or mL).
     #[arg(long)]
