@@ -12,20 +12,27 @@ pub mod demo;
 pub mod dose;
 pub mod dose_expr;
 pub mod exposure;
+pub mod interaction;
 pub mod journal;
 pub mod knowledge;
+pub mod medication;
 pub mod preparation;
 pub mod profile;
 pub mod protocol;
 pub mod route;
+pub mod safety;
+#[cfg(test)]
+mod safety_tests;
 pub mod salt;
 pub mod schedule;
+pub mod screen;
 pub mod stock;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod text;
 pub mod titration;
 pub mod units;
+pub mod vitals;
 pub mod volumetric;
 pub mod when;
 

@@ -193,6 +193,9 @@ pub struct NewProtocol {
     pub limits: Limits,
     /// Daily check-in reminder time for the calendar feed.
     pub checkin_time: Option<Time>,
+    /// Ask for a blood-pressure reading before each dose.
+    #[serde(default)]
+    pub require_bp: bool,
     pub note: Option<String>,
 }
 

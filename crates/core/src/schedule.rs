@@ -251,6 +251,7 @@ pub(crate) mod tests {
                 titration: None,
                 limits: Limits::default(),
                 checkin_time: None,
+                require_bp: false,
                 note: None,
             },
             status: Status::Active,

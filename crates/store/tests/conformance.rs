@@ -39,6 +39,7 @@ fn protocol(name: &str) -> NewProtocol {
             ..Limits::default()
         },
         checkin_time: None,
+        require_bp: false,
         note: None,
     }
 }

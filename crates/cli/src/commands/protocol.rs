@@ -117,7 +117,12 @@ pub struct AddArgs {
     #[arg(long, requires = "break_", allow_hyphen_values = true)]
     cycle: Option<String>,
     /// Reset break after each cycle, e.g. 3w.
-    #[arg(long = "break", id = "break_", requires = "cycle", allow_hyphen_values = true)]
+    #[arg(
+        long = "break",
+        id = "break_",
+        requires = "cycle",
+        allow_hyphen_values = true
+    )]
     break_: Option<String>,
     #[command(flatten)]
     titration: TitrationArgs,
@@ -126,6 +131,9 @@ pub struct AddArgs {
     /// Daily check-in reminder time for the calendar feed, e.g. 21:00.
     #[arg(long)]
     checkin_time: Option<String>,
+    /// Ask for a blood-pressure reading before each dose (a warning when there is none).
+    #[arg(long)]
+    require_bp: bool,
     #[arg(long)]
     note: Option<String>,
 }
@@ -512,6 +520,7 @@ impl AddArgs {
             titration,
             limits,
             checkin_time: self.checkin_time.as_deref().map(parse_time).transpose()?,
+            require_bp: self.require_bp,
             note: text::note(self.note.as_deref()).map_err(input)?,
         };
         new.validate().map_err(input)?;

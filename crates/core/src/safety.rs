@@ -1,0 +1,865 @@
+//! The safety engine: `preflight` checks a proposed dose against the protocol's limits, the
+//! plan, the person's own history, other substances and medicines, red flags from check-ins,
+//! vital signs, the length of the dosing stretch and the contraindication screen — before
+//! anything is written. It is pure: the caller gathers the records and passes "now".
+//!
+//! Each finding has a code, a severity, a plain message, the reason, what to do, and its
+//! sources. A `refuse` finding stops the dose unless the person overrides it with a reason
+//! (which is stored with the dose). The thresholds are constants below, each with its source;
+//! `docs/safety.md` lists them all.
+
+use crate::adherence::local_date;
+use crate::checkin::{Checkin, UrinarySymptom};
+use crate::dose::{Dose, NewDose};
+use crate::interaction;
+use crate::medication::{Medication, SubstanceUse};
+use crate::protocol::{Pattern, Protocol, Status};
+use crate::schedule::{DayKind, day_kind, is_planned, slot};
+use crate::units::fmt_num;
+use crate::vitals::Vitals;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Caution,
+    Warning,
+    Refuse,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Caution => "caution",
+            Severity::Warning => "warning",
+            Severity::Refuse => "refuse",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    pub reason: String,
+    pub action: String,
+    pub sources: Vec<String>,
+}
+
+/// The outcome of a preflight: every finding, most severe first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub findings: Vec<Finding>,
+}
+
+impl Verdict {
+    pub fn refused(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Refuse)
+    }
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+    pub fn codes(&self) -> Vec<&str> {
+        self.findings.iter().map(|f| f.code.as_str()).collect()
+    }
+}
+
+/// What a clinician has seen and cleared, so a standing red flag stops repeating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClearanceTopic {
+    /// Urinary symptoms reviewed by a clinician.
+    Urinary,
+    /// The contraindication screen reviewed by a clinician.
+    Screen,
+}
+
+impl ClearanceTopic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClearanceTopic::Urinary => "urinary",
+            ClearanceTopic::Screen => "screen",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clearance {
+    pub id: i64,
+    pub at: Timestamp,
+    pub topic: ClearanceTopic,
+    pub note: Option<String>,
+}
+
+// ---- Thresholds (see docs/safety.md) ----
+
+/// A dose more than this many times the median of the person's last doses, or of the protocol
+/// dose, is refused as a likely unit mistake unless confirmed.
+pub const PLAUSIBILITY_FACTOR: f64 = 3.0;
+/// How many recent doses the median uses, and the fewest needed.
+pub const PLAUSIBILITY_LOOKBACK: usize = 10;
+pub const PLAUSIBILITY_MIN_DOSES: usize = 3;
+/// A planned-day dose more than this before the planned time is early.
+pub const EARLY: SignedDuration = SignedDuration::from_hours(3);
+/// Off-plan doses within this many days (this one included) that turn a warning into a refusal.
+pub const OFF_PLAN_REPEAT: usize = 3;
+pub const OFF_PLAN_WINDOW_DAYS: i64 = 14;
+/// Urinary symptoms in check-ins this recent raise a flag until a clinician clearance.
+pub const URINARY_LOOKBACK_DAYS: i64 = 90;
+/// Craving at or above this in the last 7 days is a dependence warning.
+pub const CRAVING_HIGH: u8 = 7;
+/// Blood pressure and heart rate: readings within this long before the dose count.
+pub const VITALS_WINDOW: SignedDuration = SignedDuration::from_hours(2);
+/// Refuse above these (home-treatment agreement; user_needs reference, M).
+pub const BP_REFUSE: (u16, u16) = (160, 90);
+pub const HR_REFUSE: u16 = 100;
+/// Warn above these (esketamine label: consider delaying above 140/90, H).
+pub const BP_WARN: (u16, u16) = (140, 90);
+/// A dosing stretch longer than this without a break of at least `BREAK_DAYS` is a warning.
+pub const STRETCH_DAYS: i64 = 56;
+pub const BREAK_DAYS: i64 = 14;
+
+const SRC_PROTOCOL: &str = "Your protocol, as set by you or your clinician";
+const SRC_TOLERANCE: &str =
+    "SPRAVATO US label section 9.3: tolerance reported with prolonged use of ketamine (H)";
+const SRC_SCHEDULES: &str =
+    "Fadiman schedule via secondary sources: 4-8 weeks on, then 2-4 weeks off (M)";
+const SRC_ESCALATION: &str =
+    "Front Psychiatry 2022;13:1016439: monitor for dose escalation and early refills (H)";
+const SRC_DEPENDENCE: &str = "SPRAVATO US label section 9 (abuse and dependence) (H); Winstock AR et al. BJU Int 2012: dependence in 17% of past-year recreational users (H)";
+const SRC_BP_LABEL: &str = "SPRAVATO US label section 5.6: weigh delaying treatment when blood pressure is above 140/90 (H)";
+const SRC_BP_AGREEMENT: &str = "Home-treatment agreement (Choose Ketamine remote treatment agreement): no dose above 160/90 or heart rate above 100 (M)";
+const SRC_BP_META: &str = "Vankawala J et al. Front Psychiatry 2021;12:549080: mean rise +12.6/+8.5 mmHg after sub-anaesthetic doses (H)";
+
+/// Everything preflight reads. The caller passes recent records (at least the last 60 days of
+/// doses and 90 of check-ins), excluding the dose being corrected when editing.
+#[derive(Debug, Clone, Copy)]
+pub struct Preflight<'a> {
+    pub dose: &'a NewDose,
+    pub now: Timestamp,
+    /// The zone the person is in (local days).
+    pub tz: &'a TimeZone,
+    pub protocol: Option<&'a Protocol>,
+    pub history: &'a [Dose],
+    pub checkins: &'a [Checkin],
+    pub meds: &'a [Medication],
+    pub uses: &'a [SubstanceUse],
+    pub vitals: &'a [Vitals],
+    pub clearances: &'a [Clearance],
+    /// Codes of the screen questions answered yes.
+    pub screen: &'a [String],
+}
+
+fn finding(
+    code: &str,
+    severity: Severity,
+    message: String,
+    reason: &str,
+    action: &str,
+    sources: &[&str],
+) -> Finding {
+    Finding {
+        code: code.into(),
+        severity,
+        message,
+        reason: reason.into(),
+        action: action.into(),
+        sources: sources.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+const OVERRIDE: &str = "If this is right and agreed with your clinician, log it with --override \"why\"; the reason is kept with the dose.";
+
+/// Run every rule.
+pub fn preflight(p: &Preflight<'_>) -> Verdict {
+    let history: Vec<&Dose> = p
+        .history
+        .iter()
+        .filter(|d| d.deleted_at.is_none())
+        .collect();
+    let mut f = Vec::new();
+    limits(p, &history, &mut f);
+    plan(p, &history, &mut f);
+    plausibility(p, &history, &mut f);
+    interactions(p, &mut f);
+    red_flags(p, &history, &mut f);
+    vitals(p, &mut f);
+    stretch(p, &history, &mut f);
+    screen(p, &mut f);
+    f.sort_by(|a, b| b.severity.cmp(&a.severity));
+    Verdict { findings: f }
+}
+
+fn hours(d: SignedDuration) -> String {
+    fmt_num(d.as_secs_f64() / 3600.0)
+}
+
+fn limits(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
+    let Some(proto) = p.protocol.filter(|x| x.status != Status::Ended) else {
+        return;
+    };
+    let l = &proto.protocol.limits;
+    let d = p.dose;
+    let mg = d.dose_mg;
+    let day = d.at.to_zoned_datetime(p.tz.clone()).date();
+    let why = "Limits from a prescription or a plan are the agreed maximum; exceeding them raises the risks of side effects, bladder damage and dependence.";
+    if let Some(max) = l.max_per_dose_mg.filter(|m| mg > m + 1e-9) {
+        f.push(finding(
+            "limit_per_dose",
+            Severity::Refuse,
+            format!(
+                "{} mg is above your per-dose limit of {} mg.",
+                fmt_num(mg),
+                fmt_num(max)
+            ),
+            why,
+            OVERRIDE,
+            &[SRC_PROTOCOL],
+        ));
+    }
+    if let Some(max) = l.max_per_day_mg {
+        let today: f64 = history
+            .iter()
+            .filter(|h| h.dose.at.to_zoned_datetime(p.tz.clone()).date() == day)
+            .map(|h| h.dose.dose_mg)
+            .sum();
+        if today + mg > max + 1e-9 {
+            f.push(finding(
+                "limit_per_day",
+                Severity::Refuse,
+                format!(
+                    "With this dose, {day} would total {} mg, above your daily limit of {} mg ({} mg already).",
+                    fmt_num(today + mg),
+                    fmt_num(max),
+                    fmt_num(today)
+                ),
+                why,
+                OVERRIDE,
+                &[SRC_PROTOCOL],
+            ));
+        }
+    }
+    let week_start =
+        d.at.checked_sub(SignedDuration::from_hours(24 * 7))
+            .unwrap_or(d.at);
+    let in_week: Vec<&&Dose> = history
+        .iter()
+        .filter(|h| h.dose.at > week_start && h.dose.at <= d.at)
+        .collect();
+    if let Some(max) = l.max_per_7_days_mg {
+        let week: f64 = in_week.iter().map(|h| h.dose.dose_mg).sum();
+        if week + mg > max + 1e-9 {
+            f.push(finding(
+                "limit_7_days",
+                Severity::Refuse,
+                format!(
+                    "With this dose, the last 7 days would total {} mg, above your limit of {} mg.",
+                    fmt_num(week + mg),
+                    fmt_num(max)
+                ),
+                why,
+                OVERRIDE,
+                &[SRC_PROTOCOL],
+            ));
+        }
+    }
+    let (min_interval, cap) = match proto.protocol.pattern {
+        Pattern::AsNeeded {
+            min_interval_hours,
+            weekly_cap,
+        } => (
+            Some(
+                l.min_interval_hours
+                    .unwrap_or(0.0)
+                    .max(f64::from(min_interval_hours)),
+            ),
+            Some(weekly_cap),
+        ),
+        _ => (l.min_interval_hours, None),
+    };
+    if let Some(min_h) = min_interval {
+        let nearest = history
+            .iter()
+            .map(|h| (d.at.duration_since(h.dose.at)).abs())
+            .min();
+        if let Some(gap) = nearest.filter(|g| g.as_secs_f64() < min_h * 3600.0) {
+            f.push(finding(
+                "min_interval",
+                Severity::Refuse,
+                format!("Only {} h since your nearest other dose; your protocol asks for at least {} h.", hours(gap), fmt_num(min_h)),
+                why,
+                OVERRIDE,
+                &[SRC_PROTOCOL],
+            ));
+        }
+    }
+    if let Some(cap) = cap.filter(|c| in_week.len() + 1 > *c as usize) {
+        f.push(finding(
+            "weekly_cap",
+            Severity::Refuse,
+            format!(
+                "This would be dose {} in 7 days; your as-needed plan allows {cap}.",
+                in_week.len() + 1
+            ),
+            why,
+            OVERRIDE,
+            &[SRC_PROTOCOL],
+        ));
+    }
+}
+
+/// Whether a dose (by local date) was off the plan: not a planned day, or an extra one.
+fn off_plan_dates(proto: &Protocol, doses: &[&Dose]) -> Vec<Timestamp> {
+    let mut seen = std::collections::HashSet::new();
+    let mut sorted: Vec<&&Dose> = doses.iter().collect();
+    sorted.sort_by_key(|d| d.dose.at);
+    let mut out = Vec::new();
+    for d in sorted {
+        let day = local_date(d);
+        if !is_planned(proto, day) || !seen.insert(day) {
+            out.push(d.dose.at);
+        }
+    }
+    out
+}
+
+fn plan(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
+    let Some(proto) = p.protocol.filter(|x| x.status != Status::Ended) else {
+        f.push(finding(
+            "no_protocol",
+            Severity::Info,
+            "No protocol is set, so no limits or plan are checked.".into(),
+            "A plan agreed with a clinician, with limits, is the basis of the checks Dosewise can make.",
+            "Set one with `dosewise protocol add` (see --help for examples).",
+            &[],
+        ));
+        return;
+    };
+    if matches!(proto.protocol.pattern, Pattern::AsNeeded { .. }) {
+        return;
+    }
+    let d = p.dose;
+    let day = d.at.to_zoned_datetime(p.tz.clone()).date();
+    let kind = day_kind(proto, day);
+    let name = &proto.protocol.name;
+    let recent_start =
+        d.at.checked_sub(SignedDuration::from_hours(24 * OFF_PLAN_WINDOW_DAYS))
+            .unwrap_or(d.at);
+    let recent: Vec<&Dose> = history
+        .iter()
+        .copied()
+        .filter(|h| h.dose.at > recent_start && h.dose.at <= d.at)
+        .collect();
+    let same_day = history
+        .iter()
+        .any(|h| h.dose.at.to_zoned_datetime(p.tz.clone()).date() == day);
+    let off = match kind {
+        DayKind::Dose if same_day => Some((
+            "extra_dose",
+            format!("You already took a dose on {day}; the plan has one."),
+        )),
+        DayKind::Dose => {
+            let planned = slot(proto, day, p.tz);
+            if planned.duration_since(d.at) > EARLY {
+                f.push(finding(
+                    "early",
+                    Severity::Warning,
+                    format!(
+                        "This is {} h before the planned time.",
+                        hours(planned.duration_since(d.at))
+                    ),
+                    "Doses drifting earlier can be an early sign of rising use.",
+                    "Wait for the planned time if you can.",
+                    &[SRC_PROTOCOL, SRC_ESCALATION],
+                ));
+            }
+            None
+        }
+        DayKind::Break => Some(("break_day", format!("{day} is a break day of \"{name}\"."))),
+        DayKind::Paused => Some(("paused", format!("\"{name}\" is paused."))),
+        DayKind::BeforeStart => Some((
+            "off_plan",
+            format!("\"{name}\" starts on {}.", proto.protocol.start),
+        )),
+        DayKind::Ended | DayKind::AsNeeded => None,
+        DayKind::Transition | DayKind::Off => Some((
+            "off_plan",
+            format!("{day} is {} under \"{name}\".", kind.label()),
+        )),
+    };
+    let Some((code, message)) = off else { return };
+    let mut all = recent.clone();
+    let this = Dose {
+        id: 0,
+        dose: d.clone(),
+        created_at: p.now,
+        updated_at: None,
+        deleted_at: None,
+    };
+    all.push(&this);
+    let count = off_plan_dates(proto, &all).len();
+    let reason = if code == "break_day" {
+        "Breaks are there to limit tolerance; dosing through them defeats their purpose."
+    } else {
+        "Doses outside the plan are the first sign of use drifting beyond what was agreed."
+    };
+    if count >= OFF_PLAN_REPEAT {
+        f.push(finding(
+            "repeated_off_plan",
+            Severity::Refuse,
+            format!("{message} This would be off-plan dose {count} in {OFF_PLAN_WINDOW_DAYS} days."),
+            "Repeated doses outside the plan are a recognised warning sign of escalating use and dependence.",
+            OVERRIDE,
+            &[SRC_PROTOCOL, SRC_ESCALATION, SRC_DEPENDENCE],
+        ));
+    } else {
+        f.push(finding(
+            code,
+            Severity::Warning,
+            message,
+            reason,
+            "Stay with the plan if you can, and mention it to your clinician.",
+            &[SRC_PROTOCOL, SRC_TOLERANCE],
+        ));
+    }
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+fn plausibility(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
+    let d = p.dose;
+    let mut before: Vec<&&Dose> = history.iter().filter(|h| h.dose.at <= d.at).collect();
+    before.sort_by_key(|h| std::cmp::Reverse(h.dose.at));
+    let last: Vec<f64> = before
+        .iter()
+        .take(PLAUSIBILITY_LOOKBACK)
+        .map(|h| h.dose.dose_mg_base)
+        .collect();
+    let why = "An amount far above your usual is more often a unit or typing slip (mg for µg, mL for sprays) than a decision; it is the classic overdose error.";
+    if last.len() >= PLAUSIBILITY_MIN_DOSES
+        && let Some(m) = median(last.clone()).filter(|m| d.dose_mg_base > PLAUSIBILITY_FACTOR * m)
+    {
+        f.push(finding(
+            "unit_plausibility",
+            Severity::Refuse,
+            format!(
+                "{} mg base is {}× the median of your last {} doses ({} mg base).",
+                fmt_num(d.dose_mg_base),
+                fmt_num(d.dose_mg_base / m),
+                last.len(),
+                fmt_num(m)
+            ),
+            why,
+            OVERRIDE,
+            &[],
+        ));
+        return;
+    }
+    if let Some(planned) = p
+        .protocol
+        .filter(|x| x.status != Status::Ended)
+        .and_then(|x| x.protocol.dose.mg)
+        && d.dose_mg > PLAUSIBILITY_FACTOR * planned
+    {
+        f.push(finding(
+            "unit_plausibility",
+            Severity::Refuse,
+            format!(
+                "{} mg is {}× your protocol's dose of {} mg.",
+                fmt_num(d.dose_mg),
+                fmt_num(d.dose_mg / planned),
+                fmt_num(planned)
+            ),
+            why,
+            OVERRIDE,
+            &[SRC_PROTOCOL],
+        ));
+    }
+}
+
+fn interactions(p: &Preflight<'_>, f: &mut Vec<Finding>) {
+    let route = p.dose.route;
+    let mut best: std::collections::HashMap<String, Finding> = std::collections::HashMap::new();
+    let mut add = |fi: Finding| match best.get(&fi.code) {
+        Some(old) if old.severity >= fi.severity => {}
+        _ => {
+            best.insert(fi.code.clone(), fi);
+        }
+    };
+    let sources = |i: &interaction::Interaction| -> Vec<String> {
+        i.applicable(route)
+            .map(|s| match &s.status {
+                Some(st) => format!("{} — {st} ({:?})", s.source, s.confidence),
+                None => format!("{} ({:?})", s.source, s.confidence),
+            })
+            .collect()
+    };
+    for m in p.meds.iter().filter(|m| m.removed_at.is_none()) {
+        let name = &m.medication.name;
+        match interaction::find(name) {
+            Some(i) => {
+                let Some(mut sev) = i.level(route) else {
+                    continue;
+                };
+                let mut message = format!(
+                    "You take {name} (standing medication): {} with ketamine.",
+                    i.name
+                );
+                if m.medication.clinician_aware && sev == Severity::Refuse {
+                    sev = Severity::Warning;
+                    message.push_str(" Recorded as known to and planned for by your clinician.");
+                }
+                add(Finding {
+                    code: format!("interaction:{}", i.id),
+                    severity: sev,
+                    message,
+                    reason: i.reason.clone(),
+                    action: i.action.clone(),
+                    sources: sources(i),
+                });
+            }
+            None => add(unknown(name)),
+        }
+    }
+    for u in p.uses {
+        let name = &u.usage.name;
+        let ago = p.dose.at.duration_since(u.usage.at);
+        if ago < SignedDuration::ZERO {
+            continue;
+        }
+        match interaction::find(name) {
+            Some(i) => {
+                if ago > SignedDuration::from_hours(i64::from(i.window_hours)) {
+                    continue;
+                }
+                let Some(sev) = i.level(route) else { continue };
+                let amount = u
+                    .usage
+                    .amount
+                    .as_ref()
+                    .map_or(String::new(), |a| format!(" ({a})"));
+                add(Finding {
+                    code: format!("interaction:{}", i.id),
+                    severity: sev,
+                    message: format!(
+                        "You logged {name}{amount} {} h before this dose: {} with ketamine (counts for {} h).",
+                        hours(ago),
+                        i.name,
+                        i.window_hours
+                    ),
+                    reason: i.reason.clone(),
+                    action: i.action.clone(),
+                    sources: sources(i),
+                });
+            }
+            None if ago <= SignedDuration::from_hours(24) => add(unknown(name)),
+            None => {}
+        }
+    }
+    f.extend(best.into_values());
+}
+
+fn unknown(name: &str) -> Finding {
+    finding(
+        &format!("interaction_unknown:{}", name.to_lowercase()),
+        Severity::Info,
+        format!("{name} is not in Dosewise's interaction list."),
+        "Not being listed does not mean a combination is safe.",
+        "Ask a pharmacist about combining it with ketamine.",
+        &[],
+    )
+}
+
+fn latest_clearance(p: &Preflight<'_>, topic: ClearanceTopic) -> Option<Timestamp> {
+    p.clearances
+        .iter()
+        .filter(|c| c.topic == topic && c.at <= p.now)
+        .map(|c| c.at)
+        .max()
+}
+
+fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
+    let now = p.dose.at.max(p.now);
+    let since = now
+        .checked_sub(SignedDuration::from_hours(24 * URINARY_LOOKBACK_DAYS))
+        .unwrap_or(now);
+    let cleared = latest_clearance(p, ClearanceTopic::Urinary);
+    let urinary: Vec<&Checkin> = p
+        .checkins
+        .iter()
+        .filter(|c| {
+            !c.checkin.urinary.is_empty()
+                && c.checkin.at >= since
+                && cleared.is_none_or(|t| c.checkin.at > t)
+        })
+        .collect();
+    let src = [
+        "Ketalar US label section 6 (dysuria, frequency, urgency, haematuria) (H)",
+        "Winstock AR et al. BJU Int 2012;110:1762-1766: symptoms related to dose and frequency; 51% improved on stopping (H)",
+    ];
+    if urinary
+        .iter()
+        .any(|c| c.checkin.urinary.contains(&UrinarySymptom::Blood))
+    {
+        f.push(finding(
+            "urine_blood",
+            Severity::Refuse,
+            "You recorded blood in your urine.".into(),
+            "Blood in the urine can be a sign of ketamine-related bladder damage, which can progress while use continues.",
+            "Stop and see a clinician before any further dose. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
+            &src,
+        ));
+    } else if let Some(c) = urinary.last() {
+        let names: Vec<&str> = c.checkin.urinary.iter().map(|u| u.as_str()).collect();
+        f.push(finding(
+            "urinary_symptoms",
+            Severity::Warning,
+            format!("You recorded urinary symptoms ({}) on {}.", names.join(", "), local_checkin_date(c)),
+            "Frequency, urgency, pain and night-time urination are the early signs of ketamine-related bladder damage; many improve after stopping.",
+            "Stop and see a clinician. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
+            &src,
+        ));
+    }
+    let week = now
+        .checked_sub(SignedDuration::from_hours(24 * 7))
+        .unwrap_or(now);
+    if let Some(c) = p
+        .checkins
+        .iter()
+        .filter(|c| c.checkin.at >= week)
+        .filter_map(|c| c.checkin.craving)
+        .max()
+        .filter(|c| c.value() >= CRAVING_HIGH)
+    {
+        f.push(finding(
+            "craving",
+            Severity::Warning,
+            format!("You rated craving {c}/10 in the last 7 days."),
+            "Strong craving is a sign of developing dependence.",
+            "Talk to your clinician about it before your next dose.",
+            &[SRC_DEPENDENCE],
+        ));
+    }
+    let two_weeks = now
+        .checked_sub(SignedDuration::from_hours(24 * 14))
+        .unwrap_or(now);
+    let coping_words = ["cope", "numb", "escape"];
+    let tagged = p
+        .checkins
+        .iter()
+        .filter(|c| c.checkin.at >= two_weeks)
+        .any(|c| {
+            c.checkin
+                .tags
+                .iter()
+                .any(|t| coping_words.iter().any(|w| t.contains(w)))
+        });
+    let noted = history
+        .iter()
+        .filter(|h| h.dose.at >= two_weeks)
+        .map(|h| &h.dose.note)
+        .chain(std::iter::once(&p.dose.note))
+        .flatten()
+        .any(|n| {
+            let n = n.to_lowercase();
+            n.contains("to cope") || n.contains("to numb") || n.contains("to escape")
+        });
+    if tagged || noted {
+        f.push(finding(
+            "coping",
+            Severity::Warning,
+            "Recent doses or check-ins mention taking ketamine to cope, numb or escape.".into(),
+            "Using a drug to cope with feelings, rather than as planned treatment, is a recognised path to dependence.",
+            "Talk to your clinician about it.",
+            &[SRC_DEPENDENCE],
+        ));
+    }
+    if let Some(proto) = p.protocol.filter(|x| {
+        x.status != Status::Ended && !matches!(x.protocol.pattern, Pattern::AsNeeded { .. })
+    }) {
+        let four = now
+            .checked_sub(SignedDuration::from_hours(24 * 28))
+            .unwrap_or(now);
+        let recent: Vec<&Dose> = history
+            .iter()
+            .copied()
+            .filter(|h| h.dose.at > two_weeks)
+            .collect();
+        let earlier: Vec<&Dose> = history
+            .iter()
+            .copied()
+            .filter(|h| h.dose.at > four && h.dose.at <= two_weeks)
+            .collect();
+        let (a, b) = (
+            off_plan_dates(proto, &recent).len(),
+            off_plan_dates(proto, &earlier).len(),
+        );
+        if a >= 2 && a > b {
+            f.push(finding(
+                "off_plan_rising",
+                Severity::Warning,
+                format!("{a} off-plan doses in the last 14 days, {b} in the 14 before."),
+                "Dosing more often than planned, and more often over time, is an early sign of tolerance and dependence.",
+                "Talk to your clinician about how often you are dosing.",
+                &[SRC_ESCALATION, SRC_DEPENDENCE],
+            ));
+        }
+    }
+}
+
+fn local_checkin_date(c: &Checkin) -> String {
+    let tz = crate::when::zone(&c.checkin.zone).unwrap_or(TimeZone::UTC);
+    c.checkin.at.to_zoned_datetime(tz).date().to_string()
+}
+
+fn vitals(p: &Preflight<'_>, f: &mut Vec<Finding>) {
+    let at = p.dose.at;
+    let recent: Vec<&Vitals> = p
+        .vitals
+        .iter()
+        .filter(|v| v.vitals.at <= at.max(p.now) && at.duration_since(v.vitals.at) <= VITALS_WINDOW)
+        .collect();
+    let bp = recent
+        .iter()
+        .filter(|v| v.vitals.systolic.is_some())
+        .max_by_key(|v| v.vitals.at);
+    let hr = recent
+        .iter()
+        .filter_map(|v| v.vitals.heart_rate.map(|h| (v.vitals.at, h)))
+        .max_by_key(|x| x.0);
+    let bp_reason = "Ketamine raises blood pressure for a few hours after a dose (on average by about 13/8 mmHg, much more in some people).";
+    if let Some(v) = bp {
+        let (s, d) = (
+            v.vitals.systolic.unwrap_or(0),
+            v.vitals.diastolic.unwrap_or(0),
+        );
+        if s > BP_REFUSE.0 || d > BP_REFUSE.1 {
+            f.push(finding(
+                "bp_high",
+                Severity::Refuse,
+                format!("Your blood pressure was {s}/{d}, above {}/{}.", BP_REFUSE.0, BP_REFUSE.1),
+                bp_reason,
+                "Do not dose now. Rest and measure again; if it stays high, contact your clinician. Severe headache, chest pain or confusion: emergency care.",
+                &[SRC_BP_AGREEMENT, SRC_BP_LABEL, SRC_BP_META],
+            ));
+        } else if s > BP_WARN.0 || d > BP_WARN.1 {
+            f.push(finding(
+                "bp_elevated",
+                Severity::Warning,
+                format!(
+                    "Your blood pressure was {s}/{d}, above {}/{}.",
+                    BP_WARN.0, BP_WARN.1
+                ),
+                bp_reason,
+                "Consider waiting and measuring again; tell your clinician.",
+                &[SRC_BP_LABEL, SRC_BP_META],
+            ));
+        }
+    } else if p.protocol.is_some_and(|x| x.protocol.require_bp) {
+        f.push(finding(
+            "bp_missing",
+            Severity::Warning,
+            "Your protocol asks for a blood-pressure reading before each dose, and there is none from the last 2 hours.".into(),
+            bp_reason,
+            "Measure and record it: `dosewise vitals --bp 125/80 --context pre-dose`.",
+            &[SRC_PROTOCOL, SRC_BP_LABEL],
+        ));
+    }
+    if let Some((_, h)) = hr.filter(|(_, h)| *h > HR_REFUSE) {
+        f.push(finding(
+            "hr_high",
+            Severity::Refuse,
+            format!("Your heart rate was {h}, above {HR_REFUSE}."),
+            "Ketamine raises heart rate as well as blood pressure.",
+            "Do not dose now; rest and measure again, and contact your clinician if it stays high.",
+            &[SRC_BP_AGREEMENT, SRC_BP_META],
+        ));
+    }
+}
+
+fn stretch(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
+    if p.protocol
+        .is_some_and(|x| x.protocol.cycle.is_some() && x.status != Status::Ended)
+    {
+        return; // breaks are planned; dosing through one is reported by the plan rule
+    }
+    let mut times: Vec<Timestamp> = history
+        .iter()
+        .map(|h| h.dose.at)
+        .filter(|t| *t <= p.dose.at)
+        .collect();
+    times.sort();
+    let mut start = p.dose.at;
+    for t in times.iter().rev() {
+        if start.duration_since(*t) >= SignedDuration::from_hours(24 * BREAK_DAYS) {
+            break;
+        }
+        start = *t;
+    }
+    let days = p.dose.at.duration_since(start).as_hours() / 24;
+    if days > STRETCH_DAYS {
+        f.push(finding(
+            "long_stretch",
+            Severity::Warning,
+            format!("You have dosed for {days} days without a break of {BREAK_DAYS} days or more."),
+            "Tolerance is reported with prolonged use; common practice is 4-8 weeks on, then 2-4 weeks off. No study has measured tolerance timing at low prescribed doses.",
+            "Discuss a planned break with your clinician (protocols can include one: --cycle 6w --break 3w).",
+            &[SRC_TOLERANCE, SRC_SCHEDULES],
+        ));
+    }
+}
+
+fn screen(p: &Preflight<'_>, f: &mut Vec<Finding>) {
+    if latest_clearance(p, ClearanceTopic::Screen).is_some() {
+        return;
+    }
+    for code in p.screen {
+        let Some(q) = crate::screen::question(code) else {
+            continue;
+        };
+        let severity = if q.level == "warning" {
+            Severity::Warning
+        } else {
+            Severity::Caution
+        };
+        f.push(finding(
+            &format!("screen:{code}"),
+            severity,
+            format!("Your screen answer: {}", q.question.trim_end_matches('?').replace("Do you have ", "you have ").replace("Have you ", "you have ")),
+            &q.reason,
+            "Review this with your clinician before continuing; once reviewed, record it with `dosewise clear screen`.",
+            &[&format!("{} ({:?})", q.source, q.confidence)],
+        ));
+    }
+}
+
+/// Supply reconciliation: counted amounts versus what the log implies, reported neutrally.
+/// `counted_shortfall` is the sum of amounts found missing at counts (`stock count`).
+pub fn supply_finding(stock_name: &str, counted_shortfall: f64, unit: &str) -> Option<Finding> {
+    (counted_shortfall > 1e-9).then(|| {
+        finding(
+            "supply_shortfall",
+            Severity::Info,
+            format!("Counts of {stock_name} found {} {unit} fewer than the log implies.", fmt_num(counted_shortfall)),
+            "Differences come from unlogged doses, spills, priming or miscounts; a clinician reconciling supply will ask.",
+            "Log any dose you missed (`dosewise dose … --at …`), or note the reason with the count.",
+            &[SRC_ESCALATION],
+        )
+    })
+}

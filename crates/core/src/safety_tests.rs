@@ -1,0 +1,715 @@
+//! The safety engine's scenario suite: every rule, both sides of every threshold, windows at
+//! their edges, aliases; and the property that more history never lifts a limit refusal.
+
+use crate::checkin::{Checkin, NewCheckin, Rating, Ratings, UrinarySymptom};
+use crate::dose::{Dose, NewDose};
+use crate::dose_expr::Quantity;
+use crate::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse};
+use crate::protocol::{Cycle, Limits, Pattern, Pause, Protocol, Status};
+use crate::route::{Route, Substance};
+use crate::safety::*;
+use crate::salt::Salt;
+use crate::testing::ts;
+use crate::units::Milligrams;
+use crate::vitals::{NewVitals, Vitals, VitalsContext};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use proptest::prelude::*;
+
+const DAY0: &str = "2026-11-01";
+/// 2026-11-28 is day 27 of an every-3-days plan from 1 November: a planned day. 08:00 CET.
+const AT: &str = "2026-11-28T07:00:00Z";
+
+fn d(s: &str) -> Date {
+    s.parse().unwrap_or_else(|e| panic!("{e}"))
+}
+fn berlin() -> TimeZone {
+    crate::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC)
+}
+fn shift(t: &str, hours: f64) -> Timestamp {
+    ts(t)
+        .checked_add(SignedDuration::from_secs_f64(hours * 3600.0))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn new_dose(mg: f64, at: Timestamp) -> NewDose {
+    NewDose {
+        at,
+        zone: "Europe/Berlin".into(),
+        stock_id: None,
+        protocol_id: Some(1),
+        entered: format!("{mg} mg"),
+        quantity: Quantity::Mg(Milligrams::positive(mg).unwrap_or(Milligrams::zero())),
+        dose_mg: mg,
+        salt: Salt::Hcl,
+        dose_mg_base: mg / 1.1535,
+        substance: Substance::Ketamine,
+        route: Route::Sublingual,
+        bioavailable_mg_min: None,
+        bioavailable_mg_max: None,
+        mg_per_kg: None,
+        supply_used: None,
+        note: None,
+    }
+}
+
+struct S {
+    protocol: Option<Protocol>,
+    history: Vec<Dose>,
+    checkins: Vec<Checkin>,
+    meds: Vec<Medication>,
+    uses: Vec<SubstanceUse>,
+    vitals: Vec<Vitals>,
+    clearances: Vec<Clearance>,
+    screen: Vec<String>,
+    dose: NewDose,
+}
+
+impl S {
+    /// Every third day from 1 November at 08:00, limits 25 mg a dose, 25 a day, 50 a week, 48 h apart.
+    fn base() -> S {
+        let mut p = crate::schedule::tests::protocol(Pattern::EveryNDays { n: 3 }, d(DAY0), None);
+        p.protocol.limits = Limits {
+            max_per_dose_mg: Some(25.0),
+            max_per_day_mg: Some(25.0),
+            max_per_7_days_mg: Some(50.0),
+            min_interval_hours: Some(48.0),
+            ..Limits::default()
+        };
+        S {
+            protocol: Some(p),
+            history: vec![],
+            checkins: vec![],
+            meds: vec![],
+            uses: vec![],
+            vitals: vec![],
+            clearances: vec![],
+            screen: vec![],
+            dose: new_dose(12.5, ts(AT)),
+        }
+    }
+    fn limits(mut self, f: impl FnOnce(&mut Limits)) -> S {
+        if let Some(p) = self.protocol.as_mut() {
+            f(&mut p.protocol.limits);
+        }
+        self
+    }
+    fn past(mut self, mg: f64, hours_before: f64) -> S {
+        let id = self.history.len() as i64 + 1;
+        let at = shift(AT, -hours_before);
+        self.history.push(Dose {
+            id,
+            dose: new_dose(mg, at),
+            created_at: at,
+            updated_at: None,
+            deleted_at: None,
+        });
+        self
+    }
+    fn checkin(mut self, hours_before: f64, f: impl FnOnce(&mut NewCheckin)) -> S {
+        let at = shift(AT, -hours_before);
+        let mut c = NewCheckin {
+            at,
+            zone: "Europe/Berlin".into(),
+            ratings: Ratings::default(),
+            side_effects: vec![],
+            craving: None,
+            urinary: vec![],
+            note: None,
+            tags: vec![],
+            private: false,
+        };
+        f(&mut c);
+        self.checkins.push(Checkin {
+            id: self.checkins.len() as i64 + 1,
+            checkin: c,
+            created_at: at,
+        });
+        self
+    }
+    fn med(mut self, name: &str, aware: bool) -> S {
+        self.meds.push(Medication {
+            id: self.meds.len() as i64 + 1,
+            medication: NewMedication {
+                name: name.into(),
+                dose: None,
+                since: None,
+                clinician_aware: aware,
+                note: None,
+                added_at: ts(DAY0
+                    .to_owned()
+                    .as_str()
+                    .replace(DAY0, "2026-11-01T00:00:00Z")
+                    .as_str()),
+            },
+            removed_at: None,
+        });
+        self
+    }
+    fn used(mut self, name: &str, hours_before: f64) -> S {
+        let at = shift(AT, -hours_before);
+        self.uses.push(SubstanceUse {
+            id: self.uses.len() as i64 + 1,
+            usage: NewSubstanceUse {
+                at,
+                zone: "Europe/Berlin".into(),
+                name: name.into(),
+                amount: Some("2".into()),
+                note: None,
+            },
+            created_at: at,
+        });
+        self
+    }
+    fn bp(mut self, sys: u16, dia: u16, hr: Option<u16>, minutes_before: f64) -> S {
+        let at = shift(AT, -minutes_before / 60.0);
+        self.vitals.push(Vitals {
+            id: self.vitals.len() as i64 + 1,
+            vitals: NewVitals {
+                at,
+                zone: "Europe/Berlin".into(),
+                systolic: Some(sys),
+                diastolic: Some(dia),
+                heart_rate: hr,
+                weight_kg: None,
+                context: VitalsContext::PreDose,
+                note: None,
+            },
+            created_at: at,
+        });
+        self
+    }
+    fn run(&self) -> Verdict {
+        let tz = berlin();
+        preflight(&Preflight {
+            dose: &self.dose,
+            now: self.dose.at,
+            tz: &tz,
+            protocol: self.protocol.as_ref(),
+            history: &self.history,
+            checkins: &self.checkins,
+            meds: &self.meds,
+            uses: &self.uses,
+            vitals: &self.vitals,
+            clearances: &self.clearances,
+            screen: &self.screen,
+        })
+    }
+}
+
+/// The severity of the finding with `code`, if any.
+fn sev(v: &Verdict, code: &str) -> Option<Severity> {
+    v.findings
+        .iter()
+        .find(|f| f.code == code)
+        .map(|f| f.severity)
+}
+
+#[test]
+fn a_planned_dose_within_limits_is_clean() {
+    let v = S::base().run();
+    assert!(v.findings.is_empty(), "{:?}", v.codes());
+}
+
+#[test]
+fn limit_per_dose() {
+    let mut s = S::base();
+    s.dose = new_dose(25.0, ts(AT));
+    assert_eq!(sev(&s.run(), "limit_per_dose"), None);
+    s.dose = new_dose(25.25, ts(AT));
+    assert_eq!(sev(&s.run(), "limit_per_dose"), Some(Severity::Refuse));
+}
+
+#[test]
+fn limit_per_day_counts_the_local_day() {
+    let s = S::base()
+        .limits(|l| l.min_interval_hours = None)
+        .past(12.5, 6.0);
+    assert_eq!(
+        sev(&s.run(), "limit_per_day"),
+        None,
+        "12.5 + 12.5 = 25 is at the limit"
+    );
+    let mut s = s;
+    s.dose = new_dose(13.0, ts(AT));
+    assert_eq!(sev(&s.run(), "limit_per_day"), Some(Severity::Refuse));
+    // 23:30 the evening before (local) is another day, even though it is 8.5 h earlier.
+    let mut s = S::base()
+        .limits(|l| l.min_interval_hours = None)
+        .past(12.5, 8.5);
+    s.dose = new_dose(13.0, ts(AT));
+    assert_eq!(sev(&s.run(), "limit_per_day"), None);
+}
+
+#[test]
+fn limit_over_rolling_7_days_with_its_edge() {
+    let s = S::base()
+        .past(12.5, 72.0)
+        .past(12.5, 144.0)
+        .past(12.5, 167.9);
+    assert_eq!(
+        sev(&s.run(), "limit_7_days"),
+        None,
+        "37.5 + 12.5 = 50 is at the limit"
+    );
+    let s = s.past(0.5, 120.0);
+    assert_eq!(sev(&s.run(), "limit_7_days"), Some(Severity::Refuse));
+    // A dose exactly 7 days before no longer counts.
+    let s = S::base()
+        .past(12.5, 72.0)
+        .past(12.5, 144.0)
+        .past(12.5, 168.0)
+        .past(12.5, 100.0);
+    assert_eq!(sev(&s.run(), "limit_7_days"), None, "{:?}", s.run().codes());
+}
+
+#[test]
+fn minimum_interval_both_sides() {
+    assert_eq!(sev(&S::base().past(12.5, 48.0).run(), "min_interval"), None);
+    assert_eq!(
+        sev(&S::base().past(12.5, 47.9).run(), "min_interval"),
+        Some(Severity::Refuse)
+    );
+    // A dose logged later but timed after this one counts too.
+    assert_eq!(
+        sev(&S::base().past(12.5, -1.0).run(), "min_interval"),
+        Some(Severity::Refuse)
+    );
+}
+
+#[test]
+fn off_plan_transition_break_pause_extra_and_repeat() {
+    let mut s = S::base();
+    s.dose = new_dose(12.5, shift(AT, 24.0));
+    assert_eq!(
+        sev(&s.run(), "off_plan"),
+        Some(Severity::Warning),
+        "the day after a dose day"
+    );
+    let mut p = S::base();
+    p.protocol.as_mut().map(|x| {
+        x.protocol.cycle = Some(Cycle {
+            on_days: 21,
+            break_days: 14,
+        })
+    });
+    assert_eq!(
+        sev(&p.run(), "break_day"),
+        Some(Severity::Warning),
+        "day 27 is in the break"
+    );
+    let mut p = S::base();
+    if let Some(x) = p.protocol.as_mut() {
+        x.status = Status::Paused;
+        x.pauses.push(Pause {
+            from: d("2026-11-20"),
+            to: None,
+        });
+    }
+    assert_eq!(sev(&p.run(), "paused"), Some(Severity::Warning));
+    let s = S::base().limits(|l| {
+        l.min_interval_hours = None;
+        l.max_per_day_mg = None;
+    });
+    assert_eq!(
+        sev(&s.past(12.5, 1.0).run(), "extra_dose"),
+        Some(Severity::Warning)
+    );
+    // Two off-plan doses in the last 14 days plus this one: refused.
+    let mut s = S::base()
+        .limits(|l| l.max_per_7_days_mg = None)
+        .past(12.5, 24.0 * 5.0 - 24.0)
+        .past(12.5, 24.0 * 8.0 - 24.0);
+    s.dose = new_dose(12.5, shift(AT, 24.0));
+    let v = s.run();
+    assert_eq!(
+        sev(&v, "repeated_off_plan"),
+        Some(Severity::Refuse),
+        "{:?}",
+        v.codes()
+    );
+    // One earlier off-plan dose: still a warning.
+    let mut s = S::base().past(12.5, 24.0 * 5.0 - 24.0);
+    s.dose = new_dose(12.5, shift(AT, 24.0));
+    assert_eq!(sev(&s.run(), "off_plan"), Some(Severity::Warning));
+    assert_eq!(sev(&s.run(), "repeated_off_plan"), None);
+}
+
+#[test]
+fn early_dose_on_a_planned_day() {
+    let mut s = S::base();
+    s.dose = new_dose(12.5, shift(AT, -3.0));
+    assert_eq!(sev(&s.run(), "early"), None);
+    s.dose = new_dose(12.5, shift(AT, -3.1));
+    assert_eq!(sev(&s.run(), "early"), Some(Severity::Warning));
+}
+
+#[test]
+fn unit_plausibility_against_history_and_protocol() {
+    let mut s = S::base().limits(|l| *l = Limits::default());
+    s.protocol.as_mut().map(|p| p.protocol.dose.mg = None);
+    for i in 0..10 {
+        s = s.past(12.5, 72.0 * f64::from(i + 1));
+    }
+    s.dose = new_dose(37.5, ts(AT));
+    assert_eq!(sev(&s.run(), "unit_plausibility"), None, "3× is the edge");
+    s.dose = new_dose(38.0, ts(AT));
+    assert_eq!(sev(&s.run(), "unit_plausibility"), Some(Severity::Refuse));
+    // Fewer than 3 past doses: the protocol dose is the yardstick.
+    let mut s = S::base()
+        .limits(|l| *l = Limits::default())
+        .past(12.5, 72.0);
+    s.dose = new_dose(37.5, ts(AT));
+    assert_eq!(sev(&s.run(), "unit_plausibility"), None);
+    s.dose = new_dose(125.0, ts(AT));
+    let v = s.run();
+    assert_eq!(sev(&v, "unit_plausibility"), Some(Severity::Refuse));
+    assert!(v.findings[0].action.contains("--override"));
+}
+
+#[test]
+fn interactions_windows_aliases_routes_and_clinician_awareness() {
+    assert_eq!(
+        sev(&S::base().used("Beer", 11.9).run(), "interaction:alcohol"),
+        Some(Severity::Refuse)
+    );
+    assert_eq!(
+        sev(&S::base().used("wine", 12.0).run(), "interaction:alcohol"),
+        Some(Severity::Refuse),
+        "the window edge counts"
+    );
+    assert_eq!(
+        sev(&S::base().used("wine", 12.1).run(), "interaction:alcohol"),
+        None
+    );
+    assert_eq!(
+        sev(&S::base().used("GHB", 20.0).run(), "interaction:ghb"),
+        Some(Severity::Refuse)
+    );
+    assert_eq!(
+        sev(
+            &S::base().used("tramadol", 23.0).run(),
+            "interaction:tramadol"
+        ),
+        Some(Severity::Refuse)
+    );
+    assert_eq!(
+        sev(
+            &S::base().used("Benadryl", 2.0).run(),
+            "interaction:diphenhydramine"
+        ),
+        Some(Severity::Refuse)
+    );
+    assert_eq!(
+        sev(
+            &S::base().med("Xanax", false).run(),
+            "interaction:benzodiazepines"
+        ),
+        Some(Severity::Warning)
+    );
+    assert_eq!(
+        sev(
+            &S::base().med("oxycodone", false).run(),
+            "interaction:opioids"
+        ),
+        Some(Severity::Refuse)
+    );
+    let v = S::base().med("oxycodone", true).run();
+    assert_eq!(sev(&v, "interaction:opioids"), Some(Severity::Warning));
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.message.contains("known to and planned for"))
+    );
+    assert_eq!(
+        sev(
+            &S::base().med("clarithromycin", false).run(),
+            "interaction:clarithromycin"
+        ),
+        Some(Severity::Warning)
+    );
+    let mut nasal = S::base().med("clarithromycin", false);
+    nasal.dose.route = Route::Intranasal;
+    assert_eq!(sev(&nasal.run(), "interaction:clarithromycin"), None);
+    assert_eq!(
+        sev(
+            &S::base().med("Frobnizol", false).run(),
+            "interaction_unknown:frobnizol"
+        ),
+        Some(Severity::Info)
+    );
+    // Two entries for the same interaction: the stricter one is kept, once.
+    let v = S::base()
+        .med("diazepam", false)
+        .used("alprazolam", 3.0)
+        .run();
+    assert_eq!(
+        v.findings
+            .iter()
+            .filter(|f| f.code == "interaction:benzodiazepines")
+            .count(),
+        1
+    );
+    // Sources are listed with their confidence.
+    let v = S::base().used("vodka", 1.0).run();
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.code == "interaction:alcohol")
+        .unwrap_or_else(|| panic!());
+    assert!(
+        f.sources.iter().any(|s| s.contains("TripSit"))
+            && f.sources.iter().any(|s| s.contains("SPRAVATO"))
+    );
+}
+
+#[test]
+fn urinary_red_flags_until_cleared() {
+    let s = S::base().checkin(48.0, |c| c.urinary = vec![UrinarySymptom::Frequency]);
+    assert_eq!(sev(&s.run(), "urinary_symptoms"), Some(Severity::Warning));
+    let s = S::base().checkin(48.0, |c| c.urinary = vec![UrinarySymptom::Blood]);
+    assert_eq!(sev(&s.run(), "urine_blood"), Some(Severity::Refuse));
+    let mut s = s;
+    s.clearances.push(Clearance {
+        id: 1,
+        at: shift(AT, -24.0),
+        topic: ClearanceTopic::Urinary,
+        note: None,
+    });
+    assert_eq!(
+        sev(&s.run(), "urine_blood"),
+        None,
+        "cleared after the check-in"
+    );
+    let s = S::base().checkin(24.0 * 91.0, |c| c.urinary = vec![UrinarySymptom::Urgency]);
+    assert_eq!(
+        sev(&s.run(), "urinary_symptoms"),
+        None,
+        "older than 90 days"
+    );
+}
+
+#[test]
+fn dependence_signals() {
+    assert_eq!(
+        sev(
+            &S::base()
+                .checkin(24.0, |c| c.craving = Rating::new(6).ok())
+                .run(),
+            "craving"
+        ),
+        None
+    );
+    assert_eq!(
+        sev(
+            &S::base()
+                .checkin(24.0, |c| c.craving = Rating::new(7).ok())
+                .run(),
+            "craving"
+        ),
+        Some(Severity::Warning)
+    );
+    assert_eq!(
+        sev(
+            &S::base()
+                .checkin(24.0 * 8.0, |c| c.craving = Rating::new(9).ok())
+                .run(),
+            "craving"
+        ),
+        None
+    );
+    assert_eq!(
+        sev(
+            &S::base()
+                .checkin(24.0, |c| c.tags = vec!["to-cope".into()])
+                .run(),
+            "coping"
+        ),
+        Some(Severity::Warning)
+    );
+    let mut s = S::base();
+    s.dose.note = Some("Taking it to numb the day".into());
+    assert_eq!(sev(&s.run(), "coping"), Some(Severity::Warning));
+    let _ = Ratings::default();
+}
+
+#[test]
+fn off_plan_frequency_rising() {
+    // Off days: two in the last 14 days, none in the 14 before.
+    let s = S::base()
+        .limits(|l| *l = Limits::default())
+        .past(12.5, 24.0 * 2.0)
+        .past(12.5, 24.0 * 5.0);
+    assert_eq!(sev(&s.run(), "off_plan_rising"), Some(Severity::Warning));
+    let s = S::base()
+        .limits(|l| *l = Limits::default())
+        .past(12.5, 24.0 * 2.0)
+        .past(12.5, 24.0 * 20.0)
+        .past(12.5, 24.0 * 23.0);
+    assert_eq!(
+        sev(&s.run(), "off_plan_rising"),
+        None,
+        "one recent off-plan dose, two before"
+    );
+}
+
+#[test]
+fn vital_signs_thresholds_and_window() {
+    assert!(
+        S::base()
+            .bp(140, 90, Some(100), 30.0)
+            .run()
+            .findings
+            .is_empty()
+    );
+    assert_eq!(
+        sev(&S::base().bp(141, 80, None, 30.0).run(), "bp_elevated"),
+        Some(Severity::Warning)
+    );
+    assert_eq!(
+        sev(&S::base().bp(160, 90, None, 30.0).run(), "bp_high"),
+        None
+    );
+    assert_eq!(
+        sev(&S::base().bp(161, 85, None, 30.0).run(), "bp_high"),
+        Some(Severity::Refuse)
+    );
+    assert_eq!(
+        sev(&S::base().bp(150, 91, None, 30.0).run(), "bp_high"),
+        Some(Severity::Refuse)
+    );
+    assert_eq!(
+        sev(&S::base().bp(120, 80, Some(101), 30.0).run(), "hr_high"),
+        Some(Severity::Refuse)
+    );
+    assert_eq!(
+        sev(&S::base().bp(170, 95, Some(120), 121.0).run(), "bp_high"),
+        None,
+        "older than 2 h"
+    );
+    let mut s = S::base();
+    s.protocol.as_mut().map(|p| p.protocol.require_bp = true);
+    assert_eq!(sev(&s.run(), "bp_missing"), Some(Severity::Warning));
+    assert_eq!(sev(&s.bp(120, 80, None, 119.0).run(), "bp_missing"), None);
+}
+
+#[test]
+fn long_stretch_without_a_break() {
+    let mut s = S::base().limits(|l| *l = Limits::default());
+    for i in 1..=18 {
+        s = s.past(12.5, 72.0 * f64::from(i));
+    }
+    assert_eq!(
+        sev(&s.run(), "long_stretch"),
+        None,
+        "54 days of dosing is within 56"
+    );
+    let s = s.past(12.5, 72.0 * 19.0);
+    assert_eq!(sev(&s.run(), "long_stretch"), Some(Severity::Warning));
+    // A 14-day gap resets the stretch.
+    let mut s = S::base().limits(|l| *l = Limits::default());
+    for i in 1..=5 {
+        s = s.past(12.5, 72.0 * f64::from(i));
+    }
+    for i in 0..10 {
+        s = s.past(12.5, 24.0 * (15.0 + 14.0) + 72.0 * f64::from(i));
+    }
+    assert_eq!(sev(&s.run(), "long_stretch"), None);
+}
+
+#[test]
+fn contraindication_screen_until_reviewed() {
+    let mut s = S::base();
+    s.screen = vec!["aneurysm".into(), "psychosis".into()];
+    let v = s.run();
+    assert_eq!(sev(&v, "screen:aneurysm"), Some(Severity::Warning));
+    assert_eq!(sev(&v, "screen:psychosis"), Some(Severity::Caution));
+    s.clearances.push(Clearance {
+        id: 1,
+        at: shift(AT, -1.0),
+        topic: ClearanceTopic::Screen,
+        note: Some("seen".into()),
+    });
+    assert!(s.run().findings.is_empty());
+}
+
+#[test]
+fn no_protocol_and_as_needed() {
+    let mut s = S::base();
+    s.protocol = None;
+    assert_eq!(sev(&s.run(), "no_protocol"), Some(Severity::Info));
+    let mut s = S::base();
+    s.protocol = Some(crate::schedule::tests::protocol(
+        Pattern::AsNeeded {
+            min_interval_hours: 72,
+            weekly_cap: 2,
+        },
+        d(DAY0),
+        None,
+    ));
+    assert!(s.run().findings.is_empty());
+    assert_eq!(
+        sev(&s.past(12.5, 71.0).run(), "min_interval"),
+        Some(Severity::Refuse)
+    );
+    let s = S::base();
+    let mut s2 = S {
+        protocol: Some(crate::schedule::tests::protocol(
+            Pattern::AsNeeded {
+                min_interval_hours: 24,
+                weekly_cap: 2,
+            },
+            d(DAY0),
+            None,
+        )),
+        ..s
+    };
+    s2 = s2.past(12.5, 30.0).past(12.5, 100.0);
+    assert_eq!(sev(&s2.run(), "weekly_cap"), Some(Severity::Refuse));
+}
+
+#[test]
+fn findings_are_sorted_most_severe_first_and_refusal_is_reported() {
+    let v = S::base()
+        .used("beer", 1.0)
+        .checkin(10.0, |c| c.craving = Rating::new(8).ok())
+        .run();
+    assert!(v.refused());
+    assert_eq!(v.worst(), Some(Severity::Refuse));
+    assert_eq!(v.findings[0].severity, Severity::Refuse);
+    assert!(
+        v.findings
+            .iter()
+            .all(|f| !f.message.is_empty() && !f.reason.is_empty() && !f.action.is_empty())
+    );
+}
+
+proptest! {
+    /// Adding history never turns a refusal for a broken limit into an allow.
+    #[test]
+    fn more_history_never_lifts_a_limit_refusal(
+        which in 0usize..4,
+        extra in prop::collection::vec((0.5f64..40.0, -200.0f64..400.0), 0..12),
+    ) {
+        let mut s = S::base();
+        match which {
+            0 => s.dose = new_dose(30.0, ts(AT)),
+            1 => s = s.limits(|l| l.min_interval_hours = None).past(20.0, 2.0),
+            2 => s = s.past(20.0, 60.0).past(20.0, 120.0),
+            _ => s = s.past(5.0, 10.0),
+        }
+        let codes = ["limit_per_dose", "limit_per_day", "limit_7_days", "min_interval"];
+        let before = s.run();
+        let broken: Vec<&str> = codes.iter().copied().filter(|c| sev(&before, c) == Some(Severity::Refuse)).collect();
+        prop_assert!(!broken.is_empty(), "scenario {which} must start refused: {:?}", before.codes());
+        for (mg, h) in extra {
+            s = s.past(mg, h);
+        }
+        let after = s.run();
+        prop_assert!(after.refused());
+        for c in broken {
+            prop_assert_eq!(sev(&after, c), Some(Severity::Refuse), "{} lifted", c);
+        }
+    }
+}
