@@ -191,7 +191,7 @@ pub fn preflight(p: &Preflight<'_>) -> Verdict {
     vitals(p, &mut f);
     stretch(p, &history, &mut f);
     screen(p, &mut f);
-    f.sort_by(|a, b| b.severity.cmp(&a.severity));
+    f.sort_by_key(|x| std::cmp::Reverse(x.severity));
     Verdict { findings: f }
 }
 

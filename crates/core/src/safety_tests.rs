@@ -288,12 +288,12 @@ fn off_plan_transition_break_pause_extra_and_repeat() {
         "the day after a dose day"
     );
     let mut p = S::base();
-    p.protocol.as_mut().map(|x| {
+    if let Some(x) = p.protocol.as_mut() {
         x.protocol.cycle = Some(Cycle {
             on_days: 21,
             break_days: 14,
-        })
-    });
+        });
+    }
     assert_eq!(
         sev(&p.run(), "break_day"),
         Some(Severity::Warning),
@@ -348,7 +348,9 @@ fn early_dose_on_a_planned_day() {
 #[test]
 fn unit_plausibility_against_history_and_protocol() {
     let mut s = S::base().limits(|l| *l = Limits::default());
-    s.protocol.as_mut().map(|p| p.protocol.dose.mg = None);
+    if let Some(p) = s.protocol.as_mut() {
+        p.protocol.dose.mg = None;
+    }
     for i in 0..10 {
         s = s.past(12.5, 72.0 * f64::from(i + 1));
     }
@@ -589,7 +591,9 @@ fn vital_signs_thresholds_and_window() {
         "older than 2 h"
     );
     let mut s = S::base();
-    s.protocol.as_mut().map(|p| p.protocol.require_bp = true);
+    if let Some(p) = s.protocol.as_mut() {
+        p.protocol.require_bp = true;
+    }
     assert_eq!(sev(&s.run(), "bp_missing"), Some(Severity::Warning));
     assert_eq!(sev(&s.bp(120, 80, None, 119.0).run(), "bp_missing"), None);
 }
