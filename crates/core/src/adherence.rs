@@ -125,6 +125,8 @@ mod tests {
                 mg_per_kg: None,
                 supply_used: None,
                 note: None,
+                findings: vec![],
+                override_reason: None,
             },
             created_at: ts(at),
             updated_at: None,

@@ -254,6 +254,7 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
             name: None,
             zone,
             weight_kg: weight,
+            screen: vec![],
             created_at: created,
             updated_at: created,
         }),
@@ -264,6 +265,10 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
         checkins,
         protocols: vec![],
         protocol_events: vec![],
+        medications: vec![],
+        substance_uses: vec![],
+        vitals: vec![],
+        clearances: vec![],
     }
 }
 

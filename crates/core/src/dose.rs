@@ -49,6 +49,12 @@ pub struct NewDose {
     /// Supply taken from the stock, in its supply unit.
     pub supply_used: Option<f64>,
     pub note: Option<String>,
+    /// What the safety check said when the dose was logged.
+    #[serde(default)]
+    pub findings: Vec<crate::safety::Finding>,
+    /// Why the person logged it despite a refusal.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 impl NewDose {
@@ -243,6 +249,8 @@ pub fn prepare_dose(
         mg_per_kg,
         supply_used,
         note,
+        findings: vec![],
+        override_reason: None,
     })
 }
 

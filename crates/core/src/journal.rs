@@ -6,11 +6,14 @@
 
 use crate::checkin::Checkin;
 use crate::dose::{Dose, DoseRevision, MAX_DOSE_MG};
+use crate::medication::{Medication, SubstanceUse};
 use crate::profile::Profile;
 use crate::protocol::{Protocol, ProtocolEvent};
+use crate::safety::Clearance;
 use crate::stock::{Stock, StockEvent};
 use crate::text;
 use crate::units::fmt_num;
+use crate::vitals::Vitals;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use thiserror::Error;
@@ -33,6 +36,14 @@ pub struct Journal {
     pub protocols: Vec<Protocol>,
     #[serde(default)]
     pub protocol_events: Vec<ProtocolEvent>,
+    #[serde(default)]
+    pub medications: Vec<Medication>,
+    #[serde(default)]
+    pub substance_uses: Vec<SubstanceUse>,
+    #[serde(default)]
+    pub vitals: Vec<Vitals>,
+    #[serde(default)]
+    pub clearances: Vec<Clearance>,
 }
 
 impl Journal {
@@ -48,6 +59,10 @@ impl Journal {
             checkins: vec![],
             protocols: vec![],
             protocol_events: vec![],
+            medications: vec![],
+            substance_uses: vec![],
+            vitals: vec![],
+            clearances: vec![],
         }
     }
 
@@ -60,6 +75,10 @@ impl Journal {
             && self.checkins.is_empty()
             && self.protocols.is_empty()
             && self.protocol_events.is_empty()
+            && self.medications.is_empty()
+            && self.substance_uses.is_empty()
+            && self.vitals.is_empty()
+            && self.clearances.is_empty()
     }
 
     /// Parse and fully check an import file.
@@ -227,6 +246,43 @@ impl Journal {
                     r.id, r.dose_id
                 ));
             }
+        }
+        for (what, ids) in [
+            (
+                "medication",
+                self.medications.iter().map(|m| m.id).collect::<Vec<_>>(),
+            ),
+            (
+                "substance use",
+                self.substance_uses.iter().map(|m| m.id).collect(),
+            ),
+            ("vitals", self.vitals.iter().map(|m| m.id).collect()),
+            ("clearance", self.clearances.iter().map(|m| m.id).collect()),
+        ] {
+            let mut seen = HashSet::new();
+            if let Some(id) = ids.iter().find(|id| !seen.insert(**id)) {
+                return bad(format!("{what} {id}: the id appears twice"));
+            }
+        }
+        for m in &self.medications {
+            m.medication
+                .clone()
+                .validated()
+                .map_err(|e| ImportError::Record(format!("medication {}: {e}", m.id)))?;
+        }
+        for u in &self.substance_uses {
+            u.usage
+                .clone()
+                .validated()
+                .map_err(|e| ImportError::Record(format!("substance use {}: {e}", u.id)))?;
+            crate::when::zone(&u.usage.zone)
+                .map_err(|e| ImportError::Record(format!("substance use {}: {e}", u.id)))?;
+        }
+        for v in &self.vitals {
+            v.vitals
+                .clone()
+                .validated()
+                .map_err(|e| ImportError::Record(format!("vitals {}: {e}", v.id)))?;
         }
         let mut ids = HashSet::new();
         for c in &self.checkins {

@@ -10,6 +10,9 @@ pub struct Profile {
     /// IANA zone used for local days unless a command is given another.
     pub zone: String,
     pub weight_kg: Option<Kilograms>,
+    /// Codes of the contraindication screen questions answered yes (`data/screen.json`).
+    #[serde(default)]
+    pub screen: Vec<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

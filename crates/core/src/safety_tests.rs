@@ -51,6 +51,8 @@ fn new_dose(mg: f64, at: Timestamp) -> NewDose {
         mg_per_kg: None,
         supply_used: None,
         note: None,
+        findings: vec![],
+        override_reason: None,
     }
 }
 

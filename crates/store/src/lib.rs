@@ -11,10 +11,13 @@ use dosewise_core::dose::{Dose, DoseRevision, NewDose};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::journal::Journal;
+use dosewise_core::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse};
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::{NewProtocol, Protocol, ProtocolEvent, ProtocolEventKind};
 use dosewise_core::route::Substance;
+use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
+use dosewise_core::vitals::{NewVitals, Vitals};
 use std::future::Future;
 use thiserror::Error;
 
@@ -70,6 +73,10 @@ pub struct ImportReport {
     pub checkins: usize,
     pub protocols: usize,
     pub protocol_events: usize,
+    pub medications: usize,
+    pub substance_uses: usize,
+    pub vitals: usize,
+    pub clearances: usize,
     /// Records already present with identical content, left as they were.
     pub unchanged: usize,
     pub profile_imported: bool,
@@ -188,6 +195,44 @@ pub trait Store {
         &mut self,
         protocol_id: i64,
     ) -> impl Future<Output = Result<Vec<ProtocolEvent>>> + Send;
+
+    fn add_medication(
+        &mut self,
+        m: &NewMedication,
+    ) -> impl Future<Output = Result<Medication>> + Send;
+    /// Current medications (and stopped ones with `include_removed`).
+    fn medications(
+        &mut self,
+        include_removed: bool,
+    ) -> impl Future<Output = Result<Vec<Medication>>> + Send;
+    /// Mark a medication stopped; it stays in the record.
+    fn remove_medication(
+        &mut self,
+        id: i64,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Medication>> + Send;
+    fn add_substance_use(
+        &mut self,
+        u: &NewSubstanceUse,
+        created_at: Timestamp,
+    ) -> impl Future<Output = Result<SubstanceUse>> + Send;
+    fn substance_uses(
+        &mut self,
+        w: Window,
+    ) -> impl Future<Output = Result<Vec<SubstanceUse>>> + Send;
+    fn add_vitals(
+        &mut self,
+        v: &NewVitals,
+        created_at: Timestamp,
+    ) -> impl Future<Output = Result<Vitals>> + Send;
+    fn vitals(&mut self, w: Window) -> impl Future<Output = Result<Vec<Vitals>>> + Send;
+    fn add_clearance(
+        &mut self,
+        topic: ClearanceTopic,
+        at: Timestamp,
+        note: Option<&str>,
+    ) -> impl Future<Output = Result<Clearance>> + Send;
+    fn clearances(&mut self) -> impl Future<Output = Result<Vec<Clearance>>> + Send;
 
     /// Everything, ordered by id, as one document.
     fn export(&mut self) -> impl Future<Output = Result<Journal>> + Send;

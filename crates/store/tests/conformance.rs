@@ -108,6 +108,7 @@ macro_rules! conformance {
                     name: Some("Alex".into()),
                     zone: "Europe/Berlin".into(),
                     weight_kg: dosewise_core::units::Kilograms::positive(70.5).ok(),
+                    screen: vec!["psychosis".into()],
                     created_at: ts("2026-11-01T08:00:00Z"),
                     updated_at: ts("2026-11-01T08:00:00Z"),
                 };
@@ -395,6 +396,86 @@ macro_rules! conformance {
                 assert_eq!((j.protocols.len(), j.protocol_events.len()), (2, 4));
                 let (mut other, _d2) = $open.await;
                 other.import(&j).await.unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(other.export().await.unwrap_or_else(|e| panic!("{e}")), j);
+            }
+
+            #[tokio::test]
+            async fn safety_records_round_trip() {
+                use dosewise_core::medication::{NewMedication, NewSubstanceUse};
+                use dosewise_core::safety::ClearanceTopic;
+                use dosewise_core::vitals::{NewVitals, VitalsContext};
+                let (mut s, _dir) = $open.await;
+                let m = s
+                    .add_medication(&NewMedication {
+                        name: "sertraline".into(),
+                        dose: Some("50 mg".into()),
+                        since: None,
+                        clinician_aware: true,
+                        note: None,
+                        added_at: ts("2026-11-01T08:00:00Z"),
+                    })
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(s.medications(false).await.unwrap_or_default().len(), 1);
+                s.remove_medication(m.id, ts("2026-11-05T08:00:00Z"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(s.medications(false).await.unwrap_or_default().len(), 0);
+                assert_eq!(
+                    s.medications(true).await.unwrap_or_default()[0].removed_at,
+                    Some(ts("2026-11-05T08:00:00Z"))
+                );
+                let u = NewSubstanceUse {
+                    at: ts("2026-11-02T20:00:00Z"),
+                    zone: "Europe/Berlin".into(),
+                    name: "wine".into(),
+                    amount: Some("2 glasses".into()),
+                    note: None,
+                };
+                s.add_substance_use(&u, ts("2026-11-02T20:00:00Z"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let w = Window {
+                    from: Some(ts("2026-11-02T00:00:00Z")),
+                    to: Some(ts("2026-11-03T00:00:00Z")),
+                    include_deleted: false,
+                };
+                assert_eq!(s.substance_uses(w).await.unwrap_or_default()[0].usage, u);
+                let v = NewVitals {
+                    at: ts("2026-11-02T07:30:00Z"),
+                    zone: "Europe/Berlin".into(),
+                    systolic: Some(128),
+                    diastolic: Some(82),
+                    heart_rate: Some(71),
+                    weight_kg: dosewise_core::units::Kilograms::positive(70.2).ok(),
+                    context: VitalsContext::PreDose,
+                    note: None,
+                };
+                s.add_vitals(&v, ts("2026-11-02T07:30:00Z"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(
+                    s.vitals(Window::default()).await.unwrap_or_default()[0].vitals,
+                    v
+                );
+                s.add_clearance(
+                    ClearanceTopic::Urinary,
+                    ts("2026-11-03T10:00:00Z"),
+                    Some("seen by GP"),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(
+                    s.clearances().await.unwrap_or_default()[0].topic,
+                    ClearanceTopic::Urinary
+                );
+                let j = s.export().await.unwrap_or_else(|e| panic!("{e}"));
+                let (mut other, _d2) = $open.await;
+                let r = other.import(&j).await.unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(
+                    (r.medications, r.substance_uses, r.vitals, r.clearances),
+                    (1, 1, 1, 1)
+                );
                 assert_eq!(other.export().await.unwrap_or_else(|e| panic!("{e}")), j);
             }
 

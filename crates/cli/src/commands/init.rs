@@ -63,6 +63,7 @@ impl Args {
             name: None,
             zone: when::zone_name(&system_zone()),
             weight_kg: None,
+            screen: vec![],
             created_at: ctx.now,
             updated_at: ctx.now,
         });

@@ -14,10 +14,13 @@ use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::journal::{FORMAT, Journal, VERSION};
+use dosewise_core::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse};
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::{NewProtocol, Protocol, ProtocolEvent, ProtocolEventKind, Status};
 use dosewise_core::route::Substance;
+use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
+use dosewise_core::vitals::{NewVitals, Vitals};
 use rows::micros;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
@@ -31,6 +34,7 @@ pub const APPLICATION_ID: i64 = 0x444F_5345;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_protocols.sql"),
+    include_str!("../../migrations/sqlite/0003_safety.sql"),
 ];
 
 /// The schema version this build writes.
@@ -551,6 +555,108 @@ impl Store for SqliteStore {
         rows.iter().map(rows::protocol_event).collect()
     }
 
+    async fn add_medication(&mut self, m: &NewMedication) -> Result<Medication> {
+        let mut med = Medication {
+            id: 0,
+            medication: m.clone(),
+            removed_at: None,
+        };
+        med.id = writes::insert_medication(&mut self.conn, &med, false).await?;
+        Ok(med)
+    }
+
+    async fn medications(&mut self, include_removed: bool) -> Result<Vec<Medication>> {
+        let rows =
+            sqlx::query("SELECT * FROM medication WHERE ?1 OR removed_at IS NULL ORDER BY id")
+                .bind(include_removed)
+                .fetch_all(&mut self.conn)
+                .await?;
+        rows.iter().map(rows::medication).collect()
+    }
+
+    async fn remove_medication(&mut self, id: i64, at: Timestamp) -> Result<Medication> {
+        let row = sqlx::query(
+            "UPDATE medication SET removed_at = coalesce(removed_at, ?1) WHERE id = ?2 RETURNING *",
+        )
+        .bind(micros(at))
+        .bind(id)
+        .fetch_optional(&mut self.conn)
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "medication",
+            id,
+        })?;
+        rows::medication(&row)
+    }
+
+    async fn add_substance_use(
+        &mut self,
+        u: &NewSubstanceUse,
+        created_at: Timestamp,
+    ) -> Result<SubstanceUse> {
+        let mut x = SubstanceUse {
+            id: 0,
+            usage: u.clone(),
+            created_at,
+        };
+        x.id = writes::insert_use(&mut self.conn, &x, false).await?;
+        Ok(x)
+    }
+
+    async fn substance_uses(&mut self, w: Window) -> Result<Vec<SubstanceUse>> {
+        let (from, to) = window_bounds(w);
+        let rows =
+            sqlx::query("SELECT * FROM substance_use WHERE at >= ?1 AND at < ?2 ORDER BY at, id")
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut self.conn)
+                .await?;
+        rows.iter().map(rows::substance_use).collect()
+    }
+
+    async fn add_vitals(&mut self, v: &NewVitals, created_at: Timestamp) -> Result<Vitals> {
+        let mut x = Vitals {
+            id: 0,
+            vitals: v.clone(),
+            created_at,
+        };
+        x.id = writes::insert_vitals(&mut self.conn, &x, false).await?;
+        Ok(x)
+    }
+
+    async fn vitals(&mut self, w: Window) -> Result<Vec<Vitals>> {
+        let (from, to) = window_bounds(w);
+        let rows = sqlx::query("SELECT * FROM vitals WHERE at >= ?1 AND at < ?2 ORDER BY at, id")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut self.conn)
+            .await?;
+        rows.iter().map(rows::vitals).collect()
+    }
+
+    async fn add_clearance(
+        &mut self,
+        topic: ClearanceTopic,
+        at: Timestamp,
+        note: Option<&str>,
+    ) -> Result<Clearance> {
+        let mut c = Clearance {
+            id: 0,
+            at,
+            topic,
+            note: note.map(str::to_string),
+        };
+        c.id = writes::insert_clearance(&mut self.conn, &c, false).await?;
+        Ok(c)
+    }
+
+    async fn clearances(&mut self) -> Result<Vec<Clearance>> {
+        let rows = sqlx::query("SELECT * FROM clearance ORDER BY at, id")
+            .fetch_all(&mut self.conn)
+            .await?;
+        rows.iter().map(rows::clearance).collect()
+    }
+
     async fn export(&mut self) -> Result<Journal> {
         let mut tx = self.conn.begin().await?;
         let profile = sqlx::query("SELECT * FROM profile WHERE id = 1")
@@ -577,6 +683,18 @@ impl Store for SqliteStore {
         let protocol_events = sqlx::query("SELECT * FROM protocol_event ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
+        let medications = sqlx::query("SELECT * FROM medication ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        let uses = sqlx::query("SELECT * FROM substance_use ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        let vitals = sqlx::query("SELECT * FROM vitals ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        let clearances = sqlx::query("SELECT * FROM clearance ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Journal {
             format: FORMAT.into(),
@@ -600,6 +718,19 @@ impl Store for SqliteStore {
             protocol_events: protocol_events
                 .iter()
                 .map(rows::protocol_event)
+                .collect::<Result<_>>()?,
+            medications: medications
+                .iter()
+                .map(rows::medication)
+                .collect::<Result<_>>()?,
+            substance_uses: uses
+                .iter()
+                .map(rows::substance_use)
+                .collect::<Result<_>>()?,
+            vitals: vitals.iter().map(rows::vitals).collect::<Result<_>>()?,
+            clearances: clearances
+                .iter()
+                .map(rows::clearance)
                 .collect::<Result<_>>()?,
         })
     }

@@ -6,10 +6,13 @@ use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
 use dosewise_core::dose_expr::{CountUnit, Quantity};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
+use dosewise_core::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse};
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::{Protocol, ProtocolEvent, ProtocolEventKind, Status};
+use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use dosewise_core::units::{Kilograms, Milligrams, Millilitres};
+use dosewise_core::vitals::{NewVitals, Vitals, VitalsContext};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
@@ -94,6 +97,7 @@ pub(crate) fn profile(r: &SqliteRow) -> Result<Profile> {
     Ok(Profile {
         name: r.try_get("name")?,
         zone: r.try_get("zone")?,
+        screen: from_json("screen", &r.try_get::<String, _>("screen")?)?,
         weight_kg: r
             .try_get::<Option<f64>, _>("weight_kg")?
             .map(|w| Kilograms::positive(w).map_err(|e| corrupt(format!("weight: {e}"))))
@@ -163,6 +167,8 @@ pub(crate) fn dose(r: &SqliteRow) -> Result<Dose> {
             mg_per_kg: r.try_get("mg_per_kg")?,
             supply_used: r.try_get("supply_used")?,
             note: r.try_get("note")?,
+            findings: from_json("findings", &r.try_get::<String, _>("findings")?)?,
+            override_reason: r.try_get("override_reason")?,
         },
         created_at: ts(r.try_get("created_at")?)?,
         updated_at: opt_ts(r.try_get("updated_at")?)?,
@@ -248,5 +254,80 @@ pub(crate) fn protocol_event(r: &SqliteRow) -> Result<ProtocolEvent> {
         kind: ProtocolEventKind::parse(&kind)
             .ok_or_else(|| corrupt(format!("protocol event kind {kind:?}")))?,
         detail: r.try_get("detail")?,
+    })
+}
+
+pub(crate) fn medication(r: &SqliteRow) -> Result<Medication> {
+    Ok(Medication {
+        id: r.try_get("id")?,
+        medication: NewMedication {
+            name: r.try_get("name")?,
+            dose: r.try_get("dose")?,
+            since: date(r.try_get("since")?)?,
+            clinician_aware: r.try_get::<i64, _>("clinician_aware")? != 0,
+            note: r.try_get("note")?,
+            added_at: ts(r.try_get("added_at")?)?,
+        },
+        removed_at: opt_ts(r.try_get("removed_at")?)?,
+    })
+}
+
+pub(crate) fn substance_use(r: &SqliteRow) -> Result<SubstanceUse> {
+    Ok(SubstanceUse {
+        id: r.try_get("id")?,
+        usage: NewSubstanceUse {
+            at: ts(r.try_get("at")?)?,
+            zone: r.try_get("zone")?,
+            name: r.try_get("name")?,
+            amount: r.try_get("amount")?,
+            note: r.try_get("note")?,
+        },
+        created_at: ts(r.try_get("created_at")?)?,
+    })
+}
+
+fn small(r: &SqliteRow, col: &str) -> Result<Option<u16>> {
+    r.try_get::<Option<i64>, _>(col)?
+        .map(|v| u16::try_from(v).map_err(|_| corrupt(format!("{col} {v}"))))
+        .transpose()
+}
+
+pub(crate) fn vitals(r: &SqliteRow) -> Result<Vitals> {
+    let context: String = r.try_get("context")?;
+    Ok(Vitals {
+        id: r.try_get("id")?,
+        vitals: NewVitals {
+            at: ts(r.try_get("at")?)?,
+            zone: r.try_get("zone")?,
+            systolic: small(r, "systolic")?,
+            diastolic: small(r, "diastolic")?,
+            heart_rate: small(r, "heart_rate")?,
+            weight_kg: r
+                .try_get::<Option<f64>, _>("weight_kg")?
+                .map(|w| Kilograms::positive(w).map_err(|e| corrupt(format!("weight: {e}"))))
+                .transpose()?,
+            context: match context.as_str() {
+                "pre_dose" => VitalsContext::PreDose,
+                "post_dose" => VitalsContext::PostDose,
+                "other" => VitalsContext::Other,
+                other => return Err(corrupt(format!("vitals context {other:?}"))),
+            },
+            note: r.try_get("note")?,
+        },
+        created_at: ts(r.try_get("created_at")?)?,
+    })
+}
+
+pub(crate) fn clearance(r: &SqliteRow) -> Result<Clearance> {
+    let topic: String = r.try_get("topic")?;
+    Ok(Clearance {
+        id: r.try_get("id")?,
+        at: ts(r.try_get("at")?)?,
+        topic: match topic.as_str() {
+            "urinary" => ClearanceTopic::Urinary,
+            "screen" => ClearanceTopic::Screen,
+            other => return Err(corrupt(format!("clearance topic {other:?}"))),
+        },
+        note: r.try_get("note")?,
     })
 }

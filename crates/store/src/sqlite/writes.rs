@@ -7,9 +7,12 @@ use dosewise_core::checkin::NewCheckin;
 use dosewise_core::dose::{Dose, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::journal::Journal;
+use dosewise_core::medication::{Medication, SubstanceUse};
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::{NewProtocol, Pause, Protocol, ProtocolEvent, Status};
+use dosewise_core::safety::Clearance;
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
+use dosewise_core::vitals::Vitals;
 use sqlx::SqliteConnection;
 
 /// Tolerance for floating-point supply arithmetic (quarters of troches and tenths of mL).
@@ -40,15 +43,16 @@ pub(crate) fn current_conflict(e: StoreError, id: i64) -> StoreError {
 
 pub(crate) async fn save_profile(conn: &mut SqliteConnection, p: &Profile) -> Result<()> {
     sqlx::query(
-        "INSERT INTO profile (id, name, zone, weight_kg, created_at, updated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO profile (id, name, zone, weight_kg, screen, created_at, updated_at) VALUES (1, ?1, ?2, ?3, ?6, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, zone = excluded.zone,
-           weight_kg = excluded.weight_kg, updated_at = excluded.updated_at",
+           weight_kg = excluded.weight_kg, screen = excluded.screen, updated_at = excluded.updated_at",
     )
     .bind(&p.name)
     .bind(&p.zone)
     .bind(p.weight_kg.map(f64::from))
     .bind(micros(p.created_at))
     .bind(micros(p.updated_at))
+    .bind(rows::json(&p.screen)?)
     .execute(conn)
     .await?;
     Ok(())
@@ -199,7 +203,7 @@ pub(crate) async fn revise(
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
-/// Bind a dose's 17 stored fields as parameters ?1 to ?17, in the column order of
+/// Bind a dose's 19 stored fields as parameters ?1 to ?19, in the column order of
 /// `insert_dose` and `update_dose`.
 fn bind_dose<'q>(q: SqliteQuery<'q>, d: &'q NewDose) -> SqliteQuery<'q> {
     let (unit, value) = rows::quantity_parts(&d.quantity);
@@ -220,6 +224,8 @@ fn bind_dose<'q>(q: SqliteQuery<'q>, d: &'q NewDose) -> SqliteQuery<'q> {
         .bind(d.supply_used)
         .bind(&d.note)
         .bind(d.protocol_id)
+        .bind(rows::json(&d.findings).unwrap_or_else(|_| "[]".into()))
+        .bind(&d.override_reason)
 }
 
 pub(crate) async fn insert_dose(
@@ -233,8 +239,9 @@ pub(crate) async fn insert_dose(
     let q = sqlx::query(
         "INSERT INTO dose (at, zone, stock_id, entered, quantity_unit, quantity_value, dose_mg, salt,
            dose_mg_base, substance, route, bioavailable_mg_min, bioavailable_mg_max, mg_per_kg, supply_used,
-           note, protocol_id, id, created_at, updated_at, deleted_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+           note, protocol_id, findings, override_reason, id, created_at, updated_at, deleted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+           ?22, ?23)
          RETURNING id",
     );
     let row = bind_dose(q, d)
@@ -257,8 +264,8 @@ pub(crate) async fn update_dose(
         "UPDATE dose SET at = ?1, zone = ?2, stock_id = ?3, entered = ?4, quantity_unit = ?5, quantity_value = ?6,
            dose_mg = ?7, salt = ?8, dose_mg_base = ?9, substance = ?10, route = ?11, bioavailable_mg_min = ?12,
            bioavailable_mg_max = ?13, mg_per_kg = ?14, supply_used = ?15, note = ?16, protocol_id = ?17,
-           updated_at = ?18
-         WHERE id = ?19",
+           findings = ?18, override_reason = ?19, updated_at = ?20
+         WHERE id = ?21",
     );
     bind_dose(q, d)
         .bind(micros(at))
@@ -391,6 +398,88 @@ pub(crate) async fn insert_protocol_event(
     .bind(e.date.to_string())
     .bind(e.kind.as_str())
     .bind(&e.detail)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub(crate) async fn insert_medication(
+    conn: &mut SqliteConnection,
+    m: &Medication,
+    keep_id: bool,
+) -> Result<i64> {
+    let x = &m.medication;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO medication (id, name, dose, since, clinician_aware, note, added_at, removed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+    )
+    .bind(keep_id.then_some(m.id))
+    .bind(&x.name)
+    .bind(&x.dose)
+    .bind(rows::date_text(x.since))
+    .bind(x.clinician_aware)
+    .bind(&x.note)
+    .bind(micros(x.added_at))
+    .bind(m.removed_at.map(micros))
+    .fetch_one(conn)
+    .await?)
+}
+
+pub(crate) async fn insert_use(
+    conn: &mut SqliteConnection,
+    u: &SubstanceUse,
+    keep_id: bool,
+) -> Result<i64> {
+    let x = &u.usage;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO substance_use (id, at, zone, name, amount, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+    )
+    .bind(keep_id.then_some(u.id))
+    .bind(micros(x.at))
+    .bind(&x.zone)
+    .bind(&x.name)
+    .bind(&x.amount)
+    .bind(&x.note)
+    .bind(micros(u.created_at))
+    .fetch_one(conn)
+    .await?)
+}
+
+pub(crate) async fn insert_vitals(
+    conn: &mut SqliteConnection,
+    v: &Vitals,
+    keep_id: bool,
+) -> Result<i64> {
+    let x = &v.vitals;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO vitals (id, at, zone, systolic, diastolic, heart_rate, weight_kg, context, note, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+    )
+    .bind(keep_id.then_some(v.id))
+    .bind(micros(x.at))
+    .bind(&x.zone)
+    .bind(x.systolic.map(i64::from))
+    .bind(x.diastolic.map(i64::from))
+    .bind(x.heart_rate.map(i64::from))
+    .bind(x.weight_kg.map(f64::from))
+    .bind(x.context.as_str())
+    .bind(&x.note)
+    .bind(micros(v.created_at))
+    .fetch_one(conn)
+    .await?)
+}
+
+pub(crate) async fn insert_clearance(
+    conn: &mut SqliteConnection,
+    c: &Clearance,
+    keep_id: bool,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO clearance (id, at, topic, note) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+    )
+    .bind(keep_id.then_some(c.id))
+    .bind(micros(c.at))
+    .bind(c.topic.as_str())
+    .bind(&c.note)
     .fetch_one(conn)
     .await?)
 }
@@ -548,6 +637,56 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
             Seen::Different => conflicts.push(format!("check-in {} differs", c.id)),
         }
     }
+    macro_rules! simple {
+        ($list:expr, $table:literal, $map:path, $insert:path, $what:literal, $count:ident) => {
+            for x in $list {
+                let row = sqlx::query(concat!("SELECT * FROM ", $table, " WHERE id = ?1"))
+                    .bind(x.id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                match seen(row.as_ref().map($map).transpose()?, x) {
+                    Seen::New => {
+                        $insert(conn, x, true).await?;
+                        report.$count += 1;
+                    }
+                    Seen::Same => report.unchanged += 1,
+                    Seen::Different => conflicts.push(format!(concat!($what, " {} differs"), x.id)),
+                }
+            }
+        };
+    }
+    simple!(
+        &j.medications,
+        "medication",
+        rows::medication,
+        insert_medication,
+        "medication",
+        medications
+    );
+    simple!(
+        &j.substance_uses,
+        "substance_use",
+        rows::substance_use,
+        insert_use,
+        "substance use",
+        substance_uses
+    );
+    simple!(
+        &j.vitals,
+        "vitals",
+        rows::vitals,
+        insert_vitals,
+        "vitals",
+        vitals
+    );
+    simple!(
+        &j.clearances,
+        "clearance",
+        rows::clearance,
+        insert_clearance,
+        "clearance",
+        clearances
+    );
     if !conflicts.is_empty() {
         let total = conflicts.len();
         conflicts.truncate(20);
