@@ -47,6 +47,19 @@ pub enum Command {
     Protocol(commands::protocol::Command),
     /// The plan as an iCalendar (.ics) file: dose reminders, breaks, check-in reminders.
     Calendar(commands::calendar::Args),
+    /// Your standing medicines, which the safety check reads.
+    #[command(subcommand)]
+    Meds(commands::meds::Command),
+    /// Log use of another substance (alcohol, cannabis, …) for the interaction check.
+    Use(commands::usage::Args),
+    /// Record blood pressure, heart rate or weight (or --list them).
+    Vitals(commands::vitals::Args),
+    /// Record that a clinician reviewed a standing red flag (urinary symptoms, the screen).
+    Clear(commands::clear::Args),
+    /// Standing findings and trends; `check dose AMOUNT` shows a dose's verdict without logging.
+    Check(commands::check::Args),
+    /// The knowledge base in plain language, with sources.
+    Info(commands::info::Args),
     /// Dose arithmetic that saves nothing: solutions, sprays, dilution, route conversion.
     #[command(subcommand)]
     Calc(commands::calc::Command),

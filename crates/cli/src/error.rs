@@ -8,8 +8,7 @@ use std::fmt;
 pub enum CliError {
     /// The input is wrong; nothing was written.
     Input(String),
-    /// Refused by a safety check (exit 3).
-    #[allow(dead_code)]
+    /// Refused by a safety check (exit 3); the verdict has been printed.
     Refused(String),
     /// Something failed while running (I/O, database).
     Runtime(anyhow::Error),
@@ -70,10 +69,11 @@ impl From<std::io::Error> for CliError {
 
 pub type CliResult<T = ()> = Result<T, CliError>;
 
-/// Print an error: always to stderr; with `--json` also as one JSON document on stdout.
+/// Print an error: always to stderr; with `--json` also as one JSON document on stdout (a
+/// refusal has already printed its verdict there).
 pub fn report(e: &CliError, json: bool) {
     eprintln!("error: {e}");
-    if json {
+    if json && !matches!(e, CliError::Refused(_)) {
         let doc = serde_json::json!({
             "error": { "kind": e.kind(), "exit_code": e.exit_code(), "message": e.to_string() }
         });

@@ -42,6 +42,41 @@ pub struct RouteFacts {
     /// Set when the figures are borrowed from another route (buccal uses sublingual).
     #[serde(default)]
     pub same_as: Option<Route>,
+    /// When effects peak (and how long they last, where known), with the source.
+    #[serde(default)]
+    pub timing: Option<Timing>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Timing {
+    pub peak: String,
+    pub source: String,
+}
+
+/// A risk summary for `dosewise info risks`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct Risk {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RiskFile {
+    risks: Vec<Risk>,
+}
+
+const RISKS_JSON: &str = include_str!("../../../data/risks.json");
+
+/// The risk summaries (`data/risks.json`).
+pub fn risks() -> &'static [Risk] {
+    static R: OnceLock<Vec<Risk>> = OnceLock::new();
+    R.get_or_init(|| match serde_json::from_str::<RiskFile>(RISKS_JSON) {
+        Ok(f) => f.risks,
+        // Compiled in and checked by `risks_are_sourced`: a failure is a broken build.
+        Err(e) => panic!("data/risks.json is invalid: {e}"),
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +165,15 @@ mod tests {
                     r.route
                 );
             }
+        }
+    }
+
+    #[test]
+    fn risks_are_sourced() {
+        let f: RiskFile = serde_json::from_str(RISKS_JSON).unwrap_or_else(|e| panic!("{e}"));
+        assert!(f.risks.len() >= 5);
+        for r in &f.risks {
+            assert!(!r.sources.is_empty() && !r.summary.is_empty(), "{}", r.id);
         }
     }
 

@@ -31,6 +31,7 @@ pub mod stock;
 pub mod testing;
 pub mod text;
 pub mod titration;
+pub mod trends;
 pub mod units;
 pub mod vitals;
 pub mod volumetric;

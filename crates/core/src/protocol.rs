@@ -196,6 +196,9 @@ pub struct NewProtocol {
     /// Ask for a blood-pressure reading before each dose.
     #[serde(default)]
     pub require_bp: bool,
+    /// Doses are taken with a sober sitter or monitor present (today shows a checklist).
+    #[serde(default)]
+    pub require_sitter: bool,
     pub note: Option<String>,
 }
 

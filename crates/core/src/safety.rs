@@ -195,8 +195,16 @@ pub fn preflight(p: &Preflight<'_>) -> Verdict {
     Verdict { findings: f }
 }
 
+/// "35 min", "2.5 h", "3 days".
 fn hours(d: SignedDuration) -> String {
-    fmt_num(d.as_secs_f64() / 3600.0)
+    let h = d.as_secs_f64() / 3600.0;
+    if h < 1.0 {
+        format!("{} min", (h * 60.0).round())
+    } else if h < 72.0 {
+        format!("{} h", fmt_num((h * 10.0).round() / 10.0))
+    } else {
+        format!("{} days", fmt_num((h / 24.0 * 10.0).round() / 10.0))
+    }
 }
 
 fn limits(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
@@ -291,7 +299,11 @@ fn limits(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             f.push(finding(
                 "min_interval",
                 Severity::Refuse,
-                format!("Only {} h since your nearest other dose; your protocol asks for at least {} h.", hours(gap), fmt_num(min_h)),
+                format!(
+                    "Only {} since your nearest other dose; your protocol asks for at least {} h.",
+                    hours(gap),
+                    fmt_num(min_h)
+                ),
                 why,
                 OVERRIDE,
                 &[SRC_PROTOCOL],
@@ -370,7 +382,7 @@ fn plan(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
                     "early",
                     Severity::Warning,
                     format!(
-                        "This is {} h before the planned time.",
+                        "This is {} before the planned time.",
                         hours(planned.duration_since(d.at))
                     ),
                     "Doses drifting earlier can be an early sign of rising use.",
@@ -558,7 +570,7 @@ fn interactions(p: &Preflight<'_>, f: &mut Vec<Finding>) {
                     code: format!("interaction:{}", i.id),
                     severity: sev,
                     message: format!(
-                        "You logged {name}{amount} {} h before this dose: {} with ketamine (counts for {} h).",
+                        "You logged {name}{amount} {} before this dose: {} with ketamine (counts for {} h).",
                         hours(ago),
                         i.name,
                         i.window_hours
@@ -841,7 +853,7 @@ fn screen(p: &Preflight<'_>, f: &mut Vec<Finding>) {
         f.push(finding(
             &format!("screen:{code}"),
             severity,
-            format!("Your screen answer: {}", q.question.trim_end_matches('?').replace("Do you have ", "you have ").replace("Have you ", "you have ")),
+            format!("Screen: you answered yes to \"{}\"", q.question),
             &q.reason,
             "Review this with your clinician before continuing; once reviewed, record it with `dosewise clear screen`.",
             &[&format!("{} ({:?})", q.source, q.confidence)],

@@ -252,6 +252,7 @@ pub(crate) mod tests {
                 limits: Limits::default(),
                 checkin_time: None,
                 require_bp: false,
+                require_sitter: false,
                 note: None,
             },
             status: Status::Active,

@@ -40,6 +40,7 @@ fn protocol(name: &str) -> NewProtocol {
         },
         checkin_time: None,
         require_bp: false,
+        require_sitter: false,
         note: None,
     }
 }

@@ -2,7 +2,7 @@
 
 use super::find_stock;
 use crate::context::Ctx;
-use crate::error::{CliResult, input};
+use crate::error::{CliError, CliResult, input};
 use crate::output;
 use dosewise_core::dose::{Dose, DoseInput, prepare_dose, units_text};
 use dosewise_core::dose_expr::parse_quantity;
@@ -32,6 +32,12 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 pub struct DoseOpts {
+    /// Log despite a refusal, giving the reason (kept with the dose, with the findings).
+    #[arg(long = "override", value_name = "REASON")]
+    override_reason: Option<String>,
+    /// Run the safety check and show the verdict; write nothing.
+    #[arg(long)]
+    dry_run: bool,
     /// Stock to take it from (id or name). Default: your only active stock, if you have one.
     #[arg(long, conflicts_with = "no_stock")]
     stock: Option<String>,
@@ -74,6 +80,9 @@ pub enum Action {
         /// Why it changed (kept with the correction).
         #[arg(long)]
         reason: Option<String>,
+        /// Save the correction despite a refusal, giving the reason.
+        #[arg(long = "override", value_name = "REASON")]
+        override_reason: Option<String>,
     },
     /// Delete a dose that did not happen; it stays in the record as deleted, and its supply returns to stock.
     Delete {
@@ -83,6 +92,59 @@ pub enum Action {
     },
     /// Show one dose with its corrections.
     Show { id: i64 },
+}
+
+/// Run the safety check on a prepared dose and act on the verdict: refuse (exit 3) unless
+/// overridden, show warnings, attach findings and the override reason. `None` when nothing is
+/// to be written (a dry run).
+pub async fn decide(
+    ctx: &Ctx,
+    store: &mut SqliteStore,
+    mut new: dosewise_core::dose::NewDose,
+    tz: &TimeZone,
+    exclude: Option<i64>,
+    override_reason: Option<&str>,
+    dry_run: bool,
+) -> CliResult<Option<dosewise_core::dose::NewDose>> {
+    let verdict = super::safety::check(ctx, store, &new, tz, exclude).await?;
+    let override_reason = text::opt_label("override reason", override_reason).map_err(input)?;
+    let refused = verdict.refused();
+    if dry_run || (refused && override_reason.is_none()) {
+        if ctx.json {
+            output::json(&serde_json::json!({
+                "dry_run": dry_run, "refused": refused, "verdict": verdict, "dose": new,
+            }))?;
+        } else {
+            let head = match (refused, dry_run) {
+                (true, false) => "Refused — nothing was logged:",
+                (true, true) => "This dose would be refused:",
+                (false, _) => "Safety check (nothing was logged):",
+            };
+            crate::outln!("{head} {}", new.amount_text());
+            super::safety::print_findings(&verdict.findings, dry_run);
+            if verdict.findings.is_empty() {
+                crate::outln!("  no findings");
+            }
+        }
+        if refused {
+            return Err(CliError::Refused(
+                "refused by the safety check; see the findings above. Use --override \"reason\" only if this is agreed with your clinician".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    if !ctx.json && !verdict.findings.is_empty() {
+        if refused {
+            crate::outln!(
+                "Logged despite a refusal, with your reason: {}",
+                override_reason.as_deref().unwrap_or("")
+            );
+        }
+        super::safety::print_findings(&verdict.findings, false);
+    }
+    new.override_reason = if refused { override_reason } else { None };
+    new.findings = verdict.findings;
+    Ok(Some(new))
 }
 
 /// Which stock a new dose comes from.
@@ -164,6 +226,11 @@ fn print_dose(d: &Dose, stock: Option<&Stock>, tz: &TimeZone, verb: &str) {
 }
 
 impl Args {
+    /// Turn this into a dry run (for `dosewise check dose`).
+    pub fn set_dry_run(&mut self) {
+        self.opts.dry_run = true;
+    }
+
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         match self.action {
             Some(a) => a.run(ctx).await,
@@ -240,6 +307,19 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
         ctx.now,
     )
     .map_err(input)?;
+    let Some(new) = decide(
+        ctx,
+        &mut store,
+        new,
+        &tz,
+        None,
+        opts.override_reason.as_deref(),
+        opts.dry_run,
+    )
+    .await?
+    else {
+        return Ok(());
+    };
     let logged = store.log_dose(&new, ctx.now).await?;
     let dose = logged.dose;
     let stock = stock.map(|mut s| {
@@ -333,6 +413,7 @@ impl Action {
                 at,
                 note,
                 reason,
+                override_reason,
             } => {
                 let reason = text::opt_label("reason", reason.as_deref()).map_err(input)?;
                 let old = store
@@ -388,6 +469,19 @@ impl Action {
                     ctx.now,
                 )
                 .map_err(input)?;
+                let Some(new) = decide(
+                    ctx,
+                    &mut store,
+                    new,
+                    &tz,
+                    Some(id),
+                    override_reason.as_deref(),
+                    false,
+                )
+                .await?
+                else {
+                    return Ok(());
+                };
                 let d = store
                     .edit_dose(id, &new, ctx.now, reason.as_deref())
                     .await?;

@@ -20,6 +20,47 @@ pub struct Args {
     /// A name to show on reports (optional).
     #[arg(long)]
     name: Option<String>,
+    /// Screen: a condition that applies to you (see `dosewise info screen`); repeat for several.
+    #[arg(long = "condition", value_name = "CODE")]
+    conditions: Vec<String>,
+    /// Screen: none of the screen's conditions applies to you.
+    #[arg(long, conflicts_with = "conditions")]
+    no_conditions: bool,
+}
+
+/// Ask the screen questions on a terminal; `None` if stdin is not one.
+fn ask_screen() -> CliResult<Option<Vec<String>>> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let mut yes = Vec::new();
+    let mut err = std::io::stderr();
+    let _ = writeln!(
+        err,
+        "A short health screen (answers stay on this computer). Answer y or n."
+    );
+    for q in dosewise_core::screen::questions() {
+        loop {
+            let _ = write!(err, "  {} [y/n] ", q.question);
+            let _ = err.flush();
+            let mut line = String::new();
+            if std::io::stdin().lock().read_line(&mut line)? == 0 {
+                return Ok(Some(yes));
+            }
+            match line.trim().to_ascii_lowercase().as_str() {
+                "y" | "yes" => {
+                    yes.push(q.code.clone());
+                    break;
+                }
+                "n" | "no" => break,
+                _ => {
+                    let _ = writeln!(err, "    please answer y or n");
+                }
+            }
+        }
+    }
+    Ok(Some(yes))
 }
 
 /// "70", "70kg", "70.5 kg", "154 lb".
@@ -55,6 +96,13 @@ impl Args {
         };
         let weight = self.weight.as_deref().map(parse_weight).transpose()?;
         let name = text::opt_label("name", self.name.as_deref()).map_err(input)?;
+        for c in &self.conditions {
+            if dosewise_core::screen::question(c).is_none() {
+                return Err(input(format!(
+                    "unknown condition {c:?}; see `dosewise info screen` for the codes"
+                )));
+            }
+        }
 
         let mut store = ctx.open_or_create().await?;
         let existing = store.profile().await?;
@@ -75,6 +123,18 @@ impl Args {
         }
         if name.is_some() {
             p.name = name;
+        }
+        let screened = if !self.conditions.is_empty() {
+            Some(self.conditions.clone())
+        } else if self.no_conditions {
+            Some(vec![])
+        } else if created && !ctx.json {
+            ask_screen()?
+        } else {
+            None
+        };
+        if let Some(s) = screened {
+            p.screen = s;
         }
         p.updated_at = ctx.now;
         store.save_profile(&p).await?;
@@ -99,6 +159,16 @@ impl Args {
         );
         if let Some(n) = &p.name {
             crate::outln!("  name:   {n}");
+        }
+        if p.screen.is_empty() {
+            crate::outln!(
+                "  screen: no condition recorded (`dosewise init --condition CODE` to add; `dosewise info screen` lists them)"
+            );
+        } else {
+            crate::outln!(
+                "  screen: {} — shown with every dose until a clinician review is recorded (`dosewise clear screen`)",
+                p.screen.join(", ")
+            );
         }
         if created {
             crate::outln!(

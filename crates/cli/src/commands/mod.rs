@@ -2,16 +2,23 @@
 
 pub mod calc;
 pub mod calendar;
+pub mod check;
 pub mod checkin;
+pub mod clear;
 pub mod demo;
 pub mod dose;
 pub mod export;
 pub mod history;
 pub mod import;
+pub mod info;
 pub mod init;
+pub mod meds;
 pub mod protocol;
+pub mod safety;
 pub mod stock;
 pub mod today;
+pub mod usage;
+pub mod vitals;
 
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
@@ -35,6 +42,12 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Demo(a) => a.run(&ctx).await,
         Command::Protocol(c) => c.run(&ctx).await,
         Command::Calendar(a) => a.run(&ctx).await,
+        Command::Meds(c) => c.run(&ctx).await,
+        Command::Use(a) => a.run(&ctx).await,
+        Command::Vitals(a) => a.run(&ctx).await,
+        Command::Clear(a) => a.run(&ctx).await,
+        Command::Check(a) => a.run(&ctx).await,
+        Command::Info(a) => a.run(&ctx),
     }
 }
 

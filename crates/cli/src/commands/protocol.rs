@@ -131,9 +131,13 @@ pub struct AddArgs {
     /// Daily check-in reminder time for the calendar feed, e.g. 21:00.
     #[arg(long)]
     checkin_time: Option<String>,
-    /// Ask for a blood-pressure reading before each dose (a warning when there is none).
+    /// Ask for a blood-pressure reading before each dose (a warning when there is none), and
+    /// remind about one about 40 minutes after.
     #[arg(long)]
     require_bp: bool,
+    /// Doses are taken with a sober sitter present: `today` shows a checklist after a dose.
+    #[arg(long)]
+    sitter: bool,
     #[arg(long)]
     note: Option<String>,
 }
@@ -521,6 +525,7 @@ impl AddArgs {
             limits,
             checkin_time: self.checkin_time.as_deref().map(parse_time).transpose()?,
             require_bp: self.require_bp,
+            require_sitter: self.sitter,
             note: text::note(self.note.as_deref()).map_err(input)?,
         };
         new.validate().map_err(input)?;

@@ -29,6 +29,15 @@ pub enum Command {
     Show { stock: String },
     /// Correct the amount on hand (counted, refilled, spilled, primed), or calibrate drops.
     Adjust(AdjustArgs),
+    /// Record a physical count; the difference from what the log implies is kept for supply
+    /// reconciliation (`dosewise check`).
+    Count {
+        stock: String,
+        /// What you counted: "12 troches", "4.2 mL", or a bare number in the stock's unit.
+        amount: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Retire a stock (used up, expired, discarded). Its history stays.
     Retire {
         stock: String,
@@ -545,6 +554,43 @@ impl Command {
                     s.stock.name,
                     s.remaining_text()
                 );
+                Ok(())
+            }
+            Command::Count {
+                stock,
+                amount,
+                note,
+            } => {
+                let note = text::opt_label("note", note.as_deref()).map_err(input)?;
+                let mut store = ctx.open().await?;
+                let s = find_stock(&mut store, &stock).await?;
+                let counted = supply_amount(&s, &amount)?;
+                let expected = s.stock.remaining;
+                let reason = match &note {
+                    Some(n) => format!("count: {n}"),
+                    None => "count".to_string(),
+                };
+                let s = store
+                    .adjust_stock(s.id, Adjustment::Set(counted), ctx.now, Some(&reason))
+                    .await?;
+                let diff = counted - expected;
+                if ctx.json {
+                    return output::json(
+                        &serde_json::json!({ "stock": s, "expected": expected, "counted": counted, "difference": diff }),
+                    );
+                }
+                let unit = s.stock.supply_unit;
+                if diff.abs() < 1e-9 {
+                    crate::outln!("Counted {}: matches the log.", unit.fmt(counted));
+                } else {
+                    crate::outln!(
+                        "Counted {}; the log implied {}. Difference {}{}. Recorded; `dosewise check` reports shortfalls.",
+                        unit.fmt(counted),
+                        unit.fmt(expected),
+                        if diff > 0.0 { "+" } else { "" },
+                        unit.fmt(diff)
+                    );
+                }
                 Ok(())
             }
             Command::Retire { stock, reason } => {

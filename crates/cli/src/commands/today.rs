@@ -93,6 +93,15 @@ impl Args {
         {
             crate::outln!("  Titration: {}", pr.message);
         }
+        if let Some(d) = last_dose
+            .as_ref()
+            .filter(|d| ctx.now.duration_since(d.dose.at) < SignedDuration::from_hours(12))
+        {
+            let proto = protocols.iter().find(|p| Some(p.id) == d.dose.protocol_id);
+            for line in post_dose(d, proto, ctx.now, &tz) {
+                crate::outln!("  {line}");
+            }
+        }
         if doses_today.is_empty() {
             crate::out!("  No dose logged today.");
             if let Some(d) = &last_dose {
@@ -151,6 +160,45 @@ impl Args {
         }
         Ok(())
     }
+}
+
+/// What to keep in mind after a dose: no driving, when effects peak, the protocol's checks.
+fn post_dose(
+    d: &dosewise_core::dose::Dose,
+    proto: Option<&dosewise_core::protocol::Protocol>,
+    now: dosewise_core::jiff::Timestamp,
+    tz: &dosewise_core::jiff::tz::TimeZone,
+) -> Vec<String> {
+    let x = &d.dose;
+    let since = now.duration_since(x.at);
+    let mut out = vec![format!(
+        "After your dose at {} ({}): do not drive or operate machinery until tomorrow, after a night's sleep [SPRAVATO US label, H].",
+        output::local_in(x.at, &x.zone, tz),
+        x.route
+    )];
+    if let Some(t) =
+        dosewise_core::knowledge::route_facts(x.substance, x.route).and_then(|f| f.timing.as_ref())
+    {
+        out.push(format!(
+            "Effects by this route: peak {} [{}].",
+            t.peak, t.source
+        ));
+    }
+    if let Some(p) = proto {
+        if p.protocol.require_bp && since < SignedDuration::from_hours(2) {
+            let at =
+                x.at.checked_add(SignedDuration::from_mins(40))
+                    .unwrap_or(x.at);
+            out.push(format!(
+                "Your protocol asks for a blood-pressure check about 40 minutes after the dose (around {}): `dosewise vitals --bp SYS/DIA --context post-dose`. Blood pressure peaks at about 40 minutes [SPRAVATO US label section 5.6, H].",
+                output::local(at, tz)
+            ));
+        }
+        if p.protocol.require_sitter && since < SignedDuration::from_hours(4) {
+            out.push("Sitter checklist, as home-treatment programmes ask: a sober adult stays with you for about 2 hours and helps you to the bathroom; you stay seated or lying down. Severe headache, chest pain or confusion (signs of a blood-pressure crisis): emergency care [Mindbloom, Nue Life and Choose Ketamine programme rules, M; SPRAVATO US label section 5.6, H].".into());
+        }
+    }
+    out
 }
 
 fn ago_text(d: SignedDuration) -> String {

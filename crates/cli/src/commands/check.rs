@@ -1,0 +1,135 @@
+//! `dosewise check`: standing findings and trends; `check dose AMOUNT` is a dry run of a dose.
+
+use crate::context::Ctx;
+use crate::error::CliResult;
+use crate::output;
+use dosewise_core::jiff::SignedDuration;
+use dosewise_core::safety::{Finding, supply_finding};
+use dosewise_core::stock::StockEventKind;
+use dosewise_core::trends::trends;
+use dosewise_core::units::fmt_num;
+use dosewise_store::{Store, Window};
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Args {
+    #[command(subcommand)]
+    what: Option<What>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum What {
+    /// Show the verdict for a dose without logging it (same as `dose … --dry-run`).
+    Dose(super::dose::Args),
+}
+
+/// Findings that do not depend on the amount: what every dose would carry today.
+const STANDING: [&str; 12] = [
+    "interaction",
+    "urinary_symptoms",
+    "urine_blood",
+    "craving",
+    "coping",
+    "off_plan_rising",
+    "bp_high",
+    "bp_elevated",
+    "hr_high",
+    "long_stretch",
+    "screen",
+    "bp_missing",
+];
+
+impl Args {
+    pub async fn run(self, ctx: &Ctx) -> CliResult {
+        if let Some(What::Dose(mut a)) = self.what {
+            a.set_dry_run();
+            return a.run(ctx).await;
+        }
+        let mut store = ctx.open().await?;
+        let tz = ctx.zone_of(&mut store).await?;
+        let since = ctx
+            .now
+            .checked_sub(SignedDuration::from_hours(24 * 70))
+            .ok();
+        let doses = store
+            .doses(Window {
+                from: since,
+                to: None,
+                include_deleted: false,
+            })
+            .await?;
+        let checkins = store
+            .checkins(Window {
+                from: since,
+                to: None,
+                include_deleted: false,
+            })
+            .await?;
+        let t = trends(&doses, &checkins, ctx.now);
+        // Standing findings: preflight a nominal dose now (the protocol's planned one, or the
+        // last one) and keep what does not depend on its amount.
+        let mut standing: Vec<Finding> = Vec::new();
+        let template = doses.last().map(|d| d.dose.clone());
+        if let Some(mut nominal) = template {
+            nominal.at = ctx.now;
+            nominal.note = None;
+            nominal.protocol_id = store
+                .protocols(false)
+                .await?
+                .into_iter()
+                .find(|p| p.protocol.substance == nominal.substance)
+                .map(|p| p.id);
+            let v = super::safety::check(ctx, &mut store, &nominal, &tz, None).await?;
+            standing = v
+                .findings
+                .into_iter()
+                .filter(|f| STANDING.iter().any(|c| f.code.starts_with(c)))
+                .collect();
+        }
+        for s in store.stocks(false).await? {
+            let events = store.stock_events(s.id).await?;
+            let short: f64 = events
+                .iter()
+                .filter(|e| {
+                    e.kind == StockEventKind::Adjust
+                        && e.reason.as_deref().is_some_and(|r| r.starts_with("count"))
+                })
+                .map(|e| -e.delta)
+                .filter(|d| *d > 0.0)
+                .sum();
+            standing.extend(supply_finding(
+                &s.stock.name,
+                short,
+                s.stock.supply_unit.as_str(),
+            ));
+        }
+        let mut all = standing;
+        all.extend(t.findings.clone());
+        if ctx.json {
+            return output::json(&serde_json::json!({ "findings": all, "trends": t }));
+        }
+        crate::outln!("Weekly totals (ketamine base), oldest first:");
+        for w in &t.weeks {
+            crate::outln!(
+                "  week from {}: {} doses, {} mg",
+                w.from.to_zoned_datetime(tz.clone()).date(),
+                w.doses,
+                fmt_num(w.mg_base)
+            );
+        }
+        if let (Some(a), Some(b)) = (t.mean_dose_mg_base_recent, t.mean_dose_mg_base_prior) {
+            crate::outln!(
+                "Mean dose: {} mg base in the last 4 weeks, {} mg in the 4 before.",
+                fmt_num(a),
+                fmt_num(b)
+            );
+        }
+        if all.is_empty() {
+            crate::outln!("No standing findings.");
+        } else {
+            crate::outln!("Findings:");
+            super::safety::print_findings(&all, true);
+        }
+        Ok(())
+    }
+}

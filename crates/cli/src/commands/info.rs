@@ -1,0 +1,198 @@
+//! `dosewise info`: the knowledge base in plain language, with sources.
+
+use crate::context::Ctx;
+use crate::error::{CliResult, input};
+use crate::output;
+use dosewise_core::interaction;
+use dosewise_core::knowledge::{knowledge, risks};
+use dosewise_core::route::Route;
+use dosewise_core::units::fmt_num;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Topic {
+    /// Ketamine and esketamine: salt forms, routes, absorption, timing.
+    Ketamine,
+    /// Absorption by route, with every estimate and its source.
+    Routes,
+    /// What other substances and medicines do with ketamine.
+    Interactions,
+    /// The main risks of repeated use.
+    Risks,
+    /// The contraindication screen questions.
+    Screen,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    topic: Option<Topic>,
+    /// For interactions: one substance or medicine, e.g. "xanax".
+    name: Option<String>,
+}
+
+const DISCLAIMER: &str = "Facts from published sources, for information; not medical advice. Confidence: H = read in the primary paper or label, M = secondary source, L = unverified.";
+
+impl Args {
+    pub fn run(self, ctx: &Ctx) -> CliResult {
+        let Some(topic) = self.topic else {
+            if ctx.json {
+                return output::json(&["ketamine", "routes", "interactions", "risks", "screen"]);
+            }
+            crate::outln!("dosewise info ketamine | routes | interactions [NAME] | risks | screen");
+            crate::outln!("{DISCLAIMER}");
+            return Ok(());
+        };
+        match topic {
+            Topic::Ketamine | Topic::Routes => {
+                let k = knowledge();
+                if ctx.json {
+                    return output::json(&serde_json::json!({
+                        "hcl_per_mg_base": k.salt.hcl_per_mg_base,
+                        "substances": k.substances.iter().map(|s| serde_json::json!({
+                            "id": s.id, "name": s.name,
+                            "routes": s.routes.iter().map(|r| serde_json::json!({
+                                "route": r.route, "bioavailability_pct": [r.bioavailability_pct.min, r.bioavailability_pct.typical, r.bioavailability_pct.max],
+                                "peak": r.timing.as_ref().map(|t| &t.peak), "note": r.note,
+                                "estimates": r.estimates.iter().map(|e| serde_json::json!({"value_pct": e.value, "source": e.source, "confidence": e.confidence})).collect::<Vec<_>>(),
+                            })).collect::<Vec<_>>(),
+                        })).collect::<Vec<_>>(),
+                    }));
+                }
+                if matches!(topic, Topic::Ketamine) {
+                    crate::outln!(
+                        "Salt form: 1 mg ketamine base = {} mg ketamine HCl. {} [{:?}: {}]",
+                        k.salt.hcl_per_mg_base,
+                        k.salt.basis,
+                        k.salt.confidence,
+                        k.salt.sources.join("; ")
+                    );
+                    crate::outln!(
+                        "Labels state strength as HCl or as base; always check which. Dosewise shows both.\n"
+                    );
+                }
+                for s in &k.substances {
+                    crate::outln!("{}:", s.name);
+                    for r in &s.routes {
+                        let b = r.bioavailability_pct;
+                        crate::outln!(
+                            "  {:<13} absorbed {}-{}% (typical {}%){}",
+                            r.route.as_str(),
+                            fmt_num(b.min),
+                            fmt_num(b.max),
+                            fmt_num(b.typical),
+                            r.timing.as_ref().map_or(String::new(), |t| format!(
+                                "; peak {} [{}]",
+                                t.peak, t.source
+                            ))
+                        );
+                        if let Some(n) = &r.note {
+                            crate::outln!("                {n}");
+                        }
+                        if matches!(topic, Topic::Routes) {
+                            for e in &r.estimates {
+                                crate::outln!(
+                                    "                - {}% [{:?}] {}",
+                                    fmt_num(e.value),
+                                    e.confidence,
+                                    e.source
+                                );
+                            }
+                        }
+                    }
+                }
+                crate::outln!(
+                    "\nAbsorption varies a lot between people; these are averages from small studies."
+                );
+            }
+            Topic::Interactions => match &self.name {
+                Some(name) => {
+                    let i = interaction::find(name).ok_or_else(|| {
+                        input(format!("{name:?} is not in Dosewise's interaction list. That does not mean it is safe with ketamine: ask a pharmacist."))
+                    })?;
+                    if ctx.json {
+                        return output::json(&serde_json::json!({
+                            "id": i.id, "name": i.name, "aliases": i.aliases, "window_hours": i.window_hours, "reason": i.reason, "action": i.action,
+                            "level_by_route": Route::ALL.iter().map(|r| (r.as_str(), i.level(*r))).collect::<std::collections::BTreeMap<_, _>>(),
+                            "sources": i.sources.iter().map(|s| serde_json::json!({"source": s.source, "confidence": s.confidence, "level": s.level, "status": s.status, "kind": s.kind})).collect::<Vec<_>>(),
+                        }));
+                    }
+                    crate::outln!("{} (also: {})", i.name, i.aliases.join(", "));
+                    let level = i
+                        .level(Route::Sublingual)
+                        .or(i.level(Route::Intranasal))
+                        .map_or("info", |l| l.as_str());
+                    crate::outln!(
+                        "  level: {level}; a logged use counts for {} h before a dose (Dosewise's default)",
+                        i.window_hours
+                    );
+                    crate::outln!("  why: {}", i.reason);
+                    crate::outln!("  what to do: {}", i.action);
+                    for s in &i.sources {
+                        crate::outln!(
+                            "  source: {} — {} [{:?}, {}]{}",
+                            s.source,
+                            s.status.as_deref().unwrap_or("-"),
+                            s.confidence,
+                            s.level.as_str(),
+                            s.routes.as_ref().map_or(String::new(), |r| format!(
+                                " (routes: {})",
+                                r.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")
+                            ))
+                        );
+                    }
+                }
+                None => {
+                    let all = interaction::all();
+                    if ctx.json {
+                        return output::json(&all.iter().map(|i| serde_json::json!({"id": i.id, "name": i.name, "level_sublingual": i.level(Route::Sublingual), "window_hours": i.window_hours})).collect::<Vec<_>>());
+                    }
+                    let mut t = output::table(&[
+                        "substance or medicine",
+                        "sublingual/oral",
+                        "nasal",
+                        "counts for",
+                    ]);
+                    let mut rows: Vec<_> = all.iter().collect();
+                    rows.sort_by_key(|i| std::cmp::Reverse(i.level(Route::Oral)));
+                    for i in rows {
+                        let lvl = |r: Route| i.level(r).map_or("–", |l| l.as_str());
+                        t.add_row(vec![
+                            i.name.clone(),
+                            lvl(Route::Sublingual).into(),
+                            lvl(Route::Intranasal).into(),
+                            format!("{} h", i.window_hours),
+                        ]);
+                    }
+                    crate::outln!("{t}");
+                    crate::outln!(
+                        "`dosewise info interactions NAME` shows the reason and the sources. Not listed does not mean safe."
+                    );
+                }
+            },
+            Topic::Risks => {
+                if ctx.json {
+                    return output::json(risks());
+                }
+                for r in risks() {
+                    crate::outln!("{}\n  {}", r.title, r.summary);
+                    for s in &r.sources {
+                        crate::outln!("  source: {s}");
+                    }
+                    crate::outln!();
+                }
+            }
+            Topic::Screen => {
+                let q = dosewise_core::screen::questions();
+                if ctx.json {
+                    return output::json(&q.iter().map(|x| serde_json::json!({"code": x.code, "question": x.question, "level": x.level, "source": x.source})).collect::<Vec<_>>());
+                }
+                for x in q {
+                    crate::outln!("{:<24} {} [{}: {}]", x.code, x.question, x.level, x.source);
+                }
+            }
+        }
+        if !ctx.json {
+            crate::outln!("{DISCLAIMER}");
+        }
+        Ok(())
+    }
+}

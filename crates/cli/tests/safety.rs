@@ -1,0 +1,400 @@
+//! The safety engine through the real binary: refusals exit 3 and write nothing, overrides are
+//! recorded with the findings, dry runs never write, and every command that feeds the engine
+//! refuses bad input.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+const NOW: &str = "2026-11-28T07:00:00Z"; // 08:00 in Berlin, a planned day
+const ZONE: &str = "Europe/Berlin";
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+    fn code(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+impl Home {
+    /// A journal with 25 mg troches and an every-3-days protocol from 1 November:
+    /// 12.5 mg a dose, at most 25 mg a dose, 48 h apart.
+    fn new() -> Home {
+        let h = Home {
+            dir: tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")),
+        };
+        h.run(&["init", "--weight", "70kg", "--no-conditions"]).ok();
+        h.run(&[
+            "stock",
+            "add",
+            "troche",
+            "--name",
+            "T",
+            "--strength",
+            "25mg",
+            "--count",
+            "30",
+        ])
+        .ok();
+        h.run(&[
+            "protocol",
+            "add",
+            "--every",
+            "3",
+            "--dose",
+            "1/2 troche",
+            "--start",
+            "2026-11-01",
+            "--max-dose",
+            "25mg",
+            "--min-interval",
+            "48h",
+        ])
+        .ok();
+        h
+    }
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_at(NOW, args)
+    }
+    fn run_at(&self, now: &str, args: &[&str]) -> Run {
+        let o = Command::new(env!("CARGO_BIN_EXE_dosewise"))
+            .args(args)
+            .env("DOSEWISE_HOME", self.path())
+            .env("DOSEWISE_NOW", now)
+            .env("DOSEWISE_TZ", ZONE)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+    fn export(&self) -> Value {
+        serde_json::from_str(&self.run(&["export"]).ok().stdout).unwrap_or_default()
+    }
+    fn doses(&self) -> usize {
+        self.export()["doses"].as_array().map_or(0, Vec::len)
+    }
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["verdict"]["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f["code"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_broken_limit_is_refused_with_exit_3_and_nothing_written() {
+    let h = Home::new();
+    let before = h.export();
+    let r = h.run(&["dose", "2 troches"]).code(3);
+    assert!(
+        r.stdout.contains("Refused — nothing was logged"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("above your per-dose limit of 25 mg"));
+    assert_eq!(h.export(), before);
+    // The same verdict as one JSON document.
+    let r = h.run(&["--json", "dose", "2 troches"]).code(3);
+    let j = r.json();
+    assert_eq!(j["refused"], true);
+    assert!(codes(&j).contains(&"limit_per_dose".to_string()));
+    assert_eq!(h.export(), before);
+}
+
+#[test]
+fn an_override_is_recorded_with_the_findings() {
+    let h = Home::new();
+    let j = h
+        .run(&[
+            "--json",
+            "dose",
+            "2 troches",
+            "--override",
+            "clinician raised the dose today, letter to follow",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        j["dose"]["override_reason"],
+        "clinician raised the dose today, letter to follow"
+    );
+    let stored = &h.export()["doses"][0];
+    assert_eq!(
+        stored["override_reason"],
+        "clinician raised the dose today, letter to follow"
+    );
+    assert!(stored["findings"].as_array().is_some_and(|f| {
+        f.iter()
+            .any(|x| x["code"] == "limit_per_dose" && x["severity"] == "refuse")
+    }));
+    // An override needs a real reason.
+    h.run(&["dose", "2 troches", "--override", "   "]).code(3);
+}
+
+#[test]
+fn a_dose_within_the_plan_logs_cleanly_and_a_second_is_refused() {
+    let h = Home::new();
+    let j = h.run(&["--json", "dose"]).ok().json();
+    assert_eq!(j["dose"]["findings"], serde_json::json!([]));
+    let r = h
+        .run_at("2026-11-28T12:00:00Z", &["--json", "dose"])
+        .code(3);
+    let c = codes(&r.json());
+    assert!(
+        c.contains(&"min_interval".to_string()) && c.contains(&"extra_dose".to_string()),
+        "{c:?}"
+    );
+    assert_eq!(h.doses(), 1);
+}
+
+#[test]
+fn dry_runs_never_write() {
+    let h = Home::new();
+    let r = h.run(&["dose", "--dry-run"]).ok();
+    assert!(r.stdout.contains("nothing was logged"));
+    h.run(&["check", "dose", "2 troches"]).code(3);
+    let j = h
+        .run(&["--json", "check", "dose", "1/2 troche"])
+        .ok()
+        .json();
+    assert_eq!(j["dry_run"], true);
+    assert_eq!(h.doses(), 0);
+}
+
+#[test]
+fn alcohol_within_its_window_refuses_and_outside_it_does_not() {
+    let h = Home::new();
+    h.run_at("2026-11-27T20:00:00Z", &["use", "beer", "2", "pints"])
+        .ok();
+    let r = h.run(&["--json", "dose"]).code(3);
+    assert!(codes(&r.json()).contains(&"interaction:alcohol".to_string()));
+    // 12 h window: the next planned day is fine.
+    let j = h
+        .run_at("2026-12-01T07:00:00Z", &["--json", "dose"])
+        .ok()
+        .json();
+    assert!(
+        j["dose"]["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().all(|x| x["code"] != "interaction:alcohol"))
+    );
+}
+
+#[test]
+fn standing_medicines_and_clinician_awareness() {
+    let h = Home::new();
+    h.run(&["meds", "add", "oxycodone", "--dose", "10 mg twice daily"])
+        .ok();
+    h.run(&["dose"]).code(3);
+    let id = h.run(&["--json", "meds", "list"]).ok().json()[0]["id"]
+        .as_i64()
+        .unwrap_or(0);
+    h.run(&["meds", "remove", &id.to_string()]).ok();
+    h.run(&["meds", "add", "oxycodone", "--clinician-aware"])
+        .ok();
+    let j = h.run(&["--json", "dose"]).ok().json();
+    let f = j["dose"]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        f.iter()
+            .any(|x| x["code"] == "interaction:opioids" && x["severity"] == "warning"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn urinary_red_flags_and_clearance() {
+    let h = Home::new();
+    h.run_at("2026-11-27T20:00:00Z", &["checkin", "--urinary", "blood"])
+        .ok();
+    let r = h.run(&["dose"]).code(3);
+    assert!(r.stdout.contains("blood in your urine"), "{}", r.stdout);
+    h.run(&[
+        "clear",
+        "urinary",
+        "--note",
+        "seen by Dr K, cystoscopy booked",
+    ])
+    .ok();
+    h.run_at("2026-11-28T07:05:00Z", &["dose"]).ok();
+    h.run_at(
+        "2026-11-29T20:00:00Z",
+        &["checkin", "--urinary", "frequency"],
+    )
+    .ok();
+    let j = h
+        .run_at("2026-12-01T07:00:00Z", &["--json", "dose"])
+        .ok()
+        .json();
+    assert!(
+        j["dose"]["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x["code"] == "urinary_symptoms"))
+    );
+}
+
+#[test]
+fn vitals_gate_the_dose() {
+    let h = Home::new();
+    h.run_at(
+        "2026-11-28T06:30:00Z",
+        &[
+            "vitals",
+            "--bp",
+            "162/88",
+            "--hr",
+            "80",
+            "--context",
+            "pre-dose",
+        ],
+    )
+    .ok();
+    let r = h.run(&["dose"]).code(3);
+    assert!(r.stdout.contains("162/88"));
+    h.run_at(
+        "2026-11-28T06:50:00Z",
+        &["vitals", "--bp", "128/80", "--context", "pre-dose"],
+    )
+    .ok();
+    h.run(&["dose"]).ok();
+}
+
+#[test]
+fn screen_findings_until_reviewed() {
+    let h = Home::new();
+    h.run(&["init", "--condition", "aneurysm"]).ok();
+    let j = h.run(&["--json", "dose", "--dry-run"]).ok().json();
+    assert!(codes(&j).contains(&"screen:aneurysm".to_string()));
+    h.run(&["clear", "screen", "--note", "reviewed with cardiologist"])
+        .ok();
+    let j = h
+        .run_at("2026-11-28T07:01:00Z", &["--json", "dose", "--dry-run"])
+        .ok()
+        .json();
+    assert!(!codes(&j).contains(&"screen:aneurysm".to_string()));
+    h.run(&["init", "--condition", "gills"]).code(1);
+}
+
+#[test]
+fn corrections_are_checked_too() {
+    let h = Home::new();
+    h.run(&["dose"]).ok();
+    h.run(&["dose", "edit", "1", "--amount", "2 troches"])
+        .code(3);
+    assert_eq!(h.export()["doses"][0]["dose_mg"], 12.5);
+    h.run(&[
+        "dose", "edit", "1", "--amount", "1 troche", "--reason", "misread",
+    ])
+    .ok();
+}
+
+#[test]
+fn supply_counts_and_trends_in_check() {
+    let h = Home::new();
+    h.run(&["dose"]).ok();
+    let j = h
+        .run(&[
+            "--json",
+            "stock",
+            "count",
+            "T",
+            "27 troches",
+            "--note",
+            "monthly count",
+        ])
+        .ok()
+        .json();
+    assert_eq!(j["difference"], -2.5);
+    let c = h.run(&["--json", "check"]).ok().json();
+    let f = c["findings"].as_array().cloned().unwrap_or_default();
+    assert!(
+        f.iter().any(|x| x["code"] == "supply_shortfall"
+            && x["message"].as_str().unwrap_or("").contains("2.5")),
+        "{f:?}"
+    );
+    assert_eq!(c["trends"]["weeks"].as_array().map(Vec::len), Some(8));
+}
+
+#[test]
+fn info_shows_sources() {
+    let h = Home::new();
+    let r = h.run(&["info", "interactions", "Xanax"]).ok();
+    assert!(r.stdout.contains("benzodiazepines") && r.stdout.contains("source:"));
+    let r = h.run(&["info", "risks"]).ok();
+    assert!(r.stdout.contains("Bladder") && r.stdout.contains("Winstock"));
+    let r = h.run(&["info", "routes"]).ok();
+    assert!(r.stdout.contains("Yanagihara") && r.stdout.contains("[H]"));
+    h.run(&["info", "interactions", "unobtainium"]).code(1);
+    let j = h
+        .run(&["--json", "info", "interactions", "grapefruit"])
+        .ok()
+        .json();
+    assert_eq!(j["level_by_route"]["oral"], "warning");
+    // The enzyme effect matters for swallowed doses; the harm-reduction "uncertain" applies to any route.
+    assert_eq!(j["level_by_route"]["intranasal"], "caution");
+}
+
+#[test]
+fn bad_input_to_safety_commands_changes_nothing() {
+    let h = Home::new();
+    let before = h.export();
+    for (args, needle) in [
+        (vec!["vitals", "--bp", "82/128"], "higher than diastolic"),
+        (vec!["vitals", "--bp", "400/90"], "outside the range"),
+        (vec!["vitals", "--bp", "120-80"], "systolic/diastolic"),
+        (vec!["vitals", "--hr", "500"], "outside the range"),
+        (vec!["vitals"], "at least one"),
+        (
+            vec!["vitals", "--bp", "120/80", "--at", "2026-11-28 12:00"],
+            "future",
+        ),
+        (vec!["use", "beer", "--at", "2026-11-28 12:00"], "future"),
+        (vec!["use", ""], "empty"),
+        (vec!["meds", "add", " "], "empty"),
+        (vec!["clear", "urinary", "--note", ""], "empty"),
+        (vec!["stock", "count", "T", "2 sprays"], "does not fit"),
+    ] {
+        let r = h.run(&args).code(1);
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+    }
+    assert_eq!(h.export(), before);
+}
