@@ -73,13 +73,18 @@ impl Args {
         if let Some(mut nominal) = template {
             nominal.at = ctx.now;
             nominal.note = None;
-            nominal.protocol_id = store
+            let protocol = store
                 .protocols(false)
                 .await?
                 .into_iter()
-                .find(|p| p.protocol.substance == nominal.substance)
-                .map(|p| p.id);
-            let v = super::safety::check(ctx, &mut store, &nominal, &tz, None).await?;
+                .find(|p| p.protocol.substance == nominal.substance);
+            nominal.protocol_id = protocol.as_ref().map(|p| p.id);
+            let screen = store.profile().await?.map(|p| p.screen).unwrap_or_default();
+            let known = super::safety::Known {
+                screen: &screen,
+                protocol: protocol.as_ref(),
+            };
+            let v = super::safety::check(ctx, &mut store, &nominal, &tz, None, known).await?;
             standing = v
                 .findings
                 .into_iter()

@@ -103,10 +103,11 @@ pub async fn decide(
     mut new: dosewise_core::dose::NewDose,
     tz: &TimeZone,
     exclude: Option<i64>,
+    known: super::safety::Known<'_>,
     override_reason: Option<&str>,
     dry_run: bool,
 ) -> CliResult<Option<dosewise_core::dose::NewDose>> {
-    let verdict = super::safety::check(ctx, store, &new, tz, exclude).await?;
+    let verdict = super::safety::check(ctx, store, &new, tz, exclude, known).await?;
     let override_reason = text::opt_label("override reason", override_reason).map_err(input)?;
     let refused = verdict.refused();
     if dry_run || (refused && override_reason.is_none()) {
@@ -307,12 +308,21 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
         ctx.now,
     )
     .map_err(input)?;
+    let screen = profile
+        .as_ref()
+        .map(|p| p.screen.clone())
+        .unwrap_or_default();
+    let known = super::safety::Known {
+        screen: &screen,
+        protocol: protocol.as_ref(),
+    };
     let Some(new) = decide(
         ctx,
         &mut store,
         new,
         &tz,
         None,
+        known,
         opts.override_reason.as_deref(),
         opts.dry_run,
     )
@@ -469,12 +479,25 @@ impl Action {
                     ctx.now,
                 )
                 .map_err(input)?;
+                let protocol = match new.protocol_id {
+                    Some(pid) => store.protocol(pid).await?,
+                    None => None,
+                };
+                let screen = profile
+                    .as_ref()
+                    .map(|p| p.screen.clone())
+                    .unwrap_or_default();
+                let known = super::safety::Known {
+                    screen: &screen,
+                    protocol: protocol.as_ref(),
+                };
                 let Some(new) = decide(
                     ctx,
                     &mut store,
                     new,
                     &tz,
                     Some(id),
+                    known,
                     override_reason.as_deref(),
                     false,
                 )

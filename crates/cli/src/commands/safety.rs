@@ -6,8 +6,18 @@ use crate::error::CliResult;
 use dosewise_core::dose::NewDose;
 use dosewise_core::jiff::SignedDuration;
 use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::protocol::Protocol;
 use dosewise_core::safety::{Finding, Preflight, Severity, Verdict, preflight};
 use dosewise_store::{SqliteStore, Store, Window};
+
+/// What the caller already holds, so the check does not read it again.
+#[derive(Debug, Clone, Copy)]
+pub struct Known<'a> {
+    /// The contraindication screen answers (from the profile).
+    pub screen: &'a [String],
+    /// The dose's protocol, if any.
+    pub protocol: Option<&'a Protocol>,
+}
 
 /// Run preflight for `dose`. `exclude` is the id of a dose being corrected (left out of history).
 pub async fn check(
@@ -16,6 +26,7 @@ pub async fn check(
     dose: &NewDose,
     tz: &TimeZone,
     exclude: Option<i64>,
+    known: Known<'_>,
 ) -> CliResult<Verdict> {
     let since = |days: i64| {
         dose.at
@@ -33,13 +44,9 @@ pub async fn check(
         .into_iter()
         .filter(|d| Some(d.id) != exclude)
         .collect();
-    let checkins = store
-        .checkins(Window {
-            from: since(100),
-            to: None,
-            include_deleted: false,
-        })
-        .await?;
+        // Recent check-ins for craving and coping; urinary ones from further back.
+    let mut checkins = store.urinary_checkins(Window { from: since(100), to: since(15), include_deleted: false }).await?;
+    checkins.extend(store.checkins(Window { from: since(15), to: None, include_deleted: false }).await?);
     let meds = store.medications(false).await?;
     let uses = store
         .substance_uses(Window {
@@ -56,24 +63,18 @@ pub async fn check(
         })
         .await?;
     let clearances = store.clearances().await?;
-    let profile = store.profile().await?;
-    let screen = profile.map(|p| p.screen).unwrap_or_default();
-    let protocol = match dose.protocol_id {
-        Some(id) => store.protocol(id).await?,
-        None => None,
-    };
     Ok(preflight(&Preflight {
         dose,
         now: ctx.now,
         tz,
-        protocol: protocol.as_ref(),
+        protocol: known.protocol,
         history: &history,
         checkins: &checkins,
         meds: &meds,
         uses: &uses,
         vitals: &vitals,
         clearances: &clearances,
-        screen: &screen,
+        screen: known.screen,
     }))
 }
 
