@@ -161,7 +161,7 @@ pub trait Store {
     ) -> impl Future<Output = Result<Checkin>> + Send;
     /// Check-ins in time order.
     fn checkins(&mut self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
-        fn last_checkin(&mut self) -> impl Future<Output = Result<Option<Checkin>>> + Send;
+    fn last_checkin(&mut self) -> impl Future<Output = Result<Option<Checkin>>> + Send;
     /// Check-ins that recorded urinary symptoms, in time order (the safety check looks further
     /// back for these than for anything else).
     fn urinary_checkins(&mut self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;

@@ -102,11 +102,14 @@ pub async fn decide(
     store: &mut SqliteStore,
     mut new: dosewise_core::dose::NewDose,
     tz: &TimeZone,
-    exclude: Option<i64>,
-    known: super::safety::Known<'_>,
-    override_reason: Option<&str>,
-    dry_run: bool,
+    gate: Gate<'_>,
 ) -> CliResult<Option<dosewise_core::dose::NewDose>> {
+    let Gate {
+        exclude,
+        known,
+        override_reason,
+        dry_run,
+    } = gate;
     let verdict = super::safety::check(ctx, store, &new, tz, exclude, known).await?;
     let override_reason = text::opt_label("override reason", override_reason).map_err(input)?;
     let refused = verdict.refused();
@@ -146,6 +149,16 @@ pub async fn decide(
     new.override_reason = if refused { override_reason } else { None };
     new.findings = verdict.findings;
     Ok(Some(new))
+}
+
+/// How to run the safety check for one dose.
+#[derive(Debug, Clone, Copy)]
+pub struct Gate<'a> {
+    /// A dose being corrected, left out of the history.
+    pub exclude: Option<i64>,
+    pub known: super::safety::Known<'a>,
+    pub override_reason: Option<&'a str>,
+    pub dry_run: bool,
 }
 
 /// Which stock a new dose comes from.
@@ -316,18 +329,13 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
         screen: &screen,
         protocol: protocol.as_ref(),
     };
-    let Some(new) = decide(
-        ctx,
-        &mut store,
-        new,
-        &tz,
-        None,
+    let gate = Gate {
+        exclude: None,
         known,
-        opts.override_reason.as_deref(),
-        opts.dry_run,
-    )
-    .await?
-    else {
+        override_reason: opts.override_reason.as_deref(),
+        dry_run: opts.dry_run,
+    };
+    let Some(new) = decide(ctx, &mut store, new, &tz, gate).await? else {
         return Ok(());
     };
     let logged = store.log_dose(&new, ctx.now).await?;
@@ -491,18 +499,13 @@ impl Action {
                     screen: &screen,
                     protocol: protocol.as_ref(),
                 };
-                let Some(new) = decide(
-                    ctx,
-                    &mut store,
-                    new,
-                    &tz,
-                    Some(id),
+                let gate = Gate {
+                    exclude: Some(id),
                     known,
-                    override_reason.as_deref(),
-                    false,
-                )
-                .await?
-                else {
+                    override_reason: override_reason.as_deref(),
+                    dry_run: false,
+                };
+                let Some(new) = decide(ctx, &mut store, new, &tz, gate).await? else {
                     return Ok(());
                 };
                 let d = store

@@ -44,9 +44,23 @@ pub async fn check(
         .into_iter()
         .filter(|d| Some(d.id) != exclude)
         .collect();
-        // Recent check-ins for craving and coping; urinary ones from further back.
-    let mut checkins = store.urinary_checkins(Window { from: since(100), to: since(15), include_deleted: false }).await?;
-    checkins.extend(store.checkins(Window { from: since(15), to: None, include_deleted: false }).await?);
+    // Recent check-ins for craving and coping; urinary ones from further back.
+    let mut checkins = store
+        .urinary_checkins(Window {
+            from: since(100),
+            to: since(15),
+            include_deleted: false,
+        })
+        .await?;
+    checkins.extend(
+        store
+            .checkins(Window {
+                from: since(15),
+                to: None,
+                include_deleted: false,
+            })
+            .await?,
+    );
     let meds = store.medications(false).await?;
     let uses = store
         .substance_uses(Window {

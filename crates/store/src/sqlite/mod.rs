@@ -657,13 +657,15 @@ impl Store for SqliteStore {
         rows.iter().map(rows::clearance).collect()
     }
 
-        async fn urinary_checkins(&mut self, w: Window) -> Result<Vec<Checkin>> {
+    async fn urinary_checkins(&mut self, w: Window) -> Result<Vec<Checkin>> {
         let (from, to) = window_bounds(w);
-        let rows = sqlx::query("SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 AND urinary <> '[]' ORDER BY at, id")
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut self.conn)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 AND urinary <> '[]' ORDER BY at, id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut self.conn)
+        .await?;
         rows.iter().map(rows::checkin).collect()
     }
 
