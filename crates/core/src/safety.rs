@@ -134,6 +134,7 @@ const SRC_ESCALATION: &str =
 const SRC_DEPENDENCE: &str = "SPRAVATO US label section 9 (abuse and dependence) (H); Winstock AR et al. BJU Int 2012: dependence in 17% of past-year recreational users (H)";
 const SRC_BP_LABEL: &str = "SPRAVATO US label section 5.6: weigh delaying treatment when blood pressure is above 140/90 (H)";
 const SRC_BP_AGREEMENT: &str = "Home-treatment agreement (Choose Ketamine remote treatment agreement): no dose above 160/90 or heart rate above 100 (M)";
+const SRC_UNIT_SLIPS: &str = "Documented home-dosing errors: FDA alert on compounded ketamine nasal sprays, 16 Feb 2022; FDA warning on compounded oral ketamine, 10 Oct 2023 (H)";
 const SRC_BP_META: &str = "Vankawala J et al. Front Psychiatry 2021;12:549080: mean rise +12.6/+8.5 mmHg after sub-anaesthetic doses (H)";
 
 /// Everything preflight reads. The caller passes recent records (at least the last 60 days of
@@ -479,7 +480,7 @@ fn plausibility(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             ),
             why,
             OVERRIDE,
-            &[],
+            &[SRC_UNIT_SLIPS],
         ));
         return;
     }
@@ -500,7 +501,7 @@ fn plausibility(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             ),
             why,
             OVERRIDE,
-            &[SRC_PROTOCOL],
+            &[SRC_PROTOCOL, SRC_UNIT_SLIPS],
         ));
     }
 }

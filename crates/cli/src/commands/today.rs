@@ -141,6 +141,31 @@ impl Args {
             ),
             None => crate::outln!("  No check-ins yet. `dosewise checkin` takes a minute."),
         }
+        let since = ctx
+            .now
+            .checked_sub(SignedDuration::from_hours(24 * 56))
+            .ok();
+        let recent_doses = store
+            .doses(Window {
+                from: since,
+                to: None,
+                include_deleted: false,
+            })
+            .await?;
+        let recent_checkins = store
+            .checkins(Window {
+                from: since,
+                to: None,
+                include_deleted: false,
+            })
+            .await?;
+        for f in dosewise_core::trends::trends(&recent_doses, &recent_checkins, ctx.now).findings {
+            crate::outln!(
+                "  ! {} {} (`dosewise check` for details)",
+                f.message,
+                f.reason
+            );
+        }
         let messages: Vec<&String> = statuses.iter().flat_map(|s| s.messages.iter()).collect();
         if messages.is_empty() {
             if !statuses.is_empty() {
