@@ -21,8 +21,10 @@ use dosewise_core::vitals::{NewVitals, Vitals};
 use std::future::Future;
 use thiserror::Error;
 
+pub mod secret;
 pub mod sqlite;
-pub use sqlite::SqliteStore;
+pub use secret::{Passphrase, PassphraseError};
+pub use sqlite::{FileState, SqliteStore};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -38,8 +40,14 @@ pub enum StoreError {
         "this journal was written by a newer Dosewise (schema {found}, this version knows up to {known}); update Dosewise to open it"
     )]
     NewerSchema { found: i64, known: i64 },
-    #[error("{0} is not a Dosewise database")]
+        #[error("{0} is not a Dosewise database")]
     NotOurs(String),
+    #[error("this journal is encrypted: give its passphrase (--passphrase-file FILE, DOSEWISE_PASSPHRASE_FILE, or run in a terminal to be asked)")]
+    Encrypted,
+    #[error("wrong passphrase, or the journal file is damaged")]
+    WrongPassphrase,
+    #[error("{0}")]
+    Conversion(String),
     #[error("the import conflicts with records already in this journal: {}", .0.join("; "))]
     ImportConflicts(Vec<String>),
     #[error(

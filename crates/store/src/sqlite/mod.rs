@@ -5,10 +5,13 @@
 //! a schema check that reads `PRAGMA user_version` instead of a migrations table. Every write
 //! that touches more than one row runs in a `BEGIN IMMEDIATE` transaction.
 
+mod cipher;
 mod rows;
 mod writes;
 
-use crate::{ImportReport, LoggedDose, Result, Store, StoreError, Window};
+pub use cipher::{convert, temp_path as cipher_temp_path};
+
+use crate::{ImportReport, LoggedDose, Passphrase, Result, Store, StoreError, Window};
 use dosewise_core::checkin::{Checkin, NewCheckin};
 use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
@@ -50,19 +53,33 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Open (creating if needed) the database at `path` and bring its schema up to date.
-    pub async fn open(path: &Path) -> Result<Self> {
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a dose acknowledged to the person survives a power cut, not only a crash.
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true)
-            .disable_statement_logging();
-        let conn = opts.connect().await?;
+        pub async fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, None).await
+    }
+
+    /// Open with a passphrase when the journal is encrypted (SQLCipher). A plaintext journal
+    /// opened with a key, or an encrypted one opened without, fails with a clear error.
+    pub async fn open_with(path: &Path, key: Option<&Passphrase>) -> Result<Self> {
+        let state = file_state(path);
+        match (state, key) {
+            (FileState::Encrypted, None) => return Err(StoreError::Encrypted),
+            (FileState::Plain, Some(_)) => {
+                return Err(StoreError::Conversion(
+                    "this journal is not encrypted; encrypt it with `dosewise encrypt`".into(),
+                ));
+            }
+            _ => {}
+        }
+        let mut opts = connect_options(path, key, SqliteJournalMode::Wal).create_if_missing(true);
+        if key.is_none() {
+            opts = opts.create_if_missing(true);
+        }
+        let conn = opts.connect().await.map_err(|e| key_error(e, key.is_some()))?;
         let mut store = SqliteStore { conn };
-        store.migrate(path).await?;
+        store.migrate(path).await.map_err(|e| match e {
+            StoreError::Database(e) => key_error(e, key.is_some()),
+            other => other,
+        })?;
         Ok(store)
     }
 
@@ -136,6 +153,55 @@ impl SqliteStore {
 
     pub async fn close(self) -> Result<()> {
         Ok(self.conn.close().await?)
+    }
+}
+
+/// Whether a journal file is missing, plaintext SQLite, or (anything else) encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    Missing,
+    Plain,
+    Encrypted,
+}
+
+/// Read the first 16 bytes: plaintext SQLite files start with "SQLite format 3\0"; SQLCipher
+/// files look like random bytes from the first byte on.
+pub fn file_state(path: &Path) -> FileState {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else { return FileState::Missing };
+    let mut head = [0u8; 16];
+    match f.read(&mut head) {
+        Ok(0) | Err(_) => FileState::Missing,
+        Ok(n) if n == 16 && &head == b"SQLite format 3\0" => FileState::Plain,
+        Ok(_) => FileState::Encrypted,
+    }
+}
+
+/// Connection options shared by every open: key first (SQLCipher needs it before anything
+/// else; sqlx orders it so), quiet SQLCipher logging, and Dosewise's durability settings.
+pub(crate) fn connect_options(path: &Path, key: Option<&Passphrase>, journal: SqliteJournalMode) -> SqliteConnectOptions {
+    let mut opts = SqliteConnectOptions::new();
+    if let Some(k) = key {
+        // The literal lives in the options only until they are dropped after connecting.
+        opts = opts.pragma("key", k.sql_literal().to_string());
+    }
+    opts.pragma("cipher_log_level", "NONE")
+        .filename(path)
+        .journal_mode(journal)
+        // FULL: a dose acknowledged to the person survives a power cut, not only a crash.
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true)
+        .disable_statement_logging()
+}
+
+/// "file is not a database" (SQLITE_NOTADB) after a key means the key is wrong.
+pub(crate) fn key_error(e: sqlx::Error, keyed: bool) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("26") || db.message().contains("not a database") => {
+            if keyed { StoreError::WrongPassphrase } else { StoreError::Encrypted }
+        }
+        _ => StoreError::Database(e),
     }
 }
 
