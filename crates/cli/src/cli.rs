@@ -33,6 +33,14 @@ pub struct Global {
     /// Time zone for this command (IANA name, e.g. Europe/Berlin); default: your profile's.
     #[arg(long = "tz", global = true, env = "DOSEWISE_TZ", value_name = "ZONE")]
     pub tz: Option<String>,
+    /// File holding the passphrase of an encrypted journal (otherwise you are asked).
+    #[arg(
+        long,
+        global = true,
+        env = "DOSEWISE_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +83,18 @@ pub enum Command {
     Export(commands::export::Args),
     /// Add the records of a JSON export to this journal (all or nothing).
     Import(commands::import::Args),
+    /// Encrypt the journal at rest (SQLCipher): a verified copy replaces it atomically.
+    Encrypt(commands::crypt::EncryptArgs),
+    /// Store the journal in plain text again (asks for --yes).
+    Decrypt(commands::crypt::DecryptArgs),
+    /// Change the passphrase of an encrypted journal.
+    Rekey(commands::crypt::EncryptArgs),
+    /// Write an encrypted, integrity-protected backup (age format).
+    Backup(commands::backup::BackupArgs),
+    /// Restore a backup into an empty home.
+    Restore(commands::backup::RestoreArgs),
+    /// Delete the journal for good (asks for confirmation).
+    Wipe(commands::wipe::Args),
     /// Fill an empty journal with a realistic sample (8 weeks of a one-on/two-off regimen).
     Demo(commands::demo::Args),
 }

@@ -16,6 +16,7 @@ pub struct Ctx {
     pub home: PathBuf,
     pub json: bool,
     tz_flag: Option<String>,
+    pub passphrase_file: Option<PathBuf>,
     /// The current instant, read once per command.
     pub now: Timestamp,
 }
@@ -58,6 +59,7 @@ impl Ctx {
             home,
             json: g.json,
             tz_flag: g.tz.clone(),
+            passphrase_file: g.passphrase_file.clone(),
             now: when::to_micros(now),
         })
     }
@@ -75,7 +77,36 @@ impl Ctx {
                 self.home.display()
             )));
         }
-        open_at(&path).await
+        self.open_existing(&path).await
+    }
+
+    /// Open an existing journal, asking for its passphrase when it is encrypted.
+    async fn open_existing(&self, path: &Path) -> CliResult<SqliteStore> {
+        let key = match dosewise_store::sqlite::file_state(path) {
+            dosewise_store::FileState::Encrypted => Some(crate::secrets::current(
+                self.passphrase_file.as_deref(),
+                &format!("the journal at {}", self.home.display()),
+            )?),
+            _ => None,
+        };
+        open_at(path, key.as_ref()).await
+    }
+
+    /// Create a new encrypted journal with `key` (the home must not hold one yet).
+    pub async fn create_encrypted(
+        &self,
+        key: &dosewise_store::Passphrase,
+    ) -> CliResult<SqliteStore> {
+        create_private_dir(&self.home)?;
+        let path = self.db_path();
+        if dosewise_store::sqlite::file_state(&path) != dosewise_store::FileState::Missing {
+            return Err(input(format!(
+                "{} already holds a journal; to encrypt it, run `dosewise encrypt`",
+                self.home.display()
+            )));
+        }
+        create_private_file(&path)?;
+        open_at(&path, Some(key)).await
     }
 
     /// Open the journal, creating the home (mode 0700) and the file (mode 0600) if needed.
@@ -83,7 +114,7 @@ impl Ctx {
         create_private_dir(&self.home)?;
         let path = self.db_path();
         create_private_file(&path)?;
-        open_at(&path).await
+        self.open_existing(&path).await
     }
 
     /// The zone for this command: --tz / DOSEWISE_TZ, else the profile's, else the system's.
@@ -117,14 +148,16 @@ pub fn system_zone() -> TimeZone {
     }
 }
 
-async fn open_at(path: &Path) -> CliResult<SqliteStore> {
-    SqliteStore::open(path).await.map_err(|e| match e {
-        dosewise_store::StoreError::Database(err) => CliError::Runtime(
-            anyhow::Error::new(err)
-                .context(format!("could not open the journal at {}", path.display())),
-        ),
-        other => other.into(),
-    })
+async fn open_at(path: &Path, key: Option<&dosewise_store::Passphrase>) -> CliResult<SqliteStore> {
+    SqliteStore::open_with(path, key)
+        .await
+        .map_err(|e| match e {
+            dosewise_store::StoreError::Database(err) => CliError::Runtime(
+                anyhow::Error::new(err)
+                    .context(format!("could not open the journal at {}", path.display())),
+            ),
+            other => other.into(),
+        })
 }
 
 pub fn create_private_dir(dir: &Path) -> CliResult<()> {

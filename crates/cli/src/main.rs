@@ -7,6 +7,7 @@ mod commands;
 mod context;
 mod error;
 mod output;
+mod secrets;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -8,6 +8,7 @@
 pub mod adherence;
 pub mod calendar;
 pub mod checkin;
+pub mod deidentify;
 pub mod demo;
 pub mod dose;
 pub mod dose_expr;

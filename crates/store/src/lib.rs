@@ -40,9 +40,11 @@ pub enum StoreError {
         "this journal was written by a newer Dosewise (schema {found}, this version knows up to {known}); update Dosewise to open it"
     )]
     NewerSchema { found: i64, known: i64 },
-        #[error("{0} is not a Dosewise database")]
+    #[error("{0} is not a Dosewise database")]
     NotOurs(String),
-    #[error("this journal is encrypted: give its passphrase (--passphrase-file FILE, DOSEWISE_PASSPHRASE_FILE, or run in a terminal to be asked)")]
+    #[error(
+        "this journal is encrypted: give its passphrase (--passphrase-file FILE, DOSEWISE_PASSPHRASE_FILE, or run in a terminal to be asked)"
+    )]
     Encrypted,
     #[error("wrong passphrase, or the journal file is damaged")]
     WrongPassphrase,

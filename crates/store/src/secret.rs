@@ -20,7 +20,9 @@ impl fmt::Debug for Passphrase {
 pub enum PassphraseError {
     #[error("the passphrase is empty")]
     Empty,
-    #[error("a new passphrase needs at least {MIN_LEN} characters; a few unrelated words are easy to remember and hard to guess")]
+    #[error(
+        "a new passphrase needs at least {MIN_LEN} characters; a few unrelated words are easy to remember and hard to guess"
+    )]
     TooShort,
     #[error("the passphrase is longer than 1024 bytes")]
     TooLong,
@@ -73,8 +75,17 @@ mod tests {
         let p = Passphrase::new("it's a secret".into()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(format!("{p:?}"), "Passphrase(<redacted>)");
         assert_eq!(p.sql_literal().as_str(), "'it''s a secret'");
-        assert_eq!(Passphrase::new(String::new()).err(), Some(PassphraseError::Empty));
-        assert_eq!(Passphrase::new_key("short".into()).err(), Some(PassphraseError::TooShort));
-        assert_eq!(Passphrase::new("a\nb".into()).err(), Some(PassphraseError::Control));
+        assert_eq!(
+            Passphrase::new(String::new()).err(),
+            Some(PassphraseError::Empty)
+        );
+        assert_eq!(
+            Passphrase::new_key("short".into()).err(),
+            Some(PassphraseError::TooShort)
+        );
+        assert_eq!(
+            Passphrase::new("a\nb".into()).err(),
+            Some(PassphraseError::Control)
+        );
     }
 }

@@ -33,6 +33,35 @@ pub struct Args {
     /// For CSV: which table.
     #[arg(long, default_value = "doses")]
     table: Table,
+    /// Encrypt the export (age format) with a passphrase, or to --recipient. Needs --out.
+    #[arg(long, requires = "out")]
+    encrypt: bool,
+    /// With --encrypt: file holding the passphrase (otherwise you are asked twice).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "encrypt",
+        conflicts_with = "recipient"
+    )]
+    encrypt_passphrase_file: Option<PathBuf>,
+    /// With --encrypt: an age public key (age1…) to encrypt to.
+    #[arg(long, value_name = "AGE_PUBLIC_KEY", requires = "encrypt")]
+    recipient: Option<String>,
+    /// Remove names and free text, shift all dates by one random offset, renumber ids
+    /// (see docs/privacy.md for what this does and does not protect).
+    #[arg(long)]
+    deidentify: bool,
+}
+
+/// A random whole-day offset of 180 to 730 days, either direction, from the OS's randomness
+/// (the standard library seeds `RandomState` from it).
+fn random_day_offset() -> i64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::process::id().into());
+    let r = h.finish();
+    let days = 180 + (r % 551) as i64;
+    if r & (1 << 40) == 0 { days } else { -days }
 }
 
 fn local_text(ts: dosewise_core::jiff::Timestamp, zone: &str) -> String {
@@ -238,7 +267,10 @@ pub fn write_private(path: &Path, contents: &[u8], force: bool) -> CliResult {
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         let mut store = ctx.open().await?;
-        let j = store.export().await?;
+        let mut j = store.export().await?;
+        if self.deidentify {
+            j = dosewise_core::deidentify::deidentify(&j, random_day_offset());
+        }
         let text = match self.format {
             Format::Json => {
                 let mut s = serde_json::to_string_pretty(&j).map_err(anyhow::Error::new)?;
@@ -249,16 +281,39 @@ impl Args {
         };
         match &self.out {
             Some(path) => {
-                write_private(path, text.as_bytes(), self.force)?;
+                let bytes = if self.encrypt {
+                    let sealing_key;
+                    let sealing = match &self.recipient {
+                        Some(r) => super::backup::Sealing::Recipient(r),
+                        None => {
+                            sealing_key = crate::secrets::new_key(
+                                self.encrypt_passphrase_file.as_deref(),
+                                "the export",
+                            )?;
+                            super::backup::Sealing::Passphrase(&sealing_key)
+                        }
+                    };
+                    super::backup::seal(text.as_bytes(), sealing)?
+                } else {
+                    text.as_bytes().to_vec()
+                };
+                write_private(path, &bytes, self.force)?;
+                let what = match (self.encrypt, self.deidentify) {
+                    (true, _) => "Encrypted and integrity-protected (age format).",
+                    (false, true) => "De-identified, but not encrypted.",
+                    (false, false) => {
+                        "The file is not encrypted: it holds your full journal, so store it as carefully as the journal itself (or use --encrypt)."
+                    }
+                };
                 eprintln!(
-                    "Wrote {} ({} doses, {} check-ins). The file is not encrypted: it holds your full journal, so store it as carefully as the journal itself.",
+                    "Wrote {} ({} doses, {} check-ins). {what}",
                     path.display(),
                     j.doses.len(),
                     j.checkins.len()
                 );
                 if ctx.json {
                     crate::output::json(
-                        &serde_json::json!({ "out": path, "doses": j.doses.len(), "checkins": j.checkins.len() }),
+                        &serde_json::json!({ "out": path, "doses": j.doses.len(), "checkins": j.checkins.len(), "encrypted": self.encrypt, "deidentified": self.deidentify }),
                     )?;
                 }
             }

@@ -13,8 +13,14 @@ const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A file written by `dosewise export --format json`.
+    /// A file written by `dosewise export --format json` (encrypted or not).
     file: PathBuf,
+    /// For an encrypted export: file holding its passphrase (otherwise you are asked).
+    #[arg(long, value_name = "FILE", conflicts_with = "identity")]
+    encrypt_passphrase_file: Option<PathBuf>,
+    /// For an export encrypted to a recipient: the age identity file.
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
 }
 
 impl Args {
@@ -30,6 +36,21 @@ impl Args {
         }
         let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.starts_with(b"age-encryption.org/") {
+            bytes = match &self.identity {
+                Some(id) => super::backup::open_sealed(&bytes, &super::backup::read_identity(id)?)?,
+                None => {
+                    let p = crate::secrets::current(
+                        self.encrypt_passphrase_file.as_deref(),
+                        "the encrypted export",
+                    )?;
+                    let id = age::scrypt::Identity::new(age::secrecy::SecretString::from(
+                        p.expose().to_owned(),
+                    ));
+                    super::backup::open_sealed(&bytes, &id)?
+                }
+            };
+        }
         let text = String::from_utf8(bytes).map_err(|e| {
             input(format!(
                 "{} is not UTF-8 text (first bad byte at offset {}); it is not a Dosewise export",

@@ -26,6 +26,12 @@ pub struct Args {
     /// Screen: none of the screen's conditions applies to you.
     #[arg(long, conflicts_with = "conditions")]
     no_conditions: bool,
+    /// Create the journal encrypted (SQLCipher). Every command then needs the passphrase.
+    #[arg(long)]
+    encrypt: bool,
+    /// With --encrypt: file holding the new passphrase (otherwise you are asked twice).
+    #[arg(long, value_name = "FILE", requires = "encrypt")]
+    new_passphrase_file: Option<std::path::PathBuf>,
 }
 
 /// Ask the screen questions on a terminal; `None` if stdin is not one.
@@ -104,7 +110,13 @@ impl Args {
             }
         }
 
-        let mut store = ctx.open_or_create().await?;
+        let mut store = if self.encrypt {
+            let key =
+                crate::secrets::new_key(self.new_passphrase_file.as_deref(), "the new journal")?;
+            ctx.create_encrypted(&key).await?
+        } else {
+            ctx.open_or_create().await?
+        };
         let existing = store.profile().await?;
         let created = existing.is_none();
         let mut p = existing.unwrap_or_else(|| Profile {

@@ -1,10 +1,12 @@
 //! One module per subcommand, each with its own arguments and `run`.
 
+pub mod backup;
 pub mod calc;
 pub mod calendar;
 pub mod check;
 pub mod checkin;
 pub mod clear;
+pub mod crypt;
 pub mod demo;
 pub mod dose;
 pub mod export;
@@ -19,6 +21,7 @@ pub mod stock;
 pub mod today;
 pub mod usage;
 pub mod vitals;
+pub mod wipe;
 
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
@@ -48,6 +51,12 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Clear(a) => a.run(&ctx).await,
         Command::Check(a) => a.run(&ctx).await,
         Command::Info(a) => a.run(&ctx),
+        Command::Encrypt(a) => a.run(&ctx).await,
+        Command::Decrypt(a) => a.run(&ctx).await,
+        Command::Rekey(a) => a.rekey(&ctx).await,
+        Command::Backup(a) => a.run(&ctx).await,
+        Command::Restore(a) => a.run(&ctx).await,
+        Command::Wipe(a) => a.run(&ctx),
     }
 }
 

@@ -10,8 +10,20 @@ use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
 use std::path::{Path, PathBuf};
 
 const TABLES: [&str; 14] = [
-    "profile", "stock", "stock_event", "dose", "dose_revision", "checkin", "protocol", "protocol_event", "medication",
-    "substance_use", "vitals", "clearance", "sqlite_master", "sqlite_sequence",
+    "profile",
+    "stock",
+    "stock_event",
+    "dose",
+    "dose_revision",
+    "checkin",
+    "protocol",
+    "protocol_event",
+    "medication",
+    "substance_use",
+    "vitals",
+    "clearance",
+    "sqlite_master",
+    "sqlite_sequence",
 ];
 
 /// The temporary file a conversion writes before it replaces the journal.
@@ -33,9 +45,11 @@ async fn counts(conn: &mut SqliteConnection, schema: &str) -> Result<Vec<(String
             continue;
         }
         // Table names are the fixed list above, not input.
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {schema}.{t}")))
-            .fetch_one(&mut *conn)
-            .await?;
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM {schema}.{t}"
+        )))
+        .fetch_one(&mut *conn)
+        .await?;
         out.push((t.to_string(), n));
     }
     Ok(out)
@@ -49,10 +63,23 @@ fn fsync_dir(dir: &Path) {
 }
 
 /// Rewrite the journal at `path` from key `from` to key `to` (`None` = plaintext).
-pub async fn convert(path: &Path, from: Option<&Passphrase>, to: Option<&Passphrase>) -> Result<()> {
-    let expected = if from.is_some() { FileState::Encrypted } else { FileState::Plain };
+pub async fn convert(
+    path: &Path,
+    from: Option<&Passphrase>,
+    to: Option<&Passphrase>,
+) -> Result<()> {
+    let expected = if from.is_some() {
+        FileState::Encrypted
+    } else {
+        FileState::Plain
+    };
     match file_state(path) {
-        FileState::Missing => return Err(StoreError::Conversion(format!("no journal at {}", path.display()))),
+        FileState::Missing => {
+            return Err(StoreError::Conversion(format!(
+                "no journal at {}",
+                path.display()
+            )));
+        }
         s if s != expected => {
             return Err(StoreError::Conversion(match s {
                 FileState::Encrypted => "this journal is already encrypted".into(),
@@ -61,42 +88,79 @@ pub async fn convert(path: &Path, from: Option<&Passphrase>, to: Option<&Passphr
         }
         _ => {}
     }
+    super::quiet_sqlcipher().await?;
     let tmp = temp_path(path);
-    for stale in [tmp.clone(), sidecar(&tmp, "-wal"), sidecar(&tmp, "-shm"), sidecar(&tmp, "-journal")] {
+    for stale in [
+        tmp.clone(),
+        sidecar(&tmp, "-wal"),
+        sidecar(&tmp, "-shm"),
+        sidecar(&tmp, "-journal"),
+    ] {
         let _ = std::fs::remove_file(stale);
     }
     create_private(&tmp)?;
 
     // 1. Export from the source into the new file.
-    let mut src = connect_options(path, from, SqliteJournalMode::Wal).connect().await.map_err(|e| key_error(e, from.is_some()))?;
-    let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut src).await.map_err(|e| key_error(e, from.is_some()))?;
+    let mut src = connect_options(path, from, SqliteJournalMode::Wal)
+        .connect()
+        .await
+        .map_err(|e| key_error(e, from.is_some()))?;
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(&mut src)
+        .await
+        .map_err(|e| key_error(e, from.is_some()))?;
     if version != SCHEMA_VERSION {
         return Err(StoreError::Conversion(format!(
             "the journal has schema {version}; open it once with this Dosewise (any command) before converting"
         )));
     }
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut src).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut src)
+        .await?;
     let before = counts(&mut src, "main").await?;
-    let key = to.map_or_else(|| zeroize::Zeroizing::new("''".to_string()), Passphrase::sql_literal);
-    let tmp_text = tmp.to_str().ok_or_else(|| StoreError::Conversion("the journal path is not valid UTF-8".into()))?;
+    let key = to.map_or_else(
+        || zeroize::Zeroizing::new("''".to_string()),
+        Passphrase::sql_literal,
+    );
+    let tmp_text = tmp
+        .to_str()
+        .ok_or_else(|| StoreError::Conversion("the journal path is not valid UTF-8".into()))?;
     // ATTACH takes the key as an expression; both values are quoted by us (path) or escaped.
     let attach = zeroize::Zeroizing::new(format!(
         "ATTACH DATABASE '{}' AS target KEY {}",
         tmp_text.replace('\'', "''"),
         key.as_str()
     ));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(attach.as_str())).execute(&mut src).await?;
-    sqlx::query("SELECT sqlcipher_export('target')").execute(&mut src).await?;
-    let pragmas = format!("PRAGMA target.user_version = {SCHEMA_VERSION}; PRAGMA target.application_id = {APPLICATION_ID}");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas)).execute(&mut src).await?;
-    sqlx::query("DETACH DATABASE target").execute(&mut src).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(attach.as_str()))
+        .execute(&mut src)
+        .await?;
+    sqlx::query("SELECT sqlcipher_export('target')")
+        .execute(&mut src)
+        .await?;
+    let pragmas = format!(
+        "PRAGMA target.user_version = {SCHEMA_VERSION}; PRAGMA target.application_id = {APPLICATION_ID}"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+        .execute(&mut src)
+        .await?;
+    sqlx::query("DETACH DATABASE target")
+        .execute(&mut src)
+        .await?;
     src.close().await?;
 
     // 2. Verify the new file with its own key, without leaving a WAL beside it.
-    let mut check = connect_options(&tmp, to, SqliteJournalMode::Delete).connect().await.map_err(|e| key_error(e, to.is_some()))?;
-    let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut check).await?;
+    let mut check = connect_options(&tmp, to, SqliteJournalMode::Delete)
+        .connect()
+        .await
+        .map_err(|e| key_error(e, to.is_some()))?;
+    let ok: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut check)
+        .await?;
     let after = counts(&mut check, "main").await?;
-    let app: i64 = sqlx::query("PRAGMA application_id").fetch_one(&mut check).await?.try_get(0)?;
+    let app: i64 = sqlx::query("PRAGMA application_id")
+        .fetch_one(&mut check)
+        .await?
+        .try_get(0)?;
     check.close().await?;
     if ok != "ok" || after != before || app != APPLICATION_ID {
         let _ = std::fs::remove_file(&tmp);
@@ -106,7 +170,9 @@ pub async fn convert(path: &Path, from: Option<&Passphrase>, to: Option<&Passphr
     }
     if (to.is_some()) != (file_state(&tmp) == FileState::Encrypted) {
         let _ = std::fs::remove_file(&tmp);
-        return Err(StoreError::Conversion("the converted copy has the wrong form; the journal was left unchanged".into()));
+        return Err(StoreError::Conversion(
+            "the converted copy has the wrong form; the journal was left unchanged".into(),
+        ));
     }
 
     // 3. Make it durable, then replace atomically. A WAL left by another open connection would
@@ -117,7 +183,9 @@ pub async fn convert(path: &Path, from: Option<&Passphrase>, to: Option<&Passphr
             "the journal is in use by another Dosewise process (a web server?); stop it and try again".into(),
         ));
     }
-    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io)?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)?;
     for s in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(sidecar(path, s));

@@ -53,7 +53,7 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Open (creating if needed) the database at `path` and bring its schema up to date.
-        pub async fn open(path: &Path) -> Result<Self> {
+    pub async fn open(path: &Path) -> Result<Self> {
         Self::open_with(path, None).await
     }
 
@@ -70,11 +70,14 @@ impl SqliteStore {
             }
             _ => {}
         }
-        let mut opts = connect_options(path, key, SqliteJournalMode::Wal).create_if_missing(true);
-        if key.is_none() {
-            opts = opts.create_if_missing(true);
+        if key.is_some() {
+            quiet_sqlcipher().await?;
         }
-        let conn = opts.connect().await.map_err(|e| key_error(e, key.is_some()))?;
+        let opts = connect_options(path, key, SqliteJournalMode::Wal).create_if_missing(true);
+        let conn = opts
+            .connect()
+            .await
+            .map_err(|e| key_error(e, key.is_some()))?;
         let mut store = SqliteStore { conn };
         store.migrate(path).await.map_err(|e| match e {
             StoreError::Database(e) => key_error(e, key.is_some()),
@@ -168,7 +171,9 @@ pub enum FileState {
 /// files look like random bytes from the first byte on.
 pub fn file_state(path: &Path) -> FileState {
     use std::io::Read;
-    let Ok(mut f) = std::fs::File::open(path) else { return FileState::Missing };
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return FileState::Missing;
+    };
     let mut head = [0u8; 16];
     match f.read(&mut head) {
         Ok(0) | Err(_) => FileState::Missing,
@@ -179,7 +184,11 @@ pub fn file_state(path: &Path) -> FileState {
 
 /// Connection options shared by every open: key first (SQLCipher needs it before anything
 /// else; sqlx orders it so), quiet SQLCipher logging, and Dosewise's durability settings.
-pub(crate) fn connect_options(path: &Path, key: Option<&Passphrase>, journal: SqliteJournalMode) -> SqliteConnectOptions {
+pub(crate) fn connect_options(
+    path: &Path,
+    key: Option<&Passphrase>,
+    journal: SqliteJournalMode,
+) -> SqliteConnectOptions {
     let mut opts = SqliteConnectOptions::new();
     if let Some(k) = key {
         // The literal lives in the options only until they are dropped after connecting.
@@ -195,11 +204,38 @@ pub(crate) fn connect_options(path: &Path, key: Option<&Passphrase>, journal: Sq
         .disable_statement_logging()
 }
 
+/// SQLCipher logs decryption failures (a wrong passphrase) to stderr by default. Its log level
+/// is process-wide, and a connection's own pragmas run only after the key has been tried, so
+/// set it once on a throwaway in-memory connection before any keyed open.
+pub(crate) async fn quiet_sqlcipher() -> Result<()> {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut c = SqliteConnectOptions::new()
+        .in_memory(true)
+        .disable_statement_logging()
+        .connect()
+        .await?;
+    sqlx::query("PRAGMA cipher_log_level = NONE")
+        .execute(&mut c)
+        .await?;
+    c.close().await?;
+    DONE.store(true, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
 /// "file is not a database" (SQLITE_NOTADB) after a key means the key is wrong.
 pub(crate) fn key_error(e: sqlx::Error, keyed: bool) -> StoreError {
     match &e {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("26") || db.message().contains("not a database") => {
-            if keyed { StoreError::WrongPassphrase } else { StoreError::Encrypted }
+        sqlx::Error::Database(db)
+            if db.code().as_deref() == Some("26") || db.message().contains("not a database") =>
+        {
+            if keyed {
+                StoreError::WrongPassphrase
+            } else {
+                StoreError::Encrypted
+            }
         }
         _ => StoreError::Database(e),
     }
