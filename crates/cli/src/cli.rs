@@ -75,6 +75,8 @@ pub enum Command {
     Dose(commands::dose::Args),
     /// Record how you feel: 0-10 ratings, side effects, urinary symptoms, a note.
     Checkin(commands::checkin::Args),
+    /// Questionnaires: PHQ-9 (depression), GAD-7 (anxiety), bladder and use questions.
+    Assess(commands::assess::Args),
     /// Today at a glance: doses taken, last check-in, stock running low.
     Today(commands::today::Args),
     /// List doses and check-ins.

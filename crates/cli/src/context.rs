@@ -7,7 +7,9 @@ use dosewise_core::jiff::{Timestamp, ZonedDateTime};
 use dosewise_core::profile::Profile;
 use dosewise_core::when;
 use dosewise_store::{SqliteStore, Store};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub const DB_FILE: &str = "dosewise.db";
 
@@ -19,6 +21,54 @@ pub struct Ctx {
     pub passphrase_file: Option<PathBuf>,
     /// The current instant, read once per command.
     pub now: Timestamp,
+    /// Connections handed back by dropped [`Journal`]s, closed by [`Ctx::shutdown`].
+    finished: Arc<Mutex<Vec<SqliteStore>>>,
+}
+
+/// An open journal. When it goes out of scope its connection goes back to the `Ctx`, which
+/// closes every connection before the program exits ([`Ctx::shutdown`]). Closing must finish
+/// first: a connection still closing on its worker thread while the process exits races with
+/// OpenSSL's exit-time cleanup (seen as a rare "double free" with encrypted journals).
+#[derive(Debug)]
+pub struct Journal {
+    store: Option<SqliteStore>,
+    back: Arc<Mutex<Vec<SqliteStore>>>,
+}
+
+impl Deref for Journal {
+    type Target = SqliteStore;
+    fn deref(&self) -> &SqliteStore {
+        // Present from creation until drop or close, which consume it.
+        self.store
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("journal used after close"))
+    }
+}
+
+impl DerefMut for Journal {
+    fn deref_mut(&mut self) -> &mut SqliteStore {
+        self.store
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("journal used after close"))
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        if let (Some(s), Ok(mut v)) = (self.store.take(), self.back.lock()) {
+            v.push(s);
+        }
+    }
+}
+
+impl Journal {
+    /// Close now (waiting for the connection to finish).
+    pub async fn close(mut self) -> CliResult {
+        if let Some(s) = self.store.take() {
+            s.close().await?;
+        }
+        Ok(())
+    }
 }
 
 /// The platform data directory: $XDG_DATA_HOME/dosewise, ~/.local/share/dosewise, or
@@ -61,7 +111,26 @@ impl Ctx {
             tz_flag: g.tz.clone(),
             passphrase_file: g.passphrase_file.clone(),
             now: when::to_micros(now),
+            finished: Arc::default(),
         })
+    }
+
+    /// Close every connection opened during the command.
+    pub async fn shutdown(&self) {
+        let stores: Vec<SqliteStore> = match self.finished.lock() {
+            Ok(mut v) => v.drain(..).collect(),
+            Err(_) => return,
+        };
+        for s in stores {
+            let _ = s.close().await;
+        }
+    }
+
+    fn wrap(&self, store: SqliteStore) -> Journal {
+        Journal {
+            store: Some(store),
+            back: self.finished.clone(),
+        }
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -69,7 +138,7 @@ impl Ctx {
     }
 
     /// Open an existing journal.
-    pub async fn open(&self) -> CliResult<SqliteStore> {
+    pub async fn open(&self) -> CliResult<Journal> {
         let path = self.db_path();
         if !path.exists() {
             return Err(input(format!(
@@ -81,7 +150,7 @@ impl Ctx {
     }
 
     /// Open an existing journal, asking for its passphrase when it is encrypted.
-    async fn open_existing(&self, path: &Path) -> CliResult<SqliteStore> {
+    async fn open_existing(&self, path: &Path) -> CliResult<Journal> {
         let key = match dosewise_store::sqlite::file_state(path) {
             dosewise_store::FileState::Encrypted => Some(crate::secrets::current(
                 self.passphrase_file.as_deref(),
@@ -89,14 +158,11 @@ impl Ctx {
             )?),
             _ => None,
         };
-        open_at(path, key.as_ref()).await
+        Ok(self.wrap(open_at(path, key.as_ref()).await?))
     }
 
     /// Create a new encrypted journal with `key` (the home must not hold one yet).
-    pub async fn create_encrypted(
-        &self,
-        key: &dosewise_store::Passphrase,
-    ) -> CliResult<SqliteStore> {
+    pub async fn create_encrypted(&self, key: &dosewise_store::Passphrase) -> CliResult<Journal> {
         create_private_dir(&self.home)?;
         let path = self.db_path();
         if dosewise_store::sqlite::file_state(&path) != dosewise_store::FileState::Missing {
@@ -106,11 +172,11 @@ impl Ctx {
             )));
         }
         create_private_file(&path)?;
-        open_at(&path, Some(key)).await
+        Ok(self.wrap(open_at(&path, Some(key)).await?))
     }
 
     /// Open the journal, creating the home (mode 0700) and the file (mode 0600) if needed.
-    pub async fn open_or_create(&self) -> CliResult<SqliteStore> {
+    pub async fn open_or_create(&self) -> CliResult<Journal> {
         create_private_dir(&self.home)?;
         let path = self.db_path();
         create_private_file(&path)?;

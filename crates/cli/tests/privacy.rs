@@ -253,15 +253,40 @@ fn conversions_survive_being_killed() {
         let plain = std::fs::read(h.db("a"))
             .unwrap_or_default()
             .starts_with(b"SQLite format 3\0");
+        let first_errors = std::cell::RefCell::new(Vec::new());
         let opens = |k: &Option<PathBuf>| match k {
             None => plain,
-            Some(k) => !plain && h.run("a", Some(k), &["stock", "list"]).code == 0,
+            Some(k) => {
+                if plain {
+                    return false;
+                }
+                let r = h.run("a", Some(k), &["stock", "list"]);
+                first_errors.borrow_mut().push(r.stderr.clone());
+                r.code == 0
+            }
         };
         let (old_ok, new_ok) = (opens(&current), opens(&next));
-        assert!(
-            old_ok ^ new_ok,
-            "iteration {i} ({args:?}, killed after {delay:?}): old opens {old_ok}, new opens {new_ok}"
-        );
+        if !(old_ok ^ new_ok) {
+            let files: Vec<String> = std::fs::read_dir(h.home("a"))
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .map(|e| {
+                            format!(
+                                "{:?} {}",
+                                e.file_name(),
+                                e.metadata().map(|m| m.len()).unwrap_or(0)
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let why_old = h.run("a", current.as_deref(), &["stock", "list"]).stderr;
+            let why_new = h.run("a", next.as_deref(), &["stock", "list"]).stderr;
+            panic!(
+                "iteration {i} ({args:?}, killed after {delay:?}): old opens {old_ok}, new opens {new_ok}; plain {plain}; files {files:?}; old: {why_old:?}; new: {why_new:?}; first tries: {:?}",
+                first_errors.borrow()
+            );
+        }
         let now_key = if old_ok {
             current.clone()
         } else {

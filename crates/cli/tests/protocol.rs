@@ -562,6 +562,7 @@ fn calendar_feed_parses_and_every_event_is_on_its_local_date() {
     let mut doses = 0;
     let mut breaks = 0;
     let mut checkins = 0;
+    let mut assess = 0;
     for c in &cal.components {
         if c.name != "VEVENT" {
             continue;
@@ -602,11 +603,15 @@ fn calendar_feed_parses_and_every_event_is_on_its_local_date() {
             assert_eq!(start.len(), 8, "breaks are all-day: {start}");
         } else if uid.starts_with("checkin-") {
             checkins += 1;
+        } else if uid.starts_with("assess-") {
+            assess += 1;
         }
     }
     // 28 on-days (2–29 March) → 10 doses, a 14-day break, then 18 more days → 6 doses;
     // 60 check-in reminders.
     assert_eq!((doses, breaks, checkins), (16, 1, 60));
+    // Weekly PHQ-9 and GAD-7 (days 1, 8, …, 57: 9 each), monthly bladder and use (days 1 and 31).
+    assert_eq!(assess, 9 + 9 + 2 + 2);
     // 29 March: 02:30 does not exist in Berlin; the reminder moves to 03:30, still on the 29th.
     assert!(text.contains("DTSTART:20260329T013000Z"), "gap rule");
     assert!(

@@ -26,7 +26,7 @@ pub struct CalendarOptions {
     pub reminder_minutes: u32,
     /// Include amounts and protocol names in titles.
     pub detailed: bool,
-    /// Daily check-in reminder time, if wanted.
+    /// Daily check-in reminder time, if wanted; questionnaire reminders use the same time.
     pub checkin_time: Option<Time>,
     /// Creation stamp (DTSTAMP).
     pub now: Timestamp,
@@ -176,6 +176,37 @@ pub fn calendar(protocols: &[Protocol], o: &CalendarOptions) -> String {
             }
         }
     }
+    // Questionnaire reminders on their cadence (weekly PHQ-9 and GAD-7, monthly bladder and
+    // use questions), starting on the first day of the feed.
+    if let Some(t) = o.checkin_time {
+        for i in crate::questionnaire::instruments() {
+            let mut d = o.from;
+            while d <= to {
+                let at =
+                    o.tz.to_ambiguous_timestamp(d.to_datetime(t))
+                        .compatible()
+                        .unwrap_or(o.now);
+                lines.extend([
+                    "BEGIN:VEVENT".into(),
+                    format!("UID:assess-{}-{}@dosewise", i.id, date_value(d)),
+                    format!("DTSTAMP:{stamp}"),
+                    format!("DTSTART:{}", utc(at)),
+                    "DURATION:PT10M".into(),
+                    format!("SUMMARY:{}", text(&format!("Questionnaire: {}", i.name))),
+                    format!(
+                        "DESCRIPTION:{}",
+                        text(&format!("`dosewise assess {}` ({})", i.id, i.title))
+                    ),
+                    "TRANSP:TRANSPARENT".into(),
+                    "END:VEVENT".into(),
+                ]);
+                match d.checked_add(jiff::Span::new().days(i64::from(i.cadence_days))) {
+                    Ok(n) => d = n,
+                    Err(_) => break,
+                }
+            }
+        }
+    }
     lines.push("END:VCALENDAR".into());
     let mut out = String::new();
     for l in &lines {
@@ -219,7 +250,12 @@ mod tests {
             now: crate::testing::ts("2026-11-28T12:00:00Z"),
         };
         let ics = calendar(&[p], &o);
-        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 5 + 1 + 14);
+        // 5 doses, 1 break, 14 check-ins, and questionnaires: PHQ-9 and GAD-7 on days 1 and 8,
+        // bladder and use questions on day 1.
+        assert_eq!(
+            ics.matches("BEGIN:VEVENT").count(),
+            5 + 1 + 14 + 2 + 2 + 1 + 1
+        );
         assert!(ics.contains("DTSTART:20261201T070000Z"));
         assert!(ics.contains("DTSTART;VALUE=DATE:20261208\r\nDTEND;VALUE=DATE:20261211"));
         assert!(ics.contains("TRIGGER:-PT10M"));

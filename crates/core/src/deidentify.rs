@@ -251,6 +251,20 @@ pub fn deidentify(j: &Journal, day_offset: i64) -> Journal {
             v
         })
         .collect();
+    out.assessments = j
+        .assessments
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let mut a = a.clone();
+            a.id = i as i64 + 1;
+            a.assessment.at = s.ts(a.assessment.at);
+            a.assessment.zone = "UTC".into();
+            a.assessment.note = None;
+            a.created_at = s.ts(a.created_at);
+            a
+        })
+        .collect();
     out.clearances = j
         .clearances
         .iter()

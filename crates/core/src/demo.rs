@@ -269,6 +269,7 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
         substance_uses: vec![],
         vitals: vec![],
         clearances: vec![],
+        assessments: vec![],
     }
 }
 

@@ -9,6 +9,7 @@ use crate::dose::{Dose, DoseRevision, MAX_DOSE_MG};
 use crate::medication::{Medication, SubstanceUse};
 use crate::profile::Profile;
 use crate::protocol::{Protocol, ProtocolEvent};
+use crate::questionnaire::Assessment;
 use crate::safety::Clearance;
 use crate::stock::{Stock, StockEvent};
 use crate::text;
@@ -44,6 +45,8 @@ pub struct Journal {
     pub vitals: Vec<Vitals>,
     #[serde(default)]
     pub clearances: Vec<Clearance>,
+    #[serde(default)]
+    pub assessments: Vec<Assessment>,
 }
 
 impl Journal {
@@ -63,6 +66,7 @@ impl Journal {
             substance_uses: vec![],
             vitals: vec![],
             clearances: vec![],
+            assessments: vec![],
         }
     }
 
@@ -79,6 +83,7 @@ impl Journal {
             && self.substance_uses.is_empty()
             && self.vitals.is_empty()
             && self.clearances.is_empty()
+            && self.assessments.is_empty()
     }
 
     /// Parse and fully check an import file.
@@ -283,6 +288,26 @@ impl Journal {
                 .clone()
                 .validated()
                 .map_err(|e| ImportError::Record(format!("vitals {}: {e}", v.id)))?;
+        }
+        let mut ids = HashSet::new();
+        for a in &self.assessments {
+            if !ids.insert(a.id) {
+                return bad(format!("assessment {}: the id appears twice", a.id));
+            }
+            let i =
+                crate::questionnaire::instrument(&a.assessment.instrument).ok_or_else(|| {
+                    ImportError::Record(format!("assessment {}: unknown questionnaire", a.id))
+                })?;
+            let answers: Vec<i64> = a.assessment.answers.iter().map(|x| i64::from(*x)).collect();
+            let (_, total, _) = i
+                .score(&answers)
+                .map_err(|e| ImportError::Record(format!("assessment {}: {e}", a.id)))?;
+            if total != a.assessment.total {
+                return bad(format!(
+                    "assessment {}: the total does not match the answers",
+                    a.id
+                ));
+            }
         }
         let mut ids = HashSet::new();
         for c in &self.checkins {

@@ -20,6 +20,7 @@ pub mod medication;
 pub mod preparation;
 pub mod profile;
 pub mod protocol;
+pub mod questionnaire;
 pub mod route;
 pub mod safety;
 #[cfg(test)]

@@ -154,6 +154,8 @@ pub struct Preflight<'a> {
     pub clearances: &'a [Clearance],
     /// Codes of the screen questions answered yes.
     pub screen: &'a [String],
+    /// Recent questionnaires (PHQ-9 item 9; the bladder questions).
+    pub assessments: &'a [crate::questionnaire::Assessment],
 }
 
 fn finding(
@@ -613,6 +615,20 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
         .checked_sub(SignedDuration::from_hours(24 * URINARY_LOOKBACK_DAYS))
         .unwrap_or(now);
     let cleared = latest_clearance(p, ClearanceTopic::Urinary);
+    // The bladder questions count like urinary symptoms in a check-in.
+    let bladder: Vec<&crate::questionnaire::Assessment> = p
+        .assessments
+        .iter()
+        .filter(|a| {
+            a.assessment.instrument == "bladder"
+                && a.assessment.at >= since
+                && cleared.is_none_or(|t| a.assessment.at > t)
+        })
+        .filter(|a| a.assessment.total > 0)
+        .collect();
+    let bladder_blood = bladder
+        .iter()
+        .any(|a| a.assessment.answers.get(3).is_some_and(|x| *x > 0));
     let urinary: Vec<&Checkin> = p
         .checkins
         .iter()
@@ -626,9 +642,10 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
         "Ketalar US label section 6 (dysuria, frequency, urgency, haematuria) (H)",
         "Winstock AR et al. BJU Int 2012;110:1762-1766: symptoms related to dose and frequency; 51% improved on stopping (H)",
     ];
-    if urinary
-        .iter()
-        .any(|c| c.checkin.urinary.contains(&UrinarySymptom::Blood))
+    if bladder_blood
+        || urinary
+            .iter()
+            .any(|c| c.checkin.urinary.contains(&UrinarySymptom::Blood))
     {
         f.push(finding(
             "urine_blood",
@@ -647,6 +664,34 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             "Frequency, urgency, pain and night-time urination are the early signs of ketamine-related bladder damage; many improve after stopping.",
             "Stop and see a clinician. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
             &src,
+        ));
+    }
+    if urinary.is_empty() && !bladder.is_empty() && !bladder_blood {
+        f.push(finding(
+            "urinary_symptoms",
+            Severity::Warning,
+            "Your bladder questions reported urinary symptoms.".into(),
+            "Frequency, urgency, pain and night-time urination are the early signs of ketamine-related bladder damage; many improve after stopping.",
+            "Stop and see a clinician. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
+            &src,
+        ));
+    }
+    let month = now
+        .checked_sub(SignedDuration::from_hours(24 * 30))
+        .unwrap_or(now);
+    let last_phq = p
+        .assessments
+        .iter()
+        .filter(|a| a.assessment.instrument == "phq9" && a.assessment.at >= month)
+        .max_by_key(|a| a.assessment.at);
+    if last_phq.is_some_and(|a| a.assessment.self_harm_flag()) {
+        f.push(finding(
+            "self_harm_thoughts",
+            Severity::Warning,
+            "Your latest PHQ-9 reported thoughts of being better off dead or of hurting yourself.".into(),
+            "This needs a conversation with someone today, whatever the rest of the score; ketamine can change mood for hours to days.",
+            crate::questionnaire::CRISIS,
+            &[crate::questionnaire::CRISIS_SOURCE],
         ));
     }
     let week = now

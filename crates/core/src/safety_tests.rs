@@ -65,6 +65,7 @@ struct S {
     vitals: Vec<Vitals>,
     clearances: Vec<Clearance>,
     screen: Vec<String>,
+    assessments: Vec<crate::questionnaire::Assessment>,
     dose: NewDose,
 }
 
@@ -88,6 +89,7 @@ impl S {
             vitals: vec![],
             clearances: vec![],
             screen: vec![],
+            assessments: vec![],
             dose: new_dose(12.5, ts(AT)),
         }
     }
@@ -196,6 +198,7 @@ impl S {
             vitals: &self.vitals,
             clearances: &self.clearances,
             screen: &self.screen,
+            assessments: &self.assessments,
         })
     }
 }
@@ -491,6 +494,46 @@ fn urinary_red_flags_until_cleared() {
         sev(&s.run(), "urinary_symptoms"),
         None,
         "older than 90 days"
+    );
+}
+
+fn assessed(mut s: S, id: &str, answers: &[i64], hours_before: f64) -> S {
+    let a = crate::questionnaire::assess(id, answers, shift(AT, -hours_before), "UTC", None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    s.assessments.push(crate::questionnaire::Assessment {
+        id: s.assessments.len() as i64 + 1,
+        assessment: a,
+        created_at: shift(AT, -hours_before),
+    });
+    s
+}
+
+#[test]
+fn questionnaires_feed_the_red_flags() {
+    let s = assessed(S::base(), "phq9", &[0, 0, 0, 0, 0, 0, 0, 0, 1], 24.0);
+    assert_eq!(sev(&s.run(), "self_harm_thoughts"), Some(Severity::Warning));
+    // A later PHQ-9 with item 9 at 0 replaces it.
+    let s = assessed(s, "phq9", &[1, 1, 0, 0, 0, 0, 0, 0, 0], 2.0);
+    assert_eq!(sev(&s.run(), "self_harm_thoughts"), None);
+    assert_eq!(
+        sev(
+            &assessed(S::base(), "bladder", &[1, 0, 0, 0, 0], 24.0).run(),
+            "urinary_symptoms"
+        ),
+        Some(Severity::Warning)
+    );
+    assert_eq!(
+        sev(
+            &assessed(S::base(), "bladder", &[0, 0, 0, 1, 0], 24.0).run(),
+            "urine_blood"
+        ),
+        Some(Severity::Refuse)
+    );
+    assert!(
+        assessed(S::base(), "bladder", &[0, 0, 0, 0, 0], 24.0)
+            .run()
+            .findings
+            .is_empty()
     );
 }
 

@@ -14,6 +14,7 @@ use dosewise_core::journal::Journal;
 use dosewise_core::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse};
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::{NewProtocol, Protocol, ProtocolEvent, ProtocolEventKind};
+use dosewise_core::questionnaire::{Assessment, NewAssessment};
 use dosewise_core::route::Substance;
 use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
@@ -87,6 +88,7 @@ pub struct ImportReport {
     pub substance_uses: usize,
     pub vitals: usize,
     pub clearances: usize,
+    pub assessments: usize,
     /// Records already present with identical content, left as they were.
     pub unchanged: usize,
     pub profile_imported: bool,
@@ -246,6 +248,13 @@ pub trait Store {
         note: Option<&str>,
     ) -> impl Future<Output = Result<Clearance>> + Send;
     fn clearances(&mut self) -> impl Future<Output = Result<Vec<Clearance>>> + Send;
+    fn add_assessment(
+        &mut self,
+        a: &NewAssessment,
+        created_at: Timestamp,
+    ) -> impl Future<Output = Result<Assessment>> + Send;
+    /// Questionnaires in time order.
+    fn assessments(&mut self, w: Window) -> impl Future<Output = Result<Vec<Assessment>>> + Send;
 
     /// Everything, ordered by id, as one document.
     fn export(&mut self) -> impl Future<Output = Result<Journal>> + Send;

@@ -24,7 +24,8 @@ pub enum What {
 }
 
 /// Findings that do not depend on the amount: what every dose would carry today.
-const STANDING: [&str; 12] = [
+const STANDING: [&str; 13] = [
+    "self_harm_thoughts",
     "interaction",
     "urinary_symptoms",
     "urine_blood",

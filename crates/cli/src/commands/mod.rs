@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its own arguments and `run`.
 
+pub mod assess;
 pub mod backup;
 pub mod calc;
 pub mod calendar;
@@ -32,31 +33,38 @@ use dosewise_store::{SqliteStore, Store};
 
 pub async fn run(cli: Cli) -> CliResult {
     let ctx = Ctx::new(&cli.global)?;
-    match cli.command {
-        Command::Init(a) => a.run(&ctx).await,
-        Command::Stock(c) => c.run(&ctx).await,
-        Command::Calc(c) => c.run(&ctx),
-        Command::Dose(a) => a.run(&ctx).await,
-        Command::Checkin(a) => a.run(&ctx).await,
-        Command::Today(a) => a.run(&ctx).await,
-        Command::History(a) => a.run(&ctx).await,
-        Command::Export(a) => a.run(&ctx).await,
-        Command::Import(a) => a.run(&ctx).await,
-        Command::Demo(a) => a.run(&ctx).await,
-        Command::Protocol(c) => c.run(&ctx).await,
-        Command::Calendar(a) => a.run(&ctx).await,
-        Command::Meds(c) => c.run(&ctx).await,
-        Command::Use(a) => a.run(&ctx).await,
-        Command::Vitals(a) => a.run(&ctx).await,
-        Command::Clear(a) => a.run(&ctx).await,
-        Command::Check(a) => a.run(&ctx).await,
-        Command::Info(a) => a.run(&ctx),
-        Command::Encrypt(a) => a.run(&ctx).await,
-        Command::Decrypt(a) => a.run(&ctx).await,
-        Command::Rekey(a) => a.rekey(&ctx).await,
-        Command::Backup(a) => a.run(&ctx).await,
-        Command::Restore(a) => a.run(&ctx).await,
-        Command::Wipe(a) => a.run(&ctx),
+    let result = dispatch(&ctx, cli.command).await;
+    ctx.shutdown().await;
+    result
+}
+
+async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
+    match command {
+        Command::Init(a) => a.run(ctx).await,
+        Command::Stock(c) => c.run(ctx).await,
+        Command::Calc(c) => c.run(ctx),
+        Command::Dose(a) => a.run(ctx).await,
+        Command::Checkin(a) => a.run(ctx).await,
+        Command::Today(a) => a.run(ctx).await,
+        Command::History(a) => a.run(ctx).await,
+        Command::Export(a) => a.run(ctx).await,
+        Command::Import(a) => a.run(ctx).await,
+        Command::Demo(a) => a.run(ctx).await,
+        Command::Protocol(c) => c.run(ctx).await,
+        Command::Calendar(a) => a.run(ctx).await,
+        Command::Meds(c) => c.run(ctx).await,
+        Command::Use(a) => a.run(ctx).await,
+        Command::Vitals(a) => a.run(ctx).await,
+        Command::Clear(a) => a.run(ctx).await,
+        Command::Check(a) => a.run(ctx).await,
+        Command::Info(a) => a.run(ctx),
+        Command::Encrypt(a) => a.run(ctx).await,
+        Command::Decrypt(a) => a.run(ctx).await,
+        Command::Rekey(a) => a.rekey(ctx).await,
+        Command::Backup(a) => a.run(ctx).await,
+        Command::Restore(a) => a.run(ctx).await,
+        Command::Wipe(a) => a.run(ctx),
+        Command::Assess(a) => a.run(ctx).await,
     }
 }
 

@@ -77,6 +77,13 @@ pub async fn check(
         })
         .await?;
     let clearances = store.clearances().await?;
+    let assessments = store
+        .assessments(Window {
+            from: since(100),
+            to: None,
+            include_deleted: false,
+        })
+        .await?;
     Ok(preflight(&Preflight {
         dose,
         now: ctx.now,
@@ -89,6 +96,7 @@ pub async fn check(
         vitals: &vitals,
         clearances: &clearances,
         screen: known.screen,
+        assessments: &assessments,
     }))
 }
 

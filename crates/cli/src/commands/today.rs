@@ -166,6 +166,24 @@ impl Args {
                 f.reason
             );
         }
+        let past = store.assessments(Window::default()).await?;
+        let due: Vec<&str> = dosewise_core::questionnaire::instruments()
+            .iter()
+            .filter(|i| {
+                let last = past.iter().rev().find(|a| a.assessment.instrument == i.id);
+                last.is_none_or(|a| {
+                    ctx.now.duration_since(a.assessment.at).as_hours() / 24
+                        >= i64::from(i.cadence_days)
+                })
+            })
+            .map(|i| i.id.as_str())
+            .collect();
+        if !due.is_empty() {
+            crate::outln!(
+                "  Questionnaires due: {} (`dosewise assess NAME`)",
+                due.join(", ")
+            );
+        }
         let messages: Vec<&String> = statuses.iter().flat_map(|s| s.messages.iter()).collect();
         if messages.is_empty() {
             if !statuses.is_empty() {

@@ -20,6 +20,7 @@ use dosewise_core::journal::{FORMAT, Journal, VERSION};
 use dosewise_core::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse};
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::{NewProtocol, Protocol, ProtocolEvent, ProtocolEventKind, Status};
+use dosewise_core::questionnaire::{Assessment, NewAssessment};
 use dosewise_core::route::Substance;
 use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
@@ -38,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_protocols.sql"),
     include_str!("../../migrations/sqlite/0003_safety.sql"),
+    include_str!("../../migrations/sqlite/0004_assessments.sql"),
 ];
 
 /// The schema version this build writes.
@@ -771,6 +773,31 @@ impl Store for SqliteStore {
         rows.iter().map(rows::checkin).collect()
     }
 
+    async fn add_assessment(
+        &mut self,
+        a: &NewAssessment,
+        created_at: Timestamp,
+    ) -> Result<Assessment> {
+        let mut x = Assessment {
+            id: 0,
+            assessment: a.clone(),
+            created_at,
+        };
+        x.id = writes::insert_assessment(&mut self.conn, &x, false).await?;
+        Ok(x)
+    }
+
+    async fn assessments(&mut self, w: Window) -> Result<Vec<Assessment>> {
+        let (from, to) = window_bounds(w);
+        let rows =
+            sqlx::query("SELECT * FROM assessment WHERE at >= ?1 AND at < ?2 ORDER BY at, id")
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut self.conn)
+                .await?;
+        rows.iter().map(rows::assessment).collect()
+    }
+
     async fn export(&mut self) -> Result<Journal> {
         let mut tx = self.conn.begin().await?;
         let profile = sqlx::query("SELECT * FROM profile WHERE id = 1")
@@ -804,6 +831,9 @@ impl Store for SqliteStore {
             .fetch_all(&mut *tx)
             .await?;
         let vitals = sqlx::query("SELECT * FROM vitals ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        let assessments = sqlx::query("SELECT * FROM assessment ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
         let clearances = sqlx::query("SELECT * FROM clearance ORDER BY id")
@@ -845,6 +875,10 @@ impl Store for SqliteStore {
             clearances: clearances
                 .iter()
                 .map(rows::clearance)
+                .collect::<Result<_>>()?,
+            assessments: assessments
+                .iter()
+                .map(rows::assessment)
                 .collect::<Result<_>>()?,
         })
     }

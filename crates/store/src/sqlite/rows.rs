@@ -9,6 +9,7 @@ use dosewise_core::jiff::civil::Date;
 use dosewise_core::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse};
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::{Protocol, ProtocolEvent, ProtocolEventKind, Status};
+use dosewise_core::questionnaire::{Assessment, NewAssessment};
 use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use dosewise_core::units::{Kilograms, Milligrams, Millilitres};
@@ -329,5 +330,22 @@ pub(crate) fn clearance(r: &SqliteRow) -> Result<Clearance> {
             other => return Err(corrupt(format!("clearance topic {other:?}"))),
         },
         note: r.try_get("note")?,
+    })
+}
+
+pub(crate) fn assessment(r: &SqliteRow) -> Result<Assessment> {
+    Ok(Assessment {
+        id: r.try_get("id")?,
+        assessment: NewAssessment {
+            at: ts(r.try_get("at")?)?,
+            zone: r.try_get("zone")?,
+            instrument: r.try_get("instrument")?,
+            answers: from_json("answers", &r.try_get::<String, _>("answers")?)?,
+            total: u32::try_from(r.try_get::<i64, _>("total")?)
+                .map_err(|_| corrupt("assessment total"))?,
+            band: r.try_get("band")?,
+            note: r.try_get("note")?,
+        },
+        created_at: ts(r.try_get("created_at")?)?,
     })
 }

@@ -10,6 +10,7 @@ use dosewise_core::journal::Journal;
 use dosewise_core::medication::{Medication, SubstanceUse};
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::{NewProtocol, Pause, Protocol, ProtocolEvent, Status};
+use dosewise_core::questionnaire::Assessment;
 use dosewise_core::safety::Clearance;
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use dosewise_core::vitals::Vitals;
@@ -484,6 +485,29 @@ pub(crate) async fn insert_clearance(
     .await?)
 }
 
+pub(crate) async fn insert_assessment(
+    conn: &mut SqliteConnection,
+    a: &Assessment,
+    keep_id: bool,
+) -> Result<i64> {
+    let x = &a.assessment;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO assessment (id, at, zone, instrument, answers, total, band, note, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+    )
+    .bind(keep_id.then_some(a.id))
+    .bind(micros(x.at))
+    .bind(&x.zone)
+    .bind(&x.instrument)
+    .bind(rows::json(&x.answers)?)
+    .bind(i64::from(x.total))
+    .bind(&x.band)
+    .bind(&x.note)
+    .bind(micros(a.created_at))
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Records of one kind: compare with what is there, insert what is new, note conflicts.
 enum Seen {
     New,
@@ -686,6 +710,14 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         insert_clearance,
         "clearance",
         clearances
+    );
+    simple!(
+        &j.assessments,
+        "assessment",
+        rows::assessment,
+        insert_assessment,
+        "assessment",
+        assessments
     );
     if !conflicts.is_empty() {
         let total = conflicts.len();

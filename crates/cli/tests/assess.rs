@@ -1,0 +1,116 @@
+//! Questionnaires through the binary: scoring, item 9, due dates, bad answers.
+
+use serde_json::Value;
+use std::process::{Command, Stdio};
+
+struct Home(tempfile::TempDir);
+
+impl Home {
+    fn new() -> Home {
+        let h = Home(tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(h.run(&["init", "--no-conditions"]).0, 0);
+        h
+    }
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let o = Command::new(env!("CARGO_BIN_EXE_dosewise"))
+            .args(args)
+            .env("DOSEWISE_HOME", self.0.path().join("home"))
+            .env("DOSEWISE_NOW", "2026-11-28T11:00:00Z")
+            .env("DOSEWISE_TZ", "Europe/Berlin")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into(),
+            String::from_utf8_lossy(&o.stderr).into(),
+        )
+    }
+    fn json(&self, args: &[&str]) -> Value {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, 0, "{out}{err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    }
+}
+
+#[test]
+fn phq9_and_gad7_are_scored_and_banded() {
+    let h = Home::new();
+    let j = h.json(&["--json", "assess", "phq9", "--answers", "1,2,1,1,0,1,1,0,0"]);
+    assert_eq!(j["assessment"]["total"], 7);
+    assert_eq!(j["assessment"]["band"], "mild");
+    assert_eq!(j["crisis"], Value::Null);
+    let j = h.json(&["--json", "assess", "gad7", "--answers", "3,3,3,3,3,0,0"]);
+    assert_eq!(j["assessment"]["total"], 15);
+    assert_eq!(j["assessment"]["band"], "severe");
+}
+
+#[test]
+fn item_nine_brings_crisis_guidance_and_a_finding() {
+    let h = Home::new();
+    let (code, out, _) = h.run(&["assess", "phq9", "--answers", "0,0,0,0,0,0,0,0,1"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("talk to someone today"), "{out}");
+    let j = h.json(&["--json", "check"]);
+    assert!(
+        j["findings"].as_array().is_none_or(|f| f.is_empty()),
+        "no doses yet, so no nominal dose to check"
+    );
+    h.run(&[
+        "stock",
+        "add",
+        "troche",
+        "--name",
+        "T",
+        "--strength",
+        "25mg",
+        "--count",
+        "10",
+    ]);
+    let j = h.json(&["--json", "dose", "1/2 troche", "--dry-run"]);
+    let codes: Vec<&str> = j["verdict"]["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|x| x["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(codes.contains(&"self_harm_thoughts"), "{codes:?}");
+}
+
+#[test]
+fn due_list_and_bad_answers() {
+    let h = Home::new();
+    let due = h.json(&["--json", "assess"]);
+    assert!(
+        due.as_array()
+            .is_some_and(|a| a.len() == 4 && a.iter().all(|x| x["due"] == true))
+    );
+    h.json(&["--json", "assess", "phq9", "--answers", "0,0,0,0,0,0,0,0,0"]);
+    let due = h.json(&["--json", "assess"]);
+    assert_eq!(due[0]["due"], false);
+    let before = h.run(&["export"]).1;
+    for (args, needle) in [
+        (vec!["assess", "phq9", "--answers", "1,2"], "9 questions"),
+        (
+            vec!["assess", "phq9", "--answers", "0,0,0,0,4,0,0,0,0"],
+            "answer 5 is 4",
+        ),
+        (
+            vec!["assess", "phq9", "--answers", "a,b"],
+            "comma-separated",
+        ),
+        (
+            vec!["assess", "beck", "--answers", "1"],
+            "unknown questionnaire",
+        ),
+        (vec!["assess", "gad7"], "--answers"),
+    ] {
+        let (code, _, err) = h.run(&args);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    assert_eq!(h.run(&["export"]).1, before);
+    let (_, out, _) = h.run(&["today"]);
+    assert!(
+        out.contains("Questionnaires due: gad7, bladder, substance"),
+        "{out}"
+    );
+}

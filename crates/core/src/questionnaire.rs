@@ -1,0 +1,341 @@
+//! Questionnaires: PHQ-9 and GAD-7 scored by their official rules, and Dosewise's plain bladder
+//! and substance-use questions (counted, not scored clinically). `data/instruments.json` holds
+//! the items, response options, bands and attribution.
+//!
+//! PHQ-9 item 9 (thoughts of being better off dead or of self-harm) above 0 always brings the
+//! crisis guidance and a finding, whatever the total.
+
+use crate::text::{self, TextError};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+use thiserror::Error;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Instrument {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub validated: bool,
+    pub stem: String,
+    pub responses: Vec<(String, u8)>,
+    pub items: Vec<String>,
+    /// (lower bound, label), ascending.
+    pub bands: Vec<(u32, String)>,
+    pub max: u32,
+    pub attribution: String,
+    pub sources: Vec<String>,
+    /// How often it falls due.
+    pub cadence_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct File {
+    instruments: Vec<Instrument>,
+}
+
+const INSTRUMENTS_JSON: &str = include_str!("../../../data/instruments.json");
+
+pub fn instruments() -> &'static [Instrument] {
+    static I: OnceLock<Vec<Instrument>> = OnceLock::new();
+    I.get_or_init(|| match serde_json::from_str::<File>(INSTRUMENTS_JSON) {
+        Ok(f) => f.instruments,
+        // Compiled in and checked by `instruments_are_valid`: a failure is a broken build.
+        Err(e) => panic!("data/instruments.json is invalid: {e}"),
+    })
+}
+
+pub fn instrument(id: &str) -> Option<&'static Instrument> {
+    let id = id.trim().to_ascii_lowercase().replace(['-', '_'], "");
+    instruments().iter().find(|i| i.id == id)
+}
+
+/// Shown whenever PHQ-9 item 9 is above 0.
+pub const CRISIS: &str = "You said you have had thoughts that you would be better off dead or of hurting yourself. \
+Please talk to someone today: contact your clinician, a crisis line, or your local emergency number if you might act on \
+these thoughts. Do not take ketamine alone while you feel like this.";
+pub const CRISIS_SOURCE: &str = "PHQ-9 item 9 above 0 calls for an immediate safety follow-up whatever the total (standard practice; M)";
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum AnswerError {
+    #[error("unknown questionnaire {0:?}: use phq9, gad7, bladder or substance")]
+    Unknown(String),
+    #[error("{name} has {expected} questions; {got} answers were given")]
+    Count {
+        name: String,
+        expected: usize,
+        got: usize,
+    },
+    #[error("answer {index} is {value}; answers are whole numbers from 0 to {max}")]
+    Range { index: usize, value: i64, max: u8 },
+    #[error("answers are comma-separated whole numbers, e.g. 1,2,0,…: {0:?} is not")]
+    Format(String),
+    #[error(transparent)]
+    Text(#[from] TextError),
+}
+
+/// A scored questionnaire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAssessment {
+    pub at: Timestamp,
+    pub zone: String,
+    pub instrument: String,
+    pub answers: Vec<u8>,
+    pub total: u32,
+    pub band: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub id: i64,
+    #[serde(flatten)]
+    pub assessment: NewAssessment,
+    pub created_at: Timestamp,
+}
+
+impl Instrument {
+    /// The band a total falls in.
+    pub fn band(&self, total: u32) -> &str {
+        self.bands
+            .iter()
+            .rev()
+            .find(|(lo, _)| total >= *lo)
+            .map_or("", |(_, b)| b.as_str())
+    }
+    fn max_answer(&self) -> u8 {
+        self.responses.iter().map(|r| r.1).max().unwrap_or(0)
+    }
+    /// Check and score a full set of answers.
+    pub fn score(&self, answers: &[i64]) -> Result<(Vec<u8>, u32, String), AnswerError> {
+        if answers.len() != self.items.len() {
+            return Err(AnswerError::Count {
+                name: self.name.clone(),
+                expected: self.items.len(),
+                got: answers.len(),
+            });
+        }
+        let max = self.max_answer();
+        let mut out = Vec::with_capacity(answers.len());
+        for (i, a) in answers.iter().enumerate() {
+            if *a < 0 || *a > i64::from(max) {
+                return Err(AnswerError::Range {
+                    index: i + 1,
+                    value: *a,
+                    max,
+                });
+            }
+            out.push(*a as u8);
+        }
+        let total: u32 = out.iter().map(|a| u32::from(*a)).sum();
+        Ok((out, total, self.band(total).to_string()))
+    }
+}
+
+/// "1,2,0,3" → numbers.
+pub fn parse_answers(s: &str) -> Result<Vec<i64>, AnswerError> {
+    s.split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<i64>()
+                .map_err(|_| AnswerError::Format(s.to_string()))
+        })
+        .collect()
+}
+
+/// Score answers into an assessment record.
+pub fn assess(
+    id: &str,
+    answers: &[i64],
+    at: Timestamp,
+    zone: &str,
+    note: Option<&str>,
+) -> Result<NewAssessment, AnswerError> {
+    let i = instrument(id).ok_or_else(|| AnswerError::Unknown(id.to_string()))?;
+    let (answers, total, band) = i.score(answers)?;
+    Ok(NewAssessment {
+        at: crate::when::to_micros(at),
+        zone: zone.to_string(),
+        instrument: i.id.clone(),
+        answers,
+        total,
+        band,
+        note: text::note(note)?,
+    })
+}
+
+impl NewAssessment {
+    /// PHQ-9 with item 9 above 0.
+    pub fn self_harm_flag(&self) -> bool {
+        self.instrument == "phq9" && self.answers.get(8).is_some_and(|a| *a > 0)
+    }
+}
+
+/// Change from a baseline PHQ-9/GAD-7 score, by the usual conventions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub instrument: String,
+    pub baseline: u32,
+    pub latest: u32,
+    pub change: i64,
+    /// A drop of at least 50 % from baseline.
+    pub response: bool,
+    /// PHQ-9 below 5 (GAD-7 below 5) after a baseline of at least 10.
+    pub remission: bool,
+    /// A drop of at least 5 points (PHQ-9; Löwe 2004) — used for GAD-7 too as the common
+    /// convention, and said so.
+    pub meaningful: bool,
+}
+
+pub fn change(instrument: &str, baseline: u32, latest: u32) -> Change {
+    let drop = i64::from(baseline) - i64::from(latest);
+    Change {
+        instrument: instrument.to_string(),
+        baseline,
+        latest,
+        change: i64::from(latest) - i64::from(baseline),
+        response: baseline > 0 && f64::from(latest) <= f64::from(baseline) * 0.5,
+        remission: baseline >= 10 && latest < 5,
+        meaningful: drop >= 5,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phq(total_pattern: &[i64]) -> (u32, String) {
+        let i = instrument("phq9").unwrap_or_else(|| panic!());
+        let (_, t, b) = i.score(total_pattern).unwrap_or_else(|e| panic!("{e}"));
+        (t, b)
+    }
+
+    #[test]
+    fn instruments_are_valid() {
+        let f: File = serde_json::from_str(INSTRUMENTS_JSON).unwrap_or_else(|e| panic!("{e}"));
+        for i in &f.instruments {
+            let max: u32 = i.items.len() as u32
+                * u32::from(i.responses.iter().map(|r| r.1).max().unwrap_or(0));
+            assert_eq!(max, i.max, "{}: max", i.id);
+            assert!(!i.sources.is_empty() && !i.attribution.is_empty());
+            assert!(i.bands.windows(2).all(|w| w[0].0 < w[1].0) && i.bands[0].0 == 0);
+        }
+        assert_eq!(instrument("PHQ-9").map(|i| i.items.len()), Some(9));
+        assert_eq!(instrument("gad_7").map(|i| i.items.len()), Some(7));
+    }
+
+    #[test]
+    fn phq9_bands_at_every_edge() {
+        for (total, band) in [
+            (0, "minimal"),
+            (4, "minimal"),
+            (5, "mild"),
+            (9, "mild"),
+            (10, "moderate"),
+            (14, "moderate"),
+            (15, "moderately severe"),
+            (19, "moderately severe"),
+            (20, "severe"),
+            (27, "severe"),
+        ] {
+            // Spread the total over the first items, 3 at most each.
+            let mut a = vec![0i64; 9];
+            let mut left = total;
+            for x in a.iter_mut() {
+                let v = left.min(3);
+                *x = v;
+                left -= v;
+            }
+            assert_eq!(phq(&a), (total as u32, band.to_string()), "total {total}");
+        }
+    }
+
+    #[test]
+    fn gad7_bands_at_every_edge() {
+        let i = instrument("gad7").unwrap_or_else(|| panic!());
+        for (total, band) in [
+            (0, "minimal"),
+            (4, "minimal"),
+            (5, "mild"),
+            (9, "mild"),
+            (10, "moderate"),
+            (14, "moderate"),
+            (15, "severe"),
+            (21, "severe"),
+        ] {
+            let mut a = vec![0i64; 7];
+            let mut left = total;
+            for x in a.iter_mut() {
+                let v = left.min(3);
+                *x = v;
+                left -= v;
+            }
+            assert_eq!(
+                i.score(&a).map(|r| (r.1, r.2)),
+                Ok((total as u32, band.to_string()))
+            );
+        }
+    }
+
+    #[test]
+    fn item_nine_flags_whatever_the_total() {
+        let at = crate::testing::ts("2026-11-28T10:00:00Z");
+        let a = assess("phq9", &[0, 0, 0, 0, 0, 0, 0, 0, 1], at, "UTC", None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.total, 1);
+        assert_eq!(a.band, "minimal");
+        assert!(a.self_harm_flag());
+        let b = assess("phq9", &[3, 3, 3, 3, 3, 3, 3, 3, 0], at, "UTC", None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!b.self_harm_flag());
+        assert!(
+            !assess("gad7", &[3; 7], at, "UTC", None)
+                .map(|a| a.self_harm_flag())
+                .unwrap_or(true)
+        );
+    }
+
+    #[test]
+    fn bad_answers() {
+        let at = crate::testing::ts("2026-11-28T10:00:00Z");
+        assert!(matches!(
+            assess("phq9", &[1, 2], at, "UTC", None),
+            Err(AnswerError::Count { .. })
+        ));
+        assert!(matches!(
+            assess("phq9", &[0, 0, 0, 0, 4, 0, 0, 0, 0], at, "UTC", None),
+            Err(AnswerError::Range { index: 5, .. })
+        ));
+        assert!(matches!(
+            assess("phq9", &[-1, 0, 0, 0, 0, 0, 0, 0, 0], at, "UTC", None),
+            Err(AnswerError::Range { .. })
+        ));
+        assert!(matches!(
+            assess("beck", &[0], at, "UTC", None),
+            Err(AnswerError::Unknown(_))
+        ));
+        assert!(matches!(
+            parse_answers("1,x,2"),
+            Err(AnswerError::Format(_))
+        ));
+        assert_eq!(parse_answers("1, 2,0"), Ok(vec![1, 2, 0]));
+    }
+
+    #[test]
+    fn response_remission_meaningful_change() {
+        let c = change("phq9", 18, 9);
+        assert!(c.response && !c.remission && c.meaningful);
+        let c = change("phq9", 18, 10);
+        assert!(!c.response, "50 % drop needed: 10 > 9");
+        let c = change("phq9", 12, 4);
+        assert!(c.response && c.remission && c.meaningful);
+        let c = change("phq9", 9, 4);
+        assert!(!c.remission, "remission needs a baseline of at least 10");
+        let c = change("phq9", 8, 4);
+        assert!(
+            !c.meaningful,
+            "4 points is below the 5-point minimal important change"
+        );
+        assert_eq!(c.change, -4);
+    }
+}
