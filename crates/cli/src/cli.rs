@@ -77,6 +77,8 @@ pub enum Command {
     Checkin(commands::checkin::Args),
     /// Questionnaires: PHQ-9 (depression), GAD-7 (anxiety), bladder and use questions.
     Assess(commands::assess::Args),
+    /// Is it working? Ratings by kind of day, PHQ-9/GAD-7 change, with the caveats.
+    Insights(commands::insights::Args),
     /// Today at a glance: doses taken, last check-in, stock running low.
     Today(commands::today::Args),
     /// List doses and check-ins.

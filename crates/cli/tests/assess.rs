@@ -114,3 +114,66 @@ fn due_list_and_bad_answers() {
         "{out}"
     );
 }
+
+#[test]
+fn insights_report_ratings_and_scale_change() {
+    let h = Home(tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")));
+    assert_eq!(h.run(&["demo"]).0, 0);
+    h.json(&[
+        "--json",
+        "assess",
+        "phq9",
+        "--answers",
+        "2,2,2,2,1,2,2,1,0",
+        "--at",
+        "2026-10-05 20:00",
+    ]);
+    h.json(&[
+        "--json",
+        "assess",
+        "phq9",
+        "--answers",
+        "1,1,0,1,0,0,0,0,0",
+        "--at",
+        "2026-11-27 20:00",
+    ]);
+    let i = h.json(&["--json", "insights"]);
+    assert_eq!(i["ratings"].as_array().map(Vec::len), Some(6));
+    let mood = &i["ratings"][0];
+    let n = mood["dose_day"]["n"].as_u64().unwrap_or(0)
+        + mood["day_after"]["n"].as_u64().unwrap_or(0)
+        + mood["off_day"]["n"].as_u64().unwrap_or(0);
+    assert!(n >= 50, "every check-in is counted once: {n}");
+    let phq = &i["scales"][0];
+    assert_eq!(
+        (phq["baseline"].as_u64(), phq["latest"].as_u64()),
+        (Some(14), Some(3))
+    );
+    assert_eq!(
+        (
+            phq["response"].as_bool(),
+            phq["remission"].as_bool(),
+            phq["meaningful"].as_bool()
+        ),
+        (Some(true), Some(true), Some(true))
+    );
+    assert!(
+        i["caveat"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cannot separate the drug from expectation")
+    );
+    // A short window has too little data for a comparison, and says so.
+    let i = h.json(&[
+        "--json",
+        "insights",
+        "--from",
+        "2026-11-20",
+        "--to",
+        "2026-11-28",
+    ]);
+    assert_eq!(i["ratings"][0]["dose_vs_off"], Value::Null);
+    let (code, _, err) = h.run(&["insights", "--from", "2026-12-01", "--to", "2026-11-01"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("after"));
+}

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod dose;
 pub mod dose_expr;
 pub mod exposure;
+pub mod insights;
 pub mod interaction;
 pub mod journal;
 pub mod knowledge;

@@ -15,6 +15,7 @@ pub mod history;
 pub mod import;
 pub mod info;
 pub mod init;
+pub mod insights;
 pub mod meds;
 pub mod protocol;
 pub mod safety;
@@ -65,6 +66,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
         Command::Restore(a) => a.run(ctx).await,
         Command::Wipe(a) => a.run(ctx),
         Command::Assess(a) => a.run(ctx).await,
+        Command::Insights(a) => a.run(ctx).await,
     }
 }
 
