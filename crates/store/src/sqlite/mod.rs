@@ -26,7 +26,7 @@ use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
 use dosewise_core::vitals::{NewVitals, Vitals};
 use rows::micros;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteRow, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
 use std::path::Path;
 use std::time::Duration;
@@ -240,6 +240,24 @@ pub(crate) fn key_error(e: sqlx::Error, keyed: bool) -> StoreError {
             }
         }
         _ => StoreError::Database(e),
+    }
+}
+
+impl SqliteStore {
+    /// Rows of a `SELECT … WHERE at >= ?1 AND at < ?2 …` query over a time window.
+    async fn windowed<T>(
+        &mut self,
+        sql: &'static str,
+        w: Window,
+        map: fn(&SqliteRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let (from, to) = window_bounds(w);
+        let rows = sqlx::query(sql)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut self.conn)
+            .await?;
+        rows.iter().map(map).collect()
     }
 }
 
@@ -536,13 +554,12 @@ impl Store for SqliteStore {
     }
 
     async fn checkins(&mut self, w: Window) -> Result<Vec<Checkin>> {
-        let (from, to) = window_bounds(w);
-        let rows = sqlx::query("SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 ORDER BY at, id")
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter().map(rows::checkin).collect()
+        self.windowed(
+            "SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
+            w,
+            rows::checkin,
+        )
+        .await
     }
 
     async fn last_checkin(&mut self) -> Result<Option<Checkin>> {
@@ -708,14 +725,12 @@ impl Store for SqliteStore {
     }
 
     async fn substance_uses(&mut self, w: Window) -> Result<Vec<SubstanceUse>> {
-        let (from, to) = window_bounds(w);
-        let rows =
-            sqlx::query("SELECT * FROM substance_use WHERE at >= ?1 AND at < ?2 ORDER BY at, id")
-                .bind(from)
-                .bind(to)
-                .fetch_all(&mut self.conn)
-                .await?;
-        rows.iter().map(rows::substance_use).collect()
+        self.windowed(
+            "SELECT * FROM substance_use WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
+            w,
+            rows::substance_use,
+        )
+        .await
     }
 
     async fn add_vitals(&mut self, v: &NewVitals, created_at: Timestamp) -> Result<Vitals> {
@@ -729,13 +744,12 @@ impl Store for SqliteStore {
     }
 
     async fn vitals(&mut self, w: Window) -> Result<Vec<Vitals>> {
-        let (from, to) = window_bounds(w);
-        let rows = sqlx::query("SELECT * FROM vitals WHERE at >= ?1 AND at < ?2 ORDER BY at, id")
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter().map(rows::vitals).collect()
+        self.windowed(
+            "SELECT * FROM vitals WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
+            w,
+            rows::vitals,
+        )
+        .await
     }
 
     async fn add_clearance(
@@ -762,15 +776,12 @@ impl Store for SqliteStore {
     }
 
     async fn urinary_checkins(&mut self, w: Window) -> Result<Vec<Checkin>> {
-        let (from, to) = window_bounds(w);
-        let rows = sqlx::query(
+        self.windowed(
             "SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 AND urinary <> '[]' ORDER BY at, id",
+            w,
+            rows::checkin,
         )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut self.conn)
-        .await?;
-        rows.iter().map(rows::checkin).collect()
+        .await
     }
 
     async fn add_assessment(
@@ -788,14 +799,12 @@ impl Store for SqliteStore {
     }
 
     async fn assessments(&mut self, w: Window) -> Result<Vec<Assessment>> {
-        let (from, to) = window_bounds(w);
-        let rows =
-            sqlx::query("SELECT * FROM assessment WHERE at >= ?1 AND at < ?2 ORDER BY at, id")
-                .bind(from)
-                .bind(to)
-                .fetch_all(&mut self.conn)
-                .await?;
-        rows.iter().map(rows::assessment).collect()
+        self.windowed(
+            "SELECT * FROM assessment WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
+            w,
+            rows::assessment,
+        )
+        .await
     }
 
     async fn export(&mut self) -> Result<Journal> {
