@@ -15,6 +15,9 @@ use dosewise_store::{Store, Window};
 pub struct Args {
     #[command(subcommand)]
     what: Option<What>,
+    /// Check the journal file itself (SQLite integrity check) and print "ok" or the problems.
+    #[arg(long)]
+    integrity: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -47,6 +50,20 @@ impl Args {
             return a.run(ctx).await;
         }
         let mut store = ctx.open().await?;
+        if self.integrity {
+            let verdict = store.integrity_check().await?;
+            if ctx.json {
+                return output::json(&serde_json::json!({ "integrity": verdict }));
+            }
+            crate::outln!("integrity: {verdict}");
+            return if verdict == "ok" {
+                Ok(())
+            } else {
+                Err(crate::error::input(
+                    "the journal file is damaged; restore a backup",
+                ))
+            };
+        }
         let tz = ctx.zone_of(&mut store).await?;
         let since = ctx
             .now
