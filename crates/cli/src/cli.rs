@@ -79,6 +79,9 @@ pub enum Command {
     Assess(commands::assess::Args),
     /// Is it working? Ratings by kind of day, PHQ-9/GAD-7 change, with the caveats.
     Insights(commands::insights::Args),
+    /// The clinician report (HTML with a print stylesheet): regimen vs actual, supply, scores,
+    /// vitals, side effects, red flags, medicines, shared notes.
+    Report(commands::report::Args),
     /// Today at a glance: doses taken, last check-in, stock running low.
     Today(commands::today::Args),
     /// List doses and check-ins.

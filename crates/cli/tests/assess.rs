@@ -177,3 +177,64 @@ fn insights_report_ratings_and_scale_change() {
     assert_eq!(code, 1);
     assert!(err.contains("after"));
 }
+
+#[test]
+fn report_has_its_sections_and_keeps_private_notes_out() {
+    let h = Home(tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")));
+    assert_eq!(h.run(&["demo"]).0, 0);
+    assert_eq!(
+        h.run(&[
+            "checkin",
+            "--mood",
+            "5",
+            "--note",
+            "SECRET-private-thought",
+            "--private"
+        ])
+        .0,
+        0
+    );
+    assert_eq!(
+        h.run(&[
+            "checkin",
+            "--mood",
+            "6",
+            "--note",
+            "shared with <b>clinician</b>"
+        ])
+        .0,
+        0
+    );
+    assert_eq!(
+        h.run(&["vitals", "--bp", "165/95", "--context", "pre-dose"])
+            .0,
+        0
+    );
+    let out = h.0.path().join("report.html");
+    let (code, _, err) = h.run(&["report", "--out", &out.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&out).unwrap_or_default();
+    for s in [
+        "Regimen and actual use",
+        "Supply",
+        "PHQ-9 and GAD-7",
+        "Vital signs",
+        "Side effects, bladder and red flags",
+        "Medicines",
+        "Notes",
+        "About these data",
+    ] {
+        assert!(html.contains(s), "missing {s}");
+    }
+    assert!(html.contains("<svg") && html.contains("@media print"));
+    assert!(
+        html.contains("class=\"flag\">165/95"),
+        "high blood pressure is flagged"
+    );
+    assert!(!html.contains("SECRET-private-thought"));
+    assert!(html.contains("shared with &lt;b&gt;clinician&lt;/b&gt;"));
+    let (_, with_private, _) = h.run(&["report", "--include-private"]);
+    assert!(with_private.contains("SECRET-private-thought"));
+    let (code, _, _) = h.run(&["report", "--from", "2026-12-01", "--to", "2026-11-01"]);
+    assert_eq!(code, 1);
+}

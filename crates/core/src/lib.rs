@@ -7,6 +7,7 @@
 
 pub mod adherence;
 pub mod calendar;
+pub mod chart;
 pub mod checkin;
 pub mod deidentify;
 pub mod demo;
@@ -22,6 +23,7 @@ pub mod preparation;
 pub mod profile;
 pub mod protocol;
 pub mod questionnaire;
+pub mod report;
 pub mod route;
 pub mod safety;
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod init;
 pub mod insights;
 pub mod meds;
 pub mod protocol;
+pub mod report;
 pub mod safety;
 pub mod stock;
 pub mod today;
@@ -67,6 +68,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
         Command::Wipe(a) => a.run(ctx),
         Command::Assess(a) => a.run(ctx).await,
         Command::Insights(a) => a.run(ctx).await,
+        Command::Report(a) => a.run(ctx).await,
     }
 }
 

@@ -1,0 +1,276 @@
+//! Small SVG charts, drawn here rather than by a plotting library: a time axis, a value axis,
+//! lines, point markers, shaded horizontal bands and reference lines. Pure string building, no
+//! fonts needed (the viewer renders the text), so the web pages and the report share them.
+
+use jiff::Timestamp;
+use std::fmt::Write;
+
+/// One series of points.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub label: String,
+    pub colour: &'static str,
+    pub points: Vec<(Timestamp, f64)>,
+    /// Draw markers only (no line), e.g. doses.
+    pub markers_only: bool,
+}
+
+/// A shaded band between two values (e.g. a severity band).
+#[derive(Debug, Clone)]
+pub struct Band {
+    pub from: f64,
+    pub to: f64,
+    pub label: String,
+    pub colour: &'static str,
+}
+
+/// A horizontal reference line (e.g. a limit).
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub value: f64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub title: String,
+    pub y_label: String,
+    pub y_min: f64,
+    pub y_max: f64,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub series: Vec<Series>,
+    pub bands: Vec<Band>,
+    pub rules: Vec<Rule>,
+    /// Instants marked with a thin vertical tick along the bottom (e.g. doses).
+    pub ticks: Vec<Timestamp>,
+}
+
+const W: f64 = 640.0;
+const H: f64 = 240.0;
+const LEFT: f64 = 48.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 28.0;
+const BOTTOM: f64 = 36.0;
+
+/// Escape text for SVG/HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn nice_step(span: f64) -> f64 {
+    let raw = span / 5.0;
+    let mag = 10f64.powf(raw.abs().log10().floor());
+    let n = raw / mag;
+    let step = if n < 1.5 {
+        1.0
+    } else if n < 3.5 {
+        2.0
+    } else if n < 7.5 {
+        5.0
+    } else {
+        10.0
+    };
+    step * mag
+}
+
+impl Chart {
+    fn x(&self, t: Timestamp) -> f64 {
+        let span = self.to.duration_since(self.from).as_secs_f64().max(1.0);
+        LEFT + (W - LEFT - RIGHT)
+            * (t.duration_since(self.from).as_secs_f64() / span).clamp(0.0, 1.0)
+    }
+    fn y(&self, v: f64) -> f64 {
+        let span = (self.y_max - self.y_min).max(f64::EPSILON);
+        TOP + (H - TOP - BOTTOM) * (1.0 - ((v - self.y_min) / span).clamp(0.0, 1.0))
+    }
+
+    /// The chart as an SVG document (with a title and description for screen readers).
+    pub fn svg(&self) -> String {
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="100%" role="img" aria-labelledby="t d" font-family="sans-serif" font-size="11"><title id="t">{}</title><desc id="d">{}</desc>"#,
+            esc(&self.title),
+            esc(&format!(
+                "{} from {} to {}",
+                self.y_label,
+                self.from.strftime("%Y-%m-%d"),
+                self.to.strftime("%Y-%m-%d")
+            ))
+        );
+        let _ = write!(
+            s,
+            r#"<text x="{LEFT}" y="16" font-size="13" font-weight="bold">{}</text>"#,
+            esc(&self.title)
+        );
+        for b in &self.bands {
+            let (y1, y2) = (self.y(b.to), self.y(b.from));
+            let _ = write!(
+                s,
+                r##"<rect x="{LEFT}" y="{y1:.1}" width="{:.1}" height="{:.1}" fill="{}" opacity="0.18"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#555" font-size="9">{}</text>"##,
+                W - LEFT - RIGHT,
+                (y2 - y1).max(0.0),
+                b.colour,
+                W - RIGHT - 2.0,
+                y1 + 10.0,
+                esc(&b.label)
+            );
+        }
+        // Value axis with gridlines.
+        let step = nice_step(self.y_max - self.y_min);
+        let mut v = (self.y_min / step).ceil() * step;
+        while v <= self.y_max + 1e-9 {
+            let y = self.y(v);
+            let _ = write!(
+                s,
+                r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#333">{}</text>"##,
+                W - RIGHT,
+                LEFT - 4.0,
+                y + 3.5,
+                crate::units::fmt_num(v)
+            );
+            v += step;
+        }
+        let _ = write!(
+            s,
+            r##"<text x="12" y="{:.1}" transform="rotate(-90 12 {:.1})" text-anchor="middle" fill="#333">{}</text>"##,
+            H / 2.0,
+            H / 2.0,
+            esc(&self.y_label)
+        );
+        // Time axis: about six date labels.
+        let days = (self.to.duration_since(self.from).as_hours() / 24).max(1);
+        for i in 0..=5 {
+            let t = self
+                .from
+                .checked_add(jiff::SignedDuration::from_hours(24 * days * i / 5))
+                .unwrap_or(self.from);
+            let x = self.x(t);
+            let anchor = match i {
+                0 => "start",
+                5 => "end",
+                _ => "middle",
+            };
+            let _ = write!(
+                s,
+                r##"<text x="{x:.1}" y="{:.1}" text-anchor="{anchor}" fill="#333">{}</text>"##,
+                H - BOTTOM + 16.0,
+                t.strftime("%d %b")
+            );
+        }
+        let _ = write!(
+            s,
+            r##"<line x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#333"/>"##,
+            H - BOTTOM,
+            W - RIGHT,
+            H - BOTTOM
+        );
+        for r in &self.rules {
+            let y = self.y(r.value);
+            let _ = write!(
+                s,
+                r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#b00" stroke-dasharray="5 3"/><text x="{:.1}" y="{:.1}" fill="#b00" font-size="9">{}</text>"##,
+                W - RIGHT,
+                LEFT + 4.0,
+                y - 3.0,
+                esc(&r.label)
+            );
+        }
+        for t in &self.ticks {
+            let x = self.x(*t);
+            let _ = write!(
+                s,
+                r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#7a3" stroke-width="1.5"/>"##,
+                H - BOTTOM - 6.0,
+                H - BOTTOM
+            );
+        }
+        let mut legend_x = LEFT;
+        for se in &self.series {
+            if !se.markers_only && se.points.len() > 1 {
+                let pts: Vec<String> = se
+                    .points
+                    .iter()
+                    .map(|(t, v)| format!("{:.1},{:.1}", self.x(*t), self.y(*v)))
+                    .collect();
+                let _ = write!(
+                    s,
+                    r#"<polyline fill="none" stroke="{}" stroke-width="1.6" points="{}"/>"#,
+                    se.colour,
+                    pts.join(" ")
+                );
+            }
+            for (t, v) in &se.points {
+                let _ = write!(
+                    s,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="2.4" fill="{}"/>"#,
+                    self.x(*t),
+                    self.y(*v),
+                    se.colour
+                );
+            }
+            let _ = write!(
+                s,
+                r##"<rect x="{legend_x:.1}" y="{:.1}" width="10" height="3" fill="{}"/><text x="{:.1}" y="{:.1}" fill="#333">{}</text>"##,
+                H - 8.0,
+                se.colour,
+                legend_x + 14.0,
+                H - 4.0,
+                esc(&se.label)
+            );
+            legend_x += 24.0 + 6.5 * se.label.chars().count() as f64;
+        }
+        s.push_str("</svg>");
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::ts;
+
+    #[test]
+    fn svg_is_well_formed_and_escaped() {
+        let c = Chart {
+            title: "Mood <and> anxiety".into(),
+            y_label: "rating".into(),
+            y_min: 0.0,
+            y_max: 10.0,
+            from: ts("2026-11-01T00:00:00Z"),
+            to: ts("2026-11-29T00:00:00Z"),
+            series: vec![Series {
+                label: "mood".into(),
+                colour: "#1f77b4",
+                points: vec![
+                    (ts("2026-11-02T20:00:00Z"), 4.0),
+                    (ts("2026-11-20T20:00:00Z"), 7.0),
+                ],
+                markers_only: false,
+            }],
+            bands: vec![Band {
+                from: 0.0,
+                to: 5.0,
+                label: "low".into(),
+                colour: "#ccc",
+            }],
+            rules: vec![Rule {
+                value: 8.0,
+                label: "limit".into(),
+            }],
+            ticks: vec![ts("2026-11-05T08:00:00Z")],
+        };
+        let svg = c.svg();
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("Mood &lt;and&gt; anxiety") && !svg.contains("<and>"));
+        assert_eq!(svg.matches("<polyline").count(), 1);
+        assert!(svg.contains("stroke-dasharray"));
+        // Points are placed inside the plot area.
+        assert!(svg.contains("<circle"));
+    }
+}

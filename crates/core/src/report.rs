@@ -1,0 +1,728 @@
+//! The clinician report: one HTML document (with a print stylesheet) that a person brings to
+//! their clinician. Built from the journal for a period; private check-in notes are left out
+//! unless explicitly asked for. Pure: the caller passes the journal, the period and "now".
+
+use crate::adherence::{adherence, local_date};
+use crate::chart::{Band, Chart, Rule, Series, esc};
+use crate::interaction;
+use crate::journal::Journal;
+use crate::questionnaire::{change, instrument};
+use crate::route::Route;
+use crate::safety::Severity;
+use crate::units::fmt_num;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use std::fmt::Write;
+
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub from: Date,
+    pub to: Date,
+    pub tz: TimeZone,
+    pub generated: Timestamp,
+    /// Include check-in notes marked private (never by default).
+    pub include_private: bool,
+}
+
+const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:1.5rem auto;padding:0 1rem;color:#111;line-height:1.4}
+h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.1rem;border-bottom:1px solid #999;margin-top:1.6rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.4rem 0}th,td{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top}
+.muted{color:#555;font-size:.85rem}.flag{color:#a00;font-weight:600}.warn{color:#a60}.box{border:1px solid #ccc;padding:.5rem .7rem;border-radius:4px;background:#fafafa}
+@media print{body{margin:0;max-width:none;font-size:10.5pt}h2{break-after:avoid}section{break-inside:avoid-page}.noprint{display:none}}";
+
+fn in_period(t: Timestamp, zone: &str, o: &ReportOptions) -> bool {
+    let d = t
+        .to_zoned_datetime(crate::when::zone(zone).unwrap_or(TimeZone::UTC))
+        .date();
+    d >= o.from && d <= o.to
+}
+
+fn day_start(d: Date, tz: &TimeZone) -> Timestamp {
+    d.to_zoned_datetime(tz.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn local(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Render the report.
+pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
+    let tz = &o.tz;
+    let (t0, t1) = (
+        day_start(o.from, tz),
+        day_start(o.to.tomorrow().unwrap_or(o.to), tz),
+    );
+    let doses: Vec<_> = j
+        .doses
+        .iter()
+        .filter(|d| d.deleted_at.is_none() && in_period(d.dose.at, &d.dose.zone, o))
+        .collect();
+    let checkins: Vec<_> = j
+        .checkins
+        .iter()
+        .filter(|c| in_period(c.checkin.at, &c.checkin.zone, o))
+        .collect();
+    let assessments: Vec<_> = j
+        .assessments
+        .iter()
+        .filter(|a| in_period(a.assessment.at, &a.assessment.zone, o))
+        .collect();
+    let vitals: Vec<_> = j
+        .vitals
+        .iter()
+        .filter(|v| in_period(v.vitals.at, &v.vitals.zone, o))
+        .collect();
+    let mut h = String::new();
+    let name = j
+        .profile
+        .as_ref()
+        .and_then(|p| p.name.clone())
+        .unwrap_or_else(|| "(no name recorded)".into());
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Dosewise report {} to {}</title><style>{CSS}</style></head><body>",
+        o.from, o.to
+    );
+    let _ = write!(
+        h,
+        "<header><h1>Ketamine journal: report for a clinician</h1><p><strong>{}</strong> · {} to {} · generated {}</p><p class=\"muted\">Kept by the patient in Dosewise, a self-tracking tool. It records what the patient logged; it is not a medical record and gives no dosing advice. Amounts are ketamine base unless marked HCl.</p></header>",
+        esc(&name),
+        o.from,
+        o.to,
+        local(o.generated, tz)
+    );
+
+    // 1. Regimen versus actual use.
+    h.push_str("<section><h2>Regimen and actual use</h2>");
+    let protocols: Vec<_> = j
+        .protocols
+        .iter()
+        .filter(|p| p.protocol.start <= o.to && p.ended_at.is_none_or(|e| e >= t0))
+        .collect();
+    if protocols.is_empty() {
+        h.push_str("<p>No protocol was recorded for this period.</p>");
+    }
+    for p in &protocols {
+        let x = &p.protocol;
+        // Doses taken under this protocol, and doses of its substance logged without one during
+        // its span (e.g. back-filled before the protocol was entered).
+        let all: Vec<_> = j
+            .doses
+            .iter()
+            .filter(|d| {
+                d.dose.protocol_id == Some(p.id)
+                    || (d.dose.protocol_id.is_none()
+                        && d.dose.substance == x.substance
+                        && local_date(d) >= x.start)
+            })
+            .cloned()
+            .collect();
+        let a = adherence(
+            p,
+            &all,
+            o.from.max(x.start),
+            o.to,
+            o.to.min(o.generated.to_zoned_datetime(tz.clone()).date()),
+        );
+        let _ = write!(
+            h,
+            "<p><strong>{}</strong> ({}) — {}, planned dose {}{} at {}; started {}{}.</p>",
+            esc(&x.name),
+            p.status.as_str(),
+            esc(&x.pattern.describe()),
+            esc(&x.dose.entered),
+            x.dose
+                .mg
+                .map_or(String::new(), |m| format!(" ({} mg)", fmt_num(m))),
+            x.time.strftime("%H:%M"),
+            x.start,
+            x.cycle.map_or(String::new(), |c| format!(
+                "; cycles of {} days with {}-day breaks",
+                c.on_days, c.break_days
+            ))
+        );
+        let l = &x.limits;
+        let limits: Vec<String> = [
+            l.max_per_dose_mg
+                .map(|v| format!("{} mg a dose", fmt_num(v))),
+            l.max_per_day_mg.map(|v| format!("{} mg a day", fmt_num(v))),
+            l.max_per_7_days_mg
+                .map(|v| format!("{} mg in 7 days", fmt_num(v))),
+            l.min_interval_hours
+                .map(|v| format!("{} h apart", fmt_num(v))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !limits.is_empty() {
+            let _ = write!(h, "<p>Limits: {}.</p>", limits.join(", "));
+        }
+        match a.adherence {
+            Some(v) => {
+                let _ = write!(
+                    h,
+                    "<table><tr><th>planned days</th><th>dosed</th><th>missed</th><th>off-plan doses</th><th>extra doses</th><th>adherence</th></tr><tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}%</td></tr></table>",
+                    a.planned_days,
+                    a.planned_days_dosed,
+                    a.missed.len(),
+                    a.off_plan_dose_ids.len(),
+                    a.extra_dose_ids.len(),
+                    v * 100.0
+                );
+            }
+            None => {
+                let _ = write!(
+                    h,
+                    "<p>As-needed plan: at most {} doses in any 7 days.</p>",
+                    a.max_in_7_days.unwrap_or(0)
+                );
+            }
+        }
+    }
+    let total: f64 = doses.iter().map(|d| d.dose.dose_mg_base).sum();
+    let _ = write!(
+        h,
+        "<p>{} doses logged, {} mg base in total{}.</p>",
+        doses.len(),
+        fmt_num(total),
+        if doses.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} mg base on average",
+                fmt_num(total / doses.len() as f64)
+            )
+        }
+    );
+    let overrides: Vec<_> = doses
+        .iter()
+        .filter(|d| d.dose.override_reason.is_some())
+        .collect();
+    if !overrides.is_empty() {
+        h.push_str("<p class=\"flag\">Doses logged despite a safety refusal (override):</p><table><tr><th>when</th><th>amount</th><th>refused because</th><th>patient's reason</th></tr>");
+        for d in overrides {
+            let why: Vec<String> = d
+                .dose
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Refuse)
+                .map(|f| esc(&f.message))
+                .collect();
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{} mg</td><td>{}</td><td>{}</td></tr>",
+                local(d.dose.at, tz),
+                fmt_num(d.dose.dose_mg_base),
+                why.join("<br>"),
+                esc(d.dose.override_reason.as_deref().unwrap_or(""))
+            );
+        }
+        h.push_str("</table>");
+    }
+    if !doses.is_empty() {
+        let limit = protocols
+            .iter()
+            .find_map(|p| p.protocol.limits.max_per_dose_mg);
+        let max = doses
+            .iter()
+            .map(|d| d.dose.dose_mg_base)
+            .fold(limit.unwrap_or(0.0), f64::max)
+            * 1.2;
+        let chart = Chart {
+            title: "Doses (mg ketamine base)".into(),
+            y_label: "mg base".into(),
+            y_min: 0.0,
+            y_max: max.max(1.0),
+            from: t0,
+            to: t1,
+            series: vec![Series {
+                label: "dose".into(),
+                colour: "#2a6",
+                points: doses
+                    .iter()
+                    .map(|d| (d.dose.at, d.dose.dose_mg_base))
+                    .collect(),
+                markers_only: true,
+            }],
+            bands: vec![],
+            rules: limit
+                .map(|l| Rule {
+                    value: l,
+                    label: format!("per-dose limit {} mg (as labelled)", fmt_num(l)),
+                })
+                .into_iter()
+                .collect(),
+            ticks: vec![],
+        };
+        h.push_str(&chart.svg());
+    }
+    h.push_str("</section>");
+
+    // 2. Supply reconciliation.
+    h.push_str("<section><h2>Supply</h2><table><tr><th>stock</th><th>dispensed</th><th>logged doses (period)</th><th>on hand</th><th>count differences</th></tr>");
+    for s in &j.stocks {
+        let used: f64 = doses
+            .iter()
+            .filter(|d| d.dose.stock_id == Some(s.id))
+            .filter_map(|d| d.dose.supply_used)
+            .sum();
+        let counted: f64 = j
+            .stock_events
+            .iter()
+            .filter(|e| {
+                e.stock_id == s.id && e.reason.as_deref().is_some_and(|r| r.starts_with("count"))
+            })
+            .map(|e| e.delta)
+            .sum();
+        let unit = s.stock.supply_unit;
+        let _ = write!(
+            h,
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&s.stock.name),
+            if s.retired_at.is_some() {
+                " (retired)"
+            } else {
+                ""
+            },
+            s.stock.dispensed.map_or("–".into(), |d| unit.fmt(d)),
+            unit.fmt(used),
+            unit.fmt(s.stock.remaining),
+            if counted.abs() < 1e-9 {
+                "none".into()
+            } else {
+                format!("<span class=\"warn\">{}</span>", unit.fmt(counted))
+            }
+        );
+    }
+    h.push_str("</table></section>");
+
+    // 3. Questionnaires.
+    h.push_str("<section><h2>PHQ-9 and GAD-7</h2>");
+    for id in ["phq9", "gad7"] {
+        let Some(i) = instrument(id) else { continue };
+        let xs: Vec<_> = assessments
+            .iter()
+            .filter(|a| a.assessment.instrument == id)
+            .collect();
+        if xs.is_empty() {
+            let _ = write!(h, "<p>{}: no scores in this period.</p>", i.name);
+            continue;
+        }
+        let (first, last) = (xs[0], xs[xs.len() - 1]);
+        let c = change(id, first.assessment.total, last.assessment.total);
+        let _ = write!(
+            h,
+            "<p><strong>{}</strong>: {} → {} ({:+}) over {} scores{}{}{}.</p>",
+            i.name,
+            c.baseline,
+            c.latest,
+            c.change,
+            xs.len(),
+            if c.response {
+                "; response (≥ 50 % drop)"
+            } else {
+                ""
+            },
+            if c.remission { "; remission (< 5)" } else { "" },
+            if c.meaningful {
+                "; clinically meaningful change (≥ 5 points)"
+            } else {
+                ""
+            }
+        );
+        if id == "phq9" && xs.iter().any(|a| a.assessment.self_harm_flag()) {
+            h.push_str("<p class=\"flag\">Item 9 (thoughts of being better off dead or of self-harm) was above 0 at least once in this period.</p>");
+        }
+        let colours = ["#eee", "#fd8", "#fb6", "#f84", "#e44"];
+        let bands: Vec<Band> = i
+            .bands
+            .iter()
+            .enumerate()
+            .map(|(k, (lo, label))| Band {
+                from: f64::from(*lo),
+                to: i
+                    .bands
+                    .get(k + 1)
+                    .map_or(f64::from(i.max), |b| f64::from(b.0)),
+                label: label.clone(),
+                colour: colours[k.min(colours.len() - 1)],
+            })
+            .collect();
+        let chart = Chart {
+            title: format!("{} total", i.name),
+            y_label: "score".into(),
+            y_min: 0.0,
+            y_max: f64::from(i.max),
+            from: t0,
+            to: t1,
+            series: vec![Series {
+                label: i.name.clone(),
+                colour: "#14a",
+                points: xs
+                    .iter()
+                    .map(|a| (a.assessment.at, f64::from(a.assessment.total)))
+                    .collect(),
+                markers_only: false,
+            }],
+            bands,
+            rules: vec![],
+            ticks: doses.iter().map(|d| d.dose.at).collect(),
+        };
+        h.push_str(&chart.svg());
+    }
+    h.push_str("<p class=\"muted\">PHQ-9: Kroenke K et al. J Gen Intern Med 2001; GAD-7: Spitzer RL et al. Arch Intern Med 2006 (free to use, Pfizer). Green ticks along the axis mark doses.</p></section>");
+
+    // 4. Ratings over time.
+    if !checkins.is_empty() {
+        h.push_str("<section><h2>Daily ratings</h2>");
+        let series = |name: &'static str, colour: &'static str| Series {
+            label: name.into(),
+            colour,
+            points: checkins
+                .iter()
+                .filter_map(|c| {
+                    c.checkin
+                        .ratings
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .and_then(|(_, r)| r)
+                        .map(|r| (c.checkin.at, f64::from(r.value())))
+                })
+                .collect(),
+            markers_only: false,
+        };
+        let chart = Chart {
+            title: "Mood and anxiety (0-10)".into(),
+            y_label: "rating".into(),
+            y_min: 0.0,
+            y_max: 10.0,
+            from: t0,
+            to: t1,
+            series: vec![series("mood", "#14a"), series("anxiety", "#c60")],
+            bands: vec![],
+            rules: vec![],
+            ticks: doses.iter().map(|d| d.dose.at).collect(),
+        };
+        h.push_str(&chart.svg());
+        h.push_str("</section>");
+    }
+
+    // 5. Vitals.
+    h.push_str("<section><h2>Vital signs</h2>");
+    if vitals.is_empty() {
+        h.push_str("<p>No readings in this period.</p>");
+    } else {
+        h.push_str("<table><tr><th>when</th><th>context</th><th>blood pressure</th><th>heart rate</th><th>weight</th></tr>");
+        for v in &vitals {
+            let x = &v.vitals;
+            let bp = match (x.systolic, x.diastolic) {
+                (Some(s), Some(d)) if s > 160 || d > 90 => {
+                    format!("<span class=\"flag\">{s}/{d}</span>")
+                }
+                (Some(s), Some(d)) if s > 140 => format!("<span class=\"warn\">{s}/{d}</span>"),
+                (Some(s), Some(d)) => format!("{s}/{d}"),
+                _ => "–".into(),
+            };
+            let hr = match x.heart_rate {
+                Some(r) if r > 100 => format!("<span class=\"flag\">{r}</span>"),
+                Some(r) => r.to_string(),
+                None => "–".into(),
+            };
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{bp}</td><td>{hr}</td><td>{}</td></tr>",
+                local(x.at, tz),
+                x.context.as_str().replace('_', "-"),
+                x.weight_kg
+                    .map_or("–".into(), |w| format!("{} kg", fmt_num(w.value())))
+            );
+        }
+        h.push_str("</table><p class=\"muted\">Flagged: above 160/90 or heart rate above 100 (red), above 140 systolic (amber).</p>");
+        let sys: Vec<_> = vitals
+            .iter()
+            .filter_map(|v| v.vitals.systolic.map(|s| (v.vitals.at, f64::from(s))))
+            .collect();
+        if !sys.is_empty() {
+            let dia: Vec<_> = vitals
+                .iter()
+                .filter_map(|v| v.vitals.diastolic.map(|s| (v.vitals.at, f64::from(s))))
+                .collect();
+            let chart = Chart {
+                title: "Blood pressure (mmHg)".into(),
+                y_label: "mmHg".into(),
+                y_min: 40.0,
+                y_max: 200.0,
+                from: t0,
+                to: t1,
+                series: vec![
+                    Series {
+                        label: "systolic".into(),
+                        colour: "#a22",
+                        points: sys,
+                        markers_only: false,
+                    },
+                    Series {
+                        label: "diastolic".into(),
+                        colour: "#26a",
+                        points: dia,
+                        markers_only: false,
+                    },
+                ],
+                bands: vec![],
+                rules: vec![
+                    Rule {
+                        value: 160.0,
+                        label: "160".into(),
+                    },
+                    Rule {
+                        value: 90.0,
+                        label: "90".into(),
+                    },
+                ],
+                ticks: doses.iter().map(|d| d.dose.at).collect(),
+            };
+            h.push_str(&chart.svg());
+        }
+    }
+    h.push_str("</section>");
+
+    // 6. Side effects, bladder, red flags.
+    h.push_str("<section><h2>Side effects, bladder and red flags</h2>");
+    let mut effects: std::collections::BTreeMap<String, (usize, u8)> =
+        std::collections::BTreeMap::new();
+    for c in &checkins {
+        for se in &c.checkin.side_effects {
+            let e = effects.entry(se.name.clone()).or_insert((0, 0));
+            e.0 += 1;
+            e.1 = e.1.max(se.severity.map_or(0, |r| r.value()));
+        }
+    }
+    if effects.is_empty() {
+        h.push_str("<p>No side effects recorded.</p>");
+    } else {
+        h.push_str("<table><tr><th>side effect</th><th>check-ins</th><th>worst rating</th></tr>");
+        for (n, (count, worst)) in &effects {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{count}</td><td>{worst}</td></tr>",
+                esc(n)
+            );
+        }
+        h.push_str("</table>");
+    }
+    let urinary: Vec<_> = checkins
+        .iter()
+        .filter(|c| !c.checkin.urinary.is_empty())
+        .collect();
+    if urinary.is_empty() {
+        h.push_str("<p>No urinary symptoms recorded in check-ins.</p>");
+    } else {
+        let _ = write!(
+            h,
+            "<p class=\"flag\">Urinary symptoms recorded on {} check-ins:</p><ul>",
+            urinary.len()
+        );
+        for c in &urinary {
+            let names: Vec<&str> = c.checkin.urinary.iter().map(|u| u.as_str()).collect();
+            let _ = write!(
+                h,
+                "<li>{}: {}</li>",
+                local(c.checkin.at, tz),
+                names.join(", ")
+            );
+        }
+        h.push_str("</ul>");
+    }
+    let mut flags: Vec<(Timestamp, String)> = Vec::new();
+    for d in &doses {
+        for f in d
+            .dose
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+        {
+            flags.push((
+                d.dose.at,
+                format!("{} — {}", f.severity.as_str(), f.message),
+            ));
+        }
+    }
+    if !flags.is_empty() {
+        h.push_str("<p>Safety findings shown when doses were logged (warnings and refusals):</p><table><tr><th>dose time</th><th>finding</th></tr>");
+        for (t, m) in flags {
+            let _ = write!(h, "<tr><td>{}</td><td>{}</td></tr>", local(t, tz), esc(&m));
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("</section>");
+
+    // 7. Medicines.
+    h.push_str("<section><h2>Medicines and other substances</h2>");
+    let meds: Vec<_> = j
+        .medications
+        .iter()
+        .filter(|m| m.removed_at.is_none_or(|r| r >= t0))
+        .collect();
+    if meds.is_empty() {
+        h.push_str("<p>No standing medicines recorded.</p>");
+    } else {
+        h.push_str("<table><tr><th>medicine</th><th>dose</th><th>interaction with ketamine</th><th>clinician aware</th></tr>");
+        for m in meds {
+            let x = &m.medication;
+            let level =
+                interaction::find(&x.name).map_or("not in Dosewise's list".to_string(), |i| {
+                    format!(
+                        "{}: {}",
+                        i.level(Route::Sublingual).map_or("info", |l| l.as_str()),
+                        i.name
+                    )
+                });
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&x.name),
+                esc(x.dose.as_deref().unwrap_or("–")),
+                esc(&level),
+                if x.clinician_aware { "yes" } else { "–" }
+            );
+        }
+        h.push_str("</table>");
+    }
+    let uses: Vec<_> = j
+        .substance_uses
+        .iter()
+        .filter(|u| in_period(u.usage.at, &u.usage.zone, o))
+        .collect();
+    if !uses.is_empty() {
+        let _ = write!(
+            h,
+            "<p>Other substances logged: {}.</p>",
+            uses.iter()
+                .map(|u| esc(&u.usage.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    h.push_str("</section>");
+
+    // 8. Notes the person shared.
+    h.push_str("<section><h2>Notes</h2>");
+    let notes: Vec<_> = checkins
+        .iter()
+        .filter(|c| c.checkin.note.is_some() && (o.include_private || !c.checkin.private))
+        .collect();
+    if notes.is_empty() {
+        h.push_str("<p>No shared notes.</p>");
+    } else {
+        h.push_str("<ul>");
+        for c in notes {
+            let _ = write!(
+                h,
+                "<li>{}: {}</li>",
+                local(c.checkin.at, tz),
+                esc(c.checkin.note.as_deref().unwrap_or(""))
+            );
+        }
+        h.push_str("</ul>");
+    }
+    let _ = write!(
+        h,
+        "<p class=\"muted\">{}</p></section>",
+        if o.include_private {
+            "Includes notes the patient marked private, at their request."
+        } else {
+            "Notes the patient marked private are not included."
+        }
+    );
+
+    // 9. Provenance.
+    let late: Vec<_> = doses
+        .iter()
+        .filter(|d| d.created_at.duration_since(d.dose.at) > jiff::SignedDuration::from_hours(24))
+        .collect();
+    let _ = write!(
+        h,
+        "<section><h2>About these data</h2><p>{} of {} doses were entered more than a day after they were taken (back-filled){}. Times are shown in {}.</p></section>",
+        late.len(),
+        doses.len(),
+        if late.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ": {}",
+                late.iter()
+                    .map(|d| format!(
+                        "{} entered {}",
+                        local(d.dose.at, tz),
+                        local(d.created_at, tz)
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        },
+        esc(tz.iana_name().unwrap_or("UTC"))
+    );
+    h.push_str("</body></html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> (Journal, ReportOptions) {
+        let tz = crate::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
+        let now = crate::testing::ts("2026-11-28T11:00:00Z").to_zoned_datetime(tz.clone());
+        let j = crate::demo::demo_journal(&now, 56, 42);
+        let o = ReportOptions {
+            from: "2026-10-03".parse().unwrap_or_default(),
+            to: "2026-11-28".parse().unwrap_or_default(),
+            tz,
+            generated: crate::testing::ts("2026-11-28T11:00:00Z"),
+            include_private: false,
+        };
+        (j, o)
+    }
+
+    #[test]
+    fn sections_and_privacy() {
+        let (mut j, o) = demo();
+        j.checkins[0].checkin.note = Some("PRIVATE-NOTE <b>".into());
+        j.checkins[0].checkin.private = true;
+        j.checkins[1].checkin.note = Some("shared <script>alert(1)</script>".into());
+        j.checkins[1].checkin.private = false;
+        let html = report_html(&j, &o);
+        for section in [
+            "Regimen and actual use",
+            "Supply",
+            "PHQ-9 and GAD-7",
+            "Daily ratings",
+            "Vital signs",
+            "Side effects, bladder and red flags",
+            "Medicines",
+            "Notes",
+            "About these data",
+        ] {
+            assert!(html.contains(section), "missing section {section}");
+        }
+        assert!(
+            !html.contains("PRIVATE-NOTE"),
+            "private notes never appear by default"
+        );
+        assert!(html.contains("shared &lt;script&gt;") && !html.contains("<script>alert"));
+        assert!(html.contains("19 doses logged"));
+        let all = report_html(
+            &j,
+            &ReportOptions {
+                include_private: true,
+                ..o
+            },
+        );
+        assert!(all.contains("PRIVATE-NOTE &lt;b&gt;"));
+    }
+}
