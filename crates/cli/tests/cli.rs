@@ -3,47 +3,15 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+mod common;
+use common::{Run, ZONE};
 
 const NOW: &str = "2026-11-28T11:00:00Z"; // 12:00 in Berlin
-const ZONE: &str = "Europe/Berlin";
 
 struct Home {
     dir: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", self.stdout))
-    }
-    fn ok(self) -> Self {
-        assert_eq!(
-            self.code, 0,
-            "expected success\nstdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-    fn fails(self, code: i32, needle: &str) -> Self {
-        assert_eq!(
-            self.code, code,
-            "expected exit {code}\nstdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
-        assert!(
-            self.stderr.to_lowercase().contains(&needle.to_lowercase()),
-            "stderr should mention {needle:?}:\n{}",
-            self.stderr
-        );
-        self
-    }
 }
 
 impl Home {
@@ -56,16 +24,10 @@ impl Home {
         self.dir.path().join("home")
     }
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_dosewise"));
-        c.args(args)
-            .env("DOSEWISE_HOME", self.path())
-            .env("DOSEWISE_NOW", NOW)
-            .env("DOSEWISE_TZ", ZONE)
-            .stdin(Stdio::null());
-        c
+        common::command(&self.path(), NOW, args)
     }
     fn run(&self, args: &[&str]) -> Run {
-        finish(self.cmd(args).output().unwrap_or_else(|e| panic!("{e}")))
+        common::output(&mut self.cmd(args))
     }
     fn export(&self) -> String {
         self.run(&["export"]).ok().stdout
@@ -87,14 +49,6 @@ impl Home {
         ])
         .ok();
         h
-    }
-}
-
-fn finish(o: Output) -> Run {
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
 }
 
@@ -151,7 +105,7 @@ fn every_command_prints_one_json_document() {
         let _ = r.json();
     }
     // Errors too: the JSON error document on stdout, the message on stderr.
-    let r = h.run(&["--json", "dose", "15"]).fails(1, "no unit");
+    let r = h.run(&["--json", "dose", "15"]).fails_with(1, "no unit");
     assert_eq!(r.json()["error"]["exit_code"], 1);
 }
 
@@ -273,7 +227,7 @@ fn sprays_and_solutions_through_stock() {
     assert!((f(&j["dose"]["dose_mg"]) - 20.0).abs() < 1e-9);
     assert_eq!(j["dose"]["route"], "intranasal");
     assert!((f(&j["stock"]["remaining"]) - 4.3).abs() < 1e-9);
-    h.run(&["dose", "15mg", "--stock", "Nasal"]).fails(
+    h.run(&["dose", "15mg", "--stock", "Nasal"]).fails_with(
         1,
         "nearest whole-spray doses: 1 spray = 10 mg, 2 sprays = 20 mg",
     );
@@ -290,7 +244,7 @@ fn sprays_and_solutions_through_stock() {
     ])
     .ok();
     h.run(&["dose", "3 drops", "--stock", "Home solution"])
-        .fails(1, "calibrate");
+        .fails_with(1, "calibrate");
     h.run(&[
         "stock",
         "adjust",
@@ -306,13 +260,14 @@ fn sprays_and_solutions_through_stock() {
     assert!((f(&j["dose"]["dose_mg"]) - 10.0).abs() < 1e-9);
     assert!((f(&j["stock"]["remaining"]) - 9.8).abs() < 1e-9);
     // With two stocks and no --stock, Dosewise asks rather than guesses.
-    h.run(&["dose", "10mg"]).fails(1, "several active stocks");
+    h.run(&["dose", "10mg"])
+        .fails_with(1, "several active stocks");
 }
 
 /// Run `args`, expect exit 1 with `needle` in stderr, and prove nothing changed.
 fn refused_without_change(h: &Home, args: &[&str], needle: &str) {
     let before = h.export();
-    h.run(args).fails(1, needle);
+    h.run(args).fails_with(1, needle);
     assert_eq!(h.export(), before, "{args:?} changed the journal");
 }
 
@@ -494,7 +449,7 @@ fn export_import_export_is_identical_and_import_is_all_or_nothing() {
     let before = other.export();
     other
         .run(&["import", &changed.to_string_lossy()])
-        .fails(1, "dose 1 differs");
+        .fails_with(1, "dose 1 differs");
     assert_eq!(other.export(), before);
 }
 
@@ -513,10 +468,11 @@ fn broken_import_files_say_where() {
     for (name, bytes, needle) in cases {
         let p = dir.join(name);
         std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("{e}"));
-        h.run(&["import", &p.to_string_lossy()]).fails(1, needle);
+        h.run(&["import", &p.to_string_lossy()])
+            .fails_with(1, needle);
     }
     h.run(&["import", &dir.join("missing.json").to_string_lossy()])
-        .fails(1, "cannot read");
+        .fails_with(1, "cannot read");
     assert_eq!(h.export(), before);
 }
 
@@ -634,7 +590,7 @@ fn today_and_history() {
     assert_eq!(hist["doses"].as_array().map(Vec::len), Some(1));
     assert_eq!(hist["checkins"].as_array().map(Vec::len), Some(0));
     h.run(&["history", "--from", "2026-11-30", "--to", "2026-11-01"])
-        .fails(1, "after");
+        .fails_with(1, "after");
     let text = h.run(&["today"]).ok().stdout;
     assert!(text.contains("Doses today: 1"), "{text}");
 }
@@ -665,7 +621,7 @@ fn low_stock_is_flagged() {
 #[test]
 fn commands_need_a_journal_but_say_how_to_make_one() {
     let h = Home::new();
-    h.run(&["today"]).fails(1, "dosewise init");
+    h.run(&["today"]).fails_with(1, "dosewise init");
     assert!(!h.path().join("dosewise.db").exists());
 }
 
@@ -674,7 +630,7 @@ fn demo_only_fills_an_empty_home() {
     let h = Home::new();
     let j = h.run(&["--json", "demo"]).ok().json();
     assert!(j["imported"]["doses"].as_u64().unwrap_or(0) >= 18);
-    h.run(&["demo"]).fails(1, "already has entries");
+    h.run(&["demo"]).fails_with(1, "already has entries");
 }
 
 #[test]
@@ -684,7 +640,7 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(h.run(&["dose", "--at"]).code, 2);
     Home::with_troches()
         .run(&["dose"])
-        .fails(1, "give an amount");
+        .fails_with(1, "give an amount");
     let r = h.run(&["--help"]).ok();
     assert!(r.stdout.contains("Exit codes"));
     let r = h.run(&["checkin", "--help"]).ok();
@@ -708,7 +664,7 @@ fn files_are_private() {
     assert_eq!(mode(&out), 0o600);
     // Never overwrite without --force.
     h.run(&["export", "--out", &out.to_string_lossy()])
-        .fails(1, "--force");
+        .fails_with(1, "--force");
 }
 
 /// With a terminal on stdin and no ratings given, `checkin` asks for each rating. `script`

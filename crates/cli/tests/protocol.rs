@@ -3,18 +3,11 @@
 
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
-const ZONE: &str = "Europe/Berlin";
+mod common;
+use common::Run;
 
 struct Home {
     dir: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl Home {
@@ -46,49 +39,10 @@ impl Home {
     }
     /// Run at a given instant.
     fn at(&self, now: &str, args: &[&str]) -> Run {
-        let o = Command::new(env!("CARGO_BIN_EXE_dosewise"))
-            .args(args)
-            .env("DOSEWISE_HOME", self.path())
-            .env("DOSEWISE_NOW", now)
-            .env("DOSEWISE_TZ", ZONE)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
+        common::output(&mut common::command(&self.path(), now, args))
     }
     fn export(&self) -> String {
         self.at("2026-12-31T12:00:00Z", &["export"]).ok().stdout
-    }
-}
-
-impl Run {
-    fn ok(self) -> Self {
-        assert_eq!(
-            self.code, 0,
-            "stdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
-    }
-    fn fails(self, needle: &str) -> Self {
-        assert_eq!(
-            self.code, 1,
-            "stdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
-        assert!(
-            self.stderr.contains(needle),
-            "stderr should mention {needle:?}: {}",
-            self.stderr
-        );
-        self
     }
 }
 

@@ -4,41 +4,13 @@
 
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
+use common::Run;
 
 const NOW: &str = "2026-11-28T07:00:00Z"; // 08:00 in Berlin, a planned day
-const ZONE: &str = "Europe/Berlin";
 
 struct Home {
     dir: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn ok(self) -> Self {
-        assert_eq!(
-            self.code, 0,
-            "stdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-    fn code(self, code: i32) -> Self {
-        assert_eq!(
-            self.code, code,
-            "stdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
-    }
 }
 
 impl Home {
@@ -85,19 +57,7 @@ impl Home {
         self.run_at(NOW, args)
     }
     fn run_at(&self, now: &str, args: &[&str]) -> Run {
-        let o = Command::new(env!("CARGO_BIN_EXE_dosewise"))
-            .args(args)
-            .env("DOSEWISE_HOME", self.path())
-            .env("DOSEWISE_NOW", now)
-            .env("DOSEWISE_TZ", ZONE)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
+        common::output(&mut common::command(&self.path(), now, args))
     }
     fn export(&self) -> Value {
         serde_json::from_str(&self.run(&["export"]).ok().stdout).unwrap_or_default()

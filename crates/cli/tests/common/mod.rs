@@ -1,0 +1,77 @@
+//! What the CLI test files share: running the real binary in a temporary home with a fixed
+//! clock and zone, and reading its result.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The zone every test runs in.
+pub const ZONE: &str = "Europe/Berlin";
+
+/// One run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Stdout as one JSON document.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", self.stdout))
+    }
+    /// Assert success.
+    pub fn ok(self) -> Self {
+        self.code(0)
+    }
+    /// Assert the exit code.
+    pub fn code(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+    /// Assert exit 1 with `needle` in stderr (case-insensitive).
+    pub fn fails(self, needle: &str) -> Self {
+        self.fails_with(1, needle)
+    }
+    /// Assert exit `code` with `needle` in stderr (case-insensitive).
+    pub fn fails_with(self, code: i32, needle: &str) -> Self {
+        let run = self.code(code);
+        assert!(
+            run.stderr.to_lowercase().contains(&needle.to_lowercase()),
+            "stderr should mention {needle:?}:\n{}",
+            run.stderr
+        );
+        run
+    }
+}
+
+/// The binary in `home` at `now` (RFC 3339), in [`ZONE`], with no terminal and no passphrase.
+pub fn command(home: &Path, now: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dosewise"));
+    c.args(args)
+        .env("DOSEWISE_HOME", home)
+        .env("DOSEWISE_NOW", now)
+        .env("DOSEWISE_TZ", ZONE)
+        .env_remove("DOSEWISE_PASSPHRASE_FILE")
+        .stdin(Stdio::null());
+    c
+}
+
+/// Run a prepared command to completion.
+pub fn output(cmd: &mut Command) -> Run {
+    let o = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("could not run dosewise: {e}"));
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
