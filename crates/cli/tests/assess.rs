@@ -238,3 +238,77 @@ fn report_has_its_sections_and_keeps_private_notes_out() {
     let (code, _, _) = h.run(&["report", "--from", "2026-12-01", "--to", "2026-11-01"]);
     assert_eq!(code, 1);
 }
+
+/// The report printed to PDF by headless Chromium, then read back by poppler: the pages exist
+/// and hold the sections. (scripts/test installs chromium and poppler-utils.)
+#[test]
+fn report_pdf_has_pages_and_sections() {
+    let h = Home(tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")));
+    assert_eq!(h.run(&["demo"]).0, 0);
+    assert_eq!(
+        h.run(&[
+            "assess",
+            "phq9",
+            "--answers",
+            "2,2,2,2,1,2,2,1,0",
+            "--at",
+            "2026-10-05 20:00"
+        ])
+        .0,
+        0
+    );
+    assert_eq!(
+        h.run(&["assess", "phq9", "--answers", "1,1,0,1,0,0,0,0,0"])
+            .0,
+        0
+    );
+    let pdf = h.0.path().join("report.pdf");
+    let (code, _, err) = h.run(&["report", "--pdf", "--out", &pdf.to_string_lossy()]);
+    assert_eq!(code, 0, "needs chromium (scripts/test installs it): {err}");
+    let bytes = std::fs::read(&pdf).unwrap_or_default();
+    assert!(bytes.starts_with(b"%PDF"));
+    // No temporary HTML or browser profile is left in the home.
+    let leftovers: Vec<_> = std::fs::read_dir(h.0.path().join("home"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.starts_with(".report"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let prefix = h.0.path().join("page");
+    let st = Command::new("pdftoppm")
+        .args(["-r", "40", "-png"])
+        .arg(&pdf)
+        .arg(&prefix)
+        .status()
+        .unwrap_or_else(|e| panic!("pdftoppm (poppler-utils): {e}"));
+    assert!(st.success());
+    let pages = std::fs::read_dir(h.0.path())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().starts_with("page"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert!((2..=6).contains(&pages), "{pages} pages");
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext: {e}"));
+    let text = String::from_utf8_lossy(&text.stdout);
+    for s in [
+        "report for a clinician",
+        "Regimen and actual use",
+        "Supply",
+        "PHQ-9 and GAD-7",
+        "Vital signs",
+        "Medicines",
+        "About these data",
+    ] {
+        assert!(text.contains(s), "the PDF lacks {s:?}");
+    }
+    assert!(text.contains("14 → 3"), "the PHQ-9 change is printed");
+}
