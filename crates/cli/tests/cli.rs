@@ -704,3 +704,47 @@ fn checkin_prompts_on_a_terminal() {
     assert_eq!(c["ratings"]["energy"], 4);
     assert_eq!(c["note"], "felt ok");
 }
+
+#[test]
+fn today_shows_the_same_trend_findings_as_check() {
+    let h = Home::with_troches();
+    // Three doses in the four weeks before last, six in the last four: dosing more often.
+    for at in ["2026-10-05 08:00", "2026-10-12 08:00", "2026-10-19 08:00"] {
+        h.run(&["dose", "1/2 troche", "--at", at]).ok();
+    }
+    for at in [
+        "2026-11-02 08:00",
+        "2026-11-06 08:00",
+        "2026-11-10 08:00",
+        "2026-11-14 08:00",
+        "2026-11-18 08:00",
+        "2026-11-22 08:00",
+    ] {
+        h.run(&["dose", "1/2 troche", "--at", at]).ok();
+    }
+    let codes = |v: &Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f["code"].as_str().map(String::from))
+                    .filter(|c| c == "frequency_creep" || c == "tolerance_signal")
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let today = h.run(&["--json", "today"]).ok().json();
+    let check = h.run(&["--json", "check"]).ok().json();
+    assert_eq!(codes(&today), vec!["frequency_creep".to_string()]);
+    assert_eq!(codes(&today), codes(&check));
+    assert!(
+        today["questionnaires_due"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "phq9"))
+    );
+    let text = h.run(&["today"]).ok().stdout;
+    assert!(
+        text.contains("6 doses in the last four weeks, 3 in the four before"),
+        "{text}"
+    );
+}

@@ -58,6 +58,46 @@ impl Args {
         for p in &protocols {
             proposals.push(super::protocol::proposal(&mut store, p, &tz, now.date()).await?);
         }
+        let since = ctx
+            .now
+            .checked_sub(SignedDuration::from_hours(24 * 56))
+            .ok();
+        let recent_doses = store
+            .doses(Window {
+                from: since,
+                to: None,
+                include_deleted: false,
+            })
+            .await?;
+        let recent_checkins = store
+            .checkins(Window {
+                from: since,
+                to: None,
+                include_deleted: false,
+            })
+            .await?;
+        let findings =
+            dosewise_core::trends::trends(&recent_doses, &recent_checkins, ctx.now).findings;
+        let past = store.assessments(Window::default()).await?;
+        let due: Vec<&str> = dosewise_core::questionnaire::instruments()
+            .iter()
+            .filter(|i| {
+                let last = past.iter().rev().find(|a| a.assessment.instrument == i.id);
+                last.is_none_or(|a| {
+                    ctx.now.duration_since(a.assessment.at).as_hours() / 24
+                        >= i64::from(i.cadence_days)
+                })
+            })
+            .map(|i| i.id.as_str())
+            .collect();
+        let after_dose: Vec<String> = last_dose
+            .as_ref()
+            .filter(|d| ctx.now.duration_since(d.dose.at) < SignedDuration::from_hours(12))
+            .map(|d| {
+                let proto = protocols.iter().find(|p| Some(p.id) == d.dose.protocol_id);
+                post_dose(d, proto, ctx.now, &tz)
+            })
+            .unwrap_or_default();
         if ctx.json {
             return output::json(&serde_json::json!({
                 "date": now.date(),
@@ -76,6 +116,9 @@ impl Args {
                     "next": dosewise_core::schedule::next_planned(p, now.date(), 1).first(),
                     "titration": pr,
                 })).collect::<Vec<_>>(),
+                "after_dose": after_dose,
+                "findings": findings,
+                "questionnaires_due": due,
             }));
         }
         crate::outln!(
@@ -93,14 +136,8 @@ impl Args {
         {
             crate::outln!("  Titration: {}", pr.message);
         }
-        if let Some(d) = last_dose
-            .as_ref()
-            .filter(|d| ctx.now.duration_since(d.dose.at) < SignedDuration::from_hours(12))
-        {
-            let proto = protocols.iter().find(|p| Some(p.id) == d.dose.protocol_id);
-            for line in post_dose(d, proto, ctx.now, &tz) {
-                crate::outln!("  {line}");
-            }
+        for line in &after_dose {
+            crate::outln!("  {line}");
         }
         if doses_today.is_empty() {
             crate::out!("  No dose logged today.");
@@ -141,43 +178,13 @@ impl Args {
             ),
             None => crate::outln!("  No check-ins yet. `dosewise checkin` takes a minute."),
         }
-        let since = ctx
-            .now
-            .checked_sub(SignedDuration::from_hours(24 * 56))
-            .ok();
-        let recent_doses = store
-            .doses(Window {
-                from: since,
-                to: None,
-                include_deleted: false,
-            })
-            .await?;
-        let recent_checkins = store
-            .checkins(Window {
-                from: since,
-                to: None,
-                include_deleted: false,
-            })
-            .await?;
-        for f in dosewise_core::trends::trends(&recent_doses, &recent_checkins, ctx.now).findings {
+        for f in &findings {
             crate::outln!(
                 "  ! {} {} (`dosewise check` for details)",
                 f.message,
                 f.reason
             );
         }
-        let past = store.assessments(Window::default()).await?;
-        let due: Vec<&str> = dosewise_core::questionnaire::instruments()
-            .iter()
-            .filter(|i| {
-                let last = past.iter().rev().find(|a| a.assessment.instrument == i.id);
-                last.is_none_or(|a| {
-                    ctx.now.duration_since(a.assessment.at).as_hours() / 24
-                        >= i64::from(i.cadence_days)
-                })
-            })
-            .map(|i| i.id.as_str())
-            .collect();
         if !due.is_empty() {
             crate::outln!(
                 "  Questionnaires due: {} (`dosewise assess NAME`)",
