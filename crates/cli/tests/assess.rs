@@ -126,7 +126,7 @@ fn insights_report_ratings_and_scale_change() {
         "--answers",
         "2,2,2,2,1,2,2,1,0",
         "--at",
-        "2026-10-05 20:00",
+        "2026-09-01 20:00",
     ]);
     h.json(&[
         "--json",
@@ -252,7 +252,7 @@ fn report_pdf_has_pages_and_sections() {
             "--answers",
             "2,2,2,2,1,2,2,1,0",
             "--at",
-            "2026-10-05 20:00"
+            "2026-09-01 20:00"
         ])
         .0,
         0
@@ -292,7 +292,8 @@ fn report_pdf_has_pages_and_sections() {
                 .count()
         })
         .unwrap_or(0);
-    assert!((2..=6).contains(&pages), "{pages} pages");
+    // Issue #5: one to three pages.
+    assert!((1..=3).contains(&pages), "{pages} pages");
     let text = Command::new("pdftotext")
         .arg(&pdf)
         .arg("-")

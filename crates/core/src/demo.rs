@@ -8,10 +8,16 @@ use crate::dose_expr::parse_quantity;
 use crate::journal::{FORMAT, Journal, VERSION};
 use crate::preparation::{Form, Preparation, SupplyUnit};
 use crate::profile::Profile;
+use crate::protocol::{
+    Cycle, DoseTarget, Limits, NewProtocol, Pattern, Protocol, ProtocolEvent, ProtocolEventKind,
+    Status, Titration,
+};
+use crate::questionnaire::{Assessment, NewAssessment, instrument};
 use crate::route::{Route, Substance};
 use crate::salt::Salt;
 use crate::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use crate::units::{Kilograms, Milligrams};
+use crate::vitals::{NewVitals, Vitals, VitalsContext};
 use crate::when::{to_micros, zone_name};
 use jiff::civil::Time;
 use jiff::{Timestamp, ZonedDateTime};
@@ -107,6 +113,8 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
     }];
     let mut doses = Vec::new();
     let mut checkins = Vec::new();
+    let mut vitals = Vec::new();
+    let mut assessments = Vec::new();
     let weight = Kilograms::positive(70.0).ok();
     for day in 0..days {
         let date = start
@@ -148,7 +156,7 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
                     .then(|| "Held under the tongue 15 minutes, then swallowed.".to_string()),
                 salt: None,
                 substance: None,
-                protocol_id: None,
+                protocol_id: Some(1),
             };
             if let Ok(d) = prepare_dose(input, Some(&stock), weight, at) {
                 let id = doses.len() as i64 + 1;
@@ -171,6 +179,48 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
                     updated_at: None,
                     deleted_at: None,
                 });
+            }
+        }
+        // Blood pressure before and 40 minutes after every other dose.
+        if dose_day && day % 6 == 0 {
+            let pre = local(date, 7, 50);
+            let post = local(date, 8, 50);
+            let sys = 122.0 + rng.noise(5.0);
+            let dia = 78.0 + rng.noise(3.0);
+            for (at, context, rise) in [
+                (pre, VitalsContext::PreDose, 0.0),
+                (post, VitalsContext::PostDose, 12.0),
+            ] {
+                vitals.push(Vitals {
+                    id: vitals.len() as i64 + 1,
+                    vitals: NewVitals {
+                        at,
+                        zone: zone.clone(),
+                        systolic: Some((sys + rise + rng.noise(3.0)).round() as u16),
+                        diastolic: Some((dia + rise * 0.5 + rng.noise(2.0)).round() as u16),
+                        heart_rate: Some((70.0 + rise * 0.5 + rng.noise(4.0)).round() as u16),
+                        weight_kg: None,
+                        context,
+                        note: None,
+                    },
+                    created_at: at,
+                });
+            }
+        }
+        // PHQ-9 and GAD-7 every two weeks, improving slowly; item 9 always 0.
+        if day % 14 == 0 {
+            let weeks = f64::from(day) / 7.0;
+            for (id, base, at) in [
+                ("phq9", 14.0 - weeks * 1.2, local(date, 20, 0)),
+                ("gad7", 11.0 - weeks * 0.9, local(date, 20, 5)),
+            ] {
+                if let Some(a) = demo_assessment(id, base + rng.noise(1.0), at, &zone) {
+                    assessments.push(Assessment {
+                        id: assessments.len() as i64 + 1,
+                        assessment: a,
+                        created_at: at,
+                    });
+                }
             }
         }
         if rng.chance(0.08) {
@@ -247,6 +297,12 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
             created_at: at,
         });
     }
+    let step = start
+        .checked_add(jiff::Span::new().days(14))
+        .ok()
+        .filter(|d| *d < today)
+        .map(|d| (d, local(d, 7, 0)));
+    let (protocol, protocol_events) = demo_protocol(start, &zone, created, step);
     Journal {
         format: FORMAT.into(),
         version: VERSION,
@@ -263,14 +319,121 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
         doses,
         dose_revisions: vec![],
         checkins,
-        protocols: vec![],
-        protocol_events: vec![],
+        protocols: vec![protocol],
+        protocol_events,
         medications: vec![],
         substance_uses: vec![],
-        vitals: vec![],
+        vitals,
         clearances: vec![],
-        assessments: vec![],
+        assessments,
     }
+}
+
+/// The demo's plan, matching the doses it logs: one day on, two off from the first day, 1/2
+/// troche, stepped up to 3/4 troche after two weeks (the titration ceiling), with the limits a
+/// prescription might set.
+fn demo_protocol(
+    start: jiff::civil::Date,
+    zone: &str,
+    created: Timestamp,
+    step_day: Option<(jiff::civil::Date, Timestamp)>,
+) -> (Protocol, Vec<ProtocolEvent>) {
+    let target = |entered: &str, mg: f64| DoseTarget {
+        entered: entered.into(),
+        quantity: parse_quantity(entered).unwrap_or(crate::dose_expr::Quantity::Mg(
+            Milligrams::positive(mg).unwrap_or(Milligrams::zero()),
+        )),
+        mg: Some(mg),
+    };
+    let mut events = vec![ProtocolEvent {
+        id: 1,
+        protocol_id: 1,
+        at: created,
+        date: start,
+        kind: ProtocolEventKind::Created,
+        detail: None,
+    }];
+    let dose = match step_day {
+        Some((date, at)) => {
+            events.push(ProtocolEvent {
+                id: 2,
+                protocol_id: 1,
+                at,
+                date,
+                kind: ProtocolEventKind::DoseChanged,
+                detail: Some("dose 1/2 troche → 3/4 troche".into()),
+            });
+            target("3/4 troche", 18.75)
+        }
+        None => target("1/2 troche", 12.5),
+    };
+    let protocol = Protocol {
+        id: 1,
+        protocol: NewProtocol {
+            name: "One day on, two off (sample)".into(),
+            substance: Substance::Ketamine,
+            pattern: Pattern::EveryNDays { n: 3 },
+            start,
+            end: None,
+            time: Time::new(8, 0, 0, 0).unwrap_or(Time::midnight()),
+            zone: zone.into(),
+            dose,
+            stock_id: Some(1),
+            route: Some(Route::Sublingual),
+            cycle: None::<Cycle>,
+            titration: Some(Titration {
+                start_mg: 12.5,
+                step_mg: 6.25,
+                min_days_per_step: 14,
+                ceiling_mg: 18.75,
+            }),
+            limits: Limits {
+                max_per_dose_mg: Some(25.0),
+                max_per_day_mg: Some(25.0),
+                max_per_7_days_mg: Some(50.0),
+                min_interval_hours: Some(48.0),
+                supply_dispensed: Some(30.0),
+                refill_date: None,
+            },
+            checkin_time: Time::new(21, 0, 0, 0).ok(),
+            require_bp: false,
+            require_sitter: false,
+            note: Some("Sample data from `dosewise demo`.".into()),
+        },
+        status: Status::Active,
+        pauses: vec![],
+        created_at: created,
+        ended_at: None,
+    };
+    (protocol, events)
+}
+
+/// A scored questionnaire whose total is near `target`: the points spread over the items in
+/// turn (never item 9 of the PHQ-9), scored by the instrument's own rules.
+fn demo_assessment(id: &str, target: f64, at: Timestamp, zone: &str) -> Option<NewAssessment> {
+    let inst = instrument(id)?;
+    let n = inst.items.len();
+    let scored = if id == "phq9" { n - 1 } else { n };
+    let mut points = (target.round().max(0.0) as usize).min(scored * 3);
+    let mut answers = vec![0i64; n];
+    let mut i = 0;
+    while points > 0 {
+        if answers[i % scored] < 3 {
+            answers[i % scored] += 1;
+            points -= 1;
+        }
+        i += 1;
+    }
+    let (answers, total, band) = inst.score(&answers).ok()?;
+    Some(NewAssessment {
+        at,
+        zone: zone.into(),
+        instrument: inst.id.clone(),
+        answers,
+        total,
+        band,
+        note: None,
+    })
 }
 
 #[cfg(test)]
@@ -297,6 +460,38 @@ mod tests {
         let sum: f64 = a.stock_events.iter().map(|e| e.delta).sum();
         assert!((sum - a.stocks[0].stock.remaining).abs() < 1e-9);
         assert!(a.doses.iter().all(|d| d.dose.at < now().timestamp()));
+        // The plan the doses follow, its titration step, and the scales and vitals.
+        assert_eq!(a.protocols.len(), 1);
+        assert!(a.doses.iter().all(|d| d.dose.protocol_id == Some(1)));
+        assert_eq!(a.protocol_events.len(), 2);
+        assert_eq!(a.protocols[0].protocol.dose.mg, Some(18.75));
+        let phq: Vec<u32> = a
+            .assessments
+            .iter()
+            .filter(|x| x.assessment.instrument == "phq9")
+            .map(|x| x.assessment.total)
+            .collect();
+        assert_eq!(phq.len(), 4);
+        assert!(phq[0] > phq[3], "{phq:?}");
+        assert!(a.assessments.iter().all(|x| {
+            let i = instrument(&x.assessment.instrument);
+            i.is_some_and(|i| {
+                x.assessment
+                    .answers
+                    .iter()
+                    .map(|v| u32::from(*v))
+                    .sum::<u32>()
+                    == x.assessment.total
+                    && i.band(x.assessment.total) == x.assessment.band
+            })
+        }));
+        assert!(
+            a.assessments
+                .iter()
+                .filter(|x| x.assessment.instrument == "phq9")
+                .all(|x| x.assessment.answers[8] == 0)
+        );
+        assert_eq!(a.vitals.len(), 20);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::questionnaire::{change, instrument};
 use crate::route::Route;
 use crate::safety::Severity;
 use crate::units::fmt_num;
+use crate::vitals::VitalsContext;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -29,7 +30,18 @@ const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.1rem;border-bottom:1px solid #999;margin-top:1.6rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.4rem 0}th,td{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top}
 .muted{color:#555;font-size:.85rem}.flag{color:#a00;font-weight:600}.warn{color:#a60}.box{border:1px solid #ccc;padding:.5rem .7rem;border-radius:4px;background:#fafafa}
-@media print{body{margin:0;max-width:none;font-size:10.5pt}h2{break-after:avoid}section{break-inside:avoid-page}.noprint{display:none}}";
+@page{margin:1.3cm 1.5cm}@media print{body{margin:0;max-width:none;font-size:10pt;line-height:1.3}h1{margin-top:0}h2{break-after:avoid;margin:1rem 0 .3rem}p{margin:.35rem 0}svg{max-height:5.2cm}svg,table,li,p{break-inside:avoid}.noprint{display:none}}";
+
+/// A blood-pressure reading, marked red above 160/90 and amber above 140 systolic.
+fn bp_cell(s: u16, d: u16) -> String {
+    if s > 160 || d > 90 {
+        format!("<span class=\"flag\">{s}/{d}</span>")
+    } else if s > 140 {
+        format!("<span class=\"warn\">{s}/{d}</span>")
+    } else {
+        format!("{s}/{d}")
+    }
+}
 
 fn in_period(t: Timestamp, zone: &str, o: &ReportOptions) -> bool {
     let d = t
@@ -57,26 +69,31 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         day_start(o.from, tz),
         day_start(o.to.tomorrow().unwrap_or(o.to), tz),
     );
-    let doses: Vec<_> = j
+    let mut doses: Vec<_> = j
         .doses
         .iter()
         .filter(|d| d.deleted_at.is_none() && in_period(d.dose.at, &d.dose.zone, o))
         .collect();
-    let checkins: Vec<_> = j
+    let mut checkins: Vec<_> = j
         .checkins
         .iter()
         .filter(|c| in_period(c.checkin.at, &c.checkin.zone, o))
         .collect();
-    let assessments: Vec<_> = j
+    let mut assessments: Vec<_> = j
         .assessments
         .iter()
         .filter(|a| in_period(a.assessment.at, &a.assessment.zone, o))
         .collect();
-    let vitals: Vec<_> = j
+    let mut vitals: Vec<_> = j
         .vitals
         .iter()
         .filter(|v| in_period(v.vitals.at, &v.vitals.zone, o))
         .collect();
+    // The export is in entry order; a back-filled entry belongs where it happened.
+    doses.sort_by_key(|d| d.dose.at);
+    checkins.sort_by_key(|c| c.checkin.at);
+    assessments.sort_by_key(|a| a.assessment.at);
+    vitals.sort_by_key(|v| v.vitals.at);
     let mut h = String::new();
     let name = j
         .profile
@@ -417,32 +434,91 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     if vitals.is_empty() {
         h.push_str("<p>No readings in this period.</p>");
     } else {
-        h.push_str("<table><tr><th>when</th><th>context</th><th>blood pressure</th><th>heart rate</th><th>weight</th></tr>");
-        for v in &vitals {
-            let x = &v.vitals;
-            let bp = match (x.systolic, x.diastolic) {
-                (Some(s), Some(d)) if s > 160 || d > 90 => {
-                    format!("<span class=\"flag\">{s}/{d}</span>")
-                }
-                (Some(s), Some(d)) if s > 140 => format!("<span class=\"warn\">{s}/{d}</span>"),
-                (Some(s), Some(d)) => format!("{s}/{d}"),
-                _ => "–".into(),
-            };
-            let hr = match x.heart_rate {
-                Some(r) if r > 100 => format!("<span class=\"flag\">{r}</span>"),
-                Some(r) => r.to_string(),
-                None => "–".into(),
-            };
+        // A summary per context, then the readings worth a look: every reading when there are
+        // few, otherwise only the flagged ones (all of them are in the export).
+        h.push_str("<table><tr><th>context</th><th>readings</th><th>mean blood pressure</th><th>highest</th><th>mean heart rate</th></tr>");
+        for ctx in [
+            VitalsContext::PreDose,
+            VitalsContext::PostDose,
+            VitalsContext::Other,
+        ] {
+            let of: Vec<_> = vitals.iter().filter(|v| v.vitals.context == ctx).collect();
+            if of.is_empty() {
+                continue;
+            }
+            let bp: Vec<(u16, u16)> = of
+                .iter()
+                .filter_map(|v| v.vitals.systolic.zip(v.vitals.diastolic))
+                .collect();
+            let mean =
+                |xs: &[f64]| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
+            let ms = mean(&bp.iter().map(|b| f64::from(b.0)).collect::<Vec<_>>());
+            let md = mean(&bp.iter().map(|b| f64::from(b.1)).collect::<Vec<_>>());
+            let hr = mean(
+                &of.iter()
+                    .filter_map(|v| v.vitals.heart_rate.map(f64::from))
+                    .collect::<Vec<_>>(),
+            );
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{bp}</td><td>{hr}</td><td>{}</td></tr>",
-                local(x.at, tz),
-                x.context.as_str().replace('_', "-"),
-                x.weight_kg
-                    .map_or("–".into(), |w| format!("{} kg", fmt_num(w.value())))
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ctx.as_str().replace('_', "-"),
+                of.len(),
+                ms.zip(md)
+                    .map_or("–".into(), |(s, d)| format!("{s:.0}/{d:.0}")),
+                bp.iter().max().map_or("–".into(), |(s, d)| bp_cell(*s, *d)),
+                hr.map_or("–".into(), |r| format!("{r:.0}")),
             );
         }
-        h.push_str("</table><p class=\"muted\">Flagged: above 160/90 or heart rate above 100 (red), above 140 systolic (amber).</p>");
+        h.push_str("</table>");
+        let shown: Vec<_> = if vitals.len() <= 8 {
+            vitals.clone()
+        } else {
+            vitals
+                .iter()
+                .filter(|v| {
+                    let x = &v.vitals;
+                    x.systolic.is_some_and(|s| s > 140)
+                        || x.diastolic.is_some_and(|d| d > 90)
+                        || x.heart_rate.is_some_and(|r| r > 100)
+                })
+                .cloned()
+                .collect()
+        };
+        if !shown.is_empty() {
+            if vitals.len() > 8 {
+                h.push_str("<p>Flagged readings:</p>");
+            }
+            h.push_str("<table><tr><th>when</th><th>context</th><th>blood pressure</th><th>heart rate</th><th>weight</th></tr>");
+            for v in &shown {
+                let x = &v.vitals;
+                let bp = match (x.systolic, x.diastolic) {
+                    (Some(s), Some(d)) => bp_cell(s, d),
+                    _ => "–".into(),
+                };
+                let hr = match x.heart_rate {
+                    Some(r) if r > 100 => format!("<span class=\"flag\">{r}</span>"),
+                    Some(r) => r.to_string(),
+                    None => "–".into(),
+                };
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{bp}</td><td>{hr}</td><td>{}</td></tr>",
+                    local(x.at, tz),
+                    x.context.as_str().replace('_', "-"),
+                    x.weight_kg
+                        .map_or("–".into(), |w| format!("{} kg", fmt_num(w.value())))
+                );
+            }
+            h.push_str("</table>");
+        } else {
+            let _ = write!(
+                h,
+                "<p>None of the {} readings is flagged.</p>",
+                vitals.len()
+            );
+        }
+        h.push_str("<p class=\"muted\">Flagged: above 160/90 or heart rate above 100 (red), above 140 systolic (amber).</p>");
         let sys: Vec<_> = vitals
             .iter()
             .filter_map(|v| v.vitals.systolic.map(|s| (v.vitals.at, f64::from(s))))
@@ -524,8 +600,9 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     } else {
         let _ = write!(
             h,
-            "<p class=\"flag\">Urinary symptoms recorded on {} check-ins:</p><ul>",
-            urinary.len()
+            "<p class=\"flag\">Urinary symptoms recorded on {} check-in{}:</p><ul>",
+            urinary.len(),
+            if urinary.len() == 1 { "" } else { "s" }
         );
         for c in &urinary {
             let names: Vec<&str> = c.checkin.urinary.iter().map(|u| u.as_str()).collect();
@@ -724,5 +801,32 @@ mod tests {
             },
         );
         assert!(all.contains("PRIVATE-NOTE &lt;b&gt;"));
+    }
+
+    #[test]
+    fn back_filled_entries_are_placed_by_time_not_entry_order() {
+        let (mut j, o) = demo();
+        let first = j
+            .assessments
+            .iter()
+            .filter(|a| a.assessment.instrument == "phq9")
+            .map(|a| a.assessment.total)
+            .next()
+            .unwrap_or_default();
+        // A baseline entered last, dated before every other score.
+        let mut baseline = j.assessments[0].clone();
+        baseline.id = 999;
+        baseline.assessment.instrument = "phq9".into();
+        baseline.assessment.total = 27;
+        baseline.assessment.answers = vec![3; 9];
+        baseline.assessment.band = "severe".into();
+        baseline.assessment.at = crate::testing::ts("2026-10-03T06:00:00Z");
+        j.assessments.push(baseline);
+        let html = report_html(&j, &o);
+        assert!(html.contains("27 → "), "baseline first");
+        assert!(
+            !html.contains(&format!("{first} → ")),
+            "not the first entered"
+        );
     }
 }

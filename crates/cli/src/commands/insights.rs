@@ -47,6 +47,8 @@ impl Args {
             .iter()
             .map(|d| d.dose.at)
             .chain(checkins.iter().map(|c| c.checkin.at))
+            // A baseline questionnaire taken before the first dose belongs in the period.
+            .chain(assessments.iter().map(|a| a.assessment.at))
             .min()
             .map_or(today, |t| t.to_zoned_datetime(tz.clone()).date());
         let from = match &self.from {

@@ -1,0 +1,88 @@
+//! Snapshot of the clinician report's HTML for the demo journal (issue #5). The clock, zone and
+//! demo seed are fixed, so the document is the same on every run; any change to the report shows
+//! up as a reviewable diff (`cargo insta review`, or compare the `.snap.new` file).
+
+mod common;
+
+const NOW: &str = "2026-11-28T11:00:00Z";
+
+#[test]
+fn demo_report_html_snapshot() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("home");
+    let run = |args: &[&str]| common::output(&mut common::command(&home, NOW, args)).ok();
+    run(&["demo"]);
+    // Fill the sections the demo leaves empty, so the snapshot covers every one of them.
+    run(&[
+        "assess",
+        "phq9",
+        "--answers",
+        "2,2,2,2,1,2,2,1,0",
+        "--at",
+        "2026-10-05 20:00",
+    ]);
+    run(&[
+        "assess",
+        "phq9",
+        "--answers",
+        "1,1,0,1,0,0,0,0,0",
+        "--at",
+        "2026-11-27 20:00",
+    ]);
+    run(&[
+        "assess",
+        "gad7",
+        "--answers",
+        "2,2,1,1,1,1,1",
+        "--at",
+        "2026-10-05 20:05",
+    ]);
+    run(&[
+        "assess",
+        "gad7",
+        "--answers",
+        "1,1,0,0,1,0,0",
+        "--at",
+        "2026-11-27 20:05",
+    ]);
+    run(&[
+        "vitals",
+        "--bp",
+        "128/82",
+        "--hr",
+        "70",
+        "--context",
+        "pre-dose",
+        "--at",
+        "2026-11-20 08:00",
+    ]);
+    run(&[
+        "vitals",
+        "--bp",
+        "165/95",
+        "--hr",
+        "88",
+        "--context",
+        "post-dose",
+        "--at",
+        "2026-11-20 09:00",
+    ]);
+    run(&["meds", "add", "sertraline", "--dose", "50 mg daily"]);
+    run(&[
+        "checkin",
+        "--mood",
+        "6",
+        "--note",
+        "Slept badly; shared note",
+        "--at",
+        "2026-11-27 21:00",
+    ]);
+    let html = run(&["report"]).stdout;
+    assert!(
+        html.starts_with("<!doctype html>"),
+        "{}",
+        &html[..html.len().min(200)]
+    );
+    // One tag per line, so a change shows as a readable line diff.
+    insta::assert_snapshot!("demo_report_html", html.replace("><", ">\n<"));
+}
