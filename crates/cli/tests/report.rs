@@ -86,3 +86,18 @@ fn demo_report_html_snapshot() {
     // One tag per line, so a change shows as a readable line diff.
     insta::assert_snapshot!("demo_report_html", html.replace("><", ">\n<"));
 }
+
+#[test]
+fn report_sections_are_chosen_by_name_and_bad_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("home");
+    let run = |args: &[&str]| common::output(&mut common::command(&home, NOW, args));
+    run(&["demo"]).ok();
+    let html = run(&["report", "--sections", "vitals,scales"]).ok().stdout;
+    assert!(html.contains("<h2>Vital signs</h2>") && !html.contains("Regimen and actual use"));
+    let out = dir.path().join("r.html");
+    let out_s = out.to_string_lossy().to_string();
+    run(&["report", "--sections", "vitals,bladder", "--out", &out_s])
+        .fails("unknown report section \"bladder\"; choose from regimen");
+    assert!(!out.exists(), "nothing is written on bad input");
+}

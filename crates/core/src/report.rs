@@ -24,6 +24,69 @@ pub struct ReportOptions {
     pub generated: Timestamp,
     /// Include check-in notes marked private (never by default).
     pub include_private: bool,
+    /// The sections to include, in the report's order; empty means all. "About these data"
+    /// (provenance) is always included, so a partial report still says how it was recorded.
+    pub sections: Vec<Section>,
+}
+
+/// A section of the report, by the name `--sections` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Regimen,
+    Supply,
+    Scales,
+    Ratings,
+    Vitals,
+    SideEffects,
+    Medicines,
+    Notes,
+}
+
+impl Section {
+    pub const ALL: [Section; 8] = [
+        Section::Regimen,
+        Section::Supply,
+        Section::Scales,
+        Section::Ratings,
+        Section::Vitals,
+        Section::SideEffects,
+        Section::Medicines,
+        Section::Notes,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Regimen => "regimen",
+            Section::Supply => "supply",
+            Section::Scales => "scales",
+            Section::Ratings => "ratings",
+            Section::Vitals => "vitals",
+            Section::SideEffects => "side-effects",
+            Section::Medicines => "medicines",
+            Section::Notes => "notes",
+        }
+    }
+}
+
+impl std::str::FromStr for Section {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let key = s.trim().to_ascii_lowercase().replace('_', "-");
+        Section::ALL
+            .into_iter()
+            .find(|x| x.name() == key)
+            .ok_or_else(|| {
+                format!(
+                    "unknown report section {s:?}; choose from {}",
+                    Section::ALL.map(Section::name).join(", ")
+                )
+            })
+    }
+}
+
+impl ReportOptions {
+    fn wants(&self, s: Section) -> bool {
+        self.sections.is_empty() || self.sections.contains(&s)
+    }
 }
 
 const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:1.5rem auto;padding:0 1rem;color:#111;line-height:1.4}
@@ -115,6 +178,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     );
 
     // 1. Regimen versus actual use.
+    let mark = h.len();
     h.push_str("<section><h2>Regimen and actual use</h2>");
     let protocols: Vec<_> = j
         .protocols
@@ -280,7 +344,12 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     }
     h.push_str("</section>");
 
+    if !o.wants(Section::Regimen) {
+        h.truncate(mark);
+    }
+
     // 2. Supply reconciliation.
+    let mark = h.len();
     h.push_str("<section><h2>Supply</h2><table><tr><th>stock</th><th>dispensed</th><th>logged doses (period)</th><th>on hand</th><th>count differences</th></tr>");
     for s in &j.stocks {
         let used: f64 = doses
@@ -318,7 +387,12 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     }
     h.push_str("</table></section>");
 
+    if !o.wants(Section::Supply) {
+        h.truncate(mark);
+    }
+
     // 3. Questionnaires.
+    let mark = h.len();
     h.push_str("<section><h2>PHQ-9 and GAD-7</h2>");
     for id in ["phq9", "gad7"] {
         let Some(i) = instrument(id) else { continue };
@@ -394,7 +468,12 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     }
     h.push_str("<p class=\"muted\">PHQ-9: Kroenke K et al. J Gen Intern Med 2001; GAD-7: Spitzer RL et al. Arch Intern Med 2006 (free to use, Pfizer). Green ticks along the axis mark doses.</p></section>");
 
+    if !o.wants(Section::Scales) {
+        h.truncate(mark);
+    }
+
     // 4. Ratings over time.
+    let mark = h.len();
     if !checkins.is_empty() {
         h.push_str("<section><h2>Daily ratings</h2>");
         let series = |name: &'static str, colour: &'static str| Series {
@@ -429,7 +508,12 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         h.push_str("</section>");
     }
 
+    if !o.wants(Section::Ratings) {
+        h.truncate(mark);
+    }
+
     // 5. Vitals.
+    let mark = h.len();
     h.push_str("<section><h2>Vital signs</h2>");
     if vitals.is_empty() {
         h.push_str("<p>No readings in this period.</p>");
@@ -567,7 +651,12 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     }
     h.push_str("</section>");
 
+    if !o.wants(Section::Vitals) {
+        h.truncate(mark);
+    }
+
     // 6. Side effects, bladder, red flags.
+    let mark = h.len();
     h.push_str("<section><h2>Side effects, bladder and red flags</h2>");
     let mut effects: std::collections::BTreeMap<String, (usize, u8)> =
         std::collections::BTreeMap::new();
@@ -638,7 +727,12 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     }
     h.push_str("</section>");
 
+    if !o.wants(Section::SideEffects) {
+        h.truncate(mark);
+    }
+
     // 7. Medicines.
+    let mark = h.len();
     h.push_str("<section><h2>Medicines and other substances</h2>");
     let meds: Vec<_> = j
         .medications
@@ -687,7 +781,12 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     }
     h.push_str("</section>");
 
+    if !o.wants(Section::Medicines) {
+        h.truncate(mark);
+    }
+
     // 8. Notes the person shared.
+    let mark = h.len();
     h.push_str("<section><h2>Notes</h2>");
     let notes: Vec<_> = checkins
         .iter()
@@ -716,6 +815,10 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
             "Notes the patient marked private are not included."
         }
     );
+
+    if !o.wants(Section::Notes) {
+        h.truncate(mark);
+    }
 
     // 9. Provenance.
     let late: Vec<_> = doses
@@ -762,6 +865,7 @@ mod tests {
             tz,
             generated: crate::testing::ts("2026-11-28T11:00:00Z"),
             include_private: false,
+            sections: vec![],
         };
         (j, o)
     }
@@ -828,5 +932,24 @@ mod tests {
             !html.contains(&format!("{first} → ")),
             "not the first entered"
         );
+    }
+
+    #[test]
+    fn sections_can_be_chosen_and_provenance_stays() {
+        let (j, mut o) = demo();
+        o.sections = vec!["vitals".parse().unwrap_or(Section::Notes), Section::Scales];
+        let html = report_html(&j, &o);
+        assert!(html.contains("<h2>Vital signs</h2>") && html.contains("<h2>PHQ-9 and GAD-7</h2>"));
+        for gone in [
+            "Regimen and actual use",
+            "<h2>Supply",
+            "Daily ratings",
+            "<h2>Notes",
+        ] {
+            assert!(!html.contains(gone), "{gone} should be left out");
+        }
+        assert!(html.contains("About these data") && html.ends_with("</html>\n"));
+        let err = "bladder".parse::<Section>().err().unwrap_or_default();
+        assert!(err.contains("side-effects"), "{err}");
     }
 }

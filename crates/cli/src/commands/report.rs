@@ -4,7 +4,7 @@ use super::parse_date;
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
-use dosewise_core::report::{ReportOptions, report_html};
+use dosewise_core::report::{ReportOptions, Section, report_html};
 use dosewise_store::Store;
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,6 +26,10 @@ pub struct Args {
     /// Include check-in notes you marked private.
     #[arg(long)]
     include_private: bool,
+    /// Only these sections, comma-separated: regimen, supply, scales, ratings, vitals,
+    /// side-effects, medicines, notes (default: all). "About these data" is always included.
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    sections: Vec<String>,
     /// Write a PDF instead of HTML (needs --out), printed by a local headless Chromium.
     #[arg(long, requires = "out")]
     pdf: bool,
@@ -133,6 +137,11 @@ impl Args {
         if from > to {
             return Err(input(format!("--from {from} is after --to {to}")));
         }
+        let sections = self
+            .sections
+            .iter()
+            .map(|s| s.parse::<Section>().map_err(input))
+            .collect::<Result<Vec<_>, _>>()?;
         let j = store.export().await?;
         let html = report_html(
             &j,
@@ -142,6 +151,7 @@ impl Args {
                 tz,
                 generated: ctx.now,
                 include_private: self.include_private,
+                sections,
             },
         );
         match &self.out {
