@@ -1,7 +1,8 @@
 //! Questionnaires through the binary: scoring, item 9, due dates, bad answers.
 
 use serde_json::Value;
-use std::process::{Command, Stdio};
+mod common;
+use std::process::Command;
 
 struct Home(tempfile::TempDir);
 
@@ -12,19 +13,9 @@ impl Home {
         h
     }
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let o = Command::new(env!("CARGO_BIN_EXE_dosewise"))
-            .args(args)
-            .env("DOSEWISE_HOME", self.0.path().join("home"))
-            .env("DOSEWISE_NOW", "2026-11-28T11:00:00Z")
-            .env("DOSEWISE_TZ", "Europe/Berlin")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into(),
-            String::from_utf8_lossy(&o.stderr).into(),
-        )
+        let home = self.0.path().join("home");
+        let r = common::output(&mut common::command(&home, "2026-11-28T11:00:00Z", args));
+        (r.code, r.stdout, r.stderr)
     }
     fn json(&self, args: &[&str]) -> Value {
         let (code, out, err) = self.run(args);

@@ -8,6 +8,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+mod common;
 
 const EXE: &str = env!("CARGO_BIN_EXE_dosewise");
 
@@ -17,20 +18,11 @@ fn home() -> (tempfile::TempDir, PathBuf) {
     (d, h)
 }
 
+const NOW: &str = "2026-11-28T11:00:00Z";
+
 fn run(home: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(EXE)
-        .args(args)
-        .env("DOSEWISE_HOME", home)
-        .env("DOSEWISE_TZ", "Europe/Berlin")
-        .env("DOSEWISE_NOW", "2026-11-28T11:00:00Z")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into(),
-        String::from_utf8_lossy(&o.stderr).into(),
-    )
+    let r = common::output(&mut common::command(home, NOW, args));
+    (r.code, r.stdout, r.stderr)
 }
 
 fn setup(home: &Path) {
