@@ -8,7 +8,7 @@ use crate::interaction;
 use crate::journal::Journal;
 use crate::questionnaire::{change, instrument};
 use crate::route::Route;
-use crate::safety::Severity;
+use crate::safety::{BP_REFUSE, BP_WARN, HR_REFUSE, Severity};
 use crate::units::fmt_num;
 use crate::vitals::VitalsContext;
 use jiff::Timestamp;
@@ -95,11 +95,12 @@ table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.4rem 0}th,td{b
 .muted{color:#555;font-size:.85rem}.flag{color:#a00;font-weight:600}.warn{color:#a60}.box{border:1px solid #ccc;padding:.5rem .7rem;border-radius:4px;background:#fafafa}
 @page{margin:1.3cm 1.5cm}@media print{body{margin:0;max-width:none;font-size:10pt;line-height:1.3}h1{margin-top:0}h2{break-after:avoid;margin:1rem 0 .3rem}p{margin:.35rem 0}svg{max-height:5.2cm}svg,table,li,p{break-inside:avoid}.noprint{display:none}}";
 
-/// A blood-pressure reading, marked red above 160/90 and amber above 140 systolic.
+/// A blood-pressure reading, marked red where the safety check refuses a dose and amber where
+/// it warns (the same thresholds, from `safety`).
 fn bp_cell(s: u16, d: u16) -> String {
-    if s > 160 || d > 90 {
+    if s > BP_REFUSE.0 || d > BP_REFUSE.1 {
         format!("<span class=\"flag\">{s}/{d}</span>")
-    } else if s > 140 {
+    } else if s > BP_WARN.0 || d > BP_WARN.1 {
         format!("<span class=\"warn\">{s}/{d}</span>")
     } else {
         format!("{s}/{d}")
@@ -562,9 +563,9 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
                 .iter()
                 .filter(|v| {
                     let x = &v.vitals;
-                    x.systolic.is_some_and(|s| s > 140)
-                        || x.diastolic.is_some_and(|d| d > 90)
-                        || x.heart_rate.is_some_and(|r| r > 100)
+                    x.systolic.is_some_and(|s| s > BP_WARN.0)
+                        || x.diastolic.is_some_and(|d| d > BP_WARN.1)
+                        || x.heart_rate.is_some_and(|r| r > HR_REFUSE)
                 })
                 .cloned()
                 .collect()
@@ -581,7 +582,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
                     _ => "–".into(),
                 };
                 let hr = match x.heart_rate {
-                    Some(r) if r > 100 => format!("<span class=\"flag\">{r}</span>"),
+                    Some(r) if r > HR_REFUSE => format!("<span class=\"flag\">{r}</span>"),
                     Some(r) => r.to_string(),
                     None => "–".into(),
                 };
@@ -602,7 +603,11 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
                 vitals.len()
             );
         }
-        h.push_str("<p class=\"muted\">Flagged: above 160/90 or heart rate above 100 (red), above 140 systolic (amber).</p>");
+        let _ = write!(
+            h,
+            "<p class=\"muted\">Flagged: above {}/{} or heart rate above {HR_REFUSE} (red), above {} systolic (amber).</p>",
+            BP_REFUSE.0, BP_REFUSE.1, BP_WARN.0
+        );
         let sys: Vec<_> = vitals
             .iter()
             .filter_map(|v| v.vitals.systolic.map(|s| (v.vitals.at, f64::from(s))))
@@ -636,12 +641,12 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
                 bands: vec![],
                 rules: vec![
                     Rule {
-                        value: 160.0,
-                        label: "160".into(),
+                        value: f64::from(BP_REFUSE.0),
+                        label: BP_REFUSE.0.to_string(),
                     },
                     Rule {
-                        value: 90.0,
-                        label: "90".into(),
+                        value: f64::from(BP_REFUSE.1),
+                        label: BP_REFUSE.1.to_string(),
                     },
                 ],
                 ticks: doses.iter().map(|d| d.dose.at).collect(),
