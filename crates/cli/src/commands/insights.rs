@@ -1,8 +1,7 @@
 //! `dosewise insights`: what the records say, with the caveats.
 
-use super::parse_date;
 use crate::context::Ctx;
-use crate::error::{CliResult, input};
+use crate::error::CliResult;
 use crate::output;
 use dosewise_core::insights::{Group, Welch, insights};
 use dosewise_store::{Store, Window};
@@ -51,17 +50,9 @@ impl Args {
             .chain(assessments.iter().map(|a| a.assessment.at))
             .min()
             .map_or(today, |t| t.to_zoned_datetime(tz.clone()).date());
-        let from = match &self.from {
-            Some(s) => parse_date("--from", s)?,
-            None => first,
-        };
-        let to = match &self.to {
-            Some(s) => parse_date("--to", s)?,
-            None => today,
-        };
-        if from > to {
-            return Err(input(format!("--from {from} is after --to {to}")));
-        }
+        let (from, to) = super::period(self.from.as_deref(), self.to.as_deref(), today, |_| {
+            Ok(first)
+        })?;
         let i = insights(&doses, &checkins, &assessments, from, to);
         if ctx.json {
             return output::json(&i);

@@ -81,6 +81,34 @@ pub fn parse_date(what: &str, s: &str) -> CliResult<Date> {
     })
 }
 
+/// The `--from`/`--to` period of a command: `--to` defaults to `today`, `--from` to
+/// `default_from(to)`; a period that ends before it starts is refused.
+pub fn period(
+    from: Option<&str>,
+    to: Option<&str>,
+    today: Date,
+    default_from: impl FnOnce(Date) -> CliResult<Date>,
+) -> CliResult<(Date, Date)> {
+    let to = match to {
+        Some(s) => parse_date("--to", s)?,
+        None => today,
+    };
+    let from = match from {
+        Some(s) => parse_date("--from", s)?,
+        None => default_from(to)?,
+    };
+    if from > to {
+        return Err(input(format!("--from {from} is after --to {to}")));
+    }
+    Ok((from, to))
+}
+
+/// `days` days before `to`, the default start of a period.
+pub fn days_before(to: Date, days: i64) -> CliResult<Date> {
+    to.checked_sub(dosewise_core::jiff::Span::new().days(days))
+        .map_err(input)
+}
+
 /// A stock by id or by (case-insensitive) name among active stocks.
 pub async fn find_stock(store: &mut SqliteStore, key: &str) -> CliResult<Stock> {
     let key = key.trim();

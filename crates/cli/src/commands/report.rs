@@ -1,6 +1,5 @@
 //! `dosewise report`: the clinician report as HTML (print it, or save it as PDF from a browser).
 
-use super::parse_date;
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
@@ -124,19 +123,9 @@ impl Args {
         let mut store = ctx.open().await?;
         let tz = ctx.zone_of(&mut store).await?;
         let today = ctx.now_in(&tz).date();
-        let to = match &self.to {
-            Some(s) => parse_date("--to", s)?,
-            None => today,
-        };
-        let from = match &self.from {
-            Some(s) => parse_date("--from", s)?,
-            None => to
-                .checked_sub(dosewise_core::jiff::Span::new().days(90))
-                .map_err(input)?,
-        };
-        if from > to {
-            return Err(input(format!("--from {from} is after --to {to}")));
-        }
+        let (from, to) = super::period(self.from.as_deref(), self.to.as_deref(), today, |to| {
+            super::days_before(to, 90)
+        })?;
         let sections = self
             .sections
             .iter()
