@@ -154,6 +154,43 @@ fn insights_report_ratings_and_scale_change() {
             .unwrap_or("")
             .contains("cannot separate the drug from expectation")
     );
+    // Dose–response: the demo's two amounts (12.5 and 18.75 mg HCl as labelled, in base).
+    let levels: Vec<(f64, u64)> = i["dose_response"]["levels"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|l| {
+                    (
+                        l["mg_base"].as_f64().unwrap_or(0.0),
+                        l["days"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(levels.len(), 2, "{levels:?}");
+    assert!((levels[0].0 - 10.84).abs() < 0.01 && (levels[1].0 - 16.25).abs() < 0.01);
+    assert_eq!(
+        i["dose_response"]["split_mg_base"].as_f64(),
+        Some(levels[0].0)
+    );
+    let alcohol_days = |i: &Value| i["factors"][0]["days_with"].as_u64().unwrap_or(99);
+    assert_eq!(i["factors"][0]["factor"], "alcohol");
+    let before = alcohol_days(&i);
+    // Beer logged with `use` counts as alcohol on its day (the next day's ratings are compared).
+    for day in ["2026-11-10", "2026-11-12"] {
+        let (code, _, err) = h.run(&["use", "beer", "2 pints", "--at", &format!("{day} 22:00")]);
+        assert_eq!(code, 0, "{err}");
+    }
+    // Each counts once it has a next day with ratings and was not an alcohol day already.
+    let i = h.json(&["--json", "insights"]);
+    let after = alcohol_days(&i);
+    assert!(after > before && after <= before + 2, "{before} → {after}");
+    let (_, text, _) = h.run(&["insights"]);
+    assert!(
+        text.contains("Dose–response") && text.contains("poor night"),
+        "{text}"
+    );
     // A short window has too little data for a comparison, and says so.
     let i = h.json(&[
         "--json",

@@ -44,6 +44,10 @@ pub struct Chart {
     pub rules: Vec<Rule>,
     /// Instants marked with a thin vertical tick along the bottom (e.g. doses).
     pub ticks: Vec<Timestamp>,
+    /// Changes marked by a dashed vertical line across the plot, numbered 1, 2, … at the top
+    /// (e.g. protocol changes); the text goes into the SVG's description for screen readers,
+    /// and the page lists the numbers beside the chart.
+    pub events: Vec<(Timestamp, String)>,
 }
 
 const W: f64 = 640.0;
@@ -97,10 +101,19 @@ impl Chart {
             r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="100%" role="img" aria-labelledby="t d" font-family="sans-serif" font-size="11"><title id="t">{}</title><desc id="d">{}</desc>"#,
             esc(&self.title),
             esc(&format!(
-                "{} from {} to {}",
+                "{} from {} to {}{}",
                 self.y_label,
                 self.from.strftime("%Y-%m-%d"),
-                self.to.strftime("%Y-%m-%d")
+                self.to.strftime("%Y-%m-%d"),
+                self.events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (t, what))| format!(
+                        "; change {} on {}: {what}",
+                        i + 1,
+                        t.strftime("%Y-%m-%d")
+                    ))
+                    .collect::<String>()
             ))
         );
         let _ = write!(
@@ -190,6 +203,17 @@ impl Chart {
                 H - BOTTOM
             );
         }
+        for (i, (t, _)) in self.events.iter().enumerate() {
+            let x = self.x(*t);
+            let _ = write!(
+                s,
+                r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#666" stroke-dasharray="3 3"/><text x="{:.1}" y="{:.1}" fill="#444" font-size="10" font-weight="bold">{}</text>"##,
+                H - BOTTOM,
+                x + 2.0,
+                TOP + 9.0,
+                i + 1
+            );
+        }
         let mut legend_x = LEFT;
         for se in &self.series {
             if !se.markers_only && se.points.len() > 1 {
@@ -264,6 +288,7 @@ mod tests {
                 label: "limit".into(),
             }],
             ticks: vec![ts("2026-11-05T08:00:00Z")],
+            events: vec![(ts("2026-11-15T09:00:00Z"), "dose 10 mg → 12 mg".into())],
         };
         let svg = c.svg();
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
@@ -272,5 +297,13 @@ mod tests {
         assert!(svg.contains("stroke-dasharray"));
         // Points are placed inside the plot area.
         assert!(svg.contains("<circle"));
+        // The change is a dashed line at 14/28 of the time axis, described in words.
+        assert!(svg.contains("stroke-dasharray=\"3 3\""));
+        let mid = LEFT + (W - LEFT - RIGHT) * (14.0 * 24.0 + 9.0) / (28.0 * 24.0);
+        assert!(
+            svg.contains(&format!("x1=\"{mid:.1}\" y1=\"{TOP}\"")),
+            "{svg}"
+        );
+        assert!(svg.contains("change 1 on 2026-11-15: dose 10 mg → 12 mg"));
     }
 }

@@ -226,6 +226,21 @@ pub struct ProtocolEvent {
     pub detail: Option<String>,
 }
 
+impl ProtocolEvent {
+    /// In words: "started", "dose changed: dose 12.5 mg → 18.75 mg", "paused".
+    pub fn describe(&self) -> String {
+        let kind = match self.kind {
+            ProtocolEventKind::Created => "started".to_string(),
+            ProtocolEventKind::Changed => "plan changed".to_string(),
+            k => k.as_str().replace('_', " "),
+        };
+        match &self.detail {
+            Some(d) => format!("{kind}: {d}"),
+            None => kind,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProtocolEventKind {

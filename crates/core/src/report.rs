@@ -92,7 +92,7 @@ impl ReportOptions {
 const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:1.5rem auto;padding:0 1rem;color:#111;line-height:1.4}
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.1rem;border-bottom:1px solid #999;margin-top:1.6rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.4rem 0}th,td{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top}
-.muted{color:#555;font-size:.85rem}.flag{color:#a00;font-weight:600}.warn{color:#a60}.box{border:1px solid #ccc;padding:.5rem .7rem;border-radius:4px;background:#fafafa}
+.muted{color:#555;font-size:.85rem}ol.changes{font-size:.85rem;margin:.2rem 0;padding-left:1.4rem}.flag{color:#a00;font-weight:600}.warn{color:#a60}.box{border:1px solid #ccc;padding:.5rem .7rem;border-radius:4px;background:#fafafa}
 @page{margin:1.3cm 1.5cm}@media print{body{margin:0;max-width:none;font-size:10pt;line-height:1.3}h1{margin-top:0}h2{break-after:avoid;margin:1rem 0 .3rem}p{margin:.35rem 0}svg{max-height:5.2cm}svg,table,li,p{break-inside:avoid}.noprint{display:none}}";
 
 /// A blood-pressure reading, marked red where the safety check refuses a dose and amber where
@@ -124,6 +124,19 @@ fn local(t: Timestamp, tz: &TimeZone) -> String {
     t.to_zoned_datetime(tz.clone())
         .strftime("%Y-%m-%d %H:%M")
         .to_string()
+}
+
+/// The numbered protocol changes drawn on a chart, as a list to read beside it.
+fn changes_list(changes: &[(Timestamp, String)]) -> String {
+    if changes.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from("<ol class=\"changes\">");
+    for (t, what) in changes {
+        let _ = write!(h, "<li>{}: {}</li>", t.strftime("%Y-%m-%d"), esc(what));
+    }
+    h.push_str("</ol>");
+    h
 }
 
 /// Render the report.
@@ -158,6 +171,21 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     checkins.sort_by_key(|c| c.checkin.at);
     assessments.sort_by_key(|a| a.assessment.at);
     vitals.sort_by_key(|v| v.vitals.at);
+    // Protocol changes in the period, where they take effect, for the charts.
+    let mut changes: Vec<(Timestamp, String)> = j
+        .protocol_events
+        .iter()
+        .filter(|e| e.date >= o.from && e.date <= o.to)
+        .map(|e| {
+            let name = j
+                .protocols
+                .iter()
+                .find(|p| p.id == e.protocol_id)
+                .map_or("protocol", |p| p.protocol.name.as_str());
+            (day_start(e.date, tz), format!("{name}: {}", e.describe()))
+        })
+        .collect();
+    changes.sort_by_key(|a| a.0);
     let mut h = String::new();
     let name = j
         .profile
@@ -340,6 +368,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
                 .into_iter()
                 .collect(),
             ticks: vec![],
+            events: vec![],
         };
         h.push_str(&chart.svg());
     }
@@ -464,10 +493,17 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
             bands,
             rules: vec![],
             ticks: doses.iter().map(|d| d.dose.at).collect(),
+            events: changes.clone(),
         };
         h.push_str(&chart.svg());
     }
-    h.push_str("<p class=\"muted\">PHQ-9: Kroenke K et al. J Gen Intern Med 2001; GAD-7: Spitzer RL et al. Arch Intern Med 2006 (free to use, Pfizer). Green ticks along the axis mark doses.</p></section>");
+    if assessments
+        .iter()
+        .any(|a| ["phq9", "gad7"].contains(&a.assessment.instrument.as_str()))
+    {
+        h.push_str(&changes_list(&changes));
+    }
+    h.push_str("<p class=\"muted\">PHQ-9: Kroenke K et al. J Gen Intern Med 2001; GAD-7: Spitzer RL et al. Arch Intern Med 2006 (free to use, Pfizer). Green ticks along the axis mark doses; dashed lines mark protocol changes.</p></section>");
 
     if !o.wants(Section::Scales) {
         h.truncate(mark);
@@ -504,8 +540,11 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
             bands: vec![],
             rules: vec![],
             ticks: doses.iter().map(|d| d.dose.at).collect(),
+            events: changes.clone(),
         };
         h.push_str(&chart.svg());
+        h.push_str(&changes_list(&changes));
+        h.push_str("<p class=\"muted\">Green ticks along the axis mark doses; dashed lines mark protocol changes.</p>");
         h.push_str("</section>");
     }
 
@@ -650,6 +689,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
                     },
                 ],
                 ticks: doses.iter().map(|d| d.dose.at).collect(),
+                events: vec![],
             };
             h.push_str(&chart.svg());
         }

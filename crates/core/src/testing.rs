@@ -46,3 +46,59 @@ pub fn troche_stock(id: i64, count: f64) -> Stock {
         retire_reason: None,
     }
 }
+
+/// A logged dose of `mg` ketamine base (sublingual, UTC), with id `id`.
+pub fn dose(id: i64, at: Timestamp, mg: f64) -> crate::dose::Dose {
+    crate::dose::Dose {
+        id,
+        dose: crate::dose::NewDose {
+            at,
+            zone: "UTC".into(),
+            stock_id: None,
+            protocol_id: None,
+            entered: format!("{mg} mg"),
+            quantity: crate::dose_expr::Quantity::Mg(
+                Milligrams::positive(mg).unwrap_or_else(|e| panic!("{e}")),
+            ),
+            dose_mg: mg,
+            salt: Salt::Base,
+            dose_mg_base: mg,
+            substance: Substance::Ketamine,
+            route: Route::Sublingual,
+            bioavailable_mg_min: None,
+            bioavailable_mg_max: None,
+            mg_per_kg: None,
+            supply_used: None,
+            note: None,
+            findings: vec![],
+            override_reason: None,
+        },
+        created_at: at,
+        updated_at: None,
+        deleted_at: None,
+    }
+}
+
+/// A check-in (UTC) with the given ratings and tags, with id `id`.
+pub fn checkin(
+    id: i64,
+    at: Timestamp,
+    ratings: crate::checkin::Ratings,
+    tags: &[&str],
+) -> crate::checkin::Checkin {
+    crate::checkin::Checkin {
+        id,
+        checkin: crate::checkin::NewCheckin {
+            at,
+            zone: "UTC".into(),
+            ratings,
+            side_effects: vec![],
+            craving: None,
+            urinary: vec![],
+            note: None,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            private: false,
+        },
+        created_at: at,
+    }
+}

@@ -131,65 +131,24 @@ pub fn trends(doses: &[Dose], checkins: &[Checkin], now: Timestamp) -> Trends {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkin::{Checkin, NewCheckin, Rating, Ratings};
+    use crate::checkin::{Checkin, Rating, Ratings};
     use crate::testing::ts;
 
     fn dose(mg: f64, days_ago: i64) -> Dose {
         let at = ts("2026-11-28T08:00:00Z")
             .checked_sub(SignedDuration::from_hours(24 * days_ago))
             .unwrap_or(Timestamp::UNIX_EPOCH);
-        Dose {
-            id: days_ago,
-            dose: crate::dose::NewDose {
-                at,
-                zone: "UTC".into(),
-                stock_id: None,
-                protocol_id: None,
-                entered: "x".into(),
-                quantity: crate::dose_expr::Quantity::Mg(
-                    crate::units::Milligrams::positive(mg)
-                        .unwrap_or(crate::units::Milligrams::zero()),
-                ),
-                dose_mg: mg,
-                salt: crate::salt::Salt::Base,
-                dose_mg_base: mg,
-                substance: crate::route::Substance::Ketamine,
-                route: crate::route::Route::Sublingual,
-                bioavailable_mg_min: None,
-                bioavailable_mg_max: None,
-                mg_per_kg: None,
-                supply_used: None,
-                note: None,
-                findings: vec![],
-                override_reason: None,
-            },
-            created_at: at,
-            updated_at: None,
-            deleted_at: None,
-        }
+        crate::testing::dose(days_ago, at, mg)
     }
     fn mood(m: i64, days_ago: i64) -> Checkin {
         let at = ts("2026-11-28T20:00:00Z")
             .checked_sub(SignedDuration::from_hours(24 * days_ago))
             .unwrap_or(Timestamp::UNIX_EPOCH);
-        Checkin {
-            id: days_ago,
-            checkin: NewCheckin {
-                at,
-                zone: "UTC".into(),
-                ratings: Ratings {
-                    mood: Rating::new(m).ok(),
-                    ..Ratings::default()
-                },
-                side_effects: vec![],
-                craving: None,
-                urinary: vec![],
-                note: None,
-                tags: vec![],
-                private: false,
-            },
-            created_at: at,
-        }
+        let ratings = Ratings {
+            mood: Rating::new(m).ok(),
+            ..Ratings::default()
+        };
+        crate::testing::checkin(days_ago, at, ratings, &[])
     }
 
     #[test]

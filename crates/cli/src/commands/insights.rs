@@ -3,7 +3,8 @@
 use crate::context::Ctx;
 use crate::error::CliResult;
 use crate::output;
-use dosewise_core::insights::{Group, Welch, insights};
+use dosewise_core::insights::{Comparison, Group, OUTCOMES, Welch, insights};
+use dosewise_core::units::fmt_num;
 use dosewise_store::{Store, Window};
 
 #[derive(Debug, clap::Args)]
@@ -27,10 +28,31 @@ fn g(x: &Group) -> String {
 fn w(x: &Option<Welch>, min: usize) -> String {
     match x {
         Some(w) => format!(
-            "{:+.1} [{:+.1}, {:+.1}]",
-            w.difference, w.ci95_low, w.ci95_high
+            "{} [{}, {}]",
+            signed(w.difference),
+            signed(w.ci95_low),
+            signed(w.ci95_high)
         ),
         None => format!("not enough data (< {min} in a group)"),
+    }
+}
+
+/// A signed number to one decimal, without a "-0.0".
+fn signed(x: f64) -> String {
+    let s = format!("{x:+.1}");
+    if s == "-0.0" { "+0.0".into() } else { s }
+}
+
+/// A comparison's difference, or why there is none.
+fn diff(c: &Comparison) -> String {
+    match &c.difference {
+        Some(w) => format!(
+            "{} [{}, {}]",
+            signed(w.difference),
+            signed(w.ci95_low),
+            signed(w.ci95_high)
+        ),
+        None => format!("not enough data (n {}/{})", c.with.n, c.without.n),
     }
 }
 
@@ -41,6 +63,7 @@ impl Args {
         let doses = store.doses(Window::default()).await?;
         let checkins = store.checkins(Window::default()).await?;
         let assessments = store.assessments(Window::default()).await?;
+        let uses = store.substance_uses(Window::default()).await?;
         let today = ctx.now_in(&tz).date();
         let first = doses
             .iter()
@@ -53,7 +76,7 @@ impl Args {
         let (from, to) = super::period(self.from.as_deref(), self.to.as_deref(), today, |_| {
             Ok(first)
         })?;
-        let i = insights(&doses, &checkins, &assessments, from, to);
+        let i = insights(&doses, &checkins, &assessments, &uses, from, to);
         if ctx.json {
             return output::json(&i);
         }
@@ -123,6 +146,67 @@ impl Args {
                 }
             );
         }
+        let dr = &i.dose_response;
+        crate::outln!("\nDose–response (a dose day's total in mg ketamine base):");
+        if dr.levels.is_empty() {
+            crate::outln!("  no dose days in the period.");
+        }
+        for l in &dr.levels {
+            crate::outln!(
+                "  {} mg base: {} day{}, mood the next day {}",
+                fmt_num(l.mg_base),
+                l.days,
+                if l.days == 1 { "" } else { "s" },
+                l.next_day_mood
+                    .map_or("–".to_string(), |m| format!("{m:.1} on average"))
+            );
+        }
+        match dr.split_mg_base {
+            None if !dr.levels.is_empty() => {
+                crate::outln!("  One amount only: nothing to compare doses with.")
+            }
+            None => {}
+            Some(split) => {
+                let s = fmt_num(split);
+                crate::outln!(
+                    "Higher (> {s} mg base) minus lower (≤ {s} mg base) doses, with a 95% interval (n days higher/lower when too few):"
+                );
+                let mut t = output::table(&["rating", "after the dose, same day", "next day"]);
+                for (a, b) in dr.same_day.iter().zip(&dr.next_day) {
+                    t.add_row(vec![a.rating.to_string(), diff(a), diff(b)]);
+                }
+                crate::outln!("{t}");
+                crate::outln!("{}", dr.note);
+            }
+        }
+        crate::outln!(
+            "\nFactors and the ratings that follow them: with minus without, 95% interval (minimum {} days each):",
+            i.min_n
+        );
+        let mut header = vec!["factor", "ratings", "days with / without"];
+        header.extend(OUTCOMES);
+        let mut t = output::table(&header);
+        for f in &i.factors {
+            let mut row = vec![
+                f.factor.clone(),
+                f.timing.to_string(),
+                format!("{} / {}", f.days_with, f.days_without),
+            ];
+            for name in OUTCOMES {
+                row.push(
+                    f.comparisons
+                        .iter()
+                        .find(|c| c.rating == name)
+                        .map_or("(same rating)".to_string(), diff),
+                );
+            }
+            t.add_row(row);
+        }
+        crate::outln!("{t}");
+        crate::outln!(
+            "(A poor night's sleep rating describes the night before the check-in, so it is compared with the same day's ratings.) {}",
+            i.factors_note
+        );
         crate::outln!("\n{}", i.caveat);
         Ok(())
     }

@@ -685,14 +685,7 @@ impl Command {
                 }
                 crate::outln!("  history:");
                 for e in &events {
-                    crate::outln!(
-                        "    {} {}{}",
-                        e.date,
-                        e.kind.as_str().replace('_', " "),
-                        e.detail
-                            .as_ref()
-                            .map_or(String::new(), |d| format!(": {d}"))
-                    );
+                    crate::outln!("    {} {}", e.date, e.describe());
                 }
                 Ok(())
             }
