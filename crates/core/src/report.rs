@@ -338,14 +338,15 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         let limit = protocols
             .iter()
             .find_map(|p| p.protocol.limits.max_per_dose_mg);
+        // As labelled (the stock's salt), the unit protocol limits are written and checked in.
         let max = doses
             .iter()
-            .map(|d| d.dose.dose_mg_base)
+            .map(|d| d.dose.dose_mg)
             .fold(limit.unwrap_or(0.0), f64::max)
             * 1.2;
         let chart = Chart {
-            title: "Doses (mg ketamine base)".into(),
-            y_label: "mg base".into(),
+            title: "Doses (mg as labelled, the unit of the limits)".into(),
+            y_label: "mg as labelled".into(),
             y_min: 0.0,
             y_max: max.max(1.0),
             from: t0,
@@ -353,17 +354,14 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
             series: vec![Series {
                 label: "dose".into(),
                 colour: "#2a6",
-                points: doses
-                    .iter()
-                    .map(|d| (d.dose.at, d.dose.dose_mg_base))
-                    .collect(),
+                points: doses.iter().map(|d| (d.dose.at, d.dose.dose_mg)).collect(),
                 markers_only: true,
             }],
             bands: vec![],
             rules: limit
                 .map(|l| Rule {
                     value: l,
-                    label: format!("per-dose limit {} mg (as labelled)", fmt_num(l)),
+                    label: format!("per-dose limit {} mg", fmt_num(l)),
                 })
                 .into_iter()
                 .collect(),
