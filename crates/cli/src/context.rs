@@ -5,7 +5,6 @@ use crate::error::{CliError, CliResult, input};
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::jiff::{Timestamp, ZonedDateTime};
 use dosewise_core::profile::Profile;
-use dosewise_core::when;
 use dosewise_store::{SqliteStore, Store};
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
@@ -110,7 +109,7 @@ impl Ctx {
             json: g.json,
             tz_flag: g.tz.clone(),
             passphrase_file: g.passphrase_file.clone(),
-            now: when::to_micros(now),
+            now: dosewise_core::when::to_micros(now),
             finished: Arc::default(),
         })
     }
@@ -185,13 +184,12 @@ impl Ctx {
 
     /// The zone for this command: --tz / DOSEWISE_TZ, else the profile's, else the system's.
     pub fn zone(&self, profile: Option<&Profile>) -> CliResult<TimeZone> {
-        if let Some(z) = &self.tz_flag {
-            return when::zone(z).map_err(input);
-        }
-        if let Some(p) = profile {
-            return when::zone(&p.zone).map_err(input);
-        }
-        Ok(system_zone())
+        Ok(dosewise_app::zone(self.tz_flag.as_deref(), profile)?)
+    }
+
+    /// The `--tz` flag, if given.
+    pub fn tz_flag(&self) -> Option<&str> {
+        self.tz_flag.as_deref()
     }
 
     pub async fn zone_of(&self, store: &mut SqliteStore) -> CliResult<TimeZone> {
@@ -204,15 +202,7 @@ impl Ctx {
     }
 }
 
-/// The system zone if it has an IANA name, otherwise UTC.
-pub fn system_zone() -> TimeZone {
-    let tz = TimeZone::system();
-    if tz.iana_name().is_some() {
-        tz
-    } else {
-        TimeZone::UTC
-    }
-}
+pub use dosewise_app::system_zone;
 
 async fn open_at(path: &Path, key: Option<&dosewise_store::Passphrase>) -> CliResult<SqliteStore> {
     SqliteStore::open_with(path, key)

@@ -55,6 +55,15 @@ impl From<StoreError> for CliError {
     }
 }
 
+impl From<dosewise_app::AppError> for CliError {
+    fn from(e: dosewise_app::AppError) -> Self {
+        match e {
+            dosewise_app::AppError::Input(m) => CliError::Input(m),
+            dosewise_app::AppError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<anyhow::Error> for CliError {
     fn from(e: anyhow::Error) -> Self {
         CliError::Runtime(e)

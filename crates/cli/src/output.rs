@@ -2,8 +2,6 @@
 
 use crate::error::CliResult;
 use comfy_table::{ContentLineStyle, LineStyle, Table, TableStyle};
-use dosewise_core::jiff::Timestamp;
-use dosewise_core::jiff::tz::TimeZone;
 use serde::Serialize;
 
 /// Write formatted text to stdout. A closed pipe (`dosewise history | head`) ends the program
@@ -48,19 +46,7 @@ pub fn json<T: Serialize + ?Sized>(v: &T) -> CliResult {
 }
 
 /// "2026-11-28 08:00 CET" in the given zone.
-pub fn local(ts: Timestamp, tz: &TimeZone) -> String {
-    ts.to_zoned_datetime(tz.clone())
-        .strftime("%Y-%m-%d %H:%M %Z")
-        .to_string()
-}
-
-/// Local time in the zone the event was recorded in (falls back to `fallback`).
-pub fn local_in(ts: Timestamp, zone: &str, fallback: &TimeZone) -> String {
-    match dosewise_core::when::zone(zone) {
-        Ok(tz) => local(ts, &tz),
-        Err(_) => local(ts, fallback),
-    }
-}
+pub use dosewise_core::when::{local_text as local, local_text_in as local_in};
 
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();

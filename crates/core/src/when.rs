@@ -65,6 +65,21 @@ pub fn zone_name(tz: &TimeZone) -> String {
     tz.iana_name().unwrap_or("UTC").to_string()
 }
 
+/// "2026-11-28 08:00 CET": an instant in a zone, as people read it.
+pub fn local_text(ts: Timestamp, tz: &TimeZone) -> String {
+    ts.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// [`local_text`] in the zone the event was recorded in (`fallback` if that name is unknown).
+pub fn local_text_in(ts: Timestamp, zone: &str, fallback: &TimeZone) -> String {
+    match self::zone(zone) {
+        Ok(tz) => local_text(ts, &tz),
+        Err(_) => local_text(ts, fallback),
+    }
+}
+
 /// Truncate to whole microseconds, the precision in which instants are stored.
 pub fn to_micros(ts: Timestamp) -> Timestamp {
     Timestamp::from_microsecond(ts.as_microsecond()).unwrap_or(ts)

@@ -4,12 +4,13 @@ use super::find_stock;
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, input};
 use crate::output;
-use dosewise_core::dose::{Dose, DoseInput, prepare_dose, units_text};
+use dosewise_app::dose::{DoseRequest, Outcome};
+use dosewise_core::dose::{Dose, DoseInput, NewDose, prepare_dose, units_text};
 use dosewise_core::dose_expr::parse_quantity;
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::preparation::Form;
-use dosewise_core::protocol::Protocol;
 use dosewise_core::route::{Route, Substance};
+use dosewise_core::safety::Verdict;
 use dosewise_core::salt::Salt;
 use dosewise_core::stock::Stock;
 use dosewise_core::text;
@@ -94,61 +95,71 @@ pub enum Action {
     Show { id: i64 },
 }
 
+/// Show the verdict on a dose that was not logged (a dry run or a refusal); a refusal is an
+/// error (exit 3).
+fn show_unlogged(ctx: &Ctx, new: &NewDose, verdict: &Verdict, dry_run: bool) -> CliResult {
+    let refused = verdict.refused();
+    if ctx.json {
+        output::json(&serde_json::json!({
+            "dry_run": dry_run, "refused": refused, "verdict": verdict, "dose": new,
+        }))?;
+    } else {
+        let head = match (refused, dry_run) {
+            (true, false) => "Refused — nothing was logged:",
+            (true, true) => "This dose would be refused:",
+            (false, _) => "Safety check (nothing was logged):",
+        };
+        crate::outln!("{head} {}", new.amount_text());
+        super::safety::print_findings(&verdict.findings, dry_run);
+        if verdict.findings.is_empty() {
+            crate::outln!("  no findings");
+        }
+    }
+    if refused {
+        return Err(CliError::Refused(
+            "refused by the safety check; see the findings above. Use --override \"reason\" only if this is agreed with your clinician".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Show the findings of a dose that is being written (with the reason when it overrides).
+fn show_logged(ctx: &Ctx, verdict: &Verdict, override_reason: Option<&str>) {
+    if ctx.json || verdict.findings.is_empty() {
+        return;
+    }
+    if verdict.refused() {
+        crate::outln!(
+            "Logged despite a refusal, with your reason: {}",
+            override_reason.unwrap_or("")
+        );
+    }
+    super::safety::print_findings(&verdict.findings, false);
+}
+
 /// Run the safety check on a prepared dose and act on the verdict: refuse (exit 3) unless
 /// overridden, show warnings, attach findings and the override reason. `None` when nothing is
 /// to be written (a dry run).
 pub async fn decide(
     ctx: &Ctx,
     store: &mut SqliteStore,
-    mut new: dosewise_core::dose::NewDose,
+    new: NewDose,
     tz: &TimeZone,
     gate: Gate<'_>,
-) -> CliResult<Option<dosewise_core::dose::NewDose>> {
-    let Gate {
-        exclude,
-        known,
-        override_reason,
-        dry_run,
-    } = gate;
-    let verdict = super::safety::check(ctx, store, &new, tz, exclude, known).await?;
-    let override_reason = text::opt_label("override reason", override_reason).map_err(input)?;
-    let refused = verdict.refused();
-    if dry_run || (refused && override_reason.is_none()) {
-        if ctx.json {
-            output::json(&serde_json::json!({
-                "dry_run": dry_run, "refused": refused, "verdict": verdict, "dose": new,
-            }))?;
-        } else {
-            let head = match (refused, dry_run) {
-                (true, false) => "Refused — nothing was logged:",
-                (true, true) => "This dose would be refused:",
-                (false, _) => "Safety check (nothing was logged):",
-            };
-            crate::outln!("{head} {}", new.amount_text());
-            super::safety::print_findings(&verdict.findings, dry_run);
-            if verdict.findings.is_empty() {
-                crate::outln!("  no findings");
-            }
-        }
-        if refused {
-            return Err(CliError::Refused(
-                "refused by the safety check; see the findings above. Use --override \"reason\" only if this is agreed with your clinician".into(),
-            ));
-        }
+) -> CliResult<Option<NewDose>> {
+    let reason = dosewise_app::dose::override_reason(gate.override_reason)?;
+    let verdict = super::safety::check(ctx, store, &new, tz, gate.exclude, gate.known).await?;
+    if gate.dry_run {
+        show_unlogged(ctx, &new, &verdict, true)?;
         return Ok(None);
     }
-    if !ctx.json && !verdict.findings.is_empty() {
-        if refused {
-            crate::outln!(
-                "Logged despite a refusal, with your reason: {}",
-                override_reason.as_deref().unwrap_or("")
-            );
+    match dosewise_app::dose::apply(new.clone(), &verdict, reason) {
+        None => show_unlogged(ctx, &new, &verdict, false).map(|()| None),
+        Some(n) => {
+            show_logged(ctx, &verdict, n.override_reason.as_deref());
+            Ok(Some(n))
         }
-        super::safety::print_findings(&verdict.findings, false);
     }
-    new.override_reason = if refused { override_reason } else { None };
-    new.findings = verdict.findings;
-    Ok(Some(new))
 }
 
 /// How to run the safety check for one dose.
@@ -159,39 +170,6 @@ pub struct Gate<'a> {
     pub known: super::safety::Known<'a>,
     pub override_reason: Option<&'a str>,
     pub dry_run: bool,
-}
-
-/// Which stock a new dose comes from.
-/// Which stock a new dose comes from: --stock, else the protocol's stock, else the only one.
-async fn choose_stock(
-    store: &mut SqliteStore,
-    opts: &DoseOpts,
-    protocol: Option<&Protocol>,
-) -> CliResult<Option<Stock>> {
-    if opts.no_stock {
-        return Ok(None);
-    }
-    if let Some(key) = &opts.stock {
-        return find_stock(store, key).await.map(Some);
-    }
-    if let Some(id) = protocol.and_then(|p| p.protocol.stock_id)
-        && let Some(s) = store.stock(id).await?.filter(|s| !s.is_retired())
-    {
-        return Ok(Some(s));
-    }
-    let mut active = store.stocks(false).await?;
-    match active.len() {
-        0 => Ok(None),
-        1 => Ok(active.pop()),
-        _ => Err(input(format!(
-            "you have several active stocks; say which with --stock ({}), or --no-stock",
-            active
-                .iter()
-                .map(|s| format!("{} = {}", s.id, s.stock.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
 }
 
 fn print_dose(d: &Dose, stock: Option<&Stock>, tz: &TimeZone, verb: &str) {
@@ -253,102 +231,41 @@ impl Args {
     }
 }
 
-/// The current protocol a new dose belongs to: the one for the stock's (or the given)
-/// substance; without either, the only current protocol, or the racemic ketamine one.
-async fn choose_protocol(store: &mut SqliteStore, opts: &DoseOpts) -> CliResult<Option<Protocol>> {
-    let mut current = store.protocols(false).await?;
-    let substance = match (&opts.stock, opts.substance) {
-        (Some(key), _) => Some(find_stock(store, key).await?.stock.preparation.substance),
-        (None, s) => s,
-    };
-    Ok(match substance {
-        Some(sub) => current.into_iter().find(|p| p.protocol.substance == sub),
-        None if current.len() == 1 => current.pop(),
-        None => current
-            .into_iter()
-            .find(|p| p.protocol.substance == Substance::Ketamine),
-    })
-}
-
 async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
-    let note = text::note(opts.note.as_deref()).map_err(input)?;
     let mut store = ctx.open().await?;
-    let protocol = choose_protocol(&mut store, &opts).await?;
-    let amount = match (amount.trim(), &protocol) {
-        ("", Some(p)) => p.protocol.dose.entered.clone(),
-        ("", None) => {
-            return Err(input(
-                "give an amount, e.g. `dosewise dose 1/2 troche` (with a protocol, `dosewise dose` alone logs the planned dose)",
-            ));
+    let req = DoseRequest {
+        amount: amount.to_string(),
+        stock: opts.stock,
+        no_stock: opts.no_stock,
+        route: opts.route,
+        at: opts.at,
+        note: opts.note,
+        salt: opts.salt,
+        substance: opts.substance,
+        zone: ctx.tz_flag().map(str::to_string),
+    };
+    let reason = opts.override_reason.as_deref();
+    let outcome = dosewise_app::dose::log(&mut *store, &req, reason, opts.dry_run, ctx.now).await?;
+    let (dose, stock, protocol, verdict) = match outcome {
+        Outcome::Checked { prepared, verdict } => {
+            return show_unlogged(ctx, &prepared.new, &verdict, true);
         }
-        (a, _) => a.to_string(),
-    };
-    let quantity = parse_quantity(&amount).map_err(input)?;
-    let profile = store.profile().await?;
-    let tz = ctx.zone(profile.as_ref())?;
-    let at = match &opts.at {
-        Some(s) => parse_when(s, &ctx.now_in(&tz)).map_err(input)?.instant,
-        None => ctx.now,
-    };
-    let stock = choose_stock(&mut store, &opts, protocol.as_ref()).await?;
-    // A stock of another substance than the protocol's does not belong to it.
-    let protocol = protocol.filter(|p| {
-        stock
-            .as_ref()
-            .is_none_or(|s| s.stock.preparation.substance == p.protocol.substance)
-    });
-    if stock.is_some() && (opts.salt.is_some() || opts.substance.is_some()) {
-        return Err(input(
-            "--salt and --substance are for doses without stock; a stock states its own",
-        ));
-    }
-    let new = prepare_dose(
-        DoseInput {
-            entered: amount.trim().to_string(),
-            quantity,
-            route: opts
-                .route
-                .or(protocol.as_ref().and_then(|p| p.protocol.route)),
-            at,
-            zone: when::zone_name(&tz),
-            note,
-            salt: opts.salt,
-            substance: opts.substance,
-            protocol_id: protocol.as_ref().map(|p| p.id),
-        },
-        stock.as_ref(),
-        profile.as_ref().and_then(|p| p.weight_kg),
-        ctx.now,
-    )
-    .map_err(input)?;
-    let screen = profile
-        .as_ref()
-        .map(|p| p.screen.clone())
-        .unwrap_or_default();
-    let known = super::safety::Known {
-        screen: &screen,
-        protocol: protocol.as_ref(),
-    };
-    let gate = Gate {
-        exclude: None,
-        known,
-        override_reason: opts.override_reason.as_deref(),
-        dry_run: opts.dry_run,
-    };
-    let Some(new) = decide(ctx, &mut store, new, &tz, gate).await? else {
-        return Ok(());
-    };
-    let logged = store.log_dose(&new, ctx.now).await?;
-    let dose = logged.dose;
-    let stock = stock.map(|mut s| {
-        if let Some(r) = logged.stock_remaining {
-            s.stock.remaining = r;
+        Outcome::Refused { prepared, verdict } => {
+            return show_unlogged(ctx, &prepared.new, &verdict, false);
         }
-        s
-    });
+        Outcome::Logged {
+            dose,
+            stock,
+            protocol,
+            verdict,
+            ..
+        } => (dose, stock, protocol, verdict),
+    };
     if ctx.json {
         return output::json(&serde_json::json!({ "dose": dose, "stock": stock }));
     }
+    show_logged(ctx, &verdict, dose.dose.override_reason.as_deref());
+    let tz = ctx.zone_of(&mut store).await?;
     print_dose(&dose, stock.as_ref(), &tz, "Logged");
     if let Some(p) = &protocol {
         let day = dosewise_core::adherence::local_date(&dose);

@@ -31,7 +31,7 @@ use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::stock::Stock;
-use dosewise_store::{SqliteStore, Store};
+use dosewise_store::SqliteStore;
 
 pub async fn run(cli: Cli) -> CliResult {
     let ctx = Ctx::new(&cli.global)?;
@@ -111,24 +111,5 @@ pub fn days_before(to: Date, days: i64) -> CliResult<Date> {
 
 /// A stock by id or by (case-insensitive) name among active stocks.
 pub async fn find_stock(store: &mut SqliteStore, key: &str) -> CliResult<Stock> {
-    let key = key.trim();
-    if let Ok(id) = key.parse::<i64>()
-        && let Some(s) = store.stock(id).await?
-    {
-        return Ok(s);
-    }
-    if let Some(s) = store.stock_by_name(key).await? {
-        return Ok(s);
-    }
-    let names: Vec<String> = store
-        .stocks(false)
-        .await?
-        .iter()
-        .map(|s| format!("{} ({})", s.id, s.stock.name))
-        .collect();
-    Err(input(if names.is_empty() {
-        format!("no stock {key:?}: you have no active stock yet; add one with `dosewise stock add`")
-    } else {
-        format!("no stock {key:?}; active stocks: {}", names.join(", "))
-    }))
+    Ok(dosewise_app::dose::find_stock(store, key).await?)
 }

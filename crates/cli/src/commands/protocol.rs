@@ -6,7 +6,6 @@ use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output::{self, or_dash};
 use dosewise_core::adherence::adherence;
-use dosewise_core::checkin::Checkin;
 use dosewise_core::dose_expr::{Quantity, parse_mass, parse_quantity};
 use dosewise_core::jiff::civil::{Date, Time};
 use dosewise_core::jiff::tz::TimeZone;
@@ -18,7 +17,7 @@ use dosewise_core::route::{Route, Substance};
 use dosewise_core::schedule::{cycle_position, day_kind, next_planned, slot};
 use dosewise_core::stock::Stock;
 use dosewise_core::text;
-use dosewise_core::titration::{Proposal, propose};
+use dosewise_core::titration::Proposal;
 use dosewise_core::units::fmt_num;
 use dosewise_core::when;
 use dosewise_store::{SqliteStore, Store, Window};
@@ -316,42 +315,7 @@ pub async fn proposal(
     tz: &TimeZone,
     today: Date,
 ) -> CliResult<Option<Proposal>> {
-    let (Some(t), Some(current)) = (&p.protocol.titration, p.protocol.dose.mg) else {
-        return Ok(None);
-    };
-    let events = store.protocol_events(p.id).await?;
-    let last_step = events
-        .iter()
-        .rev()
-        .find(|e| {
-            matches!(
-                e.kind,
-                ProtocolEventKind::DoseChanged | ProtocolEventKind::Created
-            )
-        })
-        .map_or(p.protocol.start, |e| e.date)
-        .max(p.protocol.start);
-    let day_start = |d: Date| d.to_zoned_datetime(tz.clone()).map(|z| z.timestamp()).ok();
-    let base_from = last_step
-        .checked_sub(dosewise_core::jiff::Span::new().days(i64::from(t.min_days_per_step)))
-        .ok();
-    let since: Vec<Checkin> = store
-        .checkins(Window {
-            from: day_start(last_step),
-            to: None,
-            include_deleted: false,
-        })
-        .await?;
-    let baseline: Vec<Checkin> = store
-        .checkins(Window {
-            from: base_from.and_then(day_start),
-            to: day_start(last_step),
-            include_deleted: false,
-        })
-        .await?;
-    Ok(Some(propose(
-        t, current, last_step, today, &since, &baseline,
-    )))
+    Ok(dosewise_app::today::proposal(store, p, tz, today).await?)
 }
 
 fn describe_limits(l: &Limits) -> Vec<String> {
@@ -377,47 +341,7 @@ fn describe_limits(l: &Limits) -> Vec<String> {
     v
 }
 
-/// One line on where today sits in a protocol.
-pub fn today_line(p: &Protocol, today: Date, tz: &TimeZone) -> String {
-    let x = &p.protocol;
-    let kind = day_kind(p, today);
-    let pattern = x.pattern.describe();
-    let mut s = if x.name == pattern {
-        format!("Today is {} under \"{}\"", kind.label(), x.name)
-    } else {
-        format!("Today is {} under \"{}\" ({pattern})", kind.label(), x.name)
-    };
-    if kind == dosewise_core::schedule::DayKind::Dose {
-        s.push_str(&format!(
-            ": planned {} at {}",
-            x.dose.entered,
-            output::local(slot(p, today, tz), tz)
-        ));
-    }
-    if let Some(c) = cycle_position(p, today) {
-        if c.in_break {
-            s.push_str(&format!(
-                ". Break day {} of {} after cycle {}",
-                c.day, c.phase_days, c.cycle
-            ));
-        } else {
-            s.push_str(&format!(
-                ". Cycle {}, day {} of {}",
-                c.cycle, c.day, c.phase_days
-            ));
-        }
-    }
-    if kind != dosewise_core::schedule::DayKind::Dose
-        && let Some(next) = next_planned(p, today, 1).first()
-    {
-        s.push_str(&format!(
-            ". Next planned dose: {}",
-            output::local(slot(p, *next, tz), tz)
-        ));
-    }
-    s.push('.');
-    s
-}
+pub use dosewise_app::today::protocol_line as today_line;
 
 impl AddArgs {
     async fn run(self, ctx: &Ctx) -> CliResult {

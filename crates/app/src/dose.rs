@@ -1,0 +1,274 @@
+//! Logging a dose: from what a person typed to a dose in the journal, through the safety check.
+//!
+//! [`log`] is the whole flow every surface runs: [`prepare`] (amount, stock, protocol, route,
+//! time, the exact conversion), [`crate::safety::check`], then [`apply`] — a refusal writes
+//! nothing unless overridden with a reason, which is kept with the dose and its findings.
+
+use crate::safety::{Known, check};
+use crate::{Result, input};
+use dosewise_core::dose::{Dose, DoseInput, NewDose, prepare_dose};
+use dosewise_core::dose_expr::parse_quantity;
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::protocol::Protocol;
+use dosewise_core::route::{Route, Substance};
+use dosewise_core::safety::Verdict;
+use dosewise_core::salt::Salt;
+use dosewise_core::stock::Stock;
+use dosewise_core::text;
+use dosewise_core::when::{self, parse_when};
+use dosewise_store::Store;
+
+/// A dose as a person asks for it, in their words.
+#[derive(Debug, Clone, Default)]
+pub struct DoseRequest {
+    /// "1/2 troche", "12.5mg", "2 sprays"; empty means the current protocol's planned dose.
+    pub amount: String,
+    /// A stock id or name; `None` picks the protocol's stock or the only active one.
+    pub stock: Option<String>,
+    /// A dose from no recorded stock (the amount must then be a mass).
+    pub no_stock: bool,
+    pub route: Option<Route>,
+    /// "21:00", "-2h", "2026-11-28 08:00", RFC 3339; `None` means now.
+    pub at: Option<String>,
+    pub note: Option<String>,
+    /// For a dose without stock.
+    pub salt: Option<Salt>,
+    /// For a dose without stock.
+    pub substance: Option<Substance>,
+    /// An explicit zone (IANA name); otherwise the profile's.
+    pub zone: Option<String>,
+}
+
+/// A dose ready for the safety check, with what it was prepared from.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub new: NewDose,
+    pub stock: Option<Stock>,
+    pub protocol: Option<Protocol>,
+    /// The contraindication screen answers from the profile.
+    pub screen: Vec<String>,
+    pub tz: TimeZone,
+}
+
+/// What became of a request.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// A dry run: checked, nothing written.
+    Checked {
+        prepared: Prepared,
+        verdict: Verdict,
+    },
+    /// Refused and not overridden: nothing written.
+    Refused {
+        prepared: Prepared,
+        verdict: Verdict,
+    },
+    /// Written; `overridden` when the verdict refused and a reason was given.
+    Logged {
+        dose: Dose,
+        stock: Option<Stock>,
+        protocol: Option<Protocol>,
+        verdict: Verdict,
+        overridden: bool,
+    },
+}
+
+/// A stock by id or by (case-insensitive) name among active stocks.
+pub async fn find_stock<S: Store + Send>(store: &mut S, key: &str) -> Result<Stock> {
+    let key = key.trim();
+    if let Ok(id) = key.parse::<i64>()
+        && let Some(s) = store.stock(id).await?
+    {
+        return Ok(s);
+    }
+    if let Some(s) = store.stock_by_name(key).await? {
+        return Ok(s);
+    }
+    let names: Vec<String> = store
+        .stocks(false)
+        .await?
+        .iter()
+        .map(|s| format!("{} ({})", s.id, s.stock.name))
+        .collect();
+    Err(input(if names.is_empty() {
+        format!("no stock {key:?}: you have no active stock yet; add one with `dosewise stock add`")
+    } else {
+        format!("no stock {key:?}; active stocks: {}", names.join(", "))
+    }))
+}
+
+/// The current protocol a new dose belongs to: the one for the stock's (or the given)
+/// substance; without either, the only current protocol, or the racemic ketamine one.
+async fn choose_protocol<S: Store + Send>(
+    store: &mut S,
+    req: &DoseRequest,
+) -> Result<Option<Protocol>> {
+    let mut current = store.protocols(false).await?;
+    let substance = match (&req.stock, req.substance) {
+        (Some(key), _) => Some(find_stock(store, key).await?.stock.preparation.substance),
+        (None, s) => s,
+    };
+    Ok(match substance {
+        Some(sub) => current.into_iter().find(|p| p.protocol.substance == sub),
+        None if current.len() == 1 => current.pop(),
+        None => current
+            .into_iter()
+            .find(|p| p.protocol.substance == Substance::Ketamine),
+    })
+}
+
+/// Which stock a new dose comes from: the named one, else the protocol's, else the only one.
+async fn choose_stock<S: Store + Send>(
+    store: &mut S,
+    req: &DoseRequest,
+    protocol: Option<&Protocol>,
+) -> Result<Option<Stock>> {
+    if req.no_stock {
+        return Ok(None);
+    }
+    if let Some(key) = &req.stock {
+        return find_stock(store, key).await.map(Some);
+    }
+    if let Some(id) = protocol.and_then(|p| p.protocol.stock_id)
+        && let Some(s) = store.stock(id).await?.filter(|s| !s.is_retired())
+    {
+        return Ok(Some(s));
+    }
+    let mut active = store.stocks(false).await?;
+    match active.len() {
+        0 => Ok(None),
+        1 => Ok(active.pop()),
+        _ => Err(input(format!(
+            "you have several active stocks; say which with --stock ({}), or --no-stock",
+            active
+                .iter()
+                .map(|s| format!("{} = {}", s.id, s.stock.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Turn a request into a dose: nothing is written.
+pub async fn prepare<S: Store + Send>(
+    store: &mut S,
+    req: &DoseRequest,
+    now: Timestamp,
+) -> Result<Prepared> {
+    let note = text::note(req.note.as_deref()).map_err(input)?;
+    let protocol = choose_protocol(store, req).await?;
+    let amount = match (req.amount.trim(), &protocol) {
+        ("", Some(p)) => p.protocol.dose.entered.clone(),
+        ("", None) => {
+            return Err(input(
+                "give an amount, e.g. \"1/2 troche\" (with a protocol, an empty amount logs the planned dose)",
+            ));
+        }
+        (a, _) => a.to_string(),
+    };
+    let quantity = parse_quantity(&amount).map_err(input)?;
+    let profile = store.profile().await?;
+    let tz = crate::zone(req.zone.as_deref(), profile.as_ref())?;
+    let at = match req.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => {
+            parse_when(s, &now.to_zoned_datetime(tz.clone()))
+                .map_err(input)?
+                .instant
+        }
+        None => now,
+    };
+    let stock = choose_stock(store, req, protocol.as_ref()).await?;
+    // A stock of another substance than the protocol's does not belong to it.
+    let protocol = protocol.filter(|p| {
+        stock
+            .as_ref()
+            .is_none_or(|s| s.stock.preparation.substance == p.protocol.substance)
+    });
+    if stock.is_some() && (req.salt.is_some() || req.substance.is_some()) {
+        return Err(input(
+            "salt and substance are for doses without stock; a stock states its own",
+        ));
+    }
+    let new = prepare_dose(
+        DoseInput {
+            entered: amount.trim().to_string(),
+            quantity,
+            route: req
+                .route
+                .or(protocol.as_ref().and_then(|p| p.protocol.route)),
+            at,
+            zone: when::zone_name(&tz),
+            note,
+            salt: req.salt,
+            substance: req.substance,
+            protocol_id: protocol.as_ref().map(|p| p.id),
+        },
+        stock.as_ref(),
+        profile.as_ref().and_then(|p| p.weight_kg),
+        now,
+    )
+    .map_err(input)?;
+    Ok(Prepared {
+        new,
+        stock,
+        protocol,
+        screen: profile.map(|p| p.screen).unwrap_or_default(),
+        tz,
+    })
+}
+
+/// The override reason as given, checked like any label (empty means none).
+pub fn override_reason(reason: Option<&str>) -> Result<Option<String>> {
+    text::opt_label("override reason", reason.filter(|r| !r.trim().is_empty())).map_err(input)
+}
+
+/// What the verdict means for a dose: `None` when it is refused and not overridden; otherwise
+/// the dose carrying the findings, and the reason when it overrides a refusal.
+pub fn apply(mut new: NewDose, verdict: &Verdict, reason: Option<String>) -> Option<NewDose> {
+    let refused = verdict.refused();
+    if refused && reason.is_none() {
+        return None;
+    }
+    new.override_reason = if refused { reason } else { None };
+    new.findings = verdict.findings.clone();
+    Some(new)
+}
+
+/// Prepare, check and — unless refused or a dry run — log a dose.
+pub async fn log<S: Store + Send>(
+    store: &mut S,
+    req: &DoseRequest,
+    override_reason: Option<&str>,
+    dry_run: bool,
+    now: Timestamp,
+) -> Result<Outcome> {
+    let reason = self::override_reason(override_reason)?;
+    let prepared = prepare(store, req, now).await?;
+    let known = Known {
+        screen: &prepared.screen,
+        protocol: prepared.protocol.as_ref(),
+    };
+    let verdict = check(store, &prepared.new, now, &prepared.tz, None, known).await?;
+    if dry_run {
+        return Ok(Outcome::Checked { prepared, verdict });
+    }
+    let overridden = verdict.refused();
+    let Some(new) = apply(prepared.new.clone(), &verdict, reason) else {
+        return Ok(Outcome::Refused { prepared, verdict });
+    };
+    let logged = store.log_dose(&new, now).await?;
+    let stock = prepared.stock.map(|mut s| {
+        if let Some(r) = logged.stock_remaining {
+            s.stock.remaining = r;
+        }
+        s
+    });
+    Ok(Outcome::Logged {
+        dose: logged.dose,
+        stock,
+        protocol: prepared.protocol,
+        verdict,
+        overridden,
+    })
+}

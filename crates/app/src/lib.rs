@@ -1,0 +1,78 @@
+//! The operations every surface runs the same way — the CLI prints their results, the web app
+//! renders them — so a verdict, a conversion or today's overview is computed once:
+//!
+//! - [`dose`]: turn what a person typed into a prepared dose (stock, protocol, route, time),
+//!   run the safety check, and log it or refuse it (an override needs a reason, kept with the
+//!   dose);
+//! - [`safety`]: gather what the preflight check reads from the store and run it;
+//! - [`today`]: the day at a glance.
+//!
+//! Generic over [`dosewise_store::Store`]; no printing, no clock (the caller passes "now").
+
+pub mod dose;
+pub mod safety;
+pub mod today;
+
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::profile::Profile;
+use dosewise_core::when;
+use dosewise_store::StoreError;
+use std::fmt;
+
+/// What went wrong, split the way every surface reports it.
+#[derive(Debug)]
+pub enum AppError {
+    /// The person can fix it by entering something else; nothing was written.
+    Input(String),
+    /// The store failed (I/O, database).
+    Store(StoreError),
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Input(m) => f.write_str(m),
+            AppError::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Database(_) | StoreError::Corrupt(_) => AppError::Store(e),
+            other => AppError::Input(other.to_string()),
+        }
+    }
+}
+
+/// An input error from anything displayable.
+pub fn input(e: impl fmt::Display) -> AppError {
+    AppError::Input(e.to_string())
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The zone to use: an explicit one (a flag, a form field), else the profile's, else the
+/// system's (UTC when the system's has no IANA name).
+pub fn zone(explicit: Option<&str>, profile: Option<&Profile>) -> Result<TimeZone> {
+    if let Some(z) = explicit {
+        return when::zone(z).map_err(input);
+    }
+    if let Some(p) = profile {
+        return when::zone(&p.zone).map_err(input);
+    }
+    Ok(system_zone())
+}
+
+/// The system zone if it has an IANA name, otherwise UTC.
+pub fn system_zone() -> TimeZone {
+    let tz = TimeZone::system();
+    if tz.iana_name().is_some() {
+        tz
+    } else {
+        TimeZone::UTC
+    }
+}

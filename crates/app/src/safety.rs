@@ -1,0 +1,70 @@
+//! The safety check as every surface runs it: gather what preflight reads, run it.
+
+use crate::Result;
+use dosewise_core::dose::NewDose;
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::jiff::{SignedDuration, Timestamp};
+use dosewise_core::protocol::Protocol;
+use dosewise_core::safety::{Preflight, Verdict, preflight};
+use dosewise_store::{Store, Window};
+
+/// What the caller already holds, so the check does not read it again.
+#[derive(Debug, Clone, Copy)]
+pub struct Known<'a> {
+    /// The contraindication screen answers (from the profile).
+    pub screen: &'a [String],
+    /// The dose's protocol, if any.
+    pub protocol: Option<&'a Protocol>,
+}
+
+/// Run preflight for `dose`. `exclude` is the id of a dose being corrected (left out of history).
+pub async fn check<S: Store + Send>(
+    store: &mut S,
+    dose: &NewDose,
+    now: Timestamp,
+    tz: &TimeZone,
+    exclude: Option<i64>,
+    known: Known<'_>,
+) -> Result<Verdict> {
+    let since = |days: i64| {
+        dose.at
+            .min(now)
+            .checked_sub(SignedDuration::from_hours(24 * days))
+            .ok()
+    };
+    let window = |from: Option<Timestamp>, to: Option<Timestamp>| Window {
+        from,
+        to,
+        include_deleted: false,
+    };
+    let history: Vec<_> = store
+        .doses(window(since(70), None))
+        .await?
+        .into_iter()
+        .filter(|d| Some(d.id) != exclude)
+        .collect();
+    // Recent check-ins for craving and coping; urinary ones from further back.
+    let mut checkins = store
+        .urinary_checkins(window(since(100), since(15)))
+        .await?;
+    checkins.extend(store.checkins(window(since(15), None)).await?);
+    let meds = store.medications(false).await?;
+    let uses = store.substance_uses(window(since(15), None)).await?;
+    let vitals = store.vitals(window(since(1), None)).await?;
+    let clearances = store.clearances().await?;
+    let assessments = store.assessments(window(since(100), None)).await?;
+    Ok(preflight(&Preflight {
+        dose,
+        now,
+        tz,
+        protocol: known.protocol,
+        history: &history,
+        checkins: &checkins,
+        meds: &meds,
+        uses: &uses,
+        vitals: &vitals,
+        clearances: &clearances,
+        screen: known.screen,
+        assessments: &assessments,
+    }))
+}

@@ -1,0 +1,246 @@
+//! Today at a glance: where today sits in each protocol, doses and check-ins so far, what to
+//! keep in mind after a dose, questionnaires due, trend findings, stock running low.
+
+use crate::Result;
+use dosewise_core::checkin::Checkin;
+use dosewise_core::dose::Dose;
+use dosewise_core::jiff::civil::Date;
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::jiff::{SignedDuration, Span, Timestamp};
+use dosewise_core::knowledge::route_facts;
+use dosewise_core::protocol::{Protocol, ProtocolEventKind};
+use dosewise_core::safety::Finding;
+use dosewise_core::schedule::{
+    CyclePosition, DayKind, cycle_position, day_kind, next_planned, slot,
+};
+use dosewise_core::stock::{StockStatus, stock_status};
+use dosewise_core::titration::{Proposal, propose};
+use dosewise_core::when::{local_text, local_text_in};
+use dosewise_store::{Store, Window};
+use serde::Serialize;
+
+/// Where today sits in one current protocol.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProtocolToday {
+    pub id: i64,
+    pub name: String,
+    pub day: DayKind,
+    pub cycle: Option<CyclePosition>,
+    pub next: Option<Date>,
+    pub titration: Option<Proposal>,
+    /// The same in one sentence.
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Today {
+    pub date: Date,
+    pub zone: Option<String>,
+    pub doses_today: Vec<Dose>,
+    pub dose_mg_base_today: f64,
+    pub last_dose: Option<Dose>,
+    pub last_checkin: Option<Checkin>,
+    pub checked_in_today: bool,
+    pub stock: Vec<StockStatus>,
+    pub protocols: Vec<ProtocolToday>,
+    /// What to keep in mind in the hours after the last dose (within 12 h).
+    pub after_dose: Vec<String>,
+    /// Trend findings (tolerance, frequency creep).
+    pub findings: Vec<Finding>,
+    pub questionnaires_due: Vec<String>,
+}
+
+fn window(from: Option<Timestamp>) -> Window {
+    Window {
+        from,
+        to: None,
+        include_deleted: false,
+    }
+}
+
+/// Today in `tz` at `now`.
+pub async fn today<S: Store + Send>(store: &mut S, now: Timestamp, tz: &TimeZone) -> Result<Today> {
+    let local = now.to_zoned_datetime(tz.clone());
+    let date = local.date();
+    let start = local.start_of_day().map_or(now, |z| z.timestamp());
+    let days_ago = |d: i64| now.checked_sub(SignedDuration::from_hours(24 * d)).ok();
+    let doses_today = store.doses(window(Some(start))).await?;
+    let last_dose = store.recent_doses(1).await?.into_iter().next();
+    let last_checkin = store.last_checkin().await?;
+    let recent = store.doses(window(days_ago(28))).await?;
+    let stock = store
+        .stocks(false)
+        .await?
+        .iter()
+        .map(|s| {
+            let used: f64 = recent
+                .iter()
+                .filter(|d| d.dose.stock_id == Some(s.id))
+                .filter_map(|d| d.dose.supply_used)
+                .sum();
+            stock_status(s, used, date)
+        })
+        .collect();
+    let current = store.protocols(false).await?;
+    let mut protocols = Vec::new();
+    for p in &current {
+        protocols.push(ProtocolToday {
+            id: p.id,
+            name: p.protocol.name.clone(),
+            day: day_kind(p, date),
+            cycle: cycle_position(p, date),
+            next: next_planned(p, date, 1).first().copied(),
+            titration: proposal(store, p, tz, date).await?,
+            summary: protocol_line(p, date, tz),
+        });
+    }
+    let recent_doses = store.doses(window(days_ago(56))).await?;
+    let recent_checkins = store.checkins(window(days_ago(56))).await?;
+    let findings = dosewise_core::trends::trends(&recent_doses, &recent_checkins, now).findings;
+    let past = store.assessments(Window::default()).await?;
+    let questionnaires_due = dosewise_core::questionnaire::instruments()
+        .iter()
+        .filter(|i| {
+            let last = past.iter().rev().find(|a| a.assessment.instrument == i.id);
+            last.is_none_or(|a| {
+                now.duration_since(a.assessment.at).as_hours() / 24 >= i64::from(i.cadence_days)
+            })
+        })
+        .map(|i| i.id.clone())
+        .collect();
+    let after_dose = last_dose
+        .as_ref()
+        .filter(|d| now.duration_since(d.dose.at) < SignedDuration::from_hours(12))
+        .map(|d| {
+            let proto = current.iter().find(|p| Some(p.id) == d.dose.protocol_id);
+            post_dose(d, proto, now, tz)
+        })
+        .unwrap_or_default();
+    Ok(Today {
+        date,
+        zone: tz.iana_name().map(str::to_string),
+        dose_mg_base_today: doses_today.iter().map(|d| d.dose.dose_mg_base).sum(),
+        doses_today,
+        last_dose,
+        checked_in_today: last_checkin.as_ref().is_some_and(|c| c.checkin.at >= start),
+        last_checkin,
+        stock,
+        protocols,
+        after_dose,
+        findings,
+        questionnaires_due,
+    })
+}
+
+/// The titration proposal for a protocol with a ladder, from the check-ins around its last step.
+pub async fn proposal<S: Store + Send>(
+    store: &mut S,
+    p: &Protocol,
+    tz: &TimeZone,
+    today: Date,
+) -> Result<Option<Proposal>> {
+    let (Some(t), Some(current)) = (&p.protocol.titration, p.protocol.dose.mg) else {
+        return Ok(None);
+    };
+    let events = store.protocol_events(p.id).await?;
+    let last_step = events
+        .iter()
+        .rev()
+        .find(|e| {
+            matches!(
+                e.kind,
+                ProtocolEventKind::DoseChanged | ProtocolEventKind::Created
+            )
+        })
+        .map_or(p.protocol.start, |e| e.date)
+        .max(p.protocol.start);
+    let day_start = |d: Date| d.to_zoned_datetime(tz.clone()).map(|z| z.timestamp()).ok();
+    let base_from = last_step
+        .checked_sub(Span::new().days(i64::from(t.min_days_per_step)))
+        .ok();
+    let since = store.checkins(window(day_start(last_step))).await?;
+    let baseline = store
+        .checkins(Window {
+            from: base_from.and_then(day_start),
+            to: day_start(last_step),
+            include_deleted: false,
+        })
+        .await?;
+    Ok(Some(propose(
+        t, current, last_step, today, &since, &baseline,
+    )))
+}
+
+/// One sentence on where today sits in a protocol.
+pub fn protocol_line(p: &Protocol, today: Date, tz: &TimeZone) -> String {
+    let x = &p.protocol;
+    let kind = day_kind(p, today);
+    let pattern = x.pattern.describe();
+    let mut s = if x.name == pattern {
+        format!("Today is {} under \"{}\"", kind.label(), x.name)
+    } else {
+        format!("Today is {} under \"{}\" ({pattern})", kind.label(), x.name)
+    };
+    if kind == DayKind::Dose {
+        s.push_str(&format!(
+            ": planned {} at {}",
+            x.dose.entered,
+            local_text(slot(p, today, tz), tz)
+        ));
+    }
+    if let Some(c) = cycle_position(p, today) {
+        if c.in_break {
+            s.push_str(&format!(
+                ". Break day {} of {} after cycle {}",
+                c.day, c.phase_days, c.cycle
+            ));
+        } else {
+            s.push_str(&format!(
+                ". Cycle {}, day {} of {}",
+                c.cycle, c.day, c.phase_days
+            ));
+        }
+    }
+    if kind != DayKind::Dose
+        && let Some(next) = next_planned(p, today, 1).first()
+    {
+        s.push_str(&format!(
+            ". Next planned dose: {}",
+            local_text(slot(p, *next, tz), tz)
+        ));
+    }
+    s.push('.');
+    s
+}
+
+/// What to keep in mind after a dose: no driving, when effects peak, the protocol's checks.
+pub fn post_dose(d: &Dose, proto: Option<&Protocol>, now: Timestamp, tz: &TimeZone) -> Vec<String> {
+    let x = &d.dose;
+    let since = now.duration_since(x.at);
+    let mut out = vec![format!(
+        "After your dose at {} ({}): do not drive or operate machinery until tomorrow, after a night's sleep [SPRAVATO US label, H].",
+        local_text_in(x.at, &x.zone, tz),
+        x.route
+    )];
+    if let Some(t) = route_facts(x.substance, x.route).and_then(|f| f.timing.as_ref()) {
+        out.push(format!(
+            "Effects by this route: peak {} [{}].",
+            t.peak, t.source
+        ));
+    }
+    if let Some(p) = proto {
+        if p.protocol.require_bp && since < SignedDuration::from_hours(2) {
+            let at =
+                x.at.checked_add(SignedDuration::from_mins(40))
+                    .unwrap_or(x.at);
+            out.push(format!(
+                "Your protocol asks for a blood-pressure check about 40 minutes after the dose (around {}); record it as a post-dose reading. Blood pressure peaks at about 40 minutes [SPRAVATO US label section 5.6, H].",
+                local_text(at, tz)
+            ));
+        }
+        if p.protocol.require_sitter && since < SignedDuration::from_hours(4) {
+            out.push("Sitter checklist, as home-treatment programmes ask: a sober adult stays with you for about 2 hours and helps you to the bathroom; you stay seated or lying down. Severe headache, chest pain or confusion (signs of a blood-pressure crisis): emergency care [Mindbloom, Nue Life and Choose Ketamine programme rules, M; SPRAVATO US label section 5.6, H].".into());
+        }
+    }
+    out
+}
