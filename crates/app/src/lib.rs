@@ -5,10 +5,12 @@
 //!   run the safety check, and log it or refuse it (an override needs a reason, kept with the
 //!   dose);
 //! - [`safety`]: gather what the preflight check reads from the store and run it;
+//! - [`checkin`]: ratings, side effects, urinary symptoms, note, tags;
 //! - [`today`]: the day at a glance.
 //!
 //! Generic over [`dosewise_store::Store`]; no printing, no clock (the caller passes "now").
 
+pub mod checkin;
 pub mod dose;
 pub mod safety;
 pub mod today;

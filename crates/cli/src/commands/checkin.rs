@@ -1,14 +1,10 @@
 //! `dosewise checkin`: ratings, side effects, urinary symptoms, craving, note, tags.
 
 use crate::context::Ctx;
-use crate::error::{CliResult, input};
+use crate::error::CliResult;
 use crate::output;
-use dosewise_core::checkin::{
-    Checkin, NewCheckin, Rating, Ratings, SCALES, SideEffect, URINARY_SOURCES, URINARY_WARNING,
-    UrinarySymptom,
-};
-use dosewise_core::when::{self, parse_when};
-use dosewise_store::Store;
+use dosewise_app::checkin::CheckinRequest;
+use dosewise_core::checkin::{Checkin, SCALES};
 use std::io::{BufRead, IsTerminal, Write};
 
 const RATING_HELP: &str = "Ratings are 0-10. Anchors: mood 0 = worst imaginable, 10 = best imaginable; \
@@ -57,10 +53,6 @@ pub struct Args {
     /// When: "now" (default), "21:00", "yesterday 21:00", "-2h".
     #[arg(long, allow_hyphen_values = true)]
     at: Option<String>,
-}
-
-fn rating(v: Option<i64>) -> CliResult<Option<Rating>> {
-    v.map(|v| Rating::new(v).map_err(input)).transpose()
 }
 
 fn prompt_ratings(args: &mut Args) -> CliResult {
@@ -134,56 +126,34 @@ impl Args {
         if self.nothing_given() && std::io::stdin().is_terminal() && !ctx.json {
             prompt_ratings(&mut self)?;
         }
-        let side_effects = self
-            .side_effects
-            .iter()
-            .map(|s| s.parse::<SideEffect>().map_err(input))
-            .collect::<CliResult<Vec<_>>>()?;
-        let urinary = self
-            .urinary
-            .iter()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| s.parse::<UrinarySymptom>().map_err(input))
-            .collect::<CliResult<Vec<_>>>()?;
-        let mut store = ctx.open().await?;
-        let tz = ctx.zone_of(&mut store).await?;
-        let at = match &self.at {
-            Some(s) => parse_when(s, &ctx.now_in(&tz)).map_err(input)?.instant,
-            None => ctx.now,
-        };
-        let c = NewCheckin {
-            at,
-            zone: when::zone_name(&tz),
-            ratings: Ratings {
-                mood: rating(self.mood)?,
-                anxiety: rating(self.anxiety)?,
-                energy: rating(self.energy)?,
-                focus: rating(self.focus)?,
-                sleep: rating(self.sleep)?,
-                irritability: rating(self.irritability)?,
-            },
-            side_effects,
-            craving: rating(self.craving)?,
-            urinary,
+        let req = CheckinRequest {
+            mood: self.mood,
+            anxiety: self.anxiety,
+            energy: self.energy,
+            focus: self.focus,
+            sleep: self.sleep,
+            irritability: self.irritability,
+            craving: self.craving,
+            side_effects: self.side_effects,
+            urinary: self.urinary,
             note: self.note,
             tags: self.tags,
             private: self.private,
-        }
-        .validated(ctx.now)
-        .map_err(input)?;
-        let saved = store.add_checkin(&c, ctx.now).await?;
-        let warning = (!saved.checkin.urinary.is_empty()).then_some(serde_json::json!({
-            "code": "urinary_symptoms", "message": URINARY_WARNING, "sources": URINARY_SOURCES,
-        }));
+            at: self.at,
+            zone: ctx.tz_flag().map(str::to_string),
+        };
+        let mut store = ctx.open().await?;
+        let (saved, warning) = dosewise_app::checkin::record(&mut *store, &req, ctx.now).await?;
         if ctx.json {
             return output::json(
                 &serde_json::json!({ "checkin": saved, "warnings": warning.into_iter().collect::<Vec<_>>() }),
             );
         }
+        let tz = ctx.zone_of(&mut store).await?;
         print_checkin(&saved, &tz);
-        if !saved.checkin.urinary.is_empty() {
-            crate::outln!("\n! {URINARY_WARNING}");
-            for s in URINARY_SOURCES {
+        if let Some(w) = warning {
+            crate::outln!("\n! {}", w.message);
+            for s in w.sources {
                 crate::outln!("  source: {s}");
             }
         }
@@ -191,40 +161,7 @@ impl Args {
     }
 }
 
-pub fn summary(c: &Checkin) -> String {
-    let x = &c.checkin;
-    let mut parts: Vec<String> = x
-        .ratings
-        .iter()
-        .filter_map(|(n, r)| r.map(|r| format!("{n} {r}")))
-        .collect();
-    if let Some(cr) = x.craving {
-        parts.push(format!("craving {cr}"));
-    }
-    for s in &x.side_effects {
-        parts.push(match s.severity {
-            Some(v) => format!("{} {v}", s.name),
-            None => s.name.clone(),
-        });
-    }
-    if !x.urinary.is_empty() {
-        parts.push(format!(
-            "urinary: {}",
-            x.urinary
-                .iter()
-                .map(|u| u.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if !x.tags.is_empty() {
-        parts.push(format!("#{}", x.tags.join(" #")));
-    }
-    if x.private {
-        parts.push("(private)".into());
-    }
-    parts.join(", ")
-}
+pub use dosewise_app::checkin::summary;
 
 fn print_checkin(c: &Checkin, tz: &dosewise_core::jiff::tz::TimeZone) {
     crate::outln!(
