@@ -12,6 +12,10 @@
 
 pub mod checkin;
 pub mod dose;
+pub mod files;
+pub mod insights;
+pub mod pdf;
+pub mod period;
 pub mod safety;
 pub mod today;
 
@@ -28,6 +32,8 @@ pub enum AppError {
     Input(String),
     /// The store failed (I/O, database).
     Store(StoreError),
+    /// Something else failed while running (a file, a program).
+    Runtime(String),
 }
 
 impl fmt::Display for AppError {
@@ -35,6 +41,7 @@ impl fmt::Display for AppError {
         match self {
             AppError::Input(m) => f.write_str(m),
             AppError::Store(e) => write!(f, "{e}"),
+            AppError::Runtime(m) => f.write_str(m),
         }
     }
 }

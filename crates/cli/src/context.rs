@@ -217,21 +217,7 @@ async fn open_at(path: &Path, key: Option<&dosewise_store::Passphrase>) -> CliRe
 }
 
 pub fn create_private_dir(dir: &Path) -> CliResult<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir).map_err(|e| {
-        CliError::Runtime(
-            anyhow::Error::new(e).context(format!("could not create {}", dir.display())),
-        )
-    })
+    Ok(dosewise_app::files::create_private_dir(dir)?)
 }
 
 pub fn create_private_file(path: &Path) -> CliResult<()> {

@@ -60,6 +60,7 @@ impl From<dosewise_app::AppError> for CliError {
         match e {
             dosewise_app::AppError::Input(m) => CliError::Input(m),
             dosewise_app::AppError::Store(e) => e.into(),
+            dosewise_app::AppError::Runtime(m) => CliError::Runtime(anyhow::anyhow!(m)),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `dosewise export`: the whole journal as JSON (lossless, re-importable) or CSV tables.
 
 use crate::context::Ctx;
-use crate::error::{CliError, CliResult, input};
+use crate::error::CliResult;
 use dosewise_core::journal::{Journal, csv};
 use dosewise_store::Store;
 use std::io::Write;
@@ -225,43 +225,7 @@ pub fn csv_table(j: &Journal, table: Table) -> String {
 
 /// Write `contents` to `path` atomically with mode 0600: a temporary file beside it, then rename.
 pub fn write_private(path: &Path, contents: &[u8], force: bool) -> CliResult {
-    if path.exists() && !force {
-        return Err(input(format!(
-            "{} exists; choose another --out or pass --force to replace it",
-            path.display()
-        )));
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| input(format!("{} is not a file name", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut o = std::fs::OpenOptions::new();
-        o.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o600);
-        }
-        let mut f = o.open(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        CliError::Runtime(
-            anyhow::Error::new(e).context(format!("could not write {}", path.display())),
-        )
-    })
+    Ok(dosewise_app::files::write_private(path, contents, force)?)
 }
 
 impl Args {

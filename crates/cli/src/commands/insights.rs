@@ -3,9 +3,8 @@
 use crate::context::Ctx;
 use crate::error::CliResult;
 use crate::output;
-use dosewise_core::insights::{Comparison, Group, OUTCOMES, Welch, insights};
+use dosewise_core::insights::{Comparison, Group, OUTCOMES, Welch};
 use dosewise_core::units::fmt_num;
-use dosewise_store::{Store, Window};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -60,23 +59,14 @@ impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         let mut store = ctx.open().await?;
         let tz = ctx.zone_of(&mut store).await?;
-        let doses = store.doses(Window::default()).await?;
-        let checkins = store.checkins(Window::default()).await?;
-        let assessments = store.assessments(Window::default()).await?;
-        let uses = store.substance_uses(Window::default()).await?;
-        let today = ctx.now_in(&tz).date();
-        let first = doses
-            .iter()
-            .map(|d| d.dose.at)
-            .chain(checkins.iter().map(|c| c.checkin.at))
-            // A baseline questionnaire taken before the first dose belongs in the period.
-            .chain(assessments.iter().map(|a| a.assessment.at))
-            .min()
-            .map_or(today, |t| t.to_zoned_datetime(tz.clone()).date());
-        let (from, to) = super::period(self.from.as_deref(), self.to.as_deref(), today, |_| {
-            Ok(first)
-        })?;
-        let i = insights(&doses, &checkins, &assessments, &uses, from, to);
+        let i = dosewise_app::insights::insights(
+            &mut *store,
+            self.from.as_deref(),
+            self.to.as_deref(),
+            ctx.now,
+            &tz,
+        )
+        .await?;
         if ctx.json {
             return output::json(&i);
         }

@@ -28,7 +28,7 @@ pub mod wipe;
 
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
-use crate::error::{CliResult, input};
+use crate::error::CliResult;
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::stock::Stock;
 use dosewise_store::SqliteStore;
@@ -74,11 +74,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
 
 /// A calendar date "YYYY-MM-DD", refusing impossible ones with a clear message.
 pub fn parse_date(what: &str, s: &str) -> CliResult<Date> {
-    s.trim().parse::<Date>().map_err(|e| {
-        input(format!(
-            "{what} {s:?} is not a real date (use YYYY-MM-DD): {e}"
-        ))
-    })
+    Ok(dosewise_app::period::parse_date(what, s)?)
 }
 
 /// The `--from`/`--to` period of a command: `--to` defaults to `today`, `--from` to
@@ -89,24 +85,13 @@ pub fn period(
     today: Date,
     default_from: impl FnOnce(Date) -> CliResult<Date>,
 ) -> CliResult<(Date, Date)> {
-    let to = match to {
-        Some(s) => parse_date("--to", s)?,
-        None => today,
-    };
-    let from = match from {
-        Some(s) => parse_date("--from", s)?,
-        None => default_from(to)?,
-    };
-    if from > to {
-        return Err(input(format!("--from {from} is after --to {to}")));
-    }
-    Ok((from, to))
+    let default_from = |to| default_from(to).map_err(dosewise_app::input);
+    Ok(dosewise_app::period::period(from, to, today, default_from)?)
 }
 
 /// `days` days before `to`, the default start of a period.
 pub fn days_before(to: Date, days: i64) -> CliResult<Date> {
-    to.checked_sub(dosewise_core::jiff::Span::new().days(days))
-        .map_err(input)
+    Ok(dosewise_app::period::days_before(to, days)?)
 }
 
 /// A stock by id or by (case-insensitive) name among active stocks.

@@ -37,87 +37,6 @@ pub struct Args {
     chromium: Option<PathBuf>,
 }
 
-/// Find a Chromium-family browser on PATH.
-fn find_chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for name in [
-            "chromium",
-            "chromium-browser",
-            "google-chrome",
-            "google-chrome-stable",
-        ] {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
-/// Print `html` to `pdf` with headless Chromium: the HTML and the browser profile live in a
-/// private temporary folder inside the Dosewise home (removed afterwards), the browser makes no
-/// network connections, and it is stopped after 90 seconds.
-fn print_pdf(
-    chromium: &std::path::Path,
-    home: &std::path::Path,
-    html: &str,
-    pdf: &std::path::Path,
-) -> CliResult {
-    let work = home.join(format!(".report-{}", std::process::id()));
-    crate::context::create_private_dir(&work)?;
-    let result = (|| -> CliResult {
-        let page = work.join("report.html");
-        super::export::write_private(&page, html.as_bytes(), true)?;
-        let tmp_pdf = work.join("report.pdf");
-        let mut child = std::process::Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-extensions",
-                "--no-pdf-header-footer",
-            ])
-            .arg(format!(
-                "--user-data-dir={}",
-                work.join("profile").display()
-            ))
-            .arg(format!("--print-to-pdf={}", tmp_pdf.display()))
-            .arg(format!("file://{}", page.display()))
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| input(format!("could not start {}: {e}", chromium.display())))?;
-        let started = std::time::Instant::now();
-        loop {
-            if child.try_wait()?.is_some() {
-                break;
-            }
-            if started.elapsed() > std::time::Duration::from_secs(90) {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(input("Chromium did not finish printing within 90 seconds"));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let bytes = std::fs::read(&tmp_pdf)
-            .map_err(|_| input(format!("{} wrote no PDF", chromium.display())))?;
-        if !bytes.starts_with(b"%PDF") {
-            return Err(input("the printed file is not a PDF"));
-        }
-        super::export::write_private(pdf, &bytes, true)
-    })();
-    let _ = std::fs::remove_dir_all(&work);
-    result
-}
-
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         let mut store = ctx.open().await?;
@@ -151,10 +70,11 @@ impl Args {
                         p.display()
                     )));
                 }
-                let chromium = self.chromium.clone().or_else(find_chromium).ok_or_else(|| {
+                let chromium = self.chromium.clone().or_else(dosewise_app::pdf::find_chromium).ok_or_else(|| {
                     input("--pdf needs Chromium or Chrome (install the `chromium` package, or pass --chromium PATH); without it, open the HTML report in a browser and print to PDF")
                 })?;
-                print_pdf(&chromium, &ctx.home, &html, p)?;
+                let pdf = dosewise_app::pdf::print_pdf(&chromium, &ctx.home, &html)?;
+                super::export::write_private(p, &pdf, true)?;
                 if ctx.json {
                     return output::json(
                         &serde_json::json!({ "out": p, "from": from, "to": to, "format": "pdf" }),

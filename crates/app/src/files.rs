@@ -1,0 +1,61 @@
+//! Private files: the home and everything written into it is readable by its owner only.
+
+use crate::{AppError, Result, input};
+use std::io::Write;
+use std::path::Path;
+
+/// Create `dir` (and its parents) with mode 0700 if it does not exist.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+        .map_err(|e| AppError::Runtime(format!("could not create {}: {e}", dir.display())))
+}
+
+/// Write `contents` to `path` with mode 0600, through a temporary file in the same folder
+/// renamed into place (never a half-written file). Refuses to replace a file unless `force`.
+pub fn write_private(path: &Path, contents: &[u8], force: bool) -> Result<()> {
+    if path.exists() && !force {
+        return Err(input(format!(
+            "{} exists; choose another --out or pass --force to replace it",
+            path.display()
+        )));
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| input(format!("{} is not a file name", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        let mut f = o.open(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        AppError::Runtime(format!("could not write {}: {e}", path.display()))
+    })
+}

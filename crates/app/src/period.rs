@@ -1,0 +1,41 @@
+//! Periods ("--from/--to", a form's from and to): parsing, defaults, refusing reversed ones.
+
+use crate::{Result, input};
+use dosewise_core::jiff::Span;
+use dosewise_core::jiff::civil::Date;
+
+/// A calendar date "YYYY-MM-DD", refusing impossible ones with a clear message.
+pub fn parse_date(what: &str, s: &str) -> Result<Date> {
+    s.trim().parse::<Date>().map_err(|e| {
+        input(format!(
+            "{what} {s:?} is not a real date (use YYYY-MM-DD): {e}"
+        ))
+    })
+}
+
+/// A period: `to` defaults to `today`, `from` to `default_from(to)`; empty text counts as not
+/// given; a period that ends before it starts is refused.
+pub fn period(
+    from: Option<&str>,
+    to: Option<&str>,
+    today: Date,
+    default_from: impl FnOnce(Date) -> Result<Date>,
+) -> Result<(Date, Date)> {
+    let to = match to.filter(|s| !s.trim().is_empty()) {
+        Some(s) => parse_date("--to", s)?,
+        None => today,
+    };
+    let from = match from.filter(|s| !s.trim().is_empty()) {
+        Some(s) => parse_date("--from", s)?,
+        None => default_from(to)?,
+    };
+    if from > to {
+        return Err(input(format!("--from {from} is after --to {to}")));
+    }
+    Ok((from, to))
+}
+
+/// `days` days before `to`, the default start of a period.
+pub fn days_before(to: Date, days: i64) -> Result<Date> {
+    to.checked_sub(Span::new().days(days)).map_err(input)
+}
