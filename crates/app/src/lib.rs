@@ -16,8 +16,10 @@ pub mod files;
 pub mod insights;
 pub mod pdf;
 pub mod period;
+pub mod records;
 pub mod safety;
 pub mod today;
+pub mod transfer;
 
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::profile::Profile;

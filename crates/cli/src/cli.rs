@@ -84,6 +84,8 @@ pub enum Command {
     Report(commands::report::Args),
     /// Today at a glance: doses taken, last check-in, stock running low.
     Today(commands::today::Args),
+    /// The web app on this computer (http://127.0.0.1:8787), at the same time as the CLI.
+    Serve(commands::serve::Args),
     /// List doses and check-ins.
     History(commands::history::Args),
     /// Write the whole journal to JSON (lossless) or CSV (for spreadsheets).

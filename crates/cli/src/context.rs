@@ -61,6 +61,13 @@ impl Drop for Journal {
 }
 
 impl Journal {
+    /// The store itself, for a long-lived owner (the web server), which closes it.
+    pub fn take(mut self) -> SqliteStore {
+        self.store
+            .take()
+            .unwrap_or_else(|| unreachable!("journal used after close"))
+    }
+
     /// Close now (waiting for the connection to finish).
     pub async fn close(mut self) -> CliResult {
         if let Some(s) = self.store.take() {

@@ -22,9 +22,10 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.global.json;
-    // One thread: a short command needs no pool. SQLite's own worker thread is the only other.
+    // One thread: a short command needs no pool, and the web server's requests take turns on
+    // the one journal connection anyway. SQLite's own worker thread is the only other.
     let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
     {
         Ok(rt) => rt,

@@ -4,9 +4,11 @@
 
 use crate::adherence::{adherence, local_date};
 use crate::chart::{Band, Chart, Rule, Series, esc};
+use crate::checkin::Checkin;
+use crate::dose::Dose;
 use crate::interaction;
 use crate::journal::Journal;
-use crate::questionnaire::{change, instrument};
+use crate::questionnaire::{Assessment, Instrument, change, instrument};
 use crate::route::Route;
 use crate::safety::{BP_REFUSE, BP_WARN, HR_REFUSE, Severity};
 use crate::units::fmt_num;
@@ -126,8 +128,120 @@ fn local(t: Timestamp, tz: &TimeZone) -> String {
         .to_string()
 }
 
+/// Protocol changes from `from` to `to` (local dates), placed where they take effect and
+/// described "name: dose changed: …", for the charts.
+pub fn protocol_changes(
+    j: &Journal,
+    from: Date,
+    to: Date,
+    tz: &TimeZone,
+) -> Vec<(Timestamp, String)> {
+    let mut changes: Vec<(Timestamp, String)> = j
+        .protocol_events
+        .iter()
+        .filter(|e| e.date >= from && e.date <= to)
+        .map(|e| {
+            let name = j
+                .protocols
+                .iter()
+                .find(|p| p.id == e.protocol_id)
+                .map_or("protocol", |p| p.protocol.name.as_str());
+            (day_start(e.date, tz), format!("{name}: {}", e.describe()))
+        })
+        .collect();
+    changes.sort_by_key(|a| a.0);
+    changes
+}
+
+/// A questionnaire's totals over time with its severity bands shaded, doses ticked along the
+/// axis and protocol changes marked.
+pub fn scale_chart(
+    i: &Instrument,
+    xs: &[&Assessment],
+    doses: &[&Dose],
+    changes: &[(Timestamp, String)],
+    t0: Timestamp,
+    t1: Timestamp,
+) -> Chart {
+    let colours = ["#eee", "#fd8", "#fb6", "#f84", "#e44"];
+    let bands: Vec<Band> = i
+        .bands
+        .iter()
+        .enumerate()
+        .map(|(k, (lo, label))| Band {
+            from: f64::from(*lo),
+            to: i
+                .bands
+                .get(k + 1)
+                .map_or(f64::from(i.max), |b| f64::from(b.0)),
+            label: label.clone(),
+            colour: colours[k.min(colours.len() - 1)],
+        })
+        .collect();
+    Chart {
+        title: format!("{} total", i.name),
+        y_label: "score".into(),
+        y_min: 0.0,
+        y_max: f64::from(i.max),
+        from: t0,
+        to: t1,
+        series: vec![Series {
+            label: i.name.clone(),
+            colour: "#14a",
+            points: xs
+                .iter()
+                .map(|a| (a.assessment.at, f64::from(a.assessment.total)))
+                .collect(),
+            markers_only: false,
+        }],
+        bands,
+        rules: vec![],
+        ticks: doses.iter().map(|d| d.dose.at).collect(),
+        events: changes.to_vec(),
+    }
+}
+
+/// Mood and anxiety over time, doses ticked along the axis and protocol changes marked.
+pub fn ratings_chart(
+    checkins: &[&Checkin],
+    doses: &[&Dose],
+    changes: &[(Timestamp, String)],
+    t0: Timestamp,
+    t1: Timestamp,
+) -> Chart {
+    let series = |name: &'static str, colour: &'static str| Series {
+        label: name.into(),
+        colour,
+        points: checkins
+            .iter()
+            .filter_map(|c| {
+                c.checkin
+                    .ratings
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .and_then(|(_, r)| r)
+                    .map(|r| (c.checkin.at, f64::from(r.value())))
+            })
+            .collect(),
+        markers_only: false,
+    };
+    Chart {
+        title: "Mood and anxiety (0-10)".into(),
+        y_label: "rating".into(),
+        y_min: 0.0,
+        y_max: 10.0,
+        from: t0,
+        to: t1,
+        series: vec![series("mood", "#14a"), series("anxiety", "#c60")],
+        bands: vec![],
+        rules: vec![],
+        ticks: doses.iter().map(|d| d.dose.at).collect(),
+        events: changes.to_vec(),
+    }
+}
+
 /// The numbered protocol changes drawn on a chart, as a list to read beside it.
-fn changes_list(changes: &[(Timestamp, String)]) -> String {
+pub fn changes_list(changes: &[(Timestamp, String)]) -> String {
     if changes.is_empty() {
         return String::new();
     }
@@ -171,21 +285,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     checkins.sort_by_key(|c| c.checkin.at);
     assessments.sort_by_key(|a| a.assessment.at);
     vitals.sort_by_key(|v| v.vitals.at);
-    // Protocol changes in the period, where they take effect, for the charts.
-    let mut changes: Vec<(Timestamp, String)> = j
-        .protocol_events
-        .iter()
-        .filter(|e| e.date >= o.from && e.date <= o.to)
-        .map(|e| {
-            let name = j
-                .protocols
-                .iter()
-                .find(|p| p.id == e.protocol_id)
-                .map_or("protocol", |p| p.protocol.name.as_str());
-            (day_start(e.date, tz), format!("{name}: {}", e.describe()))
-        })
-        .collect();
-    changes.sort_by_key(|a| a.0);
+    let changes = protocol_changes(j, o.from, o.to, tz);
     let mut h = String::new();
     let name = j
         .profile
@@ -424,8 +524,9 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     h.push_str("<section><h2>PHQ-9 and GAD-7</h2>");
     for id in ["phq9", "gad7"] {
         let Some(i) = instrument(id) else { continue };
-        let xs: Vec<_> = assessments
+        let xs: Vec<&Assessment> = assessments
             .iter()
+            .copied()
             .filter(|a| a.assessment.instrument == id)
             .collect();
         if xs.is_empty() {
@@ -457,42 +558,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         if id == "phq9" && xs.iter().any(|a| a.assessment.self_harm_flag()) {
             h.push_str("<p class=\"flag\">Item 9 (thoughts of being better off dead or of self-harm) was above 0 at least once in this period.</p>");
         }
-        let colours = ["#eee", "#fd8", "#fb6", "#f84", "#e44"];
-        let bands: Vec<Band> = i
-            .bands
-            .iter()
-            .enumerate()
-            .map(|(k, (lo, label))| Band {
-                from: f64::from(*lo),
-                to: i
-                    .bands
-                    .get(k + 1)
-                    .map_or(f64::from(i.max), |b| f64::from(b.0)),
-                label: label.clone(),
-                colour: colours[k.min(colours.len() - 1)],
-            })
-            .collect();
-        let chart = Chart {
-            title: format!("{} total", i.name),
-            y_label: "score".into(),
-            y_min: 0.0,
-            y_max: f64::from(i.max),
-            from: t0,
-            to: t1,
-            series: vec![Series {
-                label: i.name.clone(),
-                colour: "#14a",
-                points: xs
-                    .iter()
-                    .map(|a| (a.assessment.at, f64::from(a.assessment.total)))
-                    .collect(),
-                markers_only: false,
-            }],
-            bands,
-            rules: vec![],
-            ticks: doses.iter().map(|d| d.dose.at).collect(),
-            events: changes.clone(),
-        };
+        let chart = scale_chart(i, &xs, &doses, &changes, t0, t1);
         h.push_str(&chart.svg());
     }
     if assessments
@@ -511,35 +577,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     let mark = h.len();
     if !checkins.is_empty() {
         h.push_str("<section><h2>Daily ratings</h2>");
-        let series = |name: &'static str, colour: &'static str| Series {
-            label: name.into(),
-            colour,
-            points: checkins
-                .iter()
-                .filter_map(|c| {
-                    c.checkin
-                        .ratings
-                        .iter()
-                        .find(|(n, _)| *n == name)
-                        .and_then(|(_, r)| r)
-                        .map(|r| (c.checkin.at, f64::from(r.value())))
-                })
-                .collect(),
-            markers_only: false,
-        };
-        let chart = Chart {
-            title: "Mood and anxiety (0-10)".into(),
-            y_label: "rating".into(),
-            y_min: 0.0,
-            y_max: 10.0,
-            from: t0,
-            to: t1,
-            series: vec![series("mood", "#14a"), series("anxiety", "#c60")],
-            bands: vec![],
-            rules: vec![],
-            ticks: doses.iter().map(|d| d.dose.at).collect(),
-            events: changes.clone(),
-        };
+        let chart = ratings_chart(&checkins, &doses, &changes, t0, t1);
         h.push_str(&chart.svg());
         h.push_str(&changes_list(&changes));
         h.push_str("<p class=\"muted\">Green ticks along the axis mark doses; dashed lines mark protocol changes.</p>");

@@ -1,1 +1,143 @@
-pub fn x() {}
+//! `dosewise serve`: the local web app over the same journal as the CLI.
+//!
+//! Server-rendered pages (maud) that work without JavaScript, a small script for live dose
+//! conversion, and a JSON API under `/api/v1` described by `/api/v1/openapi.json`. Every
+//! operation goes through `dosewise-app`, the same code the CLI runs, so a dose's verdict is
+//! computed once and shown the same way everywhere.
+//!
+//! Security, even on loopback (see `security`): a CSRF token on every form, cross-site requests
+//! refused, the Host checked (DNS rebinding), a strict Content-Security-Policy, HttpOnly
+//! SameSite=Strict cookies, body limits; all user text escaped by maud. Away from loopback a
+//! login (argon2-hashed passphrase) is required.
+
+mod api;
+mod error;
+mod layout;
+pub mod login;
+mod openapi;
+mod pages;
+mod security;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use dosewise_core::jiff::Timestamp;
+use dosewise_store::SqliteStore;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+pub use api::ROUTES as API_ROUTES;
+pub use login::Login;
+
+/// Where "now" comes from: the system clock, or a fixed instant (tests, reproducible demos).
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(Timestamp),
+}
+
+impl Clock {
+    pub fn now(self) -> Timestamp {
+        match self {
+            Clock::System => dosewise_core::when::to_micros(Timestamp::now()),
+            Clock::Fixed(t) => t,
+        }
+    }
+}
+
+/// How the app is set up.
+#[derive(Debug)]
+pub struct Config {
+    /// The journal's home (for temporary print folders).
+    pub home: PathBuf,
+    pub clock: Clock,
+    /// A zone for every request (like `--tz`); otherwise the profile's.
+    pub zone: Option<String>,
+    /// Host header values accepted without a login (loopback names with the port).
+    pub hosts: Vec<String>,
+    /// Required away from loopback.
+    pub login: Option<Login>,
+    /// The Chromium used to print PDF reports, if any.
+    pub chromium: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub struct Inner {
+    pub store: tokio::sync::Mutex<SqliteStore>,
+    pub config: Config,
+    /// Session tokens of people logged in (only with a login).
+    sessions: Mutex<HashSet<String>>,
+}
+
+/// The state every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl AppState {
+    pub fn new(store: SqliteStore, config: Config) -> AppState {
+        AppState(Arc::new(Inner {
+            store: tokio::sync::Mutex::new(store),
+            config,
+            sessions: Mutex::default(),
+        }))
+    }
+    fn now(&self) -> Timestamp {
+        self.0.config.clock.now()
+    }
+    /// The store, for one request at a time (SQLite has one writer anyway).
+    async fn store(&self) -> tokio::sync::MutexGuard<'_, SqliteStore> {
+        self.0.store.lock().await
+    }
+    fn has_session(&self, token: &str) -> bool {
+        self.0
+            .sessions
+            .lock()
+            .is_ok_and(|s| s.iter().any(|t| security::same(t, token)))
+    }
+    fn add_session(&self) -> String {
+        let t = security::random_token();
+        if let Ok(mut s) = self.0.sessions.lock() {
+            s.insert(t.clone());
+        }
+        t
+    }
+    fn end_session(&self, token: &str) {
+        if let Ok(mut s) = self.0.sessions.lock() {
+            s.remove(token);
+        }
+    }
+    /// Hand the store back (to close it) once the server has stopped.
+    pub fn into_store(self) -> Option<SqliteStore> {
+        Arc::into_inner(self.0).map(|i| i.store.into_inner())
+    }
+}
+
+/// Request bodies larger than this are refused (an import may be larger: [`IMPORT_LIMIT`]).
+pub const BODY_LIMIT: usize = 256 * 1024;
+/// The largest journal file accepted by import.
+pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The whole app: pages, API, static files, with the security layers.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .merge(pages::import_route().layer(DefaultBodyLimit::max(IMPORT_LIMIT)))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
+        .with_state(state)
+}
+
+/// Serve until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

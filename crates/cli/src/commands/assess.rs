@@ -4,9 +4,8 @@ use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
 use dosewise_core::questionnaire::{
-    CRISIS, CRISIS_SOURCE, Instrument, assess, instrument, instruments, parse_answers,
+    CRISIS, CRISIS_SOURCE, Instrument, instrument, instruments, parse_answers,
 };
-use dosewise_core::when::{self, parse_when};
 use dosewise_store::{Store, Window};
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -111,22 +110,16 @@ impl Args {
                 )));
             }
         };
-        let at = match &self.at {
-            Some(s) => parse_when(s, &ctx.now_in(&tz)).map_err(input)?.instant,
-            None => ctx.now,
-        };
-        if at.duration_since(ctx.now) > dosewise_core::dose::MAX_FUTURE {
-            return Err(input("that time is in the future"));
-        }
-        let a = assess(
+        let saved = dosewise_app::records::assessment(
+            &mut *store,
             &i.id,
             &answers,
-            at,
-            &when::zone_name(&tz),
+            self.at.as_deref(),
             self.note.as_deref(),
+            ctx.tz_flag(),
+            ctx.now,
         )
-        .map_err(input)?;
-        let saved = store.add_assessment(&a, ctx.now).await?;
+        .await?;
         let flag = saved.assessment.self_harm_flag();
         if ctx.json {
             return output::json(&serde_json::json!({

@@ -3,8 +3,6 @@
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
-use dosewise_core::journal::Journal;
-use dosewise_store::Store;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -51,24 +49,10 @@ impl Args {
                 }
             };
         }
-        let text = String::from_utf8(bytes).map_err(|e| {
-            input(format!(
-                "{} is not UTF-8 text (first bad byte at offset {}); it is not a Dosewise export",
-                self.file.display(),
-                e.utf8_error().valid_up_to()
-            ))
-        })?;
-        let journal = Journal::parse(&text).map_err(|e| {
-            input(format!(
-                "{}: {e}. Nothing was imported.",
-                self.file.display()
-            ))
-        })?;
+        let journal =
+            dosewise_app::transfer::parse_export(bytes, &self.file.display().to_string())?;
         let mut store = ctx.open_or_create().await?;
-        let report = store
-            .import(&journal)
-            .await
-            .map_err(|e| input(format!("{e}. Nothing was imported.")))?;
+        let report = dosewise_app::transfer::import(&mut *store, &journal).await?;
         if ctx.json {
             return output::json(&report);
         }

@@ -71,26 +71,7 @@ fn ask_screen() -> CliResult<Option<Vec<String>>> {
 
 /// "70", "70kg", "70.5 kg", "154 lb".
 pub fn parse_weight(s: &str) -> CliResult<Kilograms> {
-    let t = s.trim().to_ascii_lowercase();
-    let (num, factor) = if let Some(n) = t.strip_suffix("kg") {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix("lbs").or_else(|| t.strip_suffix("lb")) {
-        (n, 0.453_592_37)
-    } else {
-        (t.as_str(), 1.0)
-    };
-    let v: f64 = num.trim().parse().map_err(|_| {
-        input(format!(
-            "weight {s:?} not understood: write e.g. \"70 kg\" or \"154 lb\""
-        ))
-    })?;
-    let kg = v * factor;
-    if !(kg.is_finite() && (20.0..=400.0).contains(&kg)) {
-        return Err(input(format!(
-            "a weight of {s} is outside 20-400 kg; check the number and the unit"
-        )));
-    }
-    Kilograms::positive(kg).map_err(input)
+    Ok(dosewise_app::records::parse_weight(s)?)
 }
 
 impl Args {

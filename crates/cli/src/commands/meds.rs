@@ -70,7 +70,7 @@ impl Command {
                 .validated()
                 .map_err(input)?;
                 let mut store = ctx.open().await?;
-                let m = store.add_medication(&m).await?;
+                let m = dosewise_app::records::medication(&mut *store, m).await?;
                 if ctx.json {
                     return output::json(&m);
                 }

@@ -20,6 +20,7 @@ pub mod meds;
 pub mod protocol;
 pub mod report;
 pub mod safety;
+pub mod serve;
 pub mod stock;
 pub mod today;
 pub mod usage;
@@ -69,6 +70,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
         Command::Assess(a) => a.run(ctx).await,
         Command::Insights(a) => a.run(ctx).await,
         Command::Report(a) => a.run(ctx).await,
+        Command::Serve(a) => a.run(ctx).await,
     }
 }
 

@@ -2,13 +2,10 @@
 //! see it within each interaction's window.
 
 use crate::context::Ctx;
-use crate::error::{CliResult, input};
+use crate::error::CliResult;
 use crate::output;
 use dosewise_core::interaction;
-use dosewise_core::medication::NewSubstanceUse;
 use dosewise_core::route::Route;
-use dosewise_core::when::{self, parse_when};
-use dosewise_store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,26 +25,17 @@ impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         let mut store = ctx.open().await?;
         let tz = ctx.zone_of(&mut store).await?;
-        let at = match &self.at {
-            Some(s) => parse_when(s, &ctx.now_in(&tz)).map_err(input)?.instant,
-            None => ctx.now,
-        };
-        if at.duration_since(ctx.now) > dosewise_core::dose::MAX_FUTURE {
-            return Err(input(
-                "that time is in the future; log use when it has happened",
-            ));
-        }
         let amount = self.amount.join(" ");
-        let u = NewSubstanceUse {
-            at,
-            zone: when::zone_name(&tz),
-            name: self.name,
-            amount: (!amount.trim().is_empty()).then_some(amount),
-            note: self.note,
-        }
-        .validated()
-        .map_err(input)?;
-        let saved = store.add_substance_use(&u, ctx.now).await?;
+        let saved = dosewise_app::records::substance_use(
+            &mut *store,
+            &self.name,
+            Some(&amount),
+            self.at.as_deref(),
+            self.note.as_deref(),
+            ctx.tz_flag(),
+            ctx.now,
+        )
+        .await?;
         let found = interaction::find(&saved.usage.name);
         if ctx.json {
             return output::json(&serde_json::json!({

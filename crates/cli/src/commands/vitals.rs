@@ -1,11 +1,9 @@
 //! `dosewise vitals`: blood pressure, heart rate, weight.
 
 use crate::context::Ctx;
-use crate::error::{CliResult, input};
+use crate::error::CliResult;
 use crate::output;
-use dosewise_core::safety::{BP_REFUSE, BP_WARN, HR_REFUSE};
-use dosewise_core::vitals::{NewVitals, VitalsContext, check_heart_rate, parse_bp};
-use dosewise_core::when::{self, parse_when};
+use dosewise_core::vitals::VitalsContext;
 use dosewise_store::{Store, Window};
 
 #[derive(Debug, clap::Args)]
@@ -67,38 +65,16 @@ impl Args {
             crate::outln!("{t}");
             return Ok(());
         }
-        let (systolic, diastolic) = match &self.bp {
-            Some(b) => parse_bp(b)
-                .map(|(s, d)| (Some(s), Some(d)))
-                .map_err(input)?,
-            None => (None, None),
-        };
-        let heart_rate = self.hr.map(check_heart_rate).transpose().map_err(input)?;
-        let weight_kg = self
-            .weight
-            .as_deref()
-            .map(super::init::parse_weight)
-            .transpose()?;
-        let at = match &self.at {
-            Some(s) => parse_when(s, &ctx.now_in(&tz)).map_err(input)?.instant,
-            None => ctx.now,
-        };
-        let v = NewVitals {
-            at,
-            zone: when::zone_name(&tz),
-            systolic,
-            diastolic,
-            heart_rate,
-            weight_kg,
+        let req = dosewise_app::records::VitalsRequest {
+            bp: self.bp,
+            heart_rate: self.hr,
+            weight: self.weight,
             context: self.context,
+            at: self.at,
             note: self.note,
-        }
-        .validated()
-        .map_err(input)?;
-        if v.at.duration_since(ctx.now) > dosewise_core::dose::MAX_FUTURE {
-            return Err(input("that time is in the future"));
-        }
-        let saved = store.add_vitals(&v, ctx.now).await?;
+            zone: ctx.tz_flag().map(str::to_string),
+        };
+        let saved = dosewise_app::records::vitals(&mut *store, &req, ctx.now).await?;
         if ctx.json {
             return output::json(&saved);
         }
@@ -106,23 +82,8 @@ impl Args {
             "Recorded vitals at {}.",
             output::local(saved.vitals.at, &tz)
         );
-        if let (Some(s), Some(d)) = (systolic, diastolic) {
-            if s > BP_REFUSE.0 || d > BP_REFUSE.1 {
-                crate::outln!(
-                    "  ! {s}/{d} is above {}/{}: a dose now would be refused. Rest and measure again; contact your clinician if it stays high.",
-                    BP_REFUSE.0,
-                    BP_REFUSE.1
-                );
-            } else if s > BP_WARN.0 || d > BP_WARN.1 {
-                crate::outln!(
-                    "  ! {s}/{d} is above {}/{}, where the esketamine label advises weighing a delay.",
-                    BP_WARN.0,
-                    BP_WARN.1
-                );
-            }
-        }
-        if heart_rate.is_some_and(|h| h > HR_REFUSE) {
-            crate::outln!("  ! Heart rate above {HR_REFUSE}: a dose now would be refused.");
+        for note in dosewise_app::records::vitals_notes(&saved) {
+            crate::outln!("  ! {note}");
         }
         Ok(())
     }

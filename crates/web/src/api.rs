@@ -1,0 +1,473 @@
+//! The JSON API under `/api/v1`: the same operations as the pages, through the same
+//! `dosewise-app` calls. Errors are `{"error": {"kind", "status", "message"}}`; a refused dose
+//! is 422 with the verdict. Described by `/api/v1/openapi.json`.
+
+use crate::AppState;
+use crate::error::{ApiError, WebError};
+use crate::pages::history::window;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use dosewise_app::checkin::CheckinRequest;
+use dosewise_app::dose::{DoseRequest, Outcome};
+use dosewise_app::records::VitalsRequest;
+use dosewise_core::medication::NewMedication;
+use dosewise_core::route::Route;
+use dosewise_core::vitals::VitalsContext;
+use dosewise_store::{Store, Window};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/today", get(today))
+        .route("/doses", get(doses).post(log_dose))
+        .route("/checkins", get(checkins).post(add_checkin))
+        .route("/insights", get(insights))
+        .route("/stock", get(stock))
+        .route("/protocols", get(protocols))
+        .route("/vitals", get(vitals).post(add_vitals))
+        .route("/assessments", get(assessments).post(add_assessment))
+        .route("/medications", get(medications).post(add_medication))
+        .route(
+            "/substance-uses",
+            get(substance_uses).post(add_substance_use),
+        )
+        .route("/export", get(export))
+        .route("/report", get(report))
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError(WebError::NotFound(
+        "no such API route; see /api/v1/openapi.json".into(),
+    ))
+}
+
+/// A JSON body, with the API's error shape when it is not one.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(e) => Err(ApiError(match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                    WebError::Input("send JSON with Content-Type: application/json".into())
+                }
+                _ => WebError::Input(e.body_text()),
+            })),
+        }
+    }
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+async fn today(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    let tz = crate::pages::zone(&st, &mut store).await?;
+    let t = dosewise_app::today::today(&mut *store, st.now(), &tz).await?;
+    Ok(Json(json!(t)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Period {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The store window for a period (default: the last 30 days).
+async fn period_window(
+    st: &AppState,
+    store: &mut dosewise_store::SqliteStore,
+    p: &Period,
+    include_deleted: bool,
+) -> Result<Window, ApiError> {
+    let tz = crate::pages::zone(st, store).await?;
+    let today = st.now().to_zoned_datetime(tz.clone()).date();
+    let (from, to) =
+        dosewise_app::period::period(p.from.as_deref(), p.to.as_deref(), today, |to| {
+            dosewise_app::period::days_before(to, 30)
+        })?;
+    Ok(window(from, to, &tz, include_deleted))
+}
+
+async fn doses(
+    State(st): State<AppState>,
+    Query(p): Query<Period>,
+) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    let w = period_window(&st, &mut store, &p, true).await?;
+    Ok(Json(json!({ "doses": store.doses(w).await? })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DoseBody {
+    amount: String,
+    stock: Option<String>,
+    no_stock: bool,
+    route: Option<Route>,
+    at: Option<String>,
+    note: Option<String>,
+    zone: Option<String>,
+    override_reason: Option<String>,
+    dry_run: bool,
+}
+
+async fn log_dose(
+    State(st): State<AppState>,
+    Body(b): Body<DoseBody>,
+) -> Result<Response, ApiError> {
+    let req = DoseRequest {
+        amount: b.amount,
+        stock: b.stock,
+        no_stock: b.no_stock,
+        route: b.route,
+        at: b.at,
+        note: b.note,
+        salt: None,
+        substance: None,
+        zone: b.zone.or_else(|| st.0.config.zone.clone()),
+    };
+    let mut store = st.store().await;
+    let outcome = dosewise_app::dose::log(
+        &mut *store,
+        &req,
+        b.override_reason.as_deref(),
+        b.dry_run,
+        st.now(),
+    )
+    .await?;
+    drop(store);
+    Ok(match outcome {
+        Outcome::Logged { dose, stock, verdict, overridden, .. } => {
+            let conversion = crate::pages::dose::conversion(&dose.dose, stock.as_ref());
+            (StatusCode::CREATED, Json(json!({
+                "logged": true, "dose": dose, "stock": stock, "verdict": verdict,
+                "refused": verdict.refused(), "overridden": overridden, "conversion": conversion,
+            }))).into_response()
+        }
+        Outcome::Checked { prepared, verdict } => Json(json!({
+            "logged": false, "dry_run": true, "dose": prepared.new, "verdict": verdict,
+            "refused": verdict.refused(),
+            "conversion": crate::pages::dose::conversion(&prepared.new, prepared.stock.as_ref()),
+        })).into_response(),
+        Outcome::Refused { prepared, verdict } => (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({
+            "logged": false, "refused": true, "dose": prepared.new, "verdict": verdict,
+            "conversion": crate::pages::dose::conversion(&prepared.new, prepared.stock.as_ref()),
+            "message": "refused by the safety check; nothing was logged. Send override_reason only if this is agreed with your clinician.",
+        }))).into_response(),
+    })
+}
+
+async fn checkins(
+    State(st): State<AppState>,
+    Query(p): Query<Period>,
+) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    let w = period_window(&st, &mut store, &p, false).await?;
+    Ok(Json(json!({ "checkins": store.checkins(w).await? })))
+}
+
+async fn add_checkin(
+    State(st): State<AppState>,
+    Body(mut req): Body<CheckinRequest>,
+) -> Result<Response, ApiError> {
+    if req.zone.is_none() {
+        req.zone.clone_from(&st.0.config.zone);
+    }
+    let mut store = st.store().await;
+    let (c, warning) = dosewise_app::checkin::record(&mut *store, &req, st.now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "checkin": c, "warnings": warning.into_iter().collect::<Vec<_>>() })),
+    )
+        .into_response())
+}
+
+async fn insights(
+    State(st): State<AppState>,
+    Query(p): Query<Period>,
+) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    let tz = crate::pages::zone(&st, &mut store).await?;
+    let i = dosewise_app::insights::insights(
+        &mut *store,
+        p.from.as_deref(),
+        p.to.as_deref(),
+        st.now(),
+        &tz,
+    )
+    .await?;
+    Ok(Json(json!(i)))
+}
+
+async fn stock(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    let tz = crate::pages::zone(&st, &mut store).await?;
+    let t = dosewise_app::today::today(&mut *store, st.now(), &tz).await?;
+    let stocks = store.stocks(true).await?;
+    Ok(Json(json!({ "stocks": stocks, "status": t.stock })))
+}
+
+async fn protocols(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    let mut out = Vec::new();
+    for p in store.protocols(true).await? {
+        let events = store.protocol_events(p.id).await?;
+        out.push(json!({ "protocol": p, "events": events }));
+    }
+    Ok(Json(json!({ "protocols": out })))
+}
+
+async fn vitals(
+    State(st): State<AppState>,
+    Query(p): Query<Period>,
+) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    let w = period_window(&st, &mut store, &p, false).await?;
+    Ok(Json(json!({ "vitals": store.vitals(w).await? })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VitalsBody {
+    bp: Option<String>,
+    heart_rate: Option<u32>,
+    weight: Option<String>,
+    context: VitalsContext,
+    at: Option<String>,
+    note: Option<String>,
+    zone: Option<String>,
+}
+
+async fn add_vitals(
+    State(st): State<AppState>,
+    Body(b): Body<VitalsBody>,
+) -> Result<Response, ApiError> {
+    let req = VitalsRequest {
+        bp: b.bp,
+        heart_rate: b.heart_rate,
+        weight: b.weight,
+        context: b.context,
+        at: b.at,
+        note: b.note,
+        zone: b.zone.or_else(|| st.0.config.zone.clone()),
+    };
+    let mut store = st.store().await;
+    let v = dosewise_app::records::vitals(&mut *store, &req, st.now()).await?;
+    let notes = dosewise_app::records::vitals_notes(&v);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "vitals": v, "notes": notes })),
+    )
+        .into_response())
+}
+
+async fn assessments(
+    State(st): State<AppState>,
+    Query(p): Query<Period>,
+) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    let w = period_window(&st, &mut store, &p, false).await?;
+    Ok(Json(json!({ "assessments": store.assessments(w).await? })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentBody {
+    instrument: String,
+    answers: Vec<i64>,
+    at: Option<String>,
+    note: Option<String>,
+    zone: Option<String>,
+}
+
+async fn add_assessment(
+    State(st): State<AppState>,
+    Body(b): Body<AssessmentBody>,
+) -> Result<Response, ApiError> {
+    let zone = b.zone.or_else(|| st.0.config.zone.clone());
+    let mut store = st.store().await;
+    let a = dosewise_app::records::assessment(
+        &mut *store,
+        &b.instrument,
+        &b.answers,
+        b.at.as_deref(),
+        b.note.as_deref(),
+        zone.as_deref(),
+        st.now(),
+    )
+    .await?;
+    let crisis = a.assessment.self_harm_flag().then_some(json!({
+        "message": dosewise_core::questionnaire::CRISIS, "source": dosewise_core::questionnaire::CRISIS_SOURCE,
+    }));
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "assessment": a, "crisis": crisis })),
+    )
+        .into_response())
+}
+
+async fn medications(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    Ok(Json(
+        json!({ "medications": store.medications(false).await? }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MedicationBody {
+    name: String,
+    dose: Option<String>,
+    #[serde(default)]
+    clinician_aware: bool,
+    note: Option<String>,
+}
+
+async fn add_medication(
+    State(st): State<AppState>,
+    Body(b): Body<MedicationBody>,
+) -> Result<Response, ApiError> {
+    let m = NewMedication {
+        name: b.name,
+        dose: b.dose,
+        since: None,
+        clinician_aware: b.clinician_aware,
+        note: b.note,
+        added_at: st.now(),
+    };
+    let mut store = st.store().await;
+    let m = dosewise_app::records::medication(&mut *store, m).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "medication": m }))).into_response())
+}
+
+async fn substance_uses(
+    State(st): State<AppState>,
+    Query(p): Query<Period>,
+) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    let w = period_window(&st, &mut store, &p, false).await?;
+    Ok(Json(
+        json!({ "substance_uses": store.substance_uses(w).await? }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UseBody {
+    name: String,
+    amount: Option<String>,
+    at: Option<String>,
+    note: Option<String>,
+    zone: Option<String>,
+}
+
+async fn add_substance_use(
+    State(st): State<AppState>,
+    Body(b): Body<UseBody>,
+) -> Result<Response, ApiError> {
+    let zone = b.zone.or_else(|| st.0.config.zone.clone());
+    let mut store = st.store().await;
+    let u = dosewise_app::records::substance_use(
+        &mut *store,
+        &b.name,
+        b.amount.as_deref(),
+        b.at.as_deref(),
+        b.note.as_deref(),
+        zone.as_deref(),
+        st.now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "substance_use": u }))).into_response())
+}
+
+async fn export(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let mut store = st.store().await;
+    Ok(Json(json!(store.export().await?)))
+}
+
+/// `POST /api/v1/import`: a JSON export as the body (up to [`crate::IMPORT_LIMIT`]).
+pub async fn import(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(ApiError(WebError::Input(
+            "send the export with Content-Type: application/json".into(),
+        )));
+    }
+    let j = dosewise_app::transfer::parse_export(body.to_vec(), "the body")?;
+    let mut store = st.store().await;
+    let r = dosewise_app::transfer::import(&mut *store, &j).await?;
+    Ok(Json(json!({ "imported": r })).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    sections: Option<String>,
+    private: Option<String>,
+}
+
+async fn report(
+    State(st): State<AppState>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let r = crate::pages::insights::report_view(
+        State(st),
+        Query(crate::pages::insights::ReportQuery {
+            from: q.from,
+            to: q.to,
+            sections: q.sections,
+            private: q.private,
+        }),
+    )
+    .await?;
+    let mut r = r;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Ok(r)
+}
+
+/// Every API path and method, for the OpenAPI document's test.
+pub const ROUTES: [(&str, &str); 20] = [
+    ("get", "/openapi.json"),
+    ("get", "/today"),
+    ("get", "/doses"),
+    ("post", "/doses"),
+    ("get", "/checkins"),
+    ("post", "/checkins"),
+    ("get", "/insights"),
+    ("get", "/stock"),
+    ("get", "/protocols"),
+    ("get", "/vitals"),
+    ("post", "/vitals"),
+    ("get", "/assessments"),
+    ("post", "/assessments"),
+    ("get", "/medications"),
+    ("post", "/medications"),
+    ("get", "/substance-uses"),
+    ("post", "/substance-uses"),
+    ("get", "/export"),
+    ("post", "/import"),
+    ("get", "/report"),
+];

@@ -1,0 +1,127 @@
+//! One error type for the web layer: a friendly page for people, a JSON body for the API. The
+//! detail of an internal failure goes to the server's stderr (never personal data: store errors
+//! name tables and constraints, not values); the response says only that something failed.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use dosewise_app::AppError;
+use dosewise_store::StoreError;
+
+#[derive(Debug)]
+pub enum WebError {
+    /// Wrong input; nothing was written.
+    Input(String),
+    NotFound(String),
+    /// A state-changing request without a valid CSRF token, or from another site.
+    Forbidden(String),
+    /// Not logged in (only when a login is required).
+    Unauthorized,
+    TooLarge,
+    Internal(String),
+}
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::Input(_) => StatusCode::BAD_REQUEST,
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn kind(&self) -> &'static str {
+        match self {
+            WebError::Input(_) => "input",
+            WebError::NotFound(_) => "not_found",
+            WebError::Forbidden(_) => "forbidden",
+            WebError::Unauthorized => "unauthorized",
+            WebError::TooLarge => "too_large",
+            WebError::Internal(_) => "internal",
+        }
+    }
+    /// What the person is told.
+    pub fn message(&self) -> String {
+        match self {
+            WebError::Input(m) | WebError::NotFound(m) | WebError::Forbidden(m) => m.clone(),
+            WebError::Unauthorized => "log in first".into(),
+            WebError::TooLarge => format!(
+                "the request is too large (at most {} KB; an import at most {} MB)",
+                crate::BODY_LIMIT / 1024,
+                crate::IMPORT_LIMIT / 1024 / 1024
+            ),
+            WebError::Internal(_) => {
+                "something went wrong on the server; nothing was changed. Details are in the server's output.".into()
+            }
+        }
+    }
+    fn log(&self) {
+        if let WebError::Internal(detail) = self {
+            eprintln!("dosewise serve: internal error: {detail}");
+        }
+    }
+    /// The JSON form: `{"error": {"kind", "status", "message"}}`.
+    pub fn json(self) -> Response {
+        self.log();
+        let body = serde_json::json!({
+            "error": { "kind": self.kind(), "status": self.status().as_u16(), "message": self.message() }
+        });
+        (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let title = match status {
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::FORBIDDEN => "Refused",
+            StatusCode::BAD_REQUEST => "Please check what you entered",
+            StatusCode::UNAUTHORIZED => "Log in",
+            _ => "Something went wrong",
+        };
+        let body = crate::layout::bare(
+            title,
+            maud::html! {
+                h1 { (title) }
+                p.error role="alert" { (self.message()) }
+                p { a href="/" { "Back to today" } }
+            },
+        );
+        (status, body).into_response()
+    }
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Input(m) => WebError::Input(m),
+            AppError::Store(e) => WebError::Internal(e.to_string()),
+            AppError::Runtime(m) => WebError::Internal(m),
+        }
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+/// An error from an API route: the same, as JSON.
+#[derive(Debug)]
+pub struct ApiError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.json()
+    }
+}

@@ -1,0 +1,318 @@
+//! Insights with the SVG charts, and the clinician report (HTML view and PDF download).
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::layout::{Nav, error_box, page};
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use dosewise_core::insights::{Comparison, Group, OUTCOMES, Welch};
+use dosewise_core::report::{
+    ReportOptions, Section, changes_list, protocol_changes, ratings_chart, report_html, scale_chart,
+};
+use dosewise_core::units::fmt_num;
+use dosewise_store::Store;
+use maud::{Markup, PreEscaped, html};
+use sha2::Digest;
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Period {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+fn signed(x: f64) -> String {
+    let s = format!("{x:+.1}");
+    if s == "-0.0" { "+0.0".into() } else { s }
+}
+
+fn group(g: &Group) -> String {
+    match (g.mean, g.sd) {
+        (Some(m), Some(s)) => format!("{m:.1} ± {s:.1} (n {})", g.n),
+        (Some(m), None) => format!("{m:.1} (n {})", g.n),
+        _ => format!("– (n {})", g.n),
+    }
+}
+
+fn welch(w: Option<&Welch>, missing: String) -> String {
+    match w {
+        Some(w) => format!(
+            "{} [{}, {}]",
+            signed(w.difference),
+            signed(w.ci95_low),
+            signed(w.ci95_high)
+        ),
+        None => missing,
+    }
+}
+
+fn diff(c: &Comparison) -> String {
+    welch(
+        c.difference.as_ref(),
+        format!("not enough data (n {}/{})", c.with.n, c.without.n),
+    )
+}
+
+fn period_form(action: &str, from: impl std::fmt::Display, to: impl std::fmt::Display) -> Markup {
+    html! {
+        form method="get" action=(action) class="grid2 noprint" {
+            div { label for="from" { "From" } input #from type="date" name="from" value=(from); }
+            div { label for="to" { "To" } input #to type="date" name="to" value=(to); }
+            div { button type="submit" { "Show" } }
+        }
+    }
+}
+
+pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
+    let mut store = st.store().await;
+    let tz = super::zone(st, &mut store).await?;
+    let now = st.now();
+    let i = match dosewise_app::insights::insights(
+        &mut *store,
+        q.from.as_deref(),
+        q.to.as_deref(),
+        now,
+        &tz,
+    )
+    .await
+    {
+        Ok(i) => i,
+        Err(dosewise_app::AppError::Input(m)) => {
+            let body = html! { h1 { "Insights" } (error_box(Some(&m))) p { a href="/insights" { "All records" } } };
+            return Ok((
+                StatusCode::BAD_REQUEST,
+                page("Insights", Nav::Insights, body),
+            )
+                .into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let j = store.export().await?;
+    drop(store);
+    let day = |d: dosewise_core::jiff::civil::Date| {
+        d.to_zoned_datetime(tz.clone())
+            .map_or(now, |z| z.timestamp())
+    };
+    let (t0, t1) = (day(i.from), day(i.to.tomorrow().unwrap_or(i.to)));
+    let within = |t: dosewise_core::jiff::Timestamp| t >= t0 && t < t1;
+    let doses: Vec<_> = j
+        .doses
+        .iter()
+        .filter(|d| d.deleted_at.is_none() && within(d.dose.at))
+        .collect();
+    let checkins: Vec<_> = j.checkins.iter().filter(|c| within(c.checkin.at)).collect();
+    let changes = protocol_changes(&j, i.from, i.to, &tz);
+    let ratings_svg =
+        (!checkins.is_empty()).then(|| ratings_chart(&checkins, &doses, &changes, t0, t1).svg());
+    let mut scale_svgs = Vec::new();
+    for id in ["phq9", "gad7"] {
+        let Some(inst) = dosewise_core::questionnaire::instrument(id) else {
+            continue;
+        };
+        let mut xs: Vec<_> = j
+            .assessments
+            .iter()
+            .filter(|a| a.assessment.instrument == id && within(a.assessment.at))
+            .collect();
+        xs.sort_by_key(|a| a.assessment.at);
+        if !xs.is_empty() {
+            scale_svgs.push(scale_chart(inst, &xs, &doses, &changes, t0, t1).svg());
+        }
+    }
+    let dr = &i.dose_response;
+    let body = html! {
+        h1 { "Insights" }
+        (period_form("/insights", i.from, i.to))
+        p { (i.from) " to " (i.to) ": " (i.dose_days) " dose days, " (i.days_after) " check-ins on days after, " (i.off_days_with_checkins) " on off days." }
+        p.card { strong { "Read this first. " } (i.caveat) }
+        @if let Some(svg) = &ratings_svg {
+            figure { (PreEscaped(svg)) figcaption.muted { "Green ticks mark doses; dashed numbered lines mark protocol changes." } }
+            (PreEscaped(changes_list(&changes)))
+        }
+        h2 { "Ratings by kind of day" }
+        p.muted { "Mean ± SD, and the difference from off days with a 95% interval (an interval that includes 0 means no clear difference). For anxiety and irritability, lower is better. At least " (i.min_n) " in each group, or no number." }
+        div.table-wrap { table {
+            thead { tr { th scope="col" { "Rating" } th scope="col" { "Dose day" } th scope="col" { "Day after" } th scope="col" { "Off day" } th scope="col" { "Dose − off" } th scope="col" { "After − off" } } }
+            tbody { @for r in &i.ratings {
+                tr {
+                    th scope="row" { (r.rating) }
+                    td { (group(&r.dose_day)) } td { (group(&r.day_after)) } td { (group(&r.off_day)) }
+                    td { (welch(r.dose_vs_off.as_ref(), "not enough data".into())) }
+                    td { (welch(r.after_vs_off.as_ref(), "not enough data".into())) }
+                }
+            } }
+        } }
+        h2 { "PHQ-9 and GAD-7" }
+        @if i.scales.is_empty() { p { "Fewer than two scores in the period. " a href="/assess" { "Questionnaires" } } }
+        @for c in &i.scales {
+            p {
+                strong { (if c.instrument == "phq9" { "PHQ-9" } else { "GAD-7" }) } ": " (c.baseline) " → " (c.latest) " (" (format!("{:+}", c.change)) ")"
+                @if c.response { " · response (≥ 50% drop)" }
+                @if c.remission { " · remission (< 5)" }
+                @if c.meaningful { " · meaningful change (≥ 5 points)" }
+            }
+        }
+        @for svg in &scale_svgs { figure { (PreEscaped(svg)) } }
+        h2 { "Dose–response" }
+        @if dr.levels.is_empty() { p { "No dose days in the period." } }
+        ul { @for l in &dr.levels {
+            li { (fmt_num(l.mg_base)) " mg base: " (l.days) " day" @if l.days != 1 { "s" } ", mood the next day " (l.next_day_mood.map_or("–".to_string(), |m| format!("{m:.1} on average"))) }
+        } }
+        @if let Some(split) = dr.split_mg_base {
+            p { "Higher (> " (fmt_num(split)) " mg base) minus lower (≤ " (fmt_num(split)) " mg base) doses, with a 95% interval:" }
+            div.table-wrap { table {
+                thead { tr { th scope="col" { "Rating" } th scope="col" { "After the dose, same day" } th scope="col" { "Next day" } } }
+                tbody { @for (a, b) in dr.same_day.iter().zip(&dr.next_day) {
+                    tr { th scope="row" { (a.rating) } td { (diff(a)) } td { (diff(b)) } }
+                } }
+            } }
+            p.muted { (dr.note) }
+        } @else if !dr.levels.is_empty() { p { "One amount only: nothing to compare doses with." } }
+        h2 { "Factors and the ratings that follow them" }
+        p.muted { "With minus without, 95% interval, at least " (i.min_n) " days each. A poor night's sleep rating describes the night before the check-in, so it is compared with the same day's ratings. " (i.factors_note) }
+        div.table-wrap { table {
+            thead { tr { th scope="col" { "Factor" } th scope="col" { "Ratings" } th scope="col" { "Days with / without" } @for o in OUTCOMES { th scope="col" { (o) } } } }
+            tbody { @for f in &i.factors {
+                tr {
+                    th scope="row" { (f.factor) } td { (f.timing) } td { (f.days_with) " / " (f.days_without) }
+                    @for o in OUTCOMES { td { (f.comparisons.iter().find(|c| c.rating == o).map_or("(same rating)".to_string(), diff)) } }
+                }
+            } }
+        } }
+    };
+    Ok(page("Insights", Nav::Insights, body).into_response())
+}
+
+pub async fn view(
+    State(st): State<AppState>,
+    Query(q): Query<Period>,
+) -> Result<Response, WebError> {
+    page_(&st, &q).await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ReportQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Comma-separated section names.
+    pub sections: Option<String>,
+    /// "1" to include private notes.
+    pub private: Option<String>,
+}
+
+/// The report's HTML for a query.
+async fn report(st: &AppState, q: &ReportQuery) -> Result<(String, String), WebError> {
+    let sections = q
+        .sections
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.parse::<Section>()
+                .map_err(|e| WebError::Input(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut store = st.store().await;
+    let tz = super::zone(st, &mut store).await?;
+    let now = st.now();
+    let today = now.to_zoned_datetime(tz.clone()).date();
+    let (from, to) =
+        dosewise_app::period::period(q.from.as_deref(), q.to.as_deref(), today, |to| {
+            dosewise_app::period::days_before(to, 90)
+        })?;
+    let j = store.export().await?;
+    drop(store);
+    let html = report_html(
+        &j,
+        &ReportOptions {
+            from,
+            to,
+            tz,
+            generated: now,
+            include_private: q.private.as_deref() == Some("1"),
+            sections,
+        },
+    );
+    Ok((html, format!("dosewise-report-{from}-to-{to}")))
+}
+
+pub async fn report_options() -> Markup {
+    let body = html! {
+        h1 { "Clinician report" }
+        p { "One to three pages for your clinician: regimen against the plan, supply, PHQ-9 and GAD-7, daily ratings, vital signs, side effects and urinary symptoms, red flags, medicines, your shared notes, and which entries were back-filled." }
+        form method="get" action="/report/view" {
+            div.grid2 {
+                div { label for="from" { "From" } p.hint { "Empty: 90 days before the end." } input #from type="date" name="from"; }
+                div { label for="to" { "To" } p.hint { "Empty: today." } input #to type="date" name="to"; }
+            }
+            div.checks { label { input type="checkbox" name="private" value="1"; "Include notes marked private" } }
+            button type="submit" { "View the report" }
+            button.secondary type="submit" formaction="/report.pdf" { "Download PDF" }
+        }
+    };
+    page("Report", Nav::Report, body)
+}
+
+/// The report as its own page; its stylesheet is allowed by hash, nothing else inline.
+pub async fn report_view(
+    State(st): State<AppState>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    let (html, _) = report(&st, &q).await?;
+    let csp = style_hashes(&html)
+        .map(|h| crate::security::CSP.replace("style-src 'self'", &format!("style-src 'self' {h}")))
+        .unwrap_or_else(|| crate::security::CSP.to_string());
+    let mut r = axum::response::Html(html).into_response();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(r)
+}
+
+/// CSP hashes of every `<style>` element in a document.
+pub fn style_hashes(html: &str) -> Option<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(a) = rest.find("<style>") {
+        let after = &rest[a + 7..];
+        let b = after.find("</style>")?;
+        let digest = sha2::Sha256::digest(&after.as_bytes()[..b]);
+        out.push(format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        ));
+        rest = &after[b..];
+    }
+    (!out.is_empty()).then(|| out.join(" "))
+}
+
+pub async fn report_pdf(
+    State(st): State<AppState>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    let (html, name) = report(&st, &q).await?;
+    let chromium = st
+        .0
+        .config
+        .chromium
+        .clone()
+        .or_else(dosewise_app::pdf::find_chromium)
+        .ok_or_else(|| WebError::Input("PDF needs Chromium on the server (the `chromium` package); meanwhile open the report view and print it from the browser".into()))?;
+    let home = st.0.config.home.clone();
+    let pdf =
+        tokio::task::spawn_blocking(move || dosewise_app::pdf::print_pdf(&chromium, &home, &html))
+            .await
+            .map_err(|e| WebError::Internal(format!("the print task failed: {e}")))??;
+    let mut r = (StatusCode::OK, pdf).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.pdf\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}

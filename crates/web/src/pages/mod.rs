@@ -1,0 +1,95 @@
+//! The HTML pages. Each handler locks the store for the duration of one request, calls
+//! `dosewise-app` (the code the CLI runs), and renders with maud (which escapes all text).
+
+pub(crate) mod checkin;
+pub(crate) mod dose;
+pub(crate) mod history;
+pub(crate) mod insights;
+pub(crate) mod login;
+pub(crate) mod more;
+pub(crate) mod today;
+
+use crate::AppState;
+use crate::error::WebError;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_store::SqliteStore;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(today::show))
+        .route("/dose", get(dose::form).post(dose::submit))
+        .route("/doses/{id}", get(dose::show))
+        .route("/checkin", get(checkin::form).post(checkin::submit))
+        .route("/checkins/{id}", get(checkin::show))
+        .route("/history", get(history::list))
+        .route("/insights", get(insights::view))
+        .route("/report", get(insights::report_options))
+        .route("/report/view", get(insights::report_view))
+        .route("/report.pdf", get(insights::report_pdf))
+        .route("/more", get(more::index))
+        .route("/stock", get(more::stock))
+        .route("/protocol", get(more::protocol))
+        .route("/meds", get(more::meds).post(more::add_med))
+        .route("/uses", post(more::add_use))
+        .route("/vitals", get(more::vitals).post(more::add_vitals))
+        .route("/assess", get(more::assess_list))
+        .route(
+            "/assess/{id}",
+            get(more::assess_form).post(more::assess_submit),
+        )
+        .route("/export.json", get(more::export_json))
+        .route("/import", get(more::import_form))
+        .route("/calendar.ics", get(more::calendar))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/static/style.css", get(style))
+        .route("/static/app.js", get(script))
+        .fallback(not_found)
+}
+
+/// Routes that accept large bodies (journal imports).
+pub fn import_route() -> Router<AppState> {
+    Router::new()
+        .route("/import", post(more::import_submit))
+        .route("/api/v1/import", post(crate::api::import))
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound("there is no such page".into())
+}
+
+fn static_file(body: &'static str, mime: &'static str) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r
+}
+
+async fn style() -> Response {
+    static_file(
+        include_str!("../../static/style.css"),
+        "text/css; charset=utf-8",
+    )
+}
+
+async fn script() -> Response {
+    static_file(
+        include_str!("../../static/app.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
+/// The zone for a request: the server's `--tz`, else the profile's.
+pub async fn zone(state: &AppState, store: &mut SqliteStore) -> Result<TimeZone, WebError> {
+    use dosewise_store::Store;
+    let profile = store.profile().await?;
+    Ok(dosewise_app::zone(
+        state.0.config.zone.as_deref(),
+        profile.as_ref(),
+    )?)
+}

@@ -1,0 +1,645 @@
+//! The other pages: stock, protocol, medicines and other substances, vital signs,
+//! questionnaires, export and import, the calendar feed.
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::layout::{Nav, csrf, error_box, page, when};
+use crate::security::{CheckedForm, Csrf, FormData, check_token};
+use axum::Extension;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use dosewise_app::AppError;
+use dosewise_app::records::VitalsRequest;
+use dosewise_core::jiff::civil::Time;
+use dosewise_core::medication::NewMedication;
+use dosewise_core::questionnaire::{CRISIS, CRISIS_SOURCE, instrument, instruments};
+use dosewise_core::schedule::{next_planned, slot};
+use dosewise_core::units::fmt_num;
+use dosewise_core::vitals::VitalsContext;
+use dosewise_core::when::local_text;
+use dosewise_store::{Store, Window};
+use maud::{Markup, html};
+
+/// A page that shows a form again with what went wrong (400), or the store's failure.
+fn rejected(e: AppError, render: impl FnOnce(&str) -> Markup) -> Result<Response, WebError> {
+    match e {
+        AppError::Input(m) => Ok((StatusCode::BAD_REQUEST, render(&m)).into_response()),
+        other => Err(other.into()),
+    }
+}
+
+fn saved(msg: Option<&str>) -> Markup {
+    html! { @if let Some(m) = msg { p.ok role="status" { (m) } } }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Flash {
+    saved: Option<String>,
+}
+
+pub async fn index(State(st): State<AppState>, Extension(token): Extension<Csrf>) -> Markup {
+    let body = html! {
+        h1 { "More" }
+        ul.links {
+            li { a href="/stock" { "Stock" } " — what you hold and how long it lasts" }
+            li { a href="/protocol" { "Protocol" } " — your plan, the next planned doses, limits" }
+            li { a href="/assess" { "Questionnaires" } " — PHQ-9, GAD-7, bladder and use questions" }
+            li { a href="/vitals" { "Vital signs" } " — blood pressure, heart rate, weight" }
+            li { a href="/meds" { "Medicines and other substances" } " — for the interaction check" }
+            li { a href="/export.json" download="dosewise-export.json" { "Export the whole journal (JSON)" } " — unencrypted: keep the file safe" }
+            li { a href="/import" { "Import" } " — add records from a JSON export" }
+            li { a href="/calendar.ics" { "Calendar feed (.ics)" } " — planned doses, breaks and check-in reminders, discreet titles" }
+        }
+        @if st.0.config.login.is_some() {
+            form method="post" action="/logout" {
+                (csrf(&token))
+                button.secondary type="submit" { "Log out" }
+            }
+        }
+    };
+    page("More", Nav::More, body)
+}
+
+pub async fn stock(State(st): State<AppState>) -> Result<Markup, WebError> {
+    let mut store = st.store().await;
+    let tz = super::zone(&st, &mut store).await?;
+    let t = dosewise_app::today::today(&mut *store, st.now(), &tz).await?;
+    let stocks = store.stocks(true).await?;
+    drop(store);
+    let body = html! {
+        h1 { "Stock" }
+        @if stocks.is_empty() { p { "No stock recorded. Add one with " code { "dosewise stock add" } "." } }
+        div.table-wrap { table {
+            thead { tr { th scope="col" { "Stock" } th scope="col" { "On hand" } th scope="col" { "Status" } } }
+            tbody { @for s in &stocks {
+                tr {
+                    th scope="row" { (s.stock.name) @if s.is_retired() { " (retired)" } }
+                    td { (s.remaining_text()) }
+                    td {
+                        @if let Some(x) = t.stock.iter().find(|x| x.stock_id == s.id) {
+                            @if let Some(d) = x.days_left { "about " (fmt_num(d.floor())) " days at your recent use. " }
+                            @for m in &x.messages { span.badge.warning { (m) } " " }
+                        }
+                    }
+                }
+            } }
+        } }
+        p.muted { "Adding, counting and adjusting stock is done in the terminal for now: " code { "dosewise stock --help" } "." }
+    };
+    Ok(page("Stock", Nav::More, body))
+}
+
+pub async fn protocol(State(st): State<AppState>) -> Result<Markup, WebError> {
+    let mut store = st.store().await;
+    let tz = super::zone(&st, &mut store).await?;
+    let now = st.now();
+    let today = now.to_zoned_datetime(tz.clone()).date();
+    let protocols = store.protocols(false).await?;
+    let from = today
+        .checked_sub(dosewise_core::jiff::Span::new().days(28))
+        .unwrap_or(today);
+    let mut rows = Vec::new();
+    for p in &protocols {
+        let doses = store
+            .doses(crate::pages::history::window(from, today, &tz, false))
+            .await?;
+        let mine: Vec<_> = doses
+            .into_iter()
+            .filter(|d| d.dose.protocol_id == Some(p.id))
+            .collect();
+        let adh =
+            dosewise_core::adherence::adherence(p, &mine, from.max(p.protocol.start), today, today);
+        let events = store.protocol_events(p.id).await?;
+        rows.push((p, adh, events));
+    }
+    drop(store);
+    let body = html! {
+        h1 { "Protocol" }
+        @if protocols.is_empty() { p { "No current protocol. Plans are set in the terminal: " code { "dosewise protocol add --help" } "." } }
+        @for (p, adh, events) in &rows {
+            section.card {
+                h2 { (p.protocol.name) }
+                p { (dosewise_app::today::protocol_line(p, today, &tz)) }
+                p { (p.protocol.pattern.describe()) "; planned dose " (p.protocol.dose.entered) "." }
+                @let l = &p.protocol.limits;
+                ul {
+                    @if let Some(x) = l.max_per_dose_mg { li { "At most " (fmt_num(x)) " mg a dose" } }
+                    @if let Some(x) = l.max_per_day_mg { li { (fmt_num(x)) " mg a day" } }
+                    @if let Some(x) = l.max_per_7_days_mg { li { (fmt_num(x)) " mg in any 7 days" } }
+                    @if let Some(x) = l.min_interval_hours { li { "At least " (fmt_num(x)) " h between doses" } }
+                }
+                h3 { "Next planned doses" }
+                ul { @for d in next_planned(p, today, 5) { li { (local_text(slot(p, d, &tz), &tz)) } } }
+                h3 { "Last 28 days" }
+                p {
+                    (adh.planned_days_dosed) " of " (adh.planned_days) " planned days dosed"
+                    @if let Some(a) = adh.adherence { " (" (format!("{:.0}", a * 100.0)) "%)" }
+                    "; " (adh.off_plan_dose_ids.len()) " off-plan, " (adh.extra_dose_ids.len()) " extra."
+                }
+                h3 { "History" }
+                ul { @for e in events.iter() { li { (e.date) ": " (e.describe()) } } }
+            }
+        }
+    };
+    Ok(page("Protocol", Nav::More, body))
+}
+
+async fn meds_page(
+    st: &AppState,
+    token: &Csrf,
+    f: &FormData,
+    error: Option<&str>,
+    flash: Option<&str>,
+) -> Result<Markup, WebError> {
+    let mut store = st.store().await;
+    let tz = super::zone(st, &mut store).await?;
+    let meds = store.medications(false).await?;
+    let since = st
+        .now()
+        .checked_sub(dosewise_core::jiff::SignedDuration::from_hours(24 * 30))
+        .ok();
+    let uses = store
+        .substance_uses(Window {
+            from: since,
+            to: None,
+            include_deleted: false,
+        })
+        .await?;
+    drop(store);
+    let level = |name: &str| {
+        dosewise_core::interaction::find(name).map(|i| {
+            (
+                i.name.clone(),
+                i.level(dosewise_core::route::Route::Sublingual),
+            )
+        })
+    };
+    Ok(page(
+        "Medicines and other substances",
+        Nav::More,
+        html! {
+            h1 { "Medicines and other substances" }
+            (saved(flash))
+            (error_box(error))
+            p { "The safety check reads these before every dose. Some combinations are refused (alcohol, opioids, benzodiazepines, GHB…); each finding says why and cites its source." }
+            h2 { "Standing medicines" }
+            @if meds.is_empty() { p.muted { "None recorded." } }
+            ul { @for m in &meds {
+                li {
+                    (m.medication.name) @if let Some(d) = &m.medication.dose { " — " (d) }
+                    @if let Some((name, lvl)) = level(&m.medication.name) { " " span.badge.warning { "interacts: " (name) @if let Some(l) = lvl { " (" (format!("{l:?}").to_lowercase()) ")" } } }
+                }
+            } }
+            form method="post" action="/meds" {
+                (csrf(token))
+                label for="med-name" { "Add a medicine" }
+                input #med-name type="text" name="name" value=[f.get("name")] required;
+                label for="med-dose" { "Dose (as you would say it, optional)" }
+                input #med-dose type="text" name="dose" value=[f.get("dose")];
+                div.checks { label { input type="checkbox" name="clinician_aware" value="1"; "The clinician who prescribes the ketamine knows and has planned for it" } }
+                button type="submit" { "Add medicine" }
+            }
+            h2 { "Other substances, last 30 days" }
+            @if uses.is_empty() { p.muted { "None logged." } }
+            ul { @for u in uses.iter().rev() {
+                li { (when(u.usage.at, &u.usage.zone, &tz)) ": " (u.usage.name) @if let Some(a) = &u.usage.amount { ", " (a) } }
+            } }
+            form method="post" action="/uses" {
+                (csrf(token))
+                label for="use-name" { "Log a substance (alcohol, cannabis, …)" }
+                input #use-name type="text" name="use_name" value=[f.get("use_name")] required;
+                label for="use-amount" { "How much (optional)" }
+                input #use-amount type="text" name="amount" value=[f.get("amount")];
+                label for="use-at" { "When (empty for now; \"21:00\", \"-3h\")" }
+                input #use-at type="text" name="at" value=[f.get("at")];
+                button type="submit" { "Log use" }
+            }
+        },
+    ))
+}
+
+pub async fn meds(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    axum::extract::Query(q): axum::extract::Query<Flash>,
+) -> Result<Markup, WebError> {
+    meds_page(&st, &token, &FormData::default(), None, q.saved.as_deref()).await
+}
+
+pub async fn add_med(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let m = NewMedication {
+        name: f.get("name").unwrap_or_default(),
+        dose: f.get("dose"),
+        since: None,
+        clinician_aware: f.has("clinician_aware"),
+        note: None,
+        added_at: st.now(),
+    };
+    let r = {
+        let mut store = st.store().await;
+        dosewise_app::records::medication(&mut *store, m).await
+    };
+    match r {
+        Ok(_) => Ok(Redirect::to("/meds?saved=Medicine+added.").into_response()),
+        Err(AppError::Input(m)) => Ok((
+            StatusCode::BAD_REQUEST,
+            meds_page(&st, &token, &f, Some(&m), None).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn add_use(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let r = {
+        let mut store = st.store().await;
+        dosewise_app::records::substance_use(
+            &mut *store,
+            &f.get("use_name").unwrap_or_default(),
+            f.get("amount").as_deref(),
+            f.get("at").as_deref(),
+            None,
+            st.0.config.zone.as_deref(),
+            st.now(),
+        )
+        .await
+    };
+    match r {
+        Ok(_) => Ok(Redirect::to("/meds?saved=Use+logged.").into_response()),
+        Err(AppError::Input(m)) => Ok((
+            StatusCode::BAD_REQUEST,
+            meds_page(&st, &token, &f, Some(&m), None).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn vitals_page(
+    st: &AppState,
+    token: &Csrf,
+    f: &FormData,
+    error: Option<&str>,
+    notes: &[String],
+) -> Result<Markup, WebError> {
+    let mut store = st.store().await;
+    let tz = super::zone(st, &mut store).await?;
+    let mut list = store.vitals(Window::default()).await?;
+    drop(store);
+    list.sort_by_key(|v| std::cmp::Reverse(v.vitals.at));
+    let ctx = f.get("context").unwrap_or_else(|| "pre-dose".into());
+    Ok(page(
+        "Vital signs",
+        Nav::More,
+        html! {
+            h1 { "Vital signs" }
+            (error_box(error))
+            @for n in notes { p.error role="alert" { (n) } }
+            form method="post" action="/vitals" {
+                (csrf(token))
+                div.grid2 {
+                    div { label for="bp" { "Blood pressure" } p.hint { "Systolic/diastolic, e.g. 128/82" } input #bp type="text" name="bp" inputmode="numeric" value=[f.get("bp")]; }
+                    div { label for="hr" { "Heart rate (beats a minute)" } input #hr type="number" name="hr" min="20" max="250" value=[f.get("hr")]; }
+                    div { label for="weight" { "Weight" } p.hint { "\"70 kg\" or \"154 lb\"" } input #weight type="text" name="weight" value=[f.get("weight")]; }
+                    div {
+                        label for="context" { "When measured" }
+                        select #context name="context" {
+                            @for (v, label) in [("pre-dose", "Before a dose"), ("post-dose", "After a dose"), ("other", "Other")] {
+                                option value=(v) selected[ctx == v] { (label) }
+                            }
+                        }
+                    }
+                }
+                label for="v-at" { "Time (empty for now)" }
+                input #v-at type="text" name="at" value=[f.get("at")];
+                button type="submit" { "Save reading" }
+            }
+            h2 { "Readings" }
+            div.table-wrap { table {
+                thead { tr { th scope="col" { "When" } th scope="col" { "BP" } th scope="col" { "HR" } th scope="col" { "Weight" } th scope="col" { "Context" } } }
+                tbody { @for v in list.iter().take(60) {
+                    @let x = &v.vitals;
+                    tr {
+                        td { (when(x.at, &x.zone, &tz)) }
+                        td { @if let (Some(s), Some(d)) = (x.systolic, x.diastolic) { (s) "/" (d) } }
+                        td { @if let Some(h) = x.heart_rate { (h) } }
+                        td { @if let Some(w) = x.weight_kg { (w) } }
+                        td { (x.context.as_str().replace('_', "-")) }
+                    }
+                } }
+            } }
+        },
+    ))
+}
+
+pub async fn vitals(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+) -> Result<Markup, WebError> {
+    vitals_page(&st, &token, &FormData::default(), None, &[]).await
+}
+
+pub async fn add_vitals(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let parsed = (|| -> Result<VitalsRequest, AppError> {
+        let context = f
+            .get("context")
+            .unwrap_or_else(|| "other".into())
+            .parse::<VitalsContext>()
+            .map_err(AppError::Input)?;
+        let heart_rate = f
+            .get("hr")
+            .map(|h| {
+                h.parse::<u32>()
+                    .map_err(|_| AppError::Input(format!("heart rate {h:?} is not a whole number")))
+            })
+            .transpose()?;
+        Ok(VitalsRequest {
+            bp: f.get("bp"),
+            heart_rate,
+            weight: f.get("weight"),
+            context,
+            at: f.get("at"),
+            note: None,
+            zone: st.0.config.zone.clone(),
+        })
+    })();
+    let r = match parsed {
+        Ok(req) => {
+            let mut store = st.store().await;
+            dosewise_app::records::vitals(&mut *store, &req, st.now()).await
+        }
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(v) => {
+            let notes = dosewise_app::records::vitals_notes(&v);
+            Ok(vitals_page(&st, &token, &FormData::default(), None, &notes)
+                .await?
+                .into_response())
+        }
+        Err(AppError::Input(m)) => Ok((
+            StatusCode::BAD_REQUEST,
+            vitals_page(&st, &token, &f, Some(&m), &[]).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn assess_list(State(st): State<AppState>) -> Result<Markup, WebError> {
+    let mut store = st.store().await;
+    let tz = super::zone(&st, &mut store).await?;
+    let past = store.assessments(Window::default()).await?;
+    drop(store);
+    let now = st.now();
+    Ok(page(
+        "Questionnaires",
+        Nav::More,
+        html! {
+            h1 { "Questionnaires" }
+            ul { @for i in instruments() {
+                @let last = past.iter().filter(|a| a.assessment.instrument == i.id).max_by_key(|a| a.assessment.at);
+                @let due = last.is_none_or(|a| now.duration_since(a.assessment.at).as_hours() / 24 >= i64::from(i.cadence_days));
+                li {
+                    a href=(format!("/assess/{}", i.id)) { (i.name) } " — " (i.title)
+                    @if !i.validated { " (plain questions, not a validated scale)" }
+                    br;
+                    span.muted {
+                        @match last { Some(a) => { "Last: " (a.assessment.total) " (" (a.assessment.band) ") on " (when(a.assessment.at, &a.assessment.zone, &tz)) ". " } None => { "Never taken. " } }
+                        "Every " (i.cadence_days) " days."
+                    }
+                    @if due { " " span.badge.warning { "due" } }
+                }
+            } }
+        },
+    ))
+}
+
+fn assess_page(
+    token: &Csrf,
+    id: &str,
+    f: &FormData,
+    error: Option<&str>,
+) -> Result<Markup, WebError> {
+    let i = instrument(id).ok_or_else(|| WebError::NotFound(format!("no questionnaire {id:?}")))?;
+    Ok(page(
+        &i.name,
+        Nav::More,
+        html! {
+            h1 { (i.name) }
+            p { (i.title) }
+            (error_box(error))
+            form method="post" action=(format!("/assess/{}", i.id)) {
+                (csrf(token))
+                p { strong { (i.stem) } }
+                @for (k, item) in i.items.iter().enumerate() {
+                    @let name = format!("q{k}");
+                    @let chosen = f.get(&name);
+                    fieldset.checks {
+                        legend { (k + 1) ". " (item) }
+                        @for (label, v) in &i.responses {
+                            label { input type="radio" name=(name) value=(v) required checked[chosen.as_deref() == Some(v.to_string().as_str())]; (label) }
+                        }
+                    }
+                }
+                button type="submit" { "Score and save" }
+            }
+            p.muted { (i.attribution) }
+        },
+    ))
+}
+
+pub async fn assess_form(
+    Path(id): Path<String>,
+    Extension(token): Extension<Csrf>,
+) -> Result<Markup, WebError> {
+    assess_page(&token, &id, &FormData::default(), None)
+}
+
+pub async fn assess_submit(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Extension(token): Extension<Csrf>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let i =
+        instrument(&id).ok_or_else(|| WebError::NotFound(format!("no questionnaire {id:?}")))?;
+    let answers: Result<Vec<i64>, AppError> = (0..i.items.len())
+        .map(|k| {
+            f.get(&format!("q{k}"))
+                .ok_or_else(|| AppError::Input(format!("question {} has no answer", k + 1)))?
+                .parse::<i64>()
+                .map_err(|_| AppError::Input(format!("question {}: not an answer", k + 1)))
+        })
+        .collect();
+    let r = match answers {
+        Ok(a) => {
+            let mut store = st.store().await;
+            dosewise_app::records::assessment(
+                &mut *store,
+                &i.id,
+                &a,
+                None,
+                None,
+                st.0.config.zone.as_deref(),
+                st.now(),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(a) => Ok(page(
+            &i.name,
+            Nav::More,
+            html! {
+                h1 { (i.name) ": " (a.assessment.total) " of " (i.max) }
+                p { "Band: " strong { (a.assessment.band) } }
+                @if a.assessment.self_harm_flag() {
+                    div.error role="alert" { p { strong { (CRISIS) } } p.muted { (CRISIS_SOURCE) } }
+                }
+                p { a href="/assess" { "Questionnaires" } " · " a href="/insights" { "Insights" } }
+            },
+        )
+        .into_response()),
+        Err(e) => rejected(e, |m| {
+            assess_page(&token, &id, &f, Some(m)).unwrap_or_else(|e| html! { p { (e.message()) } })
+        }),
+    }
+}
+
+pub async fn export_json(State(st): State<AppState>) -> Result<Response, WebError> {
+    let j = {
+        let mut store = st.store().await;
+        store.export().await?
+    };
+    let body = serde_json::to_vec_pretty(&j).map_err(|e| WebError::Internal(e.to_string()))?;
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"dosewise-export.json\""),
+    );
+    Ok(r)
+}
+
+fn import_page(
+    token: &Csrf,
+    error: Option<&str>,
+    report: Option<&dosewise_store::ImportReport>,
+) -> Markup {
+    page(
+        "Import",
+        Nav::More,
+        html! {
+            h1 { "Import" }
+            (error_box(error))
+            @if let Some(r) = report {
+                p.ok role="status" { "Imported " (r.doses) " doses, " (r.checkins) " check-ins, " (r.stocks) " stocks, " (r.assessments) " questionnaires, " (r.vitals) " vital-sign readings; " (r.unchanged) " records were already here." }
+            }
+            p { "Adds the records of a JSON export (" code { "dosewise export" } ") to this journal, all or nothing: records already here are skipped; a conflicting record stops the import with nothing written. Encrypted exports: " code { "dosewise import FILE" } "." }
+            form method="post" action="/import" enctype="multipart/form-data" {
+                (csrf(token))
+                label for="file" { "Export file (.json)" }
+                input #file type="file" name="file" accept=".json,application/json" required;
+                button type="submit" { "Import" }
+            }
+        },
+    )
+}
+
+pub async fn import_form(Extension(token): Extension<Csrf>) -> Markup {
+    import_page(&token, None, None)
+}
+
+pub async fn import_submit(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    mut mp: Multipart,
+) -> Result<Response, WebError> {
+    let mut submitted = None;
+    let mut file = None;
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| WebError::Input(format!("could not read the upload: {e}")))?
+    {
+        match field.name() {
+            Some("csrf") => {
+                submitted = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| WebError::Input(e.to_string()))?,
+                )
+            }
+            Some("file") => {
+                file = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|e| WebError::Input(format!("could not read the file: {e}")))?
+                        .to_vec(),
+                )
+            }
+            _ => {}
+        }
+    }
+    check_token(Some(&token), submitted.as_deref())?;
+    let bytes = file.ok_or_else(|| WebError::Input("choose a file to import".into()))?;
+    let r = match dosewise_app::transfer::parse_export(bytes, "the file") {
+        Ok(j) => {
+            let mut store = st.store().await;
+            dosewise_app::transfer::import(&mut *store, &j).await
+        }
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(report) => Ok(import_page(&token, None, Some(&report)).into_response()),
+        Err(e) => rejected(e, |m| import_page(&token, Some(m), None)),
+    }
+}
+
+pub async fn calendar(State(st): State<AppState>) -> Result<Response, WebError> {
+    let mut store = st.store().await;
+    let tz = super::zone(&st, &mut store).await?;
+    let protocols = store.protocols(false).await?;
+    drop(store);
+    let now = st.now();
+    let o = dosewise_core::calendar::CalendarOptions {
+        from: now.to_zoned_datetime(tz.clone()).date(),
+        days: 90,
+        tz,
+        reminder_minutes: 10,
+        detailed: false,
+        checkin_time: protocols
+            .iter()
+            .find_map(|p| p.protocol.checkin_time)
+            .or(Time::new(21, 0, 0, 0).ok()),
+        now,
+    };
+    let ics = dosewise_core::calendar::calendar(&protocols, &o);
+    let mut r = (StatusCode::OK, ics).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    Ok(r)
+}
