@@ -1,0 +1,795 @@
+//! Router-level tests: every route through `Router::oneshot` on a real SQLite journal in a
+//! temporary home, including the security guard (Host, CSRF, cross-site, login, body limits)
+//! and the escaping of hostile text.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use dosewise_core::jiff::Timestamp;
+use dosewise_store::{SqliteStore, Store};
+use dosewise_web::{AppState, Clock, Config, Login, router};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+const NOW: &str = "2026-11-28T11:00:00Z";
+const HOST: &str = "127.0.0.1:8787";
+const TOKEN: &str = "ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12";
+
+struct App {
+    router: Router,
+    _dir: TempDir,
+}
+
+async fn app_with(demo: bool, login: Option<Login>) -> App {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut store = SqliteStore::open(&dir.path().join("dosewise.db"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let now: Timestamp = NOW.parse().unwrap_or_else(|e| panic!("{e}"));
+    if demo {
+        let tz = dosewise_core::when::zone("Europe/Berlin").unwrap_or_else(|e| panic!("{e}"));
+        let j = dosewise_core::demo::demo_journal(&now.to_zoned_datetime(tz), 56, 42);
+        store.import(&j).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let config = Config {
+        home: dir.path().to_path_buf(),
+        clock: Clock::Fixed(now),
+        zone: Some("Europe/Berlin".into()),
+        hosts: vec![HOST.into(), "localhost:8787".into()],
+        login,
+        chromium: None,
+    };
+    App {
+        router: router(AppState::new(store, config)),
+        _dir: dir,
+    }
+}
+
+async fn app() -> App {
+    app_with(true, None).await
+}
+
+struct Res {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Res {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+impl App {
+    async fn send(&self, req: Request<Body>) -> Res {
+        let r = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = r.status();
+        let headers = r.headers().clone();
+        let bytes = r
+            .into_body()
+            .collect()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_bytes();
+        Res {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+    async fn get(&self, path: &str) -> Res {
+        self.send(
+            base("GET", path)
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await
+    }
+    /// A form post with the CSRF cookie and the matching field.
+    async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let mut all = vec![("csrf", TOKEN)];
+        all.extend_from_slice(fields);
+        self.send(form_req(path, &all, Some(TOKEN))).await
+    }
+    async fn api(&self, method: &str, path: &str, body: Value) -> Res {
+        self.send(
+            base(method, path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await
+    }
+    async fn count(&self, what: &str) -> usize {
+        let r = self
+            .get(&format!("/api/v1/{what}?from=2020-01-01&to=2026-12-31"))
+            .await;
+        r.json()[what].as_array().map_or(0, Vec::len)
+    }
+}
+
+fn base(method: &str, path: &str) -> axum::http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, format!("dw_csrf={TOKEN}"))
+}
+
+fn form_req(path: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
+    let body = serde_urlencoded::to_string(fields).unwrap_or_else(|e| panic!("{e}"));
+    let mut b = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::HOST, HOST)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, format!("dw_csrf={c}"));
+    }
+    b.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+const PAGES: [&str; 19] = [
+    "/",
+    "/dose",
+    "/checkin",
+    "/history",
+    "/history?kind=doses&from=2026-10-01&to=2026-11-28",
+    "/insights",
+    "/insights?from=2026-11-01&to=2026-11-28",
+    "/report",
+    "/report/view",
+    "/more",
+    "/stock",
+    "/protocol",
+    "/meds",
+    "/vitals",
+    "/assess",
+    "/assess/phq9",
+    "/import",
+    "/doses/1",
+    "/checkins/1",
+];
+
+#[tokio::test]
+async fn every_page_answers_with_the_security_headers() {
+    let a = app().await;
+    for p in PAGES {
+        let r = a.get(p).await;
+        assert_eq!(r.status, StatusCode::OK, "{p}: {}", r.body);
+        assert!(
+            r.body.starts_with("<!DOCTYPE html>") || r.body.starts_with("<!doctype html>"),
+            "{p}"
+        );
+        let csp = r.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap_or("");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{p}: {csp}"
+        );
+        assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(r.headers[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(r.headers[header::CACHE_CONTROL], "no-store", "{p}");
+    }
+    // Pages show the journal: the demo's protocol and stock.
+    assert!(a.get("/").await.body.contains("One day on, two off"));
+    assert!(a.get("/stock").await.body.contains("Ketamine troche 25 mg"));
+    // The report view allows its own stylesheet by hash, nothing inline otherwise.
+    let r = a.get("/report/view").await;
+    let csp = r.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap_or("");
+    assert!(csp.contains("'sha256-") && !csp.contains("unsafe"), "{csp}");
+    assert!(r.body.contains("report for a clinician"));
+    // Downloads and the feed.
+    let r = a.get("/calendar.ics").await;
+    assert!(r.body.starts_with("BEGIN:VCALENDAR") && r.body.contains("BEGIN:VEVENT"));
+    let r = a.get("/export.json").await;
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap_or("")
+            .contains("attachment")
+    );
+    assert!(r.json()["doses"].as_array().is_some_and(|d| d.len() == 19));
+    // Static files and not-found.
+    assert!(a.get("/static/style.css").await.body.contains(".scale"));
+    assert!(a.get("/static/app.js").await.body.contains("dry_run"));
+    let r = a.get("/no/such/page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("Back to today"));
+    assert_eq!(a.get("/doses/9999").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.get("/assess/nope").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_first_visit_gets_a_csrf_cookie_and_forms_carry_it() {
+    let a = app().await;
+    let r = a
+        .send(
+            Request::builder()
+                .uri("/checkin")
+                .header(header::HOST, HOST)
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    let cookie = r.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let token = cookie
+        .strip_prefix("dw_csrf=")
+        .and_then(|c| c.split(';').next())
+        .unwrap_or("");
+    assert_eq!(token.len(), 64);
+    assert!(r.body.contains(&format!("name=\"csrf\" value=\"{token}\"")));
+    // With the cookie, no new one is set.
+    assert!(
+        a.get("/checkin")
+            .await
+            .headers
+            .get(header::SET_COOKIE)
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn state_changes_without_a_valid_token_or_from_another_site_are_refused() {
+    let a = app().await;
+    let before = a.count("checkins").await;
+    let fields = [("csrf", TOKEN), ("mood", "7")];
+    // No cookie at all.
+    let r = a.send(form_req("/checkin", &fields, None)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("security token"));
+    // A cookie that does not match the field.
+    let other = "cd".repeat(32);
+    let r = a.send(form_req("/checkin", &fields, Some(&other))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // No field.
+    let r = a
+        .send(form_req("/checkin", &[("mood", "7")], Some(TOKEN)))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The right token, but sent by another site.
+    let mut req = form_req("/checkin", &fields, Some(TOKEN));
+    req.headers_mut().insert(
+        header::ORIGIN,
+        "http://evil.example"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(a.send(req).await.status, StatusCode::FORBIDDEN);
+    let mut req = form_req("/checkin", &fields, Some(TOKEN));
+    req.headers_mut().insert(
+        "sec-fetch-site",
+        "cross-site".parse().unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(a.send(req).await.status, StatusCode::FORBIDDEN);
+    // JSON from another site, and JSON sent as a form type.
+    let mut req = base("POST", "/api/v1/checkins")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ORIGIN, "http://evil.example")
+        .body(Body::from(r#"{"mood":7}"#))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = a.send(req).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["error"]["kind"], "forbidden");
+    req = base("POST", "/api/v1/checkins")
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from(r#"{"mood":7}"#))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = a.send(req).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("application/json")
+    );
+    assert_eq!(a.count("checkins").await, before, "nothing was written");
+    // The same origin with the token is accepted.
+    let mut req = form_req("/checkin", &fields, Some(TOKEN));
+    req.headers_mut().insert(
+        header::ORIGIN,
+        format!("http://{HOST}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(a.send(req).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(a.count("checkins").await, before + 1);
+}
+
+#[tokio::test]
+async fn other_hosts_are_refused_without_a_login() {
+    let a = app().await;
+    for host in ["evil.example", "127.0.0.1:9999", "attacker.example:8787"] {
+        let req = Request::builder()
+            .uri("/api/v1/export")
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = a.send(req).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{host}");
+        assert!(!r.body.contains("doses"), "no data leaks to {host}");
+    }
+    let req = Request::builder()
+        .uri("/")
+        .body(Body::empty())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.send(req).await.status, StatusCode::FORBIDDEN, "no Host");
+    let req = Request::builder()
+        .uri("/")
+        .header(header::HOST, "localhost:8787")
+        .body(Body::empty())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.send(req).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn hostile_text_is_escaped_everywhere_it_is_shown() {
+    let a = app().await;
+    let evil = "<script>alert('x')</script><img src=x onerror=alert(1)>";
+    let r = a
+        .form(
+            "/checkin",
+            &[("mood", "5"), ("note", evil), ("tags", "work")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let loc = r.headers[header::LOCATION]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    let r = a
+        .form(
+            "/dose",
+            &[
+                ("amount", "1/4 troche"),
+                ("note", evil),
+                ("action", "log"),
+                ("override", "agreed"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let dose_loc = r.headers[header::LOCATION]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    let r = a.form("/meds", &[("name", evil)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    for page in [
+        loc.as_str(),
+        dose_loc.as_str(),
+        "/history",
+        "/meds",
+        "/report/view?private=1",
+    ] {
+        let body = a.get(page).await.body;
+        assert!(
+            !body.contains("<script>alert") && !body.contains("<img src=x"),
+            "{page} shows raw markup"
+        );
+        assert!(
+            body.contains("&lt;script&gt;") || body.contains("&lt;img"),
+            "{page} shows the escaped text"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refused_dose_is_not_logged_until_overridden_with_a_reason() {
+    let a = app().await;
+    let before = a.count("doses").await;
+    // Two 25 mg troches break the protocol's 25 mg limit.
+    let r = a
+        .form("/dose", &[("amount", "2 troches"), ("action", "log")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Refused by the safety check"));
+    assert!(
+        r.body.contains("name=\"override\""),
+        "the override field appears"
+    );
+    assert!(r.body.contains("Why") && r.body.contains("Sources"));
+    assert_eq!(a.count("doses").await, before);
+    // The API gives the same verdict, computed by the same code.
+    let api = a
+        .api(
+            "POST",
+            "/api/v1/doses",
+            serde_json::json!({ "amount": "2 troches" }),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let j = api.json();
+    assert_eq!(j["refused"], true);
+    let codes: Vec<&str> = j["verdict"]["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|x| x["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(codes.contains(&"limit_per_dose"), "{codes:?}");
+    for c in &codes {
+        assert!(!c.is_empty());
+    }
+    assert_eq!(a.count("doses").await, before);
+    // An empty reason is no override.
+    let r = a
+        .form(
+            "/dose",
+            &[
+                ("amount", "2 troches"),
+                ("action", "log"),
+                ("override", "  "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // With a reason it is logged, and the reason is kept and shown.
+    let r = a
+        .form(
+            "/dose",
+            &[
+                ("amount", "2 troches"),
+                ("action", "log"),
+                ("override", "new dose agreed with Dr K"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let loc = r.headers[header::LOCATION]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    let page = a.get(&loc).await.body;
+    assert!(
+        page.contains("Logged despite a refusal") && page.contains("new dose agreed with Dr K")
+    );
+    assert!(page.contains("50 mg HCl"), "{page}");
+    let doses = a
+        .get("/api/v1/doses?from=2026-11-28&to=2026-11-28")
+        .await
+        .json();
+    let last = doses["doses"]
+        .as_array()
+        .and_then(|d| d.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["override_reason"], "new dose agreed with Dr K");
+    assert!(
+        last["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x["code"] == "limit_per_dose"))
+    );
+    assert_eq!(a.count("doses").await, before + 1);
+    // A dry run ("check first") writes nothing and shows the conversion.
+    let r = a
+        .form("/dose", &[("amount", "1/4 troche"), ("action", "check")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("6.25 mg HCl"), "{}", r.body);
+    assert_eq!(a.count("doses").await, before + 1);
+}
+
+#[tokio::test]
+async fn bad_input_is_explained_and_changes_nothing() {
+    let a = app().await;
+    let doses = a.count("doses").await;
+    let checkins = a.count("checkins").await;
+    for (amount, expect) in [
+        ("10 g", "troche"),
+        ("-1 troche", ""),
+        ("NaN mg", ""),
+        ("12,5 mg", ""),
+    ] {
+        let r = a
+            .form("/dose", &[("amount", amount), ("action", "log")])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{amount}");
+        assert!(r.body.contains("Not saved"), "{amount}");
+        assert!(r.body.contains(expect), "{amount}: {}", r.body);
+        assert!(
+            r.body
+                .contains(&format!("value=\"{}\"", amount.replace('&', "&amp;"))),
+            "what was typed is kept"
+        );
+    }
+    let r = a
+        .form(
+            "/dose",
+            &[
+                ("amount", "1/4 troche"),
+                ("at", "2026-02-30 08:00"),
+                ("action", "log"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    for fields in [
+        vec![("mood", "11")],
+        vec![("mood", "seven")],
+        vec![("urinary", "everything")],
+        vec![("note", "x")]
+            .into_iter()
+            .chain([("at", "tomorrow 25:00")])
+            .collect(),
+    ] {
+        let r = a.form("/checkin", &fields).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{fields:?}: {}", r.body);
+    }
+    let huge = "x".repeat(20_000);
+    let r = a.form("/checkin", &[("mood", "5"), ("note", &huge)]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Beyond the body limit.
+    let enormous = "y".repeat(300 * 1024);
+    let r = a.form("/checkin", &[("note", &enormous)]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/checkins",
+            serde_json::json!({ "mood": 5, "bogus": 1 }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"]["kind"], "input");
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/vitals",
+            serde_json::json!({ "bp": "80/120", "context": "pre_dose" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = a.get("/history?from=2026-12-01&to=2026-11-01").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.count("doses").await, doses);
+    assert_eq!(a.count("checkins").await, checkins);
+}
+
+#[tokio::test]
+async fn the_api_is_described_and_every_route_answers() {
+    let a = app().await;
+    let doc = a.get("/api/v1/openapi.json").await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+    for (method, path) in dosewise_web::API_ROUTES {
+        let full = format!("/api/v1{path}");
+        assert!(
+            paths.get(&full).is_some_and(|p| p.get(method).is_some()),
+            "{method} {full} is not described"
+        );
+        let r = if method == "get" {
+            a.get(&full).await
+        } else {
+            a.api("POST", &full, serde_json::json!({ "not": "valid" }))
+                .await
+        };
+        assert_ne!(r.status, StatusCode::NOT_FOUND, "{method} {full}");
+        assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {full}");
+        if method == "get" {
+            assert_eq!(r.status, StatusCode::OK, "{full}: {}", r.body);
+        } else {
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{full}: {}", r.body);
+            assert!(r.json()["error"]["message"].is_string());
+        }
+    }
+    let described: usize = paths
+        .values()
+        .map(|p| p.as_object().map_or(0, |o| o.len()))
+        .sum();
+    assert_eq!(
+        described,
+        dosewise_web::API_ROUTES.len(),
+        "no described route is missing from the router"
+    );
+    // Round trips through the API.
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/checkins",
+            serde_json::json!({ "mood": 6, "urinary": ["blood"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["warnings"][0]["code"], "urinary_symptoms");
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/assessments",
+            serde_json::json!({ "instrument": "phq9", "answers": [1,1,1,1,1,1,1,1,1] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["assessment"]["total"], 9);
+    assert!(
+        r.json()["crisis"]["message"].is_string(),
+        "item 9 above 0 brings crisis guidance"
+    );
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/vitals",
+            serde_json::json!({ "bp": "165/95", "heart_rate": 80, "context": "pre_dose" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert!(
+        r.json()["notes"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("would be refused")
+    );
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/substance-uses",
+            serde_json::json!({ "name": "beer", "amount": "1 pint", "at": "-1h" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    // Blood pressure and alcohol now refuse a dose.
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/doses",
+            serde_json::json!({ "amount": "1/4 troche", "dry_run": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let codes: Vec<String> = r.json()["verdict"]["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter_map(|x| x["code"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        codes.iter().any(|c| c == "interaction:alcohol"),
+        "{codes:?}"
+    );
+    assert!(codes.iter().any(|c| c.starts_with("bp")), "{codes:?}");
+    let i = a.get("/api/v1/insights").await.json();
+    assert!(i["caveat"].as_str().unwrap_or("").contains("expectation"));
+    let html = a.get("/api/v1/report?sections=scales").await;
+    assert!(
+        html.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/html")
+    );
+    assert!(html.body.contains("PHQ-9") && !html.body.contains("<h2>Supply</h2>"));
+}
+
+#[tokio::test]
+async fn export_then_import_through_the_web_is_lossless() {
+    let from = app().await;
+    let export = from.get("/api/v1/export").await.body;
+    let to = app_with(false, None).await;
+    assert_eq!(to.count("doses").await, 0);
+    // The page: multipart with the CSRF field.
+    let boundary = "XdosewiseX";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{TOKEN}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.json\"\r\nContent-Type: application/json\r\n\r\n{export}\r\n--{boundary}--\r\n"
+    );
+    let req = base("POST", "/import")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body.clone()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = to.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Imported 19 doses"), "{}", r.body);
+    let again: Value =
+        serde_json::from_str(&to.get("/api/v1/export").await.body).unwrap_or_default();
+    let first: Value = serde_json::from_str(&export).unwrap_or_default();
+    assert_eq!(again["doses"], first["doses"]);
+    assert_eq!(again["checkins"], first["checkins"]);
+    assert_eq!(again["assessments"], first["assessments"]);
+    // Without the token: refused. A broken file: refused, nothing written.
+    let req = base("POST", "/import")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body.replace(TOKEN, "0")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(to.send(req).await.status, StatusCode::FORBIDDEN);
+    let r = to
+        .send(
+            base("POST", "/api/v1/import")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    "{\"format\": \"dosewise\", \"version\": 2, \"doses\": [}",
+                ))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Nothing was imported")
+    );
+}
+
+#[tokio::test]
+async fn with_a_login_everything_but_the_login_page_needs_a_session() {
+    let login = Login::new("correct horse battery staple").unwrap_or_else(|e| panic!("{e}"));
+    let a = app_with(true, Some(login)).await;
+    let r = a.get("/").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers[header::LOCATION], "/login");
+    let r = a.get("/api/v1/export").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["error"]["kind"], "unauthorized");
+    assert_eq!(a.get("/login").await.status, StatusCode::OK);
+    let r = a.form("/login", &[("passphrase", "wrong horse")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = a
+        .form("/login", &[("passphrase", "correct horse battery staple")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let set = r.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        set.starts_with("dw_session=")
+            && set.contains("HttpOnly")
+            && set.contains("SameSite=Strict")
+    );
+    let session = set
+        .trim_start_matches("dw_session=")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let with = |path: &str| {
+        Request::builder()
+            .uri(path)
+            .header(header::HOST, "192.168.1.5:8787")
+            .header(
+                header::COOKIE,
+                format!("dw_csrf={TOKEN}; dw_session={session}"),
+            )
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    // Any Host is fine with a login (the session cookie is what counts).
+    assert_eq!(a.send(with("/")).await.status, StatusCode::OK);
+    assert_eq!(a.send(with("/api/v1/today")).await.status, StatusCode::OK);
+    let forged = with("/").headers().clone();
+    let mut req = with("/");
+    *req.headers_mut() = forged;
+    req.headers_mut().insert(
+        header::COOKIE,
+        format!("dw_csrf={TOKEN}; dw_session={}", "0".repeat(64))
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(
+        a.send(req).await.status,
+        StatusCode::SEE_OTHER,
+        "an unknown session is no session"
+    );
+}
