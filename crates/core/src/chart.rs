@@ -3,6 +3,7 @@
 //! fonts needed (the viewer renders the text), so the web pages and the report share them.
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use std::fmt::Write;
 
 /// One series of points.
@@ -38,15 +39,18 @@ pub struct Chart {
     pub y_min: f64,
     pub y_max: f64,
     pub from: Timestamp,
+    /// The end (exclusive: the start of the day after the last one shown).
     pub to: Timestamp,
+    /// The zone dates on the time axis are shown in.
+    pub tz: TimeZone,
     pub series: Vec<Series>,
     pub bands: Vec<Band>,
     pub rules: Vec<Rule>,
     /// Instants marked with a thin vertical tick along the bottom (e.g. doses).
     pub ticks: Vec<Timestamp>,
     /// Changes marked by a dashed vertical line across the plot, numbered 1, 2, … at the top
-    /// (e.g. protocol changes); the text goes into the SVG's description for screen readers,
-    /// and the page lists the numbers beside the chart.
+    /// (e.g. protocol changes); the text (which should carry its local date) goes into the SVG's
+    /// description for screen readers, and the page lists the numbers beside the chart.
     pub events: Vec<(Timestamp, String)>,
 }
 
@@ -83,6 +87,11 @@ fn nice_step(span: f64) -> f64 {
 }
 
 impl Chart {
+    fn date(&self, t: Timestamp, format: &str) -> String {
+        t.to_zoned_datetime(self.tz.clone())
+            .strftime(format)
+            .to_string()
+    }
     fn x(&self, t: Timestamp) -> f64 {
         let span = self.to.duration_since(self.from).as_secs_f64().max(1.0);
         LEFT + (W - LEFT - RIGHT)
@@ -103,16 +112,17 @@ impl Chart {
             esc(&format!(
                 "{} from {} to {}{}",
                 self.y_label,
-                self.from.strftime("%Y-%m-%d"),
-                self.to.strftime("%Y-%m-%d"),
+                self.date(self.from, "%Y-%m-%d"),
+                self.date(
+                    self.to
+                        .checked_sub(jiff::SignedDuration::from_secs(1))
+                        .unwrap_or(self.to),
+                    "%Y-%m-%d"
+                ),
                 self.events
                     .iter()
                     .enumerate()
-                    .map(|(i, (t, what))| format!(
-                        "; change {} on {}: {what}",
-                        i + 1,
-                        t.strftime("%Y-%m-%d")
-                    ))
+                    .map(|(i, (_, what))| format!("; change {}: {what}", i + 1))
                     .collect::<String>()
             ))
         );
@@ -173,7 +183,7 @@ impl Chart {
                 s,
                 r##"<text x="{x:.1}" y="{:.1}" text-anchor="{anchor}" fill="#333">{}</text>"##,
                 H - BOTTOM + 16.0,
-                t.strftime("%d %b")
+                self.date(t, "%d %b")
             );
         }
         let _ = write!(
@@ -268,6 +278,7 @@ mod tests {
             y_max: 10.0,
             from: ts("2026-11-01T00:00:00Z"),
             to: ts("2026-11-29T00:00:00Z"),
+            tz: TimeZone::UTC,
             series: vec![Series {
                 label: "mood".into(),
                 colour: "#1f77b4",
@@ -304,6 +315,35 @@ mod tests {
             svg.contains(&format!("x1=\"{mid:.1}\" y1=\"{TOP}\"")),
             "{svg}"
         );
-        assert!(svg.contains("change 1 on 2026-11-15: dose 10 mg → 12 mg"));
+        assert!(svg.contains("change 1: dose 10 mg → 12 mg"));
+    }
+
+    #[test]
+    fn dates_are_local_days() {
+        let berlin = crate::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
+        // Local midnight of 1 and of 29 November in Berlin is 23:00 UTC the day before.
+        let c = Chart {
+            title: "t".into(),
+            y_label: "rating".into(),
+            y_min: 0.0,
+            y_max: 10.0,
+            from: ts("2026-10-31T23:00:00Z"),
+            to: ts("2026-11-28T23:00:00Z"),
+            tz: berlin,
+            series: vec![],
+            bands: vec![],
+            rules: vec![],
+            ticks: vec![],
+            events: vec![],
+        };
+        let svg = c.svg();
+        assert!(
+            svg.contains("rating from 2026-11-01 to 2026-11-28"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(">01 Nov<") && svg.contains(">29 Nov<"),
+            "{svg}"
+        );
     }
 }

@@ -129,7 +129,7 @@ fn local(t: Timestamp, tz: &TimeZone) -> String {
 }
 
 /// Protocol changes from `from` to `to` (local dates), placed where they take effect and
-/// described "name: dose changed: …", for the charts.
+/// described "2026-10-16: name: dose changed: …", for the charts.
 pub fn protocol_changes(
     j: &Journal,
     from: Date,
@@ -146,7 +146,10 @@ pub fn protocol_changes(
                 .iter()
                 .find(|p| p.id == e.protocol_id)
                 .map_or("protocol", |p| p.protocol.name.as_str());
-            (day_start(e.date, tz), format!("{name}: {}", e.describe()))
+            (
+                day_start(e.date, tz),
+                format!("{}: {name}: {}", e.date, e.describe()),
+            )
         })
         .collect();
     changes.sort_by_key(|a| a.0);
@@ -162,6 +165,7 @@ pub fn scale_chart(
     changes: &[(Timestamp, String)],
     t0: Timestamp,
     t1: Timestamp,
+    tz: &TimeZone,
 ) -> Chart {
     let colours = ["#eee", "#fd8", "#fb6", "#f84", "#e44"];
     let bands: Vec<Band> = i
@@ -185,6 +189,7 @@ pub fn scale_chart(
         y_max: f64::from(i.max),
         from: t0,
         to: t1,
+        tz: tz.clone(),
         series: vec![Series {
             label: i.name.clone(),
             colour: "#14a",
@@ -208,6 +213,7 @@ pub fn ratings_chart(
     changes: &[(Timestamp, String)],
     t0: Timestamp,
     t1: Timestamp,
+    tz: &TimeZone,
 ) -> Chart {
     let series = |name: &'static str, colour: &'static str| Series {
         label: name.into(),
@@ -232,6 +238,7 @@ pub fn ratings_chart(
         y_max: 10.0,
         from: t0,
         to: t1,
+        tz: tz.clone(),
         series: vec![series("mood", "#14a"), series("anxiety", "#c60")],
         bands: vec![],
         rules: vec![],
@@ -451,6 +458,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
             y_max: max.max(1.0),
             from: t0,
             to: t1,
+            tz: tz.clone(),
             series: vec![Series {
                 label: "dose".into(),
                 colour: "#2a6",
@@ -558,7 +566,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         if id == "phq9" && xs.iter().any(|a| a.assessment.self_harm_flag()) {
             h.push_str("<p class=\"flag\">Item 9 (thoughts of being better off dead or of self-harm) was above 0 at least once in this period.</p>");
         }
-        let chart = scale_chart(i, &xs, &doses, &changes, t0, t1);
+        let chart = scale_chart(i, &xs, &doses, &changes, t0, t1, tz);
         h.push_str(&chart.svg());
     }
     if assessments
@@ -577,7 +585,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     let mark = h.len();
     if !checkins.is_empty() {
         h.push_str("<section><h2>Daily ratings</h2>");
-        let chart = ratings_chart(&checkins, &doses, &changes, t0, t1);
+        let chart = ratings_chart(&checkins, &doses, &changes, t0, t1, tz);
         h.push_str(&chart.svg());
         h.push_str(&changes_list(&changes));
         h.push_str("<p class=\"muted\">Green ticks along the axis mark doses; dashed lines mark protocol changes.</p>");
@@ -699,6 +707,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
                 y_max: 200.0,
                 from: t0,
                 to: t1,
+                tz: tz.clone(),
                 series: vec![
                     Series {
                         label: "systolic".into(),

@@ -33,7 +33,8 @@ fn head(title: &str) -> Markup {
         head {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
-            meta name="referrer" content="no-referrer";
+            meta name="referrer" content="same-origin";
+            link rel="icon" href="data:,";
             title { (title) " · Dosewise" }
             link rel="stylesheet" href="/static/style.css";
             script src="/static/app.js" defer {}
@@ -112,22 +113,37 @@ fn severity(s: Severity) -> (&'static str, &'static str) {
     }
 }
 
-/// One finding with why, what to do and its sources — what the CLI prints, as HTML.
-pub fn finding(f: &Finding) -> Markup {
+/// One finding with why, what to do and its sources — what the CLI prints, as HTML. The
+/// reasons fold away (a native `<details>`, no script) unless `open`.
+pub fn finding_with(f: &Finding, open: bool) -> Markup {
     let (class, label) = severity(f.severity);
     html! {
         li class=(format!("finding {class}")) {
             strong { (label) ": " } (f.message)
-            dl {
-                dt { "Why" } dd { (f.reason) }
-                dt { "What to do" } dd { (f.action) }
-                @if !f.sources.is_empty() {
-                    dt { "Sources" }
-                    dd { ul.sources { @for s in &f.sources { li { (s) } } } }
+            details open[open] {
+                summary { "Why, what to do, sources" }
+                dl {
+                    dt { "Why" } dd { (f.reason) }
+                    dt { "What to do" } dd { (f.action) }
+                    @if !f.sources.is_empty() {
+                        dt { "Sources" }
+                        dd { ul.sources { @for s in &f.sources { li { (s) } } } }
+                    }
                 }
             }
         }
     }
+}
+
+pub fn finding(f: &Finding) -> Markup {
+    finding_with(f, false)
+}
+
+/// Findings, most severe first.
+fn sorted(v: &Verdict) -> Vec<&Finding> {
+    let mut f: Vec<&Finding> = v.findings.iter().collect();
+    f.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    f
 }
 
 /// The safety check's verdict on a dose.
@@ -140,7 +156,8 @@ pub fn verdict(v: &Verdict) -> Markup {
                 @else { "Safety check" }
             }
             @if !v.findings.is_empty() {
-                ul.findings { @for f in &v.findings { (finding(f)) } }
+                // The first (most severe) finding's reasons are shown; the rest fold away.
+                ul.findings { @for (k, f) in sorted(v).into_iter().enumerate() { (finding_with(f, k == 0)) } }
             }
         }
     }

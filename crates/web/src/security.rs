@@ -11,7 +11,7 @@
 //!   application/json`, which a browser cannot send to another site without a CORS preflight this
 //!   server never grants.
 //! - **Headers**: a strict Content-Security-Policy (scripts and styles from this server only,
-//!   no inline script), no framing, no referrer, no caching of pages.
+//!   no inline script), no framing, no referrer sent to other sites (same-origin: forms keep their Origin header), no caching of pages.
 
 use crate::AppState;
 use crate::error::WebError;
@@ -158,7 +158,12 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     });
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    if fresh {
+    // Only pages set the cookie: a page's static files load in parallel, and each setting a
+    // token of its own would overwrite the one the page's forms carry.
+    let html = h
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if fresh && html {
         h.append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &token));
     }
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
@@ -174,7 +179,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         "cross-origin-opener-policy",

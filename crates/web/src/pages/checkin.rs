@@ -64,7 +64,7 @@ fn scale(name: &str, lo: &str, hi: &str, selected: Option<String>) -> Markup {
     html! {
         fieldset {
             legend { (name) }
-            p.hint { (lo) "; " (hi) ". Leave it unselected to skip." }
+            p.hint { (lo) "; " (hi) "." }
             div.scale {
                 @for v in 0..=10 {
                     label {
@@ -83,6 +83,7 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>) -> Markup {
     let body = html! {
         h1 { "Check in" }
         (error_box(error))
+        p.hint { "Tap a number for each rating you want to record; skip any you like. Everything is optional, but give at least one rating, symptom or note." }
         form method="post" action="/checkin" {
             (csrf(token))
             @for (name, lo, hi) in SCALES {
@@ -116,6 +117,7 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>) -> Markup {
                 label { input type="checkbox" name="private" value="1" checked[f.has("private")]; "Private: keep it out of the clinician report" }
             }
             button type="submit" { "Save check-in" }
+            button.secondary type="reset" { "Clear the form" }
         }
     };
     page("Check in", Nav::Checkin, body)

@@ -103,8 +103,8 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
         .collect();
     let checkins: Vec<_> = j.checkins.iter().filter(|c| within(c.checkin.at)).collect();
     let changes = protocol_changes(&j, i.from, i.to, &tz);
-    let ratings_svg =
-        (!checkins.is_empty()).then(|| ratings_chart(&checkins, &doses, &changes, t0, t1).svg());
+    let ratings_svg = (!checkins.is_empty())
+        .then(|| ratings_chart(&checkins, &doses, &changes, t0, t1, &tz).svg());
     let mut scale_svgs = Vec::new();
     for id in ["phq9", "gad7"] {
         let Some(inst) = dosewise_core::questionnaire::instrument(id) else {
@@ -117,7 +117,7 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
             .collect();
         xs.sort_by_key(|a| a.assessment.at);
         if !xs.is_empty() {
-            scale_svgs.push(scale_chart(inst, &xs, &doses, &changes, t0, t1).svg());
+            scale_svgs.push(scale_chart(inst, &xs, &doses, &changes, t0, t1, &tz).svg());
         }
     }
     let dr = &i.dose_response;

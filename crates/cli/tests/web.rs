@@ -1,0 +1,350 @@
+//! `dosewise serve` as a person runs it: the real binary on a real journal, a real browser
+//! (Debian's Chromium driven by playwright-core, tests/e2e/e2e.mjs), the CLI writing at the
+//! same time, an encrypted journal unlocked once, and the loopback/login rules.
+
+mod common;
+
+use common::{Run, command, output};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+const NOW: &str = "2026-11-28T11:00:00Z";
+
+fn run(home: &Path, args: &[&str]) -> Run {
+    output(&mut command(home, NOW, args))
+}
+
+/// A running server; stopped (SIGTERM) on drop.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    /// Start `dosewise serve` with `extra` arguments and wait for its address.
+    fn start(home: &Path, extra: &[&str], env: &[(&str, &Path)]) -> Result<Server, String> {
+        let mut args = vec!["serve", "--bind", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let mut cmd = command(home, NOW, &args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let stderr = child.stderr.take().ok_or("no stderr")?;
+        let mut lines = BufReader::new(stderr).lines();
+        let first = lines
+            .next()
+            .ok_or("the server said nothing")?
+            .map_err(|e| e.to_string())?;
+        // Keep draining so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let addr = first
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .ok_or_else(|| {
+                let _ = child.kill();
+                format!("no address in {first:?}")
+            })?
+            .to_string();
+        Ok(Server { child, addr })
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// One HTTP/1.1 request; (status, body).
+    fn http(&self, method: &str, path: &str, json: Option<&str>) -> (u16, String) {
+        http(&self.addr, &self.addr, method, path, json)
+    }
+
+    /// SIGTERM, then the exit status and whether it stopped in time.
+    fn stop(mut self) -> Option<i32> {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http(addr: &str, host: &str, method: &str, path: &str, json: Option<&str>) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    let body = json.unwrap_or("");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    if json.is_some() {
+        req.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap_or_else(|e| panic!("{e}"));
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+fn demo_home() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    run(dir.path(), &["demo"]).ok();
+    dir
+}
+
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e")
+}
+
+#[test]
+fn browser_end_to_end() {
+    let e2e = e2e_dir();
+    assert!(
+        e2e.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed in tests/e2e: run scripts/test (it installs it), or `npm ci` there"
+    );
+    let home = demo_home();
+    let server = Server::start(home.path(), &[], &[]).unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new("node")
+        .arg("e2e.mjs")
+        .current_dir(&e2e)
+        .env("DOSEWISE_URL", server.url())
+        .output()
+        .unwrap_or_else(|e| panic!("node: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser test failed:\n{text}");
+    assert!(!text.contains("not ok"));
+    assert!(
+        text.matches("\nok - ").count() + usize::from(text.starts_with("ok - ")) >= 9,
+        "{text}"
+    );
+    // What the browser did is in the journal, seen by the CLI.
+    let h = run(home.path(), &["--json", "history", "--from", "2026-11-28"])
+        .ok()
+        .json();
+    let doses = h["doses"].as_array().cloned().unwrap_or_default();
+    assert!(
+        doses
+            .iter()
+            .any(|d| d["override_reason"] == "higher dose agreed with Dr K today")
+    );
+    let checkins = h["checkins"].as_array().cloned().unwrap_or_default();
+    assert!(
+        checkins
+            .iter()
+            .any(|c| c["note"] == "Calmer <b>evening</b> after the walk")
+    );
+    assert_eq!(server.stop(), Some(0), "SIGTERM stops the server cleanly");
+}
+
+#[test]
+fn cli_and_server_write_at_once_without_locking_errors() {
+    let home = demo_home();
+    let before = run(home.path(), &["--json", "history", "--from", "2020-01-01"])
+        .ok()
+        .json()["checkins"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let server = Server::start(home.path(), &[], &[]).unwrap_or_else(|e| panic!("{e}"));
+    let addr = server.addr.clone();
+    const PER_WRITER: usize = 15;
+    let web = std::thread::spawn(move || {
+        (0..PER_WRITER * 2)
+            .map(|i| {
+                let body = format!(r#"{{"mood": 5, "note": "web {i}"}}"#);
+                http(&addr, &addr, "POST", "/api/v1/checkins", Some(&body))
+            })
+            .collect::<Vec<_>>()
+    });
+    let cli: Vec<_> = (0..3)
+        .map(|w| {
+            let home = home.path().to_path_buf();
+            std::thread::spawn(move || {
+                (0..PER_WRITER)
+                    .map(|i| {
+                        run(
+                            &home,
+                            &["checkin", "--mood", "6", "--note", &format!("cli {w}-{i}")],
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for r in web.join().unwrap_or_else(|_| panic!("web writer")) {
+        assert_eq!(r.0, 201, "{}", r.1);
+    }
+    for t in cli {
+        for r in t.join().unwrap_or_else(|_| panic!("cli writer")) {
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            assert!(!r.stderr.contains("locked"), "{}", r.stderr);
+        }
+    }
+    let (status, body) = server.http("GET", "/api/v1/checkins?from=2020-01-01", None);
+    assert_eq!(status, 200);
+    let seen: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let n = seen["checkins"].as_array().map_or(0, Vec::len);
+    assert_eq!(n, before + PER_WRITER * 2 + 3 * PER_WRITER, "nothing lost");
+    assert_eq!(server.stop(), Some(0));
+    run(home.path(), &["check", "--integrity"]).ok();
+}
+
+#[test]
+fn an_encrypted_journal_is_unlocked_once_at_start() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("home");
+    let key = dir.path().join("key");
+    std::fs::write(&key, "a long enough passphrase\n").unwrap_or_else(|e| panic!("{e}"));
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&wrong, "not the passphrase at all\n").unwrap_or_else(|e| panic!("{e}"));
+    for f in [&key, &wrong] {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    output(command(&home, NOW, &["init", "--encrypt", "--new-passphrase-file"]).arg(&key)).ok();
+    output(
+        command(
+            &home,
+            NOW,
+            &["checkin", "--mood", "7", "--note", "encrypted marker"],
+        )
+        .env("DOSEWISE_PASSPHRASE_FILE", &key),
+    )
+    .ok();
+    // Without a passphrase and no terminal: a clear refusal, nothing served.
+    let r = run(&home, &["serve", "--bind", "127.0.0.1:0"]);
+    let r = r.fails("encrypted");
+    assert!(!r.stderr.contains("panicked"));
+    // A wrong passphrase: one clean line, exit 1.
+    let r = output(
+        command(&home, NOW, &["serve", "--bind", "127.0.0.1:0"])
+            .env("DOSEWISE_PASSPHRASE_FILE", &wrong),
+    );
+    let r = r.fails("wrong passphrase");
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    // The right one: unlocked at start, every request served from memory without it.
+    let server = Server::start(&home, &[], &[("DOSEWISE_PASSPHRASE_FILE", key.as_path())])
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(&key).unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = server.http("GET", "/api/v1/checkins?from=2026-11-01", None);
+    assert_eq!(status, 200);
+    assert!(body.contains("encrypted marker"));
+    let (status, _) = server.http("POST", "/api/v1/checkins", Some(r#"{"mood": 4}"#));
+    assert_eq!(status, 201, "writes work after the key file is gone");
+    assert_eq!(server.stop(), Some(0));
+    let bytes = std::fs::read(home.join("dosewise.db")).unwrap_or_default();
+    assert!(
+        !bytes.windows(16).any(|w| w == b"encrypted marker"),
+        "still encrypted at rest"
+    );
+}
+
+#[test]
+fn only_loopback_without_a_login() {
+    let home = demo_home();
+    run(home.path(), &["serve", "--bind", "0.0.0.0:0"]).fails("not a loopback address");
+    run(
+        home.path(),
+        &["serve", "--bind", "0.0.0.0:0", "--allow-remote"],
+    )
+    .fails("needs a login");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let short = dir.path().join("short");
+    std::fs::write(&short, "short\n").unwrap_or_else(|e| panic!("{e}"));
+    output(
+        command(
+            home.path(),
+            NOW,
+            &["serve", "--set-login", "--login-passphrase-file"],
+        )
+        .arg(&short),
+    )
+    .fails("at least");
+    let pass = dir.path().join("pass");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap_or_else(|e| panic!("{e}"));
+    output(
+        command(
+            home.path(),
+            NOW,
+            &["serve", "--set-login", "--login-passphrase-file"],
+        )
+        .arg(&pass),
+    )
+    .ok();
+    let stored = std::fs::read_to_string(home.path().join("web-login")).unwrap_or_default();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains("horse"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(home.path().join("web-login"))
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        assert_eq!(mode, 0o600);
+    }
+    // Listening on all interfaces now needs and has a login.
+    let mut cmd = command(
+        home.path(),
+        NOW,
+        &["serve", "--bind", "0.0.0.0:0", "--allow-remote"],
+    );
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut first = String::new();
+    BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("stderr")))
+        .read_line(&mut first)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(first.contains("login required"), "{first}");
+    let port = first
+        .split(':')
+        .nth(2)
+        .and_then(|p| p.split('/').next())
+        .unwrap_or("")
+        .to_string();
+    let addr = format!("127.0.0.1:{port}");
+    let (status, _) = http(&addr, "192.168.1.20:8787", "GET", "/api/v1/export", None);
+    assert_eq!(status, 401, "no data without a session");
+    let (status, body) = http(&addr, "192.168.1.20:8787", "GET", "/login", None);
+    assert_eq!(status, 200);
+    assert!(body.contains("Login passphrase"));
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -1,0 +1,165 @@
+// Browser end-to-end test of `dosewise serve` in Debian's Chromium, driven by playwright-core.
+// Usage: DOSEWISE_URL=http://127.0.0.1:PORT/ node e2e.mjs [--screenshots DIR]
+// Run by crates/cli/tests/web.rs against a server on a demo journal; exits non-zero on failure.
+import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
+import { readFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const base = process.env.DOSEWISE_URL;
+assert.ok(base, "set DOSEWISE_URL");
+const shotsAt = process.argv.indexOf("--screenshots");
+const shots = shotsAt > 0 ? process.argv[shotsAt + 1] : null;
+const executablePath = process.env.DOSEWISE_CHROMIUM || "/usr/bin/chromium";
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+});
+let failed = false;
+const step = async (name, fn) => {
+  try {
+    await fn();
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed = true;
+    console.log(`not ok - ${name}\n${e.stack || e}`);
+  }
+};
+
+// Every visible control has a label (a <label>, aria-label or aria-labelledby).
+async function unlabelled(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("input, select, textarea, button")]
+      .filter((el) => el.type !== "hidden")
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby") && !(el.tagName === "BUTTON" && el.textContent.trim()))
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}
+
+const phone = await browser.newContext({ viewport: { width: 360, height: 780 }, acceptDownloads: true });
+const page = await phone.newPage();
+const nav = (name) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
+const errors = [];
+page.on("pageerror", (e) => errors.push(String(e)));
+// Script exceptions and content-policy violations (a refused dose's 422 status is expected).
+page.on("console", (m) => { if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
+
+await step("today opens, with the plan and the navigation", async () => {
+  await page.goto(base);
+  await page.getByRole("heading", { level: 1, name: /Today/ }).waitFor();
+  assert.match(await page.textContent("main"), /One day on, two off/);
+  for (const name of ["Today", "Log dose", "Check in", "History", "Insights", "Report", "More"]) {
+    assert.ok(await nav(name).isVisible(), `${name} link visible at 360 px`);
+  }
+});
+
+await step("the dose form converts as you type (the script asks the server for a dry run)", async () => {
+  await nav("Log dose").click();
+  await page.getByLabel("Amount").fill("1/2 troche");
+  await page.locator("#conv-live").filter({ hasText: "12.5 mg HCl" }).waitFor({ timeout: 5000 });
+  assert.match(await page.textContent("#conv-live"), /Safety check/);
+});
+
+await step("a refused dose is not logged; overriding with a reason logs it", async () => {
+  await page.getByLabel("Amount").fill("2 troches");
+  await page.getByRole("button", { name: "Log dose" }).click();
+  await page.getByRole("heading", { name: "Refused by the safety check" }).waitFor();
+  assert.match(await page.textContent(".verdict"), /limit/i);
+  await page.getByLabel("Reason").fill("higher dose agreed with Dr K today");
+  await page.getByRole("button", { name: "Log despite the refusal" }).click();
+  await page.getByText("Logged despite a refusal").waitFor();
+  assert.match(await page.textContent("main"), /higher dose agreed with Dr K today/);
+  assert.match(await page.textContent("main"), /50 mg HCl/);
+});
+
+await step("a check-in with big tap targets, a side effect and a note", async () => {
+  await nav("Check in").click();
+  await page.getByLabel("mood 7", { exact: true }).check({ force: true });
+  await page.getByLabel("anxiety 3", { exact: true }).check({ force: true });
+  await page.getByLabel("nausea").check();
+  await page.getByLabel("Note (optional)").fill("Calmer <b>evening</b> after the walk");
+  await page.getByRole("button", { name: "Save check-in" }).click();
+  await page.getByText("Saved.").waitFor();
+  assert.match(await page.textContent("main"), /mood 7, anxiety 3/);
+  assert.match(await page.textContent("main"), /Calmer <b>evening<\/b> after the walk/, "the note is shown as text");
+});
+
+await step("both appear in history", async () => {
+  await nav("History").click();
+  const main = await page.textContent("main");
+  assert.match(main, /overridden/);
+  assert.match(main, /50 mg HCl/);
+  assert.match(main, /Calmer <b>evening<\/b> after the walk/);
+});
+
+await step("and in insights, with the charts", async () => {
+  await nav("Insights").click();
+  await page.getByRole("heading", { name: "Dose–response" }).waitFor();
+  assert.ok((await page.locator("main svg").count()) >= 1, "a chart is drawn");
+  assert.match(await page.textContent("main"), /cannot separate the drug from expectation/);
+  const svg = await page.locator("main svg").first().innerHTML();
+  assert.match(svg, /stroke-dasharray="3 3"/, "protocol changes are marked");
+});
+
+await step("the report downloads as a PDF", async () => {
+  await nav("Report").click();
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: 60000 }),
+    page.getByRole("button", { name: "Download PDF" }).click(),
+  ]);
+  const path = await download.path();
+  const bytes = readFileSync(path);
+  assert.equal(bytes.subarray(0, 4).toString(), "%PDF");
+  assert.ok(bytes.length > 10000, `PDF of ${bytes.length} bytes`);
+  assert.match(download.suggestedFilename(), /^dosewise-report-.*\.pdf$/);
+});
+
+await step("every control has a label, on every page", async () => {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import"]) {
+    await page.goto(base + p);
+    assert.deepEqual(await unlabelled(page), [], `/${p}`);
+  }
+});
+
+await step("the check-in form works from the keyboard alone", async () => {
+  await page.goto(base + "checkin");
+  await page.keyboard.press("Tab"); // skip link
+  await page.keyboard.press("Tab"); // first nav link
+  // Move focus to the first rating and choose with the arrow keys.
+  await page.focus("input[name=mood][value='0']");
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.inputValue("input[name=mood]:checked"), "2");
+  await page.focus("button[type=submit]");
+  await page.keyboard.press("Enter");
+  await page.getByText("Saved.").waitFor();
+  assert.match(await page.textContent("main"), /mood 2/);
+});
+
+await step("no script errors and nothing blocked by the content policy", async () => {
+  assert.deepEqual(errors, []);
+});
+
+if (shots) {
+  mkdirSync(shots, { recursive: true });
+  const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const d = await desktop.newPage();
+  for (const [name, path] of [["today", ""], ["dose", "dose"], ["checkin", "checkin"], ["history", "history"], ["insights", "insights"]]) {
+    await page.goto(base + path);
+    await page.screenshot({ path: join(shots, `${name}-phone.png`), fullPage: name !== "checkin" && name !== "insights" });
+    await d.goto(base + path);
+    await d.screenshot({ path: join(shots, `${name}-desktop.png`) });
+  }
+  await page.goto(base + "dose");
+  await page.getByLabel("Amount").fill("2 troches");
+  await page.getByRole("button", { name: "Log dose" }).click();
+  await page.getByRole("heading", { name: "Refused by the safety check" }).waitFor();
+  await page.screenshot({ path: join(shots, "dose-refused-phone.png"), fullPage: true });
+  await desktop.close();
+  console.log(`screenshots in ${shots}`);
+}
+
+await browser.close();
+process.exit(failed ? 1 : 0);
