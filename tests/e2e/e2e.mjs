@@ -15,7 +15,7 @@ const executablePath = process.env.DOSEWISE_CHROMIUM || "/usr/bin/chromium";
 const browser = await chromium.launch({
   executablePath,
   headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
 });
 let failed = false;
 const step = async (name, fn) => {

@@ -53,7 +53,7 @@ impl Rng {
     }
 }
 
-fn rate(v: f64) -> Option<Rating> {
+pub(crate) fn rate(v: f64) -> Option<Rating> {
     Rating::new(v.round().clamp(0.0, 10.0) as i64).ok()
 }
 
@@ -410,7 +410,12 @@ fn demo_protocol(
 
 /// A scored questionnaire whose total is near `target`: the points spread over the items in
 /// turn (never item 9 of the PHQ-9), scored by the instrument's own rules.
-fn demo_assessment(id: &str, target: f64, at: Timestamp, zone: &str) -> Option<NewAssessment> {
+pub(crate) fn demo_assessment(
+    id: &str,
+    target: f64,
+    at: Timestamp,
+    zone: &str,
+) -> Option<NewAssessment> {
     let inst = instrument(id)?;
     let n = inst.items.len();
     let scored = if id == "phq9" { n - 1 } else { n };

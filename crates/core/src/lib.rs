@@ -14,6 +14,7 @@ pub mod demo;
 pub mod dose;
 pub mod dose_expr;
 pub mod exposure;
+pub mod generator;
 pub mod insights;
 pub mod interaction;
 pub mod journal;

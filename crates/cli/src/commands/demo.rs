@@ -12,6 +12,11 @@ pub struct Args {
     /// How many weeks of history to create.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=520))]
     weeks: u32,
+    /// Instead: a multi-year history for benchmarks — about 400 doses and 840 check-ins a year
+    /// across five protocols (troches, a nasal spray, a home solution), questionnaires, vitals,
+    /// refills.
+    #[arg(long, conflicts_with = "weeks", value_parser = clap::value_parser!(u32).range(1..=20))]
+    years: Option<u32>,
     /// Seed for the sample data (same seed, same journal).
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -34,7 +39,10 @@ impl Args {
                 ctx.home.display()
             )));
         }
-        let journal = demo_journal(&ctx.now_in(&tz), self.weeks * 7, self.seed);
+        let journal = match self.years {
+            Some(y) => dosewise_core::generator::history(&ctx.now_in(&tz), y, self.seed),
+            None => demo_journal(&ctx.now_in(&tz), self.weeks * 7, self.seed),
+        };
         let report = store.import(&journal).await?;
         if ctx.json {
             return output::json(
@@ -42,9 +50,10 @@ impl Args {
             );
         }
         crate::outln!(
-            "Sample journal created at {}: {} weeks, {} doses, {} check-ins ({}).",
+            "Sample journal created at {}: {}, {} doses, {} check-ins ({}).",
             ctx.home.display(),
-            self.weeks,
+            self.years
+                .map_or(format!("{} weeks", self.weeks), |y| format!("{y} years")),
             report.doses,
             report.checkins,
             when::zone_name(&tz)

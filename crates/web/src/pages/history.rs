@@ -86,14 +86,14 @@ pub async fn list(
         @if kind != "checkins" {
             h2 { "Doses (" (doses.len()) ")" }
             @if doses.is_empty() { p.muted { "No doses in this period." } } @else {
-                div.table-wrap { table {
+                div.table-wrap { table.stack {
                     thead { tr { th scope="col" { "When" } th scope="col" { "Amount" } th scope="col" { "Route" } th scope="col" { "Safety" } } }
                     tbody { @for d in doses.iter().rev() {
                         tr {
                             td { a href=(format!("/doses/{}", d.id)) { (when(d.dose.at, &d.dose.zone, &tz)) } }
-                            td { (d.dose.amount_text()) @if d.deleted_at.is_some() { " " span.badge.refuse { "deleted" } } }
-                            td { (d.dose.route) }
-                            td {
+                            td data-label="Amount" { (d.dose.amount_text()) @if d.deleted_at.is_some() { " " span.badge.refuse { "deleted" } } }
+                            td data-label="Route" { (d.dose.route) }
+                            td data-label="Safety" {
                                 @if d.dose.override_reason.is_some() { span.badge.refuse { "overridden" } " " }
                                 @let n = d.dose.findings.len();
                                 @if n > 0 { (n) " finding" @if n > 1 { "s" } }
@@ -106,13 +106,13 @@ pub async fn list(
         @if kind != "doses" {
             h2 { "Check-ins (" (checkins.len()) ")" }
             @if checkins.is_empty() { p.muted { "No check-ins in this period." } } @else {
-                div.table-wrap { table {
+                div.table-wrap { table.stack {
                     thead { tr { th scope="col" { "When" } th scope="col" { "Ratings and more" } th scope="col" { "Note" } } }
                     tbody { @for c in checkins.iter().rev() {
                         tr {
                             td { a href=(format!("/checkins/{}", c.id)) { (when(c.checkin.at, &c.checkin.zone, &tz)) } }
                             td { (dosewise_app::checkin::summary(c)) }
-                            td { (c.checkin.note.as_deref().unwrap_or("")) }
+                            @if let Some(n) = &c.checkin.note { td data-label="Note" { (n) } } @else { td {} }
                         }
                     } }
                 } }
