@@ -72,10 +72,8 @@ async fn openapi() -> Json<Value> {
 }
 
 async fn today(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
-    let tz = crate::pages::zone(&st, &mut store).await?;
-    let t = dosewise_app::today::today(&mut *store, st.now(), &tz).await?;
-    Ok(Json(json!(t)))
+    let (_, t) = st.today().await?;
+    Ok(Json(json!(*t)))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -20,10 +20,13 @@ mod security;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use dosewise_app::today::Today;
 use dosewise_core::jiff::Timestamp;
+use dosewise_core::jiff::tz::TimeZone;
 use dosewise_store::SqliteStore;
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use api::ROUTES as API_ROUTES;
@@ -67,6 +70,20 @@ pub struct Inner {
     pub config: Config,
     /// Session tokens of people logged in (only with a login).
     sessions: Mutex<HashSet<String>>,
+    /// State-changing requests served so far (part of the dashboard cache's key).
+    writes: AtomicU64,
+    /// The last computed overview, and what it was computed from.
+    today: Mutex<Option<(DataKey, TimeZone, Arc<Today>)>>,
+}
+
+/// What the overview depends on: the journal's files as the file system sees them (a write by
+/// the CLI or any other process changes the WAL's or the database's size or modification
+/// time), the server's own writes, and the current minute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DataKey {
+    files: [(u64, Option<std::time::SystemTime>); 2],
+    writes: u64,
+    minute: i64,
 }
 
 /// The state every handler shares.
@@ -79,7 +96,47 @@ impl AppState {
             store: tokio::sync::Mutex::new(store),
             config,
             sessions: Mutex::default(),
+            writes: AtomicU64::new(0),
+            today: Mutex::default(),
         }))
+    }
+
+    fn data_key(&self) -> DataKey {
+        let stat = |name: &str| {
+            std::fs::metadata(self.0.config.home.join(name))
+                .map_or((0, None), |m| (m.len(), m.modified().ok()))
+        };
+        DataKey {
+            files: [stat("dosewise.db"), stat("dosewise.db-wal")],
+            writes: self.0.writes.load(Ordering::Acquire),
+            minute: self.now().as_second().div_euclid(60),
+        }
+    }
+
+    /// Today's overview and the zone it is in. Computed once per change of the journal (by
+    /// anyone) or of the minute, and shared by the dashboard and `/api/v1/today`: reading the
+    /// file sizes and times costs microseconds, the overview a dozen queries.
+    async fn today(&self) -> Result<(TimeZone, Arc<Today>), error::WebError> {
+        let key = self.data_key();
+        if let Ok(c) = self.0.today.lock()
+            && let Some((k, tz, t)) = c.as_ref()
+            && *k == key
+        {
+            return Ok((tz.clone(), t.clone()));
+        }
+        let mut store = self.store().await;
+        let tz = pages::zone(self, &mut store).await?;
+        let t = Arc::new(dosewise_app::today::today(&mut *store, self.now(), &tz).await?);
+        drop(store);
+        if let Ok(mut c) = self.0.today.lock() {
+            *c = Some((key, tz.clone(), t.clone()));
+        }
+        Ok((tz, t))
+    }
+
+    /// Count a state-changing request (after it ran).
+    fn wrote(&self) {
+        self.0.writes.fetch_add(1, Ordering::AcqRel);
     }
     fn now(&self) -> Timestamp {
         self.0.config.clock.now()

@@ -157,6 +157,9 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         from_cookie: !fresh,
     });
     let mut res = next.run(req).await;
+    if unsafe_method {
+        state.wrote();
+    }
     let h = res.headers_mut();
     // Only pages set the cookie: a page's static files load in parallel, and each setting a
     // token of its own would overwrite the one the page's forms carry.

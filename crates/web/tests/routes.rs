@@ -793,3 +793,61 @@ async fn with_a_login_everything_but_the_login_page_needs_a_session() {
         "an unknown session is no session"
     );
 }
+
+#[tokio::test]
+async fn the_overview_follows_writes_by_the_server_and_by_other_processes() {
+    let a = app().await;
+    let note = |r: &Res| {
+        r.json()["last_checkin"]["note"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let first = a.get("/api/v1/today").await;
+    assert_eq!(
+        a.get("/api/v1/today").await.body,
+        first.body,
+        "unchanged journal, same overview"
+    );
+    // A write through the server.
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/checkins",
+            serde_json::json!({ "mood": 6, "note": "from the server" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(
+        note(&a.get("/api/v1/today").await).as_deref(),
+        Some("from the server")
+    );
+    // A write by another connection to the same file, as the CLI makes.
+    let mut other = SqliteStore::open(&a._dir.path().join("dosewise.db"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let now: Timestamp = NOW.parse().unwrap_or_else(|e| panic!("{e}"));
+    let c = dosewise_core::checkin::NewCheckin {
+        at: now,
+        zone: "Europe/Berlin".into(),
+        ratings: dosewise_core::checkin::Ratings {
+            mood: dosewise_core::checkin::Rating::new(4).ok(),
+            ..Default::default()
+        },
+        side_effects: vec![],
+        craving: None,
+        urinary: vec![],
+        note: Some("from the CLI".into()),
+        tags: vec![],
+        private: false,
+    };
+    other
+        .add_checkin(&c, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    other.close().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        note(&a.get("/api/v1/today").await).as_deref(),
+        Some("from the CLI")
+    );
+    assert!(a.get("/").await.body.contains("Checked in today"));
+}

@@ -15,11 +15,8 @@ pub async fn show(
     State(st): State<AppState>,
     Extension(token): Extension<Csrf>,
 ) -> Result<Markup, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(&st, &mut store).await?;
     let now = st.now();
-    let t = dosewise_app::today::today(&mut *store, now, &tz).await?;
-    drop(store);
+    let (tz, t) = st.today().await?;
     let local = now.to_zoned_datetime(tz.clone());
     let dose_day = t.protocols.iter().any(|p| p.day == DayKind::Dose);
     let body = html! {
