@@ -204,8 +204,15 @@ impl Chart {
                 esc(&r.label)
             );
         }
+        // One tick per tenth of a pixel: years of doses on one axis would otherwise repeat the
+        // same line thousands of times.
+        let mut last_tick = f64::NAN;
         for t in &self.ticks {
-            let x = self.x(*t);
+            let x = (self.x(*t) * 10.0).round() / 10.0;
+            if x == last_tick {
+                continue;
+            }
+            last_tick = x;
             let _ = write!(
                 s,
                 r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#7a3" stroke-width="1.5"/>"##,
@@ -239,13 +246,23 @@ impl Chart {
                     pts.join(" ")
                 );
             }
-            for (t, v) in &se.points {
+            // Past this many points a line reads better without a marker on each.
+            let markers = se.markers_only || se.points.len() <= 120;
+            let mut last = (f64::NAN, f64::NAN);
+            for (t, v) in se.points.iter().filter(|_| markers) {
+                // A marker exactly on the previous one adds nothing.
+                let at = (
+                    (self.x(*t) * 10.0).round() / 10.0,
+                    (self.y(*v) * 10.0).round() / 10.0,
+                );
+                if at == last {
+                    continue;
+                }
+                last = at;
                 let _ = write!(
                     s,
                     r#"<circle cx="{:.1}" cy="{:.1}" r="2.4" fill="{}"/>"#,
-                    self.x(*t),
-                    self.y(*v),
-                    se.colour
+                    at.0, at.1, se.colour
                 );
             }
             let _ = write!(

@@ -214,6 +214,8 @@ fn is_alcohol(name: &str) -> bool {
 
 fn days(doses: &[Dose], checkins: &[Checkin], uses: &[SubstanceUse]) -> BTreeMap<Date, Day> {
     let mut days: BTreeMap<Date, Day> = BTreeMap::new();
+    // A few distinct tags over thousands of check-ins: look each up in the knowledge base once.
+    let mut alcohol: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
     for d in doses.iter().filter(|d| d.deleted_at.is_none()) {
         let day = days.entry(local(d.dose.at, &d.dose.zone)).or_default();
         day.dose_mg_base += d.dose.dose_mg_base;
@@ -235,7 +237,7 @@ fn days(doses: &[Dose], checkins: &[Checkin], uses: &[SubstanceUse]) -> BTreeMap
             }
         }
         for t in &c.checkin.tags {
-            if is_alcohol(t) {
+            if *alcohol.entry(t.as_str()).or_insert_with(|| is_alcohol(t)) {
                 day.alcohol = true;
             } else {
                 day.tags.insert(t.clone());

@@ -206,7 +206,12 @@ pub fn scale_chart(
     }
 }
 
-/// Mood and anxiety over time, doses ticked along the axis and protocol changes marked.
+/// Over more days than this, the ratings chart shows weekly means instead of daily ones.
+pub const WEEKLY_AFTER_DAYS: i64 = 180;
+
+/// Mood and anxiety over time — the mean of each day's check-ins, or of each week's over long
+/// periods (a point per check-in over years is unreadable, and slow to draw) — with doses
+/// ticked along the axis and protocol changes marked.
 pub fn ratings_chart(
     checkins: &[&Checkin],
     doses: &[&Dose],
@@ -215,21 +220,50 @@ pub fn ratings_chart(
     t1: Timestamp,
     tz: &TimeZone,
 ) -> Chart {
-    let series = |name: &'static str, colour: &'static str| Series {
-        label: name.into(),
-        colour,
-        points: checkins
-            .iter()
-            .filter_map(|c| {
-                c.checkin
-                    .ratings
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .and_then(|(_, r)| r)
-                    .map(|r| (c.checkin.at, f64::from(r.value())))
-            })
-            .collect(),
-        markers_only: false,
+    let weekly = t1.duration_since(t0).as_hours() / 24 > WEEKLY_AFTER_DAYS;
+    // Each bucket (a local day, or a Monday-to-Sunday week) is drawn at its middle.
+    let bucket = |t: Timestamp| -> Option<(Date, Timestamp)> {
+        let d = t.to_zoned_datetime(tz.clone()).date();
+        let (first, days) = if weekly {
+            let back = i64::from(d.weekday().to_monday_zero_offset());
+            (d.checked_sub(jiff::Span::new().days(back)).ok()?, 7)
+        } else {
+            (d, 1)
+        };
+        let mid = first
+            .to_datetime(jiff::civil::Time::midnight())
+            .checked_add(jiff::Span::new().hours(12 * days))
+            .ok()?
+            .to_zoned_datetime(tz.clone())
+            .ok()?
+            .timestamp();
+        Some((first, mid))
+    };
+    let series = |name: &'static str, colour: &'static str| {
+        let mut sums: std::collections::BTreeMap<Date, (Timestamp, f64, u32)> =
+            std::collections::BTreeMap::new();
+        for c in checkins {
+            let value = c
+                .checkin
+                .ratings
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, r)| r);
+            if let (Some(r), Some((key, mid))) = (value, bucket(c.checkin.at)) {
+                let e = sums.entry(key).or_insert((mid, 0.0, 0));
+                e.1 += f64::from(r.value());
+                e.2 += 1;
+            }
+        }
+        Series {
+            label: format!("{name} ({} mean)", if weekly { "weekly" } else { "daily" }),
+            colour,
+            points: sums
+                .into_values()
+                .map(|(t, sum, n)| (t, sum / f64::from(n)))
+                .collect(),
+            markers_only: false,
+        }
     };
     Chart {
         title: "Mood and anxiety (0-10)".into(),
@@ -1041,5 +1075,63 @@ mod tests {
         assert!(html.contains("About these data") && html.ends_with("</html>\n"));
         let err = "bladder".parse::<Section>().err().unwrap_or_default();
         assert!(err.contains("side-effects"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::*;
+    use crate::checkin::{Rating, Ratings};
+    use crate::testing::{checkin, ts};
+
+    fn mood(id: i64, at: &str, m: i64) -> Checkin {
+        let r = Ratings {
+            mood: Rating::new(m).ok(),
+            ..Ratings::default()
+        };
+        checkin(id, ts(at), r, &[])
+    }
+
+    #[test]
+    fn ratings_are_daily_means_and_weekly_over_long_periods() {
+        let berlin = crate::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
+        let cs = [
+            mood(1, "2026-11-02T07:00:00Z", 4),
+            mood(2, "2026-11-02T20:00:00Z", 6),
+            mood(3, "2026-11-04T20:00:00Z", 7),
+        ];
+        let refs: Vec<&Checkin> = cs.iter().collect();
+        let c = ratings_chart(
+            &refs,
+            &[],
+            &[],
+            ts("2026-10-31T23:00:00Z"),
+            ts("2026-11-29T23:00:00Z"),
+            &berlin,
+        );
+        let mood = &c.series[0];
+        assert_eq!(mood.label, "mood (daily mean)");
+        // Noon in Berlin (CET, UTC+1) is 11:00 UTC.
+        assert_eq!(
+            mood.points,
+            vec![
+                (ts("2026-11-02T11:00:00Z"), 5.0),
+                (ts("2026-11-04T11:00:00Z"), 7.0)
+            ]
+        );
+        let long = ratings_chart(
+            &refs,
+            &[],
+            &[],
+            ts("2026-01-01T00:00:00Z"),
+            ts("2026-11-29T23:00:00Z"),
+            &berlin,
+        );
+        let mood = &long.series[0];
+        assert_eq!(mood.label, "mood (weekly mean)");
+        // Monday 2 to Sunday 8 November is one week, drawn at its middle (Thursday noon).
+        assert_eq!(mood.points.len(), 1);
+        assert!((mood.points[0].1 - 17.0 / 3.0).abs() < 1e-12);
+        assert_eq!(mood.points[0].0, ts("2026-11-05T11:00:00Z"));
     }
 }
