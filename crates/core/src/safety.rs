@@ -176,7 +176,7 @@ fn finding(
     }
 }
 
-const OVERRIDE: &str = "If this is right and agreed with your clinician, log it with --override \"why\"; the reason is kept with the dose.";
+const OVERRIDE: &str = "If this is right and agreed with your clinician, log it with an override giving your reason (`--override \"why\"` in the terminal, the reason field on the web page); the reason is kept with the dose.";
 
 /// Run every rule.
 pub fn preflight(p: &Preflight<'_>) -> Verdict {
