@@ -851,3 +851,96 @@ async fn the_overview_follows_writes_by_the_server_and_by_other_processes() {
     );
     assert!(a.get("/").await.body.contains("Checked in today"));
 }
+
+#[tokio::test]
+async fn every_form_route_saves_and_explains() {
+    let a = app().await;
+    // Other substances: saved, then shown; a future time refused.
+    let r = a
+        .form(
+            "/uses",
+            &[("use_name", "beer"), ("amount", "1 pint"), ("at", "-1h")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(a.get("/meds").await.body.contains("1 pint"));
+    let r = a
+        .form("/uses", &[("use_name", "beer"), ("at", "2026-12-24 20:00")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("future"));
+    // Vitals: a high reading is saved and explained.
+    let r = a
+        .form(
+            "/vitals",
+            &[("bp", "170/95"), ("hr", "72"), ("context", "pre-dose")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("would be refused"));
+    assert!(r.body.contains("170/95"));
+    let r = a
+        .form("/vitals", &[("bp", "95/130"), ("context", "pre-dose")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // A questionnaire: scored by its rules; item 9 above 0 brings the crisis guidance.
+    let mut answers: Vec<(String, String)> =
+        (0..9).map(|k| (format!("q{k}"), "1".to_string())).collect();
+    let fields: Vec<(&str, &str)> = answers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = a.form("/assess/phq9", &fields).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("9 of 27") && r.body.contains("role=\"alert\""),
+        "{}",
+        r.body
+    );
+    answers.pop();
+    let fields: Vec<(&str, &str)> = answers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = a.form("/assess/phq9", &fields).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("question 9 has no answer"));
+    // Log out without a login: back to the login page, which sends you home.
+    let r = a.form("/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(a.get("/login").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_report_downloads_as_pdf_when_chromium_is_installed() {
+    if dosewise_app::pdf::find_chromium().is_none() {
+        // scripts/test installs it; without it the route must say what to do instead.
+        let a = app().await;
+        let r = a.get("/report.pdf").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("Chromium"));
+        return;
+    }
+    let a = app().await;
+    let r = a.get("/report.pdf?sections=scales").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap_or("")
+            .contains("dosewise-report-")
+    );
+    assert!(r.body.starts_with("%PDF"));
+    // Nothing of the print is left in the home.
+    let left: Vec<_> = std::fs::read_dir(a._dir.path())
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.iter()
+            .all(|n| !n.to_string_lossy().starts_with(".report-")),
+        "{left:?}"
+    );
+    let r = a.get("/report.pdf?sections=nonsense").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
