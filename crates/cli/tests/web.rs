@@ -147,7 +147,7 @@ fn browser_end_to_end() {
     assert!(out.status.success(), "browser test failed:\n{text}");
     assert!(!text.contains("not ok"));
     assert!(
-        text.matches("\nok - ").count() + usize::from(text.starts_with("ok - ")) >= 9,
+        text.matches("\nok - ").count() + usize::from(text.starts_with("ok - ")) >= 11,
         "{text}"
     );
     // What the browser did is in the journal, seen by the CLI.
