@@ -6,7 +6,7 @@ use dosewise_core::checkin::{
     UrinarySymptom,
 };
 use dosewise_core::jiff::Timestamp;
-use dosewise_core::when::{self, parse_when};
+use dosewise_core::when;
 use dosewise_store::Store;
 use serde::{Deserialize, Serialize};
 
@@ -65,14 +65,7 @@ pub async fn record<S: Store + Send>(
         .collect::<Result<Vec<_>>>()?;
     let profile = store.profile().await?;
     let tz = crate::zone(req.zone.as_deref(), profile.as_ref())?;
-    let at = match req.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => {
-            parse_when(s, &now.to_zoned_datetime(tz.clone()))
-                .map_err(input)?
-                .instant
-        }
-        None => now,
-    };
+    let at = crate::instant(req.at.as_deref(), &tz, now)?;
     let c = NewCheckin {
         at,
         zone: when::zone_name(&tz),

@@ -16,7 +16,7 @@ use dosewise_core::safety::Verdict;
 use dosewise_core::salt::Salt;
 use dosewise_core::stock::Stock;
 use dosewise_core::text;
-use dosewise_core::when::{self, parse_when};
+use dosewise_core::when;
 use dosewise_store::Store;
 
 /// A dose as a person asks for it, in their words.
@@ -170,14 +170,7 @@ pub async fn prepare<S: Store + Send>(
     let quantity = parse_quantity(&amount).map_err(input)?;
     let profile = store.profile().await?;
     let tz = crate::zone(req.zone.as_deref(), profile.as_ref())?;
-    let at = match req.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => {
-            parse_when(s, &now.to_zoned_datetime(tz.clone()))
-                .map_err(input)?
-                .instant
-        }
-        None => now,
-    };
+    let at = crate::instant(req.at.as_deref(), &tz, now)?;
     let stock = choose_stock(store, req, protocol.as_ref()).await?;
     // A stock of another substance than the protocol's does not belong to it.
     let protocol = protocol.filter(|p| {

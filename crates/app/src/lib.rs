@@ -78,6 +78,21 @@ pub fn zone(explicit: Option<&str>, profile: Option<&Profile>) -> Result<TimeZon
     Ok(system_zone())
 }
 
+/// A time as typed ("21:00", "-2h", "yesterday 21:00", RFC 3339), read in `tz` relative to
+/// `now`; absent or empty means now.
+pub fn instant(
+    at: Option<&str>,
+    tz: &TimeZone,
+    now: dosewise_core::jiff::Timestamp,
+) -> Result<dosewise_core::jiff::Timestamp> {
+    match at.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Ok(when::parse_when(s, &now.to_zoned_datetime(tz.clone()))
+            .map_err(input)?
+            .instant),
+        None => Ok(now),
+    }
+}
+
 /// The system zone if it has an IANA name, otherwise UTC.
 pub fn system_zone() -> TimeZone {
     let tz = TimeZone::system();

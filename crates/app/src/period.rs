@@ -1,8 +1,10 @@
 //! Periods ("--from/--to", a form's from and to): parsing, defaults, refusing reversed ones.
 
 use crate::{Result, input};
-use dosewise_core::jiff::Span;
 use dosewise_core::jiff::civil::Date;
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::jiff::{Span, Timestamp};
+use dosewise_store::Window;
 
 /// A calendar date "YYYY-MM-DD", refusing impossible ones with a clear message.
 pub fn parse_date(what: &str, s: &str) -> Result<Date> {
@@ -38,4 +40,22 @@ pub fn period(
 /// `days` days before `to`, the default start of a period.
 pub fn days_before(to: Date, days: i64) -> Result<Date> {
     to.checked_sub(Span::new().days(days)).map_err(input)
+}
+
+/// The start of local day `d` in `tz`.
+pub fn day_start(d: Date, tz: &TimeZone) -> Result<Timestamp> {
+    d.to_zoned_datetime(tz.clone())
+        .and_then(|z| z.start_of_day())
+        .map(|z| z.timestamp())
+        .map_err(|e| input(format!("date {d} out of range: {e}")))
+}
+
+/// The store window holding local dates `from` to `to` inclusive.
+pub fn window(from: Date, to: Date, tz: &TimeZone, include_deleted: bool) -> Result<Window> {
+    let end = to.tomorrow().map_err(input)?;
+    Ok(Window {
+        from: Some(day_start(from, tz)?),
+        to: Some(day_start(end, tz)?),
+        include_deleted,
+    })
 }

@@ -8,7 +8,7 @@ use dosewise_core::medication::{Medication, NewMedication, NewSubstanceUse, Subs
 use dosewise_core::questionnaire::{Assessment, assess, instrument};
 use dosewise_core::units::Kilograms;
 use dosewise_core::vitals::{NewVitals, Vitals, VitalsContext, check_heart_rate, parse_bp};
-use dosewise_core::when::{self, parse_when};
+use dosewise_core::when;
 use dosewise_store::Store;
 
 /// A weight as typed: "70 kg", "154 lb", "70" (kg); refused outside 20-400 kg.
@@ -46,14 +46,7 @@ async fn zone_and_time<S: Store + Send>(
 ) -> Result<(TimeZone, Timestamp)> {
     let profile = store.profile().await?;
     let tz = crate::zone(zone, profile.as_ref())?;
-    let at = match at.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => {
-            parse_when(s, &now.to_zoned_datetime(tz.clone()))
-                .map_err(input)?
-                .instant
-        }
-        None => now,
-    };
+    let at = crate::instant(at, &tz, now)?;
     if at.duration_since(now) > dosewise_core::dose::MAX_FUTURE {
         return Err(input(future));
     }

@@ -98,15 +98,10 @@ pub async fn today<S: Store + Send>(store: &mut S, now: Timestamp, tz: &TimeZone
     let recent_checkins = store.checkins(window(days_ago(56))).await?;
     let findings = dosewise_core::trends::trends(&recent_doses, &recent_checkins, now).findings;
     let past = store.assessments(Window::default()).await?;
-    let questionnaires_due = dosewise_core::questionnaire::instruments()
-        .iter()
-        .filter(|i| {
-            let last = past.iter().rev().find(|a| a.assessment.instrument == i.id);
-            last.is_none_or(|a| {
-                now.duration_since(a.assessment.at).as_hours() / 24 >= i64::from(i.cadence_days)
-            })
-        })
-        .map(|i| i.id.clone())
+    let questionnaires_due = dosewise_core::questionnaire::due(&past, now)
+        .into_iter()
+        .filter(|d| d.due)
+        .map(|d| d.instrument.id.clone())
         .collect();
     let after_dose = last_dose
         .as_ref()

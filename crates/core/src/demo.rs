@@ -57,6 +57,23 @@ pub(crate) fn rate(v: f64) -> Option<Rating> {
     Rating::new(v.round().clamp(0.0, 10.0) as i64).ok()
 }
 
+/// `h:m` on `date` in `tz`, to the microsecond the store keeps (the epoch if the time cannot
+/// exist, which the sample's whole hours never hit).
+pub(crate) fn local_instant(
+    tz: &jiff::tz::TimeZone,
+    date: jiff::civil::Date,
+    h: i8,
+    m: i8,
+) -> Timestamp {
+    let t = Time::new(h, m, 0, 0).unwrap_or(Time::midnight());
+    to_micros(
+        date.to_datetime(t)
+            .to_zoned_datetime(tz.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::UNIX_EPOCH),
+    )
+}
+
 /// Build the sample journal: `days` days ending yesterday in `now`'s zone.
 pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
     let mut rng = Rng::new(seed);
@@ -66,15 +83,7 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
     let start = today
         .checked_sub(jiff::Span::new().days(i64::from(days)))
         .unwrap_or(today);
-    let local = |date: jiff::civil::Date, h: i8, m: i8| -> Timestamp {
-        let t = Time::new(h, m, 0, 0).unwrap_or(Time::midnight());
-        to_micros(
-            date.to_datetime(t)
-                .to_zoned_datetime(tz.clone())
-                .map(|z| z.timestamp())
-                .unwrap_or(Timestamp::UNIX_EPOCH),
-        )
-    };
+    let local = |date: jiff::civil::Date, h: i8, m: i8| local_instant(&tz, date, h, m);
     let created = local(start, 7, 30);
     let strength = Milligrams::positive(25.0).unwrap_or(Milligrams::zero());
     let mut stock = Stock {

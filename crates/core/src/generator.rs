@@ -5,7 +5,7 @@
 //! in the stock ledger, some alcohol. The same seed, "now" and zone always give the same journal.
 
 use crate::checkin::{Checkin, NewCheckin, Ratings, SideEffect, UrinarySymptom};
-use crate::demo::{Rng, demo_assessment, rate};
+use crate::demo::{Rng, demo_assessment, local_instant, rate};
 use crate::dose::{Dose, DoseInput, prepare_dose};
 use crate::dose_expr::parse_quantity;
 use crate::journal::{FORMAT, Journal, VERSION};
@@ -21,9 +21,9 @@ use crate::salt::Salt;
 use crate::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use crate::units::{Kilograms, MgPerMl, Milligrams, Millilitres};
 use crate::vitals::{NewVitals, Vitals, VitalsContext};
-use crate::when::{to_micros, zone_name};
+use crate::when::zone_name;
 use jiff::civil::{Date, Time};
-use jiff::{Span, Timestamp, ZonedDateTime};
+use jiff::{Span, ZonedDateTime};
 
 /// One protocol's stretch of the history.
 struct Phase {
@@ -140,15 +140,7 @@ pub fn history(now: &ZonedDateTime, years: u32, seed: u64) -> Journal {
     let days = i64::from(years.max(1)) * 365;
     let today = now.date();
     let start = today.checked_sub(Span::new().days(days)).unwrap_or(today);
-    let local = |date: Date, h: i8, m: i8| -> Timestamp {
-        let t = Time::new(h, m, 0, 0).unwrap_or(Time::midnight());
-        to_micros(
-            date.to_datetime(t)
-                .to_zoned_datetime(tz.clone())
-                .map(|z| z.timestamp())
-                .unwrap_or(Timestamp::UNIX_EPOCH),
-        )
-    };
+    let local = |date: Date, h: i8, m: i8| local_instant(&tz, date, h, m);
     let weight = Kilograms::positive(72.0).ok();
     let phases = phases();
     let phase_days = days / phases.len() as i64;

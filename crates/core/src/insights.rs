@@ -141,6 +141,45 @@ pub struct Insights {
     pub caveat: &'static str,
 }
 
+/// A signed number to one decimal, without a "-0.0".
+fn signed(x: f64) -> String {
+    let s = format!("{x:+.1}");
+    if s == "-0.0" { "+0.0".into() } else { s }
+}
+
+impl Group {
+    /// "5.7 ± 1.1 (n 18)", "6.0 (n 1)", "– (n 0)".
+    pub fn text(&self) -> String {
+        match (self.mean, self.sd) {
+            (Some(m), Some(s)) => format!("{m:.1} ± {s:.1} (n {})", self.n),
+            (Some(m), None) => format!("{m:.1} (n {})", self.n),
+            _ => format!("– (n {})", self.n),
+        }
+    }
+}
+
+impl Welch {
+    /// "+0.4 [-0.5, +1.4]".
+    pub fn text(&self) -> String {
+        format!(
+            "{} [{}, {}]",
+            signed(self.difference),
+            signed(self.ci95_low),
+            signed(self.ci95_high)
+        )
+    }
+}
+
+impl Comparison {
+    /// The difference with its interval, or "not enough data (n with/without)".
+    pub fn text(&self) -> String {
+        self.difference.as_ref().map_or_else(
+            || format!("not enough data (n {}/{})", self.with.n, self.without.n),
+            Welch::text,
+        )
+    }
+}
+
 fn local(t: jiff::Timestamp, zone: &str) -> Date {
     t.to_zoned_datetime(crate::when::zone(zone).unwrap_or(TimeZone::UTC))
         .date()

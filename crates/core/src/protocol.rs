@@ -7,6 +7,7 @@
 use crate::dose_expr::Quantity;
 use crate::route::{Route, Substance};
 use crate::text::{self, TextError};
+use crate::units::fmt_num;
 use jiff::Timestamp;
 use jiff::civil::{Date, Time, Weekday};
 use serde::{Deserialize, Serialize};
@@ -135,6 +136,32 @@ pub struct Limits {
     /// Supply dispensed under the prescription, in the stock's supply unit.
     pub supply_dispensed: Option<f64>,
     pub refill_date: Option<Date>,
+}
+
+impl Limits {
+    /// Each limit in words: "at most 25 mg a dose", "48 h between doses", "refill on …".
+    pub fn describe(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if let Some(x) = self.max_per_dose_mg {
+            v.push(format!("at most {} mg a dose", fmt_num(x)));
+        }
+        if let Some(x) = self.max_per_day_mg {
+            v.push(format!("{} mg a day", fmt_num(x)));
+        }
+        if let Some(x) = self.max_per_7_days_mg {
+            v.push(format!("{} mg in any 7 days", fmt_num(x)));
+        }
+        if let Some(x) = self.min_interval_hours {
+            v.push(format!("at least {} h between doses", fmt_num(x)));
+        }
+        if let Some(x) = self.supply_dispensed {
+            v.push(format!("{} dispensed", fmt_num(x)));
+        }
+        if let Some(x) = self.refill_date {
+            v.push(format!("refill on {x}"));
+        }
+        v
+    }
 }
 
 /// The planned dose.

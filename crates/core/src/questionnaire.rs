@@ -143,6 +143,37 @@ pub fn parse_answers(s: &str) -> Result<Vec<i64>, AnswerError> {
         .collect()
 }
 
+/// Where one questionnaire stands: its latest score, and whether it is due.
+#[derive(Debug, Clone, Copy)]
+pub struct Due<'a> {
+    pub instrument: &'static Instrument,
+    /// The latest by when it was taken (not when it was entered).
+    pub last: Option<&'a Assessment>,
+    /// Never taken, or its cadence (`cadence_days`) has passed since the latest.
+    pub due: bool,
+}
+
+/// Every instrument's standing at `now`, given the scores in `past`.
+pub fn due(past: &[Assessment], now: Timestamp) -> Vec<Due<'_>> {
+    instruments()
+        .iter()
+        .map(|i| {
+            let last = past
+                .iter()
+                .filter(|a| a.assessment.instrument == i.id)
+                .max_by_key(|a| a.assessment.at);
+            let due = last.is_none_or(|a| {
+                now.duration_since(a.assessment.at).as_hours() / 24 >= i64::from(i.cadence_days)
+            });
+            Due {
+                instrument: i,
+                last,
+                due,
+            }
+        })
+        .collect()
+}
+
 /// Score answers into an assessment record.
 pub fn assess(
     id: &str,

@@ -4,7 +4,6 @@
 
 use crate::AppState;
 use crate::error::{ApiError, WebError};
-use crate::pages::history::window;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -95,7 +94,12 @@ async fn period_window(
         dosewise_app::period::period(p.from.as_deref(), p.to.as_deref(), today, |to| {
             dosewise_app::period::days_before(to, 30)
         })?;
-    Ok(window(from, to, &tz, include_deleted))
+    Ok(dosewise_app::period::window(
+        from,
+        to,
+        &tz,
+        include_deleted,
+    )?)
 }
 
 async fn doses(
@@ -210,10 +214,8 @@ async fn insights(
 }
 
 async fn stock(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
-    let tz = crate::pages::zone(&st, &mut store).await?;
-    let t = dosewise_app::today::today(&mut *store, st.now(), &tz).await?;
-    let stocks = store.stocks(true).await?;
+    let (_, t) = st.today().await?;
+    let stocks = st.store().await.stocks(true).await?;
     Ok(Json(json!({ "stocks": stocks, "status": t.stock })))
 }
 

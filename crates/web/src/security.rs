@@ -223,11 +223,12 @@ impl FormData {
         self.get(name).is_some()
     }
     /// A whole number, or a clear error naming the field.
-    pub fn int(&self, name: &str, label: &str) -> Result<Option<i64>, WebError> {
+    pub fn int(&self, name: &str) -> dosewise_app::Result<Option<i64>> {
         self.get(name)
             .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| WebError::Input(format!("{label}: {v:?} is not a whole number")))
+                v.parse::<i64>().map_err(|_| {
+                    dosewise_app::input(format!("{name}: {v:?} is not a whole number"))
+                })
             })
             .transpose()
     }

@@ -4,7 +4,7 @@ use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
 use dosewise_core::questionnaire::{
-    CRISIS, CRISIS_SOURCE, Instrument, instrument, instruments, parse_answers,
+    CRISIS, CRISIS_SOURCE, Instrument, due, instrument, parse_answers,
 };
 use dosewise_store::{Store, Window};
 use std::io::{BufRead, IsTerminal, Write};
@@ -62,23 +62,17 @@ impl Args {
         let tz = ctx.zone_of(&mut store).await?;
         let Some(which) = self.which else {
             let past = store.assessments(Window::default()).await?;
-            let due: Vec<_> = instruments()
-                .iter()
-                .map(|i| {
-                    let last = past.iter().rev().find(|a| a.assessment.instrument == i.id);
-                    let days =
-                        last.map(|a| ctx.now.duration_since(a.assessment.at).as_hours() / 24);
-                    let is_due = days.is_none_or(|d| d >= i64::from(i.cadence_days));
-                    (i, last, is_due)
-                })
+            let standing: Vec<_> = due(&past, ctx.now)
+                .into_iter()
+                .map(|d| (d.instrument, d.last, d.due))
                 .collect();
             if ctx.json {
-                return output::json(&due.iter().map(|(i, last, d)| serde_json::json!({
+                return output::json(&standing.iter().map(|(i, last, d)| serde_json::json!({
                     "id": i.id, "name": i.name, "every_days": i.cadence_days, "due": d,
                     "last": last.map(|a| serde_json::json!({"at": a.assessment.at, "total": a.assessment.total, "band": a.assessment.band})),
                 })).collect::<Vec<_>>());
             }
-            for (i, last, is_due) in due {
+            for (i, last, is_due) in standing {
                 crate::outln!(
                     "{:<10} {:<70} every {} days; {}{}",
                     i.id,

@@ -1,12 +1,10 @@
 //! `dosewise history`: doses and check-ins over a period.
 
 use crate::context::Ctx;
-use crate::error::{CliResult, input};
+use crate::error::CliResult;
 use crate::output;
 use dosewise_core::jiff::Timestamp;
-use dosewise_core::jiff::civil::Date;
-use dosewise_core::jiff::tz::TimeZone;
-use dosewise_store::{Store, Window};
+use dosewise_store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
@@ -30,13 +28,6 @@ pub struct Args {
     deleted: bool,
 }
 
-fn day_start(d: Date, tz: &TimeZone) -> CliResult<Timestamp> {
-    d.to_zoned_datetime(tz.clone())
-        .and_then(|z| z.start_of_day())
-        .map(|z| z.timestamp())
-        .map_err(|e| input(format!("date {d} out of range: {e}")))
-}
-
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         let mut store = ctx.open().await?;
@@ -45,12 +36,7 @@ impl Args {
         let (from, to) = super::period(self.from.as_deref(), self.to.as_deref(), today, |to| {
             super::days_before(to, 30)
         })?;
-        let end = to.tomorrow().map_err(input)?;
-        let w = Window {
-            from: Some(day_start(from, &tz)?),
-            to: Some(day_start(end, &tz)?),
-            include_deleted: self.deleted,
-        };
+        let w = dosewise_app::period::window(from, to, &tz, self.deleted)?;
         let doses = if self.kind != Some(Kind::Checkin) {
             store.doses(w).await?
         } else {

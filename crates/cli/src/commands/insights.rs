@@ -3,7 +3,7 @@
 use crate::context::Ctx;
 use crate::error::CliResult;
 use crate::output;
-use dosewise_core::insights::{Comparison, Group, OUTCOMES, Welch};
+use dosewise_core::insights::{Comparison, OUTCOMES, Welch};
 use dosewise_core::units::fmt_num;
 
 #[derive(Debug, clap::Args)]
@@ -16,43 +16,12 @@ pub struct Args {
     to: Option<String>,
 }
 
-fn g(x: &Group) -> String {
-    match (x.mean, x.sd) {
-        (Some(m), Some(s)) => format!("{:.1} ± {:.1} (n {})", m, s, x.n),
-        (Some(m), None) => format!("{:.1} (n {})", m, x.n),
-        _ => format!("– (n {})", x.n),
-    }
-}
-
+/// A difference from off days, or why there is none.
 fn w(x: &Option<Welch>, min: usize) -> String {
-    match x {
-        Some(w) => format!(
-            "{} [{}, {}]",
-            signed(w.difference),
-            signed(w.ci95_low),
-            signed(w.ci95_high)
-        ),
-        None => format!("not enough data (< {min} in a group)"),
-    }
-}
-
-/// A signed number to one decimal, without a "-0.0".
-fn signed(x: f64) -> String {
-    let s = format!("{x:+.1}");
-    if s == "-0.0" { "+0.0".into() } else { s }
-}
-
-/// A comparison's difference, or why there is none.
-fn diff(c: &Comparison) -> String {
-    match &c.difference {
-        Some(w) => format!(
-            "{} [{}, {}]",
-            signed(w.difference),
-            signed(w.ci95_low),
-            signed(w.ci95_high)
-        ),
-        None => format!("not enough data (n {}/{})", c.with.n, c.without.n),
-    }
+    x.as_ref().map_or_else(
+        || format!("not enough data (< {min} in a group)"),
+        Welch::text,
+    )
 }
 
 impl Args {
@@ -92,9 +61,9 @@ impl Args {
         for r in &i.ratings {
             t.add_row(vec![
                 r.rating.to_string(),
-                g(&r.dose_day),
-                g(&r.day_after),
-                g(&r.off_day),
+                r.dose_day.text(),
+                r.day_after.text(),
+                r.off_day.text(),
                 w(&r.dose_vs_off, i.min_n),
                 w(&r.after_vs_off, i.min_n),
             ]);
@@ -163,7 +132,7 @@ impl Args {
                 );
                 let mut t = output::table(&["rating", "after the dose, same day", "next day"]);
                 for (a, b) in dr.same_day.iter().zip(&dr.next_day) {
-                    t.add_row(vec![a.rating.to_string(), diff(a), diff(b)]);
+                    t.add_row(vec![a.rating.to_string(), a.text(), b.text()]);
                 }
                 crate::outln!("{t}");
                 crate::outln!("{}", dr.note);
@@ -187,7 +156,7 @@ impl Args {
                     f.comparisons
                         .iter()
                         .find(|c| c.rating == name)
-                        .map_or("(same rating)".to_string(), diff),
+                        .map_or("(same rating)".to_string(), Comparison::text),
                 );
             }
             t.add_row(row);

@@ -318,29 +318,6 @@ pub async fn proposal(
     Ok(dosewise_app::today::proposal(store, p, tz, today).await?)
 }
 
-fn describe_limits(l: &Limits) -> Vec<String> {
-    let mut v = Vec::new();
-    if let Some(x) = l.max_per_dose_mg {
-        v.push(format!("at most {} mg a dose", fmt_num(x)));
-    }
-    if let Some(x) = l.max_per_day_mg {
-        v.push(format!("{} mg a day", fmt_num(x)));
-    }
-    if let Some(x) = l.max_per_7_days_mg {
-        v.push(format!("{} mg in any 7 days", fmt_num(x)));
-    }
-    if let Some(x) = l.min_interval_hours {
-        v.push(format!("at least {} h between doses", fmt_num(x)));
-    }
-    if let Some(x) = l.supply_dispensed {
-        v.push(format!("{} dispensed", fmt_num(x)));
-    }
-    if let Some(x) = l.refill_date {
-        v.push(format!("refill on {x}"));
-    }
-    v
-}
-
 pub use dosewise_app::today::protocol_line as today_line;
 
 impl AddArgs {
@@ -505,7 +482,7 @@ fn print_summary(p: &Protocol, tz: &TimeZone, today: Date) {
             fmt_num(t.ceiling_mg)
         );
     }
-    let limits = describe_limits(&x.limits);
+    let limits = x.limits.describe();
     if !limits.is_empty() {
         crate::outln!("  limits: {}", limits.join(", "));
     }
@@ -674,7 +651,7 @@ impl Command {
                     a.limits.apply(&mut p.protocol.limits)?;
                     changes.push(format!(
                         "limits: {}",
-                        describe_limits(&p.protocol.limits).join(", ")
+                        p.protocol.limits.describe().join(", ")
                     ));
                 }
                 if changes.is_empty() {

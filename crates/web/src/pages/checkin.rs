@@ -25,8 +25,8 @@ pub const URINARY: [(&str, &str); 5] = [
 
 /// The form's fields as a request: tags split on spaces and commas; "other" side effects as
 /// typed ("headache=3").
-pub fn request(f: &FormData, zone: Option<&str>) -> Result<CheckinRequest, WebError> {
-    let r = |name: &str| f.int(name, name);
+pub fn request(f: &FormData, zone: Option<&str>) -> dosewise_app::Result<CheckinRequest> {
+    let r = |name: &str| f.int(name);
     let mut side_effects = f.all("side_effect");
     side_effects.extend(
         f.get("other_side_effects")
@@ -132,14 +132,12 @@ pub async fn submit(
     Extension(token): Extension<Csrf>,
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let result = match request(&f, st.0.config.zone.as_deref()) {
-        Ok(req) => {
-            let mut store = st.store().await;
-            dosewise_app::checkin::record(&mut *store, &req, st.now()).await
-        }
-        Err(WebError::Input(m)) => Err(AppError::Input(m)),
-        Err(e) => return Err(e),
-    };
+    let result = async {
+        let req = request(&f, st.0.config.zone.as_deref())?;
+        let mut store = st.store().await;
+        dosewise_app::checkin::record(&mut *store, &req, st.now()).await
+    }
+    .await;
     match result {
         Ok((c, _)) => Ok(Redirect::to(&format!("/checkins/{}?saved=1", c.id)).into_response()),
         Err(AppError::Input(m)) => {

@@ -50,11 +50,11 @@ pub fn conversion(new: &NewDose, stock: Option<&Stock>) -> Vec<String> {
 }
 
 /// The form's fields as a request.
-pub fn request(f: &FormData, zone: Option<&str>) -> Result<DoseRequest, WebError> {
+pub fn request(f: &FormData, zone: Option<&str>) -> dosewise_app::Result<DoseRequest> {
     let stock = f.get("stock");
     let route = f
         .get("route")
-        .map(|r| r.parse::<Route>().map_err(WebError::Input))
+        .map(|r| r.parse::<Route>().map_err(AppError::Input))
         .transpose()?;
     Ok(DoseRequest {
         amount: f.get("amount").unwrap_or_default(),
@@ -171,15 +171,13 @@ pub async fn submit(
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
     let dry_run = f.get("action").as_deref() == Some("check");
-    let outcome = match request(&f, st.0.config.zone.as_deref()) {
-        Ok(req) => {
-            let mut store = st.store().await;
-            let reason = f.get("override");
-            dosewise_app::dose::log(&mut *store, &req, reason.as_deref(), dry_run, st.now()).await
-        }
-        Err(WebError::Input(m)) => Err(AppError::Input(m)),
-        Err(e) => return Err(e),
-    };
+    let outcome = async {
+        let req = request(&f, st.0.config.zone.as_deref())?;
+        let reason = f.get("override");
+        let mut store = st.store().await;
+        dosewise_app::dose::log(&mut *store, &req, reason.as_deref(), dry_run, st.now()).await
+    }
+    .await;
     let (stocks, planned) = context(&st).await?;
     let view = |error, checked| View {
         form: &f,

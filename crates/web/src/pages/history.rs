@@ -6,8 +6,7 @@ use crate::layout::{Nav, error_box, page, when};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use dosewise_core::jiff::tz::TimeZone;
-use dosewise_store::{Store, Window};
+use dosewise_store::Store;
 use maud::html;
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -16,23 +15,6 @@ pub struct Filter {
     pub to: Option<String>,
     /// "all" (default), "doses" or "checkins".
     pub kind: Option<String>,
-}
-
-/// The instants bounding local dates `from`..=`to`.
-pub fn window(
-    from: dosewise_core::jiff::civil::Date,
-    to: dosewise_core::jiff::civil::Date,
-    tz: &TimeZone,
-    include_deleted: bool,
-) -> Window {
-    let start = |d: dosewise_core::jiff::civil::Date| {
-        d.to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp())
-    };
-    Window {
-        from: start(from),
-        to: to.tomorrow().ok().and_then(start),
-        include_deleted,
-    }
 }
 
 pub async fn list(
@@ -56,7 +38,7 @@ pub async fn list(
         }
     };
     let kind = q.kind.as_deref().unwrap_or("all");
-    let w = window(from, to, &tz, true);
+    let w = dosewise_app::period::window(from, to, &tz, true)?;
     let doses = if kind == "checkins" {
         vec![]
     } else {

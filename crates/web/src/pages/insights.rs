@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use dosewise_core::insights::{Comparison, Group, OUTCOMES, Welch};
+use dosewise_core::insights::{Comparison, OUTCOMES, Welch};
 use dosewise_core::report::{
     ReportOptions, Section, changes_list, protocol_changes, ratings_chart, report_html, scale_chart,
 };
@@ -20,38 +20,6 @@ use sha2::Digest;
 pub struct Period {
     pub from: Option<String>,
     pub to: Option<String>,
-}
-
-fn signed(x: f64) -> String {
-    let s = format!("{x:+.1}");
-    if s == "-0.0" { "+0.0".into() } else { s }
-}
-
-fn group(g: &Group) -> String {
-    match (g.mean, g.sd) {
-        (Some(m), Some(s)) => format!("{m:.1} ± {s:.1} (n {})", g.n),
-        (Some(m), None) => format!("{m:.1} (n {})", g.n),
-        _ => format!("– (n {})", g.n),
-    }
-}
-
-fn welch(w: Option<&Welch>, missing: String) -> String {
-    match w {
-        Some(w) => format!(
-            "{} [{}, {}]",
-            signed(w.difference),
-            signed(w.ci95_low),
-            signed(w.ci95_high)
-        ),
-        None => missing,
-    }
-}
-
-fn diff(c: &Comparison) -> String {
-    welch(
-        c.difference.as_ref(),
-        format!("not enough data (n {}/{})", c.with.n, c.without.n),
-    )
 }
 
 fn period_form(action: &str, from: impl std::fmt::Display, to: impl std::fmt::Display) -> Markup {
@@ -90,11 +58,8 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
     };
     let j = store.export().await?;
     drop(store);
-    let day = |d: dosewise_core::jiff::civil::Date| {
-        d.to_zoned_datetime(tz.clone())
-            .map_or(now, |z| z.timestamp())
-    };
-    let (t0, t1) = (day(i.from), day(i.to.tomorrow().unwrap_or(i.to)));
+    let w = dosewise_app::period::window(i.from, i.to, &tz, false)?;
+    let (t0, t1) = (w.from.unwrap_or(now), w.to.unwrap_or(now));
     let within = |t: dosewise_core::jiff::Timestamp| t >= t0 && t < t1;
     let doses: Vec<_> = j
         .doses
@@ -137,9 +102,9 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
             tbody { @for r in &i.ratings {
                 tr {
                     th scope="row" { (r.rating) }
-                    td { (group(&r.dose_day)) } td { (group(&r.day_after)) } td { (group(&r.off_day)) }
-                    td { (welch(r.dose_vs_off.as_ref(), "not enough data".into())) }
-                    td { (welch(r.after_vs_off.as_ref(), "not enough data".into())) }
+                    td { (r.dose_day.text()) } td { (r.day_after.text()) } td { (r.off_day.text()) }
+                    td { (r.dose_vs_off.as_ref().map_or("not enough data".into(), Welch::text)) }
+                    td { (r.after_vs_off.as_ref().map_or("not enough data".into(), Welch::text)) }
                 }
             } }
         } }
@@ -164,7 +129,7 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
             div.table-wrap { table {
                 thead { tr { th scope="col" { "Rating" } th scope="col" { "After the dose, same day" } th scope="col" { "Next day" } } }
                 tbody { @for (a, b) in dr.same_day.iter().zip(&dr.next_day) {
-                    tr { th scope="row" { (a.rating) } td { (diff(a)) } td { (diff(b)) } }
+                    tr { th scope="row" { (a.rating) } td { (a.text()) } td { (b.text()) } }
                 } }
             } }
             p.muted { (dr.note) }
@@ -176,7 +141,7 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
             tbody { @for f in &i.factors {
                 tr {
                     th scope="row" { (f.factor) } td { (f.timing) } td { (f.days_with) " / " (f.days_without) }
-                    @for o in OUTCOMES { td { (f.comparisons.iter().find(|c| c.rating == o).map_or("(same rating)".to_string(), diff)) } }
+                    @for o in OUTCOMES { td { (f.comparisons.iter().find(|c| c.rating == o).map_or("(same rating)".to_string(), Comparison::text)) } }
                 }
             } }
         } }

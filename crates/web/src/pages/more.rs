@@ -13,7 +13,7 @@ use dosewise_app::AppError;
 use dosewise_app::records::VitalsRequest;
 use dosewise_core::jiff::civil::Time;
 use dosewise_core::medication::NewMedication;
-use dosewise_core::questionnaire::{CRISIS, CRISIS_SOURCE, instrument, instruments};
+use dosewise_core::questionnaire::{CRISIS, CRISIS_SOURCE, due, instrument};
 use dosewise_core::schedule::{next_planned, slot};
 use dosewise_core::units::fmt_num;
 use dosewise_core::vitals::VitalsContext;
@@ -62,11 +62,9 @@ pub async fn index(State(st): State<AppState>, Extension(token): Extension<Csrf>
 }
 
 pub async fn stock(State(st): State<AppState>) -> Result<Markup, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(&st, &mut store).await?;
-    let t = dosewise_app::today::today(&mut *store, st.now(), &tz).await?;
-    let stocks = store.stocks(true).await?;
-    drop(store);
+    // The stock statuses are part of today's (cached) overview.
+    let (_, t) = st.today().await?;
+    let stocks = st.store().await.stocks(true).await?;
     let body = html! {
         h1 { "Stock" }
         @if stocks.is_empty() { p { "No stock recorded. Add one with " code { "dosewise stock add" } "." } }
@@ -102,7 +100,7 @@ pub async fn protocol(State(st): State<AppState>) -> Result<Markup, WebError> {
     let mut rows = Vec::new();
     for p in &protocols {
         let doses = store
-            .doses(crate::pages::history::window(from, today, &tz, false))
+            .doses(dosewise_app::period::window(from, today, &tz, false)?)
             .await?;
         let mine: Vec<_> = doses
             .into_iter()
@@ -122,13 +120,7 @@ pub async fn protocol(State(st): State<AppState>) -> Result<Markup, WebError> {
                 h2 { (p.protocol.name) }
                 p { (dosewise_app::today::protocol_line(p, today, &tz)) }
                 p { (p.protocol.pattern.describe()) "; planned dose " (p.protocol.dose.entered) "." }
-                @let l = &p.protocol.limits;
-                ul {
-                    @if let Some(x) = l.max_per_dose_mg { li { "At most " (fmt_num(x)) " mg a dose" } }
-                    @if let Some(x) = l.max_per_day_mg { li { (fmt_num(x)) " mg a day" } }
-                    @if let Some(x) = l.max_per_7_days_mg { li { (fmt_num(x)) " mg in any 7 days" } }
-                    @if let Some(x) = l.min_interval_hours { li { "At least " (fmt_num(x)) " h between doses" } }
-                }
+                ul { @for l in p.protocol.limits.describe() { li { (l) } } }
                 h3 { "Next planned doses" }
                 ul { @for d in next_planned(p, today, 5) { li { (local_text(slot(p, d, &tz), &tz)) } } }
                 h3 { "Last 28 days" }
@@ -376,13 +368,12 @@ pub async fn add_vitals(
             zone: st.0.config.zone.clone(),
         })
     })();
-    let r = match parsed {
-        Ok(req) => {
-            let mut store = st.store().await;
-            dosewise_app::records::vitals(&mut *store, &req, st.now()).await
-        }
-        Err(e) => Err(e),
-    };
+    let r = async {
+        let req = parsed?;
+        let mut store = st.store().await;
+        dosewise_app::records::vitals(&mut *store, &req, st.now()).await
+    }
+    .await;
     match r {
         Ok(v) => {
             let notes = dosewise_app::records::vitals_notes(&v);
@@ -410,9 +401,8 @@ pub async fn assess_list(State(st): State<AppState>) -> Result<Markup, WebError>
         Nav::More,
         html! {
             h1 { "Questionnaires" }
-            ul { @for i in instruments() {
-                @let last = past.iter().filter(|a| a.assessment.instrument == i.id).max_by_key(|a| a.assessment.at);
-                @let due = last.is_none_or(|a| now.duration_since(a.assessment.at).as_hours() / 24 >= i64::from(i.cadence_days));
+            ul { @for d in due(&past, now) {
+                @let (i, last) = (d.instrument, d.last);
                 li {
                     a href=(format!("/assess/{}", i.id)) { (i.name) } " — " (i.title)
                     @if !i.validated { " (plain questions, not a validated scale)" }
@@ -421,7 +411,7 @@ pub async fn assess_list(State(st): State<AppState>) -> Result<Markup, WebError>
                         @match last { Some(a) => { "Last: " (a.assessment.total) " (" (a.assessment.band) ") on " (when(a.assessment.at, &a.assessment.zone, &tz)) ". " } None => { "Never taken. " } }
                         "Every " (i.cadence_days) " days."
                     }
-                    @if due { " " span.badge.warning { "due" } }
+                    @if d.due { " " span.badge.warning { "due" } }
                 }
             } }
         },
@@ -485,22 +475,13 @@ pub async fn assess_submit(
                 .map_err(|_| AppError::Input(format!("question {}: not an answer", k + 1)))
         })
         .collect();
-    let r = match answers {
-        Ok(a) => {
-            let mut store = st.store().await;
-            dosewise_app::records::assessment(
-                &mut *store,
-                &i.id,
-                &a,
-                None,
-                None,
-                st.0.config.zone.as_deref(),
-                st.now(),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
+    let r = async {
+        let a = answers?;
+        let mut store = st.store().await;
+        let zone = st.0.config.zone.as_deref();
+        dosewise_app::records::assessment(&mut *store, &i.id, &a, None, None, zone, st.now()).await
+    }
+    .await;
     match r {
         Ok(a) => Ok(page(
             &i.name,
