@@ -38,7 +38,7 @@ pub async fn check<S: Store + Send>(
         include_deleted: false,
     };
     let history: Vec<_> = store
-        .doses(window(since(70), None))
+        .dose_history(window(since(70), None))
         .await?
         .into_iter()
         .filter(|d| Some(d.id) != exclude)

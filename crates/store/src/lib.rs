@@ -58,7 +58,7 @@ pub enum StoreError {
     )]
     Corrupt(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] rusqlite::Error),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -144,6 +144,11 @@ pub trait Store {
     fn dose(&mut self, id: i64) -> impl Future<Output = Result<Option<Dose>>> + Send;
     /// Doses in time order.
     fn doses(&mut self, w: Window) -> impl Future<Output = Result<Vec<Dose>>> + Send;
+    /// Doses in time order as the safety check reads the past: everything but the findings
+    /// stored with each dose, which come back empty. Those are kilobytes of JSON per dose that
+    /// the check never reads (it judges what was taken, when and how); decoding them was a
+    /// sixth of a dose command's work. Use [`Store::doses`] to show a dose.
+    fn dose_history(&mut self, w: Window) -> impl Future<Output = Result<Vec<Dose>>> + Send;
     /// The most recent `n` doses that are not deleted, newest first.
     fn recent_doses(&mut self, n: u32) -> impl Future<Output = Result<Vec<Dose>>> + Send;
     /// Replace a dose, keeping the old version as a revision and moving supply accordingly.

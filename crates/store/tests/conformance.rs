@@ -401,6 +401,62 @@ macro_rules! conformance {
             }
 
             #[tokio::test]
+            async fn dose_history_is_the_doses_without_their_findings() {
+                use dosewise_core::safety::{Finding, Severity};
+                let (mut s, _dir) = $open.await;
+                let st = s
+                    .add_stock(&troche_stock("Troche 25", 10.0))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let mut refused = dose_from(&st, "1 troche", "2026-11-02T08:00:00Z");
+                refused.findings = vec![Finding {
+                    code: "max_per_dose".into(),
+                    severity: Severity::Refuse,
+                    message: "above the plan's limit".into(),
+                    reason: "why".into(),
+                    action: "what to do".into(),
+                    sources: vec!["a source (H)".into()],
+                }];
+                refused.override_reason = Some("agreed with my clinician".into());
+                for d in [
+                    dose_from(&st, "1/2 troche", "2026-11-01T08:00:00Z"),
+                    refused,
+                    dose_from(&st, "1/4 troche", "2026-11-03T08:00:00Z"),
+                ] {
+                    s.log_dose(&d, ts("2026-11-03T09:00:00Z"))
+                        .await
+                        .unwrap_or_else(|e| panic!("{e}"));
+                }
+                let deleted = s.recent_doses(1).await.unwrap_or_default()[0].id;
+                s.delete_dose(deleted, ts("2026-11-03T10:00:00Z"), Some("typo"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                for include_deleted in [false, true] {
+                    let w = Window {
+                        from: Some(ts("2026-11-01T12:00:00Z")),
+                        to: None,
+                        include_deleted,
+                    };
+                    let full = s.doses(w).await.unwrap_or_else(|e| panic!("{e}"));
+                    let history = s.dose_history(w).await.unwrap_or_else(|e| panic!("{e}"));
+                    assert_eq!(full.len(), if include_deleted { 2 } else { 1 });
+                    assert_eq!(full[0].dose.findings.len(), 1, "doses() keeps the findings");
+                    let stripped: Vec<_> = full
+                        .into_iter()
+                        .map(|mut d| {
+                            d.dose.findings.clear();
+                            d
+                        })
+                        .collect();
+                    assert_eq!(history, stripped);
+                    assert_eq!(
+                        history[0].dose.override_reason.as_deref(),
+                        Some("agreed with my clinician")
+                    );
+                }
+            }
+
+            #[tokio::test]
             async fn safety_records_round_trip() {
                 use dosewise_core::medication::{NewMedication, NewSubstanceUse};
                 use dosewise_core::safety::ClearanceTopic;
@@ -575,17 +631,10 @@ mod sqlite_specific {
             ));
         } else {
             // Without the sqlite3 CLI, set it through a second connection of our own.
-            use sqlx::{ConnectOptions, Connection};
-            let mut c = sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(&path)
-                .connect()
-                .await
+            let c = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            c.execute_batch("PRAGMA user_version = 99")
                 .unwrap_or_else(|e| panic!("{e}"));
-            sqlx::query("PRAGMA user_version = 99")
-                .execute(&mut c)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            c.close().await.unwrap_or_else(|e| panic!("{e}"));
+            drop(c);
             assert!(matches!(
                 dosewise_store::SqliteStore::open(&path).await,
                 Err(StoreError::NewerSchema { found: 99, .. })
@@ -594,18 +643,9 @@ mod sqlite_specific {
         // Some other program's SQLite file.
         let other = dir.path().join("other.db");
         {
-            use sqlx::{ConnectOptions, Connection};
-            let mut c = sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(&other)
-                .create_if_missing(true)
-                .connect()
-                .await
+            let c = rusqlite::Connection::open(&other).unwrap_or_else(|e| panic!("{e}"));
+            c.execute_batch("CREATE TABLE notes (x TEXT)")
                 .unwrap_or_else(|e| panic!("{e}"));
-            sqlx::query("CREATE TABLE notes (x TEXT)")
-                .execute(&mut c)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            c.close().await.unwrap_or_else(|e| panic!("{e}"));
         }
         assert!(matches!(
             dosewise_store::SqliteStore::open(&other).await,

@@ -34,9 +34,7 @@ async fn encrypt_rekey_decrypt_round_trip() {
     };
 
     let a = pass("correct horse battery staple");
-    convert(&path, None, Some(&a))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    convert(&path, None, Some(&a)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         dosewise_store::sqlite::file_state(&path),
         FileState::Encrypted
@@ -92,20 +90,16 @@ async fn encrypt_rekey_decrypt_round_trip() {
     assert_eq!(with_clearance.clearances.len(), 1);
 
     let b = pass("a different long passphrase");
-    convert(&path, Some(&a), Some(&b))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    convert(&path, Some(&a), Some(&b)).unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(
         SqliteStore::open_with(&path, Some(&a)).await,
         Err(StoreError::WrongPassphrase)
     ));
     assert!(matches!(
-        convert(&path, Some(&a), None).await,
+        convert(&path, Some(&a), None),
         Err(StoreError::WrongPassphrase)
     ));
-    convert(&path, Some(&b), None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    convert(&path, Some(&b), None).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(dosewise_store::sqlite::file_state(&path), FileState::Plain);
     let mut s = SqliteStore::open(&path)
         .await
@@ -134,7 +128,7 @@ async fn new_encrypted_journal() {
     assert!(!bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()));
     assert!(
         matches!(
-            convert(&path, None, Some(&k)).await,
+            convert(&path, None, Some(&k)),
             Err(StoreError::Conversion(_))
         ),
         "already encrypted"

@@ -52,7 +52,7 @@ impl EncryptArgs {
         // Bring the schema up to date first (conversion copies the current schema only).
         ctx.open().await?.close().await?;
         let key = secrets::new_key(self.new_passphrase_file.as_deref(), "the journal")?;
-        convert(&ctx.db_path(), None, Some(&key)).await?;
+        convert(&ctx.db_path(), None, Some(&key))?;
         done(
             ctx,
             "The journal is now encrypted (SQLCipher, AES-256). Keep the passphrase safe: without it the journal cannot be opened, by you or anyone.",
@@ -71,7 +71,7 @@ impl DecryptArgs {
             ));
         }
         let key = secrets::current(ctx.passphrase_file.as_deref(), "the journal")?;
-        convert(&ctx.db_path(), Some(&key), None).await?;
+        convert(&ctx.db_path(), Some(&key), None)?;
         done(ctx, "The journal is now stored in plain text.")
     }
 }
@@ -87,7 +87,7 @@ impl EncryptArgs {
         // Check the old passphrase before asking for a new one.
         ctx.open().await?.close().await?;
         let new = secrets::new_key(self.new_passphrase_file.as_deref(), "the journal")?;
-        convert(&ctx.db_path(), Some(&old), Some(&new)).await?;
+        convert(&ctx.db_path(), Some(&old), Some(&new))?;
         done(ctx, "The journal's passphrase was changed.")
     }
 }

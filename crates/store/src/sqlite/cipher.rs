@@ -3,10 +3,12 @@
 //! then rename it over the old one. A crash at any point leaves the old file or the new one,
 //! never neither and never a half-written one.
 
-use super::{APPLICATION_ID, FileState, SCHEMA_VERSION, connect_options, file_state, key_error};
+use super::sql;
+use super::{
+    APPLICATION_ID, FileState, JournalMode, SCHEMA_VERSION, connect, file_state, key_error,
+};
 use crate::{Passphrase, Result, StoreError};
-use sqlx::sqlite::SqliteJournalMode;
-use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 const TABLES: [&str; 14] = [
@@ -33,23 +35,18 @@ pub fn temp_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-async fn counts(conn: &mut SqliteConnection, schema: &str) -> Result<Vec<(String, i64)>> {
+fn counts(conn: &Connection, schema: &str) -> Result<Vec<(String, i64)>> {
     let mut out = Vec::new();
     for t in TABLES {
-        let exists: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        let exists: i64 = sql::query(&format!(
             "SELECT count(*) FROM {schema}.sqlite_master WHERE name = '{t}'"
-        )))
-        .fetch_one(&mut *conn)
-        .await?;
+        ))
+        .scalar(conn)?;
         if exists == 0 && t != "sqlite_master" {
             continue;
         }
         // Table names are the fixed list above, not input.
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT count(*) FROM {schema}.{t}"
-        )))
-        .fetch_one(&mut *conn)
-        .await?;
+        let n: i64 = sql::query(&format!("SELECT count(*) FROM {schema}.{t}")).scalar(conn)?;
         out.push((t.to_string(), n));
     }
     Ok(out)
@@ -63,11 +60,7 @@ fn fsync_dir(dir: &Path) {
 }
 
 /// Rewrite the journal at `path` from key `from` to key `to` (`None` = plaintext).
-pub async fn convert(
-    path: &Path,
-    from: Option<&Passphrase>,
-    to: Option<&Passphrase>,
-) -> Result<()> {
+pub fn convert(path: &Path, from: Option<&Passphrase>, to: Option<&Passphrase>) -> Result<()> {
     let expected = if from.is_some() {
         FileState::Encrypted
     } else {
@@ -88,7 +81,7 @@ pub async fn convert(
         }
         _ => {}
     }
-    super::quiet_sqlcipher().await?;
+    super::quiet_sqlcipher()?;
     let tmp = temp_path(path);
     for stale in [
         tmp.clone(),
@@ -101,23 +94,18 @@ pub async fn convert(
     create_private(&tmp)?;
 
     // 1. Export from the source into the new file.
-    let mut src = connect_options(path, from, SqliteJournalMode::Wal)
-        .connect()
-        .await
-        .map_err(|e| key_error(e, from.is_some()))?;
-    let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-        .fetch_one(&mut src)
-        .await
+    let src =
+        connect(path, from, JournalMode::Wal, false).map_err(|e| key_error(e, from.is_some()))?;
+    let version: i64 = src
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| key_error(e, from.is_some()))?;
     if version != SCHEMA_VERSION {
         return Err(StoreError::Conversion(format!(
             "the journal has schema {version}; open it once with this Dosewise (any command) before converting"
         )));
     }
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&mut src)
-        .await?;
-    let before = counts(&mut src, "main").await?;
+    sql::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&src)?;
+    let before = counts(&src, "main")?;
     let key = to.map_or_else(
         || zeroize::Zeroizing::new("''".to_string()),
         Passphrase::sql_literal,
@@ -131,37 +119,22 @@ pub async fn convert(
         tmp_text.replace('\'', "''"),
         key.as_str()
     ));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(attach.as_str()))
-        .execute(&mut src)
-        .await?;
-    sqlx::query("SELECT sqlcipher_export('target')")
-        .execute(&mut src)
-        .await?;
+    src.execute_batch(attach.as_str())?;
+    sql::query("SELECT sqlcipher_export('target')").execute(&src)?;
     let pragmas = format!(
         "PRAGMA target.user_version = {SCHEMA_VERSION}; PRAGMA target.application_id = {APPLICATION_ID}"
     );
-    sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
-        .execute(&mut src)
-        .await?;
-    sqlx::query("DETACH DATABASE target")
-        .execute(&mut src)
-        .await?;
-    src.close().await?;
+    src.execute_batch(&pragmas)?;
+    src.execute_batch("DETACH DATABASE target")?;
+    src.close().map_err(|(_, e)| StoreError::Database(e))?;
 
     // 2. Verify the new file with its own key, without leaving a WAL beside it.
-    let mut check = connect_options(&tmp, to, SqliteJournalMode::Delete)
-        .connect()
-        .await
-        .map_err(|e| key_error(e, to.is_some()))?;
-    let ok: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut check)
-        .await?;
-    let after = counts(&mut check, "main").await?;
-    let app: i64 = sqlx::query("PRAGMA application_id")
-        .fetch_one(&mut check)
-        .await?
-        .try_get(0)?;
-    check.close().await?;
+    let check =
+        connect(&tmp, to, JournalMode::Delete, false).map_err(|e| key_error(e, to.is_some()))?;
+    let ok: String = sql::query("PRAGMA integrity_check").scalar(&check)?;
+    let after = counts(&check, "main")?;
+    let app: i64 = sql::query("PRAGMA application_id").scalar(&check)?;
+    check.close().map_err(|(_, e)| StoreError::Database(e))?;
     if ok != "ok" || after != before || app != APPLICATION_ID {
         let _ = std::fs::remove_file(&tmp);
         return Err(StoreError::Conversion(format!(

@@ -7,6 +7,7 @@
 
 mod cipher;
 mod rows;
+mod sql;
 mod writes;
 
 pub use cipher::{convert, temp_path as cipher_temp_path};
@@ -26,8 +27,7 @@ use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
 use dosewise_core::vitals::{NewVitals, Vitals};
 use rows::micros;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteRow, SqliteSynchronous};
-use sqlx::{ConnectOptions, Connection, SqliteConnection};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
 
@@ -50,18 +50,22 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
 pub struct SqliteStore {
-    conn: SqliteConnection,
+    conn: Connection,
 }
 
 impl SqliteStore {
     /// Open (creating if needed) the database at `path` and bring its schema up to date.
     pub async fn open(path: &Path) -> Result<Self> {
-        Self::open_with(path, None).await
+        Self::open_sync(path, None)
     }
 
     /// Open with a passphrase when the journal is encrypted (SQLCipher). A plaintext journal
     /// opened with a key, or an encrypted one opened without, fails with a clear error.
     pub async fn open_with(path: &Path, key: Option<&Passphrase>) -> Result<Self> {
+        Self::open_sync(path, key)
+    }
+
+    fn open_sync(path: &Path, key: Option<&Passphrase>) -> Result<Self> {
         let state = file_state(path);
         match (state, key) {
             (FileState::Encrypted, None) => return Err(StoreError::Encrypted),
@@ -72,16 +76,10 @@ impl SqliteStore {
             }
             _ => {}
         }
-        if key.is_some() {
-            quiet_sqlcipher().await?;
-        }
-        let opts = connect_options(path, key, SqliteJournalMode::Wal).create_if_missing(true);
-        let conn = opts
-            .connect()
-            .await
-            .map_err(|e| key_error(e, key.is_some()))?;
+        let conn =
+            connect(path, key, JournalMode::Wal, true).map_err(|e| key_error(e, key.is_some()))?;
         let mut store = SqliteStore { conn };
-        store.migrate(path).await.map_err(|e| match e {
+        store.migrate(path).map_err(|e| match e {
             StoreError::Database(e) => key_error(e, key.is_some()),
             other => other,
         })?;
@@ -90,25 +88,24 @@ impl SqliteStore {
 
     /// An in-memory database (tests).
     pub async fn memory() -> Result<Self> {
-        let opts = SqliteConnectOptions::new()
-            .in_memory(true)
-            .foreign_keys(true)
-            .disable_statement_logging();
-        let conn = opts.connect().await?;
+        let conn = Connection::open_in_memory()?;
+        conn.execute_batch("PRAGMA foreign_keys = ON")?;
         let mut store = SqliteStore { conn };
-        store.migrate(Path::new(":memory:")).await?;
+        store.migrate(Path::new(":memory:"))?;
         Ok(store)
     }
 
     /// The schema version of the open database.
     pub async fn schema_version(&mut self) -> Result<i64> {
-        Ok(sqlx::query_scalar("PRAGMA user_version")
-            .fetch_one(&mut self.conn)
-            .await?)
+        self.version()
     }
 
-    async fn migrate(&mut self, path: &Path) -> Result<()> {
-        let version = self.schema_version().await?;
+    fn version(&self) -> Result<i64> {
+        sql::query("PRAGMA user_version").scalar(&self.conn)
+    }
+
+    fn migrate(&mut self, path: &Path) -> Result<()> {
+        let version = self.version()?;
         if version == SCHEMA_VERSION {
             return Ok(());
         }
@@ -118,46 +115,37 @@ impl SqliteStore {
                 known: SCHEMA_VERSION,
             });
         }
-        let app: i64 = sqlx::query_scalar("PRAGMA application_id")
-            .fetch_one(&mut self.conn)
-            .await?;
-        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
-            .fetch_one(&mut self.conn)
-            .await?;
+        let app: i64 = sql::query("PRAGMA application_id").scalar(&self.conn)?;
+        let tables: i64 = sql::query("SELECT count(*) FROM sqlite_master").scalar(&self.conn)?;
         if app != APPLICATION_ID && (tables > 0 || version > 0) {
             return Err(StoreError::NotOurs(path.display().to_string()));
         }
-        for (i, sql) in MIGRATIONS
+        for (i, migration) in MIGRATIONS
             .iter()
             .enumerate()
             .skip(usize::try_from(version).unwrap_or(0))
         {
-            let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
-                .execute(&mut *tx)
-                .await?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(migration)?;
             // PRAGMA values cannot be bound; both are integers produced here.
-            let set = format!(
+            tx.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {}",
                 i + 1
-            );
-            sqlx::raw_sql(sqlx::AssertSqlSafe(set))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
+            ))?;
+            tx.commit()?;
         }
         Ok(())
     }
 
     /// Run `PRAGMA integrity_check` and return its verdict ("ok" when sound).
     pub async fn integrity_check(&mut self) -> Result<String> {
-        Ok(sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(&mut self.conn)
-            .await?)
+        sql::query("PRAGMA integrity_check").scalar(&self.conn)
     }
 
     pub async fn close(self) -> Result<()> {
-        Ok(self.conn.close().await?)
+        self.conn.close().map_err(|(_, e)| StoreError::Database(e))
     }
 }
 
@@ -184,82 +172,93 @@ pub fn file_state(path: &Path) -> FileState {
     }
 }
 
-/// Connection options shared by every open: key first (SQLCipher needs it before anything
-/// else; sqlx orders it so), quiet SQLCipher logging, and Dosewise's durability settings.
-pub(crate) fn connect_options(
+/// How a connection journals its writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JournalMode {
+    /// The journal's own mode: readers and one writer at once (CLI and web server).
+    Wal,
+    /// For a file being verified before it replaces the journal: leaves no WAL beside it.
+    Delete,
+}
+
+/// Open one connection the way every open needs it: the key first (SQLCipher needs it before
+/// anything else reads the file), then Dosewise's durability settings.
+pub(crate) fn connect(
     path: &Path,
     key: Option<&Passphrase>,
-    journal: SqliteJournalMode,
-) -> SqliteConnectOptions {
-    let mut opts = SqliteConnectOptions::new();
-    if let Some(k) = key {
-        // The literal lives in the options only until they are dropped after connecting.
-        opts = opts.pragma("key", k.sql_literal().to_string());
+    journal: JournalMode,
+    create: bool,
+) -> std::result::Result<Connection, rusqlite::Error> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    opts.pragma("cipher_log_level", "NONE")
-        .filename(path)
-        .journal_mode(journal)
-        // FULL: a dose acknowledged to the person survives a power cut, not only a crash.
-        .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(BUSY_TIMEOUT)
-        .foreign_keys(true)
-        .disable_statement_logging()
+    if key.is_some() {
+        quiet_sqlcipher()?;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    if let Some(k) = key {
+        // The statement text holds the key only until it is dropped (zeroized) here.
+        let set = zeroize::Zeroizing::new(format!("PRAGMA key = {}", k.sql_literal().as_str()));
+        conn.execute_batch(&set)?;
+    }
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // FULL: a dose acknowledged to the person survives a power cut, not only a crash.
+    conn.execute_batch(match journal {
+        JournalMode::Wal => {
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"
+        }
+        JournalMode::Delete => {
+            "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"
+        }
+    })?;
+    Ok(conn)
 }
 
 /// SQLCipher logs decryption failures (a wrong passphrase) to stderr by default. Its log level
 /// is process-wide, and a connection's own pragmas run only after the key has been tried, so
 /// set it once on a throwaway in-memory connection before any keyed open.
-pub(crate) async fn quiet_sqlcipher() -> Result<()> {
+fn quiet_sqlcipher() -> std::result::Result<(), rusqlite::Error> {
     static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if DONE.load(std::sync::atomic::Ordering::Relaxed) {
         return Ok(());
     }
-    let mut c = SqliteConnectOptions::new()
-        .in_memory(true)
-        .disable_statement_logging()
-        .connect()
-        .await?;
-    sqlx::query("PRAGMA cipher_log_level = NONE")
-        .execute(&mut c)
-        .await?;
-    c.close().await?;
+    Connection::open_in_memory()?.execute_batch("PRAGMA cipher_log_level = NONE")?;
     DONE.store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }
 
 /// "file is not a database" (SQLITE_NOTADB) after a key means the key is wrong.
-pub(crate) fn key_error(e: sqlx::Error, keyed: bool) -> StoreError {
-    match &e {
-        sqlx::Error::Database(db)
-            if db.code().as_deref() == Some("26") || db.message().contains("not a database") =>
-        {
-            if keyed {
-                StoreError::WrongPassphrase
-            } else {
-                StoreError::Encrypted
-            }
+pub(crate) fn key_error(e: rusqlite::Error, keyed: bool) -> StoreError {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+        if keyed {
+            StoreError::WrongPassphrase
+        } else {
+            StoreError::Encrypted
         }
-        _ => StoreError::Database(e),
+    } else {
+        StoreError::Database(e)
     }
 }
 
 impl SqliteStore {
     /// Rows of a `SELECT … WHERE at >= ?1 AND at < ?2 …` query over a time window.
-    async fn windowed<T>(
-        &mut self,
+    fn windowed<T>(
+        &self,
         sql: &'static str,
         w: Window,
-        map: fn(&SqliteRow) -> Result<T>,
+        map: fn(&rows::Row<'_, '_>) -> Result<T>,
     ) -> Result<Vec<T>> {
         let (from, to) = window_bounds(w);
-        let rows = sqlx::query(sql)
+        sql::query(sql)
             .bind(from)
             .bind(to)
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter().map(map).collect()
+            .fetch_all(&self.conn, map)
     }
 }
+
+const DOSES_IN_WINDOW: &str =
+    "SELECT * FROM dose WHERE at >= ?1 AND at < ?2 AND (?3 OR deleted_at IS NULL) ORDER BY at, id";
 
 fn window_bounds(w: Window) -> (i64, i64) {
     (
@@ -270,21 +269,20 @@ fn window_bounds(w: Window) -> (i64, i64) {
 
 impl Store for SqliteStore {
     async fn profile(&mut self) -> Result<Option<Profile>> {
-        let row = sqlx::query("SELECT * FROM profile WHERE id = 1")
-            .fetch_optional(&mut self.conn)
-            .await?;
-        row.as_ref().map(rows::profile).transpose()
+        sql::query("SELECT * FROM profile WHERE id = 1").fetch_optional(&self.conn, rows::profile)
     }
 
     async fn save_profile(&mut self, p: &Profile) -> Result<()> {
-        writes::save_profile(&mut self.conn, p).await
+        writes::save_profile(&self.conn, p)
     }
 
     async fn add_stock(&mut self, s: &NewStock) -> Result<Stock> {
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let stock = writes::insert_stock(&mut tx, None, s, None, None).await?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stock = writes::insert_stock(&tx, None, s, None, None)?;
         writes::insert_stock_event(
-            &mut tx,
+            &tx,
             &StockEvent {
                 id: 0,
                 stock_id: stock.id,
@@ -296,39 +294,31 @@ impl Store for SqliteStore {
                 reason: None,
             },
             false,
-        )
-        .await?;
-        tx.commit().await?;
+        )?;
+        tx.commit()?;
         Ok(stock)
     }
 
     async fn stock(&mut self, id: i64) -> Result<Option<Stock>> {
-        writes::get_stock(&mut self.conn, id).await
+        writes::get_stock(&self.conn, id)
     }
 
     async fn stock_by_name(&mut self, name: &str) -> Result<Option<Stock>> {
-        let row =
-            sqlx::query("SELECT * FROM stock WHERE retired_at IS NULL AND lower(name) = lower(?1)")
-                .bind(name.trim())
-                .fetch_optional(&mut self.conn)
-                .await?;
-        row.as_ref().map(rows::stock).transpose()
+        sql::query("SELECT * FROM stock WHERE retired_at IS NULL AND lower(name) = lower(?1)")
+            .bind(name.trim())
+            .fetch_optional(&self.conn, rows::stock)
     }
 
     async fn stocks(&mut self, include_retired: bool) -> Result<Vec<Stock>> {
-        let rows = sqlx::query("SELECT * FROM stock WHERE ?1 OR retired_at IS NULL ORDER BY id")
+        sql::query("SELECT * FROM stock WHERE ?1 OR retired_at IS NULL ORDER BY id")
             .bind(include_retired)
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter().map(rows::stock).collect()
+            .fetch_all(&self.conn, rows::stock)
     }
 
     async fn stock_events(&mut self, stock_id: i64) -> Result<Vec<StockEvent>> {
-        let rows = sqlx::query("SELECT * FROM stock_event WHERE stock_id = ?1 ORDER BY at, id")
+        sql::query("SELECT * FROM stock_event WHERE stock_id = ?1 ORDER BY at, id")
             .bind(stock_id)
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter().map(rows::stock_event).collect()
+            .fetch_all(&self.conn, rows::stock_event)
     }
 
     async fn adjust_stock(
@@ -338,33 +328,30 @@ impl Store for SqliteStore {
         at: Timestamp,
         reason: Option<&str>,
     ) -> Result<Stock> {
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let s = writes::get_stock(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "stock", id })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let s = writes::get_stock(&tx, id)?.ok_or(StoreError::NotFound { what: "stock", id })?;
         let delta = match adjustment {
             Adjustment::Set(v) => v - s.stock.remaining,
             Adjustment::Delta(d) => d,
         };
         writes::move_supply(
-            &mut tx,
+            &tx,
             id,
             delta,
             at,
             dosewise_core::stock::StockEventKind::Adjust,
             None,
             reason,
-        )
-        .await?;
-        let s = writes::get_stock(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "stock", id })?;
-        tx.commit().await?;
+        )?;
+        let s = writes::get_stock(&tx, id)?.ok_or(StoreError::NotFound { what: "stock", id })?;
+        tx.commit()?;
         Ok(s)
     }
 
     async fn update_stock(&mut self, s: &Stock) -> Result<Stock> {
-        let n = sqlx::query("UPDATE stock SET name = ?1, preparation = ?2, default_route = ?3, lot = ?4, expiry = ?5, opened = ?6, note = ?7, dispensed = ?8 WHERE id = ?9")
+        let n = sql::query("UPDATE stock SET name = ?1, preparation = ?2, default_route = ?3, lot = ?4, expiry = ?5, opened = ?6, note = ?7, dispensed = ?8 WHERE id = ?9")
             .bind(&s.stock.name)
             .bind(rows::json(&s.stock.preparation)?)
             .bind(rows::name_of(&s.stock.default_route))
@@ -374,8 +361,7 @@ impl Store for SqliteStore {
             .bind(&s.stock.note)
             .bind(s.stock.dispensed)
             .bind(s.id)
-            .execute(&mut self.conn)
-            .await
+            .execute(&self.conn)
             .map_err(|e| writes::name_conflict(e, &s.stock.name))?;
         if n.rows_affected() == 0 {
             return Err(StoreError::NotFound {
@@ -383,12 +369,10 @@ impl Store for SqliteStore {
                 id: s.id,
             });
         }
-        writes::get_stock(&mut self.conn, s.id)
-            .await?
-            .ok_or(StoreError::NotFound {
-                what: "stock",
-                id: s.id,
-            })
+        writes::get_stock(&self.conn, s.id)?.ok_or(StoreError::NotFound {
+            what: "stock",
+            id: s.id,
+        })
     }
 
     async fn retire_stock(
@@ -397,22 +381,21 @@ impl Store for SqliteStore {
         at: Timestamp,
         reason: Option<&str>,
     ) -> Result<Stock> {
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let s = writes::get_stock(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "stock", id })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let s = writes::get_stock(&tx, id)?.ok_or(StoreError::NotFound { what: "stock", id })?;
         if s.is_retired() {
-            tx.commit().await?;
+            tx.commit()?;
             return Ok(s);
         }
-        sqlx::query("UPDATE stock SET retired_at = ?1, retire_reason = ?2 WHERE id = ?3")
+        sql::query("UPDATE stock SET retired_at = ?1, retire_reason = ?2 WHERE id = ?3")
             .bind(micros(at))
             .bind(reason)
             .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            .execute(&tx)?;
         writes::insert_stock_event(
-            &mut tx,
+            &tx,
             &StockEvent {
                 id: 0,
                 stock_id: id,
@@ -424,26 +407,31 @@ impl Store for SqliteStore {
                 reason: reason.map(str::to_string),
             },
             false,
-        )
-        .await?;
-        let s = writes::get_stock(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "stock", id })?;
-        tx.commit().await?;
+        )?;
+        let s = writes::get_stock(&tx, id)?.ok_or(StoreError::NotFound { what: "stock", id })?;
+        tx.commit()?;
         Ok(s)
     }
 
     async fn log_dose(&mut self, d: &NewDose, created_at: Timestamp) -> Result<LoggedDose> {
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let id = writes::insert_dose(&mut tx, None, d, created_at, None, None).await?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = writes::insert_dose(&tx, None, d, created_at, None, None)?;
         let kind = dosewise_core::stock::StockEventKind::Dose;
         let stock_remaining = match (d.stock_id, d.supply_used) {
-            (Some(sid), Some(used)) => {
-                Some(writes::move_supply(&mut tx, sid, -used, d.at, kind, Some(id), None).await?)
-            }
+            (Some(sid), Some(used)) => Some(writes::move_supply(
+                &tx,
+                sid,
+                -used,
+                d.at,
+                kind,
+                Some(id),
+                None,
+            )?),
             _ => None,
         };
-        tx.commit().await?;
+        tx.commit()?;
         // Stored exactly as given, so no read-back is needed (the conformance suite checks this).
         let dose = Dose {
             id,
@@ -459,28 +447,31 @@ impl Store for SqliteStore {
     }
 
     async fn dose(&mut self, id: i64) -> Result<Option<Dose>> {
-        writes::get_dose(&mut self.conn, id).await
+        writes::get_dose(&self.conn, id)
     }
 
     async fn doses(&mut self, w: Window) -> Result<Vec<Dose>> {
         let (from, to) = window_bounds(w);
-        let rows = sqlx::query("SELECT * FROM dose WHERE at >= ?1 AND at < ?2 AND (?3 OR deleted_at IS NULL) ORDER BY at, id")
+        sql::query(DOSES_IN_WINDOW)
             .bind(from)
             .bind(to)
             .bind(w.include_deleted)
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter().map(rows::dose).collect()
+            .fetch_all(&self.conn, rows::dose)
+    }
+
+    async fn dose_history(&mut self, w: Window) -> Result<Vec<Dose>> {
+        let (from, to) = window_bounds(w);
+        sql::query(DOSES_IN_WINDOW)
+            .bind(from)
+            .bind(to)
+            .bind(w.include_deleted)
+            .fetch_all(&self.conn, rows::dose_without_findings)
     }
 
     async fn recent_doses(&mut self, n: u32) -> Result<Vec<Dose>> {
-        let rows = sqlx::query(
-            "SELECT * FROM dose WHERE deleted_at IS NULL ORDER BY at DESC, id DESC LIMIT ?1",
-        )
-        .bind(i64::from(n))
-        .fetch_all(&mut self.conn)
-        .await?;
-        rows.iter().map(rows::dose).collect()
+        sql::query("SELECT * FROM dose WHERE deleted_at IS NULL ORDER BY at DESC, id DESC LIMIT ?1")
+            .bind(i64::from(n))
+            .fetch_all(&self.conn, rows::dose)
     }
 
     async fn edit_dose(
@@ -490,67 +481,61 @@ impl Store for SqliteStore {
         at: Timestamp,
         reason: Option<&str>,
     ) -> Result<Dose> {
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let old = writes::revise(&mut tx, id, at, RevisionAction::Edit, reason).await?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let old = writes::revise(&tx, id, at, RevisionAction::Edit, reason)?;
         let kind = dosewise_core::stock::StockEventKind::DoseEdit;
         // Return the old supply, then take the new: correct whether or not the stock changed.
         let moved = new.stock_id != old.dose.stock_id || new.supply_used != old.dose.supply_used;
         if let (true, Some(sid), Some(used)) = (moved, old.dose.stock_id, old.dose.supply_used) {
-            writes::move_supply(&mut tx, sid, used, at, kind, Some(id), reason).await?;
+            writes::move_supply(&tx, sid, used, at, kind, Some(id), reason)?;
         }
         if let (true, Some(sid), Some(used)) = (moved, new.stock_id, new.supply_used) {
-            writes::move_supply(&mut tx, sid, -used, at, kind, Some(id), reason).await?;
+            writes::move_supply(&tx, sid, -used, at, kind, Some(id), reason)?;
         }
-        writes::update_dose(&mut tx, id, new, at).await?;
-        let dose = writes::get_dose(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "dose", id })?;
-        tx.commit().await?;
+        writes::update_dose(&tx, id, new, at)?;
+        let dose = writes::get_dose(&tx, id)?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        tx.commit()?;
         Ok(dose)
     }
 
     async fn delete_dose(&mut self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Dose> {
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let old = writes::revise(&mut tx, id, at, RevisionAction::Delete, reason).await?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let old = writes::revise(&tx, id, at, RevisionAction::Delete, reason)?;
         if let (Some(sid), Some(used)) = (old.dose.stock_id, old.dose.supply_used) {
             writes::move_supply(
-                &mut tx,
+                &tx,
                 sid,
                 used,
                 at,
                 dosewise_core::stock::StockEventKind::DoseDelete,
                 Some(id),
                 reason,
-            )
-            .await?;
+            )?;
         }
-        sqlx::query("UPDATE dose SET deleted_at = ?1 WHERE id = ?2")
+        sql::query("UPDATE dose SET deleted_at = ?1 WHERE id = ?2")
             .bind(micros(at))
             .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let dose = writes::get_dose(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "dose", id })?;
-        tx.commit().await?;
+            .execute(&tx)?;
+        let dose = writes::get_dose(&tx, id)?.ok_or(StoreError::NotFound { what: "dose", id })?;
+        tx.commit()?;
         Ok(dose)
     }
 
     async fn dose_revisions(&mut self, dose_id: i64) -> Result<Vec<DoseRevision>> {
-        let rows = sqlx::query("SELECT * FROM dose_revision WHERE dose_id = ?1 ORDER BY id")
+        sql::query("SELECT * FROM dose_revision WHERE dose_id = ?1 ORDER BY id")
             .bind(dose_id)
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter().map(rows::revision).collect()
+            .fetch_all(&self.conn, rows::revision)
     }
 
     async fn add_checkin(&mut self, c: &NewCheckin, created_at: Timestamp) -> Result<Checkin> {
-        let id = writes::insert_checkin(&mut self.conn, None, c, created_at).await?;
-        let row = sqlx::query("SELECT * FROM checkin WHERE id = ?1")
+        let id = writes::insert_checkin(&self.conn, None, c, created_at)?;
+        sql::query("SELECT * FROM checkin WHERE id = ?1")
             .bind(id)
-            .fetch_one(&mut self.conn)
-            .await?;
-        rows::checkin(&row)
+            .fetch_one(&self.conn, rows::checkin)
     }
 
     async fn checkins(&mut self, w: Window) -> Result<Vec<Checkin>> {
@@ -559,14 +544,11 @@ impl Store for SqliteStore {
             w,
             rows::checkin,
         )
-        .await
     }
 
     async fn last_checkin(&mut self) -> Result<Option<Checkin>> {
-        let row = sqlx::query("SELECT * FROM checkin ORDER BY at DESC, id DESC LIMIT 1")
-            .fetch_optional(&mut self.conn)
-            .await?;
-        row.as_ref().map(rows::checkin).transpose()
+        sql::query("SELECT * FROM checkin ORDER BY at DESC, id DESC LIMIT 1")
+            .fetch_optional(&self.conn, rows::checkin)
     }
 
     async fn add_protocol(
@@ -575,17 +557,17 @@ impl Store for SqliteStore {
         at: Timestamp,
         date: Date,
     ) -> Result<Protocol> {
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current =
-            sqlx::query("SELECT * FROM protocol WHERE substance = ?1 AND status <> 'ended'")
+            sql::query("SELECT * FROM protocol WHERE substance = ?1 AND status <> 'ended'")
                 .bind(p.substance.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some(row) = current {
-            let mut old = rows::protocol(&row)?;
+                .fetch_optional(&tx, rows::protocol)?;
+        if let Some(mut old) = current {
             old.status = Status::Ended;
             old.ended_at = Some(at);
-            writes::update_protocol(&mut tx, &old).await?;
+            writes::update_protocol(&tx, &old)?;
             let detail = format!("replaced by \"{}\"", p.name);
             let e = ProtocolEvent {
                 id: 0,
@@ -595,9 +577,9 @@ impl Store for SqliteStore {
                 kind: ProtocolEventKind::Ended,
                 detail: Some(detail),
             };
-            writes::insert_protocol_event(&mut tx, &e, false).await?;
+            writes::insert_protocol_event(&tx, &e, false)?;
         }
-        let id = writes::insert_protocol(&mut tx, None, p, Status::Active, &[], at, None).await?;
+        let id = writes::insert_protocol(&tx, None, p, Status::Active, &[], at, None)?;
         let e = ProtocolEvent {
             id: 0,
             protocol_id: id,
@@ -606,36 +588,29 @@ impl Store for SqliteStore {
             kind: ProtocolEventKind::Created,
             detail: None,
         };
-        writes::insert_protocol_event(&mut tx, &e, false).await?;
-        let created = writes::get_protocol(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound {
-                what: "protocol",
-                id,
-            })?;
-        tx.commit().await?;
+        writes::insert_protocol_event(&tx, &e, false)?;
+        let created = writes::get_protocol(&tx, id)?.ok_or(StoreError::NotFound {
+            what: "protocol",
+            id,
+        })?;
+        tx.commit()?;
         Ok(created)
     }
 
     async fn protocol(&mut self, id: i64) -> Result<Option<Protocol>> {
-        writes::get_protocol(&mut self.conn, id).await
+        writes::get_protocol(&self.conn, id)
     }
 
     async fn protocols(&mut self, include_ended: bool) -> Result<Vec<Protocol>> {
-        let rows =
-            sqlx::query("SELECT * FROM protocol WHERE ?1 OR status <> 'ended' ORDER BY id DESC")
-                .bind(include_ended)
-                .fetch_all(&mut self.conn)
-                .await?;
-        rows.iter().map(rows::protocol).collect()
+        sql::query("SELECT * FROM protocol WHERE ?1 OR status <> 'ended' ORDER BY id DESC")
+            .bind(include_ended)
+            .fetch_all(&self.conn, rows::protocol)
     }
 
     async fn current_protocol(&mut self, substance: Substance) -> Result<Option<Protocol>> {
-        let row = sqlx::query("SELECT * FROM protocol WHERE substance = ?1 AND status <> 'ended'")
+        sql::query("SELECT * FROM protocol WHERE substance = ?1 AND status <> 'ended'")
             .bind(substance.as_str())
-            .fetch_optional(&mut self.conn)
-            .await?;
-        row.as_ref().map(rows::protocol).transpose()
+            .fetch_optional(&self.conn, rows::protocol)
     }
 
     async fn save_protocol(
@@ -646,8 +621,10 @@ impl Store for SqliteStore {
         at: Timestamp,
         date: Date,
     ) -> Result<Protocol> {
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        writes::update_protocol(&mut tx, p).await?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        writes::update_protocol(&tx, p)?;
         let e = ProtocolEvent {
             id: 0,
             protocol_id: p.id,
@@ -656,24 +633,19 @@ impl Store for SqliteStore {
             kind,
             detail: detail.map(str::to_string),
         };
-        writes::insert_protocol_event(&mut tx, &e, false).await?;
-        let saved = writes::get_protocol(&mut tx, p.id)
-            .await?
-            .ok_or(StoreError::NotFound {
-                what: "protocol",
-                id: p.id,
-            })?;
-        tx.commit().await?;
+        writes::insert_protocol_event(&tx, &e, false)?;
+        let saved = writes::get_protocol(&tx, p.id)?.ok_or(StoreError::NotFound {
+            what: "protocol",
+            id: p.id,
+        })?;
+        tx.commit()?;
         Ok(saved)
     }
 
     async fn protocol_events(&mut self, protocol_id: i64) -> Result<Vec<ProtocolEvent>> {
-        let rows =
-            sqlx::query("SELECT * FROM protocol_event WHERE protocol_id = ?1 ORDER BY at, id")
-                .bind(protocol_id)
-                .fetch_all(&mut self.conn)
-                .await?;
-        rows.iter().map(rows::protocol_event).collect()
+        sql::query("SELECT * FROM protocol_event WHERE protocol_id = ?1 ORDER BY at, id")
+            .bind(protocol_id)
+            .fetch_all(&self.conn, rows::protocol_event)
     }
 
     async fn add_medication(&mut self, m: &NewMedication) -> Result<Medication> {
@@ -682,32 +654,27 @@ impl Store for SqliteStore {
             medication: m.clone(),
             removed_at: None,
         };
-        med.id = writes::insert_medication(&mut self.conn, &med, false).await?;
+        med.id = writes::insert_medication(&self.conn, &med, false)?;
         Ok(med)
     }
 
     async fn medications(&mut self, include_removed: bool) -> Result<Vec<Medication>> {
-        let rows =
-            sqlx::query("SELECT * FROM medication WHERE ?1 OR removed_at IS NULL ORDER BY id")
-                .bind(include_removed)
-                .fetch_all(&mut self.conn)
-                .await?;
-        rows.iter().map(rows::medication).collect()
+        sql::query("SELECT * FROM medication WHERE ?1 OR removed_at IS NULL ORDER BY id")
+            .bind(include_removed)
+            .fetch_all(&self.conn, rows::medication)
     }
 
     async fn remove_medication(&mut self, id: i64, at: Timestamp) -> Result<Medication> {
-        let row = sqlx::query(
+        sql::query(
             "UPDATE medication SET removed_at = coalesce(removed_at, ?1) WHERE id = ?2 RETURNING *",
         )
         .bind(micros(at))
         .bind(id)
-        .fetch_optional(&mut self.conn)
-        .await?
+        .fetch_optional(&self.conn, rows::medication)?
         .ok_or(StoreError::NotFound {
             what: "medication",
             id,
-        })?;
-        rows::medication(&row)
+        })
     }
 
     async fn add_substance_use(
@@ -720,7 +687,7 @@ impl Store for SqliteStore {
             usage: u.clone(),
             created_at,
         };
-        x.id = writes::insert_use(&mut self.conn, &x, false).await?;
+        x.id = writes::insert_use(&self.conn, &x, false)?;
         Ok(x)
     }
 
@@ -730,7 +697,6 @@ impl Store for SqliteStore {
             w,
             rows::substance_use,
         )
-        .await
     }
 
     async fn add_vitals(&mut self, v: &NewVitals, created_at: Timestamp) -> Result<Vitals> {
@@ -739,7 +705,7 @@ impl Store for SqliteStore {
             vitals: v.clone(),
             created_at,
         };
-        x.id = writes::insert_vitals(&mut self.conn, &x, false).await?;
+        x.id = writes::insert_vitals(&self.conn, &x, false)?;
         Ok(x)
     }
 
@@ -749,7 +715,6 @@ impl Store for SqliteStore {
             w,
             rows::vitals,
         )
-        .await
     }
 
     async fn add_clearance(
@@ -764,15 +729,12 @@ impl Store for SqliteStore {
             topic,
             note: note.map(str::to_string),
         };
-        c.id = writes::insert_clearance(&mut self.conn, &c, false).await?;
+        c.id = writes::insert_clearance(&self.conn, &c, false)?;
         Ok(c)
     }
 
     async fn clearances(&mut self) -> Result<Vec<Clearance>> {
-        let rows = sqlx::query("SELECT * FROM clearance ORDER BY at, id")
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter().map(rows::clearance).collect()
+        sql::query("SELECT * FROM clearance ORDER BY at, id").fetch_all(&self.conn, rows::clearance)
     }
 
     async fn urinary_checkins(&mut self, w: Window) -> Result<Vec<Checkin>> {
@@ -781,7 +743,6 @@ impl Store for SqliteStore {
             w,
             rows::checkin,
         )
-        .await
     }
 
     async fn add_assessment(
@@ -794,7 +755,7 @@ impl Store for SqliteStore {
             assessment: a.clone(),
             created_at,
         };
-        x.id = writes::insert_assessment(&mut self.conn, &x, false).await?;
+        x.id = writes::insert_assessment(&self.conn, &x, false)?;
         Ok(x)
     }
 
@@ -804,100 +765,44 @@ impl Store for SqliteStore {
             w,
             rows::assessment,
         )
-        .await
     }
 
     async fn export(&mut self) -> Result<Journal> {
-        let mut tx = self.conn.begin().await?;
-        let profile = sqlx::query("SELECT * FROM profile WHERE id = 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-        let stocks = sqlx::query("SELECT * FROM stock ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let events = sqlx::query("SELECT * FROM stock_event ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let doses = sqlx::query("SELECT * FROM dose ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let revisions = sqlx::query("SELECT * FROM dose_revision ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let checkins = sqlx::query("SELECT * FROM checkin ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let protocols = sqlx::query("SELECT * FROM protocol ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let protocol_events = sqlx::query("SELECT * FROM protocol_event ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let medications = sqlx::query("SELECT * FROM medication ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let uses = sqlx::query("SELECT * FROM substance_use ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let vitals = sqlx::query("SELECT * FROM vitals ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let assessments = sqlx::query("SELECT * FROM assessment ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        let clearances = sqlx::query("SELECT * FROM clearance ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Journal {
+        // One read transaction: a consistent snapshot even while the web server writes.
+        let tx = self.conn.transaction()?;
+        let all = |table: &str| format!("SELECT * FROM {table} ORDER BY id");
+        let j = Journal {
             format: FORMAT.into(),
             version: VERSION,
-            profile: profile.as_ref().map(rows::profile).transpose()?,
-            stocks: stocks.iter().map(rows::stock).collect::<Result<_>>()?,
-            stock_events: events
-                .iter()
-                .map(rows::stock_event)
-                .collect::<Result<_>>()?,
-            doses: doses.iter().map(rows::dose).collect::<Result<_>>()?,
-            dose_revisions: revisions
-                .iter()
-                .map(rows::revision)
-                .collect::<Result<_>>()?,
-            checkins: checkins.iter().map(rows::checkin).collect::<Result<_>>()?,
-            protocols: protocols
-                .iter()
-                .map(rows::protocol)
-                .collect::<Result<_>>()?,
-            protocol_events: protocol_events
-                .iter()
-                .map(rows::protocol_event)
-                .collect::<Result<_>>()?,
-            medications: medications
-                .iter()
-                .map(rows::medication)
-                .collect::<Result<_>>()?,
-            substance_uses: uses
-                .iter()
-                .map(rows::substance_use)
-                .collect::<Result<_>>()?,
-            vitals: vitals.iter().map(rows::vitals).collect::<Result<_>>()?,
-            clearances: clearances
-                .iter()
-                .map(rows::clearance)
-                .collect::<Result<_>>()?,
-            assessments: assessments
-                .iter()
-                .map(rows::assessment)
-                .collect::<Result<_>>()?,
-        })
+            profile: sql::query("SELECT * FROM profile WHERE id = 1")
+                .fetch_optional(&tx, rows::profile)?,
+            stocks: sql::query(&all("stock")).fetch_all(&tx, rows::stock)?,
+            stock_events: sql::query(&all("stock_event")).fetch_all(&tx, rows::stock_event)?,
+            doses: sql::query(&all("dose")).fetch_all(&tx, rows::dose)?,
+            dose_revisions: sql::query(&all("dose_revision")).fetch_all(&tx, rows::revision)?,
+            checkins: sql::query(&all("checkin")).fetch_all(&tx, rows::checkin)?,
+            protocols: sql::query(&all("protocol")).fetch_all(&tx, rows::protocol)?,
+            protocol_events: sql::query(&all("protocol_event"))
+                .fetch_all(&tx, rows::protocol_event)?,
+            medications: sql::query(&all("medication")).fetch_all(&tx, rows::medication)?,
+            substance_uses: sql::query(&all("substance_use"))
+                .fetch_all(&tx, rows::substance_use)?,
+            vitals: sql::query(&all("vitals")).fetch_all(&tx, rows::vitals)?,
+            clearances: sql::query(&all("clearance")).fetch_all(&tx, rows::clearance)?,
+            assessments: sql::query(&all("assessment")).fetch_all(&tx, rows::assessment)?,
+        };
+        tx.commit()?;
+        Ok(j)
     }
 
     async fn import(&mut self, j: &Journal) -> Result<ImportReport> {
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        let report = writes::import(&mut tx, j).await;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let report = writes::import(&tx, j);
         match report {
             Ok(r) => {
-                tx.commit().await?;
+                tx.commit()?;
                 Ok(r)
             }
             // Dropping the transaction rolls it back: nothing of the import remains.

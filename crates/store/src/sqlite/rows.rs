@@ -1,4 +1,4 @@
-//! Mapping between SQLite rows and core types. sqlx types stay in this crate.
+//! Mapping between SQLite rows and core types. rusqlite types stay in this crate.
 
 use crate::{Result, StoreError};
 use dosewise_core::checkin::{Checkin, NewCheckin, Rating, Ratings};
@@ -14,8 +14,49 @@ use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use dosewise_core::units::{Kilograms, Milligrams, Millilitres};
 use dosewise_core::vitals::{NewVitals, Vitals, VitalsContext};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use rusqlite::types::FromSql;
+
+/// One result row and its statement's column names, so a column is found by name with a plain
+/// comparison over a short list (rusqlite's own by-name lookup asks SQLite for every column's
+/// name on every call: a quarter of a dose command's instructions before this).
+#[derive(Clone, Copy)]
+pub(crate) struct Row<'r, 's> {
+    pub(crate) row: &'r rusqlite::Row<'s>,
+    pub(crate) names: &'r [String],
+}
+
+impl std::fmt::Debug for Row<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Row").field("columns", &self.names).finish()
+    }
+}
+
+/// A column by name or by position.
+pub(crate) trait Column: Copy {
+    fn index(self, names: &[String]) -> rusqlite::Result<usize>;
+}
+
+impl Column for &str {
+    fn index(self, names: &[String]) -> rusqlite::Result<usize> {
+        names
+            .iter()
+            .position(|n| n == self)
+            .ok_or_else(|| rusqlite::Error::InvalidColumnName(self.to_string()))
+    }
+}
+
+impl Column for usize {
+    fn index(self, _: &[String]) -> rusqlite::Result<usize> {
+        Ok(self)
+    }
+}
+
+impl Row<'_, '_> {
+    /// Read a column, converting its type (an error, not a panic, on a mismatch).
+    pub(crate) fn try_get<T: FromSql, C: Column>(&self, column: C) -> rusqlite::Result<T> {
+        self.row.get(column.index(self.names)?)
+    }
+}
 
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
@@ -94,7 +135,7 @@ fn quantity(unit: &str, value: f64) -> Result<Quantity> {
     })
 }
 
-pub(crate) fn profile(r: &SqliteRow) -> Result<Profile> {
+pub(crate) fn profile(r: &Row<'_, '_>) -> Result<Profile> {
     Ok(Profile {
         name: r.try_get("name")?,
         zone: r.try_get("zone")?,
@@ -108,7 +149,7 @@ pub(crate) fn profile(r: &SqliteRow) -> Result<Profile> {
     })
 }
 
-pub(crate) fn stock(r: &SqliteRow) -> Result<Stock> {
+pub(crate) fn stock(r: &Row<'_, '_>) -> Result<Stock> {
     let prep: String = r.try_get("preparation")?;
     Ok(Stock {
         id: r.try_get("id")?,
@@ -130,7 +171,7 @@ pub(crate) fn stock(r: &SqliteRow) -> Result<Stock> {
     })
 }
 
-pub(crate) fn stock_event(r: &SqliteRow) -> Result<StockEvent> {
+pub(crate) fn stock_event(r: &Row<'_, '_>) -> Result<StockEvent> {
     let kind: String = r.try_get("kind")?;
     Ok(StockEvent {
         id: r.try_get("id")?,
@@ -145,7 +186,16 @@ pub(crate) fn stock_event(r: &SqliteRow) -> Result<StockEvent> {
     })
 }
 
-pub(crate) fn dose(r: &SqliteRow) -> Result<Dose> {
+pub(crate) fn dose(r: &Row<'_, '_>) -> Result<Dose> {
+    dose_with(r, true)
+}
+
+/// A dose with its stored findings left unread (empty).
+pub(crate) fn dose_without_findings(r: &Row<'_, '_>) -> Result<Dose> {
+    dose_with(r, false)
+}
+
+fn dose_with(r: &Row<'_, '_>, findings: bool) -> Result<Dose> {
     Ok(Dose {
         id: r.try_get("id")?,
         dose: NewDose {
@@ -168,7 +218,11 @@ pub(crate) fn dose(r: &SqliteRow) -> Result<Dose> {
             mg_per_kg: r.try_get("mg_per_kg")?,
             supply_used: r.try_get("supply_used")?,
             note: r.try_get("note")?,
-            findings: from_json("findings", &r.try_get::<String, _>("findings")?)?,
+            findings: if findings {
+                from_json("findings", &r.try_get::<String, _>("findings")?)?
+            } else {
+                Vec::new()
+            },
             override_reason: r.try_get("override_reason")?,
         },
         created_at: ts(r.try_get("created_at")?)?,
@@ -177,7 +231,7 @@ pub(crate) fn dose(r: &SqliteRow) -> Result<Dose> {
     })
 }
 
-pub(crate) fn revision(r: &SqliteRow) -> Result<DoseRevision> {
+pub(crate) fn revision(r: &Row<'_, '_>) -> Result<DoseRevision> {
     let action: String = r.try_get("action")?;
     Ok(DoseRevision {
         id: r.try_get("id")?,
@@ -193,13 +247,13 @@ pub(crate) fn revision(r: &SqliteRow) -> Result<DoseRevision> {
     })
 }
 
-fn rating(r: &SqliteRow, col: &str) -> Result<Option<Rating>> {
+fn rating(r: &Row<'_, '_>, col: &str) -> Result<Option<Rating>> {
     r.try_get::<Option<i64>, _>(col)?
         .map(|v| Rating::new(v).map_err(|e| corrupt(format!("{col}: {e}"))))
         .transpose()
 }
 
-pub(crate) fn checkin(r: &SqliteRow) -> Result<Checkin> {
+pub(crate) fn checkin(r: &Row<'_, '_>) -> Result<Checkin> {
     Ok(Checkin {
         id: r.try_get("id")?,
         checkin: NewCheckin {
@@ -228,7 +282,7 @@ pub(crate) fn rating_value(r: Option<Rating>) -> Option<i64> {
     r.map(|r| i64::from(r.value()))
 }
 
-pub(crate) fn protocol(r: &SqliteRow) -> Result<Protocol> {
+pub(crate) fn protocol(r: &Row<'_, '_>) -> Result<Protocol> {
     let status: String = r.try_get("status")?;
     Ok(Protocol {
         id: r.try_get("id")?,
@@ -245,7 +299,7 @@ pub(crate) fn protocol(r: &SqliteRow) -> Result<Protocol> {
     })
 }
 
-pub(crate) fn protocol_event(r: &SqliteRow) -> Result<ProtocolEvent> {
+pub(crate) fn protocol_event(r: &Row<'_, '_>) -> Result<ProtocolEvent> {
     let kind: String = r.try_get("kind")?;
     Ok(ProtocolEvent {
         id: r.try_get("id")?,
@@ -258,7 +312,7 @@ pub(crate) fn protocol_event(r: &SqliteRow) -> Result<ProtocolEvent> {
     })
 }
 
-pub(crate) fn medication(r: &SqliteRow) -> Result<Medication> {
+pub(crate) fn medication(r: &Row<'_, '_>) -> Result<Medication> {
     Ok(Medication {
         id: r.try_get("id")?,
         medication: NewMedication {
@@ -273,7 +327,7 @@ pub(crate) fn medication(r: &SqliteRow) -> Result<Medication> {
     })
 }
 
-pub(crate) fn substance_use(r: &SqliteRow) -> Result<SubstanceUse> {
+pub(crate) fn substance_use(r: &Row<'_, '_>) -> Result<SubstanceUse> {
     Ok(SubstanceUse {
         id: r.try_get("id")?,
         usage: NewSubstanceUse {
@@ -287,13 +341,13 @@ pub(crate) fn substance_use(r: &SqliteRow) -> Result<SubstanceUse> {
     })
 }
 
-fn small(r: &SqliteRow, col: &str) -> Result<Option<u16>> {
+fn small(r: &Row<'_, '_>, col: &str) -> Result<Option<u16>> {
     r.try_get::<Option<i64>, _>(col)?
         .map(|v| u16::try_from(v).map_err(|_| corrupt(format!("{col} {v}"))))
         .transpose()
 }
 
-pub(crate) fn vitals(r: &SqliteRow) -> Result<Vitals> {
+pub(crate) fn vitals(r: &Row<'_, '_>) -> Result<Vitals> {
     let context: String = r.try_get("context")?;
     Ok(Vitals {
         id: r.try_get("id")?,
@@ -319,7 +373,7 @@ pub(crate) fn vitals(r: &SqliteRow) -> Result<Vitals> {
     })
 }
 
-pub(crate) fn clearance(r: &SqliteRow) -> Result<Clearance> {
+pub(crate) fn clearance(r: &Row<'_, '_>) -> Result<Clearance> {
     let topic: String = r.try_get("topic")?;
     Ok(Clearance {
         id: r.try_get("id")?,
@@ -333,7 +387,7 @@ pub(crate) fn clearance(r: &SqliteRow) -> Result<Clearance> {
     })
 }
 
-pub(crate) fn assessment(r: &SqliteRow) -> Result<Assessment> {
+pub(crate) fn assessment(r: &Row<'_, '_>) -> Result<Assessment> {
     Ok(Assessment {
         id: r.try_get("id")?,
         assessment: NewAssessment {

@@ -2,6 +2,7 @@
 //! Each function runs on whatever connection or transaction it is given.
 
 use super::rows::{self, micros};
+use super::sql::{self, Query};
 use crate::{ImportReport, Result, StoreError};
 use dosewise_core::checkin::NewCheckin;
 use dosewise_core::dose::{Dose, NewDose, RevisionAction};
@@ -14,36 +15,44 @@ use dosewise_core::questionnaire::Assessment;
 use dosewise_core::safety::Clearance;
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use dosewise_core::vitals::Vitals;
-use sqlx::SqliteConnection;
+use rusqlite::Connection;
 
 /// Tolerance for floating-point supply arithmetic (quarters of troches and tenths of mL).
 const EPS: f64 = 1e-9;
 
-pub(crate) fn name_conflict(e: sqlx::Error, name: &str) -> StoreError {
-    match &e {
-        sqlx::Error::Database(db)
-            if db.message().contains("UNIQUE") && db.message().contains("stock.name") =>
+/// A constraint failure, with SQLite's message ("UNIQUE constraint failed: stock.name").
+fn constraint(e: &StoreError) -> Option<&str> {
+    match e {
+        StoreError::Database(rusqlite::Error::SqliteFailure(f, Some(msg)))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            StoreError::DuplicateName(name.to_string())
+            Some(msg)
         }
-        _ => StoreError::Database(e),
+        _ => None,
     }
 }
 
-/// A second current protocol for a substance violates the one-current rule.
-pub(crate) fn current_conflict(e: StoreError, id: i64) -> StoreError {
-    match &e {
-        StoreError::Database(sqlx::Error::Database(db)) if db.message().contains("UNIQUE") => {
-            StoreError::ImportConflicts(vec![format!(
-                "protocol {id} would be a second current protocol for its substance; end one of them first"
-            )])
+pub(crate) fn name_conflict(e: StoreError, name: &str) -> StoreError {
+    match constraint(&e) {
+        Some(m) if m.contains("UNIQUE") && m.contains("stock.name") => {
+            StoreError::DuplicateName(name.to_string())
         }
         _ => e,
     }
 }
 
-pub(crate) async fn save_profile(conn: &mut SqliteConnection, p: &Profile) -> Result<()> {
-    sqlx::query(
+/// A second current protocol for a substance violates the one-current rule.
+pub(crate) fn current_conflict(e: StoreError, id: i64) -> StoreError {
+    match constraint(&e) {
+        Some(m) if m.contains("UNIQUE") => StoreError::ImportConflicts(vec![format!(
+            "protocol {id} would be a second current protocol for its substance; end one of them first"
+        )]),
+        _ => e,
+    }
+}
+
+pub(crate) fn save_profile(conn: &Connection, p: &Profile) -> Result<()> {
+    sql::query(
         "INSERT INTO profile (id, name, zone, weight_kg, screen, created_at, updated_at) VALUES (1, ?1, ?2, ?3, ?6, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, zone = excluded.zone,
            weight_kg = excluded.weight_kg, screen = excluded.screen, updated_at = excluded.updated_at",
@@ -54,27 +63,24 @@ pub(crate) async fn save_profile(conn: &mut SqliteConnection, p: &Profile) -> Re
     .bind(micros(p.created_at))
     .bind(micros(p.updated_at))
     .bind(rows::json(&p.screen)?)
-    .execute(conn)
-    .await?;
+    .execute(conn)?;
     Ok(())
 }
 
-pub(crate) async fn get_stock(conn: &mut SqliteConnection, id: i64) -> Result<Option<Stock>> {
-    let row = sqlx::query("SELECT * FROM stock WHERE id = ?1")
+pub(crate) fn get_stock(conn: &Connection, id: i64) -> Result<Option<Stock>> {
+    sql::query("SELECT * FROM stock WHERE id = ?1")
         .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(rows::stock).transpose()
+        .fetch_optional(conn, rows::stock)
 }
 
-pub(crate) async fn insert_stock(
-    conn: &mut SqliteConnection,
+pub(crate) fn insert_stock(
+    conn: &Connection,
     id: Option<i64>,
     s: &NewStock,
     retired_at: Option<Timestamp>,
     retire_reason: Option<&str>,
 ) -> Result<Stock> {
-    let row = sqlx::query(
+    sql::query(
         "INSERT INTO stock (id, name, substance, salt, form, preparation, default_route, supply_unit,
            dispensed, remaining, lot, expiry, opened, note, created_at, retired_at, retire_reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING *",
@@ -96,10 +102,8 @@ pub(crate) async fn insert_stock(
     .bind(micros(s.created_at))
     .bind(retired_at.map(micros))
     .bind(retire_reason)
-    .fetch_one(conn)
-    .await
-    .map_err(|e| name_conflict(e, &s.name))?;
-    rows::stock(&row)
+    .fetch_one(conn, rows::stock)
+    .map_err(|e| name_conflict(e, &s.name))
 }
 
 fn form_name(f: &dosewise_core::preparation::Form) -> &'static str {
@@ -112,12 +116,8 @@ fn form_name(f: &dosewise_core::preparation::Form) -> &'static str {
 }
 
 /// Insert a ledger line. With `keep_id` the event's own id is used (import).
-pub(crate) async fn insert_stock_event(
-    conn: &mut SqliteConnection,
-    e: &StockEvent,
-    keep_id: bool,
-) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+pub(crate) fn insert_stock_event(conn: &Connection, e: &StockEvent, keep_id: bool) -> Result<i64> {
+    let id: i64 = sql::query(
         "INSERT INTO stock_event (id, stock_id, at, kind, delta, remaining_after, dose_id, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
     )
@@ -129,14 +129,13 @@ pub(crate) async fn insert_stock_event(
     .bind(e.remaining_after)
     .bind(e.dose_id)
     .bind(&e.reason)
-    .fetch_one(conn)
-    .await?;
+    .scalar(conn)?;
     Ok(id)
 }
 
 /// Change a stock's amount by `delta` (negative takes supply) and record why.
-pub(crate) async fn move_supply(
-    conn: &mut SqliteConnection,
+pub(crate) fn move_supply(
+    conn: &Connection,
     stock_id: i64,
     delta: f64,
     at: Timestamp,
@@ -144,16 +143,15 @@ pub(crate) async fn move_supply(
     dose_id: Option<i64>,
     reason: Option<&str>,
 ) -> Result<f64> {
-    let after: Option<f64> = sqlx::query_scalar(
+    let after: Option<f64> = sql::query(
         "UPDATE stock SET remaining = max(0.0, remaining + ?1) WHERE id = ?2 AND remaining + ?1 > ?3 RETURNING remaining",
     )
     .bind(delta)
     .bind(stock_id)
     .bind(-EPS)
-    .fetch_optional(&mut *conn)
-    .await?;
+    .fetch_optional(conn, |r| Ok(r.try_get(0)?))?;
     let Some(after) = after else {
-        return Err(match get_stock(conn, stock_id).await? {
+        return Err(match get_stock(conn, stock_id)? {
             Some(_) => StoreError::InsufficientStock { stock_id },
             None => StoreError::NotFound {
                 what: "stock",
@@ -171,42 +169,36 @@ pub(crate) async fn move_supply(
         dose_id,
         reason: reason.map(str::to_string),
     };
-    insert_stock_event(conn, &e, false).await?;
+    insert_stock_event(conn, &e, false)?;
     Ok(after)
 }
 
-pub(crate) async fn get_dose(conn: &mut SqliteConnection, id: i64) -> Result<Option<Dose>> {
-    let row = sqlx::query("SELECT * FROM dose WHERE id = ?1")
+pub(crate) fn get_dose(conn: &Connection, id: i64) -> Result<Option<Dose>> {
+    sql::query("SELECT * FROM dose WHERE id = ?1")
         .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(rows::dose).transpose()
+        .fetch_optional(conn, rows::dose)
 }
 
 /// The first step of a correction: load the dose (refusing a missing or deleted one) and keep
 /// its current version as a revision. Returns the dose as it was.
-pub(crate) async fn revise(
-    conn: &mut SqliteConnection,
+pub(crate) fn revise(
+    conn: &Connection,
     id: i64,
     at: Timestamp,
     action: RevisionAction,
     reason: Option<&str>,
 ) -> Result<Dose> {
-    let old = get_dose(conn, id)
-        .await?
-        .ok_or(StoreError::NotFound { what: "dose", id })?;
+    let old = get_dose(conn, id)?.ok_or(StoreError::NotFound { what: "dose", id })?;
     if old.deleted_at.is_some() {
         return Err(StoreError::Deleted(id));
     }
-    insert_revision(conn, None, id, at, action, &old.dose, reason).await?;
+    insert_revision(conn, None, id, at, action, &old.dose, reason)?;
     Ok(old)
 }
 
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
-
 /// Bind a dose's 19 stored fields as parameters ?1 to ?19, in the column order of
 /// `insert_dose` and `update_dose`.
-fn bind_dose<'q>(q: SqliteQuery<'q>, d: &'q NewDose) -> SqliteQuery<'q> {
+fn bind_dose<'q>(q: Query<'q>, d: &NewDose) -> Query<'q> {
     let (unit, value) = rows::quantity_parts(&d.quantity);
     q.bind(micros(d.at))
         .bind(&d.zone)
@@ -229,15 +221,15 @@ fn bind_dose<'q>(q: SqliteQuery<'q>, d: &'q NewDose) -> SqliteQuery<'q> {
         .bind(&d.override_reason)
 }
 
-pub(crate) async fn insert_dose(
-    conn: &mut SqliteConnection,
+pub(crate) fn insert_dose(
+    conn: &Connection,
     id: Option<i64>,
     d: &NewDose,
     created_at: Timestamp,
     updated_at: Option<Timestamp>,
     deleted_at: Option<Timestamp>,
 ) -> Result<i64> {
-    let q = sqlx::query(
+    let q = sql::query(
         "INSERT INTO dose (at, zone, stock_id, entered, quantity_unit, quantity_value, dose_mg, salt,
            dose_mg_base, substance, route, bioavailable_mg_min, bioavailable_mg_max, mg_per_kg, supply_used,
            note, protocol_id, findings, override_reason, id, created_at, updated_at, deleted_at)
@@ -245,39 +237,28 @@ pub(crate) async fn insert_dose(
            ?22, ?23)
          RETURNING id",
     );
-    let row = bind_dose(q, d)
+    bind_dose(q, d)
         .bind(id)
         .bind(micros(created_at))
         .bind(updated_at.map(micros))
         .bind(deleted_at.map(micros))
-        .fetch_one(conn)
-        .await?;
-    Ok(sqlx::Row::try_get(&row, "id")?)
+        .scalar(conn)
 }
 
-pub(crate) async fn update_dose(
-    conn: &mut SqliteConnection,
-    id: i64,
-    d: &NewDose,
-    at: Timestamp,
-) -> Result<()> {
-    let q = sqlx::query(
+pub(crate) fn update_dose(conn: &Connection, id: i64, d: &NewDose, at: Timestamp) -> Result<()> {
+    let q = sql::query(
         "UPDATE dose SET at = ?1, zone = ?2, stock_id = ?3, entered = ?4, quantity_unit = ?5, quantity_value = ?6,
            dose_mg = ?7, salt = ?8, dose_mg_base = ?9, substance = ?10, route = ?11, bioavailable_mg_min = ?12,
            bioavailable_mg_max = ?13, mg_per_kg = ?14, supply_used = ?15, note = ?16, protocol_id = ?17,
            findings = ?18, override_reason = ?19, updated_at = ?20
          WHERE id = ?21",
     );
-    bind_dose(q, d)
-        .bind(micros(at))
-        .bind(id)
-        .execute(conn)
-        .await?;
+    bind_dose(q, d).bind(micros(at)).bind(id).execute(conn)?;
     Ok(())
 }
 
-pub(crate) async fn insert_revision(
-    conn: &mut SqliteConnection,
+pub(crate) fn insert_revision(
+    conn: &Connection,
     id: Option<i64>,
     dose_id: i64,
     at: Timestamp,
@@ -285,7 +266,7 @@ pub(crate) async fn insert_revision(
     previous: &NewDose,
     reason: Option<&str>,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    sql::query(
         "INSERT INTO dose_revision (id, dose_id, at, action, previous, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
     )
     .bind(id)
@@ -294,18 +275,17 @@ pub(crate) async fn insert_revision(
     .bind(action.as_str())
     .bind(rows::json(previous)?)
     .bind(reason)
-    .fetch_one(conn)
-    .await?)
+    .scalar(conn)
 }
 
-pub(crate) async fn insert_checkin(
-    conn: &mut SqliteConnection,
+pub(crate) fn insert_checkin(
+    conn: &Connection,
     id: Option<i64>,
     c: &NewCheckin,
     created_at: Timestamp,
 ) -> Result<i64> {
     let r = &c.ratings;
-    Ok(sqlx::query_scalar(
+    sql::query(
         "INSERT INTO checkin (id, at, zone, mood, anxiety, energy, focus, sleep, irritability, craving,
            side_effects, urinary, tags, note, private, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
@@ -326,20 +306,17 @@ pub(crate) async fn insert_checkin(
     .bind(&c.note)
     .bind(c.private)
     .bind(micros(created_at))
-    .fetch_one(conn)
-    .await?)
+    .scalar(conn)
 }
 
-pub(crate) async fn get_protocol(conn: &mut SqliteConnection, id: i64) -> Result<Option<Protocol>> {
-    let row = sqlx::query("SELECT * FROM protocol WHERE id = ?1")
+pub(crate) fn get_protocol(conn: &Connection, id: i64) -> Result<Option<Protocol>> {
+    sql::query("SELECT * FROM protocol WHERE id = ?1")
         .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(rows::protocol).transpose()
+        .fetch_optional(conn, rows::protocol)
 }
 
-pub(crate) async fn insert_protocol(
-    conn: &mut SqliteConnection,
+pub(crate) fn insert_protocol(
+    conn: &Connection,
     id: Option<i64>,
     p: &NewProtocol,
     status: Status,
@@ -347,7 +324,7 @@ pub(crate) async fn insert_protocol(
     created_at: Timestamp,
     ended_at: Option<Timestamp>,
 ) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = sql::query(
         "INSERT INTO protocol (id, name, substance, status, definition, pauses, created_at, ended_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
     )
@@ -359,22 +336,20 @@ pub(crate) async fn insert_protocol(
     .bind(rows::json(&pauses)?)
     .bind(micros(created_at))
     .bind(ended_at.map(micros))
-    .fetch_one(conn)
-    .await?;
+    .scalar(conn)?;
     Ok(id)
 }
 
 /// Rewrite a protocol's definition, status and pauses.
-pub(crate) async fn update_protocol(conn: &mut SqliteConnection, p: &Protocol) -> Result<()> {
-    let n = sqlx::query("UPDATE protocol SET name = ?1, definition = ?2, status = ?3, pauses = ?4, ended_at = ?5 WHERE id = ?6")
+pub(crate) fn update_protocol(conn: &Connection, p: &Protocol) -> Result<()> {
+    let n = sql::query("UPDATE protocol SET name = ?1, definition = ?2, status = ?3, pauses = ?4, ended_at = ?5 WHERE id = ?6")
         .bind(&p.protocol.name)
         .bind(rows::json(&p.protocol)?)
         .bind(p.status.as_str())
         .bind(rows::json(&p.pauses)?)
         .bind(p.ended_at.map(micros))
         .bind(p.id)
-        .execute(conn)
-        .await?;
+        .execute(conn)?;
     if n.rows_affected() == 0 {
         return Err(StoreError::NotFound {
             what: "protocol",
@@ -385,12 +360,12 @@ pub(crate) async fn update_protocol(conn: &mut SqliteConnection, p: &Protocol) -
 }
 
 /// Insert a protocol history line. With `keep_id` the event's own id is used (import).
-pub(crate) async fn insert_protocol_event(
-    conn: &mut SqliteConnection,
+pub(crate) fn insert_protocol_event(
+    conn: &Connection,
     e: &ProtocolEvent,
     keep_id: bool,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    sql::query(
         "INSERT INTO protocol_event (id, protocol_id, at, date, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
     )
     .bind(keep_id.then_some(e.id))
@@ -399,17 +374,12 @@ pub(crate) async fn insert_protocol_event(
     .bind(e.date.to_string())
     .bind(e.kind.as_str())
     .bind(&e.detail)
-    .fetch_one(conn)
-    .await?)
+    .scalar(conn)
 }
 
-pub(crate) async fn insert_medication(
-    conn: &mut SqliteConnection,
-    m: &Medication,
-    keep_id: bool,
-) -> Result<i64> {
+pub(crate) fn insert_medication(conn: &Connection, m: &Medication, keep_id: bool) -> Result<i64> {
     let x = &m.medication;
-    Ok(sqlx::query_scalar(
+    sql::query(
         "INSERT INTO medication (id, name, dose, since, clinician_aware, note, added_at, removed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
     )
@@ -421,17 +391,12 @@ pub(crate) async fn insert_medication(
     .bind(&x.note)
     .bind(micros(x.added_at))
     .bind(m.removed_at.map(micros))
-    .fetch_one(conn)
-    .await?)
+    .scalar(conn)
 }
 
-pub(crate) async fn insert_use(
-    conn: &mut SqliteConnection,
-    u: &SubstanceUse,
-    keep_id: bool,
-) -> Result<i64> {
+pub(crate) fn insert_use(conn: &Connection, u: &SubstanceUse, keep_id: bool) -> Result<i64> {
     let x = &u.usage;
-    Ok(sqlx::query_scalar(
+    sql::query(
         "INSERT INTO substance_use (id, at, zone, name, amount, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
     )
     .bind(keep_id.then_some(u.id))
@@ -441,17 +406,12 @@ pub(crate) async fn insert_use(
     .bind(&x.amount)
     .bind(&x.note)
     .bind(micros(u.created_at))
-    .fetch_one(conn)
-    .await?)
+    .scalar(conn)
 }
 
-pub(crate) async fn insert_vitals(
-    conn: &mut SqliteConnection,
-    v: &Vitals,
-    keep_id: bool,
-) -> Result<i64> {
+pub(crate) fn insert_vitals(conn: &Connection, v: &Vitals, keep_id: bool) -> Result<i64> {
     let x = &v.vitals;
-    Ok(sqlx::query_scalar(
+    sql::query(
         "INSERT INTO vitals (id, at, zone, systolic, diastolic, heart_rate, weight_kg, context, note, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
     )
@@ -465,33 +425,21 @@ pub(crate) async fn insert_vitals(
     .bind(x.context.as_str())
     .bind(&x.note)
     .bind(micros(v.created_at))
-    .fetch_one(conn)
-    .await?)
+    .scalar(conn)
 }
 
-pub(crate) async fn insert_clearance(
-    conn: &mut SqliteConnection,
-    c: &Clearance,
-    keep_id: bool,
-) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO clearance (id, at, topic, note) VALUES (?1, ?2, ?3, ?4) RETURNING id",
-    )
-    .bind(keep_id.then_some(c.id))
-    .bind(micros(c.at))
-    .bind(c.topic.as_str())
-    .bind(&c.note)
-    .fetch_one(conn)
-    .await?)
+pub(crate) fn insert_clearance(conn: &Connection, c: &Clearance, keep_id: bool) -> Result<i64> {
+    sql::query("INSERT INTO clearance (id, at, topic, note) VALUES (?1, ?2, ?3, ?4) RETURNING id")
+        .bind(keep_id.then_some(c.id))
+        .bind(micros(c.at))
+        .bind(c.topic.as_str())
+        .bind(&c.note)
+        .scalar(conn)
 }
 
-pub(crate) async fn insert_assessment(
-    conn: &mut SqliteConnection,
-    a: &Assessment,
-    keep_id: bool,
-) -> Result<i64> {
+pub(crate) fn insert_assessment(conn: &Connection, a: &Assessment, keep_id: bool) -> Result<i64> {
     let x = &a.assessment;
-    Ok(sqlx::query_scalar(
+    sql::query(
         "INSERT INTO assessment (id, at, zone, instrument, answers, total, band, note, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
     )
@@ -504,8 +452,7 @@ pub(crate) async fn insert_assessment(
     .bind(&x.band)
     .bind(&x.note)
     .bind(micros(a.created_at))
-    .fetch_one(conn)
-    .await?)
+    .scalar(conn)
 }
 
 /// Records of one kind: compare with what is there, insert what is new, note conflicts.
@@ -524,17 +471,16 @@ fn seen<T: PartialEq>(existing: Option<T>, incoming: &T) -> Seen {
 }
 
 /// Import inside the caller's transaction. Returns conflicts as an error (caller rolls back).
-pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<ImportReport> {
+pub(crate) fn import(conn: &Connection, j: &Journal) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut conflicts = Vec::new();
 
     if let Some(p) = &j.profile {
-        let row = sqlx::query("SELECT * FROM profile WHERE id = 1")
-            .fetch_optional(&mut *conn)
-            .await?;
-        match row.as_ref().map(rows::profile).transpose()? {
+        let found =
+            sql::query("SELECT * FROM profile WHERE id = 1").fetch_optional(conn, rows::profile)?;
+        match found {
             None => {
-                save_profile(conn, p).await?;
+                save_profile(conn, p)?;
                 report.profile_imported = true;
             }
             Some(existing) if &existing == p => report.unchanged += 1,
@@ -542,7 +488,7 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         }
     }
     for s in &j.stocks {
-        match seen(get_stock(conn, s.id).await?, s) {
+        match seen(get_stock(conn, s.id)?, s) {
             Seen::New => {
                 insert_stock(
                     conn,
@@ -550,8 +496,7 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
                     &s.stock,
                     s.retired_at,
                     s.retire_reason.as_deref(),
-                )
-                .await?;
+                )?;
                 report.stocks += 1;
             }
             Seen::Same => report.unchanged += 1,
@@ -559,7 +504,7 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         }
     }
     for p in &j.protocols {
-        match seen(get_protocol(conn, p.id).await?, p) {
+        match seen(get_protocol(conn, p.id)?, p) {
             Seen::New => {
                 insert_protocol(
                     conn,
@@ -570,7 +515,6 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
                     p.created_at,
                     p.ended_at,
                 )
-                .await
                 .map_err(|e| current_conflict(e, p.id))?;
                 report.protocols += 1;
             }
@@ -579,13 +523,12 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         }
     }
     for e in &j.protocol_events {
-        let row = sqlx::query("SELECT * FROM protocol_event WHERE id = ?1")
+        let found = sql::query("SELECT * FROM protocol_event WHERE id = ?1")
             .bind(e.id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        match seen(row.as_ref().map(rows::protocol_event).transpose()?, e) {
+            .fetch_optional(conn, rows::protocol_event)?;
+        match seen(found, e) {
             Seen::New => {
-                insert_protocol_event(conn, e, true).await?;
+                insert_protocol_event(conn, e, true)?;
                 report.protocol_events += 1;
             }
             Seen::Same => report.unchanged += 1,
@@ -593,7 +536,7 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         }
     }
     for d in &j.doses {
-        match seen(get_dose(conn, d.id).await?, d) {
+        match seen(get_dose(conn, d.id)?, d) {
             Seen::New => {
                 insert_dose(
                     conn,
@@ -602,8 +545,7 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
                     d.created_at,
                     d.updated_at,
                     d.deleted_at,
-                )
-                .await?;
+                )?;
                 report.doses += 1;
             }
             Seen::Same => report.unchanged += 1,
@@ -611,13 +553,12 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         }
     }
     for e in &j.stock_events {
-        let row = sqlx::query("SELECT * FROM stock_event WHERE id = ?1")
+        let found = sql::query("SELECT * FROM stock_event WHERE id = ?1")
             .bind(e.id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        match seen(row.as_ref().map(rows::stock_event).transpose()?, e) {
+            .fetch_optional(conn, rows::stock_event)?;
+        match seen(found, e) {
             Seen::New => {
-                insert_stock_event(conn, e, true).await?;
+                insert_stock_event(conn, e, true)?;
                 report.stock_events += 1;
             }
             Seen::Same => report.unchanged += 1,
@@ -625,11 +566,10 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         }
     }
     for r in &j.dose_revisions {
-        let row = sqlx::query("SELECT * FROM dose_revision WHERE id = ?1")
+        let found = sql::query("SELECT * FROM dose_revision WHERE id = ?1")
             .bind(r.id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        match seen(row.as_ref().map(rows::revision).transpose()?, r) {
+            .fetch_optional(conn, rows::revision)?;
+        match seen(found, r) {
             Seen::New => {
                 insert_revision(
                     conn,
@@ -639,8 +579,7 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
                     r.action,
                     &r.previous,
                     r.reason.as_deref(),
-                )
-                .await?;
+                )?;
                 report.dose_revisions += 1;
             }
             Seen::Same => report.unchanged += 1,
@@ -648,13 +587,12 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
         }
     }
     for c in &j.checkins {
-        let row = sqlx::query("SELECT * FROM checkin WHERE id = ?1")
+        let found = sql::query("SELECT * FROM checkin WHERE id = ?1")
             .bind(c.id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        match seen(row.as_ref().map(rows::checkin).transpose()?, c) {
+            .fetch_optional(conn, rows::checkin)?;
+        match seen(found, c) {
             Seen::New => {
-                insert_checkin(conn, Some(c.id), &c.checkin, c.created_at).await?;
+                insert_checkin(conn, Some(c.id), &c.checkin, c.created_at)?;
                 report.checkins += 1;
             }
             Seen::Same => report.unchanged += 1,
@@ -664,13 +602,12 @@ pub(crate) async fn import(conn: &mut SqliteConnection, j: &Journal) -> Result<I
     macro_rules! simple {
         ($list:expr, $table:literal, $map:path, $insert:path, $what:literal, $count:ident) => {
             for x in $list {
-                let row = sqlx::query(concat!("SELECT * FROM ", $table, " WHERE id = ?1"))
+                let found = sql::query(concat!("SELECT * FROM ", $table, " WHERE id = ?1"))
                     .bind(x.id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                match seen(row.as_ref().map($map).transpose()?, x) {
+                    .fetch_optional(conn, $map)?;
+                match seen(found, x) {
                     Seen::New => {
-                        $insert(conn, x, true).await?;
+                        $insert(conn, x, true)?;
                         report.$count += 1;
                     }
                     Seen::Same => report.unchanged += 1,

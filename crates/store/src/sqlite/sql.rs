@@ -1,0 +1,129 @@
+//! A thin layer over rusqlite in the shape the store's code reads best: build a statement,
+//! bind its parameters in order, then run it once. Statements are prepared once per
+//! connection (rusqlite's cache) and rows are mapped straight from SQLite's buffers, on the
+//! caller's thread.
+
+use super::rows::Row;
+use crate::Result;
+use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value};
+use rusqlite::{Connection, params_from_iter};
+
+/// One statement with its parameters (`?1`, `?2`, … in the order they are bound).
+#[derive(Debug)]
+pub(crate) struct Query<'q> {
+    sql: &'q str,
+    params: Vec<Value>,
+    error: Option<rusqlite::Error>,
+}
+
+/// Start a statement.
+pub(crate) fn query(sql: &str) -> Query<'_> {
+    Query {
+        sql,
+        params: Vec::new(),
+        error: None,
+    }
+}
+
+/// What a statement that returns no rows did.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Done {
+    rows_affected: u64,
+}
+
+impl Done {
+    pub(crate) fn rows_affected(self) -> u64 {
+        self.rows_affected
+    }
+}
+
+impl<'q> Query<'q> {
+    /// Bind the next parameter. A value that cannot be converted is reported when the
+    /// statement runs.
+    pub(crate) fn bind<T: ToSql>(mut self, v: T) -> Self {
+        match v.to_sql() {
+            Ok(ToSqlOutput::Borrowed(r)) => match Value::try_from(r) {
+                Ok(v) => self.params.push(v),
+                Err(e) => {
+                    self.error
+                        .get_or_insert(rusqlite::Error::ToSqlConversionFailure(Box::new(e)));
+                }
+            },
+            Ok(ToSqlOutput::Owned(v)) => self.params.push(v),
+            Ok(_) => {
+                self.error
+                    .get_or_insert(rusqlite::Error::ToSqlConversionFailure(
+                        "unsupported parameter kind".into(),
+                    ));
+            }
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// Run the statement and map each row, stopping after `limit` rows.
+    fn rows<T>(
+        self,
+        conn: &Connection,
+        limit: usize,
+        mut map: impl FnMut(&Row<'_, '_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        if let Some(e) = self.error {
+            return Err(e.into());
+        }
+        let mut st = conn.prepare_cached(self.sql)?;
+        let names: Vec<String> = st.column_names().into_iter().map(String::from).collect();
+        let mut rows = st.query(params_from_iter(self.params.iter()))?;
+        let mut out = Vec::new();
+        while out.len() < limit {
+            match rows.next()? {
+                Some(row) => out.push(map(&Row { row, names: &names })?),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every row, mapped.
+    pub(crate) fn fetch_all<T>(
+        self,
+        conn: &Connection,
+        map: impl FnMut(&Row<'_, '_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.rows(conn, usize::MAX, map)
+    }
+
+    /// The first row, if there is one.
+    pub(crate) fn fetch_optional<T>(
+        self,
+        conn: &Connection,
+        map: impl FnMut(&Row<'_, '_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        Ok(self.rows(conn, 1, map)?.pop())
+    }
+
+    /// The first row; none is an error.
+    pub(crate) fn fetch_one<T>(
+        self,
+        conn: &Connection,
+        map: impl FnMut(&Row<'_, '_>) -> Result<T>,
+    ) -> Result<T> {
+        self.fetch_optional(conn, map)?
+            .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
+    }
+
+    /// The first column of the first row.
+    pub(crate) fn scalar<T: FromSql>(self, conn: &Connection) -> Result<T> {
+        self.fetch_one(conn, |r| Ok(r.try_get(0)?))
+    }
+
+    /// Run to completion (any rows it returns are read and dropped).
+    pub(crate) fn execute(self, conn: &Connection) -> Result<Done> {
+        self.rows(conn, usize::MAX, |_| Ok(()))?;
+        Ok(Done {
+            rows_affected: conn.changes(),
+        })
+    }
+}
