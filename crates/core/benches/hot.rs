@@ -1,7 +1,7 @@
 //! Criterion micro-benchmarks of the pure functions on the hot paths, on the deterministic
 //! 5-year history (`generator::history`): the safety check every dose runs (`preflight`, with
 //! the 70 days of history the CLI and web app give it), the dose-expression parser, and the
-//! insights over five years. `cargo bench -p dosewise-core`; results in docs/benchmarks.md.
+//! insights over five years. `cargo bench -p dosewise-core`; results in docs/BENCHMARKS.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use dosewise_core::dose::{DoseInput, prepare_dose};
