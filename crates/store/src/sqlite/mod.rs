@@ -45,6 +45,9 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// Prepared statements kept per connection (more than the store has distinct statements).
+const STATEMENT_CACHE: usize = 128;
+
 /// How long a writer waits for another writer before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -197,6 +200,9 @@ pub(crate) fn connect(
         quiet_sqlcipher()?;
     }
     let conn = Connection::open_with_flags(path, flags)?;
+    // The web server keeps one connection for its whole life and runs a few dozen distinct
+    // statements; keep them all prepared (rusqlite's default keeps 16).
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     if let Some(k) = key {
         // The statement text holds the key only until it is dropped (zeroized) here.
         let set = zeroize::Zeroizing::new(format!("PRAGMA key = {}", k.sql_literal().as_str()));
