@@ -12,6 +12,7 @@
 
 mod api;
 mod error;
+mod feed;
 mod layout;
 pub mod login;
 mod openapi;

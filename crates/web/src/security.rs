@@ -67,7 +67,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn is_token(s: &str) -> bool {
+pub(crate) fn is_token(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -138,7 +138,12 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             WebError::Forbidden("requests from other sites are refused".into()),
         );
     }
-    if login && !path.starts_with("/static/") && path != "/login" {
+    // The calendar's private link answers without a session: its secret is the credential
+    // (checked by the handler), since calendar apps cannot log in.
+    let feed_link = matches!(*req.method(), Method::GET | Method::HEAD)
+        && path.starts_with("/calendar/")
+        && path.ends_with(".ics");
+    if login && !path.starts_with("/static/") && path != "/login" && !feed_link {
         let ok = cookie(req.headers(), SESSION_COOKIE).is_some_and(|t| state.has_session(t));
         if !ok {
             return if api || unsafe_method {

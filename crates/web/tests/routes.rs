@@ -108,6 +108,27 @@ impl App {
         )
         .await
     }
+    /// Log in with the test login's passphrase; the session token (cookie checked).
+    async fn log_in(&self) -> String {
+        let r = self
+            .form("/login", &[("passphrase", "correct horse battery staple")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let set = r.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(
+            set.starts_with("dw_session=")
+                && set.contains("HttpOnly")
+                && set.contains("SameSite=Strict")
+        );
+        set.trim_start_matches("dw_session=")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    }
     async fn count(&self, what: &str) -> usize {
         let r = self
             .get(&format!("/api/v1/{what}?from=2020-01-01&to=2026-12-31"))
@@ -745,25 +766,7 @@ async fn with_a_login_everything_but_the_login_page_needs_a_session() {
     assert_eq!(a.get("/login").await.status, StatusCode::OK);
     let r = a.form("/login", &[("passphrase", "wrong horse")]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let r = a
-        .form("/login", &[("passphrase", "correct horse battery staple")])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let set = r.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap_or("")
-        .to_string();
-    assert!(
-        set.starts_with("dw_session=")
-            && set.contains("HttpOnly")
-            && set.contains("SameSite=Strict")
-    );
-    let session = set
-        .trim_start_matches("dw_session=")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .to_string();
+    let session = a.log_in().await;
     let with = |path: &str| {
         Request::builder()
             .uri(path)
@@ -792,6 +795,91 @@ async fn with_a_login_everything_but_the_login_page_needs_a_session() {
         StatusCode::SEE_OTHER,
         "an unknown session is no session"
     );
+}
+
+#[tokio::test]
+async fn the_calendar_link_works_without_a_session_and_a_new_one_replaces_it() {
+    let login = Login::new("correct horse battery staple").unwrap_or_else(|e| panic!("{e}"));
+    let a = app_with(true, Some(login)).await;
+    let secret = || {
+        std::fs::read_to_string(a._dir.path().join("web-calendar-link"))
+            .map(|s| s.trim().to_string())
+            .ok()
+    };
+    // No link until the person makes one; the plain feed needs a session.
+    assert_eq!(secret(), None);
+    assert_eq!(a.get("/calendar.ics").await.status, StatusCode::SEE_OTHER);
+    let guess = format!("/calendar/{}.ics", "0".repeat(64));
+    assert_eq!(a.get(&guess).await.status, StatusCode::NOT_FOUND);
+    // Making a link is a state change: it needs the session (and the CSRF token).
+    let r = a.form("/calendar-link", &[("action", "new")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(secret(), None);
+    let session = a.log_in().await;
+    let post = |action: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/calendar-link")
+            .header(header::HOST, HOST)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                header::COOKIE,
+                format!("dw_csrf={TOKEN}; dw_session={session}"),
+            )
+            .body(Body::from(format!("csrf={TOKEN}&action={action}")))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let r = a.send(post("new")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let first = secret().unwrap_or_else(|| panic!("no link made"));
+    assert_eq!(first.len(), 64);
+    // The link answers without any cookie, from any Host, with the feed.
+    let feed = |s: &str| {
+        Request::builder()
+            .uri(format!("/calendar/{s}.ics"))
+            .header(header::HOST, "calendar.example:8787")
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let r = a.send(feed(&first)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/calendar")
+    );
+    assert!(r.body.starts_with("BEGIN:VCALENDAR") && r.body.contains("BEGIN:VEVENT"));
+    // Only GET: the secret is not a session for anything else.
+    let mut put = feed(&first);
+    *put.method_mut() = axum::http::Method::POST;
+    assert_eq!(a.send(put).await.status, StatusCode::UNAUTHORIZED);
+    // The More page shows it to the logged-in person.
+    let more = Request::builder()
+        .uri("/more")
+        .header(header::HOST, HOST)
+        .header(
+            header::COOKIE,
+            format!("dw_csrf={TOKEN}; dw_session={session}"),
+        )
+        .body(Body::empty())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        a.send(more)
+            .await
+            .body
+            .contains(&format!("/calendar/{first}.ics"))
+    );
+    // A new link replaces the old one; removing it ends it.
+    assert_eq!(a.send(post("new")).await.status, StatusCode::SEE_OTHER);
+    let second = secret().unwrap_or_else(|| panic!("no link"));
+    assert_ne!(first, second);
+    assert_eq!(a.send(feed(&first)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.send(feed(&second)).await.status, StatusCode::OK);
+    assert_eq!(a.send(post("bogus")).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.send(post("remove")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(secret(), None);
+    assert_eq!(a.send(feed(&second)).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -44,6 +44,8 @@ pub fn routes() -> Router<AppState> {
         .route("/export.json", get(more::export_json))
         .route("/import", get(more::import_form))
         .route("/calendar.ics", get(more::calendar))
+        .route("/calendar/{file}", get(more::calendar_by_link))
+        .route("/calendar-link", post(more::calendar_link))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/static/style.css", get(style))

@@ -6,7 +6,7 @@ use crate::error::WebError;
 use crate::layout::{Nav, csrf, error_box, page, when};
 use crate::security::{CheckedForm, Csrf, FormData, check_token};
 use axum::Extension;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use dosewise_app::AppError;
@@ -38,9 +38,15 @@ pub struct Flash {
     saved: Option<String>,
 }
 
-pub async fn index(State(st): State<AppState>, Extension(token): Extension<Csrf>) -> Markup {
+pub async fn index(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    Query(flash): Query<Flash>,
+) -> Markup {
+    let link = crate::feed::current(&st.0.config.home);
     let body = html! {
         h1 { "More" }
+        (saved(flash.saved.as_deref()))
         ul.links {
             li { a href="/stock" { "Stock" } " — what you hold and how long it lasts" }
             li { a href="/protocol" { "Protocol" } " — your plan, the next planned doses, limits" }
@@ -50,6 +56,24 @@ pub async fn index(State(st): State<AppState>, Extension(token): Extension<Csrf>
             li { a href="/export.json" download="dosewise-export.json" { "Export the whole journal (JSON)" } " — unencrypted: keep the file safe" }
             li { a href="/import" { "Import" } " — add records from a JSON export" }
             li { a href="/calendar.ics" { "Calendar feed (.ics)" } " — planned doses, breaks and check-in reminders, discreet titles" }
+        }
+        section #calendar-link {
+            h2 { "Subscribe from a calendar app" }
+            p { "A calendar app cannot log in, so it needs a private link. Anyone who has the link can see your plan's dates and times (the titles are discreet), so keep it to yourself and your own devices." }
+            @if let Some(secret) = &link {
+                p { "Your private link (copy the link's address into your calendar app): " a href={ "/calendar/" (secret) ".ics" } { "private calendar feed (.ics)" } }
+                form method="post" action="/calendar-link" {
+                    (csrf(&token))
+                    button.secondary type="submit" name="action" value="new" { "Make a new link (the old one stops working)" }
+                    " "
+                    button.secondary type="submit" name="action" value="remove" { "Remove the link" }
+                }
+            } @else {
+                form method="post" action="/calendar-link" {
+                    (csrf(&token))
+                    button.secondary type="submit" name="action" value="new" { "Make a private link" }
+                }
+            }
         }
         @if st.0.config.login.is_some() {
             form method="post" action="/logout" {
@@ -596,6 +620,39 @@ pub async fn import_submit(
         Ok(report) => Ok(import_page(&token, None, Some(&report)).into_response()),
         Err(e) => rejected(e, |m| import_page(&token, Some(m), None)),
     }
+}
+
+/// The feed through the private link: the secret must match, or the answer is "not found".
+pub async fn calendar_by_link(
+    State(st): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, WebError> {
+    if !crate::feed::matches(&st.0.config.home, &file) {
+        return Err(WebError::NotFound("no such calendar link".into()));
+    }
+    calendar(State(st)).await
+}
+
+/// Make a new private link, or remove it.
+pub async fn calendar_link(
+    State(st): State<AppState>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let home = &st.0.config.home;
+    let done = match f.get("action").as_deref() {
+        Some("new") => crate::feed::renew(home)
+            .map(|_| "A+new+private+calendar+link+was+made;+any+older+one+no+longer+works."),
+        Some("remove") => {
+            crate::feed::remove(home).map(|()| "The+private+calendar+link+was+removed.")
+        }
+        _ => {
+            return Err(WebError::Input(
+                "choose to make a new link or to remove it".into(),
+            ));
+        }
+    }
+    .map_err(WebError::Internal)?;
+    Ok(Redirect::to(&format!("/more?saved={done}#calendar-link")).into_response())
 }
 
 pub async fn calendar(State(st): State<AppState>) -> Result<Response, WebError> {
