@@ -499,6 +499,11 @@ fn private_modes_and_wipe() {
     assert_eq!(mode(&out), 0o600);
     h.run("a", Some(&k), &["wipe"]).fails("--yes");
     assert!(h.db("a").exists());
+    // The web app's files go with the journal (a calendar link left behind would open the
+    // calendar of the next journal served from this home).
+    for f in ["web-login", "web-calendar-link"] {
+        std::fs::write(h.home("a").join(f), "x").unwrap_or_else(|e| panic!("{e}"));
+    }
     h.run("a", Some(&k), &["wipe", "--yes"]).ok();
     assert!(!h.home("a").exists());
 }

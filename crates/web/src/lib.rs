@@ -12,7 +12,7 @@
 
 mod api;
 mod error;
-mod feed;
+pub mod feed;
 mod layout;
 pub mod login;
 mod openapi;

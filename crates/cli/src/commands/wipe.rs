@@ -14,20 +14,29 @@ pub struct Args {
 
 impl Args {
     pub fn run(self, ctx: &Ctx) -> CliResult {
-        let files: Vec<_> = [
+        let existing = |names: &[&str]| -> Vec<_> {
+            names
+                .iter()
+                .map(|f| ctx.home.join(f))
+                .filter(|p| p.exists())
+                .collect()
+        };
+        let mut files = existing(&[
             DB_FILE,
             "dosewise.db-wal",
             "dosewise.db-shm",
             "dosewise.db-journal",
             "dosewise.db.converting",
-        ]
-        .iter()
-        .map(|f| ctx.home.join(f))
-        .filter(|p| p.exists())
-        .collect();
+        ]);
         if files.is_empty() {
             return Err(input(format!("no journal at {}", ctx.home.display())));
         }
+        // The web app's login hash and calendar link go too: a link left behind would open
+        // the calendar of whatever journal is served from this home next.
+        files.extend(existing(&[
+            dosewise_web::login::FILE,
+            dosewise_web::feed::FILE,
+        ]));
         if !self.yes {
             if !std::io::stdin().is_terminal() {
                 return Err(input(
