@@ -177,6 +177,8 @@ pub trait Store {
         created_at: Timestamp,
     ) -> impl Future<Output = Result<Checkin>> + Send;
     /// Check-ins in time order.
+    /// One check-in by id.
+    fn checkin(&mut self, id: i64) -> impl Future<Output = Result<Option<Checkin>>> + Send;
     fn checkins(&mut self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
     fn last_checkin(&mut self) -> impl Future<Output = Result<Option<Checkin>>> + Send;
     /// Check-ins that recorded urinary symptoms, in time order (the safety check looks further

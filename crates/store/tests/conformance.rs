@@ -319,6 +319,8 @@ macro_rules! conformance {
                     s.last_checkin().await.ok().flatten().map(|c| c.checkin.at),
                     Some(ts("2026-11-03T20:00:00Z"))
                 );
+                assert_eq!(s.checkin(a.id).await.ok().flatten(), Some(a.clone()));
+                assert_eq!(s.checkin(a.id + 100).await.ok().flatten(), None);
             }
 
             #[tokio::test]

@@ -544,6 +544,12 @@ impl Store for SqliteStore {
             .fetch_one(&self.conn, rows::checkin)
     }
 
+    async fn checkin(&mut self, id: i64) -> Result<Option<Checkin>> {
+        sql::query("SELECT * FROM checkin WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&self.conn, rows::checkin)
+    }
+
     async fn checkins(&mut self, w: Window) -> Result<Vec<Checkin>> {
         self.windowed(
             "SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 ORDER BY at, id",

@@ -159,12 +159,9 @@ pub async fn show(
 ) -> Result<Markup, WebError> {
     let mut store = st.store().await;
     let tz = super::zone(&st, &mut store).await?;
-    // Check-ins are read by period; find this one in the whole list.
     let c = store
-        .checkins(dosewise_store::Window::default())
+        .checkin(id)
         .await?
-        .into_iter()
-        .find(|c| c.id == id)
         .ok_or_else(|| WebError::NotFound(format!("no check-in #{id}")))?;
     drop(store);
     let body = html! {
