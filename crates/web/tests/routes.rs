@@ -145,6 +145,25 @@ fn base(method: &str, path: &str) -> axum::http::request::Builder {
         .header(header::COOKIE, format!("dw_csrf={TOKEN}"))
 }
 
+/// A request with the CSRF cookie and a login session, from `host`; a body makes it a form post.
+fn with_session(path: &str, session: &str, host: &str, form: Option<&str>) -> Request<Body> {
+    let b = Request::builder()
+        .uri(path)
+        .header(header::HOST, host)
+        .header(
+            header::COOKIE,
+            format!("dw_csrf={TOKEN}; dw_session={session}"),
+        );
+    match form {
+        Some(body) => b
+            .method("POST")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string())),
+        None => b.body(Body::empty()),
+    }
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn form_req(path: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
     let body = serde_urlencoded::to_string(fields).unwrap_or_else(|e| panic!("{e}"));
     let mut b = Request::builder()
@@ -767,17 +786,7 @@ async fn with_a_login_everything_but_the_login_page_needs_a_session() {
     let r = a.form("/login", &[("passphrase", "wrong horse")]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let session = a.log_in().await;
-    let with = |path: &str| {
-        Request::builder()
-            .uri(path)
-            .header(header::HOST, "192.168.1.5:8787")
-            .header(
-                header::COOKIE,
-                format!("dw_csrf={TOKEN}; dw_session={session}"),
-            )
-            .body(Body::empty())
-            .unwrap_or_else(|e| panic!("{e}"))
-    };
+    let with = |path: &str| with_session(path, &session, "192.168.1.5:8787", None);
     // Any Host is fine with a login (the session cookie is what counts).
     assert_eq!(a.send(with("/")).await.status, StatusCode::OK);
     assert_eq!(a.send(with("/api/v1/today")).await.status, StatusCode::OK);
@@ -817,17 +826,8 @@ async fn the_calendar_link_works_without_a_session_and_a_new_one_replaces_it() {
     assert_eq!(secret(), None);
     let session = a.log_in().await;
     let post = |action: &str| {
-        Request::builder()
-            .method("POST")
-            .uri("/calendar-link")
-            .header(header::HOST, HOST)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(
-                header::COOKIE,
-                format!("dw_csrf={TOKEN}; dw_session={session}"),
-            )
-            .body(Body::from(format!("csrf={TOKEN}&action={action}")))
-            .unwrap_or_else(|e| panic!("{e}"))
+        let body = format!("csrf={TOKEN}&action={action}");
+        with_session("/calendar-link", &session, HOST, Some(&body))
     };
     let r = a.send(post("new")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -855,15 +855,7 @@ async fn the_calendar_link_works_without_a_session_and_a_new_one_replaces_it() {
     *put.method_mut() = axum::http::Method::POST;
     assert_eq!(a.send(put).await.status, StatusCode::UNAUTHORIZED);
     // The More page shows it to the logged-in person.
-    let more = Request::builder()
-        .uri("/more")
-        .header(header::HOST, HOST)
-        .header(
-            header::COOKIE,
-            format!("dw_csrf={TOKEN}; dw_session={session}"),
-        )
-        .body(Body::empty())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let more = with_session("/more", &session, HOST, None);
     assert!(
         a.send(more)
             .await

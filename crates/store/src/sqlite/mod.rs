@@ -248,6 +248,22 @@ pub(crate) fn key_error(e: rusqlite::Error, keyed: bool) -> StoreError {
 }
 
 impl SqliteStore {
+    /// Doses in a window, in time order, each read with `map`.
+    fn doses_in(
+        &self,
+        w: Window,
+        map: fn(&rows::Row<'_, '_>) -> Result<Dose>,
+    ) -> Result<Vec<Dose>> {
+        let (from, to) = window_bounds(w);
+        sql::query(
+            "SELECT * FROM dose WHERE at >= ?1 AND at < ?2 AND (?3 OR deleted_at IS NULL) ORDER BY at, id",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(w.include_deleted)
+        .fetch_all(&self.conn, map)
+    }
+
     /// Rows of a `SELECT … WHERE at >= ?1 AND at < ?2 …` query over a time window.
     fn windowed<T>(
         &self,
@@ -262,9 +278,6 @@ impl SqliteStore {
             .fetch_all(&self.conn, map)
     }
 }
-
-const DOSES_IN_WINDOW: &str =
-    "SELECT * FROM dose WHERE at >= ?1 AND at < ?2 AND (?3 OR deleted_at IS NULL) ORDER BY at, id";
 
 fn window_bounds(w: Window) -> (i64, i64) {
     (
@@ -457,21 +470,11 @@ impl Store for SqliteStore {
     }
 
     async fn doses(&mut self, w: Window) -> Result<Vec<Dose>> {
-        let (from, to) = window_bounds(w);
-        sql::query(DOSES_IN_WINDOW)
-            .bind(from)
-            .bind(to)
-            .bind(w.include_deleted)
-            .fetch_all(&self.conn, rows::dose)
+        self.doses_in(w, rows::dose)
     }
 
     async fn dose_history(&mut self, w: Window) -> Result<Vec<Dose>> {
-        let (from, to) = window_bounds(w);
-        sql::query(DOSES_IN_WINDOW)
-            .bind(from)
-            .bind(to)
-            .bind(w.include_deleted)
-            .fetch_all(&self.conn, rows::dose_without_findings)
+        self.doses_in(w, rows::dose_without_findings)
     }
 
     async fn recent_doses(&mut self, n: u32) -> Result<Vec<Dose>> {
