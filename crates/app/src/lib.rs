@@ -18,6 +18,7 @@ pub mod pdf;
 pub mod period;
 pub mod records;
 pub mod safety;
+pub mod stock;
 pub mod today;
 pub mod transfer;
 

@@ -27,7 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/doses", get(doses).post(log_dose))
         .route("/checkins", get(checkins).post(add_checkin))
         .route("/insights", get(insights))
-        .route("/stock", get(stock))
+        .route("/stock", get(stock).post(change_stock))
         .route("/protocols", get(protocols))
         .route("/vitals", get(vitals).post(add_vitals))
         .route("/assessments", get(assessments).post(add_assessment))
@@ -217,6 +217,38 @@ async fn stock(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
     let (_, t) = st.today().await?;
     let stocks = st.store().await.stocks(true).await?;
     Ok(Json(json!({ "stocks": stocks, "status": t.stock })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockChangeBody {
+    stock: i64,
+    change: String,
+    amount: String,
+    note: Option<String>,
+}
+
+/// Refill, remove or count (the stock page's form and `dosewise stock adjust` / `count`).
+async fn change_stock(
+    State(st): State<AppState>,
+    Body(b): Body<StockChangeBody>,
+) -> Result<Json<Value>, ApiError> {
+    let change = dosewise_app::stock::Change::parse(&b.change)?;
+    let mut store = st.store().await;
+    let stock = store
+        .stock(b.stock)
+        .await?
+        .ok_or_else(|| dosewise_app::input(format!("there is no stock {}", b.stock)))?;
+    let done = dosewise_app::stock::adjust(
+        &mut *store,
+        &stock,
+        change,
+        &b.amount,
+        b.note.as_deref(),
+        st.now(),
+    )
+    .await?;
+    Ok(Json(json!({ "stock": done.stock, "before": done.before })))
 }
 
 async fn protocols(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -449,7 +481,7 @@ async fn report(
 }
 
 /// Every API path and method, for the OpenAPI document's test.
-pub const ROUTES: [(&str, &str); 20] = [
+pub const ROUTES: [(&str, &str); 21] = [
     ("get", "/openapi.json"),
     ("get", "/today"),
     ("get", "/doses"),
@@ -458,6 +490,7 @@ pub const ROUTES: [(&str, &str); 20] = [
     ("post", "/checkins"),
     ("get", "/insights"),
     ("get", "/stock"),
+    ("post", "/stock"),
     ("get", "/protocols"),
     ("get", "/vitals"),
     ("post", "/vitals"),

@@ -59,7 +59,10 @@ pub fn document() -> Value {
                 "post": create("Record a check-in; urinary symptoms come back with a warning.", "CheckinRequest")
             },
             "/api/v1/insights": { "get": { "summary": "Ratings by kind of day, PHQ-9/GAD-7 change, dose–response and factors, with the caveat. Default period: from the first record.", "parameters": period(), "responses": { "200": ok("Insights."), "400": err() } } },
-            "/api/v1/stock": { "get": { "summary": "Stocks and their status (days left, low, expiry).", "responses": { "200": ok("Stocks.") } } },
+            "/api/v1/stock": {
+                "get": { "summary": "Stocks and their status (days left, low, expiry).", "responses": { "200": ok("Stocks.") } },
+                "post": { "summary": "Refill (add), remove (spilled, primed, lost) or count a stock; the amount in the stock's own terms. Returns the stock afterwards and what it held before.", "requestBody": body("StockChangeRequest"), "responses": { "200": ok("The stock and what it held before."), "400": err() } }
+            },
             "/api/v1/protocols": { "get": { "summary": "Protocols with their change history.", "responses": { "200": ok("Protocols.") } } },
             "/api/v1/vitals": {
                 "get": list("Vital-sign readings in a period.", "{\"vitals\": [...]}"),
@@ -93,6 +96,11 @@ pub fn document() -> Value {
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "properties": {
                     "kind": { "type": "string" }, "status": { "type": "integer" }, "message": { "type": "string" } } } } },
+                "StockChangeRequest": { "type": "object", "additionalProperties": false, "required": ["stock", "change", "amount"], "properties": {
+                    "stock": { "type": "integer", "description": "Stock id." },
+                    "change": { "type": "string", "enum": ["add", "remove", "count"] },
+                    "amount": { "type": "string", "description": "\"10 troches\", \"4.2 mL\", \"30 sprays\", \"50 mg\", or a number in the stock's unit." },
+                    "note": { "type": "string", "description": "Kept in the stock's ledger." } } },
                 "DoseRequest": { "type": "object", "additionalProperties": false, "properties": {
                     "amount": { "type": "string", "description": "\"1/2 troche\", \"12.5 mg\", \"2 sprays\"; empty: the protocol's planned dose." },
                     "stock": { "type": "string", "description": "Stock id or name." },

@@ -991,6 +991,162 @@ async fn every_form_route_saves_and_explains() {
     assert_eq!(a.get("/login").await.status, StatusCode::SEE_OTHER);
 }
 
+/// The first active stock: its id, what it holds, its unit, and the ledger's length.
+async fn stock_state(a: &App) -> (i64, f64, Value, usize) {
+    let j = a.get("/api/v1/stock").await.json();
+    let s = j["stocks"]
+        .as_array()
+        .and_then(|v| v.iter().find(|s| s["retired_at"].is_null()).cloned())
+        .unwrap_or_else(|| panic!("no active stock: {j}"));
+    let export = a.get("/api/v1/export").await.json();
+    let ledger = export["stock_events"].as_array().map_or(0, Vec::len);
+    (
+        s["id"].as_i64().unwrap_or(0),
+        s["remaining"].as_f64().unwrap_or(f64::NAN),
+        s["supply_unit"].clone(),
+        ledger,
+    )
+}
+
+#[tokio::test]
+async fn stock_is_refilled_removed_and_counted_from_the_stock_page() {
+    let a = app().await;
+    let (id, before, unit, lines) = stock_state(&a).await;
+    assert_eq!(unit, "troche", "the demo's current stock is troches");
+    let page = a.get("/stock").await;
+    assert!(
+        page.body.contains("Refill, remove or count") && page.body.contains("for=\"stock-amount\"")
+    );
+    let sid = id.to_string();
+    let change = |kind: &'static str, amount: &'static str| {
+        let sid = sid.clone();
+        let a = &a;
+        async move {
+            a.form(
+                "/stock",
+                &[
+                    ("stock", &sid),
+                    ("change", kind),
+                    ("amount", amount),
+                    ("note", "pharmacy"),
+                ],
+            )
+            .await
+        }
+    };
+    // A refill, in the stock's own terms; the page says what it holds now.
+    let r = change("add", "10 troches").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let loc = r.headers[header::LOCATION]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(a.get(&loc).await.body.contains("on hand (was"));
+    let (_, after, _, l2) = stock_state(&a).await;
+    assert!(
+        (after - (before + 10.0)).abs() < 1e-9,
+        "{before} + 10 = {after}?"
+    );
+    assert_eq!(l2, lines + 1, "one ledger line per change");
+    // Bad input: a clear message, a 400, and nothing written.
+    for (kind, amount, says) in [
+        ("add", "2 sprays", "does not fit"),
+        ("add", "-3", "from 0 to"),
+        ("add", "NaN", "from 0 to"),
+        ("add", "99999999", "from 0 to"),
+        ("remove", "100000", "only"),
+        ("bogus", "1", "not a stock change"),
+        ("add", "", "give an amount"),
+    ] {
+        let r = change(kind, amount).await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{kind} {amount}: {}",
+            r.body
+        );
+        assert!(r.body.contains(says), "{kind} {amount}: {}", r.body);
+        assert!(
+            r.body.contains(&format!("value=\"{amount}\"")) || amount.is_empty(),
+            "the typed amount is kept"
+        );
+    }
+    let r = a
+        .form(
+            "/stock",
+            &[("stock", "999"), ("change", "add"), ("amount", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("no stock 999"));
+    assert_eq!(
+        stock_state(&a).await.3,
+        lines + 1,
+        "nothing written by the refusals"
+    );
+    // A removal and a count.
+    assert_eq!(
+        change("remove", "1/2 troche").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!((stock_state(&a).await.1 - (before + 9.5)).abs() < 1e-9);
+    assert_eq!(change("count", "7").await.status, StatusCode::SEE_OTHER);
+    let (_, counted, _, l3) = stock_state(&a).await;
+    assert!((counted - 7.0).abs() < 1e-9);
+    assert_eq!(l3, lines + 3);
+    let export = a.get("/api/v1/export").await.json();
+    let last = export["stock_events"]
+        .as_array()
+        .and_then(|v| v.last().cloned())
+        .unwrap_or_default();
+    assert_eq!(last["reason"], "count: pharmacy");
+    // Without the form's token nothing changes.
+    let r = a
+        .send(form_req(
+            "/stock",
+            &[
+                ("stock", &id.to_string()),
+                ("change", "add"),
+                ("amount", "1"),
+            ],
+            None,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!((stock_state(&a).await.1 - 7.0).abs() < 1e-9);
+    // The API does the same, with the same refusals.
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/stock",
+            serde_json::json!({ "stock": id, "change": "add", "amount": "3 troches" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (
+            r.json()["before"].as_f64(),
+            r.json()["stock"]["remaining"].as_f64()
+        ),
+        (Some(7.0), Some(10.0))
+    );
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/stock",
+            serde_json::json!({ "stock": id, "change": "add", "amount": "2 sprays" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("does not fit")
+    );
+    assert!((stock_state(&a).await.1 - 10.0).abs() < 1e-9);
+}
+
 #[tokio::test]
 async fn the_report_downloads_as_pdf_when_chromium_is_installed() {
     if dosewise_app::pdf::find_chromium().is_none() {

@@ -4,15 +4,14 @@ use super::{find_stock, parse_date};
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output::{self, or_dash};
-use dosewise_core::dose_expr::{
-    CountUnit, Quantity, parse_concentration, parse_mass, parse_quantity, parse_volume,
-};
-use dosewise_core::preparation::{Form, Preparation, SupplyUnit};
+use dosewise_app::stock::Change;
+use dosewise_core::dose_expr::{parse_concentration, parse_mass, parse_volume};
+use dosewise_core::preparation::{Form, Preparation};
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::salt::Salt;
 use dosewise_core::stock::{Adjustment, NewStock, Stock, stock_status, supply_text};
 use dosewise_core::text;
-use dosewise_core::units::{Millilitres, fmt_num};
+use dosewise_core::units::fmt_num;
 use dosewise_store::{Store, Window};
 
 #[derive(Debug, clap::Subcommand)]
@@ -145,12 +144,11 @@ pub struct AdjustArgs {
 }
 
 fn count(what: &str, v: f64) -> CliResult<f64> {
-    if !(v.is_finite() && (0.0..=100_000.0).contains(&v)) {
-        return Err(input(format!(
-            "{what} must be a number from 0 to 100000, got {v}"
-        )));
-    }
-    Ok(v)
+    Ok(dosewise_app::stock::count(what, v)?)
+}
+
+fn supply_amount(stock: &Stock, s: &str) -> CliResult<f64> {
+    Ok(dosewise_app::stock::supply_amount(stock, s)?)
 }
 
 impl Common {
@@ -310,50 +308,6 @@ pub fn describe(p: &Preparation) -> String {
 
 /// Parse an amount of supply for this stock: "12 troches", "4.2 mL", "30 sprays", "25 mg", or a
 /// bare number in the stock's supply unit.
-fn supply_amount(stock: &Stock, s: &str) -> CliResult<f64> {
-    let unit = stock.stock.supply_unit;
-    if let Ok(v) = s.trim().parse::<f64>() {
-        return count("the amount", v);
-    }
-    let q = parse_quantity(s).map_err(input)?;
-    let prep = &stock.stock.preparation;
-    let v = match (q, unit) {
-        (
-            Quantity::Count {
-                n,
-                unit: CountUnit::Troche,
-            },
-            SupplyUnit::Troche,
-        ) => n,
-        (Quantity::Ml(v), SupplyUnit::Ml) => v.value(),
-        (
-            Quantity::Count {
-                n,
-                unit: CountUnit::Spray,
-            },
-            SupplyUnit::Ml,
-        ) if prep.spray_ml().is_some() => n * prep.spray_ml().map_or(0.0, Millilitres::value),
-        (Quantity::Mg(m), SupplyUnit::Troche) => m / prep.mg_per_unit().unwrap_or(m),
-        (Quantity::Mg(m), SupplyUnit::Ml) => match prep.concentration() {
-            Some(c) => (m / c).value(),
-            None => return Err(input("cannot convert mg for this stock")),
-        },
-        (q, _) => {
-            return Err(input(format!(
-                "{} does not fit a {} stock, which is counted in {}",
-                q.class(),
-                prep.form_name(),
-                if unit == SupplyUnit::Troche {
-                    "troches"
-                } else {
-                    "mL (or sprays)"
-                }
-            )));
-        }
-    };
-    count("the amount", v)
-}
-
 impl Command {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         match self {
@@ -522,28 +476,27 @@ impl Command {
                     s.stock.preparation.validate().map_err(input)?;
                     s = store.update_stock(&s).await?;
                 }
-                let change = if let Some(v) = &a.set {
-                    Some(Adjustment::Set(supply_amount(&s, v)?))
-                } else if let Some(v) = &a.add {
-                    Some(Adjustment::Delta(supply_amount(&s, v)?))
-                } else if let Some(v) = &a.remove {
-                    let amount = supply_amount(&s, v)?;
-                    if amount > s.stock.remaining + 1e-9 {
-                        return Err(input(format!(
-                            "cannot remove {} from {}: only {} on hand",
-                            fmt_num(amount),
-                            s.stock.name,
-                            s.remaining_text()
-                        )));
-                    }
-                    Some(Adjustment::Delta(-amount))
-                } else {
-                    None
+                let change = match (&a.add, &a.remove) {
+                    (Some(v), _) => Some((Change::Add, v)),
+                    (None, Some(v)) => Some((Change::Remove, v)),
+                    (None, None) => None,
                 };
-                if let Some(c) = change {
+                if let Some(v) = &a.set {
+                    let set = Adjustment::Set(supply_amount(&s, v)?);
                     s = store
-                        .adjust_stock(s.id, c, ctx.now, reason.as_deref())
+                        .adjust_stock(s.id, set, ctx.now, reason.as_deref())
                         .await?;
+                } else if let Some((change, v)) = change {
+                    let done = dosewise_app::stock::adjust(
+                        &mut *store,
+                        &s,
+                        change,
+                        v,
+                        reason.as_deref(),
+                        ctx.now,
+                    )
+                    .await?;
+                    s = done.stock;
                 }
                 if ctx.json {
                     return output::json(&s);
@@ -564,15 +517,17 @@ impl Command {
                 let note = text::opt_label("note", note.as_deref()).map_err(input)?;
                 let mut store = ctx.open().await?;
                 let s = find_stock(&mut store, &stock).await?;
-                let counted = supply_amount(&s, &amount)?;
-                let expected = s.stock.remaining;
-                let reason = match &note {
-                    Some(n) => format!("count: {n}"),
-                    None => "count".to_string(),
-                };
-                let s = store
-                    .adjust_stock(s.id, Adjustment::Set(counted), ctx.now, Some(&reason))
-                    .await?;
+                let done = dosewise_app::stock::adjust(
+                    &mut *store,
+                    &s,
+                    Change::Count,
+                    &amount,
+                    note.as_deref(),
+                    ctx.now,
+                )
+                .await?;
+                let (s, expected) = (done.stock, done.before);
+                let counted = s.stock.remaining;
                 let diff = counted - expected;
                 if ctx.json {
                     return output::json(

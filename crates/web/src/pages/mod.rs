@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/report/view", get(insights::report_view))
         .route("/report.pdf", get(insights::report_pdf))
         .route("/more", get(more::index))
-        .route("/stock", get(more::stock))
+        .route("/stock", get(more::stock).post(more::change_stock))
         .route("/protocol", get(more::protocol))
         .route("/meds", get(more::meds).post(more::add_med))
         .route("/uses", post(more::add_use))

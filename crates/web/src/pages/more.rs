@@ -85,12 +85,37 @@ pub async fn index(
     page("More", Nav::More, body)
 }
 
-pub async fn stock(State(st): State<AppState>) -> Result<Markup, WebError> {
+pub async fn stock(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    Query(flash): Query<Flash>,
+) -> Result<Markup, WebError> {
+    stock_page(
+        &st,
+        &token,
+        &FormData::default(),
+        None,
+        flash.saved.as_deref(),
+    )
+    .await
+}
+
+async fn stock_page(
+    st: &AppState,
+    token: &Csrf,
+    f: &FormData,
+    error: Option<&str>,
+    flash: Option<&str>,
+) -> Result<Markup, WebError> {
     // The stock statuses are part of today's (cached) overview.
     let (_, t) = st.today().await?;
     let stocks = st.store().await.stocks(true).await?;
+    let active: Vec<_> = stocks.iter().filter(|s| !s.is_retired()).collect();
+    let chosen = f.get("change");
     let body = html! {
         h1 { "Stock" }
+        (saved(flash))
+        (error_box(error))
         @if stocks.is_empty() { p { "No stock recorded. Add one with " code { "dosewise stock add" } "." } }
         div.table-wrap { table {
             thead { tr { th scope="col" { "Stock" } th scope="col" { "On hand" } th scope="col" { "Status" } } }
@@ -107,9 +132,82 @@ pub async fn stock(State(st): State<AppState>) -> Result<Markup, WebError> {
                 }
             } }
         } }
-        p.muted { "Adding, counting and adjusting stock is done in the terminal for now: " code { "dosewise stock --help" } "." }
+        @if !active.is_empty() {
+            h2 { "Refill, remove or count" }
+            form method="post" action="/stock" {
+                (csrf(token))
+                label for="stock-id" { "Stock" }
+                select #stock-id name="stock" {
+                    @for s in &active {
+                        option value=(s.id) selected[f.get("stock") == Some(s.id.to_string())] { (s.stock.name) " (" (s.remaining_text()) ")" }
+                    }
+                }
+                label for="stock-change" { "Change" }
+                select #stock-change name="change" {
+                    option value="add" selected[chosen.as_deref() == Some("add")] { "Refill: add to what is on hand" }
+                    option value="remove" selected[chosen.as_deref() == Some("remove")] { "Remove: spilled, primed, lost, given back" }
+                    option value="count" selected[chosen.as_deref() == Some("count")] { "Count: what you have now replaces the journal's figure" }
+                }
+                label for="stock-amount" { "Amount (e.g. 10 troches, 4.2 mL, 30 sprays; a plain number is the stock's unit)" }
+                input #stock-amount type="text" name="amount" value=[f.get("amount")] required;
+                label for="stock-note" { "Note (optional, kept in the stock's ledger)" }
+                input #stock-note type="text" name="note" value=[f.get("note")] maxlength="500";
+                button type="submit" { "Save" }
+            }
+        }
+        p.muted { "Adding a new stock, retiring one and calibrating drops are done in the terminal: " code { "dosewise stock --help" } "." }
     };
     Ok(page("Stock", Nav::More, body))
+}
+
+/// Refill, remove or count, through the same code as `dosewise stock adjust` / `count`.
+pub async fn change_stock(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let r: dosewise_app::Result<_> = async {
+        let id = f
+            .int("stock")?
+            .ok_or_else(|| dosewise_app::input("choose a stock"))?;
+        let change = dosewise_app::stock::Change::parse(&f.get("change").unwrap_or_default())?;
+        let amount = f
+            .get("amount")
+            .ok_or_else(|| dosewise_app::input("give an amount, e.g. 10 troches or 4.2 mL"))?;
+        let mut store = st.store().await;
+        let stock = store
+            .stock(id)
+            .await?
+            .ok_or_else(|| dosewise_app::input(format!("there is no stock {id}")))?;
+        dosewise_app::stock::adjust(
+            &mut *store,
+            &stock,
+            change,
+            &amount,
+            f.get("note").as_deref(),
+            st.now(),
+        )
+        .await
+    }
+    .await;
+    match r {
+        Ok(done) => {
+            let msg = format!(
+                "{}: {} on hand (was {}).",
+                done.stock.stock.name,
+                done.stock.remaining_text(),
+                done.stock.stock.supply_unit.fmt(done.before)
+            );
+            let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
+            Ok(Redirect::to(&format!("/stock?{q}")).into_response())
+        }
+        Err(AppError::Input(m)) => Ok((
+            StatusCode::BAD_REQUEST,
+            stock_page(&st, &token, &f, Some(&m), None).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn protocol(State(st): State<AppState>) -> Result<Markup, WebError> {
