@@ -22,12 +22,18 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.global.json;
-    // One thread: a short command needs no pool, and the web server's requests take turns on
-    // the one journal connection anyway. SQLite's own worker thread is the only other.
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // A command runs on one thread: it needs no pool, and SQLite runs on the calling thread.
+    // The web server gets two workers: its requests take turns on the one journal connection,
+    // but while one waits for SQLite (another process writing, a five-year report) the other
+    // keeps serving pages and static files.
+    let mut builder = if matches!(cli.command, cli::Command::Serve(_)) {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start: {e}");

@@ -222,6 +222,47 @@ fn cli_and_server_write_at_once_without_locking_errors() {
 }
 
 #[test]
+fn pages_still_answer_while_a_write_waits_for_another_process() {
+    let home = demo_home();
+    let server = Server::start(home.path(), &[], &[]).unwrap_or_else(|e| panic!("{e}"));
+    // Another process takes the write lock and keeps it (as a long import would).
+    let lock = rusqlite::Connection::open(home.path().join("dosewise.db"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    lock.execute_batch("BEGIN IMMEDIATE; UPDATE profile SET name = name;")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = server.addr.clone();
+    let writer = std::thread::spawn(move || {
+        let body = r#"{"mood": 5, "note": "waited for the lock"}"#;
+        http(&addr, &addr, "POST", "/api/v1/checkins", Some(body))
+    });
+    // Give the write time to reach SQLite and start waiting; it cannot finish meanwhile.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!writer.is_finished(), "the write waits for the lock");
+    // A page that needs no journal answers while the write waits (before the lock is
+    // released: the deadline only keeps a stalled server from hanging the test).
+    let addr = server.addr.clone();
+    let page = std::thread::spawn(move || http(&addr, &addr, "GET", "/static/style.css", None));
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while !page.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let answered_while_locked = page.is_finished() && !writer.is_finished();
+    lock.execute_batch("COMMIT")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        answered_while_locked,
+        "the server stalled while one request waited for SQLite"
+    );
+    let (status, css) = page.join().unwrap_or_else(|_| panic!("page"));
+    assert_eq!(status, 200);
+    assert!(css.contains("body"));
+    // Once the lock is released the write goes through.
+    let (status, body) = writer.join().unwrap_or_else(|_| panic!("writer"));
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(server.stop(), Some(0));
+}
+
+#[test]
 fn an_encrypted_journal_is_unlocked_once_at_start() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let home = dir.path().join("home");
