@@ -84,7 +84,7 @@ pub struct Period {
 /// The store window for a period (default: the last 30 days).
 async fn period_window(
     st: &AppState,
-    store: &mut dosewise_store::SqliteStore,
+    store: &mut crate::blocking::Locked<'_>,
     p: &Period,
     include_deleted: bool,
 ) -> Result<Window, ApiError> {
@@ -142,7 +142,7 @@ async fn log_dose(
     };
     let mut store = st.store().await;
     let outcome = dosewise_app::dose::log(
-        &mut *store,
+        &mut store,
         &req,
         b.override_reason.as_deref(),
         b.dry_run,
@@ -188,7 +188,7 @@ async fn add_checkin(
         req.zone.clone_from(&st.0.config.zone);
     }
     let mut store = st.store().await;
-    let (c, warning) = dosewise_app::checkin::record(&mut *store, &req, st.now()).await?;
+    let (c, warning) = dosewise_app::checkin::record(&mut store, &req, st.now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "checkin": c, "warnings": warning.into_iter().collect::<Vec<_>>() })),
@@ -203,7 +203,7 @@ async fn insights(
     let mut store = st.store().await;
     let tz = crate::pages::zone(&st, &mut store).await?;
     let i = dosewise_app::insights::insights(
-        &mut *store,
+        &mut store,
         p.from.as_deref(),
         p.to.as_deref(),
         st.now(),
@@ -240,7 +240,7 @@ async fn change_stock(
         .await?
         .ok_or_else(|| dosewise_app::input(format!("there is no stock {}", b.stock)))?;
     let done = dosewise_app::stock::adjust(
-        &mut *store,
+        &mut store,
         &stock,
         change,
         &b.amount,
@@ -296,7 +296,7 @@ async fn add_vitals(
         zone: b.zone.or_else(|| st.0.config.zone.clone()),
     };
     let mut store = st.store().await;
-    let v = dosewise_app::records::vitals(&mut *store, &req, st.now()).await?;
+    let v = dosewise_app::records::vitals(&mut store, &req, st.now()).await?;
     let notes = dosewise_app::records::vitals_notes(&v);
     Ok((
         StatusCode::CREATED,
@@ -331,7 +331,7 @@ async fn add_assessment(
     let zone = b.zone.or_else(|| st.0.config.zone.clone());
     let mut store = st.store().await;
     let a = dosewise_app::records::assessment(
-        &mut *store,
+        &mut store,
         &b.instrument,
         &b.answers,
         b.at.as_deref(),
@@ -380,7 +380,7 @@ async fn add_medication(
         added_at: st.now(),
     };
     let mut store = st.store().await;
-    let m = dosewise_app::records::medication(&mut *store, m).await?;
+    let m = dosewise_app::records::medication(&mut store, m).await?;
     Ok((StatusCode::CREATED, Json(json!({ "medication": m }))).into_response())
 }
 
@@ -412,7 +412,7 @@ async fn add_substance_use(
     let zone = b.zone.or_else(|| st.0.config.zone.clone());
     let mut store = st.store().await;
     let u = dosewise_app::records::substance_use(
-        &mut *store,
+        &mut store,
         &b.name,
         b.amount.as_deref(),
         b.at.as_deref(),
@@ -446,7 +446,7 @@ pub async fn import(
     }
     let j = dosewise_app::transfer::parse_export(body.to_vec(), "the body")?;
     let mut store = st.store().await;
-    let r = dosewise_app::transfer::import(&mut *store, &j).await?;
+    let r = dosewise_app::transfer::import(&mut store, &j).await?;
     Ok(Json(json!({ "imported": r })).into_response())
 }
 

@@ -11,6 +11,7 @@
 //! login (argon2-hashed passphrase) is required.
 
 mod api;
+mod blocking;
 mod error;
 pub mod feed;
 mod layout;
@@ -127,7 +128,7 @@ impl AppState {
         }
         let mut store = self.store().await;
         let tz = pages::zone(self, &mut store).await?;
-        let t = Arc::new(dosewise_app::today::today(&mut *store, self.now(), &tz).await?);
+        let t = Arc::new(dosewise_app::today::today(&mut store, self.now(), &tz).await?);
         drop(store);
         if let Ok(mut c) = self.0.today.lock() {
             *c = Some((key, tz.clone(), t.clone()));
@@ -142,9 +143,10 @@ impl AppState {
     fn now(&self) -> Timestamp {
         self.0.config.clock.now()
     }
-    /// The store, for one request at a time (SQLite has one writer anyway).
-    async fn store(&self) -> tokio::sync::MutexGuard<'_, SqliteStore> {
-        self.0.store.lock().await
+    /// The store, for one request at a time (SQLite has one writer anyway); each call runs
+    /// where blocking is allowed (see `blocking`).
+    async fn store(&self) -> blocking::Locked<'_> {
+        blocking::Locked(self.0.store.lock().await)
     }
     fn has_session(&self, token: &str) -> bool {
         self.0

@@ -135,7 +135,7 @@ pub async fn submit(
     let result = async {
         let req = request(&f, st.0.config.zone.as_deref())?;
         let mut store = st.store().await;
-        dosewise_app::checkin::record(&mut *store, &req, st.now()).await
+        dosewise_app::checkin::record(&mut store, &req, st.now()).await
     }
     .await;
     match result {

@@ -175,7 +175,7 @@ pub async fn submit(
         let req = request(&f, st.0.config.zone.as_deref())?;
         let reason = f.get("override");
         let mut store = st.store().await;
-        dosewise_app::dose::log(&mut *store, &req, reason.as_deref(), dry_run, st.now()).await
+        dosewise_app::dose::log(&mut store, &req, reason.as_deref(), dry_run, st.now()).await
     }
     .await;
     let (stocks, planned) = context(&st).await?;

@@ -37,7 +37,7 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
     let tz = super::zone(st, &mut store).await?;
     let now = st.now();
     let i = match dosewise_app::insights::insights(
-        &mut *store,
+        &mut store,
         q.from.as_deref(),
         q.to.as_deref(),
         now,

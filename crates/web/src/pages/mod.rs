@@ -16,7 +16,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use dosewise_core::jiff::tz::TimeZone;
-use dosewise_store::SqliteStore;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -87,7 +86,10 @@ async fn script() -> Response {
 }
 
 /// The zone for a request: the server's `--tz`, else the profile's.
-pub async fn zone(state: &AppState, store: &mut SqliteStore) -> Result<TimeZone, WebError> {
+pub async fn zone(
+    state: &AppState,
+    store: &mut crate::blocking::Locked<'_>,
+) -> Result<TimeZone, WebError> {
     use dosewise_store::Store;
     let profile = store.profile().await?;
     Ok(dosewise_app::zone(

@@ -180,7 +180,7 @@ pub async fn change_stock(
             .await?
             .ok_or_else(|| dosewise_app::input(format!("there is no stock {id}")))?;
         dosewise_app::stock::adjust(
-            &mut *store,
+            &mut store,
             &stock,
             change,
             &amount,
@@ -356,7 +356,7 @@ pub async fn add_med(
     };
     let r = {
         let mut store = st.store().await;
-        dosewise_app::records::medication(&mut *store, m).await
+        dosewise_app::records::medication(&mut store, m).await
     };
     match r {
         Ok(_) => Ok(Redirect::to("/meds?saved=Medicine+added.").into_response()),
@@ -377,7 +377,7 @@ pub async fn add_use(
     let r = {
         let mut store = st.store().await;
         dosewise_app::records::substance_use(
-            &mut *store,
+            &mut store,
             &f.get("use_name").unwrap_or_default(),
             f.get("amount").as_deref(),
             f.get("at").as_deref(),
@@ -493,7 +493,7 @@ pub async fn add_vitals(
     let r = async {
         let req = parsed?;
         let mut store = st.store().await;
-        dosewise_app::records::vitals(&mut *store, &req, st.now()).await
+        dosewise_app::records::vitals(&mut store, &req, st.now()).await
     }
     .await;
     match r {
@@ -601,7 +601,7 @@ pub async fn assess_submit(
         let a = answers?;
         let mut store = st.store().await;
         let zone = st.0.config.zone.as_deref();
-        dosewise_app::records::assessment(&mut *store, &i.id, &a, None, None, zone, st.now()).await
+        dosewise_app::records::assessment(&mut store, &i.id, &a, None, None, zone, st.now()).await
     }
     .await;
     match r {
@@ -710,7 +710,7 @@ pub async fn import_submit(
     let r = match dosewise_app::transfer::parse_export(bytes, "the file") {
         Ok(j) => {
             let mut store = st.store().await;
-            dosewise_app::transfer::import(&mut *store, &j).await
+            dosewise_app::transfer::import(&mut store, &j).await
         }
         Err(e) => Err(e),
     };
