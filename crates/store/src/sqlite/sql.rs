@@ -9,11 +9,20 @@ use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value};
 use rusqlite::{Connection, params_from_iter};
 
 /// One statement with its parameters (`?1`, `?2`, … in the order they are bound).
-#[derive(Debug)]
 pub(crate) struct Query<'q> {
     sql: &'q str,
     params: Vec<Value>,
     error: Option<rusqlite::Error>,
+}
+
+/// The statement and how many parameters it has, never their values (personal data).
+impl std::fmt::Debug for Query<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("sql", &self.sql)
+            .field("params", &self.params.len())
+            .finish()
+    }
 }
 
 /// Start a statement.
