@@ -136,3 +136,22 @@ impl<'q> Query<'q> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_values() {
+        let q = query("SELECT ?1").bind("my private note");
+        let shown = format!("{q:?}");
+        assert!(
+            shown.contains("SELECT ?1") && shown.contains("params: 1"),
+            "{shown}"
+        );
+        assert!(!shown.contains("private"), "{shown}");
+        let conn = Connection::open_in_memory().unwrap_or_else(|e| panic!("{e}"));
+        let v: String = q.scalar(&conn).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(v, "my private note");
+    }
+}
