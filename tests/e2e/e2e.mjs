@@ -148,7 +148,7 @@ await step("the report downloads as a PDF", async () => {
 });
 
 await step("every control has a label, on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock"]) {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol"]) {
     await page.goto(base + p);
     assert.deepEqual(await unlabelled(page), [], `/${p}`);
   }

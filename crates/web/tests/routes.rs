@@ -1147,6 +1147,99 @@ async fn stock_is_refilled_removed_and_counted_from_the_stock_page() {
     assert!((stock_state(&a).await.1 - 10.0).abs() < 1e-9);
 }
 
+/// Every protocol (ended ones too) with its history, as the API lists them.
+async fn protocols_json(a: &App) -> Value {
+    a.get("/api/v1/protocols").await.json()["protocols"].clone()
+}
+
+#[tokio::test]
+async fn a_protocol_is_paused_resumed_and_ended_from_its_page() {
+    let a = app().await;
+    let list = protocols_json(&a).await;
+    let p = list
+        .as_array()
+        .and_then(|v| {
+            v.iter()
+                .find(|p| p["protocol"]["status"] == "active")
+                .cloned()
+        })
+        .unwrap_or_else(|| panic!("no active protocol: {list}"));
+    let id = p["protocol"]["id"].as_i64().unwrap_or(0);
+    let path = format!("/protocol/{id}");
+    let status = |j: &Value| {
+        j.as_array()
+            .and_then(|v| v.iter().find(|p| p["protocol"]["id"] == id).cloned())
+            .map(|p| {
+                (
+                    p["protocol"]["status"].clone(),
+                    p["events"].as_array().map_or(0, Vec::len),
+                )
+            })
+            .unwrap_or_default()
+    };
+    let (_, events) = status(&list);
+    assert!(a.get("/protocol").await.body.contains("Pause from today"));
+    // Pause: planned doses stop, the history says so.
+    let r = a.form(&path, &[("action", "pause")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let loc = r.headers[header::LOCATION]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    let page = a.get(&loc).await.body;
+    assert!(page.contains("no dose is planned until you resume") && page.contains("Resume today"));
+    assert_eq!(
+        status(&protocols_json(&a).await),
+        (Value::from("paused"), events + 1)
+    );
+    // Pausing twice is refused, with nothing written.
+    let r = a.form(&path, &[("action", "pause")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("not active"));
+    assert_eq!(status(&protocols_json(&a).await).1, events + 1);
+    assert_eq!(
+        a.form(&path, &[("action", "resume")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        status(&protocols_json(&a).await),
+        (Value::from("active"), events + 2)
+    );
+    // Ending needs the confirmation box.
+    let r = a.form(&path, &[("action", "end")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("tick the box"));
+    assert_eq!(status(&protocols_json(&a).await).0, "active");
+    for (action, says) in [("bogus", "choose pause, resume or end")] {
+        let r = a.form(&path, &[("action", action)]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains(says), "{}", r.body);
+    }
+    let r = a.form("/protocol/999", &[("action", "pause")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("no protocol 999"));
+    // Without the form's token nothing changes.
+    let r = a
+        .send(form_req(
+            &path,
+            &[("action", "end"), ("confirm_end", "yes")],
+            None,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(status(&protocols_json(&a).await).0, "active");
+    let r = a
+        .form(&path, &[("action", "end"), ("confirm_end", "yes")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Ended, with its whole history kept.
+    assert_eq!(
+        status(&protocols_json(&a).await),
+        (Value::from("ended"), events + 3)
+    );
+    assert!(!a.get("/protocol").await.body.contains("Pause from today"));
+}
+
 #[tokio::test]
 async fn the_report_downloads_as_pdf_when_chromium_is_installed() {
     if dosewise_app::pdf::find_chromium().is_none() {

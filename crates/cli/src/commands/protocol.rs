@@ -10,7 +10,7 @@ use dosewise_core::dose_expr::{Quantity, parse_mass, parse_quantity};
 use dosewise_core::jiff::civil::{Date, Time};
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::protocol::{
-    Cycle, DoseTarget, Limits, NewProtocol, Pattern, Pause, Protocol, ProtocolEventKind, Status,
+    Cycle, DoseTarget, Limits, NewProtocol, Pattern, Protocol, ProtocolEventKind, Status,
     Titration, WeekdayName, parse_days, parse_hours,
 };
 use dosewise_core::route::{Route, Substance};
@@ -674,23 +674,12 @@ impl Command {
                 Ok(())
             }
             Command::Pause { id, from } => {
-                let mut p = pick(&mut store, id).await?;
-                if p.status != Status::Active {
-                    return Err(input(format!(
-                        "protocol {} is {}, not active",
-                        p.id,
-                        p.status.as_str()
-                    )));
-                }
+                let p = pick(&mut store, id).await?;
                 let from = match from {
                     Some(f) => parse_date("--from", &f)?,
                     None => today,
                 };
-                p.status = Status::Paused;
-                p.pauses.push(Pause { from, to: None });
-                let p = store
-                    .save_protocol(&p, ProtocolEventKind::Paused, None, ctx.now, from)
-                    .await?;
+                let p = dosewise_app::protocol::pause(&mut *store, p, from, ctx.now).await?;
                 if ctx.json {
                     return output::json(&p);
                 }
@@ -701,26 +690,8 @@ impl Command {
                 Ok(())
             }
             Command::Resume { id } => {
-                let mut p = pick(&mut store, id).await?;
-                if p.status != Status::Paused {
-                    return Err(input(format!(
-                        "protocol {} is {}, not paused",
-                        p.id,
-                        p.status.as_str()
-                    )));
-                }
-                let yesterday = today.yesterday().unwrap_or(today);
-                if let Some(last) = p.pauses.last_mut() {
-                    // Paused from today and resumed today: the pause never took effect.
-                    last.to = Some(yesterday.max(last.from));
-                    if last.from > yesterday {
-                        p.pauses.pop();
-                    }
-                }
-                p.status = Status::Active;
-                let p = store
-                    .save_protocol(&p, ProtocolEventKind::Resumed, None, ctx.now, today)
-                    .await?;
+                let p = pick(&mut store, id).await?;
+                let p = dosewise_app::protocol::resume(&mut *store, p, today, ctx.now).await?;
                 if ctx.json {
                     return output::json(&p);
                 }
@@ -728,18 +699,8 @@ impl Command {
                 Ok(())
             }
             Command::End { id } => {
-                let mut p = pick(&mut store, id).await?;
-                if p.status == Status::Ended {
-                    return Err(input(format!("protocol {} has already ended", p.id)));
-                }
-                p.status = Status::Ended;
-                p.ended_at = Some(ctx.now);
-                if let Some(last) = p.pauses.last_mut().filter(|x| x.to.is_none()) {
-                    last.to = Some(today);
-                }
-                let p = store
-                    .save_protocol(&p, ProtocolEventKind::Ended, None, ctx.now, today)
-                    .await?;
+                let p = pick(&mut store, id).await?;
+                let p = dosewise_app::protocol::end(&mut *store, p, today, ctx.now).await?;
                 if ctx.json {
                     return output::json(&p);
                 }

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/more", get(more::index))
         .route("/stock", get(more::stock).post(more::change_stock))
         .route("/protocol", get(more::protocol))
+        .route("/protocol/{id}", post(more::change_protocol))
         .route("/meds", get(more::meds).post(more::add_med))
         .route("/uses", post(more::add_use))
         .route("/vitals", get(more::vitals).post(more::add_vitals))

@@ -13,6 +13,7 @@ use dosewise_app::AppError;
 use dosewise_app::records::VitalsRequest;
 use dosewise_core::jiff::civil::Time;
 use dosewise_core::medication::NewMedication;
+use dosewise_core::protocol::Status;
 use dosewise_core::questionnaire::{CRISIS, CRISIS_SOURCE, due, instrument};
 use dosewise_core::schedule::{next_planned, slot};
 use dosewise_core::units::fmt_num;
@@ -210,9 +211,22 @@ pub async fn change_stock(
     }
 }
 
-pub async fn protocol(State(st): State<AppState>) -> Result<Markup, WebError> {
+pub async fn protocol(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    Query(flash): Query<Flash>,
+) -> Result<Markup, WebError> {
+    protocol_page(&st, &token, None, flash.saved.as_deref()).await
+}
+
+async fn protocol_page(
+    st: &AppState,
+    token: &Csrf,
+    error: Option<&str>,
+    flash: Option<&str>,
+) -> Result<Markup, WebError> {
     let mut store = st.store().await;
-    let tz = super::zone(&st, &mut store).await?;
+    let tz = super::zone(st, &mut store).await?;
     let now = st.now();
     let today = now.to_zoned_datetime(tz.clone()).date();
     let protocols = store.protocols(false).await?;
@@ -236,6 +250,8 @@ pub async fn protocol(State(st): State<AppState>) -> Result<Markup, WebError> {
     drop(store);
     let body = html! {
         h1 { "Protocol" }
+        (saved(flash))
+        (error_box(error))
         @if protocols.is_empty() { p { "No current protocol. Plans are set in the terminal: " code { "dosewise protocol add --help" } "." } }
         @for (p, adh, events) in &rows {
             section.card {
@@ -244,7 +260,9 @@ pub async fn protocol(State(st): State<AppState>) -> Result<Markup, WebError> {
                 p { (p.protocol.pattern.describe()) "; planned dose " (p.protocol.dose.entered) "." }
                 ul { @for l in p.protocol.limits.describe() { li { (l) } } }
                 h3 { "Next planned doses" }
-                ul { @for d in next_planned(p, today, 5) { li { (local_text(slot(p, d, &tz), &tz)) } } }
+                @let next = next_planned(p, today, 5);
+                @if next.is_empty() { p.muted { "None planned" @if p.status == Status::Paused { " while paused" } "." } }
+                ul { @for d in next { li { (local_text(slot(p, d, &tz), &tz)) } } }
                 h3 { "Last 28 days" }
                 p {
                     (adh.planned_days_dosed) " of " (adh.planned_days) " planned days dosed"
@@ -253,10 +271,83 @@ pub async fn protocol(State(st): State<AppState>) -> Result<Markup, WebError> {
                 }
                 h3 { "History" }
                 ul { @for e in events.iter() { li { (e.date) ": " (e.describe()) } } }
+                h3 { "Pause, resume or end" }
+                form method="post" action={ "/protocol/" (p.id) } {
+                    (csrf(token))
+                    @if p.status == Status::Active {
+                        button.secondary type="submit" name="action" value="pause" { "Pause from today" }
+                    } @else if p.status == Status::Paused {
+                        button.secondary type="submit" name="action" value="resume" { "Resume today" }
+                    }
+                    p {
+                        label for={ "end-" (p.id) } {
+                            input #{ "end-" (p.id) } type="checkbox" name="confirm_end" value="yes";
+                            " End this protocol for good (its history stays in the journal)"
+                        }
+                    }
+                    button.secondary type="submit" name="action" value="end" { "End protocol" }
+                }
+                p.muted { "Changing the dose, time or limits is done in the terminal: " code { "dosewise protocol set --help" } "." }
             }
         }
     };
     Ok(page("Protocol", Nav::More, body))
+}
+
+/// Pause, resume or end a protocol (the same code as `dosewise protocol pause|resume|end`).
+pub async fn change_protocol(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    Path(id): Path<i64>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let tz = {
+        let mut store = st.store().await;
+        super::zone(&st, &mut store).await?
+    };
+    let r: dosewise_app::Result<String> = async {
+        let mut store = st.store().await;
+        let now = st.now();
+        let today = now.to_zoned_datetime(tz).date();
+        let p = store
+            .protocol(id)
+            .await?
+            .ok_or_else(|| dosewise_app::input(format!("there is no protocol {id}")))?;
+        let name = p.protocol.name.clone();
+        Ok(match f.get("action").as_deref() {
+            Some("pause") => {
+                dosewise_app::protocol::pause(&mut store, p, today, now).await?;
+                format!("Paused \"{name}\" from {today}: no dose is planned until you resume.")
+            }
+            Some("resume") => {
+                dosewise_app::protocol::resume(&mut store, p, today, now).await?;
+                format!("Resumed \"{name}\" from {today}.")
+            }
+            Some("end") => {
+                if f.get("confirm_end").as_deref() != Some("yes") {
+                    return Err(dosewise_app::input(
+                        "to end a protocol, tick the box that confirms it, then press End protocol",
+                    ));
+                }
+                dosewise_app::protocol::end(&mut store, p, today, now).await?;
+                format!("Ended \"{name}\". Its history stays in the journal.")
+            }
+            _ => return Err(dosewise_app::input("choose pause, resume or end")),
+        })
+    }
+    .await;
+    match r {
+        Ok(msg) => {
+            let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
+            Ok(Redirect::to(&format!("/protocol?{q}")).into_response())
+        }
+        Err(AppError::Input(m)) => Ok((
+            StatusCode::BAD_REQUEST,
+            protocol_page(&st, &token, Some(&m), None).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn meds_page(
