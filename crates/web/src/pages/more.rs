@@ -30,6 +30,23 @@ fn rejected(e: AppError, render: impl FnOnce(&str) -> Markup) -> Result<Response
     }
 }
 
+/// After a form that changes something: back to `path` with `msg` shown (303), or the form's
+/// page again with what was wrong (400, nothing written), or the store's failure.
+async fn saved_or_again(
+    r: dosewise_app::Result<String>,
+    path: &str,
+    again: impl AsyncFnOnce(&str) -> Result<Markup, WebError>,
+) -> Result<Response, WebError> {
+    match r {
+        Ok(msg) => {
+            let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
+            Ok(Redirect::to(&format!("{path}?{q}")).into_response())
+        }
+        Err(AppError::Input(m)) => Ok((StatusCode::BAD_REQUEST, again(&m).await?).into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn saved(msg: Option<&str>) -> Markup {
     html! { @if let Some(m) = msg { p.ok role="status" { (m) } } }
 }
@@ -191,24 +208,18 @@ pub async fn change_stock(
         .await
     }
     .await;
-    match r {
-        Ok(done) => {
-            let msg = format!(
-                "{}: {} on hand (was {}).",
-                done.stock.stock.name,
-                done.stock.remaining_text(),
-                done.stock.stock.supply_unit.fmt(done.before)
-            );
-            let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
-            Ok(Redirect::to(&format!("/stock?{q}")).into_response())
-        }
-        Err(AppError::Input(m)) => Ok((
-            StatusCode::BAD_REQUEST,
-            stock_page(&st, &token, &f, Some(&m), None).await?,
+    let r = r.map(|done| {
+        format!(
+            "{}: {} on hand (was {}).",
+            done.stock.stock.name,
+            done.stock.remaining_text(),
+            done.stock.stock.supply_unit.fmt(done.before)
         )
-            .into_response()),
-        Err(e) => Err(e.into()),
-    }
+    });
+    saved_or_again(r, "/stock", async |m| {
+        stock_page(&st, &token, &f, Some(m), None).await
+    })
+    .await
 }
 
 pub async fn protocol(
@@ -336,18 +347,10 @@ pub async fn change_protocol(
         })
     }
     .await;
-    match r {
-        Ok(msg) => {
-            let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
-            Ok(Redirect::to(&format!("/protocol?{q}")).into_response())
-        }
-        Err(AppError::Input(m)) => Ok((
-            StatusCode::BAD_REQUEST,
-            protocol_page(&st, &token, Some(&m), None).await?,
-        )
-            .into_response()),
-        Err(e) => Err(e.into()),
-    }
+    saved_or_again(r, "/protocol", async |m| {
+        protocol_page(&st, &token, Some(m), None).await
+    })
+    .await
 }
 
 async fn meds_page(
@@ -449,15 +452,11 @@ pub async fn add_med(
         let mut store = st.store().await;
         dosewise_app::records::medication(&mut store, m).await
     };
-    match r {
-        Ok(_) => Ok(Redirect::to("/meds?saved=Medicine+added.").into_response()),
-        Err(AppError::Input(m)) => Ok((
-            StatusCode::BAD_REQUEST,
-            meds_page(&st, &token, &f, Some(&m), None).await?,
-        )
-            .into_response()),
-        Err(e) => Err(e.into()),
-    }
+    let r = r.map(|_| "Medicine added.".to_string());
+    saved_or_again(r, "/meds", async |m| {
+        meds_page(&st, &token, &f, Some(m), None).await
+    })
+    .await
 }
 
 pub async fn add_use(
@@ -478,15 +477,11 @@ pub async fn add_use(
         )
         .await
     };
-    match r {
-        Ok(_) => Ok(Redirect::to("/meds?saved=Use+logged.").into_response()),
-        Err(AppError::Input(m)) => Ok((
-            StatusCode::BAD_REQUEST,
-            meds_page(&st, &token, &f, Some(&m), None).await?,
-        )
-            .into_response()),
-        Err(e) => Err(e.into()),
-    }
+    let r = r.map(|_| "Use logged.".to_string());
+    saved_or_again(r, "/meds", async |m| {
+        meds_page(&st, &token, &f, Some(m), None).await
+    })
+    .await
 }
 
 async fn vitals_page(
