@@ -102,6 +102,22 @@ pub struct Adjusted {
     pub before: f64,
 }
 
+/// [`adjust`] for the stock with id `stock_id` (the web page's and the API's form of it).
+pub async fn adjust_id<S: Store + Send>(
+    store: &mut S,
+    stock_id: i64,
+    change: Change,
+    amount: &str,
+    note: Option<&str>,
+    now: Timestamp,
+) -> Result<Adjusted> {
+    let stock = store
+        .stock(stock_id)
+        .await?
+        .ok_or_else(|| input(format!("there is no stock {stock_id}")))?;
+    adjust(store, &stock, change, amount, note, now).await
+}
+
 /// Apply `change` of `amount` (typed as for [`supply_amount`]) to `stock`, with an optional
 /// note kept in the ledger line. Nothing is written when the input is refused.
 pub async fn adjust<S: Store + Send>(

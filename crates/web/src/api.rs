@@ -235,13 +235,9 @@ async fn change_stock(
 ) -> Result<Json<Value>, ApiError> {
     let change = dosewise_app::stock::Change::parse(&b.change)?;
     let mut store = st.store().await;
-    let stock = store
-        .stock(b.stock)
-        .await?
-        .ok_or_else(|| dosewise_app::input(format!("there is no stock {}", b.stock)))?;
-    let done = dosewise_app::stock::adjust(
+    let done = dosewise_app::stock::adjust_id(
         &mut store,
-        &stock,
+        b.stock,
         change,
         &b.amount,
         b.note.as_deref(),

@@ -4,12 +4,12 @@ use super::{find_stock, parse_date};
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output::{self, or_dash};
-use dosewise_app::stock::Change;
+use dosewise_app::stock::{Change, count, supply_amount};
 use dosewise_core::dose_expr::{parse_concentration, parse_mass, parse_volume};
 use dosewise_core::preparation::{Form, Preparation};
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::salt::Salt;
-use dosewise_core::stock::{Adjustment, NewStock, Stock, stock_status, supply_text};
+use dosewise_core::stock::{Adjustment, NewStock, stock_status, supply_text};
 use dosewise_core::text;
 use dosewise_core::units::fmt_num;
 use dosewise_store::{Store, Window};
@@ -141,14 +141,6 @@ pub struct AdjustArgs {
     drop_volume: Option<String>,
     #[arg(long)]
     reason: Option<String>,
-}
-
-fn count(what: &str, v: f64) -> CliResult<f64> {
-    Ok(dosewise_app::stock::count(what, v)?)
-}
-
-fn supply_amount(stock: &Stock, s: &str) -> CliResult<f64> {
-    Ok(dosewise_app::stock::supply_amount(stock, s)?)
 }
 
 impl Common {

@@ -38,13 +38,16 @@ async fn saved_or_again(
     again: impl AsyncFnOnce(&str) -> Result<Markup, WebError>,
 ) -> Result<Response, WebError> {
     match r {
-        Ok(msg) => {
-            let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
-            Ok(Redirect::to(&format!("{path}?{q}")).into_response())
-        }
+        Ok(msg) => Ok(back_with(path, &msg, "")),
         Err(AppError::Input(m)) => Ok((StatusCode::BAD_REQUEST, again(&m).await?).into_response()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A redirect (303) to `path`, which shows `msg` as saved, at `#fragment` when one is given.
+fn back_with(path: &str, msg: &str, fragment: &str) -> Response {
+    let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
+    Redirect::to(&format!("{path}?{q}{fragment}")).into_response()
 }
 
 fn saved(msg: Option<&str>) -> Markup {
@@ -193,13 +196,9 @@ pub async fn change_stock(
             .get("amount")
             .ok_or_else(|| dosewise_app::input("give an amount, e.g. 10 troches or 4.2 mL"))?;
         let mut store = st.store().await;
-        let stock = store
-            .stock(id)
-            .await?
-            .ok_or_else(|| dosewise_app::input(format!("there is no stock {id}")))?;
-        dosewise_app::stock::adjust(
+        dosewise_app::stock::adjust_id(
             &mut store,
-            &stock,
+            id,
             change,
             &amount,
             f.get("note").as_deref(),
@@ -312,14 +311,12 @@ pub async fn change_protocol(
     Path(id): Path<i64>,
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let tz = {
-        let mut store = st.store().await;
-        super::zone(&st, &mut store).await?
-    };
+    let mut store = st.store().await;
+    let now = st.now();
+    let today = now
+        .to_zoned_datetime(super::zone(&st, &mut store).await?)
+        .date();
     let r: dosewise_app::Result<String> = async {
-        let mut store = st.store().await;
-        let now = st.now();
-        let today = now.to_zoned_datetime(tz).date();
         let p = store
             .protocol(id)
             .await?
@@ -347,6 +344,8 @@ pub async fn change_protocol(
         })
     }
     .await;
+    // The page shown again locks the store itself.
+    drop(store);
     saved_or_again(r, "/protocol", async |m| {
         protocol_page(&st, &token, Some(m), None).await
     })
@@ -825,9 +824,9 @@ pub async fn calendar_link(
     let home = &st.0.config.home;
     let done = match f.get("action").as_deref() {
         Some("new") => crate::feed::renew(home)
-            .map(|_| "A+new+private+calendar+link+was+made;+any+older+one+no+longer+works."),
+            .map(|_| "A new private calendar link was made; any older one no longer works."),
         Some("remove") => {
-            crate::feed::remove(home).map(|()| "The+private+calendar+link+was+removed.")
+            crate::feed::remove(home).map(|()| "The private calendar link was removed.")
         }
         _ => {
             return Err(WebError::Input(
@@ -836,7 +835,7 @@ pub async fn calendar_link(
         }
     }
     .map_err(WebError::Internal)?;
-    Ok(Redirect::to(&format!("/more?saved={done}#calendar-link")).into_response())
+    Ok(back_with("/more", done, "#calendar-link"))
 }
 
 pub async fn calendar(State(st): State<AppState>) -> Result<Response, WebError> {
