@@ -6,6 +6,7 @@ use dosewise_core::checkin::{
     UrinarySymptom,
 };
 use dosewise_core::jiff::Timestamp;
+use dosewise_core::questionnaire::{CRISIS_SOURCE, crisis_guidance};
 use dosewise_core::when;
 use dosewise_store::Store;
 use serde::{Deserialize, Serialize};
@@ -34,24 +35,26 @@ pub struct CheckinRequest {
     pub zone: Option<String>,
 }
 
-/// A warning that goes with a saved check-in (urinary symptoms).
+/// A warning that goes with a saved check-in: urinary symptoms, or a note or tag that reads as
+/// thoughts of self-harm (the crisis guidance, as for PHQ-9 item 9).
 #[derive(Debug, Clone, Serialize)]
 pub struct Warning {
     pub code: &'static str,
-    pub message: &'static str,
-    pub sources: &'static [&'static str],
+    pub message: String,
+    pub sources: Vec<String>,
 }
 
 fn rating(v: Option<i64>) -> Result<Option<Rating>> {
     v.map(|v| Rating::new(v).map_err(input)).transpose()
 }
 
-/// Validate and save a check-in; nothing is written if any part is wrong.
+/// Validate and save a check-in; nothing is written if any part is wrong. The warnings that go
+/// with it come back with it, most urgent first.
 pub async fn record<S: Store + Send>(
     store: &mut S,
     req: &CheckinRequest,
     now: Timestamp,
-) -> Result<(Checkin, Option<Warning>)> {
+) -> Result<(Checkin, Vec<Warning>)> {
     let side_effects = req
         .side_effects
         .iter()
@@ -87,12 +90,25 @@ pub async fn record<S: Store + Send>(
     .validated(now)
     .map_err(input)?;
     let saved = store.add_checkin(&c, now).await?;
-    let warning = (!saved.checkin.urinary.is_empty()).then_some(Warning {
-        code: "urinary_symptoms",
-        message: URINARY_WARNING,
-        sources: &URINARY_SOURCES,
-    });
-    Ok((saved, warning))
+    let mut warnings = Vec::new();
+    if saved.checkin.reads_as_self_harm() {
+        warnings.push(Warning {
+            code: "self_harm_thoughts",
+            message: crisis_guidance(profile.as_ref().and_then(|p| p.crisis_line.as_deref())),
+            sources: dosewise_core::rules::cite("self_harm_words")
+                .into_iter()
+                .chain([CRISIS_SOURCE.to_string()])
+                .collect(),
+        });
+    }
+    if !saved.checkin.urinary.is_empty() {
+        warnings.push(Warning {
+            code: "urinary_symptoms",
+            message: URINARY_WARNING.to_string(),
+            sources: URINARY_SOURCES.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+    Ok((saved, warnings))
 }
 
 /// A check-in in one line: "mood 6, anxiety 3, nausea 2, #work".

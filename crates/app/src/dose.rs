@@ -47,7 +47,9 @@ pub struct Prepared {
     pub stock: Option<Stock>,
     pub protocol: Option<Protocol>,
     /// The contraindication screen answers from the profile.
-    pub screen: Vec<String>,
+    pub screen: Vec<dosewise_core::screen::ScreenAnswer>,
+    /// The crisis line the person set.
+    pub crisis_line: Option<String>,
     pub tz: TimeZone,
 }
 
@@ -64,7 +66,9 @@ pub enum Outcome {
         prepared: Prepared,
         verdict: Verdict,
     },
-    /// Written; `overridden` when the verdict refused and a reason was given.
+    /// Written; `overridden` when the verdict refused and a reason was given. A dose already
+    /// taken is written whatever its findings (`verdict.after_the_fact`): it is recorded as it
+    /// happened, with the findings that would have applied.
     Logged {
         dose: Dose,
         stock: Option<Stock>,
@@ -206,7 +210,11 @@ pub async fn prepare<S: Store + Send>(
         new,
         stock,
         protocol,
-        screen: profile.map(|p| p.screen).unwrap_or_default(),
+        screen: profile
+            .as_ref()
+            .map(|p| p.screen.clone())
+            .unwrap_or_default(),
+        crisis_line: profile.and_then(|p| p.crisis_line),
         tz,
     })
 }
@@ -217,13 +225,13 @@ pub fn override_reason(reason: Option<&str>) -> Result<Option<String>> {
 }
 
 /// What the verdict means for a dose: `None` when it is refused and not overridden; otherwise
-/// the dose carrying the findings, and the reason when it overrides a refusal.
+/// the dose carrying the findings, and the reason when it overrides a refusal. A dose already
+/// taken is never refused (`Verdict::refused` is false for it); a reason given for one is kept.
 pub fn apply(mut new: NewDose, verdict: &Verdict, reason: Option<String>) -> Option<NewDose> {
-    let refused = verdict.refused();
-    if refused && reason.is_none() {
+    if verdict.refused() && reason.is_none() {
         return None;
     }
-    new.override_reason = if refused { reason } else { None };
+    new.override_reason = if verdict.would_refuse() { reason } else { None };
     new.findings = verdict.findings.clone();
     Some(new)
 }
@@ -241,12 +249,13 @@ pub async fn log<S: Store + Send>(
     let known = Known {
         screen: &prepared.screen,
         protocol: prepared.protocol.as_ref(),
+        crisis_line: prepared.crisis_line.as_deref(),
     };
     let verdict = check(store, &prepared.new, now, &prepared.tz, None, known).await?;
     if dry_run {
         return Ok(Outcome::Checked { prepared, verdict });
     }
-    let overridden = verdict.refused();
+    let overridden = verdict.refused() && reason.is_some();
     let Some(new) = apply(prepared.new.clone(), &verdict, reason) else {
         return Ok(Outcome::Refused { prepared, verdict });
     };

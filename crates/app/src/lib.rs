@@ -19,6 +19,7 @@ pub mod period;
 pub mod protocol;
 pub mod records;
 pub mod safety;
+pub mod screen;
 pub mod stock;
 pub mod today;
 pub mod transfer;

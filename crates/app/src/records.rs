@@ -7,6 +7,7 @@ use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse};
 use dosewise_core::questionnaire::{Assessment, assess, instrument};
 use dosewise_core::units::Kilograms;
+use dosewise_core::vitals::BpLimit;
 use dosewise_core::vitals::{NewVitals, Vitals, VitalsContext, check_heart_rate, parse_bp};
 use dosewise_core::when;
 use dosewise_store::Store;
@@ -112,30 +113,61 @@ pub async fn vitals<S: Store + Send>(
     Ok(store.add_vitals(&v, now).await?)
 }
 
-/// What a reading means for the next dose (the safety check's own thresholds).
-pub fn vitals_notes(v: &Vitals) -> Vec<String> {
-    use dosewise_core::safety::{BP_REFUSE, BP_WARN, HR_REFUSE};
+/// The blood-pressure tiers the safety check uses now: the current racemic-ketamine protocol's
+/// (or the only current one's), else the defaults.
+pub async fn bp_tiers<S: Store + Send>(store: &mut S) -> Result<(BpLimit, BpLimit)> {
+    let current = store.protocols(false).await?;
+    let p = current
+        .iter()
+        .find(|p| p.protocol.substance == dosewise_core::route::Substance::Ketamine)
+        .or(current.first());
+    Ok(p.map_or_else(
+        || dosewise_core::protocol::Limits::default().bp_tiers(),
+        |p| p.protocol.limits.bp_tiers(),
+    ))
+}
+
+/// What a reading means for the next dose (the safety check's own tiers and rule).
+pub async fn vitals_notes<S: Store + Send>(store: &mut S, v: &Vitals) -> Result<Vec<String>> {
+    use dosewise_core::safety::{HR_REFUSE, Severity, bp_tier};
+    let (warn, refuse) = bp_tiers(store).await?;
     let x = &v.vitals;
     let mut out = Vec::new();
     if let (Some(s), Some(d)) = (x.systolic, x.diastolic) {
-        if s > BP_REFUSE.0 || d > BP_REFUSE.1 {
-            out.push(format!(
-                "{s}/{d} is above {}/{}: a dose now would be refused. Rest and measure again; contact your clinician if it stays high.",
-                BP_REFUSE.0, BP_REFUSE.1
-            ));
-        } else if s > BP_WARN.0 || d > BP_WARN.1 {
-            out.push(format!(
-                "{s}/{d} is above {}/{}, where the esketamine label advises weighing a delay.",
-                BP_WARN.0, BP_WARN.1
-            ));
+        let reading = BpLimit {
+            systolic: s,
+            diastolic: d,
+        };
+        match bp_tier(reading, warn, refuse) {
+            Some(Severity::Refuse) => out.push(format!(
+                "{s}/{d} is at or above {} systolic or {} diastolic: a dose within the next 2 hours would be refused. Rest and measure again; contact your clinician if it stays high. Severe headache, chest pain or confusion: emergency care.",
+                refuse.systolic, refuse.diastolic
+            )),
+            Some(_) => out.push(format!(
+                "{s}/{d} is above {warn}, where the esketamine label advises weighing a delay."
+            )),
+            None => {}
+        }
+        if x.context == dosewise_core::vitals::VitalsContext::PostDose
+            && bp_tier(reading, warn, refuse).is_some()
+        {
+            out.push("After a dose a rise is expected (it peaks at about 40 minutes); the label asks for readings until it falls. This reading does not judge the dose it followed.".into());
         }
     }
     if x.heart_rate.is_some_and(|h| h > HR_REFUSE) {
         out.push(format!(
-            "Heart rate above {HR_REFUSE}: a dose now would be refused."
+            "Heart rate above {HR_REFUSE}: a dose within the next 2 hours would be refused."
         ));
     }
-    out
+    Ok(out)
+}
+
+/// The crisis guidance for this person: their own crisis line first, when they set one.
+pub async fn crisis<S: Store + Send>(store: &mut S) -> Result<String> {
+    let line = store.profile().await?.and_then(|p| p.crisis_line);
+    Ok(dosewise_core::questionnaire::crisis_guidance(
+        line.as_deref(),
+    ))
 }
 
 /// Score and save a questionnaire.

@@ -5,16 +5,20 @@ use dosewise_core::dose::NewDose;
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::jiff::{SignedDuration, Timestamp};
 use dosewise_core::protocol::Protocol;
-use dosewise_core::safety::{Preflight, Verdict, preflight};
+use dosewise_core::route::Route;
+use dosewise_core::safety::{Finding, Preflight, Verdict, preflight};
+use dosewise_core::screen::ScreenAnswer;
 use dosewise_store::{Store, Window};
 
 /// What the caller already holds, so the check does not read it again.
 #[derive(Debug, Clone, Copy)]
 pub struct Known<'a> {
     /// The contraindication screen answers (from the profile).
-    pub screen: &'a [String],
+    pub screen: &'a [ScreenAnswer],
     /// The dose's protocol, if any.
     pub protocol: Option<&'a Protocol>,
+    /// The crisis line the person set (from the profile).
+    pub crisis_line: Option<&'a str>,
 }
 
 /// Run preflight for `dose`. `exclude` is the id of a dose being corrected (left out of history).
@@ -66,5 +70,41 @@ pub async fn check<S: Store + Send>(
         clearances: &clearances,
         screen: known.screen,
         assessments: &assessments,
+        crisis_line: known.crisis_line,
     }))
+}
+
+/// The findings every dose would carry now, whatever its amount: interactions, red flags,
+/// vital signs, the screen, long use (for `dosewise check` and the titration proposal). Runs
+/// the one safety check on a nominal dose now, by the protocol's (or else the last dose's)
+/// route and substance.
+pub async fn standing<S: Store + Send>(
+    store: &mut S,
+    now: Timestamp,
+    tz: &TimeZone,
+    protocol: Option<&Protocol>,
+) -> Result<Vec<Finding>> {
+    let profile = store.profile().await?;
+    let last = store.recent_doses(1).await?.into_iter().next();
+    let substance = protocol
+        .map(|p| p.protocol.substance)
+        .or(last.as_ref().map(|d| d.dose.substance))
+        .unwrap_or(dosewise_core::route::Substance::Ketamine);
+    let route = protocol
+        .and_then(|p| p.protocol.route)
+        .or(last.as_ref().map(|d| d.dose.route))
+        .unwrap_or(Route::Sublingual);
+    let zone = dosewise_core::when::zone_name(tz);
+    let nominal = NewDose::nominal(now, &zone, substance, route, protocol.map(|p| p.id));
+    let screen = profile
+        .as_ref()
+        .map(|p| p.screen.clone())
+        .unwrap_or_default();
+    let known = Known {
+        screen: &screen,
+        protocol,
+        crisis_line: profile.as_ref().and_then(|p| p.crisis_line.as_deref()),
+    };
+    let v = check(store, &nominal, now, tz, None, known).await?;
+    Ok(v.standing().cloned().collect())
 }

@@ -48,6 +48,8 @@ pub struct Today {
     /// Trend findings (tolerance, frequency creep).
     pub findings: Vec<Finding>,
     pub questionnaires_due: Vec<String>,
+    /// The health screen is due: never answered, or last answered 6 months ago or more.
+    pub screen_due: bool,
 }
 
 fn window(from: Option<Timestamp>) -> Window {
@@ -90,7 +92,7 @@ pub async fn today<S: Store + Send>(store: &mut S, now: Timestamp, tz: &TimeZone
             day: day_kind(p, date),
             cycle: cycle_position(p, date),
             next: next_planned(p, date, 1).first().copied(),
-            titration: proposal(store, p, tz, date).await?,
+            titration: proposal(store, p, tz, date, now).await?,
             summary: protocol_line(p, date, tz),
         });
     }
@@ -111,7 +113,10 @@ pub async fn today<S: Store + Send>(store: &mut S, now: Timestamp, tz: &TimeZone
             post_dose(d, proto, now, tz)
         })
         .unwrap_or_default();
+    let screen_due =
+        dosewise_core::screen::due(store.profile().await?.and_then(|p| p.screened_at), now);
     Ok(Today {
+        screen_due,
         date,
         zone: tz.iana_name().map(str::to_string),
         dose_mg_base_today: doses_today.iter().map(|d| d.dose.dose_mg_base).sum(),
@@ -127,12 +132,14 @@ pub async fn today<S: Store + Send>(store: &mut S, now: Timestamp, tz: &TimeZone
     })
 }
 
-/// The titration proposal for a protocol with a ladder, from the check-ins around its last step.
+/// The titration proposal for a protocol with a ladder, from the check-ins around its last step
+/// and the safety check's open red flags now (any of which blocks a step up).
 pub async fn proposal<S: Store + Send>(
     store: &mut S,
     p: &Protocol,
     tz: &TimeZone,
     today: Date,
+    now: Timestamp,
 ) -> Result<Option<Proposal>> {
     let (Some(t), Some(current)) = (&p.protocol.titration, p.protocol.dose.mg) else {
         return Ok(None);
@@ -161,8 +168,13 @@ pub async fn proposal<S: Store + Send>(
             include_deleted: false,
         })
         .await?;
+    let red_flags: Vec<Finding> = crate::safety::standing(store, now, tz, Some(p))
+        .await?
+        .into_iter()
+        .filter(|f| dosewise_core::safety::is_red_flag(&f.code))
+        .collect();
     Ok(Some(propose(
-        t, current, last_step, today, &since, &baseline,
+        t, current, last_step, today, &since, &baseline, &red_flags,
     )))
 }
 

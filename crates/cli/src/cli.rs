@@ -64,6 +64,9 @@ pub enum Command {
     Vitals(commands::vitals::Args),
     /// Record that a clinician reviewed a standing red flag (urinary symptoms, the screen).
     Clear(commands::clear::Args),
+    /// The health screen: see your answers, answer it again (every 6 months), or update one
+    /// (`--add pregnancy`).
+    Screen(commands::screen::Args),
     /// Standing findings and trends; `check dose AMOUNT` shows a dose's verdict without logging.
     Check(commands::check::Args),
     /// The knowledge base in plain language, with sources.

@@ -42,10 +42,24 @@ fn item_nine_brings_crisis_guidance_and_a_finding() {
     let (code, out, _) = h.run(&["assess", "phq9", "--answers", "0,0,0,0,0,0,0,0,1"]);
     assert_eq!(code, 0);
     assert!(out.contains("talk to someone today"), "{out}");
-    let j = h.json(&["--json", "check"]);
     assert!(
-        j["findings"].as_array().is_none_or(|f| f.is_empty()),
-        "no doses yet, so no nominal dose to check"
+        out.contains("findahelpline.com"),
+        "a way to find help: {out}"
+    );
+    assert!(out.contains("Do not take a dose; talk to your clinician or a crisis line first."));
+    // The standing check shows it even before any dose is logged.
+    let j = h.json(&["--json", "check"]);
+    let standing: Vec<&str> = j["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|x| x["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(standing.contains(&"self_harm_thoughts"), "{standing:?}");
+    // A crisis line set at init is shown first.
+    h.run(&["init", "--crisis-line", "Samaritans 116 123"]);
+    let (_, out, _) = h.run(&["assess", "phq9", "--answers", "0,0,0,0,0,0,0,0,2"]);
+    assert!(
+        out.contains("! Your crisis line: Samaritans 116 123."),
+        "{out}"
     );
     h.run(&[
         "stock",

@@ -176,7 +176,19 @@ fn calculators_use_unit_named_fields() {
         .ok()
         .json();
     assert!((f(&j["equivalent_mg_min"]) - 10.0 * 11.0 / 32.0).abs() < 1e-9);
-    assert!((f(&j["equivalent_mg_max"]) - 10.0 * 50.0 / 24.0).abs() < 1e-9);
+    assert!((f(&j["equivalent_mg_max"]) - 10.0 * 45.0 / 24.0).abs() < 1e-9);
+    // The sources disagree about 4-fold: no single typical figure, and each study is shown.
+    assert!(j["equivalent_mg_typical"].is_null());
+    assert!(
+        j["no_typical_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("more than 2"))
+    );
+    let studies: Vec<&str> = j["from"]["sources"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|x| x["study"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(studies.contains(&"n=3, 25 mg nasal spray"), "{studies:?}");
     assert!(
         j["caveat"]
             .as_str()
@@ -184,11 +196,32 @@ fn calculators_use_unit_named_fields() {
             .contains("not a dosing instruction")
     );
     assert!(
-        !j["to_sources"]
+        !j["to"]["sources"]
             .as_array()
             .map(Vec::is_empty)
             .unwrap_or(true)
     );
+    // Injected routes are refused both ways, with a message; buccal converts (sublingual data,
+    // said so), and swallowed doses mention norketamine.
+    for (from, to) in [("intravenous", "sublingual"), ("oral", "intramuscular")] {
+        h.run(&["calc", "convert", "10mg", "--from", from, "--to", to])
+            .fails("does not convert to or from injected doses");
+    }
+    h.run(&[
+        "calc", "convert", "10mg", "--from", "rectal", "--to", "oral",
+    ])
+    .fails("routes used at home");
+    let out = h
+        .run(&[
+            "calc", "convert", "10mg", "--from", "buccal", "--to", "oral",
+        ])
+        .ok()
+        .stdout;
+    assert!(
+        out.contains("54471007") && out.contains("norketamine"),
+        "{out}"
+    );
+    assert!(out.contains("(typical estimate 15 mg)"), "{out}");
     // The calculators save nothing and need no journal.
     assert!(!h.path().exists());
 }
@@ -470,7 +503,7 @@ fn broken_import_files_say_where() {
     let cases: [(&str, &[u8], &str); 5] = [
         ("trunc.json", br#"{"format":"dosewise-journal","version":1,"stocks":["#, "line 1"),
         ("foreign.json", br#"{"entries":[{"text":"hello"}]}"#, "not a Dosewise journal"),
-        ("newer.json", br#"{"format":"dosewise-journal","version":3}"#, "version"),
+        ("newer.json", br#"{"format":"dosewise-journal","version":4}"#, "version"),
         ("binary.json", &[0xff, 0xfe, 0x00, 0x41], "not UTF-8"),
         ("wrongtype.json", b"{\"format\":\"dosewise-journal\",\"version\":1,\n\"profile\":null,\n\"stocks\":\"many\"}", "line 3"),
     ];

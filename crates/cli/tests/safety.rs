@@ -262,7 +262,8 @@ fn vitals_gate_the_dose() {
 fn screen_findings_until_reviewed() {
     let h = Home::new();
     h.run(&["init", "--condition", "aneurysm"]).ok();
-    let j = h.run(&["--json", "dose", "--dry-run"]).ok().json();
+    // A label contraindication refuses until a clinician's review is recorded.
+    let j = h.run(&["--json", "dose", "--dry-run"]).code(3).json();
     assert!(codes(&j).contains(&"screen:aneurysm".to_string()));
     h.run(&["clear", "screen", "--note", "reviewed with cardiologist"])
         .ok();
@@ -271,7 +272,37 @@ fn screen_findings_until_reviewed() {
         .ok()
         .json();
     assert!(!codes(&j).contains(&"screen:aneurysm".to_string()));
+    // A condition added after the review is a finding again until reviewed again.
+    h.run_at("2026-11-28T07:02:00Z", &["screen", "--add", "pregnancy"])
+        .ok();
+    let j = h
+        .run_at("2026-11-28T07:03:00Z", &["--json", "dose", "--dry-run"])
+        .ok()
+        .json();
+    let c = codes(&j);
+    assert!(c.contains(&"screen:pregnancy".to_string()), "{c:?}");
+    assert!(!c.contains(&"screen:aneurysm".to_string()), "{c:?}");
+    let s = h
+        .run_at("2026-11-28T07:03:00Z", &["--json", "screen"])
+        .ok()
+        .json();
+    assert_eq!(s["due"], false);
+    assert_eq!(s["screen"][1]["code"], "pregnancy");
+    assert_eq!(s["screen"][1]["since"], "2026-11-28T07:02:00Z");
     h.run(&["init", "--condition", "gills"]).code(1);
+    h.run(&["screen", "--add", "gills"])
+        .fails("unknown condition");
+    // Six months later the screen is due again, and shows on today.
+    let s = h
+        .run_at("2027-05-30T07:00:00Z", &["--json", "screen"])
+        .ok()
+        .json();
+    assert_eq!(s["due"], true);
+    let t = h
+        .run_at("2027-05-30T07:00:00Z", &["--json", "today"])
+        .ok()
+        .json();
+    assert_eq!(t["screen_due"], true);
 }
 
 #[test]
@@ -357,4 +388,109 @@ fn bad_input_to_safety_commands_changes_nothing() {
         assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
     }
     assert_eq!(h.export(), before);
+}
+
+/// A dose already taken is recorded with its findings, never refused; the same dose about to be
+/// taken is refused. A reading taken after a dose does not judge it.
+#[test]
+fn a_dose_already_taken_is_recorded_and_readings_after_it_do_not_judge_it() {
+    let h = Home::new();
+    let r = h.run(&["dose", "2 troches", "--at", "-2h"]).ok();
+    assert!(r.stdout.contains("Recorded after the fact"), "{}", r.stdout);
+    let d = &h.export()["doses"][0];
+    assert_eq!(d["dose_mg"], 50.0);
+    assert_eq!(d["override_reason"], Value::Null);
+    assert!(d["findings"].as_array().is_some_and(|f| {
+        f.iter()
+            .any(|x| x["code"] == "limit_per_dose" && x["severity"] == "refuse")
+    }));
+    let shown = h.run(&["dose", "show", "1"]).ok().stdout;
+    assert!(
+        shown.contains("recorded after the fact: limit_per_dose"),
+        "{shown}"
+    );
+    // 30 minutes ago is still a dose about to be judged: refused, nothing written.
+    h.run(&["dose", "2 troches", "--at", "-30min"]).code(3);
+    assert_eq!(h.export()["doses"].as_array().map(Vec::len), Some(1));
+
+    // A 40-minute post-dose reading does not refuse the late logging of the dose it followed.
+    let h = Home::new();
+    h.run(&[
+        "vitals",
+        "--bp",
+        "176/104",
+        "--context",
+        "post-dose",
+        "--at",
+        "-20min",
+    ])
+    .ok();
+    let j = h
+        .run(&["--json", "dose", "--at", "-1h", "--dry-run"])
+        .ok()
+        .json();
+    assert!(
+        !codes(&j).contains(&"bp_high".to_string()),
+        "{:?}",
+        codes(&j)
+    );
+    // The same reading before a dose now refuses it.
+    let j = h.run(&["--json", "dose", "--dry-run"]).code(3).json();
+    assert!(codes(&j).contains(&"bp_high".to_string()));
+    // 148/94 warns and does not refuse.
+    let h = Home::new();
+    h.run(&["vitals", "--bp", "148/94", "--at", "-10min"]).ok();
+    let j = h.run(&["--json", "dose", "--dry-run"]).ok().json();
+    let c = codes(&j);
+    assert!(c.contains(&"bp_elevated".to_string()) && !c.contains(&"bp_high".to_string()));
+}
+
+/// A clinician's blood-pressure tiers for a protocol, checked and used.
+#[test]
+fn blood_pressure_tiers_set_per_protocol() {
+    let h = Home::new();
+    h.run(&[
+        "protocol",
+        "set",
+        "--bp-warn-above",
+        "130/85",
+        "--bp-refuse-from",
+        "150/95",
+    ])
+    .ok();
+    h.run(&["vitals", "--bp", "152/80", "--at", "-10min"]).ok();
+    let j = h.run(&["--json", "dose", "--dry-run"]).code(3).json();
+    assert!(codes(&j).contains(&"bp_high".to_string()));
+    // Refusal below warning, or out of range: refused with a message, nothing changed.
+    h.run(&["protocol", "set", "--bp-refuse-from", "120/80"])
+        .fails("above the warning threshold");
+    h.run(&["protocol", "set", "--bp-warn-above", "300/90"])
+        .fails("systolic");
+    let shown = h.run(&["protocol", "show"]).ok().stdout;
+    assert!(shown.contains("no dose from 150/95"), "{shown}");
+}
+
+/// A check-in note that reads as self-harm brings the crisis guidance, at once and on doses.
+#[test]
+fn a_checkin_note_about_self_harm_brings_crisis_guidance() {
+    let h = Home::new();
+    let out = h
+        .run(&[
+            "checkin",
+            "--mood",
+            "2",
+            "--note",
+            "some days I want to die",
+        ])
+        .ok()
+        .stdout;
+    assert!(out.contains("findahelpline.com"), "{out}");
+    let j = h.run(&["--json", "dose", "--dry-run"]).ok().json();
+    assert!(codes(&j).contains(&"self_harm_thoughts".to_string()));
+    let plain = Home::new();
+    let out = plain
+        .run(&["checkin", "--mood", "6", "--note", "dead tired after work"])
+        .ok()
+        .stdout;
+    assert!(!out.contains("findahelpline"), "{out}");
 }

@@ -84,6 +84,7 @@ fn benches(c: &mut Criterion) {
                 clearances: &[],
                 screen: &[],
                 assessments: &assessments,
+                crisis_line: None,
             }))
         })
     });

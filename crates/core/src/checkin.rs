@@ -153,7 +153,7 @@ pub enum UrinarySymptom {
     Urgency,
     /// Pain or burning on passing urine, or bladder pain.
     Pain,
-    /// Blood in the urine.
+    /// Blood in the urine (not from a period).
     Blood,
     /// Waking at night to pass urine.
     Nocturia,
@@ -233,6 +233,13 @@ pub struct NewCheckin {
 }
 
 impl NewCheckin {
+    /// Whether the note or a tag reads as thoughts of suicide or self-harm: the crisis guidance
+    /// is shown, as for PHQ-9 item 9.
+    pub fn reads_as_self_harm(&self) -> bool {
+        self.note.as_deref().is_some_and(text::reads_as_self_harm)
+            || self.tags.iter().any(|t| text::reads_as_self_harm(t))
+    }
+
     /// Check and normalise: refuse an empty check-in, validate note and tags, sort symptoms.
     pub fn validated(mut self, now: Timestamp) -> Result<Self, CheckinError> {
         self.note = text::note(self.note.as_deref())?;

@@ -320,6 +320,8 @@ pub fn demo_journal(now: &ZonedDateTime, days: u32, seed: u64) -> Journal {
             zone,
             weight_kg: weight,
             screen: vec![],
+            screened_at: Some(created),
+            crisis_line: None,
             created_at: created,
             updated_at: created,
         }),
@@ -403,6 +405,7 @@ fn demo_protocol(
                 min_interval_hours: Some(48.0),
                 supply_dispensed: Some(30.0),
                 refill_date: None,
+                ..Limits::default()
             },
             checkin_time: Time::new(21, 0, 0, 0).ok(),
             require_bp: false,

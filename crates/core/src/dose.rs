@@ -58,6 +58,36 @@ pub struct NewDose {
 }
 
 impl NewDose {
+    /// A dose of nothing at `at`, for the checks that do not depend on the amount (the standing
+    /// findings of `dosewise check`, the red flags that block a titration step up).
+    pub fn nominal(
+        at: Timestamp,
+        zone: &str,
+        substance: Substance,
+        route: Route,
+        protocol_id: Option<i64>,
+    ) -> NewDose {
+        NewDose {
+            at,
+            zone: zone.to_string(),
+            stock_id: None,
+            protocol_id,
+            entered: String::new(),
+            quantity: Quantity::Mg(Milligrams::zero()),
+            dose_mg: 0.0,
+            salt: Salt::Hcl,
+            dose_mg_base: 0.0,
+            substance,
+            route,
+            bioavailable_mg_min: None,
+            bioavailable_mg_max: None,
+            mg_per_kg: None,
+            supply_used: None,
+            note: None,
+            findings: vec![],
+            override_reason: None,
+        }
+    }
     /// The amount in HCl terms (for display beside base).
     pub fn dose_mg_hcl(&self) -> f64 {
         match self.salt {
@@ -91,6 +121,21 @@ pub struct Dose {
     pub created_at: Timestamp,
     pub updated_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
+}
+
+impl Dose {
+    /// Recorded after the fact with findings that would have refused it before it was taken
+    /// (see [`crate::safety::AFTER_THE_FACT`]): shown with [`crate::safety::AFTER_THE_FACT_NOTE`].
+    pub fn recorded_after_the_fact(&self) -> bool {
+        let written = self.updated_at.unwrap_or(self.created_at);
+        self.dose.override_reason.is_none()
+            && self
+                .dose
+                .findings
+                .iter()
+                .any(|f| f.severity == crate::safety::Severity::Refuse)
+            && written.duration_since(self.dose.at) > crate::safety::AFTER_THE_FACT
+    }
 }
 
 /// What happened to a dose after it was logged.
@@ -379,7 +424,8 @@ mod tests {
         assert_eq!(d.dose_mg_base, 10.0);
         assert!((d.dose_mg_hcl() - 11.535).abs() < 1e-9);
         assert!((d.bioavailable_mg_min.unwrap_or(0.0) - 1.1).abs() < 1e-9);
-        assert!((d.bioavailable_mg_max.unwrap_or(0.0) - 5.0).abs() < 1e-9);
+        // 11-45 %: the highest intranasal estimate (Yanagihara 2003), not an unsourced 50 %.
+        assert!((d.bioavailable_mg_max.unwrap_or(0.0) - 4.5).abs() < 1e-9);
         assert_eq!(d.mg_per_kg, None);
     }
 }

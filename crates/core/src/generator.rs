@@ -255,6 +255,7 @@ pub fn history(now: &ZonedDateTime, years: u32, seed: u64) -> Journal {
                     min_interval_hours: None,
                     supply_dispensed: Some(ph.refill),
                     refill_date: None,
+                    ..Limits::default()
                 },
                 checkin_time: Time::new(21, 0, 0, 0).ok(),
                 require_bp: false,
@@ -484,6 +485,8 @@ pub fn history(now: &ZonedDateTime, years: u32, seed: u64) -> Journal {
             zone,
             weight_kg: weight,
             screen: vec![],
+            screened_at: Some(created),
+            crisis_line: None,
             created_at: created,
             updated_at: created,
         }),

@@ -1,8 +1,8 @@
 //! The interaction knowledge base (`data/interactions.json`): what another substance or medicine
 //! does with ketamine, by which source, at which level, and for how long a logged use counts.
 //!
-//! Where sources disagree the stricter level wins, but an unverified (L) source can raise a
-//! finding at most to a warning: it never drives a refusal on its own.
+//! Where sources disagree the stricter level wins, but an unverified (L) source or Dosewise's own
+//! reasoning (D) can raise a finding at most to a warning: neither drives a refusal.
 
 use crate::knowledge::Confidence;
 use crate::route::Route;
@@ -15,7 +15,8 @@ pub struct Source {
     pub source: String,
     pub confidence: Confidence,
     pub level: Severity,
-    /// "clinical" (labels, papers) or "harm_reduction" (TripSit, PsychonautWiki).
+    /// "clinical" (labels, papers), "harm_reduction" (TripSit, PsychonautWiki) or "dosewise"
+    /// (Dosewise's own reasoning where no source gives a status; coded D).
     pub kind: String,
     /// The source's own status word ("Dangerous", "major").
     #[serde(default)]
@@ -62,33 +63,58 @@ fn normalise(s: &str) -> String {
         .join(" ")
 }
 
-/// The entry a name refers to ("Xanax" → benzodiazepines), matching whole aliases, or an alias
-/// that begins the name ("alprazolam 0.5 mg").
+/// Units an amount written after a name may carry ("alprazolam 0.5 mg", "beer 500 ml").
+const AMOUNT_UNITS: [&str; 13] = [
+    "mg", "g", "mcg", "µg", "ug", "ml", "l", "cl", "oz", "iu", "tablet", "tablets", "pint",
+];
+
+/// The name without a trailing amount with a unit: "alprazolam 0.5 mg" → "alprazolam",
+/// "beer 500ml" → "beer". A bare number is not an amount: "beer 0.0" stays as it is.
+fn without_amount(n: &str) -> &str {
+    let words: Vec<&str> = n.split(' ').collect();
+    let is_num = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    };
+    let unit_attached = |w: &str| {
+        AMOUNT_UNITS.iter().any(|u| {
+            w.strip_suffix(u)
+                .is_some_and(|num| is_num(num) && num.chars().any(|c| c.is_ascii_digit()))
+        })
+    };
+    let keep = match words.as_slice() {
+        [.., num, unit] if words.len() >= 3 && is_num(num) && AMOUNT_UNITS.contains(unit) => {
+            words.len() - 2
+        }
+        [.., last] if words.len() >= 2 && unit_attached(last) => words.len() - 1,
+        _ => return n,
+    };
+    let cut: usize = words[..keep].iter().map(|w| w.len() + 1).sum::<usize>() - 1;
+    &n[..cut]
+}
+
+/// The entry a name refers to ("Xanax" → benzodiazepines), matching whole names only, after
+/// dropping a trailing amount ("alprazolam 0.5 mg"). Never a prefix: "cider vinegar",
+/// "alcohol-free beer", "rum raisin" are not alcohol, and "coke zero" is not cocaine.
 pub fn find(name: &str) -> Option<&'static Interaction> {
     let n = normalise(name);
+    let n = without_amount(&n);
     if n.is_empty() {
         return None;
     }
     all()
         .iter()
         .find(|i| i.aliases.iter().any(|a| normalise(a) == n))
-        .or_else(|| {
-            all().iter().find(|i| {
-                i.aliases.iter().any(|a| {
-                    let a = normalise(a);
-                    a.len() >= 4 && n.starts_with(&a) && n[a.len()..].starts_with(' ')
-                })
-            })
-        })
 }
 
 impl Interaction {
-    /// The level for a dose by `route`: the strictest source that applies, with L sources
+    /// The level for a dose by `route`: the strictest source that applies, with L and D sources
     /// capped at a warning. `None` when no source applies to the route.
     pub fn level(&self, route: Route) -> Option<Severity> {
         self.applicable(route)
             .map(|s| {
-                if s.confidence == Confidence::L {
+                if matches!(s.confidence, Confidence::L | Confidence::D) {
                     s.level.min(Severity::Warning)
                 } else {
                     s.level
@@ -128,13 +154,31 @@ mod tests {
                     i.id
                 );
             }
-            // A refusal must rest on at least one source that is not unverified.
+            // A refusal must rest on at least one checked source (H or M): never on an
+            // unverified fact (L) or on Dosewise's own reasoning (D) alone.
             for route in Route::ALL {
                 if i.level(route) == Some(Severity::Refuse) {
                     assert!(
-                        i.applicable(route)
-                            .any(|s| s.level == Severity::Refuse && s.confidence != Confidence::L),
-                        "{}: refusal from L sources only",
+                        i.applicable(route).any(|s| s.level == Severity::Refuse
+                            && matches!(s.confidence, Confidence::H | Confidence::M)),
+                        "{}: refusal without an H or M source",
+                        i.id
+                    );
+                }
+            }
+            for s in &i.sources {
+                // Community charts are secondary sources by the project's own definition.
+                if s.kind == "harm_reduction" {
+                    assert_eq!(s.confidence, Confidence::M, "{}: {}", i.id, s.source);
+                }
+                // Dosewise's own reasoning is coded D and says so.
+                if s.kind == "dosewise" {
+                    assert_eq!(s.confidence, Confidence::D, "{}", i.id);
+                }
+                if s.source.contains("PsychonautWiki") {
+                    assert!(
+                        s.source.contains("CC BY-SA 4.0"),
+                        "{}: licence notice",
                         i.id
                     );
                 }
@@ -171,13 +215,24 @@ mod tests {
         assert_eq!(find("g").map(|i| i.id.as_str()), Some("ghb"));
         // "gin" is alcohol; "ginseng" must not match "gin".
         assert!(find("ginseng").is_none());
+        assert_eq!(find("beer 500 ml").map(|i| i.id.as_str()), Some("alcohol"));
+        assert_eq!(
+            find("diazepam 5mg").map(|i| i.id.as_str()),
+            Some("benzodiazepines")
+        );
         let level = |n: &str, r: Route| find(n).and_then(|i| i.level(r));
         assert_eq!(level("alcohol", Route::Sublingual), Some(Severity::Refuse));
         assert_eq!(level("GHB", Route::Intranasal), Some(Severity::Refuse));
-        assert_eq!(
-            level("diphenhydramine", Route::Oral),
-            Some(Severity::Refuse)
-        );
+        // Sedating antihistamines alike: a warning, not a refusal.
+        for n in [
+            "diphenhydramine",
+            "dimenhydrinate",
+            "doxylamine",
+            "promethazine",
+            "hydroxyzine",
+        ] {
+            assert_eq!(level(n, Route::Oral), Some(Severity::Warning), "{n}");
+        }
         assert_eq!(level("lorazepam", Route::Oral), Some(Severity::Warning));
         // Enzyme interactions matter for swallowed ketamine, not for a nasal dose.
         assert_eq!(
@@ -185,7 +240,51 @@ mod tests {
             Some(Severity::Warning)
         );
         assert_eq!(level("clarithromycin", Route::Intranasal), None);
-        // An unverified source alone never refuses: gabapentin stays at most a caution here.
-        assert_eq!(level("gabapentin", Route::Oral), Some(Severity::Caution));
+        // Gabapentinoids are sedatives like the others: a warning from the label's class.
+        assert_eq!(level("gabapentin", Route::Oral), Some(Severity::Warning));
+        // Kratom: no source gives a ketamine-kratom status; Dosewise's own reasoning warns.
+        let k = find("kratom").unwrap_or_else(|| panic!());
+        assert_eq!(k.level(Route::Sublingual), Some(Severity::Warning));
+        assert!(k.sources.iter().all(|s| s.confidence == Confidence::D));
+        // Psychedelics and cannabis: "avoid; tell your clinician", never a green light.
+        for n in ["lsd", "cannabis"] {
+            let i = find(n).unwrap_or_else(|| panic!());
+            assert!(i.action.starts_with("Avoid"), "{n}: {}", i.action);
+            assert!(!i.action.contains("Expect"), "{n}");
+        }
+    }
+
+    /// Look-alike names, both ways: whole names match, prefixes and lookalikes do not.
+    #[test]
+    fn aliases_match_whole_names_only() {
+        let id = |n: &str| find(n).map(|i| i.id.as_str());
+        for (name, want) in [
+            ("beer", Some("alcohol")),
+            ("Cider", Some("alcohol")),
+            ("rum", Some("alcohol")),
+            ("red wine", Some("alcohol")),
+            ("coke", Some("cocaine")),
+            ("cocaine 0.2 g", Some("cocaine")),
+            ("cider vinegar", None),
+            ("apple cider vinegar", None),
+            ("beer 0.0", None),
+            ("alcohol-free beer", None),
+            ("non-alcoholic beer", None),
+            ("alcohol free wine", None),
+            ("rum raisin", None),
+            ("rum raisin ice cream", None),
+            ("wine gums", None),
+            ("ginger ale", None),
+            ("ginseng", None),
+            ("coke zero", None),
+            ("diet coke", None),
+            ("coca-cola", None),
+            ("speedball", None),
+            ("methylphenidate 10 mg", Some("stimulants")),
+            ("methadone", Some("opioids")),
+            ("xanax 1 mg", Some("benzodiazepines")),
+        ] {
+            assert_eq!(id(name), want, "{name:?}");
+        }
     }
 }

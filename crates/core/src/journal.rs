@@ -20,8 +20,9 @@ use std::collections::HashSet;
 use thiserror::Error;
 
 pub const FORMAT: &str = "dosewise-journal";
-/// Version 2 added protocols (and `protocol_id` on doses); version 1 files still import.
-pub const VERSION: u32 = 2;
+/// Version 2 added protocols (and `protocol_id` on doses); version 3 dated the health screen's
+/// answers and added the screen date and crisis line to the profile. Older files still import.
+pub const VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Journal {
@@ -336,7 +337,7 @@ pub enum ImportError {
     #[error("this is not a Dosewise journal export (no \"format\": \"dosewise-journal\" marker)")]
     NotOurs,
     #[error(
-        "this export has format version {0}; this Dosewise reads version 1. Update Dosewise to import it"
+        "this export has format version {0}; this Dosewise reads versions 1 to 3. Update Dosewise to import it"
     )]
     Version(String),
     #[error("the file does not match the journal format at line {line}, column {column}: {detail}")]

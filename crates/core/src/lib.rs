@@ -26,6 +26,7 @@ pub mod protocol;
 pub mod questionnaire;
 pub mod report;
 pub mod route;
+pub mod rules;
 pub mod safety;
 #[cfg(test)]
 mod safety_tests;

@@ -110,7 +110,8 @@ impl Pattern {
     }
 }
 
-/// A cycle of `on_days` on the pattern followed by a reset break of `break_days`.
+/// A cycle of `on_days` on the pattern followed by a planned break of `break_days` (a clinician's
+/// choice; Dosewise makes no claim that breaks limit tolerance).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cycle {
     pub on_days: u32,
@@ -136,6 +137,13 @@ pub struct Limits {
     /// Supply dispensed under the prescription, in the stock's supply unit.
     pub supply_dispensed: Option<f64>,
     pub refill_date: Option<Date>,
+    /// A reading above this before a dose warns (default [`crate::vitals::BP_WARN_ABOVE`]).
+    #[serde(default)]
+    pub bp_warn_above: Option<crate::vitals::BpLimit>,
+    /// A reading at or above this before a dose refuses it (default
+    /// [`crate::vitals::BP_REFUSE_FROM`]).
+    #[serde(default)]
+    pub bp_refuse_from: Option<crate::vitals::BpLimit>,
 }
 
 impl Limits {
@@ -160,7 +168,21 @@ impl Limits {
         if let Some(x) = self.refill_date {
             v.push(format!("refill on {x}"));
         }
+        if let Some(x) = self.bp_warn_above {
+            v.push(format!("blood pressure: warn above {x}"));
+        }
+        if let Some(x) = self.bp_refuse_from {
+            v.push(format!("blood pressure: no dose from {x}"));
+        }
         v
+    }
+
+    /// The blood-pressure tiers in force: the protocol's, else the defaults.
+    pub fn bp_tiers(&self) -> (crate::vitals::BpLimit, crate::vitals::BpLimit) {
+        (
+            self.bp_warn_above.unwrap_or(crate::vitals::BP_WARN_ABOVE),
+            self.bp_refuse_from.unwrap_or(crate::vitals::BP_REFUSE_FROM),
+        )
     }
 }
 

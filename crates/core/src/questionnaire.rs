@@ -27,6 +27,18 @@ pub struct Instrument {
     pub sources: Vec<String>,
     /// How often it falls due.
     pub cadence_days: u32,
+    /// The smallest change in the total that matters, with its source (PHQ-9, GAD-7).
+    #[serde(default)]
+    pub meaningful_change: Option<MeaningfulChange>,
+    /// Shown with the questionnaire (the bladder questions remind about urine and liver tests).
+    #[serde(default)]
+    pub reminder: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MeaningfulChange {
+    pub points: u32,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,11 +62,24 @@ pub fn instrument(id: &str) -> Option<&'static Instrument> {
     instruments().iter().find(|i| i.id == id)
 }
 
-/// Shown whenever PHQ-9 item 9 is above 0.
-pub const CRISIS: &str = "You said you have had thoughts that you would be better off dead or of hurting yourself. \
-Please talk to someone today: contact your clinician, a crisis line, or your local emergency number if you might act on \
-these thoughts. Do not take ketamine alone while you feel like this.";
-pub const CRISIS_SOURCE: &str = "PHQ-9 item 9 above 0 calls for an immediate safety follow-up whatever the total (standard practice; M)";
+/// Crisis guidance, shown whenever PHQ-9 item 9 is above 0 or a check-in reads as thoughts of
+/// self-harm: where to find help, the person's own crisis line first when they set one.
+pub fn crisis_guidance(crisis_line: Option<&str>) -> String {
+    let mut s = String::new();
+    if let Some(line) = crisis_line.map(str::trim).filter(|l| !l.is_empty()) {
+        s.push_str(&format!("Your crisis line: {line}. "));
+    }
+    s.push_str(CRISIS_HELP);
+    s
+}
+
+/// The part of the crisis guidance that is the same for everyone.
+pub const CRISIS_HELP: &str = "Please talk to someone today: your clinician, or a crisis line \
+(findahelpline.com lists free, confidential helplines by country). If you might act on these \
+thoughts or are in danger now, call your local emergency number (911 in the US and Canada, 999 \
+in the UK, 112 across the European Union). Do not take a dose; talk to your clinician or a \
+crisis line first.";
+pub const CRISIS_SOURCE: &str = "PHQ-9 item 9 above 0 calls for an immediate safety follow-up whatever the total (standard practice; M); helpline directory: findahelpline.com (ThroughLine)";
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum AnswerError {
@@ -213,13 +238,18 @@ pub struct Change {
     pub response: bool,
     /// PHQ-9 below 5 (GAD-7 below 5) after a baseline of at least 10.
     pub remission: bool,
-    /// A drop of at least 5 points (PHQ-9; Löwe 2004) — used for GAD-7 too as the common
-    /// convention, and said so.
+    /// A drop of at least the instrument's smallest meaningful change: 5 points for PHQ-9
+    /// (Löwe 2004), 4 for GAD-7 (Toussaint 2020).
     pub meaningful: bool,
+    /// That threshold, in points, and its source.
+    pub meaningful_points: u32,
+    pub meaningful_source: String,
 }
 
 pub fn change(instrument: &str, baseline: u32, latest: u32) -> Change {
     let drop = i64::from(baseline) - i64::from(latest);
+    let m = self::instrument(instrument).and_then(|i| i.meaningful_change.as_ref());
+    let points = m.map_or(5, |m| m.points);
     Change {
         instrument: instrument.to_string(),
         baseline,
@@ -227,7 +257,9 @@ pub fn change(instrument: &str, baseline: u32, latest: u32) -> Change {
         change: i64::from(latest) - i64::from(baseline),
         response: baseline > 0 && f64::from(latest) <= f64::from(baseline) * 0.5,
         remission: baseline >= 10 && latest < 5,
-        meaningful: drop >= 5,
+        meaningful: drop >= i64::from(points),
+        meaningful_points: points,
+        meaningful_source: m.map_or(String::new(), |m| m.source.clone()),
     }
 }
 
@@ -249,6 +281,16 @@ mod tests {
                 * u32::from(i.responses.iter().map(|r| r.1).max().unwrap_or(0));
             assert_eq!(max, i.max, "{}: max", i.id);
             assert!(!i.sources.is_empty() && !i.attribution.is_empty());
+            for s in &i.sources {
+                assert!(crate::rules::has_code(s), "{}: {s:?} without a code", i.id);
+            }
+            if i.validated {
+                let m = i
+                    .meaningful_change
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{}", i.id));
+                assert!(crate::rules::has_code(&m.source), "{}", i.id);
+            }
             assert!(i.bands.windows(2).all(|w| w[0].0 < w[1].0) && i.bands[0].0 == 0);
         }
         assert_eq!(instrument("PHQ-9").map(|i| i.items.len()), Some(9));
@@ -368,5 +410,27 @@ mod tests {
             "4 points is below the 5-point minimal important change"
         );
         assert_eq!(c.change, -4);
+        // GAD-7 has its own figure: 4 points (Toussaint 2020), not PHQ-9's 5 borrowed.
+        let g = change("gad7", 12, 8);
+        assert!(g.meaningful && g.meaningful_points == 4, "{g:?}");
+        assert!(g.meaningful_source.contains("Toussaint"));
+        assert!(!change("gad7", 12, 9).meaningful, "3 points is below 4");
+        assert_eq!(change("phq9", 12, 7).meaningful_points, 5);
+    }
+
+    #[test]
+    fn crisis_guidance_gives_a_way_to_find_help() {
+        let plain = crisis_guidance(None);
+        assert!(plain.contains("findahelpline.com") && plain.contains("emergency number"));
+        assert!(
+            plain.contains("Do not take a dose; talk to your clinician or a crisis line first.")
+        );
+        assert!(!plain.contains("alone"), "company does not make it fine");
+        let mine = crisis_guidance(Some("Samaritans 116 123"));
+        assert!(
+            mine.starts_with("Your crisis line: Samaritans 116 123."),
+            "{mine}"
+        );
+        assert_eq!(crisis_guidance(Some("  ")), plain);
     }
 }

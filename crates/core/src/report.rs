@@ -10,8 +10,9 @@ use crate::interaction;
 use crate::journal::Journal;
 use crate::questionnaire::{Assessment, Instrument, change, instrument};
 use crate::route::Route;
-use crate::safety::{BP_REFUSE, BP_WARN, HR_REFUSE, Severity};
+use crate::safety::{HR_REFUSE, Severity, bp_tier};
 use crate::units::fmt_num;
+use crate::vitals::BpLimit;
 use crate::vitals::VitalsContext;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -98,14 +99,16 @@ table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.4rem 0}th,td{b
 @page{margin:1.3cm 1.5cm}@media print{body{margin:0;max-width:none;font-size:10pt;line-height:1.3}h1{margin-top:0}h2{break-after:avoid;margin:1rem 0 .3rem}p{margin:.35rem 0}svg{max-height:5.2cm}svg,table,li,p{break-inside:avoid}.noprint{display:none}}";
 
 /// A blood-pressure reading, marked red where the safety check refuses a dose and amber where
-/// it warns (the same thresholds, from `safety`).
-fn bp_cell(s: u16, d: u16) -> String {
-    if s > BP_REFUSE.0 || d > BP_REFUSE.1 {
-        format!("<span class=\"flag\">{s}/{d}</span>")
-    } else if s > BP_WARN.0 || d > BP_WARN.1 {
-        format!("<span class=\"warn\">{s}/{d}</span>")
-    } else {
-        format!("{s}/{d}")
+/// it warns (the same tiers and the same rule, `safety::bp_tier`).
+fn bp_cell(s: u16, d: u16, (warn, refuse): (BpLimit, BpLimit)) -> String {
+    let reading = BpLimit {
+        systolic: s,
+        diastolic: d,
+    };
+    match bp_tier(reading, warn, refuse) {
+        Some(Severity::Refuse) => format!("<span class=\"flag\">{s}/{d}</span>"),
+        Some(_) => format!("<span class=\"warn\">{s}/{d}</span>"),
+        None => format!("{s}/{d}"),
     }
 }
 
@@ -637,7 +640,17 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         h.push_str("<p>No readings in this period.</p>");
     } else {
         // A summary per context, then the readings worth a look: every reading when there are
-        // few, otherwise only the flagged ones (all of them are in the export).
+        // few, otherwise only the flagged ones (all of them are in the export). The tiers are
+        // the current protocol's, as the safety check uses them, else the defaults.
+        let tiers = j
+            .protocols
+            .iter()
+            .filter(|p| p.status != crate::protocol::Status::Ended)
+            .max_by_key(|p| p.protocol.start)
+            .map_or_else(
+                || crate::protocol::Limits::default().bp_tiers(),
+                |p| p.protocol.limits.bp_tiers(),
+            );
         h.push_str("<table><tr><th>context</th><th>readings</th><th>mean blood pressure</th><th>highest</th><th>mean heart rate</th></tr>");
         for ctx in [
             VitalsContext::PreDose,
@@ -668,7 +681,9 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
                 of.len(),
                 ms.zip(md)
                     .map_or("–".into(), |(s, d)| format!("{s:.0}/{d:.0}")),
-                bp.iter().max().map_or("–".into(), |(s, d)| bp_cell(*s, *d)),
+                bp.iter()
+                    .max()
+                    .map_or("–".into(), |(s, d)| bp_cell(*s, *d, tiers)),
                 hr.map_or("–".into(), |r| format!("{r:.0}")),
             );
         }
@@ -680,9 +695,17 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
                 .iter()
                 .filter(|v| {
                     let x = &v.vitals;
-                    x.systolic.is_some_and(|s| s > BP_WARN.0)
-                        || x.diastolic.is_some_and(|d| d > BP_WARN.1)
-                        || x.heart_rate.is_some_and(|r| r > HR_REFUSE)
+                    x.systolic.zip(x.diastolic).is_some_and(|(s, d)| {
+                        bp_tier(
+                            BpLimit {
+                                systolic: s,
+                                diastolic: d,
+                            },
+                            tiers.0,
+                            tiers.1,
+                        )
+                        .is_some()
+                    }) || x.heart_rate.is_some_and(|r| r > HR_REFUSE)
                 })
                 .cloned()
                 .collect()
@@ -695,7 +718,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
             for v in &shown {
                 let x = &v.vitals;
                 let bp = match (x.systolic, x.diastolic) {
-                    (Some(s), Some(d)) => bp_cell(s, d),
+                    (Some(s), Some(d)) => bp_cell(s, d, tiers),
                     _ => "–".into(),
                 };
                 let hr = match x.heart_rate {
@@ -722,8 +745,8 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         }
         let _ = write!(
             h,
-            "<p class=\"muted\">Flagged: above {}/{} or heart rate above {HR_REFUSE} (red), above {} systolic (amber).</p>",
-            BP_REFUSE.0, BP_REFUSE.1, BP_WARN.0
+            "<p class=\"muted\">Flagged: blood pressure from {} systolic or {} diastolic, or heart rate above {HR_REFUSE} (red: no dose); above {} (amber: a warning).</p>",
+            tiers.1.systolic, tiers.1.diastolic, tiers.0
         );
         let sys: Vec<_> = vitals
             .iter()
@@ -759,12 +782,12 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
                 bands: vec![],
                 rules: vec![
                     Rule {
-                        value: f64::from(BP_REFUSE.0),
-                        label: BP_REFUSE.0.to_string(),
+                        value: f64::from(tiers.1.systolic),
+                        label: tiers.1.systolic.to_string(),
                     },
                     Rule {
-                        value: f64::from(BP_REFUSE.1),
-                        label: BP_REFUSE.1.to_string(),
+                        value: f64::from(tiers.1.diastolic),
+                        label: tiers.1.diastolic.to_string(),
                     },
                 ],
                 ticks: doses.iter().map(|d| d.dose.at).collect(),

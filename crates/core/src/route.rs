@@ -32,6 +32,19 @@ impl Route {
         Route::Rectal,
     ];
 
+    /// The routes people use at home, and the only ones `calc convert` converts between.
+    pub const HOME: [Route; 4] = [
+        Route::Oral,
+        Route::Sublingual,
+        Route::Buccal,
+        Route::Intranasal,
+    ];
+
+    /// Given by injection: Dosewise never converts a dose to or from these.
+    pub fn is_injectable(self) -> bool {
+        matches!(self, Route::Intravenous | Route::Intramuscular)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Route::Sublingual => "sublingual",

@@ -4,9 +4,14 @@
 //! anything is written. It is pure: the caller gathers the records and passes "now".
 //!
 //! Each finding has a code, a severity, a plain message, the reason, what to do, and its
-//! sources. A `refuse` finding stops the dose unless the person overrides it with a reason
-//! (which is stored with the dose). The thresholds are constants below, each with its source;
-//! `docs/safety.md` lists them all.
+//! sources. A `refuse` finding stops a dose about to be taken unless the person overrides it
+//! with a reason (which is stored with the dose). A dose already taken — timed more than
+//! [`AFTER_THE_FACT`] before now — is recorded whatever the findings, which are stored and shown
+//! with it: refusing to record what happened only teaches people to leave doses out.
+//!
+//! The thresholds are constants below. Those taken from a label, paper or agreement cite it;
+//! those Dosewise chose cite themselves as a design choice (D, `data/rules.json`), never a
+//! source that contains no such number. `docs/safety.md` lists them all.
 
 use crate::adherence::local_date;
 use crate::checkin::{Checkin, UrinarySymptom};
@@ -14,9 +19,11 @@ use crate::dose::{Dose, NewDose};
 use crate::interaction;
 use crate::medication::{Medication, SubstanceUse};
 use crate::protocol::{Pattern, Protocol, Status};
+use crate::rules::cite;
 use crate::schedule::{DayKind, day_kind, is_planned, slot};
+use crate::screen::ScreenAnswer;
 use crate::units::fmt_num;
-use crate::vitals::Vitals;
+use crate::vitals::{BpLimit, Vitals};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -55,11 +62,24 @@ pub struct Finding {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub findings: Vec<Finding>,
+    /// The dose was taken more than [`AFTER_THE_FACT`] before the check: it is recorded whatever
+    /// the findings, which then say what would have applied.
+    #[serde(default)]
+    pub after_the_fact: bool,
 }
 
 impl Verdict {
+    /// Whether the dose is refused: a refusing finding on a dose about to be taken.
     pub fn refused(&self) -> bool {
+        self.would_refuse() && !self.after_the_fact
+    }
+    /// Whether any finding refuses, whether or not the dose is already taken.
+    pub fn would_refuse(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Refuse)
+    }
+    /// A dose recorded after the fact that a refusal would have stopped.
+    pub fn recorded_despite_refusal(&self) -> bool {
+        self.would_refuse() && self.after_the_fact
     }
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
@@ -67,6 +87,53 @@ impl Verdict {
     pub fn codes(&self) -> Vec<&str> {
         self.findings.iter().map(|f| f.code.as_str()).collect()
     }
+    /// The findings that do not depend on the amount or the plan: what every dose would carry
+    /// now (interactions, red flags, vital signs, the screen, long use).
+    pub fn standing(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| is_standing(&f.code))
+    }
+}
+
+/// What is said with a dose recorded after the fact whose findings include a refusal.
+pub const AFTER_THE_FACT_NOTE: &str = "Recorded after the fact: this dose was already taken, so it is recorded as it happened. These checks would have applied before it:";
+
+/// Codes (or code prefixes) of findings that do not depend on the dose's amount or plan.
+pub const STANDING: [&str; 13] = [
+    "self_harm_thoughts",
+    "interaction",
+    "urinary_symptoms",
+    "urine_blood",
+    "craving",
+    "coping",
+    "off_plan_rising",
+    "bp_high",
+    "bp_elevated",
+    "hr_high",
+    "long_stretch",
+    "screen",
+    "bp_missing",
+];
+
+/// Red flags: standing findings that block any titration step up.
+pub const RED_FLAGS: [&str; 10] = [
+    "self_harm_thoughts",
+    "urinary_symptoms",
+    "urine_blood",
+    "craving",
+    "coping",
+    "off_plan_rising",
+    "bp_high",
+    "bp_elevated",
+    "hr_high",
+    "screen:",
+];
+
+pub fn is_standing(code: &str) -> bool {
+    STANDING.iter().any(|c| code.starts_with(c))
+}
+
+pub fn is_red_flag(code: &str) -> bool {
+    RED_FLAGS.iter().any(|c| code.starts_with(c))
 }
 
 /// What a clinician has seen and cleared, so a standing red flag stops repeating.
@@ -113,28 +180,31 @@ pub const OFF_PLAN_WINDOW_DAYS: i64 = 14;
 pub const URINARY_LOOKBACK_DAYS: i64 = 90;
 /// Craving at or above this in the last 7 days is a dependence warning.
 pub const CRAVING_HIGH: u8 = 7;
-/// Blood pressure and heart rate: readings within this long before the dose count.
+/// Blood pressure and heart rate: readings within this long before the dose count; readings
+/// after the dose time never judge it.
 pub const VITALS_WINDOW: SignedDuration = SignedDuration::from_hours(2);
-/// Refuse above these (home-treatment agreement; user_needs reference, M).
-pub const BP_REFUSE: (u16, u16) = (160, 90);
+/// Refuse above this heart rate (home-treatment agreement; user_needs reference, M). The blood
+/// pressure tiers are in [`crate::vitals`] and can be set per protocol.
 pub const HR_REFUSE: u16 = 100;
-/// Warn above these (esketamine label: consider delaying above 140/90, H).
-pub const BP_WARN: (u16, u16) = (140, 90);
-/// A dosing stretch longer than this without a break of at least `BREAK_DAYS` is a warning.
+/// A dosing stretch longer than this without a gap of at least `BREAK_DAYS` prompts a review.
 pub const STRETCH_DAYS: i64 = 56;
 pub const BREAK_DAYS: i64 = 14;
+/// A dose timed more than this before now was already taken: recorded, never refused.
+pub const AFTER_THE_FACT: SignedDuration = SignedDuration::from_mins(30);
+/// Check-in notes and tags this recent that read as self-harm bring the crisis guidance.
+pub const SELF_HARM_WORDS_DAYS: i64 = 7;
 
 const SRC_PROTOCOL: &str = "Your protocol, as set by you or your clinician";
 const SRC_TOLERANCE: &str =
     "SPRAVATO US label section 9.3: tolerance reported with prolonged use of ketamine (H)";
-const SRC_SCHEDULES: &str =
-    "Fadiman schedule via secondary sources: 4-8 weeks on, then 2-4 weeks off (M)";
 const SRC_ESCALATION: &str =
     "Front Psychiatry 2022;13:1016439: monitor for dose escalation and early refills (H)";
 const SRC_DEPENDENCE: &str = "SPRAVATO US label section 9 (abuse and dependence) (H); Winstock AR et al. BJU Int 2012: dependence in 17% of past-year recreational users (H)";
 const SRC_BP_LABEL: &str = "SPRAVATO US label section 5.6: weigh delaying treatment when blood pressure is above 140/90 (H)";
 const SRC_BP_AGREEMENT: &str = "Home-treatment agreement (Choose Ketamine remote treatment agreement): no dose above 160/90 or heart rate above 100 (M)";
-const SRC_UNIT_SLIPS: &str = "Documented home-dosing errors: FDA alert on compounded ketamine nasal sprays, 16 Feb 2022; FDA warning on compounded oral ketamine, 10 Oct 2023 (H)";
+const SRC_BP_GUIDELINE: &str = "2018 ESC/ESH hypertension guidelines (Williams B, Mancia G et al. Eur Heart J 2018;39:3021-3104): grade 2 hypertension is 160-179 systolic or 100-109 diastolic; read in summaries of the guideline (M)";
+const SRC_BP_PROTOCOL: &str =
+    "Blood-pressure thresholds set in your protocol by you or your clinician";
 const SRC_BP_META: &str = "Vankawala J et al. Front Psychiatry 2021;12:549080: mean rise +12.6/+8.5 mmHg after sub-anaesthetic doses (H)";
 
 /// Everything preflight reads. The caller passes recent records (at least the last 60 days of
@@ -152,10 +222,12 @@ pub struct Preflight<'a> {
     pub uses: &'a [SubstanceUse],
     pub vitals: &'a [Vitals],
     pub clearances: &'a [Clearance],
-    /// Codes of the screen questions answered yes.
-    pub screen: &'a [String],
+    /// The screen questions answered yes, with when.
+    pub screen: &'a [ScreenAnswer],
     /// Recent questionnaires (PHQ-9 item 9; the bladder questions).
     pub assessments: &'a [crate::questionnaire::Assessment],
+    /// The crisis line the person set, shown first in crisis guidance.
+    pub crisis_line: Option<&'a str>,
 }
 
 fn finding(
@@ -174,6 +246,14 @@ fn finding(
         action: action.into(),
         sources: sources.iter().map(|s| s.to_string()).collect(),
     }
+}
+
+/// The same finding, citing one of Dosewise's own rules (D) before its other sources.
+fn with_rule(mut f: Finding, rule: &str) -> Finding {
+    let mut sources = cite(rule);
+    sources.append(&mut f.sources);
+    f.sources = sources;
+    f
 }
 
 const OVERRIDE: &str = "If this is right and agreed with your clinician, log it with an override giving your reason (`--override \"why\"` in the terminal, the reason field on the web page); the reason is kept with the dose.";
@@ -195,7 +275,10 @@ pub fn preflight(p: &Preflight<'_>) -> Verdict {
     stretch(p, &history, &mut f);
     screen(p, &mut f);
     f.sort_by_key(|x| std::cmp::Reverse(x.severity));
-    Verdict { findings: f }
+    Verdict {
+        findings: f,
+        after_the_fact: p.now.duration_since(p.dose.at) > AFTER_THE_FACT,
+    }
 }
 
 /// "35 min", "2.5 h", "3 days".
@@ -381,16 +464,19 @@ fn plan(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
         DayKind::Dose => {
             let planned = slot(proto, day, p.tz);
             if planned.duration_since(d.at) > EARLY {
-                f.push(finding(
-                    "early",
-                    Severity::Warning,
-                    format!(
-                        "This is {} before the planned time.",
-                        hours(planned.duration_since(d.at))
+                f.push(with_rule(
+                    finding(
+                        "early",
+                        Severity::Warning,
+                        format!(
+                            "This is {} before the planned time.",
+                            hours(planned.duration_since(d.at))
+                        ),
+                        "Doses drifting earlier can be an early sign of rising use.",
+                        "Wait for the planned time if you can.",
+                        &[SRC_PROTOCOL, SRC_ESCALATION],
                     ),
-                    "Doses drifting earlier can be an early sign of rising use.",
-                    "Wait for the planned time if you can.",
-                    &[SRC_PROTOCOL, SRC_ESCALATION],
+                    "early",
                 ));
             }
             None
@@ -418,19 +504,24 @@ fn plan(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
     };
     all.push(&this);
     let count = off_plan_dates(proto, &all).len();
+    // No claim that breaks limit tolerance: no study has shown it for low prescribed doses.
+    // A break is part of the plan agreed with the clinician, and that is the reason given.
     let reason = if code == "break_day" {
-        "Breaks are there to limit tolerance; dosing through them defeats their purpose."
+        "A break is part of the plan you and your clinician agreed; a dose during it departs from that plan."
     } else {
         "Doses outside the plan are the first sign of use drifting beyond what was agreed."
     };
     if count >= OFF_PLAN_REPEAT {
-        f.push(finding(
+        f.push(with_rule(
+            finding(
+                "repeated_off_plan",
+                Severity::Refuse,
+                format!("{message} This would be off-plan dose {count} in {OFF_PLAN_WINDOW_DAYS} days."),
+                "Repeated doses outside the plan are a recognised warning sign of escalating use and dependence.",
+                OVERRIDE,
+                &[SRC_PROTOCOL, SRC_ESCALATION, SRC_DEPENDENCE],
+            ),
             "repeated_off_plan",
-            Severity::Refuse,
-            format!("{message} This would be off-plan dose {count} in {OFF_PLAN_WINDOW_DAYS} days."),
-            "Repeated doses outside the plan are a recognised warning sign of escalating use and dependence.",
-            OVERRIDE,
-            &[SRC_PROTOCOL, SRC_ESCALATION, SRC_DEPENDENCE],
         ));
     } else {
         f.push(finding(
@@ -439,7 +530,7 @@ fn plan(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             message,
             reason,
             "Stay with the plan if you can, and mention it to your clinician.",
-            &[SRC_PROTOCOL, SRC_TOLERANCE],
+            &[SRC_PROTOCOL, SRC_ESCALATION],
         ));
     }
 }
@@ -470,19 +561,22 @@ fn plausibility(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
     if last.len() >= PLAUSIBILITY_MIN_DOSES
         && let Some(m) = median(last.clone()).filter(|m| d.dose_mg_base > PLAUSIBILITY_FACTOR * m)
     {
-        f.push(finding(
-            "unit_plausibility",
-            Severity::Refuse,
-            format!(
-                "{} mg base is {}× the median of your last {} doses ({} mg base).",
-                fmt_num(d.dose_mg_base),
-                fmt_num(d.dose_mg_base / m),
-                last.len(),
-                fmt_num(m)
+        f.push(with_rule(
+            finding(
+                "unit_plausibility",
+                Severity::Refuse,
+                format!(
+                    "{} mg base is {}× the median of your last {} doses ({} mg base).",
+                    fmt_num(d.dose_mg_base),
+                    fmt_num(d.dose_mg_base / m),
+                    last.len(),
+                    fmt_num(m)
+                ),
+                why,
+                OVERRIDE,
+                &[],
             ),
-            why,
-            OVERRIDE,
-            &[SRC_UNIT_SLIPS],
+            "unit_plausibility",
         ));
         return;
     }
@@ -492,18 +586,21 @@ fn plausibility(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
         .and_then(|x| x.protocol.dose.mg)
         && d.dose_mg > PLAUSIBILITY_FACTOR * planned
     {
-        f.push(finding(
-            "unit_plausibility",
-            Severity::Refuse,
-            format!(
-                "{} mg is {}× your protocol's dose of {} mg.",
-                fmt_num(d.dose_mg),
-                fmt_num(d.dose_mg / planned),
-                fmt_num(planned)
+        f.push(with_rule(
+            finding(
+                "unit_plausibility",
+                Severity::Refuse,
+                format!(
+                    "{} mg is {}× your protocol's dose of {} mg.",
+                    fmt_num(d.dose_mg),
+                    fmt_num(d.dose_mg / planned),
+                    fmt_num(planned)
+                ),
+                why,
+                OVERRIDE,
+                &[SRC_PROTOCOL],
             ),
-            why,
-            OVERRIDE,
-            &[SRC_PROTOCOL, SRC_UNIT_SLIPS],
+            "unit_plausibility",
         ));
     }
 }
@@ -520,8 +617,8 @@ fn interactions(p: &Preflight<'_>, f: &mut Vec<Finding>) {
     let sources = |i: &interaction::Interaction| -> Vec<String> {
         i.applicable(route)
             .map(|s| match &s.status {
-                Some(st) => format!("{} — {st} ({:?})", s.source, s.confidence),
-                None => format!("{} ({:?})", s.source, s.confidence),
+                Some(st) => format!("{} — {st} ({})", s.source, s.confidence),
+                None => format!("{} ({})", s.source, s.confidence),
             })
             .collect()
     };
@@ -569,19 +666,22 @@ fn interactions(p: &Preflight<'_>, f: &mut Vec<Finding>) {
                     .amount
                     .as_ref()
                     .map_or(String::new(), |a| format!(" ({a})"));
-                add(Finding {
-                    code: format!("interaction:{}", i.id),
-                    severity: sev,
-                    message: format!(
-                        "You logged {name}{amount} {} before this dose: {} with ketamine (counts for {} h).",
-                        hours(ago),
-                        i.name,
-                        i.window_hours
-                    ),
-                    reason: i.reason.clone(),
-                    action: i.action.clone(),
-                    sources: sources(i),
-                });
+                add(with_rule(
+                    Finding {
+                        code: format!("interaction:{}", i.id),
+                        severity: sev,
+                        message: format!(
+                            "You logged {name}{amount} {} before this dose: {} with ketamine (Dosewise counts a use for {} h).",
+                            hours(ago),
+                            i.name,
+                            i.window_hours
+                        ),
+                        reason: i.reason.clone(),
+                        action: i.action.clone(),
+                        sources: sources(i),
+                    },
+                    "interaction_windows",
+                ));
             }
             None if ago <= SignedDuration::from_hours(24) => add(unknown(name)),
             None => {}
@@ -647,33 +747,42 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             .iter()
             .any(|c| c.checkin.urinary.contains(&UrinarySymptom::Blood))
     {
-        f.push(finding(
-            "urine_blood",
-            Severity::Refuse,
-            "You recorded blood in your urine.".into(),
-            "Blood in the urine can be a sign of ketamine-related bladder damage, which can progress while use continues.",
-            "Stop and see a clinician before any further dose. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
-            &src,
+        f.push(with_rule(
+            finding(
+                "urine_blood",
+                Severity::Refuse,
+                "You recorded blood in your urine (not from a period).".into(),
+                "Blood in the urine can be a sign of ketamine-related bladder damage, which can progress while use continues.",
+                "Stop and see a clinician before any further dose. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
+                &src,
+            ),
+            "urinary_lookback",
         ));
     } else if let Some(c) = urinary.last() {
         let names: Vec<&str> = c.checkin.urinary.iter().map(|u| u.as_str()).collect();
-        f.push(finding(
-            "urinary_symptoms",
-            Severity::Warning,
-            format!("You recorded urinary symptoms ({}) on {}.", names.join(", "), local_checkin_date(c)),
-            "Frequency, urgency, pain and night-time urination are the early signs of ketamine-related bladder damage; many improve after stopping.",
-            "Stop and see a clinician. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
-            &src,
+        f.push(with_rule(
+            finding(
+                "urinary_symptoms",
+                Severity::Warning,
+                format!("You recorded urinary symptoms ({}) on {}.", names.join(", "), local_checkin_date(c)),
+                "Frequency, urgency, pain and night-time urination are the early signs of ketamine-related bladder damage; many improve after stopping.",
+                "Stop and see a clinician. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
+                &src,
+            ),
+            "urinary_lookback",
         ));
     }
     if urinary.is_empty() && !bladder.is_empty() && !bladder_blood {
-        f.push(finding(
-            "urinary_symptoms",
-            Severity::Warning,
-            "Your bladder questions reported urinary symptoms.".into(),
-            "Frequency, urgency, pain and night-time urination are the early signs of ketamine-related bladder damage; many improve after stopping.",
-            "Stop and see a clinician. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
-            &src,
+        f.push(with_rule(
+            finding(
+                "urinary_symptoms",
+                Severity::Warning,
+                "Your bladder questions reported urinary symptoms.".into(),
+                "Frequency, urgency, pain and night-time urination are the early signs of ketamine-related bladder damage; many improve after stopping.",
+                "Stop and see a clinician. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
+                &src,
+            ),
+            "urinary_lookback",
         ));
     }
     let month = now
@@ -684,14 +793,35 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
         .iter()
         .filter(|a| a.assessment.instrument == "phq9" && a.assessment.at >= month)
         .max_by_key(|a| a.assessment.at);
+    let crisis = crate::questionnaire::crisis_guidance(p.crisis_line);
+    let words_since = now
+        .checked_sub(SignedDuration::from_hours(24 * SELF_HARM_WORDS_DAYS))
+        .unwrap_or(now);
+    let written = p
+        .checkins
+        .iter()
+        .filter(|c| c.checkin.at >= words_since && c.checkin.at <= now)
+        .any(|c| c.checkin.reads_as_self_harm());
     if last_phq.is_some_and(|a| a.assessment.self_harm_flag()) {
         f.push(finding(
             "self_harm_thoughts",
             Severity::Warning,
             "Your latest PHQ-9 reported thoughts of being better off dead or of hurting yourself.".into(),
             "This needs a conversation with someone today, whatever the rest of the score; ketamine can change mood for hours to days.",
-            crate::questionnaire::CRISIS,
+            &crisis,
             &[crate::questionnaire::CRISIS_SOURCE],
+        ));
+    } else if written {
+        f.push(with_rule(
+            finding(
+                "self_harm_thoughts",
+                Severity::Warning,
+                "A recent check-in note or tag reads as thoughts of suicide or of hurting yourself.".into(),
+                "This needs a conversation with someone today; ketamine can change mood for hours to days. (Dosewise matches words and cannot tell what you meant: if it misread you, nothing else changes.)",
+                &crisis,
+                &[crate::questionnaire::CRISIS_SOURCE],
+            ),
+            "self_harm_words",
         ));
     }
     let week = now
@@ -705,13 +835,16 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
         .max()
         .filter(|c| c.value() >= CRAVING_HIGH)
     {
-        f.push(finding(
+        f.push(with_rule(
+            finding(
+                "craving",
+                Severity::Warning,
+                format!("You rated craving {c}/10 in the last 7 days."),
+                "Strong craving is a sign of developing dependence.",
+                "Talk to your clinician about it before your next dose.",
+                &[SRC_DEPENDENCE],
+            ),
             "craving",
-            Severity::Warning,
-            format!("You rated craving {c}/10 in the last 7 days."),
-            "Strong craving is a sign of developing dependence.",
-            "Talk to your clinician about it before your next dose.",
-            &[SRC_DEPENDENCE],
         ));
     }
     let two_weeks = now
@@ -739,13 +872,16 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             n.contains("to cope") || n.contains("to numb") || n.contains("to escape")
         });
     if tagged || noted {
-        f.push(finding(
+        f.push(with_rule(
+            finding(
+                "coping",
+                Severity::Warning,
+                "Recent doses or check-ins mention taking ketamine to cope, numb or escape.".into(),
+                "Using a drug to cope with feelings, rather than as planned treatment, is a recognised path to dependence.",
+                "Talk to your clinician about it.",
+                &[SRC_DEPENDENCE],
+            ),
             "coping",
-            Severity::Warning,
-            "Recent doses or check-ins mention taking ketamine to cope, numb or escape.".into(),
-            "Using a drug to cope with feelings, rather than as planned treatment, is a recognised path to dependence.",
-            "Talk to your clinician about it.",
-            &[SRC_DEPENDENCE],
         ));
     }
     if let Some(proto) = p.protocol.filter(|x| {
@@ -769,13 +905,16 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             off_plan_dates(proto, &earlier).len(),
         );
         if a >= 2 && a > b {
-            f.push(finding(
+            f.push(with_rule(
+                finding(
+                    "off_plan_rising",
+                    Severity::Warning,
+                    format!("{a} off-plan doses in the last 14 days, {b} in the 14 before."),
+                    "Dosing more often than planned, and more often over time, is an early sign of tolerance and dependence.",
+                    "Talk to your clinician about how often you are dosing.",
+                    &[SRC_ESCALATION, SRC_DEPENDENCE],
+                ),
                 "off_plan_rising",
-                Severity::Warning,
-                format!("{a} off-plan doses in the last 14 days, {b} in the 14 before."),
-                "Dosing more often than planned, and more often over time, is an early sign of tolerance and dependence.",
-                "Talk to your clinician about how often you are dosing.",
-                &[SRC_ESCALATION, SRC_DEPENDENCE],
             ));
         }
     }
@@ -788,10 +927,12 @@ fn local_checkin_date(c: &Checkin) -> String {
 
 fn vitals(p: &Preflight<'_>, f: &mut Vec<Finding>) {
     let at = p.dose.at;
+    // Only readings taken at or before the dose time judge it: a reading after a dose (the
+    // label expects one at about 40 minutes, when the rise peaks) describes its effect.
     let recent: Vec<&Vitals> = p
         .vitals
         .iter()
-        .filter(|v| v.vitals.at <= at.max(p.now) && at.duration_since(v.vitals.at) <= VITALS_WINDOW)
+        .filter(|v| v.vitals.at <= at && at.duration_since(v.vitals.at) <= VITALS_WINDOW)
         .collect();
     let bp = recent
         .iter()
@@ -802,52 +943,88 @@ fn vitals(p: &Preflight<'_>, f: &mut Vec<Finding>) {
         .filter_map(|v| v.vitals.heart_rate.map(|h| (v.vitals.at, h)))
         .max_by_key(|x| x.0);
     let bp_reason = "Ketamine raises blood pressure for a few hours after a dose (on average by about 13/8 mmHg, much more in some people).";
+    let limits = p
+        .protocol
+        .filter(|x| x.status != Status::Ended)
+        .map(|x| x.protocol.limits);
+    let (warn, refuse) = limits.unwrap_or_default().bp_tiers();
+    let own = limits.is_some_and(|l| l.bp_warn_above.is_some() || l.bp_refuse_from.is_some());
     if let Some(v) = bp {
         let (s, d) = (
             v.vitals.systolic.unwrap_or(0),
             v.vitals.diastolic.unwrap_or(0),
         );
-        if s > BP_REFUSE.0 || d > BP_REFUSE.1 {
-            f.push(finding(
-                "bp_high",
-                Severity::Refuse,
-                format!("Your blood pressure was {s}/{d}, above {}/{}.", BP_REFUSE.0, BP_REFUSE.1),
-                bp_reason,
-                "Do not dose now. Rest and measure again; if it stays high, contact your clinician. Severe headache, chest pain or confusion: emergency care.",
-                &[SRC_BP_AGREEMENT, SRC_BP_LABEL, SRC_BP_META],
-            ));
-        } else if s > BP_WARN.0 || d > BP_WARN.1 {
-            f.push(finding(
-                "bp_elevated",
-                Severity::Warning,
-                format!(
-                    "Your blood pressure was {s}/{d}, above {}/{}.",
-                    BP_WARN.0, BP_WARN.1
+        let reading = BpLimit {
+            systolic: s,
+            diastolic: d,
+        };
+        if let Some(tier) = bp_tier(reading, warn, refuse) {
+            let (code, severity, message, action, mut src): (_, _, _, _, Vec<&str>) = match tier {
+                Severity::Refuse => (
+                    "bp_high",
+                    Severity::Refuse,
+                    format!(
+                        "Your blood pressure was {s}/{d}: at or above {refuse} (systolic {} or diastolic {}), where no dose is taken.",
+                        refuse.systolic, refuse.diastolic
+                    ),
+                    "Do not dose now. Rest and measure again; if it stays high, contact your clinician. Severe headache, chest pain or confusion: emergency care.",
+                    vec![
+                        SRC_BP_GUIDELINE,
+                        SRC_BP_AGREEMENT,
+                        SRC_BP_LABEL,
+                        SRC_BP_META,
+                    ],
                 ),
-                bp_reason,
-                "Consider waiting and measuring again; tell your clinician.",
-                &[SRC_BP_LABEL, SRC_BP_META],
+                _ => (
+                    "bp_elevated",
+                    Severity::Warning,
+                    format!("Your blood pressure was {s}/{d}, above {warn}."),
+                    "Consider waiting and measuring again; tell your clinician.",
+                    vec![SRC_BP_LABEL, SRC_BP_META],
+                ),
+            };
+            if own {
+                src.insert(0, SRC_BP_PROTOCOL);
+            }
+            f.push(with_rule(
+                finding(code, severity, message, bp_reason, action, &src),
+                "vitals_window",
             ));
         }
     } else if p.protocol.is_some_and(|x| x.protocol.require_bp) {
         f.push(finding(
             "bp_missing",
             Severity::Warning,
-            "Your protocol asks for a blood-pressure reading before each dose, and there is none from the last 2 hours.".into(),
+            "Your protocol asks for a blood-pressure reading before each dose, and there is none from the 2 hours before it.".into(),
             bp_reason,
             "Measure and record it: `dosewise vitals --bp 125/80 --context pre-dose`.",
             &[SRC_PROTOCOL, SRC_BP_LABEL],
         ));
     }
     if let Some((_, h)) = hr.filter(|(_, h)| *h > HR_REFUSE) {
-        f.push(finding(
-            "hr_high",
-            Severity::Refuse,
-            format!("Your heart rate was {h}, above {HR_REFUSE}."),
-            "Ketamine raises heart rate as well as blood pressure.",
-            "Do not dose now; rest and measure again, and contact your clinician if it stays high.",
-            &[SRC_BP_AGREEMENT, SRC_BP_META],
+        f.push(with_rule(
+            finding(
+                "hr_high",
+                Severity::Refuse,
+                format!("Your heart rate was {h}, above {HR_REFUSE}."),
+                "Ketamine raises heart rate as well as blood pressure.",
+                "Do not dose now; rest and measure again, and contact your clinician if it stays high.",
+                &[SRC_BP_AGREEMENT, SRC_BP_META],
+            ),
+            "vitals_window",
         ));
+    }
+}
+
+/// The tier a reading falls in: refuse at or above `refuse` in either number, warn above
+/// `warn` in either number, else none.
+pub fn bp_tier(reading: BpLimit, warn: BpLimit, refuse: BpLimit) -> Option<Severity> {
+    if reading.systolic >= refuse.systolic || reading.diastolic >= refuse.diastolic {
+        Some(Severity::Refuse)
+    } else if reading.systolic > warn.systolic || reading.diastolic > warn.diastolic {
+        Some(Severity::Warning)
+    } else {
+        None
     }
 }
 
@@ -872,37 +1049,54 @@ fn stretch(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
     }
     let days = p.dose.at.duration_since(start).as_hours() / 24;
     if days > STRETCH_DAYS {
-        f.push(finding(
+        f.push(with_rule(
+            finding(
+                "long_stretch",
+                Severity::Caution,
+                format!("You have dosed for {days} days without a gap of {BREAK_DAYS} days or more."),
+                "Tolerance has been reported with prolonged use of ketamine. No study has measured when it develops at low prescribed doses, or shown that breaks prevent it; long continuous use is worth reviewing with your clinician.",
+                "Review continued use with your clinician. If they plan breaks, a protocol can include them (--cycle 6w --break 3w).",
+                &[SRC_TOLERANCE],
+            ),
             "long_stretch",
-            Severity::Warning,
-            format!("You have dosed for {days} days without a break of {BREAK_DAYS} days or more."),
-            "Tolerance is reported with prolonged use; common practice is 4-8 weeks on, then 2-4 weeks off. No study has measured tolerance timing at low prescribed doses.",
-            "Discuss a planned break with your clinician (protocols can include one: --cycle 6w --break 3w).",
-            &[SRC_TOLERANCE, SRC_SCHEDULES],
         ));
     }
 }
 
 fn screen(p: &Preflight<'_>, f: &mut Vec<Finding>) {
-    if latest_clearance(p, ClearanceTopic::Screen).is_some() {
-        return;
-    }
-    for code in p.screen {
-        let Some(q) = crate::screen::question(code) else {
+    // A clearance covers the answers that existed when it was recorded; a condition answered
+    // yes later (or of unknown date) is a finding again until cleared again.
+    let cleared = latest_clearance(p, ClearanceTopic::Screen);
+    for a in p.screen {
+        if cleared.is_some_and(|c| a.since.is_some_and(|since| since <= c)) {
+            continue;
+        }
+        let Some(q) = crate::screen::question(&a.code) else {
             continue;
         };
-        let severity = if q.level == "warning" {
-            Severity::Warning
+        let (message, action) = if q.level == Severity::Refuse {
+            (
+                format!(
+                    "Screen: you answered yes to \"{}\" — a contraindication in the label.",
+                    q.question
+                ),
+                format!(
+                    "Do not dose until a clinician has reviewed this; once reviewed, record it with `dosewise clear screen --note \"…\"`. {OVERRIDE}"
+                ),
+            )
         } else {
-            Severity::Caution
+            (
+                format!("Screen: you answered yes to \"{}\"", q.question),
+                "Review this with your clinician before continuing; once reviewed, record it with `dosewise clear screen --note \"…\"`.".to_string(),
+            )
         };
         f.push(finding(
-            &format!("screen:{code}"),
-            severity,
-            format!("Screen: you answered yes to \"{}\"", q.question),
+            &format!("screen:{}", a.code),
+            q.level,
+            message,
             &q.reason,
-            "Review this with your clinician before continuing; once reviewed, record it with `dosewise clear screen`.",
-            &[&format!("{} ({:?})", q.source, q.confidence)],
+            &action,
+            &[&format!("{} ({})", q.source, q.confidence)],
         ));
     }
 }

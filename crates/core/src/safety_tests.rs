@@ -64,9 +64,12 @@ struct S {
     uses: Vec<SubstanceUse>,
     vitals: Vec<Vitals>,
     clearances: Vec<Clearance>,
-    screen: Vec<String>,
+    screen: Vec<crate::screen::ScreenAnswer>,
     assessments: Vec<crate::questionnaire::Assessment>,
     dose: NewDose,
+    /// When the check runs; the dose's own time unless set (a dose logged after the fact).
+    now: Option<Timestamp>,
+    crisis_line: Option<String>,
 }
 
 impl S {
@@ -91,7 +94,31 @@ impl S {
             screen: vec![],
             assessments: vec![],
             dose: new_dose(12.5, ts(AT)),
+            now: None,
+            crisis_line: None,
         }
+    }
+    /// Answer screen question `code` yes, `hours_before` the dose.
+    fn screened(mut self, code: &str, hours_before: f64) -> S {
+        self.screen.push(crate::screen::ScreenAnswer {
+            code: code.into(),
+            since: Some(shift(AT, -hours_before)),
+        });
+        self
+    }
+    fn cleared(mut self, topic: ClearanceTopic, hours_before: f64) -> S {
+        self.clearances.push(Clearance {
+            id: self.clearances.len() as i64 + 1,
+            at: shift(AT, -hours_before),
+            topic,
+            note: Some("seen".into()),
+        });
+        self
+    }
+    /// Run the check `minutes` after the dose's time (the dose is being recorded late).
+    fn checked_later(mut self, minutes: f64) -> S {
+        self.now = Some(shift(AT, minutes / 60.0));
+        self
     }
     fn limits(mut self, f: impl FnOnce(&mut Limits)) -> S {
         if let Some(p) = self.protocol.as_mut() {
@@ -188,7 +215,7 @@ impl S {
         let tz = berlin();
         preflight(&Preflight {
             dose: &self.dose,
-            now: self.dose.at,
+            now: self.now.unwrap_or(self.dose.at),
             tz: &tz,
             protocol: self.protocol.as_ref(),
             history: &self.history,
@@ -199,6 +226,7 @@ impl S {
             clearances: &self.clearances,
             screen: &self.screen,
             assessments: &self.assessments,
+            crisis_line: self.crisis_line.as_deref(),
         })
     }
 }
@@ -401,12 +429,40 @@ fn interactions_windows_aliases_routes_and_clinician_awareness() {
         ),
         Some(Severity::Refuse)
     );
+    // Sedating antihistamines are a warning (additive sedation), like the other sedatives.
     assert_eq!(
         sev(
             &S::base().used("Benadryl", 2.0).run(),
-            "interaction:diphenhydramine"
+            "interaction:sedating_antihistamines"
         ),
-        Some(Severity::Refuse)
+        Some(Severity::Warning)
+    );
+    assert_eq!(
+        sev(
+            &S::base().used("Benadryl", 12.1).run(),
+            "interaction:sedating_antihistamines"
+        ),
+        None
+    );
+    // Non-alcoholic drinks and look-alike names are not alcohol.
+    for name in [
+        "alcohol-free beer",
+        "cider vinegar",
+        "beer 0.0",
+        "rum raisin",
+    ] {
+        assert_eq!(
+            sev(&S::base().used(name, 1.0).run(), "interaction:alcohol"),
+            None,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        sev(
+            &S::base().used("coke zero", 1.0).run(),
+            "interaction:cocaine"
+        ),
+        None
     );
     assert_eq!(
         sev(
@@ -601,30 +657,48 @@ fn off_plan_frequency_rising() {
     );
 }
 
+/// Blood pressure: two tiers, both sourced, both numbers. Warn above 140/90 (label); refuse
+/// from 160 systolic or 100 diastolic (ESC/ESH grade 2). Each edge from both sides.
 #[test]
 fn vital_signs_thresholds_and_window() {
+    let bp = |sys: u16, dia: u16| {
+        let v = S::base().bp(sys, dia, None, 30.0).run();
+        (sev(&v, "bp_elevated"), sev(&v, "bp_high"))
+    };
+    let w = Some(Severity::Warning);
+    let r = Some(Severity::Refuse);
+    for (sys, dia, want) in [
+        (140, 90, (None, None)),
+        (141, 90, (w, None)),
+        (140, 91, (w, None)),
+        (148, 94, (w, None)),
+        (150, 91, (w, None)),
+        (159, 99, (w, None)),
+        (160, 99, (None, r)),
+        (159, 100, (None, r)),
+        (161, 85, (None, r)),
+        (135, 101, (None, r)),
+    ] {
+        assert_eq!(bp(sys, dia), want, "{sys}/{dia}");
+    }
+    // The refusal cites the guideline it rests on, not only sources without the number.
+    let v = S::base().bp(165, 95, None, 30.0).run();
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.code == "bp_high")
+        .unwrap_or_else(|| panic!());
+    assert!(
+        f.sources
+            .iter()
+            .any(|s| s.contains("ESC/ESH") && s.contains("160-179"))
+    );
     assert!(
         S::base()
             .bp(140, 90, Some(100), 30.0)
             .run()
             .findings
             .is_empty()
-    );
-    assert_eq!(
-        sev(&S::base().bp(141, 80, None, 30.0).run(), "bp_elevated"),
-        Some(Severity::Warning)
-    );
-    assert_eq!(
-        sev(&S::base().bp(160, 90, None, 30.0).run(), "bp_high"),
-        None
-    );
-    assert_eq!(
-        sev(&S::base().bp(161, 85, None, 30.0).run(), "bp_high"),
-        Some(Severity::Refuse)
-    );
-    assert_eq!(
-        sev(&S::base().bp(150, 91, None, 30.0).run(), "bp_high"),
-        Some(Severity::Refuse)
     );
     assert_eq!(
         sev(&S::base().bp(120, 80, Some(101), 30.0).run(), "hr_high"),
@@ -643,6 +717,91 @@ fn vital_signs_thresholds_and_window() {
     assert_eq!(sev(&s.bp(120, 80, None, 119.0).run(), "bp_missing"), None);
 }
 
+/// A clinician can set other tiers for a protocol; the check uses them and says so.
+#[test]
+fn blood_pressure_tiers_per_protocol() {
+    use crate::vitals::BpLimit;
+    let tight = |s: S| {
+        s.limits(|l| {
+            l.bp_warn_above = Some(BpLimit {
+                systolic: 130,
+                diastolic: 85,
+            });
+            l.bp_refuse_from = Some(BpLimit {
+                systolic: 150,
+                diastolic: 95,
+            });
+        })
+    };
+    let v = tight(S::base().bp(150, 80, None, 30.0)).run();
+    assert_eq!(sev(&v, "bp_high"), Some(Severity::Refuse));
+    assert!(
+        v.findings[0]
+            .sources
+            .iter()
+            .any(|s| s.contains("your protocol"))
+    );
+    assert_eq!(
+        sev(
+            &tight(S::base().bp(149, 94, None, 30.0)).run(),
+            "bp_elevated"
+        ),
+        Some(Severity::Warning)
+    );
+    assert!(
+        tight(S::base().bp(130, 85, None, 30.0))
+            .run()
+            .findings
+            .is_empty()
+    );
+    // Without its own tiers, the protocol uses the defaults: 150/80 only warns.
+    assert_eq!(
+        sev(&S::base().bp(150, 80, None, 30.0).run(), "bp_elevated"),
+        Some(Severity::Warning)
+    );
+}
+
+/// A reading taken after the dose time never judges that dose: the label expects a high
+/// reading about 40 minutes after a dose.
+#[test]
+fn readings_after_the_dose_do_not_judge_it() {
+    // A 40-minute post-dose reading of 175/105 and a dose logged an hour after it was taken.
+    let s = S::base().bp(175, 105, None, -40.0).checked_later(60.0);
+    let v = s.run();
+    assert_eq!(sev(&v, "bp_high"), None, "{:?}", v.codes());
+    // The same reading 40 minutes before the dose refuses it.
+    assert_eq!(
+        sev(&S::base().bp(175, 105, None, 40.0).run(), "bp_high"),
+        Some(Severity::Refuse)
+    );
+    // At the dose's own minute it still counts.
+    assert_eq!(
+        sev(&S::base().bp(175, 105, None, 0.0).run(), "bp_high"),
+        Some(Severity::Refuse)
+    );
+}
+
+/// A dose already taken (more than 30 minutes ago) is recorded with its findings; a dose about
+/// to be taken is refused.
+#[test]
+fn a_dose_already_taken_is_recorded_not_refused() {
+    let s = S::base().limits(|l| l.max_per_dose_mg = Some(10.0));
+    let now = s.run();
+    assert!(now.refused() && !now.after_the_fact);
+    let v = S::base()
+        .limits(|l| l.max_per_dose_mg = Some(10.0))
+        .checked_later(31.0)
+        .run();
+    assert!(v.after_the_fact && !v.refused() && v.would_refuse());
+    assert!(v.recorded_despite_refusal());
+    assert_eq!(sev(&v, "limit_per_dose"), Some(Severity::Refuse));
+    // 30 minutes is still "about to be taken".
+    let v = S::base()
+        .limits(|l| l.max_per_dose_mg = Some(10.0))
+        .checked_later(30.0)
+        .run();
+    assert!(v.refused() && !v.after_the_fact);
+}
 #[test]
 fn long_stretch_without_a_break() {
     let mut s = S::base().limits(|l| *l = Limits::default());
@@ -655,7 +814,21 @@ fn long_stretch_without_a_break() {
         "54 days of dosing is within 56"
     );
     let s = s.past(12.5, 72.0 * 19.0);
-    assert_eq!(sev(&s.run(), "long_stretch"), Some(Severity::Warning));
+    let v = s.run();
+    assert_eq!(sev(&v, "long_stretch"), Some(Severity::Caution));
+    // It prompts a review and claims nothing about breaks limiting tolerance.
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.code == "long_stretch")
+        .unwrap_or_else(|| panic!());
+    assert!(!f.reason.contains("common practice") && !f.reason.contains("limit tolerance"));
+    assert!(
+        f.sources
+            .iter()
+            .any(|s| s.starts_with("Dosewise design choice (D)"))
+    );
+    assert!(!f.sources.iter().any(|s| s.contains("Fadiman")));
     // A 14-day gap resets the stretch.
     let mut s = S::base().limits(|l| *l = Limits::default());
     for i in 1..=5 {
@@ -669,18 +842,140 @@ fn long_stretch_without_a_break() {
 
 #[test]
 fn contraindication_screen_until_reviewed() {
-    let mut s = S::base();
-    s.screen = vec!["aneurysm".into(), "psychosis".into()];
+    let s = S::base()
+        .screened("aneurysm", 240.0)
+        .screened("psychosis", 240.0)
+        .screened("pregnancy", 240.0)
+        .screened("high_blood_pressure", 240.0);
     let v = s.run();
-    assert_eq!(sev(&v, "screen:aneurysm"), Some(Severity::Warning));
+    // Label contraindications refuse until a clinician's clearance; pregnancy and uncontrolled
+    // blood pressure warn; precautions are cautions.
+    assert_eq!(sev(&v, "screen:aneurysm"), Some(Severity::Refuse));
+    assert_eq!(sev(&v, "screen:pregnancy"), Some(Severity::Warning));
+    assert_eq!(
+        sev(&v, "screen:high_blood_pressure"),
+        Some(Severity::Warning)
+    );
     assert_eq!(sev(&v, "screen:psychosis"), Some(Severity::Caution));
-    s.clearances.push(Clearance {
-        id: 1,
-        at: shift(AT, -1.0),
-        topic: ClearanceTopic::Screen,
-        note: Some("seen".into()),
-    });
+    assert!(v.refused());
+    let s = s.cleared(ClearanceTopic::Screen, 1.0);
     assert!(s.run().findings.is_empty());
+    for c in ["brain_bleed", "recent_heart_event", "allergy"] {
+        assert_eq!(
+            sev(&S::base().screened(c, 48.0).run(), &format!("screen:{c}")),
+            Some(Severity::Refuse),
+            "{c}"
+        );
+    }
+}
+
+/// A clearance covers the answers that existed when it was given: a condition added later is
+/// a finding again until cleared again.
+#[test]
+fn screen_clearance_is_dated() {
+    let s = S::base()
+        .screened("mania", 24.0 * 30.0)
+        .cleared(ClearanceTopic::Screen, 24.0 * 20.0)
+        .screened("pregnancy", 24.0 * 2.0);
+    let v = s.run();
+    assert_eq!(
+        sev(&v, "screen:mania"),
+        None,
+        "cleared after it was answered"
+    );
+    assert_eq!(
+        sev(&v, "screen:pregnancy"),
+        Some(Severity::Warning),
+        "added after the clearance"
+    );
+    let s = s.cleared(ClearanceTopic::Screen, 1.0);
+    assert_eq!(sev(&s.run(), "screen:pregnancy"), None, "cleared again");
+    // An answer of unknown date is never covered by an old clearance.
+    let mut s = S::base().cleared(ClearanceTopic::Screen, 1.0);
+    s.screen.push(crate::screen::ScreenAnswer {
+        code: "lungs".into(),
+        since: None,
+    });
+    assert_eq!(sev(&s.run(), "screen:lungs"), Some(Severity::Caution));
+    // A clearance given at the very moment of the answer covers it.
+    let s = S::base()
+        .screened("thyroid", 24.0)
+        .cleared(ClearanceTopic::Screen, 24.0);
+    assert_eq!(sev(&s.run(), "screen:thyroid"), None);
+}
+
+/// Words in a check-in that read as self-harm bring the same crisis guidance as PHQ-9 item 9,
+/// with the person's own crisis line first.
+#[test]
+fn self_harm_words_in_a_checkin_bring_crisis_guidance() {
+    let mut s = S::base().checkin(24.0, |c| {
+        c.note = Some("I keep thinking I want to die".into())
+    });
+    s.crisis_line = Some("988".into());
+    let v = s.run();
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.code == "self_harm_thoughts")
+        .unwrap_or_else(|| panic!("{:?}", v.codes()));
+    assert_eq!(f.severity, Severity::Warning, "guidance, not a refusal");
+    assert!(
+        f.action.starts_with("Your crisis line: 988."),
+        "{}",
+        f.action
+    );
+    assert!(f.action.contains("findahelpline.com"));
+    let tagged = S::base().checkin(24.0, |c| c.tags = vec!["self-harm".into()]);
+    assert_eq!(
+        sev(&tagged.run(), "self_harm_thoughts"),
+        Some(Severity::Warning)
+    );
+    // Older than 7 days, or ordinary words: nothing.
+    let old = S::base().checkin(24.0 * 8.0, |c| c.note = Some("suicidal".into()));
+    assert_eq!(sev(&old.run(), "self_harm_thoughts"), None);
+    let plain = S::base().checkin(24.0, |c| c.note = Some("dead tired, hurt my knee".into()));
+    assert_eq!(sev(&plain.run(), "self_harm_thoughts"), None);
+}
+
+/// Dosewise's own thresholds cite themselves (D), never an H source that has no such number.
+#[test]
+fn own_thresholds_are_cited_as_design_choices() {
+    let v = S::base().past(5.0, 72.0).past(5.0, 144.0).past(5.0, 216.0);
+    let mut v = v;
+    v.dose = new_dose(20.0, ts(AT));
+    let v = v.run();
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.code == "unit_plausibility")
+        .unwrap_or_else(|| panic!("{:?}", v.codes()));
+    assert!(f.sources[0].starts_with("Dosewise design choice (D): a dose more than 3x"));
+    assert!(
+        f.sources
+            .iter()
+            .skip(1)
+            .all(|s| s.starts_with("leans on: "))
+    );
+    let v = S::base()
+        .checkin(24.0, |c| c.craving = Rating::new(8).ok())
+        .run();
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.code == "craving")
+        .unwrap_or_else(|| panic!());
+    assert!(f.sources[0].contains("(D)"));
+    let v = S::base().used("beer", 3.0).run();
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.code == "interaction:alcohol")
+        .unwrap_or_else(|| panic!());
+    assert!(
+        f.sources
+            .iter()
+            .any(|s| s.starts_with("Dosewise design choice (D): a logged use counts"))
+    );
 }
 
 #[test]

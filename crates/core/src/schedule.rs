@@ -30,7 +30,7 @@ pub enum DayKind {
     Transition,
     /// Neither.
     Off,
-    /// A reset break between cycles.
+    /// A planned break between cycles.
     Break,
     Paused,
     Ended,

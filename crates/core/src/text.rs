@@ -31,6 +31,45 @@ pub enum TextError {
     TooManyTags,
 }
 
+/// Words and phrases that read as thoughts of suicide or self-harm. Matching words cannot read
+/// meaning ("not suicidal" matches too): it errs towards showing help, and it never refuses a
+/// dose on its own (`data/rules.json` rule `self_harm_words`).
+const SELF_HARM_PHRASES: [&str; 24] = [
+    "suicide",
+    "suicidal",
+    "kill myself",
+    "killing myself",
+    "end my life",
+    "ending my life",
+    "end it all",
+    "take my own life",
+    "want to die",
+    "wanna die",
+    "wish i was dead",
+    "wish i were dead",
+    "better off dead",
+    "better off without me",
+    "no reason to live",
+    "not want to be here",
+    "don't want to be here",
+    "dont want to be here",
+    "hurt myself",
+    "hurting myself",
+    "harm myself",
+    "self-harm",
+    "self harm",
+    "cut myself",
+];
+
+/// Whether a note or a tag reads as thoughts of suicide or self-harm (see [`SELF_HARM_PHRASES`]).
+pub fn reads_as_self_harm(s: &str) -> bool {
+    let lower = s.to_lowercase().replace('’', "'").replace('_', " ");
+    let words = lower.replace('-', " ");
+    SELF_HARM_PHRASES
+        .iter()
+        .any(|p| lower.contains(p) || words.contains(&p.replace('-', " ")))
+}
+
 fn check_controls(what: &'static str, s: &str, allow_newlines: bool) -> Result<(), TextError> {
     for c in s.chars() {
         let ok_ws = allow_newlines && (c == '\n' || c == '\t' || c == '\r');
@@ -141,5 +180,32 @@ mod tests {
             Ok(vec!["work".to_string(), "poor-sleep".to_string()])
         );
         assert!(tags(&["two words"]).is_err());
+    }
+
+    #[test]
+    fn self_harm_words_both_ways() {
+        for yes in [
+            "feeling suicidal today",
+            "I want to die",
+            "thought about ending my life",
+            "self-harm urges",
+            "self_harm",
+            "selfharm is not matched but self harm is",
+            "I don’t want to be here anymore",
+            "Better off dead",
+        ] {
+            assert!(reads_as_self_harm(yes), "{yes:?}");
+        }
+        for no in [
+            "hurt my back at the gym",
+            "dead tired",
+            "killed it at work",
+            "died laughing",
+            "harmless",
+            "cut my hair",
+            "",
+        ] {
+            assert!(!reads_as_self_harm(no), "{no:?}");
+        }
     }
 }

@@ -12,11 +12,17 @@
 //!    by as much: hold (it is working at this dose).
 //! 5. **Side effects present but mild** (any rated ≥ [`SIDE_EFFECT_ANY`]): hold.
 //! 6. **At the ceiling**: hold.
-//! 7. Otherwise — no benefit and no side effects — propose considering one step **up**, never
-//!    past the ceiling the person or their clinician set.
+//! 7. **Red flags**: any open red flag from the safety check (craving, off-plan doses rising,
+//!    blood pressure, PHQ-9 item 9 or self-harm words, urinary symptoms or bladder answers,
+//!    an open screen finding): hold, naming them.
+//! 8. Otherwise — no benefit, no side effects, no red flag — propose considering one step
+//!    **up**, never past the ceiling the person or their clinician set.
+//!
+//! The thresholds are Dosewise's own (D, `data/rules.json` rule `titration`).
 
 use crate::checkin::Checkin;
 use crate::protocol::Titration;
+use crate::safety::Finding;
 use crate::units::fmt_num;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -54,7 +60,8 @@ fn ratings(cs: &[&Checkin], f: impl Fn(&Checkin) -> Option<u8>) -> Vec<f64> {
 }
 
 /// Propose what to discuss about the dose. `since_step` are the check-ins since the last dose
-/// change (or the protocol's start); `baseline` those in the window before it.
+/// change (or the protocol's start); `baseline` those in the window before it; `red_flags` the
+/// open red flags of the safety check ([`crate::safety::is_red_flag`]), which block a step up.
 pub fn propose(
     t: &Titration,
     current_mg: f64,
@@ -62,6 +69,7 @@ pub fn propose(
     today: Date,
     since_step: &[Checkin],
     baseline: &[Checkin],
+    red_flags: &[Finding],
 ) -> Proposal {
     let since: Vec<&Checkin> = since_step.iter().collect();
     let base: Vec<&Checkin> = baseline.iter().collect();
@@ -196,7 +204,18 @@ pub fn propose(
             data,
         );
     }
-    // 7. No benefit, no side effects.
+    // 7. Red flags.
+    if !red_flags.is_empty() {
+        for r in red_flags {
+            data.push(format!("red flag: {}", r.message));
+        }
+        return hold(
+            "Open red flags (listed below): no step up. Talk to your clinician about them first."
+                .into(),
+            data,
+        );
+    }
+    // 8. No benefit, no side effects, no red flag.
     let up = (current_mg + t.step_mg).min(t.ceiling_mg);
     Proposal {
         kind: ProposalKind::ConsiderStepUp,
@@ -254,13 +273,23 @@ mod tests {
     fn d(s: &str) -> Date {
         s.parse().unwrap_or_else(|e| panic!("{e}"))
     }
+    fn no_flags(
+        t: &Titration,
+        current_mg: f64,
+        last_step: Date,
+        today: Date,
+        since_step: &[Checkin],
+        baseline: &[Checkin],
+    ) -> Proposal {
+        propose(t, current_mg, last_step, today, since_step, baseline, &[])
+    }
     fn flat(m: i64) -> Vec<Checkin> {
         (0..5).map(|_| c(m, 5, None)).collect()
     }
 
     #[test]
     fn no_benefit_no_side_effects_proposes_one_step_up() {
-        let p = propose(
+        let p = no_flags(
             &LADDER,
             10.0,
             d("2026-11-01"),
@@ -284,7 +313,7 @@ mod tests {
 
     #[test]
     fn benefit_holds() {
-        let p = propose(
+        let p = no_flags(
             &LADDER,
             10.0,
             d("2026-11-01"),
@@ -297,7 +326,7 @@ mod tests {
         // Anxiety down by a point is benefit too.
         let calmer: Vec<Checkin> = (0..5).map(|_| c(4, 3, None)).collect();
         assert_eq!(
-            propose(
+            no_flags(
                 &LADDER,
                 10.0,
                 d("2026-11-01"),
@@ -314,7 +343,7 @@ mod tests {
     fn side_effects_propose_step_down_and_never_below_start() {
         let mut since = flat(4);
         since.push(c(4, 5, Some(("dissociation", 6))));
-        let p = propose(
+        let p = no_flags(
             &LADDER,
             20.0,
             d("2026-11-01"),
@@ -325,7 +354,7 @@ mod tests {
         assert_eq!(p.kind, ProposalKind::ConsiderStepDown);
         assert_eq!(p.proposed_mg, Some(15.0));
         assert!(p.data.iter().any(|d| d.contains("dissociation 6")));
-        let p = propose(
+        let p = no_flags(
             &LADDER,
             10.0,
             d("2026-11-01"),
@@ -339,7 +368,7 @@ mod tests {
         let mut since = flat(4);
         since[0].checkin.urinary = vec![UrinarySymptom::Urgency];
         assert_eq!(
-            propose(
+            no_flags(
                 &LADDER,
                 15.0,
                 d("2026-11-01"),
@@ -355,7 +384,7 @@ mod tests {
     #[test]
     fn holds_when_too_soon_too_little_data_mild_effects_or_at_ceiling() {
         assert!(
-            propose(
+            no_flags(
                 &LADDER,
                 10.0,
                 d("2026-11-10"),
@@ -367,7 +396,7 @@ mod tests {
             .contains("Too soon")
         );
         assert!(
-            propose(
+            no_flags(
                 &LADDER,
                 10.0,
                 d("2026-11-01"),
@@ -381,7 +410,7 @@ mod tests {
         let mut mild = flat(4);
         mild.push(c(4, 5, Some(("nausea", 3))));
         assert_eq!(
-            propose(
+            no_flags(
                 &LADDER,
                 10.0,
                 d("2026-11-01"),
@@ -392,7 +421,7 @@ mod tests {
             .kind,
             ProposalKind::Hold
         );
-        let p = propose(
+        let p = no_flags(
             &LADDER,
             25.0,
             d("2026-11-01"),
@@ -403,7 +432,7 @@ mod tests {
         assert_eq!(p.kind, ProposalKind::Hold);
         assert!(p.message.contains("ceiling"));
         // One step below the ceiling steps only to the ceiling.
-        let p = propose(
+        let p = no_flags(
             &LADDER,
             22.5,
             d("2026-11-01"),
@@ -412,5 +441,77 @@ mod tests {
             &flat(4),
         );
         assert_eq!(p.proposed_mg, Some(25.0));
+    }
+
+    /// Every red flag blocks a step up, not only side effects in check-ins; and without one the
+    /// same data proposes the step.
+    #[test]
+    fn every_red_flag_blocks_a_step_up() {
+        use crate::safety::{Severity, is_red_flag};
+        let flag = |code: &str, severity| Finding {
+            code: code.into(),
+            severity,
+            message: format!("{code} message"),
+            reason: String::new(),
+            action: String::new(),
+            sources: vec![],
+        };
+        for (code, sev) in [
+            ("craving", Severity::Warning),
+            ("off_plan_rising", Severity::Warning),
+            ("bp_elevated", Severity::Warning),
+            ("bp_high", Severity::Refuse),
+            ("hr_high", Severity::Refuse),
+            ("self_harm_thoughts", Severity::Warning),
+            ("urinary_symptoms", Severity::Warning),
+            ("urine_blood", Severity::Refuse),
+            ("coping", Severity::Warning),
+            ("screen:pregnancy", Severity::Warning),
+            ("screen:mania", Severity::Caution),
+        ] {
+            assert!(is_red_flag(code), "{code}");
+            let p = propose(
+                &LADDER,
+                10.0,
+                d("2026-11-01"),
+                d("2026-11-20"),
+                &flat(4),
+                &flat(4),
+                &[flag(code, sev)],
+            );
+            assert_eq!(p.kind, ProposalKind::Hold, "{code}");
+            assert!(
+                p.data.iter().any(|x| x.contains(code)),
+                "{code}: {:?}",
+                p.data
+            );
+        }
+        // Not red flags: an interaction note or a planned-dose finding.
+        assert!(!is_red_flag("interaction:ssris") && !is_red_flag("limit_per_dose"));
+        assert_eq!(
+            no_flags(
+                &LADDER,
+                10.0,
+                d("2026-11-01"),
+                d("2026-11-20"),
+                &flat(4),
+                &flat(4)
+            )
+            .kind,
+            ProposalKind::ConsiderStepUp
+        );
+        // A step down for side effects is still proposed with red flags present.
+        let mut since = flat(4);
+        since.push(c(4, 5, Some(("dissociation", 6))));
+        let p = propose(
+            &LADDER,
+            20.0,
+            d("2026-11-01"),
+            d("2026-11-05"),
+            &since,
+            &flat(4),
+            &[flag("craving", Severity::Warning)],
+        );
+        assert_eq!(p.kind, ProposalKind::ConsiderStepDown);
     }
 }

@@ -8,6 +8,57 @@ use crate::text::{self, TextError};
 use crate::units::Kilograms;
 use jiff::Timestamp;
 
+/// A blood-pressure threshold pair, "140/90".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BpLimit {
+    pub systolic: u16,
+    pub diastolic: u16,
+}
+
+impl std::fmt::Display for BpLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.systolic, self.diastolic)
+    }
+}
+
+/// The default warning tier: a reading **above** 140/90 (SPRAVATO US label §5.6: weigh delaying
+/// the dose above 140/90; H).
+pub const BP_WARN_ABOVE: BpLimit = BpLimit {
+    systolic: 140,
+    diastolic: 90,
+};
+/// The default refusal tier: a reading **at or above** 160 systolic or 100 diastolic, grade 2
+/// hypertension in the 2018 ESC/ESH guidelines (M); the systolic figure is also the
+/// Choose Ketamine home-treatment agreement's (no dose above 160/90; M).
+pub const BP_REFUSE_FROM: BpLimit = BpLimit {
+    systolic: 160,
+    diastolic: 100,
+};
+
+/// A threshold a clinician sets for a protocol: "150/95". Tighter or looser than the defaults,
+/// but within what a home monitor reads and with the refusal tier above the warning tier.
+pub fn parse_bp_limit(s: &str) -> Result<BpLimit, VitalsError> {
+    let (systolic, diastolic) = parse_bp(s)?;
+    let systolic = ranged("systolic threshold", u32::from(systolic), 100, 220)?;
+    let diastolic = ranged("diastolic threshold", u32::from(diastolic), 60, 130)?;
+    Ok(BpLimit {
+        systolic,
+        diastolic,
+    })
+}
+
+/// The two tiers must be ordered: the refusal tier above the warning tier in both numbers.
+pub fn check_tiers(warn_above: BpLimit, refuse_from: BpLimit) -> Result<(), VitalsError> {
+    if refuse_from.systolic > warn_above.systolic && refuse_from.diastolic > warn_above.diastolic {
+        Ok(())
+    } else {
+        Err(VitalsError::Tiers {
+            warn: warn_above,
+            refuse: refuse_from,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VitalsContext {
@@ -77,6 +128,10 @@ pub enum VitalsError {
     Inverted(u16, u16),
     #[error("give at least one of --bp, --hr or --weight")]
     Empty,
+    #[error(
+        "the refusal threshold ({refuse}) must be above the warning threshold ({warn}) in both numbers"
+    )]
+    Tiers { warn: BpLimit, refuse: BpLimit },
     #[error(transparent)]
     Text(#[from] TextError),
 }
@@ -148,5 +203,34 @@ mod tests {
         ));
         assert!(matches!(parse_bp("128-82"), Err(VitalsError::BpFormat(_))));
         assert!(check_heart_rate(300).is_err() && check_heart_rate(72).is_ok());
+    }
+
+    #[test]
+    fn thresholds() {
+        assert_eq!(
+            parse_bp_limit("150/95"),
+            Ok(BpLimit {
+                systolic: 150,
+                diastolic: 95
+            })
+        );
+        assert!(
+            parse_bp_limit("90/50").is_err(),
+            "below what a threshold can be"
+        );
+        assert!(parse_bp_limit("260/100").is_err());
+        assert!(check_tiers(BP_WARN_ABOVE, BP_REFUSE_FROM).is_ok());
+        assert!(check_tiers(BP_REFUSE_FROM, BP_WARN_ABOVE).is_err());
+        assert!(
+            check_tiers(
+                BP_WARN_ABOVE,
+                BpLimit {
+                    systolic: 170,
+                    diastolic: 90
+                }
+            )
+            .is_err(),
+            "equal diastolic tiers would leave no warning tier for diastolic"
+        );
     }
 }

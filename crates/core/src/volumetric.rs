@@ -4,6 +4,23 @@
 //! C1·V1 = C2·V2) but they are where home-dosing errors happen, so each calculator returns every
 //! intermediate figure and states which salt form its numbers refer to.
 
+/// Shown with the home-solution calculator: the arithmetic stays (prescribed solutions exist, and
+/// people already make them), with what it cannot know beside it.
+pub const HOME_SOLUTION_NOTES: [&str; 2] = [
+    "Powder that is not from a pharmacy has unknown purity and may not be ketamine at all (analogues are sold as ketamine); this arithmetic cannot correct for that. A pharmacy-made solution with a stated strength is the safer source. Measure with an oral syringe, not a spoon.",
+    "The FDA warned about compounded ketamine in 2022 (nasal sprays: an unknown amount per spray, unsupervised home use, up to 6 sprays 8 times a day) and 2023 (oral ketamine through telehealth: one person's blood level reached about twice an anaesthetic level).",
+];
+pub const HOME_SOLUTION_SOURCES: [&str; 3] = [
+    "FDA alert on compounded ketamine nasal sprays, 16 Feb 2022 (H)",
+    "FDA warning on compounded ketamine for psychiatric use, 10 Oct 2023 (H)",
+    "Illicit powder: purity unknown, analogues sold as ketamine (Forensic Sci Int 2024, via a listing) (M)",
+];
+/// Shown where a nasal spray comes up: a spray should be a prescribed product.
+pub const NASAL_NOTE: &str = "A nasal spray should be a prescribed product with a stated strength per spray. Do not snort powder or put a home-made solution in a spray: the amount per spray is then unknown, and in recreational users snorting was linked to worse bladder symptoms than other routes.";
+pub const NASAL_SOURCES: [&str; 2] = [
+    "FDA alert on compounded ketamine nasal sprays, 16 Feb 2022 (H)",
+    "Sci Rep 2019;9:7240: severity of urinary symptoms by route, snorting worse (H)",
+];
 use crate::salt::{KetamineMass, Salt};
 use crate::units::{MgPerMl, Milligrams, Millilitres, QuantityError};
 use serde::Serialize;

@@ -109,12 +109,29 @@ macro_rules! conformance {
                     name: Some("Alex".into()),
                     zone: "Europe/Berlin".into(),
                     weight_kg: dosewise_core::units::Kilograms::positive(70.5).ok(),
-                    screen: vec!["psychosis".into()],
+                    screen: vec![dosewise_core::screen::ScreenAnswer {
+                        code: "psychosis".into(),
+                        since: Some(ts("2026-10-01T08:00:00Z")),
+                    }],
+                    screened_at: Some(ts("2026-10-01T08:00:00Z")),
+                    crisis_line: Some("Samaritans 116 123".into()),
                     created_at: ts("2026-11-01T08:00:00Z"),
                     updated_at: ts("2026-11-01T08:00:00Z"),
                 };
                 s.save_profile(&p).await.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(s.profile().await.ok().flatten(), Some(p));
+                assert_eq!(s.profile().await.ok().flatten(), Some(p.clone()));
+                // An answer of unknown date (from before answers were dated) reads back with
+                // the latest date it can have: the profile's last save.
+                let mut undated = p.clone();
+                undated.screen[0].since = None;
+                undated.screened_at = None;
+                undated.crisis_line = None;
+                s.save_profile(&undated)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let back = s.profile().await.ok().flatten().unwrap_or_else(|| panic!());
+                assert_eq!(back.screen[0].since, Some(p.updated_at));
+                assert_eq!((back.screened_at, back.crisis_line), (None, None));
             }
 
             #[tokio::test]

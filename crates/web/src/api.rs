@@ -156,6 +156,7 @@ async fn log_dose(
             (StatusCode::CREATED, Json(json!({
                 "logged": true, "dose": dose, "stock": stock, "verdict": verdict,
                 "refused": verdict.refused(), "overridden": overridden, "conversion": conversion,
+                "recorded_after_the_fact": verdict.recorded_despite_refusal(),
             }))).into_response()
         }
         Outcome::Checked { prepared, verdict } => Json(json!({
@@ -188,10 +189,10 @@ async fn add_checkin(
         req.zone.clone_from(&st.0.config.zone);
     }
     let mut store = st.store().await;
-    let (c, warning) = dosewise_app::checkin::record(&mut store, &req, st.now()).await?;
+    let (c, warnings) = dosewise_app::checkin::record(&mut store, &req, st.now()).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "checkin": c, "warnings": warning.into_iter().collect::<Vec<_>>() })),
+        Json(json!({ "checkin": c, "warnings": warnings })),
     )
         .into_response())
 }
@@ -293,7 +294,7 @@ async fn add_vitals(
     };
     let mut store = st.store().await;
     let v = dosewise_app::records::vitals(&mut store, &req, st.now()).await?;
-    let notes = dosewise_app::records::vitals_notes(&v);
+    let notes = dosewise_app::records::vitals_notes(&mut store, &v).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "vitals": v, "notes": notes })),
@@ -336,9 +337,14 @@ async fn add_assessment(
         st.now(),
     )
     .await?;
-    let crisis = a.assessment.self_harm_flag().then_some(json!({
-        "message": dosewise_core::questionnaire::CRISIS, "source": dosewise_core::questionnaire::CRISIS_SOURCE,
-    }));
+    let crisis = if a.assessment.self_harm_flag() {
+        Some(json!({
+            "message": dosewise_app::records::crisis(&mut store).await?,
+            "source": dosewise_core::questionnaire::CRISIS_SOURCE,
+        }))
+    } else {
+        None
+    };
     Ok((
         StatusCode::CREATED,
         Json(json!({ "assessment": a, "crisis": crisis })),

@@ -155,6 +155,9 @@ pub fn verdict(v: &Verdict) -> Markup {
                 @else if v.findings.is_empty() { "Safety check: no findings" }
                 @else { "Safety check" }
             }
+            @if v.recorded_despite_refusal() {
+                p { "This dose is timed more than 30 minutes ago: it is recorded as taken, with the findings below, which would have applied before it." }
+            }
             @if !v.findings.is_empty() {
                 // The first (most severe) finding's reasons are shown; the rest fold away.
                 ul.findings { @for (k, f) in sorted(v).into_iter().enumerate() { (finding_with(f, k == 0)) } }

@@ -44,7 +44,7 @@ pub fn document() -> Value {
             "/api/v1/doses": {
                 "get": list("Doses in a period (deleted ones included, marked).", "{\"doses\": [...]}"),
                 "post": {
-                    "summary": "Log a dose through the safety check. A refused dose is not written unless override_reason is given; dry_run only checks.",
+                    "summary": "Log a dose through the safety check. A refused dose is not written unless override_reason is given; a dose timed more than 30 minutes ago is recorded as taken, with its findings (recorded_after_the_fact); dry_run only checks.",
                     "requestBody": body("DoseRequest"),
                     "responses": {
                         "201": ok("Logged: dose, stock, verdict, overridden, conversion."),

@@ -1273,3 +1273,152 @@ async fn the_report_downloads_as_pdf_when_chromium_is_installed() {
     let r = a.get("/report.pdf?sections=nonsense").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+/// A dose already taken is recorded with the findings that would have applied — on the page and
+/// through the API alike; the same dose about to be taken is refused.
+#[tokio::test]
+async fn a_dose_already_taken_is_recorded_with_its_findings() {
+    let a = app().await;
+    let before = a.count("doses").await;
+    let api = a
+        .api(
+            "POST",
+            "/api/v1/doses",
+            serde_json::json!({ "amount": "2 troches", "at": "-2h" }),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::CREATED, "{}", api.body);
+    let j = api.json();
+    assert_eq!(j["logged"], true);
+    assert_eq!(j["refused"], false);
+    assert_eq!(j["recorded_after_the_fact"], true);
+    assert_eq!(j["dose"]["override_reason"], Value::Null);
+    let refusing: Vec<&str> = j["dose"]["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter(|x| x["severity"] == "refuse")
+                .filter_map(|x| x["code"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(refusing.contains(&"limit_per_dose"), "{refusing:?}");
+    assert_eq!(a.count("doses").await, before + 1);
+    // The form: recorded, and its page says so.
+    let r = a
+        .form(
+            "/dose",
+            &[("amount", "2 troches"), ("at", "-3h"), ("action", "log")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let loc = r.headers[header::LOCATION]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    let page = a.get(&loc).await.body;
+    assert!(page.contains("Recorded after the fact"), "{page}");
+    assert!(page.contains("limit_per_dose") || page.contains("per-dose limit"));
+    // The same amount now is refused and writes nothing.
+    let now = a
+        .api(
+            "POST",
+            "/api/v1/doses",
+            serde_json::json!({ "amount": "2 troches" }),
+        )
+        .await;
+    assert_eq!(now.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.count("doses").await, before + 2);
+}
+
+/// The health screen on the web: answers saved dated, a label contraindication refuses doses,
+/// bad input changes nothing, and the crisis line comes first in crisis guidance.
+#[tokio::test]
+async fn the_health_screen_page() {
+    let a = app().await;
+    let r = a.get("/screen").await;
+    assert_eq!(r.status, StatusCode::OK);
+    for q in dosewise_core::screen::questions() {
+        assert!(
+            r.body.contains(&format!("value=\"{}\"", q.code)),
+            "{}",
+            q.code
+        );
+    }
+    // Unknown code or a control character in the crisis line: 400, nothing saved.
+    let bad = a
+        .form("/screen", &[("yes", "gills"), ("crisis_line", "988")])
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let bad = a
+        .form(
+            "/screen",
+            &[("yes", "aneurysm"), ("crisis_line", "98\u{7}8")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let dry = a
+        .api(
+            "POST",
+            "/api/v1/doses",
+            serde_json::json!({ "amount": "1/2 troche", "dry_run": true, "at": "-1min" }),
+        )
+        .await
+        .json();
+    let codes = |j: &Value| -> Vec<String> {
+        j["verdict"]["findings"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .filter_map(|x| x["code"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        !codes(&dry).iter().any(|c| c.starts_with("screen:")),
+        "nothing saved"
+    );
+    let ok = a
+        .form(
+            "/screen",
+            &[
+                ("yes", "aneurysm"),
+                ("yes", "pregnancy"),
+                ("crisis_line", "Samaritans 116 123"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let page = a.get("/screen").await.body;
+    assert!(page.contains("value=\"aneurysm\" checked"), "ticked again");
+    assert!(page.contains("Samaritans 116 123"));
+    let dry = a
+        .api(
+            "POST",
+            "/api/v1/doses",
+            serde_json::json!({ "amount": "1/2 troche", "dry_run": true, "at": "-1min" }),
+        )
+        .await
+        .json();
+    assert!(
+        codes(&dry).contains(&"screen:aneurysm".to_string()),
+        "{:?}",
+        codes(&dry)
+    );
+    assert_eq!(dry["refused"], true);
+    // PHQ-9 item 9: the crisis guidance starts with the person's own line.
+    let mut fields: Vec<(String, String)> = (0..8).map(|k| (format!("q{k}"), "0".into())).collect();
+    fields.push(("q8".into(), "1".into()));
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = a.form("/assess/phq9", &f).await;
+    assert!(
+        r.body.contains("Your crisis line: Samaritans 116 123."),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("findahelpline.com"));
+}

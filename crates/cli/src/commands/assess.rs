@@ -3,9 +3,7 @@
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
-use dosewise_core::questionnaire::{
-    CRISIS, CRISIS_SOURCE, Instrument, due, instrument, parse_answers,
-};
+use dosewise_core::questionnaire::{CRISIS_SOURCE, Instrument, due, instrument, parse_answers};
 use dosewise_store::{Store, Window};
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -115,14 +113,16 @@ impl Args {
         )
         .await?;
         let flag = saved.assessment.self_harm_flag();
+        let crisis = dosewise_app::records::crisis(&mut *store).await?;
         if ctx.json {
             return output::json(&serde_json::json!({
                 "assessment": saved, "max": i.max, "validated": i.validated,
-                "crisis": flag.then_some(serde_json::json!({"message": CRISIS, "source": CRISIS_SOURCE})),
+                "crisis": flag.then_some(serde_json::json!({"message": crisis, "source": CRISIS_SOURCE})),
+                "reminder": i.reminder,
             }));
         }
         if flag {
-            crate::outln!("! {CRISIS}\n  [{CRISIS_SOURCE}]\n");
+            crate::outln!("! {crisis}\n  [{CRISIS_SOURCE}]\n");
         }
         crate::outln!(
             "{}: {} of {} — {}",
@@ -137,6 +137,9 @@ impl Args {
             );
         }
         crate::outln!("  {}", i.attribution);
+        if let Some(r) = &i.reminder {
+            crate::outln!("  {r}");
+        }
         Ok(())
     }
 }

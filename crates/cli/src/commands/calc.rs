@@ -116,6 +116,20 @@ pub struct ConvertArgs {
     substance: Substance,
 }
 
+/// A calculator's result with the notes and sources that go with it, as one JSON document.
+fn with_notes<'a>(
+    r: &impl serde::Serialize,
+    notes: impl IntoIterator<Item = &'a &'a str>,
+    sources: impl IntoIterator<Item = &'a &'a str>,
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("notes".into(), notes.into_iter().copied().collect());
+        o.insert("sources".into(), sources.into_iter().copied().collect());
+    }
+    v
+}
+
 impl Command {
     pub fn run(self, ctx: &Ctx) -> CliResult {
         match self {
@@ -139,7 +153,15 @@ impl SolutionArgs {
             .map_err(input)?;
         let r = volumetric::solution(mass, self.salt, self.purity, volume, dose).map_err(input)?;
         if ctx.json {
-            return output::json(&r);
+            return output::json(&with_notes(
+                &r,
+                volumetric::HOME_SOLUTION_NOTES
+                    .iter()
+                    .chain([&volumetric::NASAL_NOTE]),
+                volumetric::HOME_SOLUTION_SOURCES
+                    .iter()
+                    .chain(volumetric::NASAL_SOURCES.iter()),
+            ));
         }
         let s = self.salt.label();
         crate::outln!(
@@ -164,9 +186,19 @@ impl SolutionArgs {
                 );
             }
         }
-        crate::outln!(
-            "Measure with an oral syringe, not a kitchen spoon. Purity of unregulated powder is unknown; this arithmetic cannot correct for it."
-        );
+        for n in volumetric::HOME_SOLUTION_NOTES
+            .iter()
+            .chain([&volumetric::NASAL_NOTE])
+        {
+            crate::outln!("{n}");
+        }
+        let mut sources: Vec<&str> = volumetric::HOME_SOLUTION_SOURCES.to_vec();
+        sources.extend(volumetric::NASAL_SOURCES);
+        sources.sort_unstable();
+        sources.dedup();
+        for src in sources {
+            crate::outln!("  source: {src}");
+        }
         Ok(())
     }
 }
@@ -183,7 +215,11 @@ impl SprayArgs {
             .map_err(input)?;
         let r = volumetric::spray(c, vol, dose).map_err(input)?;
         if ctx.json {
-            return output::json(&r);
+            return output::json(&with_notes(
+                &r,
+                [&volumetric::NASAL_NOTE],
+                volumetric::NASAL_SOURCES.iter(),
+            ));
         }
         let s = self.salt.label();
         crate::outln!(
@@ -214,6 +250,10 @@ impl SprayArgs {
         crate::outln!(
             "Pumps deliver within about 10-25% of their stated volume; calibrate yours (fill a known volume, count sprays) for a better figure."
         );
+        crate::outln!("{}", volumetric::NASAL_NOTE);
+        for src in volumetric::NASAL_SOURCES {
+            crate::outln!("  source: {src}");
+        }
         Ok(())
     }
 }
@@ -248,36 +288,48 @@ impl ConvertArgs {
             return output::json(&e);
         }
         crate::outln!(
-            "{} mg {} ≈ {}–{} mg {} (typical estimate {} mg)",
+            "{} mg {} ≈ {}–{} mg {}{}",
             fmt_num(e.dose_mg),
             self.from,
             fmt_num(e.equivalent_mg_min),
             fmt_num(e.equivalent_mg_max),
             self.to,
-            fmt_num(e.equivalent_mg_typical)
+            e.equivalent_mg_typical.map_or(String::new(), |t| format!(
+                " (typical estimate {} mg)",
+                fmt_num(t)
+            ))
         );
-        crate::outln!(
-            "  bioavailability: {} {}–{}% (typical {}%), {} {}–{}% (typical {}%)",
-            self.from,
-            fmt_num(e.from.bioavailability_pct_min),
-            fmt_num(e.from.bioavailability_pct_max),
-            fmt_num(e.from.bioavailability_pct_typical),
-            self.to,
-            fmt_num(e.to_bioavailability_pct_min),
-            fmt_num(e.to_bioavailability_pct_max),
-            fmt_num(e.to_bioavailability_pct_typical)
-        );
-        for n in [&e.from.note, &e.to_note].into_iter().flatten() {
-            crate::outln!("  note: {n}");
+        if let Some(why) = &e.no_typical_reason {
+            crate::outln!("  {why}");
         }
-        crate::outln!("  sources:");
-        for s in e.from.sources.iter().chain(e.to_sources.iter()) {
+        for x in [&e.from, &e.to] {
             crate::outln!(
-                "    - {}% [{:?}] {}",
-                fmt_num(s.value_pct),
-                s.confidence,
-                s.source
+                "  {}: absorbed {}–{}% of the dose{}",
+                x.route,
+                fmt_num(x.bioavailability_pct_min),
+                fmt_num(x.bioavailability_pct_max),
+                x.bioavailability_pct_typical
+                    .map_or(String::new(), |t| format!(" (typical {}%)", fmt_num(t)))
             );
+            for s in &x.sources {
+                crate::outln!(
+                    "    - {}% [{}] {}{}",
+                    fmt_num(s.value_pct),
+                    s.confidence,
+                    s.source,
+                    if s.study.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", s.study)
+                    }
+                );
+            }
+            for n in [&x.dose_dependence, &x.note, &x.metabolite]
+                .into_iter()
+                .flatten()
+            {
+                crate::outln!("    {n}");
+            }
         }
         crate::outln!("{}", e.caveat);
         Ok(())

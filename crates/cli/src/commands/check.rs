@@ -26,23 +26,6 @@ pub enum What {
     Dose(super::dose::Args),
 }
 
-/// Findings that do not depend on the amount: what every dose would carry today.
-const STANDING: [&str; 13] = [
-    "self_harm_thoughts",
-    "interaction",
-    "urinary_symptoms",
-    "urine_blood",
-    "craving",
-    "coping",
-    "off_plan_rising",
-    "bp_high",
-    "bp_elevated",
-    "hr_high",
-    "long_stretch",
-    "screen",
-    "bp_missing",
-];
-
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         if let Some(What::Dose(mut a)) = self.what {
@@ -84,31 +67,15 @@ impl Args {
             })
             .await?;
         let t = trends(&doses, &checkins, ctx.now);
-        // Standing findings: preflight a nominal dose now (the protocol's planned one, or the
-        // last one) and keep what does not depend on its amount.
-        let mut standing: Vec<Finding> = Vec::new();
-        let template = doses.last().map(|d| d.dose.clone());
-        if let Some(mut nominal) = template {
-            nominal.at = ctx.now;
-            nominal.note = None;
-            let protocol = store
-                .protocols(false)
-                .await?
-                .into_iter()
-                .find(|p| p.protocol.substance == nominal.substance);
-            nominal.protocol_id = protocol.as_ref().map(|p| p.id);
-            let screen = store.profile().await?.map(|p| p.screen).unwrap_or_default();
-            let known = super::safety::Known {
-                screen: &screen,
-                protocol: protocol.as_ref(),
-            };
-            let v = super::safety::check(ctx, &mut store, &nominal, &tz, None, known).await?;
-            standing = v
-                .findings
-                .into_iter()
-                .filter(|f| STANDING.iter().any(|c| f.code.starts_with(c)))
-                .collect();
-        }
+        // Standing findings: what every dose would carry now, whatever its amount (the one
+        // safety check on a nominal dose, in the app layer).
+        let protocol = store
+            .protocols(false)
+            .await?
+            .into_iter()
+            .find(|p| p.protocol.substance == dosewise_core::route::Substance::Ketamine);
+        let mut standing: Vec<Finding> =
+            dosewise_app::safety::standing(&mut *store, ctx.now, &tz, protocol.as_ref()).await?;
         for s in store.stocks(false).await? {
             let events = store.stock_events(s.id).await?;
             let short: f64 = events

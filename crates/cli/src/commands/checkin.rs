@@ -143,15 +143,13 @@ impl Args {
             zone: ctx.tz_flag().map(str::to_string),
         };
         let mut store = ctx.open().await?;
-        let (saved, warning) = dosewise_app::checkin::record(&mut *store, &req, ctx.now).await?;
+        let (saved, warnings) = dosewise_app::checkin::record(&mut *store, &req, ctx.now).await?;
         if ctx.json {
-            return output::json(
-                &serde_json::json!({ "checkin": saved, "warnings": warning.into_iter().collect::<Vec<_>>() }),
-            );
+            return output::json(&serde_json::json!({ "checkin": saved, "warnings": warnings }));
         }
         let tz = ctx.zone_of(&mut store).await?;
         print_checkin(&saved, &tz);
-        if let Some(w) = warning {
+        for w in warnings {
             crate::outln!("\n! {}", w.message);
             for s in w.sources {
                 crate::outln!("  source: {s}");

@@ -110,6 +110,11 @@ fn show_unlogged(ctx: &Ctx, new: &NewDose, verdict: &Verdict, dry_run: bool) -> 
             (false, _) => "Safety check (nothing was logged):",
         };
         crate::outln!("{head} {}", new.amount_text());
+        if verdict.recorded_despite_refusal() {
+            crate::outln!(
+                "  This dose is timed more than 30 minutes ago, so it would be recorded as taken, with these findings."
+            );
+        }
         super::safety::print_findings(&verdict.findings, dry_run);
         if verdict.findings.is_empty() {
             crate::outln!("  no findings");
@@ -128,7 +133,12 @@ fn show_logged(ctx: &Ctx, verdict: &Verdict, override_reason: Option<&str>) {
     if ctx.json || verdict.findings.is_empty() {
         return;
     }
-    if verdict.refused() {
+    if verdict.recorded_despite_refusal() {
+        crate::outln!("{}", dosewise_core::safety::AFTER_THE_FACT_NOTE);
+        if let Some(r) = override_reason {
+            crate::outln!("  your reason: {r}");
+        }
+    } else if verdict.refused() {
         crate::outln!(
             "Logged despite a refusal, with your reason: {}",
             override_reason.unwrap_or("")
@@ -211,6 +221,17 @@ fn print_dose(d: &Dose, stock: Option<&Stock>, tz: &TimeZone, verb: &str) {
     }
     if let Some(n) = &x.note {
         crate::outln!("  note: {n}");
+    }
+    if d.recorded_after_the_fact() {
+        crate::outln!(
+            "  recorded after the fact: {}",
+            x.findings
+                .iter()
+                .filter(|f| f.severity == dosewise_core::safety::Severity::Refuse)
+                .map(|f| f.code.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if let Some(s) = stock {
         crate::outln!("  {} left: {}", s.stock.name, s.remaining_text());
@@ -415,6 +436,7 @@ impl Action {
                 let known = super::safety::Known {
                     screen: &screen,
                     protocol: protocol.as_ref(),
+                    crisis_line: profile.as_ref().and_then(|p| p.crisis_line.as_deref()),
                 };
                 let gate = Gate {
                     exclude: Some(id),

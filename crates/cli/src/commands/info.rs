@@ -4,7 +4,7 @@ use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
 use dosewise_core::interaction;
-use dosewise_core::knowledge::{knowledge, risks};
+use dosewise_core::knowledge::{Confidence, knowledge, risks};
 use dosewise_core::route::Route;
 use dosewise_core::units::fmt_num;
 
@@ -20,6 +20,10 @@ pub enum Topic {
     Risks,
     /// The contraindication screen questions.
     Screen,
+    /// Dosewise's own thresholds and windows (confidence D), with the reasoning and sources.
+    Rules,
+    /// What the confidence codes H, M, L and D mean.
+    Codes,
 }
 
 #[derive(Debug, clap::Args)]
@@ -29,15 +33,28 @@ pub struct Args {
     name: Option<String>,
 }
 
-const DISCLAIMER: &str = "Facts from published sources, for information; not medical advice. Confidence: H = read in the primary paper or label, M = secondary source, L = unverified.";
+/// PsychonautWiki's statuses are CC BY-SA 4.0: the notice goes wherever they are shown.
+const PW_NOTICE: &str = "Interaction statuses marked PsychonautWiki come from PsychonautWiki (https://psychonautwiki.org), CC BY-SA 4.0, via the PsychonautWiki Journal app data; TripSit statuses from TripSit's combos.json.";
+
+const DISCLAIMER: &str = "Facts from published sources, for information; not medical advice. Confidence: H = read in the primary paper or label, M = secondary source (incl. community charts, animal studies), L = unverified, D = a Dosewise design choice (`dosewise info rules`).";
 
 impl Args {
     pub fn run(self, ctx: &Ctx) -> CliResult {
         let Some(topic) = self.topic else {
             if ctx.json {
-                return output::json(&["ketamine", "routes", "interactions", "risks", "screen"]);
+                return output::json(&[
+                    "ketamine",
+                    "routes",
+                    "interactions",
+                    "risks",
+                    "screen",
+                    "rules",
+                    "codes",
+                ]);
             }
-            crate::outln!("dosewise info ketamine | routes | interactions [NAME] | risks | screen");
+            crate::outln!(
+                "dosewise info ketamine | routes | interactions [NAME] | risks | screen | rules | codes"
+            );
             crate::outln!("{DISCLAIMER}");
             return Ok(());
         };
@@ -50,9 +67,11 @@ impl Args {
                         "substances": k.substances.iter().map(|s| serde_json::json!({
                             "id": s.id, "name": s.name,
                             "routes": s.routes.iter().map(|r| serde_json::json!({
-                                "route": r.route, "bioavailability_pct": [r.bioavailability_pct.min, r.bioavailability_pct.typical, r.bioavailability_pct.max],
+                                "route": r.route,
+                                "bioavailability_pct": {"min": r.bioavailability_pct.min, "typical": r.bioavailability_pct.typical, "max": r.bioavailability_pct.max},
                                 "peak": r.timing.as_ref().map(|t| &t.peak), "note": r.note,
-                                "estimates": r.estimates.iter().map(|e| serde_json::json!({"value_pct": e.value, "source": e.source, "confidence": e.confidence})).collect::<Vec<_>>(),
+                                "dose_dependence": r.dose_dependence, "metabolite": r.metabolite,
+                                "estimates": r.estimates.iter().map(|e| serde_json::json!({"value_pct": e.value, "source": e.source, "confidence": e.confidence, "n": e.n, "dose": e.dose, "population": e.population})).collect::<Vec<_>>(),
                             })).collect::<Vec<_>>(),
                         })).collect::<Vec<_>>(),
                     }));
@@ -74,26 +93,38 @@ impl Args {
                     for r in &s.routes {
                         let b = r.bioavailability_pct;
                         crate::outln!(
-                            "  {:<13} absorbed {}-{}% (typical {}%){}",
+                            "  {:<13} absorbed {}-{}% ({}){}",
                             r.route.as_str(),
                             fmt_num(b.min),
                             fmt_num(b.max),
-                            fmt_num(b.typical),
+                            b.typical.map_or(
+                                "sources disagree > 2x: no single typical figure".into(),
+                                |t| format!("typical {}%", fmt_num(t))
+                            ),
                             r.timing.as_ref().map_or(String::new(), |t| format!(
                                 "; peak {} [{}]",
                                 t.peak, t.source
                             ))
                         );
-                        if let Some(n) = &r.note {
+                        for n in [&r.note, &r.dose_dependence, &r.metabolite]
+                            .into_iter()
+                            .flatten()
+                        {
                             crate::outln!("                {n}");
                         }
                         if matches!(topic, Topic::Routes) {
                             for e in &r.estimates {
+                                let study = e.study();
                                 crate::outln!(
-                                    "                - {}% [{:?}] {}",
+                                    "                - {}% [{}] {}{}",
                                     fmt_num(e.value),
                                     e.confidence,
-                                    e.source
+                                    e.source,
+                                    if study.is_empty() {
+                                        String::new()
+                                    } else {
+                                        format!(" ({study})")
+                                    }
                                 );
                             }
                         }
@@ -121,14 +152,14 @@ impl Args {
                         .or(i.level(Route::Intranasal))
                         .map_or("info", |l| l.as_str());
                     crate::outln!(
-                        "  level: {level}; a logged use counts for {} h before a dose (Dosewise's default)",
+                        "  level: {level}; a logged use counts for {} h before a dose (Dosewise's default, D)",
                         i.window_hours
                     );
                     crate::outln!("  why: {}", i.reason);
                     crate::outln!("  what to do: {}", i.action);
                     for s in &i.sources {
                         crate::outln!(
-                            "  source: {} — {} [{:?}, {}]{}",
+                            "  source: {} — {} [{}, {}]{}",
                             s.source,
                             s.status.as_deref().unwrap_or("-"),
                             s.confidence,
@@ -138,6 +169,12 @@ impl Args {
                                 r.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")
                             ))
                         );
+                    }
+                    if i.sources
+                        .iter()
+                        .any(|s| s.source.contains("PsychonautWiki"))
+                    {
+                        crate::outln!("  {PW_NOTICE}");
                     }
                 }
                 None => {
@@ -166,6 +203,7 @@ impl Args {
                     crate::outln!(
                         "`dosewise info interactions NAME` shows the reason and the sources. Not listed does not mean safe."
                     );
+                    crate::outln!("{PW_NOTICE}");
                 }
             },
             Topic::Risks => {
@@ -183,11 +221,55 @@ impl Args {
             Topic::Screen => {
                 let q = dosewise_core::screen::questions();
                 if ctx.json {
-                    return output::json(&q.iter().map(|x| serde_json::json!({"code": x.code, "question": x.question, "level": x.level, "source": x.source})).collect::<Vec<_>>());
+                    return output::json(&q.iter().map(|x| serde_json::json!({"code": x.code, "question": x.question, "level": x.level, "reason": x.reason, "source": x.source, "confidence": x.confidence})).collect::<Vec<_>>());
                 }
                 for x in q {
-                    crate::outln!("{:<24} {} [{}: {}]", x.code, x.question, x.level, x.source);
+                    crate::outln!(
+                        "{:<28} {} [{}: {} ({})]",
+                        x.code,
+                        x.question,
+                        x.level.as_str(),
+                        x.source,
+                        x.confidence
+                    );
                 }
+                crate::outln!(
+                    "A yes shows on every dose until a clinician review is recorded (`dosewise clear screen`); refuse-level answers refuse doses until then. Asked again every {} days (`dosewise screen`).",
+                    dosewise_core::screen::RECHECK_DAYS
+                );
+            }
+            Topic::Rules => {
+                let rules = dosewise_core::rules::all();
+                if ctx.json {
+                    return output::json(&rules);
+                }
+                crate::outln!(
+                    "Dosewise's own thresholds (confidence D: {}).\n",
+                    Confidence::D.meaning()
+                );
+                for r in rules {
+                    crate::outln!("{} [D]: {}", r.id, r.threshold);
+                    crate::outln!("  why: {}", r.reasoning);
+                    for s in &r.leans_on {
+                        crate::outln!("  leans on: {s}");
+                    }
+                }
+            }
+            Topic::Codes => {
+                if ctx.json {
+                    return output::json(
+                        &Confidence::ALL
+                            .iter()
+                            .map(|c| serde_json::json!({"code": c, "meaning": c.meaning()}))
+                            .collect::<Vec<_>>(),
+                    );
+                }
+                for c in Confidence::ALL {
+                    crate::outln!("{c}  {}", c.meaning());
+                }
+                crate::outln!(
+                    "An L fact is never the sole basis of a refusal; a D rule never cites a source for a number that source does not contain."
+                );
             }
         }
         if !ctx.json {

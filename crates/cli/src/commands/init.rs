@@ -26,47 +26,16 @@ pub struct Args {
     /// Screen: none of the screen's conditions applies to you.
     #[arg(long, conflicts_with = "conditions")]
     no_conditions: bool,
+    /// A crisis line to show first whenever Dosewise shows crisis guidance (a number or a name,
+    /// e.g. "988" or "Samaritans 116 123"); "" removes it.
+    #[arg(long, value_name = "LINE")]
+    crisis_line: Option<String>,
     /// Create the journal encrypted (SQLCipher). Every command then needs the passphrase.
     #[arg(long)]
     encrypt: bool,
     /// With --encrypt: file holding the new passphrase (otherwise you are asked twice).
     #[arg(long, value_name = "FILE", requires = "encrypt")]
     new_passphrase_file: Option<std::path::PathBuf>,
-}
-
-/// Ask the screen questions on a terminal; `None` if stdin is not one.
-fn ask_screen() -> CliResult<Option<Vec<String>>> {
-    use std::io::{BufRead, IsTerminal, Write};
-    if !std::io::stdin().is_terminal() {
-        return Ok(None);
-    }
-    let mut yes = Vec::new();
-    let mut err = std::io::stderr();
-    let _ = writeln!(
-        err,
-        "A short health screen (answers stay on this computer). Answer y or n."
-    );
-    for q in dosewise_core::screen::questions() {
-        loop {
-            let _ = write!(err, "  {} [y/n] ", q.question);
-            let _ = err.flush();
-            let mut line = String::new();
-            if std::io::stdin().lock().read_line(&mut line)? == 0 {
-                return Ok(Some(yes));
-            }
-            match line.trim().to_ascii_lowercase().as_str() {
-                "y" | "yes" => {
-                    yes.push(q.code.clone());
-                    break;
-                }
-                "n" | "no" => break,
-                _ => {
-                    let _ = writeln!(err, "    please answer y or n");
-                }
-            }
-        }
-    }
-    Ok(Some(yes))
 }
 
 /// "70", "70kg", "70.5 kg", "154 lb".
@@ -83,13 +52,13 @@ impl Args {
         };
         let weight = self.weight.as_deref().map(parse_weight).transpose()?;
         let name = text::opt_label("name", self.name.as_deref()).map_err(input)?;
-        for c in &self.conditions {
-            if dosewise_core::screen::question(c).is_none() {
-                return Err(input(format!(
-                    "unknown condition {c:?}; see `dosewise info screen` for the codes"
-                )));
-            }
-        }
+        // Check the answers and the crisis line before anything is written.
+        dosewise_core::screen::answer(&[], &self.conditions, ctx.now).map_err(input)?;
+        let crisis_line = self
+            .crisis_line
+            .as_deref()
+            .map(|l| dosewise_app::screen::crisis_line(Some(l)))
+            .transpose()?;
 
         let mut store = if self.encrypt {
             let key =
@@ -105,6 +74,8 @@ impl Args {
             zone: when::zone_name(&system_zone()),
             weight_kg: None,
             screen: vec![],
+            screened_at: None,
+            crisis_line: None,
             created_at: ctx.now,
             updated_at: ctx.now,
         });
@@ -122,12 +93,16 @@ impl Args {
         } else if self.no_conditions {
             Some(vec![])
         } else if created && !ctx.json {
-            ask_screen()?
+            super::screen::ask()?
         } else {
             None
         };
         if let Some(s) = screened {
-            p.screen = s;
+            p.screen = dosewise_core::screen::answer(&p.screen, &s, ctx.now).map_err(input)?;
+            p.screened_at = Some(ctx.now);
+        }
+        if let Some(line) = crisis_line {
+            p.crisis_line = line;
         }
         p.updated_at = ctx.now;
         store.save_profile(&p).await?;
@@ -153,15 +128,20 @@ impl Args {
         if let Some(n) = &p.name {
             crate::outln!("  name:   {n}");
         }
-        if p.screen.is_empty() {
+        if p.screened_at.is_none() {
             crate::outln!(
-                "  screen: no condition recorded (`dosewise init --condition CODE` to add; `dosewise info screen` lists them)"
+                "  screen: not answered yet (`dosewise screen --ask`, or --condition CODE / --none; `dosewise info screen` lists them)"
             );
+        } else if p.screen.is_empty() {
+            crate::outln!("  screen: no condition recorded");
         } else {
             crate::outln!(
                 "  screen: {} — shown with every dose until a clinician review is recorded (`dosewise clear screen`)",
-                p.screen.join(", ")
+                p.screen_codes().join(", ")
             );
+        }
+        if let Some(l) = &p.crisis_line {
+            crate::outln!("  crisis line: {l} (shown first in crisis guidance)");
         }
         if created {
             crate::outln!(

@@ -20,6 +20,7 @@ pub mod meds;
 pub mod protocol;
 pub mod report;
 pub mod safety;
+pub mod screen;
 pub mod serve;
 pub mod stock;
 pub mod today;
@@ -59,6 +60,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
         Command::Use(a) => a.run(ctx).await,
         Command::Vitals(a) => a.run(ctx).await,
         Command::Clear(a) => a.run(ctx).await,
+        Command::Screen(a) => a.run(ctx).await,
         Command::Check(a) => a.run(ctx).await,
         Command::Info(a) => a.run(ctx),
         Command::Encrypt(a) => a.run(ctx).await,

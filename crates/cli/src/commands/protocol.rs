@@ -115,7 +115,7 @@ pub struct AddArgs {
     /// Cycle length, e.g. 6w; needs --break.
     #[arg(long, requires = "break_", allow_hyphen_values = true)]
     cycle: Option<String>,
-    /// Reset break after each cycle, e.g. 3w.
+    /// A break after each cycle, if your clinician plans one, e.g. 3w.
     #[arg(
         long = "break",
         id = "break_",
@@ -177,6 +177,14 @@ pub struct LimitArgs {
     /// Next refill date, YYYY-MM-DD.
     #[arg(long)]
     refill: Option<String>,
+    /// Blood pressure before a dose that warns when exceeded, as set by the clinician (default
+    /// 140/90, the esketamine label's).
+    #[arg(long, value_name = "SYS/DIA")]
+    bp_warn_above: Option<String>,
+    /// Blood pressure before a dose at or above which it is refused, as set by the clinician
+    /// (default 160/100, grade 2 hypertension in the ESC/ESH guidelines).
+    #[arg(long, value_name = "SYS/DIA")]
+    bp_refuse_from: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -237,6 +245,17 @@ impl LimitArgs {
         if let Some(r) = &self.refill {
             l.refill_date = Some(parse_date("--refill", r)?);
         }
+        let bp = |flag: &str, v: &str| {
+            dosewise_core::vitals::parse_bp_limit(v).map_err(|e| input(format!("{flag}: {e}")))
+        };
+        if let Some(v) = &self.bp_warn_above {
+            l.bp_warn_above = Some(bp("--bp-warn-above", v)?);
+        }
+        if let Some(v) = &self.bp_refuse_from {
+            l.bp_refuse_from = Some(bp("--bp-refuse-from", v)?);
+        }
+        let (warn, refuse) = l.bp_tiers();
+        dosewise_core::vitals::check_tiers(warn, refuse).map_err(input)?;
         Ok(())
     }
     fn any(&self) -> bool {
@@ -246,6 +265,8 @@ impl LimitArgs {
             || self.min_interval.is_some()
             || self.dispensed.is_some()
             || self.refill.is_some()
+            || self.bp_warn_above.is_some()
+            || self.bp_refuse_from.is_some()
     }
 }
 
@@ -314,8 +335,9 @@ pub async fn proposal(
     p: &Protocol,
     tz: &TimeZone,
     today: Date,
+    now: dosewise_core::jiff::Timestamp,
 ) -> CliResult<Option<Proposal>> {
-    Ok(dosewise_app::today::proposal(store, p, tz, today).await?)
+    Ok(dosewise_app::today::proposal(store, p, tz, today, now).await?)
 }
 
 pub use dosewise_app::today::protocol_line as today_line;
@@ -541,7 +563,7 @@ impl Command {
                     .filter(|d| d.dose.protocol_id == Some(p.id))
                     .collect();
                 let adh = adherence(&p, &doses, from, today, today);
-                let prop = proposal(&mut store, &p, &tz, today).await?;
+                let prop = proposal(&mut store, &p, &tz, today, ctx.now).await?;
                 let next: Vec<String> = next_planned(&p, today, 5)
                     .iter()
                     .map(|d| output::local(slot(&p, *d, &tz), &tz))

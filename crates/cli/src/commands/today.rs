@@ -83,6 +83,11 @@ impl Args {
                 f.reason
             );
         }
+        if t.screen_due {
+            crate::outln!(
+                "  Health screen due: asked every 6 months (`dosewise screen --ask`, or --condition CODE / --none)"
+            );
+        }
         if !t.questionnaires_due.is_empty() {
             crate::outln!(
                 "  Questionnaires due: {} (`dosewise assess NAME`)",

@@ -82,7 +82,7 @@ impl Args {
             "Recorded vitals at {}.",
             output::local(saved.vitals.at, &tz)
         );
-        for note in dosewise_app::records::vitals_notes(&saved) {
+        for note in dosewise_app::records::vitals_notes(&mut *store, &saved).await? {
             crate::outln!("  ! {note}");
         }
         Ok(())

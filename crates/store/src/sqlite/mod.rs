@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_protocols.sql"),
     include_str!("../../migrations/sqlite/0003_safety.sql"),
     include_str!("../../migrations/sqlite/0004_assessments.sql"),
+    include_str!("../../migrations/sqlite/0005_screen_dates.sql"),
 ];
 
 /// The schema version this build writes.

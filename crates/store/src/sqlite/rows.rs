@@ -136,17 +136,25 @@ fn quantity(unit: &str, value: f64) -> Result<Quantity> {
 }
 
 pub(crate) fn profile(r: &Row<'_, '_>) -> Result<Profile> {
-    Ok(Profile {
+    let mut p = Profile {
         name: r.try_get("name")?,
         zone: r.try_get("zone")?,
         screen: from_json("screen", &r.try_get::<String, _>("screen")?)?,
+        screened_at: r
+            .try_get::<Option<i64>, _>("screened_at")?
+            .map(ts)
+            .transpose()?,
+        crisis_line: r.try_get("crisis_line")?,
         weight_kg: r
             .try_get::<Option<f64>, _>("weight_kg")?
             .map(|w| Kilograms::positive(w).map_err(|e| corrupt(format!("weight: {e}"))))
             .transpose()?,
         created_at: ts(r.try_get("created_at")?)?,
         updated_at: ts(r.try_get("updated_at")?)?,
-    })
+    };
+    // Answers stored before answers were dated take the latest date they can have.
+    p.date_screen();
+    Ok(p)
 }
 
 pub(crate) fn stock(r: &Row<'_, '_>) -> Result<Stock> {

@@ -53,9 +53,11 @@ pub(crate) fn current_conflict(e: StoreError, id: i64) -> StoreError {
 
 pub(crate) fn save_profile(conn: &Connection, p: &Profile) -> Result<()> {
     sql::query(
-        "INSERT INTO profile (id, name, zone, weight_kg, screen, created_at, updated_at) VALUES (1, ?1, ?2, ?3, ?6, ?4, ?5)
+        "INSERT INTO profile (id, name, zone, weight_kg, screen, created_at, updated_at, screened_at, crisis_line)
+         VALUES (1, ?1, ?2, ?3, ?6, ?4, ?5, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, zone = excluded.zone,
-           weight_kg = excluded.weight_kg, screen = excluded.screen, updated_at = excluded.updated_at",
+           weight_kg = excluded.weight_kg, screen = excluded.screen, updated_at = excluded.updated_at,
+           screened_at = excluded.screened_at, crisis_line = excluded.crisis_line",
     )
     .bind(&p.name)
     .bind(&p.zone)
@@ -63,6 +65,8 @@ pub(crate) fn save_profile(conn: &Connection, p: &Profile) -> Result<()> {
     .bind(micros(p.created_at))
     .bind(micros(p.updated_at))
     .bind(rows::json(&p.screen)?)
+    .bind(p.screened_at.map(micros))
+    .bind(&p.crisis_line)
     .execute(conn)?;
     Ok(())
 }

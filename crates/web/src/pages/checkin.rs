@@ -163,9 +163,20 @@ pub async fn show(
         .checkin(id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("no check-in #{id}")))?;
+    let crisis = if c.checkin.reads_as_self_harm() {
+        Some(dosewise_app::records::crisis(&mut store).await?)
+    } else {
+        None
+    };
     drop(store);
     let body = html! {
         @if q.saved.is_some() { p.ok role="status" { "Saved." } }
+        @if let Some(text) = &crisis {
+            div.error role="alert" {
+                p { strong { (text) } }
+                p.muted { (dosewise_core::questionnaire::CRISIS_SOURCE) }
+            }
+        }
         h1 { "Check-in #" (c.id) }
         p { (when(c.checkin.at, &c.checkin.zone, &tz)) }
         p { (dosewise_app::checkin::summary(&c)) }

@@ -240,6 +240,9 @@ pub async fn show(
             @if let Some(n) = &x.note { li { "Note: " (n) } }
             @if let Some(r) = &x.override_reason { li { strong { "Logged despite a refusal. Reason: " } (r) } }
         }
+        @if d.recorded_after_the_fact() {
+            p.error role="note" { (dosewise_core::safety::AFTER_THE_FACT_NOTE) }
+        }
         @if !x.findings.is_empty() {
             h2 { "Safety check at logging" }
             ul.findings { @for f in &x.findings { (crate::layout::finding(f)) } }

@@ -7,6 +7,7 @@ pub(crate) mod history;
 pub(crate) mod insights;
 pub(crate) mod login;
 pub(crate) mod more;
+pub(crate) mod screen;
 pub(crate) mod today;
 
 use crate::AppState;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/meds", get(more::meds).post(more::add_med))
         .route("/uses", post(more::add_use))
         .route("/vitals", get(more::vitals).post(more::add_vitals))
+        .route("/screen", get(screen::form).post(screen::submit))
         .route("/assess", get(more::assess_list))
         .route(
             "/assess/{id}",

@@ -14,7 +14,7 @@ use dosewise_app::records::VitalsRequest;
 use dosewise_core::jiff::civil::Time;
 use dosewise_core::medication::NewMedication;
 use dosewise_core::protocol::Status;
-use dosewise_core::questionnaire::{CRISIS, CRISIS_SOURCE, due, instrument};
+use dosewise_core::questionnaire::{CRISIS_SOURCE, due, instrument};
 use dosewise_core::schedule::{next_planned, slot};
 use dosewise_core::units::fmt_num;
 use dosewise_core::vitals::VitalsContext;
@@ -72,6 +72,7 @@ pub async fn index(
             li { a href="/stock" { "Stock" } " — what you hold and how long it lasts" }
             li { a href="/protocol" { "Protocol" } " — your plan, the next planned doses, limits" }
             li { a href="/assess" { "Questionnaires" } " — PHQ-9, GAD-7, bladder and use questions" }
+            li { a href="/screen" { "Health screen" } " — conditions that matter with ketamine, and your crisis line" }
             li { a href="/vitals" { "Vital signs" } " — blood pressure, heart rate, weight" }
             li { a href="/meds" { "Medicines and other substances" } " — for the interaction check" }
             li { a href="/export.json" download="dosewise-export.json" { "Export the whole journal (JSON)" } " — unencrypted: keep the file safe" }
@@ -578,16 +579,14 @@ pub async fn add_vitals(
     let r = async {
         let req = parsed?;
         let mut store = st.store().await;
-        dosewise_app::records::vitals(&mut store, &req, st.now()).await
+        let v = dosewise_app::records::vitals(&mut store, &req, st.now()).await?;
+        dosewise_app::records::vitals_notes(&mut store, &v).await
     }
     .await;
     match r {
-        Ok(v) => {
-            let notes = dosewise_app::records::vitals_notes(&v);
-            Ok(vitals_page(&st, &token, &FormData::default(), None, &notes)
-                .await?
-                .into_response())
-        }
+        Ok(notes) => Ok(vitals_page(&st, &token, &FormData::default(), None, &notes)
+            .await?
+            .into_response()),
         Err(AppError::Input(m)) => Ok((
             StatusCode::BAD_REQUEST,
             vitals_page(&st, &token, &f, Some(&m), &[]).await?,
@@ -655,6 +654,7 @@ fn assess_page(
                 button type="submit" { "Score and save" }
             }
             p.muted { (i.attribution) }
+            @if let Some(r) = &i.reminder { p { (r) } }
         },
     ))
 }
@@ -686,18 +686,22 @@ pub async fn assess_submit(
         let a = answers?;
         let mut store = st.store().await;
         let zone = st.0.config.zone.as_deref();
-        dosewise_app::records::assessment(&mut store, &i.id, &a, None, None, zone, st.now()).await
+        let a =
+            dosewise_app::records::assessment(&mut store, &i.id, &a, None, None, zone, st.now())
+                .await?;
+        let crisis = dosewise_app::records::crisis(&mut store).await?;
+        Ok((a, crisis))
     }
     .await;
     match r {
-        Ok(a) => Ok(page(
+        Ok((a, crisis)) => Ok(page(
             &i.name,
             Nav::More,
             html! {
                 h1 { (i.name) ": " (a.assessment.total) " of " (i.max) }
                 p { "Band: " strong { (a.assessment.band) } }
                 @if a.assessment.self_harm_flag() {
-                    div.error role="alert" { p { strong { (CRISIS) } } p.muted { (CRISIS_SOURCE) } }
+                    div.error role="alert" { p { strong { (crisis) } } p.muted { (CRISIS_SOURCE) } }
                 }
                 p { a href="/assess" { "Questionnaires" } " · " a href="/insights" { "Insights" } }
             },

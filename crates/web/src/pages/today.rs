@@ -68,6 +68,12 @@ pub async fn show(
             }
             a.button href="/checkin" { "Check in" }
         }
+        @if t.screen_due {
+            section aria-labelledby="screen-h" {
+                h2 #screen-h { "Health screen due" }
+                p { "A few yes/no questions on conditions that matter with ketamine, asked every 6 months. " a href="/screen" { "Answer the health screen" } }
+            }
+        }
         @if !t.questionnaires_due.is_empty() {
             section aria-labelledby="due-h" {
                 h2 #due-h { "Questionnaires due" }

@@ -1,0 +1,142 @@
+//! The health screen on the web: each question with a yes box (the current answers ticked),
+//! the crisis line, one save. Saving answers the whole screen again (dated now; due again in
+//! 6 months) through `dosewise_app::screen`, the code `dosewise screen` runs.
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::layout::{Nav, csrf, error_box, page};
+use crate::security::{CheckedForm, Csrf, FormData};
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use dosewise_app::AppError;
+use dosewise_core::profile::Profile;
+use dosewise_core::safety::Severity;
+use dosewise_core::screen::{RECHECK_DAYS, due, questions};
+use dosewise_store::Store;
+use maud::{Markup, html};
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Flash {
+    saved: Option<String>,
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Refuse => {
+            "a contraindication: doses are refused until a clinician's review is recorded"
+        }
+        Severity::Warning => "a warning on every dose until a clinician's review is recorded",
+        _ => "a caution on every dose until a clinician's review is recorded",
+    }
+}
+
+fn render(
+    token: &Csrf,
+    tz: &dosewise_core::jiff::tz::TimeZone,
+    p: Option<&Profile>,
+    now: dosewise_core::jiff::Timestamp,
+    form: Option<&FormData>,
+    error: Option<&str>,
+    saved: Option<&str>,
+) -> Markup {
+    let yes = |code: &str| match form {
+        Some(f) => f.all("yes").iter().any(|c| c == code),
+        None => p.is_some_and(|p| p.screen.iter().any(|a| a.code == code)),
+    };
+    let line = match form {
+        Some(f) => f.get("crisis_line"),
+        None => p.and_then(|p| p.crisis_line.clone()),
+    };
+    let screened = p.and_then(|p| p.screened_at);
+    let body = html! {
+        h1 { "Health screen" }
+        @if let Some(m) = saved { p.ok role="status" { (m) } }
+        (error_box(error))
+        p {
+            @match screened {
+                Some(t) => {
+                    "Last answered on " (t.to_zoned_datetime(tz.clone()).date()) "."
+                    @if due(Some(t), now) { strong { " It is due again." } }
+                }
+                None => { "Not answered yet." }
+            }
+            " Answers stay on this device. Tick what applies to you; the screen is asked again every "
+            (RECHECK_DAYS) " days, and you can change an answer (pregnancy, say) at any time."
+        }
+        form method="post" action="/screen" {
+            (csrf(token))
+            fieldset.checks {
+                legend { "Which of these apply to you?" }
+                @for q in questions() {
+                    @let id = format!("yes-{}", q.code);
+                    div {
+                        input type="checkbox" id=(id) name="yes" value=(q.code) checked[yes(&q.code)];
+                        label for=(id) { (q.question) }
+                        p.hint { "If yes: " (level(q.level)) ". " (q.reason) " [" (q.source) ", " (q.confidence) "]" }
+                    }
+                }
+            }
+            label for="crisis_line" { "Your crisis line (optional)" }
+            p.hint #crisis-hint { "A number or name to show first whenever Dosewise shows crisis guidance, e.g. \"988\" or \"Samaritans 116 123\". findahelpline.com lists lines by country." }
+            input #crisis_line type="text" name="crisis_line" value=[line] maxlength="100" aria-describedby="crisis-hint" autocomplete="off";
+            div { button type="submit" { "Save my answers" } }
+        }
+        p.muted { "A clinician's review covers the answers given before it; a condition added later shows again until it is reviewed again." }
+    };
+    page("Health screen", Nav::More, body)
+}
+
+pub async fn form(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    Query(flash): Query<Flash>,
+) -> Result<Markup, WebError> {
+    let mut store = st.store().await;
+    let tz = super::zone(&st, &mut store).await?;
+    let p = store.profile().await?;
+    drop(store);
+    Ok(render(
+        &token,
+        &tz,
+        p.as_ref(),
+        st.now(),
+        None,
+        None,
+        flash.saved.as_deref(),
+    ))
+}
+
+pub async fn submit(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let now = st.now();
+    let r = async {
+        // Check both parts before writing either.
+        let line = dosewise_app::screen::crisis_line(f.get("crisis_line").as_deref())?;
+        dosewise_core::screen::answer(&[], &f.all("yes"), now).map_err(AppError::Input)?;
+        let mut store = st.store().await;
+        dosewise_app::screen::answer_all(&mut store, &f.all("yes"), now).await?;
+        dosewise_app::screen::set_crisis_line(&mut store, line.as_deref(), now).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match r {
+        Ok(()) => Ok(Redirect::to("/screen?saved=Saved.").into_response()),
+        Err(AppError::Input(m)) => {
+            let mut store = st.store().await;
+            let tz = super::zone(&st, &mut store).await?;
+            let p = store.profile().await?;
+            drop(store);
+            Ok((
+                StatusCode::BAD_REQUEST,
+                render(&token, &tz, p.as_ref(), now, Some(&f), Some(&m), None),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
