@@ -148,14 +148,14 @@ await step("the report downloads as a PDF", async () => {
 });
 
 await step("every control has a label, on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol"]) {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol", "screen"]) {
     await page.goto(base + p);
     assert.deepEqual(await unlabelled(page), [], `/${p}`);
   }
 });
 
 await step("text contrast is at least WCAG AA on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock"]) {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen"]) {
     await page.goto(base + p);
     assert.deepEqual(await lowContrast(page), [], `/${p}`);
   }
@@ -165,6 +165,22 @@ await step("text contrast is at least WCAG AA on every page", async () => {
   await page.getByRole("button", { name: "Log dose" }).click();
   await page.getByRole("heading", { name: "Refused by the safety check" }).waitFor();
   assert.deepEqual(await lowContrast(page), [], "refused dose");
+});
+
+await step("the health screen: tick a condition, save, and a dose already taken is recorded with its findings", async () => {
+  await page.goto(base + "screen");
+  await page.getByLabel(/Are you pregnant/).check();
+  await page.getByLabel("Your crisis line (optional)").fill("Samaritans 116 123");
+  await page.getByRole("button", { name: "Save my answers" }).click();
+  await page.getByText("Saved.").waitFor();
+  assert.ok(await page.getByLabel(/Are you pregnant/).isChecked());
+  await page.goto(base + "dose");
+  await page.getByLabel("Amount").fill("2 troches");
+  await page.getByLabel("When").fill("-3h");
+  await page.getByRole("button", { name: "Log dose" }).click();
+  await page.getByText("Recorded after the fact").waitFor();
+  assert.match(await page.textContent("main"), /screen:pregnancy|pregnant/);
+  assert.deepEqual(await lowContrast(page), [], "recorded after the fact");
 });
 
 await step("the check-in form works from the keyboard alone", async () => {
@@ -201,6 +217,8 @@ if (shots) {
   await page.getByRole("button", { name: "Log dose" }).click();
   await page.getByRole("heading", { name: "Refused by the safety check" }).waitFor();
   await page.screenshot({ path: join(shots, "dose-refused-phone.png"), fullPage: true });
+  await page.goto(base + "screen");
+  await page.screenshot({ path: join(shots, "screen-phone.png"), fullPage: false });
   await desktop.close();
   console.log(`screenshots in ${shots}`);
 }

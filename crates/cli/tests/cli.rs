@@ -790,3 +790,63 @@ fn today_shows_the_same_trend_findings_as_check() {
         "{text}"
     );
 }
+
+/// `info` explains the confidence codes and lists Dosewise's own thresholds as D, with their
+/// reasoning; the home-solution and spray calculators carry the FDA alerts and the nasal note.
+#[test]
+fn info_shows_the_codes_and_the_calculators_their_caveats() {
+    let h = Home::new();
+    let codes = h.run(&["info", "codes"]).ok().stdout;
+    for c in [
+        "H  read in the primary paper",
+        "M  read only in a secondary",
+        "L  unverified",
+        "D  a Dosewise design choice",
+    ] {
+        assert!(codes.contains(c), "{c}: {codes}");
+    }
+    let rules = h.run(&["--json", "info", "rules"]).ok().json();
+    let ids: Vec<&str> = rules
+        .as_array()
+        .map(|r| r.iter().filter_map(|x| x["id"].as_str()).collect())
+        .unwrap_or_default();
+    for id in [
+        "unit_plausibility",
+        "early",
+        "craving",
+        "interaction_windows",
+        "after_the_fact",
+    ] {
+        assert!(ids.contains(&id), "{id}: {ids:?}");
+    }
+    let text = h.run(&["info", "rules"]).ok().stdout;
+    assert!(text.contains("unit_plausibility [D]: a dose more than 3x the median"));
+    let i = h.run(&["info", "interactions", "alcohol"]).ok().stdout;
+    assert!(
+        i.contains("CC BY-SA 4.0") && i.contains("[M, refuse]"),
+        "{i}"
+    );
+    let s = h
+        .run(&[
+            "--json", "calc", "solution", "--mass", "500mg", "--volume", "10mL",
+        ])
+        .ok()
+        .json();
+    let notes = s["notes"].to_string();
+    assert!(
+        notes.contains("FDA") && notes.contains("unknown purity") && notes.contains("snort"),
+        "{notes}"
+    );
+    let s = h
+        .run(&[
+            "calc",
+            "spray",
+            "--concentration",
+            "100mg/mL",
+            "--spray-volume",
+            "0.1mL",
+        ])
+        .ok()
+        .stdout;
+    assert!(s.contains("should be a prescribed product"), "{s}");
+}

@@ -147,7 +147,7 @@ fn browser_end_to_end() {
     assert!(out.status.success(), "browser test failed:\n{text}");
     assert!(!text.contains("not ok"));
     assert!(
-        text.matches("\nok - ").count() + usize::from(text.starts_with("ok - ")) >= 11,
+        text.matches("\nok - ").count() + usize::from(text.starts_with("ok - ")) >= 12,
         "{text}"
     );
     // What the browser did is in the journal, seen by the CLI.
@@ -160,6 +160,13 @@ fn browser_end_to_end() {
             .iter()
             .any(|d| d["override_reason"] == "higher dose agreed with Dr K today")
     );
+    // The dose logged three hours late was recorded with the screen finding it would have met.
+    assert!(doses.iter().any(|d| {
+        d["override_reason"].is_null()
+            && d["findings"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|x| x["code"] == "screen:pregnancy"))
+    }));
     let checkins = h["checkins"].as_array().cloned().unwrap_or_default();
     assert!(
         checkins

@@ -287,4 +287,50 @@ mod tests {
             assert_eq!(id(name), want, "{name:?}");
         }
     }
+
+    /// What the clinical review found, fixed in the data: each corrected fact checked.
+    #[test]
+    fn corrected_facts() {
+        let get = |id: &str| {
+            all()
+                .iter()
+                .find(|i| i.id == id)
+                .unwrap_or_else(|| panic!("{id}"))
+        };
+        // Tramadol's seizure warning cites the tramadol label.
+        let t = get("tramadol");
+        assert!(t.reason.contains("seizures"));
+        assert!(
+            t.sources
+                .iter()
+                .any(|s| s.source.contains("ULTRAM") && s.confidence == Confidence::H)
+        );
+        // No unsourced claim about nasal esketamine and clarithromycin.
+        assert!(!get("clarithromycin").reason.contains("changed little"));
+        // Kratom is not an opioid alias any more, and its entry says the reasoning is ours.
+        assert!(!get("opioids").aliases.iter().any(|a| a == "kratom"));
+        assert!(get("kratom").reason.contains("Dosewise's reasoning"));
+        // The sedatives the review found missing, each a warning from the label's class.
+        for name in [
+            "mirtazapine",
+            "amitriptyline",
+            "nortriptyline",
+            "trazodone",
+            "gabapentin",
+            "pregabalin",
+            "baclofen",
+            "cyclobenzaprine",
+            "carisoprodol",
+            "zolpidem",
+        ] {
+            let i = find(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(i.level(Route::Oral), Some(Severity::Warning), "{name}");
+            assert!(
+                i.sources
+                    .iter()
+                    .any(|s| s.source.contains("SPRAVATO") && s.confidence == Confidence::H),
+                "{name}"
+            );
+        }
+    }
 }

@@ -1057,3 +1057,71 @@ proptest! {
         }
     }
 }
+
+/// `docs/safety.md` has a row for every finding code the check can raise, and mentions the
+/// self-harm rule and that the bladder questions feed the urinary rule.
+#[test]
+fn the_safety_doc_lists_every_rule() {
+    let doc = include_str!("../../../docs/safety.md");
+    for code in [
+        "limit_per_dose",
+        "limit_per_day",
+        "limit_7_days",
+        "min_interval",
+        "weekly_cap",
+        "off_plan",
+        "break_day",
+        "paused",
+        "extra_dose",
+        "early",
+        "repeated_off_plan",
+        "unit_plausibility",
+        "interaction:<id>",
+        "interaction_unknown:<name>",
+        "urine_blood",
+        "urinary_symptoms",
+        "self_harm_thoughts",
+        "craving",
+        "coping",
+        "off_plan_rising",
+        "bp_high",
+        "bp_elevated",
+        "hr_high",
+        "bp_missing",
+        "long_stretch",
+        "screen:<code>",
+        "supply_shortfall",
+        "tolerance_signal",
+        "frequency_creep",
+        "no_protocol",
+    ] {
+        assert!(
+            doc.contains(&format!("| `{code}`"))
+                || doc.contains(&format!("`{code}` /"))
+                || doc.contains(&format!("/ `{code}`")),
+            "{code}"
+        );
+    }
+    assert!(doc.contains("bladder questions feed this rule"));
+    for rule in crate::rules::all() {
+        assert!(
+            doc.contains(&format!("D `{}`", rule.id))
+                || rule.id == "max_single_dose"
+                || rule.id == "after_the_fact",
+            "{}",
+            rule.id
+        );
+    }
+    let sources = include_str!("../../../docs/data-sources.md");
+    for file in [
+        "substances",
+        "interactions",
+        "screen",
+        "risks",
+        "instruments",
+        "rules",
+    ] {
+        assert!(sources.contains(&format!("`data/{file}.json`")), "{file}");
+    }
+    assert!(sources.contains("CC BY-SA 4.0") && sources.contains("https://psychonautwiki.org"));
+}

@@ -129,10 +129,9 @@ mod tests {
                 "{}",
                 q.code
             );
-            assert_ne!(
-                q.confidence,
-                Confidence::L,
-                "{}: a standing finding needs a checked source",
+            assert!(
+                matches!(q.confidence, Confidence::H | Confidence::M),
+                "{}: a standing finding needs a checked source (H or M), never L or D",
                 q.code
             );
         }

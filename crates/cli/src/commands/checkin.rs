@@ -39,7 +39,8 @@ pub struct Args {
     /// A side effect, optionally rated 0-10: "nausea", "dizziness=4". Repeat for several.
     #[arg(long = "side-effect", value_name = "NAME[=0-10]")]
     side_effects: Vec<String>,
-    /// Urinary symptoms, comma-separated: frequency, urgency, pain, blood, nocturia.
+    /// Urinary symptoms, comma-separated: frequency, urgency, pain, blood (not from a period),
+    /// nocturia.
     #[arg(long, value_delimiter = ',')]
     urinary: Vec<String>,
     #[arg(long)]

@@ -19,7 +19,7 @@ pub const URINARY: [(&str, &str); 5] = [
     ("frequency", "Needing to pass urine more often than usual"),
     ("urgency", "Sudden, hard-to-delay need to pass urine"),
     ("pain", "Pain or burning passing urine, or bladder pain"),
-    ("blood", "Blood in the urine"),
+    ("blood", "Blood in the urine (not from a period)"),
     ("nocturia", "Waking at night to pass urine"),
 ];
 

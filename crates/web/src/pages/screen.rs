@@ -70,11 +70,12 @@ fn render(
             fieldset.checks {
                 legend { "Which of these apply to you?" }
                 @for q in questions() {
-                    @let id = format!("yes-{}", q.code);
-                    div {
-                        input type="checkbox" id=(id) name="yes" value=(q.code) checked[yes(&q.code)];
-                        label for=(id) { (q.question) }
-                        p.hint { "If yes: " (level(q.level)) ". " (q.reason) " [" (q.source) ", " (q.confidence) "]" }
+                    div.screen-q {
+                        label { input type="checkbox" name="yes" value=(q.code) checked[yes(&q.code)]; (q.question) }
+                        details {
+                            summary { "Why it matters" }
+                            p.hint { "If yes: " (level(q.level)) ". " (q.reason) " [" (q.source) ", " (q.confidence) "]" }
+                        }
                     }
                 }
             }
