@@ -101,7 +101,6 @@ mod tests {
     use crate::dose_expr::Quantity;
     use crate::protocol::Pattern;
     use crate::route::{Route, Substance};
-    use crate::salt::Salt;
     use crate::testing::ts;
     use crate::units::Milligrams;
 
@@ -109,24 +108,17 @@ mod tests {
         Dose {
             id,
             dose: NewDose {
-                at: ts(at),
-                zone: "Europe/Berlin".into(),
-                stock_id: None,
-                protocol_id: None,
                 entered: "10 mg".into(),
                 quantity: Quantity::Mg(Milligrams::positive(10.0).unwrap_or(Milligrams::zero())),
                 dose_mg: 10.0,
-                salt: Salt::Hcl,
                 dose_mg_base: 8.67,
-                substance: Substance::Ketamine,
-                route: Route::Sublingual,
-                bioavailable_mg_min: None,
-                bioavailable_mg_max: None,
-                mg_per_kg: None,
-                supply_used: None,
-                note: None,
-                findings: vec![],
-                override_reason: None,
+                ..NewDose::nominal(
+                    ts(at),
+                    "Europe/Berlin",
+                    Substance::Ketamine,
+                    Route::Sublingual,
+                    None,
+                )
             },
             created_at: ts(at),
             updated_at: None,

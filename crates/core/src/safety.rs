@@ -114,26 +114,17 @@ pub const STANDING: [&str; 13] = [
     "bp_missing",
 ];
 
-/// Red flags: standing findings that block any titration step up.
-pub const RED_FLAGS: [&str; 10] = [
-    "self_harm_thoughts",
-    "urinary_symptoms",
-    "urine_blood",
-    "craving",
-    "coping",
-    "off_plan_rising",
-    "bp_high",
-    "bp_elevated",
-    "hr_high",
-    "screen:",
-];
+/// Standing findings that are not red flags: an interaction, long use, a missing reading.
+const NOT_RED_FLAGS: [&str; 3] = ["interaction", "long_stretch", "bp_missing"];
 
 pub fn is_standing(code: &str) -> bool {
     STANDING.iter().any(|c| code.starts_with(c))
 }
 
+/// Red flags: the standing findings that block any titration step up (craving, coping,
+/// off-plan doses rising, blood pressure and heart rate, self-harm, urinary symptoms, the screen).
 pub fn is_red_flag(code: &str) -> bool {
-    RED_FLAGS.iter().any(|c| code.starts_with(c))
+    is_standing(code) && !NOT_RED_FLAGS.iter().any(|c| code.starts_with(c))
 }
 
 /// What a clinician has seen and cleared, so a standing red flag stops repeating.

@@ -8,7 +8,6 @@ use crate::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse
 use crate::protocol::{Cycle, Limits, Pattern, Pause, Protocol, Status};
 use crate::route::{Route, Substance};
 use crate::safety::*;
-use crate::salt::Salt;
 use crate::testing::ts;
 use crate::units::Milligrams;
 use crate::vitals::{NewVitals, Vitals, VitalsContext};
@@ -35,24 +34,17 @@ fn shift(t: &str, hours: f64) -> Timestamp {
 
 fn new_dose(mg: f64, at: Timestamp) -> NewDose {
     NewDose {
-        at,
-        zone: "Europe/Berlin".into(),
-        stock_id: None,
-        protocol_id: Some(1),
         entered: format!("{mg} mg"),
         quantity: Quantity::Mg(Milligrams::positive(mg).unwrap_or(Milligrams::zero())),
         dose_mg: mg,
-        salt: Salt::Hcl,
         dose_mg_base: mg / 1.1535,
-        substance: Substance::Ketamine,
-        route: Route::Sublingual,
-        bioavailable_mg_min: None,
-        bioavailable_mg_max: None,
-        mg_per_kg: None,
-        supply_used: None,
-        note: None,
-        findings: vec![],
-        override_reason: None,
+        ..NewDose::nominal(
+            at,
+            "Europe/Berlin",
+            Substance::Ketamine,
+            Route::Sublingual,
+            Some(1),
+        )
     }
 }
 
@@ -229,6 +221,14 @@ impl S {
             crisis_line: self.crisis_line.as_deref(),
         })
     }
+}
+
+/// The finding with `code`; the test fails, naming the codes there are, when it is missing.
+fn found<'a>(v: &'a Verdict, code: &str) -> &'a Finding {
+    v.findings
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("no {code} among {:?}", v.codes()))
 }
 
 /// The severity of the finding with `code`, if any.
@@ -516,11 +516,7 @@ fn interactions_windows_aliases_routes_and_clinician_awareness() {
     );
     // Sources are listed with their confidence.
     let v = S::base().used("vodka", 1.0).run();
-    let f = v
-        .findings
-        .iter()
-        .find(|f| f.code == "interaction:alcohol")
-        .unwrap_or_else(|| panic!());
+    let f = found(&v, "interaction:alcohol");
     assert!(
         f.sources.iter().any(|s| s.contains("TripSit"))
             && f.sources.iter().any(|s| s.contains("SPRAVATO"))
@@ -683,11 +679,7 @@ fn vital_signs_thresholds_and_window() {
     }
     // The refusal cites the guideline it rests on, not only sources without the number.
     let v = S::base().bp(165, 95, None, 30.0).run();
-    let f = v
-        .findings
-        .iter()
-        .find(|f| f.code == "bp_high")
-        .unwrap_or_else(|| panic!());
+    let f = found(&v, "bp_high");
     assert!(
         f.sources
             .iter()
@@ -817,11 +809,7 @@ fn long_stretch_without_a_break() {
     let v = s.run();
     assert_eq!(sev(&v, "long_stretch"), Some(Severity::Caution));
     // It prompts a review and claims nothing about breaks limiting tolerance.
-    let f = v
-        .findings
-        .iter()
-        .find(|f| f.code == "long_stretch")
-        .unwrap_or_else(|| panic!());
+    let f = found(&v, "long_stretch");
     assert!(!f.reason.contains("common practice") && !f.reason.contains("limit tolerance"));
     assert!(
         f.sources
@@ -913,11 +901,7 @@ fn self_harm_words_in_a_checkin_bring_crisis_guidance() {
     });
     s.crisis_line = Some("988".into());
     let v = s.run();
-    let f = v
-        .findings
-        .iter()
-        .find(|f| f.code == "self_harm_thoughts")
-        .unwrap_or_else(|| panic!("{:?}", v.codes()));
+    let f = found(&v, "self_harm_thoughts");
     assert_eq!(f.severity, Severity::Warning, "guidance, not a refusal");
     assert!(
         f.action.starts_with("Your crisis line: 988."),
@@ -944,11 +928,7 @@ fn own_thresholds_are_cited_as_design_choices() {
     let mut v = v;
     v.dose = new_dose(20.0, ts(AT));
     let v = v.run();
-    let f = v
-        .findings
-        .iter()
-        .find(|f| f.code == "unit_plausibility")
-        .unwrap_or_else(|| panic!("{:?}", v.codes()));
+    let f = found(&v, "unit_plausibility");
     assert!(f.sources[0].starts_with("Dosewise design choice (D): a dose more than 3x"));
     assert!(
         f.sources
@@ -959,18 +939,10 @@ fn own_thresholds_are_cited_as_design_choices() {
     let v = S::base()
         .checkin(24.0, |c| c.craving = Rating::new(8).ok())
         .run();
-    let f = v
-        .findings
-        .iter()
-        .find(|f| f.code == "craving")
-        .unwrap_or_else(|| panic!());
+    let f = found(&v, "craving");
     assert!(f.sources[0].contains("(D)"));
     let v = S::base().used("beer", 3.0).run();
-    let f = v
-        .findings
-        .iter()
-        .find(|f| f.code == "interaction:alcohol")
-        .unwrap_or_else(|| panic!());
+    let f = found(&v, "interaction:alcohol");
     assert!(
         f.sources
             .iter()

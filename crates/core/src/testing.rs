@@ -52,10 +52,6 @@ pub fn dose(id: i64, at: Timestamp, mg: f64) -> crate::dose::Dose {
     crate::dose::Dose {
         id,
         dose: crate::dose::NewDose {
-            at,
-            zone: "UTC".into(),
-            stock_id: None,
-            protocol_id: None,
             entered: format!("{mg} mg"),
             quantity: crate::dose_expr::Quantity::Mg(
                 Milligrams::positive(mg).unwrap_or_else(|e| panic!("{e}")),
@@ -63,15 +59,7 @@ pub fn dose(id: i64, at: Timestamp, mg: f64) -> crate::dose::Dose {
             dose_mg: mg,
             salt: Salt::Base,
             dose_mg_base: mg,
-            substance: Substance::Ketamine,
-            route: Route::Sublingual,
-            bioavailable_mg_min: None,
-            bioavailable_mg_max: None,
-            mg_per_kg: None,
-            supply_used: None,
-            note: None,
-            findings: vec![],
-            override_reason: None,
+            ..crate::dose::NewDose::nominal(at, "UTC", Substance::Ketamine, Route::Sublingual, None)
         },
         created_at: at,
         updated_at: None,
