@@ -1,5 +1,5 @@
 // Browser end-to-end test of `dosewise serve` in Debian's Chromium, driven by playwright-core.
-// Usage: DOSEWISE_URL=http://127.0.0.1:PORT/ node e2e.mjs [--screenshots DIR]
+// Usage: DOSEWISE_URL=http://127.0.0.1:PORT/ DOSEWISE_KEY=… node e2e.mjs [--screenshots DIR]
 // Run by crates/cli/tests/web.rs against a server on a demo journal; exits non-zero on failure.
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
@@ -8,6 +8,9 @@ import { join } from "node:path";
 
 const base = process.env.DOSEWISE_URL;
 assert.ok(base, "set DOSEWISE_URL");
+// The server's access key (web-key in the home): a first visit with it begins a session.
+const key = process.env.DOSEWISE_KEY;
+assert.ok(key, "set DOSEWISE_KEY");
 const shotsAt = process.argv.indexOf("--screenshots");
 const shots = shotsAt > 0 ? process.argv[shotsAt + 1] : null;
 const executablePath = process.env.DOSEWISE_CHROMIUM || "/usr/bin/chromium";
@@ -76,6 +79,14 @@ const errors = [];
 page.on("pageerror", (e) => errors.push(String(e)));
 // Script exceptions and content-policy violations (a refused dose's 422 status is expected).
 page.on("console", (m) => { if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
+
+await step("without the key nothing opens; the key opens today, and leaves the address", async () => {
+  const r = await page.goto(base);
+  assert.equal(r.status(), 401);
+  assert.match(await page.textContent("main"), /web-key/);
+  await page.goto(base + "?key=" + key);
+  assert.equal(new URL(page.url()).search, "", "the key is not left in the address bar");
+});
 
 await step("today opens, with the plan and the navigation", async () => {
   await page.goto(base);
@@ -206,6 +217,7 @@ if (shots) {
   mkdirSync(shots, { recursive: true });
   const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const d = await desktop.newPage();
+  await d.goto(base + "?key=" + key);
   for (const [name, path] of [["today", ""], ["dose", "dose"], ["checkin", "checkin"], ["history", "history"], ["insights", "insights"]]) {
     await page.goto(base + path);
     await page.screenshot({ path: join(shots, `${name}-phone.png`), fullPage: name !== "checkin" && name !== "insights" });

@@ -20,6 +20,29 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
         .map_err(|e| AppError::Runtime(format!("could not create {}: {e}", dir.display())))
 }
 
+/// Make an existing folder private (mode 0700) if others can read, enter or write it; the mode
+/// it had when it was changed.
+pub fn tighten_dir(dir: &Path) -> Result<Option<u32>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)
+            .map_err(|e| AppError::Runtime(format!("cannot read {}: {e}", dir.display())))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+                AppError::Runtime(format!("could not make {} private: {e}", dir.display()))
+            })?;
+            return Ok(Some(mode));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(None)
+}
+
 /// Write `contents` to `path` with mode 0600, through a temporary file in the same folder
 /// renamed into place (never a half-written file). Refuses to replace a file unless `force`.
 pub fn write_private(path: &Path, contents: &[u8], force: bool) -> Result<()> {

@@ -157,6 +157,14 @@ impl Ctx {
 
     /// Open an existing journal, asking for its passphrase when it is encrypted.
     async fn open_existing(&self, path: &Path) -> CliResult<Journal> {
+        // A conversion stopped part-way (killed, power cut) leaves its temporary copy; after a
+        // `decrypt` that copy is the whole journal in plaintext beside the encrypted one.
+        if dosewise_store::sqlite::remove_leftovers(path) {
+            eprintln!(
+                "Removed the temporary copy an unfinished encrypt/decrypt/rekey left in {} (the journal itself is whole).",
+                self.home.display()
+            );
+        }
         let key = match dosewise_store::sqlite::file_state(path) {
             dosewise_store::FileState::Encrypted => Some(crate::secrets::current(
                 self.passphrase_file.as_deref(),

@@ -268,6 +268,21 @@ fn conversions_survive_being_killed() {
         } else {
             next.clone()
         };
+        // Once any command has opened it, nothing in the home holds the journal in plaintext
+        // while it is encrypted: not the temporary copy a killed decrypt leaves, not a WAL.
+        if now_key.is_some() {
+            for e in std::fs::read_dir(h.home("a"))
+                .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
+                .unwrap_or_default()
+            {
+                let bytes = std::fs::read(e.path()).unwrap_or_default();
+                assert!(
+                    !bytes.starts_with(b"SQLite format 3\0") && !contains(&bytes, MARKER),
+                    "iteration {i} ({args:?}): {:?} holds plaintext beside the encrypted journal",
+                    e.file_name()
+                );
+            }
+        }
         assert_eq!(
             h.export("a", now_key.as_deref()),
             expected,
@@ -483,6 +498,12 @@ fn private_modes_and_wipe() {
     };
     assert_eq!(mode(&h.home("a")), 0o700);
     assert_eq!(mode(&h.db("a")), 0o600);
+    // A home opened to others (by hand, or by an older version) is made private again by init.
+    std::fs::set_permissions(h.home("a"), std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = h.run("a", Some(&k), &["init"]).ok();
+    assert!(r.stderr.contains("now private"), "{}", r.stderr);
+    assert_eq!(mode(&h.home("a")), 0o700);
     let out = h.dir.path().join("b.age");
     h.run(
         "a",
@@ -501,9 +522,52 @@ fn private_modes_and_wipe() {
     assert!(h.db("a").exists());
     // The web app's files go with the journal (a calendar link left behind would open the
     // calendar of the next journal served from this home).
-    for f in ["web-login", "web-calendar-link"] {
+    for f in ["web-login", "web-calendar-link", "web-key"] {
         std::fs::write(h.home("a").join(f), "x").unwrap_or_else(|e| panic!("{e}"));
     }
     h.run("a", Some(&k), &["wipe", "--yes"]).ok();
     assert!(!h.home("a").exists());
+}
+
+/// A decrypt stopped after writing its plaintext copy but before the switch: the next command
+/// removes the copy and says so, so no plaintext journal stays beside the encrypted one.
+#[test]
+fn a_plaintext_copy_left_by_a_stopped_decrypt_is_removed_at_the_next_start() {
+    let h = Home::new();
+    h.with_data("a", "2");
+    let plain_copy = std::fs::read(h.db("a")).unwrap_or_default();
+    assert!(contains(&plain_copy, MARKER));
+    let k = secret_file(h.dir.path(), "k", "long passphrase one");
+    h.run(
+        "a",
+        None,
+        &["encrypt", "--new-passphrase-file", &k.to_string_lossy()],
+    )
+    .ok();
+    // What a decrypt killed between its copy and the switch leaves behind.
+    let left = h.home("a").join("dosewise.db.converting");
+    std::fs::write(&left, &plain_copy).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(h.home("a").join("dosewise.db.converting-journal"), b"x")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = h.run("a", Some(&k), &["stock", "list"]).ok();
+    assert!(
+        r.stderr.contains("Removed the temporary copy"),
+        "{}",
+        r.stderr
+    );
+    for e in std::fs::read_dir(h.home("a"))
+        .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        let bytes = std::fs::read(e.path()).unwrap_or_default();
+        assert!(
+            !contains(&bytes, MARKER),
+            "{:?} still holds plaintext",
+            e.file_name()
+        );
+        assert!(!e.file_name().to_string_lossy().contains("converting"));
+    }
+    // Nothing to remove the next time: no message.
+    let r = h.run("a", Some(&k), &["stock", "list"]).ok();
+    assert!(!r.stderr.contains("Removed"), "{}", r.stderr);
 }

@@ -83,6 +83,20 @@ fn demo_report_html_snapshot() {
         "{}",
         &html[..html.len().min(200)]
     );
+    // What a line-by-line review of the snapshot found, checked on its own so it cannot come
+    // back in an accepted snapshot: a protocol change carries one date, the local one (the demo
+    // protocol started on 3 October in Berlin, which is 2 October in UTC)…
+    assert!(html.contains("<li>2026-10-03: One day on, two off (sample): started</li>"));
+    assert!(
+        !html.contains("<li>2026-10-02"),
+        "a UTC date before the local one"
+    );
+    // …every ketamine amount says base or HCl (the demo's troches are labelled HCl)…
+    assert!(html.contains("(18.75 mg HCl)") && html.contains("25 mg HCl a dose"));
+    assert!(!html.contains("unless marked HCl"));
+    // …GAD-7's meaningful change is its own 4 points, and "<" is escaped.
+    assert!(html.contains("13 → 3 (-10) over 6 scores") && html.contains("(≥ 4 points)"));
+    assert!(!html.contains("(< 5)"));
     // One tag per line, so a change shows as a readable line diff.
     insta::assert_snapshot!("demo_report_html", html.replace("><", ">\n<"));
 }

@@ -21,6 +21,8 @@ fn run(home: &Path, args: &[&str]) -> Run {
 struct Server {
     child: Child,
     addr: String,
+    /// This run's access key (from `web-key` in the home).
+    key: String,
 }
 
 impl Server {
@@ -54,16 +56,32 @@ impl Server {
                 format!("no address in {first:?}")
             })?
             .to_string();
-        Ok(Server { child, addr })
+        let key = std::fs::read_to_string(home.join("web-key"))
+            .map(|k| k.trim().to_string())
+            .map_err(|e| format!("no web-key in the home: {e}"))?;
+        assert!(
+            first.contains(&format!("?key={key}")),
+            "the address carries the key: {first}"
+        );
+        Ok(Server { child, addr, key })
     }
 
     fn url(&self) -> String {
         format!("http://{}/", self.addr)
     }
 
-    /// One HTTP/1.1 request; (status, body).
+    /// One HTTP/1.1 request with the access key; (status, body).
     fn http(&self, method: &str, path: &str, json: Option<&str>) -> (u16, String) {
-        http(&self.addr, &self.addr, method, path, json)
+        let auth = format!("Bearer {}", self.key);
+        let r = http_full(
+            &self.addr,
+            &self.addr,
+            method,
+            path,
+            json,
+            &[("Authorization", &auth)],
+        );
+        (r.0, r.2)
     }
 
     /// SIGTERM, then the exit status and whether it stopped in time.
@@ -89,15 +107,37 @@ impl Drop for Server {
     }
 }
 
+/// One HTTP/1.1 request without credentials; (status, body).
 fn http(addr: &str, host: &str, method: &str, path: &str, json: Option<&str>) -> (u16, String) {
+    let r = http_full(addr, host, method, path, json, &[]);
+    (r.0, r.2)
+}
+
+/// One HTTP/1.1 request with extra headers; a body is JSON unless a Content-Type is given.
+/// (status, response headers, body).
+fn http_full(
+    addr: &str,
+    host: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    let json = body;
     let body = json.unwrap_or("");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
     if json.is_some() {
-        req.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            req.push_str("Content-Type: application/json\r\n");
+        }
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
     req.push_str("\r\n");
     req.push_str(body);
@@ -110,11 +150,8 @@ fn http(addr: &str, host: &str, method: &str, path: &str, json: Option<&str>) ->
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = out
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_string();
-    (status, body)
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    (status, head.to_string(), body.to_string())
 }
 
 fn demo_home() -> tempfile::TempDir {
@@ -140,6 +177,7 @@ fn browser_end_to_end() {
         .arg("e2e.mjs")
         .current_dir(&e2e)
         .env("DOSEWISE_URL", server.url())
+        .env("DOSEWISE_KEY", &server.key)
         .output()
         .unwrap_or_else(|e| panic!("node: {e}"));
     let text = String::from_utf8_lossy(&out.stdout);
@@ -147,7 +185,7 @@ fn browser_end_to_end() {
     assert!(out.status.success(), "browser test failed:\n{text}");
     assert!(!text.contains("not ok"));
     assert!(
-        text.matches("\nok - ").count() + usize::from(text.starts_with("ok - ")) >= 12,
+        text.matches("\nok - ").count() + usize::from(text.starts_with("ok - ")) >= 13,
         "{text}"
     );
     // What the browser did is in the journal, seen by the CLI.
@@ -186,12 +224,21 @@ fn cli_and_server_write_at_once_without_locking_errors() {
         .map_or(0, Vec::len);
     let server = Server::start(home.path(), &[], &[]).unwrap_or_else(|e| panic!("{e}"));
     let addr = server.addr.clone();
+    let auth = format!("Bearer {}", server.key);
     const PER_WRITER: usize = 15;
     let web = std::thread::spawn(move || {
         (0..PER_WRITER * 2)
             .map(|i| {
                 let body = format!(r#"{{"mood": 5, "note": "web {i}"}}"#);
-                http(&addr, &addr, "POST", "/api/v1/checkins", Some(&body))
+                let r = http_full(
+                    &addr,
+                    &addr,
+                    "POST",
+                    "/api/v1/checkins",
+                    Some(&body),
+                    &[("Authorization", &auth)],
+                );
+                (r.0, r.2)
             })
             .collect::<Vec<_>>()
     });
@@ -238,9 +285,18 @@ fn pages_still_answer_while_a_write_waits_for_another_process() {
     lock.execute_batch("BEGIN IMMEDIATE; UPDATE profile SET name = name;")
         .unwrap_or_else(|e| panic!("{e}"));
     let addr = server.addr.clone();
+    let auth = format!("Bearer {}", server.key);
     let writer = std::thread::spawn(move || {
         let body = r#"{"mood": 5, "note": "waited for the lock"}"#;
-        http(&addr, &addr, "POST", "/api/v1/checkins", Some(body))
+        let r = http_full(
+            &addr,
+            &addr,
+            "POST",
+            "/api/v1/checkins",
+            Some(body),
+            &[("Authorization", &auth)],
+        );
+        (r.0, r.2)
     });
     // Give the write time to reach SQLite and start waiting; it cannot finish meanwhile.
     std::thread::sleep(Duration::from_millis(500));
@@ -365,11 +421,19 @@ fn only_loopback_without_a_login() {
             .unwrap_or(0);
         assert_eq!(mode, 0o600);
     }
-    // Listening on all interfaces now needs and has a login.
+    // Listening on all interfaces now needs and has a login, and answers only to the names it
+    // was given (and loopback).
     let mut cmd = command(
         home.path(),
         NOW,
-        &["serve", "--bind", "0.0.0.0:0", "--allow-remote"],
+        &[
+            "serve",
+            "--bind",
+            "0.0.0.0:0",
+            "--allow-remote",
+            "--allow-host",
+            "192.168.1.20",
+        ],
     );
     let mut child = cmd
         .stdout(Stdio::null())
@@ -388,11 +452,280 @@ fn only_loopback_without_a_login() {
         .unwrap_or("")
         .to_string();
     let addr = format!("127.0.0.1:{port}");
-    let (status, _) = http(&addr, "192.168.1.20:8787", "GET", "/api/v1/export", None);
+    let lan = format!("192.168.1.20:{port}");
+    let (status, _) = http(&addr, &lan, "GET", "/api/v1/export", None);
     assert_eq!(status, 401, "no data without a session");
-    let (status, body) = http(&addr, "192.168.1.20:8787", "GET", "/login", None);
+    let (status, body) = http(&addr, &lan, "GET", "/login", None);
     assert_eq!(status, 200);
     assert!(body.contains("Login passphrase"));
+    // A name it was not given (a DNS-rebinding page inside the LAN): refused, even the login.
+    for host in ["evil.example", &format!("attacker.lan:{port}")] {
+        let (status, _) = http(&addr, host, "GET", "/login", None);
+        assert_eq!(status, 403, "{host}");
+    }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Another account on this computer can reach the port but not the key (web-key is 0600 in a
+/// 0700 home), so it gets nothing — tried as the `nobody` account when the test runs as root,
+/// and in any case without the key.
+#[test]
+fn another_account_on_this_computer_gets_nothing() {
+    let home = demo_home();
+    let server = Server::start(home.path(), &[], &[]).unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(home.path().join("web-key"))
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        assert_eq!(mode, 0o600, "the key is readable by its owner only");
+    }
+    for path in [
+        "/api/v1/export",
+        "/export.json",
+        "/",
+        "/report/view",
+        "/calendar.ics",
+    ] {
+        let (status, body) = http(&server.addr, &server.addr, "GET", path, None);
+        assert_eq!(status, 401, "{path}");
+        assert!(!body.contains("Ketamine troche"), "{path}: no data");
+    }
+    let (status, body) = server.http("GET", "/api/v1/export", None);
+    assert_eq!(status, 200, "the owner, with the key");
+    assert!(body.contains("Ketamine troche"));
+    let as_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let tools = ["runuser", "curl"].iter().all(|t| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if as_root && tools {
+        // As the probe did it: another Unix account asks the loopback server for everything.
+        let url = format!("http://{}/api/v1/export", server.addr);
+        let out = std::process::Command::new("runuser")
+            .args([
+                "-u",
+                "nobody",
+                "--",
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                &url,
+            ])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "401", "as nobody");
+        let read = std::process::Command::new("runuser")
+            .args(["-u", "nobody", "--", "cat"])
+            .arg(home.path().join("web-key"))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!read.status.success(), "nobody cannot read the key");
+    } else {
+        println!("not root, or runuser/curl missing: the second-account part was not run");
+    }
+    assert_eq!(server.stop(), Some(0));
+    assert!(
+        !home.path().join("web-key").exists(),
+        "the key is removed at a clean stop"
+    );
+}
+
+/// A server with a login on all interfaces; (child, port, stderr log).
+fn remote_server(home: &Path) -> (Child, String, std::sync::Arc<std::sync::Mutex<String>>) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let pass = dir.path().join("pass");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap_or_else(|e| panic!("{e}"));
+    output(
+        command(
+            home,
+            NOW,
+            &["serve", "--set-login", "--login-passphrase-file"],
+        )
+        .arg(&pass),
+    )
+    .ok();
+    let mut child = command(
+        home,
+        NOW,
+        &["serve", "--bind", "0.0.0.0:0", "--allow-remote"],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut lines = BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("stderr"))).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let port = first
+        .split(':')
+        .nth(2)
+        .and_then(|p| p.split('/').next())
+        .unwrap_or("")
+        .to_string();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for l in lines.map_while(Result::ok) {
+            if let Ok(mut s) = sink.lock() {
+                s.push_str(&l);
+                s.push('\n');
+            }
+        }
+    });
+    (child, port, log)
+}
+
+/// A login attempt with the login page's own CSRF token; the status.
+fn try_login(addr: &str, passphrase: &str) -> u16 {
+    let (_, head, page) = http_full(addr, addr, "GET", "/login", None, &[]);
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("")
+        .to_string();
+    assert!(head.contains(&format!("dw_csrf={csrf}")), "{head}");
+    let body = format!("csrf={csrf}&passphrase={}", passphrase.replace(' ', "+"));
+    http_full(
+        addr,
+        addr,
+        "POST",
+        "/login",
+        Some(&body),
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &format!("dw_csrf={csrf}")),
+        ],
+    )
+    .0
+}
+
+/// 200 wrong passphrases: after 5 the server answers 429 without checking, and logs each
+/// failure without what was typed; the right passphrase is then also made to wait.
+#[test]
+fn wrong_logins_back_off_and_are_logged_without_the_attempt() {
+    let home = demo_home();
+    let (mut child, port, log) = remote_server(home.path());
+    let addr = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    let statuses: Vec<u16> = (0..200)
+        .map(|i| try_login(&addr, &format!("wrong guess number {i}")))
+        .collect();
+    let elapsed = started.elapsed();
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let waited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(
+        &statuses[..6],
+        &[401; 6],
+        "five free tries, then the sixth sets the wait"
+    );
+    assert!(
+        waited >= 190,
+        "401: {refused}, 429: {waited} in {elapsed:?}"
+    );
+    let text = log.lock().map(|s| s.clone()).unwrap_or_default();
+    assert!(text.contains("failed login from 127.0.0.1"), "{text}");
+    assert!(
+        !text.contains("wrong guess"),
+        "the attempt itself is never logged"
+    );
+    assert_eq!(
+        try_login(&addr, "correct horse battery staple"),
+        429,
+        "even the right one waits"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// 48 logins at once with 200 KB passphrases, then 48 with 1 KB ones: refused before hashing, or
+/// hashed at most two at a time; the server's peak memory stays small (the probe saw 992 MiB).
+#[test]
+fn long_or_concurrent_passphrases_do_not_exhaust_memory() {
+    let home = demo_home();
+    let (mut child, port, _log) = remote_server(home.path());
+    let addr = format!("127.0.0.1:{port}");
+    let peak = || {
+        std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let before = peak();
+    // The 1 KB burst first, before any failure is counted: all 48 pass the back-off check at
+    // once and only the bound on concurrent checks keeps the hashing (19 MiB each) in check.
+    for size in [1024, 200 * 1024] {
+        let long = "x".repeat(size);
+        let threads: Vec<_> = (0..48)
+            .map(|_| {
+                let (addr, long) = (addr.clone(), long.clone());
+                std::thread::spawn(move || try_login(&addr, &long))
+            })
+            .collect();
+        for t in threads {
+            let status = t.join().unwrap_or(0);
+            assert!([401, 429, 503].contains(&status), "{size}: {status}");
+        }
+    }
+    let after = peak();
+    println!("peak RSS {before} KiB before, {after} KiB after");
+    assert!(before > 0, "VmHWM readable");
+    assert!(
+        after < before + 64 * 1024,
+        "peak grew from {before} to {after} KiB"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Another site's page cannot make the browser start a PDF print or download the journal, and
+/// a forged notice in the address is not shown.
+#[test]
+fn cross_site_downloads_and_forged_notices_are_refused() {
+    let home = demo_home();
+    let server = Server::start(home.path(), &[], &[]).unwrap_or_else(|e| panic!("{e}"));
+    let auth = format!("Bearer {}", server.key);
+    for path in [
+        "/report.pdf",
+        "/export.json",
+        "/report.pdf?private=1",
+        "/api/v1/export",
+    ] {
+        let (status, _, body) = http_full(
+            &server.addr,
+            &server.addr,
+            "GET",
+            path,
+            None,
+            &[("Authorization", &auth), ("Sec-Fetch-Site", "cross-site")],
+        );
+        assert_eq!(status, 403, "{path}");
+        assert!(
+            !body.contains("%PDF") && !body.contains("\"doses\""),
+            "{path}"
+        );
+    }
+    let (status, _, body) = http_full(
+        &server.addr,
+        &server.addr,
+        "GET",
+        "/more?saved=Saved.+Your+clinician+approved+raising+the+dose+to+50+mg",
+        None,
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(status, 200);
+    assert!(!body.contains("approved raising"), "{body}");
+    assert_eq!(server.stop(), Some(0));
 }

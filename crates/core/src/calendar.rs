@@ -179,7 +179,7 @@ pub fn calendar(protocols: &[Protocol], o: &CalendarOptions) -> String {
     // Questionnaire reminders on their cadence (weekly PHQ-9 and GAD-7, monthly bladder and
     // use questions), starting on the first day of the feed.
     if let Some(t) = o.checkin_time {
-        for i in crate::questionnaire::instruments() {
+        for (k, i) in crate::questionnaire::instruments().iter().enumerate() {
             let mut d = o.from;
             while d <= to {
                 let at =
@@ -188,15 +188,25 @@ pub fn calendar(protocols: &[Protocol], o: &CalendarOptions) -> String {
                         .unwrap_or(o.now);
                 lines.extend([
                     "BEGIN:VEVENT".into(),
-                    format!("UID:assess-{}-{}@dosewise", i.id, date_value(d)),
+                    // The UID names no instrument either (calendar files are often shared).
+                    format!("UID:assess-{k}-{}@dosewise", date_value(d)),
                     format!("DTSTAMP:{stamp}"),
                     format!("DTSTART:{}", utc(at)),
                     "DURATION:PT10M".into(),
-                    format!("SUMMARY:{}", text(&format!("Questionnaire: {}", i.name))),
-                    format!(
-                        "DESCRIPTION:{}",
-                        text(&format!("`dosewise assess {}` ({})", i.id, i.title))
-                    ),
+                    // Discreet by default, like the titles: no instrument's name or subject.
+                    if o.detailed {
+                        format!("SUMMARY:{}", text(&format!("Questionnaire: {}", i.name)))
+                    } else {
+                        "SUMMARY:Questionnaire".into()
+                    },
+                    if o.detailed {
+                        format!(
+                            "DESCRIPTION:{}",
+                            text(&format!("`dosewise assess {}` ({})", i.id, i.title))
+                        )
+                    } else {
+                        "DESCRIPTION:A short questionnaire is due in Dosewise.".into()
+                    },
                     "TRANSP:TRANSPARENT".into(),
                     "END:VEVENT".into(),
                 ]);
@@ -260,6 +270,33 @@ mod tests {
         assert!(ics.contains("DTSTART;VALUE=DATE:20261208\r\nDTEND;VALUE=DATE:20261211"));
         assert!(ics.contains("TRIGGER:-PT10M"));
         assert!(!ics.contains("12.5"), "discreet titles by default");
+        // Descriptions are as discreet as titles: nothing says what is taken or measured.
+        for word in [
+            "etamine",
+            "depression",
+            "anxiety",
+            "substance",
+            "PHQ",
+            "GAD",
+            "bladder",
+        ] {
+            assert!(!ics.contains(word), "discreet feed mentions {word:?}");
+        }
+        let detailed = calendar(
+            &[crate::schedule::tests::protocol(
+                crate::protocol::Pattern::EveryNDays { n: 3 },
+                "2026-12-01".parse().unwrap_or_default(),
+                None,
+            )],
+            &CalendarOptions {
+                detailed: true,
+                ..o
+            },
+        );
+        assert!(
+            detailed.contains("Questionnaire: PHQ-9"),
+            "the detailed feed names them"
+        );
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
     }
 }

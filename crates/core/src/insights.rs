@@ -7,7 +7,7 @@
 //!   the comparison is "not enough data", never a number.
 //! - PHQ-9 and GAD-7: the first score in the period against the latest, with response (a drop
 //!   of ≥ 50 %), remission (< 5 after a baseline of ≥ 10) and a clinically meaningful change
-//!   (≥ 5 points; Löwe 2004).
+//!   (≥ 5 points for PHQ-9, Löwe 2004; ≥ 4 for GAD-7, Toussaint 2020).
 //! - **Dose–response within the person**: each dose day's total (mg ketamine base) against the
 //!   ratings made after the dose that day and on the next day. Dose days are split at the amount
 //!   that divides them most evenly into lower and higher doses, and the two are compared with a

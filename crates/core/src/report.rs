@@ -131,6 +131,13 @@ fn local(t: Timestamp, tz: &TimeZone) -> String {
         .to_string()
 }
 
+/// "HCl" or "base": the form of the stock a protocol doses from ("as labelled" without one).
+fn salt_of(j: &Journal, stock: Option<i64>) -> &'static str {
+    stock
+        .and_then(|id| j.stocks.iter().find(|s| s.id == id))
+        .map_or("as labelled", |s| s.stock.preparation.salt.label())
+}
+
 /// Protocol changes from `from` to `to` (local dates), placed where they take effect and
 /// described "2026-10-16: name: dose changed: …", for the charts.
 pub fn protocol_changes(
@@ -290,8 +297,9 @@ pub fn changes_list(changes: &[(Timestamp, String)]) -> String {
         return String::new();
     }
     let mut h = String::from("<ol class=\"changes\">");
-    for (t, what) in changes {
-        let _ = write!(h, "<li>{}: {}</li>", t.strftime("%Y-%m-%d"), esc(what));
+    // Each text starts with its local date; the instant (UTC) is only where it is drawn.
+    for (_, what) in changes {
+        let _ = write!(h, "<li>{}</li>", esc(what));
     }
     h.push_str("</ol>");
     h
@@ -343,7 +351,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     );
     let _ = write!(
         h,
-        "<header><h1>Ketamine journal: report for a clinician</h1><p><strong>{}</strong> · {} to {} · generated {}</p><p class=\"muted\">Kept by the patient in Dosewise, a self-tracking tool. It records what the patient logged; it is not a medical record and gives no dosing advice. Amounts are ketamine base unless marked HCl.</p></header>",
+        "<header><h1>Ketamine journal: report for a clinician</h1><p><strong>{}</strong> · {} to {} · generated {}</p><p class=\"muted\">Kept by the patient in Dosewise, a self-tracking tool. It records what the patient logged; it is not a medical record and gives no dosing advice. Every ketamine amount says whether it is ketamine base or HCl (1 mg base = 1.1535 mg HCl); a protocol's dose and limits are in its stock's form.</p></header>",
         esc(&name),
         o.from,
         o.to,
@@ -363,6 +371,8 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     }
     for p in &protocols {
         let x = &p.protocol;
+        // The form the protocol's dose and limits are written in: its stock's.
+        let form = salt_of(j, x.stock_id);
         // Doses taken under this protocol, and doses of its substance logged without one during
         // its span (e.g. back-filled before the protocol was entered).
         let all: Vec<_> = j
@@ -392,7 +402,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
             esc(&x.dose.entered),
             x.dose
                 .mg
-                .map_or(String::new(), |m| format!(" ({} mg)", fmt_num(m))),
+                .map_or(String::new(), |m| format!(" ({} mg {form})", fmt_num(m))),
             x.time.strftime("%H:%M"),
             x.start,
             x.cycle.map_or(String::new(), |c| format!(
@@ -403,10 +413,11 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         let l = &x.limits;
         let limits: Vec<String> = [
             l.max_per_dose_mg
-                .map(|v| format!("{} mg a dose", fmt_num(v))),
-            l.max_per_day_mg.map(|v| format!("{} mg a day", fmt_num(v))),
+                .map(|v| format!("{} mg {form} a dose", fmt_num(v))),
+            l.max_per_day_mg
+                .map(|v| format!("{} mg {form} a day", fmt_num(v))),
             l.max_per_7_days_mg
-                .map(|v| format!("{} mg in 7 days", fmt_num(v))),
+                .map(|v| format!("{} mg {form} in 7 days", fmt_num(v))),
             l.min_interval_hours
                 .map(|v| format!("{} h apart", fmt_num(v))),
         ]
@@ -479,9 +490,11 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         h.push_str("</table>");
     }
     if !doses.is_empty() {
-        let limit = protocols
+        let limited = protocols
             .iter()
-            .find_map(|p| p.protocol.limits.max_per_dose_mg);
+            .find(|p| p.protocol.limits.max_per_dose_mg.is_some());
+        let limit = limited.and_then(|p| p.protocol.limits.max_per_dose_mg);
+        let form = limited.map_or("as labelled", |p| salt_of(j, p.protocol.stock_id));
         // As labelled (the stock's salt), the unit protocol limits are written and checked in.
         let max = doses
             .iter()
@@ -506,7 +519,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
             rules: limit
                 .map(|l| Rule {
                     value: l,
-                    label: format!("per-dose limit {} mg", fmt_num(l)),
+                    label: format!("per-dose limit {} mg {form}", fmt_num(l)),
                 })
                 .into_iter()
                 .collect(),
@@ -593,11 +606,18 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
             } else {
                 ""
             },
-            if c.remission { "; remission (< 5)" } else { "" },
-            if c.meaningful {
-                "; clinically meaningful change (≥ 5 points)"
+            if c.remission {
+                "; remission (&lt; 5)"
             } else {
                 ""
+            },
+            if c.meaningful {
+                format!(
+                    "; clinically meaningful change (≥ {} points)",
+                    c.meaningful_points
+                )
+            } else {
+                String::new()
             }
         );
         if id == "phq9" && xs.iter().any(|a| a.assessment.self_harm_flag()) {

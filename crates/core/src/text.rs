@@ -23,6 +23,10 @@ pub enum TextError {
     },
     #[error("the {what} contains a control character (code {code:#04x}); remove it")]
     Control { what: &'static str, code: u32 },
+    #[error(
+        "the {what} contains an invisible or direction-changing character (U+{code:04X}), which can make text read differently than it was written (to a clinician, say); remove it"
+    )]
+    Invisible { what: &'static str, code: u32 },
     #[error("the {what} is empty")]
     Empty { what: &'static str },
     #[error("the tag {0:?} is not valid: use letters, digits, '-' or '_' (at most 32 characters)")]
@@ -70,11 +74,28 @@ pub fn reads_as_self_harm(s: &str) -> bool {
         .any(|p| lower.contains(p) || words.contains(&p.replace('-', " ")))
 }
 
+/// Characters that reorder or hide text: bidirectional overrides, embeddings, isolates and
+/// marks, zero-width space and word joiners, the byte-order mark. (Zero-width joiner and
+/// non-joiner stay allowed: emoji sequences and some scripts need them.)
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+    )
+}
+
 fn check_controls(what: &'static str, s: &str, allow_newlines: bool) -> Result<(), TextError> {
     for c in s.chars() {
         let ok_ws = allow_newlines && (c == '\n' || c == '\t' || c == '\r');
         if c.is_control() && !ok_ws {
             return Err(TextError::Control {
+                what,
+                code: c as u32,
+            });
+        }
+        if invisible(c) {
+            return Err(TextError::Invisible {
                 what,
                 code: c as u32,
             });
@@ -168,6 +189,25 @@ mod tests {
             note(Some("esc\u{1b}[31m")),
             Err(TextError::Control { .. })
         ));
+        // Text that reads one way and is stored another: refused in notes and names alike.
+        for sneaky in [
+            "dose 10\u{202E}05 mg",
+            "ok\u{2066}x\u{2069}",
+            "zero\u{200B}width",
+            "\u{FEFF}bom",
+        ] {
+            assert!(
+                matches!(note(Some(sneaky)), Err(TextError::Invisible { .. })),
+                "{sneaky:?}"
+            );
+            assert!(label("name", sneaky).is_err(), "{sneaky:?}");
+        }
+        // Emoji sequences keep their zero-width joiner.
+        assert!(note(Some("👩\u{200D}⚕️ visit")).is_ok());
+        assert!(
+            tags(&["a\u{200B}b"]).is_err(),
+            "tags were already letters and digits only"
+        );
     }
 
     #[test]

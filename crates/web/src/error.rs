@@ -14,8 +14,12 @@ pub enum WebError {
     NotFound(String),
     /// A state-changing request without a valid CSRF token, or from another site.
     Forbidden(String),
-    /// Not logged in (only when a login is required).
-    Unauthorized,
+    /// No session: what to do to get one.
+    Unauthorized(String),
+    /// Too many wrong logins: wait this many seconds.
+    TooMany(u64),
+    /// The server is busy with this kind of work (password checks, a PDF print); try again.
+    Busy(String),
     TooLarge,
     Internal(String),
 }
@@ -26,7 +30,9 @@ impl WebError {
             WebError::Input(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
-            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -36,7 +42,9 @@ impl WebError {
             WebError::Input(_) => "input",
             WebError::NotFound(_) => "not_found",
             WebError::Forbidden(_) => "forbidden",
-            WebError::Unauthorized => "unauthorized",
+            WebError::Unauthorized(_) => "unauthorized",
+            WebError::TooMany(_) => "too_many",
+            WebError::Busy(_) => "busy",
             WebError::TooLarge => "too_large",
             WebError::Internal(_) => "internal",
         }
@@ -44,8 +52,14 @@ impl WebError {
     /// What the person is told.
     pub fn message(&self) -> String {
         match self {
-            WebError::Input(m) | WebError::NotFound(m) | WebError::Forbidden(m) => m.clone(),
-            WebError::Unauthorized => "log in first".into(),
+            WebError::Input(m)
+            | WebError::NotFound(m)
+            | WebError::Forbidden(m)
+            | WebError::Unauthorized(m)
+            | WebError::Busy(m) => m.clone(),
+            WebError::TooMany(s) => format!(
+                "too many wrong passphrases: wait {s} s before the next try (each wrong try doubles the wait)"
+            ),
             WebError::TooLarge => format!(
                 "the request is too large (at most {} KB; an import at most {} MB)",
                 crate::BODY_LIMIT / 1024,
@@ -67,7 +81,16 @@ impl WebError {
         let body = serde_json::json!({
             "error": { "kind": self.kind(), "status": self.status().as_u16(), "message": self.message() }
         });
-        (self.status(), axum::Json(body)).into_response()
+        self.retry_after((self.status(), axum::Json(body)).into_response())
+    }
+    /// A 429 says when to come back.
+    fn retry_after(&self, mut r: Response) -> Response {
+        if let WebError::TooMany(s) = self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&s.to_string())
+        {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        r
     }
 }
 
@@ -79,7 +102,9 @@ impl IntoResponse for WebError {
             StatusCode::NOT_FOUND => "Not found",
             StatusCode::FORBIDDEN => "Refused",
             StatusCode::BAD_REQUEST => "Please check what you entered",
-            StatusCode::UNAUTHORIZED => "Log in",
+            StatusCode::UNAUTHORIZED => "Access key needed",
+            StatusCode::TOO_MANY_REQUESTS => "Please wait",
+            StatusCode::SERVICE_UNAVAILABLE => "Busy",
             _ => "Something went wrong",
         };
         let body = crate::layout::bare(
@@ -90,7 +115,7 @@ impl IntoResponse for WebError {
                 p { a href="/" { "Back to today" } }
             },
         );
-        (status, body).into_response()
+        self.retry_after((status, body).into_response())
     }
 }
 

@@ -5,10 +5,12 @@
 //! operation goes through `dosewise-app`, the same code the CLI runs, so a dose's verdict is
 //! computed once and shown the same way everywhere.
 //!
-//! Security, even on loopback (see `security`): a CSRF token on every form, cross-site requests
-//! refused, the Host checked (DNS rebinding), a strict Content-Security-Policy, HttpOnly
-//! SameSite=Strict cookies, body limits; all user text escaped by maud. Away from loopback a
-//! login (argon2-hashed passphrase) is required.
+//! Security, even on loopback (see `security` and `session`): every route but the static files
+//! needs a session, begun with the access key that only the journal's owner can read (or, away
+//! from loopback, the login passphrase, with back-off); a CSRF token bound to the session on every
+//! form; cross-site requests refused, and cross-site downloads too; the Host checked (DNS
+//! rebinding) against an allow-list; a strict Content-Security-Policy; HttpOnly SameSite=Strict
+//! cookies; body limits; all user text escaped by maud.
 
 mod api;
 mod blocking;
@@ -19,6 +21,7 @@ pub mod login;
 mod openapi;
 mod pages;
 mod security;
+pub mod session;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -26,7 +29,6 @@ use dosewise_app::today::Today;
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_store::SqliteStore;
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -58,10 +60,15 @@ pub struct Config {
     pub clock: Clock,
     /// A zone for every request (like `--tz`); otherwise the profile's.
     pub zone: Option<String>,
-    /// Host header values accepted without a login (loopback names with the port).
+    /// Host header values accepted (loopback names with the port; away from loopback also the
+    /// bind address and the names allowed with `--allow-host`).
     pub hosts: Vec<String>,
-    /// Required away from loopback.
+    /// Required away from loopback. Re-read from `web-login` when the file changes, which ends
+    /// every session.
     pub login: Option<Login>,
+    /// This run's access key (`session`): a visit with `?key=` or a `Bearer` header with it
+    /// starts a session.
+    pub key: String,
     /// The Chromium used to print PDF reports, if any.
     pub chromium: Option<PathBuf>,
 }
@@ -70,8 +77,18 @@ pub struct Config {
 pub struct Inner {
     pub store: tokio::sync::Mutex<SqliteStore>,
     pub config: Config,
-    /// Session tokens of people logged in (only with a login).
-    sessions: Mutex<HashSet<String>>,
+    /// Sessions (every request but static files needs one).
+    pub(crate) sessions: session::Sessions,
+    /// Wrong logins, for the back-off.
+    pub(crate) throttle: session::Throttle,
+    /// At most [`session::HASHING`] passphrase checks at once (waiting or running)…
+    pub(crate) hashing: tokio::sync::Semaphore,
+    /// …on as many threads of their own.
+    pub(crate) hashers: session::Hashers,
+    /// At most one PDF print at a time.
+    pub(crate) printing: tokio::sync::Semaphore,
+    /// The login in force, and the `web-login` file's size and time it was read from.
+    login: Mutex<(Option<Login>, FileKey)>,
     /// State-changing requests served so far (part of the dashboard cache's key).
     writes: AtomicU64,
     /// The last computed overview, and what it was computed from.
@@ -88,19 +105,57 @@ struct DataKey {
     minute: i64,
 }
 
+/// A file's size and modification time, to notice it changed.
+type FileKey = (u64, Option<std::time::SystemTime>);
+
+fn file_key(p: &std::path::Path) -> FileKey {
+    std::fs::metadata(p).map_or((0, None), |m| (m.len(), m.modified().ok()))
+}
+
 /// The state every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState(pub Arc<Inner>);
 
 impl AppState {
     pub fn new(store: SqliteStore, config: Config) -> AppState {
+        let login = (config.login.clone(), file_key(&login::path(&config.home)));
         AppState(Arc::new(Inner {
             store: tokio::sync::Mutex::new(store),
+            sessions: session::Sessions::default(),
+            throttle: session::Throttle::default(),
+            hashing: tokio::sync::Semaphore::new(session::HASHING),
+            hashers: session::Hashers::new(session::HASHING),
+            printing: tokio::sync::Semaphore::new(1),
+            login: Mutex::new(login),
             config,
-            sessions: Mutex::default(),
             writes: AtomicU64::new(0),
             today: Mutex::default(),
         }))
+    }
+
+    /// Whether the server was started with a login (away from loopback).
+    fn login_mode(&self) -> bool {
+        self.0.config.login.is_some()
+    }
+
+    /// The login in force. When `web-login` changed (`dosewise serve --set-login` while the
+    /// server runs), the new passphrase takes effect at once and every session ends.
+    pub(crate) fn login(&self) -> Option<Login> {
+        if !self.login_mode() {
+            return None;
+        }
+        let path = login::path(&self.0.config.home);
+        let now_key = file_key(&path);
+        let mut cur = self.0.login.lock().ok()?;
+        if cur.1 != now_key {
+            let fresh = Login::load(&self.0.config.home).ok().flatten();
+            let ended = self.0.sessions.end_all();
+            eprintln!(
+                "dosewise serve: the login passphrase changed; it takes effect now and {ended} session(s) were ended"
+            );
+            *cur = (fresh, now_key);
+        }
+        cur.0.clone()
     }
 
     fn data_key(&self) -> DataKey {
@@ -148,23 +203,16 @@ impl AppState {
     async fn store(&self) -> blocking::Locked<'_> {
         blocking::Locked(self.0.store.lock().await)
     }
-    fn has_session(&self, token: &str) -> bool {
-        self.0
-            .sessions
-            .lock()
-            .is_ok_and(|s| s.iter().any(|t| security::same(t, token)))
+    /// The CSRF token of a live session.
+    fn session(&self, token: &str) -> Option<String> {
+        self.0.sessions.check(token, self.now())
     }
-    fn add_session(&self) -> String {
-        let t = security::random_token();
-        if let Ok(mut s) = self.0.sessions.lock() {
-            s.insert(t.clone());
-        }
-        t
+    /// A new session: its cookie token and its CSRF token.
+    fn add_session(&self) -> (String, String) {
+        self.0.sessions.create(self.now())
     }
     fn end_session(&self, token: &str) {
-        if let Ok(mut s) = self.0.sessions.lock() {
-            s.remove(token);
-        }
+        self.0.sessions.end(token);
     }
     /// Hand the store back (to close it) once the server has stopped.
     pub fn into_store(self) -> Option<SqliteStore> {
@@ -197,7 +245,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

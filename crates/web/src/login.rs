@@ -3,8 +3,8 @@
 //! `web-login` in the home (mode 0600). Sessions are random tokens held in memory: restarting
 //! the server logs everyone out.
 
-use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::path::{Path, PathBuf};
 
 pub const FILE: &str = "web-login";
@@ -34,6 +34,12 @@ impl Login {
         if passphrase.chars().count() < MIN_LEN {
             return Err(format!(
                 "a login passphrase needs at least {MIN_LEN} characters (a few random words work well)"
+            ));
+        }
+        if passphrase.len() > crate::session::MAX_PASSPHRASE {
+            return Err(format!(
+                "a login passphrase is at most {} bytes",
+                crate::session::MAX_PASSPHRASE
             ));
         }
         let mut bytes = [0u8; 16];
@@ -73,6 +79,42 @@ impl Login {
                 .is_ok()
         })
     }
+
+    /// The same check, in `memory` kept by the caller and reused from one check to the next (a
+    /// fresh 19 MiB for every check is what made memory grow under many logins).
+    pub fn verify_in(&self, passphrase: &str, memory: &mut Vec<Block>) -> bool {
+        let mut check = || -> Option<bool> {
+            let h = PasswordHash::new(&self.phc).ok()?;
+            let algorithm = Algorithm::new(h.algorithm.as_str()).ok()?;
+            let version = match h.version {
+                Some(v) => Version::try_from(v).ok()?,
+                None => Version::default(),
+            };
+            let params = Params::try_from(&h).ok()?;
+            let mut salt = [0u8; 64];
+            let salt = h.salt?.decode_b64(&mut salt).ok()?;
+            let expected = h.hash?;
+            let mut out = vec![0u8; expected.len()];
+            memory.resize(params.block_count(), Block::default());
+            Argon2::new(algorithm, version, params)
+                .hash_password_into_with_memory(
+                    passphrase.as_bytes(),
+                    salt,
+                    &mut out,
+                    &mut memory[..],
+                )
+                .ok()?;
+            Some(
+                out.len() == expected.len()
+                    && out
+                        .iter()
+                        .zip(expected.as_bytes())
+                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                        == 0,
+            )
+        };
+        check().unwrap_or(false)
+    }
 }
 
 #[cfg(test)]
@@ -87,5 +129,13 @@ mod tests {
         assert!(!l.verify("correct horse battery "));
         assert!(!format!("{l:?}").contains("argon2id$"));
         assert!(Login::new("short").is_err());
+        assert!(Login::new(&"long ".repeat(300)).is_err(), "over 1024 bytes");
+        // The reusable-memory check agrees with the library's, both ways, and reuses memory.
+        let mut memory = Vec::new();
+        assert!(l.verify_in("correct horse battery", &mut memory));
+        let capacity = memory.capacity();
+        assert!(!l.verify_in("correct horse battery ", &mut memory));
+        assert!(!l.verify_in("", &mut memory));
+        assert_eq!(memory.capacity(), capacity, "no new allocation");
     }
 }

@@ -15,11 +15,19 @@ use tower::ServiceExt;
 
 const NOW: &str = "2026-11-28T11:00:00Z";
 const HOST: &str = "127.0.0.1:8787";
-const TOKEN: &str = "ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12";
+/// The server's access key in these tests.
+const KEY: &str = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
+/// A well-formed token that is no session's and no form's.
+const FORGED: &str = "ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12";
+/// A name the person allowed for remote use (`--allow-host`), in the login tests.
+const LAN: &str = "dosewise.lan:8787";
 
 struct App {
     router: Router,
     _dir: TempDir,
+    /// This client's session cookie token and its CSRF token (empty before one is begun).
+    session: String,
+    csrf: String,
 }
 
 async fn app_with(demo: bool, login: Option<Login>) -> App {
@@ -33,18 +41,58 @@ async fn app_with(demo: bool, login: Option<Login>) -> App {
         let j = dosewise_core::demo::demo_journal(&now.to_zoned_datetime(tz), 56, 42);
         store.import(&j).await.unwrap_or_else(|e| panic!("{e}"));
     }
+    let with_login = login.is_some();
+    let mut hosts = vec![HOST.into(), "localhost:8787".into()];
+    if with_login {
+        hosts.push(LAN.into());
+    }
     let config = Config {
         home: dir.path().to_path_buf(),
         clock: Clock::Fixed(now),
         zone: Some("Europe/Berlin".into()),
-        hosts: vec![HOST.into(), "localhost:8787".into()],
+        hosts,
         login,
+        key: KEY.into(),
         chromium: None,
     };
-    App {
+    let mut a = App {
         router: router(AppState::new(store, config)),
         _dir: dir,
+        session: String::new(),
+        csrf: String::new(),
+    };
+    if !with_login {
+        a.open_with_key().await;
     }
+    a
+}
+
+/// The value of the `dw_session` cookie a response sets.
+fn session_cookie(r: &Res) -> String {
+    let set = r.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        set.starts_with("dw_session=")
+            && set.contains("HttpOnly")
+            && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    set.trim_start_matches("dw_session=")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no CSRF field in the page"))
+        .to_string()
 }
 
 /// The codes of a list of findings (a verdict's or a stored dose's).
@@ -76,6 +124,23 @@ impl Res {
 }
 
 impl App {
+    /// Open the app as its owner does: the address with the access key, once. The key leaves
+    /// the address (a redirect), and a session cookie stands in for it from then on.
+    async fn open_with_key(&mut self) {
+        let r = self
+            .send(
+                Request::builder()
+                    .uri(format!("/?key={KEY}"))
+                    .header(header::HOST, HOST)
+                    .body(Body::empty())
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.headers[header::LOCATION], "/");
+        self.session = session_cookie(&r);
+        self.csrf = csrf_of(&self.get("/more").await.body);
+    }
     async fn send(&self, req: Request<Body>) -> Res {
         let r = self
             .router
@@ -99,47 +164,70 @@ impl App {
     }
     async fn get(&self, path: &str) -> Res {
         self.send(
-            base("GET", path)
+            self.base("GET", path)
                 .body(Body::empty())
                 .unwrap_or_else(|e| panic!("{e}")),
         )
         .await
     }
-    /// A form post with the CSRF cookie and the matching field.
+    /// A form post with the session and its CSRF token.
     async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Res {
-        let mut all = vec![("csrf", TOKEN)];
+        let mut all = vec![("csrf", self.csrf.as_str())];
         all.extend_from_slice(fields);
-        self.send(form_req(path, &all, Some(TOKEN))).await
+        self.send(form_req(path, &all, Some(&self.session))).await
+    }
+    /// A request with this client's session.
+    fn base(&self, method: &str, path: &str) -> axum::http::request::Builder {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, HOST)
+            .header(header::COOKIE, format!("dw_session={}", self.session))
     }
     async fn api(&self, method: &str, path: &str, body: Value) -> Res {
         self.send(
-            base(method, path)
+            self.base(method, path)
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(body.to_string()))
                 .unwrap_or_else(|e| panic!("{e}")),
         )
         .await
     }
-    /// Log in with the test login's passphrase; the session token (cookie checked).
-    async fn log_in(&self) -> String {
-        let r = self
-            .form("/login", &[("passphrase", "correct horse battery staple")])
+    /// Log in with the test login's passphrase (the login form's double-submit CSRF token,
+    /// from its own page); the session and its new CSRF token are this client's from then on.
+    async fn log_in(&mut self) -> String {
+        let page = self
+            .send(
+                Request::builder()
+                    .uri("/login")
+                    .header(header::HOST, HOST)
+                    .body(Body::empty())
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER);
-        let set = r.headers[header::SET_COOKIE]
-            .to_str()
-            .unwrap_or("")
-            .to_string();
-        assert!(
-            set.starts_with("dw_session=")
-                && set.contains("HttpOnly")
-                && set.contains("SameSite=Strict")
-        );
-        set.trim_start_matches("dw_session=")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .to_string()
+        let pre = csrf_of(&page.body);
+        let body = serde_urlencoded::to_string([
+            ("csrf", pre.as_str()),
+            ("passphrase", "correct horse battery staple"),
+        ])
+        .unwrap_or_default();
+        let r = self
+            .send(
+                Request::builder()
+                    .method("POST")
+                    .uri("/login")
+                    .header(header::HOST, HOST)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::COOKIE, format!("dw_csrf={pre}"))
+                    .body(Body::from(body))
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        self.session = session_cookie(&r);
+        self.csrf = csrf_of(&self.get("/more").await.body);
+        assert_ne!(self.csrf, pre, "the CSRF token changes at login");
+        self.session.clone()
     }
     async fn count(&self, what: &str) -> usize {
         let r = self
@@ -149,23 +237,12 @@ impl App {
     }
 }
 
-fn base(method: &str, path: &str) -> axum::http::request::Builder {
-    Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::HOST, HOST)
-        .header(header::COOKIE, format!("dw_csrf={TOKEN}"))
-}
-
-/// A request with the CSRF cookie and a login session, from `host`; a body makes it a form post.
+/// A request with a session, from `host`; a body makes it a form post.
 fn with_session(path: &str, session: &str, host: &str, form: Option<&str>) -> Request<Body> {
     let b = Request::builder()
         .uri(path)
         .header(header::HOST, host)
-        .header(
-            header::COOKIE,
-            format!("dw_csrf={TOKEN}; dw_session={session}"),
-        );
+        .header(header::COOKIE, format!("dw_session={session}"));
     match form {
         Some(body) => b
             .method("POST")
@@ -176,15 +253,16 @@ fn with_session(path: &str, session: &str, host: &str, form: Option<&str>) -> Re
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn form_req(path: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
+/// A form post with `session` (when given) as its session cookie.
+fn form_req(path: &str, fields: &[(&str, &str)], session: Option<&str>) -> Request<Body> {
     let body = serde_urlencoded::to_string(fields).unwrap_or_else(|e| panic!("{e}"));
     let mut b = Request::builder()
         .method("POST")
         .uri(path)
         .header(header::HOST, HOST)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, format!("dw_csrf={c}"));
+    if let Some(c) = session {
+        b = b.header(header::COOKIE, format!("dw_session={c}"));
     }
     b.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -263,77 +341,119 @@ async fn every_page_answers_with_the_security_headers() {
     assert_eq!(a.get("/assess/nope").await.status, StatusCode::NOT_FOUND);
 }
 
+/// Every route but the static files needs the access key (once) or a session: what another
+/// account on the same computer gets without the key is a page saying how to open it.
 #[tokio::test]
-async fn a_first_visit_gets_a_csrf_cookie_and_forms_carry_it() {
+async fn without_the_key_or_a_session_nothing_is_given() {
     let a = app().await;
+    let bare = |uri: &str| {
+        Request::builder()
+            .uri(uri)
+            .header(header::HOST, HOST)
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    for p in PAGES.iter().chain(
+        [
+            "/api/v1/export",
+            "/export.json",
+            "/calendar.ics",
+            "/report.pdf",
+        ]
+        .iter(),
+    ) {
+        let r = a.send(bare(p)).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{p}");
+        assert!(!r.body.contains("Ketamine troche"), "{p}: no data");
+        assert!(r.body.contains("web-key"), "{p}: says where the key is");
+    }
+    // A wrong key, a forged session: the same.
+    assert_eq!(
+        a.send(bare(&format!("/?key={FORGED}"))).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut forged = bare("/api/v1/export");
+    forged.headers_mut().insert(
+        header::COOKIE,
+        format!("dw_session={FORGED}; dw_csrf={FORGED}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(a.send(forged).await.status, StatusCode::UNAUTHORIZED);
+    // Static files need nothing; a script may send the key as a bearer token.
+    assert_eq!(
+        a.send(bare("/static/style.css")).await.status,
+        StatusCode::OK
+    );
+    let mut script = bare("/api/v1/today");
+    script.headers_mut().insert(
+        header::AUTHORIZATION,
+        format!("Bearer {KEY}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(a.send(script).await.status, StatusCode::OK);
+    // The key takes the person to where they were going, without the key in the address.
     let r = a
-        .send(
-            Request::builder()
-                .uri("/checkin")
-                .header(header::HOST, HOST)
-                .body(Body::empty())
-                .unwrap_or_else(|e| panic!("{e}")),
-        )
+        .send(bare(&format!("/history?kind=doses&key={KEY}")))
         .await;
-    let cookie = r.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap_or("")
-        .to_string();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "{cookie}"
-    );
-    let token = cookie
-        .strip_prefix("dw_csrf=")
-        .and_then(|c| c.split(';').next())
-        .unwrap_or("");
-    assert_eq!(token.len(), 64);
-    assert!(r.body.contains(&format!("name=\"csrf\" value=\"{token}\"")));
-    // With the cookie, no new one is set.
-    assert!(
-        a.get("/checkin")
-            .await
-            .headers
-            .get(header::SET_COOKIE)
-            .is_none()
-    );
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers[header::LOCATION], "/history?kind=doses");
+    // Each session has its own CSRF token, which its forms carry.
+    let page = a.get("/checkin").await.body;
+    assert!(page.contains(&format!("name=\"csrf\" value=\"{}\"", a.csrf)));
+    let other = session_cookie(&a.send(bare(&format!("/?key={KEY}"))).await);
+    let other_page = a
+        .send(with_session("/checkin", &other, HOST, None))
+        .await
+        .body;
+    assert_ne!(csrf_of(&other_page), a.csrf);
 }
 
 #[tokio::test]
 async fn state_changes_without_a_valid_token_or_from_another_site_are_refused() {
     let a = app().await;
     let before = a.count("checkins").await;
-    let fields = [("csrf", TOKEN), ("mood", "7")];
-    // No cookie at all.
+    let fields = [("csrf", a.csrf.as_str()), ("mood", "7")];
+    // No session at all.
     let r = a.send(form_req("/checkin", &fields, None)).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    assert!(r.body.contains("security token"));
-    // A cookie that does not match the field.
-    let other = "cd".repeat(32);
-    let r = a.send(form_req("/checkin", &fields, Some(&other))).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    // No field.
-    let r = a
-        .send(form_req("/checkin", &[("mood", "7")], Some(TOKEN)))
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    // The right token, but sent by another site.
-    let mut req = form_req("/checkin", &fields, Some(TOKEN));
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    // The session, but a token that is not its own — an invented cookie and field pair, the old
+    // double submit, is no longer enough.
+    let forged = [("csrf", FORGED), ("mood", "7")];
+    let mut req = form_req("/checkin", &forged, Some(&a.session));
     req.headers_mut().insert(
-        header::ORIGIN,
-        "http://evil.example"
+        header::COOKIE,
+        format!("dw_session={}; dw_csrf={FORGED}", a.session)
             .parse()
             .unwrap_or_else(|e| panic!("{e}")),
     );
-    assert_eq!(a.send(req).await.status, StatusCode::FORBIDDEN);
-    let mut req = form_req("/checkin", &fields, Some(TOKEN));
+    let r = a.send(req).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("security token"));
+    // No field.
+    let r = a
+        .send(form_req("/checkin", &[("mood", "7")], Some(&a.session)))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The right token, but sent by another site, or by this host under another scheme.
+    for origin in ["http://evil.example", "https://127.0.0.1:8787", "null"] {
+        let mut req = form_req("/checkin", &fields, Some(&a.session));
+        req.headers_mut().insert(
+            header::ORIGIN,
+            origin.parse().unwrap_or_else(|e| panic!("{e}")),
+        );
+        assert_eq!(a.send(req).await.status, StatusCode::FORBIDDEN, "{origin}");
+    }
+    let mut req = form_req("/checkin", &fields, Some(&a.session));
     req.headers_mut().insert(
         "sec-fetch-site",
         "cross-site".parse().unwrap_or_else(|e| panic!("{e}")),
     );
     assert_eq!(a.send(req).await.status, StatusCode::FORBIDDEN);
     // JSON from another site, and JSON sent as a form type.
-    let mut req = base("POST", "/api/v1/checkins")
+    let mut req = a
+        .base("POST", "/api/v1/checkins")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::ORIGIN, "http://evil.example")
         .body(Body::from(r#"{"mood":7}"#))
@@ -341,7 +461,8 @@ async fn state_changes_without_a_valid_token_or_from_another_site_are_refused() 
     let r = a.send(req).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["error"]["kind"], "forbidden");
-    req = base("POST", "/api/v1/checkins")
+    req = a
+        .base("POST", "/api/v1/checkins")
         .header(header::CONTENT_TYPE, "text/plain")
         .body(Body::from(r#"{"mood":7}"#))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -353,9 +474,16 @@ async fn state_changes_without_a_valid_token_or_from_another_site_are_refused() 
             .unwrap_or("")
             .contains("application/json")
     );
+    // A form that is not UTF-8 once decoded is refused, not read with U+FFFD in it.
+    let body = format!("csrf={}&mood=7&note=%FF%FEcaf%E9", a.csrf);
+    let r = a
+        .send(with_session("/checkin", &a.session, HOST, Some(&body)))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("UTF-8"), "{}", r.body);
     assert_eq!(a.count("checkins").await, before, "nothing was written");
     // The same origin with the token is accepted.
-    let mut req = form_req("/checkin", &fields, Some(TOKEN));
+    let mut req = form_req("/checkin", &fields, Some(&a.session));
     req.headers_mut().insert(
         header::ORIGIN,
         format!("http://{HOST}")
@@ -364,6 +492,87 @@ async fn state_changes_without_a_valid_token_or_from_another_site_are_refused() 
     );
     assert_eq!(a.send(req).await.status, StatusCode::SEE_OTHER);
     assert_eq!(a.count("checkins").await, before + 1);
+}
+
+/// Another site's page cannot make the browser fetch the journal, a report or a download (a
+/// cross-site GET carries `Sec-Fetch-Site: cross-site`), even with a session.
+#[tokio::test]
+async fn cross_site_reads_of_the_journal_are_refused() {
+    let a = app().await;
+    for p in [
+        "/export.json",
+        "/report.pdf",
+        "/report/view",
+        "/api/v1/export",
+        "/calendar.ics",
+        "/api/v1/today",
+    ] {
+        for site in ["cross-site", "same-site"] {
+            let req = a
+                .base("GET", p)
+                .header("sec-fetch-site", site)
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let r = a.send(req).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{p} {site}");
+            assert!(!r.body.contains("\"doses\""), "{p}");
+        }
+        // This app's own page, or the person's address bar: allowed.
+        for site in ["same-origin", "none"] {
+            let req = a
+                .base("GET", p)
+                .header("sec-fetch-site", site)
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_ne!(
+                a.send(req).await.status,
+                StatusCode::FORBIDDEN,
+                "{p} {site}"
+            );
+        }
+    }
+    // A page itself may be opened from a link (it shows, it does not download).
+    let req = a
+        .base("GET", "/")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.send(req).await.status, StatusCode::OK);
+}
+
+/// The green "saved" box says only what the server words: text in the address is never shown.
+#[tokio::test]
+async fn notices_are_codes_never_text_from_the_address() {
+    let a = app().await;
+    let lure = "Your clinician approved raising the dose to 50 mg";
+    for p in ["/more", "/stock", "/meds", "/protocol", "/screen"] {
+        let q = serde_urlencoded::to_string([("saved", lure)]).unwrap_or_default();
+        let r = a.get(&format!("{p}?{q}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{p}");
+        assert!(
+            !r.body.contains("approved raising"),
+            "{p} shows attacker text"
+        );
+        assert!(!r.body.contains("role=\"status\""), "{p}: no notice at all");
+    }
+    // A real change shows the server's words, with the stock's own name and amount.
+    let r = a
+        .form(
+            "/stock",
+            &[("stock", "1"), ("change", "add"), ("amount", "10 troches")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let loc = r.headers[header::LOCATION]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(loc, "/stock?saved=stock&id=1");
+    let page = a.get(&loc).await.body;
+    assert!(
+        page.contains("Saved: Ketamine troche 25 mg now has"),
+        "{page}"
+    );
 }
 
 #[tokio::test]
@@ -387,6 +596,7 @@ async fn other_hosts_are_refused_without_a_login() {
     let req = Request::builder()
         .uri("/")
         .header(header::HOST, "localhost:8787")
+        .header(header::COOKIE, format!("dw_session={}", a.session))
         .body(Body::empty())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(a.send(req).await.status, StatusCode::OK);
@@ -727,10 +937,12 @@ async fn export_then_import_through_the_web_is_lossless() {
     assert_eq!(to.count("doses").await, 0);
     // The page: multipart with the CSRF field.
     let boundary = "XdosewiseX";
+    let token = to.csrf.clone();
     let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{TOKEN}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.json\"\r\nContent-Type: application/json\r\n\r\n{export}\r\n--{boundary}--\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.json\"\r\nContent-Type: application/json\r\n\r\n{export}\r\n--{boundary}--\r\n"
     );
-    let req = base("POST", "/import")
+    let req = to
+        .base("POST", "/import")
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={boundary}"),
@@ -747,17 +959,18 @@ async fn export_then_import_through_the_web_is_lossless() {
     assert_eq!(again["checkins"], first["checkins"]);
     assert_eq!(again["assessments"], first["assessments"]);
     // Without the token: refused. A broken file: refused, nothing written.
-    let req = base("POST", "/import")
+    let req = to
+        .base("POST", "/import")
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={boundary}"),
         )
-        .body(Body::from(body.replace(TOKEN, "0")))
+        .body(Body::from(body.replace(&token, "0")))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(to.send(req).await.status, StatusCode::FORBIDDEN);
     let r = to
         .send(
-            base("POST", "/api/v1/import")
+            to.base("POST", "/api/v1/import")
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(
                     "{\"format\": \"dosewise\", \"version\": 2, \"doses\": [}",
@@ -777,7 +990,7 @@ async fn export_then_import_through_the_web_is_lossless() {
 #[tokio::test]
 async fn with_a_login_everything_but_the_login_page_needs_a_session() {
     let login = Login::new("correct horse battery staple").unwrap_or_else(|e| panic!("{e}"));
-    let a = app_with(true, Some(login)).await;
+    let mut a = app_with(true, Some(login)).await;
     let r = a.get("/").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers[header::LOCATION], "/login");
@@ -785,19 +998,33 @@ async fn with_a_login_everything_but_the_login_page_needs_a_session() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.json()["error"]["kind"], "unauthorized");
     assert_eq!(a.get("/login").await.status, StatusCode::OK);
-    let r = a.form("/login", &[("passphrase", "wrong horse")]).await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let session = a.log_in().await;
-    let with = |path: &str| with_session(path, &session, "192.168.1.5:8787", None);
-    // Any Host is fine with a login (the session cookie is what counts).
-    assert_eq!(a.send(with("/")).await.status, StatusCode::OK);
-    assert_eq!(a.send(with("/api/v1/today")).await.status, StatusCode::OK);
-    let forged = with("/").headers().clone();
-    let mut req = with("/");
-    *req.headers_mut() = forged;
+    let with = |path: &str, host: &str| with_session(path, &session, host, None);
+    // The allowed names answer with the session…
+    for host in [HOST, LAN] {
+        assert_eq!(
+            a.send(with("/", host)).await.status,
+            StatusCode::OK,
+            "{host}"
+        );
+        assert_eq!(
+            a.send(with("/api/v1/today", host)).await.status,
+            StatusCode::OK
+        );
+    }
+    // …any other name is refused even with it (DNS rebinding inside the LAN).
+    for host in [
+        "192.168.1.5:8787",
+        "evil.example",
+        "dosewise.lan.evil.example:8787",
+    ] {
+        let r = a.send(with("/api/v1/today", host)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{host}");
+    }
+    let mut req = with("/", HOST);
     req.headers_mut().insert(
         header::COOKIE,
-        format!("dw_csrf={TOKEN}; dw_session={}", "0".repeat(64))
+        format!("dw_session={}", "0".repeat(64))
             .parse()
             .unwrap_or_else(|e| panic!("{e}")),
     );
@@ -806,40 +1033,92 @@ async fn with_a_login_everything_but_the_login_page_needs_a_session() {
         StatusCode::SEE_OTHER,
         "an unknown session is no session"
     );
+    // Log out everywhere: this session and every other end at once.
+    let second = {
+        let mut b = App {
+            router: a.router.clone(),
+            _dir: tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")),
+            session: String::new(),
+            csrf: String::new(),
+        };
+        b.log_in().await
+    };
+    assert_eq!(
+        a.send(with_session("/", &second, HOST, None)).await.status,
+        StatusCode::OK
+    );
+    let r = a.form("/logout", &[("everywhere", "1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    for s in [&session, &second] {
+        assert_eq!(
+            a.send(with_session("/", s, HOST, None)).await.status,
+            StatusCode::SEE_OTHER,
+            "ended"
+        );
+    }
+}
+
+/// A changed login passphrase (`serve --set-login` while the server runs) takes effect at once
+/// and ends every session.
+#[tokio::test]
+async fn a_new_login_passphrase_ends_every_session_at_once() {
+    let login = Login::new("correct horse battery staple").unwrap_or_else(|e| panic!("{e}"));
+    let path = |a: &App| dosewise_web::login::path(a._dir.path());
+    let mut a = app_with(true, Some(login.clone())).await;
+    std::fs::write(path(&a), format!("{}\n", login.phc())).unwrap_or_else(|e| panic!("{e}"));
+    // The server noticed the file as it is now; a session begins.
+    let _ = a.get("/login").await;
+    let session = a.log_in().await;
+    assert_eq!(a.get("/").await.status, StatusCode::OK);
+    // A different passphrase is written (a later modification time and another length).
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let new = Login::new("a completely different passphrase").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(path(&a), format!("{}\n\n", new.phc())).unwrap_or_else(|e| panic!("{e}"));
+    let r = a.send(with_session("/", &session, HOST, None)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the old session ended");
+    let r = a
+        .form("/login", &[("passphrase", "correct horse battery staple")])
+        .await;
+    assert_ne!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "the old passphrase no longer works"
+    );
 }
 
 #[tokio::test]
 async fn the_calendar_link_works_without_a_session_and_a_new_one_replaces_it() {
     let login = Login::new("correct horse battery staple").unwrap_or_else(|e| panic!("{e}"));
-    let a = app_with(true, Some(login)).await;
-    let secret = || {
+    let mut a = app_with(true, Some(login)).await;
+    let secret = |a: &App| {
         std::fs::read_to_string(a._dir.path().join("web-calendar-link"))
             .map(|s| s.trim().to_string())
             .ok()
     };
     // No link until the person makes one; the plain feed needs a session.
-    assert_eq!(secret(), None);
+    assert_eq!(secret(&a), None);
     assert_eq!(a.get("/calendar.ics").await.status, StatusCode::SEE_OTHER);
     let guess = format!("/calendar/{}.ics", "0".repeat(64));
     assert_eq!(a.get(&guess).await.status, StatusCode::NOT_FOUND);
     // Making a link is a state change: it needs the session (and the CSRF token).
     let r = a.form("/calendar-link", &[("action", "new")]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(secret(), None);
+    assert_eq!(secret(&a), None);
     let session = a.log_in().await;
+    let csrf = a.csrf.clone();
     let post = |action: &str| {
-        let body = format!("csrf={TOKEN}&action={action}");
+        let body = format!("csrf={csrf}&action={action}");
         with_session("/calendar-link", &session, HOST, Some(&body))
     };
     let r = a.send(post("new")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let first = secret().unwrap_or_else(|| panic!("no link made"));
+    let first = secret(&a).unwrap_or_else(|| panic!("no link made"));
     assert_eq!(first.len(), 64);
-    // The link answers without any cookie, from any Host, with the feed.
+    // The link answers without any cookie, from an allowed name, with the feed.
     let feed = |s: &str| {
         Request::builder()
             .uri(format!("/calendar/{s}.ics"))
-            .header(header::HOST, "calendar.example:8787")
+            .header(header::HOST, LAN)
             .body(Body::empty())
             .unwrap_or_else(|e| panic!("{e}"))
     };
@@ -866,13 +1145,13 @@ async fn the_calendar_link_works_without_a_session_and_a_new_one_replaces_it() {
     );
     // A new link replaces the old one; removing it ends it.
     assert_eq!(a.send(post("new")).await.status, StatusCode::SEE_OTHER);
-    let second = secret().unwrap_or_else(|| panic!("no link"));
+    let second = secret(&a).unwrap_or_else(|| panic!("no link"));
     assert_ne!(first, second);
     assert_eq!(a.send(feed(&first)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(a.send(feed(&second)).await.status, StatusCode::OK);
     assert_eq!(a.send(post("bogus")).await.status, StatusCode::BAD_REQUEST);
     assert_eq!(a.send(post("remove")).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(secret(), None);
+    assert_eq!(secret(&a), None);
     assert_eq!(a.send(feed(&second)).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -987,10 +1266,11 @@ async fn every_form_route_saves_and_explains() {
     let r = a.form("/assess/phq9", &fields).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("question 9 has no answer"));
-    // Log out without a login: back to the login page, which sends you home.
+    // Log out without a login: back home, where the session no longer opens anything.
     let r = a.form("/logout", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(a.get("/login").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers[header::LOCATION], "/");
+    assert_eq!(a.get("/").await.status, StatusCode::UNAUTHORIZED);
 }
 
 /// The first active stock: its id, what it holds, its unit, and the ledger's length.
@@ -1043,7 +1323,7 @@ async fn stock_is_refilled_removed_and_counted_from_the_stock_page() {
         .to_str()
         .unwrap_or("")
         .to_string();
-    assert!(a.get(&loc).await.body.contains("on hand (was"));
+    assert!(a.get(&loc).await.body.contains(" now has "));
     let (_, after, _, l2) = stock_state(&a).await;
     assert!(
         (after - (before + 10.0)).abs() < 1e-9,
@@ -1111,7 +1391,7 @@ async fn stock_is_refilled_removed_and_counted_from_the_stock_page() {
                 ("change", "add"),
                 ("amount", "1"),
             ],
-            None,
+            Some(&a.session),
         ))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -1225,7 +1505,7 @@ async fn a_protocol_is_paused_resumed_and_ended_from_its_page() {
         .send(form_req(
             &path,
             &[("action", "end"), ("confirm_end", "yes")],
-            None,
+            Some(&a.session),
         ))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);

@@ -67,6 +67,13 @@ impl Args {
         } else {
             ctx.open_or_create().await?
         };
+        // A home made by hand (or by an older version) may be open to other accounts.
+        if let Some(was) = dosewise_app::files::tighten_dir(&ctx.home)? {
+            eprintln!(
+                "{} was readable by other accounts (mode {was:o}); it is now private (700).",
+                ctx.home.display()
+            );
+        }
         let existing = store.profile().await?;
         let created = existing.is_none();
         let mut p = existing.unwrap_or_else(|| Profile {

@@ -83,15 +83,18 @@ impl Args {
             } else {
                 "GAD-7"
             };
-            let mut marks = Vec::new();
+            let mut marks: Vec<String> = Vec::new();
             if c.response {
-                marks.push("response (≥ 50% drop)");
+                marks.push("response (≥ 50% drop)".into());
             }
             if c.remission {
-                marks.push("remission (< 5)");
+                marks.push("remission (< 5)".into());
             }
             if c.meaningful {
-                marks.push("meaningful change (≥ 5 points)");
+                marks.push(format!(
+                    "meaningful change (≥ {} points)",
+                    c.meaningful_points
+                ));
             }
             crate::outln!(
                 "{name}: {} → {} ({:+}){}",

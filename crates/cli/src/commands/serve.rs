@@ -8,10 +8,13 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Loopback (127.0.0.1) by default: only programs on this computer can connect. \
+    after_help = "Loopback (127.0.0.1) by default: only programs on this computer can connect, and \
+only with this run's access key, printed in the address shown at start and written to web-key in your \
+home (readable by your account only), so other accounts on the computer cannot open your journal. \
 To use it from a phone, prefer an SSH tunnel or a VPN you control to this computer; if you must listen \
-on your network, set a login first (`dosewise serve --set-login`) and pass --allow-remote: the traffic is \
-plain HTTP, readable by anyone on that network."
+on your network, set a login first (`dosewise serve --set-login`) and pass --allow-remote (and \
+--allow-host for each name you will type in the browser): the traffic is plain HTTP, readable by \
+anyone on that network."
 )]
 pub struct Args {
     /// Address and port to listen on.
@@ -20,6 +23,11 @@ pub struct Args {
     /// Listen on an address other than loopback (needs a login set with --set-login).
     #[arg(long)]
     allow_remote: bool,
+    /// With --allow-remote: a host name (or name:port) the browser will use to reach this
+    /// server, besides its bind address and loopback; repeat for several. Any other name in the
+    /// Host header is refused (DNS rebinding).
+    #[arg(long = "allow-host", value_name = "NAME", requires = "allow_remote")]
+    allow_hosts: Vec<String>,
     /// Set (or replace) the login passphrase for --allow-remote, then exit. Asked twice on a
     /// terminal, or read from --login-passphrase-file.
     #[arg(long)]
@@ -42,7 +50,7 @@ fn set_login(ctx: &Ctx, file: Option<&std::path::Path>) -> CliResult {
         true,
     )?;
     eprintln!(
-        "Login set (stored as an argon2id hash in {}). Start with `dosewise serve --bind ADDR --allow-remote`.",
+        "Login set (stored as an argon2id hash in {}). Start with `dosewise serve --bind ADDR --allow-remote`; a server already running uses the new passphrase at once and ends every session.",
         dosewise_web::login::path(&ctx.home).display()
     );
     Ok(())
@@ -94,11 +102,38 @@ impl Args {
             .map_err(|e| input(format!("cannot listen on {}: {e}", self.bind)))?;
         let addr = listener.local_addr()?;
         let port = addr.port();
-        let hosts = vec![
+        let mut hosts = vec![
             format!("127.0.0.1:{port}"),
             format!("localhost:{port}"),
             format!("[::1]:{port}"),
         ];
+        if !loopback {
+            // The bind address itself (unless it is the wildcard, which no browser types) and
+            // the names given; each with and without the port.
+            if !addr.ip().is_unspecified() {
+                hosts.push(addr.to_string());
+            }
+            for h in &self.allow_hosts {
+                let h = h.trim();
+                if h.is_empty() || h.contains(['/', ' ', '@']) {
+                    return Err(input(format!(
+                        "--allow-host {h:?}: give a host name or address, e.g. dosewise.lan or 192.168.1.20"
+                    )));
+                }
+                hosts.push(if h.contains(':') && !h.starts_with('[') {
+                    h.to_string()
+                } else {
+                    format!("{h}:{port}")
+                });
+                if port == 80 {
+                    hosts.push(h.to_string());
+                }
+            }
+        }
+        // This run's access key, readable only by this account (0600 in the 0700 home).
+        let key = dosewise_web::session::new_key();
+        let key_path = dosewise_web::session::key_path(&ctx.home);
+        super::export::write_private(&key_path, format!("{key}\n").as_bytes(), true)?;
         let clock = match std::env::var("DOSEWISE_NOW") {
             Ok(s) if !s.is_empty() => Clock::Fixed(ctx.now),
             _ => Clock::System,
@@ -108,23 +143,27 @@ impl Args {
             clock,
             zone: ctx.tz_flag().map(str::to_string),
             hosts,
-            // Only away from loopback: on loopback the Host check keeps other sites out.
+            // Only away from loopback; on loopback the access key is the credential.
             login: if loopback { None } else { login },
+            key: key.clone(),
             chromium: self.chromium.clone(),
         };
         let state = AppState::new(journal.take(), config);
         let shown = if loopback {
-            format!("http://127.0.0.1:{port}/")
+            format!("http://127.0.0.1:{port}/?key={key}")
         } else {
-            format!("http://{addr}/ (login required)")
+            format!(
+                "http://{addr}/ (login required; on this computer also http://127.0.0.1:{port}/?key={key})"
+            )
         };
         eprintln!(
             "Dosewise is serving {} at {shown} — Ctrl-C to stop.",
             ctx.home.display()
         );
-        dosewise_web::serve(listener, state.clone(), stopped())
-            .await
-            .map_err(|e| CliError::Runtime(anyhow::anyhow!("the server stopped: {e}")))?;
+        let served = dosewise_web::serve(listener, state.clone(), stopped()).await;
+        // The key is for this run only.
+        let _ = std::fs::remove_file(&key_path);
+        served.map_err(|e| CliError::Runtime(anyhow::anyhow!("the server stopped: {e}")))?;
         if let Some(store) = state.into_store() {
             let _ = store.close().await;
         }

@@ -36,6 +36,7 @@ impl Args {
         files.extend(existing(&[
             dosewise_web::login::FILE,
             dosewise_web::feed::FILE,
+            dosewise_web::session::KEY_FILE,
         ]));
         if !self.yes {
             if !std::io::stdin().is_terminal() {

@@ -35,6 +35,25 @@ pub fn temp_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Remove what a stopped conversion left beside the journal (its temporary copy, which after a
+/// killed `decrypt` is a whole plaintext journal next to the encrypted one). Whether anything
+/// was there.
+pub fn remove_leftovers(path: &Path) -> bool {
+    let tmp = temp_path(path);
+    let mut found = false;
+    for f in [
+        tmp.clone(),
+        sidecar(&tmp, "-wal"),
+        sidecar(&tmp, "-shm"),
+        sidecar(&tmp, "-journal"),
+    ] {
+        if std::fs::remove_file(&f).is_ok() {
+            found = true;
+        }
+    }
+    found
+}
+
 fn counts(conn: &Connection, schema: &str) -> Result<Vec<(String, i64)>> {
     let mut out = Vec::new();
     for t in TABLES {

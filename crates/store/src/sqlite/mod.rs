@@ -10,7 +10,7 @@ mod rows;
 mod sql;
 mod writes;
 
-pub use cipher::{convert, temp_path as cipher_temp_path};
+pub use cipher::{convert, remove_leftovers, temp_path as cipher_temp_path};
 
 use crate::{ImportReport, LoggedDose, Passphrase, Result, Store, StoreError, Window};
 use dosewise_core::checkin::{Checkin, NewCheckin};

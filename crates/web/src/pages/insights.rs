@@ -115,7 +115,7 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
                 strong { (if c.instrument == "phq9" { "PHQ-9" } else { "GAD-7" }) } ": " (c.baseline) " → " (c.latest) " (" (format!("{:+}", c.change)) ")"
                 @if c.response { " · response (≥ 50% drop)" }
                 @if c.remission { " · remission (< 5)" }
-                @if c.meaningful { " · meaningful change (≥ 5 points)" }
+                @if c.meaningful { " · meaningful change (≥ " (c.meaningful_points) " points)" }
             }
         }
         @for svg in &scale_svgs { figure { (PreEscaped(svg)) } }
@@ -257,6 +257,10 @@ pub async fn report_pdf(
     State(st): State<AppState>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
+    // One print at a time: each starts a Chromium.
+    let _printing = st.0.printing.try_acquire().map_err(|_| {
+        WebError::Busy("a report is already being printed; try again in a moment".into())
+    })?;
     let (html, name) = report(&st, &q).await?;
     let chromium = st
         .0

@@ -30,44 +30,139 @@ fn rejected(e: AppError, render: impl FnOnce(&str) -> Markup) -> Result<Response
     }
 }
 
-/// After a form that changes something: back to `path` with `msg` shown (303), or the form's
-/// page again with what was wrong (400, nothing written), or the store's failure.
+/// After a form that changes something: back to `path` with the notice shown (303), or the
+/// form's page again with what was wrong (400, nothing written), or the store's failure.
 async fn saved_or_again(
-    r: dosewise_app::Result<String>,
+    r: dosewise_app::Result<Notice>,
     path: &str,
     again: impl AsyncFnOnce(&str) -> Result<Markup, WebError>,
 ) -> Result<Response, WebError> {
     match r {
-        Ok(msg) => Ok(back_with(path, &msg, "")),
+        Ok(n) => Ok(back_with(path, n, "")),
         Err(AppError::Input(m)) => Ok((StatusCode::BAD_REQUEST, again(&m).await?).into_response()),
         Err(e) => Err(e.into()),
     }
 }
 
-/// A redirect (303) to `path`, which shows `msg` as saved, at `#fragment` when one is given.
-fn back_with(path: &str, msg: &str, fragment: &str) -> Response {
-    let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
-    Redirect::to(&format!("{path}?{q}{fragment}")).into_response()
+/// What a page says after a change. Only a code (and the id of what changed) travels in the
+/// address; the words are the server's, so a link from anywhere cannot put its own text in the
+/// green "saved" box ("your clinician approved raising the dose…").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Notice {
+    Stock(i64),
+    Paused(i64),
+    Resumed(i64),
+    Ended(i64),
+    MedicineAdded,
+    UseLogged,
+    LinkMade,
+    LinkRemoved,
+    ScreenSaved,
+}
+
+impl Notice {
+    fn query(self) -> String {
+        let (code, id) = match self {
+            Notice::Stock(id) => ("stock", Some(id)),
+            Notice::Paused(id) => ("paused", Some(id)),
+            Notice::Resumed(id) => ("resumed", Some(id)),
+            Notice::Ended(id) => ("ended", Some(id)),
+            Notice::MedicineAdded => ("medicine", None),
+            Notice::UseLogged => ("use", None),
+            Notice::LinkMade => ("link", None),
+            Notice::LinkRemoved => ("unlinked", None),
+            Notice::ScreenSaved => ("screen", None),
+        };
+        match id {
+            Some(id) => format!("saved={code}&id={id}"),
+            None => format!("saved={code}"),
+        }
+    }
+
+    fn parse(f: &Flash) -> Option<Notice> {
+        let id = f.id;
+        Some(match (f.saved.as_deref()?, id) {
+            ("stock", Some(id)) => Notice::Stock(id),
+            ("paused", Some(id)) => Notice::Paused(id),
+            ("resumed", Some(id)) => Notice::Resumed(id),
+            ("ended", Some(id)) => Notice::Ended(id),
+            ("medicine", _) => Notice::MedicineAdded,
+            ("use", _) => Notice::UseLogged,
+            ("link", _) => Notice::LinkMade,
+            ("unlinked", _) => Notice::LinkRemoved,
+            ("screen", _) => Notice::ScreenSaved,
+            _ => return None,
+        })
+    }
+}
+
+/// The words for a notice in the address, from the journal; nothing for an unknown code.
+pub(crate) async fn notice_text(st: &AppState, f: &Flash) -> Result<Option<String>, WebError> {
+    let Some(n) = Notice::parse(f) else {
+        return Ok(None);
+    };
+    let mut store = st.store().await;
+    let protocol =
+        async |store: &mut crate::blocking::Locked<'_>, id| -> Result<String, WebError> {
+            Ok(store.protocol(id).await?.map_or_else(
+                || "The protocol".into(),
+                |p| format!("\"{}\"", p.protocol.name),
+            ))
+        };
+    Ok(Some(match n {
+        Notice::Stock(id) => match store.stock(id).await? {
+            Some(s) => format!(
+                "Saved: {} now has {} on hand.",
+                s.stock.name,
+                s.remaining_text()
+            ),
+            None => return Ok(None),
+        },
+        Notice::Paused(id) => format!(
+            "{} is paused: no dose is planned until you resume it.",
+            protocol(&mut store, id).await?
+        ),
+        Notice::Resumed(id) => format!("{} is resumed.", protocol(&mut store, id).await?),
+        Notice::Ended(id) => format!(
+            "{} has ended. Its history stays in the journal.",
+            protocol(&mut store, id).await?
+        ),
+        Notice::MedicineAdded => "Medicine added.".into(),
+        Notice::UseLogged => "Use logged.".into(),
+        Notice::LinkMade => {
+            "A new private calendar link was made; any older one no longer works.".into()
+        }
+        Notice::LinkRemoved => "The private calendar link was removed.".into(),
+        Notice::ScreenSaved => "Saved.".into(),
+    }))
+}
+
+/// A redirect (303) to `path`, which shows the notice, at `#fragment` when one is given.
+pub(crate) fn back_with(path: &str, n: Notice, fragment: &str) -> Response {
+    Redirect::to(&format!("{path}?{}{fragment}", n.query())).into_response()
 }
 
 fn saved(msg: Option<&str>) -> Markup {
     html! { @if let Some(m) = msg { p.ok role="status" { (m) } } }
 }
 
+/// The notice in the address: a code and an id, never text.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Flash {
     saved: Option<String>,
+    id: Option<i64>,
 }
 
 pub async fn index(
     State(st): State<AppState>,
     Extension(token): Extension<Csrf>,
     Query(flash): Query<Flash>,
-) -> Markup {
+) -> Result<Markup, WebError> {
+    let notice = notice_text(&st, &flash).await?;
     let link = crate::feed::current(&st.0.config.home);
     let body = html! {
         h1 { "More" }
-        (saved(flash.saved.as_deref()))
+        (saved(notice.as_deref()))
         ul.links {
             li { a href="/stock" { "Stock" } " — what you hold and how long it lasts" }
             li { a href="/protocol" { "Protocol" } " — your plan, the next planned doses, limits" }
@@ -97,14 +192,18 @@ pub async fn index(
                 }
             }
         }
-        @if st.0.config.login.is_some() {
+        section #sessions {
+            h2 { "Sessions" }
+            p { "Each browser that opened Dosewise keeps a session for 12 hours after its last use (a week at most). Log out here, or everywhere — say, if you opened it on a device that is not yours." }
             form method="post" action="/logout" {
                 (csrf(&token))
                 button.secondary type="submit" { "Log out" }
+                " "
+                button.secondary type="submit" name="everywhere" value="1" { "Log out everywhere" }
             }
         }
     };
-    page("More", Nav::More, body)
+    Ok(page("More", Nav::More, body))
 }
 
 pub async fn stock(
@@ -112,14 +211,8 @@ pub async fn stock(
     Extension(token): Extension<Csrf>,
     Query(flash): Query<Flash>,
 ) -> Result<Markup, WebError> {
-    stock_page(
-        &st,
-        &token,
-        &FormData::default(),
-        None,
-        flash.saved.as_deref(),
-    )
-    .await
+    let notice = notice_text(&st, &flash).await?;
+    stock_page(&st, &token, &FormData::default(), None, notice.as_deref()).await
 }
 
 async fn stock_page(
@@ -208,14 +301,7 @@ pub async fn change_stock(
         .await
     }
     .await;
-    let r = r.map(|done| {
-        format!(
-            "{}: {} on hand (was {}).",
-            done.stock.stock.name,
-            done.stock.remaining_text(),
-            done.stock.stock.supply_unit.fmt(done.before)
-        )
-    });
+    let r = r.map(|done| Notice::Stock(done.stock.id));
     saved_or_again(r, "/stock", async |m| {
         stock_page(&st, &token, &f, Some(m), None).await
     })
@@ -227,7 +313,8 @@ pub async fn protocol(
     Extension(token): Extension<Csrf>,
     Query(flash): Query<Flash>,
 ) -> Result<Markup, WebError> {
-    protocol_page(&st, &token, None, flash.saved.as_deref()).await
+    let notice = notice_text(&st, &flash).await?;
+    protocol_page(&st, &token, None, notice.as_deref()).await
 }
 
 async fn protocol_page(
@@ -317,20 +404,20 @@ pub async fn change_protocol(
     let today = now
         .to_zoned_datetime(super::zone(&st, &mut store).await?)
         .date();
-    let r: dosewise_app::Result<String> = async {
+    let r: dosewise_app::Result<Notice> = async {
         let p = store
             .protocol(id)
             .await?
             .ok_or_else(|| dosewise_app::input(format!("there is no protocol {id}")))?;
-        let name = p.protocol.name.clone();
+        let pid = p.id;
         Ok(match f.get("action").as_deref() {
             Some("pause") => {
                 dosewise_app::protocol::pause(&mut store, p, today, now).await?;
-                format!("Paused \"{name}\" from {today}: no dose is planned until you resume.")
+                Notice::Paused(pid)
             }
             Some("resume") => {
                 dosewise_app::protocol::resume(&mut store, p, today, now).await?;
-                format!("Resumed \"{name}\" from {today}.")
+                Notice::Resumed(pid)
             }
             Some("end") => {
                 if f.get("confirm_end").as_deref() != Some("yes") {
@@ -339,7 +426,7 @@ pub async fn change_protocol(
                     ));
                 }
                 dosewise_app::protocol::end(&mut store, p, today, now).await?;
-                format!("Ended \"{name}\". Its history stays in the journal.")
+                Notice::Ended(pid)
             }
             _ => return Err(dosewise_app::input("choose pause, resume or end")),
         })
@@ -432,7 +519,8 @@ pub async fn meds(
     Extension(token): Extension<Csrf>,
     axum::extract::Query(q): axum::extract::Query<Flash>,
 ) -> Result<Markup, WebError> {
-    meds_page(&st, &token, &FormData::default(), None, q.saved.as_deref()).await
+    let notice = notice_text(&st, &q).await?;
+    meds_page(&st, &token, &FormData::default(), None, notice.as_deref()).await
 }
 
 pub async fn add_med(
@@ -452,7 +540,7 @@ pub async fn add_med(
         let mut store = st.store().await;
         dosewise_app::records::medication(&mut store, m).await
     };
-    let r = r.map(|_| "Medicine added.".to_string());
+    let r = r.map(|_| Notice::MedicineAdded);
     saved_or_again(r, "/meds", async |m| {
         meds_page(&st, &token, &f, Some(m), None).await
     })
@@ -477,7 +565,7 @@ pub async fn add_use(
         )
         .await
     };
-    let r = r.map(|_| "Use logged.".to_string());
+    let r = r.map(|_| Notice::UseLogged);
     saved_or_again(r, "/meds", async |m| {
         meds_page(&st, &token, &f, Some(m), None).await
     })
@@ -827,11 +915,8 @@ pub async fn calendar_link(
 ) -> Result<Response, WebError> {
     let home = &st.0.config.home;
     let done = match f.get("action").as_deref() {
-        Some("new") => crate::feed::renew(home)
-            .map(|_| "A new private calendar link was made; any older one no longer works."),
-        Some("remove") => {
-            crate::feed::remove(home).map(|()| "The private calendar link was removed.")
-        }
+        Some("new") => crate::feed::renew(home).map(|_| Notice::LinkMade),
+        Some("remove") => crate::feed::remove(home).map(|()| Notice::LinkRemoved),
         _ => {
             return Err(WebError::Input(
                 "choose to make a new link or to remove it".into(),

@@ -9,18 +9,13 @@ use crate::security::{CheckedForm, Csrf, FormData};
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dosewise_app::AppError;
 use dosewise_core::profile::Profile;
 use dosewise_core::safety::Severity;
 use dosewise_core::screen::{RECHECK_DAYS, due, questions};
 use dosewise_store::Store;
 use maud::{Markup, html};
-
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct Flash {
-    saved: Option<String>,
-}
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -92,8 +87,9 @@ fn render(
 pub async fn form(
     State(st): State<AppState>,
     Extension(token): Extension<Csrf>,
-    Query(flash): Query<Flash>,
+    Query(flash): Query<super::more::Flash>,
 ) -> Result<Markup, WebError> {
+    let notice = super::more::notice_text(&st, &flash).await?;
     let mut store = st.store().await;
     let tz = super::zone(&st, &mut store).await?;
     let p = store.profile().await?;
@@ -105,7 +101,7 @@ pub async fn form(
         st.now(),
         None,
         None,
-        flash.saved.as_deref(),
+        notice.as_deref(),
     ))
 }
 
@@ -126,7 +122,11 @@ pub async fn submit(
     }
     .await;
     match r {
-        Ok(()) => Ok(Redirect::to("/screen?saved=Saved.").into_response()),
+        Ok(()) => Ok(super::more::back_with(
+            "/screen",
+            super::more::Notice::ScreenSaved,
+            "",
+        )),
         Err(AppError::Input(m)) => {
             let mut store = st.store().await;
             let tz = super::zone(&st, &mut store).await?;
