@@ -13,7 +13,7 @@ pub fn parse_export(bytes: Vec<u8>, label: &str) -> Result<Journal> {
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         input(format!(
-            "{label} is not UTF-8 text (first bad byte at offset {}); it is not a Dosewise export",
+            "{label} is not UTF-8 text (first bad byte at offset {}); it is not a Dosewise export. Nothing was imported.",
             e.utf8_error().valid_up_to()
         ))
     })?;

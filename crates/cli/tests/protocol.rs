@@ -91,7 +91,7 @@ fn one_on_two_off_plan_vs_actual() {
     assert_eq!(a["off_plan_dose_ids"], serde_json::json!([3]));
     assert_eq!(s["today"], "dose");
     // Every dose knows its protocol.
-    let j: Value = serde_json::from_str(&h.export()).unwrap_or_default();
+    let j: Value = serde_json::from_str(&h.export()).unwrap_or_else(|e| panic!("not JSON: {e}"));
     assert!(
         j["doses"]
             .as_array()
@@ -221,7 +221,8 @@ fn pause_resume_end_and_replacement_keep_history() {
 fn titration_is_proposed_never_applied() {
     let h = Home::new();
     let start = "2026-11-01";
-    h.at(
+    // A mistyped flag is a usage error (exit 2) and adds no protocol.
+    let r = h.at(
         NOV1,
         &[
             "protocol",
@@ -233,6 +234,10 @@ fn titration_is_proposed_never_applied() {
             "--no-such-flag",
         ],
     );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--no-such-flag"), "{}", r.stderr);
+    let none = h.at(NOV1, &["--json", "protocol", "list"]).ok().json();
+    assert_eq!(none.as_array().map(Vec::len), Some(0), "{none}");
     h.at(
         NOV1,
         &[

@@ -60,7 +60,8 @@ impl Home {
         common::output(&mut common::command(&self.path(), now, args))
     }
     fn export(&self) -> Value {
-        serde_json::from_str(&self.run(&["export"]).ok().stdout).unwrap_or_default()
+        serde_json::from_str(&self.run(&["export"]).ok().stdout)
+            .unwrap_or_else(|e| panic!("not JSON: {e}"))
     }
     fn doses(&self) -> usize {
         self.export()["doses"].as_array().map_or(0, Vec::len)

@@ -268,9 +268,28 @@ fn cli_and_server_write_at_once_without_locking_errors() {
     }
     let (status, body) = server.http("GET", "/api/v1/checkins?from=2020-01-01", None);
     assert_eq!(status, 200);
-    let seen: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let seen: serde_json::Value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON: {e}"));
     let n = seen["checkins"].as_array().map_or(0, Vec::len);
     assert_eq!(n, before + PER_WRITER * 2 + 3 * PER_WRITER, "nothing lost");
+    // Not only the count: every write, each exactly once.
+    let mut notes: Vec<String> = seen["checkins"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["note"].as_str())
+                .filter(|n| n.starts_with("web ") || n.starts_with("cli "))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    notes.sort();
+    let mut expected: Vec<String> = (0..PER_WRITER * 2)
+        .map(|i| format!("web {i}"))
+        .chain((0..3).flat_map(|w| (0..PER_WRITER).map(move |i| format!("cli {w}-{i}"))))
+        .collect();
+    expected.sort();
+    assert_eq!(notes, expected);
     assert_eq!(server.stop(), Some(0));
     run(home.path(), &["check", "--integrity"]).ok();
 }

@@ -589,9 +589,37 @@ mod tests {
             .dose_vs_off
             .as_ref()
             .unwrap_or_else(|| panic!("enough data"));
-        let expected =
-            mood.dose_day.mean.unwrap_or(f64::NAN) - mood.off_day.mean.unwrap_or(f64::NAN);
-        assert!((w.difference - expected).abs() < 1e-12);
+        // The difference worked out here from the journal itself, not from the result's own
+        // group means: each check-in's local day is a dose day, the day after one, or an off day.
+        let tz = crate::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
+        let local = |t: Timestamp| t.to_zoned_datetime(tz.clone()).date();
+        let dosed: std::collections::HashSet<Date> = j
+            .doses
+            .iter()
+            .filter(|d| d.deleted_at.is_none())
+            .map(|d| local(d.dose.at))
+            .collect();
+        let (mut on, mut off) = (Vec::new(), Vec::new());
+        for c in &j.checkins {
+            let Some(m) = c.checkin.ratings.mood else {
+                continue;
+            };
+            let day = local(c.checkin.at);
+            let before = day.yesterday().unwrap_or(day);
+            if dosed.contains(&day) {
+                on.push(f64::from(m.value()));
+            } else if !dosed.contains(&before) {
+                off.push(f64::from(m.value()));
+            }
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let expected = mean(&on) - mean(&off);
+        assert!(!on.is_empty() && !off.is_empty());
+        assert!(
+            (w.difference - expected).abs() < 1e-9,
+            "{} vs {expected}",
+            w.difference
+        );
         assert!(w.ci95_low < w.difference && w.difference < w.ci95_high);
         assert!(i.caveat.contains("eLife 2021"));
     }

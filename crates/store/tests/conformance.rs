@@ -96,6 +96,19 @@ fn checkin(at: &str) -> NewCheckin {
     }
 }
 
+/// A store call that must succeed: a store error fails the test, naming it, instead of turning
+/// into the empty value a test may be expecting (an `overdraw_writes_nothing` that passed because
+/// `doses()` failed).
+trait Must<T> {
+    fn must(self) -> T;
+}
+
+impl<T, E: std::fmt::Display> Must<T> for Result<T, E> {
+    fn must(self) -> T {
+        self.unwrap_or_else(|e| panic!("store error: {e}"))
+    }
+}
+
 macro_rules! conformance {
     ($modname:ident, $open:expr) => {
         mod $modname {
@@ -104,7 +117,7 @@ macro_rules! conformance {
             #[tokio::test]
             async fn profile_round_trip() {
                 let (mut s, _dir) = $open.await;
-                assert_eq!(s.profile().await.ok().flatten(), None);
+                assert_eq!(s.profile().await.must(), None);
                 let p = Profile {
                     name: Some("Alex".into()),
                     zone: "Europe/Berlin".into(),
@@ -119,7 +132,7 @@ macro_rules! conformance {
                     updated_at: ts("2026-11-01T08:00:00Z"),
                 };
                 s.save_profile(&p).await.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(s.profile().await.ok().flatten(), Some(p.clone()));
+                assert_eq!(s.profile().await.must(), Some(p.clone()));
                 // An answer of unknown date (from before answers were dated) reads back with
                 // the latest date it can have: the profile's last save.
                 let mut undated = p.clone();
@@ -129,7 +142,7 @@ macro_rules! conformance {
                 s.save_profile(&undated)
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
-                let back = s.profile().await.ok().flatten().unwrap_or_else(|| panic!());
+                let back = s.profile().await.must().unwrap_or_else(|| panic!());
                 assert_eq!(back.screen[0].since, Some(p.updated_at));
                 assert_eq!((back.screened_at, back.crisis_line), (None, None));
             }
@@ -173,7 +186,7 @@ macro_rules! conformance {
                     .flatten()
                     .unwrap_or_else(|| panic!("stock gone"));
                 assert_eq!(st.stock.remaining, 9.5);
-                let ev = s.stock_events(st.id).await.unwrap_or_default();
+                let ev = s.stock_events(st.id).await.must();
                 assert_eq!(
                     ev.iter().map(|e| e.kind).collect::<Vec<_>>(),
                     vec![StockEventKind::Added, StockEventKind::Dose]
@@ -206,8 +219,8 @@ macro_rules! conformance {
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
                 assert!(st.is_retired());
-                assert_eq!(s.stocks(false).await.unwrap_or_default().len(), 0);
-                assert_eq!(s.stocks(true).await.unwrap_or_default().len(), 1);
+                assert_eq!(s.stocks(false).await.must().len(), 0);
+                assert_eq!(s.stocks(true).await.must().len(), 1);
                 // A retired name can be reused; two active stocks cannot share one.
                 s.add_stock(&troche_stock("Troche 25", 5.0))
                     .await
@@ -231,10 +244,7 @@ macro_rules! conformance {
                     s.log_dose(&d, ts("2026-11-02T08:00:00Z")).await,
                     Err(StoreError::InsufficientStock { .. })
                 ));
-                assert_eq!(
-                    s.doses(Window::default()).await.unwrap_or_default().len(),
-                    0
-                );
+                assert_eq!(s.doses(Window::default()).await.must().len(), 0);
                 assert_eq!(
                     s.stock(st.id)
                         .await
@@ -292,21 +302,18 @@ macro_rules! conformance {
                         .map(|x| x.stock.remaining),
                     Some(10.0)
                 );
-                let revs = s.dose_revisions(d.id).await.unwrap_or_default();
+                let revs = s.dose_revisions(d.id).await.must();
                 assert_eq!(revs.len(), 2);
                 assert_eq!(revs[0].previous.dose_mg, 25.0);
                 assert_eq!(revs[1].reason.as_deref(), Some("duplicate"));
-                assert_eq!(
-                    s.doses(Window::default()).await.unwrap_or_default().len(),
-                    0
-                );
+                assert_eq!(s.doses(Window::default()).await.must().len(), 0);
                 let all = s
                     .doses(Window {
                         include_deleted: true,
                         ..Window::default()
                     })
                     .await
-                    .unwrap_or_default();
+                    .must();
                 assert_eq!(all.len(), 1);
                 assert!(all[0].deleted_at.is_some());
                 assert!(matches!(
@@ -331,13 +338,13 @@ macro_rules! conformance {
                     to: None,
                     include_deleted: false,
                 };
-                assert_eq!(s.checkins(w).await.unwrap_or_default().len(), 1);
+                assert_eq!(s.checkins(w).await.must().len(), 1);
                 assert_eq!(
-                    s.last_checkin().await.ok().flatten().map(|c| c.checkin.at),
+                    s.last_checkin().await.must().map(|c| c.checkin.at),
                     Some(ts("2026-11-03T20:00:00Z"))
                 );
-                assert_eq!(s.checkin(a.id).await.ok().flatten(), Some(a.clone()));
-                assert_eq!(s.checkin(a.id + 100).await.ok().flatten(), None);
+                assert_eq!(s.checkin(a.id).await.must(), Some(a.clone()));
+                assert_eq!(s.checkin(a.id + 100).await.must(), None);
             }
 
             #[tokio::test]
@@ -370,8 +377,8 @@ macro_rules! conformance {
                         .map(|p| p.id),
                     Some(b.id)
                 );
-                assert_eq!(s.protocols(false).await.unwrap_or_default().len(), 1);
-                assert_eq!(s.protocols(true).await.unwrap_or_default().len(), 2);
+                assert_eq!(s.protocols(false).await.must().len(), 1);
+                assert_eq!(s.protocols(true).await.must().len(), 2);
                 let mut b2 = b.clone();
                 b2.status = Status::Paused;
                 b2.pauses.push(Pause {
@@ -392,7 +399,7 @@ macro_rules! conformance {
                 let kinds: Vec<_> = s
                     .protocol_events(b.id)
                     .await
-                    .unwrap_or_default()
+                    .must()
                     .iter()
                     .map(|e| e.kind)
                     .collect();
@@ -403,7 +410,7 @@ macro_rules! conformance {
                 let kinds: Vec<_> = s
                     .protocol_events(a.id)
                     .await
-                    .unwrap_or_default()
+                    .must()
                     .iter()
                     .map(|e| e.kind)
                     .collect();
@@ -446,7 +453,7 @@ macro_rules! conformance {
                         .await
                         .unwrap_or_else(|e| panic!("{e}"));
                 }
-                let deleted = s.recent_doses(1).await.unwrap_or_default()[0].id;
+                let deleted = s.recent_doses(1).await.must()[0].id;
                 s.delete_dose(deleted, ts("2026-11-03T10:00:00Z"), Some("typo"))
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
@@ -492,13 +499,13 @@ macro_rules! conformance {
                     })
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(s.medications(false).await.unwrap_or_default().len(), 1);
+                assert_eq!(s.medications(false).await.must().len(), 1);
                 s.remove_medication(m.id, ts("2026-11-05T08:00:00Z"))
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(s.medications(false).await.unwrap_or_default().len(), 0);
+                assert_eq!(s.medications(false).await.must().len(), 0);
                 assert_eq!(
-                    s.medications(true).await.unwrap_or_default()[0].removed_at,
+                    s.medications(true).await.must()[0].removed_at,
                     Some(ts("2026-11-05T08:00:00Z"))
                 );
                 let u = NewSubstanceUse {
@@ -516,7 +523,7 @@ macro_rules! conformance {
                     to: Some(ts("2026-11-03T00:00:00Z")),
                     include_deleted: false,
                 };
-                assert_eq!(s.substance_uses(w).await.unwrap_or_default()[0].usage, u);
+                assert_eq!(s.substance_uses(w).await.must()[0].usage, u);
                 let v = NewVitals {
                     at: ts("2026-11-02T07:30:00Z"),
                     zone: "Europe/Berlin".into(),
@@ -530,10 +537,7 @@ macro_rules! conformance {
                 s.add_vitals(&v, ts("2026-11-02T07:30:00Z"))
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    s.vitals(Window::default()).await.unwrap_or_default()[0].vitals,
-                    v
-                );
+                assert_eq!(s.vitals(Window::default()).await.must()[0].vitals, v);
                 s.add_clearance(
                     ClearanceTopic::Urinary,
                     ts("2026-11-03T10:00:00Z"),
@@ -542,7 +546,7 @@ macro_rules! conformance {
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(
-                    s.clearances().await.unwrap_or_default()[0].topic,
+                    s.clearances().await.must()[0].topic,
                     ClearanceTopic::Urinary
                 );
                 let j = s.export().await.unwrap_or_else(|e| panic!("{e}"));
@@ -565,7 +569,7 @@ macro_rules! conformance {
                 let demo = dosewise_core::demo::demo_journal(&now, 30, 7);
                 let report = a.import(&demo).await.unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(report.doses, demo.doses.len());
-                let st = a.stocks(false).await.unwrap_or_default().remove(0);
+                let st = a.stocks(false).await.must().remove(0);
                 let d = a
                     .log_dose(
                         &dose_from(&st, "1/4 troche", "2026-11-28T08:00:00Z"),
@@ -578,17 +582,14 @@ macro_rules! conformance {
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
                 let first = a.export().await.unwrap_or_else(|e| panic!("{e}"));
-                let text = serde_json::to_string_pretty(&first).unwrap_or_default();
+                let text = serde_json::to_string_pretty(&first).must();
                 let parsed =
                     dosewise_core::journal::Journal::parse(&text).unwrap_or_else(|e| panic!("{e}"));
 
                 let (mut b, _dir_b) = $open.await;
                 b.import(&parsed).await.unwrap_or_else(|e| panic!("{e}"));
                 let second = b.export().await.unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    serde_json::to_string_pretty(&second).unwrap_or_default(),
-                    text
-                );
+                assert_eq!(serde_json::to_string_pretty(&second).must(), text);
                 // Importing the same file again changes nothing.
                 let again = b.import(&parsed).await.unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(again.doses + again.checkins + again.stocks, 0);
@@ -607,10 +608,7 @@ macro_rules! conformance {
                     other => panic!("{other:?}"),
                 }
                 assert_eq!(
-                    b.checkins(Window::default())
-                        .await
-                        .unwrap_or_default()
-                        .len(),
+                    b.checkins(Window::default()).await.must().len(),
                     parsed.checkins.len()
                 );
             }
@@ -678,9 +676,9 @@ mod sqlite_specific {
         s.add_stock(&troche_stock("T", 3.0))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(s.integrity_check().await.unwrap_or_default(), "ok");
+        assert_eq!(s.integrity_check().await.must(), "ok");
         assert_eq!(
-            s.schema_version().await.unwrap_or(0),
+            s.schema_version().await.must(),
             dosewise_store::sqlite::SCHEMA_VERSION
         );
     }

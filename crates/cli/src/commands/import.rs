@@ -40,7 +40,7 @@ impl Args {
                 None => {
                     let p = crate::secrets::current(
                         self.encrypt_passphrase_file.as_deref(),
-                        "the encrypted export",
+                        "this export (age format)",
                     )?;
                     let id = age::scrypt::Identity::new(age::secrecy::SecretString::from(
                         p.expose().to_owned(),

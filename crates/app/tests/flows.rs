@@ -1,0 +1,303 @@
+//! The use cases every surface runs, tested at the app layer on a real SQLite journal: the dose
+//! flow (dry run, refusal, override, a dose already taken), a check-in's warnings, the health
+//! screen's answers, the standing findings, and the titration proposal's red flags.
+
+use dosewise_app::checkin::CheckinRequest;
+use dosewise_app::dose::{DoseRequest, Outcome, log};
+use dosewise_core::jiff::civil::{Date, Time};
+use dosewise_core::profile::Profile;
+use dosewise_core::protocol::{DoseTarget, Limits, NewProtocol, Pattern, Titration};
+use dosewise_core::route::Substance;
+use dosewise_core::testing::{troche_new_stock, ts};
+use dosewise_core::titration::ProposalKind;
+use dosewise_store::{SqliteStore, Store, Window};
+
+const NOW: &str = "2026-11-28T11:00:00Z";
+
+async fn journal() -> (SqliteStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut s = SqliteStore::open(&dir.path().join("dosewise.db"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    s.save_profile(&Profile {
+        name: None,
+        zone: "Europe/Berlin".into(),
+        weight_kg: None,
+        screen: vec![],
+        screened_at: Some(ts("2026-11-01T08:00:00Z")),
+        crisis_line: Some("988".into()),
+        created_at: ts("2026-11-01T08:00:00Z"),
+        updated_at: ts("2026-11-01T08:00:00Z"),
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    s.add_stock(&troche_new_stock("T", 30.0))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (s, dir)
+}
+
+fn date(s: &str) -> Date {
+    s.parse().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every third day from 1 November at 12:00 Berlin, 1/2 troche, at most 25 mg a dose.
+async fn with_protocol(s: &mut SqliteStore, titration: Option<Titration>) {
+    let p = NewProtocol {
+        name: "plan".into(),
+        substance: Substance::Ketamine,
+        pattern: Pattern::EveryNDays { n: 3 },
+        start: date("2026-11-01"),
+        end: None,
+        time: Time::new(12, 0, 0, 0).unwrap_or(Time::midnight()),
+        zone: "Europe/Berlin".into(),
+        dose: DoseTarget {
+            entered: "1/2 troche".into(),
+            quantity: dosewise_core::dose_expr::parse_quantity("1/2 troche")
+                .unwrap_or_else(|e| panic!("{e}")),
+            mg: Some(12.5),
+        },
+        stock_id: Some(1),
+        route: None,
+        cycle: None,
+        titration,
+        limits: Limits {
+            max_per_dose_mg: Some(25.0),
+            ..Limits::default()
+        },
+        checkin_time: None,
+        require_bp: false,
+        require_sitter: false,
+        note: None,
+    };
+    s.add_protocol(&p, ts("2026-11-01T08:00:00Z"), date("2026-11-01"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn req(amount: &str, at: Option<&str>) -> DoseRequest {
+    DoseRequest {
+        amount: amount.into(),
+        at: at.map(str::to_string),
+        ..DoseRequest::default()
+    }
+}
+
+async fn count(s: &mut SqliteStore) -> usize {
+    s.doses(Window::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .len()
+}
+
+#[tokio::test]
+async fn the_dose_flow_checks_once_and_writes_only_what_it_may() {
+    let (mut s, _d) = journal().await;
+    with_protocol(&mut s, None).await;
+    let now = ts(NOW);
+    // A dry run checks and writes nothing.
+    let o = log(&mut s, &req("1/2 troche", None), None, true, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(o, Outcome::Checked { ref verdict, .. } if !verdict.refused()));
+    assert_eq!(count(&mut s).await, 0);
+    // Above the per-dose limit, about to be taken: refused, nothing written.
+    let o = log(&mut s, &req("2 troches", None), None, false, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Outcome::Refused { verdict, .. } = o else {
+        panic!("not refused")
+    };
+    assert!(verdict.codes().contains(&"limit_per_dose"));
+    assert_eq!(count(&mut s).await, 0);
+    // An empty reason is no override; a reason is, and it is kept with the findings.
+    let o = log(&mut s, &req("2 troches", None), Some("  "), false, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(o, Outcome::Refused { .. }));
+    let o = log(
+        &mut s,
+        &req("2 troches", None),
+        Some("agreed with Dr K"),
+        false,
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let Outcome::Logged {
+        dose, overridden, ..
+    } = o
+    else {
+        panic!("not logged")
+    };
+    assert!(overridden);
+    assert_eq!(
+        dose.dose.override_reason.as_deref(),
+        Some("agreed with Dr K")
+    );
+    assert!(
+        dose.dose
+            .findings
+            .iter()
+            .any(|f| f.code == "limit_per_dose")
+    );
+    // The same amount taken three hours ago is recorded as it happened, with its findings and
+    // no override.
+    let o = log(&mut s, &req("2 troches", Some("-3h")), None, false, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Outcome::Logged {
+        dose,
+        overridden,
+        verdict,
+        ..
+    } = o
+    else {
+        panic!("a dose already taken is recorded")
+    };
+    assert!(!overridden && verdict.recorded_despite_refusal());
+    assert!(dose.recorded_after_the_fact());
+    assert_eq!(dose.dose.override_reason, None);
+    assert_eq!(count(&mut s).await, 2);
+    // Bad input is refused before anything is checked or written.
+    for bad in ["10 g", "-1 troche", "2 sprays", "1/3 troche"] {
+        assert!(
+            log(&mut s, &req(bad, None), None, false, now)
+                .await
+                .is_err(),
+            "{bad}"
+        );
+    }
+    assert_eq!(count(&mut s).await, 2);
+}
+
+#[tokio::test]
+async fn a_checkin_brings_its_warnings_with_the_persons_crisis_line_first() {
+    let (mut s, _d) = journal().await;
+    let now = ts(NOW);
+    let r = CheckinRequest {
+        mood: Some(2),
+        urinary: vec!["frequency".into()],
+        note: Some("I keep thinking I want to die".into()),
+        ..CheckinRequest::default()
+    };
+    let (saved, warnings) = dosewise_app::checkin::record(&mut s, &r, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(saved.checkin.urinary.len(), 1);
+    let codes: Vec<&str> = warnings.iter().map(|w| w.code).collect();
+    assert_eq!(
+        codes,
+        ["self_harm_thoughts", "urinary_symptoms"],
+        "the most urgent first"
+    );
+    assert!(warnings[0].message.starts_with("Your crisis line: 988."));
+    assert!(warnings[0].sources[0].contains("(D)"));
+    let (_, none) = dosewise_app::checkin::record(
+        &mut s,
+        &CheckinRequest {
+            mood: Some(7),
+            note: Some("dead tired, good day".into()),
+            ..CheckinRequest::default()
+        },
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(none.is_empty());
+}
+
+#[tokio::test]
+async fn screen_answers_are_dated_and_a_later_one_is_not_covered_by_an_older_review() {
+    let (mut s, _d) = journal().await;
+    let t1 = ts("2026-11-10T08:00:00Z");
+    let p = dosewise_app::screen::answer_all(&mut s, &["mania".into()], t1)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.screened_at, Some(t1));
+    s.add_clearance(
+        dosewise_core::safety::ClearanceTopic::Screen,
+        ts("2026-11-11T08:00:00Z"),
+        Some("seen"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let p = dosewise_app::screen::update(&mut s, "pregnancy", true, ts("2026-11-20T08:00:00Z"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        p.screened_at,
+        Some(t1),
+        "one answer is not the whole screen"
+    );
+    let tz = dosewise_core::when::zone("Europe/Berlin").unwrap_or_else(|e| panic!("{e}"));
+    let standing = dosewise_app::safety::standing(&mut s, ts(NOW), &tz, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let codes: Vec<&str> = standing.iter().map(|f| f.code.as_str()).collect();
+    assert!(codes.contains(&"screen:pregnancy"), "{codes:?}");
+    assert!(!codes.contains(&"screen:mania"), "{codes:?}");
+    assert!(
+        dosewise_app::screen::update(&mut s, "gills", true, ts(NOW))
+            .await
+            .is_err()
+    );
+    assert!(dosewise_app::screen::crisis_line(Some("98\u{7}8")).is_err());
+}
+
+#[tokio::test]
+async fn a_red_flag_turns_a_proposed_step_up_into_a_hold() {
+    let (mut s, _d) = journal().await;
+    let ladder = Titration {
+        start_mg: 12.5,
+        step_mg: 6.25,
+        min_days_per_step: 14,
+        ceiling_mg: 25.0,
+    };
+    with_protocol(&mut s, Some(ladder)).await;
+    // Flat mood before and after the start: the ladder would propose a step up.
+    for day in 20..=31 {
+        let at = format!("2026-10-{day}T19:00:00Z");
+        checkin(&mut s, &at, 4, None).await;
+    }
+    for day in 1..=27 {
+        let at = format!("2026-11-{day:02}T19:00:00Z");
+        checkin(&mut s, &at, 4, None).await;
+    }
+    let tz = dosewise_core::when::zone("Europe/Berlin").unwrap_or_else(|e| panic!("{e}"));
+    let p = s
+        .protocols(false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .remove(0);
+    let today = date("2026-11-28");
+    let before = dosewise_app::today::proposal(&mut s, &p, &tz, today, ts(NOW))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("a ladder proposes"));
+    assert_eq!(before.kind, ProposalKind::ConsiderStepUp, "{before:?}");
+    // Strong craving yesterday: a red flag, so no step up.
+    checkin(&mut s, "2026-11-27T20:00:00Z", 4, Some(8)).await;
+    let after = dosewise_app::today::proposal(&mut s, &p, &tz, today, ts(NOW))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("a ladder proposes"));
+    assert_eq!(after.kind, ProposalKind::Hold, "{after:?}");
+    assert!(
+        after.data.iter().any(|d| d.contains("craving")),
+        "{:?}",
+        after.data
+    );
+}
+
+async fn checkin(s: &mut SqliteStore, at: &str, mood: i64, craving: Option<i64>) {
+    let r = CheckinRequest {
+        mood: Some(mood),
+        craving,
+        at: Some(at.into()),
+        ..CheckinRequest::default()
+    };
+    dosewise_app::checkin::record(s, &r, ts(NOW))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
