@@ -38,18 +38,9 @@ impl Home {
         common::output(&mut common::command(&self.path(), NOW, args))
     }
     fn troches(&self) {
-        self.run(&[
-            "stock",
-            "add",
-            "troche",
-            "--name",
-            "T",
-            "--strength",
-            "25mg",
-            "--count",
-            "30",
-        ])
-        .ok();
+        let args = common::troche_stock("T", "30");
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run(&argv).ok();
     }
     fn doses(&self) -> usize {
         let j: Value = serde_json::from_str(&self.run(&["export"]).ok().stdout)

@@ -442,34 +442,7 @@ fn only_loopback_without_a_login() {
     }
     // Listening on all interfaces now needs and has a login, and answers only to the names it
     // was given (and loopback).
-    let mut cmd = command(
-        home.path(),
-        NOW,
-        &[
-            "serve",
-            "--bind",
-            "0.0.0.0:0",
-            "--allow-remote",
-            "--allow-host",
-            "192.168.1.20",
-        ],
-    );
-    let mut child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut first = String::new();
-    BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("stderr")))
-        .read_line(&mut first)
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(first.contains("login required"), "{first}");
-    let port = first
-        .split(':')
-        .nth(2)
-        .and_then(|p| p.split('/').next())
-        .unwrap_or("")
-        .to_string();
+    let (_child, port, _log) = remote_server(home.path(), &["--allow-host", "192.168.1.20"]);
     let addr = format!("127.0.0.1:{port}");
     let lan = format!("192.168.1.20:{port}");
     let (status, _) = http(&addr, &lan, "GET", "/api/v1/export", None);
@@ -482,8 +455,6 @@ fn only_loopback_without_a_login() {
         let (status, _) = http(&addr, host, "GET", "/login", None);
         assert_eq!(status, 403, "{host}");
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Another account on this computer can reach the port but not the key (web-key is 0600 in a
@@ -522,8 +493,8 @@ fn another_account_on_this_computer_gets_nothing() {
     let tools = ["runuser", "curl"].iter().all(|t| {
         std::process::Command::new("sh")
             .args(["-c", &format!("command -v {t}")])
-            .status()
-            .is_ok_and(|s| s.success())
+            .output()
+            .is_ok_and(|o| o.status.success())
     });
     if as_root && tools {
         // As the probe did it: another Unix account asks the loopback server for everything.
@@ -560,31 +531,46 @@ fn another_account_on_this_computer_gets_nothing() {
     );
 }
 
-/// A server with a login on all interfaces; (child, port, stderr log).
-fn remote_server(home: &Path) -> (Child, String, std::sync::Arc<std::sync::Mutex<String>>) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let pass = dir.path().join("pass");
-    std::fs::write(&pass, "correct horse battery staple\n").unwrap_or_else(|e| panic!("{e}"));
-    output(
-        command(
-            home,
-            NOW,
-            &["serve", "--set-login", "--login-passphrase-file"],
+/// A child process killed when dropped, so a failing test leaves no server behind.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A server with a login on all interfaces (set here unless the home has one), with `extra`
+/// arguments; (child, port, stderr log).
+fn remote_server(
+    home: &Path,
+    extra: &[&str],
+) -> (Killed, String, std::sync::Arc<std::sync::Mutex<String>>) {
+    if !home.join("web-login").exists() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let pass = dir.path().join("pass");
+        std::fs::write(&pass, "correct horse battery staple\n").unwrap_or_else(|e| panic!("{e}"));
+        output(
+            command(
+                home,
+                NOW,
+                &["serve", "--set-login", "--login-passphrase-file"],
+            )
+            .arg(&pass),
         )
-        .arg(&pass),
-    )
-    .ok();
-    let mut child = command(
-        home,
-        NOW,
-        &["serve", "--bind", "0.0.0.0:0", "--allow-remote"],
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap_or_else(|e| panic!("{e}"));
+        .ok();
+    }
+    let mut args = vec!["serve", "--bind", "0.0.0.0:0", "--allow-remote"];
+    args.extend_from_slice(extra);
+    let mut child = command(home, NOW, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut lines = BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("stderr"))).lines();
     let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("login required"), "{first}");
     let port = first
         .split(':')
         .nth(2)
@@ -601,7 +587,7 @@ fn remote_server(home: &Path) -> (Child, String, std::sync::Arc<std::sync::Mutex
             }
         }
     });
-    (child, port, log)
+    (Killed(child), port, log)
 }
 
 /// A login attempt with the login page's own CSRF token; the status.
@@ -634,7 +620,7 @@ fn try_login(addr: &str, passphrase: &str) -> u16 {
 #[test]
 fn wrong_logins_back_off_and_are_logged_without_the_attempt() {
     let home = demo_home();
-    let (mut child, port, log) = remote_server(home.path());
+    let (_child, port, log) = remote_server(home.path(), &[]);
     let addr = format!("127.0.0.1:{port}");
     let started = Instant::now();
     let statuses: Vec<u16> = (0..200)
@@ -663,8 +649,6 @@ fn wrong_logins_back_off_and_are_logged_without_the_attempt() {
         429,
         "even the right one waits"
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// 48 logins at once with 200 KB passphrases, then 48 with 1 KB ones: refused before hashing, or
@@ -672,10 +656,10 @@ fn wrong_logins_back_off_and_are_logged_without_the_attempt() {
 #[test]
 fn long_or_concurrent_passphrases_do_not_exhaust_memory() {
     let home = demo_home();
-    let (mut child, port, _log) = remote_server(home.path());
+    let (child, port, _log) = remote_server(home.path(), &[]);
     let addr = format!("127.0.0.1:{port}");
     let peak = || {
-        std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        std::fs::read_to_string(format!("/proc/{}/status", child.0.id()))
             .unwrap_or_default()
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -705,8 +689,6 @@ fn long_or_concurrent_passphrases_do_not_exhaust_memory() {
         after < before + 64 * 1024,
         "peak grew from {before} to {after} KiB"
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Another site's page cannot make the browser start a PDF print or download the journal, and

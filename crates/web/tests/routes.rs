@@ -86,6 +86,14 @@ fn session_cookie(r: &Res) -> String {
         .to_string()
 }
 
+/// Where a redirect sends the browser.
+fn location(r: &Res) -> String {
+    r.headers[header::LOCATION]
+        .to_str()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string()
+}
+
 /// The CSRF token a page's forms carry.
 fn csrf_of(page: &str) -> String {
     page.split("name=\"csrf\" value=\"")
@@ -563,10 +571,7 @@ async fn notices_are_codes_never_text_from_the_address() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let loc = r.headers[header::LOCATION]
-        .to_str()
-        .unwrap_or("")
-        .to_string();
+    let loc = location(&r);
     assert_eq!(loc, "/stock?saved=stock&id=1");
     let page = a.get(&loc).await.body;
     assert!(
@@ -613,10 +618,7 @@ async fn hostile_text_is_escaped_everywhere_it_is_shown() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let loc = r.headers[header::LOCATION]
-        .to_str()
-        .unwrap_or("")
-        .to_string();
+    let loc = location(&r);
     let r = a
         .form(
             "/dose",
@@ -711,10 +713,7 @@ async fn a_refused_dose_is_not_logged_until_overridden_with_a_reason() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let loc = r.headers[header::LOCATION]
-        .to_str()
-        .unwrap_or("")
-        .to_string();
+    let loc = location(&r);
     let page = a.get(&loc).await.body;
     assert!(
         page.contains("Logged despite a refusal") && page.contains("new dose agreed with Dr K")
@@ -1319,10 +1318,7 @@ async fn stock_is_refilled_removed_and_counted_from_the_stock_page() {
     // A refill, in the stock's own terms; the page says what it holds now.
     let r = change("add", "10 troches").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let loc = r.headers[header::LOCATION]
-        .to_str()
-        .unwrap_or("")
-        .to_string();
+    let loc = location(&r);
     assert!(a.get(&loc).await.body.contains(" now has "));
     let (_, after, _, l2) = stock_state(&a).await;
     assert!(
@@ -1464,10 +1460,7 @@ async fn a_protocol_is_paused_resumed_and_ended_from_its_page() {
     // Pause: planned doses stop, the history says so.
     let r = a.form(&path, &[("action", "pause")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let loc = r.headers[header::LOCATION]
-        .to_str()
-        .unwrap_or("")
-        .to_string();
+    let loc = location(&r);
     let page = a.get(&loc).await.body;
     assert!(page.contains("no dose is planned until you resume") && page.contains("Resume today"));
     assert_eq!(
@@ -1589,10 +1582,7 @@ async fn a_dose_already_taken_is_recorded_with_its_findings() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let loc = r.headers[header::LOCATION]
-        .to_str()
-        .unwrap_or("")
-        .to_string();
+    let loc = location(&r);
     let page = a.get(&loc).await.body;
     assert!(page.contains("Recorded after the fact"), "{page}");
     assert!(page.contains("limit_per_dose") || page.contains("per-dose limit"));

@@ -75,3 +75,21 @@ pub fn output(cmd: &mut Command) -> Run {
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
 }
+
+/// The arguments that add a stock of `count` 25 mg HCl troches named `name`.
+pub fn troche_stock(name: &str, count: &str) -> Vec<String> {
+    [
+        "stock",
+        "add",
+        "troche",
+        "--name",
+        name,
+        "--strength",
+        "25mg",
+        "--count",
+        count,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
