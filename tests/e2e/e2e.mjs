@@ -158,6 +158,20 @@ await step("the report downloads as a PDF", async () => {
   assert.match(download.suggestedFilename(), /^dosewise-report-.*\.pdf$/);
 });
 
+await step("the report view offers the browser's own print, which never shows on paper", async () => {
+  await page.goto(base + "report/view");
+  const button = page.getByRole("button", { name: "Print or save as PDF" });
+  await button.waitFor();
+  // Count calls to print instead of opening the dialog, and see the button hide for print.
+  await page.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; });
+  await button.click();
+  assert.equal(await page.evaluate(() => window.__printed), 1);
+  await page.evaluate(() => window.dispatchEvent(new Event("beforeprint")));
+  assert.equal(await button.isVisible(), false, "hidden while printing");
+  await page.evaluate(() => window.dispatchEvent(new Event("afterprint")));
+  assert.equal(await button.isVisible(), true);
+});
+
 await step("every control has a label, on every page", async () => {
   for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol", "screen"]) {
     await page.goto(base + p);
@@ -231,6 +245,8 @@ if (shots) {
   await page.screenshot({ path: join(shots, "dose-refused-phone.png"), fullPage: true });
   await page.goto(base + "screen");
   await page.screenshot({ path: join(shots, "screen-phone.png"), fullPage: false });
+  await d.goto(base + "report/view");
+  await d.screenshot({ path: join(shots, "report-view-desktop.png") });
   await desktop.close();
   console.log(`screenshots in ${shots}`);
 }

@@ -109,6 +109,10 @@ pub enum Command {
     Wipe(commands::wipe::Args),
     /// Fill an empty journal with a realistic sample (8 weeks of a one-on/two-off regimen).
     Demo(commands::demo::Args),
+    /// Tab completion for your shell ("dosewise completions bash > ~/.local/share/bash-completion/completions/dosewise").
+    Completions(commands::docs::CompletionsArgs),
+    /// Manual pages: dosewise(1) on stdout, or one page per command with --out DIR.
+    Man(commands::docs::ManArgs),
 }
 
 #[cfg(test)]

@@ -25,6 +25,20 @@ pub fn write_out(args: std::fmt::Arguments<'_>, newline: bool) {
     }
 }
 
+/// Write bytes to stdout (a whole report, feed or export), ending quietly on a closed pipe
+/// (`dosewise calendar | head`) like [`write_out`].
+pub fn write_raw(bytes: &[u8]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
+        std::process::exit(if e.kind() == std::io::ErrorKind::BrokenPipe {
+            0
+        } else {
+            1
+        });
+    }
+}
+
 /// `println!` for command output.
 #[macro_export]
 macro_rules! outln {

@@ -304,9 +304,25 @@ fn report_pdf_has_pages_and_sections() {
             .0,
         0
     );
+    // A file named .pdf gets a PDF, with or without --pdf (HTML in a .pdf file opens as a broken
+    // PDF); --pdf with an .html name is refused and writes nothing.
     let pdf = h.0.path().join("report.pdf");
-    let (code, _, err) = h.run(&["report", "--pdf", "--out", &pdf.to_string_lossy()]);
+    let (code, _, err) = h.run(&["report", "--out", &pdf.to_string_lossy()]);
     assert_eq!(code, 0, "needs chromium (scripts/test installs it): {err}");
+    let bytes = std::fs::read(&pdf).unwrap_or_default();
+    assert!(
+        bytes.starts_with(b"%PDF"),
+        "{:?}",
+        &bytes[..bytes.len().min(16)]
+    );
+    let html = h.0.path().join("report.html");
+    let (code, _, err) = h.run(&["report", "--pdf", "--out", &html.to_string_lossy()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("ends in .html"), "{err}");
+    assert!(!html.exists());
+    std::fs::remove_file(&pdf).unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, err) = h.run(&["report", "--pdf", "--out", &pdf.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
     let bytes = std::fs::read(&pdf).unwrap_or_default();
     assert!(bytes.starts_with(b"%PDF"));
     // No temporary HTML or browser profile is left in the home.

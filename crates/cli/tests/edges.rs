@@ -284,3 +284,177 @@ fn a_repeated_local_time_takes_the_earlier() {
     h.run(&["checkin", "--mood", "5", "--at", "2026-03-29 02:30"])
         .fails("does not exist");
 }
+
+/// A reader that stops early (`dosewise calendar | head`) ends the command quietly, exit 0, as
+/// other Unix tools do — for every command that prints a document.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let h = Home::new();
+    h.troches();
+    h.run(&["protocol", "add", "--every", "2", "--dose", "1/4 troche"])
+        .ok();
+    for args in [
+        vec!["calendar", "--days", "730"],
+        vec!["report"],
+        vec!["export"],
+        vec!["info", "interactions"],
+    ] {
+        let mut child = common::command(&h.path(), NOW, &args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Read a few bytes, as `head -c` would, then close the pipe.
+        let mut first = [0u8; 16];
+        let mut out = child.stdout.take().unwrap_or_else(|| panic!("stdout"));
+        let _ = out.read(&mut first);
+        drop(out);
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("Broken pipe") && !err.contains("error"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// With no Chromium, Chrome or Edge anywhere it looks, a PDF is refused with the way out (the
+/// HTML, printed from any browser), and no file is written.
+#[test]
+fn no_browser_says_how_to_print_from_any_browser() {
+    let h = Home::new();
+    let empty = h.dir.path().join("no-browsers");
+    std::fs::create_dir_all(&empty).unwrap_or_else(|e| panic!("{e}"));
+    let pdf = h.dir.path().join("report.pdf");
+    let r = common::output(
+        common::command(&h.path(), NOW, &["report", "--out", &pdf.to_string_lossy()])
+            .env("PATH", &empty)
+            .env("HOME", &empty)
+            .env_remove("ProgramFiles")
+            .env_remove("ProgramFiles(x86)")
+            .env_remove("LOCALAPPDATA"),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for needle in [
+        "no Chromium-family browser",
+        "--chromium PATH",
+        "--out report.html",
+        "Save as PDF",
+    ] {
+        assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
+    }
+    assert!(!pdf.exists());
+    // The HTML is the way out, and it is written.
+    let html = h.dir.path().join("report.html");
+    let r = common::output(
+        common::command(
+            &h.path(),
+            NOW,
+            &["report", "--out", &html.to_string_lossy()],
+        )
+        .env("PATH", &empty),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap_or_default()
+            .contains("<html")
+    );
+}
+
+/// `check` never writes: `check dose` takes an amount only. (It once took `dose`'s
+/// subcommands, and `check dose delete 1` deleted a dose.)
+#[test]
+fn check_dose_never_edits_or_deletes() {
+    let h = Home::new();
+    h.troches();
+    h.run(&["dose", "1/2", "troche", "--at", "-1h"]).ok();
+    let before = h.run(&["export"]).ok().stdout;
+    h.run(&["check", "dose", "delete", "1"])
+        .fails("not a number");
+    h.run(&["check", "dose", "edit", "1", "--amount", "1 troche"])
+        .code(2);
+    assert_eq!(h.run(&["export"]).ok().stdout, before);
+    assert_eq!(h.doses(), 1);
+    // The dry run itself still answers, and writes nothing.
+    let r = h.run(&["check", "dose", "1/2", "troche"]).ok();
+    assert!(r.stdout.contains("12.5 mg"), "{}", r.stdout);
+    assert_eq!(h.run(&["export"]).ok().stdout, before);
+}
+
+/// Completions and manual pages come from the same definition as the parser: the bash script
+/// parses (bash -n) and knows every command; one page per command, and dosewise(1) on stdout.
+#[test]
+fn completions_and_manual_pages() {
+    let h = Home::new();
+    let help = h.run(&["--help"]).ok().stdout;
+    // The commands, as `--help` lists them (two-space indent, name, spaces, text).
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(
+        commands.len() > 25 && commands.contains(&"man"),
+        "{commands:?}"
+    );
+    let script = h.dir.path().join("dosewise.bash");
+    let bash = h.run(&["completions", "bash"]).ok().stdout;
+    std::fs::write(&script, &bash).unwrap_or_else(|e| panic!("{e}"));
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    for c in &commands {
+        assert!(
+            bash.contains(&format!("dosewise__subcmd__{}", c.replace('-', "__"))),
+            "{c}"
+        );
+    }
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        assert!(
+            h.run(&["completions", shell])
+                .ok()
+                .stdout
+                .contains("dosewise")
+        );
+    }
+    h.run(&["completions", "tcsh"]).code(2);
+    // Manual pages.
+    let page = h.run(&["man"]).ok().stdout;
+    assert!(page.contains(".TH dosewise 1") && page.contains("low\\-dose ketamine"));
+    let dir = h.dir.path().join("man");
+    h.run(&["man", "--out", &dir.to_string_lossy()])
+        .fails("create it first");
+    std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+    h.run(&["man", "--out", &dir.to_string_lossy()]).ok();
+    for c in &commands {
+        let p = dir.join(format!("dosewise-{c}.1"));
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert!(
+            text.contains(&format!(
+                ".TH dosewise-{c} 1  \"dosewise {}\" \"Dosewise manual\"",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{}",
+            &text[..200.min(text.len())]
+        );
+    }
+    assert!(dir.join("dosewise.1").is_file() && dir.join("dosewise-calc-convert.1").is_file());
+}

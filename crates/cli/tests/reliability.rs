@@ -304,6 +304,11 @@ fn hostile_inputs_are_refused_and_change_nothing() {
             "\"2026-11-28T12:00:00+99:00\" is not a real date or time:",
         ),
         (
+            "2026-01-01T08:00:00+25:00",
+            1,
+            "offsets run from -23:59 to +23:59",
+        ),
+        (
             "99999-01-01 00:00",
             1,
             "could not read the time \"99999-01-01 00:00\"",

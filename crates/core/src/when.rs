@@ -128,6 +128,21 @@ pub fn parse_when(input: &str, now: &ZonedDateTime) -> Result<When, WhenError> {
         (tail.starts_with('+') || tail.starts_with('-')) && tail.contains(':') && s.contains('T')
     };
     if has_offset {
+        // RFC 3339 offsets run to ±23:59; jiff would read up to ±25:59:59.
+        let tail = s.get(s.len().saturating_sub(6)..).unwrap_or("");
+        if let Some(hours) = tail
+            .strip_prefix(['+', '-'])
+            .and_then(|t| t.split(':').next())
+            .and_then(|h| h.parse::<u8>().ok())
+            .filter(|h| *h > 23)
+        {
+            return Err(WhenError::Impossible {
+                input: s.to_string(),
+                detail: format!(
+                    "a UTC offset of {hours} hours does not exist (offsets run from -23:59 to +23:59)"
+                ),
+            });
+        }
         return s
             .parse::<Timestamp>()
             .map(|instant| When {
@@ -287,6 +302,26 @@ mod tests {
             "2026-11-20T06:15:00Z"
         );
         assert_eq!(at("2026-11-20T06:15:00Z", &now), "2026-11-20T06:15:00Z");
+        // The offset's edges: ±23:59 read, ±24:00 and beyond refused.
+        assert_eq!(
+            at("2026-11-20T23:59:00+23:59", &now),
+            "2026-11-20T00:00:00Z"
+        );
+        assert_eq!(
+            at("2026-11-20T00:00:00-23:59", &now),
+            "2026-11-20T23:59:00Z"
+        );
+        for bad in [
+            "2026-01-01T08:00:00+25:00",
+            "2026-01-01T08:00:00-24:00",
+            "2026-01-01T08:00:00+24:30",
+        ] {
+            let e = parse_when(bad, &now).map(|w| w.instant);
+            assert!(
+                matches!(e, Err(WhenError::Impossible { ref detail, .. }) if detail.contains("-23:59 to +23:59")),
+                "{bad}: {e:?}"
+            );
+        }
     }
 
     #[test]

@@ -328,6 +328,10 @@ async fn every_page_answers_with_the_security_headers() {
         .unwrap_or("");
     assert!(csp.contains("'sha256-") && !csp.contains("unsafe"), "{csp}");
     assert!(r.body.contains("report for a clinician"));
+    assert!(
+        r.body
+            .contains(r#"<script src="/static/print.js" defer></script></body>"#)
+    );
     // Downloads and the feed.
     let r = a.get("/calendar.ics").await;
     assert!(r.body.starts_with("BEGIN:VCALENDAR") && r.body.contains("BEGIN:VEVENT"));
@@ -342,6 +346,12 @@ async fn every_page_answers_with_the_security_headers() {
     // Static files and not-found.
     assert!(a.get("/static/style.css").await.body.contains(".scale"));
     assert!(a.get("/static/app.js").await.body.contains("dry_run"));
+    assert!(
+        a.get("/static/print.js")
+            .await
+            .body
+            .contains("window.print()")
+    );
     let r = a.get("/no/such/page").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("Back to today"));

@@ -6,7 +6,6 @@ use crate::error::{CliResult, input};
 use dosewise_core::calendar::{CalendarOptions, calendar};
 use dosewise_core::jiff::civil::Time;
 use dosewise_store::Store;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -74,9 +73,7 @@ impl Args {
                 );
             }
             None => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(ics.as_bytes())?;
-                out.flush()?;
+                crate::output::write_raw(ics.as_bytes());
             }
         }
         Ok(())

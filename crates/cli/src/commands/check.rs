@@ -23,13 +23,12 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum What {
     /// Show the verdict for a dose without logging it (same as `dose … --dry-run`).
-    Dose(super::dose::Args),
+    Dose(super::dose::DryRunArgs),
 }
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        if let Some(What::Dose(mut a)) = self.what {
-            a.set_dry_run();
+        if let Some(What::Dose(a)) = self.what {
             return a.run(ctx).await;
         }
         let mut store = ctx.open().await?;

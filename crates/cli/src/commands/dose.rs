@@ -238,12 +238,32 @@ fn print_dose(d: &Dose, stock: Option<&Stock>, tz: &TimeZone, verb: &str) {
     }
 }
 
-impl Args {
-    /// Turn this into a dry run (for `dosewise check dose`).
-    pub fn set_dry_run(&mut self) {
-        self.opts.dry_run = true;
-    }
+/// `dosewise check dose AMOUNT`: a dose's verdict without logging it. Only the amount and the
+/// dose's options: `check` never edits or deletes (it once took `dose`'s subcommands too, so
+/// `check dose delete 1` deleted a dose).
+#[derive(Debug, clap::Args)]
+pub struct DryRunArgs {
+    /// The amount, as for `dosewise dose`. Default: the current protocol's planned dose.
+    #[arg(num_args = 0.., value_name = "AMOUNT")]
+    amount: Vec<String>,
+    #[command(flatten)]
+    opts: DoseOpts,
+}
 
+impl DryRunArgs {
+    pub async fn run(mut self, ctx: &Ctx) -> CliResult {
+        self.opts.dry_run = true;
+        Args {
+            action: None,
+            amount: self.amount,
+            opts: self.opts,
+        }
+        .run(ctx)
+        .await
+    }
+}
+
+impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         match self.action {
             Some(a) => a.run(ctx).await,

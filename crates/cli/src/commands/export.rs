@@ -4,7 +4,6 @@ use crate::context::Ctx;
 use crate::error::CliResult;
 use dosewise_core::journal::{Journal, csv};
 use dosewise_store::Store;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -282,9 +281,7 @@ impl Args {
                 }
             }
             None => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(text.as_bytes())?;
-                out.flush()?;
+                crate::output::write_raw(text.as_bytes());
             }
         }
         Ok(())

@@ -9,6 +9,7 @@ pub mod checkin;
 pub mod clear;
 pub mod crypt;
 pub mod demo;
+pub mod docs;
 pub mod dose;
 pub mod export;
 pub mod history;
@@ -63,6 +64,8 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
         Command::Screen(a) => a.run(ctx).await,
         Command::Check(a) => a.run(ctx).await,
         Command::Info(a) => a.run(ctx),
+        Command::Completions(a) => a.run(),
+        Command::Man(a) => a.run(),
         Command::Encrypt(a) => a.run(ctx).await,
         Command::Decrypt(a) => a.run(ctx).await,
         Command::Rekey(a) => a.rekey(ctx).await,

@@ -5,7 +5,6 @@ use crate::error::{CliResult, input};
 use crate::output;
 use dosewise_core::report::{ReportOptions, Section, report_html};
 use dosewise_store::Store;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -29,10 +28,12 @@ pub struct Args {
     /// side-effects, medicines, notes (default: all). "About these data" is always included.
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     sections: Vec<String>,
-    /// Write a PDF instead of HTML (needs --out), printed by a local headless Chromium.
+    /// Write a PDF instead of HTML (needs --out), printed by a local headless Chromium. An --out
+    /// ending in .pdf writes a PDF without it.
     #[arg(long, requires = "out")]
     pdf: bool,
-    /// The Chromium (or Chrome) program to print with; default: found on PATH.
+    /// The Chromium, Chrome or Edge program to print with; default: found on PATH or where they
+    /// install on macOS and Windows.
     #[arg(long, env = "DOSEWISE_CHROMIUM", value_name = "PATH")]
     chromium: Option<PathBuf>,
 }
@@ -62,17 +63,39 @@ impl Args {
                 sections,
             },
         );
+        // The file's name decides too: a report.pdf holding HTML opens as a broken PDF.
+        let ext = self
+            .out
+            .as_ref()
+            .and_then(|p| p.extension())
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let pdf = match (self.pdf, ext.as_deref()) {
+            (true, Some("html" | "htm")) => {
+                return Err(input(
+                    "--pdf writes a PDF, but --out ends in .html: name the file .pdf, or leave out --pdf for HTML",
+                ));
+            }
+            (true, _) | (false, Some("pdf")) => true,
+            _ => false,
+        };
         match &self.out {
-            Some(p) if self.pdf => {
+            Some(p) if pdf => {
                 if p.exists() && !self.force {
                     return Err(input(format!(
                         "{} exists; choose another --out or pass --force",
                         p.display()
                     )));
                 }
-                let chromium = self.chromium.clone().or_else(dosewise_app::pdf::find_chromium).ok_or_else(|| {
-                    input("--pdf needs Chromium or Chrome (install the `chromium` package, or pass --chromium PATH); without it, open the HTML report in a browser and print to PDF")
-                })?;
+                let chromium = self
+                    .chromium
+                    .clone()
+                    .or_else(dosewise_app::pdf::find_chromium)
+                    .ok_or_else(|| {
+                        input(format!(
+                            "the PDF cannot be printed: {}",
+                            dosewise_app::pdf::NO_BROWSER
+                        ))
+                    })?;
                 let pdf = dosewise_app::pdf::print_pdf(&chromium, &ctx.home, &html)?;
                 super::export::write_private(p, &pdf, true)?;
                 if ctx.json {
@@ -98,9 +121,7 @@ impl Args {
                 );
             }
             None => {
-                let mut o = std::io::stdout().lock();
-                o.write_all(html.as_bytes())?;
-                o.flush()?;
+                crate::output::write_raw(html.as_bytes());
             }
         }
         Ok(())

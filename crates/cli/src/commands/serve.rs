@@ -35,7 +35,8 @@ pub struct Args {
     /// File holding the new login passphrase (for --set-login in scripts).
     #[arg(long, value_name = "FILE", requires = "set_login")]
     login_passphrase_file: Option<PathBuf>,
-    /// The Chromium (or Chrome) used to print PDF reports; default: found on PATH.
+    /// The Chromium, Chrome or Edge used to print PDF reports; default: found on PATH or where
+    /// they install on macOS and Windows.
     #[arg(long, env = "DOSEWISE_CHROMIUM", value_name = "PATH")]
     chromium: Option<PathBuf>,
 }

@@ -216,6 +216,7 @@ pub async fn report_options() -> Markup {
             button type="submit" { "View the report" }
             button.secondary type="submit" formaction="/report.pdf" { "Download PDF" }
         }
+        p.hint { "The PDF is printed by Chromium, Chrome or Edge on this computer. Any browser can also print the report itself: view it and press \u{201c}Print or save as PDF\u{201d}." }
     };
     page("Report", Nav::Report, body)
 }
@@ -226,6 +227,12 @@ pub async fn report_view(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
     let (html, _) = report(&st, &q).await?;
+    // The browser's own print, offered by a script (nothing inline; hidden when printing).
+    let html = html.replacen(
+        "</body>",
+        "<script src=\"/static/print.js\" defer></script></body>",
+        1,
+    );
     let csp = style_hashes(&html)
         .map(|h| crate::security::CSP.replace("style-src 'self'", &format!("style-src 'self' {h}")))
         .unwrap_or_else(|| crate::security::CSP.to_string());
@@ -268,7 +275,7 @@ pub async fn report_pdf(
         .chromium
         .clone()
         .or_else(dosewise_app::pdf::find_chromium)
-        .ok_or_else(|| WebError::Input("PDF needs Chromium on the server (the `chromium` package); meanwhile open the report view and print it from the browser".into()))?;
+        .ok_or_else(|| WebError::Input("this computer has no Chromium, Chrome or Edge to print the PDF with; press \u{201c}View the report\u{201d} and use its \u{201c}Print or save as PDF\u{201d} button (your browser's own print) instead".into()))?;
     let home = st.0.config.home.clone();
     let pdf =
         tokio::task::spawn_blocking(move || dosewise_app::pdf::print_pdf(&chromium, &home, &html))

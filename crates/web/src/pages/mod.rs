@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
+        .route("/static/print.js", get(print_script))
         .fallback(not_found)
 }
 
@@ -84,6 +85,13 @@ async fn style() -> Response {
 async fn script() -> Response {
     static_file(
         include_str!("../../static/app.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
+async fn print_script() -> Response {
+    static_file(
+        include_str!("../../static/print.js"),
         "text/javascript; charset=utf-8",
     )
 }
