@@ -155,13 +155,9 @@ pub async fn adjust<S: Store + Send>(
         }
         Change::Count => Adjustment::Set(v),
     };
-    let reason = match (change, note) {
-        (Change::Count, Some(n)) => Some(format!("count: {n}")),
-        (Change::Count, None) => Some("count".to_string()),
-        (_, n) => n,
-    };
+    // The ledger line's kind says it was a count; the reason is the person's note alone.
     let stock = store
-        .adjust_stock(stock.id, adjustment, now, reason.as_deref())
+        .adjust_stock(stock.id, adjustment, now, note.as_deref())
         .await?;
     Ok(Adjusted { stock, before })
 }

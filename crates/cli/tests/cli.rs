@@ -506,7 +506,7 @@ fn broken_import_files_say_where() {
     let cases: [(&str, &[u8], &str); 5] = [
         ("trunc.json", br#"{"format":"dosewise-journal","version":1,"stocks":["#, "line 1"),
         ("foreign.json", br#"{"entries":[{"text":"hello"}]}"#, "not a Dosewise journal"),
-        ("newer.json", br#"{"format":"dosewise-journal","version":4}"#, "version"),
+        ("newer.json", br#"{"format":"dosewise-journal","version":99}"#, "version"),
         ("binary.json", &[0xff, 0xfe, 0x00, 0x41], "not UTF-8"),
         ("wrongtype.json", b"{\"format\":\"dosewise-journal\",\"version\":1,\n\"profile\":null,\n\"stocks\":\"many\"}", "line 3"),
     ];

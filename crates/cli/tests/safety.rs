@@ -323,6 +323,26 @@ fn corrections_are_checked_too() {
 fn supply_counts_and_trends_in_check() {
     let h = Home::new();
     h.run(&["dose"]).ok();
+    // A removal whose note begins with "count" is a removal, not a count: no shortfall.
+    // (Until schema 6 any reason beginning "count" was read as a count.)
+    h.run(&[
+        "stock",
+        "adjust",
+        "T",
+        "--remove",
+        "1",
+        "--reason",
+        "counted twice, one crumbled",
+    ])
+    .ok();
+    let c = h.run(&["--json", "check"]).ok().json();
+    assert!(
+        !c["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x["code"] == "supply_shortfall")),
+        "{c}"
+    );
+    h.run(&["stock", "adjust", "T", "--add", "1"]).ok();
     let j = h
         .run(&[
             "--json",

@@ -21,8 +21,10 @@ use thiserror::Error;
 
 pub const FORMAT: &str = "dosewise-journal";
 /// Version 2 added protocols (and `protocol_id` on doses); version 3 dated the health screen's
-/// answers and added the screen date and crisis line to the profile. Older files still import.
-pub const VERSION: u32 = 3;
+/// answers and added the screen date and crisis line to the profile; version 4 records a stock
+/// count as its own ledger kind (`count`) instead of an `adjust` whose reason began "count".
+/// Older files still import.
+pub const VERSION: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Journal {
@@ -118,6 +120,16 @@ impl Journal {
         })?;
         j.validate()?;
         // Read any older version; from here on it is the current one.
+        if j.version < 4 {
+            for e in &mut j.stock_events {
+                if let Some((kind, reason)) =
+                    crate::stock::legacy_count(e.kind, e.reason.as_deref())
+                {
+                    e.kind = kind;
+                    e.reason = reason;
+                }
+            }
+        }
         j.version = VERSION;
         Ok(j)
     }
@@ -337,7 +349,7 @@ pub enum ImportError {
     #[error("this is not a Dosewise journal export (no \"format\": \"dosewise-journal\" marker)")]
     NotOurs,
     #[error(
-        "this export has format version {0}; this Dosewise reads versions 1 to 3. Update Dosewise to import it"
+        "this export has format version {0}; this Dosewise reads versions 1 to 4. Update Dosewise to import it"
     )]
     Version(String),
     #[error("the file does not match the journal format at line {line}, column {column}: {detail}")]
@@ -444,6 +456,76 @@ mod tests {
         assert!(
             matches!(&e, Err(ImportError::Record(m)) if m.contains("dose 5")),
             "{e:?}"
+        );
+    }
+
+    /// An export older than version 4 wrote a count as an `adjust` line with the reason "count"
+    /// or "count: NOTE"; it imports as a `count` line, and nothing else changes.
+    #[test]
+    fn old_exports_read_their_counts_as_counts() {
+        use crate::stock::{StockEvent, StockEventKind};
+        let now = crate::testing::ts("2026-11-28T12:00:00Z")
+            .in_tz("UTC")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut j = crate::demo::demo_journal(&now, 21, 7);
+        let line = |id: i64, kind: StockEventKind, reason: Option<&str>| StockEvent {
+            id,
+            stock_id: 1,
+            at: crate::testing::ts("2026-11-28T11:00:00Z"),
+            kind,
+            delta: 0.0,
+            remaining_after: j.stocks[0].stock.remaining,
+            dose_id: None,
+            reason: reason.map(str::to_string),
+        };
+        let base = j.stock_events.len() as i64 + 100;
+        let added = [
+            line(base, StockEventKind::Adjust, Some("count")),
+            line(base + 1, StockEventKind::Adjust, Some("count: pharmacy")),
+            line(base + 2, StockEventKind::Adjust, Some("counted twice")),
+            line(base + 3, StockEventKind::Retire, Some("count: x")),
+        ];
+        j.stock_events.extend(added.iter().cloned());
+        let read = |version: u32| {
+            let mut old = j.clone();
+            old.version = version;
+            let text = serde_json::to_string(&old).unwrap_or_default();
+            Journal::parse(&text).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let tail = |j: &Journal| -> Vec<(StockEventKind, Option<String>)> {
+            j.stock_events[j.stock_events.len() - 4..]
+                .iter()
+                .map(|e| (e.kind, e.reason.clone()))
+                .collect()
+        };
+        let r = |t: &str| Some(t.to_string());
+        for version in [1, 2, 3] {
+            let new = read(version);
+            assert_eq!(new.version, VERSION);
+            assert_eq!(
+                tail(&new),
+                vec![
+                    (StockEventKind::Count, None),
+                    (StockEventKind::Count, r("pharmacy")),
+                    (StockEventKind::Adjust, r("counted twice")),
+                    (StockEventKind::Retire, r("count: x")),
+                ],
+                "version {version}"
+            );
+            // Everything else is as it was.
+            assert_eq!(new.doses, j.doses);
+            assert_eq!(
+                new.stock_events[..new.stock_events.len() - 4],
+                j.stock_events[..j.stock_events.len() - 4]
+            );
+        }
+        // A version 4 file is read as written: its reasons are the person's notes.
+        assert_eq!(
+            tail(&read(4)),
+            added
+                .iter()
+                .map(|e| (e.kind, e.reason.clone()))
+                .collect::<Vec<_>>()
         );
     }
 }

@@ -546,9 +546,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         let counted: f64 = j
             .stock_events
             .iter()
-            .filter(|e| {
-                e.stock_id == s.id && e.reason.as_deref().is_some_and(|r| r.starts_with("count"))
-            })
+            .filter(|e| e.stock_id == s.id && e.kind == crate::stock::StockEventKind::Count)
             .map(|e| e.delta)
             .sum();
         let unit = s.stock.supply_unit;

@@ -73,8 +73,11 @@ pub enum StockEventKind {
     DoseEdit,
     /// A dose was deleted; its amount is returned.
     DoseDelete,
-    /// A manual correction: counted, spilled, primed, refilled.
+    /// A manual correction: spilled, primed, refilled, lost.
     Adjust,
+    /// A count: what was on hand replaced the ledger's figure; the delta is the difference
+    /// (negative: less than the log implied).
+    Count,
     /// The stock was retired (used up, expired, discarded).
     Retire,
 }
@@ -87,6 +90,7 @@ impl StockEventKind {
             StockEventKind::DoseEdit => "dose_edit",
             StockEventKind::DoseDelete => "dose_delete",
             StockEventKind::Adjust => "adjust",
+            StockEventKind::Count => "count",
             StockEventKind::Retire => "retire",
         }
     }
@@ -97,9 +101,30 @@ impl StockEventKind {
             "dose_edit" => StockEventKind::DoseEdit,
             "dose_delete" => StockEventKind::DoseDelete,
             "adjust" => StockEventKind::Adjust,
+            "count" => StockEventKind::Count,
             "retire" => StockEventKind::Retire,
             _ => return None,
         })
+    }
+}
+
+/// Before journal version 4 (schema 6), a count was stored as an `adjust` whose reason was
+/// exactly "count" or "count: NOTE" (the only two forms Dosewise wrote). Such a line is a
+/// count, with NOTE (or nothing) as its reason; any other line is left as it is. A manual
+/// adjustment whose own reason merely began with "count" (say "counted twice") stays an
+/// adjustment: the old reading took it for a count.
+pub fn legacy_count(
+    kind: StockEventKind,
+    reason: Option<&str>,
+) -> Option<(StockEventKind, Option<String>)> {
+    if kind != StockEventKind::Adjust {
+        return None;
+    }
+    match reason? {
+        "count" => Some((StockEventKind::Count, None)),
+        r => r
+            .strip_prefix("count: ")
+            .map(|note| (StockEventKind::Count, Some(note.to_string()))),
     }
 }
 
@@ -120,7 +145,7 @@ pub struct StockEvent {
 /// A manual change to a stock.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Adjustment {
-    /// Set the amount on hand to a counted value.
+    /// Set the amount on hand to a counted value (recorded as a [`StockEventKind::Count`]).
     Set(f64),
     /// Add (refill) or remove (spilled, primed, lost) an amount.
     Delta(f64),

@@ -204,6 +204,12 @@ macro_rules! conformance {
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(st.stock.remaining, 9.0);
+                // A count is its own kind of line, with the difference and the reason as given.
+                let last = s.stock_events(st.id).await.must().pop();
+                assert_eq!(
+                    last.map(|e| (e.kind, e.delta, e.reason)),
+                    Some((StockEventKind::Count, -0.5, Some("counted".to_string())))
+                );
                 assert!(matches!(
                     s.adjust_stock(
                         st.id,
@@ -668,6 +674,89 @@ mod sqlite_specific {
             dosewise_store::SqliteStore::open(&other).await,
             Err(StoreError::NotOurs(_))
         ));
+    }
+
+    /// A journal of schema 5 stored counts as `adjust` lines whose reason was exactly "count"
+    /// or "count: NOTE"; opening it turns those (and only those) into `count` lines, and a
+    /// removal noted "counted twice" stays a removal.
+    #[tokio::test]
+    async fn schema_5_counts_become_count_lines() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("dosewise.db");
+        let mut s = dosewise_store::SqliteStore::open(&path).await.must();
+        let stock = s.add_stock(&troche_stock("T", 30.0)).await.must();
+        s.close().await.must();
+        // Put the file back as schema 5 left it: the old CHECK, and the old way of writing.
+        {
+            let c = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            let at = ts("2026-11-02T08:00:00Z").as_microsecond();
+            c.execute_batch(&format!(
+                "DROP TABLE stock_event;
+                 CREATE TABLE stock_event (
+                    id INTEGER PRIMARY KEY, stock_id INTEGER NOT NULL REFERENCES stock (id),
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('added', 'dose', 'dose_edit', 'dose_delete', 'adjust', 'retire')),
+                    delta REAL NOT NULL, remaining_after REAL NOT NULL,
+                    dose_id INTEGER REFERENCES dose (id), reason TEXT);
+                 CREATE INDEX stock_event_stock ON stock_event (stock_id, at);
+                 INSERT INTO stock_event (stock_id, at, kind, delta, remaining_after, reason) VALUES
+                    ({id}, {at}, 'added', 30, 30, NULL),
+                    ({id}, {at} + 1, 'adjust', -1, 29, 'count'),
+                    ({id}, {at} + 2, 'adjust', -2, 27, 'count: pharmacy'),
+                    ({id}, {at} + 3, 'adjust', -1, 26, 'counted twice'),
+                    ({id}, {at} + 4, 'adjust', 4, 30, 'refill'),
+                    ({id}, {at} + 5, 'adjust', -1, 29, 'Count: by hand');
+                 UPDATE stock SET remaining = 29;
+                 PRAGMA user_version = 5;",
+                id = stock.id
+            ))
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut s = dosewise_store::SqliteStore::open(&path).await.must();
+        assert_eq!(s.schema_version().await.must(), 6);
+        let lines: Vec<_> = s
+            .stock_events(stock.id)
+            .await
+            .must()
+            .into_iter()
+            .map(|e| (e.kind, e.reason, e.delta))
+            .collect();
+        let r = |t: &str| Some(t.to_string());
+        assert_eq!(
+            lines,
+            vec![
+                (StockEventKind::Added, None, 30.0),
+                (StockEventKind::Count, None, -1.0),
+                (StockEventKind::Count, r("pharmacy"), -2.0),
+                (StockEventKind::Adjust, r("counted twice"), -1.0),
+                (StockEventKind::Adjust, r("refill"), 4.0),
+                (StockEventKind::Adjust, r("Count: by hand"), -1.0),
+            ]
+        );
+        // The same reading as an import of an old export (core's rule), line by line.
+        for (kind, reason) in [("count", None), ("count: pharmacy", Some("pharmacy"))] {
+            assert_eq!(
+                dosewise_core::stock::legacy_count(StockEventKind::Adjust, Some(kind)),
+                Some((StockEventKind::Count, reason.map(str::to_string)))
+            );
+        }
+        assert_eq!(s.integrity_check().await.must(), "ok");
+        // A new count is written as one.
+        let after = s
+            .adjust_stock(
+                stock.id,
+                Adjustment::Set(28.0),
+                ts("2026-11-03T08:00:00Z"),
+                None,
+            )
+            .await
+            .must();
+        assert_eq!(after.stock.remaining, 28.0);
+        let last = s.stock_events(stock.id).await.must().pop();
+        assert_eq!(
+            last.map(|e| (e.kind, e.delta)),
+            Some((StockEventKind::Count, -1.0))
+        );
     }
 
     #[tokio::test]

@@ -1387,7 +1387,10 @@ async fn stock_is_refilled_removed_and_counted_from_the_stock_page() {
         .as_array()
         .and_then(|v| v.last().cloned())
         .unwrap_or_default();
-    assert_eq!(last["reason"], "count: pharmacy");
+    assert_eq!(
+        (&last["kind"], &last["reason"]),
+        (&"count".into(), &"pharmacy".into())
+    );
     // Without the form's token nothing changes.
     let r = a
         .send(form_req(

@@ -79,10 +79,7 @@ impl Args {
             let events = store.stock_events(s.id).await?;
             let short: f64 = events
                 .iter()
-                .filter(|e| {
-                    e.kind == StockEventKind::Adjust
-                        && e.reason.as_deref().is_some_and(|r| r.starts_with("count"))
-                })
+                .filter(|e| e.kind == StockEventKind::Count)
                 .map(|e| -e.delta)
                 .filter(|d| *d > 0.0)
                 .sum();

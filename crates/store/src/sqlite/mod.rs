@@ -24,7 +24,7 @@ use dosewise_core::protocol::{NewProtocol, Protocol, ProtocolEvent, ProtocolEven
 use dosewise_core::questionnaire::{Assessment, NewAssessment};
 use dosewise_core::route::Substance;
 use dosewise_core::safety::{Clearance, ClearanceTopic};
-use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
+use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent, StockEventKind};
 use dosewise_core::vitals::{NewVitals, Vitals};
 use rows::micros;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_safety.sql"),
     include_str!("../../migrations/sqlite/0004_assessments.sql"),
     include_str!("../../migrations/sqlite/0005_screen_dates.sql"),
+    include_str!("../../migrations/sqlite/0006_stock_count.sql"),
 ];
 
 /// The schema version this build writes.
@@ -307,7 +308,7 @@ impl Store for SqliteStore {
                 id: 0,
                 stock_id: stock.id,
                 at: s.created_at,
-                kind: dosewise_core::stock::StockEventKind::Added,
+                kind: StockEventKind::Added,
                 delta: s.remaining,
                 remaining_after: s.remaining,
                 dose_id: None,
@@ -352,19 +353,11 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let s = writes::get_stock(&tx, id)?.ok_or(StoreError::NotFound { what: "stock", id })?;
-        let delta = match adjustment {
-            Adjustment::Set(v) => v - s.stock.remaining,
-            Adjustment::Delta(d) => d,
+        let (delta, kind) = match adjustment {
+            Adjustment::Set(v) => (v - s.stock.remaining, StockEventKind::Count),
+            Adjustment::Delta(d) => (d, StockEventKind::Adjust),
         };
-        writes::move_supply(
-            &tx,
-            id,
-            delta,
-            at,
-            dosewise_core::stock::StockEventKind::Adjust,
-            None,
-            reason,
-        )?;
+        writes::move_supply(&tx, id, delta, at, kind, None, reason)?;
         let s = writes::get_stock(&tx, id)?.ok_or(StoreError::NotFound { what: "stock", id })?;
         tx.commit()?;
         Ok(s)
@@ -420,7 +413,7 @@ impl Store for SqliteStore {
                 id: 0,
                 stock_id: id,
                 at,
-                kind: dosewise_core::stock::StockEventKind::Retire,
+                kind: StockEventKind::Retire,
                 delta: 0.0,
                 remaining_after: s.stock.remaining,
                 dose_id: None,
@@ -438,7 +431,7 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = writes::insert_dose(&tx, None, d, created_at, None, None)?;
-        let kind = dosewise_core::stock::StockEventKind::Dose;
+        let kind = StockEventKind::Dose;
         let stock_remaining = match (d.stock_id, d.supply_used) {
             (Some(sid), Some(used)) => Some(writes::move_supply(
                 &tx,
@@ -495,7 +488,7 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let old = writes::revise(&tx, id, at, RevisionAction::Edit, reason)?;
-        let kind = dosewise_core::stock::StockEventKind::DoseEdit;
+        let kind = StockEventKind::DoseEdit;
         // Return the old supply, then take the new: correct whether or not the stock changed.
         let moved = new.stock_id != old.dose.stock_id || new.supply_used != old.dose.supply_used;
         if let (true, Some(sid), Some(used)) = (moved, old.dose.stock_id, old.dose.supply_used) {
@@ -521,7 +514,7 @@ impl Store for SqliteStore {
                 sid,
                 used,
                 at,
-                dosewise_core::stock::StockEventKind::DoseDelete,
+                StockEventKind::DoseDelete,
                 Some(id),
                 reason,
             )?;
