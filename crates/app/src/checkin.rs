@@ -50,8 +50,8 @@ fn rating(v: Option<i64>) -> Result<Option<Rating>> {
 
 /// Validate and save a check-in; nothing is written if any part is wrong. The warnings that go
 /// with it come back with it, most urgent first.
-pub async fn record<S: Store + Send>(
-    store: &mut S,
+pub async fn record<S: Store>(
+    store: &S,
     req: &CheckinRequest,
     now: Timestamp,
 ) -> Result<(Checkin, Vec<Warning>)> {

@@ -79,7 +79,7 @@ pub enum Outcome {
 }
 
 /// A stock by id or by (case-insensitive) name among active stocks.
-pub async fn find_stock<S: Store + Send>(store: &mut S, key: &str) -> Result<Stock> {
+pub async fn find_stock<S: Store>(store: &S, key: &str) -> Result<Stock> {
     let key = key.trim();
     if let Ok(id) = key.parse::<i64>()
         && let Some(s) = store.stock(id).await?
@@ -104,10 +104,7 @@ pub async fn find_stock<S: Store + Send>(store: &mut S, key: &str) -> Result<Sto
 
 /// The current protocol a new dose belongs to: the one for the stock's (or the given)
 /// substance; without either, the only current protocol, or the racemic ketamine one.
-async fn choose_protocol<S: Store + Send>(
-    store: &mut S,
-    req: &DoseRequest,
-) -> Result<Option<Protocol>> {
+async fn choose_protocol<S: Store>(store: &S, req: &DoseRequest) -> Result<Option<Protocol>> {
     let mut current = store.protocols(false).await?;
     let substance = match (&req.stock, req.substance) {
         (Some(key), _) => Some(find_stock(store, key).await?.stock.preparation.substance),
@@ -123,8 +120,8 @@ async fn choose_protocol<S: Store + Send>(
 }
 
 /// Which stock a new dose comes from: the named one, else the protocol's, else the only one.
-async fn choose_stock<S: Store + Send>(
-    store: &mut S,
+async fn choose_stock<S: Store>(
+    store: &S,
     req: &DoseRequest,
     protocol: Option<&Protocol>,
 ) -> Result<Option<Stock>> {
@@ -155,11 +152,7 @@ async fn choose_stock<S: Store + Send>(
 }
 
 /// Turn a request into a dose: nothing is written.
-pub async fn prepare<S: Store + Send>(
-    store: &mut S,
-    req: &DoseRequest,
-    now: Timestamp,
-) -> Result<Prepared> {
+pub async fn prepare<S: Store>(store: &S, req: &DoseRequest, now: Timestamp) -> Result<Prepared> {
     let note = text::note(req.note.as_deref()).map_err(input)?;
     let protocol = choose_protocol(store, req).await?;
     let amount = match (req.amount.trim(), &protocol) {
@@ -237,8 +230,8 @@ pub fn apply(mut new: NewDose, verdict: &Verdict, reason: Option<String>) -> Opt
 }
 
 /// Prepare, check and — unless refused or a dry run — log a dose.
-pub async fn log<S: Store + Send>(
-    store: &mut S,
+pub async fn log<S: Store>(
+    store: &S,
     req: &DoseRequest,
     override_reason: Option<&str>,
     dry_run: bool,

@@ -8,8 +8,8 @@ use dosewise_store::{Store, Window};
 
 /// Insights from `from` to `to` (text as typed, either may be absent): by default from the
 /// first record — a baseline questionnaire taken before the first dose included — to today.
-pub async fn insights<S: Store + Send>(
-    store: &mut S,
+pub async fn insights<S: Store>(
+    store: &S,
     from: Option<&str>,
     to: Option<&str>,
     now: Timestamp,

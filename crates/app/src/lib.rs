@@ -55,9 +55,10 @@ impl std::error::Error for AppError {}
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Database(_) | StoreError::Corrupt(_) => AppError::Store(e),
-            other => AppError::Input(other.to_string()),
+        if e.is_backend() {
+            AppError::Store(e)
+        } else {
+            AppError::Input(e.to_string())
         }
     }
 }

@@ -8,8 +8,8 @@ use dosewise_core::protocol::{Pause, Protocol, ProtocolEventKind, Status};
 use dosewise_store::Store;
 
 /// Pause from `from` (a day): no dose is planned until it is resumed.
-pub async fn pause<S: Store + Send>(
-    store: &mut S,
+pub async fn pause<S: Store>(
+    store: &S,
     mut p: Protocol,
     from: Date,
     now: Timestamp,
@@ -30,8 +30,8 @@ pub async fn pause<S: Store + Send>(
 
 /// Resume a paused protocol from `today`; the pause ends yesterday (a pause begun today and
 /// ended today never took effect, so it is dropped).
-pub async fn resume<S: Store + Send>(
-    store: &mut S,
+pub async fn resume<S: Store>(
+    store: &S,
     mut p: Protocol,
     today: Date,
     now: Timestamp,
@@ -57,8 +57,8 @@ pub async fn resume<S: Store + Send>(
 }
 
 /// End a protocol today. Its history stays in the journal.
-pub async fn end<S: Store + Send>(
-    store: &mut S,
+pub async fn end<S: Store>(
+    store: &S,
     mut p: Protocol,
     today: Date,
     now: Timestamp,

@@ -38,8 +38,8 @@ pub fn parse_weight(s: &str) -> Result<Kilograms> {
 
 /// The zone for an entry and its instant: `at` as typed (None or empty = now); a time more
 /// than a few minutes ahead is refused with `future`.
-async fn zone_and_time<S: Store + Send>(
-    store: &mut S,
+async fn zone_and_time<S: Store>(
+    store: &S,
     zone: Option<&str>,
     at: Option<&str>,
     now: Timestamp,
@@ -68,11 +68,7 @@ pub struct VitalsRequest {
     pub zone: Option<String>,
 }
 
-pub async fn vitals<S: Store + Send>(
-    store: &mut S,
-    req: &VitalsRequest,
-    now: Timestamp,
-) -> Result<Vitals> {
+pub async fn vitals<S: Store>(store: &S, req: &VitalsRequest, now: Timestamp) -> Result<Vitals> {
     let (systolic, diastolic) = match req.bp.as_deref().filter(|b| !b.trim().is_empty()) {
         Some(b) => parse_bp(b)
             .map(|(s, d)| (Some(s), Some(d)))
@@ -115,7 +111,7 @@ pub async fn vitals<S: Store + Send>(
 
 /// The blood-pressure tiers the safety check uses now: the current racemic-ketamine protocol's
 /// (or the only current one's), else the defaults.
-pub async fn bp_tiers<S: Store + Send>(store: &mut S) -> Result<(BpLimit, BpLimit)> {
+pub async fn bp_tiers<S: Store>(store: &S) -> Result<(BpLimit, BpLimit)> {
     let current = store.protocols(false).await?;
     let p = current
         .iter()
@@ -128,7 +124,7 @@ pub async fn bp_tiers<S: Store + Send>(store: &mut S) -> Result<(BpLimit, BpLimi
 }
 
 /// What a reading means for the next dose (the safety check's own tiers and rule).
-pub async fn vitals_notes<S: Store + Send>(store: &mut S, v: &Vitals) -> Result<Vec<String>> {
+pub async fn vitals_notes<S: Store>(store: &S, v: &Vitals) -> Result<Vec<String>> {
     use dosewise_core::safety::{HR_REFUSE, Severity, bp_tier};
     let (warn, refuse) = bp_tiers(store).await?;
     let x = &v.vitals;
@@ -163,7 +159,7 @@ pub async fn vitals_notes<S: Store + Send>(store: &mut S, v: &Vitals) -> Result<
 }
 
 /// The crisis guidance for this person: their own crisis line first, when they set one.
-pub async fn crisis<S: Store + Send>(store: &mut S) -> Result<String> {
+pub async fn crisis<S: Store>(store: &S) -> Result<String> {
     let line = store.profile().await?.and_then(|p| p.crisis_line);
     Ok(dosewise_core::questionnaire::crisis_guidance(
         line.as_deref(),
@@ -171,8 +167,8 @@ pub async fn crisis<S: Store + Send>(store: &mut S) -> Result<String> {
 }
 
 /// Score and save a questionnaire.
-pub async fn assessment<S: Store + Send>(
-    store: &mut S,
+pub async fn assessment<S: Store>(
+    store: &S,
     id: &str,
     answers: &[i64],
     at: Option<&str>,
@@ -191,8 +187,8 @@ pub async fn assessment<S: Store + Send>(
 }
 
 /// Log use of another substance ("beer", "2 pints").
-pub async fn substance_use<S: Store + Send>(
-    store: &mut S,
+pub async fn substance_use<S: Store>(
+    store: &S,
     name: &str,
     amount: Option<&str>,
     at: Option<&str>,
@@ -221,7 +217,7 @@ pub async fn substance_use<S: Store + Send>(
 }
 
 /// Add a standing medicine.
-pub async fn medication<S: Store + Send>(store: &mut S, m: NewMedication) -> Result<Medication> {
+pub async fn medication<S: Store>(store: &S, m: NewMedication) -> Result<Medication> {
     let m = m.validated().map_err(input)?;
     Ok(store.add_medication(&m).await?)
 }

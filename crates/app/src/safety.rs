@@ -22,8 +22,8 @@ pub struct Known<'a> {
 }
 
 /// Run preflight for `dose`. `exclude` is the id of a dose being corrected (left out of history).
-pub async fn check<S: Store + Send>(
-    store: &mut S,
+pub async fn check<S: Store>(
+    store: &S,
     dose: &NewDose,
     now: Timestamp,
     tz: &TimeZone,
@@ -78,8 +78,8 @@ pub async fn check<S: Store + Send>(
 /// vital signs, the screen, long use (for `dosewise check` and the titration proposal). Runs
 /// the one safety check on a nominal dose now, by the protocol's (or else the last dose's)
 /// route and substance.
-pub async fn standing<S: Store + Send>(
-    store: &mut S,
+pub async fn standing<S: Store>(
+    store: &S,
     now: Timestamp,
     tz: &TimeZone,
     protocol: Option<&Protocol>,

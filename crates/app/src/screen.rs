@@ -9,7 +9,7 @@ use dosewise_core::screen::answer;
 use dosewise_core::text;
 use dosewise_store::Store;
 
-async fn profile<S: Store + Send>(store: &mut S) -> Result<Profile> {
+async fn profile<S: Store>(store: &S) -> Result<Profile> {
     store
         .profile()
         .await?
@@ -18,11 +18,7 @@ async fn profile<S: Store + Send>(store: &mut S) -> Result<Profile> {
 
 /// Answer the whole screen: `yes` are the conditions that apply (empty: none does). Answers
 /// already given keep their date; new ones are dated `now`; the screen is due again in 6 months.
-pub async fn answer_all<S: Store + Send>(
-    store: &mut S,
-    yes: &[String],
-    now: Timestamp,
-) -> Result<Profile> {
+pub async fn answer_all<S: Store>(store: &S, yes: &[String], now: Timestamp) -> Result<Profile> {
     let mut p = profile(store).await?;
     p.screen = answer(&p.screen, yes, now).map_err(input)?;
     p.screened_at = Some(now);
@@ -32,8 +28,8 @@ pub async fn answer_all<S: Store + Send>(
 }
 
 /// Say that one condition now applies (`add`) or no longer does; the rest stay as they are.
-pub async fn update<S: Store + Send>(
-    store: &mut S,
+pub async fn update<S: Store>(
+    store: &S,
     code: &str,
     applies: bool,
     now: Timestamp,
@@ -62,8 +58,8 @@ pub fn crisis_line(line: Option<&str>) -> Result<Option<String>> {
 }
 
 /// Set or remove the crisis line.
-pub async fn set_crisis_line<S: Store + Send>(
-    store: &mut S,
+pub async fn set_crisis_line<S: Store>(
+    store: &S,
     line: Option<&str>,
     now: Timestamp,
 ) -> Result<Profile> {

@@ -103,8 +103,8 @@ pub struct Adjusted {
 }
 
 /// [`adjust`] for the stock with id `stock_id` (the web page's and the API's form of it).
-pub async fn adjust_id<S: Store + Send>(
-    store: &mut S,
+pub async fn adjust_id<S: Store>(
+    store: &S,
     stock_id: i64,
     change: Change,
     amount: &str,
@@ -120,8 +120,8 @@ pub async fn adjust_id<S: Store + Send>(
 
 /// Apply `change` of `amount` (typed as for [`supply_amount`]) to `stock`, with an optional
 /// note kept in the ledger line. Nothing is written when the input is refused.
-pub async fn adjust<S: Store + Send>(
-    store: &mut S,
+pub async fn adjust<S: Store>(
+    store: &S,
     stock: &Stock,
     change: Change,
     amount: &str,

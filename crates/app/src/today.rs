@@ -61,7 +61,7 @@ fn window(from: Option<Timestamp>) -> Window {
 }
 
 /// Today in `tz` at `now`.
-pub async fn today<S: Store + Send>(store: &mut S, now: Timestamp, tz: &TimeZone) -> Result<Today> {
+pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result<Today> {
     let local = now.to_zoned_datetime(tz.clone());
     let date = local.date();
     let start = local.start_of_day().map_or(now, |z| z.timestamp());
@@ -134,8 +134,8 @@ pub async fn today<S: Store + Send>(store: &mut S, now: Timestamp, tz: &TimeZone
 
 /// The titration proposal for a protocol with a ladder, from the check-ins around its last step
 /// and the safety check's open red flags now (any of which blocks a step up).
-pub async fn proposal<S: Store + Send>(
-    store: &mut S,
+pub async fn proposal<S: Store>(
+    store: &S,
     p: &Protocol,
     tz: &TimeZone,
     today: Date,

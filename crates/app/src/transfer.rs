@@ -21,7 +21,7 @@ pub fn parse_export(bytes: Vec<u8>, label: &str) -> Result<Journal> {
 }
 
 /// Add the journal's records; nothing is written if any conflicts.
-pub async fn import<S: Store + Send>(store: &mut S, j: &Journal) -> Result<ImportReport> {
+pub async fn import<S: Store>(store: &S, j: &Journal) -> Result<ImportReport> {
     store
         .import(j)
         .await

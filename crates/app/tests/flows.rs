@@ -10,13 +10,14 @@ use dosewise_core::protocol::{DoseTarget, Limits, NewProtocol, Pattern, Titratio
 use dosewise_core::route::Substance;
 use dosewise_core::testing::{troche_new_stock, ts};
 use dosewise_core::titration::ProposalKind;
-use dosewise_store::{SqliteStore, Store, Window};
+use dosewise_store::{Store, Window};
+use dosewise_store_sqlite::SqliteStore;
 
 const NOW: &str = "2026-11-28T11:00:00Z";
 
 async fn journal() -> (SqliteStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut s = SqliteStore::open(&dir.path().join("dosewise.db"))
+    let s = SqliteStore::open(&dir.path().join("dosewise.db"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     s.save_profile(&Profile {
@@ -42,7 +43,7 @@ fn date(s: &str) -> Date {
 }
 
 /// Every third day from 1 November at 12:00 Berlin, 1/2 troche, at most 25 mg a dose.
-async fn with_protocol(s: &mut SqliteStore, titration: Option<Titration>) {
+async fn with_protocol(s: &SqliteStore, titration: Option<Titration>) {
     let p = NewProtocol {
         name: "plan".into(),
         substance: Substance::Ketamine,
@@ -83,7 +84,7 @@ fn req(amount: &str, at: Option<&str>) -> DoseRequest {
     }
 }
 
-async fn count(s: &mut SqliteStore) -> usize {
+async fn count(s: &SqliteStore) -> usize {
     s.doses(Window::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"))
@@ -92,31 +93,31 @@ async fn count(s: &mut SqliteStore) -> usize {
 
 #[tokio::test]
 async fn the_dose_flow_checks_once_and_writes_only_what_it_may() {
-    let (mut s, _d) = journal().await;
-    with_protocol(&mut s, None).await;
+    let (s, _d) = journal().await;
+    with_protocol(&s, None).await;
     let now = ts(NOW);
     // A dry run checks and writes nothing.
-    let o = log(&mut s, &req("1/2 troche", None), None, true, now)
+    let o = log(&s, &req("1/2 troche", None), None, true, now)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(o, Outcome::Checked { ref verdict, .. } if !verdict.refused()));
-    assert_eq!(count(&mut s).await, 0);
+    assert_eq!(count(&s).await, 0);
     // Above the per-dose limit, about to be taken: refused, nothing written.
-    let o = log(&mut s, &req("2 troches", None), None, false, now)
+    let o = log(&s, &req("2 troches", None), None, false, now)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let Outcome::Refused { verdict, .. } = o else {
         panic!("not refused")
     };
     assert!(verdict.codes().contains(&"limit_per_dose"));
-    assert_eq!(count(&mut s).await, 0);
+    assert_eq!(count(&s).await, 0);
     // An empty reason is no override; a reason is, and it is kept with the findings.
-    let o = log(&mut s, &req("2 troches", None), Some("  "), false, now)
+    let o = log(&s, &req("2 troches", None), Some("  "), false, now)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(o, Outcome::Refused { .. }));
     let o = log(
-        &mut s,
+        &s,
         &req("2 troches", None),
         Some("agreed with Dr K"),
         false,
@@ -143,7 +144,7 @@ async fn the_dose_flow_checks_once_and_writes_only_what_it_may() {
     );
     // The same amount taken three hours ago is recorded as it happened, with its findings and
     // no override.
-    let o = log(&mut s, &req("2 troches", Some("-3h")), None, false, now)
+    let o = log(&s, &req("2 troches", Some("-3h")), None, false, now)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let Outcome::Logged {
@@ -158,22 +159,20 @@ async fn the_dose_flow_checks_once_and_writes_only_what_it_may() {
     assert!(!overridden && verdict.recorded_despite_refusal());
     assert!(dose.recorded_after_the_fact());
     assert_eq!(dose.dose.override_reason, None);
-    assert_eq!(count(&mut s).await, 2);
+    assert_eq!(count(&s).await, 2);
     // Bad input is refused before anything is checked or written.
     for bad in ["10 g", "-1 troche", "2 sprays", "1/3 troche"] {
         assert!(
-            log(&mut s, &req(bad, None), None, false, now)
-                .await
-                .is_err(),
+            log(&s, &req(bad, None), None, false, now).await.is_err(),
             "{bad}"
         );
     }
-    assert_eq!(count(&mut s).await, 2);
+    assert_eq!(count(&s).await, 2);
 }
 
 #[tokio::test]
 async fn a_checkin_brings_its_warnings_with_the_persons_crisis_line_first() {
-    let (mut s, _d) = journal().await;
+    let (s, _d) = journal().await;
     let now = ts(NOW);
     let r = CheckinRequest {
         mood: Some(2),
@@ -181,7 +180,7 @@ async fn a_checkin_brings_its_warnings_with_the_persons_crisis_line_first() {
         note: Some("I keep thinking I want to die".into()),
         ..CheckinRequest::default()
     };
-    let (saved, warnings) = dosewise_app::checkin::record(&mut s, &r, now)
+    let (saved, warnings) = dosewise_app::checkin::record(&s, &r, now)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(saved.checkin.urinary.len(), 1);
@@ -194,7 +193,7 @@ async fn a_checkin_brings_its_warnings_with_the_persons_crisis_line_first() {
     assert!(warnings[0].message.starts_with("Your crisis line: 988."));
     assert!(warnings[0].sources[0].contains("(D)"));
     let (_, none) = dosewise_app::checkin::record(
-        &mut s,
+        &s,
         &CheckinRequest {
             mood: Some(7),
             note: Some("dead tired, good day".into()),
@@ -209,9 +208,9 @@ async fn a_checkin_brings_its_warnings_with_the_persons_crisis_line_first() {
 
 #[tokio::test]
 async fn screen_answers_are_dated_and_a_later_one_is_not_covered_by_an_older_review() {
-    let (mut s, _d) = journal().await;
+    let (s, _d) = journal().await;
     let t1 = ts("2026-11-10T08:00:00Z");
-    let p = dosewise_app::screen::answer_all(&mut s, &["mania".into()], t1)
+    let p = dosewise_app::screen::answer_all(&s, &["mania".into()], t1)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(p.screened_at, Some(t1));
@@ -222,7 +221,7 @@ async fn screen_answers_are_dated_and_a_later_one_is_not_covered_by_an_older_rev
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    let p = dosewise_app::screen::update(&mut s, "pregnancy", true, ts("2026-11-20T08:00:00Z"))
+    let p = dosewise_app::screen::update(&s, "pregnancy", true, ts("2026-11-20T08:00:00Z"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -231,14 +230,14 @@ async fn screen_answers_are_dated_and_a_later_one_is_not_covered_by_an_older_rev
         "one answer is not the whole screen"
     );
     let tz = dosewise_core::when::zone("Europe/Berlin").unwrap_or_else(|e| panic!("{e}"));
-    let standing = dosewise_app::safety::standing(&mut s, ts(NOW), &tz, None)
+    let standing = dosewise_app::safety::standing(&s, ts(NOW), &tz, None)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let codes: Vec<&str> = standing.iter().map(|f| f.code.as_str()).collect();
     assert!(codes.contains(&"screen:pregnancy"), "{codes:?}");
     assert!(!codes.contains(&"screen:mania"), "{codes:?}");
     assert!(
-        dosewise_app::screen::update(&mut s, "gills", true, ts(NOW))
+        dosewise_app::screen::update(&s, "gills", true, ts(NOW))
             .await
             .is_err()
     );
@@ -247,22 +246,22 @@ async fn screen_answers_are_dated_and_a_later_one_is_not_covered_by_an_older_rev
 
 #[tokio::test]
 async fn a_red_flag_turns_a_proposed_step_up_into_a_hold() {
-    let (mut s, _d) = journal().await;
+    let (s, _d) = journal().await;
     let ladder = Titration {
         start_mg: 12.5,
         step_mg: 6.25,
         min_days_per_step: 14,
         ceiling_mg: 25.0,
     };
-    with_protocol(&mut s, Some(ladder)).await;
+    with_protocol(&s, Some(ladder)).await;
     // Flat mood before and after the start: the ladder would propose a step up.
     for day in 20..=31 {
         let at = format!("2026-10-{day}T19:00:00Z");
-        checkin(&mut s, &at, 4, None).await;
+        checkin(&s, &at, 4, None).await;
     }
     for day in 1..=27 {
         let at = format!("2026-11-{day:02}T19:00:00Z");
-        checkin(&mut s, &at, 4, None).await;
+        checkin(&s, &at, 4, None).await;
     }
     let tz = dosewise_core::when::zone("Europe/Berlin").unwrap_or_else(|e| panic!("{e}"));
     let p = s
@@ -271,14 +270,14 @@ async fn a_red_flag_turns_a_proposed_step_up_into_a_hold() {
         .unwrap_or_else(|e| panic!("{e}"))
         .remove(0);
     let today = date("2026-11-28");
-    let before = dosewise_app::today::proposal(&mut s, &p, &tz, today, ts(NOW))
+    let before = dosewise_app::today::proposal(&s, &p, &tz, today, ts(NOW))
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("a ladder proposes"));
     assert_eq!(before.kind, ProposalKind::ConsiderStepUp, "{before:?}");
     // Strong craving yesterday: a red flag, so no step up.
-    checkin(&mut s, "2026-11-27T20:00:00Z", 4, Some(8)).await;
-    let after = dosewise_app::today::proposal(&mut s, &p, &tz, today, ts(NOW))
+    checkin(&s, "2026-11-27T20:00:00Z", 4, Some(8)).await;
+    let after = dosewise_app::today::proposal(&s, &p, &tz, today, ts(NOW))
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("a ladder proposes"));
@@ -290,7 +289,7 @@ async fn a_red_flag_turns_a_proposed_step_up_into_a_hold() {
     );
 }
 
-async fn checkin(s: &mut SqliteStore, at: &str, mood: i64, craving: Option<i64>) {
+async fn checkin(s: &SqliteStore, at: &str, mood: i64, craving: Option<i64>) {
     let r = CheckinRequest {
         mood: Some(mood),
         craving,

@@ -5,8 +5,9 @@ use crate::error::{CliError, CliResult, input};
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::jiff::{Timestamp, ZonedDateTime};
 use dosewise_core::profile::Profile;
-use dosewise_store::{SqliteStore, Store};
-use std::ops::{Deref, DerefMut};
+use dosewise_store::Store;
+use dosewise_store_sqlite::SqliteStore;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -40,14 +41,6 @@ impl Deref for Journal {
         // Present from creation until drop or close, which consume it.
         self.store
             .as_ref()
-            .unwrap_or_else(|| unreachable!("journal used after close"))
-    }
-}
-
-impl DerefMut for Journal {
-    fn deref_mut(&mut self) -> &mut SqliteStore {
-        self.store
-            .as_mut()
             .unwrap_or_else(|| unreachable!("journal used after close"))
     }
 }
@@ -159,14 +152,14 @@ impl Ctx {
     async fn open_existing(&self, path: &Path) -> CliResult<Journal> {
         // A conversion stopped part-way (killed, power cut) leaves its temporary copy; after a
         // `decrypt` that copy is the whole journal in plaintext beside the encrypted one.
-        if dosewise_store::sqlite::remove_leftovers(path) {
+        if dosewise_store_sqlite::remove_leftovers(path) {
             eprintln!(
                 "Removed the temporary copy an unfinished encrypt/decrypt/rekey left in {} (the journal itself is whole).",
                 self.home.display()
             );
         }
-        let key = match dosewise_store::sqlite::file_state(path) {
-            dosewise_store::FileState::Encrypted => Some(crate::secrets::current(
+        let key = match dosewise_store_sqlite::file_state(path) {
+            dosewise_store_sqlite::FileState::Encrypted => Some(crate::secrets::current(
                 self.passphrase_file.as_deref(),
                 &format!("the journal at {}", self.home.display()),
             )?),
@@ -179,7 +172,7 @@ impl Ctx {
     pub async fn create_encrypted(&self, key: &dosewise_store::Passphrase) -> CliResult<Journal> {
         create_private_dir(&self.home)?;
         let path = self.db_path();
-        if dosewise_store::sqlite::file_state(&path) != dosewise_store::FileState::Missing {
+        if dosewise_store_sqlite::file_state(&path) != dosewise_store_sqlite::FileState::Missing {
             return Err(input(format!(
                 "{} already holds a journal; to encrypt it, run `dosewise encrypt`",
                 self.home.display()
@@ -207,7 +200,7 @@ impl Ctx {
         self.tz_flag.as_deref()
     }
 
-    pub async fn zone_of(&self, store: &mut SqliteStore) -> CliResult<TimeZone> {
+    pub async fn zone_of(&self, store: &SqliteStore) -> CliResult<TimeZone> {
         let p = store.profile().await?;
         self.zone(p.as_ref())
     }
@@ -223,8 +216,8 @@ async fn open_at(path: &Path, key: Option<&dosewise_store::Passphrase>) -> CliRe
     SqliteStore::open_with(path, key)
         .await
         .map_err(|e| match e {
-            dosewise_store::StoreError::Database(err) => CliError::Runtime(
-                anyhow::Error::new(err)
+            e @ dosewise_store::StoreError::Backend(_) => CliError::Runtime(
+                anyhow::Error::new(e)
                     .context(format!("could not open the journal at {}", path.display())),
             ),
             other => other.into(),

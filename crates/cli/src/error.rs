@@ -46,11 +46,10 @@ pub fn input(e: impl fmt::Display) -> CliError {
 
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Database(_) | StoreError::Corrupt(_) => {
-                CliError::Runtime(anyhow::Error::new(e))
-            }
-            other => CliError::Input(other.to_string()),
+        if e.is_backend() {
+            CliError::Runtime(anyhow::Error::new(e))
+        } else {
+            CliError::Input(e.to_string())
         }
     }
 }

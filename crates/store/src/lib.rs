@@ -1,7 +1,10 @@
-//! Dosewise persistence.
+//! Dosewise persistence, neutral of any database.
 //!
-//! One [`Store`] trait describes every read and write the surfaces need; each backend implements
-//! it, and one conformance suite (`tests/conformance.rs`) proves the same behaviour on each.
+//! One [`Store`] trait describes every read and write the surfaces need; each backend (the
+//! embedded SQLite one in `dosewise-store-sqlite`) implements it, and one conformance suite
+//! ([`conformance!`], feature `conformance`) proves the same behaviour on each. Methods take
+//! `&self` and a store is `Send + Sync`: a backend serialises or pools its connections itself,
+//! and runs blocking work where it does not hold up an async runtime.
 //! Every method that writes more than one row does so in a single transaction: a failure leaves
 //! nothing behind. The store records what it is told; decisions (conversions, plausibility,
 //! safety) are made in `dosewise-core` before a write reaches it.
@@ -23,9 +26,7 @@ use std::future::Future;
 use thiserror::Error;
 
 pub mod secret;
-pub mod sqlite;
 pub use secret::{Passphrase, PassphraseError};
-pub use sqlite::{FileState, SqliteStore};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -57,8 +58,22 @@ pub enum StoreError {
         "the database holds a value Dosewise cannot read ({0}); it may have been edited by hand"
     )]
     Corrupt(String),
+    /// Another writer held the journal for longer than the backend waits.
+    #[error(
+        "the journal is busy: another program kept it locked for too long; try again in a moment"
+    )]
+    Locked,
+    /// The database itself failed (I/O, a full disk, a lost connection): not the input's fault.
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// Whether the fault lies with the database or the machine rather than with what was asked
+    /// (front ends report these as errors to investigate, not as input to correct).
+    pub fn is_backend(&self) -> bool {
+        matches!(self, StoreError::Backend(_) | StoreError::Corrupt(_))
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -105,31 +120,28 @@ pub struct LoggedDose {
 }
 
 /// Every operation the surfaces need, on any backend.
-pub trait Store {
-    fn profile(&mut self) -> impl Future<Output = Result<Option<Profile>>> + Send;
-    fn save_profile(&mut self, p: &Profile) -> impl Future<Output = Result<()>> + Send;
+pub trait Store: Send + Sync {
+    fn profile(&self) -> impl Future<Output = Result<Option<Profile>>> + Send;
+    fn save_profile(&self, p: &Profile) -> impl Future<Output = Result<()>> + Send;
 
     /// Record a stock and its initial amount (an `added` ledger line).
-    fn add_stock(&mut self, s: &NewStock) -> impl Future<Output = Result<Stock>> + Send;
-    fn stock(&mut self, id: i64) -> impl Future<Output = Result<Option<Stock>>> + Send;
+    fn add_stock(&self, s: &NewStock) -> impl Future<Output = Result<Stock>> + Send;
+    fn stock(&self, id: i64) -> impl Future<Output = Result<Option<Stock>>> + Send;
     /// The active stock with this exact name (case-insensitive), if any.
-    fn stock_by_name(&mut self, name: &str) -> impl Future<Output = Result<Option<Stock>>> + Send;
-    fn stocks(&mut self, include_retired: bool) -> impl Future<Output = Result<Vec<Stock>>> + Send;
-    fn stock_events(
-        &mut self,
-        stock_id: i64,
-    ) -> impl Future<Output = Result<Vec<StockEvent>>> + Send;
+    fn stock_by_name(&self, name: &str) -> impl Future<Output = Result<Option<Stock>>> + Send;
+    fn stocks(&self, include_retired: bool) -> impl Future<Output = Result<Vec<Stock>>> + Send;
+    fn stock_events(&self, stock_id: i64) -> impl Future<Output = Result<Vec<StockEvent>>> + Send;
     fn adjust_stock(
-        &mut self,
+        &self,
         id: i64,
         adjustment: Adjustment,
         at: Timestamp,
         reason: Option<&str>,
     ) -> impl Future<Output = Result<Stock>> + Send;
     /// Replace a stock's preparation details (e.g. a drop calibration). Amounts are unchanged.
-    fn update_stock(&mut self, s: &Stock) -> impl Future<Output = Result<Stock>> + Send;
+    fn update_stock(&self, s: &Stock) -> impl Future<Output = Result<Stock>> + Send;
     fn retire_stock(
-        &mut self,
+        &self,
         id: i64,
         at: Timestamp,
         reason: Option<&str>,
@@ -137,23 +149,23 @@ pub trait Store {
 
     /// Write a dose and take its supply from its stock, atomically.
     fn log_dose(
-        &mut self,
+        &self,
         d: &NewDose,
         created_at: Timestamp,
     ) -> impl Future<Output = Result<LoggedDose>> + Send;
-    fn dose(&mut self, id: i64) -> impl Future<Output = Result<Option<Dose>>> + Send;
+    fn dose(&self, id: i64) -> impl Future<Output = Result<Option<Dose>>> + Send;
     /// Doses in time order.
-    fn doses(&mut self, w: Window) -> impl Future<Output = Result<Vec<Dose>>> + Send;
+    fn doses(&self, w: Window) -> impl Future<Output = Result<Vec<Dose>>> + Send;
     /// Doses in time order as the safety check reads the past: everything but the findings
     /// stored with each dose, which come back empty. Those are kilobytes of JSON per dose that
     /// the check never reads (it judges what was taken, when and how); decoding them was a
     /// sixth of a dose command's work. Use [`Store::doses`] to show a dose.
-    fn dose_history(&mut self, w: Window) -> impl Future<Output = Result<Vec<Dose>>> + Send;
+    fn dose_history(&self, w: Window) -> impl Future<Output = Result<Vec<Dose>>> + Send;
     /// The most recent `n` doses that are not deleted, newest first.
-    fn recent_doses(&mut self, n: u32) -> impl Future<Output = Result<Vec<Dose>>> + Send;
+    fn recent_doses(&self, n: u32) -> impl Future<Output = Result<Vec<Dose>>> + Send;
     /// Replace a dose, keeping the old version as a revision and moving supply accordingly.
     fn edit_dose(
-        &mut self,
+        &self,
         id: i64,
         new: &NewDose,
         at: Timestamp,
@@ -161,52 +173,49 @@ pub trait Store {
     ) -> impl Future<Output = Result<Dose>> + Send;
     /// Mark a dose deleted (kept with a revision) and return its supply to the stock.
     fn delete_dose(
-        &mut self,
+        &self,
         id: i64,
         at: Timestamp,
         reason: Option<&str>,
     ) -> impl Future<Output = Result<Dose>> + Send;
     fn dose_revisions(
-        &mut self,
+        &self,
         dose_id: i64,
     ) -> impl Future<Output = Result<Vec<DoseRevision>>> + Send;
 
     fn add_checkin(
-        &mut self,
+        &self,
         c: &NewCheckin,
         created_at: Timestamp,
     ) -> impl Future<Output = Result<Checkin>> + Send;
     /// Check-ins in time order.
     /// One check-in by id.
-    fn checkin(&mut self, id: i64) -> impl Future<Output = Result<Option<Checkin>>> + Send;
-    fn checkins(&mut self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
-    fn last_checkin(&mut self) -> impl Future<Output = Result<Option<Checkin>>> + Send;
+    fn checkin(&self, id: i64) -> impl Future<Output = Result<Option<Checkin>>> + Send;
+    fn checkins(&self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
+    fn last_checkin(&self) -> impl Future<Output = Result<Option<Checkin>>> + Send;
     /// Check-ins that recorded urinary symptoms, in time order (the safety check looks further
     /// back for these than for anything else).
-    fn urinary_checkins(&mut self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
+    fn urinary_checkins(&self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
 
     /// Record a protocol as the current one for its substance, ending the previous current one
     /// (both with a history line), atomically.
     fn add_protocol(
-        &mut self,
+        &self,
         p: &NewProtocol,
         at: Timestamp,
         date: Date,
     ) -> impl Future<Output = Result<Protocol>> + Send;
-    fn protocol(&mut self, id: i64) -> impl Future<Output = Result<Option<Protocol>>> + Send;
+    fn protocol(&self, id: i64) -> impl Future<Output = Result<Option<Protocol>>> + Send;
     /// Protocols, newest first (ended ones only with `include_ended`).
-    fn protocols(
-        &mut self,
-        include_ended: bool,
-    ) -> impl Future<Output = Result<Vec<Protocol>>> + Send;
+    fn protocols(&self, include_ended: bool) -> impl Future<Output = Result<Vec<Protocol>>> + Send;
     /// The active or paused protocol for a substance.
     fn current_protocol(
-        &mut self,
+        &self,
         substance: Substance,
     ) -> impl Future<Output = Result<Option<Protocol>>> + Send;
     /// Save a changed protocol (definition, status, pauses) with a history line, atomically.
     fn save_protocol(
-        &mut self,
+        &self,
         p: &Protocol,
         kind: ProtocolEventKind,
         detail: Option<&str>,
@@ -214,58 +223,52 @@ pub trait Store {
         date: Date,
     ) -> impl Future<Output = Result<Protocol>> + Send;
     fn protocol_events(
-        &mut self,
+        &self,
         protocol_id: i64,
     ) -> impl Future<Output = Result<Vec<ProtocolEvent>>> + Send;
 
-    fn add_medication(
-        &mut self,
-        m: &NewMedication,
-    ) -> impl Future<Output = Result<Medication>> + Send;
+    fn add_medication(&self, m: &NewMedication) -> impl Future<Output = Result<Medication>> + Send;
     /// Current medications (and stopped ones with `include_removed`).
     fn medications(
-        &mut self,
+        &self,
         include_removed: bool,
     ) -> impl Future<Output = Result<Vec<Medication>>> + Send;
     /// Mark a medication stopped; it stays in the record.
     fn remove_medication(
-        &mut self,
+        &self,
         id: i64,
         at: Timestamp,
     ) -> impl Future<Output = Result<Medication>> + Send;
     fn add_substance_use(
-        &mut self,
+        &self,
         u: &NewSubstanceUse,
         created_at: Timestamp,
     ) -> impl Future<Output = Result<SubstanceUse>> + Send;
-    fn substance_uses(
-        &mut self,
-        w: Window,
-    ) -> impl Future<Output = Result<Vec<SubstanceUse>>> + Send;
+    fn substance_uses(&self, w: Window) -> impl Future<Output = Result<Vec<SubstanceUse>>> + Send;
     fn add_vitals(
-        &mut self,
+        &self,
         v: &NewVitals,
         created_at: Timestamp,
     ) -> impl Future<Output = Result<Vitals>> + Send;
-    fn vitals(&mut self, w: Window) -> impl Future<Output = Result<Vec<Vitals>>> + Send;
+    fn vitals(&self, w: Window) -> impl Future<Output = Result<Vec<Vitals>>> + Send;
     fn add_clearance(
-        &mut self,
+        &self,
         topic: ClearanceTopic,
         at: Timestamp,
         note: Option<&str>,
     ) -> impl Future<Output = Result<Clearance>> + Send;
-    fn clearances(&mut self) -> impl Future<Output = Result<Vec<Clearance>>> + Send;
+    fn clearances(&self) -> impl Future<Output = Result<Vec<Clearance>>> + Send;
     fn add_assessment(
-        &mut self,
+        &self,
         a: &NewAssessment,
         created_at: Timestamp,
     ) -> impl Future<Output = Result<Assessment>> + Send;
     /// Questionnaires in time order.
-    fn assessments(&mut self, w: Window) -> impl Future<Output = Result<Vec<Assessment>>> + Send;
+    fn assessments(&self, w: Window) -> impl Future<Output = Result<Vec<Assessment>>> + Send;
 
     /// Everything, ordered by id, as one document.
-    fn export(&mut self) -> impl Future<Output = Result<Journal>> + Send;
+    fn export(&self) -> impl Future<Output = Result<Journal>> + Send;
     /// Add a journal's records, all or nothing. Records already present with the same content
     /// are skipped; an id present with different content is a conflict and nothing is written.
-    fn import(&mut self, j: &Journal) -> impl Future<Output = Result<ImportReport>> + Send;
+    fn import(&self, j: &Journal) -> impl Future<Output = Result<ImportReport>> + Send;
 }

@@ -61,7 +61,7 @@ impl Passphrase {
     }
 
     /// As an SQL string literal for `PRAGMA key` (single quotes doubled).
-    pub(crate) fn sql_literal(&self) -> Zeroizing<String> {
+    pub fn sql_literal(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("'{}'", self.0.replace('\'', "''")))
     }
 }

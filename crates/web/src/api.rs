@@ -84,7 +84,7 @@ pub struct Period {
 /// The store window for a period (default: the last 30 days).
 async fn period_window(
     st: &AppState,
-    store: &mut crate::blocking::Locked<'_>,
+    store: &dosewise_store_sqlite::SqliteStore,
     p: &Period,
     include_deleted: bool,
 ) -> Result<Window, ApiError> {
@@ -106,8 +106,8 @@ async fn doses(
     State(st): State<AppState>,
     Query(p): Query<Period>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
-    let w = period_window(&st, &mut store, &p, true).await?;
+    let store = st.store().await;
+    let w = period_window(&st, &store, &p, true).await?;
     Ok(Json(json!({ "doses": store.doses(w).await? })))
 }
 
@@ -140,9 +140,9 @@ async fn log_dose(
         substance: None,
         zone: b.zone.or_else(|| st.0.config.zone.clone()),
     };
-    let mut store = st.store().await;
+    let store = st.store().await;
     let outcome = dosewise_app::dose::log(
-        &mut store,
+        &*store,
         &req,
         b.override_reason.as_deref(),
         b.dry_run,
@@ -176,8 +176,8 @@ async fn checkins(
     State(st): State<AppState>,
     Query(p): Query<Period>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
-    let w = period_window(&st, &mut store, &p, false).await?;
+    let store = st.store().await;
+    let w = period_window(&st, &store, &p, false).await?;
     Ok(Json(json!({ "checkins": store.checkins(w).await? })))
 }
 
@@ -188,8 +188,8 @@ async fn add_checkin(
     if req.zone.is_none() {
         req.zone.clone_from(&st.0.config.zone);
     }
-    let mut store = st.store().await;
-    let (c, warnings) = dosewise_app::checkin::record(&mut store, &req, st.now()).await?;
+    let store = st.store().await;
+    let (c, warnings) = dosewise_app::checkin::record(&*store, &req, st.now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "checkin": c, "warnings": warnings })),
@@ -201,10 +201,10 @@ async fn insights(
     State(st): State<AppState>,
     Query(p): Query<Period>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
-    let tz = crate::pages::zone(&st, &mut store).await?;
+    let store = st.store().await;
+    let tz = crate::pages::zone(&st, &store).await?;
     let i = dosewise_app::insights::insights(
-        &mut store,
+        &*store,
         p.from.as_deref(),
         p.to.as_deref(),
         st.now(),
@@ -235,9 +235,9 @@ async fn change_stock(
     Body(b): Body<StockChangeBody>,
 ) -> Result<Json<Value>, ApiError> {
     let change = dosewise_app::stock::Change::parse(&b.change)?;
-    let mut store = st.store().await;
+    let store = st.store().await;
     let done = dosewise_app::stock::adjust_id(
-        &mut store,
+        &*store,
         b.stock,
         change,
         &b.amount,
@@ -249,7 +249,7 @@ async fn change_stock(
 }
 
 async fn protocols(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
+    let store = st.store().await;
     let mut out = Vec::new();
     for p in store.protocols(true).await? {
         let events = store.protocol_events(p.id).await?;
@@ -262,8 +262,8 @@ async fn vitals(
     State(st): State<AppState>,
     Query(p): Query<Period>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
-    let w = period_window(&st, &mut store, &p, false).await?;
+    let store = st.store().await;
+    let w = period_window(&st, &store, &p, false).await?;
     Ok(Json(json!({ "vitals": store.vitals(w).await? })))
 }
 
@@ -292,9 +292,9 @@ async fn add_vitals(
         note: b.note,
         zone: b.zone.or_else(|| st.0.config.zone.clone()),
     };
-    let mut store = st.store().await;
-    let v = dosewise_app::records::vitals(&mut store, &req, st.now()).await?;
-    let notes = dosewise_app::records::vitals_notes(&mut store, &v).await?;
+    let store = st.store().await;
+    let v = dosewise_app::records::vitals(&*store, &req, st.now()).await?;
+    let notes = dosewise_app::records::vitals_notes(&*store, &v).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "vitals": v, "notes": notes })),
@@ -306,8 +306,8 @@ async fn assessments(
     State(st): State<AppState>,
     Query(p): Query<Period>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
-    let w = period_window(&st, &mut store, &p, false).await?;
+    let store = st.store().await;
+    let w = period_window(&st, &store, &p, false).await?;
     Ok(Json(json!({ "assessments": store.assessments(w).await? })))
 }
 
@@ -326,9 +326,9 @@ async fn add_assessment(
     Body(b): Body<AssessmentBody>,
 ) -> Result<Response, ApiError> {
     let zone = b.zone.or_else(|| st.0.config.zone.clone());
-    let mut store = st.store().await;
+    let store = st.store().await;
     let a = dosewise_app::records::assessment(
-        &mut store,
+        &*store,
         &b.instrument,
         &b.answers,
         b.at.as_deref(),
@@ -339,7 +339,7 @@ async fn add_assessment(
     .await?;
     let crisis = if a.assessment.self_harm_flag() {
         Some(json!({
-            "message": dosewise_app::records::crisis(&mut store).await?,
+            "message": dosewise_app::records::crisis(&*store).await?,
             "source": dosewise_core::questionnaire::CRISIS_SOURCE,
         }))
     } else {
@@ -353,7 +353,7 @@ async fn add_assessment(
 }
 
 async fn medications(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
+    let store = st.store().await;
     Ok(Json(
         json!({ "medications": store.medications(false).await? }),
     ))
@@ -381,8 +381,8 @@ async fn add_medication(
         note: b.note,
         added_at: st.now(),
     };
-    let mut store = st.store().await;
-    let m = dosewise_app::records::medication(&mut store, m).await?;
+    let store = st.store().await;
+    let m = dosewise_app::records::medication(&*store, m).await?;
     Ok((StatusCode::CREATED, Json(json!({ "medication": m }))).into_response())
 }
 
@@ -390,8 +390,8 @@ async fn substance_uses(
     State(st): State<AppState>,
     Query(p): Query<Period>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
-    let w = period_window(&st, &mut store, &p, false).await?;
+    let store = st.store().await;
+    let w = period_window(&st, &store, &p, false).await?;
     Ok(Json(
         json!({ "substance_uses": store.substance_uses(w).await? }),
     ))
@@ -412,9 +412,9 @@ async fn add_substance_use(
     Body(b): Body<UseBody>,
 ) -> Result<Response, ApiError> {
     let zone = b.zone.or_else(|| st.0.config.zone.clone());
-    let mut store = st.store().await;
+    let store = st.store().await;
     let u = dosewise_app::records::substance_use(
-        &mut store,
+        &*store,
         &b.name,
         b.amount.as_deref(),
         b.at.as_deref(),
@@ -427,7 +427,7 @@ async fn add_substance_use(
 }
 
 async fn export(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let mut store = st.store().await;
+    let store = st.store().await;
     Ok(Json(json!(store.export().await?)))
 }
 
@@ -447,8 +447,8 @@ pub async fn import(
         )));
     }
     let j = dosewise_app::transfer::parse_export(body.to_vec(), "the body")?;
-    let mut store = st.store().await;
-    let r = dosewise_app::transfer::import(&mut store, &j).await?;
+    let store = st.store().await;
+    let r = dosewise_app::transfer::import(&*store, &j).await?;
     Ok(Json(json!({ "imported": r })).into_response())
 }
 

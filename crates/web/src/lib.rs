@@ -13,7 +13,6 @@
 //! cookies; body limits; all user text escaped by maud.
 
 mod api;
-mod blocking;
 mod error;
 pub mod feed;
 mod layout;
@@ -28,7 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use dosewise_app::today::Today;
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::tz::TimeZone;
-use dosewise_store::SqliteStore;
+use dosewise_store_sqlite::SqliteStore;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -75,7 +74,9 @@ pub struct Config {
 
 #[derive(Debug)]
 pub struct Inner {
-    pub store: tokio::sync::Mutex<SqliteStore>,
+    pub store: SqliteStore,
+    /// Requests take turns with the store: a use case reads, checks and writes as one step.
+    turn: tokio::sync::Mutex<()>,
     pub config: Config,
     /// Sessions (every request but static files needs one).
     pub(crate) sessions: session::Sessions,
@@ -120,7 +121,8 @@ impl AppState {
     pub fn new(store: SqliteStore, config: Config) -> AppState {
         let login = (config.login.clone(), file_key(&login::path(&config.home)));
         AppState(Arc::new(Inner {
-            store: tokio::sync::Mutex::new(store),
+            store,
+            turn: tokio::sync::Mutex::new(()),
             sessions: session::Sessions::default(),
             throttle: session::Throttle::default(),
             hashing: tokio::sync::Semaphore::new(session::HASHING),
@@ -181,9 +183,9 @@ impl AppState {
         {
             return Ok((tz.clone(), t.clone()));
         }
-        let mut store = self.store().await;
-        let tz = pages::zone(self, &mut store).await?;
-        let t = Arc::new(dosewise_app::today::today(&mut store, self.now(), &tz).await?);
+        let store = self.store().await;
+        let tz = pages::zone(self, &store).await?;
+        let t = Arc::new(dosewise_app::today::today(&*store, self.now(), &tz).await?);
         drop(store);
         if let Ok(mut c) = self.0.today.lock() {
             *c = Some((key, tz.clone(), t.clone()));
@@ -198,10 +200,13 @@ impl AppState {
     fn now(&self) -> Timestamp {
         self.0.config.clock.now()
     }
-    /// The store, for one request at a time (SQLite has one writer anyway); each call runs
-    /// where blocking is allowed (see `blocking`).
-    async fn store(&self) -> blocking::Locked<'_> {
-        blocking::Locked(self.0.store.lock().await)
+    /// The store, for one request at a time (SQLite has one writer anyway). The backend runs
+    /// its blocking work where it does not hold up the runtime.
+    async fn store(&self) -> Turn<'_> {
+        Turn {
+            _turn: self.0.turn.lock().await,
+            store: &self.0.store,
+        }
     }
     /// The CSRF token of a live session.
     fn session(&self, token: &str) -> Option<String> {
@@ -216,7 +221,21 @@ impl AppState {
     }
     /// Hand the store back (to close it) once the server has stopped.
     pub fn into_store(self) -> Option<SqliteStore> {
-        Arc::into_inner(self.0).map(|i| i.store.into_inner())
+        Arc::into_inner(self.0).map(|i| i.store)
+    }
+}
+
+/// The store during one request's turn.
+#[derive(Debug)]
+pub struct Turn<'a> {
+    _turn: tokio::sync::MutexGuard<'a, ()>,
+    store: &'a SqliteStore,
+}
+
+impl std::ops::Deref for Turn<'_> {
+    type Target = SqliteStore;
+    fn deref(&self) -> &SqliteStore {
+        self.store
     }
 }
 

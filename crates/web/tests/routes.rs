@@ -6,7 +6,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use dosewise_core::jiff::Timestamp;
-use dosewise_store::{SqliteStore, Store};
+use dosewise_store::Store;
+use dosewise_store_sqlite::SqliteStore;
 use dosewise_web::{AppState, Clock, Config, Login, router};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -32,7 +33,7 @@ struct App {
 
 async fn app_with(demo: bool, login: Option<Login>) -> App {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut store = SqliteStore::open(&dir.path().join("dosewise.db"))
+    let store = SqliteStore::open(&dir.path().join("dosewise.db"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let now: Timestamp = NOW.parse().unwrap_or_else(|e| panic!("{e}"));
@@ -1192,7 +1193,7 @@ async fn the_overview_follows_writes_by_the_server_and_by_other_processes() {
         Some("from the server")
     );
     // A write by another connection to the same file, as the CLI makes.
-    let mut other = SqliteStore::open(&a._dir.path().join("dosewise.db"))
+    let other = SqliteStore::open(&a._dir.path().join("dosewise.db"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let now: Timestamp = NOW.parse().unwrap_or_else(|e| panic!("{e}"));

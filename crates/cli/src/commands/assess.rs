@@ -56,8 +56,8 @@ fn ask(i: &Instrument) -> CliResult<Vec<i64>> {
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
-        let tz = ctx.zone_of(&mut store).await?;
+        let store = ctx.open().await?;
+        let tz = ctx.zone_of(&store).await?;
         let Some(which) = self.which else {
             let past = store.assessments(Window::default()).await?;
             let standing: Vec<_> = due(&past, ctx.now)
@@ -103,7 +103,7 @@ impl Args {
             }
         };
         let saved = dosewise_app::records::assessment(
-            &mut *store,
+            &*store,
             &i.id,
             &answers,
             self.at.as_deref(),
@@ -113,7 +113,7 @@ impl Args {
         )
         .await?;
         let flag = saved.assessment.self_harm_flag();
-        let crisis = dosewise_app::records::crisis(&mut *store).await?;
+        let crisis = dosewise_app::records::crisis(&*store).await?;
         if ctx.json {
             return output::json(&serde_json::json!({
                 "assessment": saved, "max": i.max, "validated": i.validated,

@@ -89,7 +89,7 @@ pub fn open_sealed(bytes: &[u8], identity: &dyn age::Identity) -> CliResult<Vec<
 
 impl BackupArgs {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
+        let store = ctx.open().await?;
         let j = store.export().await?;
         let text = serde_json::to_vec(&j).map_err(anyhow::Error::new)?;
         let sealed = match &self.recipient {
@@ -148,7 +148,7 @@ impl RestoreArgs {
         );
         let journal = Journal::parse(&text)
             .map_err(|e| input(format!("the backup does not hold a valid journal: {e}")))?;
-        let mut store = if self.encrypt {
+        let store = if self.encrypt {
             let key =
                 secrets::new_key(self.new_passphrase_file.as_deref(), "the restored journal")?;
             ctx.create_encrypted(&key).await?

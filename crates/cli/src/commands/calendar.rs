@@ -33,8 +33,8 @@ pub struct Args {
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
-        let tz = ctx.zone_of(&mut store).await?;
+        let store = ctx.open().await?;
+        let tz = ctx.zone_of(&store).await?;
         let protocols = store.protocols(false).await?;
         let checkin_time = match self.checkin_time.as_deref() {
             Some("none") => None,

@@ -31,7 +31,7 @@ impl Args {
         if let Some(What::Dose(a)) = self.what {
             return a.run(ctx).await;
         }
-        let mut store = ctx.open().await?;
+        let store = ctx.open().await?;
         if self.integrity {
             let verdict = store.integrity_check().await?;
             if ctx.json {
@@ -46,7 +46,7 @@ impl Args {
                 ))
             };
         }
-        let tz = ctx.zone_of(&mut store).await?;
+        let tz = ctx.zone_of(&store).await?;
         let since = ctx
             .now
             .checked_sub(SignedDuration::from_hours(24 * 70))
@@ -74,7 +74,7 @@ impl Args {
             .into_iter()
             .find(|p| p.protocol.substance == dosewise_core::route::Substance::Ketamine);
         let mut standing: Vec<Finding> =
-            dosewise_app::safety::standing(&mut *store, ctx.now, &tz, protocol.as_ref()).await?;
+            dosewise_app::safety::standing(&*store, ctx.now, &tz, protocol.as_ref()).await?;
         for s in store.stocks(false).await? {
             let events = store.stock_events(s.id).await?;
             let short: f64 = events

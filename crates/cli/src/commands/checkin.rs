@@ -143,12 +143,12 @@ impl Args {
             at: self.at,
             zone: ctx.tz_flag().map(str::to_string),
         };
-        let mut store = ctx.open().await?;
-        let (saved, warnings) = dosewise_app::checkin::record(&mut *store, &req, ctx.now).await?;
+        let store = ctx.open().await?;
+        let (saved, warnings) = dosewise_app::checkin::record(&*store, &req, ctx.now).await?;
         if ctx.json {
             return output::json(&serde_json::json!({ "checkin": saved, "warnings": warnings }));
         }
-        let tz = ctx.zone_of(&mut store).await?;
+        let tz = ctx.zone_of(&store).await?;
         print_checkin(&saved, &tz);
         for w in warnings {
             crate::outln!("\n! {}", w.message);

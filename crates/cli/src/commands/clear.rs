@@ -30,7 +30,7 @@ impl Args {
             Topic::Urinary => ClearanceTopic::Urinary,
             Topic::Screen => ClearanceTopic::Screen,
         };
-        let mut store = ctx.open().await?;
+        let store = ctx.open().await?;
         let c = store.add_clearance(topic, ctx.now, Some(&note)).await?;
         if ctx.json {
             return output::json(&c);

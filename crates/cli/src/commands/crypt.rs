@@ -5,8 +5,8 @@ use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
 use crate::secrets;
-use dosewise_store::FileState;
-use dosewise_store::sqlite::{convert, file_state};
+use dosewise_store_sqlite::FileState;
+use dosewise_store_sqlite::{convert, file_state};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]

@@ -28,7 +28,7 @@ impl Args {
             Ok(tz) => tz.clone(),
             Err(_) => system_zone(),
         };
-        let mut store = ctx.open_or_create().await?;
+        let store = ctx.open_or_create().await?;
         let existing = store.export().await?;
         if !existing.stocks.is_empty()
             || !existing.doses.is_empty()

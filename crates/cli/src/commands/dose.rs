@@ -16,7 +16,8 @@ use dosewise_core::stock::Stock;
 use dosewise_core::text;
 use dosewise_core::units::fmt_num;
 use dosewise_core::when::{self, parse_when};
-use dosewise_store::{SqliteStore, Store};
+use dosewise_store::Store;
+use dosewise_store_sqlite::SqliteStore;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -152,7 +153,7 @@ fn show_logged(ctx: &Ctx, verdict: &Verdict, override_reason: Option<&str>) {
 /// to be written (a dry run).
 pub async fn decide(
     ctx: &Ctx,
-    store: &mut SqliteStore,
+    store: &SqliteStore,
     new: NewDose,
     tz: &TimeZone,
     gate: Gate<'_>,
@@ -273,7 +274,7 @@ impl Args {
 }
 
 async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
-    let mut store = ctx.open().await?;
+    let store = ctx.open().await?;
     let req = DoseRequest {
         amount: amount.to_string(),
         stock: opts.stock,
@@ -286,7 +287,7 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
         zone: ctx.tz_flag().map(str::to_string),
     };
     let reason = opts.override_reason.as_deref();
-    let outcome = dosewise_app::dose::log(&mut *store, &req, reason, opts.dry_run, ctx.now).await?;
+    let outcome = dosewise_app::dose::log(&*store, &req, reason, opts.dry_run, ctx.now).await?;
     let (dose, stock, protocol, verdict) = match outcome {
         Outcome::Checked { prepared, verdict } => {
             return show_unlogged(ctx, &prepared.new, &verdict, true);
@@ -306,7 +307,7 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
         return output::json(&serde_json::json!({ "dose": dose, "stock": stock }));
     }
     show_logged(ctx, &verdict, dose.dose.override_reason.as_deref());
-    let tz = ctx.zone_of(&mut store).await?;
+    let tz = ctx.zone_of(&store).await?;
     print_dose(&dose, stock.as_ref(), &tz, "Logged");
     if let Some(p) = &protocol {
         let day = dosewise_core::adherence::local_date(&dose);
@@ -325,7 +326,7 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
 
 impl Action {
     async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
+        let store = ctx.open().await?;
         let profile = store.profile().await?;
         let tz = ctx.zone(profile.as_ref())?;
         match self {
@@ -412,7 +413,7 @@ impl Action {
                     None => o.at,
                 };
                 let mut stock = match (&stock, o.stock_id) {
-                    (Some(key), _) => Some(find_stock(&mut store, key).await?),
+                    (Some(key), _) => Some(find_stock(&store, key).await?),
                     (None, Some(sid)) => store.stock(sid).await?,
                     (None, None) => None,
                 };
@@ -464,7 +465,7 @@ impl Action {
                     override_reason: override_reason.as_deref(),
                     dry_run: false,
                 };
-                let Some(new) = decide(ctx, &mut store, new, &tz, gate).await? else {
+                let Some(new) = decide(ctx, &store, new, &tz, gate).await? else {
                     return Ok(());
                 };
                 let d = store

@@ -229,7 +229,7 @@ pub fn write_private(path: &Path, contents: &[u8], force: bool) -> CliResult {
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
+        let store = ctx.open().await?;
         let mut j = store.export().await?;
         if self.deidentify {
             j = dosewise_core::deidentify::deidentify(&j, random_day_offset());

@@ -51,8 +51,8 @@ impl Args {
         }
         let journal =
             dosewise_app::transfer::parse_export(bytes, &self.file.display().to_string())?;
-        let mut store = ctx.open_or_create().await?;
-        let report = dosewise_app::transfer::import(&mut *store, &journal).await?;
+        let store = ctx.open_or_create().await?;
+        let report = dosewise_app::transfer::import(&*store, &journal).await?;
         if ctx.json {
             return output::json(&report);
         }

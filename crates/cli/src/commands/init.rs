@@ -60,7 +60,7 @@ impl Args {
             .map(|l| dosewise_app::screen::crisis_line(Some(l)))
             .transpose()?;
 
-        let mut store = if self.encrypt {
+        let store = if self.encrypt {
             let key =
                 crate::secrets::new_key(self.new_passphrase_file.as_deref(), "the new journal")?;
             ctx.create_encrypted(&key).await?

@@ -26,10 +26,10 @@ fn w(x: &Option<Welch>, min: usize) -> String {
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
-        let tz = ctx.zone_of(&mut store).await?;
+        let store = ctx.open().await?;
+        let tz = ctx.zone_of(&store).await?;
         let i = dosewise_app::insights::insights(
-            &mut *store,
+            &*store,
             self.from.as_deref(),
             self.to.as_deref(),
             ctx.now,

@@ -69,8 +69,8 @@ impl Command {
                 }
                 .validated()
                 .map_err(input)?;
-                let mut store = ctx.open().await?;
-                let m = dosewise_app::records::medication(&mut *store, m).await?;
+                let store = ctx.open().await?;
+                let m = dosewise_app::records::medication(&*store, m).await?;
                 if ctx.json {
                     return output::json(&m);
                 }
@@ -87,7 +87,7 @@ impl Command {
                 Ok(())
             }
             Command::List { all } => {
-                let mut store = ctx.open().await?;
+                let store = ctx.open().await?;
                 let meds = store.medications(all).await?;
                 if ctx.json {
                     return output::json(&meds);
@@ -127,7 +127,7 @@ impl Command {
                 Ok(())
             }
             Command::Remove { id } => {
-                let mut store = ctx.open().await?;
+                let store = ctx.open().await?;
                 let m = store.remove_medication(id, ctx.now).await?;
                 if ctx.json {
                     return output::json(&m);

@@ -20,7 +20,8 @@ use dosewise_core::text;
 use dosewise_core::titration::Proposal;
 use dosewise_core::units::fmt_num;
 use dosewise_core::when;
-use dosewise_store::{SqliteStore, Store, Window};
+use dosewise_store::{Store, Window};
+use dosewise_store_sqlite::SqliteStore;
 use std::collections::BTreeSet;
 
 const EXAMPLES: &str = "Examples:
@@ -304,7 +305,7 @@ fn dose_target(amount: &str, stock: Option<&Stock>) -> CliResult<DoseTarget> {
 }
 
 /// The protocol by id, or the only current one.
-pub async fn pick(store: &mut SqliteStore, id: Option<i64>) -> CliResult<Protocol> {
+pub async fn pick(store: &SqliteStore, id: Option<i64>) -> CliResult<Protocol> {
     if let Some(id) = id {
         return store.protocol(id).await?.ok_or_else(|| {
             input(format!(
@@ -331,7 +332,7 @@ pub async fn pick(store: &mut SqliteStore, id: Option<i64>) -> CliResult<Protoco
 
 /// The titration proposal for a protocol with a ladder, from the check-ins around its last step.
 pub async fn proposal(
-    store: &mut SqliteStore,
+    store: &SqliteStore,
     p: &Protocol,
     tz: &TimeZone,
     today: Date,
@@ -344,12 +345,12 @@ pub use dosewise_app::today::protocol_line as today_line;
 
 impl AddArgs {
     async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
+        let store = ctx.open().await?;
         let profile = store.profile().await?;
         let tz = ctx.zone(profile.as_ref())?;
         let today = ctx.now_in(&tz).date();
         let stock = match &self.stock {
-            Some(k) => Some(find_stock(&mut store, k).await?),
+            Some(k) => Some(find_stock(&store, k).await?),
             None => {
                 let mut active = store.stocks(false).await?;
                 if active.len() == 1 {
@@ -516,7 +517,7 @@ impl Command {
         if let Command::Add(a) = self {
             return a.run(ctx).await;
         }
-        let mut store = ctx.open().await?;
+        let store = ctx.open().await?;
         let profile = store.profile().await?;
         let tz = ctx.zone(profile.as_ref())?;
         let today = ctx.now_in(&tz).date();
@@ -551,7 +552,7 @@ impl Command {
                 Ok(())
             }
             Command::Show { id } => {
-                let p = pick(&mut store, id).await?;
+                let p = pick(&store, id).await?;
                 let events = store.protocol_events(p.id).await?;
                 let from = today
                     .checked_sub(dosewise_core::jiff::Span::new().days(27))
@@ -563,7 +564,7 @@ impl Command {
                     .filter(|d| d.dose.protocol_id == Some(p.id))
                     .collect();
                 let adh = adherence(&p, &doses, from, today, today);
-                let prop = proposal(&mut store, &p, &tz, today, ctx.now).await?;
+                let prop = proposal(&store, &p, &tz, today, ctx.now).await?;
                 let next: Vec<String> = next_planned(&p, today, 5)
                     .iter()
                     .map(|d| output::local(slot(&p, *d, &tz), &tz))
@@ -613,7 +614,7 @@ impl Command {
                 Ok(())
             }
             Command::Next { id, count } => {
-                let p = pick(&mut store, id).await?;
+                let p = pick(&store, id).await?;
                 let dates = next_planned(&p, today, count as usize);
                 if ctx.json {
                     let v: Vec<_> = dates
@@ -635,7 +636,7 @@ impl Command {
                 Ok(())
             }
             Command::Set(a) => {
-                let mut p = pick(&mut store, a.id).await?;
+                let mut p = pick(&store, a.id).await?;
                 if p.status == Status::Ended {
                     return Err(input(
                         "this protocol has ended; start a new one with `dosewise protocol add`",
@@ -696,12 +697,12 @@ impl Command {
                 Ok(())
             }
             Command::Pause { id, from } => {
-                let p = pick(&mut store, id).await?;
+                let p = pick(&store, id).await?;
                 let from = match from {
                     Some(f) => parse_date("--from", &f)?,
                     None => today,
                 };
-                let p = dosewise_app::protocol::pause(&mut *store, p, from, ctx.now).await?;
+                let p = dosewise_app::protocol::pause(&*store, p, from, ctx.now).await?;
                 if ctx.json {
                     return output::json(&p);
                 }
@@ -712,8 +713,8 @@ impl Command {
                 Ok(())
             }
             Command::Resume { id } => {
-                let p = pick(&mut store, id).await?;
-                let p = dosewise_app::protocol::resume(&mut *store, p, today, ctx.now).await?;
+                let p = pick(&store, id).await?;
+                let p = dosewise_app::protocol::resume(&*store, p, today, ctx.now).await?;
                 if ctx.json {
                     return output::json(&p);
                 }
@@ -721,8 +722,8 @@ impl Command {
                 Ok(())
             }
             Command::End { id } => {
-                let p = pick(&mut store, id).await?;
-                let p = dosewise_app::protocol::end(&mut *store, p, today, ctx.now).await?;
+                let p = pick(&store, id).await?;
+                let p = dosewise_app::protocol::end(&*store, p, today, ctx.now).await?;
                 if ctx.json {
                     return output::json(&p);
                 }

@@ -40,8 +40,8 @@ pub struct Args {
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
-        let tz = ctx.zone_of(&mut store).await?;
+        let store = ctx.open().await?;
+        let tz = ctx.zone_of(&store).await?;
         let today = ctx.now_in(&tz).date();
         let (from, to) = super::period(self.from.as_deref(), self.to.as_deref(), today, |to| {
             super::days_before(to, 90)

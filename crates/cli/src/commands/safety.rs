@@ -6,14 +6,14 @@ use crate::error::CliResult;
 use dosewise_core::dose::NewDose;
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::safety::{Finding, Severity, Verdict};
-use dosewise_store::SqliteStore;
+use dosewise_store_sqlite::SqliteStore;
 
 pub use dosewise_app::safety::Known;
 
 /// Run preflight for `dose`. `exclude` is the id of a dose being corrected (left out of history).
 pub async fn check(
     ctx: &Ctx,
-    store: &mut SqliteStore,
+    store: &SqliteStore,
     dose: &NewDose,
     tz: &TimeZone,
     exclude: Option<i64>,

@@ -119,16 +119,14 @@ impl Args {
         } else {
             None
         };
-        let mut store = ctx.open().await?;
+        let store = ctx.open().await?;
         let p = match (answers, &self.add, &self.remove) {
-            (Some(yes), _, _) => {
-                dosewise_app::screen::answer_all(&mut *store, &yes, ctx.now).await?
-            }
+            (Some(yes), _, _) => dosewise_app::screen::answer_all(&*store, &yes, ctx.now).await?,
             (None, Some(code), _) => {
-                dosewise_app::screen::update(&mut *store, code, true, ctx.now).await?
+                dosewise_app::screen::update(&*store, code, true, ctx.now).await?
             }
             (None, None, Some(code)) => {
-                dosewise_app::screen::update(&mut *store, code, false, ctx.now).await?
+                dosewise_app::screen::update(&*store, code, false, ctx.now).await?
             }
             (None, None, None) => store.profile().await?.ok_or_else(|| {
                 input("there is no profile yet: create the journal first (`dosewise init`)")

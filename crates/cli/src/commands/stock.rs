@@ -306,7 +306,7 @@ impl Command {
             Command::Add(form) => {
                 let salt_defaulted = !form.salt_given();
                 let new = form.build(ctx)?;
-                let mut store = ctx.open().await?;
+                let store = ctx.open().await?;
                 let s = store.add_stock(&new).await?;
                 if ctx.json {
                     return output::json(&s);
@@ -328,8 +328,8 @@ impl Command {
                 Ok(())
             }
             Command::List { all } => {
-                let mut store = ctx.open().await?;
-                let tz = ctx.zone_of(&mut store).await?;
+                let store = ctx.open().await?;
+                let tz = ctx.zone_of(&store).await?;
                 let today = ctx.now_in(&tz).date();
                 let stocks = store.stocks(all).await?;
                 let since = ctx
@@ -390,9 +390,9 @@ impl Command {
                 Ok(())
             }
             Command::Show { stock } => {
-                let mut store = ctx.open().await?;
-                let tz = ctx.zone_of(&mut store).await?;
-                let s = find_stock(&mut store, &stock).await?;
+                let store = ctx.open().await?;
+                let tz = ctx.zone_of(&store).await?;
+                let s = find_stock(&store, &stock).await?;
                 let events = store.stock_events(s.id).await?;
                 if ctx.json {
                     return output::json(&serde_json::json!({ "stock": s, "ledger": events }));
@@ -457,8 +457,8 @@ impl Command {
             }
             Command::Adjust(a) => {
                 let reason = text::opt_label("reason", a.reason.as_deref()).map_err(input)?;
-                let mut store = ctx.open().await?;
-                let mut s = find_stock(&mut store, &a.stock).await?;
+                let store = ctx.open().await?;
+                let mut s = find_stock(&store, &a.stock).await?;
                 if let Some(dv) = &a.drop_volume {
                     let d = parse_volume(dv).map_err(input)?;
                     match &mut s.stock.preparation.form {
@@ -480,7 +480,7 @@ impl Command {
                         .await?;
                 } else if let Some((change, v)) = change {
                     let done = dosewise_app::stock::adjust(
-                        &mut *store,
+                        &*store,
                         &s,
                         change,
                         v,
@@ -507,10 +507,10 @@ impl Command {
                 note,
             } => {
                 let note = text::opt_label("note", note.as_deref()).map_err(input)?;
-                let mut store = ctx.open().await?;
-                let s = find_stock(&mut store, &stock).await?;
+                let store = ctx.open().await?;
+                let s = find_stock(&store, &stock).await?;
                 let done = dosewise_app::stock::adjust(
-                    &mut *store,
+                    &*store,
                     &s,
                     Change::Count,
                     &amount,
@@ -542,8 +542,8 @@ impl Command {
             }
             Command::Retire { stock, reason } => {
                 let reason = text::opt_label("reason", reason.as_deref()).map_err(input)?;
-                let mut store = ctx.open().await?;
-                let s = find_stock(&mut store, &stock).await?;
+                let store = ctx.open().await?;
+                let s = find_stock(&store, &stock).await?;
                 let s = store.retire_stock(s.id, ctx.now, reason.as_deref()).await?;
                 if ctx.json {
                     return output::json(&s);

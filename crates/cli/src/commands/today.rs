@@ -12,9 +12,9 @@ pub struct Args {}
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
-        let tz = ctx.zone_of(&mut store).await?;
-        let t = dosewise_app::today::today(&mut *store, ctx.now, &tz).await?;
+        let store = ctx.open().await?;
+        let tz = ctx.zone_of(&store).await?;
+        let t = dosewise_app::today::today(&*store, ctx.now, &tz).await?;
         if ctx.json {
             return output::json(&t);
         }

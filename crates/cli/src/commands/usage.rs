@@ -23,11 +23,11 @@ pub struct Args {
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
-        let tz = ctx.zone_of(&mut store).await?;
+        let store = ctx.open().await?;
+        let tz = ctx.zone_of(&store).await?;
         let amount = self.amount.join(" ");
         let saved = dosewise_app::records::substance_use(
-            &mut *store,
+            &*store,
             &self.name,
             Some(&amount),
             self.at.as_deref(),

@@ -31,8 +31,8 @@ pub struct Args {
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let mut store = ctx.open().await?;
-        let tz = ctx.zone_of(&mut store).await?;
+        let store = ctx.open().await?;
+        let tz = ctx.zone_of(&store).await?;
         if self.list {
             let since = ctx
                 .now
@@ -74,7 +74,7 @@ impl Args {
             note: self.note,
             zone: ctx.tz_flag().map(str::to_string),
         };
-        let saved = dosewise_app::records::vitals(&mut *store, &req, ctx.now).await?;
+        let saved = dosewise_app::records::vitals(&*store, &req, ctx.now).await?;
         if ctx.json {
             return output::json(&saved);
         }
@@ -82,7 +82,7 @@ impl Args {
             "Recorded vitals at {}.",
             output::local(saved.vitals.at, &tz)
         );
-        for note in dosewise_app::records::vitals_notes(&mut *store, &saved).await? {
+        for note in dosewise_app::records::vitals_notes(&*store, &saved).await? {
             crate::outln!("  ! {note}");
         }
         Ok(())

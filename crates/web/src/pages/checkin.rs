@@ -134,8 +134,8 @@ pub async fn submit(
 ) -> Result<Response, WebError> {
     let result = async {
         let req = request(&f, st.0.config.zone.as_deref())?;
-        let mut store = st.store().await;
-        dosewise_app::checkin::record(&mut store, &req, st.now()).await
+        let store = st.store().await;
+        dosewise_app::checkin::record(&*store, &req, st.now()).await
     }
     .await;
     match result {
@@ -157,14 +157,14 @@ pub async fn show(
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Result<Markup, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(&st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(&st, &store).await?;
     let c = store
         .checkin(id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("no check-in #{id}")))?;
     let crisis = if c.checkin.reads_as_self_harm() {
-        Some(dosewise_app::records::crisis(&mut store).await?)
+        Some(dosewise_app::records::crisis(&*store).await?)
     } else {
         None
     };

@@ -138,7 +138,7 @@ fn render(token: &Csrf, v: View<'_>) -> Markup {
 }
 
 async fn context(st: &AppState) -> Result<(Vec<Stock>, Option<String>), WebError> {
-    let mut store = st.store().await;
+    let store = st.store().await;
     let stocks = store.stocks(false).await?;
     let planned = store
         .protocols(false)
@@ -174,8 +174,8 @@ pub async fn submit(
     let outcome = async {
         let req = request(&f, st.0.config.zone.as_deref())?;
         let reason = f.get("override");
-        let mut store = st.store().await;
-        dosewise_app::dose::log(&mut store, &req, reason.as_deref(), dry_run, st.now()).await
+        let store = st.store().await;
+        dosewise_app::dose::log(&*store, &req, reason.as_deref(), dry_run, st.now()).await
     }
     .await;
     let (stocks, planned) = context(&st).await?;
@@ -216,8 +216,8 @@ pub async fn show(
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Result<Markup, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(&st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(&st, &store).await?;
     let d = store
         .dose(id)
         .await?

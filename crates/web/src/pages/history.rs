@@ -21,8 +21,8 @@ pub async fn list(
     State(st): State<AppState>,
     Query(q): Query<Filter>,
 ) -> Result<Response, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(&st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(&st, &store).await?;
     let today = st.now().to_zoned_datetime(tz.clone()).date();
     let period = dosewise_app::period::period(q.from.as_deref(), q.to.as_deref(), today, |to| {
         dosewise_app::period::days_before(to, 30)

@@ -33,11 +33,11 @@ fn period_form(action: &str, from: impl std::fmt::Display, to: impl std::fmt::Di
 }
 
 pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(st, &store).await?;
     let now = st.now();
     let i = match dosewise_app::insights::insights(
-        &mut store,
+        &*store,
         q.from.as_deref(),
         q.to.as_deref(),
         now,
@@ -179,8 +179,8 @@ async fn report(st: &AppState, q: &ReportQuery) -> Result<(String, String), WebE
                 .map_err(|e| WebError::Input(e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut store = st.store().await;
-    let tz = super::zone(st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(st, &store).await?;
     let now = st.now();
     let today = now.to_zoned_datetime(tz.clone()).date();
     let (from, to) =

@@ -101,9 +101,9 @@ pub(crate) async fn notice_text(st: &AppState, f: &Flash) -> Result<Option<Strin
     let Some(n) = Notice::parse(f) else {
         return Ok(None);
     };
-    let mut store = st.store().await;
+    let store = st.store().await;
     let protocol =
-        async |store: &mut crate::blocking::Locked<'_>, id| -> Result<String, WebError> {
+        async |store: &dosewise_store_sqlite::SqliteStore, id| -> Result<String, WebError> {
             Ok(store.protocol(id).await?.map_or_else(
                 || "The protocol".into(),
                 |p| format!("\"{}\"", p.protocol.name),
@@ -120,12 +120,12 @@ pub(crate) async fn notice_text(st: &AppState, f: &Flash) -> Result<Option<Strin
         },
         Notice::Paused(id) => format!(
             "{} is paused: no dose is planned until you resume it.",
-            protocol(&mut store, id).await?
+            protocol(&*store, id).await?
         ),
-        Notice::Resumed(id) => format!("{} is resumed.", protocol(&mut store, id).await?),
+        Notice::Resumed(id) => format!("{} is resumed.", protocol(&*store, id).await?),
         Notice::Ended(id) => format!(
             "{} has ended. Its history stays in the journal.",
-            protocol(&mut store, id).await?
+            protocol(&*store, id).await?
         ),
         Notice::MedicineAdded => "Medicine added.".into(),
         Notice::UseLogged => "Use logged.".into(),
@@ -289,9 +289,9 @@ pub async fn change_stock(
         let amount = f
             .get("amount")
             .ok_or_else(|| dosewise_app::input("give an amount, e.g. 10 troches or 4.2 mL"))?;
-        let mut store = st.store().await;
+        let store = st.store().await;
         dosewise_app::stock::adjust_id(
-            &mut store,
+            &*store,
             id,
             change,
             &amount,
@@ -323,8 +323,8 @@ async fn protocol_page(
     error: Option<&str>,
     flash: Option<&str>,
 ) -> Result<Markup, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(st, &store).await?;
     let now = st.now();
     let today = now.to_zoned_datetime(tz.clone()).date();
     let protocols = store.protocols(false).await?;
@@ -399,10 +399,10 @@ pub async fn change_protocol(
     Path(id): Path<i64>,
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let mut store = st.store().await;
+    let store = st.store().await;
     let now = st.now();
     let today = now
-        .to_zoned_datetime(super::zone(&st, &mut store).await?)
+        .to_zoned_datetime(super::zone(&st, &store).await?)
         .date();
     let r: dosewise_app::Result<Notice> = async {
         let p = store
@@ -412,11 +412,11 @@ pub async fn change_protocol(
         let pid = p.id;
         Ok(match f.get("action").as_deref() {
             Some("pause") => {
-                dosewise_app::protocol::pause(&mut store, p, today, now).await?;
+                dosewise_app::protocol::pause(&*store, p, today, now).await?;
                 Notice::Paused(pid)
             }
             Some("resume") => {
-                dosewise_app::protocol::resume(&mut store, p, today, now).await?;
+                dosewise_app::protocol::resume(&*store, p, today, now).await?;
                 Notice::Resumed(pid)
             }
             Some("end") => {
@@ -425,7 +425,7 @@ pub async fn change_protocol(
                         "to end a protocol, tick the box that confirms it, then press End protocol",
                     ));
                 }
-                dosewise_app::protocol::end(&mut store, p, today, now).await?;
+                dosewise_app::protocol::end(&*store, p, today, now).await?;
                 Notice::Ended(pid)
             }
             _ => return Err(dosewise_app::input("choose pause, resume or end")),
@@ -447,8 +447,8 @@ async fn meds_page(
     error: Option<&str>,
     flash: Option<&str>,
 ) -> Result<Markup, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(st, &store).await?;
     let meds = store.medications(false).await?;
     let since = st
         .now()
@@ -537,8 +537,8 @@ pub async fn add_med(
         added_at: st.now(),
     };
     let r = {
-        let mut store = st.store().await;
-        dosewise_app::records::medication(&mut store, m).await
+        let store = st.store().await;
+        dosewise_app::records::medication(&*store, m).await
     };
     let r = r.map(|_| Notice::MedicineAdded);
     saved_or_again(r, "/meds", async |m| {
@@ -553,9 +553,9 @@ pub async fn add_use(
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
     let r = {
-        let mut store = st.store().await;
+        let store = st.store().await;
         dosewise_app::records::substance_use(
-            &mut store,
+            &*store,
             &f.get("use_name").unwrap_or_default(),
             f.get("amount").as_deref(),
             f.get("at").as_deref(),
@@ -579,8 +579,8 @@ async fn vitals_page(
     error: Option<&str>,
     notes: &[String],
 ) -> Result<Markup, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(st, &store).await?;
     let mut list = store.vitals(Window::default()).await?;
     drop(store);
     list.sort_by_key(|v| std::cmp::Reverse(v.vitals.at));
@@ -666,9 +666,9 @@ pub async fn add_vitals(
     })();
     let r = async {
         let req = parsed?;
-        let mut store = st.store().await;
-        let v = dosewise_app::records::vitals(&mut store, &req, st.now()).await?;
-        dosewise_app::records::vitals_notes(&mut store, &v).await
+        let store = st.store().await;
+        let v = dosewise_app::records::vitals(&*store, &req, st.now()).await?;
+        dosewise_app::records::vitals_notes(&*store, &v).await
     }
     .await;
     match r {
@@ -685,8 +685,8 @@ pub async fn add_vitals(
 }
 
 pub async fn assess_list(State(st): State<AppState>) -> Result<Markup, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(&st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(&st, &store).await?;
     let past = store.assessments(Window::default()).await?;
     drop(store);
     let now = st.now();
@@ -772,12 +772,11 @@ pub async fn assess_submit(
         .collect();
     let r = async {
         let a = answers?;
-        let mut store = st.store().await;
+        let store = st.store().await;
         let zone = st.0.config.zone.as_deref();
-        let a =
-            dosewise_app::records::assessment(&mut store, &i.id, &a, None, None, zone, st.now())
-                .await?;
-        let crisis = dosewise_app::records::crisis(&mut store).await?;
+        let a = dosewise_app::records::assessment(&*store, &i.id, &a, None, None, zone, st.now())
+            .await?;
+        let crisis = dosewise_app::records::crisis(&*store).await?;
         Ok((a, crisis))
     }
     .await;
@@ -803,7 +802,7 @@ pub async fn assess_submit(
 
 pub async fn export_json(State(st): State<AppState>) -> Result<Response, WebError> {
     let j = {
-        let mut store = st.store().await;
+        let store = st.store().await;
         store.export().await?
     };
     let body = serde_json::to_vec_pretty(&j).map_err(|e| WebError::Internal(e.to_string()))?;
@@ -886,8 +885,8 @@ pub async fn import_submit(
     let bytes = file.ok_or_else(|| WebError::Input("choose a file to import".into()))?;
     let r = match dosewise_app::transfer::parse_export(bytes, "the file") {
         Ok(j) => {
-            let mut store = st.store().await;
-            dosewise_app::transfer::import(&mut store, &j).await
+            let store = st.store().await;
+            dosewise_app::transfer::import(&*store, &j).await
         }
         Err(e) => Err(e),
     };
@@ -928,8 +927,8 @@ pub async fn calendar_link(
 }
 
 pub async fn calendar(State(st): State<AppState>) -> Result<Response, WebError> {
-    let mut store = st.store().await;
-    let tz = super::zone(&st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(&st, &store).await?;
     let protocols = store.protocols(false).await?;
     drop(store);
     let now = st.now();

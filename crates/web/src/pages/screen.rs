@@ -90,8 +90,8 @@ pub async fn form(
     Query(flash): Query<super::more::Flash>,
 ) -> Result<Markup, WebError> {
     let notice = super::more::notice_text(&st, &flash).await?;
-    let mut store = st.store().await;
-    let tz = super::zone(&st, &mut store).await?;
+    let store = st.store().await;
+    let tz = super::zone(&st, &store).await?;
     let p = store.profile().await?;
     drop(store);
     Ok(render(
@@ -115,9 +115,9 @@ pub async fn submit(
         // Check both parts before writing either.
         let line = dosewise_app::screen::crisis_line(f.get("crisis_line").as_deref())?;
         dosewise_core::screen::answer(&[], &f.all("yes"), now).map_err(AppError::Input)?;
-        let mut store = st.store().await;
-        dosewise_app::screen::answer_all(&mut store, &f.all("yes"), now).await?;
-        dosewise_app::screen::set_crisis_line(&mut store, line.as_deref(), now).await?;
+        let store = st.store().await;
+        dosewise_app::screen::answer_all(&*store, &f.all("yes"), now).await?;
+        dosewise_app::screen::set_crisis_line(&*store, line.as_deref(), now).await?;
         Ok::<_, AppError>(())
     }
     .await;
@@ -128,8 +128,8 @@ pub async fn submit(
             "",
         )),
         Err(AppError::Input(m)) => {
-            let mut store = st.store().await;
-            let tz = super::zone(&st, &mut store).await?;
+            let store = st.store().await;
+            let tz = super::zone(&st, &store).await?;
             let p = store.profile().await?;
             drop(store);
             Ok((

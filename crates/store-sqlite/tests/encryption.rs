@@ -2,8 +2,10 @@
 //! missing keys fail cleanly; encrypt → rekey → decrypt keeps every record.
 
 use dosewise_core::testing::ts;
-use dosewise_store::sqlite::convert;
-use dosewise_store::{FileState, Passphrase, SqliteStore, Store, StoreError};
+use dosewise_store::{Passphrase, Store, StoreError};
+use dosewise_store_sqlite::FileState;
+use dosewise_store_sqlite::SqliteStore;
+use dosewise_store_sqlite::convert;
 
 const MARKER: &str = "MARKER-7f3a-plaintext-must-not-appear";
 
@@ -16,7 +18,7 @@ async fn encrypt_rekey_decrypt_round_trip() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("dosewise.db");
     {
-        let mut s = SqliteStore::open(&path)
+        let s = SqliteStore::open(&path)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let mut stock = dosewise_core::testing::troche_new_stock("T", 10.0);
@@ -27,7 +29,7 @@ async fn encrypt_rekey_decrypt_round_trip() {
     let plain = std::fs::read(&path).unwrap_or_default();
     assert!(plain.starts_with(b"SQLite format 3\0"));
     let before = {
-        let mut s = SqliteStore::open(&path)
+        let s = SqliteStore::open(&path)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         s.export().await.unwrap_or_else(|e| panic!("{e}"))
@@ -36,7 +38,7 @@ async fn encrypt_rekey_decrypt_round_trip() {
     let a = pass("correct horse battery staple");
     convert(&path, None, Some(&a)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        dosewise_store::sqlite::file_state(&path),
+        dosewise_store_sqlite::file_state(&path),
         FileState::Encrypted
     );
     let bytes = std::fs::read(&path).unwrap_or_default();
@@ -66,7 +68,7 @@ async fn encrypt_rekey_decrypt_round_trip() {
         SqliteStore::open_with(&path, Some(&pass("wrong passphrase"))).await,
         Err(StoreError::WrongPassphrase)
     ));
-    let mut s = SqliteStore::open_with(&path, Some(&a))
+    let s = SqliteStore::open_with(&path, Some(&a))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.export().await.unwrap_or_else(|e| panic!("{e}")), before);
@@ -80,7 +82,7 @@ async fn encrypt_rekey_decrypt_round_trip() {
     .unwrap_or_else(|e| panic!("{e}"));
     s.close().await.unwrap_or_else(|e| panic!("{e}"));
     let with_clearance = {
-        let mut s = SqliteStore::open_with(&path, Some(&a))
+        let s = SqliteStore::open_with(&path, Some(&a))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let j = s.export().await.unwrap_or_else(|e| panic!("{e}"));
@@ -100,8 +102,8 @@ async fn encrypt_rekey_decrypt_round_trip() {
         Err(StoreError::WrongPassphrase)
     ));
     convert(&path, Some(&b), None).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(dosewise_store::sqlite::file_state(&path), FileState::Plain);
-    let mut s = SqliteStore::open(&path)
+    assert_eq!(dosewise_store_sqlite::file_state(&path), FileState::Plain);
+    let s = SqliteStore::open(&path)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -109,7 +111,7 @@ async fn encrypt_rekey_decrypt_round_trip() {
         with_clearance
     );
     assert_eq!(s.integrity_check().await.unwrap_or_default(), "ok");
-    assert!(!dosewise_store::sqlite::cipher_temp_path(&path).exists());
+    assert!(!dosewise_store_sqlite::cipher_temp_path(&path).exists());
 }
 
 #[tokio::test]
@@ -117,7 +119,7 @@ async fn new_encrypted_journal() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("dosewise.db");
     let k = pass("another good passphrase");
-    let mut s = SqliteStore::open_with(&path, Some(&k))
+    let s = SqliteStore::open_with(&path, Some(&k))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     s.add_stock(&dosewise_core::testing::troche_new_stock(MARKER, 3.0))

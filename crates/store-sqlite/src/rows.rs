@@ -1,6 +1,5 @@
 //! Mapping between SQLite rows and core types. rusqlite types stay in this crate.
 
-use crate::{Result, StoreError};
 use dosewise_core::checkin::{Checkin, NewCheckin, Rating, Ratings};
 use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
 use dosewise_core::dose_expr::{CountUnit, Quantity};
@@ -14,6 +13,7 @@ use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use dosewise_core::units::{Kilograms, Milligrams, Millilitres};
 use dosewise_core::vitals::{NewVitals, Vitals, VitalsContext};
+use dosewise_store::{Result, StoreError};
 use rusqlite::types::FromSql;
 
 /// One result row and its statement's column names, so a column is found by name with a plain
@@ -53,8 +53,21 @@ impl Column for usize {
 
 impl Row<'_, '_> {
     /// Read a column, converting its type (an error, not a panic, on a mismatch).
-    pub(crate) fn try_get<T: FromSql, C: Column>(&self, column: C) -> rusqlite::Result<T> {
-        self.row.get(column.index(self.names)?)
+    /// A column's value. One that does not convert (a hand-edited row) is reported as a value
+    /// Dosewise cannot read, naming the column, never the value.
+    pub(crate) fn try_get<T: FromSql, C: Column + Copy + std::fmt::Debug>(
+        &self,
+        column: C,
+    ) -> Result<T> {
+        let got = column.index(self.names).and_then(|i| self.row.get(i));
+        got.map_err(|e| match e {
+            rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..) => {
+                corrupt(format!("column {column:?} holds a value of the wrong type"))
+            }
+            other => crate::sql_error(other),
+        })
     }
 }
 

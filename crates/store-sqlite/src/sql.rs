@@ -4,7 +4,8 @@
 //! caller's thread.
 
 use super::rows::Row;
-use crate::Result;
+use crate::Db;
+use dosewise_store::Result;
 use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value};
 use rusqlite::{Connection, params_from_iter};
 
@@ -80,14 +81,14 @@ impl<'q> Query<'q> {
         mut map: impl FnMut(&Row<'_, '_>) -> Result<T>,
     ) -> Result<Vec<T>> {
         if let Some(e) = self.error {
-            return Err(e.into());
+            return Err(crate::sql_error(e));
         }
-        let mut st = conn.prepare_cached(self.sql)?;
+        let mut st = conn.prepare_cached(self.sql).db()?;
         let names: Vec<String> = st.column_names().into_iter().map(String::from).collect();
-        let mut rows = st.query(params_from_iter(self.params.iter()))?;
+        let mut rows = st.query(params_from_iter(self.params.iter())).db()?;
         let mut out = Vec::new();
         while out.len() < limit {
-            match rows.next()? {
+            match rows.next().db()? {
                 Some(row) => out.push(map(&Row { row, names: &names })?),
                 None => break,
             }
@@ -120,12 +121,12 @@ impl<'q> Query<'q> {
         map: impl FnMut(&Row<'_, '_>) -> Result<T>,
     ) -> Result<T> {
         self.fetch_optional(conn, map)?
-            .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
+            .ok_or_else(|| crate::sql_error(rusqlite::Error::QueryReturnedNoRows))
     }
 
     /// The first column of the first row.
     pub(crate) fn scalar<T: FromSql>(self, conn: &Connection) -> Result<T> {
-        self.fetch_one(conn, |r| Ok(r.try_get(0)?))
+        self.fetch_one(conn, |r| r.try_get(0))
     }
 
     /// Run to completion (any rows it returns are read and dropped).

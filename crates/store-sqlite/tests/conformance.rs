@@ -116,7 +116,7 @@ macro_rules! conformance {
 
             #[tokio::test]
             async fn profile_round_trip() {
-                let (mut s, _dir) = $open.await;
+                let (s, _dir) = $open.await;
                 assert_eq!(s.profile().await.must(), None);
                 let p = Profile {
                     name: Some("Alex".into()),
@@ -149,7 +149,7 @@ macro_rules! conformance {
 
             #[tokio::test]
             async fn stock_ledger_and_dose_decrement() {
-                let (mut s, _dir) = $open.await;
+                let (s, _dir) = $open.await;
                 let st = s
                     .add_stock(&troche_stock("Troche 25", 10.0))
                     .await
@@ -239,7 +239,7 @@ macro_rules! conformance {
 
             #[tokio::test]
             async fn overdraw_writes_nothing() {
-                let (mut s, _dir) = $open.await;
+                let (s, _dir) = $open.await;
                 let st = s
                     .add_stock(&troche_stock("T", 1.0))
                     .await
@@ -263,7 +263,7 @@ macro_rules! conformance {
 
             #[tokio::test]
             async fn corrections_keep_history_and_move_supply() {
-                let (mut s, _dir) = $open.await;
+                let (s, _dir) = $open.await;
                 let st = s
                     .add_stock(&troche_stock("T", 10.0))
                     .await
@@ -330,7 +330,7 @@ macro_rules! conformance {
 
             #[tokio::test]
             async fn checkins_and_windows() {
-                let (mut s, _dir) = $open.await;
+                let (s, _dir) = $open.await;
                 let a = s
                     .add_checkin(&checkin("2026-11-01T20:00:00Z"), ts("2026-11-01T20:00:00Z"))
                     .await
@@ -355,7 +355,7 @@ macro_rules! conformance {
 
             #[tokio::test]
             async fn protocols_one_current_per_substance_with_history() {
-                let (mut s, _dir) = $open.await;
+                let (s, _dir) = $open.await;
                 let day: dosewise_core::jiff::civil::Date =
                     "2026-11-01".parse().unwrap_or_else(|e| panic!("{e}"));
                 let a = s
@@ -427,7 +427,7 @@ macro_rules! conformance {
                 // Protocols and their history survive export → import.
                 let j = s.export().await.unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!((j.protocols.len(), j.protocol_events.len()), (2, 4));
-                let (mut other, _d2) = $open.await;
+                let (other, _d2) = $open.await;
                 other.import(&j).await.unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(other.export().await.unwrap_or_else(|e| panic!("{e}")), j);
             }
@@ -435,7 +435,7 @@ macro_rules! conformance {
             #[tokio::test]
             async fn dose_history_is_the_doses_without_their_findings() {
                 use dosewise_core::safety::{Finding, Severity};
-                let (mut s, _dir) = $open.await;
+                let (s, _dir) = $open.await;
                 let st = s
                     .add_stock(&troche_stock("Troche 25", 10.0))
                     .await
@@ -493,7 +493,7 @@ macro_rules! conformance {
                 use dosewise_core::medication::{NewMedication, NewSubstanceUse};
                 use dosewise_core::safety::ClearanceTopic;
                 use dosewise_core::vitals::{NewVitals, VitalsContext};
-                let (mut s, _dir) = $open.await;
+                let (s, _dir) = $open.await;
                 let m = s
                     .add_medication(&NewMedication {
                         name: "sertraline".into(),
@@ -556,7 +556,7 @@ macro_rules! conformance {
                     ClearanceTopic::Urinary
                 );
                 let j = s.export().await.unwrap_or_else(|e| panic!("{e}"));
-                let (mut other, _d2) = $open.await;
+                let (other, _d2) = $open.await;
                 let r = other.import(&j).await.unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(
                     (r.medications, r.substance_uses, r.vitals, r.clearances),
@@ -567,7 +567,7 @@ macro_rules! conformance {
 
             #[tokio::test]
             async fn export_import_round_trip_and_conflicts() {
-                let (mut a, _dir_a) = $open.await;
+                let (a, _dir_a) = $open.await;
                 let now = ts("2026-11-28T12:00:00Z").to_zoned_datetime(
                     dosewise_core::jiff::tz::TimeZone::get("Europe/Berlin")
                         .unwrap_or_else(|e| panic!("{e}")),
@@ -592,7 +592,7 @@ macro_rules! conformance {
                 let parsed =
                     dosewise_core::journal::Journal::parse(&text).unwrap_or_else(|e| panic!("{e}"));
 
-                let (mut b, _dir_b) = $open.await;
+                let (b, _dir_b) = $open.await;
                 b.import(&parsed).await.unwrap_or_else(|e| panic!("{e}"));
                 let second = b.export().await.unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(serde_json::to_string_pretty(&second).must(), text);
@@ -622,9 +622,9 @@ macro_rules! conformance {
     };
 }
 
-async fn sqlite_file() -> (dosewise_store::SqliteStore, tempfile::TempDir) {
+async fn sqlite_file() -> (dosewise_store_sqlite::SqliteStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let s = dosewise_store::SqliteStore::open(&dir.path().join("dosewise.db"))
+    let s = dosewise_store_sqlite::SqliteStore::open(&dir.path().join("dosewise.db"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     (s, dir)
@@ -639,7 +639,7 @@ mod sqlite_specific {
     async fn refuses_newer_schema_and_foreign_files() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("dosewise.db");
-        let s = dosewise_store::SqliteStore::open(&path)
+        let s = dosewise_store_sqlite::SqliteStore::open(&path)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         s.close().await.unwrap_or_else(|e| panic!("{e}"));
@@ -649,7 +649,7 @@ mod sqlite_specific {
             .status();
         if status.map(|s| s.success()).unwrap_or(false) {
             assert!(matches!(
-                dosewise_store::SqliteStore::open(&path).await,
+                dosewise_store_sqlite::SqliteStore::open(&path).await,
                 Err(StoreError::NewerSchema { found: 99, .. })
             ));
         } else {
@@ -659,7 +659,7 @@ mod sqlite_specific {
                 .unwrap_or_else(|e| panic!("{e}"));
             drop(c);
             assert!(matches!(
-                dosewise_store::SqliteStore::open(&path).await,
+                dosewise_store_sqlite::SqliteStore::open(&path).await,
                 Err(StoreError::NewerSchema { found: 99, .. })
             ));
         }
@@ -671,7 +671,7 @@ mod sqlite_specific {
                 .unwrap_or_else(|e| panic!("{e}"));
         }
         assert!(matches!(
-            dosewise_store::SqliteStore::open(&other).await,
+            dosewise_store_sqlite::SqliteStore::open(&other).await,
             Err(StoreError::NotOurs(_))
         ));
     }
@@ -683,7 +683,7 @@ mod sqlite_specific {
     async fn schema_5_counts_become_count_lines() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("dosewise.db");
-        let mut s = dosewise_store::SqliteStore::open(&path).await.must();
+        let s = dosewise_store_sqlite::SqliteStore::open(&path).await.must();
         let stock = s.add_stock(&troche_stock("T", 30.0)).await.must();
         s.close().await.must();
         // Put the file back as schema 5 left it: the old CHECK, and the old way of writing.
@@ -712,7 +712,7 @@ mod sqlite_specific {
             ))
             .unwrap_or_else(|e| panic!("{e}"));
         }
-        let mut s = dosewise_store::SqliteStore::open(&path).await.must();
+        let s = dosewise_store_sqlite::SqliteStore::open(&path).await.must();
         assert_eq!(s.schema_version().await.must(), 6);
         let lines: Vec<_> = s
             .stock_events(stock.id)
@@ -761,14 +761,14 @@ mod sqlite_specific {
 
     #[tokio::test]
     async fn integrity_after_work() {
-        let (mut s, _dir) = sqlite_file().await;
+        let (s, _dir) = sqlite_file().await;
         s.add_stock(&troche_stock("T", 3.0))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.integrity_check().await.must(), "ok");
         assert_eq!(
             s.schema_version().await.must(),
-            dosewise_store::sqlite::SCHEMA_VERSION
+            dosewise_store_sqlite::SCHEMA_VERSION
         );
     }
 }

@@ -3,7 +3,6 @@
 
 use super::rows::{self, micros};
 use super::sql::{self, Query};
-use crate::{ImportReport, Result, StoreError};
 use dosewise_core::checkin::NewCheckin;
 use dosewise_core::dose::{Dose, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
@@ -15,6 +14,7 @@ use dosewise_core::questionnaire::Assessment;
 use dosewise_core::safety::Clearance;
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
 use dosewise_core::vitals::Vitals;
+use dosewise_store::{ImportReport, Result, StoreError};
 use rusqlite::Connection;
 
 /// Tolerance for floating-point supply arithmetic (quarters of troches and tenths of mL).
@@ -22,8 +22,11 @@ const EPS: f64 = 1e-9;
 
 /// A constraint failure, with SQLite's message ("UNIQUE constraint failed: stock.name").
 fn constraint(e: &StoreError) -> Option<&str> {
-    match e {
-        StoreError::Database(rusqlite::Error::SqliteFailure(f, Some(msg)))
+    let StoreError::Backend(b) = e else {
+        return None;
+    };
+    match b.downcast_ref::<rusqlite::Error>() {
+        Some(rusqlite::Error::SqliteFailure(f, Some(msg)))
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
             Some(msg)
@@ -153,7 +156,7 @@ pub(crate) fn move_supply(
     .bind(delta)
     .bind(stock_id)
     .bind(-EPS)
-    .fetch_optional(conn, |r| Ok(r.try_get(0)?))?;
+    .fetch_optional(conn, |r| r.try_get(0))?;
     let Some(after) = after else {
         return Err(match get_stock(conn, stock_id)? {
             Some(_) => StoreError::InsufficientStock { stock_id },

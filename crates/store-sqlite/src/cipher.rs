@@ -7,7 +7,8 @@ use super::sql;
 use super::{
     APPLICATION_ID, FileState, JournalMode, SCHEMA_VERSION, connect, file_state, key_error,
 };
-use crate::{Passphrase, Result, StoreError};
+use crate::Db;
+use dosewise_store::{Passphrase, Result, StoreError};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
@@ -100,7 +101,7 @@ pub fn convert(path: &Path, from: Option<&Passphrase>, to: Option<&Passphrase>) 
         }
         _ => {}
     }
-    super::quiet_sqlcipher()?;
+    super::quiet_sqlcipher().db()?;
     let tmp = temp_path(path);
     for stale in [
         tmp.clone(),
@@ -138,14 +139,14 @@ pub fn convert(path: &Path, from: Option<&Passphrase>, to: Option<&Passphrase>) 
         tmp_text.replace('\'', "''"),
         key.as_str()
     ));
-    src.execute_batch(attach.as_str())?;
+    src.execute_batch(attach.as_str()).db()?;
     sql::query("SELECT sqlcipher_export('target')").execute(&src)?;
     let pragmas = format!(
         "PRAGMA target.user_version = {SCHEMA_VERSION}; PRAGMA target.application_id = {APPLICATION_ID}"
     );
-    src.execute_batch(&pragmas)?;
-    src.execute_batch("DETACH DATABASE target")?;
-    src.close().map_err(|(_, e)| StoreError::Database(e))?;
+    src.execute_batch(&pragmas).db()?;
+    src.execute_batch("DETACH DATABASE target").db()?;
+    src.close().map_err(|(_, e)| crate::sql_error(e))?;
 
     // 2. Verify the new file with its own key, without leaving a WAL beside it.
     let check =
@@ -153,7 +154,7 @@ pub fn convert(path: &Path, from: Option<&Passphrase>, to: Option<&Passphrase>) 
     let ok: String = sql::query("PRAGMA integrity_check").scalar(&check)?;
     let after = counts(&check, "main")?;
     let app: i64 = sql::query("PRAGMA application_id").scalar(&check)?;
-    check.close().map_err(|(_, e)| StoreError::Database(e))?;
+    check.close().map_err(|(_, e)| crate::sql_error(e))?;
     if ok != "ok" || after != before || app != APPLICATION_ID {
         let _ = std::fs::remove_file(&tmp);
         return Err(StoreError::Conversion(format!(
