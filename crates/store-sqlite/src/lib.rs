@@ -25,6 +25,7 @@ use dosewise_core::route::Substance;
 use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent, StockEventKind};
 use dosewise_core::vitals::{NewVitals, Vitals};
+use dosewise_store::codec::Record;
 use dosewise_store::{ImportReport, LoggedDose, Passphrase, Result, Store, StoreError, Window};
 use rows::micros;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -301,6 +302,29 @@ pub(crate) fn key_error(e: rusqlite::Error, keyed: bool) -> StoreError {
     }
 }
 
+/// The whole journal, each kind by id, read on `conn` (in a transaction, for a snapshot).
+pub(crate) fn read_journal(conn: &Connection) -> Result<Journal> {
+    use writes::all;
+    Ok(Journal {
+        format: FORMAT.into(),
+        version: VERSION,
+        profile: sql::query("SELECT * FROM profile WHERE id = 1")
+            .fetch_optional(conn, rows::profile)?,
+        stocks: all(conn)?,
+        stock_events: all(conn)?,
+        doses: all(conn)?,
+        dose_revisions: all(conn)?,
+        checkins: all(conn)?,
+        protocols: all(conn)?,
+        protocol_events: all(conn)?,
+        medications: all(conn)?,
+        substance_uses: all(conn)?,
+        vitals: all(conn)?,
+        clearances: all(conn)?,
+        assessments: all(conn)?,
+    })
+}
+
 /// Doses in a window, in time order, each read with `map`.
 fn doses_in(
     conn: &Connection,
@@ -351,7 +375,13 @@ impl Store for SqliteStore {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .db()?;
-            let stock = writes::insert_stock(&tx, None, s, None, None)?;
+            let new = Stock {
+                id: 0,
+                stock: s.clone(),
+                retired_at: None,
+                retire_reason: None,
+            };
+            let stock = writes::insert_stock(&tx, &new, false)?;
             writes::insert_stock_event(
                 &tx,
                 &StockEvent {
@@ -379,7 +409,7 @@ impl Store for SqliteStore {
         self.with(|conn| {
             sql::query("SELECT * FROM stock WHERE retired_at IS NULL AND lower(name) = lower(?1)")
                 .bind(name.trim())
-                .fetch_optional(conn, rows::stock)
+                .fetch_optional(conn, rows::read::<Stock>)
         })
     }
 
@@ -387,7 +417,7 @@ impl Store for SqliteStore {
         self.with(|conn| {
             sql::query("SELECT * FROM stock WHERE ?1 OR retired_at IS NULL ORDER BY id")
                 .bind(include_retired)
-                .fetch_all(conn, rows::stock)
+                .fetch_all(conn, rows::read::<Stock>)
         })
     }
 
@@ -395,7 +425,7 @@ impl Store for SqliteStore {
         self.with(|conn| {
             sql::query("SELECT * FROM stock_event WHERE stock_id = ?1 ORDER BY at, id")
                 .bind(stock_id)
-                .fetch_all(conn, rows::stock_event)
+                .fetch_all(conn, rows::read::<StockEvent>)
         })
     }
 
@@ -426,29 +456,47 @@ impl Store for SqliteStore {
 
     async fn update_stock(&self, s: &Stock) -> Result<Stock> {
         self.with(|conn| {
-        let n = sql::query("UPDATE stock SET name = ?1, preparation = ?2, default_route = ?3, lot = ?4, expiry = ?5, opened = ?6, note = ?7, dispensed = ?8 WHERE id = ?9")
-            .bind(&s.stock.name)
-            .bind(rows::json(&s.stock.preparation)?)
-            .bind(rows::name_of(&s.stock.default_route))
-            .bind(&s.stock.lot)
-            .bind(rows::date_text(s.stock.expiry))
-            .bind(rows::date_text(s.stock.opened))
-            .bind(&s.stock.note)
-            .bind(s.stock.dispensed)
-            .bind(s.id)
-            .execute(conn)
-            .map_err(|e| writes::name_conflict(e, &s.stock.name))?;
-        if n.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
+            // The preparation details only: amounts move through the ledger, never here.
+            let values = s.values()?;
+            let sets: Vec<String> = Stock::COLUMNS
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    matches!(
+                        **c,
+                        "name"
+                            | "preparation"
+                            | "default_route"
+                            | "lot"
+                            | "expiry"
+                            | "opened"
+                            | "note"
+                            | "dispensed"
+                    )
+                })
+                .map(|(i, c)| format!("{c} = ?{}", i + 1))
+                .collect();
+            let sql = format!(
+                "UPDATE stock SET {} WHERE id = ?{}",
+                sets.join(", "),
+                values.len() + 1
+            );
+            let n = sql::query(&sql)
+                .bind_values(values)
+                .bind(s.id)
+                .execute(conn)
+                .map_err(|e| writes::name_conflict(e, &s.stock.name))?;
+            if n.rows_affected() == 0 {
+                return Err(StoreError::NotFound {
+                    what: "stock",
+                    id: s.id,
+                });
+            }
+            writes::get_stock(conn, s.id)?.ok_or(StoreError::NotFound {
                 what: "stock",
                 id: s.id,
-            });
-        }
-        writes::get_stock(conn, s.id)?.ok_or(StoreError::NotFound {
-            what: "stock",
-            id: s.id,
+            })
         })
-    })
     }
 
     async fn retire_stock(&self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Stock> {
@@ -493,7 +541,7 @@ impl Store for SqliteStore {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .db()?;
-            let id = writes::insert_dose(&tx, None, d, created_at, None, None)?;
+            let id = writes::insert_dose(&tx, d, created_at)?;
             let kind = StockEventKind::Dose;
             let stock_remaining = match (d.stock_id, d.supply_used) {
                 (Some(sid), Some(used)) => Some(writes::move_supply(
@@ -528,7 +576,7 @@ impl Store for SqliteStore {
     }
 
     async fn doses(&self, w: Window) -> Result<Vec<Dose>> {
-        self.with(|conn| doses_in(conn, w, rows::dose))
+        self.with(|conn| doses_in(conn, w, rows::read::<Dose>))
     }
 
     async fn dose_history(&self, w: Window) -> Result<Vec<Dose>> {
@@ -541,7 +589,7 @@ impl Store for SqliteStore {
                 "SELECT * FROM dose WHERE deleted_at IS NULL ORDER BY at DESC, id DESC LIMIT ?1",
             )
             .bind(i64::from(n))
-            .fetch_all(conn, rows::dose)
+            .fetch_all(conn, rows::read::<Dose>)
         })
     }
 
@@ -608,16 +656,19 @@ impl Store for SqliteStore {
         self.with(|conn| {
             sql::query("SELECT * FROM dose_revision WHERE dose_id = ?1 ORDER BY id")
                 .bind(dose_id)
-                .fetch_all(conn, rows::revision)
+                .fetch_all(conn, rows::read::<DoseRevision>)
         })
     }
 
     async fn add_checkin(&self, c: &NewCheckin, created_at: Timestamp) -> Result<Checkin> {
         self.with(|conn| {
-            let id = writes::insert_checkin(conn, None, c, created_at)?;
-            sql::query("SELECT * FROM checkin WHERE id = ?1")
-                .bind(id)
-                .fetch_one(conn, rows::checkin)
+            let mut checkin = Checkin {
+                id: 0,
+                checkin: c.clone(),
+                created_at,
+            };
+            checkin.id = writes::insert(conn, &checkin, false)?;
+            Ok(checkin)
         })
     }
 
@@ -625,7 +676,7 @@ impl Store for SqliteStore {
         self.with(|conn| {
             sql::query("SELECT * FROM checkin WHERE id = ?1")
                 .bind(id)
-                .fetch_optional(conn, rows::checkin)
+                .fetch_optional(conn, rows::read::<Checkin>)
         })
     }
 
@@ -635,7 +686,7 @@ impl Store for SqliteStore {
                 conn,
                 "SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
                 w,
-                rows::checkin,
+                rows::read::<Checkin>,
             )
         })
     }
@@ -643,7 +694,7 @@ impl Store for SqliteStore {
     async fn last_checkin(&self) -> Result<Option<Checkin>> {
         self.with(|conn| {
             sql::query("SELECT * FROM checkin ORDER BY at DESC, id DESC LIMIT 1")
-                .fetch_optional(conn, rows::checkin)
+                .fetch_optional(conn, rows::read::<Checkin>)
         })
     }
 
@@ -655,7 +706,7 @@ impl Store for SqliteStore {
             let current =
                 sql::query("SELECT * FROM protocol WHERE substance = ?1 AND status <> 'ended'")
                     .bind(p.substance.as_str())
-                    .fetch_optional(&tx, rows::protocol)?;
+                    .fetch_optional(&tx, rows::read::<Protocol>)?;
             if let Some(mut old) = current {
                 old.status = Status::Ended;
                 old.ended_at = Some(at);
@@ -669,9 +720,17 @@ impl Store for SqliteStore {
                     kind: ProtocolEventKind::Ended,
                     detail: Some(detail),
                 };
-                writes::insert_protocol_event(&tx, &e, false)?;
+                writes::insert(&tx, &e, false)?;
             }
-            let id = writes::insert_protocol(&tx, None, p, Status::Active, &[], at, None)?;
+            let new = Protocol {
+                id: 0,
+                protocol: p.clone(),
+                status: Status::Active,
+                pauses: Vec::new(),
+                created_at: at,
+                ended_at: None,
+            };
+            let id = writes::insert(&tx, &new, false)?;
             let e = ProtocolEvent {
                 id: 0,
                 protocol_id: id,
@@ -680,7 +739,7 @@ impl Store for SqliteStore {
                 kind: ProtocolEventKind::Created,
                 detail: None,
             };
-            writes::insert_protocol_event(&tx, &e, false)?;
+            writes::insert(&tx, &e, false)?;
             let created = writes::get_protocol(&tx, id)?.ok_or(StoreError::NotFound {
                 what: "protocol",
                 id,
@@ -698,7 +757,7 @@ impl Store for SqliteStore {
         self.with(|conn| {
             sql::query("SELECT * FROM protocol WHERE ?1 OR status <> 'ended' ORDER BY id DESC")
                 .bind(include_ended)
-                .fetch_all(conn, rows::protocol)
+                .fetch_all(conn, rows::read::<Protocol>)
         })
     }
 
@@ -706,7 +765,7 @@ impl Store for SqliteStore {
         self.with(|conn| {
             sql::query("SELECT * FROM protocol WHERE substance = ?1 AND status <> 'ended'")
                 .bind(substance.as_str())
-                .fetch_optional(conn, rows::protocol)
+                .fetch_optional(conn, rows::read::<Protocol>)
         })
     }
 
@@ -731,7 +790,7 @@ impl Store for SqliteStore {
                 kind,
                 detail: detail.map(str::to_string),
             };
-            writes::insert_protocol_event(&tx, &e, false)?;
+            writes::insert(&tx, &e, false)?;
             let saved = writes::get_protocol(&tx, p.id)?.ok_or(StoreError::NotFound {
                 what: "protocol",
                 id: p.id,
@@ -745,7 +804,7 @@ impl Store for SqliteStore {
         self.with(|conn| {
             sql::query("SELECT * FROM protocol_event WHERE protocol_id = ?1 ORDER BY at, id")
                 .bind(protocol_id)
-                .fetch_all(conn, rows::protocol_event)
+                .fetch_all(conn, rows::read::<ProtocolEvent>)
         })
     }
 
@@ -756,7 +815,7 @@ impl Store for SqliteStore {
                 medication: m.clone(),
                 removed_at: None,
             };
-            med.id = writes::insert_medication(conn, &med, false)?;
+            med.id = writes::insert(conn, &med, false)?;
             Ok(med)
         })
     }
@@ -765,7 +824,7 @@ impl Store for SqliteStore {
         self.with(|conn| {
             sql::query("SELECT * FROM medication WHERE ?1 OR removed_at IS NULL ORDER BY id")
                 .bind(include_removed)
-                .fetch_all(conn, rows::medication)
+                .fetch_all(conn, rows::read::<Medication>)
         })
     }
 
@@ -776,7 +835,7 @@ impl Store for SqliteStore {
         )
         .bind(micros(at))
         .bind(id)
-        .fetch_optional(conn, rows::medication)?
+        .fetch_optional(conn, rows::read::<Medication>)?
         .ok_or(StoreError::NotFound {
             what: "medication",
             id,
@@ -795,7 +854,7 @@ impl Store for SqliteStore {
                 usage: u.clone(),
                 created_at,
             };
-            x.id = writes::insert_use(conn, &x, false)?;
+            x.id = writes::insert(conn, &x, false)?;
             Ok(x)
         })
     }
@@ -806,7 +865,7 @@ impl Store for SqliteStore {
                 conn,
                 "SELECT * FROM substance_use WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
                 w,
-                rows::substance_use,
+                rows::read::<SubstanceUse>,
             )
         })
     }
@@ -818,7 +877,7 @@ impl Store for SqliteStore {
                 vitals: v.clone(),
                 created_at,
             };
-            x.id = writes::insert_vitals(conn, &x, false)?;
+            x.id = writes::insert(conn, &x, false)?;
             Ok(x)
         })
     }
@@ -829,7 +888,7 @@ impl Store for SqliteStore {
                 conn,
                 "SELECT * FROM vitals WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
                 w,
-                rows::vitals,
+                rows::read::<Vitals>,
             )
         })
     }
@@ -847,14 +906,15 @@ impl Store for SqliteStore {
                 topic,
                 note: note.map(str::to_string),
             };
-            c.id = writes::insert_clearance(conn, &c, false)?;
+            c.id = writes::insert(conn, &c, false)?;
             Ok(c)
         })
     }
 
     async fn clearances(&self) -> Result<Vec<Clearance>> {
         self.with(|conn| {
-            sql::query("SELECT * FROM clearance ORDER BY at, id").fetch_all(conn, rows::clearance)
+            sql::query("SELECT * FROM clearance ORDER BY at, id")
+                .fetch_all(conn, rows::read::<Clearance>)
         })
     }
 
@@ -864,7 +924,7 @@ impl Store for SqliteStore {
             conn,
             "SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 AND urinary <> '[]' ORDER BY at, id",
             w,
-            rows::checkin,
+            rows::read::<Checkin>,
         )
     })
     }
@@ -876,7 +936,7 @@ impl Store for SqliteStore {
                 assessment: a.clone(),
                 created_at,
             };
-            x.id = writes::insert_assessment(conn, &x, false)?;
+            x.id = writes::insert(conn, &x, false)?;
             Ok(x)
         })
     }
@@ -887,7 +947,7 @@ impl Store for SqliteStore {
                 conn,
                 "SELECT * FROM assessment WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
                 w,
-                rows::assessment,
+                rows::read::<Assessment>,
             )
         })
     }
@@ -896,27 +956,7 @@ impl Store for SqliteStore {
         self.with(|conn| {
             // One read transaction: a consistent snapshot even while the web server writes.
             let tx = conn.transaction().db()?;
-            let all = |table: &str| format!("SELECT * FROM {table} ORDER BY id");
-            let j = Journal {
-                format: FORMAT.into(),
-                version: VERSION,
-                profile: sql::query("SELECT * FROM profile WHERE id = 1")
-                    .fetch_optional(&tx, rows::profile)?,
-                stocks: sql::query(&all("stock")).fetch_all(&tx, rows::stock)?,
-                stock_events: sql::query(&all("stock_event")).fetch_all(&tx, rows::stock_event)?,
-                doses: sql::query(&all("dose")).fetch_all(&tx, rows::dose)?,
-                dose_revisions: sql::query(&all("dose_revision")).fetch_all(&tx, rows::revision)?,
-                checkins: sql::query(&all("checkin")).fetch_all(&tx, rows::checkin)?,
-                protocols: sql::query(&all("protocol")).fetch_all(&tx, rows::protocol)?,
-                protocol_events: sql::query(&all("protocol_event"))
-                    .fetch_all(&tx, rows::protocol_event)?,
-                medications: sql::query(&all("medication")).fetch_all(&tx, rows::medication)?,
-                substance_uses: sql::query(&all("substance_use"))
-                    .fetch_all(&tx, rows::substance_use)?,
-                vitals: sql::query(&all("vitals")).fetch_all(&tx, rows::vitals)?,
-                clearances: sql::query(&all("clearance")).fetch_all(&tx, rows::clearance)?,
-                assessments: sql::query(&all("assessment")).fetch_all(&tx, rows::assessment)?,
-            };
+            let j = read_journal(&tx)?;
             tx.commit().db()?;
             Ok(j)
         })

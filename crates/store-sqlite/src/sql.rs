@@ -73,6 +73,17 @@ impl<'q> Query<'q> {
         self
     }
 
+    /// Bind a neutral value (`dosewise_store::codec`).
+    pub(crate) fn bind_value(mut self, v: dosewise_store::codec::Value) -> Self {
+        self.params.push(super::rows::sql_value(v));
+        self
+    }
+
+    /// Bind several neutral values in order.
+    pub(crate) fn bind_values(self, vs: Vec<dosewise_store::codec::Value>) -> Self {
+        vs.into_iter().fold(self, Query::bind_value)
+    }
+
     /// Run the statement and map each row, stopping after `limit` rows.
     fn rows<T>(
         self,

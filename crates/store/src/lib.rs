@@ -25,6 +25,8 @@ use dosewise_core::vitals::{NewVitals, Vitals};
 use std::future::Future;
 use thiserror::Error;
 
+pub mod codec;
+pub mod import;
 pub mod secret;
 pub use secret::{Passphrase, PassphraseError};
 
