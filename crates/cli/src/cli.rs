@@ -41,6 +41,26 @@ pub struct Global {
         value_name = "FILE"
     )]
     pub passphrase_file: Option<PathBuf>,
+    /// Keep the journal in a PostgreSQL database instead of the home's file
+    /// (postgres://user@host:port/database). Encryption at rest, wipe and the file integrity
+    /// check are the embedded journal's; on PostgreSQL the server's own tools do those jobs.
+    #[arg(
+        long,
+        global = true,
+        env = "DOSEWISE_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+    /// With --database: which journal in it (one database holds many). Created on first use.
+    #[arg(
+        long,
+        global = true,
+        env = "DOSEWISE_JOURNAL",
+        value_name = "NAME",
+        default_value = dosewise_backends::DEFAULT_JOURNAL
+    )]
+    pub journal: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,11 +2,11 @@
 
 use crate::cli::Global;
 use crate::error::{CliError, CliResult, input};
+use dosewise_backends::{AnyStore, PgStore, SqliteStore};
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::jiff::{Timestamp, ZonedDateTime};
 use dosewise_core::profile::Profile;
 use dosewise_store::Store;
-use dosewise_store_sqlite::SqliteStore;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,8 +21,12 @@ pub struct Ctx {
     pub passphrase_file: Option<PathBuf>,
     /// The current instant, read once per command.
     pub now: Timestamp,
+    /// A PostgreSQL database to keep the journal in, instead of the home's file.
+    database: Option<String>,
+    /// The journal's name in that database.
+    journal: String,
     /// Connections handed back by dropped [`Journal`]s, closed by [`Ctx::shutdown`].
-    finished: Arc<Mutex<Vec<SqliteStore>>>,
+    finished: Arc<Mutex<Vec<AnyStore>>>,
 }
 
 /// An open journal. When it goes out of scope its connection goes back to the `Ctx`, which
@@ -31,13 +35,13 @@ pub struct Ctx {
 /// OpenSSL's exit-time cleanup (seen as a rare "double free" with encrypted journals).
 #[derive(Debug)]
 pub struct Journal {
-    store: Option<SqliteStore>,
-    back: Arc<Mutex<Vec<SqliteStore>>>,
+    store: Option<AnyStore>,
+    back: Arc<Mutex<Vec<AnyStore>>>,
 }
 
 impl Deref for Journal {
-    type Target = SqliteStore;
-    fn deref(&self) -> &SqliteStore {
+    type Target = AnyStore;
+    fn deref(&self) -> &AnyStore {
         // Present from creation until drop or close, which consume it.
         self.store
             .as_ref()
@@ -55,7 +59,7 @@ impl Drop for Journal {
 
 impl Journal {
     /// The store itself, for a long-lived owner (the web server), which closes it.
-    pub fn take(mut self) -> SqliteStore {
+    pub fn take(mut self) -> AnyStore {
         self.store
             .take()
             .unwrap_or_else(|| unreachable!("journal used after close"))
@@ -109,6 +113,8 @@ impl Ctx {
             json: g.json,
             tz_flag: g.tz.clone(),
             passphrase_file: g.passphrase_file.clone(),
+            database: g.database.clone().filter(|d| !d.is_empty()),
+            journal: g.journal.clone(),
             now: dosewise_core::when::to_micros(now),
             finished: Arc::default(),
         })
@@ -116,7 +122,7 @@ impl Ctx {
 
     /// Close every connection opened during the command.
     pub async fn shutdown(&self) {
-        let stores: Vec<SqliteStore> = match self.finished.lock() {
+        let stores: Vec<AnyStore> = match self.finished.lock() {
             Ok(mut v) => v.drain(..).collect(),
             Err(_) => return,
         };
@@ -125,7 +131,7 @@ impl Ctx {
         }
     }
 
-    fn wrap(&self, store: SqliteStore) -> Journal {
+    fn wrap(&self, store: AnyStore) -> Journal {
         Journal {
             store: Some(store),
             back: self.finished.clone(),
@@ -136,8 +142,35 @@ impl Ctx {
         self.home.join(DB_FILE)
     }
 
+    /// Refuse what only the embedded journal can do when the journal is on PostgreSQL.
+    pub fn embedded_only(&self, what: &str) -> CliResult<()> {
+        match self.database {
+            Some(_) => Err(input(format!(
+                "{what} works on the embedded journal (the file in --home); this journal is in a PostgreSQL database (--database), where the server's own tools do that job"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Open the journal on PostgreSQL (creating it there on first use).
+    async fn open_database(&self, url: &str) -> CliResult<Journal> {
+        let store = PgStore::open(url, &self.journal)
+            .await
+            .map_err(|e| match e {
+                e @ dosewise_store::StoreError::Backend(_) => CliError::Runtime(
+                    anyhow::Error::new(e)
+                        .context("could not open the journal in the PostgreSQL database"),
+                ),
+                other => other.into(),
+            })?;
+        Ok(self.wrap(AnyStore::Postgres(store)))
+    }
+
     /// Open an existing journal.
     pub async fn open(&self) -> CliResult<Journal> {
+        if let Some(url) = &self.database {
+            return self.open_database(url).await;
+        }
         let path = self.db_path();
         if !path.exists() {
             return Err(input(format!(
@@ -165,11 +198,12 @@ impl Ctx {
             )?),
             _ => None,
         };
-        Ok(self.wrap(open_at(path, key.as_ref()).await?))
+        Ok(self.wrap(AnyStore::Sqlite(open_at(path, key.as_ref()).await?)))
     }
 
     /// Create a new encrypted journal with `key` (the home must not hold one yet).
     pub async fn create_encrypted(&self, key: &dosewise_store::Passphrase) -> CliResult<Journal> {
+        self.embedded_only("an encrypted journal")?;
         create_private_dir(&self.home)?;
         let path = self.db_path();
         if dosewise_store_sqlite::file_state(&path) != dosewise_store_sqlite::FileState::Missing {
@@ -179,11 +213,14 @@ impl Ctx {
             )));
         }
         create_private_file(&path)?;
-        Ok(self.wrap(open_at(&path, Some(key)).await?))
+        Ok(self.wrap(AnyStore::Sqlite(open_at(&path, Some(key)).await?)))
     }
 
     /// Open the journal, creating the home (mode 0700) and the file (mode 0600) if needed.
     pub async fn open_or_create(&self) -> CliResult<Journal> {
+        if let Some(url) = &self.database {
+            return self.open_database(url).await;
+        }
         create_private_dir(&self.home)?;
         let path = self.db_path();
         create_private_file(&path)?;
@@ -200,7 +237,7 @@ impl Ctx {
         self.tz_flag.as_deref()
     }
 
-    pub async fn zone_of(&self, store: &SqliteStore) -> CliResult<TimeZone> {
+    pub async fn zone_of(&self, store: &AnyStore) -> CliResult<TimeZone> {
         let p = store.profile().await?;
         self.zone(p.as_ref())
     }

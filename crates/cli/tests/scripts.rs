@@ -21,12 +21,21 @@ impl Machine {
         };
         std::fs::create_dir(m.bin()).unwrap_or_else(|e| panic!("{e}"));
         for t in tools {
-            m.tool(t);
+            if *t == "initdb" {
+                // Debian keeps PostgreSQL's programs off the PATH, under its version.
+                let bin = m.pg_root().join("15/bin");
+                std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
+                std::fs::write(bin.join("initdb"), "#!/bin/bash\n")
+                    .unwrap_or_else(|e| panic!("{e}"));
+            } else {
+                m.tool(t);
+            }
         }
         // apt-get: records its arguments; an install puts the package's program on the PATH.
         let script = format!(
-            "#!/bin/bash\necho \"$*\" >> {log}\nif [ \"$1\" = install ]; then\n  for p in \"$@\"; do\n    case $p in\n      chromium) t=chromium ;; poppler-utils) t=pdftoppm ;; nodejs) t=node ;; npm) t=npm ;; *) continue ;;\n    esac\n    printf '#!/bin/bash\\n' > {bin}/$t && {chmod} +x {bin}/$t\n    if [ $t = node ] && [ {bundled} = 1 ]; then printf '#!/bin/bash\\n' > {bin}/npm && {chmod} +x {bin}/npm; fi\n  done\nfi\n",
+            "#!/bin/bash\necho \"$*\" >> {log}\nif [ \"$1\" = install ]; then\n  for p in \"$@\"; do\n    case $p in\n      chromium) t=chromium ;; poppler-utils) t=pdftoppm ;; nodejs) t=node ;; npm) t=npm ;;\n      postgresql) /bin/mkdir -p {pg}/15/bin && printf '#!/bin/bash\\n' > {pg}/15/bin/initdb; continue ;; *) continue ;;\n    esac\n    printf '#!/bin/bash\\n' > {bin}/$t && {chmod} +x {bin}/$t\n    if [ $t = node ] && [ {bundled} = 1 ]; then printf '#!/bin/bash\\n' > {bin}/npm && {chmod} +x {bin}/npm; fi\n  done\nfi\n",
             log = m.log().display(),
+            pg = m.pg_root().display(),
             bin = m.bin().display(),
             chmod = "/bin/chmod",
             bundled = u8::from(bundled_npm),
@@ -36,6 +45,9 @@ impl Machine {
     }
     fn bin(&self) -> PathBuf {
         self.dir.path().join("bin")
+    }
+    fn pg_root(&self) -> PathBuf {
+        self.dir.path().join("postgresql")
     }
     fn log(&self) -> PathBuf {
         self.dir.path().join("apt.log")
@@ -57,6 +69,7 @@ impl Machine {
             .env_clear()
             .env("PATH", self.bin())
             .env("DOSEWISE_TEST_UID", uid.to_string())
+            .env("DOSEWISE_TEST_PG_ROOT", self.pg_root())
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
         let calls = std::fs::read_to_string(self.log())
@@ -85,7 +98,7 @@ fn installs(calls: &[String]) -> Vec<String> {
 /// two missing packages are asked for, one at a time, and each is explained.
 #[test]
 fn a_working_node_and_npm_are_never_replaced() {
-    let m = Machine::with(&["node", "npm"], false);
+    let m = Machine::with(&["node", "npm", "initdb"], false);
     let (code, out, err, calls) = m.run(0);
     assert_eq!(code, 0, "{err}");
     assert_eq!(installs(&calls), ["chromium", "poppler-utils"]);
@@ -108,11 +121,11 @@ fn a_working_node_and_npm_are_never_replaced() {
 /// Without Node.js: nodejs is installed; npm only when nodejs did not bring it.
 #[test]
 fn npm_is_asked_for_only_when_nodejs_did_not_bring_it() {
-    let m = Machine::with(&["chromium", "pdftoppm"], true);
+    let m = Machine::with(&["chromium", "pdftoppm", "initdb"], true);
     let (code, _, err, calls) = m.run(0);
     assert_eq!(code, 0, "{err}");
     assert_eq!(installs(&calls), ["nodejs"], "a nodejs that bundles npm");
-    let m = Machine::with(&["chromium", "pdftoppm"], false);
+    let m = Machine::with(&["chromium", "pdftoppm", "initdb"], false);
     let (_, _, _, calls) = m.run(0);
     assert_eq!(installs(&calls), ["nodejs", "npm"]);
 }
@@ -120,7 +133,7 @@ fn npm_is_asked_for_only_when_nodejs_did_not_bring_it() {
 /// Not root: nothing is installed; the message names each missing tool and its package.
 #[test]
 fn without_root_it_says_what_to_install() {
-    let m = Machine::with(&["node"], false);
+    let m = Machine::with(&["node", "initdb"], false);
     let (code, _, err, calls) = m.run(1000);
     assert_eq!(code, 1);
     assert!(calls.is_empty());
@@ -132,4 +145,25 @@ fn without_root_it_says_what_to_install() {
         assert!(err.contains(line), "{err}");
     }
     assert!(!err.contains("nodejs"), "node is there: {err}");
+}
+
+/// Without PostgreSQL's programs (Debian keeps them under /usr/lib/postgresql/VERSION/bin, off
+/// the PATH): postgresql is installed, once; with them, it is not asked for.
+#[test]
+fn postgresql_is_installed_when_initdb_is_missing() {
+    let m = Machine::with(&["chromium", "pdftoppm", "node", "npm"], false);
+    let (code, out, err, calls) = m.run(0);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(installs(&calls), ["postgresql"]);
+    assert!(
+        out.contains("== installing postgresql: initdb and pg_ctl"),
+        "{out}"
+    );
+    let before = calls.len();
+    let (_, _, _, calls) = m.run(0);
+    assert_eq!(calls.len(), before, "installed: nothing more to do");
+    let (code, _, err, _) =
+        Machine::with(&["chromium", "pdftoppm", "node", "npm"], false).run(1000);
+    assert_eq!(code, 1);
+    assert!(err.contains("Debian package postgresql"), "{err}");
 }

@@ -62,6 +62,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// The file, for [`Store::changes`] (none in memory).
+    path: Option<std::path::PathBuf>,
 }
 
 impl SqliteStore {
@@ -99,6 +101,7 @@ impl SqliteStore {
         })?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            path: Some(path.to_path_buf()),
         })
     }
 
@@ -109,6 +112,7 @@ impl SqliteStore {
         migrate(&mut conn, Path::new(":memory:"))?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            path: None,
         })
     }
 
@@ -950,6 +954,25 @@ impl Store for SqliteStore {
                 rows::read::<Assessment>,
             )
         })
+    }
+
+    /// The sizes and modification times of the database and its write-ahead log: any commit,
+    /// by any process, changes the log (or, after a checkpoint, the database). A few
+    /// microseconds, and no wait for the connection, which a long request may hold.
+    async fn changes(&self) -> Result<u64> {
+        let Some(path) = &self.path else {
+            return self.with(|conn| Ok(conn.total_changes()));
+        };
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut wal = path.clone().into_os_string();
+        wal.push("-wal");
+        for p in [path.as_os_str(), wal.as_os_str()] {
+            let m = std::fs::metadata(p).ok();
+            m.as_ref().map(std::fs::Metadata::len).hash(&mut h);
+            m.and_then(|m| m.modified().ok()).hash(&mut h);
+        }
+        Ok(h.finish())
     }
 
     async fn export(&self) -> Result<Journal> {

@@ -26,6 +26,8 @@ use std::future::Future;
 use thiserror::Error;
 
 pub mod codec;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod import;
 pub mod secret;
 pub use secret::{Passphrase, PassphraseError};
@@ -267,6 +269,11 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Assessment>> + Send;
     /// Questionnaires in time order.
     fn assessments(&self, w: Window) -> impl Future<Output = Result<Vec<Assessment>>> + Send;
+
+    /// A number that differs whenever the journal has changed since it was last read, whoever
+    /// changed it (this program or another one writing the same journal): for caches of what
+    /// is computed from the journal. Cheap: no records are read.
+    fn changes(&self) -> impl Future<Output = Result<u64>> + Send;
 
     /// Everything, ordered by id, as one document.
     fn export(&self) -> impl Future<Output = Result<Journal>> + Send;

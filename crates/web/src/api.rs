@@ -84,7 +84,7 @@ pub struct Period {
 /// The store window for a period (default: the last 30 days).
 async fn period_window(
     st: &AppState,
-    store: &dosewise_store_sqlite::SqliteStore,
+    store: &dosewise_backends::AnyStore,
     p: &Period,
     include_deleted: bool,
 ) -> Result<Window, ApiError> {

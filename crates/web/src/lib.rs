@@ -25,9 +25,9 @@ pub mod session;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use dosewise_app::today::Today;
+use dosewise_backends::AnyStore;
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::tz::TimeZone;
-use dosewise_store_sqlite::SqliteStore;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -74,7 +74,7 @@ pub struct Config {
 
 #[derive(Debug)]
 pub struct Inner {
-    pub store: SqliteStore,
+    pub store: AnyStore,
     /// Requests take turns with the store: a use case reads, checks and writes as one step.
     turn: tokio::sync::Mutex<()>,
     pub config: Config,
@@ -96,12 +96,11 @@ pub struct Inner {
     today: Mutex<Option<(DataKey, TimeZone, Arc<Today>)>>,
 }
 
-/// What the overview depends on: the journal's files as the file system sees them (a write by
-/// the CLI or any other process changes the WAL's or the database's size or modification
-/// time), the server's own writes, and the current minute.
+/// What the overview depends on: the journal's changes as the store counts them (a write by the
+/// CLI or any other program changes it), the server's own writes, and the current minute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct DataKey {
-    files: [(u64, Option<std::time::SystemTime>); 2],
+    journal: u64,
     writes: u64,
     minute: i64,
 }
@@ -118,7 +117,7 @@ fn file_key(p: &std::path::Path) -> FileKey {
 pub struct AppState(pub Arc<Inner>);
 
 impl AppState {
-    pub fn new(store: SqliteStore, config: Config) -> AppState {
+    pub fn new(store: AnyStore, config: Config) -> AppState {
         let login = (config.login.clone(), file_key(&login::path(&config.home)));
         AppState(Arc::new(Inner {
             store,
@@ -160,23 +159,19 @@ impl AppState {
         cur.0.clone()
     }
 
-    fn data_key(&self) -> DataKey {
-        let stat = |name: &str| {
-            std::fs::metadata(self.0.config.home.join(name))
-                .map_or((0, None), |m| (m.len(), m.modified().ok()))
-        };
-        DataKey {
-            files: [stat("dosewise.db"), stat("dosewise.db-wal")],
+    async fn data_key(&self) -> Result<DataKey, error::WebError> {
+        Ok(DataKey {
+            journal: dosewise_store::Store::changes(&self.0.store).await?,
             writes: self.0.writes.load(Ordering::Acquire),
             minute: self.now().as_second().div_euclid(60),
-        }
+        })
     }
 
     /// Today's overview and the zone it is in. Computed once per change of the journal (by
-    /// anyone) or of the minute, and shared by the dashboard and `/api/v1/today`: reading the
-    /// file sizes and times costs microseconds, the overview a dozen queries.
+    /// anyone) or of the minute, and shared by the dashboard and `/api/v1/today`: asking the
+    /// store whether the journal changed costs microseconds, the overview a dozen queries.
     async fn today(&self) -> Result<(TimeZone, Arc<Today>), error::WebError> {
-        let key = self.data_key();
+        let key = self.data_key().await?;
         if let Ok(c) = self.0.today.lock()
             && let Some((k, tz, t)) = c.as_ref()
             && *k == key
@@ -220,7 +215,7 @@ impl AppState {
         self.0.sessions.end(token);
     }
     /// Hand the store back (to close it) once the server has stopped.
-    pub fn into_store(self) -> Option<SqliteStore> {
+    pub fn into_store(self) -> Option<AnyStore> {
         Arc::into_inner(self.0).map(|i| i.store)
     }
 }
@@ -229,12 +224,12 @@ impl AppState {
 #[derive(Debug)]
 pub struct Turn<'a> {
     _turn: tokio::sync::MutexGuard<'a, ()>,
-    store: &'a SqliteStore,
+    store: &'a AnyStore,
 }
 
 impl std::ops::Deref for Turn<'_> {
-    type Target = SqliteStore;
-    fn deref(&self) -> &SqliteStore {
+    type Target = AnyStore;
+    fn deref(&self) -> &AnyStore {
         self.store
     }
 }

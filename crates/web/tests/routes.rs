@@ -57,7 +57,10 @@ async fn app_with(demo: bool, login: Option<Login>) -> App {
         chromium: None,
     };
     let mut a = App {
-        router: router(AppState::new(store, config)),
+        router: router(AppState::new(
+            dosewise_backends::AnyStore::Sqlite(store),
+            config,
+        )),
         _dir: dir,
         session: String::new(),
         csrf: String::new(),

@@ -31,9 +31,12 @@ impl Args {
         if let Some(What::Dose(a)) = self.what {
             return a.run(ctx).await;
         }
-        let store = ctx.open().await?;
         if self.integrity {
-            let verdict = store.integrity_check().await?;
+            ctx.embedded_only("--integrity (SQLite's integrity check of the journal file)")?;
+        }
+        let store = ctx.open().await?;
+        if let (true, Some(file)) = (self.integrity, store.sqlite()) {
+            let verdict = file.integrity_check().await?;
             if ctx.json {
                 return output::json(&serde_json::json!({ "integrity": verdict }));
             }

@@ -32,6 +32,7 @@ fn done(ctx: &Ctx, what: &str) -> CliResult {
 }
 
 fn existing(ctx: &Ctx) -> CliResult<FileState> {
+    ctx.embedded_only("encryption at rest (SQLCipher)")?;
     let s = file_state(&ctx.db_path());
     if s == FileState::Missing {
         return Err(input(format!(

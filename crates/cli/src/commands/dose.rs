@@ -5,6 +5,7 @@ use crate::context::Ctx;
 use crate::error::{CliError, CliResult, input};
 use crate::output;
 use dosewise_app::dose::{DoseRequest, Outcome};
+use dosewise_backends::AnyStore;
 use dosewise_core::dose::{Dose, DoseInput, NewDose, prepare_dose, units_text};
 use dosewise_core::dose_expr::parse_quantity;
 use dosewise_core::jiff::tz::TimeZone;
@@ -17,7 +18,6 @@ use dosewise_core::text;
 use dosewise_core::units::fmt_num;
 use dosewise_core::when::{self, parse_when};
 use dosewise_store::Store;
-use dosewise_store_sqlite::SqliteStore;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -153,7 +153,7 @@ fn show_logged(ctx: &Ctx, verdict: &Verdict, override_reason: Option<&str>) {
 /// to be written (a dry run).
 pub async fn decide(
     ctx: &Ctx,
-    store: &SqliteStore,
+    store: &AnyStore,
     new: NewDose,
     tz: &TimeZone,
     gate: Gate<'_>,

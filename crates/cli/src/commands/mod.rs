@@ -32,9 +32,9 @@ pub mod wipe;
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
 use crate::error::CliResult;
+use dosewise_backends::AnyStore;
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::stock::Stock;
-use dosewise_store_sqlite::SqliteStore;
 
 pub async fn run(cli: Cli) -> CliResult {
     let ctx = Ctx::new(&cli.global)?;
@@ -102,6 +102,6 @@ pub fn days_before(to: Date, days: i64) -> CliResult<Date> {
 }
 
 /// A stock by id or by (case-insensitive) name among active stocks.
-pub async fn find_stock(store: &SqliteStore, key: &str) -> CliResult<Stock> {
+pub async fn find_stock(store: &AnyStore, key: &str) -> CliResult<Stock> {
     Ok(dosewise_app::dose::find_stock(store, key).await?)
 }

@@ -5,6 +5,7 @@ use super::{find_stock, parse_date};
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output::{self, or_dash};
+use dosewise_backends::AnyStore;
 use dosewise_core::adherence::adherence;
 use dosewise_core::dose_expr::{Quantity, parse_mass, parse_quantity};
 use dosewise_core::jiff::civil::{Date, Time};
@@ -21,7 +22,6 @@ use dosewise_core::titration::Proposal;
 use dosewise_core::units::fmt_num;
 use dosewise_core::when;
 use dosewise_store::{Store, Window};
-use dosewise_store_sqlite::SqliteStore;
 use std::collections::BTreeSet;
 
 const EXAMPLES: &str = "Examples:
@@ -305,7 +305,7 @@ fn dose_target(amount: &str, stock: Option<&Stock>) -> CliResult<DoseTarget> {
 }
 
 /// The protocol by id, or the only current one.
-pub async fn pick(store: &SqliteStore, id: Option<i64>) -> CliResult<Protocol> {
+pub async fn pick(store: &AnyStore, id: Option<i64>) -> CliResult<Protocol> {
     if let Some(id) = id {
         return store.protocol(id).await?.ok_or_else(|| {
             input(format!(
@@ -332,7 +332,7 @@ pub async fn pick(store: &SqliteStore, id: Option<i64>) -> CliResult<Protocol> {
 
 /// The titration proposal for a protocol with a ladder, from the check-ins around its last step.
 pub async fn proposal(
-    store: &SqliteStore,
+    store: &AnyStore,
     p: &Protocol,
     tz: &TimeZone,
     today: Date,

@@ -3,17 +3,17 @@
 
 use crate::context::Ctx;
 use crate::error::CliResult;
+use dosewise_backends::AnyStore;
 use dosewise_core::dose::NewDose;
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::safety::{Finding, Severity, Verdict};
-use dosewise_store_sqlite::SqliteStore;
 
 pub use dosewise_app::safety::Known;
 
 /// Run preflight for `dose`. `exclude` is the id of a dose being corrected (left out of history).
 pub async fn check(
     ctx: &Ctx,
-    store: &SqliteStore,
+    store: &AnyStore,
     dose: &NewDose,
     tz: &TimeZone,
     exclude: Option<i64>,

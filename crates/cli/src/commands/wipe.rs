@@ -14,6 +14,7 @@ pub struct Args {
 
 impl Args {
     pub fn run(self, ctx: &Ctx) -> CliResult {
+        ctx.embedded_only("wipe (deleting the journal's files)")?;
         let existing = |names: &[&str]| -> Vec<_> {
             names
                 .iter()

@@ -2,6 +2,8 @@
 //! clock and zone, and reading its result.
 #![allow(dead_code)]
 
+pub mod server;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -99,7 +99,7 @@ async fn print_script() -> Response {
 /// The zone for a request: the server's `--tz`, else the profile's.
 pub async fn zone(
     state: &AppState,
-    store: &dosewise_store_sqlite::SqliteStore,
+    store: &dosewise_backends::AnyStore,
 ) -> Result<TimeZone, WebError> {
     use dosewise_store::Store;
     let profile = store.profile().await?;

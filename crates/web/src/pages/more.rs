@@ -102,13 +102,12 @@ pub(crate) async fn notice_text(st: &AppState, f: &Flash) -> Result<Option<Strin
         return Ok(None);
     };
     let store = st.store().await;
-    let protocol =
-        async |store: &dosewise_store_sqlite::SqliteStore, id| -> Result<String, WebError> {
-            Ok(store.protocol(id).await?.map_or_else(
-                || "The protocol".into(),
-                |p| format!("\"{}\"", p.protocol.name),
-            ))
-        };
+    let protocol = async |store: &dosewise_backends::AnyStore, id| -> Result<String, WebError> {
+        Ok(store.protocol(id).await?.map_or_else(
+            || "The protocol".into(),
+            |p| format!("\"{}\"", p.protocol.name),
+        ))
+    };
     Ok(Some(match n {
         Notice::Stock(id) => match store.stock(id).await? {
             Some(s) => format!(
