@@ -472,6 +472,15 @@ const STOCK_DETAILS: &[&str] = &[
 ];
 
 impl PgStore {
+    /// Store a new record; it comes back with its id.
+    async fn add<T: Record + Sync>(&self, mut x: T) -> Result<T> {
+        let id = self
+            .write(async |tx, j| insert(tx, j, &x, false).await)
+            .await?;
+        x.set_id(id);
+        Ok(x)
+    }
+
     async fn client(&self) -> Result<deadpool_postgres::Client> {
         get(&self.pool).await
     }
@@ -816,15 +825,12 @@ impl Store for PgStore {
     }
 
     async fn add_checkin(&self, c: &NewCheckin, created_at: Timestamp) -> Result<Checkin> {
-        let mut x = Checkin {
+        self.add(Checkin {
             id: 0,
             checkin: c.clone(),
             created_at,
-        };
-        x.id = self
-            .write(async |tx, j| insert(tx, j, &x, false).await)
-            .await?;
-        Ok(x)
+        })
+        .await
     }
 
     async fn checkin(&self, id: i64) -> Result<Option<Checkin>> {
@@ -972,15 +978,12 @@ impl Store for PgStore {
     }
 
     async fn add_medication(&self, m: &NewMedication) -> Result<Medication> {
-        let mut x = Medication {
+        self.add(Medication {
             id: 0,
             medication: m.clone(),
             removed_at: None,
-        };
-        x.id = self
-            .write(async |tx, j| insert(tx, j, &x, false).await)
-            .await?;
-        Ok(x)
+        })
+        .await
     }
 
     async fn medications(&self, include_removed: bool) -> Result<Vec<Medication>> {
@@ -1018,15 +1021,12 @@ impl Store for PgStore {
         u: &NewSubstanceUse,
         created_at: Timestamp,
     ) -> Result<SubstanceUse> {
-        let mut x = SubstanceUse {
+        self.add(SubstanceUse {
             id: 0,
             usage: u.clone(),
             created_at,
-        };
-        x.id = self
-            .write(async |tx, j| insert(tx, j, &x, false).await)
-            .await?;
-        Ok(x)
+        })
+        .await
     }
 
     async fn substance_uses(&self, w: Window) -> Result<Vec<SubstanceUse>> {
@@ -1034,15 +1034,12 @@ impl Store for PgStore {
     }
 
     async fn add_vitals(&self, v: &NewVitals, created_at: Timestamp) -> Result<Vitals> {
-        let mut x = Vitals {
+        self.add(Vitals {
             id: 0,
             vitals: v.clone(),
             created_at,
-        };
-        x.id = self
-            .write(async |tx, j| insert(tx, j, &x, false).await)
-            .await?;
-        Ok(x)
+        })
+        .await
     }
 
     async fn vitals(&self, w: Window) -> Result<Vec<Vitals>> {
@@ -1055,16 +1052,13 @@ impl Store for PgStore {
         at: Timestamp,
         note: Option<&str>,
     ) -> Result<Clearance> {
-        let mut x = Clearance {
+        self.add(Clearance {
             id: 0,
             at,
             topic,
             note: note.map(str::to_string),
-        };
-        x.id = self
-            .write(async |tx, j| insert(tx, j, &x, false).await)
-            .await?;
-        Ok(x)
+        })
+        .await
     }
 
     async fn clearances(&self) -> Result<Vec<Clearance>> {
@@ -1079,15 +1073,12 @@ impl Store for PgStore {
     }
 
     async fn add_assessment(&self, a: &NewAssessment, created_at: Timestamp) -> Result<Assessment> {
-        let mut x = Assessment {
+        self.add(Assessment {
             id: 0,
             assessment: a.clone(),
             created_at,
-        };
-        x.id = self
-            .write(async |tx, j| insert(tx, j, &x, false).await)
-            .await?;
-        Ok(x)
+        })
+        .await
     }
 
     async fn assessments(&self, w: Window) -> Result<Vec<Assessment>> {

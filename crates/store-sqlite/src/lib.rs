@@ -130,6 +130,23 @@ impl SqliteStore {
         }
     }
 
+    /// Store a new record; it comes back with its id.
+    fn add<T: Record>(&self, mut x: T) -> Result<T> {
+        self.with(|conn| {
+            x.set_id(writes::insert(conn, &x, false)?);
+            Ok(x)
+        })
+    }
+
+    /// Records of a kind in a time window, in time order; `extra` narrows the rows further.
+    fn window<T: Record>(&self, w: Window, extra: &str) -> Result<Vec<T>> {
+        let sql = format!(
+            "SELECT * FROM {} WHERE at >= ?1 AND at < ?2 {extra} ORDER BY at, id",
+            T::TABLE
+        );
+        self.with(|conn| windowed(conn, &sql, w, rows::read::<T>))
+    }
+
     /// The schema version of the open database.
     pub async fn schema_version(&self) -> Result<i64> {
         self.with(|conn| version(conn))
@@ -348,7 +365,7 @@ fn doses_in(
 /// Rows of a `SELECT … WHERE at >= ?1 AND at < ?2 …` query over a time window.
 fn windowed<T>(
     conn: &Connection,
-    sql: &'static str,
+    sql: &str,
     w: Window,
     map: fn(&rows::Row<'_, '_>) -> Result<T>,
 ) -> Result<Vec<T>> {
@@ -665,14 +682,10 @@ impl Store for SqliteStore {
     }
 
     async fn add_checkin(&self, c: &NewCheckin, created_at: Timestamp) -> Result<Checkin> {
-        self.with(|conn| {
-            let mut checkin = Checkin {
-                id: 0,
-                checkin: c.clone(),
-                created_at,
-            };
-            checkin.id = writes::insert(conn, &checkin, false)?;
-            Ok(checkin)
+        self.add(Checkin {
+            id: 0,
+            checkin: c.clone(),
+            created_at,
         })
     }
 
@@ -685,14 +698,7 @@ impl Store for SqliteStore {
     }
 
     async fn checkins(&self, w: Window) -> Result<Vec<Checkin>> {
-        self.with(|conn| {
-            windowed(
-                conn,
-                "SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
-                w,
-                rows::read::<Checkin>,
-            )
-        })
+        self.window::<Checkin>(w, "")
     }
 
     async fn last_checkin(&self) -> Result<Option<Checkin>> {
@@ -813,14 +819,10 @@ impl Store for SqliteStore {
     }
 
     async fn add_medication(&self, m: &NewMedication) -> Result<Medication> {
-        self.with(|conn| {
-            let mut med = Medication {
-                id: 0,
-                medication: m.clone(),
-                removed_at: None,
-            };
-            med.id = writes::insert(conn, &med, false)?;
-            Ok(med)
+        self.add(Medication {
+            id: 0,
+            medication: m.clone(),
+            removed_at: None,
         })
     }
 
@@ -852,49 +854,27 @@ impl Store for SqliteStore {
         u: &NewSubstanceUse,
         created_at: Timestamp,
     ) -> Result<SubstanceUse> {
-        self.with(|conn| {
-            let mut x = SubstanceUse {
-                id: 0,
-                usage: u.clone(),
-                created_at,
-            };
-            x.id = writes::insert(conn, &x, false)?;
-            Ok(x)
+        self.add(SubstanceUse {
+            id: 0,
+            usage: u.clone(),
+            created_at,
         })
     }
 
     async fn substance_uses(&self, w: Window) -> Result<Vec<SubstanceUse>> {
-        self.with(|conn| {
-            windowed(
-                conn,
-                "SELECT * FROM substance_use WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
-                w,
-                rows::read::<SubstanceUse>,
-            )
-        })
+        self.window::<SubstanceUse>(w, "")
     }
 
     async fn add_vitals(&self, v: &NewVitals, created_at: Timestamp) -> Result<Vitals> {
-        self.with(|conn| {
-            let mut x = Vitals {
-                id: 0,
-                vitals: v.clone(),
-                created_at,
-            };
-            x.id = writes::insert(conn, &x, false)?;
-            Ok(x)
+        self.add(Vitals {
+            id: 0,
+            vitals: v.clone(),
+            created_at,
         })
     }
 
     async fn vitals(&self, w: Window) -> Result<Vec<Vitals>> {
-        self.with(|conn| {
-            windowed(
-                conn,
-                "SELECT * FROM vitals WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
-                w,
-                rows::read::<Vitals>,
-            )
-        })
+        self.window::<Vitals>(w, "")
     }
 
     async fn add_clearance(
@@ -903,15 +883,11 @@ impl Store for SqliteStore {
         at: Timestamp,
         note: Option<&str>,
     ) -> Result<Clearance> {
-        self.with(|conn| {
-            let mut c = Clearance {
-                id: 0,
-                at,
-                topic,
-                note: note.map(str::to_string),
-            };
-            c.id = writes::insert(conn, &c, false)?;
-            Ok(c)
+        self.add(Clearance {
+            id: 0,
+            at,
+            topic,
+            note: note.map(str::to_string),
         })
     }
 
@@ -923,37 +899,19 @@ impl Store for SqliteStore {
     }
 
     async fn urinary_checkins(&self, w: Window) -> Result<Vec<Checkin>> {
-        self.with(|conn| {
-        windowed(
-            conn,
-            "SELECT * FROM checkin WHERE at >= ?1 AND at < ?2 AND urinary <> '[]' ORDER BY at, id",
-            w,
-            rows::read::<Checkin>,
-        )
-    })
+        self.window::<Checkin>(w, "AND urinary <> '[]'")
     }
 
     async fn add_assessment(&self, a: &NewAssessment, created_at: Timestamp) -> Result<Assessment> {
-        self.with(|conn| {
-            let mut x = Assessment {
-                id: 0,
-                assessment: a.clone(),
-                created_at,
-            };
-            x.id = writes::insert(conn, &x, false)?;
-            Ok(x)
+        self.add(Assessment {
+            id: 0,
+            assessment: a.clone(),
+            created_at,
         })
     }
 
     async fn assessments(&self, w: Window) -> Result<Vec<Assessment>> {
-        self.with(|conn| {
-            windowed(
-                conn,
-                "SELECT * FROM assessment WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
-                w,
-                rows::read::<Assessment>,
-            )
-        })
+        self.window::<Assessment>(w, "")
     }
 
     /// The sizes and modification times of the database and its write-ahead log: any commit,

@@ -98,6 +98,8 @@ pub trait Record: Sized + PartialEq {
     /// The stored columns besides `id`, in the order of [`Record::values`].
     const COLUMNS: &'static [&'static str];
     fn id(&self) -> i64;
+    /// Give a new record the id it was stored under.
+    fn set_id(&mut self, id: i64);
     /// The values of [`Record::COLUMNS`].
     fn values(&self) -> Result<Vec<Value>>;
     /// The record from a row holding `id` and [`Record::COLUMNS`].
@@ -270,6 +272,9 @@ impl Record for Stock {
     fn id(&self) -> i64 {
         self.id
     }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
     fn values(&self) -> Result<Vec<Value>> {
         let s = &self.stock;
         Ok(vec![
@@ -328,6 +333,9 @@ impl Record for StockEvent {
     fn id(&self) -> i64 {
         self.id
     }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
     fn values(&self) -> Result<Vec<Value>> {
         Ok(vec![
             self.stock_id.into(),
@@ -355,8 +363,9 @@ impl Record for StockEvent {
     }
 }
 
-/// A dose's own columns (what a correction rewrites), in the order of [`dose_values`].
-pub const DOSE_FIELDS: &[&str] = &[
+/// A dose's columns: its own fields (what a correction rewrites), then when it was recorded,
+/// corrected and deleted.
+const DOSE_COLUMNS: &[&str] = &[
     "at",
     "zone",
     "stock_id",
@@ -376,7 +385,13 @@ pub const DOSE_FIELDS: &[&str] = &[
     "protocol_id",
     "findings",
     "override_reason",
+    "created_at",
+    "updated_at",
+    "deleted_at",
 ];
+
+/// A dose's own columns (what a correction rewrites), in the order of [`dose_values`].
+pub const DOSE_FIELDS: &[&str] = DOSE_COLUMNS.split_at(DOSE_COLUMNS.len() - 3).0;
 
 /// The values of [`DOSE_FIELDS`].
 pub fn dose_values(d: &NewDose) -> Result<Vec<Value>> {
@@ -407,32 +422,12 @@ pub fn dose_values(d: &NewDose) -> Result<Vec<Value>> {
 impl Record for Dose {
     const TABLE: &'static str = "dose";
     const WHAT: &'static str = "dose";
-    const COLUMNS: &'static [&'static str] = &[
-        "at",
-        "zone",
-        "stock_id",
-        "entered",
-        "quantity_unit",
-        "quantity_value",
-        "dose_mg",
-        "salt",
-        "dose_mg_base",
-        "substance",
-        "route",
-        "bioavailable_mg_min",
-        "bioavailable_mg_max",
-        "mg_per_kg",
-        "supply_used",
-        "note",
-        "protocol_id",
-        "findings",
-        "override_reason",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-    ];
+    const COLUMNS: &'static [&'static str] = DOSE_COLUMNS;
     fn id(&self) -> i64 {
         self.id
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
     }
     fn values(&self) -> Result<Vec<Value>> {
         let mut v = dose_values(&self.dose)?;
@@ -494,6 +489,9 @@ impl Record for DoseRevision {
     fn id(&self) -> i64 {
         self.id
     }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
     fn values(&self) -> Result<Vec<Value>> {
         Ok(vec![
             self.dose_id.into(),
@@ -542,6 +540,9 @@ impl Record for Checkin {
     ];
     fn id(&self) -> i64 {
         self.id
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
     }
     fn values(&self) -> Result<Vec<Value>> {
         let c = &self.checkin;
@@ -605,6 +606,9 @@ impl Record for Protocol {
     fn id(&self) -> i64 {
         self.id
     }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
     fn values(&self) -> Result<Vec<Value>> {
         Ok(vec![
             (&self.protocol.name).into(),
@@ -640,6 +644,9 @@ impl Record for ProtocolEvent {
     const COLUMNS: &'static [&'static str] = &["protocol_id", "at", "date", "kind", "detail"];
     fn id(&self) -> i64 {
         self.id
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
     }
     fn values(&self) -> Result<Vec<Value>> {
         Ok(vec![
@@ -679,6 +686,9 @@ impl Record for Medication {
     fn id(&self) -> i64 {
         self.id
     }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
     fn values(&self) -> Result<Vec<Value>> {
         let m = &self.medication;
         Ok(vec![
@@ -714,6 +724,9 @@ impl Record for SubstanceUse {
         &["at", "zone", "name", "amount", "note", "created_at"];
     fn id(&self) -> i64 {
         self.id
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
     }
     fn values(&self) -> Result<Vec<Value>> {
         let u = &self.usage;
@@ -757,6 +770,9 @@ impl Record for Vitals {
     ];
     fn id(&self) -> i64 {
         self.id
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
     }
     fn values(&self) -> Result<Vec<Value>> {
         let v = &self.vitals;
@@ -803,6 +819,9 @@ impl Record for Clearance {
     fn id(&self) -> i64 {
         self.id
     }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
     fn values(&self) -> Result<Vec<Value>> {
         Ok(vec![
             self.at.into(),
@@ -840,6 +859,9 @@ impl Record for Assessment {
     ];
     fn id(&self) -> i64 {
         self.id
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
     }
     fn values(&self) -> Result<Vec<Value>> {
         let a = &self.assessment;
