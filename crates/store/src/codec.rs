@@ -106,6 +106,18 @@ pub trait Record: Sized + PartialEq {
     fn read(r: &impl Row) -> Result<Self>;
 }
 
+/// `id` and `set_id` for a record whose key is its `id` field.
+macro_rules! ids {
+    () => {
+        fn id(&self) -> i64 {
+            self.id
+        }
+        fn set_id(&mut self, id: i64) {
+            self.id = id;
+        }
+    };
+}
+
 pub fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
@@ -269,12 +281,7 @@ impl Record for Stock {
         "retired_at",
         "retire_reason",
     ];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         let s = &self.stock;
         Ok(vec![
@@ -330,12 +337,7 @@ impl Record for StockEvent {
         "dose_id",
         "reason",
     ];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         Ok(vec![
             self.stock_id.into(),
@@ -423,12 +425,7 @@ impl Record for Dose {
     const TABLE: &'static str = "dose";
     const WHAT: &'static str = "dose";
     const COLUMNS: &'static [&'static str] = DOSE_COLUMNS;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         let mut v = dose_values(&self.dose)?;
         v.extend([
@@ -486,12 +483,7 @@ impl Record for DoseRevision {
     const TABLE: &'static str = "dose_revision";
     const WHAT: &'static str = "dose revision";
     const COLUMNS: &'static [&'static str] = &["dose_id", "at", "action", "previous", "reason"];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         Ok(vec![
             self.dose_id.into(),
@@ -538,12 +530,7 @@ impl Record for Checkin {
         "private",
         "created_at",
     ];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         let c = &self.checkin;
         let r = &c.ratings;
@@ -603,12 +590,7 @@ impl Record for Protocol {
         "created_at",
         "ended_at",
     ];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         Ok(vec![
             (&self.protocol.name).into(),
@@ -642,12 +624,7 @@ impl Record for ProtocolEvent {
     const TABLE: &'static str = "protocol_event";
     const WHAT: &'static str = "protocol event";
     const COLUMNS: &'static [&'static str] = &["protocol_id", "at", "date", "kind", "detail"];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         Ok(vec![
             self.protocol_id.into(),
@@ -683,12 +660,7 @@ impl Record for Medication {
         "added_at",
         "removed_at",
     ];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         let m = &self.medication;
         Ok(vec![
@@ -722,12 +694,7 @@ impl Record for SubstanceUse {
     const WHAT: &'static str = "substance use";
     const COLUMNS: &'static [&'static str] =
         &["at", "zone", "name", "amount", "note", "created_at"];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         let u = &self.usage;
         Ok(vec![
@@ -768,12 +735,7 @@ impl Record for Vitals {
         "note",
         "created_at",
     ];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         let v = &self.vitals;
         Ok(vec![
@@ -816,12 +778,7 @@ impl Record for Clearance {
     const TABLE: &'static str = "clearance";
     const WHAT: &'static str = "clearance";
     const COLUMNS: &'static [&'static str] = &["at", "topic", "note"];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         Ok(vec![
             self.at.into(),
@@ -857,12 +814,7 @@ impl Record for Assessment {
         "note",
         "created_at",
     ];
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
+    ids!();
     fn values(&self) -> Result<Vec<Value>> {
         let a = &self.assessment;
         Ok(vec![
