@@ -267,3 +267,165 @@ pub async fn log<S: Store>(
         overridden,
     })
 }
+
+/// A correction as a person asks for it: the dose and only what changes.
+#[derive(Debug, Clone, Default)]
+pub struct EditRequest {
+    pub id: i64,
+    /// A new amount ("1/4 troche").
+    pub amount: Option<String>,
+    /// Another stock (id or name).
+    pub stock: Option<String>,
+    pub route: Option<Route>,
+    /// A new time, in the person's zone.
+    pub at: Option<String>,
+    pub note: Option<String>,
+    /// Why it changed (kept with the correction).
+    pub reason: Option<String>,
+    /// An explicit zone (IANA name); otherwise the profile's.
+    pub zone: Option<String>,
+}
+
+/// What became of a correction.
+#[derive(Debug, Clone)]
+pub enum Edited {
+    /// Refused by the safety check and not overridden: nothing written.
+    Refused {
+        prepared: Prepared,
+        verdict: Verdict,
+    },
+    /// Saved; the previous version is kept as a revision.
+    Corrected {
+        dose: Dose,
+        previous: Dose,
+        stock: Option<Stock>,
+        verdict: Verdict,
+        overridden: bool,
+    },
+}
+
+/// Correct a dose: what is not given stays as it was; the corrected dose is checked like a new
+/// one (with the dose itself left out of the history it is checked against), and a refusal
+/// writes nothing unless overridden with a reason. The old version is kept as a revision, and
+/// the stock's ledger moves the difference.
+pub async fn edit<S: Store>(
+    store: &S,
+    req: &EditRequest,
+    override_reason: Option<&str>,
+    now: Timestamp,
+) -> Result<Edited> {
+    let id = req.id;
+    let reason = text::opt_label("reason", req.reason.as_deref()).map_err(input)?;
+    let overriding = self::override_reason(override_reason)?;
+    let note = match &req.note {
+        Some(n) => text::note(Some(n)).map_err(input)?,
+        None => None,
+    };
+    let previous = store
+        .dose(id)
+        .await?
+        .ok_or_else(|| input(format!("no dose #{id}")))?;
+    if previous.deleted_at.is_some() {
+        return Err(input(format!(
+            "dose #{id} was deleted; log a new dose instead"
+        )));
+    }
+    let o = &previous.dose;
+    let profile = store.profile().await?;
+    let tz = crate::zone(req.zone.as_deref(), profile.as_ref())?;
+    let (entered, quantity) = match &req.amount {
+        Some(a) => (a.trim().to_string(), parse_quantity(a).map_err(input)?),
+        None => (o.entered.clone(), o.quantity),
+    };
+    let at = match &req.at {
+        Some(s) => crate::instant(Some(s), &tz, now)?,
+        None => o.at,
+    };
+    let mut stock = match (&req.stock, o.stock_id) {
+        (Some(key), _) => Some(find_stock(store, key).await?),
+        (None, Some(sid)) => store.stock(sid).await?,
+        (None, None) => None,
+    };
+    // The old dose's supply is available again to the corrected dose.
+    if let (Some(s), Some(used)) = (stock.as_mut(), o.supply_used)
+        && Some(s.id) == o.stock_id
+    {
+        s.stock.remaining += used;
+        // A correction to a dose from a since-retired stock stays allowed.
+        s.retired_at = None;
+    }
+    let new = prepare_dose(
+        DoseInput {
+            entered,
+            quantity,
+            route: req.route.or(Some(o.route)),
+            at,
+            zone: if req.at.is_some() {
+                when::zone_name(&tz)
+            } else {
+                o.zone.clone()
+            },
+            note: if req.note.is_some() {
+                note
+            } else {
+                o.note.clone()
+            },
+            salt: Some(o.salt),
+            substance: Some(o.substance),
+            protocol_id: o.protocol_id,
+        },
+        stock.as_ref(),
+        profile.as_ref().and_then(|p| p.weight_kg),
+        now,
+    )
+    .map_err(input)?;
+    let protocol = match new.protocol_id {
+        Some(pid) => store.protocol(pid).await?,
+        None => None,
+    };
+    let prepared = Prepared {
+        new,
+        stock,
+        protocol,
+        screen: profile
+            .as_ref()
+            .map(|p| p.screen.clone())
+            .unwrap_or_default(),
+        crisis_line: profile.and_then(|p| p.crisis_line),
+        tz,
+    };
+    let known = Known {
+        screen: &prepared.screen,
+        protocol: prepared.protocol.as_ref(),
+        crisis_line: prepared.crisis_line.as_deref(),
+    };
+    let verdict = check(store, &prepared.new, now, &prepared.tz, Some(id), known).await?;
+    let overridden = verdict.refused() && overriding.is_some();
+    let Some(new) = apply(prepared.new.clone(), &verdict, overriding) else {
+        return Ok(Edited::Refused { prepared, verdict });
+    };
+    let dose = store.edit_dose(id, &new, now, reason.as_deref()).await?;
+    let stock = match dose.dose.stock_id {
+        Some(s) => store.stock(s).await?,
+        None => None,
+    };
+    Ok(Edited::Corrected {
+        dose,
+        previous,
+        stock,
+        verdict,
+        overridden,
+    })
+}
+
+/// Delete a dose that did not happen: it stays in the record, marked deleted with a revision,
+/// and its supply returns to its stock.
+pub async fn delete<S: Store>(
+    store: &S,
+    id: i64,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Result<Dose> {
+    let reason = text::opt_label("reason", reason).map_err(input)?;
+    Ok(store.delete_dose(id, now, reason.as_deref()).await?)
+}

@@ -18,6 +18,7 @@ pub mod pdf;
 pub mod period;
 pub mod protocol;
 pub mod records;
+pub mod report;
 pub mod safety;
 pub mod screen;
 pub mod stock;

@@ -300,3 +300,147 @@ async fn checkin(s: &SqliteStore, at: &str, mood: i64, craving: Option<i64>) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// A correction is checked like a new dose, with the dose itself left out of the history: one
+/// over the limit is refused and changes nothing; with a reason it is saved, the old version kept
+/// as a revision and the stock's ledger moves only the difference. A deletion returns the
+/// supply, once.
+#[tokio::test]
+async fn a_correction_is_checked_and_kept_and_a_deletion_returns_the_supply() {
+    use dosewise_app::dose::{EditRequest, Edited, delete, edit};
+    let (s, _d) = journal().await;
+    with_protocol(&s, None).await;
+    let now = ts(NOW);
+    let Outcome::Logged { dose, .. } = log(&s, &req("1/2 troche", None), None, false, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    else {
+        panic!("not logged")
+    };
+    assert_eq!(remaining(&s).await, Some(29.5));
+    // Over the 25 mg limit: refused, nothing written.
+    let over = EditRequest {
+        id: dose.id,
+        amount: Some("2 troches".into()),
+        reason: Some("misread".into()),
+        ..EditRequest::default()
+    };
+    let out = edit(&s, &over, None, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(out, Edited::Refused { .. }), "{out:?}");
+    assert_eq!(s.dose_revisions(dose.id).await.unwrap_or_default().len(), 0);
+    assert_eq!(remaining(&s).await, Some(29.5));
+    // A correction within the limit: the same dose, now 1 troche, previous kept, ledger -0.5.
+    let ok = EditRequest {
+        amount: Some("1 troche".into()),
+        ..over.clone()
+    };
+    let Edited::Corrected {
+        dose: fixed,
+        previous,
+        overridden,
+        ..
+    } = edit(&s, &ok, None, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    else {
+        panic!("refused")
+    };
+    assert_eq!(
+        (fixed.id, fixed.dose.dose_mg, previous.dose.dose_mg),
+        (dose.id, 25.0, 12.5)
+    );
+    assert!(!overridden);
+    let revisions = s.dose_revisions(dose.id).await.unwrap_or_default();
+    assert_eq!(revisions.len(), 1);
+    assert_eq!(revisions[0].reason.as_deref(), Some("misread"));
+    assert_eq!(remaining(&s).await, Some(29.0));
+    // Over the limit with a reason: saved, marked overridden, the reason kept with the dose.
+    let Edited::Corrected {
+        dose: forced,
+        overridden,
+        ..
+    } = edit(&s, &over, Some("agreed with Dr K"), now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    else {
+        panic!("refused despite a reason")
+    };
+    assert!(overridden);
+    assert_eq!(
+        forced.dose.override_reason.as_deref(),
+        Some("agreed with Dr K")
+    );
+    assert_eq!(remaining(&s).await, Some(28.0));
+    // A note with a hidden direction mark is refused before anything is read or written.
+    let hidden = EditRequest {
+        note: Some("fine\u{202e}enif".into()),
+        ..ok.clone()
+    };
+    assert!(edit(&s, &hidden, None, now).await.is_err());
+    assert_eq!(s.dose_revisions(dose.id).await.unwrap_or_default().len(), 2);
+    // Deleted: the supply comes back; a second deletion or a correction is refused.
+    let gone = delete(&s, dose.id, Some("did not happen"), now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(gone.deleted_at.is_some());
+    assert_eq!(remaining(&s).await, Some(30.0));
+    assert!(delete(&s, dose.id, None, now).await.is_err());
+    assert!(edit(&s, &ok, None, now).await.is_err());
+    assert_eq!(remaining(&s).await, Some(30.0));
+}
+
+/// The report is built once for every surface: 90 days up to today by default, named sections
+/// only, and a clear error for a section that does not exist or a period that ends before it
+/// starts.
+#[tokio::test]
+async fn the_report_is_built_once_with_its_period_and_sections() {
+    use dosewise_app::report::{ReportRequest, build};
+    let (s, _d) = journal().await;
+    let tz = dosewise_core::when::zone("Europe/Berlin").unwrap_or_else(|e| panic!("{e}"));
+    let now = ts(NOW);
+    let r = build(&s, &ReportRequest::default(), now, &tz)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((r.from, r.to), (date("2026-08-30"), date("2026-11-28")));
+    assert_eq!(r.file_stem(), "dosewise-report-2026-08-30-to-2026-11-28");
+    assert!(
+        r.html.contains("<h2>Regimen and actual use</h2>")
+            && r.html.contains("<h2>Vital signs</h2>"),
+        "all sections"
+    );
+    let only = ReportRequest {
+        sections: vec!["vitals"],
+        ..ReportRequest::default()
+    };
+    let r = build(&s, &only, now, &tz)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        r.html.contains("<h2>Vital signs</h2>")
+            && !r.html.contains("<h2>Regimen and actual use</h2>")
+    );
+    let bad = ReportRequest {
+        sections: vec!["vitals", "horoscope"],
+        ..ReportRequest::default()
+    };
+    let e = build(&s, &bad, now, &tz).await.err().map(|e| e.to_string());
+    assert!(
+        e.as_deref().is_some_and(|e| e.contains("horoscope")),
+        "{e:?}"
+    );
+    let reversed = ReportRequest {
+        from: Some("2026-11-20"),
+        to: Some("2026-11-01"),
+        ..ReportRequest::default()
+    };
+    assert!(build(&s, &reversed, now, &tz).await.is_err());
+}
+
+async fn remaining(s: &SqliteStore) -> Option<f64> {
+    s.stock(1)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|x| x.stock.remaining)
+}

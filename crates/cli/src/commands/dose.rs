@@ -1,22 +1,17 @@
 //! `dosewise dose`: log a dose, and correct or delete one with a record of the change.
 
-use super::find_stock;
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, input};
 use crate::output;
 use dosewise_app::dose::{DoseRequest, Outcome};
-use dosewise_backends::AnyStore;
-use dosewise_core::dose::{Dose, DoseInput, NewDose, prepare_dose, units_text};
-use dosewise_core::dose_expr::parse_quantity;
+use dosewise_core::dose::{Dose, NewDose, units_text};
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::preparation::Form;
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::safety::Verdict;
 use dosewise_core::salt::Salt;
 use dosewise_core::stock::Stock;
-use dosewise_core::text;
 use dosewise_core::units::fmt_num;
-use dosewise_core::when::{self, parse_when};
 use dosewise_store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -146,41 +141,6 @@ fn show_logged(ctx: &Ctx, verdict: &Verdict, override_reason: Option<&str>) {
         );
     }
     super::safety::print_findings(&verdict.findings, false);
-}
-
-/// Run the safety check on a prepared dose and act on the verdict: refuse (exit 3) unless
-/// overridden, show warnings, attach findings and the override reason. `None` when nothing is
-/// to be written (a dry run).
-pub async fn decide(
-    ctx: &Ctx,
-    store: &AnyStore,
-    new: NewDose,
-    tz: &TimeZone,
-    gate: Gate<'_>,
-) -> CliResult<Option<NewDose>> {
-    let reason = dosewise_app::dose::override_reason(gate.override_reason)?;
-    let verdict = super::safety::check(ctx, store, &new, tz, gate.exclude, gate.known).await?;
-    if gate.dry_run {
-        show_unlogged(ctx, &new, &verdict, true)?;
-        return Ok(None);
-    }
-    match dosewise_app::dose::apply(new.clone(), &verdict, reason) {
-        None => show_unlogged(ctx, &new, &verdict, false).map(|()| None),
-        Some(n) => {
-            show_logged(ctx, &verdict, n.override_reason.as_deref());
-            Ok(Some(n))
-        }
-    }
-}
-
-/// How to run the safety check for one dose.
-#[derive(Debug, Clone, Copy)]
-pub struct Gate<'a> {
-    /// A dose being corrected, left out of the history.
-    pub exclude: Option<i64>,
-    pub known: super::safety::Known<'a>,
-    pub override_reason: Option<&'a str>,
-    pub dry_run: bool,
 }
 
 fn print_dose(d: &Dose, stock: Option<&Stock>, tz: &TimeZone, verb: &str) {
@@ -368,8 +328,7 @@ impl Action {
                 Ok(())
             }
             Action::Delete { id, reason } => {
-                let reason = text::opt_label("reason", reason.as_deref()).map_err(input)?;
-                let d = store.delete_dose(id, ctx.now, reason.as_deref()).await?;
+                let d = dosewise_app::dose::delete(&*store, id, reason.as_deref(), ctx.now).await?;
                 if ctx.json {
                     return output::json(&d);
                 }
@@ -392,99 +351,45 @@ impl Action {
                 reason,
                 override_reason,
             } => {
-                let reason = text::opt_label("reason", reason.as_deref()).map_err(input)?;
-                let old = store
-                    .dose(id)
-                    .await?
-                    .ok_or_else(|| input(format!("no dose #{id}")))?;
-                if old.deleted_at.is_some() {
-                    return Err(input(format!(
-                        "dose #{id} was deleted; log a new dose instead"
-                    )));
+                let req = dosewise_app::dose::EditRequest {
+                    id,
+                    amount,
+                    stock,
+                    route,
+                    at,
+                    note,
+                    reason,
+                    zone: ctx.tz_flag().map(str::to_string),
+                };
+                let outcome =
+                    dosewise_app::dose::edit(&*store, &req, override_reason.as_deref(), ctx.now)
+                        .await?;
+                match outcome {
+                    dosewise_app::dose::Edited::Refused { prepared, verdict } => {
+                        show_unlogged(ctx, &prepared.new, &verdict, false)
+                    }
+                    dosewise_app::dose::Edited::Corrected {
+                        dose,
+                        previous,
+                        stock,
+                        verdict,
+                        ..
+                    } => {
+                        show_logged(ctx, &verdict, dose.dose.override_reason.as_deref());
+                        if ctx.json {
+                            return output::json(
+                                &serde_json::json!({ "dose": dose, "previous": previous.dose }),
+                            );
+                        }
+                        print_dose(&dose, stock.as_ref(), &tz, "Corrected");
+                        crate::outln!(
+                            "  was: {} at {}",
+                            previous.dose.amount_text(),
+                            output::local_in(previous.dose.at, &previous.dose.zone, &tz)
+                        );
+                        Ok(())
+                    }
                 }
-                let o = &old.dose;
-                let entered = amount.clone().unwrap_or_else(|| o.entered.clone());
-                let quantity = match &amount {
-                    Some(a) => parse_quantity(a).map_err(input)?,
-                    None => o.quantity,
-                };
-                let when = match &at {
-                    Some(s) => parse_when(s, &ctx.now_in(&tz)).map_err(input)?.instant,
-                    None => o.at,
-                };
-                let mut stock = match (&stock, o.stock_id) {
-                    (Some(key), _) => Some(find_stock(&store, key).await?),
-                    (None, Some(sid)) => store.stock(sid).await?,
-                    (None, None) => None,
-                };
-                // The old dose's supply is available again to the corrected dose.
-                if let (Some(s), Some(used)) = (stock.as_mut(), o.supply_used)
-                    && Some(s.id) == o.stock_id
-                {
-                    s.stock.remaining += used;
-                    // A correction to a dose from a since-retired stock stays allowed.
-                    s.retired_at = None;
-                }
-                let new = prepare_dose(
-                    DoseInput {
-                        entered,
-                        quantity,
-                        route: route.or(Some(o.route)),
-                        at: when,
-                        zone: if at.is_some() {
-                            when::zone_name(&tz)
-                        } else {
-                            o.zone.clone()
-                        },
-                        note: note.or_else(|| o.note.clone()),
-                        salt: Some(o.salt),
-                        substance: Some(o.substance),
-                        protocol_id: o.protocol_id,
-                    },
-                    stock.as_ref(),
-                    profile.as_ref().and_then(|p| p.weight_kg),
-                    ctx.now,
-                )
-                .map_err(input)?;
-                let protocol = match new.protocol_id {
-                    Some(pid) => store.protocol(pid).await?,
-                    None => None,
-                };
-                let screen = profile
-                    .as_ref()
-                    .map(|p| p.screen.clone())
-                    .unwrap_or_default();
-                let known = super::safety::Known {
-                    screen: &screen,
-                    protocol: protocol.as_ref(),
-                    crisis_line: profile.as_ref().and_then(|p| p.crisis_line.as_deref()),
-                };
-                let gate = Gate {
-                    exclude: Some(id),
-                    known,
-                    override_reason: override_reason.as_deref(),
-                    dry_run: false,
-                };
-                let Some(new) = decide(ctx, &store, new, &tz, gate).await? else {
-                    return Ok(());
-                };
-                let d = store
-                    .edit_dose(id, &new, ctx.now, reason.as_deref())
-                    .await?;
-                let stock = match d.dose.stock_id {
-                    Some(s) => store.stock(s).await?,
-                    None => None,
-                };
-                if ctx.json {
-                    return output::json(&serde_json::json!({ "dose": d, "previous": old.dose }));
-                }
-                print_dose(&d, stock.as_ref(), &tz, "Corrected");
-                crate::outln!(
-                    "  was: {} at {}",
-                    old.dose.amount_text(),
-                    output::local_in(old.dose.at, &old.dose.zone, &tz)
-                );
-                Ok(())
             }
         }
     }

@@ -3,8 +3,6 @@
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
-use dosewise_core::report::{ReportOptions, Section, report_html};
-use dosewise_store::Store;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -42,27 +40,14 @@ impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         let store = ctx.open().await?;
         let tz = ctx.zone_of(&store).await?;
-        let today = ctx.now_in(&tz).date();
-        let (from, to) = super::period(self.from.as_deref(), self.to.as_deref(), today, |to| {
-            super::days_before(to, 90)
-        })?;
-        let sections = self
-            .sections
-            .iter()
-            .map(|s| s.parse::<Section>().map_err(input))
-            .collect::<Result<Vec<_>, _>>()?;
-        let j = store.export().await?;
-        let html = report_html(
-            &j,
-            &ReportOptions {
-                from,
-                to,
-                tz,
-                generated: ctx.now,
-                include_private: self.include_private,
-                sections,
-            },
-        );
+        let req = dosewise_app::report::ReportRequest {
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+            sections: self.sections.iter().map(String::as_str).collect(),
+            include_private: self.include_private,
+        };
+        let report = dosewise_app::report::build(&*store, &req, ctx.now, &tz).await?;
+        let (html, from, to) = (report.html, report.from, report.to);
         // The file's name decides too: a report.pdf holding HTML opens as a broken PDF.
         let ext = self
             .out

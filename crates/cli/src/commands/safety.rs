@@ -1,26 +1,7 @@
-//! The safety check as every command runs it: gather what preflight reads, run it, show the
-//! verdict the same way everywhere.
+//! How the CLI shows a verdict (computed once, by `dosewise_app`): one mark per severity, and
+//! for what matters, why, what to do and the sources.
 
-use crate::context::Ctx;
-use crate::error::CliResult;
-use dosewise_backends::AnyStore;
-use dosewise_core::dose::NewDose;
-use dosewise_core::jiff::tz::TimeZone;
-use dosewise_core::safety::{Finding, Severity, Verdict};
-
-pub use dosewise_app::safety::Known;
-
-/// Run preflight for `dose`. `exclude` is the id of a dose being corrected (left out of history).
-pub async fn check(
-    ctx: &Ctx,
-    store: &AnyStore,
-    dose: &NewDose,
-    tz: &TimeZone,
-    exclude: Option<i64>,
-    known: Known<'_>,
-) -> CliResult<Verdict> {
-    Ok(dosewise_app::safety::check(store, dose, ctx.now, tz, exclude, known).await?)
-}
+use dosewise_core::safety::{Finding, Severity};
 
 fn mark(s: Severity) -> &'static str {
     match s {

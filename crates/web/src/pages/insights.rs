@@ -8,9 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use dosewise_core::insights::{Comparison, OUTCOMES, Welch};
-use dosewise_core::report::{
-    ReportOptions, Section, changes_list, protocol_changes, ratings_chart, report_html, scale_chart,
-};
+use dosewise_core::report::{changes_list, protocol_changes, ratings_chart, scale_chart};
 use dosewise_core::units::fmt_num;
 use dosewise_store::Store;
 use maud::{Markup, PreEscaped, html};
@@ -166,41 +164,19 @@ pub struct ReportQuery {
     pub private: Option<String>,
 }
 
-/// The report's HTML for a query.
+/// The report's HTML for a query, and its file name (without extension).
 async fn report(st: &AppState, q: &ReportQuery) -> Result<(String, String), WebError> {
-    let sections = q
-        .sections
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            s.parse::<Section>()
-                .map_err(|e| WebError::Input(e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let req = dosewise_app::report::ReportRequest {
+        from: q.from.as_deref(),
+        to: q.to.as_deref(),
+        sections: q.sections.as_deref().unwrap_or("").split(',').collect(),
+        include_private: q.private.as_deref() == Some("1"),
+    };
     let store = st.store().await;
     let tz = super::zone(st, &store).await?;
-    let now = st.now();
-    let today = now.to_zoned_datetime(tz.clone()).date();
-    let (from, to) =
-        dosewise_app::period::period(q.from.as_deref(), q.to.as_deref(), today, |to| {
-            dosewise_app::period::days_before(to, 90)
-        })?;
-    let j = store.export().await?;
-    drop(store);
-    let html = report_html(
-        &j,
-        &ReportOptions {
-            from,
-            to,
-            tz,
-            generated: now,
-            include_private: q.private.as_deref() == Some("1"),
-            sections,
-        },
-    );
-    Ok((html, format!("dosewise-report-{from}-to-{to}")))
+    let report = dosewise_app::report::build(&*store, &req, st.now(), &tz).await?;
+    let stem = report.file_stem();
+    Ok((report.html, stem))
 }
 
 pub async fn report_options() -> Markup {
