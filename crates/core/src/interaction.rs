@@ -43,15 +43,10 @@ struct File {
     interactions: Vec<Interaction>,
 }
 
-const INTERACTIONS_JSON: &str = include_str!("../../../data/interactions.json");
 
 pub fn all() -> &'static [Interaction] {
     static I: OnceLock<Vec<Interaction>> = OnceLock::new();
-    I.get_or_init(|| match serde_json::from_str::<File>(INTERACTIONS_JSON) {
-        Ok(f) => f.interactions,
-        // Compiled in and checked by `knowledge_base_is_valid`: a failure is a broken build.
-        Err(e) => panic!("data/interactions.json is invalid: {e}"),
-    })
+    I.get_or_init(|| crate::kb::parse::<File>(crate::kb::INTERACTIONS).interactions)
 }
 
 fn normalise(s: &str) -> String {
@@ -137,7 +132,7 @@ mod tests {
 
     #[test]
     fn knowledge_base_is_valid() {
-        let f: File = serde_json::from_str(INTERACTIONS_JSON).unwrap_or_else(|e| panic!("{e}"));
+        let f: File = serde_json::from_str(crate::kb::INTERACTIONS.1).unwrap_or_else(|e| panic!("{e}"));
         let mut seen = std::collections::HashSet::new();
         for i in &f.interactions {
             assert!(seen.insert(i.id.clone()), "{} twice", i.id);

@@ -135,16 +135,11 @@ struct RiskFile {
     risks: Vec<Risk>,
 }
 
-const RISKS_JSON: &str = include_str!("../../../data/risks.json");
 
 /// The risk summaries (`data/risks.json`).
 pub fn risks() -> &'static [Risk] {
     static R: OnceLock<Vec<Risk>> = OnceLock::new();
-    R.get_or_init(|| match serde_json::from_str::<RiskFile>(RISKS_JSON) {
-        Ok(f) => f.risks,
-        // Compiled in and checked by `risks_are_sourced`: a failure is a broken build.
-        Err(e) => panic!("data/risks.json is invalid: {e}"),
-    })
+    R.get_or_init(|| crate::kb::parse::<RiskFile>(crate::kb::RISKS).risks)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -169,7 +164,7 @@ pub struct Knowledge {
     pub substances: Vec<SubstanceFacts>,
 }
 
-const SUBSTANCES_JSON: &str = include_str!("../../../data/substances.json");
+const SUBSTANCES_JSON: &str = crate::kb::SUBSTANCES.1;
 
 /// Parse the file and give a route that borrows another's figures (`same_as`) those figures.
 fn load(json: &str) -> Result<Knowledge, serde_json::Error> {
@@ -298,7 +293,7 @@ mod tests {
 
     #[test]
     fn risks_are_sourced() {
-        let f: RiskFile = serde_json::from_str(RISKS_JSON).unwrap_or_else(|e| panic!("{e}"));
+        let f: RiskFile = serde_json::from_str(crate::kb::RISKS.1).unwrap_or_else(|e| panic!("{e}"));
         assert!(f.risks.len() >= 5);
         for r in &f.risks {
             assert!(!r.sources.is_empty() && !r.summary.is_empty(), "{}", r.id);

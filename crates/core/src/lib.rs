@@ -18,6 +18,7 @@ pub mod generator;
 pub mod insights;
 pub mod interaction;
 pub mod journal;
+mod kb;
 pub mod knowledge;
 pub mod medication;
 pub mod preparation;

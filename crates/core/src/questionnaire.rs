@@ -46,15 +46,10 @@ struct File {
     instruments: Vec<Instrument>,
 }
 
-const INSTRUMENTS_JSON: &str = include_str!("../../../data/instruments.json");
 
 pub fn instruments() -> &'static [Instrument] {
     static I: OnceLock<Vec<Instrument>> = OnceLock::new();
-    I.get_or_init(|| match serde_json::from_str::<File>(INSTRUMENTS_JSON) {
-        Ok(f) => f.instruments,
-        // Compiled in and checked by `instruments_are_valid`: a failure is a broken build.
-        Err(e) => panic!("data/instruments.json is invalid: {e}"),
-    })
+    I.get_or_init(|| crate::kb::parse::<File>(crate::kb::INSTRUMENTS).instruments)
 }
 
 pub fn instrument(id: &str) -> Option<&'static Instrument> {
@@ -275,7 +270,7 @@ mod tests {
 
     #[test]
     fn instruments_are_valid() {
-        let f: File = serde_json::from_str(INSTRUMENTS_JSON).unwrap_or_else(|e| panic!("{e}"));
+        let f: File = serde_json::from_str(crate::kb::INSTRUMENTS.1).unwrap_or_else(|e| panic!("{e}"));
         for i in &f.instruments {
             let max: u32 = i.items.len() as u32
                 * u32::from(i.responses.iter().map(|r| r.1).max().unwrap_or(0));

@@ -26,15 +26,10 @@ struct File {
     rules: Vec<Rule>,
 }
 
-const RULES_JSON: &str = include_str!("../../../data/rules.json");
 
 pub fn all() -> &'static [Rule] {
     static R: OnceLock<Vec<Rule>> = OnceLock::new();
-    R.get_or_init(|| match serde_json::from_str::<File>(RULES_JSON) {
-        Ok(f) => f.rules,
-        // Compiled in and checked by `rules_are_reasoned`: a failure is a broken build.
-        Err(e) => panic!("data/rules.json is invalid: {e}"),
-    })
+    R.get_or_init(|| crate::kb::parse::<File>(crate::kb::RULES).rules)
 }
 
 pub fn rule(id: &str) -> Option<&'static Rule> {
@@ -73,7 +68,7 @@ mod tests {
 
     #[test]
     fn rules_are_reasoned() {
-        let f: File = serde_json::from_str(RULES_JSON).unwrap_or_else(|e| panic!("{e}"));
+        let f: File = serde_json::from_str(crate::kb::RULES.1).unwrap_or_else(|e| panic!("{e}"));
         let mut seen = std::collections::HashSet::new();
         for r in &f.rules {
             assert!(seen.insert(r.id.clone()), "{} twice", r.id);

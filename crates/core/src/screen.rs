@@ -99,15 +99,10 @@ struct ScreenFile {
     questions: Vec<Question>,
 }
 
-const SCREEN_JSON: &str = include_str!("../../../data/screen.json");
 
 pub fn questions() -> &'static [Question] {
     static Q: OnceLock<Vec<Question>> = OnceLock::new();
-    Q.get_or_init(|| match serde_json::from_str::<ScreenFile>(SCREEN_JSON) {
-        Ok(f) => f.questions,
-        // Compiled in and checked by `screen_is_valid`: a failure here is a broken build.
-        Err(e) => panic!("data/screen.json is invalid: {e}"),
-    })
+    Q.get_or_init(|| crate::kb::parse::<ScreenFile>(crate::kb::SCREEN).questions)
 }
 
 pub fn question(code: &str) -> Option<&'static Question> {
@@ -120,7 +115,7 @@ mod tests {
 
     #[test]
     fn screen_is_valid() {
-        let f: ScreenFile = serde_json::from_str(SCREEN_JSON).unwrap_or_else(|e| panic!("{e}"));
+        let f: ScreenFile = serde_json::from_str(crate::kb::SCREEN.1).unwrap_or_else(|e| panic!("{e}"));
         assert!(f.questions.len() >= 10);
         for q in &f.questions {
             assert!(q.level >= Severity::Caution, "{}", q.code);

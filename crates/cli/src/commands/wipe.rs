@@ -34,11 +34,7 @@ impl Args {
         }
         // The web app's login hash and calendar link go too: a link left behind would open
         // the calendar of whatever journal is served from this home next.
-        files.extend(existing(&[
-            dosewise_web::login::FILE,
-            dosewise_web::feed::FILE,
-            dosewise_web::session::KEY_FILE,
-        ]));
+        files.extend(existing(dosewise_web::HOME_FILES));
         if !self.yes {
             if !std::io::stdin().is_terminal() {
                 return Err(input(
