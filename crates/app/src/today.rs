@@ -52,24 +52,15 @@ pub struct Today {
     pub screen_due: bool,
 }
 
-fn window(from: Option<Timestamp>) -> Window {
-    Window {
-        from,
-        to: None,
-        include_deleted: false,
-    }
-}
-
 /// Today in `tz` at `now`.
 pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result<Today> {
     let local = now.to_zoned_datetime(tz.clone());
     let date = local.date();
     let start = local.start_of_day().map_or(now, |z| z.timestamp());
-    let days_ago = |d: i64| now.checked_sub(SignedDuration::from_hours(24 * d)).ok();
-    let doses_today = store.doses(window(Some(start))).await?;
+    let doses_today = store.doses(Window::since(Some(start))).await?;
     let last_dose = store.recent_doses(1).await?.into_iter().next();
     let last_checkin = store.last_checkin().await?;
-    let recent = store.doses(window(days_ago(28))).await?;
+    let recent = store.doses(Window::last_days(now, 28)).await?;
     let stock = store
         .stocks(false)
         .await?
@@ -96,8 +87,8 @@ pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result
             summary: protocol_line(p, date, tz),
         });
     }
-    let recent_doses = store.doses(window(days_ago(56))).await?;
-    let recent_checkins = store.checkins(window(days_ago(56))).await?;
+    let recent_doses = store.doses(Window::last_days(now, 56)).await?;
+    let recent_checkins = store.checkins(Window::last_days(now, 56)).await?;
     let findings = dosewise_core::trends::trends(&recent_doses, &recent_checkins, now).findings;
     let past = store.assessments(Window::default()).await?;
     let questionnaires_due = dosewise_core::questionnaire::due(&past, now)
@@ -160,7 +151,7 @@ pub async fn proposal<S: Store>(
     let base_from = last_step
         .checked_sub(Span::new().days(i64::from(t.min_days_per_step)))
         .ok();
-    let since = store.checkins(window(day_start(last_step))).await?;
+    let since = store.checkins(Window::since(day_start(last_step))).await?;
     let baseline = store
         .checkins(Window {
             from: base_from.and_then(day_start),

@@ -43,7 +43,6 @@ struct File {
     interactions: Vec<Interaction>,
 }
 
-
 pub fn all() -> &'static [Interaction] {
     static I: OnceLock<Vec<Interaction>> = OnceLock::new();
     I.get_or_init(|| crate::kb::parse::<File>(crate::kb::INTERACTIONS).interactions)
@@ -132,7 +131,8 @@ mod tests {
 
     #[test]
     fn knowledge_base_is_valid() {
-        let f: File = serde_json::from_str(crate::kb::INTERACTIONS.1).unwrap_or_else(|e| panic!("{e}"));
+        let f: File =
+            serde_json::from_str(crate::kb::INTERACTIONS.1).unwrap_or_else(|e| panic!("{e}"));
         let mut seen = std::collections::HashSet::new();
         for i in &f.interactions {
             assert!(seen.insert(i.id.clone()), "{} twice", i.id);

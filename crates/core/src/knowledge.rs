@@ -135,7 +135,6 @@ struct RiskFile {
     risks: Vec<Risk>,
 }
 
-
 /// The risk summaries (`data/risks.json`).
 pub fn risks() -> &'static [Risk] {
     static R: OnceLock<Vec<Risk>> = OnceLock::new();
@@ -293,7 +292,8 @@ mod tests {
 
     #[test]
     fn risks_are_sourced() {
-        let f: RiskFile = serde_json::from_str(crate::kb::RISKS.1).unwrap_or_else(|e| panic!("{e}"));
+        let f: RiskFile =
+            serde_json::from_str(crate::kb::RISKS.1).unwrap_or_else(|e| panic!("{e}"));
         assert!(f.risks.len() >= 5);
         for r in &f.risks {
             assert!(!r.sources.is_empty() && !r.summary.is_empty(), "{}", r.id);

@@ -46,7 +46,6 @@ struct File {
     instruments: Vec<Instrument>,
 }
 
-
 pub fn instruments() -> &'static [Instrument] {
     static I: OnceLock<Vec<Instrument>> = OnceLock::new();
     I.get_or_init(|| crate::kb::parse::<File>(crate::kb::INSTRUMENTS).instruments)
@@ -270,7 +269,8 @@ mod tests {
 
     #[test]
     fn instruments_are_valid() {
-        let f: File = serde_json::from_str(crate::kb::INSTRUMENTS.1).unwrap_or_else(|e| panic!("{e}"));
+        let f: File =
+            serde_json::from_str(crate::kb::INSTRUMENTS.1).unwrap_or_else(|e| panic!("{e}"));
         for i in &f.instruments {
             let max: u32 = i.items.len() as u32
                 * u32::from(i.responses.iter().map(|r| r.1).max().unwrap_or(0));

@@ -26,7 +26,6 @@ struct File {
     rules: Vec<Rule>,
 }
 
-
 pub fn all() -> &'static [Rule] {
     static R: OnceLock<Vec<Rule>> = OnceLock::new();
     R.get_or_init(|| crate::kb::parse::<File>(crate::kb::RULES).rules)

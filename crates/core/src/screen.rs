@@ -99,7 +99,6 @@ struct ScreenFile {
     questions: Vec<Question>,
 }
 
-
 pub fn questions() -> &'static [Question] {
     static Q: OnceLock<Vec<Question>> = OnceLock::new();
     Q.get_or_init(|| crate::kb::parse::<ScreenFile>(crate::kb::SCREEN).questions)
@@ -115,7 +114,8 @@ mod tests {
 
     #[test]
     fn screen_is_valid() {
-        let f: ScreenFile = serde_json::from_str(crate::kb::SCREEN.1).unwrap_or_else(|e| panic!("{e}"));
+        let f: ScreenFile =
+            serde_json::from_str(crate::kb::SCREEN.1).unwrap_or_else(|e| panic!("{e}"));
         assert!(f.questions.len() >= 10);
         for q in &f.questions {
             assert!(q.level >= Severity::Caution, "{}", q.code);

@@ -82,6 +82,24 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+impl Window {
+    /// Everything from `from` on (not deleted); `None`: everything.
+    pub fn since(from: Option<Timestamp>) -> Window {
+        Window {
+            from,
+            ..Window::default()
+        }
+    }
+
+    /// The `days` × 24 hours up to `now` and anything after (not deleted).
+    pub fn last_days(now: Timestamp, days: i64) -> Window {
+        Window::since(
+            now.checked_sub(dosewise_core::jiff::SignedDuration::from_hours(24 * days))
+                .ok(),
+        )
+    }
+}
+
 /// Which records to list.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Window {

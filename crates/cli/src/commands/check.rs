@@ -3,7 +3,6 @@
 use crate::context::Ctx;
 use crate::error::CliResult;
 use crate::output;
-use dosewise_core::jiff::SignedDuration;
 use dosewise_core::safety::{Finding, supply_finding};
 use dosewise_core::stock::StockEventKind;
 use dosewise_core::trends::trends;
@@ -50,24 +49,9 @@ impl Args {
             };
         }
         let tz = ctx.zone_of(&store).await?;
-        let since = ctx
-            .now
-            .checked_sub(SignedDuration::from_hours(24 * 70))
-            .ok();
-        let doses = store
-            .doses(Window {
-                from: since,
-                to: None,
-                include_deleted: false,
-            })
-            .await?;
-        let checkins = store
-            .checkins(Window {
-                from: since,
-                to: None,
-                include_deleted: false,
-            })
-            .await?;
+        // Ten weeks: more than the eight the trends show.
+        let doses = store.doses(Window::last_days(ctx.now, 70)).await?;
+        let checkins = store.checkins(Window::last_days(ctx.now, 70)).await?;
         let t = trends(&doses, &checkins, ctx.now);
         // Standing findings: what every dose would carry now, whatever its amount (the one
         // safety check on a nominal dose, in the app layer).

@@ -332,17 +332,7 @@ impl Command {
                 let tz = ctx.zone_of(&store).await?;
                 let today = ctx.now_in(&tz).date();
                 let stocks = store.stocks(all).await?;
-                let since = ctx
-                    .now
-                    .checked_sub(dosewise_core::jiff::SignedDuration::from_hours(24 * 28))
-                    .ok();
-                let doses = store
-                    .doses(Window {
-                        from: since,
-                        to: None,
-                        include_deleted: false,
-                    })
-                    .await?;
+                let doses = store.doses(Window::last_days(ctx.now, 28)).await?;
                 let mut rows = Vec::new();
                 for s in &stocks {
                     let used: f64 = doses

@@ -34,17 +34,7 @@ impl Args {
         let store = ctx.open().await?;
         let tz = ctx.zone_of(&store).await?;
         if self.list {
-            let since = ctx
-                .now
-                .checked_sub(dosewise_core::jiff::SignedDuration::from_hours(24 * 90))
-                .ok();
-            let v = store
-                .vitals(Window {
-                    from: since,
-                    to: None,
-                    include_deleted: false,
-                })
-                .await?;
+            let v = store.vitals(Window::last_days(ctx.now, 90)).await?;
             if ctx.json {
                 return output::json(&v);
             }

@@ -449,16 +449,8 @@ async fn meds_page(
     let store = st.store().await;
     let tz = super::zone(st, &store).await?;
     let meds = store.medications(false).await?;
-    let since = st
-        .now()
-        .checked_sub(dosewise_core::jiff::SignedDuration::from_hours(24 * 30))
-        .ok();
     let uses = store
-        .substance_uses(Window {
-            from: since,
-            to: None,
-            include_deleted: false,
-        })
+        .substance_uses(Window::last_days(st.now(), 30))
         .await?;
     drop(store);
     let level = |name: &str| {
