@@ -156,10 +156,13 @@ fn date(r: &impl Row, col: &'static str) -> Result<Option<Date>> {
         })
         .transpose()
 }
+/// An enum stored by its name ("hcl", "sublingual"), read without a detour through JSON.
 fn named<T: serde::de::DeserializeOwned>(r: &impl Row, col: &'static str) -> Result<T> {
+    use serde::de::IntoDeserializer;
     let s = text(r, col)?;
-    serde_json::from_value(serde_json::Value::String(s.clone()))
-        .map_err(|_| corrupt(format!("{col} {s:?}")))
+    let read: std::result::Result<T, serde::de::value::Error> =
+        T::deserialize(s.as_str().into_deserializer());
+    read.map_err(|_| corrupt(format!("{col} {s:?}")))
 }
 /// A value as JSON text.
 pub fn json<T: serde::Serialize>(v: &T) -> Result<Value> {
