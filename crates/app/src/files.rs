@@ -46,6 +46,17 @@ pub fn tighten_dir(dir: &Path) -> Result<Option<u32>> {
 /// Write `contents` to `path` with mode 0600, through a temporary file in the same folder
 /// renamed into place (never a half-written file). Refuses to replace a file unless `force`.
 pub fn write_private(path: &Path, contents: &[u8], force: bool) -> Result<()> {
+    // The new file is renamed over the old one, which would replace a device (`--out
+    // /dev/null --force` run as root replaced /dev/null with a plain file) or a pipe.
+    if let Ok(m) = std::fs::symlink_metadata(path)
+        && !m.file_type().is_file()
+        && !m.file_type().is_symlink()
+    {
+        return Err(input(format!(
+            "{} is not a regular file (a device, a folder or a pipe); name a file to write, or leave out --out to write to standard output",
+            path.display()
+        )));
+    }
     if path.exists() && !force {
         return Err(input(format!(
             "{} exists; choose another --out or pass --force to replace it",

@@ -458,3 +458,34 @@ fn completions_and_manual_pages() {
     }
     assert!(dir.join("dosewise.1").is_file() && dir.join("dosewise-calc-convert.1").is_file());
 }
+
+/// `--out` names a file: a device or a pipe is refused and left as it was, even with --force
+/// (the file is written beside it and renamed over it, which would replace the device:
+/// `--out /dev/null --force` run as root once replaced /dev/null with a plain file).
+#[cfg(unix)]
+#[test]
+fn out_refuses_what_is_not_a_regular_file() {
+    use std::os::unix::fs::FileTypeExt;
+    let h = Home::new();
+    let fifo = h.dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    let dir = h.dir.path().join("a-folder");
+    std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+    for target in [&fifo, &dir] {
+        let t = target.to_string_lossy();
+        for args in [
+            vec!["report", "--out", &t, "--force"],
+            vec!["export", "--out", &t, "--force"],
+            vec!["calendar", "--out", &t, "--force"],
+        ] {
+            h.run(&args).fails("is not a regular file");
+        }
+    }
+    let kind = std::fs::symlink_metadata(&fifo).unwrap_or_else(|e| panic!("{e}"));
+    assert!(kind.file_type().is_fifo(), "the pipe is still a pipe");
+    assert!(dir.is_dir());
+}
