@@ -19,6 +19,7 @@ pub mod period;
 pub mod protocol;
 pub mod records;
 pub mod report;
+pub mod review;
 pub mod safety;
 pub mod screen;
 pub mod stock;

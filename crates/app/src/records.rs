@@ -221,3 +221,16 @@ pub async fn medication<S: Store>(store: &S, m: NewMedication) -> Result<Medicat
     let m = m.validated().map_err(input)?;
     Ok(store.add_medication(&m).await?)
 }
+
+/// Record that a clinician reviewed a standing red flag (urinary symptoms, the health screen):
+/// findings from before it stop repeating; anything after it shows again. The note says who
+/// reviewed it and what they said, and is required.
+pub async fn clear<S: Store>(
+    store: &S,
+    topic: dosewise_core::safety::ClearanceTopic,
+    note: &str,
+    now: Timestamp,
+) -> Result<dosewise_core::safety::Clearance> {
+    let note = dosewise_core::text::label("note", note).map_err(input)?;
+    Ok(store.add_clearance(topic, now, Some(&note)).await?)
+}

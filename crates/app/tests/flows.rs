@@ -444,3 +444,85 @@ async fn remaining(s: &SqliteStore) -> Option<f64> {
         .unwrap_or_else(|e| panic!("{e}"))
         .map(|x| x.stock.remaining)
 }
+
+/// What stands without a dose: urinary symptoms until a clinician review is recorded after
+/// them (the review needs a note), and a count below what the ledger implied.
+#[tokio::test]
+async fn the_review_shows_what_stands_until_a_clinician_clears_it() {
+    use dosewise_app::review::review;
+    use dosewise_core::safety::ClearanceTopic;
+    let (s, _d) = journal().await;
+    let tz = dosewise_core::when::zone("Europe/Berlin").unwrap_or_else(|e| panic!("{e}"));
+    let codes = |r: &dosewise_app::review::Review| -> Vec<String> {
+        r.findings.iter().map(|f| f.code.to_string()).collect()
+    };
+    let before = review(&s, ts("2026-11-27T11:00:00Z"), &tz)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !codes(&before).contains(&"urinary_symptoms".to_string()),
+        "{:?}",
+        codes(&before)
+    );
+    let r = CheckinRequest {
+        mood: Some(6),
+        urinary: vec!["urgency".into()],
+        at: Some("2026-11-27T10:00:00Z".into()),
+        ..CheckinRequest::default()
+    };
+    dosewise_app::checkin::record(&s, &r, ts("2026-11-27T11:00:00Z"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Two troches fewer than the ledger says.
+    dosewise_app::stock::adjust(
+        &s,
+        &s.stock(1)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("stock")),
+        dosewise_app::stock::Change::Count,
+        "28 troches",
+        Some("monthly count"),
+        ts("2026-11-27T12:00:00Z"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let now = ts(NOW);
+    let r = review(&s, now, &tz).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        codes(&r).contains(&"urinary_symptoms".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+    let short = r.findings.iter().find(|f| f.code == "supply_shortfall");
+    assert!(
+        short.is_some_and(|f| f.message.contains('2')),
+        "{:?}",
+        codes(&r)
+    );
+    // A review without a note is refused and records nothing.
+    assert!(
+        dosewise_app::records::clear(&s, ClearanceTopic::Urinary, "  ", now)
+            .await
+            .is_err()
+    );
+    assert!(s.clearances().await.unwrap_or_default().is_empty());
+    dosewise_app::records::clear(
+        &s,
+        ClearanceTopic::Urinary,
+        "seen by Dr K, urinalysis clear",
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = review(&s, now, &tz).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !codes(&r).contains(&"urinary_symptoms".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(
+        codes(&r).contains(&"supply_shortfall".to_string()),
+        "a count is not cleared"
+    );
+}

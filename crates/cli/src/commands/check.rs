@@ -3,11 +3,7 @@
 use crate::context::Ctx;
 use crate::error::CliResult;
 use crate::output;
-use dosewise_core::safety::{Finding, supply_finding};
-use dosewise_core::stock::StockEventKind;
-use dosewise_core::trends::trends;
 use dosewise_core::units::fmt_num;
-use dosewise_store::{Store, Window};
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -49,35 +45,8 @@ impl Args {
             };
         }
         let tz = ctx.zone_of(&store).await?;
-        // Ten weeks: more than the eight the trends show.
-        let doses = store.doses(Window::last_days(ctx.now, 70)).await?;
-        let checkins = store.checkins(Window::last_days(ctx.now, 70)).await?;
-        let t = trends(&doses, &checkins, ctx.now);
-        // Standing findings: what every dose would carry now, whatever its amount (the one
-        // safety check on a nominal dose, in the app layer).
-        let protocol = store
-            .protocols(false)
-            .await?
-            .into_iter()
-            .find(|p| p.protocol.substance == dosewise_core::route::Substance::Ketamine);
-        let mut standing: Vec<Finding> =
-            dosewise_app::safety::standing(&*store, ctx.now, &tz, protocol.as_ref()).await?;
-        for s in store.stocks(false).await? {
-            let events = store.stock_events(s.id).await?;
-            let short: f64 = events
-                .iter()
-                .filter(|e| e.kind == StockEventKind::Count)
-                .map(|e| -e.delta)
-                .filter(|d| *d > 0.0)
-                .sum();
-            standing.extend(supply_finding(
-                &s.stock.name,
-                short,
-                s.stock.supply_unit.as_str(),
-            ));
-        }
-        let mut all = standing;
-        all.extend(t.findings.clone());
+        let review = dosewise_app::review::review(&*store, ctx.now, &tz).await?;
+        let (all, t) = (review.findings, review.trends);
         if ctx.json {
             return output::json(&serde_json::json!({ "findings": all, "trends": t }));
         }

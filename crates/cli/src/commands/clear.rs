@@ -1,11 +1,9 @@
 //! `dosewise clear`: record that a clinician has reviewed a standing red flag.
 
 use crate::context::Ctx;
-use crate::error::{CliResult, input};
+use crate::error::CliResult;
 use crate::output;
 use dosewise_core::safety::ClearanceTopic;
-use dosewise_core::text;
-use dosewise_store::Store;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Topic {
@@ -25,13 +23,13 @@ pub struct Args {
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let note = text::label("note", &self.note).map_err(input)?;
         let topic = match self.topic {
             Topic::Urinary => ClearanceTopic::Urinary,
             Topic::Screen => ClearanceTopic::Screen,
         };
         let store = ctx.open().await?;
-        let c = store.add_clearance(topic, ctx.now, Some(&note)).await?;
+        let c = dosewise_app::records::clear(&*store, topic, &self.note, ctx.now).await?;
+        let note = c.note.clone().unwrap_or_default();
         if ctx.json {
             return output::json(&c);
         }
