@@ -526,3 +526,106 @@ async fn the_review_shows_what_stands_until_a_clinician_clears_it() {
         "a count is not cleared"
     );
 }
+
+/// A protocol from what a person typed: the pattern, the dose through the stock, limits; a
+/// second one for the substance replaces the first (both keep their history); a half-given
+/// titration ladder is refused; a change is kept in the history as a dose change.
+#[tokio::test]
+async fn a_protocol_is_started_from_words_and_changed_with_its_history() {
+    use dosewise_app::protocol::{
+        ChangeRequest, LimitsRequest, ProtocolRequest, TitrationRequest, add, change,
+    };
+    use dosewise_core::protocol::{Pattern, ProtocolEventKind, Status};
+    let (s, _d) = journal().await;
+    let now = ts(NOW);
+    let req = ProtocolRequest {
+        on_off: Some("4/3".into()),
+        dose: "1/2 troche".into(),
+        time: "09:30".into(),
+        limits: LimitsRequest {
+            max_dose: Some("25mg".into()),
+            min_interval: Some("20h".into()),
+            ..LimitsRequest::default()
+        },
+        ..ProtocolRequest::default()
+    };
+    let first = add(&s, &req, now).await.unwrap_or_else(|e| panic!("{e}"));
+    let p = &first.protocol.protocol;
+    assert!(first.replaced.is_none());
+    assert_eq!(p.pattern, Pattern::OnOff { on: 4, off: 3 });
+    assert_eq!(
+        (p.dose.mg, p.stock_id),
+        (Some(12.5), Some(1)),
+        "through the only stock"
+    );
+    assert_eq!(p.limits.max_per_dose_mg, Some(25.0));
+    assert_eq!(p.start, date("2026-11-28"), "today in Berlin");
+    // Refused, writing nothing: half a ladder, an unknown weekday, a dose the stock cannot give.
+    for bad in [
+        ProtocolRequest {
+            titration: TitrationRequest {
+                start: Some("10mg".into()),
+                ..TitrationRequest::default()
+            },
+            ..req.clone()
+        },
+        ProtocolRequest {
+            on_off: None,
+            weekdays: vec!["mon".into(), "funday".into()],
+            ..req.clone()
+        },
+        ProtocolRequest {
+            dose: "2 sprays".into(),
+            ..req.clone()
+        },
+    ] {
+        assert!(add(&s, &bad, now).await.is_err(), "{bad:?}");
+    }
+    assert_eq!(s.protocols(true).await.unwrap_or_default().len(), 1);
+    // A second protocol replaces the first.
+    let second = add(
+        &s,
+        &ProtocolRequest {
+            on_off: None,
+            every: Some(3),
+            ..req.clone()
+        },
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(second.replaced.map(|p| p.id), Some(first.protocol.id));
+    let ended = s.protocol(first.protocol.id).await.unwrap_or_default();
+    assert_eq!(ended.map(|p| p.status), Some(Status::Ended));
+    // Nothing to change is an error; a dose change is kept as one.
+    let today = date("2026-11-28");
+    let none = change(
+        &s,
+        second.protocol.clone(),
+        &ChangeRequest::default(),
+        today,
+        now,
+    )
+    .await;
+    assert!(none.is_err());
+    let (changed, detail) = change(
+        &s,
+        second.protocol.clone(),
+        &ChangeRequest {
+            dose: Some("3/4 troche".into()),
+            reason: Some("agreed at review".into()),
+            ..ChangeRequest::default()
+        },
+        today,
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(changed.protocol.dose.mg, Some(18.75));
+    assert_eq!(detail, "dose 1/2 troche → 3/4 troche (agreed at review)");
+    let events = s.protocol_events(changed.id).await.unwrap_or_default();
+    assert_eq!(
+        events.last().map(|e| e.kind),
+        Some(ProtocolEventKind::DoseChanged)
+    );
+}

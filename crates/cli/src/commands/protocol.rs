@@ -1,28 +1,20 @@
 //! `dosewise protocol`: the plan — pattern, cycles and breaks, titration ladder, limits — and how
 //! the journal compares with it.
 
-use super::{find_stock, parse_date};
+use super::parse_date;
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output::{self, or_dash};
 use dosewise_backends::AnyStore;
 use dosewise_core::adherence::adherence;
-use dosewise_core::dose_expr::{Quantity, parse_mass, parse_quantity};
-use dosewise_core::jiff::civil::{Date, Time};
+use dosewise_core::jiff::civil::Date;
 use dosewise_core::jiff::tz::TimeZone;
-use dosewise_core::protocol::{
-    Cycle, DoseTarget, Limits, NewProtocol, Pattern, Protocol, ProtocolEventKind, Status,
-    Titration, WeekdayName, parse_days, parse_hours,
-};
+use dosewise_core::protocol::Protocol;
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::schedule::{cycle_position, day_kind, next_planned, slot};
-use dosewise_core::stock::Stock;
-use dosewise_core::text;
 use dosewise_core::titration::Proposal;
 use dosewise_core::units::fmt_num;
-use dosewise_core::when;
 use dosewise_store::{Store, Window};
-use std::collections::BTreeSet;
 
 const EXAMPLES: &str = "Examples:
   one day on, two off (every third day), 6 weeks on then a 3-week break:
@@ -210,98 +202,19 @@ pub struct SetArgs {
     reason: Option<String>,
 }
 
-fn parse_time(s: &str) -> CliResult<Time> {
-    s.trim()
-        .parse::<Time>()
-        .map_err(|e| input(format!("{s:?} is not a time of day (use HH:MM): {e}")))
-}
-
-fn mg(what: &str, s: &Option<String>) -> CliResult<Option<f64>> {
-    s.as_deref()
-        .map(|v| {
-            parse_mass(v)
-                .map(|m| m.value())
-                .map_err(|e| input(format!("{what}: {e}")))
-        })
-        .transpose()
-}
-
 impl LimitArgs {
-    fn apply(&self, l: &mut Limits) -> CliResult {
-        if let Some(v) = mg("--max-dose", &self.max_dose)? {
-            l.max_per_dose_mg = Some(v);
+    fn request(&self) -> dosewise_app::protocol::LimitsRequest {
+        dosewise_app::protocol::LimitsRequest {
+            max_dose: self.max_dose.clone(),
+            max_day: self.max_day.clone(),
+            max_week: self.max_week.clone(),
+            min_interval: self.min_interval.clone(),
+            dispensed: self.dispensed,
+            refill: self.refill.clone(),
+            bp_warn_above: self.bp_warn_above.clone(),
+            bp_refuse_from: self.bp_refuse_from.clone(),
         }
-        if let Some(v) = mg("--max-day", &self.max_day)? {
-            l.max_per_day_mg = Some(v);
-        }
-        if let Some(v) = mg("--max-week", &self.max_week)? {
-            l.max_per_7_days_mg = Some(v);
-        }
-        if let Some(s) = &self.min_interval {
-            l.min_interval_hours = Some(parse_hours(s).map_err(input)?);
-        }
-        if let Some(d) = self.dispensed {
-            l.supply_dispensed = Some(d);
-        }
-        if let Some(r) = &self.refill {
-            l.refill_date = Some(parse_date("--refill", r)?);
-        }
-        let bp = |flag: &str, v: &str| {
-            dosewise_core::vitals::parse_bp_limit(v).map_err(|e| input(format!("{flag}: {e}")))
-        };
-        if let Some(v) = &self.bp_warn_above {
-            l.bp_warn_above = Some(bp("--bp-warn-above", v)?);
-        }
-        if let Some(v) = &self.bp_refuse_from {
-            l.bp_refuse_from = Some(bp("--bp-refuse-from", v)?);
-        }
-        let (warn, refuse) = l.bp_tiers();
-        dosewise_core::vitals::check_tiers(warn, refuse).map_err(input)?;
-        Ok(())
     }
-    fn any(&self) -> bool {
-        self.max_dose.is_some()
-            || self.max_day.is_some()
-            || self.max_week.is_some()
-            || self.min_interval.is_some()
-            || self.dispensed.is_some()
-            || self.refill.is_some()
-            || self.bp_warn_above.is_some()
-            || self.bp_refuse_from.is_some()
-    }
-}
-
-/// The planned dose, resolved through the stock when there is one.
-fn dose_target(amount: &str, stock: Option<&Stock>) -> CliResult<DoseTarget> {
-    let quantity = parse_quantity(amount).map_err(input)?;
-    let mg = match (stock, &quantity) {
-        (Some(s), q) => Some(
-            s.stock
-                .preparation
-                .resolve(q)
-                .map_err(input)?
-                .mass
-                .mg
-                .value(),
-        ),
-        (None, Quantity::Mg(m)) => Some(m.value()),
-        (None, q) => {
-            return Err(input(format!(
-                "{} needs a stock to be converted to mg: pass --stock, or give the dose in mg",
-                q.class()
-            )));
-        }
-    };
-    if mg.is_some_and(|m| m > dosewise_core::dose::MAX_DOSE_MG) {
-        return Err(input(
-            "the planned dose is above 1000 mg; that looks like a unit mistake",
-        ));
-    }
-    Ok(DoseTarget {
-        entered: amount.trim().to_string(),
-        quantity,
-        mg,
-    })
 }
 
 /// The protocol by id, or the only current one.
@@ -346,115 +259,40 @@ pub use dosewise_app::today::protocol_line as today_line;
 impl AddArgs {
     async fn run(self, ctx: &Ctx) -> CliResult {
         let store = ctx.open().await?;
-        let profile = store.profile().await?;
-        let tz = ctx.zone(profile.as_ref())?;
-        let today = ctx.now_in(&tz).date();
-        let stock = match &self.stock {
-            Some(k) => Some(find_stock(&store, k).await?),
-            None => {
-                let mut active = store.stocks(false).await?;
-                if active.len() == 1 {
-                    active.pop()
-                } else {
-                    None
-                }
-            }
-        };
-        if stock.is_some() && self.substance.is_some() {
-            return Err(input(
-                "--substance is for protocols without stock; the stock states its own",
-            ));
-        }
-        let pattern = if let Some(n) = self.every {
-            Pattern::EveryNDays { n }
-        } else if let Some(s) = &self.on_off {
-            let (on, off) = s
-                .split_once('/')
-                .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
-                .ok_or_else(|| {
-                    input(format!("--on-off {s:?}: write days on/days off, e.g. 4/3"))
-                })?;
-            Pattern::OnOff { on, off }
-        } else if !self.weekdays.is_empty() {
-            let days = self
-                .weekdays
-                .iter()
-                .map(|w| {
-                    WeekdayName::parse(w)
-                        .ok_or_else(|| input(format!("{w:?} is not a weekday (mon, tue, …)")))
-                })
-                .collect::<CliResult<BTreeSet<_>>>()?;
-            Pattern::Weekdays { days }
-        } else if self.daily {
-            Pattern::EveryNDays { n: 1 }
-        } else {
-            let hours =
-                parse_hours(self.limits.min_interval.as_deref().unwrap_or("")).map_err(input)?;
-            Pattern::AsNeeded {
-                min_interval_hours: hours.ceil() as u32,
-                weekly_cap: self.weekly_cap.unwrap_or(0),
-            }
-        };
-        let mut limits = Limits::default();
-        self.limits.apply(&mut limits)?;
-        let cycle = match (&self.cycle, &self.break_) {
-            (Some(c), Some(b)) => Some(Cycle {
-                on_days: parse_days(c).map_err(input)?,
-                break_days: parse_days(b).map_err(input)?,
-            }),
-            _ => None,
-        };
         let t = &self.titration;
-        let titration = match (
-            mg("--titrate-start", &t.titrate_start)?,
-            mg("--titrate-step", &t.titrate_step)?,
-            mg("--ceiling", &t.ceiling)?,
-        ) {
-            (Some(start_mg), Some(step_mg), Some(ceiling_mg)) => Some(Titration {
-                start_mg,
-                step_mg,
-                ceiling_mg,
-                min_days_per_step: parse_days(t.titrate_every.as_deref().unwrap_or(""))
-                    .map_err(input)?,
-            }),
-            _ => None,
-        };
-        let new = NewProtocol {
-            name: match &self.name {
-                Some(n) => text::label("protocol name", n).map_err(input)?,
-                None => pattern.describe(),
-            },
-            substance: stock
-                .as_ref()
-                .map(|s| s.stock.preparation.substance)
-                .or(self.substance)
-                .unwrap_or(Substance::Ketamine),
-            pattern,
-            start: match &self.start {
-                Some(s) => parse_date("--start", s)?,
-                None => today,
-            },
-            end: self
-                .end
-                .as_deref()
-                .map(|e| parse_date("--end", e))
-                .transpose()?,
-            time: parse_time(&self.time)?,
-            zone: when::zone_name(&tz),
-            dose: dose_target(&self.dose, stock.as_ref())?,
-            stock_id: stock.as_ref().map(|s| s.id),
+        let req = dosewise_app::protocol::ProtocolRequest {
+            name: self.name.clone(),
+            stock: self.stock.clone(),
+            substance: self.substance,
+            every: self.every,
+            on_off: self.on_off.clone(),
+            weekdays: self.weekdays.clone(),
+            daily: self.daily,
+            weekly_cap: self.weekly_cap,
+            dose: self.dose.clone(),
+            time: self.time.clone(),
+            start: self.start.clone(),
+            end: self.end.clone(),
             route: self.route,
-            cycle,
-            titration,
-            limits,
-            checkin_time: self.checkin_time.as_deref().map(parse_time).transpose()?,
+            cycle: self.cycle.clone(),
+            break_days: self.break_.clone(),
+            titration: dosewise_app::protocol::TitrationRequest {
+                start: t.titrate_start.clone(),
+                step: t.titrate_step.clone(),
+                every: t.titrate_every.clone(),
+                ceiling: t.ceiling.clone(),
+            },
+            limits: self.limits.request(),
+            checkin_time: self.checkin_time.clone(),
             require_bp: self.require_bp,
-            require_sitter: self.sitter,
-            note: text::note(self.note.as_deref()).map_err(input)?,
+            sitter: self.sitter,
+            note: self.note.clone(),
+            zone: ctx.tz_flag().map(str::to_string),
         };
-        new.validate().map_err(input)?;
-        let replaced = store.current_protocol(new.substance).await?;
-        let p = store.add_protocol(&new, ctx.now, today).await?;
+        let started = dosewise_app::protocol::add(&*store, &req, ctx.now).await?;
+        let (p, replaced) = (started.protocol, started.replaced);
+        let tz = ctx.zone_of(&store).await?;
+        let today = ctx.now_in(&tz).date();
         if ctx.json {
             return output::json(&p);
         }
@@ -636,60 +474,17 @@ impl Command {
                 Ok(())
             }
             Command::Set(a) => {
-                let mut p = pick(&store, a.id).await?;
-                if p.status == Status::Ended {
-                    return Err(input(
-                        "this protocol has ended; start a new one with `dosewise protocol add`",
-                    ));
-                }
-                let reason = text::opt_label("reason", a.reason.as_deref()).map_err(input)?;
-                let mut changes = Vec::new();
-                let mut kind = ProtocolEventKind::Changed;
-                if let Some(d) = &a.dose {
-                    let stock = match p.protocol.stock_id {
-                        Some(id) => store.stock(id).await?,
-                        None => None,
-                    };
-                    let target = dose_target(d, stock.as_ref())?;
-                    changes.push(format!(
-                        "dose {} → {}",
-                        p.protocol.dose.entered, target.entered
-                    ));
-                    p.protocol.dose = target;
-                    kind = ProtocolEventKind::DoseChanged;
-                }
-                if let Some(t) = &a.time {
-                    p.protocol.time = parse_time(t)?;
-                    changes.push(format!("time {}", p.protocol.time.strftime("%H:%M")));
-                }
-                if let Some(e) = &a.end {
-                    p.protocol.end = Some(parse_date("--end", e)?);
-                    changes.push(format!("end {e}"));
-                }
-                if let Some(t) = &a.checkin_time {
-                    p.protocol.checkin_time = Some(parse_time(t)?);
-                    changes.push(format!("check-in reminder {t}"));
-                }
-                if a.limits.any() {
-                    a.limits.apply(&mut p.protocol.limits)?;
-                    changes.push(format!(
-                        "limits: {}",
-                        p.protocol.limits.describe().join(", ")
-                    ));
-                }
-                if changes.is_empty() {
-                    return Err(input(
-                        "nothing to change: give --dose, --time, --end, --checkin-time or a limit",
-                    ));
-                }
-                p.protocol.validate().map_err(input)?;
-                let mut detail = changes.join("; ");
-                if let Some(r) = reason {
-                    detail.push_str(&format!(" ({r})"));
-                }
-                let p = store
-                    .save_protocol(&p, kind, Some(&detail), ctx.now, today)
-                    .await?;
+                let p = pick(&store, a.id).await?;
+                let req = dosewise_app::protocol::ChangeRequest {
+                    dose: a.dose.clone(),
+                    time: a.time.clone(),
+                    end: a.end.clone(),
+                    checkin_time: a.checkin_time.clone(),
+                    limits: a.limits.request(),
+                    reason: a.reason.clone(),
+                };
+                let (p, detail) =
+                    dosewise_app::protocol::change(&*store, p, &req, today, ctx.now).await?;
                 if ctx.json {
                     return output::json(&p);
                 }
