@@ -161,3 +161,205 @@ pub async fn adjust<S: Store>(
         .await?;
     Ok(Adjusted { stock, before })
 }
+
+/// A spray pump's volume per spray: stated on the pump, or calibrated by filling and counting.
+#[derive(Debug, Clone, Default)]
+pub struct SprayVolumeRequest {
+    /// As stated, e.g. "0.1mL".
+    pub stated: Option<String>,
+    /// Calibration: the volume filled, e.g. "5mL"…
+    pub filled: Option<String>,
+    /// …and the sprays it gave.
+    pub sprays_counted: Option<u32>,
+}
+
+impl SprayVolumeRequest {
+    pub fn spec(&self) -> Result<dosewise_core::preparation::SprayVolumeSpec> {
+        use dosewise_core::dose_expr::parse_volume;
+        use dosewise_core::preparation::SprayVolumeSpec;
+        match (&self.stated, &self.filled, self.sprays_counted) {
+            (Some(v), _, _) => Ok(SprayVolumeSpec::Stated {
+                ml: parse_volume(v).map_err(input)?,
+            }),
+            (None, Some(f), Some(n)) => Ok(SprayVolumeSpec::Calibrated {
+                filled_ml: parse_volume(f).map_err(input)?,
+                sprays: n,
+            }),
+            _ => Err(input(
+                "give the volume of one spray, or the volume filled with the sprays it gave when counted",
+            )),
+        }
+    }
+}
+
+/// What a stock is, by form, as typed.
+#[derive(Debug, Clone)]
+pub enum FormRequest {
+    /// Troches, lozenges or rapid-dissolve tablets: the strength of one ("25mg"), how many are
+    /// held (halves and quarters allowed), how many were dispensed (default: the count).
+    Troche {
+        strength: String,
+        count: f64,
+        dispensed: Option<f64>,
+    },
+    /// A nasal spray: concentration ("100mg/mL", "10%"), volume per spray, the bottle's
+    /// liquid ("5mL"), sprays used to prime the pump (not supply).
+    Spray {
+        concentration: String,
+        volume: SprayVolumeRequest,
+        bottle: String,
+        priming: u32,
+    },
+    /// A solution made from powder: its mass ("500mg"), the final volume ("10mL"), the
+    /// powder's purity in percent, the volume of one drop once measured ("0.05mL").
+    Solution {
+        mass: String,
+        volume: String,
+        purity: f64,
+        drop_volume: Option<String>,
+    },
+}
+
+/// A new stock as typed.
+#[derive(Debug, Clone)]
+pub struct StockRequest {
+    pub name: String,
+    /// As labelled; default HCl, the usual labelling of compounded troches and powders.
+    pub salt: Option<dosewise_core::salt::Salt>,
+    pub substance: dosewise_core::route::Substance,
+    /// The usual route; default by form.
+    pub route: Option<dosewise_core::route::Route>,
+    pub lot: Option<String>,
+    /// YYYY-MM-DD.
+    pub expiry: Option<String>,
+    /// YYYY-MM-DD.
+    pub opened: Option<String>,
+    pub note: Option<String>,
+    pub form: FormRequest,
+}
+
+/// Record a stock and its first ledger line.
+pub async fn add<S: Store>(store: &S, req: &StockRequest, now: Timestamp) -> Result<Stock> {
+    Ok(store.add_stock(&new_stock(req, now)?).await?)
+}
+
+/// The stock a request describes, checked; nothing is written.
+pub fn new_stock(req: &StockRequest, now: Timestamp) -> Result<dosewise_core::stock::NewStock> {
+    use dosewise_core::dose_expr::{parse_concentration, parse_mass, parse_volume};
+    use dosewise_core::preparation::{Form, Preparation};
+    let salt = req.salt.unwrap_or(dosewise_core::salt::Salt::Hcl);
+    let (form, remaining, dispensed) = match &req.form {
+        FormRequest::Troche {
+            strength,
+            count: n,
+            dispensed,
+        } => {
+            let strength_mg = parse_mass(strength).map_err(input)?;
+            let n = count("the count", *n)?;
+            if (n * 4.0 - (n * 4.0).round()).abs() > 1e-9 {
+                return Err(input(
+                    "the count may have halves and quarters only (e.g. 29.5 or 29.75)",
+                ));
+            }
+            let dispensed = count("the number dispensed", dispensed.unwrap_or(n))?;
+            (Form::Troche { strength_mg }, n, Some(dispensed))
+        }
+        FormRequest::Spray {
+            concentration,
+            volume,
+            bottle,
+            priming,
+        } => {
+            let bottle_ml = parse_volume(bottle).map_err(input)?;
+            let form = Form::NasalSpray {
+                concentration_mg_per_ml: parse_concentration(concentration).map_err(input)?,
+                spray_volume: volume.spec()?,
+                bottle_ml: Some(bottle_ml),
+                priming_sprays: *priming,
+            };
+            let prep = Preparation {
+                substance: req.substance,
+                salt,
+                form: form.clone(),
+            };
+            prep.validate().map_err(input)?;
+            let usable = prep.usable_ml().unwrap_or(bottle_ml.value());
+            if usable <= 0.0 {
+                return Err(input(
+                    "the priming sprays use the whole bottle; check the bottle's volume and the priming sprays",
+                ));
+            }
+            (form, usable, Some(bottle_ml.value()))
+        }
+        FormRequest::Solution {
+            mass,
+            volume,
+            purity,
+            drop_volume,
+        } => {
+            let volume_ml = parse_volume(volume).map_err(input)?;
+            let v = volume_ml.value();
+            let form = Form::Solution {
+                powder_mg: parse_mass(mass).map_err(input)?,
+                purity_pct: *purity,
+                volume_ml,
+                drop_ml: drop_volume
+                    .as_deref()
+                    .map(parse_volume)
+                    .transpose()
+                    .map_err(input)?,
+            };
+            (form, v, Some(v))
+        }
+    };
+    let preparation = Preparation {
+        substance: req.substance,
+        salt,
+        form,
+    };
+    preparation.validate().map_err(input)?;
+    Ok(dosewise_core::stock::NewStock {
+        name: text::label("stock name", &req.name).map_err(input)?,
+        default_route: req.route.unwrap_or_else(|| preparation.default_route()),
+        supply_unit: preparation.supply_unit(),
+        preparation,
+        dispensed,
+        remaining,
+        lot: text::opt_label("lot", req.lot.as_deref()).map_err(input)?,
+        expiry: req
+            .expiry
+            .as_deref()
+            .map(|d| crate::period::parse_date("expiry", d))
+            .transpose()?,
+        opened: req
+            .opened
+            .as_deref()
+            .map(|d| crate::period::parse_date("opened date", d))
+            .transpose()?,
+        note: text::note(req.note.as_deref()).map_err(input)?,
+        created_at: now,
+    })
+}
+
+/// Calibrate a solution's drop: the volume of one drop, once measured ("0.05mL").
+pub async fn calibrate_drops<S: Store>(store: &S, mut stock: Stock, drop: &str) -> Result<Stock> {
+    use dosewise_core::preparation::Form;
+    let d = dosewise_core::dose_expr::parse_volume(drop).map_err(input)?;
+    match &mut stock.stock.preparation.form {
+        Form::Solution { drop_ml, .. } => *drop_ml = Some(d),
+        _ => return Err(input("drop calibration applies to solutions only")),
+    }
+    stock.stock.preparation.validate().map_err(input)?;
+    Ok(store.update_stock(&stock).await?)
+}
+
+/// Retire a stock (used up, expired, discarded); its history stays.
+pub async fn retire<S: Store>(
+    store: &S,
+    stock: &Stock,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Result<Stock> {
+    let reason = text::opt_label("reason", reason).map_err(input)?;
+    Ok(store.retire_stock(stock.id, now, reason.as_deref()).await?)
+}

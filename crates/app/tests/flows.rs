@@ -629,3 +629,151 @@ async fn a_protocol_is_started_from_words_and_changed_with_its_history() {
         Some(ProtocolEventKind::DoseChanged)
     );
 }
+
+/// A stock from what a person typed, in each form: troches by count, a spray's usable liquid
+/// after priming, a solution's volume; what does not fit is refused and writes nothing; drops
+/// are calibrated on solutions only; a retired stock keeps its history.
+#[tokio::test]
+async fn stocks_are_added_by_form_calibrated_and_retired() {
+    use dosewise_app::stock::{
+        FormRequest, SprayVolumeRequest, StockRequest, add, calibrate_drops, retire,
+    };
+    use dosewise_core::route::Substance;
+    let (s, _d) = journal().await;
+    let now = ts(NOW);
+    let base = |name: &str, form: FormRequest| StockRequest {
+        name: name.into(),
+        salt: None,
+        substance: Substance::Ketamine,
+        route: None,
+        lot: Some("L7".into()),
+        expiry: Some("2027-03-01".into()),
+        opened: None,
+        note: None,
+        form,
+    };
+    let troches = add(
+        &s,
+        &base(
+            "Troche 50",
+            FormRequest::Troche {
+                strength: "50mg".into(),
+                count: 12.5,
+                dispensed: Some(20.0),
+            },
+        ),
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (troches.stock.remaining, troches.stock.dispensed),
+        (12.5, Some(20.0))
+    );
+    let spray = add(
+        &s,
+        &base(
+            "Spray",
+            FormRequest::Spray {
+                concentration: "100mg/mL".into(),
+                volume: SprayVolumeRequest {
+                    stated: Some("0.1mL".into()),
+                    ..SprayVolumeRequest::default()
+                },
+                bottle: "5mL".into(),
+                priming: 5,
+            },
+        ),
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        (spray.stock.remaining - 4.5).abs() < 1e-9,
+        "5 mL less 5 priming sprays of 0.1 mL"
+    );
+    let solution = add(
+        &s,
+        &base(
+            "Solution",
+            FormRequest::Solution {
+                mass: "500mg".into(),
+                volume: "10mL".into(),
+                purity: 100.0,
+                drop_volume: None,
+            },
+        ),
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(solution.stock.remaining, 10.0);
+    let before = s.stocks(true).await.unwrap_or_default().len();
+    for bad in [
+        base(
+            "Third troche",
+            FormRequest::Troche {
+                strength: "25mg".into(),
+                count: 0.3,
+                dispensed: None,
+            },
+        ),
+        base(
+            "Grams",
+            FormRequest::Troche {
+                strength: "10 g".into(),
+                count: 10.0,
+                dispensed: None,
+            },
+        ),
+        base(
+            "All priming",
+            FormRequest::Spray {
+                concentration: "100mg/mL".into(),
+                volume: SprayVolumeRequest {
+                    stated: Some("0.1mL".into()),
+                    ..SprayVolumeRequest::default()
+                },
+                bottle: "1mL".into(),
+                priming: 10,
+            },
+        ),
+        base(
+            "No spray volume",
+            FormRequest::Spray {
+                concentration: "100mg/mL".into(),
+                volume: SprayVolumeRequest::default(),
+                bottle: "5mL".into(),
+                priming: 0,
+            },
+        ),
+        base(
+            "Troche 50",
+            FormRequest::Troche {
+                strength: "50mg".into(),
+                count: 1.0,
+                dispensed: None,
+            },
+        ),
+    ] {
+        assert!(add(&s, &bad, now).await.is_err(), "{}", bad.name);
+    }
+    assert_eq!(s.stocks(true).await.unwrap_or_default().len(), before);
+    assert!(
+        calibrate_drops(&s, troches.clone(), "0.05mL")
+            .await
+            .is_err()
+    );
+    let calibrated = calibrate_drops(&s, solution, "0.05mL")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(format!("{:?}", calibrated.stock.preparation.form).contains("0.05"));
+    let gone = retire(&s, &troches, Some("expired"), now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(gone.is_retired());
+    assert_eq!(
+        s.stock_events(troches.id).await.unwrap_or_default().len(),
+        2
+    );
+}

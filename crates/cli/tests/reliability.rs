@@ -451,7 +451,22 @@ fn hostile_inputs_are_refused_and_change_nothing() {
                 "0.3",
             ],
             1,
-            "--count may have halves and quarters only (e.g",
+            "the count may have halves and quarters only (e.g",
+        ),
+        (
+            vec![
+                "stock",
+                "add",
+                "troche",
+                "--name",
+                "G",
+                "--strength",
+                "10 g",
+                "--count",
+                "10",
+            ],
+            1,
+            "a troche of 10000 mg is above 1000 mg, more than any single dose; that looks like a unit mistake",
         ),
         (
             vec![

@@ -164,6 +164,15 @@ impl Preparation {
         match &self.form {
             Form::Troche { strength_mg } => {
                 Milligrams::positive(strength_mg.value())?;
+                // One troche is at least one dose: above the largest dose accepted, the
+                // strength is a unit slip ("10 g" for 10 mg), not a troche.
+                if strength_mg.value() > crate::dose::MAX_DOSE_MG {
+                    return Err(CalcError::Invalid(format!(
+                        "a troche of {} mg is above {} mg, more than any single dose; that looks like a unit mistake (mg, not g?)",
+                        crate::units::fmt_num(strength_mg.value()),
+                        crate::units::fmt_num(crate::dose::MAX_DOSE_MG)
+                    )));
+                }
             }
             Form::NasalSpray {
                 concentration_mg_per_ml,

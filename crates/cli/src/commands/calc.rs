@@ -72,19 +72,17 @@ pub struct SprayVolumeArgs {
 }
 
 impl SprayVolumeArgs {
-    pub fn spec(&self) -> CliResult<SprayVolumeSpec> {
-        match (&self.spray_volume, &self.filled, self.sprays_counted) {
-            (Some(v), _, _) => Ok(SprayVolumeSpec::Stated {
-                ml: parse_volume(v).map_err(input)?,
-            }),
-            (None, Some(f), Some(n)) => Ok(SprayVolumeSpec::Calibrated {
-                filled_ml: parse_volume(f).map_err(input)?,
-                sprays: n,
-            }),
-            _ => Err(input(
-                "give --spray-volume, or --filled with --sprays-counted from a calibration",
-            )),
+    /// The flags as the app's request.
+    pub fn request(&self) -> dosewise_app::stock::SprayVolumeRequest {
+        dosewise_app::stock::SprayVolumeRequest {
+            stated: self.spray_volume.clone(),
+            filled: self.filled.clone(),
+            sprays_counted: self.sprays_counted,
         }
+    }
+
+    pub fn spec(&self) -> CliResult<SprayVolumeSpec> {
+        Ok(self.request().spec()?)
     }
 }
 

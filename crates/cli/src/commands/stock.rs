@@ -1,15 +1,14 @@
 //! `dosewise stock`: what a person holds, and how much is left.
 
-use super::{find_stock, parse_date};
+use super::find_stock;
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output::{self, or_dash};
-use dosewise_app::stock::{Change, count, supply_amount};
-use dosewise_core::dose_expr::{parse_concentration, parse_mass, parse_volume};
+use dosewise_app::stock::{Change, FormRequest, StockRequest, supply_amount};
 use dosewise_core::preparation::{Form, Preparation};
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::salt::Salt;
-use dosewise_core::stock::{Adjustment, NewStock, stock_status, supply_text};
+use dosewise_core::stock::{Adjustment, stock_status, supply_text};
 use dosewise_core::text;
 use dosewise_core::units::fmt_num;
 use dosewise_store::{Store, Window};
@@ -143,44 +142,6 @@ pub struct AdjustArgs {
     reason: Option<String>,
 }
 
-impl Common {
-    fn build(
-        self,
-        form: Form,
-        remaining: f64,
-        dispensed: Option<f64>,
-        now: dosewise_core::jiff::Timestamp,
-    ) -> CliResult<NewStock> {
-        let preparation = Preparation {
-            substance: self.substance,
-            salt: self.salt.unwrap_or(Salt::Hcl),
-            form,
-        };
-        preparation.validate().map_err(input)?;
-        Ok(NewStock {
-            name: text::label("stock name", &self.name).map_err(input)?,
-            default_route: self.route.unwrap_or_else(|| preparation.default_route()),
-            supply_unit: preparation.supply_unit(),
-            preparation,
-            dispensed,
-            remaining,
-            lot: text::opt_label("lot", self.lot.as_deref()).map_err(input)?,
-            expiry: self
-                .expiry
-                .as_deref()
-                .map(|d| parse_date("expiry", d))
-                .transpose()?,
-            opened: self
-                .opened
-                .as_deref()
-                .map(|d| parse_date("opened date", d))
-                .transpose()?,
-            note: text::note(self.note.as_deref()).map_err(input)?,
-            created_at: now,
-        })
-    }
-}
-
 impl AddForm {
     fn salt_given(&self) -> bool {
         match self {
@@ -190,81 +151,63 @@ impl AddForm {
         }
     }
 
-    fn build(self, ctx: &Ctx) -> CliResult<NewStock> {
-        match self {
+    /// The flags as the app's request.
+    fn request(self) -> StockRequest {
+        let (common, form) = match self {
             AddForm::Troche {
                 common,
                 strength,
-                count: n,
+                count,
                 dispensed,
-            } => {
-                let strength_mg = parse_mass(&strength).map_err(input)?;
-                let n = count("--count", n)?;
-                if (n * 4.0 - (n * 4.0).round()).abs() > 1e-9 {
-                    return Err(input(
-                        "--count may have halves and quarters only (e.g. 29.5 or 29.75)",
-                    ));
-                }
-                let dispensed = Some(count("--dispensed", dispensed.unwrap_or(n))?);
-                common.build(Form::Troche { strength_mg }, n, dispensed, ctx.now)
-            }
+            } => (
+                common,
+                FormRequest::Troche {
+                    strength,
+                    count,
+                    dispensed,
+                },
+            ),
             AddForm::Spray {
                 common,
                 concentration,
                 volume,
                 bottle,
                 priming,
-            } => {
-                let c = parse_concentration(&concentration).map_err(input)?;
-                let spray_volume = volume.spec()?;
-                let bottle_ml = parse_volume(&bottle).map_err(input)?;
-                let form = Form::NasalSpray {
-                    concentration_mg_per_ml: c,
-                    spray_volume,
-                    bottle_ml: Some(bottle_ml),
-                    priming_sprays: priming,
-                };
-                let prep = Preparation {
-                    substance: common.substance,
-                    salt: common.salt.unwrap_or(Salt::Hcl),
-                    form: form.clone(),
-                };
-                prep.validate().map_err(input)?;
-                let usable = prep.usable_ml().unwrap_or(bottle_ml.value());
-                if usable <= 0.0 {
-                    return Err(input(
-                        "the priming sprays use the whole bottle; check --bottle and --priming",
-                    ));
-                }
-                common.build(form, usable, Some(bottle_ml.value()), ctx.now)
-            }
+            } => (
+                common,
+                FormRequest::Spray {
+                    concentration,
+                    volume: volume.request(),
+                    bottle,
+                    priming,
+                },
+            ),
             AddForm::Solution {
                 common,
                 mass,
                 volume,
                 purity,
                 drop_volume,
-            } => {
-                let powder_mg = parse_mass(&mass).map_err(input)?;
-                let volume_ml = parse_volume(&volume).map_err(input)?;
-                let drop_ml = drop_volume
-                    .as_deref()
-                    .map(parse_volume)
-                    .transpose()
-                    .map_err(input)?;
-                let v = volume_ml.value();
-                common.build(
-                    Form::Solution {
-                        powder_mg,
-                        purity_pct: purity,
-                        volume_ml,
-                        drop_ml,
-                    },
-                    v,
-                    Some(v),
-                    ctx.now,
-                )
-            }
+            } => (
+                common,
+                FormRequest::Solution {
+                    mass,
+                    volume,
+                    purity,
+                    drop_volume,
+                },
+            ),
+        };
+        StockRequest {
+            name: common.name,
+            salt: common.salt,
+            substance: common.substance,
+            route: common.route,
+            lot: common.lot,
+            expiry: common.expiry,
+            opened: common.opened,
+            note: common.note,
+            form,
         }
     }
 }
@@ -305,9 +248,9 @@ impl Command {
         match self {
             Command::Add(form) => {
                 let salt_defaulted = !form.salt_given();
-                let new = form.build(ctx)?;
+                let req = form.request();
                 let store = ctx.open().await?;
-                let s = store.add_stock(&new).await?;
+                let s = dosewise_app::stock::add(&*store, &req, ctx.now).await?;
                 if ctx.json {
                     return output::json(&s);
                 }
@@ -450,13 +393,7 @@ impl Command {
                 let store = ctx.open().await?;
                 let mut s = find_stock(&store, &a.stock).await?;
                 if let Some(dv) = &a.drop_volume {
-                    let d = parse_volume(dv).map_err(input)?;
-                    match &mut s.stock.preparation.form {
-                        Form::Solution { drop_ml, .. } => *drop_ml = Some(d),
-                        _ => return Err(input("drop calibration applies to solutions only")),
-                    }
-                    s.stock.preparation.validate().map_err(input)?;
-                    s = store.update_stock(&s).await?;
+                    s = dosewise_app::stock::calibrate_drops(&*store, s, dv).await?;
                 }
                 let change = match (&a.add, &a.remove) {
                     (Some(v), _) => Some((Change::Add, v)),
@@ -531,10 +468,10 @@ impl Command {
                 Ok(())
             }
             Command::Retire { stock, reason } => {
-                let reason = text::opt_label("reason", reason.as_deref()).map_err(input)?;
                 let store = ctx.open().await?;
                 let s = find_stock(&store, &stock).await?;
-                let s = store.retire_stock(s.id, ctx.now, reason.as_deref()).await?;
+                let s =
+                    dosewise_app::stock::retire(&*store, &s, reason.as_deref(), ctx.now).await?;
                 if ctx.json {
                     return output::json(&s);
                 }
