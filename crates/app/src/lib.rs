@@ -16,6 +16,7 @@ pub mod files;
 pub mod insights;
 pub mod pdf;
 pub mod period;
+pub mod profile;
 pub mod protocol;
 pub mod records;
 pub mod report;

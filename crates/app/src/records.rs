@@ -234,3 +234,8 @@ pub async fn clear<S: Store>(
     let note = dosewise_core::text::label("note", note).map_err(input)?;
     Ok(store.add_clearance(topic, now, Some(&note)).await?)
 }
+
+/// Mark a medicine stopped; it stays in the record (and in the safety check's history).
+pub async fn stop_medication<S: Store>(store: &S, id: i64, now: Timestamp) -> Result<Medication> {
+    Ok(store.remove_medication(id, now).await?)
+}

@@ -161,7 +161,7 @@ impl RestoreArgs {
                 ctx.home.display()
             )));
         }
-        let report = store.import(&journal).await?;
+        let report = dosewise_app::transfer::import(&*store, &journal).await?;
         if ctx.json {
             return output::json(&report);
         }

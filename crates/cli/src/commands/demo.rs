@@ -43,7 +43,7 @@ impl Args {
             Some(y) => dosewise_core::generator::history(&ctx.now_in(&tz), y, self.seed),
             None => demo_journal(&ctx.now_in(&tz), self.weeks * 7, self.seed),
         };
-        let report = store.import(&journal).await?;
+        let report = dosewise_app::transfer::import(&*store, &journal).await?;
         if ctx.json {
             return output::json(
                 &serde_json::json!({ "home": ctx.home, "zone": when::zone_name(&tz), "imported": report }),

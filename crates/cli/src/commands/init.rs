@@ -1,9 +1,8 @@
 //! `dosewise init`: create the journal and set the profile.
 
-use crate::context::{Ctx, system_zone};
+use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
-use dosewise_core::profile::Profile;
 use dosewise_core::text;
 use dosewise_core::units::{Kilograms, fmt_num};
 use dosewise_core::when;
@@ -45,16 +44,21 @@ pub fn parse_weight(s: &str) -> CliResult<Kilograms> {
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        // Check everything before touching the disk.
-        let zone = match &self.zone {
-            Some(z) => Some(when::zone(z).map_err(input)?),
-            None => None,
+        // Check everything before touching the disk (the app checks again before writing).
+        let mut update = dosewise_app::profile::ProfileUpdate {
+            zone: self.zone.clone(),
+            weight: self.weight.clone(),
+            name: self.name.clone(),
+            screen: None,
+            crisis_line: self.crisis_line.clone(),
         };
-        let weight = self.weight.as_deref().map(parse_weight).transpose()?;
-        let name = text::opt_label("name", self.name.as_deref()).map_err(input)?;
-        // Check the answers and the crisis line before anything is written.
+        if let Some(z) = &update.zone {
+            when::zone(z).map_err(input)?;
+        }
+        update.weight.as_deref().map(parse_weight).transpose()?;
+        text::opt_label("name", update.name.as_deref()).map_err(input)?;
         dosewise_core::screen::answer(&[], &self.conditions, ctx.now).map_err(input)?;
-        let crisis_line = self
+        update
             .crisis_line
             .as_deref()
             .map(|l| dosewise_app::screen::crisis_line(Some(l)))
@@ -74,45 +78,17 @@ impl Args {
                 ctx.home.display()
             );
         }
-        let existing = store.profile().await?;
-        let created = existing.is_none();
-        let mut p = existing.unwrap_or_else(|| Profile {
-            name: None,
-            zone: when::zone_name(&system_zone()),
-            weight_kg: None,
-            screen: vec![],
-            screened_at: None,
-            crisis_line: None,
-            created_at: ctx.now,
-            updated_at: ctx.now,
-        });
-        if let Some(z) = zone {
-            p.zone = when::zone_name(&z);
-        }
-        if weight.is_some() {
-            p.weight_kg = weight;
-        }
-        if name.is_some() {
-            p.name = name;
-        }
-        let screened = if !self.conditions.is_empty() {
+        let first = store.profile().await?.is_none();
+        update.screen = if !self.conditions.is_empty() {
             Some(self.conditions.clone())
         } else if self.no_conditions {
             Some(vec![])
-        } else if created && !ctx.json {
+        } else if first && !ctx.json {
             super::screen::ask()?
         } else {
             None
         };
-        if let Some(s) = screened {
-            p.screen = dosewise_core::screen::answer(&p.screen, &s, ctx.now).map_err(input)?;
-            p.screened_at = Some(ctx.now);
-        }
-        if let Some(line) = crisis_line {
-            p.crisis_line = line;
-        }
-        p.updated_at = ctx.now;
-        store.save_profile(&p).await?;
+        let (p, created) = dosewise_app::profile::update(&*store, &update, ctx.now).await?;
         if ctx.json {
             return output::json(&serde_json::json!({
                 "home": ctx.home, "database": ctx.db_path(), "created": created, "profile": p,

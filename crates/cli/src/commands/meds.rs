@@ -128,7 +128,7 @@ impl Command {
             }
             Command::Remove { id } => {
                 let store = ctx.open().await?;
-                let m = store.remove_medication(id, ctx.now).await?;
+                let m = dosewise_app::records::stop_medication(&*store, id, ctx.now).await?;
                 if ctx.json {
                     return output::json(&m);
                 }
