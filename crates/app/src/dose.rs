@@ -104,11 +104,15 @@ pub async fn find_stock<S: Store>(store: &S, key: &str) -> Result<Stock> {
 
 /// The current protocol a new dose belongs to: the one for the stock's (or the given)
 /// substance; without either, the only current protocol, or the racemic ketamine one.
-async fn choose_protocol<S: Store>(store: &S, req: &DoseRequest) -> Result<Option<Protocol>> {
+async fn choose_protocol<S: Store>(
+    store: &S,
+    req: &DoseRequest,
+    named: Option<&Stock>,
+) -> Result<Option<Protocol>> {
     let mut current = store.protocols(false).await?;
-    let substance = match (&req.stock, req.substance) {
-        (Some(key), _) => Some(find_stock(store, key).await?.stock.preparation.substance),
-        (None, s) => s,
+    let substance = match named {
+        Some(s) => Some(s.stock.preparation.substance),
+        None => req.substance,
     };
     Ok(match substance {
         Some(sub) => current.into_iter().find(|p| p.protocol.substance == sub),
@@ -123,13 +127,14 @@ async fn choose_protocol<S: Store>(store: &S, req: &DoseRequest) -> Result<Optio
 async fn choose_stock<S: Store>(
     store: &S,
     req: &DoseRequest,
+    named: Option<Stock>,
     protocol: Option<&Protocol>,
 ) -> Result<Option<Stock>> {
     if req.no_stock {
         return Ok(None);
     }
-    if let Some(key) = &req.stock {
-        return find_stock(store, key).await.map(Some);
+    if named.is_some() {
+        return Ok(named);
     }
     if let Some(id) = protocol.and_then(|p| p.protocol.stock_id)
         && let Some(s) = store.stock(id).await?.filter(|s| !s.is_retired())
@@ -154,7 +159,12 @@ async fn choose_stock<S: Store>(
 /// Turn a request into a dose: nothing is written.
 pub async fn prepare<S: Store>(store: &S, req: &DoseRequest, now: Timestamp) -> Result<Prepared> {
     let note = text::note(req.note.as_deref()).map_err(input)?;
-    let protocol = choose_protocol(store, req).await?;
+    // The stock named in the request, looked up once.
+    let named = match (&req.stock, req.no_stock) {
+        (Some(key), false) => Some(find_stock(store, key).await?),
+        _ => None,
+    };
+    let protocol = choose_protocol(store, req, named.as_ref()).await?;
     let amount = match (req.amount.trim(), &protocol) {
         ("", Some(p)) => p.protocol.dose.entered.clone(),
         ("", None) => {
@@ -168,7 +178,7 @@ pub async fn prepare<S: Store>(store: &S, req: &DoseRequest, now: Timestamp) -> 
     let profile = store.profile().await?;
     let tz = crate::zone(req.zone.as_deref(), profile.as_ref())?;
     let at = crate::instant(req.at.as_deref(), &tz, now)?;
-    let stock = choose_stock(store, req, protocol.as_ref()).await?;
+    let stock = choose_stock(store, req, named, protocol.as_ref()).await?;
     // A stock of another substance than the protocol's does not belong to it.
     let protocol = protocol.filter(|p| {
         stock
