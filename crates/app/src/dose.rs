@@ -75,6 +75,8 @@ pub enum Outcome {
         protocol: Option<Protocol>,
         verdict: Verdict,
         overridden: bool,
+        /// The zone the dose was prepared in (for showing it).
+        tz: TimeZone,
     },
 }
 
@@ -275,6 +277,7 @@ pub async fn log<S: Store>(
         protocol: prepared.protocol,
         verdict,
         overridden,
+        tz: prepared.tz,
     })
 }
 

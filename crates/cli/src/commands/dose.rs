@@ -248,7 +248,7 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
     };
     let reason = opts.override_reason.as_deref();
     let outcome = dosewise_app::dose::log(&*store, &req, reason, opts.dry_run, ctx.now).await?;
-    let (dose, stock, protocol, verdict) = match outcome {
+    let (dose, stock, protocol, verdict, tz) = match outcome {
         Outcome::Checked { prepared, verdict } => {
             return show_unlogged(ctx, &prepared.new, &verdict, true);
         }
@@ -260,14 +260,14 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
             stock,
             protocol,
             verdict,
+            tz,
             ..
-        } => (dose, stock, protocol, verdict),
+        } => (dose, stock, protocol, verdict, tz),
     };
     if ctx.json {
         return output::json(&serde_json::json!({ "dose": dose, "stock": stock }));
     }
     show_logged(ctx, &verdict, dose.dose.override_reason.as_deref());
-    let tz = ctx.zone_of(&store).await?;
     print_dose(&dose, stock.as_ref(), &tz, "Logged");
     if let Some(p) = &protocol {
         let day = dosewise_core::adherence::local_date(&dose);
