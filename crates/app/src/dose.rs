@@ -442,3 +442,54 @@ pub async fn delete<S: Store>(
     let reason = text::opt_label("reason", reason).map_err(input)?;
     Ok(store.delete_dose(id, now, reason.as_deref()).await?)
 }
+
+/// A dose in words, the same on every surface: what it is ("½ troche of Troche 25 = 12.5 mg
+/// HCl (10.84 mg base)"), then the lines that go with it — the supply it takes, the estimated
+/// bioavailable amount by its route (or that there is none), what the route's figures mean for
+/// this form, and the dose per kilogram.
+pub fn describe(new: &NewDose, stock: Option<&Stock>) -> (String, Vec<String>) {
+    use dosewise_core::dose::units_text;
+    use dosewise_core::preparation::Form;
+    use dosewise_core::stock::supply_text;
+    use dosewise_core::units::fmt_num;
+    let mass = new.amount_text();
+    let what = match (units_text(&new.quantity), stock) {
+        (Some(u), Some(s)) => format!("{u} of {} = {mass}", s.stock.name),
+        (None, Some(s)) => format!("{} of {} = {mass}", new.entered, s.stock.name),
+        (_, None) => mass,
+    };
+    let mut lines = Vec::new();
+    if let (Some(used), Some(s)) = (new.supply_used, stock) {
+        lines.push(format!(
+            "Takes {} from {}.",
+            supply_text(&s.stock.preparation, used),
+            s.stock.name
+        ));
+    }
+    lines.push(match (new.bioavailable_mg_min, new.bioavailable_mg_max) {
+        (Some(lo), Some(hi)) => format!(
+            "Estimated bioavailable by the {} route: {}–{} mg base (an average from small studies; yours may differ).",
+            new.route,
+            fmt_num(lo),
+            fmt_num(hi)
+        ),
+        _ => format!(
+            "No bioavailability estimate for {} by the {} route.",
+            new.substance, new.route
+        ),
+    });
+    let troche = stock.is_some_and(|s| matches!(s.stock.preparation.form, Form::Troche { .. }));
+    match new.route {
+        Route::Sublingual if troche => lines.push(
+            "A troche held in the mouth uses the sublingual range; whatever is swallowed behaves like an oral dose.".into(),
+        ),
+        Route::Buccal => lines.push(
+            "Buccal uses the sublingual figures: no separate buccal measurement was found.".into(),
+        ),
+        _ => {}
+    }
+    if let Some(k) = new.mg_per_kg {
+        lines.push(format!("{} mg/kg (base).", fmt_num(k)));
+    }
+    (what, lines)
+}

@@ -4,14 +4,12 @@ use crate::context::Ctx;
 use crate::error::{CliError, CliResult, input};
 use crate::output;
 use dosewise_app::dose::{DoseRequest, Outcome};
-use dosewise_core::dose::{Dose, NewDose, units_text};
+use dosewise_core::dose::{Dose, NewDose};
 use dosewise_core::jiff::tz::TimeZone;
-use dosewise_core::preparation::Form;
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::safety::Verdict;
 use dosewise_core::salt::Salt;
 use dosewise_core::stock::Stock;
-use dosewise_core::units::fmt_num;
 use dosewise_store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -145,40 +143,11 @@ fn show_logged(ctx: &Ctx, verdict: &Verdict, override_reason: Option<&str>) {
 
 fn print_dose(d: &Dose, stock: Option<&Stock>, tz: &TimeZone, verb: &str) {
     let x = &d.dose;
-    let what = match (units_text(&x.quantity), stock) {
-        (Some(u), Some(s)) => format!("{u} of {} = {}", s.stock.name, x.amount_text()),
-        (None, Some(s)) => format!("{} of {} = {}", x.entered, s.stock.name, x.amount_text()),
-        (_, None) => x.amount_text(),
-    };
+    let (what, lines) = dosewise_app::dose::describe(x, stock);
     crate::outln!("{verb} dose #{}: {what}", d.id);
     crate::outln!("  {} at {}", x.route, output::local_in(x.at, &x.zone, tz));
-    match (x.bioavailable_mg_min, x.bioavailable_mg_max) {
-        (Some(lo), Some(hi)) => crate::outln!(
-            "  estimated bioavailable: {}–{} mg base ({} route; an average from small studies, yours may differ)",
-            fmt_num(lo),
-            fmt_num(hi),
-            x.route
-        ),
-        _ => crate::outln!(
-            "  no bioavailability estimate for {} {}",
-            x.substance,
-            x.route
-        ),
-    }
-    let troche = stock.is_some_and(|s| matches!(s.stock.preparation.form, Form::Troche { .. }));
-    match x.route {
-        Route::Sublingual if troche => crate::outln!(
-            "  (a troche held in the mouth uses the sublingual range; whatever is swallowed behaves like an oral dose)"
-        ),
-        Route::Buccal => {
-            crate::outln!(
-                "  (buccal uses the sublingual figures: no separate buccal measurement was found)"
-            )
-        }
-        _ => {}
-    }
-    if let Some(k) = x.mg_per_kg {
-        crate::outln!("  {} mg/kg (base)", fmt_num(k));
+    for l in lines {
+        crate::outln!("  {l}");
     }
     if let Some(n) = &x.note {
         crate::outln!("  note: {n}");

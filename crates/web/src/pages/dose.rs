@@ -11,42 +11,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dosewise_app::AppError;
 use dosewise_app::dose::{DoseRequest, Outcome};
-use dosewise_core::dose::{NewDose, units_text};
+use dosewise_core::dose::NewDose;
 use dosewise_core::route::Route;
-use dosewise_core::stock::{Stock, supply_text};
-use dosewise_core::units::fmt_num;
+use dosewise_core::stock::Stock;
 use dosewise_store::Store;
 use maud::{Markup, html};
 
 /// What a dose converts to, line by line (the page and the API's preview show the same).
 pub fn conversion(new: &NewDose, stock: Option<&Stock>) -> Vec<String> {
-    let mut out = Vec::new();
-    let mass = new.amount_text();
-    out.push(match (units_text(&new.quantity), stock) {
-        (Some(u), Some(s)) => format!("{u} of {} = {mass}", s.stock.name),
-        (None, Some(s)) => format!("{} of {} = {mass}", new.entered, s.stock.name),
-        (_, None) => mass,
-    });
-    if let (Some(used), Some(s)) = (new.supply_used, stock) {
-        out.push(format!(
-            "Takes {} from {} ({} on hand).",
-            supply_text(&s.stock.preparation, used),
-            s.stock.name,
-            s.remaining_text()
-        ));
-    }
-    if let (Some(lo), Some(hi)) = (new.bioavailable_mg_min, new.bioavailable_mg_max) {
-        out.push(format!(
-            "Estimated bioavailable by the {} route: {}–{} mg base (an average from small studies; yours may differ).",
-            new.route,
-            fmt_num(lo),
-            fmt_num(hi)
-        ));
-    }
-    if let Some(k) = new.mg_per_kg {
-        out.push(format!("{} mg/kg (base).", fmt_num(k)));
-    }
-    out
+    let (what, lines) = dosewise_app::dose::describe(new, stock);
+    let on_hand = stock.map(|s| format!("{} on hand now: {}.", s.stock.name, s.remaining_text()));
+    std::iter::once(what).chain(lines).chain(on_hand).collect()
 }
 
 /// The form's fields as a request.
