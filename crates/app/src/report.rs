@@ -5,7 +5,7 @@ use crate::{Result, input, period};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::jiff::tz::TimeZone;
-use dosewise_core::report::{ReportOptions, Section, report_html};
+use dosewise_render::report::{ReportOptions, Section, report_html};
 use dosewise_store::Store;
 
 /// What a person asked for.

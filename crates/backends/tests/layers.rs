@@ -9,7 +9,13 @@ use std::path::Path;
 /// Each crate (by folder) and the workspace crates it may depend on.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("core", &[]),
-    ("store", &["dosewise-core"]),
+    ("render", &["dosewise-core"]),
+    ("fixtures", &["dosewise-core"]),
+    (
+        "store",
+        // The fixtures only with the `conformance` feature: the suite imports the demo journal.
+        &["dosewise-core", "dosewise-fixtures"],
+    ),
     ("store-sqlite", &["dosewise-core", "dosewise-store"]),
     ("store-postgres", &["dosewise-core", "dosewise-store"]),
     (
@@ -21,11 +27,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "dosewise-store-postgres",
         ],
     ),
-    ("app", &["dosewise-core", "dosewise-store"]),
+    (
+        "app",
+        &["dosewise-core", "dosewise-store", "dosewise-render"],
+    ),
     (
         "web",
         &[
             "dosewise-core",
+            "dosewise-render",
             "dosewise-store",
             "dosewise-app",
             "dosewise-backends",
@@ -35,6 +45,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "cli",
         &[
             "dosewise-core",
+            "dosewise-render",
+            // `dosewise demo`.
+            "dosewise-fixtures",
             "dosewise-store",
             "dosewise-app",
             "dosewise-web",

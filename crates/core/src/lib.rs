@@ -6,15 +6,11 @@
 //! once, so every surface says the same thing.
 
 pub mod adherence;
-pub mod calendar;
-pub mod chart;
 pub mod checkin;
 pub mod deidentify;
-pub mod demo;
 pub mod dose;
 pub mod dose_expr;
 pub mod exposure;
-pub mod generator;
 pub mod insights;
 pub mod interaction;
 pub mod journal;
@@ -25,7 +21,6 @@ pub mod preparation;
 pub mod profile;
 pub mod protocol;
 pub mod questionnaire;
-pub mod report;
 pub mod route;
 pub mod rules;
 pub mod safety;

@@ -220,47 +220,13 @@ pub fn slot(p: &Protocol, date: Date, tz: &TimeZone) -> Timestamp {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::dose_expr::Quantity;
-    use crate::protocol::{Cycle, DoseTarget, Limits, NewProtocol, Pause, Status};
-    use crate::route::Substance;
-    use crate::units::Milligrams;
+
+    use crate::protocol::{Cycle, Pause};
+
     use jiff::civil::Time;
     use proptest::prelude::*;
 
-    pub(crate) fn protocol(pattern: Pattern, start: Date, cycle: Option<Cycle>) -> Protocol {
-        Protocol {
-            id: 1,
-            protocol: NewProtocol {
-                name: "test".into(),
-                substance: Substance::Ketamine,
-                pattern,
-                start,
-                end: None,
-                time: Time::new(8, 0, 0, 0).unwrap_or(Time::midnight()),
-                zone: "Europe/Berlin".into(),
-                dose: DoseTarget {
-                    entered: "12.5 mg".into(),
-                    quantity: Quantity::Mg(
-                        Milligrams::positive(12.5).unwrap_or(Milligrams::zero()),
-                    ),
-                    mg: Some(12.5),
-                },
-                stock_id: None,
-                route: None,
-                cycle,
-                titration: None,
-                limits: Limits::default(),
-                checkin_time: None,
-                require_bp: false,
-                require_sitter: false,
-                note: None,
-            },
-            status: Status::Active,
-            pauses: vec![],
-            created_at: Timestamp::UNIX_EPOCH,
-            ended_at: None,
-        }
-    }
+    pub(crate) use crate::testing::protocol;
 
     fn d(s: &str) -> Date {
         s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))

@@ -2,12 +2,15 @@
 //! Not part of the program: nothing outside tests calls these.
 #![allow(clippy::missing_panics_doc)]
 
+use crate::dose_expr::Quantity;
 use crate::preparation::{Form, Preparation, SupplyUnit};
+use crate::protocol::{Cycle, DoseTarget, Limits, NewProtocol, Pattern, Protocol, Status};
 use crate::route::{Route, Substance};
 use crate::salt::Salt;
 use crate::stock::{NewStock, Stock};
 use crate::units::Milligrams;
 use jiff::Timestamp;
+use jiff::civil::{Date, Time};
 
 /// An instant from RFC 3339 text.
 pub fn ts(s: &str) -> Timestamp {
@@ -88,5 +91,39 @@ pub fn checkin(
             private: false,
         },
         created_at: at,
+    }
+}
+
+/// A current protocol (id 1) with `pattern` from `start`, 12.5 mg at 08:00 Berlin, no limits.
+pub fn protocol(pattern: Pattern, start: Date, cycle: Option<Cycle>) -> Protocol {
+    Protocol {
+        id: 1,
+        protocol: NewProtocol {
+            name: "test".into(),
+            substance: Substance::Ketamine,
+            pattern,
+            start,
+            end: None,
+            time: Time::new(8, 0, 0, 0).unwrap_or(Time::midnight()),
+            zone: "Europe/Berlin".into(),
+            dose: DoseTarget {
+                entered: "12.5 mg".into(),
+                quantity: Quantity::Mg(Milligrams::positive(12.5).unwrap_or(Milligrams::zero())),
+                mg: Some(12.5),
+            },
+            stock_id: None,
+            route: None,
+            cycle,
+            titration: None,
+            limits: Limits::default(),
+            checkin_time: None,
+            require_bp: false,
+            require_sitter: false,
+            note: None,
+        },
+        status: Status::Active,
+        pauses: vec![],
+        created_at: Timestamp::UNIX_EPOCH,
+        ended_at: None,
     }
 }

@@ -4,6 +4,7 @@
 //! journal). Enabled by the `conformance` feature, for backends' tests only.
 
 pub use dosewise_core;
+pub use dosewise_fixtures;
 pub use serde_json;
 
 /// What the suite's tests use: the core types, the store trait, and the fixtures below.
@@ -636,7 +637,7 @@ macro_rules! conformance {
                     $crate::conformance::dosewise_core::jiff::tz::TimeZone::get("Europe/Berlin")
                         .unwrap_or_else(|e| panic!("{e}")),
                 );
-                let demo = $crate::conformance::dosewise_core::demo::demo_journal(&now, 30, 7);
+                let demo = $crate::conformance::dosewise_fixtures::demo::demo_journal(&now, 30, 7);
                 let report = a.import(&demo).await.unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(report.doses, demo.doses.len());
                 let st = a.stocks(false).await.must().remove(0);

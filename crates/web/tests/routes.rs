@@ -39,7 +39,7 @@ async fn app_with(demo: bool, login: Option<Login>) -> App {
     let now: Timestamp = NOW.parse().unwrap_or_else(|e| panic!("{e}"));
     if demo {
         let tz = dosewise_core::when::zone("Europe/Berlin").unwrap_or_else(|e| panic!("{e}"));
-        let j = dosewise_core::demo::demo_journal(&now.to_zoned_datetime(tz), 56, 42);
+        let j = dosewise_fixtures::demo::demo_journal(&now.to_zoned_datetime(tz), 56, 42);
         store.import(&j).await.unwrap_or_else(|e| panic!("{e}"));
     }
     let with_login = login.is_some();

@@ -3,8 +3,8 @@
 use super::export::write_private;
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
-use dosewise_core::calendar::{CalendarOptions, calendar};
 use dosewise_core::jiff::civil::Time;
+use dosewise_render::calendar::{CalendarOptions, calendar};
 use dosewise_store::Store;
 use std::path::PathBuf;
 

@@ -3,8 +3,8 @@
 use crate::context::{Ctx, system_zone};
 use crate::error::{CliResult, input};
 use crate::output;
-use dosewise_core::demo::demo_journal;
 use dosewise_core::when;
+use dosewise_fixtures::demo::demo_journal;
 use dosewise_store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -40,7 +40,7 @@ impl Args {
             )));
         }
         let journal = match self.years {
-            Some(y) => dosewise_core::generator::history(&ctx.now_in(&tz), y, self.seed),
+            Some(y) => dosewise_fixtures::generator::history(&ctx.now_in(&tz), y, self.seed),
             None => demo_journal(&ctx.now_in(&tz), self.weeks * 7, self.seed),
         };
         let report = dosewise_app::transfer::import(&*store, &journal).await?;

@@ -923,7 +923,7 @@ pub async fn calendar(State(st): State<AppState>) -> Result<Response, WebError> 
     let protocols = store.protocols(false).await?;
     drop(store);
     let now = st.now();
-    let o = dosewise_core::calendar::CalendarOptions {
+    let o = dosewise_render::calendar::CalendarOptions {
         from: now.to_zoned_datetime(tz.clone()).date(),
         days: 90,
         tz,
@@ -935,7 +935,7 @@ pub async fn calendar(State(st): State<AppState>) -> Result<Response, WebError> 
             .or(Time::new(21, 0, 0, 0).ok()),
         now,
     };
-    let ics = dosewise_core::calendar::calendar(&protocols, &o);
+    let ics = dosewise_render::calendar::calendar(&protocols, &o);
     let mut r = (StatusCode::OK, ics).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

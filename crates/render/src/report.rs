@@ -2,21 +2,21 @@
 //! their clinician. Built from the journal for a period; private check-in notes are left out
 //! unless explicitly asked for. Pure: the caller passes the journal, the period and "now".
 
-use crate::adherence::{adherence, local_date};
 use crate::chart::{Band, Chart, Rule, Series, esc};
-use crate::checkin::Checkin;
-use crate::dose::Dose;
-use crate::interaction;
-use crate::journal::Journal;
-use crate::questionnaire::{Assessment, Instrument, change, instrument};
-use crate::route::Route;
-use crate::safety::{HR_REFUSE, Severity, bp_tier};
-use crate::units::fmt_num;
-use crate::vitals::BpLimit;
-use crate::vitals::VitalsContext;
-use jiff::Timestamp;
-use jiff::civil::Date;
-use jiff::tz::TimeZone;
+use dosewise_core::adherence::{adherence, local_date};
+use dosewise_core::checkin::Checkin;
+use dosewise_core::dose::Dose;
+use dosewise_core::interaction;
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::jiff::civil::Date;
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::journal::Journal;
+use dosewise_core::questionnaire::{Assessment, Instrument, change, instrument};
+use dosewise_core::route::Route;
+use dosewise_core::safety::{HR_REFUSE, Severity, bp_tier};
+use dosewise_core::units::fmt_num;
+use dosewise_core::vitals::BpLimit;
+use dosewise_core::vitals::VitalsContext;
 use std::fmt::Write;
 
 #[derive(Debug, Clone)]
@@ -114,7 +114,7 @@ fn bp_cell(s: u16, d: u16, (warn, refuse): (BpLimit, BpLimit)) -> String {
 
 fn in_period(t: Timestamp, zone: &str, o: &ReportOptions) -> bool {
     let d = t
-        .to_zoned_datetime(crate::when::zone(zone).unwrap_or(TimeZone::UTC))
+        .to_zoned_datetime(dosewise_core::when::zone(zone).unwrap_or(TimeZone::UTC))
         .date();
     d >= o.from && d <= o.to
 }
@@ -546,7 +546,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         let counted: f64 = j
             .stock_events
             .iter()
-            .filter(|e| e.stock_id == s.id && e.kind == crate::stock::StockEventKind::Count)
+            .filter(|e| e.stock_id == s.id && e.kind == dosewise_core::stock::StockEventKind::Count)
             .map(|e| e.delta)
             .sum();
         let unit = s.stock.supply_unit;
@@ -663,10 +663,10 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         let tiers = j
             .protocols
             .iter()
-            .filter(|p| p.status != crate::protocol::Status::Ended)
+            .filter(|p| p.status != dosewise_core::protocol::Status::Ended)
             .max_by_key(|p| p.protocol.start)
             .map_or_else(
-                || crate::protocol::Limits::default().bp_tiers(),
+                || dosewise_core::protocol::Limits::default().bp_tiers(),
                 |p| p.protocol.limits.bp_tiers(),
             );
         h.push_str("<table><tr><th>context</th><th>readings</th><th>mean blood pressure</th><th>highest</th><th>mean heart rate</th></tr>");
@@ -1021,14 +1021,14 @@ mod tests {
     use super::*;
 
     fn demo() -> (Journal, ReportOptions) {
-        let tz = crate::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
-        let now = crate::testing::ts("2026-11-28T11:00:00Z").to_zoned_datetime(tz.clone());
-        let j = crate::demo::demo_journal(&now, 56, 42);
+        let tz = dosewise_core::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
+        let now = dosewise_core::testing::ts("2026-11-28T11:00:00Z").to_zoned_datetime(tz.clone());
+        let j = dosewise_fixtures::demo::demo_journal(&now, 56, 42);
         let o = ReportOptions {
             from: "2026-10-03".parse().unwrap_or_default(),
             to: "2026-11-28".parse().unwrap_or_default(),
             tz,
-            generated: crate::testing::ts("2026-11-28T11:00:00Z"),
+            generated: dosewise_core::testing::ts("2026-11-28T11:00:00Z"),
             include_private: false,
             sections: vec![],
         };
@@ -1089,7 +1089,7 @@ mod tests {
         baseline.assessment.total = 27;
         baseline.assessment.answers = vec![3; 9];
         baseline.assessment.band = "severe".into();
-        baseline.assessment.at = crate::testing::ts("2026-10-03T06:00:00Z");
+        baseline.assessment.at = dosewise_core::testing::ts("2026-10-03T06:00:00Z");
         j.assessments.push(baseline);
         let html = report_html(&j, &o);
         assert!(html.contains("27 → "), "baseline first");
@@ -1122,8 +1122,8 @@ mod tests {
 #[cfg(test)]
 mod chart_tests {
     use super::*;
-    use crate::checkin::{Rating, Ratings};
-    use crate::testing::{checkin, ts};
+    use dosewise_core::checkin::{Rating, Ratings};
+    use dosewise_core::testing::{checkin, ts};
 
     fn mood(id: i64, at: &str, m: i64) -> Checkin {
         let r = Ratings {
@@ -1135,7 +1135,7 @@ mod chart_tests {
 
     #[test]
     fn ratings_are_daily_means_and_weekly_over_long_periods() {
-        let berlin = crate::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
+        let berlin = dosewise_core::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
         let cs = [
             mood(1, "2026-11-02T07:00:00Z", 4),
             mood(2, "2026-11-02T20:00:00Z", 6),

@@ -2,8 +2,8 @@
 //! lines, point markers, shaded horizontal bands and reference lines. Pure string building, no
 //! fonts needed (the viewer renders the text), so the web pages and the report share them.
 
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::jiff::tz::TimeZone;
 use std::fmt::Write;
 
 /// One series of points.
@@ -155,7 +155,7 @@ impl Chart {
                 W - RIGHT,
                 LEFT - 4.0,
                 y + 3.5,
-                crate::units::fmt_num(v)
+                dosewise_core::units::fmt_num(v)
             );
             v += step;
         }
@@ -284,7 +284,7 @@ impl Chart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::ts;
+    use dosewise_core::testing::ts;
 
     #[test]
     fn svg_is_well_formed_and_escaped() {
@@ -337,7 +337,7 @@ mod tests {
 
     #[test]
     fn dates_are_local_days() {
-        let berlin = crate::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
+        let berlin = dosewise_core::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
         // Local midnight of 1 and of 29 November in Berlin is 23:00 UTC the day before.
         let c = Chart {
             title: "t".into(),

@@ -3,16 +3,16 @@
 //! system.
 //!
 //! Instants are written in UTC (`DTSTART:20261201T070000Z`), each computed for its own local
-//! date by [`crate::schedule::slot`], so every event sits on its intended local day whatever
+//! date by [`dosewise_core::schedule::slot`], so every event sits on its intended local day whatever
 //! the DST rules; breaks are all-day events (`VALUE=DATE`). By default event titles are
 //! discreet ("Planned dose") because calendars are often synced to cloud services or shared;
 //! `detailed` adds the amount and the protocol's name.
 
-use crate::protocol::{Pattern, Protocol};
-use crate::schedule::{cycle_position, planned_dates, slot};
-use jiff::Timestamp;
-use jiff::civil::{Date, Time};
-use jiff::tz::TimeZone;
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::jiff::civil::{Date, Time};
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::protocol::{Pattern, Protocol};
+use dosewise_core::schedule::{cycle_position, planned_dates, slot};
 
 #[derive(Debug, Clone)]
 pub struct CalendarOptions {
@@ -179,7 +179,10 @@ pub fn calendar(protocols: &[Protocol], o: &CalendarOptions) -> String {
     // Questionnaire reminders on their cadence (weekly PHQ-9 and GAD-7, monthly bladder and
     // use questions), starting on the first day of the feed.
     if let Some(t) = o.checkin_time {
-        for (k, i) in crate::questionnaire::instruments().iter().enumerate() {
+        for (k, i) in dosewise_core::questionnaire::instruments()
+            .iter()
+            .enumerate()
+        {
             let mut d = o.from;
             while d <= to {
                 let at =
@@ -228,7 +231,7 @@ pub fn calendar(protocols: &[Protocol], o: &CalendarOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::Cycle;
+    use dosewise_core::protocol::Cycle;
 
     #[test]
     fn folding_and_escaping() {
@@ -242,7 +245,7 @@ mod tests {
 
     #[test]
     fn events_for_doses_breaks_and_checkins() {
-        let p = crate::schedule::tests::protocol(
+        let p = dosewise_core::testing::protocol(
             Pattern::EveryNDays { n: 3 },
             "2026-12-01".parse().unwrap_or_default(),
             Some(Cycle {
@@ -253,11 +256,11 @@ mod tests {
         let o = CalendarOptions {
             from: "2026-12-01".parse().unwrap_or_default(),
             days: 14,
-            tz: crate::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC),
+            tz: dosewise_core::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC),
             reminder_minutes: 10,
             detailed: false,
             checkin_time: Time::new(21, 0, 0, 0).ok(),
-            now: crate::testing::ts("2026-11-28T12:00:00Z"),
+            now: dosewise_core::testing::ts("2026-11-28T12:00:00Z"),
         };
         let ics = calendar(&[p], &o);
         // 5 doses, 1 break, 14 check-ins, and questionnaires: PHQ-9 and GAD-7 on days 1 and 8,
@@ -283,8 +286,8 @@ mod tests {
             assert!(!ics.contains(word), "discreet feed mentions {word:?}");
         }
         let detailed = calendar(
-            &[crate::schedule::tests::protocol(
-                crate::protocol::Pattern::EveryNDays { n: 3 },
+            &[dosewise_core::testing::protocol(
+                dosewise_core::protocol::Pattern::EveryNDays { n: 3 },
                 "2026-12-01".parse().unwrap_or_default(),
                 None,
             )],
