@@ -1,14 +1,21 @@
 //! The HTML pages. Each handler locks the store for the duration of one request, calls
 //! `dosewise-app` (the code the CLI runs), and renders with maud (which escapes all text).
 
+pub(crate) mod assess;
+pub(crate) mod calendar;
 pub(crate) mod checkin;
 pub(crate) mod dose;
 pub(crate) mod history;
 pub(crate) mod insights;
 pub(crate) mod login;
+pub(crate) mod meds;
 pub(crate) mod more;
+pub(crate) mod protocol;
 pub(crate) mod screen;
+pub(crate) mod stock;
 pub(crate) mod today;
+pub(crate) mod transfer;
+pub(crate) mod vitals;
 
 use crate::AppState;
 use crate::error::WebError;
@@ -31,23 +38,23 @@ pub fn routes() -> Router<AppState> {
         .route("/report/view", get(insights::report_view))
         .route("/report.pdf", get(insights::report_pdf))
         .route("/more", get(more::index))
-        .route("/stock", get(more::stock).post(more::change_stock))
-        .route("/protocol", get(more::protocol))
-        .route("/protocol/{id}", post(more::change_protocol))
-        .route("/meds", get(more::meds).post(more::add_med))
-        .route("/uses", post(more::add_use))
-        .route("/vitals", get(more::vitals).post(more::add_vitals))
+        .route("/stock", get(stock::stock).post(stock::change_stock))
+        .route("/protocol", get(protocol::protocol))
+        .route("/protocol/{id}", post(protocol::change_protocol))
+        .route("/meds", get(meds::meds).post(meds::add_med))
+        .route("/uses", post(meds::add_use))
+        .route("/vitals", get(vitals::vitals).post(vitals::add_vitals))
         .route("/screen", get(screen::form).post(screen::submit))
-        .route("/assess", get(more::assess_list))
+        .route("/assess", get(assess::assess_list))
         .route(
             "/assess/{id}",
-            get(more::assess_form).post(more::assess_submit),
+            get(assess::assess_form).post(assess::assess_submit),
         )
-        .route("/export.json", get(more::export_json))
-        .route("/import", get(more::import_form))
-        .route("/calendar.ics", get(more::calendar))
-        .route("/calendar/{file}", get(more::calendar_by_link))
-        .route("/calendar-link", post(more::calendar_link))
+        .route("/export.json", get(transfer::export_json))
+        .route("/import", get(transfer::import_form))
+        .route("/calendar.ics", get(calendar::calendar))
+        .route("/calendar/{file}", get(calendar::calendar_by_link))
+        .route("/calendar-link", post(calendar::calendar_link))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/static/style.css", get(style))
@@ -59,7 +66,7 @@ pub fn routes() -> Router<AppState> {
 /// Routes that accept large bodies (journal imports).
 pub fn import_route() -> Router<AppState> {
     Router::new()
-        .route("/import", post(more::import_submit))
+        .route("/import", post(transfer::import_submit))
         .route("/api/v1/import", post(crate::api::import))
 }
 
