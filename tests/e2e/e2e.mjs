@@ -208,6 +208,18 @@ await step("the health screen: tick a condition, save, and a dose already taken 
   assert.deepEqual(await lowContrast(page), [], "recorded after the fact");
 });
 
+await step("a stock is added from the stock page, without the terminal", async () => {
+  await page.goto(base + "stock");
+  await page.getByLabel("Name (how you will refer to it, e.g. Troche 25)").fill("Lozenge 50");
+  await page.getByLabel("Form", { exact: true }).selectOption("troche");
+  await page.getByLabel("Strength of one (e.g. 25 mg)").fill("50 mg");
+  await page.getByLabel("How many you hold (halves and quarters allowed)").fill("12");
+  await page.getByRole("button", { name: "Add stock" }).click();
+  await page.getByText("Added Lozenge 50: 12 troches on hand.").waitFor();
+  assert.deepEqual(await unlabelled(page), [], "/stock after adding");
+  assert.deepEqual(await lowContrast(page), [], "/stock after adding");
+});
+
 await step("the check-in form works from the keyboard alone", async () => {
   await page.goto(base + "checkin");
   await page.keyboard.press("Tab"); // skip link
@@ -245,6 +257,8 @@ if (shots) {
   await page.screenshot({ path: join(shots, "dose-refused-phone.png"), fullPage: true });
   await page.goto(base + "screen");
   await page.screenshot({ path: join(shots, "screen-phone.png"), fullPage: false });
+  await page.goto(base + "stock#add");
+  await page.screenshot({ path: join(shots, "stock-add-phone.png"), fullPage: false });
   await d.goto(base + "report/view");
   await d.screenshot({ path: join(shots, "report-view-desktop.png") });
   await desktop.close();

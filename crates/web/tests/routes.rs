@@ -1697,3 +1697,183 @@ async fn the_health_screen_page() {
     );
     assert!(r.body.contains("findahelpline.com"));
 }
+
+/// A stock added, its drops calibrated and retired from the stock page, through the same
+/// code as the CLI: each form, what does not fit refused with the fields kept and nothing
+/// written, the notice worded from the journal, and nothing without the form's token.
+#[tokio::test]
+async fn stocks_are_added_calibrated_and_retired_from_the_page() {
+    let a = app_with(false, None).await;
+    assert!(a.get("/stock").await.body.contains("Add a stock"));
+    let troche = [
+        ("name", "Troche 25"),
+        ("form", "troche"),
+        ("salt", "hcl"),
+        ("substance", "ketamine"),
+        ("strength", "25 mg"),
+        ("count", "29,5"),
+        ("expiry", "2027-06-01"),
+    ];
+    let r = a.form("/stock/new", &troche).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let back = a.get(&location(&r)).await;
+    assert!(
+        back.body.contains("Added Troche 25: 29.5 troches on hand."),
+        "{}",
+        back.body
+    );
+    let list = all_stocks(&a).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["remaining"], 29.5);
+    assert_eq!(list[0]["expiry"], "2027-06-01");
+    // Refusals keep what was typed and write nothing.
+    for (fields, says) in [
+        (
+            vec![
+                ("name", "G"),
+                ("form", "troche"),
+                ("strength", "10 g"),
+                ("count", "10"),
+            ],
+            "looks like a unit mistake",
+        ),
+        (
+            vec![
+                ("name", "Q"),
+                ("form", "troche"),
+                ("strength", "25 mg"),
+                ("count", "0.3"),
+            ],
+            "halves and quarters",
+        ),
+        (
+            vec![("name", "N"), ("form", "troche"), ("strength", "25 mg")],
+            "how many troches",
+        ),
+        (
+            vec![
+                ("name", "S"),
+                ("form", "spray"),
+                ("concentration", "100 mg/mL"),
+                ("bottle", "5 mL"),
+            ],
+            "volume of one spray",
+        ),
+        (
+            vec![
+                ("name", "P"),
+                ("form", "spray"),
+                ("concentration", "100 mg/mL"),
+                ("spray_volume", "0.1 mL"),
+                ("bottle", "1 mL"),
+                ("priming", "10"),
+            ],
+            "priming sprays use the whole bottle",
+        ),
+        (
+            vec![
+                ("name", "X"),
+                ("form", "crystal"),
+                ("strength", "25 mg"),
+                ("count", "1"),
+            ],
+            "choose a form",
+        ),
+        (
+            vec![
+                ("name", "Troche 25"),
+                ("form", "troche"),
+                ("strength", "25 mg"),
+                ("count", "1"),
+            ],
+            "already named",
+        ),
+        (
+            vec![
+                ("name", "B"),
+                ("form", "troche"),
+                ("salt", "sulphate"),
+                ("strength", "25 mg"),
+                ("count", "1"),
+            ],
+            "not a salt form",
+        ),
+    ] {
+        let r = a.form("/stock/new", &fields).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{fields:?}: {}", r.body);
+        assert!(
+            r.body.contains(says),
+            "{fields:?} should say {says:?}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!("value=\"{}\"", fields[0].1)),
+            "the name is kept"
+        );
+    }
+    assert_eq!(
+        all_stocks(&a).await.len(),
+        1,
+        "nothing written by the refusals"
+    );
+    // A solution, its drops calibrated; drops are for solutions only.
+    let r = a
+        .form(
+            "/stock/new",
+            &[
+                ("name", "Home solution"),
+                ("form", "solution"),
+                ("mass", "500 mg"),
+                ("volume", "10 mL"),
+                ("purity", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get("/stock").await.body;
+    assert!(page.contains("Calibrate drops") && page.contains("Retire a stock"));
+    let r = a
+        .form(
+            "/stock/drops",
+            &[("stock", "2"), ("drop_volume", "0.05 mL")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let prep = &all_stocks(&a).await[1]["preparation"];
+    assert_eq!(prep["drop_ml"], 0.05, "{prep}");
+    let r = a
+        .form(
+            "/stock/drops",
+            &[("stock", "1"), ("drop_volume", "0.05 mL")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("solutions only"));
+    // Retired, with the notice; a stock of another journal or none is refused.
+    let r = a.form("/stock/retire", &[("stock", "999")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = a
+        .form("/stock/retire", &[("stock", "1"), ("reason", "used up")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        a.get(&location(&r))
+            .await
+            .body
+            .contains("Retired Troche 25.")
+    );
+    assert!(all_stocks(&a).await[0]["retired_at"].is_string());
+    // Without the form's token nothing is added.
+    let r = a
+        .send(form_req("/stock/new", &troche, Some(&a.session)))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(all_stocks(&a).await.len(), 2);
+}
+
+async fn all_stocks(a: &App) -> Vec<serde_json::Value> {
+    a.get("/api/v1/export").await.json()["stocks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}

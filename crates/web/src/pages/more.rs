@@ -44,6 +44,8 @@ pub(crate) async fn saved_or_again(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Notice {
     Stock(i64),
+    StockAdded(i64),
+    StockRetired(i64),
     Paused(i64),
     Resumed(i64),
     Ended(i64),
@@ -58,6 +60,8 @@ impl Notice {
     fn query(self) -> String {
         let (code, id) = match self {
             Notice::Stock(id) => ("stock", Some(id)),
+            Notice::StockAdded(id) => ("stock-added", Some(id)),
+            Notice::StockRetired(id) => ("stock-retired", Some(id)),
             Notice::Paused(id) => ("paused", Some(id)),
             Notice::Resumed(id) => ("resumed", Some(id)),
             Notice::Ended(id) => ("ended", Some(id)),
@@ -77,6 +81,8 @@ impl Notice {
         let id = f.id;
         Some(match (f.saved.as_deref()?, id) {
             ("stock", Some(id)) => Notice::Stock(id),
+            ("stock-added", Some(id)) => Notice::StockAdded(id),
+            ("stock-retired", Some(id)) => Notice::StockRetired(id),
             ("paused", Some(id)) => Notice::Paused(id),
             ("resumed", Some(id)) => Notice::Resumed(id),
             ("ended", Some(id)) => Notice::Ended(id),
@@ -108,6 +114,17 @@ pub(crate) async fn notice_text(st: &AppState, f: &Flash) -> Result<Option<Strin
                 "Saved: {} now has {} on hand.",
                 s.stock.name,
                 s.remaining_text()
+            ),
+            None => return Ok(None),
+        },
+        Notice::StockAdded(id) => match store.stock(id).await? {
+            Some(s) => format!("Added {}: {} on hand.", s.stock.name, s.remaining_text()),
+            None => return Ok(None),
+        },
+        Notice::StockRetired(id) => match store.stock(id).await? {
+            Some(s) => format!(
+                "Retired {}. Its history stays in the journal.",
+                s.stock.name
             ),
             None => return Ok(None),
         },
