@@ -1877,3 +1877,135 @@ async fn all_stocks(a: &App) -> Vec<serde_json::Value> {
         .cloned()
         .unwrap_or_default()
 }
+
+/// A protocol started and changed from the protocol page, through the same code as the CLI:
+/// the pattern and dose as typed, refusals that keep the form and write nothing, a change kept
+/// in the history with its reason, nothing without the form's token.
+#[tokio::test]
+async fn a_protocol_is_started_and_changed_from_the_page() {
+    let a = app_with(false, None).await;
+    let protocols = async |a: &App| {
+        a.get("/api/v1/export").await.json()["protocols"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(a.get("/protocol").await.body.contains("Start a protocol"));
+    for (fields, says) in [
+        (
+            vec![("pattern", "weekdays"), ("dose", "12.5 mg")],
+            "tick at least one weekday",
+        ),
+        (
+            vec![("pattern", "every"), ("every", "3"), ("dose", "1/2 troche")],
+            "needs a stock",
+        ),
+        (
+            vec![("pattern", "every"), ("every", "0"), ("dose", "12.5 mg")],
+            "from 1 to 60 days",
+        ),
+        (
+            vec![
+                ("pattern", "every"),
+                ("every", "3"),
+                ("dose", "12.5 mg"),
+                ("titrate_start", "10 mg"),
+            ],
+            "titration ladder needs",
+        ),
+        (
+            vec![("pattern", "monthly"), ("dose", "12.5 mg")],
+            "choose which days",
+        ),
+        (
+            vec![
+                ("pattern", "every"),
+                ("every", "3"),
+                ("dose", "12.5 mg"),
+                ("bp_warn_above", "170/100"),
+            ],
+            "below",
+        ),
+    ] {
+        let r = a.form("/protocol/new", &fields).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{fields:?}: {}", r.body);
+        assert!(
+            r.body.contains(says),
+            "{fields:?} should say {says:?}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("value=\"12.5 mg\"") || fields[1].1 != "12.5 mg",
+            "the dose is kept"
+        );
+    }
+    assert!(
+        protocols(&a).await.is_empty(),
+        "nothing written by the refusals"
+    );
+    let r = a
+        .form(
+            "/protocol/new",
+            &[
+                ("name", "Plan A"),
+                ("pattern", "weekdays"),
+                ("weekdays", "mon"),
+                ("weekdays", "thu"),
+                ("dose", "12.5 mg"),
+                ("time", "09:30"),
+                ("max_dose", "25 mg"),
+                ("require_bp", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        a.get(&location(&r))
+            .await
+            .body
+            .contains("&quot;Plan A&quot; is started.")
+    );
+    let list = protocols(&a).await;
+    assert_eq!(list.len(), 1);
+    let p = &list[0];
+    assert_eq!(
+        p["pattern"],
+        serde_json::json!({"kind": "weekdays", "days": ["mon", "thu"]}),
+        "{p}"
+    );
+    assert_eq!(
+        (
+            &p["time"],
+            &p["limits"]["max_per_dose_mg"],
+            &p["require_bp"]
+        ),
+        (&"09:30:00".into(), &25.0.into(), &true.into())
+    );
+    // A change: nothing to change is refused; a dose change is kept with its reason.
+    let r = a.form("/protocol/1/change", &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("nothing to change"));
+    let r = a
+        .form(
+            "/protocol/1/change",
+            &[("dose", "15 mg"), ("reason", "review on 20 Nov")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get(&location(&r)).await.body;
+    assert!(page.contains("&quot;Plan A&quot; is changed"), "{page}");
+    assert!(
+        page.contains("dose 12.5 mg → 15 mg (review on 20 Nov)"),
+        "{page}"
+    );
+    // Without the form's token nothing changes.
+    let r = a
+        .send(form_req(
+            "/protocol/1/change",
+            &[("dose", "20 mg")],
+            Some(&a.session),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(protocols(&a).await[0]["dose"]["mg"], 15.0);
+}

@@ -47,6 +47,8 @@ pub(crate) enum Notice {
     StockAdded(i64),
     StockRetired(i64),
     Paused(i64),
+    Started(i64),
+    Changed(i64),
     Resumed(i64),
     Ended(i64),
     MedicineAdded,
@@ -63,6 +65,8 @@ impl Notice {
             Notice::StockAdded(id) => ("stock-added", Some(id)),
             Notice::StockRetired(id) => ("stock-retired", Some(id)),
             Notice::Paused(id) => ("paused", Some(id)),
+            Notice::Started(id) => ("started", Some(id)),
+            Notice::Changed(id) => ("changed", Some(id)),
             Notice::Resumed(id) => ("resumed", Some(id)),
             Notice::Ended(id) => ("ended", Some(id)),
             Notice::MedicineAdded => ("medicine", None),
@@ -84,6 +88,8 @@ impl Notice {
             ("stock-added", Some(id)) => Notice::StockAdded(id),
             ("stock-retired", Some(id)) => Notice::StockRetired(id),
             ("paused", Some(id)) => Notice::Paused(id),
+            ("started", Some(id)) => Notice::Started(id),
+            ("changed", Some(id)) => Notice::Changed(id),
             ("resumed", Some(id)) => Notice::Resumed(id),
             ("ended", Some(id)) => Notice::Ended(id),
             ("medicine", _) => Notice::MedicineAdded,
@@ -133,6 +139,11 @@ pub(crate) async fn notice_text(st: &AppState, f: &Flash) -> Result<Option<Strin
             protocol(&*store, id).await?
         ),
         Notice::Resumed(id) => format!("{} is resumed.", protocol(&*store, id).await?),
+        Notice::Started(id) => format!("{} is started.", protocol(&*store, id).await?),
+        Notice::Changed(id) => format!(
+            "{} is changed; the change is in its history.",
+            protocol(&*store, id).await?
+        ),
         Notice::Ended(id) => format!(
             "{} has ended. Its history stays in the journal.",
             protocol(&*store, id).await?
