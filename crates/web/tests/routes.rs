@@ -2009,3 +2009,124 @@ async fn a_protocol_is_started_and_changed_from_the_page() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(protocols(&a).await[0]["dose"]["mg"], 15.0);
 }
+
+/// A dose corrected and deleted from its page, through the same code as the CLI: a correction
+/// over the limit is refused with the verdict and written only with a reason; the earlier
+/// version is listed; a deletion needs its box ticked and returns the supply.
+#[tokio::test]
+async fn a_dose_is_corrected_and_deleted_from_its_page() {
+    let a = app().await;
+    let export = async |a: &App| a.get("/api/v1/export").await.json();
+    let dose = |j: &serde_json::Value, id: i64| {
+        j["doses"]
+            .as_array()
+            .and_then(|d| d.iter().find(|x| x["id"] == id).cloned())
+            .unwrap_or_default()
+    };
+    // A dose taken now (a correction of a dose weeks old would be recorded after the fact,
+    // never refused).
+    let r = a
+        .form(
+            "/dose",
+            &[("amount", "1/2 troche"), ("override", "agreed extra dose")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at = location(&r);
+    let id: i64 = at
+        .trim_start_matches("/doses/")
+        .split('?')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{at}"));
+    let path = |what: &str| format!("/doses/{id}{what}");
+    let page = a.get(&path("")).await;
+    assert!(page.body.contains("Correct this dose") && page.body.contains("Delete this dose"));
+    let before = export(&a).await;
+    // Two troches are over the demo's 25 mg limit: refused, the verdict shown, nothing written.
+    let r = a
+        .form(
+            &path("/edit"),
+            &[("amount", "2 troches"), ("reason", "misread")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("Refused by the safety check") && r.body.contains("value=\"2 troches\"")
+    );
+    assert!(
+        r.body.contains("Save anyway, with this reason"),
+        "the override field is offered"
+    );
+    assert_eq!(export(&a).await, before);
+    // Bad input: a message, nothing written.
+    let r = a.form(&path("/edit"), &[("amount", "10 g")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("does not fit") || r.body.contains("unit"),
+        "{}",
+        r.body
+    );
+    assert_eq!(export(&a).await, before);
+    // Within the limits: saved, the earlier version listed with why it changed; an override
+    // reason given when none is needed is not kept.
+    let r = a
+        .form(
+            &path("/edit"),
+            &[
+                ("amount", "1/4 troche"),
+                ("reason", "misread"),
+                ("override", "agreed extra dose"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let shown = a.get(&location(&r)).await.body;
+    assert!(
+        shown.contains("Corrected; the previous version is kept below."),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Earlier versions") && shown.contains("— misread"),
+        "{shown}"
+    );
+    let fixed = dose(&export(&a).await, id);
+    assert_eq!(fixed["dose_mg"], 6.25);
+    assert!(fixed["override_reason"].is_null(), "{fixed}");
+    // Deleting needs the box; then the dose is marked and its supply returns.
+    let r = a
+        .form(&path("/delete"), &[("reason", "did not happen")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("tick the box"));
+    let stock_before = export(&a).await["stocks"][0]["remaining"]
+        .as_f64()
+        .unwrap_or(0.0);
+    let r = a
+        .form(
+            &path("/delete"),
+            &[("confirm", "yes"), ("reason", "did not happen")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = export(&a).await;
+    assert!(dose(&after, id)["deleted_at"].is_string());
+    let stock_after = after["stocks"][0]["remaining"].as_f64().unwrap_or(0.0);
+    assert!(
+        (stock_after - stock_before - 0.25).abs() < 1e-9,
+        "{stock_before} → {stock_after}"
+    );
+    // A deleted dose is not corrected; without the token nothing happens.
+    let r = a.form(&path("/edit"), &[("amount", "1/2 troche")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("was deleted"), "{}", r.body);
+    let r = a
+        .send(form_req(
+            "/doses/2/delete",
+            &[("confirm", "yes")],
+            Some(&a.session),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(dose(&export(&a).await, 2)["deleted_at"].is_null());
+}

@@ -184,15 +184,41 @@ pub async fn submit(
 #[derive(Debug, serde::Deserialize)]
 pub struct ShowQuery {
     logged: Option<u8>,
+    /// "corrected" or "deleted" after a change.
+    done: Option<String>,
 }
 
 pub async fn show(
     State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<ShowQuery>,
-) -> Result<Markup, WebError> {
+) -> Result<Response, WebError> {
+    let notice = match (q.logged, q.done.as_deref()) {
+        (Some(_), _) => Some("Logged."),
+        (_, Some("corrected")) => Some("Corrected; the previous version is kept below."),
+        (_, Some("deleted")) => Some("Deleted; it stays in the record, marked."),
+        _ => None,
+    };
+    dose_page(&st, &token, id, &FormData::default(), None, notice).await
+}
+
+/// What went wrong with a correction: a message, or the safety check's refusal.
+enum Problem<'a> {
+    Input(String),
+    Refused(&'a dosewise_core::safety::Verdict),
+}
+
+async fn dose_page(
+    st: &AppState,
+    token: &Csrf,
+    id: i64,
+    f: &FormData,
+    problem: Option<Problem<'_>>,
+    notice: Option<&str>,
+) -> Result<Response, WebError> {
     let store = st.store().await;
-    let tz = super::zone(&st, &store).await?;
+    let tz = super::zone(st, &store).await?;
     let d = store
         .dose(id)
         .await?
@@ -201,12 +227,17 @@ pub async fn show(
         Some(s) => store.stock(s).await?,
         None => None,
     };
+    let revisions = store.dose_revisions(id).await?;
     drop(store);
     let x = &d.dose;
+    let status = match &problem {
+        Some(Problem::Input(_)) => StatusCode::BAD_REQUEST,
+        Some(Problem::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    let v = |n: &str| f.get(n);
     let body = html! {
-        @if q.logged.is_some() {
-            p.ok role="status" { "Logged." }
-        }
+        @if let Some(n) = notice { p.ok role="status" { (n) } }
         h1 { "Dose #" (d.id) }
         @if d.deleted_at.is_some() { p.error { "Deleted: it stays in the record, marked." } }
         ul {
@@ -223,7 +254,113 @@ pub async fn show(
             ul.findings { @for f in &x.findings { (crate::layout::finding(f)) } }
         }
         @if let Some(s) = &stock { p { (s.stock.name) ": " (s.remaining_text()) " left." } }
+        @if !revisions.is_empty() {
+            h2 { "Earlier versions" }
+            ul { @for r in &revisions {
+                li {
+                    (r.action.as_str()) " on " (when(r.at, &x.zone, &tz)) ": was " (r.previous.amount_text())
+                    " at " (when(r.previous.at, &r.previous.zone, &tz))
+                    @if let Some(why) = &r.reason { " — " (why) }
+                }
+            } }
+        }
+        @if d.deleted_at.is_none() {
+            h2 #correct { "Correct this dose" }
+        }
+        @match &problem {
+            Some(Problem::Input(m)) => { (error_box(Some(m))) }
+            Some(Problem::Refused(verdict)) => { (crate::layout::verdict(verdict)) }
+            None => {}
+        }
+        @if d.deleted_at.is_none() {
+            form method="post" action={ "/doses/" (d.id) "/edit" } {
+                (csrf(token))
+                p.hint { "Only what you fill in changes; the corrected dose is checked like a new one, and this version is kept." }
+                div.grid2 {
+                    div { label for="c-amount" { "Amount" } input #c-amount type="text" name="amount" value=[v("amount")] placeholder=(x.entered); }
+                    div { label for="c-at" { "When (e.g. 2026-11-28 08:00, or -2h)" } input #c-at type="text" name="at" value=[v("at")]; }
+                }
+                label for="c-note" { "Note" }
+                input #c-note type="text" name="note" value=[v("note")] maxlength="10000";
+                label for="c-reason" { "Why it changed (kept with the correction)" }
+                input #c-reason type="text" name="reason" value=[v("reason")] maxlength="500";
+                @if matches!(problem, Some(Problem::Refused(_))) {
+                    label for="c-override" { "Save anyway, with this reason (agreed with your clinician)" }
+                    input #c-override type="text" name="override" value=[v("override")] maxlength="500";
+                }
+                button type="submit" { "Save the correction" }
+            }
+            h2 #delete { "Delete this dose" }
+            form method="post" action={ "/doses/" (d.id) "/delete" } {
+                (csrf(token))
+                p.hint { "For a dose that did not happen. It stays in the record, marked deleted, and its supply returns to stock." }
+                label for="d-reason" { "Reason (optional)" }
+                input #d-reason type="text" name="reason" maxlength="500";
+                p { label for="d-confirm" { input #d-confirm type="checkbox" name="confirm" value="yes"; " This dose did not happen" } }
+                button.secondary type="submit" { "Delete dose" }
+            }
+        }
         p { a href="/history" { "History" } " · " a href="/dose" { "Log another" } }
     };
-    Ok(page(&format!("Dose #{id}"), Nav::Dose, body))
+    Ok((status, page(&format!("Dose #{id}"), Nav::Dose, body)).into_response())
+}
+
+/// Correct a dose, through the same code as `dosewise dose edit`.
+pub async fn edit(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    Path(id): Path<i64>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let req = dosewise_app::dose::EditRequest {
+        id,
+        amount: f.get("amount"),
+        stock: None,
+        route: None,
+        at: f.get("at"),
+        note: f.get("note"),
+        reason: f.get("reason"),
+        zone: st.0.config.zone.clone(),
+    };
+    let out = {
+        let store = st.store().await;
+        dosewise_app::dose::edit(&*store, &req, f.get("override").as_deref(), st.now()).await
+    };
+    match out {
+        Ok(dosewise_app::dose::Edited::Corrected { dose, .. }) => {
+            Ok(Redirect::to(&format!("/doses/{}?done=corrected", dose.id)).into_response())
+        }
+        Ok(dosewise_app::dose::Edited::Refused { verdict, .. }) => {
+            dose_page(&st, &token, id, &f, Some(Problem::Refused(&verdict)), None).await
+        }
+        Err(AppError::Input(m)) => {
+            dose_page(&st, &token, id, &f, Some(Problem::Input(m)), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Delete a dose that did not happen, through the same code as `dosewise dose delete`.
+pub async fn delete(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    Path(id): Path<i64>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    if f.get("confirm").as_deref() != Some("yes") {
+        let m =
+            "to delete a dose, tick the box that says it did not happen, then press Delete dose";
+        return dose_page(&st, &token, id, &f, Some(Problem::Input(m.into())), None).await;
+    }
+    let out = {
+        let store = st.store().await;
+        dosewise_app::dose::delete(&*store, id, f.get("reason").as_deref(), st.now()).await
+    };
+    match out {
+        Ok(d) => Ok(Redirect::to(&format!("/doses/{}?done=deleted", d.id)).into_response()),
+        Err(AppError::Input(m)) => {
+            dose_page(&st, &token, id, &f, Some(Problem::Input(m)), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(today::show))
         .route("/dose", get(dose::form).post(dose::submit))
         .route("/doses/{id}", get(dose::show))
+        .route("/doses/{id}/edit", post(dose::edit))
+        .route("/doses/{id}/delete", post(dose::delete))
         .route("/checkin", get(checkin::form).post(checkin::submit))
         .route("/checkins/{id}", get(checkin::show))
         .route("/history", get(history::list))
