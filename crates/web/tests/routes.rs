@@ -279,7 +279,7 @@ fn form_req(path: &str, fields: &[(&str, &str)], session: Option<&str>) -> Reque
     b.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}"))
 }
 
-const PAGES: [&str; 19] = [
+const PAGES: [&str; 21] = [
     "/",
     "/dose",
     "/checkin",
@@ -299,6 +299,8 @@ const PAGES: [&str; 19] = [
     "/import",
     "/doses/1",
     "/checkins/1",
+    "/review",
+    "/screen",
 ];
 
 #[tokio::test]
@@ -2129,4 +2131,45 @@ async fn a_dose_is_corrected_and_deleted_from_its_page() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(dose(&export(&a).await, 2)["deleted_at"].is_null());
+}
+
+/// The standing findings page (the web's `dosewise check`) and a clinician's review recorded
+/// there (the web's `dosewise clear`): a note is required; afterwards the reviewed finding no
+/// longer stands.
+#[tokio::test]
+async fn standing_findings_and_a_clinicians_review() {
+    let a = app().await;
+    let page = a.get("/review").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("You recorded urinary symptoms"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Weekly totals"));
+    let r = a
+        .form("/review", &[("topic", "urinary"), ("note", "  ")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = a.form("/review", &[("topic", "ears"), ("note", "x")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("choose what was reviewed"));
+    let exported = a.get("/api/v1/export").await.json();
+    assert_eq!(exported["clearances"].as_array().map(Vec::len), Some(0));
+    let r = a
+        .form(
+            "/review",
+            &[("topic", "urinary"), ("note", "Dr K: urinalysis clear")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = a.get(&location(&r)).await.body;
+    assert!(
+        after.contains("Recorded the clinician&#39;s review of urinary symptoms")
+            || after.contains("Recorded the clinician's review of urinary symptoms"),
+        "{after}"
+    );
+    assert!(!after.contains("You recorded urinary symptoms"), "{after}");
+    let exported = a.get("/api/v1/export").await.json();
+    assert_eq!(exported["clearances"][0]["note"], "Dr K: urinalysis clear");
 }

@@ -11,6 +11,7 @@ pub(crate) mod login;
 pub(crate) mod meds;
 pub(crate) mod more;
 pub(crate) mod protocol;
+pub(crate) mod review;
 pub(crate) mod screen;
 pub(crate) mod stock;
 pub(crate) mod today;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/uses", post(meds::add_use))
         .route("/vitals", get(vitals::vitals).post(vitals::add_vitals))
         .route("/screen", get(screen::form).post(screen::submit))
+        .route("/review", get(review::show).post(review::clear))
         .route("/assess", get(assess::assess_list))
         .route(
             "/assess/{id}",

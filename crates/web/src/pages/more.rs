@@ -56,6 +56,7 @@ pub(crate) enum Notice {
     LinkMade,
     LinkRemoved,
     ScreenSaved,
+    Reviewed(dosewise_core::safety::ClearanceTopic),
 }
 
 impl Notice {
@@ -74,6 +75,13 @@ impl Notice {
             Notice::LinkMade => ("link", None),
             Notice::LinkRemoved => ("unlinked", None),
             Notice::ScreenSaved => ("screen", None),
+            Notice::Reviewed(t) => (
+                match t {
+                    dosewise_core::safety::ClearanceTopic::Urinary => "reviewed-urinary",
+                    dosewise_core::safety::ClearanceTopic::Screen => "reviewed-screen",
+                },
+                None,
+            ),
         };
         match id {
             Some(id) => format!("saved={code}&id={id}"),
@@ -97,6 +105,12 @@ impl Notice {
             ("link", _) => Notice::LinkMade,
             ("unlinked", _) => Notice::LinkRemoved,
             ("screen", _) => Notice::ScreenSaved,
+            ("reviewed-urinary", _) => {
+                Notice::Reviewed(dosewise_core::safety::ClearanceTopic::Urinary)
+            }
+            ("reviewed-screen", _) => {
+                Notice::Reviewed(dosewise_core::safety::ClearanceTopic::Screen)
+            }
             _ => return None,
         })
     }
@@ -155,6 +169,13 @@ pub(crate) async fn notice_text(st: &AppState, f: &Flash) -> Result<Option<Strin
         }
         Notice::LinkRemoved => "The private calendar link was removed.".into(),
         Notice::ScreenSaved => "Saved.".into(),
+        Notice::Reviewed(t) => format!(
+            "Recorded the clinician's review of {}. Earlier findings stop repeating; new ones show again.",
+            match t {
+                dosewise_core::safety::ClearanceTopic::Urinary => "urinary symptoms",
+                dosewise_core::safety::ClearanceTopic::Screen => "the health screen",
+            }
+        ),
     }))
 }
 
@@ -189,6 +210,7 @@ pub async fn index(
             li { a href="/protocol" { "Protocol" } " — your plan, the next planned doses, limits" }
             li { a href="/assess" { "Questionnaires" } " — PHQ-9, GAD-7, bladder and use questions" }
             li { a href="/screen" { "Health screen" } " — conditions that matter with ketamine, and your crisis line" }
+            li { a href="/review" { "Standing findings" } " — what every dose would carry now, and recording a clinician's review" }
             li { a href="/vitals" { "Vital signs" } " — blood pressure, heart rate, weight" }
             li { a href="/meds" { "Medicines and other substances" } " — for the interaction check" }
             li { a href="/export.json" download="dosewise-export.json" { "Export the whole journal (JSON)" } " — unencrypted: keep the file safe" }
