@@ -2173,3 +2173,34 @@ async fn standing_findings_and_a_clinicians_review() {
     let exported = a.get("/api/v1/export").await.json();
     assert_eq!(exported["clearances"][0]["note"], "Dr K: urinalysis clear");
 }
+
+/// A medicine marked stopped from the medicines page: it leaves the list the safety check
+/// reads as current, and stays in the record.
+#[tokio::test]
+async fn a_medicine_is_stopped_from_its_page() {
+    let a = app_with(false, None).await;
+    let r = a
+        .form("/meds", &[("name", "sertraline"), ("dose", "50 mg")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get("/meds").await.body;
+    assert!(
+        page.contains("sertraline") && page.contains("Stopped taking sertraline"),
+        "{page}"
+    );
+    let r = a.form("/meds/999/stop", &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = a.form("/meds/1/stop", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = a.get(&location(&r)).await.body;
+    assert!(page.contains("Marked stopped"), "{page}");
+    assert!(
+        !page.contains("sertraline — 50 mg"),
+        "no longer current: {page}"
+    );
+    let j = a.get("/api/v1/export").await.json();
+    assert!(
+        j["medications"][0]["removed_at"].is_string(),
+        "kept in the record"
+    );
+}

@@ -82,12 +82,18 @@ impl Server {
     }
 
     /// SIGTERM, then the exit status and whether it stopped in time.
+    /// SIGTERM is sent again every second until the server exits (sending it runs `kill`,
+    /// which a machine loaded by the other tests can fail to start), for at most 30 s.
     pub fn stop(mut self) -> Option<i32> {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
         let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
+        let mut last_signal: Option<Instant> = None;
+        while start.elapsed() < Duration::from_secs(30) {
+            if last_signal.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                let _ = std::process::Command::new("kill")
+                    .args(["-TERM", &self.child.id().to_string()])
+                    .status();
+                last_signal = Some(Instant::now());
+            }
             if let Ok(Some(s)) = self.child.try_wait() {
                 return s.code();
             }

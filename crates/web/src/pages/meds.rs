@@ -48,6 +48,10 @@ async fn meds_page(
                 li {
                     (m.medication.name) @if let Some(d) = &m.medication.dose { " — " (d) }
                     @if let Some((name, lvl)) = level(&m.medication.name) { " " span.badge.warning { "interacts: " (name) @if let Some(l) = lvl { " (" (format!("{l:?}").to_lowercase()) ")" } } }
+                    form.inline method="post" action={ "/meds/" (m.id) "/stop" } {
+                        (csrf(token))
+                        button.secondary type="submit" aria-label={ "Stopped taking " (m.medication.name) } { "Stopped" }
+                    }
                 }
             } }
             form method="post" action="/meds" {
@@ -130,6 +134,24 @@ pub async fn add_use(
         .await
     };
     let r = r.map(|_| Notice::UseLogged);
+    saved_or_again(r, "/meds", async |m| {
+        meds_page(&st, &token, &f, Some(m), None).await
+    })
+    .await
+}
+
+/// A medicine stopped (it stays in the record), through the same code as `dosewise meds remove`.
+pub async fn stop_med(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let r = {
+        let store = st.store().await;
+        dosewise_app::records::stop_medication(&*store, id, st.now()).await
+    };
+    let r = r.map(|_| Notice::MedicineStopped);
     saved_or_again(r, "/meds", async |m| {
         meds_page(&st, &token, &f, Some(m), None).await
     })

@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/protocol/{id}", post(protocol::change_protocol))
         .route("/protocol/{id}/change", post(protocol::change_plan))
         .route("/meds", get(meds::meds).post(meds::add_med))
+        .route("/meds/{id}/stop", post(meds::stop_med))
         .route("/uses", post(meds::add_use))
         .route("/vitals", get(vitals::vitals).post(vitals::add_vitals))
         .route("/screen", get(screen::form).post(screen::submit))

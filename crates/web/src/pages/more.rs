@@ -52,6 +52,7 @@ pub(crate) enum Notice {
     Resumed(i64),
     Ended(i64),
     MedicineAdded,
+    MedicineStopped,
     UseLogged,
     LinkMade,
     LinkRemoved,
@@ -71,6 +72,7 @@ impl Notice {
             Notice::Resumed(id) => ("resumed", Some(id)),
             Notice::Ended(id) => ("ended", Some(id)),
             Notice::MedicineAdded => ("medicine", None),
+            Notice::MedicineStopped => ("medicine-stopped", None),
             Notice::UseLogged => ("use", None),
             Notice::LinkMade => ("link", None),
             Notice::LinkRemoved => ("unlinked", None),
@@ -101,6 +103,7 @@ impl Notice {
             ("resumed", Some(id)) => Notice::Resumed(id),
             ("ended", Some(id)) => Notice::Ended(id),
             ("medicine", _) => Notice::MedicineAdded,
+            ("medicine-stopped", _) => Notice::MedicineStopped,
             ("use", _) => Notice::UseLogged,
             ("link", _) => Notice::LinkMade,
             ("unlinked", _) => Notice::LinkRemoved,
@@ -163,6 +166,7 @@ pub(crate) async fn notice_text(st: &AppState, f: &Flash) -> Result<Option<Strin
             protocol(&*store, id).await?
         ),
         Notice::MedicineAdded => "Medicine added.".into(),
+        Notice::MedicineStopped => "Marked stopped; it stays in the record.".into(),
         Notice::UseLogged => "Use logged.".into(),
         Notice::LinkMade => {
             "A new private calendar link was made; any older one no longer works.".into()
