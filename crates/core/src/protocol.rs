@@ -325,6 +325,50 @@ impl ProtocolEventKind {
     }
 }
 
+/// What starting a protocol does to a journal: at most one protocol is current (active or
+/// paused) per substance, so a new one ends the current one, each with a history line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Switch {
+    /// The protocol that was current, now ended, and its history line.
+    pub ended: Option<(Protocol, ProtocolEvent)>,
+    /// The new protocol (id 0 until stored), active from `at`.
+    pub started: Protocol,
+    /// Its "started" history line (protocol id 0 until stored).
+    pub created: ProtocolEvent,
+}
+
+/// The one rule for starting a protocol, applied by every backend inside its write:
+/// `current` is the substance's current protocol as the backend reads it there.
+pub fn switch(current: Option<Protocol>, new: &NewProtocol, at: Timestamp, date: Date) -> Switch {
+    let line = |protocol_id, kind, detail| ProtocolEvent {
+        id: 0,
+        protocol_id,
+        at,
+        date,
+        kind,
+        detail,
+    };
+    let ended = current.map(|mut old| {
+        old.status = Status::Ended;
+        old.ended_at = Some(at);
+        let detail = format!("replaced by \"{}\"", new.name);
+        let e = line(old.id, ProtocolEventKind::Ended, Some(detail));
+        (old, e)
+    });
+    Switch {
+        ended,
+        started: Protocol {
+            id: 0,
+            protocol: new.clone(),
+            status: Status::Active,
+            pauses: Vec::new(),
+            created_at: at,
+            ended_at: None,
+        },
+        created: line(0, ProtocolEventKind::Created, None),
+    }
+}
+
 /// Bounds that keep a protocol sane (absurd values are typos).
 pub const MAX_EVERY_N: u32 = 60;
 pub const MAX_CYCLE_DAYS: u32 = 366;
@@ -550,6 +594,39 @@ mod tests {
         assert_eq!(parse_hours("3d").ok(), Some(72.0));
         assert!(parse_hours("0h").is_err());
         assert!(parse_hours("soon").is_err());
+    }
+
+    #[test]
+    fn starting_a_protocol_ends_the_current_one_with_a_line_each() {
+        let date: Date = "2026-11-30".parse().unwrap_or_default();
+        let at = Timestamp::from_second(1_790_000_000).unwrap_or_default();
+        let current = crate::testing::protocol(Pattern::EveryNDays { n: 1 }, date, None);
+        let mut next = current.protocol.clone();
+        next.name = "gentler".into();
+        let s = switch(Some(current.clone()), &next, at, date);
+        let (ended, line) = s.ended.unwrap_or_else(|| panic!("the current one ends"));
+        assert_eq!(
+            (ended.id, ended.status, ended.ended_at),
+            (current.id, Status::Ended, Some(at))
+        );
+        assert_eq!(ended.protocol, current.protocol);
+        assert_eq!(
+            (line.protocol_id, line.kind),
+            (current.id, ProtocolEventKind::Ended)
+        );
+        assert_eq!(line.detail.as_deref(), Some("replaced by \"gentler\""));
+        assert_eq!(
+            (s.started.status, s.started.created_at),
+            (Status::Active, at)
+        );
+        assert_eq!(s.started.protocol.name, "gentler");
+        assert!(s.started.pauses.is_empty() && s.started.ended_at.is_none());
+        assert_eq!(
+            (s.created.kind, s.created.date),
+            (ProtocolEventKind::Created, date)
+        );
+        // The first protocol ends nothing.
+        assert!(switch(None, &next, at, date).ended.is_none());
     }
 
     #[test]

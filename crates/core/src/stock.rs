@@ -151,6 +151,71 @@ pub enum Adjustment {
     Delta(f64),
 }
 
+impl Adjustment {
+    /// The change this makes to a stock holding `remaining`, and how the ledger records it.
+    pub fn delta(&self, remaining: f64) -> (f64, StockEventKind) {
+        match *self {
+            Adjustment::Set(counted) => (counted - remaining, StockEventKind::Count),
+            Adjustment::Delta(d) => (d, StockEventKind::Adjust),
+        }
+    }
+}
+
+/// Supply arithmetic slack: quarters of troches and tenths of mL add up with rounding error.
+pub const SUPPLY_EPS: f64 = 1e-9;
+
+/// What a dose takes from a stock: the stock and the amount, in its supply unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Draw {
+    pub stock_id: i64,
+    pub amount: f64,
+}
+
+impl Draw {
+    /// A dose's draw, when it came from a stock with a known amount.
+    pub fn of(stock_id: Option<i64>, amount: Option<f64>) -> Option<Draw> {
+        Some(Draw {
+            stock_id: stock_id?,
+            amount: amount?,
+        })
+    }
+}
+
+/// A change to one stock's amount on hand (negative takes supply).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Move {
+    pub stock_id: i64,
+    pub delta: f64,
+}
+
+/// The supply moves of a dose's life, the one rule every backend applies: logging takes the
+/// draw (`before` none), deleting returns it (`after` none), and a correction returns the old
+/// draw and then takes the new one, which is right whether or not the stock changed. A
+/// correction that leaves the stock and the amount as they were (a new time or note) moves
+/// nothing, so the ledger shows no empty lines.
+pub fn supply_moves(before: Option<Draw>, after: Option<Draw>) -> Vec<Move> {
+    if before == after {
+        return Vec::new();
+    }
+    let give_back = before.map(|d| Move {
+        stock_id: d.stock_id,
+        delta: d.amount,
+    });
+    let take = after.map(|d| Move {
+        stock_id: d.stock_id,
+        delta: -d.amount,
+    });
+    give_back.into_iter().chain(take).collect()
+}
+
+/// The amount on hand after a move, or `None` when the move would take more than is there.
+/// A shortfall within rounding slack ([`SUPPLY_EPS`]) leaves exactly zero rather than a
+/// negative amount or a refusal.
+pub fn after_move(remaining: f64, delta: f64) -> Option<f64> {
+    let after = remaining + delta;
+    (after > -SUPPLY_EPS).then_some(after.max(0.0))
+}
+
 /// What [`stock_status`] finds worth telling.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StockStatus {
@@ -226,6 +291,80 @@ mod tests {
     }
     fn today() -> Date {
         "2026-11-28".parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_dose_takes_its_draw_and_a_deletion_returns_it() {
+        let d = Draw::of(Some(3), Some(1.5));
+        assert_eq!(
+            supply_moves(None, d),
+            vec![Move {
+                stock_id: 3,
+                delta: -1.5
+            }]
+        );
+        assert_eq!(
+            supply_moves(d, None),
+            vec![Move {
+                stock_id: 3,
+                delta: 1.5
+            }]
+        );
+        // No stock, or no known amount: nothing to move.
+        assert_eq!(Draw::of(None, Some(1.0)), None);
+        assert_eq!(Draw::of(Some(3), None), None);
+        assert!(supply_moves(None, None).is_empty());
+    }
+
+    #[test]
+    fn a_correction_returns_the_old_draw_then_takes_the_new() {
+        let old = Draw::of(Some(1), Some(2.0));
+        // Same stock, same amount (a new time or note): nothing moves.
+        assert!(supply_moves(old, old).is_empty());
+        // A different amount from the same stock.
+        let moves = supply_moves(old, Draw::of(Some(1), Some(0.5)));
+        assert_eq!(moves.iter().map(|m| m.delta).sum::<f64>(), 1.5);
+        assert_eq!(moves.len(), 2);
+        // Another stock: the first gets its 2 back, the second gives 0.5.
+        let moves = supply_moves(old, Draw::of(Some(2), Some(0.5)));
+        assert_eq!(
+            moves,
+            vec![
+                Move {
+                    stock_id: 1,
+                    delta: 2.0
+                },
+                Move {
+                    stock_id: 2,
+                    delta: -0.5
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_move_never_leaves_less_than_nothing() {
+        assert_eq!(after_move(2.0, -0.5), Some(1.5));
+        assert_eq!(after_move(2.0, -2.0), Some(0.0));
+        assert_eq!(after_move(2.0, -2.25), None);
+        // Three thirds of a troche are one troche, rounding aside.
+        let third = 1.0 / 3.0;
+        assert_eq!(after_move(third + third + third - 1.0, 0.0), Some(0.0));
+        assert_eq!(after_move(1.0, -(third + third + third)), Some(0.0));
+        assert_eq!(after_move(0.0, -1e-12), Some(0.0));
+        assert_eq!(after_move(0.0, -1e-6), None);
+    }
+
+    #[test]
+    fn a_count_sets_and_an_adjustment_adds() {
+        assert_eq!(
+            Adjustment::Set(7.0).delta(10.0),
+            (-3.0, StockEventKind::Count)
+        );
+        assert_eq!(
+            Adjustment::Delta(5.0).delta(10.0),
+            (5.0, StockEventKind::Adjust)
+        );
     }
 
     #[test]

@@ -18,11 +18,13 @@ use dosewise_core::jiff::civil::Date;
 use dosewise_core::journal::{FORMAT, Journal, VERSION};
 use dosewise_core::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse};
 use dosewise_core::profile::Profile;
-use dosewise_core::protocol::{NewProtocol, Protocol, ProtocolEvent, ProtocolEventKind, Status};
+use dosewise_core::protocol::{self, NewProtocol, Protocol, ProtocolEvent, ProtocolEventKind};
 use dosewise_core::questionnaire::{Assessment, NewAssessment};
 use dosewise_core::route::Substance;
 use dosewise_core::safety::{Clearance, ClearanceTopic};
-use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent, StockEventKind};
+use dosewise_core::stock::{
+    self, Adjustment, Draw, Move, NewStock, Stock, StockEvent, StockEventKind,
+};
 use dosewise_core::vitals::{NewVitals, Vitals};
 use dosewise_store::codec::{self, Record, Value};
 use dosewise_store::{ImportReport, LoggedDose, Result, Store, StoreError, Window};
@@ -40,9 +42,6 @@ const MIGRATION_LOCK: i64 = 0x444F_5345;
 
 /// Connections a store keeps open at most.
 pub const POOL_SIZE: usize = 8;
-
-/// Tolerance for floating-point supply arithmetic (quarters of troches and tenths of mL).
-const EPS: f64 = 1e-9;
 
 /// One journal in a PostgreSQL database.
 #[derive(Clone)]
@@ -318,48 +317,68 @@ async fn insert_row(
     Ok(())
 }
 
-/// Change a stock's amount by `delta` (negative takes supply) and record why; what remains.
-#[allow(clippy::too_many_arguments)]
+/// Apply one supply move (the amount worked out by `dosewise_core::stock`) and record why.
+/// Call with the journal's write turn taken. Returns the amount left.
 async fn move_supply(
     c: &impl GenericClient,
     journal: i64,
-    stock_id: i64,
-    delta: f64,
+    m: Move,
     at: Timestamp,
     kind: StockEventKind,
     dose_id: Option<i64>,
     reason: Option<&str>,
 ) -> Result<f64> {
-    let after = fetch_opt(
+    let stock_id = m.stock_id;
+    let remaining = fetch_opt(
         c,
-        "UPDATE stock SET remaining = greatest(0.0, remaining + $3)
-         WHERE journal_id = $1 AND id = $2 AND remaining + $3 > $4 RETURNING remaining",
+        "SELECT remaining FROM stock WHERE journal_id = $1 AND id = $2",
         journal,
-        &[stock_id.into(), delta.into(), (-EPS).into()],
+        &[stock_id.into()],
         |r| r.try_get::<_, f64>(0).map_err(pg_error),
     )
+    .await?
+    .ok_or(StoreError::NotFound {
+        what: "stock",
+        id: stock_id,
+    })?;
+    let after =
+        stock::after_move(remaining, m.delta).ok_or(StoreError::InsufficientStock { stock_id })?;
+    execute(
+        c,
+        "UPDATE stock SET remaining = $3 WHERE journal_id = $1 AND id = $2",
+        journal,
+        &[stock_id.into(), after.into()],
+    )
     .await?;
-    let Some(after) = after else {
-        return Err(match get_one::<Stock>(c, journal, stock_id).await? {
-            Some(_) => StoreError::InsufficientStock { stock_id },
-            None => StoreError::NotFound {
-                what: "stock",
-                id: stock_id,
-            },
-        });
-    };
     let e = StockEvent {
         id: 0,
         stock_id,
         at,
         kind,
-        delta,
+        delta: m.delta,
         remaining_after: after,
         dose_id,
         reason: reason.map(str::to_string),
     };
     insert(c, journal, &e, false).await?;
     Ok(after)
+}
+
+/// Apply a dose's supply moves; the amount left in the last stock moved, if any.
+async fn move_supplies(
+    c: &impl GenericClient,
+    journal: i64,
+    moves: Vec<Move>,
+    at: Timestamp,
+    kind: StockEventKind,
+    dose_id: i64,
+    reason: Option<&str>,
+) -> Result<Option<f64>> {
+    let mut left = None;
+    for m in moves {
+        left = Some(move_supply(c, journal, m, at, kind, Some(dose_id), reason).await?);
+    }
+    Ok(left)
 }
 
 /// Load a dose for a correction (refusing a missing or deleted one) and keep its current
@@ -604,11 +623,12 @@ impl Store for PgStore {
             let s = get_one::<Stock>(tx, j, id)
                 .await?
                 .ok_or(StoreError::NotFound { what: "stock", id })?;
-            let (delta, kind) = match adjustment {
-                Adjustment::Set(v) => (v - s.stock.remaining, StockEventKind::Count),
-                Adjustment::Delta(d) => (d, StockEventKind::Adjust),
+            let (delta, kind) = adjustment.delta(s.stock.remaining);
+            let m = Move {
+                stock_id: id,
+                delta,
             };
-            move_supply(tx, j, id, delta, at, kind, None, reason).await?;
+            move_supply(tx, j, m, at, kind, None, reason).await?;
             get_one::<Stock>(tx, j, id)
                 .await?
                 .ok_or(StoreError::NotFound { what: "stock", id })
@@ -674,22 +694,9 @@ impl Store for PgStore {
                 deleted_at: None,
             };
             dose.id = insert(tx, j, &dose, false).await?;
-            let stock_remaining = match (d.stock_id, d.supply_used) {
-                (Some(sid), Some(used)) => Some(
-                    move_supply(
-                        tx,
-                        j,
-                        sid,
-                        -used,
-                        d.at,
-                        StockEventKind::Dose,
-                        Some(dose.id),
-                        None,
-                    )
-                    .await?,
-                ),
-                _ => None,
-            };
+            let moves = stock::supply_moves(None, Draw::of(d.stock_id, d.supply_used));
+            let kind = StockEventKind::Dose;
+            let stock_remaining = move_supplies(tx, j, moves, d.at, kind, dose.id, None).await?;
             Ok(LoggedDose {
                 dose,
                 stock_remaining,
@@ -759,17 +766,12 @@ impl Store for PgStore {
     ) -> Result<Dose> {
         self.write(async |tx, j| {
             let old = revise(tx, j, id, at, RevisionAction::Edit, reason).await?;
+            let moves = stock::supply_moves(
+                Draw::of(old.dose.stock_id, old.dose.supply_used),
+                Draw::of(new.stock_id, new.supply_used),
+            );
             let kind = StockEventKind::DoseEdit;
-            // Return the old supply, then take the new: right whether or not the stock changed.
-            let moved =
-                new.stock_id != old.dose.stock_id || new.supply_used != old.dose.supply_used;
-            if let (true, Some(sid), Some(used)) = (moved, old.dose.stock_id, old.dose.supply_used)
-            {
-                move_supply(tx, j, sid, used, at, kind, Some(id), reason).await?;
-            }
-            if let (true, Some(sid), Some(used)) = (moved, new.stock_id, new.supply_used) {
-                move_supply(tx, j, sid, -used, at, kind, Some(id), reason).await?;
-            }
+            move_supplies(tx, j, moves, at, kind, id, reason).await?;
             let edited = Dose {
                 id,
                 dose: new.clone(),
@@ -795,10 +797,10 @@ impl Store for PgStore {
     async fn delete_dose(&self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Dose> {
         self.write(async |tx, j| {
             let old = revise(tx, j, id, at, RevisionAction::Delete, reason).await?;
-            if let (Some(sid), Some(used)) = (old.dose.stock_id, old.dose.supply_used) {
-                let kind = StockEventKind::DoseDelete;
-                move_supply(tx, j, sid, used, at, kind, Some(id), reason).await?;
-            }
+            let moves =
+                stock::supply_moves(Draw::of(old.dose.stock_id, old.dose.supply_used), None);
+            let kind = StockEventKind::DoseDelete;
+            move_supplies(tx, j, moves, at, kind, id, reason).await?;
             execute(
                 tx,
                 "UPDATE dose SET deleted_at = $3 WHERE journal_id = $1 AND id = $2",
@@ -872,38 +874,18 @@ impl Store for PgStore {
                 read::<Protocol>,
             )
             .await?;
-            if let Some(mut old) = current {
-                old.status = Status::Ended;
-                old.ended_at = Some(at);
-                update(tx, j, &old, PROTOCOL_SAVED, &[]).await?;
-                let e = ProtocolEvent {
-                    id: 0,
-                    protocol_id: old.id,
-                    at,
-                    date,
-                    kind: ProtocolEventKind::Ended,
-                    detail: Some(format!("replaced by \"{}\"", p.name)),
-                };
-                insert(tx, j, &e, false).await?;
+            let switch = protocol::switch(current, p, at, date);
+            if let Some((old, ended)) = &switch.ended {
+                update(tx, j, old, PROTOCOL_SAVED, &[]).await?;
+                insert(tx, j, ended, false).await?;
             }
-            let mut new = Protocol {
-                id: 0,
-                protocol: p.clone(),
-                status: Status::Active,
-                pauses: Vec::new(),
-                created_at: at,
-                ended_at: None,
-            };
+            let mut new = switch.started;
             new.id = insert(tx, j, &new, false).await?;
-            let e = ProtocolEvent {
-                id: 0,
+            let created = ProtocolEvent {
                 protocol_id: new.id,
-                at,
-                date,
-                kind: ProtocolEventKind::Created,
-                detail: None,
+                ..switch.created
             };
-            insert(tx, j, &e, false).await?;
+            insert(tx, j, &created, false).await?;
             Ok(new)
         })
         .await

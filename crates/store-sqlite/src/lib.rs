@@ -19,11 +19,13 @@ use dosewise_core::jiff::civil::Date;
 use dosewise_core::journal::{FORMAT, Journal, VERSION};
 use dosewise_core::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse};
 use dosewise_core::profile::Profile;
-use dosewise_core::protocol::{NewProtocol, Protocol, ProtocolEvent, ProtocolEventKind, Status};
+use dosewise_core::protocol::{self, NewProtocol, Protocol, ProtocolEvent, ProtocolEventKind};
 use dosewise_core::questionnaire::{Assessment, NewAssessment};
 use dosewise_core::route::Substance;
 use dosewise_core::safety::{Clearance, ClearanceTopic};
-use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent, StockEventKind};
+use dosewise_core::stock::{
+    self, Adjustment, Draw, Move, NewStock, Stock, StockEvent, StockEventKind,
+};
 use dosewise_core::vitals::{NewVitals, Vitals};
 use dosewise_store::codec::Record;
 use dosewise_store::{ImportReport, LoggedDose, Passphrase, Result, Store, StoreError, Window};
@@ -463,11 +465,12 @@ impl Store for SqliteStore {
                 .db()?;
             let s =
                 writes::get_stock(&tx, id)?.ok_or(StoreError::NotFound { what: "stock", id })?;
-            let (delta, kind) = match adjustment {
-                Adjustment::Set(v) => (v - s.stock.remaining, StockEventKind::Count),
-                Adjustment::Delta(d) => (d, StockEventKind::Adjust),
+            let (delta, kind) = adjustment.delta(s.stock.remaining);
+            let m = Move {
+                stock_id: id,
+                delta,
             };
-            writes::move_supply(&tx, id, delta, at, kind, None, reason)?;
+            writes::move_supply(&tx, m, at, kind, None, reason)?;
             let s =
                 writes::get_stock(&tx, id)?.ok_or(StoreError::NotFound { what: "stock", id })?;
             tx.commit().db()?;
@@ -563,19 +566,9 @@ impl Store for SqliteStore {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .db()?;
             let id = writes::insert_dose(&tx, d, created_at)?;
+            let moves = stock::supply_moves(None, Draw::of(d.stock_id, d.supply_used));
             let kind = StockEventKind::Dose;
-            let stock_remaining = match (d.stock_id, d.supply_used) {
-                (Some(sid), Some(used)) => Some(writes::move_supply(
-                    &tx,
-                    sid,
-                    -used,
-                    d.at,
-                    kind,
-                    Some(id),
-                    None,
-                )?),
-                _ => None,
-            };
+            let stock_remaining = writes::move_supplies(&tx, moves, d.at, kind, id, None)?;
             tx.commit().db()?;
             // Stored exactly as given, so no read-back is needed (the conformance suite checks this).
             let dose = Dose {
@@ -626,17 +619,12 @@ impl Store for SqliteStore {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .db()?;
             let old = writes::revise(&tx, id, at, RevisionAction::Edit, reason)?;
+            let moves = stock::supply_moves(
+                Draw::of(old.dose.stock_id, old.dose.supply_used),
+                Draw::of(new.stock_id, new.supply_used),
+            );
             let kind = StockEventKind::DoseEdit;
-            // Return the old supply, then take the new: correct whether or not the stock changed.
-            let moved =
-                new.stock_id != old.dose.stock_id || new.supply_used != old.dose.supply_used;
-            if let (true, Some(sid), Some(used)) = (moved, old.dose.stock_id, old.dose.supply_used)
-            {
-                writes::move_supply(&tx, sid, used, at, kind, Some(id), reason)?;
-            }
-            if let (true, Some(sid), Some(used)) = (moved, new.stock_id, new.supply_used) {
-                writes::move_supply(&tx, sid, -used, at, kind, Some(id), reason)?;
-            }
+            writes::move_supplies(&tx, moves, at, kind, id, reason)?;
             writes::update_dose(&tx, id, new, at)?;
             let dose =
                 writes::get_dose(&tx, id)?.ok_or(StoreError::NotFound { what: "dose", id })?;
@@ -651,17 +639,10 @@ impl Store for SqliteStore {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .db()?;
             let old = writes::revise(&tx, id, at, RevisionAction::Delete, reason)?;
-            if let (Some(sid), Some(used)) = (old.dose.stock_id, old.dose.supply_used) {
-                writes::move_supply(
-                    &tx,
-                    sid,
-                    used,
-                    at,
-                    StockEventKind::DoseDelete,
-                    Some(id),
-                    reason,
-                )?;
-            }
+            let moves =
+                stock::supply_moves(Draw::of(old.dose.stock_id, old.dose.supply_used), None);
+            let kind = StockEventKind::DoseDelete;
+            writes::move_supplies(&tx, moves, at, kind, id, reason)?;
             sql::query("UPDATE dose SET deleted_at = ?1 WHERE id = ?2")
                 .bind(micros(at))
                 .bind(id)
@@ -717,39 +698,17 @@ impl Store for SqliteStore {
                 sql::query("SELECT * FROM protocol WHERE substance = ?1 AND status <> 'ended'")
                     .bind(p.substance.as_str())
                     .fetch_optional(&tx, rows::read::<Protocol>)?;
-            if let Some(mut old) = current {
-                old.status = Status::Ended;
-                old.ended_at = Some(at);
-                writes::update_protocol(&tx, &old)?;
-                let detail = format!("replaced by \"{}\"", p.name);
-                let e = ProtocolEvent {
-                    id: 0,
-                    protocol_id: old.id,
-                    at,
-                    date,
-                    kind: ProtocolEventKind::Ended,
-                    detail: Some(detail),
-                };
-                writes::insert(&tx, &e, false)?;
+            let switch = protocol::switch(current, p, at, date);
+            if let Some((old, ended)) = &switch.ended {
+                writes::update_protocol(&tx, old)?;
+                writes::insert(&tx, ended, false)?;
             }
-            let new = Protocol {
-                id: 0,
-                protocol: p.clone(),
-                status: Status::Active,
-                pauses: Vec::new(),
-                created_at: at,
-                ended_at: None,
-            };
-            let id = writes::insert(&tx, &new, false)?;
-            let e = ProtocolEvent {
-                id: 0,
+            let id = writes::insert(&tx, &switch.started, false)?;
+            let created = ProtocolEvent {
                 protocol_id: id,
-                at,
-                date,
-                kind: ProtocolEventKind::Created,
-                detail: None,
+                ..switch.created
             };
-            writes::insert(&tx, &e, false)?;
+            writes::insert(&tx, &created, false)?;
             let created = writes::get_protocol(&tx, id)?.ok_or(StoreError::NotFound {
                 what: "protocol",
                 id,

@@ -8,13 +8,10 @@ use dosewise_core::jiff::Timestamp;
 use dosewise_core::journal::Journal;
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::Protocol;
-use dosewise_core::stock::{Stock, StockEvent, StockEventKind};
+use dosewise_core::stock::{self, Move, Stock, StockEvent, StockEventKind};
 use dosewise_store::codec::{self, Record};
 use dosewise_store::{ImportReport, Result, StoreError};
 use rusqlite::Connection;
-
-/// Tolerance for floating-point supply arithmetic (quarters of troches and tenths of mL).
-const EPS: f64 = 1e-9;
 
 /// A constraint failure, with SQLite's message ("UNIQUE constraint failed: stock.name").
 fn constraint(e: &StoreError) -> Option<&str> {
@@ -121,44 +118,58 @@ pub(crate) fn insert_stock_event(conn: &Connection, e: &StockEvent, keep_id: boo
     insert(conn, e, keep_id)
 }
 
-/// Change a stock's amount by `delta` (negative takes supply) and record why.
+/// Apply one supply move (the amount worked out by `dosewise_core::stock`) and record why.
+/// Returns the amount left.
 pub(crate) fn move_supply(
     conn: &Connection,
-    stock_id: i64,
-    delta: f64,
+    m: Move,
     at: Timestamp,
     kind: StockEventKind,
     dose_id: Option<i64>,
     reason: Option<&str>,
 ) -> Result<f64> {
-    let after: Option<f64> = sql::query(
-        "UPDATE stock SET remaining = max(0.0, remaining + ?1) WHERE id = ?2 AND remaining + ?1 > ?3 RETURNING remaining",
-    )
-    .bind(delta)
-    .bind(stock_id)
-    .bind(-EPS)
-    .fetch_optional(conn, |r| r.try_get(0))?;
-    let Some(after) = after else {
-        return Err(match get_stock(conn, stock_id)? {
-            Some(_) => StoreError::InsufficientStock { stock_id },
-            None => StoreError::NotFound {
-                what: "stock",
-                id: stock_id,
-            },
-        });
-    };
+    let stock_id = m.stock_id;
+    let remaining: f64 = sql::query("SELECT remaining FROM stock WHERE id = ?1")
+        .bind(stock_id)
+        .fetch_optional(conn, |r| r.try_get(0))?
+        .ok_or(StoreError::NotFound {
+            what: "stock",
+            id: stock_id,
+        })?;
+    let after =
+        stock::after_move(remaining, m.delta).ok_or(StoreError::InsufficientStock { stock_id })?;
+    sql::query("UPDATE stock SET remaining = ?1 WHERE id = ?2")
+        .bind(after)
+        .bind(stock_id)
+        .execute(conn)?;
     let e = StockEvent {
         id: 0,
         stock_id,
         at,
         kind,
-        delta,
+        delta: m.delta,
         remaining_after: after,
         dose_id,
         reason: reason.map(str::to_string),
     };
     insert_stock_event(conn, &e, false)?;
     Ok(after)
+}
+
+/// Apply a dose's supply moves; the amount left in the last stock moved, if any.
+pub(crate) fn move_supplies(
+    conn: &Connection,
+    moves: Vec<Move>,
+    at: Timestamp,
+    kind: StockEventKind,
+    dose_id: i64,
+    reason: Option<&str>,
+) -> Result<Option<f64>> {
+    let mut left = None;
+    for m in moves {
+        left = Some(move_supply(conn, m, at, kind, Some(dose_id), reason)?);
+    }
+    Ok(left)
 }
 
 pub(crate) fn get_dose(conn: &Connection, id: i64) -> Result<Option<Dose>> {
