@@ -10,9 +10,11 @@
 //!
 //! Generic over [`dosewise_store::Store`]; no printing, no clock (the caller passes "now").
 
+pub mod calendar;
 pub mod checkin;
 pub mod dose;
 pub mod files;
+pub mod home;
 pub mod insights;
 pub mod pdf;
 pub mod period;
@@ -25,6 +27,7 @@ pub mod safety;
 pub mod screen;
 pub mod stock;
 pub mod today;
+pub mod token;
 pub mod transfer;
 
 use dosewise_core::jiff::tz::TimeZone;
@@ -34,34 +37,28 @@ use dosewise_store::StoreError;
 use std::fmt;
 
 /// What went wrong, split the way every surface reports it.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The person can fix it by entering something else; nothing was written.
+    #[error("{0}")]
     Input(String),
+    /// What was asked for does not exist (a dose, stock or protocol id): the web answers 404.
+    #[error("{0}")]
+    NotFound(String),
     /// The store failed (I/O, database).
+    #[error("{0}")]
     Store(StoreError),
     /// Something else failed while running (a file, a program).
+    #[error("{0}")]
     Runtime(String),
 }
 
-impl fmt::Display for AppError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AppError::Input(m) => f.write_str(m),
-            AppError::Store(e) => write!(f, "{e}"),
-            AppError::Runtime(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for AppError {}
-
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        if e.is_backend() {
-            AppError::Store(e)
-        } else {
-            AppError::Input(e.to_string())
+        match e {
+            e if e.is_backend() => AppError::Store(e),
+            e @ StoreError::NotFound { .. } => AppError::NotFound(e.to_string()),
+            e => AppError::Input(e.to_string()),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-pub const DB_FILE: &str = "dosewise.db";
+pub use dosewise_app::home::DB_FILE;
 
 #[derive(Debug)]
 pub struct Ctx {

@@ -123,6 +123,7 @@ impl From<AppError> for WebError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Input(m) => WebError::Input(m),
+            AppError::NotFound(m) => WebError::NotFound(m),
             AppError::Store(e) => WebError::Internal(e.to_string()),
             AppError::Runtime(m) => WebError::Internal(m),
         }

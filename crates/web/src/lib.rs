@@ -14,7 +14,6 @@
 
 mod api;
 mod error;
-pub mod feed;
 mod layout;
 pub mod login;
 mod openapi;
@@ -237,10 +236,6 @@ impl std::ops::Deref for Turn<'_> {
 /// Request bodies larger than this are refused (an import may be larger: [`IMPORT_LIMIT`]).
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-/// The files the web server keeps in the home beside the journal: the login's hash, the
-/// calendar link's secret, this run's access key. Whoever deletes the journal deletes these
-/// too: a link left behind would open whatever journal is served from the home next.
-pub const HOME_FILES: &[&str] = &[login::FILE, feed::FILE, session::KEY_FILE];
 /// The largest journal file accepted by import.
 pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 

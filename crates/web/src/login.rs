@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::path::{Path, PathBuf};
 
-pub const FILE: &str = "web-login";
+pub use dosewise_app::home::LOGIN_FILE as FILE;
 
 /// The stored hash of the login passphrase.
 #[derive(Clone)]

@@ -67,24 +67,13 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
     }
 }
 
-/// 32 random bytes as hex.
+/// A new session, CSRF or access token. Without an OS random source no token can be safe, so
+/// the server refuses to go on.
 pub fn random_token() -> String {
-    let mut b = [0u8; 32];
-    // The OS random source; without it no token can be safe, so refuse to go on.
-    if let Err(e) = getrandom::getrandom(&mut b) {
-        panic!("no OS random source for security tokens: {e}");
-    }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    dosewise_app::token::random().unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Compare without an early exit (the time does not depend on where they differ).
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub use dosewise_app::token::{is_token, same};
 
 /// A cookie's value from the request headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -96,10 +85,6 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
-}
-
-pub(crate) fn is_token(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A Set-Cookie value: HttpOnly, SameSite=Strict, whole site.

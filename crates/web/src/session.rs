@@ -90,7 +90,7 @@ fn alive(s: &Session, now: Timestamp) -> bool {
 }
 
 /// The file holding this run's access key.
-pub const KEY_FILE: &str = "web-key";
+pub use dosewise_app::home::ACCESS_KEY_FILE as KEY_FILE;
 
 pub fn key_path(home: &Path) -> PathBuf {
     home.join(KEY_FILE)

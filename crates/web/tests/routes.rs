@@ -2188,8 +2188,10 @@ async fn a_medicine_is_stopped_from_its_page() {
         page.contains("sertraline") && page.contains("Stopped taking sertraline"),
         "{page}"
     );
+    // No such medicine: the address names nothing, so "not found" (the store's NotFound
+    // reaches the web as 404 through AppError::NotFound).
     let r = a.form("/meds/999/stop", &[]).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let r = a.form("/meds/1/stop", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = a.get(&location(&r)).await.body;

@@ -3,9 +3,8 @@
 use super::export::write_private;
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
+use dosewise_app::calendar::{CheckinReminder, FeedOptions, feed};
 use dosewise_core::jiff::civil::Time;
-use dosewise_render::calendar::{CalendarOptions, calendar};
-use dosewise_store::Store;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -33,30 +32,23 @@ pub struct Args {
 
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let store = ctx.open().await?;
-        let tz = ctx.zone_of(&store).await?;
-        let protocols = store.protocols(false).await?;
-        let checkin_time = match self.checkin_time.as_deref() {
-            Some("none") => None,
-            Some(t) => Some(
+        let checkin = match self.checkin_time.as_deref() {
+            Some("none") => CheckinReminder::Off,
+            Some(t) => CheckinReminder::At(
                 t.parse::<Time>()
                     .map_err(|e| input(format!("--checkin-time {t:?}: {e}")))?,
             ),
-            None => protocols
-                .iter()
-                .find_map(|p| p.protocol.checkin_time)
-                .or(Time::new(21, 0, 0, 0).ok()),
+            None => CheckinReminder::Plan,
         };
-        let o = CalendarOptions {
-            from: ctx.now_in(&tz).date(),
+        let o = FeedOptions {
             days: self.days,
-            tz,
             reminder_minutes: self.reminder,
             detailed: self.detailed,
-            checkin_time,
-            now: ctx.now,
+            checkin,
         };
-        let ics = calendar(&protocols, &o);
+        let store = ctx.open().await?;
+        let tz = ctx.zone_of(&store).await?;
+        let ics = feed(&*store, ctx.now, tz, &o).await?;
         match &self.out {
             Some(path) => {
                 write_private(path, ics.as_bytes(), self.force)?;

@@ -1,7 +1,7 @@
 //! `dosewise wipe`: delete the journal and its home.
 
-use crate::context::{Ctx, DB_FILE};
-use crate::error::{CliError, CliResult, input};
+use crate::context::Ctx;
+use crate::error::{CliResult, input};
 use crate::output;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -15,26 +15,8 @@ pub struct Args {
 impl Args {
     pub fn run(self, ctx: &Ctx) -> CliResult {
         ctx.embedded_only("wipe (deleting the journal's files)")?;
-        let existing = |names: &[&str]| -> Vec<_> {
-            names
-                .iter()
-                .map(|f| ctx.home.join(f))
-                .filter(|p| p.exists())
-                .collect()
-        };
-        let mut files = existing(&[
-            DB_FILE,
-            "dosewise.db-wal",
-            "dosewise.db-shm",
-            "dosewise.db-journal",
-            "dosewise.db.converting",
-        ]);
-        if files.is_empty() {
-            return Err(input(format!("no journal at {}", ctx.home.display())));
-        }
-        // The web app's login hash and calendar link go too: a link left behind would open
-        // the calendar of whatever journal is served from this home next.
-        files.extend(existing(dosewise_web::HOME_FILES));
+        // The journal, its side files and the web server's (login, key, calendar link).
+        dosewise_app::home::wipe_list(&ctx.home)?;
         if !self.yes {
             if !std::io::stdin().is_terminal() {
                 return Err(input(
@@ -52,15 +34,7 @@ impl Args {
                 return Err(input("not confirmed; nothing was deleted"));
             }
         }
-        for f in &files {
-            std::fs::remove_file(f).map_err(|e| {
-                CliError::Runtime(
-                    anyhow::Error::new(e).context(format!("could not delete {}", f.display())),
-                )
-            })?;
-        }
-        // Remove the home itself when nothing else is in it.
-        let _ = std::fs::remove_dir(&ctx.home);
+        let files = dosewise_app::home::wipe(&ctx.home)?;
         if ctx.json {
             return output::json(&serde_json::json!({ "wiped": ctx.home, "files": files }));
         }

@@ -205,7 +205,7 @@ pub async fn index(
     Query(flash): Query<Flash>,
 ) -> Result<Markup, WebError> {
     let notice = notice_text(&st, &flash).await?;
-    let link = crate::feed::current(&st.0.config.home);
+    let link = dosewise_app::calendar::link::current(&st.0.config.home);
     let body = html! {
         h1 { "More" }
         (saved(notice.as_deref()))
