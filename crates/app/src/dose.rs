@@ -98,7 +98,7 @@ pub async fn find_stock<S: Store>(store: &S, key: &str) -> Result<Stock> {
         .map(|s| format!("{} ({})", s.id, s.stock.name))
         .collect();
     Err(input(if names.is_empty() {
-        format!("no stock {key:?}: you have no active stock yet; add one with `dosewise stock add`")
+        format!("no stock {key:?}: you have no active stock yet; add one first")
     } else {
         format!("no stock {key:?}; active stocks: {}", names.join(", "))
     }))

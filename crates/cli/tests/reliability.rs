@@ -520,7 +520,7 @@ fn hostile_inputs_are_refused_and_change_nothing() {
         (
             vec!["protocol", "add", "--every", "0", "--dose", "1/4 troche"],
             1,
-            "--every must be from 1 to 60 days, got 0",
+            "the interval must be from 1 to 60 days (every 1 = daily), got 0",
         ),
         (
             vec!["protocol", "add", "--on-off", "1/0", "--dose", "1/4 troche"],

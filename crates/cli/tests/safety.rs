@@ -209,6 +209,15 @@ fn urinary_red_flags_and_clearance() {
         .ok();
     let r = h.run(&["dose"]).code(3);
     assert!(r.stdout.contains("blood in your urine"), "{}", r.stdout);
+    // The finding's follow-up, worded for the terminal: the command that records it, and how
+    // to override a refusal.
+    assert!(
+        r.stdout
+            .contains("how: dosewise clear urinary --note \"what the clinician said\""),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("to override: --override"), "{}", r.stdout);
     h.run(&[
         "clear",
         "urinary",

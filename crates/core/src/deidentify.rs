@@ -46,6 +46,7 @@ fn clean_findings(f: &[Finding]) -> Vec<Finding> {
             reason: String::new(),
             action: String::new(),
             sources: vec![],
+            step: x.step,
         })
         .collect()
 }

@@ -175,13 +175,13 @@ pub enum DoseError {
     #[error(transparent)]
     Text(#[from] TextError),
     #[error(
-        "{0} needs a stock to be converted to mg: add one with `dosewise stock add`, pass --stock, or give the amount in mg"
+        "{0} needs a stock to be converted to mg: add the stock and choose it, or give the amount in mg"
     )]
     NeedsStock(String),
-    #[error("the stock \"{0}\" is retired; choose an active stock (`dosewise stock list`)")]
+    #[error("the stock \"{0}\" is retired; choose an active stock")]
     StockRetired(String),
     #[error(
-        "this dose needs {needed} but \"{name}\" has only {left} left. If your count is off, correct it first with `dosewise stock adjust`"
+        "this dose needs {needed} but \"{name}\" has only {left} left. If your count is off, record a new count of the stock first"
     )]
     NotEnoughSupply {
         name: String,

@@ -125,7 +125,7 @@ pub enum ResolveError {
         options: String,
     },
     #[error(
-        "this solution has no measured drop size; calibrate it first (`dosewise stock adjust ID --drop-ml 0.05`) or give the amount in mL or mg"
+        "this solution has no measured drop size; calibrate the stock's drops first (the mL one drop measures) or give the amount in mL or mg"
     )]
     DropsNotCalibrated,
     #[error(

@@ -406,7 +406,7 @@ impl NewProtocol {
         match &self.pattern {
             Pattern::EveryNDays { n } if *n == 0 || *n > MAX_EVERY_N => {
                 return invalid(format!(
-                    "--every must be from 1 to {MAX_EVERY_N} days, got {n}"
+                    "the interval must be from 1 to {MAX_EVERY_N} days (every 1 = daily), got {n}"
                 ));
             }
             Pattern::OnOff { on, off } if *on == 0 || *off == 0 || on + off > MAX_CYCLE_DAYS => {

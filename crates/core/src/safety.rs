@@ -54,8 +54,52 @@ pub struct Finding {
     pub severity: Severity,
     pub message: String,
     pub reason: String,
+    /// What to do, in words that fit every surface (no command or page names).
     pub action: String,
     pub sources: Vec<String>,
+    /// The follow-up a surface can offer for the action: each words it its own way (the CLI
+    /// names its command, the web app links its page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<Step>,
+}
+
+/// A follow-up to a finding that Dosewise itself can record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Set up a protocol (the plan agreed with a clinician).
+    SetProtocol,
+    /// Change the protocol (for instance to plan breaks).
+    ChangeProtocol,
+    /// Record a clinician's review of urinary symptoms.
+    ClearUrinary,
+    /// Record a clinician's review of health-screen answers.
+    ClearScreen,
+    /// Record a blood-pressure reading.
+    RecordVitals,
+    /// Log a dose that was taken but not logged.
+    LogMissedDose,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::SetProtocol => "set_protocol",
+            Step::ChangeProtocol => "change_protocol",
+            Step::ClearUrinary => "clear_urinary",
+            Step::ClearScreen => "clear_screen",
+            Step::RecordVitals => "record_vitals",
+            Step::LogMissedDose => "log_missed_dose",
+        }
+    }
+}
+
+impl Finding {
+    /// The same finding, offering a follow-up.
+    pub fn with_step(mut self, step: Step) -> Finding {
+        self.step = Some(step);
+        self
+    }
 }
 
 /// The outcome of a preflight: every finding, most severe first.
@@ -236,6 +280,7 @@ fn finding(
         reason: reason.into(),
         action: action.into(),
         sources: sources.iter().map(|s| s.to_string()).collect(),
+        step: None,
     }
 }
 
@@ -247,7 +292,7 @@ fn with_rule(mut f: Finding, rule: &str) -> Finding {
     f
 }
 
-const OVERRIDE: &str = "If this is right and agreed with your clinician, log it with an override giving your reason (`--override \"why\"` in the terminal, the reason field on the web page); the reason is kept with the dose.";
+const OVERRIDE: &str = "If this is right and agreed with your clinician, log it with an override giving your reason; the reason is kept with the dose.";
 
 /// Run every rule.
 pub fn preflight(p: &Preflight<'_>) -> Verdict {
@@ -424,9 +469,10 @@ fn plan(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             Severity::Info,
             "No protocol is set, so no limits or plan are checked.".into(),
             "A plan agreed with a clinician, with limits, is the basis of the checks Dosewise can make.",
-            "Set one with `dosewise protocol add` (see --help for examples).",
+            "Set up a protocol with the plan agreed with your clinician.",
             &[],
-        ));
+        )
+        .with_step(Step::SetProtocol));
         return;
     };
     if matches!(proto.protocol.pattern, Pattern::AsNeeded { .. }) {
@@ -635,6 +681,7 @@ fn interactions(p: &Preflight<'_>, f: &mut Vec<Finding>) {
                     reason: i.reason.clone(),
                     action: i.action.clone(),
                     sources: sources(i),
+                    step: None,
                 });
             }
             None => add(unknown(name)),
@@ -670,6 +717,7 @@ fn interactions(p: &Preflight<'_>, f: &mut Vec<Finding>) {
                         reason: i.reason.clone(),
                         action: i.action.clone(),
                         sources: sources(i),
+                        step: None,
                     },
                     "interaction_windows",
                 ));
@@ -744,9 +792,10 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
                 Severity::Refuse,
                 "You recorded blood in your urine (not from a period).".into(),
                 "Blood in the urine can be a sign of ketamine-related bladder damage, which can progress while use continues.",
-                "Stop and see a clinician before any further dose. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
+                "Stop and see a clinician before any further dose. Once seen, record the clinician's review.",
                 &src,
-            ),
+            )
+            .with_step(Step::ClearUrinary),
             "urinary_lookback",
         ));
     } else if let Some(c) = urinary.last() {
@@ -757,9 +806,10 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
                 Severity::Warning,
                 format!("You recorded urinary symptoms ({}) on {}.", names.join(", "), local_checkin_date(c)),
                 "Frequency, urgency, pain and night-time urination are the early signs of ketamine-related bladder damage; many improve after stopping.",
-                "Stop and see a clinician. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
+                "Stop and see a clinician. Once seen, record the clinician's review.",
                 &src,
-            ),
+            )
+            .with_step(Step::ClearUrinary),
             "urinary_lookback",
         ));
     }
@@ -770,9 +820,10 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
                 Severity::Warning,
                 "Your bladder questions reported urinary symptoms.".into(),
                 "Frequency, urgency, pain and night-time urination are the early signs of ketamine-related bladder damage; many improve after stopping.",
-                "Stop and see a clinician. Once seen, record it with `dosewise clear urinary --note \"…\"`.",
+                "Stop and see a clinician. Once seen, record the clinician's review.",
                 &src,
-            ),
+            )
+            .with_step(Step::ClearUrinary),
             "urinary_lookback",
         ));
     }
@@ -988,9 +1039,10 @@ fn vitals(p: &Preflight<'_>, f: &mut Vec<Finding>) {
             Severity::Warning,
             "Your protocol asks for a blood-pressure reading before each dose, and there is none from the 2 hours before it.".into(),
             bp_reason,
-            "Measure and record it: `dosewise vitals --bp 125/80 --context pre-dose`.",
+            "Measure your blood pressure and record it before the dose.",
             &[SRC_PROTOCOL, SRC_BP_LABEL],
-        ));
+        )
+        .with_step(Step::RecordVitals));
     }
     if let Some((_, h)) = hr.filter(|(_, h)| *h > HR_REFUSE) {
         f.push(with_rule(
@@ -1046,9 +1098,10 @@ fn stretch(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
                 Severity::Caution,
                 format!("You have dosed for {days} days without a gap of {BREAK_DAYS} days or more."),
                 "Tolerance has been reported with prolonged use of ketamine. No study has measured when it develops at low prescribed doses, or shown that breaks prevent it; long continuous use is worth reviewing with your clinician.",
-                "Review continued use with your clinician. If they plan breaks, a protocol can include them (--cycle 6w --break 3w).",
+                "Review continued use with your clinician. If they plan breaks, a protocol can include them (a cycle of weeks on, then weeks off).",
                 &[SRC_TOLERANCE],
-            ),
+            )
+            .with_step(Step::ChangeProtocol),
             "long_stretch",
         ));
     }
@@ -1072,23 +1125,26 @@ fn screen(p: &Preflight<'_>, f: &mut Vec<Finding>) {
                     q.question
                 ),
                 format!(
-                    "Do not dose until a clinician has reviewed this; once reviewed, record it with `dosewise clear screen --note \"…\"`. {OVERRIDE}"
+                    "Do not dose until a clinician has reviewed this; once reviewed, record their review. {OVERRIDE}"
                 ),
             )
         } else {
             (
                 format!("Screen: you answered yes to \"{}\"", q.question),
-                "Review this with your clinician before continuing; once reviewed, record it with `dosewise clear screen --note \"…\"`.".to_string(),
+                "Review this with your clinician before continuing; once reviewed, record their review.".to_string(),
             )
         };
-        f.push(finding(
-            &format!("screen:{}", a.code),
-            q.level,
-            message,
-            &q.reason,
-            &action,
-            &[&format!("{} ({})", q.source, q.confidence)],
-        ));
+        f.push(
+            finding(
+                &format!("screen:{}", a.code),
+                q.level,
+                message,
+                &q.reason,
+                &action,
+                &[&format!("{} ({})", q.source, q.confidence)],
+            )
+            .with_step(Step::ClearScreen),
+        );
     }
 }
 
@@ -1101,8 +1157,9 @@ pub fn supply_finding(stock_name: &str, counted_shortfall: f64, unit: &str) -> O
             Severity::Info,
             format!("Counts of {stock_name} found {} {unit} fewer than the log implies.", fmt_num(counted_shortfall)),
             "Differences come from unlogged doses, spills, priming or miscounts; a clinician reconciling supply will ask.",
-            "Log any dose you missed (`dosewise dose … --at …`), or note the reason with the count.",
+            "Log any dose you missed, with the time it was taken, or note the reason with the count.",
             &[SRC_ESCALATION],
         )
+        .with_step(Step::LogMissedDose)
     })
 }

@@ -400,7 +400,73 @@ fn unit_plausibility_against_history_and_protocol() {
     s.dose = new_dose(125.0, ts(AT));
     let v = s.run();
     assert_eq!(sev(&v, "unit_plausibility"), Some(Severity::Refuse));
-    assert!(v.findings[0].action.contains("--override"));
+    assert!(
+        v.findings[0]
+            .action
+            .contains("with an override giving your reason")
+    );
+}
+
+/// What to do is worded for every surface: no command, flag or page in the text; the follow-up
+/// Dosewise can record comes as a structured step that each surface words (a command, a link).
+#[test]
+fn actions_name_no_surface_and_follow_ups_are_steps() {
+    let mut no_plan = S::base();
+    no_plan.protocol = None;
+    let mut bp = S::base();
+    if let Some(p) = bp.protocol.as_mut() {
+        p.protocol.require_bp = true;
+    }
+    let cases = [
+        (no_plan.run(), "no_protocol", Some(Step::SetProtocol)),
+        (bp.run(), "bp_missing", Some(Step::RecordVitals)),
+        (
+            S::base()
+                .checkin(48.0, |c| c.urinary = vec![UrinarySymptom::Blood])
+                .run(),
+            "urine_blood",
+            Some(Step::ClearUrinary),
+        ),
+        (
+            S::base()
+                .checkin(48.0, |c| c.urinary = vec![UrinarySymptom::Frequency])
+                .run(),
+            "urinary_symptoms",
+            Some(Step::ClearUrinary),
+        ),
+        (
+            S::base().screened("aneurysm", 240.0).run(),
+            "screen:aneurysm",
+            Some(Step::ClearScreen),
+        ),
+        (
+            S::base().screened("pregnancy", 240.0).run(),
+            "screen:pregnancy",
+            Some(Step::ClearScreen),
+        ),
+        (
+            S::base().used("Beer", 2.0).run(),
+            "interaction:alcohol",
+            None,
+        ),
+    ];
+    for (v, code, step) in cases {
+        assert_eq!(found(&v, code).step, step, "{code}");
+        for f in &v.findings {
+            for bad in ["`", "--", "dosewise ", "web page", "terminal"] {
+                assert!(
+                    !f.action.contains(bad),
+                    "{}: {:?} names a surface",
+                    f.code,
+                    f.action
+                );
+            }
+        }
+    }
+    let f = crate::safety::supply_finding("Troche 25", 2.0, "troches")
+        .unwrap_or_else(|| panic!("a shortfall is a finding"));
+    assert_eq!(f.step, Some(Step::LogMissedDose));
+    assert!(!f.action.contains('`'));
 }
 
 #[test]

@@ -455,6 +455,7 @@ mod tests {
             reason: String::new(),
             action: String::new(),
             sources: vec![],
+            step: None,
         };
         for (code, sev) in [
             ("craving", Severity::Warning),

@@ -112,6 +112,7 @@ pub fn trends(doses: &[Dose], checkins: &[Checkin], now: Timestamp) -> Trends {
                 reason: "Needing more for the same effect is how tolerance shows; it is also an early sign of dependence.".into(),
                 action: "Talk to your clinician before changing the dose further; a planned break may help.".into(),
                 sources: sources.clone(),
+                step: None,
             });
         }
         if recent.len() >= prior.len() + FREQUENCY_RISE {
@@ -122,6 +123,7 @@ pub fn trends(doses: &[Dose], checkins: &[Checkin], now: Timestamp) -> Trends {
                 reason: "Dosing more often over time is a sign of tolerance and of use drifting from the plan.".into(),
                 action: "Compare with your protocol and talk to your clinician.".into(),
                 sources,
+                step: None,
             });
         }
     }

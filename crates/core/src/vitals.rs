@@ -126,7 +126,7 @@ pub enum VitalsError {
     },
     #[error("systolic ({0}) must be higher than diastolic ({1})")]
     Inverted(u16, u16),
-    #[error("give at least one of --bp, --hr or --weight")]
+    #[error("give at least one of blood pressure, heart rate or weight")]
     Empty,
     #[error(
         "the refusal threshold ({refuse}) must be above the warning threshold ({warn}) in both numbers"

@@ -98,7 +98,7 @@ pub fn calendar(protocols: &[Protocol], o: &CalendarOptions) -> String {
                 format!("DTSTART:{}", utc(start)),
                 "DURATION:PT15M".into(),
                 format!("SUMMARY:{}", text(&title)),
-                "DESCRIPTION:Planned in Dosewise. Log it with `dosewise dose`. Not a reason to take a dose you do not need; skip it if unsure and talk to your clinician.".to_string(),
+                "DESCRIPTION:Planned in Dosewise. Log it in Dosewise when taken. Not a reason to take a dose you do not need; skip it if unsure and talk to your clinician.".to_string(),
                 "CATEGORIES:Dosewise".into(),
                 "TRANSP:TRANSPARENT".into(),
                 "BEGIN:VALARM".into(),
@@ -161,7 +161,7 @@ pub fn calendar(protocols: &[Protocol], o: &CalendarOptions) -> String {
                 format!("DTSTART:{}", utc(at)),
                 "DURATION:PT5M".into(),
                 "SUMMARY:Check-in".into(),
-                "DESCRIPTION:How was today? `dosewise checkin` takes a minute.".into(),
+                "DESCRIPTION:How was today? A Dosewise check-in takes a minute.".into(),
                 "TRANSP:TRANSPARENT".into(),
                 "BEGIN:VALARM".into(),
                 "ACTION:DISPLAY".into(),
@@ -205,7 +205,7 @@ pub fn calendar(protocols: &[Protocol], o: &CalendarOptions) -> String {
                     if o.detailed {
                         format!(
                             "DESCRIPTION:{}",
-                            text(&format!("`dosewise assess {}` ({})", i.id, i.title))
+                            text(&format!("Dosewise questionnaire {} ({})", i.id, i.title))
                         )
                     } else {
                         "DESCRIPTION:A short questionnaire is due in Dosewise.".into()

@@ -496,7 +496,7 @@ macro_rules! conformance {
 
             #[tokio::test]
             async fn dose_history_is_the_doses_without_their_findings() {
-                use $crate::conformance::dosewise_core::safety::{Finding, Severity};
+                use $crate::conformance::dosewise_core::safety::{Finding, Severity, Step};
                 let (s, _dir) = $open.await;
                 let st = s
                     .add_stock(&troche_stock("Troche 25", 10.0))
@@ -510,6 +510,7 @@ macro_rules! conformance {
                     reason: "why".into(),
                     action: "what to do".into(),
                     sources: vec!["a source (H)".into()],
+                    step: Some(Step::ClearScreen),
                 }];
                 refused.override_reason = Some("agreed with my clinician".into());
                 for d in [

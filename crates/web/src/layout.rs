@@ -3,7 +3,7 @@
 use crate::security::Csrf;
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::tz::TimeZone;
-use dosewise_core::safety::{Finding, Severity, Verdict};
+use dosewise_core::safety::{Finding, Severity, Step, Verdict};
 use maud::{DOCTYPE, Markup, html};
 
 /// The main sections, in the navigation's order.
@@ -124,7 +124,12 @@ pub fn finding_with(f: &Finding, open: bool) -> Markup {
                 summary { "Why, what to do, sources" }
                 dl {
                     dt { "Why" } dd { (f.reason) }
-                    dt { "What to do" } dd { (f.action) }
+                    dt { "What to do" } dd {
+                        (f.action)
+                        @if let Some((href, label)) = f.step.map(step_link) {
+                            " " a href=(href) { (label) }
+                        }
+                    }
                     @if !f.sources.is_empty() {
                         dt { "Sources" }
                         dd { ul.sources { @for s in &f.sources { li { (s) } } } }
@@ -132,6 +137,17 @@ pub fn finding_with(f: &Finding, open: bool) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// A finding's follow-up, as the page that records it.
+pub fn step_link(step: Step) -> (&'static str, &'static str) {
+    match step {
+        Step::SetProtocol => ("/protocol#start", "Set up a protocol"),
+        Step::ChangeProtocol => ("/protocol", "Your protocol"),
+        Step::ClearUrinary | Step::ClearScreen => ("/review", "Record the clinician's review"),
+        Step::RecordVitals => ("/vitals", "Record blood pressure"),
+        Step::LogMissedDose => ("/", "Log a dose"),
     }
 }
 

@@ -49,7 +49,7 @@ pub fn document() -> Value {
                     "responses": {
                         "201": ok("Logged: dose, stock, verdict, overridden, conversion."),
                         "200": ok("Dry run: the prepared dose, its conversion and verdict; nothing written."),
-                        "422": ok("Refused by the safety check; nothing written: the verdict with every finding's reason, action and sources."),
+                        "422": ok("Refused by the safety check; nothing written: the verdict with every finding's reason, action and sources, and where Dosewise can record the follow-up its step (set_protocol, change_protocol, clear_urinary, clear_screen, record_vitals, log_missed_dose)."),
                         "400": err()
                     }
                 }

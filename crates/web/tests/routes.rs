@@ -1684,6 +1684,14 @@ async fn the_health_screen_page() {
         codes(&dry)
     );
     assert_eq!(dry["refused"], true);
+    // The follow-up is structured (each surface words it): the API gives the step.
+    let aneurysm = dry["verdict"]["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|x| x["code"] == "screen:aneurysm"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(aneurysm["step"], "clear_screen", "{aneurysm}");
+    assert!(!aneurysm["action"].as_str().unwrap_or("`").contains('`'));
     // PHQ-9 item 9: the crisis guidance starts with the person's own line.
     let mut fields: Vec<(String, String)> = (0..8).map(|k| (format!("q{k}"), "0".into())).collect();
     fields.push(("q8".into(), "1".into()));
@@ -2147,6 +2155,17 @@ async fn standing_findings_and_a_clinicians_review() {
         page.body
     );
     assert!(page.body.contains("Weekly totals"));
+    // The finding's follow-up is a link to where it is recorded, not a terminal command.
+    assert!(
+        page.body
+            .contains("<a href=\"/review\">Record the clinician&#39;s review</a>")
+            || page
+                .body
+                .contains("<a href=\"/review\">Record the clinician's review</a>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("dosewise clear"));
     let r = a
         .form("/review", &[("topic", "urinary"), ("note", "  ")])
         .await;
