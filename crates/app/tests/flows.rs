@@ -4,10 +4,11 @@
 
 use dosewise_app::checkin::CheckinRequest;
 use dosewise_app::dose::{DoseRequest, Outcome, log};
-use dosewise_core::jiff::civil::{Date, Time};
+use dosewise_core::jiff::civil::Time;
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::{DoseTarget, Limits, NewProtocol, Pattern, Titration};
 use dosewise_core::route::Substance;
+use dosewise_core::testing::date;
 use dosewise_core::testing::{troche_new_stock, ts};
 use dosewise_core::titration::ProposalKind;
 use dosewise_store::{Store, Window};
@@ -36,10 +37,6 @@ async fn journal() -> (SqliteStore, tempfile::TempDir) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     (s, dir)
-}
-
-fn date(s: &str) -> Date {
-    s.parse().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Every third day from 1 November at 12:00 Berlin, 1/2 troche, at most 25 mg a dose.

@@ -101,6 +101,7 @@ mod tests {
     use crate::dose_expr::Quantity;
     use crate::protocol::Pattern;
     use crate::route::{Route, Substance};
+    use crate::testing::date as d;
     use crate::testing::ts;
     use crate::units::Milligrams;
 
@@ -124,9 +125,6 @@ mod tests {
             updated_at: None,
             deleted_at: None,
         }
-    }
-    fn d(s: &str) -> Date {
-        s.parse().unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]

@@ -279,10 +279,8 @@ pub struct Checkin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::ts;
 
-    fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap_or_else(|e| panic!("{e}"))
-    }
     fn empty() -> NewCheckin {
         NewCheckin {
             at: ts("2026-11-28T12:00:00Z"),

@@ -184,10 +184,7 @@ pub fn equivalent(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn mg(v: f64) -> Milligrams {
-        Milligrams::positive(v).unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::testing::mg;
 
     #[test]
     fn sublingual_exposure_of_a_troche() {

@@ -543,6 +543,7 @@ pub fn insights(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::date;
 
     /// Reference values from scipy (tests/fixtures/welch.py, run with numpy 2.4 / scipy 1.17).
     #[test]
@@ -581,9 +582,6 @@ mod tests {
             sleep: sleep.and_then(|s| crate::checkin::Rating::new(s).ok()),
             ..Default::default()
         }
-    }
-    fn date(s: &str) -> Date {
-        s.parse().unwrap_or_else(|e| panic!("{e}"))
     }
     fn close(w: &Option<Welch>, lo: f64, hi: f64) {
         let w = w.as_ref().unwrap_or_else(|| panic!("enough data"));

@@ -5,26 +5,22 @@
 use serde::de::DeserializeOwned;
 
 /// Routes, absorption estimates, salt forms.
-pub(crate) const SUBSTANCES: (&str, &str) = (
-    "substances.json",
-    include_str!("../../../data/substances.json"),
-);
+pub(crate) const SUBSTANCES: (&str, &str) =
+    ("substances.json", include_str!("../data/substances.json"));
 /// What other substances and medicines do with ketamine.
 pub(crate) const INTERACTIONS: (&str, &str) = (
     "interactions.json",
-    include_str!("../../../data/interactions.json"),
+    include_str!("../data/interactions.json"),
 );
 /// The main risks of repeated use.
-pub(crate) const RISKS: (&str, &str) = ("risks.json", include_str!("../../../data/risks.json"));
+pub(crate) const RISKS: (&str, &str) = ("risks.json", include_str!("../data/risks.json"));
 /// PHQ-9, GAD-7 and the other questionnaires.
-pub(crate) const INSTRUMENTS: (&str, &str) = (
-    "instruments.json",
-    include_str!("../../../data/instruments.json"),
-);
+pub(crate) const INSTRUMENTS: (&str, &str) =
+    ("instruments.json", include_str!("../data/instruments.json"));
 /// Dosewise's own thresholds (confidence D).
-pub(crate) const RULES: (&str, &str) = ("rules.json", include_str!("../../../data/rules.json"));
+pub(crate) const RULES: (&str, &str) = ("rules.json", include_str!("../data/rules.json"));
 /// The contraindication screen.
-pub(crate) const SCREEN: (&str, &str) = ("screen.json", include_str!("../../../data/screen.json"));
+pub(crate) const SCREEN: (&str, &str) = ("screen.json", include_str!("../data/screen.json"));
 
 /// Parse a compiled-in data file.
 pub(crate) fn parse<T: DeserializeOwned>((name, text): (&str, &str)) -> T {

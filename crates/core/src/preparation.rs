@@ -471,13 +471,8 @@ impl Preparation {
 mod tests {
     use super::*;
     use crate::dose_expr::parse_quantity;
+    use crate::testing::{mg, ml};
 
-    fn mg(v: f64) -> Milligrams {
-        Milligrams::positive(v).unwrap_or_else(|e| panic!("{e}"))
-    }
-    fn ml(v: f64) -> Millilitres {
-        Millilitres::positive(v).unwrap_or_else(|e| panic!("{e}"))
-    }
     fn q(s: &str) -> Quantity {
         parse_quantity(s).unwrap_or_else(|e| panic!("{e}"))
     }

@@ -8,10 +8,10 @@ use crate::medication::{Medication, NewMedication, NewSubstanceUse, SubstanceUse
 use crate::protocol::{Cycle, Limits, Pattern, Pause, Protocol, Status};
 use crate::route::{Route, Substance};
 use crate::safety::*;
+use crate::testing::date as d;
 use crate::testing::ts;
 use crate::units::Milligrams;
 use crate::vitals::{NewVitals, Vitals, VitalsContext};
-use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
@@ -20,9 +20,6 @@ const DAY0: &str = "2026-11-01";
 /// 2026-11-28 is day 27 of an every-3-days plan from 1 November: a planned day. 08:00 CET.
 const AT: &str = "2026-11-28T07:00:00Z";
 
-fn d(s: &str) -> Date {
-    s.parse().unwrap_or_else(|e| panic!("{e}"))
-}
 fn berlin() -> TimeZone {
     crate::when::zone("Europe/Berlin").unwrap_or(TimeZone::UTC)
 }
@@ -1159,7 +1156,10 @@ fn the_safety_doc_lists_every_rule() {
         "instruments",
         "rules",
     ] {
-        assert!(sources.contains(&format!("`data/{file}.json`")), "{file}");
+        assert!(
+            sources.contains(&format!("`crates/core/data/{file}.json`")),
+            "{file}"
+        );
     }
     assert!(sources.contains("CC BY-SA 4.0") && sources.contains("https://psychonautwiki.org"));
 }

@@ -99,10 +99,7 @@ impl KetamineMass {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn mg(v: f64) -> Milligrams {
-        Milligrams::positive(v).unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::testing::mg;
 
     #[test]
     fn ketalar_label_equivalences() {

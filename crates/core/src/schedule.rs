@@ -220,6 +220,7 @@ pub fn slot(p: &Protocol, date: Date, tz: &TimeZone) -> Timestamp {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::testing::date as d;
 
     use crate::protocol::{Cycle, Pause};
 
@@ -228,9 +229,6 @@ pub(crate) mod tests {
 
     pub(crate) use crate::testing::protocol;
 
-    fn d(s: &str) -> Date {
-        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
-    }
     fn days(p: &Protocol, from: &str, n: i64) -> Vec<String> {
         let from = d(from);
         let to = from

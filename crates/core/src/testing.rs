@@ -8,9 +8,24 @@ use crate::protocol::{Cycle, DoseTarget, Limits, NewProtocol, Pattern, Protocol,
 use crate::route::{Route, Substance};
 use crate::salt::Salt;
 use crate::stock::{NewStock, Stock};
-use crate::units::Milligrams;
+use crate::units::{Milligrams, Millilitres};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
+
+/// A calendar date from `YYYY-MM-DD`.
+pub fn date(s: &str) -> Date {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+/// A positive amount in mg.
+pub fn mg(v: f64) -> Milligrams {
+    Milligrams::positive(v).unwrap_or_else(|e| panic!("{v} mg: {e}"))
+}
+
+/// A positive volume in mL.
+pub fn ml(v: f64) -> Millilitres {
+    Millilitres::positive(v).unwrap_or_else(|e| panic!("{v} mL: {e}"))
+}
 
 /// An instant from RFC 3339 text.
 pub fn ts(s: &str) -> Timestamp {

@@ -234,6 +234,7 @@ pub fn propose(
 mod tests {
     use super::*;
     use crate::checkin::{NewCheckin, Rating, Ratings, SideEffect, UrinarySymptom};
+    use crate::testing::date as d;
     use crate::testing::ts;
 
     const LADDER: Titration = Titration {
@@ -269,9 +270,6 @@ mod tests {
             },
             created_at: ts("2026-11-01T20:00:00Z"),
         }
-    }
-    fn d(s: &str) -> Date {
-        s.parse().unwrap_or_else(|e| panic!("{e}"))
     }
     fn no_flags(
         t: &Titration,

@@ -237,14 +237,9 @@ pub fn dilute(from: MgPerMl, to: MgPerMl, volume: Millilitres) -> Result<DiluteC
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{mg, ml};
     use proptest::prelude::*;
 
-    fn mg(v: f64) -> Milligrams {
-        Milligrams::positive(v).unwrap_or_else(|e| panic!("{e}"))
-    }
-    fn ml(v: f64) -> Millilitres {
-        Millilitres::positive(v).unwrap_or_else(|e| panic!("{e}"))
-    }
     fn c(v: f64) -> MgPerMl {
         MgPerMl::positive(v).unwrap_or_else(|e| panic!("{e}"))
     }
