@@ -247,7 +247,7 @@ pub fn dose_target(amount: &str, stock: Option<&Stock>) -> Result<DoseTarget> {
             )));
         }
     };
-    if mg.is_some_and(|m| m > dosewise_core::dose::MAX_DOSE_MG) {
+    if mg.is_some_and(|m| m > dosewise_core::plausible::MAX_DOSE_MG) {
         return Err(input(
             "the planned dose is above 1000 mg; that looks like a unit mistake",
         ));

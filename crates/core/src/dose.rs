@@ -17,10 +17,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// Largest single dose accepted, in mg as labelled. Well above the highest at-home session
-/// doses in the reference (300–450 mg sublingual; `data/substances.json` sources), so an entry
-/// above it is far more likely a unit slip than a real dose.
-pub const MAX_DOSE_MG: f64 = 1000.0;
+pub use crate::plausible::MAX_DOSE_MG;
 /// How far in the future a dose may be timed (clock skew, typing ahead).
 pub const MAX_FUTURE: SignedDuration = SignedDuration::from_mins(5);
 

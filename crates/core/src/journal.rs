@@ -5,8 +5,9 @@
 //! value, every reference between records) before the store writes anything.
 
 use crate::checkin::Checkin;
-use crate::dose::{Dose, DoseRevision, MAX_DOSE_MG};
+use crate::dose::{Dose, DoseRevision};
 use crate::medication::{Medication, SubstanceUse};
+use crate::plausible::MAX_DOSE_MG;
 use crate::profile::Profile;
 use crate::protocol::{Protocol, ProtocolEvent};
 use crate::questionnaire::Assessment;

@@ -17,6 +17,7 @@ pub mod journal;
 mod kb;
 pub mod knowledge;
 pub mod medication;
+pub mod plausible;
 pub mod preparation;
 pub mod profile;
 pub mod protocol;

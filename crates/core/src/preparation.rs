@@ -91,11 +91,7 @@ pub struct Preparation {
     pub form: Form,
 }
 
-/// Largest counts per single dose before an entry is treated as a likely unit mistake.
-pub const MAX_TROCHES_PER_DOSE: f64 = 8.0;
-pub const MAX_SPRAYS_PER_DOSE: f64 = 20.0;
-pub const MAX_DROPS_PER_DOSE: f64 = 200.0;
-pub const MAX_ML_PER_DOSE: f64 = 50.0;
+use crate::plausible::{self, MAX_DOSE_MG, MAX_ML_PER_DOSE};
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ResolveError {
@@ -166,11 +162,11 @@ impl Preparation {
                 Milligrams::positive(strength_mg.value())?;
                 // One troche is at least one dose: above the largest dose accepted, the
                 // strength is a unit slip ("10 g" for 10 mg), not a troche.
-                if strength_mg.value() > crate::dose::MAX_DOSE_MG {
+                if !plausible::single_dose(strength_mg.value()) {
                     return Err(CalcError::Invalid(format!(
                         "a troche of {} mg is above {} mg, more than any single dose; that looks like a unit mistake (mg, not g?)",
                         crate::units::fmt_num(strength_mg.value()),
-                        crate::units::fmt_num(crate::dose::MAX_DOSE_MG)
+                        crate::units::fmt_num(MAX_DOSE_MG)
                     )));
                 }
             }
@@ -302,7 +298,7 @@ impl Preparation {
                         });
                     }
                 };
-                self.check_scale(q, n, MAX_TROCHES_PER_DOSE, CountUnit::Troche)?;
+                self.check_scale(q, n, CountUnit::Troche)?;
                 let Some(n) = close_to_multiple(n, 0.25) else {
                     let lo = (n * 4.0).floor() / 4.0;
                     let hi = (n * 4.0).ceil() / 4.0;
@@ -363,7 +359,7 @@ impl Preparation {
                         });
                     }
                 };
-                self.check_scale(q, n, MAX_SPRAYS_PER_DOSE, CountUnit::Spray)?;
+                self.check_scale(q, n, CountUnit::Spray)?;
                 let whole = n.round();
                 if whole < 1.0 || (n - whole).abs() > 0.01 * n.max(1.0) {
                     let nearest = nearest_whole(n, per.value());
@@ -406,7 +402,7 @@ impl Preparation {
                         unit: CountUnit::Drop,
                     } => {
                         let d = drop_ml.ok_or(ResolveError::DropsNotCalibrated)?;
-                        if *n > MAX_DROPS_PER_DOSE {
+                        if *n > plausible::max_count(CountUnit::Drop) {
                             return Err(self.implausible(q, *n, "drops", d.value() * c.value()));
                         }
                         d.scale(*n)?
@@ -431,15 +427,9 @@ impl Preparation {
         }
     }
 
-    fn check_scale(
-        &self,
-        q: &Quantity,
-        n: f64,
-        max: f64,
-        unit: CountUnit,
-    ) -> Result<(), ResolveError> {
+    fn check_scale(&self, q: &Quantity, n: f64, unit: CountUnit) -> Result<(), ResolveError> {
         // A hair of tolerance: an amount typed in mg can land a rounding error above a whole count.
-        if n > max * (1.0 + 1e-9) {
+        if n > plausible::max_count(unit) * (1.0 + 1e-9) {
             let per = self.mg_per_unit().map_or(0.0, Milligrams::value);
             return Err(self.implausible(q, n, unit.name(n), per));
         }

@@ -387,12 +387,12 @@ fn invalid<T>(msg: impl Into<String>) -> Result<T, ProtocolError> {
 }
 
 fn positive_mg(what: &str, v: f64) -> Result<(), ProtocolError> {
-    if v.is_finite() && v > 0.0 && v <= crate::dose::MAX_DOSE_MG {
+    if crate::plausible::single_dose(v) {
         Ok(())
     } else {
         invalid(format!(
             "{what} must be above 0 and at most {} mg, got {v}",
-            crate::dose::MAX_DOSE_MG
+            crate::plausible::MAX_DOSE_MG
         ))
     }
 }
@@ -489,7 +489,7 @@ impl NewProtocol {
             ("the 7-day limit", l.max_per_7_days_mg),
         ] {
             if let Some(v) = v
-                && !(v.is_finite() && v > 0.0 && v <= 7.0 * crate::dose::MAX_DOSE_MG)
+                && !crate::plausible::limit_mg(v)
             {
                 return invalid(format!("{what} must be a positive number of mg, got {v}"));
             }

@@ -135,7 +135,7 @@ mod tests {
             value("unit_plausibility", "min_doses"),
             s::PLAUSIBILITY_MIN_DOSES as f64
         );
-        assert_eq!(value("max_single_dose", "max_mg"), crate::dose::MAX_DOSE_MG);
+        assert_eq!(value("max_single_dose", "max_mg"), crate::plausible::MAX_DOSE_MG);
         assert_eq!(value("early", "hours"), s::EARLY.as_secs_f64() / 3600.0);
         assert_eq!(
             value("repeated_off_plan", "count"),

@@ -18,6 +18,7 @@ use crate::checkin::{Checkin, UrinarySymptom};
 use crate::dose::{Dose, NewDose};
 use crate::interaction;
 use crate::medication::{Medication, SubstanceUse};
+use crate::plausible;
 use crate::protocol::{Pattern, Protocol, Status};
 use crate::rules::cite;
 use crate::schedule::{DayKind, day_kind, is_planned, slot};
@@ -200,9 +201,7 @@ pub struct Clearance {
 
 // ---- Thresholds (see docs/safety.md) ----
 
-/// A dose more than this many times the median of the person's last doses, or of the protocol
-/// dose, is refused as a likely unit mistake unless confirmed.
-pub const PLAUSIBILITY_FACTOR: f64 = 3.0;
+pub use crate::plausible::FACTOR as PLAUSIBILITY_FACTOR;
 /// How many recent doses the median uses, and the fewest needed.
 pub const PLAUSIBILITY_LOOKBACK: usize = 10;
 pub const PLAUSIBILITY_MIN_DOSES: usize = 3;
@@ -596,7 +595,7 @@ fn plausibility(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
         .collect();
     let why = "An amount far above your usual is more often a unit or typing slip (mg for µg, mL for sprays) than a decision; it is the classic overdose error.";
     if last.len() >= PLAUSIBILITY_MIN_DOSES
-        && let Some(m) = median(last.clone()).filter(|m| d.dose_mg_base > PLAUSIBILITY_FACTOR * m)
+        && let Some(m) = median(last.clone()).filter(|m| plausible::far_above(d.dose_mg_base, *m))
     {
         f.push(with_rule(
             finding(
@@ -621,7 +620,7 @@ fn plausibility(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
         .protocol
         .filter(|x| x.status != Status::Ended)
         .and_then(|x| x.protocol.dose.mg)
-        && d.dose_mg > PLAUSIBILITY_FACTOR * planned
+        && plausible::far_above(d.dose_mg, planned)
     {
         f.push(with_rule(
             finding(
