@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// The embedded journal (SQLite, or SQLCipher once encrypted).
 pub const DB_FILE: &str = "dosewise.db";
 /// SQLite's files beside the journal, and the copy an encryption in progress writes.
-pub const DB_SIDE_FILES: &[&str] = &[
+pub(crate) const DB_SIDE_FILES: &[&str] = &[
     "dosewise.db-wal",
     "dosewise.db-shm",
     "dosewise.db-journal",
@@ -17,12 +17,12 @@ pub const DB_SIDE_FILES: &[&str] = &[
 /// The web app's login passphrase hash (`serve --set-login`).
 pub const LOGIN_FILE: &str = "web-login";
 /// The calendar feed's private link secret ([`crate::calendar::link`]).
-pub const CALENDAR_LINK_FILE: &str = "web-calendar-link";
+pub(crate) const CALENDAR_LINK_FILE: &str = "web-calendar-link";
 /// The web server's access key, printed in its address at start.
 pub const ACCESS_KEY_FILE: &str = "web-key";
 /// The web server's files, which go with the journal: a calendar link or login left behind
 /// would open whatever journal is served from this home next.
-pub const SERVER_FILES: &[&str] = &[LOGIN_FILE, CALENDAR_LINK_FILE, ACCESS_KEY_FILE];
+pub(crate) const SERVER_FILES: &[&str] = &[LOGIN_FILE, CALENDAR_LINK_FILE, ACCESS_KEY_FILE];
 
 /// The embedded journal's path in `home`.
 pub fn journal(home: &Path) -> PathBuf {

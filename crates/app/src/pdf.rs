@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The longest a print may take before the browser is stopped.
-pub const TIMEOUT: Duration = Duration::from_secs(90);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(90);
 
 /// What to do when no browser can print: the HTML prints from any browser.
 pub const NO_BROWSER: &str = "no Chromium-family browser found (looked on PATH for chromium, \
@@ -55,7 +55,11 @@ pub struct Places {
 }
 
 /// Every path a browser may be at, in the order they are tried.
-pub fn candidates(path: Option<&std::ffi::OsStr>, windows: bool, at: &Places) -> Vec<PathBuf> {
+pub(crate) fn candidates(
+    path: Option<&std::ffi::OsStr>,
+    windows: bool,
+    at: &Places,
+) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Some(path) = path {
         for dir in std::env::split_paths(path) {

@@ -227,7 +227,7 @@ fn time_of_day(s: &str) -> Result<Time> {
 }
 
 /// The planned dose, resolved through the stock when there is one.
-pub fn dose_target(amount: &str, stock: Option<&Stock>) -> Result<DoseTarget> {
+pub(crate) fn dose_target(amount: &str, stock: Option<&Stock>) -> Result<DoseTarget> {
     let quantity = parse_quantity(amount).map_err(input)?;
     let mg = match (stock, &quantity) {
         (Some(s), q) => Some(

@@ -37,7 +37,7 @@ impl Report {
 }
 
 /// The days a report covers by default.
-pub const DEFAULT_DAYS: i64 = 90;
+pub(crate) const DEFAULT_DAYS: i64 = 90;
 
 /// Build the report for `req` in zone `tz` at `now`.
 pub async fn build<S: Store>(

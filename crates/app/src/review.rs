@@ -19,7 +19,7 @@ pub struct Review {
 }
 
 /// The days of doses and check-ins the trends read: more than the eight weeks they show.
-pub const TREND_DAYS: i64 = 70;
+pub(crate) const TREND_DAYS: i64 = 70;
 
 pub async fn review<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result<Review> {
     let doses = store.doses(Window::last_days(now, TREND_DAYS)).await?;

@@ -12,7 +12,7 @@ use dosewise_core::units::{Millilitres, fmt_num};
 use dosewise_store::Store;
 
 /// The largest amount a stock can hold or change by, in its unit (troches or mL).
-pub const MAX_AMOUNT: f64 = 100_000.0;
+pub(crate) const MAX_AMOUNT: f64 = 100_000.0;
 
 /// A count or amount within 0 to [`MAX_AMOUNT`]; `what` names it in the message.
 pub fn count(what: &str, v: f64) -> Result<f64> {
@@ -244,7 +244,10 @@ pub async fn add<S: Store>(store: &S, req: &StockRequest, now: Timestamp) -> Res
 }
 
 /// The stock a request describes, checked; nothing is written.
-pub fn new_stock(req: &StockRequest, now: Timestamp) -> Result<dosewise_core::stock::NewStock> {
+pub(crate) fn new_stock(
+    req: &StockRequest,
+    now: Timestamp,
+) -> Result<dosewise_core::stock::NewStock> {
     use dosewise_core::dose_expr::{parse_concentration, parse_mass, parse_volume};
     use dosewise_core::preparation::{Form, Preparation};
     let salt = req.salt.unwrap_or(dosewise_core::salt::Salt::Hcl);

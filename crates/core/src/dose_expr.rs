@@ -122,7 +122,7 @@ pub enum ParseError {
 }
 
 /// Largest count of units accepted in one expression (nobody takes 1,000 sprays at once).
-pub const MAX_COUNT: f64 = 1000.0;
+pub(crate) const MAX_COUNT: f64 = 1000.0;
 
 enum Unit {
     Mass(f64), // factor to mg

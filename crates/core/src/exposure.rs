@@ -13,7 +13,7 @@ use crate::units::Milligrams;
 use serde::Serialize;
 
 /// The caveat shown with every exposure estimate.
-pub const CAVEAT: &str = "Estimates from small studies of average absorption; your own absorption \
+pub(crate) const CAVEAT: &str = "Estimates from small studies of average absorption; your own absorption \
 can differ a lot (technique, swallowing, device, dose size). This is not a dosing instruction: \
 discuss any change of route or dose with your clinician.";
 
@@ -22,7 +22,7 @@ discuss any change of route or dose with your clinician.";
 pub struct Exposure {
     pub route: Route,
     pub bioavailability_pct_min: f64,
-    /// `None` where the sources disagree by more than 2× (see [`crate::knowledge::TYPICAL_MAX_SPREAD`]).
+    /// `None` where the sources disagree by more than 2× (a rule on the data file, checked by its test).
     pub bioavailability_pct_typical: Option<f64>,
     pub bioavailability_pct_max: f64,
     pub bioavailable_mg_min: f64,

@@ -33,9 +33,9 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The fewest observations per group for a comparison.
-pub const MIN_N: usize = 5;
+pub(crate) const MIN_N: usize = 5;
 
-pub const CAVEAT: &str = "These are associations in your own records, not proof of an effect. Open-label \
+pub(crate) const CAVEAT: &str = "These are associations in your own records, not proof of an effect. Open-label \
 self-observation cannot separate the drug from expectation: in a self-blinding microdosing study, people \
 taking placebo improved about as much as those microdosing, and acute effects were explained by guessing \
 what they had taken (Szigeti B et al. eLife 2021;10:e62878). Discuss any change with your clinician.";
@@ -70,16 +70,16 @@ pub struct RatingInsight {
 pub const OUTCOMES: [&str; 3] = ["mood", "anxiety", "sleep"];
 
 /// A sleep rating at or below this is a poor night (0 = no sleep / terrible, 10 = excellent).
-pub const POOR_SLEEP: f64 = 4.0;
+pub(crate) const POOR_SLEEP: f64 = 4.0;
 
 /// At most this many tags are analysed (the most used), to limit chance findings.
-pub const MAX_TAGS: usize = 8;
+pub(crate) const MAX_TAGS: usize = 8;
 
-pub const DOSE_RESPONSE_NOTE: &str = "Doses usually change over a protocol while other things change too, \
+pub(crate) const DOSE_RESPONSE_NOTE: &str = "Doses usually change over a protocol while other things change too, \
 and a dose is often changed because of how you felt: a difference between higher and lower doses can \
 reflect time, expectation or those decisions rather than the amount.";
 
-pub const FACTORS_NOTE: &str = "Each row compares days with and without one factor; other factors are not \
+pub(crate) const FACTORS_NOTE: &str = "Each row compares days with and without one factor; other factors are not \
 held constant. With many comparisons, about one interval in twenty excludes 0 by chance alone.";
 
 /// One rating compared between two sets of days.
@@ -198,7 +198,7 @@ fn group(v: &[f64]) -> Group {
 }
 
 /// Welch's two-sample interval for mean(a) − mean(b); `None` below [`MIN_N`] in either.
-pub fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
+pub(crate) fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
     if a.len() < MIN_N || b.len() < MIN_N {
         return None;
     }

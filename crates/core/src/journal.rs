@@ -364,7 +364,7 @@ pub enum ImportError {
 }
 
 /// Escape one CSV cell: defuse spreadsheet formulas, then quote per RFC 4180 when needed.
-pub fn csv_cell(s: &str) -> String {
+pub(crate) fn csv_cell(s: &str) -> String {
     let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -78,8 +78,10 @@ impl Estimate {
     }
 }
 
-/// Sources that disagree by more than this factor get no single typical figure.
-pub const TYPICAL_MAX_SPREAD: f64 = 2.0;
+/// Sources that disagree by more than this factor get no single typical figure (a rule on
+/// the data file, checked by its test).
+#[cfg(test)]
+pub(crate) const TYPICAL_MAX_SPREAD: f64 = 2.0;
 
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub struct PctRange {

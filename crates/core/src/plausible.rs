@@ -17,16 +17,16 @@ use crate::dose_expr::CountUnit;
 /// `max_single_dose`).
 pub const MAX_DOSE_MG: f64 = 1000.0;
 /// Largest counts per single dose.
-pub const MAX_TROCHES_PER_DOSE: f64 = 8.0;
-pub const MAX_SPRAYS_PER_DOSE: f64 = 20.0;
-pub const MAX_DROPS_PER_DOSE: f64 = 200.0;
-pub const MAX_ML_PER_DOSE: f64 = 50.0;
+pub(crate) const MAX_TROCHES_PER_DOSE: f64 = 8.0;
+pub(crate) const MAX_SPRAYS_PER_DOSE: f64 = 20.0;
+pub(crate) const MAX_DROPS_PER_DOSE: f64 = 200.0;
+pub(crate) const MAX_ML_PER_DOSE: f64 = 50.0;
 /// A dose more than this many times the median of the person's last doses, or of the
 /// protocol dose, is refused as a likely unit mistake unless confirmed.
-pub const FACTOR: f64 = 3.0;
+pub(crate) const FACTOR: f64 = 3.0;
 
 /// Whether `mg` (as labelled) can be one dose: a number above 0 and at most [`MAX_DOSE_MG`].
-pub fn single_dose(mg: f64) -> bool {
+pub(crate) fn single_dose(mg: f64) -> bool {
     mg.is_finite() && mg > 0.0 && mg <= MAX_DOSE_MG
 }
 
@@ -37,7 +37,7 @@ pub fn limit_mg(mg: f64) -> bool {
 }
 
 /// The most of a counted unit one dose can take.
-pub fn max_count(unit: CountUnit) -> f64 {
+pub(crate) fn max_count(unit: CountUnit) -> f64 {
     match unit {
         CountUnit::Troche => MAX_TROCHES_PER_DOSE,
         CountUnit::Spray => MAX_SPRAYS_PER_DOSE,
@@ -46,7 +46,7 @@ pub fn max_count(unit: CountUnit) -> f64 {
 }
 
 /// Whether `mg` is more than [`FACTOR`] times `usual`.
-pub fn far_above(mg: f64, usual: f64) -> bool {
+pub(crate) fn far_above(mg: f64, usual: f64) -> bool {
     mg > FACTOR * usual
 }
 

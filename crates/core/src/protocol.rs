@@ -370,9 +370,9 @@ pub fn switch(current: Option<Protocol>, new: &NewProtocol, at: Timestamp, date:
 }
 
 /// Bounds that keep a protocol sane (absurd values are typos).
-pub const MAX_EVERY_N: u32 = 60;
-pub const MAX_CYCLE_DAYS: u32 = 366;
-pub const MAX_PLAN_YEARS: i16 = 20;
+pub(crate) const MAX_EVERY_N: u32 = 60;
+pub(crate) const MAX_CYCLE_DAYS: u32 = 366;
+pub(crate) const MAX_PLAN_YEARS: i16 = 20;
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ProtocolError {

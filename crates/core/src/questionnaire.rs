@@ -68,7 +68,7 @@ pub fn crisis_guidance(crisis_line: Option<&str>) -> String {
 }
 
 /// The part of the crisis guidance that is the same for everyone.
-pub const CRISIS_HELP: &str = "Please talk to someone today: your clinician, or a crisis line \
+pub(crate) const CRISIS_HELP: &str = "Please talk to someone today: your clinician, or a crisis line \
 (findahelpline.com lists free, confidential helplines by country). If you might act on these \
 thoughts or are in danger now, call your local emergency number (911 in the US and Canada, 999 \
 in the UK, 112 across the European Union). Do not take a dose; talk to your clinician or a \

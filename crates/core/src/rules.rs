@@ -51,8 +51,9 @@ pub fn cite(id: &str) -> Vec<String> {
     }
 }
 
-/// Whether a source line ends with a confidence code, "(H)" … "(D)".
-pub fn has_code(source: &str) -> bool {
+/// Whether a source line ends with a confidence code, "(H)" … "(D)" (the data files' tests).
+#[cfg(test)]
+pub(crate) fn has_code(source: &str) -> bool {
     let s = source.trim_end();
     Confidence::ALL.iter().any(|c| {
         s.ends_with(&format!("({c})"))
@@ -126,7 +127,10 @@ mod tests {
     #[test]
     fn values_match_the_code() {
         use crate::safety as s;
-        assert_eq!(value("unit_plausibility", "factor"), s::PLAUSIBILITY_FACTOR);
+        assert_eq!(
+            value("unit_plausibility", "factor"),
+            crate::plausible::FACTOR
+        );
         assert_eq!(
             value("unit_plausibility", "lookback_doses"),
             s::PLAUSIBILITY_LOOKBACK as f64
@@ -135,7 +139,10 @@ mod tests {
             value("unit_plausibility", "min_doses"),
             s::PLAUSIBILITY_MIN_DOSES as f64
         );
-        assert_eq!(value("max_single_dose", "max_mg"), crate::plausible::MAX_DOSE_MG);
+        assert_eq!(
+            value("max_single_dose", "max_mg"),
+            crate::plausible::MAX_DOSE_MG
+        );
         assert_eq!(value("early", "hours"), s::EARLY.as_secs_f64() / 3600.0);
         assert_eq!(
             value("repeated_off_plan", "count"),

@@ -143,7 +143,7 @@ impl Verdict {
 pub const AFTER_THE_FACT_NOTE: &str = "Recorded after the fact: this dose was already taken, so it is recorded as it happened. These checks would have applied before it:";
 
 /// Codes (or code prefixes) of findings that do not depend on the dose's amount or plan.
-pub const STANDING: [&str; 13] = [
+pub(crate) const STANDING: [&str; 13] = [
     "self_harm_thoughts",
     "interaction",
     "urinary_symptoms",
@@ -162,7 +162,7 @@ pub const STANDING: [&str; 13] = [
 /// Standing findings that are not red flags: an interaction, long use, a missing reading.
 const NOT_RED_FLAGS: [&str; 3] = ["interaction", "long_stretch", "bp_missing"];
 
-pub fn is_standing(code: &str) -> bool {
+pub(crate) fn is_standing(code: &str) -> bool {
     STANDING.iter().any(|c| code.starts_with(c))
 }
 
@@ -201,32 +201,31 @@ pub struct Clearance {
 
 // ---- Thresholds (see docs/safety.md) ----
 
-pub use crate::plausible::FACTOR as PLAUSIBILITY_FACTOR;
 /// How many recent doses the median uses, and the fewest needed.
-pub const PLAUSIBILITY_LOOKBACK: usize = 10;
-pub const PLAUSIBILITY_MIN_DOSES: usize = 3;
+pub(crate) const PLAUSIBILITY_LOOKBACK: usize = 10;
+pub(crate) const PLAUSIBILITY_MIN_DOSES: usize = 3;
 /// A planned-day dose more than this before the planned time is early.
-pub const EARLY: SignedDuration = SignedDuration::from_hours(3);
+pub(crate) const EARLY: SignedDuration = SignedDuration::from_hours(3);
 /// Off-plan doses within this many days (this one included) that turn a warning into a refusal.
-pub const OFF_PLAN_REPEAT: usize = 3;
-pub const OFF_PLAN_WINDOW_DAYS: i64 = 14;
+pub(crate) const OFF_PLAN_REPEAT: usize = 3;
+pub(crate) const OFF_PLAN_WINDOW_DAYS: i64 = 14;
 /// Urinary symptoms in check-ins this recent raise a flag until a clinician clearance.
-pub const URINARY_LOOKBACK_DAYS: i64 = 90;
+pub(crate) const URINARY_LOOKBACK_DAYS: i64 = 90;
 /// Craving at or above this in the last 7 days is a dependence warning.
-pub const CRAVING_HIGH: u8 = 7;
+pub(crate) const CRAVING_HIGH: u8 = 7;
 /// Blood pressure and heart rate: readings within this long before the dose count; readings
 /// after the dose time never judge it.
-pub const VITALS_WINDOW: SignedDuration = SignedDuration::from_hours(2);
+pub(crate) const VITALS_WINDOW: SignedDuration = SignedDuration::from_hours(2);
 /// Refuse above this heart rate (home-treatment agreement; user_needs reference, M). The blood
 /// pressure tiers are in [`crate::vitals`] and can be set per protocol.
 pub const HR_REFUSE: u16 = 100;
 /// A dosing stretch longer than this without a gap of at least `BREAK_DAYS` prompts a review.
-pub const STRETCH_DAYS: i64 = 56;
-pub const BREAK_DAYS: i64 = 14;
+pub(crate) const STRETCH_DAYS: i64 = 56;
+pub(crate) const BREAK_DAYS: i64 = 14;
 /// A dose timed more than this before now was already taken: recorded, never refused.
-pub const AFTER_THE_FACT: SignedDuration = SignedDuration::from_mins(30);
+pub(crate) const AFTER_THE_FACT: SignedDuration = SignedDuration::from_mins(30);
 /// Check-in notes and tags this recent that read as self-harm bring the crisis guidance.
-pub const SELF_HARM_WORDS_DAYS: i64 = 7;
+pub(crate) const SELF_HARM_WORDS_DAYS: i64 = 7;
 
 const SRC_PROTOCOL: &str = "Your protocol, as set by you or your clinician";
 const SRC_TOLERANCE: &str =

@@ -66,7 +66,7 @@ pub struct CyclePosition {
 }
 
 /// Days from the start to `date` (negative before the start).
-pub fn day_index(p: &Protocol, date: Date) -> i64 {
+pub(crate) fn day_index(p: &Protocol, date: Date) -> i64 {
     i64::from((date - p.protocol.start).get_days())
 }
 

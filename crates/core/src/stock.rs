@@ -162,7 +162,7 @@ impl Adjustment {
 }
 
 /// Supply arithmetic slack: quarters of troches and tenths of mL add up with rounding error.
-pub const SUPPLY_EPS: f64 = 1e-9;
+pub(crate) const SUPPLY_EPS: f64 = 1e-9;
 
 /// What a dose takes from a stock: the stock and the amount, in its supply unit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -233,9 +233,9 @@ pub struct StockStatus {
 }
 
 /// Below this many days of supply at recent use, a stock is "running low".
-pub const LOW_DAYS: f64 = 7.0;
+pub(crate) const LOW_DAYS: f64 = 7.0;
 /// Below this fraction of the dispensed amount, a stock is "running low" whatever the use.
-pub const LOW_FRACTION: f64 = 0.2;
+pub(crate) const LOW_FRACTION: f64 = 0.2;
 
 /// Supply status of an active stock: running low, expired, expiring soon.
 /// `used_last_28_days` is the supply used by doses in the 28 days before `today`.

@@ -4,12 +4,12 @@
 use thiserror::Error;
 
 /// Longest note accepted, in bytes (UTF-8).
-pub const MAX_NOTE_BYTES: usize = 10_000;
+pub(crate) const MAX_NOTE_BYTES: usize = 10_000;
 /// Longest short label (a stock name, a lot number, a person's name).
-pub const MAX_LABEL_CHARS: usize = 100;
+pub(crate) const MAX_LABEL_CHARS: usize = 100;
 /// Longest tag and most tags on one entry.
-pub const MAX_TAG_CHARS: usize = 32;
-pub const MAX_TAGS: usize = 20;
+pub(crate) const MAX_TAG_CHARS: usize = 32;
+pub(crate) const MAX_TAGS: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum TextError {

@@ -27,10 +27,10 @@ use crate::units::fmt_num;
 use jiff::civil::Date;
 use serde::Serialize;
 
-pub const SIDE_EFFECT_STEP_DOWN: u8 = 5;
-pub const SIDE_EFFECT_ANY: u8 = 3;
-pub const MIN_CHECKINS: usize = 3;
-pub const BENEFIT_POINTS: f64 = 1.0;
+pub(crate) const SIDE_EFFECT_STEP_DOWN: u8 = 5;
+pub(crate) const SIDE_EFFECT_ANY: u8 = 3;
+pub(crate) const MIN_CHECKINS: usize = 3;
+pub(crate) const BENEFIT_POINTS: f64 = 1.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

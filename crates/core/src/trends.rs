@@ -13,10 +13,10 @@ use crate::units::fmt_num;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-pub const RISE_FRACTION: f64 = 0.2;
-pub const BENEFIT_POINTS: f64 = 1.0;
-pub const FREQUENCY_RISE: usize = 2;
-pub const MIN_DOSES: usize = 3;
+pub(crate) const RISE_FRACTION: f64 = 0.2;
+pub(crate) const BENEFIT_POINTS: f64 = 1.0;
+pub(crate) const FREQUENCY_RISE: usize = 2;
+pub(crate) const MIN_DOSES: usize = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Week {

@@ -23,14 +23,14 @@ impl std::fmt::Display for BpLimit {
 
 /// The default warning tier: a reading **above** 140/90 (SPRAVATO US label §5.6: weigh delaying
 /// the dose above 140/90; H).
-pub const BP_WARN_ABOVE: BpLimit = BpLimit {
+pub(crate) const BP_WARN_ABOVE: BpLimit = BpLimit {
     systolic: 140,
     diastolic: 90,
 };
 /// The default refusal tier: a reading **at or above** 160 systolic or 100 diastolic, grade 2
 /// hypertension in the 2018 ESC/ESH guidelines (M); the systolic figure is also the
 /// Choose Ketamine home-treatment agreement's (no dose above 160/90; M).
-pub const BP_REFUSE_FROM: BpLimit = BpLimit {
+pub(crate) const BP_REFUSE_FROM: BpLimit = BpLimit {
     systolic: 160,
     diastolic: 100,
 };

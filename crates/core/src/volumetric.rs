@@ -43,7 +43,7 @@ pub enum CalcError {
 }
 
 /// A purity in percent, 0 < p ≤ 100.
-pub fn check_purity(pct: f64) -> Result<f64, CalcError> {
+pub(crate) fn check_purity(pct: f64) -> Result<f64, CalcError> {
     if pct.is_finite() && pct > 0.0 && pct <= 100.0 {
         Ok(pct)
     } else {
@@ -190,7 +190,7 @@ pub fn spray(
 }
 
 /// The whole-spray counts on either side of `n` (never zero sprays).
-pub fn nearest_whole(n: f64, mg_per_unit: f64) -> Vec<WholeSprays> {
+pub(crate) fn nearest_whole(n: f64, mg_per_unit: f64) -> Vec<WholeSprays> {
     let lo = n.floor().max(1.0);
     let hi = n.ceil().max(1.0);
     let mut v: Vec<WholeSprays> = [lo, hi]

@@ -217,7 +217,7 @@ pub fn scale_chart(
 }
 
 /// Over more days than this, the ratings chart shows weekly means instead of daily ones.
-pub const WEEKLY_AFTER_DAYS: i64 = 180;
+pub(crate) const WEEKLY_AFTER_DAYS: i64 = 180;
 
 /// Mood and anxiety over time — the mean of each day's check-ins, or of each week's over long
 /// periods (a point per check-in over years is unreadable, and slow to draw) — with doses
