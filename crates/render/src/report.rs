@@ -16,7 +16,7 @@ use dosewise_core::route::Route;
 use dosewise_core::safety::{HR_REFUSE, Severity, bp_tier};
 use dosewise_core::units::fmt_num;
 use dosewise_core::vitals::BpLimit;
-use dosewise_core::vitals::VitalsContext;
+use dosewise_core::vitals::{Vitals, VitalsContext};
 use std::fmt::Write;
 
 #[derive(Debug, Clone)]
@@ -338,6 +338,18 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     assessments.sort_by_key(|a| a.assessment.at);
     vitals.sort_by_key(|v| v.vitals.at);
     let changes = protocol_changes(j, o.from, o.to, tz);
+    let r = R {
+        j,
+        o,
+        tz,
+        t0,
+        t1,
+        doses,
+        checkins,
+        assessments,
+        vitals,
+        changes,
+    };
     let mut h = String::new();
     let name = j
         .profile
@@ -357,9 +369,61 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         o.to,
         local(o.generated, tz)
     );
+    if o.wants(Section::Regimen) {
+        regimen(&r, &mut h);
+    }
+    if o.wants(Section::Supply) {
+        supply(&r, &mut h);
+    }
+    if o.wants(Section::Scales) {
+        scales(&r, &mut h);
+    }
+    if o.wants(Section::Ratings) {
+        ratings(&r, &mut h);
+    }
+    if o.wants(Section::Vitals) {
+        vital_signs(&r, &mut h);
+    }
+    if o.wants(Section::SideEffects) {
+        side_effects(&r, &mut h);
+    }
+    if o.wants(Section::Medicines) {
+        medicines(&r, &mut h);
+    }
+    if o.wants(Section::Notes) {
+        notes(&r, &mut h);
+    }
+    provenance(&r, &mut h);
+    h.push_str("</body></html>\n");
+    h
+}
 
-    // 1. Regimen versus actual use.
-    let mark = h.len();
+/// What every section of the report reads: the journal, the options, and the period's
+/// entries in the order they happened.
+struct R<'a> {
+    j: &'a Journal,
+    o: &'a ReportOptions,
+    tz: &'a TimeZone,
+    t0: Timestamp,
+    t1: Timestamp,
+    doses: Vec<&'a Dose>,
+    checkins: Vec<&'a Checkin>,
+    assessments: Vec<&'a Assessment>,
+    vitals: Vec<&'a Vitals>,
+    changes: Vec<(Timestamp, String)>,
+}
+
+/// 1. Regimen versus actual use.
+fn regimen(r: &R<'_>, h: &mut String) {
+    let R {
+        j,
+        o,
+        tz,
+        t0,
+        t1,
+        ref doses,
+        ..
+    } = *r;
     h.push_str("<section><h2>Regimen and actual use</h2>");
     let protocols: Vec<_> = j
         .protocols
@@ -529,13 +593,11 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         h.push_str(&chart.svg());
     }
     h.push_str("</section>");
+}
 
-    if !o.wants(Section::Regimen) {
-        h.truncate(mark);
-    }
-
-    // 2. Supply reconciliation.
-    let mark = h.len();
+/// 2. Supply reconciliation.
+fn supply(r: &R<'_>, h: &mut String) {
+    let R { j, ref doses, .. } = *r;
     h.push_str("<section><h2>Supply</h2><table><tr><th>stock</th><th>dispensed</th><th>logged doses (period)</th><th>on hand</th><th>count differences</th></tr>");
     for s in &j.stocks {
         let used: f64 = doses
@@ -570,13 +632,19 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         );
     }
     h.push_str("</table></section>");
+}
 
-    if !o.wants(Section::Supply) {
-        h.truncate(mark);
-    }
-
-    // 3. Questionnaires.
-    let mark = h.len();
+/// 3. Questionnaires.
+fn scales(r: &R<'_>, h: &mut String) {
+    let R {
+        tz,
+        t0,
+        t1,
+        ref doses,
+        ref assessments,
+        ref changes,
+        ..
+    } = *r;
     h.push_str("<section><h2>PHQ-9 and GAD-7</h2>");
     for id in ["phq9", "gad7"] {
         let Some(i) = instrument(id) else { continue };
@@ -621,38 +689,50 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         if id == "phq9" && xs.iter().any(|a| a.assessment.self_harm_flag()) {
             h.push_str("<p class=\"flag\">Item 9 (thoughts of being better off dead or of self-harm) was above 0 at least once in this period.</p>");
         }
-        let chart = scale_chart(i, &xs, &doses, &changes, t0, t1, tz);
+        let chart = scale_chart(i, &xs, doses, changes, t0, t1, tz);
         h.push_str(&chart.svg());
     }
     if assessments
         .iter()
         .any(|a| ["phq9", "gad7"].contains(&a.assessment.instrument.as_str()))
     {
-        h.push_str(&changes_list(&changes));
+        h.push_str(&changes_list(changes));
     }
     h.push_str("<p class=\"muted\">PHQ-9: Kroenke K et al. J Gen Intern Med 2001; GAD-7: Spitzer RL et al. Arch Intern Med 2006 (free to use, Pfizer). Green ticks along the axis mark doses; dashed lines mark protocol changes.</p></section>");
+}
 
-    if !o.wants(Section::Scales) {
-        h.truncate(mark);
-    }
-
-    // 4. Ratings over time.
-    let mark = h.len();
+/// 4. Ratings over time.
+fn ratings(r: &R<'_>, h: &mut String) {
+    let R {
+        tz,
+        t0,
+        t1,
+        ref doses,
+        ref checkins,
+        ref changes,
+        ..
+    } = *r;
     if !checkins.is_empty() {
         h.push_str("<section><h2>Daily ratings</h2>");
-        let chart = ratings_chart(&checkins, &doses, &changes, t0, t1, tz);
+        let chart = ratings_chart(checkins, doses, changes, t0, t1, tz);
         h.push_str(&chart.svg());
-        h.push_str(&changes_list(&changes));
+        h.push_str(&changes_list(changes));
         h.push_str("<p class=\"muted\">Green ticks along the axis mark doses; dashed lines mark protocol changes.</p>");
         h.push_str("</section>");
     }
+}
 
-    if !o.wants(Section::Ratings) {
-        h.truncate(mark);
-    }
-
-    // 5. Vitals.
-    let mark = h.len();
+/// 5. Vitals.
+fn vital_signs(r: &R<'_>, h: &mut String) {
+    let R {
+        j,
+        tz,
+        t0,
+        t1,
+        ref doses,
+        ref vitals,
+        ..
+    } = *r;
     h.push_str("<section><h2>Vital signs</h2>");
     if vitals.is_empty() {
         h.push_str("<p>No readings in this period.</p>");
@@ -815,17 +895,20 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         }
     }
     h.push_str("</section>");
+}
 
-    if !o.wants(Section::Vitals) {
-        h.truncate(mark);
-    }
-
-    // 6. Side effects, bladder, red flags.
-    let mark = h.len();
+/// 6. Side effects, bladder, red flags.
+fn side_effects(r: &R<'_>, h: &mut String) {
+    let R {
+        tz,
+        ref doses,
+        ref checkins,
+        ..
+    } = *r;
     h.push_str("<section><h2>Side effects, bladder and red flags</h2>");
     let mut effects: std::collections::BTreeMap<String, (usize, u8)> =
         std::collections::BTreeMap::new();
-    for c in &checkins {
+    for c in checkins {
         for se in &c.checkin.side_effects {
             let e = effects.entry(se.name.clone()).or_insert((0, 0));
             e.0 += 1;
@@ -870,7 +953,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         h.push_str("</ul>");
     }
     let mut flags: Vec<(Timestamp, String)> = Vec::new();
-    for d in &doses {
+    for d in doses {
         for f in d
             .dose
             .findings
@@ -891,13 +974,11 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         h.push_str("</table>");
     }
     h.push_str("</section>");
+}
 
-    if !o.wants(Section::SideEffects) {
-        h.truncate(mark);
-    }
-
-    // 7. Medicines.
-    let mark = h.len();
+/// 7. Medicines.
+fn medicines(r: &R<'_>, h: &mut String) {
+    let R { j, o, t0, .. } = *r;
     h.push_str("<section><h2>Medicines and other substances</h2>");
     let meds: Vec<_> = j
         .medications
@@ -945,13 +1026,16 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         );
     }
     h.push_str("</section>");
+}
 
-    if !o.wants(Section::Medicines) {
-        h.truncate(mark);
-    }
-
-    // 8. Notes the person shared.
-    let mark = h.len();
+/// 8. Notes the person shared.
+fn notes(r: &R<'_>, h: &mut String) {
+    let R {
+        o,
+        tz,
+        ref checkins,
+        ..
+    } = *r;
     h.push_str("<section><h2>Notes</h2>");
     let notes: Vec<_> = checkins
         .iter()
@@ -980,12 +1064,11 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
             "Notes the patient marked private are not included."
         }
     );
+}
 
-    if !o.wants(Section::Notes) {
-        h.truncate(mark);
-    }
-
-    // 9. Provenance.
+/// 9. Provenance.
+fn provenance(r: &R<'_>, h: &mut String) {
+    let R { tz, ref doses, .. } = *r;
     let late: Vec<_> = doses
         .iter()
         .filter(|d| d.created_at.duration_since(d.dose.at) > jiff::SignedDuration::from_hours(24))
@@ -1012,8 +1095,6 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         },
         esc(tz.iana_name().unwrap_or("UTC"))
     );
-    h.push_str("</body></html>\n");
-    h
 }
 
 #[cfg(test)]
