@@ -87,7 +87,8 @@ pub async fn end<S: Store>(
 
 /// Limits as a person types them ("25mg", "48h", "140/90"); a field left empty leaves that
 /// limit as it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LimitsRequest {
     pub max_dose: Option<String>,
     pub max_day: Option<String>,
@@ -160,7 +161,8 @@ impl LimitsRequest {
 }
 
 /// A titration ladder as typed: all four or none.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TitrationRequest {
     /// The first rung ("10mg").
     pub start: Option<String>,
@@ -173,7 +175,8 @@ pub struct TitrationRequest {
 }
 
 /// A new protocol as a person asks for it, in their words.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ProtocolRequest {
     pub name: Option<String>,
     /// A stock id or name; none picks the only active stock, if there is one.
@@ -379,7 +382,8 @@ pub async fn add<S: Store>(store: &S, req: &ProtocolRequest, now: Timestamp) -> 
 }
 
 /// A change to a current protocol, as typed; what is not given stays.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ChangeRequest {
     pub dose: Option<String>,
     pub time: Option<String>,

@@ -163,7 +163,8 @@ pub async fn adjust<S: Store>(
 }
 
 /// A spray pump's volume per spray: stated on the pump, or calibrated by filling and counting.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SprayVolumeRequest {
     /// As stated, e.g. "0.1mL".
     pub stated: Option<String>,
@@ -193,21 +194,25 @@ impl SprayVolumeRequest {
 }
 
 /// What a stock is, by form, as typed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FormRequest {
     /// Troches, lozenges or rapid-dissolve tablets: the strength of one ("25mg"), how many are
     /// held (halves and quarters allowed), how many were dispensed (default: the count).
     Troche {
         strength: String,
         count: f64,
+        #[serde(default)]
         dispensed: Option<f64>,
     },
     /// A nasal spray: concentration ("100mg/mL", "10%"), volume per spray, the bottle's
     /// liquid ("5mL"), sprays used to prime the pump (not supply).
     Spray {
         concentration: String,
+        #[serde(default)]
         volume: SprayVolumeRequest,
         bottle: String,
+        #[serde(default)]
         priming: u32,
     },
     /// A solution made from powder: its mass ("500mg"), the final volume ("10mL"), the
@@ -216,26 +221,39 @@ pub enum FormRequest {
         mass: String,
         volume: String,
         purity: f64,
+        #[serde(default)]
         drop_volume: Option<String>,
     },
 }
 
 /// A new stock as typed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StockRequest {
     pub name: String,
     /// As labelled; default HCl, the usual labelling of compounded troches and powders.
+    #[serde(default)]
     pub salt: Option<dosewise_core::salt::Salt>,
+    #[serde(default = "ketamine")]
     pub substance: dosewise_core::route::Substance,
     /// The usual route; default by form.
+    #[serde(default)]
     pub route: Option<dosewise_core::route::Route>,
+    #[serde(default)]
     pub lot: Option<String>,
     /// YYYY-MM-DD.
+    #[serde(default)]
     pub expiry: Option<String>,
     /// YYYY-MM-DD.
+    #[serde(default)]
     pub opened: Option<String>,
+    #[serde(default)]
     pub note: Option<String>,
     pub form: FormRequest,
+}
+
+fn ketamine() -> dosewise_core::route::Substance {
+    dosewise_core::route::Substance::Ketamine
 }
 
 /// Record a stock and its first ledger line.

@@ -483,7 +483,7 @@ async fn report(
 }
 
 /// Every API path and method, for the OpenAPI document's test.
-pub const ROUTES: [(&str, &str); 21] = [
+pub const ROUTES: [(&str, &str); 39] = [
     ("get", "/openapi.json"),
     ("get", "/today"),
     ("get", "/doses"),
@@ -505,4 +505,23 @@ pub const ROUTES: [(&str, &str); 21] = [
     ("get", "/export"),
     ("post", "/import"),
     ("get", "/report"),
+    // crate::api_manage
+    ("post", "/stock/add"),
+    ("post", "/stock/{id}/retire"),
+    ("post", "/stock/{id}/drops"),
+    ("post", "/protocols/start"),
+    ("post", "/protocols/{id}/change"),
+    ("post", "/protocols/{id}/pause"),
+    ("post", "/protocols/{id}/resume"),
+    ("post", "/protocols/{id}/end"),
+    ("get", "/doses/{id}"),
+    ("post", "/doses/{id}/edit"),
+    ("post", "/doses/{id}/delete"),
+    ("post", "/medications/{id}/stop"),
+    ("get", "/review"),
+    ("post", "/review"),
+    ("get", "/screen"),
+    ("post", "/screen"),
+    ("get", "/calendar-link"),
+    ("post", "/calendar-link"),
 ];

@@ -13,6 +13,7 @@
 //! cookies; body limits; all user text escaped by maud.
 
 mod api;
+mod api_manage;
 mod error;
 mod layout;
 pub mod login;
@@ -243,7 +244,7 @@ pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes().merge(api_manage::routes()))
         .merge(pages::import_route().layer(DefaultBodyLimit::max(IMPORT_LIMIT)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(

@@ -26,11 +26,138 @@ fn list(summary: &str, what: &str) -> Value {
     json!({ "summary": summary, "parameters": period(), "responses": { "200": ok(what), "400": err() } })
 }
 
+fn id() -> Value {
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 }, "description": "The record's id." }])
+}
+
+/// A POST on one record: `schema` is its body's; answers 200, 400, 404.
+fn act(summary: &str, schema: &str, done: &str) -> Value {
+    json!({ "summary": summary, "parameters": id(), "requestBody": body(schema), "responses": { "200": ok(done), "400": err(), "404": err() } })
+}
+
 fn create(summary: &str, schema: &str) -> Value {
     json!({ "summary": summary, "requestBody": body(schema), "responses": { "201": ok("Saved."), "400": err() } })
 }
 
 pub fn document() -> Value {
+    let mut doc = base();
+    for (key, more) in [("paths", manage_paths()), ("schemas", manage_schemas())] {
+        let target = if key == "paths" {
+            &mut doc["paths"]
+        } else {
+            &mut doc["components"]["schemas"]
+        };
+        if let (Some(t), Value::Object(m)) = (target.as_object_mut(), more) {
+            t.extend(m);
+        }
+    }
+    doc
+}
+
+/// The pages' management operations (`crate::api_manage`).
+fn manage_paths() -> Value {
+    json!({
+            "/api/v1/stock/add": { "post": create("Record a new stock (troche, spray or solution) and its first ledger line.", "StockRequest") },
+            "/api/v1/stock/{id}/retire": { "post": act("Retire a stock (used up, expired, discarded); it stays in the record.", "ReasonRequest", "{\"stock\": …}") },
+            "/api/v1/stock/{id}/drops": { "post": act("Record the measured volume of one drop of a solution.", "DropsRequest", "{\"stock\": …}") },
+            "/api/v1/protocols/start": { "post": create("Start a protocol (ending the current one for its substance, with a history line each).", "ProtocolRequest") },
+            "/api/v1/protocols/{id}/change": { "post": act("Change a protocol's dose, time, end, check-in reminder or limits, with a reason kept in its history.", "ChangeRequest", "{\"protocol\": …, \"change\": \"…\"}") },
+            "/api/v1/protocols/{id}/pause": { "post": act("Pause a protocol.", "Empty", "{\"protocol\": …}") },
+            "/api/v1/protocols/{id}/resume": { "post": act("Resume a paused protocol.", "Empty", "{\"protocol\": …}") },
+            "/api/v1/protocols/{id}/end": { "post": act("End a protocol.", "Empty", "{\"protocol\": …}") },
+            "/api/v1/doses/{id}": { "get": { "summary": "One dose with its earlier versions.", "parameters": id(), "responses": { "200": ok("{\"dose\": …, \"revisions\": [...]}"), "400": err(), "404": err() } } },
+            "/api/v1/doses/{id}/edit": { "post": {
+                "summary": "Correct a dose: checked like a new dose (refused unless override_reason), the previous version kept, supply moved.",
+                "parameters": id(), "requestBody": body("EditRequest"),
+                "responses": { "200": ok("Corrected: dose, previous, stock, verdict."), "422": ok("Refused by the safety check; nothing changed."), "400": err(), "404": err() } } },
+            "/api/v1/doses/{id}/delete": { "post": act("Delete a dose that did not happen: kept, marked deleted, its supply returned.", "ReasonRequest", "{\"dose\": …}") },
+            "/api/v1/medications/{id}/stop": { "post": act("Mark a medicine stopped; it stays in the record.", "Empty", "{\"medication\": …}") },
+            "/api/v1/review": {
+                "get": { "summary": "The standing findings (what every dose would carry now) and the trends.", "responses": { "200": ok("{\"findings\": [...], \"trends\": …}") } },
+                "post": create("Record a clinician's review of urinary symptoms or of the health screen.", "ClearRequest")
+            },
+            "/api/v1/screen": {
+                "get": { "summary": "The health screen's questions, the answers given, whether it is due, the crisis line.", "responses": { "200": ok("Screen.") } },
+                "post": { "summary": "Answer the whole screen (the conditions that apply) and set or remove the crisis line.", "requestBody": body("ScreenRequest"), "responses": { "200": ok("{\"answers\": [...], \"crisis_line\": …}"), "400": err() } }
+            },
+            "/api/v1/calendar-link": {
+                "get": { "summary": "The calendar feed's private link, if one was made.", "responses": { "200": ok("{\"link\": \"/calendar/….ics\" or null}") } },
+                "post": { "summary": "Make a new private link (the old one stops working) or remove it.", "requestBody": body("CalendarLinkRequest"), "responses": { "200": ok("{\"link\": …}"), "400": err() } }
+            }
+    })
+}
+
+fn manage_schemas() -> Value {
+    json!({
+                "ReasonRequest": { "type": "object", "additionalProperties": false, "properties": {
+                    "reason": { "type": "string", "maxLength": 500, "description": "Why (kept in the record)." } } },
+                "Empty": { "type": "object", "additionalProperties": false, "properties": {} },
+                "DropsRequest": { "type": "object", "additionalProperties": false, "required": ["drop_volume"], "properties": {
+                    "drop_volume": { "type": "string", "description": "The volume of one drop, \"0.05mL\"." } } },
+                "SprayVolume": { "type": "object", "additionalProperties": false, "properties": {
+                    "stated": { "type": "string", "description": "As stated on the pump, \"0.1mL\"." },
+                    "filled": { "type": "string", "description": "Calibration: the volume filled…" },
+                    "sprays_counted": { "type": "integer", "minimum": 1, "description": "…and the sprays it gave." } } },
+                "StockForm": { "oneOf": [
+                    { "type": "object", "additionalProperties": false, "required": ["kind", "strength", "count"], "properties": {
+                        "kind": { "const": "troche" }, "strength": { "type": "string", "description": "\"25mg\"" },
+                        "count": { "type": "number", "exclusiveMinimum": 0 }, "dispensed": { "type": "number", "exclusiveMinimum": 0 } } },
+                    { "type": "object", "additionalProperties": false, "required": ["kind", "concentration", "bottle"], "properties": {
+                        "kind": { "const": "spray" }, "concentration": { "type": "string", "description": "\"100mg/mL\" or \"10%\"" },
+                        "volume": { "$ref": "#/components/schemas/SprayVolume" }, "bottle": { "type": "string", "description": "\"5mL\"" },
+                        "priming": { "type": "integer", "minimum": 0 } } },
+                    { "type": "object", "additionalProperties": false, "required": ["kind", "mass", "volume", "purity"], "properties": {
+                        "kind": { "const": "solution" }, "mass": { "type": "string", "description": "\"500mg\"" },
+                        "volume": { "type": "string", "description": "\"10mL\"" }, "purity": { "type": "number", "exclusiveMinimum": 0, "maximum": 100 },
+                        "drop_volume": { "type": "string" } } } ] },
+                "StockRequest": { "type": "object", "additionalProperties": false, "required": ["name", "form"], "properties": {
+                    "name": { "type": "string", "minLength": 1, "maxLength": 200 },
+                    "salt": { "type": "string", "enum": ["hcl", "base"] },
+                    "substance": { "type": "string", "enum": ["ketamine", "esketamine"] },
+                    "route": { "type": "string", "enum": ["sublingual", "buccal", "oral", "intranasal", "intramuscular", "intravenous", "rectal"] },
+                    "lot": { "type": "string" }, "expiry": { "type": "string", "format": "date" }, "opened": { "type": "string", "format": "date" },
+                    "note": { "type": "string" }, "form": { "$ref": "#/components/schemas/StockForm" } } },
+                "Limits": { "type": "object", "additionalProperties": false, "properties": {
+                    "max_dose": { "type": "string", "description": "\"25mg\"" }, "max_day": { "type": "string" }, "max_week": { "type": "string" },
+                    "min_interval": { "type": "string", "description": "\"48h\", \"3d\"" },
+                    "dispensed": { "type": "number", "exclusiveMinimum": 0 }, "refill": { "type": "string", "format": "date" },
+                    "bp_warn_above": { "type": "string", "description": "\"140/90\"" }, "bp_refuse_from": { "type": "string", "description": "\"160/100\"" } } },
+                "Titration": { "type": "object", "additionalProperties": false, "description": "All four or none.", "properties": {
+                    "start": { "type": "string" }, "step": { "type": "string" }, "every": { "type": "string", "description": "\"14d\"" }, "ceiling": { "type": "string" } } },
+                "ProtocolRequest": { "type": "object", "additionalProperties": false, "required": ["dose", "time"], "properties": {
+                    "name": { "type": "string" }, "stock": { "type": "string", "description": "Stock id or name." },
+                    "substance": { "type": "string", "enum": ["ketamine", "esketamine"] },
+                    "every": { "type": "integer", "minimum": 1, "maximum": 60 }, "on_off": { "type": "string", "description": "\"4/3\"" },
+                    "weekdays": { "type": "array", "items": { "type": "string" } }, "daily": { "type": "boolean" },
+                    "weekly_cap": { "type": "integer", "minimum": 1 },
+                    "dose": { "type": "string", "description": "\"1/2 troche\", \"12.5mg\"" }, "time": { "type": "string", "description": "HH:MM" },
+                    "start": { "type": "string", "format": "date" }, "end": { "type": "string", "format": "date" },
+                    "route": { "type": "string", "enum": ["sublingual", "buccal", "oral", "intranasal", "intramuscular", "intravenous", "rectal"] },
+                    "cycle": { "type": "string", "description": "\"6w\"" }, "break_days": { "type": "string", "description": "\"2w\"" },
+                    "titration": { "$ref": "#/components/schemas/Titration" }, "limits": { "$ref": "#/components/schemas/Limits" },
+                    "checkin_time": { "type": "string" }, "require_bp": { "type": "boolean" }, "sitter": { "type": "boolean" },
+                    "note": { "type": "string" }, "zone": { "type": "string" } } },
+                "ChangeRequest": { "type": "object", "additionalProperties": false, "properties": {
+                    "dose": { "type": "string" }, "time": { "type": "string" }, "end": { "type": "string", "format": "date" },
+                    "checkin_time": { "type": "string" }, "limits": { "$ref": "#/components/schemas/Limits" },
+                    "reason": { "type": "string" } } },
+                "EditRequest": { "type": "object", "additionalProperties": false, "properties": {
+                    "amount": { "type": "string" }, "stock": { "type": "string" },
+                    "route": { "type": "string", "enum": ["sublingual", "buccal", "oral", "intranasal", "intramuscular", "intravenous", "rectal"] },
+                    "at": { "type": "string" }, "note": { "type": "string" }, "reason": { "type": "string" }, "zone": { "type": "string" },
+                    "override_reason": { "type": "string" } } },
+                "ClearRequest": { "type": "object", "additionalProperties": false, "required": ["topic", "note"], "properties": {
+                    "topic": { "type": "string", "enum": ["urinary", "screen"] },
+                    "note": { "type": "string", "minLength": 1, "maxLength": 500, "description": "Who reviewed it and what they said." } } },
+                "ScreenRequest": { "type": "object", "additionalProperties": false, "properties": {
+                    "yes": { "type": "array", "items": { "type": "string" }, "description": "The codes (GET /api/v1/screen) of the conditions that apply." },
+                    "crisis_line": { "type": "string", "description": "Empty removes it." } } },
+                "CalendarLinkRequest": { "type": "object", "additionalProperties": false, "required": ["action"], "properties": {
+                    "action": { "type": "string", "enum": ["new", "remove"] } } }
+    })
+}
+
+fn base() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {

@@ -848,10 +848,12 @@ async fn the_api_is_described_and_every_route_answers() {
             paths.get(&full).is_some_and(|p| p.get(method).is_some()),
             "{method} {full} is not described"
         );
+        // A record's address, with a record that exists in the sample journal.
+        let concrete = full.replace("{id}", "1");
         let r = if method == "get" {
-            a.get(&full).await
+            a.get(&concrete).await
         } else {
-            a.api("POST", &full, serde_json::json!({ "not": "valid" }))
+            a.api("POST", &concrete, serde_json::json!({ "not": "valid" }))
                 .await
         };
         assert_ne!(r.status, StatusCode::NOT_FOUND, "{method} {full}");
@@ -2224,4 +2226,246 @@ async fn a_medicine_is_stopped_from_its_page() {
         j["medications"][0]["removed_at"].is_string(),
         "kept in the record"
     );
+}
+
+/// What the stock, protocol, dose, medicine, review, screen and calendar pages do, through the
+/// JSON API (the same app use cases): each change is visible afterwards, a refusal or bad input
+/// writes nothing, a missing record is 404 and a malformed id 400, both in the API's error shape.
+#[tokio::test]
+async fn the_api_manages_what_the_pages_manage() {
+    let a = app_with(false, None).await;
+    let post = |path: &'static str, body: Value| {
+        let a = &a;
+        async move { a.api("POST", path, body).await }
+    };
+    // A stock, each form's fields checked.
+    let r = post(
+        "/api/v1/stock/add",
+        serde_json::json!({ "name": "Troche 25", "form": { "kind": "troche", "strength": "25mg", "count": 10 } }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["stock"]["remaining"], 10.0);
+    let r = post(
+        "/api/v1/stock/add",
+        serde_json::json!({ "name": "Big", "form": { "kind": "troche", "strength": "10 g", "count": 10 } }),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "a 10 g troche is a unit slip"
+    );
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("unit mistake")
+    );
+    let r = post(
+        "/api/v1/stock/add",
+        serde_json::json!({ "name": "Drops", "form": { "kind": "solution", "mass": "500mg", "volume": "10mL", "purity": 100 } }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = post(
+        "/api/v1/stock/2/drops",
+        serde_json::json!({ "drop_volume": "0.05mL" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.json()["stock"]["preparation"]["drop_ml"],
+        0.05,
+        "{}",
+        r.body
+    );
+    let r = post(
+        "/api/v1/stock/2/retire",
+        serde_json::json!({ "reason": "used up" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["stock"]["retired_at"].is_string());
+    // A protocol: refused input writes nothing, then one starts, changes, pauses, resumes.
+    let r = post(
+        "/api/v1/protocols/start",
+        serde_json::json!({ "every": 0, "dose": "1/2 troche", "time": "08:00", "stock": "1" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(
+        a.get("/api/v1/protocols").await.json()["protocols"],
+        serde_json::json!([])
+    );
+    let r = post(
+        "/api/v1/protocols/start",
+        serde_json::json!({ "every": 3, "dose": "1/2 troche", "time": "08:00", "stock": "1",
+            "limits": { "max_dose": "25mg", "min_interval": "48h" } }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let pid = r.json()["protocol"]["id"].as_i64().unwrap_or(0);
+    assert_eq!(pid, 1);
+    let r = post(
+        "/api/v1/protocols/1/change",
+        serde_json::json!({ "dose": "1 troche", "reason": "agreed with Dr K" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.json()["change"]
+            .as_str()
+            .unwrap_or("")
+            .contains("→ 1 troche"),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.json()["protocol"]["dose"]["mg"], 25.0);
+    for (path, status) in [
+        ("/api/v1/protocols/1/pause", "paused"),
+        ("/api/v1/protocols/1/resume", "active"),
+    ] {
+        let r = a.api("POST", path, serde_json::json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        assert_eq!(r.json()["protocol"]["status"], status);
+    }
+    // A dose, corrected (a refusal changes nothing), then deleted with its supply returned.
+    let r = post(
+        "/api/v1/doses",
+        serde_json::json!({ "amount": "1/2 troche", "at": "-1min" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = post(
+        "/api/v1/doses/1/edit",
+        serde_json::json!({ "amount": "4 troches" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let d = a.get("/api/v1/doses/1").await.json();
+    assert_eq!(d["dose"]["dose_mg"], 12.5, "the refusal changed nothing");
+    assert_eq!(d["revisions"], serde_json::json!([]));
+    let r = post(
+        "/api/v1/doses/1/edit",
+        serde_json::json!({ "note": "under the tongue", "reason": "forgot the note" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let d = a.get("/api/v1/doses/1").await.json();
+    assert_eq!(d["revisions"].as_array().map(Vec::len), Some(1));
+    let r = post(
+        "/api/v1/doses/1/delete",
+        serde_json::json!({ "reason": "did not happen" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["dose"]["deleted_at"].is_string());
+    let stock = a.get("/api/v1/stock").await.json();
+    assert_eq!(
+        stock["stocks"][0]["remaining"], 10.0,
+        "supply returned: {stock}"
+    );
+    // A medicine stopped.
+    let r = post(
+        "/api/v1/medications",
+        serde_json::json!({ "name": "sertraline" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = a
+        .api("POST", "/api/v1/medications/1/stop", serde_json::json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.json()["medication"]["removed_at"].is_string(),
+        "{}",
+        r.body
+    );
+    // The screen, the standing findings and a clinician's review (on a journal with a
+    // profile: the sample one).
+    let a = app().await;
+    let post = |path: &'static str, body: Value| {
+        let a = &a;
+        async move { a.api("POST", path, body).await }
+    };
+    let r = post(
+        "/api/v1/screen",
+        serde_json::json!({ "yes": ["no_such_condition"] }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = post(
+        "/api/v1/screen",
+        serde_json::json!({ "yes": ["pregnancy"], "crisis_line": "Samaritans 116 123" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = a.get("/api/v1/screen").await.json();
+    assert_eq!(s["crisis_line"], "Samaritans 116 123");
+    assert_eq!(s["answers"][0]["code"], "pregnancy");
+    let codes_now = |j: &Value| codes(&j["findings"]);
+    assert!(
+        codes_now(&a.get("/api/v1/review").await.json()).contains(&"screen:pregnancy".to_string())
+    );
+    let r = post(
+        "/api/v1/review",
+        serde_json::json!({ "topic": "screen", "note": "  " }),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "a review needs a note: {}",
+        r.body
+    );
+    let r = post(
+        "/api/v1/review",
+        serde_json::json!({ "topic": "screen", "note": "Dr K: planned" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(
+        !codes_now(&a.get("/api/v1/review").await.json()).contains(&"screen:pregnancy".to_string())
+    );
+    // The calendar's private link.
+    assert_eq!(
+        a.get("/api/v1/calendar-link").await.json()["link"],
+        Value::Null
+    );
+    let r = post(
+        "/api/v1/calendar-link",
+        serde_json::json!({ "action": "new" }),
+    )
+    .await;
+    let link = r.json()["link"].as_str().unwrap_or("").to_string();
+    assert!(
+        link.starts_with("/calendar/") && link.ends_with(".ics"),
+        "{}",
+        r.body
+    );
+    assert_eq!(a.get(&link).await.status, StatusCode::OK);
+    let r = post(
+        "/api/v1/calendar-link",
+        serde_json::json!({ "action": "remove" }),
+    )
+    .await;
+    assert_eq!(r.json()["link"], Value::Null);
+    assert_eq!(a.get(&link).await.status, StatusCode::NOT_FOUND);
+    // Missing records and malformed ids, in the API's error shape.
+    for path in [
+        "/api/v1/doses/9999/delete",
+        "/api/v1/protocols/9999/pause",
+        "/api/v1/medications/9999/stop",
+        "/api/v1/stock/9999/retire",
+    ] {
+        let r = a.api("POST", path, serde_json::json!({})).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+        assert!(r.json()["error"]["message"].is_string(), "{path}");
+    }
+    for path in ["/api/v1/doses/x", "/api/v1/doses/0", "/api/v1/doses/-1"] {
+        let r = a.get(path).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.body);
+        assert!(r.json()["error"]["message"].is_string(), "{path}");
+    }
 }

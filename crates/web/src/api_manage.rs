@@ -1,0 +1,403 @@
+//! The API's management operations: what the stock, protocol, dose, medicine, review, screen
+//! and calendar pages do, as JSON, through the same `dosewise-app` use cases as the pages and
+//! the CLI. Every state change is a POST with a JSON body (the guard's rule for the API).
+
+use crate::AppState;
+use crate::api::Body;
+use crate::error::{ApiError, WebError};
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use dosewise_app::calendar::link;
+use dosewise_app::dose::{EditRequest, Edited};
+use dosewise_app::protocol::{ChangeRequest, ProtocolRequest};
+use dosewise_app::stock::StockRequest;
+use dosewise_core::jiff::civil::Date;
+use dosewise_core::route::Route;
+use dosewise_core::safety::ClearanceTopic;
+use dosewise_store::Store;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/stock/add", post(add_stock))
+        .route("/stock/{id}/retire", post(retire_stock))
+        .route("/stock/{id}/drops", post(calibrate_drops))
+        .route("/protocols/start", post(start_protocol))
+        .route("/protocols/{id}/change", post(change_protocol))
+        .route("/protocols/{id}/pause", post(pause_protocol))
+        .route("/protocols/{id}/resume", post(resume_protocol))
+        .route("/protocols/{id}/end", post(end_protocol))
+        .route("/doses/{id}", get(dose))
+        .route("/doses/{id}/edit", post(edit_dose))
+        .route("/doses/{id}/delete", post(delete_dose))
+        .route("/medications/{id}/stop", post(stop_medication))
+        .route("/review", get(review).post(clear))
+        .route("/screen", get(screen).post(answer_screen))
+        .route(
+            "/calendar-link",
+            get(calendar_link).post(change_calendar_link),
+        )
+}
+
+/// A record's id from the path: a positive whole number, or the API's error shape.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        // The id is the path segment after the collection's name ("/doses/7/edit" → 7).
+        let segments: Vec<&str> = parts.uri.path().split('/').collect();
+        let id = segments
+            .iter()
+            .position(|s| matches!(*s, "stock" | "protocols" | "doses" | "medications"))
+            .and_then(|i| segments.get(i + 1))
+            .and_then(|s| s.parse::<i64>().ok())
+            .filter(|id| *id > 0);
+        id.map(Id).ok_or_else(|| {
+            ApiError(WebError::Input(
+                "the id in the address must be a positive whole number".into(),
+            ))
+        })
+    }
+}
+
+/// Today's date in the journal's zone.
+async fn today(st: &AppState, store: &dosewise_backends::AnyStore) -> Result<Date, ApiError> {
+    let tz = crate::pages::zone(st, store).await?;
+    Ok(st.now().to_zoned_datetime(tz).date())
+}
+
+fn created(v: Value) -> Response {
+    (StatusCode::CREATED, Json(v)).into_response()
+}
+
+// ---- Stock ----
+
+async fn add_stock(
+    State(st): State<AppState>,
+    Body(req): Body<StockRequest>,
+) -> Result<Response, ApiError> {
+    let store = st.store().await;
+    let stock = dosewise_app::stock::add(&*store, &req, st.now()).await?;
+    Ok(created(json!({ "stock": stock })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReasonBody {
+    reason: Option<String>,
+}
+
+async fn retire_stock(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(b): Body<ReasonBody>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let stock = store
+        .stock(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("stock {id} does not exist")))?;
+    let stock = dosewise_app::stock::retire(&*store, &stock, b.reason.as_deref(), st.now()).await?;
+    Ok(Json(json!({ "stock": stock })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropsBody {
+    /// The volume of one drop ("0.05mL").
+    drop_volume: String,
+}
+
+async fn calibrate_drops(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(b): Body<DropsBody>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let stock = store
+        .stock(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("stock {id} does not exist")))?;
+    let stock = dosewise_app::stock::calibrate_drops(&*store, stock, &b.drop_volume).await?;
+    Ok(Json(json!({ "stock": stock })))
+}
+
+// ---- Protocols ----
+
+async fn start_protocol(
+    State(st): State<AppState>,
+    Body(mut req): Body<ProtocolRequest>,
+) -> Result<Response, ApiError> {
+    if req.zone.is_none() {
+        req.zone.clone_from(&st.0.config.zone);
+    }
+    let store = st.store().await;
+    let started = dosewise_app::protocol::add(&*store, &req, st.now()).await?;
+    Ok(created(json!({
+        "protocol": started.protocol,
+        "replaced": started.replaced,
+    })))
+}
+
+async fn protocol_or_404(
+    store: &dosewise_backends::AnyStore,
+    id: i64,
+) -> Result<dosewise_core::protocol::Protocol, ApiError> {
+    store
+        .protocol(id)
+        .await?
+        .ok_or_else(|| ApiError(WebError::NotFound(format!("protocol {id} does not exist"))))
+}
+
+async fn change_protocol(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(req): Body<ChangeRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let p = protocol_or_404(&store, id).await?;
+    let today = today(&st, &store).await?;
+    let (p, line) = dosewise_app::protocol::change(&*store, p, &req, today, st.now()).await?;
+    Ok(Json(json!({ "protocol": p, "change": line })))
+}
+
+/// Pause, resume or end: `which` names the use case.
+async fn protocol_status(st: &AppState, id: i64, which: &str) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let p = protocol_or_404(&store, id).await?;
+    let (today, now) = (today(st, &store).await?, st.now());
+    let p = match which {
+        "pause" => dosewise_app::protocol::pause(&*store, p, today, now).await?,
+        "resume" => dosewise_app::protocol::resume(&*store, p, today, now).await?,
+        _ => dosewise_app::protocol::end(&*store, p, today, now).await?,
+    };
+    Ok(Json(json!({ "protocol": p })))
+}
+
+/// The body of a request that needs none but must still be JSON (`{}`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+async fn pause_protocol(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(Empty {}): Body<Empty>,
+) -> Result<Json<Value>, ApiError> {
+    protocol_status(&st, id, "pause").await
+}
+
+async fn resume_protocol(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(Empty {}): Body<Empty>,
+) -> Result<Json<Value>, ApiError> {
+    protocol_status(&st, id, "resume").await
+}
+
+async fn end_protocol(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(Empty {}): Body<Empty>,
+) -> Result<Json<Value>, ApiError> {
+    protocol_status(&st, id, "end").await
+}
+
+// ---- Doses ----
+
+async fn dose(State(st): State<AppState>, Id(id): Id) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let d = store
+        .dose(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("dose {id} does not exist")))?;
+    let revisions = store.dose_revisions(id).await?;
+    Ok(Json(json!({ "dose": d, "revisions": revisions })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EditBody {
+    amount: Option<String>,
+    stock: Option<String>,
+    route: Option<Route>,
+    at: Option<String>,
+    note: Option<String>,
+    reason: Option<String>,
+    zone: Option<String>,
+    override_reason: Option<String>,
+}
+
+async fn edit_dose(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(b): Body<EditBody>,
+) -> Result<Response, ApiError> {
+    let req = EditRequest {
+        id,
+        amount: b.amount,
+        stock: b.stock,
+        route: b.route,
+        at: b.at,
+        note: b.note,
+        reason: b.reason,
+        zone: b.zone.or_else(|| st.0.config.zone.clone()),
+    };
+    let store = st.store().await;
+    let out =
+        dosewise_app::dose::edit(&*store, &req, b.override_reason.as_deref(), st.now()).await?;
+    Ok(match out {
+        Edited::Corrected {
+            dose,
+            previous,
+            stock,
+            verdict,
+            overridden,
+        } => Json(json!({
+            "dose": dose, "previous": previous, "stock": stock, "verdict": verdict,
+            "overridden": overridden,
+        }))
+        .into_response(),
+        Edited::Refused { prepared, verdict } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "refused": true, "dose": prepared.new, "verdict": verdict,
+                "message": "refused by the safety check; nothing was changed. Send override_reason only if this is agreed with your clinician.",
+            })),
+        )
+            .into_response(),
+    })
+}
+
+async fn delete_dose(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(b): Body<ReasonBody>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let d = dosewise_app::dose::delete(&*store, id, b.reason.as_deref(), st.now()).await?;
+    Ok(Json(json!({ "dose": d })))
+}
+
+// ---- Medicines ----
+
+async fn stop_medication(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(Empty {}): Body<Empty>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let m = dosewise_app::records::stop_medication(&*store, id, st.now()).await?;
+    Ok(Json(json!({ "medication": m })))
+}
+
+// ---- Standing findings and a clinician's review ----
+
+async fn review(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let tz = crate::pages::zone(&st, &store).await?;
+    let r = dosewise_app::review::review(&*store, st.now(), &tz).await?;
+    Ok(Json(json!(r)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClearBody {
+    topic: ClearanceTopic,
+    /// Who reviewed it and what they said (required).
+    note: String,
+}
+
+async fn clear(State(st): State<AppState>, Body(b): Body<ClearBody>) -> Result<Response, ApiError> {
+    let store = st.store().await;
+    let c = dosewise_app::records::clear(&*store, b.topic, &b.note, st.now()).await?;
+    Ok(created(json!({ "clearance": c })))
+}
+
+// ---- The health screen ----
+
+async fn screen(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let p = store.profile().await?;
+    let questions: Vec<Value> = dosewise_core::screen::questions()
+        .iter()
+        .map(|q| json!({ "code": q.code, "question": q.question, "level": q.level }))
+        .collect();
+    Ok(Json(json!({
+        "questions": questions,
+        "answers": p.as_ref().map(|p| &p.screen),
+        "screened_at": p.as_ref().and_then(|p| p.screened_at),
+        "due": dosewise_core::screen::due(p.as_ref().and_then(|p| p.screened_at), st.now()),
+        "crisis_line": p.as_ref().and_then(|p| p.crisis_line.clone()),
+    })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScreenBody {
+    /// The codes of the conditions that apply (empty: none does).
+    yes: Vec<String>,
+    /// The person's own crisis line; empty removes it; absent leaves it.
+    crisis_line: Option<String>,
+}
+
+async fn answer_screen(
+    State(st): State<AppState>,
+    Body(b): Body<ScreenBody>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let now = st.now();
+    // Check both before writing either.
+    dosewise_core::screen::answer(&[], &b.yes, now).map_err(WebError::Input)?;
+    dosewise_app::screen::crisis_line(b.crisis_line.as_deref())?;
+    let mut p = dosewise_app::screen::answer_all(&*store, &b.yes, now).await?;
+    if b.crisis_line.is_some() {
+        p = dosewise_app::screen::set_crisis_line(&*store, b.crisis_line.as_deref(), now).await?;
+    }
+    Ok(Json(
+        json!({ "answers": p.screen, "crisis_line": p.crisis_line }),
+    ))
+}
+
+// ---- The calendar's private link ----
+
+fn link_json(secret: Option<String>) -> Value {
+    json!({ "link": secret.map(|s| format!("/calendar/{s}.ics")) })
+}
+
+async fn calendar_link(State(st): State<AppState>) -> Json<Value> {
+    Json(link_json(link::current(&st.0.config.home)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkAction {
+    New,
+    Remove,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    action: LinkAction,
+}
+
+async fn change_calendar_link(
+    State(st): State<AppState>,
+    Body(b): Body<LinkBody>,
+) -> Result<Json<Value>, ApiError> {
+    let home = &st.0.config.home;
+    Ok(Json(match b.action {
+        LinkAction::New => link_json(Some(link::renew(home)?)),
+        LinkAction::Remove => {
+            link::remove(home)?;
+            link_json(None)
+        }
+    }))
+}
