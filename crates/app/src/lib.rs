@@ -10,6 +10,7 @@
 //!
 //! Generic over [`dosewise_store::Store`]; no printing, no clock (the caller passes "now").
 
+pub mod backup;
 pub mod calendar;
 pub mod checkin;
 pub mod dose;

@@ -5,4 +5,5 @@
 
 pub mod calendar;
 pub mod chart;
+pub mod csv;
 pub mod report;

@@ -2,13 +2,11 @@
 //! integrity-protected file (the age format: scrypt passphrase or an age recipient key).
 
 use crate::context::Ctx;
-use crate::error::{CliError, CliResult, input};
+use crate::error::{CliResult, input};
 use crate::output;
 use crate::secrets;
-use age::secrecy::SecretString;
-use dosewise_core::journal::Journal;
-use dosewise_store::{Passphrase, Store};
-use std::io::{Read, Write};
+use dosewise_app::backup::{Opening, Sealing, open_journal};
+use dosewise_store::Store;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -45,60 +43,18 @@ pub struct RestoreArgs {
     new_passphrase_file: Option<PathBuf>,
 }
 
-/// Encrypt `plain` with a passphrase (scrypt) or to an age recipient.
-pub fn seal(plain: &[u8], key: Sealing) -> CliResult<Vec<u8>> {
-    let enc = match key {
-        Sealing::Passphrase(p) => {
-            age::Encryptor::with_user_passphrase(SecretString::from(p.expose().to_owned()))
-        }
-        Sealing::Recipient(r) => {
-            let r: age::x25519::Recipient = r
-                .trim()
-                .parse()
-                .map_err(|e| input(format!("--recipient is not an age public key: {e}")))?;
-            age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-                .map_err(|e| CliError::Runtime(anyhow::anyhow!("{e}")))?
-        }
-    };
-    let mut out = Vec::new();
-    let mut w = enc
-        .wrap_output(&mut out)
-        .map_err(|e| CliError::Runtime(e.into()))?;
-    w.write_all(plain)?;
-    w.finish()?;
-    Ok(out)
-}
-
-pub enum Sealing<'a> {
-    Passphrase(&'a Passphrase),
-    Recipient(&'a str),
-}
-
-pub fn open_sealed(bytes: &[u8], identity: &dyn age::Identity) -> CliResult<Vec<u8>> {
-    let bad = |e: &dyn std::fmt::Display| {
-        input(format!(
-            "cannot open the backup: {e}. It may be damaged or altered, or the passphrase or key is wrong; nothing was restored"
-        ))
-    };
-    let d = age::Decryptor::new_buffered(bytes).map_err(|e| bad(&e))?;
-    let mut r = d.decrypt(std::iter::once(identity)).map_err(|e| bad(&e))?;
-    let mut out = Vec::new();
-    r.read_to_end(&mut out).map_err(|e| bad(&e))?;
-    Ok(out)
-}
-
 impl BackupArgs {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
-        let store = ctx.open().await?;
-        let j = store.export().await?;
-        let text = serde_json::to_vec(&j).map_err(anyhow::Error::new)?;
-        let sealed = match &self.recipient {
-            Some(r) => seal(&text, Sealing::Recipient(r))?,
+        let key;
+        let sealing = match &self.recipient {
+            Some(r) => Sealing::Recipient(r),
             None => {
-                let p = secrets::new_key(self.backup_passphrase_file.as_deref(), "the backup")?;
-                seal(&text, Sealing::Passphrase(&p))?
+                key = secrets::new_key(self.backup_passphrase_file.as_deref(), "the backup")?;
+                Sealing::Passphrase(&key)
             }
         };
+        let store = ctx.open().await?;
+        let (sealed, j) = dosewise_app::backup::backup(&*store, sealing).await?;
         super::export::write_private(&self.out, &sealed, self.force)?;
         if ctx.json {
             return output::json(
@@ -115,39 +71,25 @@ impl BackupArgs {
     }
 }
 
-pub fn read_identity(path: &Path) -> CliResult<age::x25519::Identity> {
-    let text = zeroize::Zeroizing::new(
+/// The text of an age identity file.
+pub fn read_identity(path: &Path) -> CliResult<zeroize::Zeroizing<String>> {
+    Ok(zeroize::Zeroizing::new(
         std::fs::read_to_string(path)
             .map_err(|e| input(format!("cannot read {}: {e}", path.display())))?,
-    );
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
-        .ok_or_else(|| input("the identity file holds no AGE-SECRET-KEY line"))?;
-    line.parse()
-        .map_err(|e| input(format!("the identity is not valid: {e}")))
+    ))
 }
 
 impl RestoreArgs {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         let bytes = std::fs::read(&self.file)
             .map_err(|e| input(format!("cannot read {}: {e}", self.file.display())))?;
-        let plain = match &self.identity {
-            Some(id) => open_sealed(&bytes, &read_identity(id)?)?,
+        let journal = match &self.identity {
+            Some(id) => open_journal(&bytes, Opening::Identity(&read_identity(id)?))?,
             None => {
                 let p = secrets::current(self.backup_passphrase_file.as_deref(), "the backup")?;
-                open_sealed(
-                    &bytes,
-                    &age::scrypt::Identity::new(SecretString::from(p.expose().to_owned())),
-                )?
+                open_journal(&bytes, Opening::Passphrase(&p))?
             }
         };
-        let text = zeroize::Zeroizing::new(
-            String::from_utf8(plain)
-                .map_err(|_| input("the backup does not hold a Dosewise journal"))?,
-        );
-        let journal = Journal::parse(&text)
-            .map_err(|e| input(format!("the backup does not hold a valid journal: {e}")))?;
         let store = if self.encrypt {
             let key =
                 secrets::new_key(self.new_passphrase_file.as_deref(), "the restored journal")?;

@@ -2,7 +2,6 @@
 
 use crate::context::Ctx;
 use crate::error::CliResult;
-use dosewise_core::journal::{Journal, csv};
 use dosewise_store::Store;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +16,16 @@ pub enum Table {
     Doses,
     Checkins,
     Stock,
+}
+
+impl From<Table> for dosewise_render::csv::Table {
+    fn from(t: Table) -> Self {
+        match t {
+            Table::Doses => dosewise_render::csv::Table::Doses,
+            Table::Checkins => dosewise_render::csv::Table::Checkins,
+            Table::Stock => dosewise_render::csv::Table::Stock,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,165 +72,6 @@ fn random_day_offset() -> i64 {
     if r & (1 << 40) == 0 { days } else { -days }
 }
 
-fn local_text(ts: dosewise_core::jiff::Timestamp, zone: &str) -> String {
-    match dosewise_core::when::zone(zone) {
-        Ok(tz) => ts
-            .to_zoned_datetime(tz)
-            .strftime("%Y-%m-%d %H:%M:%S")
-            .to_string(),
-        Err(_) => String::new(),
-    }
-}
-
-fn opt(v: Option<f64>) -> String {
-    v.map(fmt_full).unwrap_or_default()
-}
-
-/// Full precision for CSV (no display rounding).
-fn fmt_full(v: f64) -> String {
-    format!("{v}")
-}
-
-pub fn csv_table(j: &Journal, table: Table) -> String {
-    match table {
-        Table::Doses => csv(
-            &[
-                "id",
-                "local_time",
-                "utc_time",
-                "zone",
-                "entered",
-                "dose_mg",
-                "salt",
-                "dose_mg_base",
-                "dose_mg_hcl",
-                "route",
-                "substance",
-                "stock_id",
-                "bioavailable_mg_min",
-                "bioavailable_mg_max",
-                "mg_per_kg",
-                "supply_used",
-                "deleted",
-                "note",
-            ],
-            j.doses.iter().map(|d| {
-                let x = &d.dose;
-                vec![
-                    d.id.to_string(),
-                    local_text(x.at, &x.zone),
-                    x.at.to_string(),
-                    x.zone.clone(),
-                    x.entered.clone(),
-                    fmt_full(x.dose_mg),
-                    x.salt.as_str().into(),
-                    fmt_full(x.dose_mg_base),
-                    fmt_full(x.dose_mg_hcl()),
-                    x.route.as_str().into(),
-                    x.substance.as_str().into(),
-                    x.stock_id.map(|s| s.to_string()).unwrap_or_default(),
-                    opt(x.bioavailable_mg_min),
-                    opt(x.bioavailable_mg_max),
-                    opt(x.mg_per_kg),
-                    opt(x.supply_used),
-                    d.deleted_at.is_some().to_string(),
-                    x.note.clone().unwrap_or_default(),
-                ]
-            }),
-        ),
-        Table::Checkins => csv(
-            &[
-                "id",
-                "local_time",
-                "utc_time",
-                "zone",
-                "mood",
-                "anxiety",
-                "energy",
-                "focus",
-                "sleep",
-                "irritability",
-                "craving",
-                "side_effects",
-                "urinary",
-                "tags",
-                "private",
-                "note",
-            ],
-            j.checkins.iter().map(|c| {
-                let x = &c.checkin;
-                let r = |v: Option<dosewise_core::checkin::Rating>| {
-                    v.map(|v| v.to_string()).unwrap_or_default()
-                };
-                vec![
-                    c.id.to_string(),
-                    local_text(x.at, &x.zone),
-                    x.at.to_string(),
-                    x.zone.clone(),
-                    r(x.ratings.mood),
-                    r(x.ratings.anxiety),
-                    r(x.ratings.energy),
-                    r(x.ratings.focus),
-                    r(x.ratings.sleep),
-                    r(x.ratings.irritability),
-                    r(x.craving),
-                    x.side_effects
-                        .iter()
-                        .map(|s| {
-                            s.severity
-                                .map_or(s.name.clone(), |v| format!("{}={v}", s.name))
-                        })
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                    x.urinary
-                        .iter()
-                        .map(|u| u.as_str())
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                    x.tags.join(";"),
-                    x.private.to_string(),
-                    x.note.clone().unwrap_or_default(),
-                ]
-            }),
-        ),
-        Table::Stock => csv(
-            &[
-                "id",
-                "name",
-                "form",
-                "substance",
-                "salt",
-                "supply_unit",
-                "dispensed",
-                "remaining",
-                "lot",
-                "expiry",
-                "opened",
-                "retired",
-                "note",
-            ],
-            j.stocks.iter().map(|s| {
-                let x = &s.stock;
-                vec![
-                    s.id.to_string(),
-                    x.name.clone(),
-                    x.preparation.form_name().into(),
-                    x.preparation.substance.as_str().into(),
-                    x.preparation.salt.as_str().into(),
-                    x.supply_unit.as_str().into(),
-                    opt(x.dispensed),
-                    fmt_full(x.remaining),
-                    x.lot.clone().unwrap_or_default(),
-                    x.expiry.map(|d| d.to_string()).unwrap_or_default(),
-                    x.opened.map(|d| d.to_string()).unwrap_or_default(),
-                    s.retired_at.is_some().to_string(),
-                    x.note.clone().unwrap_or_default(),
-                ]
-            }),
-        ),
-    }
-}
-
 /// Write `contents` to `path` atomically with mode 0600: a temporary file beside it, then rename.
 pub fn write_private(path: &Path, contents: &[u8], force: bool) -> CliResult {
     Ok(dosewise_app::files::write_private(path, contents, force)?)
@@ -240,23 +90,23 @@ impl Args {
                 s.push('\n');
                 s
             }
-            Format::Csv => csv_table(&j, self.table),
+            Format::Csv => dosewise_render::csv::table(&j, self.table.into()),
         };
         match &self.out {
             Some(path) => {
                 let bytes = if self.encrypt {
                     let sealing_key;
                     let sealing = match &self.recipient {
-                        Some(r) => super::backup::Sealing::Recipient(r),
+                        Some(r) => dosewise_app::backup::Sealing::Recipient(r),
                         None => {
                             sealing_key = crate::secrets::new_key(
                                 self.encrypt_passphrase_file.as_deref(),
                                 "the export",
                             )?;
-                            super::backup::Sealing::Passphrase(&sealing_key)
+                            dosewise_app::backup::Sealing::Passphrase(&sealing_key)
                         }
                     };
-                    super::backup::seal(text.as_bytes(), sealing)?
+                    dosewise_app::backup::seal(text.as_bytes(), sealing)?
                 } else {
                     text.as_bytes().to_vec()
                 };

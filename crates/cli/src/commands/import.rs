@@ -34,18 +34,19 @@ impl Args {
         }
         let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes)?;
-        if bytes.starts_with(b"age-encryption.org/") {
+        if dosewise_app::backup::is_sealed(&bytes) {
+            use dosewise_app::backup::{Opening, open};
             bytes = match &self.identity {
-                Some(id) => super::backup::open_sealed(&bytes, &super::backup::read_identity(id)?)?,
+                Some(id) => open(
+                    &bytes,
+                    Opening::Identity(&super::backup::read_identity(id)?),
+                )?,
                 None => {
                     let p = crate::secrets::current(
                         self.encrypt_passphrase_file.as_deref(),
                         "this export (age format)",
                     )?;
-                    let id = age::scrypt::Identity::new(age::secrecy::SecretString::from(
-                        p.expose().to_owned(),
-                    ));
-                    super::backup::open_sealed(&bytes, &id)?
+                    open(&bytes, Opening::Passphrase(&p))?
                 }
             };
         }
