@@ -180,7 +180,7 @@ await step("every control has a label, on every page", async () => {
 });
 
 await step("text contrast is at least WCAG AA on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen", "doses/1", "review"]) {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen", "doses/1", "review", "import"]) {
     await page.goto(base + p);
     assert.deepEqual(await lowContrast(page), [], `/${p}`);
   }

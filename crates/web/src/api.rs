@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
             get(substance_uses).post(add_substance_use),
         )
         .route("/export", get(export))
+        .route("/backup", axum::routing::post(backup))
         .route("/report", get(report))
         .fallback(not_found)
 }
@@ -426,9 +427,42 @@ async fn add_substance_use(
     Ok((StatusCode::CREATED, Json(json!({ "substance_use": u }))).into_response())
 }
 
-async fn export(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let store = st.store().await;
-    Ok(Json(json!(store.export().await?)))
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    format: Option<ExportFormat>,
+    table: Option<dosewise_render::csv::Table>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+/// The whole journal as JSON (lossless), or one table as CSV.
+async fn export(
+    State(st): State<AppState>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let j = st.store().await.export().await?;
+    match (q.format.unwrap_or(ExportFormat::Json), q.table) {
+        (ExportFormat::Json, None) => Ok(Json(json!(j)).into_response()),
+        (ExportFormat::Json, Some(_)) => Err(ApiError(WebError::Input(
+            "table is for format=csv; the JSON export holds every table".into(),
+        ))),
+        (ExportFormat::Csv, t) => {
+            let csv =
+                dosewise_render::csv::table(&j, t.unwrap_or(dosewise_render::csv::Table::Doses));
+            let mut r = (StatusCode::OK, csv).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            Ok(r)
+        }
+    }
 }
 
 /// `POST /api/v1/import`: a JSON export as the body (up to [`crate::IMPORT_LIMIT`]).
@@ -449,6 +483,66 @@ pub async fn import(
     let j = dosewise_app::transfer::parse_export(body.to_vec(), "the body")?;
     let store = st.store().await;
     let r = dosewise_app::transfer::import(&*store, &j).await?;
+    Ok(Json(json!({ "imported": r })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupBody {
+    /// A new passphrase for the backup (at least 8 characters).
+    passphrase: String,
+}
+
+/// `POST /api/v1/backup`: the whole journal, encrypted (age), as the response body.
+async fn backup(
+    State(st): State<AppState>,
+    Body(b): Body<BackupBody>,
+) -> Result<Response, ApiError> {
+    let key = dosewise_store::Passphrase::new_key(b.passphrase)
+        .map_err(|e| WebError::Input(e.to_string()))?;
+    let store = st.store().await;
+    let (sealed, _) =
+        dosewise_app::backup::backup(&*store, dosewise_app::backup::Sealing::Passphrase(&key))
+            .await?;
+    let mut r = (StatusCode::OK, sealed).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    Ok(r)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreBody {
+    /// The backup file, base64-encoded.
+    backup: String,
+    passphrase: String,
+}
+
+/// `POST /api/v1/import-backup`: add an encrypted backup's records, all or nothing.
+pub async fn import_backup(
+    State(st): State<AppState>,
+    Body(b): Body<RestoreBody>,
+) -> Result<Response, ApiError> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b.backup.trim())
+        .map_err(|e| WebError::Input(format!("backup is not base64: {e}")))?;
+    if !dosewise_app::backup::is_sealed(&bytes) {
+        return Err(ApiError(WebError::Input(
+            "backup is not an encrypted Dosewise backup (age format); send a plain export to /api/v1/import".into(),
+        )));
+    }
+    let key = dosewise_store::Passphrase::new(b.passphrase)
+        .map_err(|e| WebError::Input(e.to_string()))?;
+    let store = st.store().await;
+    let r = dosewise_app::backup::import(
+        &*store,
+        &bytes,
+        dosewise_app::backup::Opening::Passphrase(&key),
+    )
+    .await?;
     Ok(Json(json!({ "imported": r })).into_response())
 }
 
@@ -483,7 +577,7 @@ async fn report(
 }
 
 /// Every API path and method, for the OpenAPI document's test.
-pub const ROUTES: [(&str, &str); 39] = [
+pub const ROUTES: [(&str, &str); 41] = [
     ("get", "/openapi.json"),
     ("get", "/today"),
     ("get", "/doses"),
@@ -503,6 +597,8 @@ pub const ROUTES: [(&str, &str); 39] = [
     ("get", "/substance-uses"),
     ("post", "/substance-uses"),
     ("get", "/export"),
+    ("post", "/backup"),
+    ("post", "/import-backup"),
     ("post", "/import"),
     ("get", "/report"),
     // crate::api_manage

@@ -152,6 +152,11 @@ fn manage_schemas() -> Value {
                 "ScreenRequest": { "type": "object", "additionalProperties": false, "properties": {
                     "yes": { "type": "array", "items": { "type": "string" }, "description": "The codes (GET /api/v1/screen) of the conditions that apply." },
                     "crisis_line": { "type": "string", "description": "Empty removes it." } } },
+                "BackupRequest": { "type": "object", "additionalProperties": false, "required": ["passphrase"], "properties": {
+                    "passphrase": { "type": "string", "minLength": 8, "maxLength": 1024 } } },
+                "RestoreRequest": { "type": "object", "additionalProperties": false, "required": ["backup", "passphrase"], "properties": {
+                    "backup": { "type": "string", "contentEncoding": "base64", "description": "The backup file, base64." },
+                    "passphrase": { "type": "string", "minLength": 1, "maxLength": 1024 } } },
                 "CalendarLinkRequest": { "type": "object", "additionalProperties": false, "required": ["action"], "properties": {
                     "action": { "type": "string", "enum": ["new", "remove"] } } }
     })
@@ -207,7 +212,13 @@ fn base() -> Value {
                 "get": list("Other substances logged in a period.", "{\"substance_uses\": [...]}"),
                 "post": create("Log use of another substance (alcohol, cannabis, …).", "SubstanceUseRequest")
             },
-            "/api/v1/export": { "get": { "summary": "The whole journal, lossless (the JSON export format).", "responses": { "200": ok("Journal.") } } },
+            "/api/v1/export": { "get": { "summary": "The whole journal, lossless (the JSON export format), or one table as CSV.", "parameters": [
+                { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv"] }, "description": "Default json." },
+                { "name": "table", "in": "query", "schema": { "type": "string", "enum": ["doses", "checkins", "stock"] }, "description": "With format=csv (default doses)." }
+            ], "responses": { "200": { "description": "Journal (JSON) or table (CSV).", "content": { "application/json": { "schema": { "type": "object" } }, "text/csv": { "schema": { "type": "string" } } } }, "400": err() } } },
+            "/api/v1/backup": { "post": { "summary": "The whole journal encrypted with a new passphrase (age format, scrypt), as a file.", "requestBody": body("BackupRequest"),
+                "responses": { "200": { "description": "The encrypted backup.", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }, "400": err() } } },
+            "/api/v1/import-backup": { "post": { "summary": "Add an encrypted backup's records, all or nothing.", "requestBody": body("RestoreRequest"), "responses": { "200": ok("What was imported."), "400": err() } } },
             "/api/v1/import": { "post": { "summary": "Add a JSON export's records, all or nothing.", "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } }, "responses": { "200": ok("What was imported."), "400": err() } } },
             "/api/v1/report": { "get": { "summary": "The clinician report as HTML.", "parameters": [
                 { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },

@@ -149,7 +149,10 @@ fn read_from_elsewhere(headers: &HeaderMap) -> bool {
 fn sensitive(path: &str) -> bool {
     path.starts_with("/api/")
         || path.starts_with("/calendar")
-        || matches!(path, "/export.json" | "/report.pdf" | "/report/view")
+        || matches!(
+            path,
+            "/export.json" | "/export.csv" | "/backup" | "/report.pdf" | "/report/view"
+        )
 }
 
 /// The value of a query parameter, as sent.
@@ -343,6 +346,13 @@ impl FormData {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim().to_string())
             .filter(|v| !v.is_empty())
+    }
+    /// The first value of `name` exactly as sent (passphrases: spaces count), if any.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     /// Every non-empty value of `name`.
     pub fn all(&self, name: &str) -> Vec<String> {

@@ -127,6 +127,8 @@ struct Res {
     status: StatusCode,
     headers: HeaderMap,
     body: String,
+    /// The body as sent (a download may not be text).
+    bytes: Vec<u8>,
 }
 
 impl Res {
@@ -172,6 +174,7 @@ impl App {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
     async fn get(&self, path: &str) -> Res {
@@ -2468,4 +2471,153 @@ async fn the_api_manages_what_the_pages_manage() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.body);
         assert!(r.json()["error"]["message"].is_string(), "{path}");
     }
+}
+
+/// The whole journal through the API's export.
+async fn whole_journal(a: &App) -> Value {
+    serde_json::from_str(&a.get("/api/v1/export").await.body).unwrap_or_default()
+}
+
+/// An import form's multipart body: the token, optional passphrase, and the file.
+fn import_body(token: &str, passphrase: Option<&str>, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "XdosewiseX";
+    let mut b =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
+            .into_bytes();
+    if let Some(p) = passphrase {
+        b.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"passphrase\"\r\n\r\n{p}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    b.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.age\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .as_bytes(),
+    );
+    b.extend_from_slice(file);
+    b.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), b)
+}
+
+/// The web's encrypted backup (the CLI's `backup`), its import with the passphrase (the CLI's
+/// `restore` into a journal), and the CSV tables (`export --format csv`), on the page and in
+/// the API: a backup opens only with its passphrase, and restores every record.
+#[tokio::test]
+async fn encrypted_backup_and_csv_on_the_web_and_the_api() {
+    let from = app().await;
+    // CSV tables.
+    let r = from.get("/export.csv?table=checkins").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(
+        r.body.starts_with("id,local_time,utc_time,zone,mood"),
+        "{}",
+        &r.body[..80.min(r.body.len())]
+    );
+    let api_csv = from.get("/api/v1/export?format=csv&table=checkins").await;
+    assert_eq!(api_csv.body, r.body, "one CSV for both surfaces");
+    assert_eq!(
+        from.get("/api/v1/export?format=json&table=doses")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        from.get("/api/v1/export?format=xml").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    // A backup needs the same new passphrase twice, of at least 8 characters.
+    for (p, again) in [("long enough one", "long enough two"), ("short", "short")] {
+        let r = from
+            .form("/backup", &[("passphrase", p), ("passphrase_again", again)])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{p}");
+    }
+    let r = from
+        .form(
+            "/backup",
+            &[
+                ("passphrase", " spaces count "),
+                ("passphrase_again", " spaces count "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap_or("")
+            .contains(".age")
+    );
+    assert!(r.bytes.starts_with(b"age-encryption.org/"));
+    let backup = r.bytes;
+    // Imported into an empty journal: no passphrase or a wrong one writes nothing.
+    let to = app_with(false, None).await;
+    for p in [None, Some("spaces count"), Some("wrong passphrase")] {
+        let (ct, body) = import_body(&to.csrf, p, &backup);
+        let req = to
+            .base("POST", "/import")
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = to.send(req).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{p:?}: {}", r.body);
+        assert_eq!(to.count("doses").await, 0);
+    }
+    let (ct, body) = import_body(&to.csrf, Some(" spaces count "), &backup);
+    let req = to
+        .base("POST", "/import")
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = to.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Imported 19 doses"), "{}", r.body);
+    assert_eq!(
+        whole_journal(&to).await,
+        whole_journal(&from).await,
+        "every record restored"
+    );
+    // The API: a backup, and its import elsewhere.
+    let r = from
+        .api(
+            "POST",
+            "/api/v1/backup",
+            serde_json::json!({ "passphrase": "short" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = from
+        .api(
+            "POST",
+            "/api/v1/backup",
+            serde_json::json!({ "passphrase": "api passphrase" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/octet-stream");
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&r.bytes);
+    let third = app_with(false, None).await;
+    let bad = third
+        .api(
+            "POST",
+            "/api/v1/import-backup",
+            serde_json::json!({ "backup": b64, "passphrase": "not it" }),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert_eq!(third.count("doses").await, 0);
+    let ok = third
+        .api(
+            "POST",
+            "/api/v1/import-backup",
+            serde_json::json!({ "backup": b64, "passphrase": "api passphrase" }),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.json()["imported"]["doses"], 19);
+    assert_eq!(whole_journal(&third).await, whole_journal(&from).await);
 }

@@ -61,6 +61,8 @@ pub fn routes() -> Router<AppState> {
             get(assess::assess_form).post(assess::assess_submit),
         )
         .route("/export.json", get(transfer::export_json))
+        .route("/export.csv", get(transfer::export_csv))
+        .route("/backup", post(transfer::backup))
         .route("/import", get(transfer::import_form))
         .route("/calendar.ics", get(calendar::calendar))
         .route("/calendar/{file}", get(calendar::calendar_by_link))
@@ -78,6 +80,7 @@ pub fn import_route() -> Router<AppState> {
     Router::new()
         .route("/import", post(transfer::import_submit))
         .route("/api/v1/import", post(crate::api::import))
+        .route("/api/v1/import-backup", post(crate::api::import_backup))
 }
 
 async fn not_found() -> WebError {

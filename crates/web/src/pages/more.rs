@@ -218,7 +218,7 @@ pub async fn index(
             li { a href="/vitals" { "Vital signs" } " — blood pressure, heart rate, weight" }
             li { a href="/meds" { "Medicines and other substances" } " — for the interaction check" }
             li { a href="/export.json" download="dosewise-export.json" { "Export the whole journal (JSON)" } " — unencrypted: keep the file safe" }
-            li { a href="/import" { "Import" } " — add records from a JSON export" }
+            li { a href="/import" { "Import, encrypted backup, spreadsheet tables" } " — add records from an export or a backup; download an encrypted backup or CSV tables" }
             li { a href="/calendar.ics" { "Calendar feed (.ics)" } " — planned doses, breaks and check-in reminders, discreet titles" }
         }
         section #calendar-link {

@@ -1,14 +1,17 @@
-//! The whole journal out (JSON) and back in (import, all or nothing).
+//! The whole journal out (JSON, CSV tables, an encrypted backup) and back in (import of a
+//! plain or encrypted copy, all or nothing).
 
 use super::more::rejected;
 use crate::AppState;
 use crate::error::WebError;
 use crate::layout::{Nav, csrf, error_box, page};
-use crate::security::{Csrf, check_token};
+use crate::security::{CheckedForm, Csrf, check_token};
 use axum::Extension;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use dosewise_app::backup::{Opening, Sealing};
+use dosewise_store::Passphrase;
 use dosewise_store::Store;
 use maud::{Markup, html};
 
@@ -18,17 +21,76 @@ pub async fn export_json(State(st): State<AppState>) -> Result<Response, WebErro
         store.export().await?
     };
     let body = serde_json::to_vec_pretty(&j).map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(download(body, "application/json", "dosewise-export.json"))
+}
+
+/// A download: `body` as `content_type`, saved as `filename`.
+fn download(body: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
     let mut r = (StatusCode::OK, body).into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"dosewise-export.json\""),
-    );
-    Ok(r)
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CsvQuery {
+    table: Option<dosewise_render::csv::Table>,
+}
+
+/// One table as CSV (`dosewise export --format csv --table …`).
+pub async fn export_csv(
+    State(st): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<CsvQuery>,
+) -> Result<Response, WebError> {
+    let table = q.table.unwrap_or(dosewise_render::csv::Table::Doses);
+    let j = st.store().await.export().await?;
+    let csv = dosewise_render::csv::table(&j, table);
+    Ok(download(
+        csv.into_bytes(),
+        "text/csv; charset=utf-8",
+        &format!("dosewise-{}.csv", table.as_str()),
+    ))
+}
+
+/// The passphrase a person typed for a new backup, typed twice alike.
+fn new_passphrase(f: &crate::security::FormData) -> Result<Passphrase, String> {
+    let p = f.raw("passphrase").unwrap_or_default();
+    if f.raw("passphrase_again") != Some(p) {
+        return Err("the two passphrases differ; type the same one twice".into());
+    }
+    Passphrase::new_key(p.to_string()).map_err(|e| e.to_string())
+}
+
+/// An encrypted backup of the whole journal (`dosewise backup`), downloaded.
+pub async fn backup(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let key = match new_passphrase(&f) {
+        Ok(k) => k,
+        Err(m) => {
+            return Ok(
+                (StatusCode::BAD_REQUEST, import_page(&token, Some(&m), None)).into_response(),
+            );
+        }
+    };
+    let (sealed, _) = {
+        let store = st.store().await;
+        dosewise_app::backup::backup(&*store, Sealing::Passphrase(&key)).await?
+    };
+    let day = st
+        .now()
+        .to_zoned_datetime(dosewise_core::jiff::tz::TimeZone::UTC)
+        .date();
+    Ok(download(
+        sealed,
+        "application/octet-stream",
+        &format!("dosewise-backup-{day}.age"),
+    ))
 }
 
 fn import_page(
@@ -45,12 +107,31 @@ fn import_page(
             @if let Some(r) = report {
                 p.ok role="status" { "Imported " (r.doses) " doses, " (r.checkins) " check-ins, " (r.stocks) " stocks, " (r.assessments) " questionnaires, " (r.vitals) " vital-sign readings; " (r.unchanged) " records were already here." }
             }
-            p { "Adds the records of a JSON export (" code { "dosewise export" } ") to this journal, all or nothing: records already here are skipped; a conflicting record stops the import with nothing written. Encrypted exports: " code { "dosewise import FILE" } "." }
+            p { "Adds the records of a JSON export or an encrypted backup to this journal, all or nothing: records already here are skipped; a conflicting record stops the import with nothing written." }
             form method="post" action="/import" enctype="multipart/form-data" {
                 (csrf(token))
-                label for="file" { "Export file (.json)" }
-                input #file type="file" name="file" accept=".json,application/json" required;
+                label for="file" { "Export or backup file (.json or .age)" }
+                input #file type="file" name="file" accept=".json,.age,application/json,application/octet-stream" required;
+                label for="import-passphrase" { "Passphrase (only for an encrypted file)" }
+                input #import-passphrase type="password" name="passphrase" autocomplete="off" maxlength="1024";
                 button type="submit" { "Import" }
+            }
+            h2 #backup { "Encrypted backup" }
+            p { "The whole journal in one file, encrypted with a passphrase of your choice and protected against changes (the age format). Keep the passphrase: without it the backup cannot be opened. Import it here or with " code { "dosewise restore" } "." }
+            form method="post" action="/backup" {
+                (csrf(token))
+                label for="backup-passphrase" { "New passphrase (at least 8 characters)" }
+                input #backup-passphrase type="password" name="passphrase" autocomplete="new-password" required minlength="8" maxlength="1024";
+                label for="backup-passphrase-again" { "The same passphrase again" }
+                input #backup-passphrase-again type="password" name="passphrase_again" autocomplete="new-password" required minlength="8" maxlength="1024";
+                button type="submit" { "Download the encrypted backup" }
+            }
+            h2 #csv { "Spreadsheet tables (CSV)" }
+            p { "Not encrypted: keep the files as carefully as the journal itself." }
+            ul.links {
+                li { a href="/export.csv?table=doses" download="dosewise-doses.csv" { "Doses (CSV)" } }
+                li { a href="/export.csv?table=checkins" download="dosewise-checkins.csv" { "Check-ins (CSV)" } }
+                li { a href="/export.csv?table=stock" download="dosewise-stock.csv" { "Stock (CSV)" } }
             }
         },
     )
@@ -67,6 +148,7 @@ pub async fn import_submit(
 ) -> Result<Response, WebError> {
     let mut submitted = None;
     let mut file = None;
+    let mut passphrase = None;
     while let Some(field) = mp
         .next_field()
         .await
@@ -80,6 +162,14 @@ pub async fn import_submit(
                         .await
                         .map_err(|e| WebError::Input(e.to_string()))?,
                 )
+            }
+            Some("passphrase") => {
+                passphrase = Some(zeroize::Zeroizing::new(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| WebError::Input(e.to_string()))?,
+                ))
             }
             Some("file") => {
                 file = Some(
@@ -95,12 +185,27 @@ pub async fn import_submit(
     }
     check_token(Some(&token), submitted.as_deref())?;
     let bytes = file.ok_or_else(|| WebError::Input("choose a file to import".into()))?;
-    let r = match dosewise_app::transfer::parse_export(bytes, "the file") {
-        Ok(j) => {
-            let store = st.store().await;
-            dosewise_app::transfer::import(&*store, &j).await
+    let r = if dosewise_app::backup::is_sealed(&bytes) {
+        match passphrase.filter(|p| !p.is_empty()) {
+            None => Err(dosewise_app::input(
+                "this file is encrypted: type its passphrase, then import again",
+            )),
+            Some(p) => match Passphrase::new(p.to_string()) {
+                Err(e) => Err(dosewise_app::input(e)),
+                Ok(key) => {
+                    let store = st.store().await;
+                    dosewise_app::backup::import(&*store, &bytes, Opening::Passphrase(&key)).await
+                }
+            },
         }
-        Err(e) => Err(e),
+    } else {
+        match dosewise_app::transfer::parse_export(bytes, "the file") {
+            Ok(j) => {
+                let store = st.store().await;
+                dosewise_app::transfer::import(&*store, &j).await
+            }
+            Err(e) => Err(e),
+        }
     };
     match r {
         Ok(report) => Ok(import_page(&token, None, Some(&report)).into_response()),
