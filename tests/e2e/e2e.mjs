@@ -173,14 +173,14 @@ await step("the report view offers the browser's own print, which never shows on
 });
 
 await step("every control has a label, on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol", "screen", "doses/1", "review"]) {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol", "screen", "doses/1", "review", "calc"]) {
     await page.goto(base + p);
     assert.deepEqual(await unlabelled(page), [], `/${p}`);
   }
 });
 
 await step("text contrast is at least WCAG AA on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen", "doses/1", "review", "import"]) {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen", "doses/1", "review", "import", "calc"]) {
     await page.goto(base + p);
     assert.deepEqual(await lowContrast(page), [], `/${p}`);
   }
@@ -259,6 +259,10 @@ if (shots) {
   await page.screenshot({ path: join(shots, "screen-phone.png"), fullPage: false });
   await page.goto(base + "stock#add");
   await page.screenshot({ path: join(shots, "stock-add-phone.png"), fullPage: false });
+  await page.goto(base + "calc?kind=solution&mass=500mg&volume=10mL&dose=12.5mg#solution");
+  await page.screenshot({ path: join(shots, "calc-phone.png"), fullPage: false });
+  await page.goto(base + "import");
+  await page.screenshot({ path: join(shots, "import-backup-phone.png"), fullPage: true });
   await d.goto(base + "report/view");
   await d.screenshot({ path: join(shots, "report-view-desktop.png") });
   await desktop.close();

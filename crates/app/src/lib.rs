@@ -11,6 +11,7 @@
 //! Generic over [`dosewise_store::Store`]; no printing, no clock (the caller passes "now").
 
 pub mod backup;
+pub mod calc;
 pub mod calendar;
 pub mod checkin;
 pub mod dose;

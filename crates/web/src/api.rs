@@ -577,7 +577,7 @@ async fn report(
 }
 
 /// Every API path and method, for the OpenAPI document's test.
-pub const ROUTES: [(&str, &str); 41] = [
+pub const ROUTES: [(&str, &str); 45] = [
     ("get", "/openapi.json"),
     ("get", "/today"),
     ("get", "/doses"),
@@ -620,4 +620,8 @@ pub const ROUTES: [(&str, &str); 41] = [
     ("post", "/screen"),
     ("get", "/calendar-link"),
     ("post", "/calendar-link"),
+    ("post", "/calc/solution"),
+    ("post", "/calc/spray"),
+    ("post", "/calc/dilute"),
+    ("post", "/calc/convert"),
 ];

@@ -36,6 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/doses/{id}/edit", post(edit_dose))
         .route("/doses/{id}/delete", post(delete_dose))
         .route("/medications/{id}/stop", post(stop_medication))
+        .route("/calc/solution", post(calc_solution))
+        .route("/calc/spray", post(calc_spray))
+        .route("/calc/dilute", post(calc_dilute))
+        .route("/calc/convert", post(calc_convert))
         .route("/review", get(review).post(clear))
         .route("/screen", get(screen).post(answer_screen))
         .route(
@@ -400,4 +404,30 @@ async fn change_calendar_link(
             link_json(None)
         }
     }))
+}
+
+// ---- Calculators (nothing is saved) ----
+
+async fn calc_solution(
+    Body(r): Body<dosewise_app::calc::SolutionRequest>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(dosewise_app::calc::solution(&r)?)))
+}
+
+async fn calc_spray(
+    Body(r): Body<dosewise_app::calc::SprayRequest>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(dosewise_app::calc::spray(&r)?)))
+}
+
+async fn calc_dilute(
+    Body(r): Body<dosewise_app::calc::DiluteRequest>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(dosewise_app::calc::dilute(&r)?)))
+}
+
+async fn calc_convert(
+    Body(r): Body<dosewise_app::calc::ConvertRequest>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(dosewise_app::calc::convert(&r)?)))
 }

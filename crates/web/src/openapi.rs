@@ -80,6 +80,10 @@ fn manage_paths() -> Value {
                 "get": { "summary": "The health screen's questions, the answers given, whether it is due, the crisis line.", "responses": { "200": ok("Screen.") } },
                 "post": { "summary": "Answer the whole screen (the conditions that apply) and set or remove the crisis line.", "requestBody": body("ScreenRequest"), "responses": { "200": ok("{\"answers\": [...], \"crisis_line\": …}"), "400": err() } }
             },
+            "/api/v1/calc/solution": { "post": { "summary": "A solution from powder: concentration, mL per dose, doses per batch (nothing saved).", "requestBody": body("SolutionCalcRequest"), "responses": { "200": ok("The calculation with its notes and sources."), "400": err() } } },
+            "/api/v1/calc/spray": { "post": { "summary": "A nasal spray: mg per spray, sprays per dose, the nearest whole-spray doses (nothing saved).", "requestBody": body("SprayCalcRequest"), "responses": { "200": ok("The calculation with its notes and sources."), "400": err() } } },
+            "/api/v1/calc/dilute": { "post": { "summary": "Water to add to dilute a solution (nothing saved).", "requestBody": body("DiluteCalcRequest"), "responses": { "200": ok("The calculation."), "400": err() } } },
+            "/api/v1/calc/convert": { "post": { "summary": "An estimated dose by another home route giving a similar exposure, as a range with its sources (nothing saved).", "requestBody": body("ConvertCalcRequest"), "responses": { "200": ok("The estimate."), "400": err() } } },
             "/api/v1/calendar-link": {
                 "get": { "summary": "The calendar feed's private link, if one was made.", "responses": { "200": ok("{\"link\": \"/calendar/….ics\" or null}") } },
                 "post": { "summary": "Make a new private link (the old one stops working) or remove it.", "requestBody": body("CalendarLinkRequest"), "responses": { "200": ok("{\"link\": …}"), "400": err() } }
@@ -157,6 +161,20 @@ fn manage_schemas() -> Value {
                 "RestoreRequest": { "type": "object", "additionalProperties": false, "required": ["backup", "passphrase"], "properties": {
                     "backup": { "type": "string", "contentEncoding": "base64", "description": "The backup file, base64." },
                     "passphrase": { "type": "string", "minLength": 1, "maxLength": 1024 } } },
+                "SolutionCalcRequest": { "type": "object", "additionalProperties": false, "required": ["mass", "volume"], "properties": {
+                    "mass": { "type": "string", "description": "\"500mg\"" }, "volume": { "type": "string", "description": "\"10mL\"" },
+                    "dose": { "type": "string" }, "purity": { "type": "number", "exclusiveMinimum": 0, "maximum": 100 },
+                    "salt": { "type": "string", "enum": ["hcl", "base"] } } },
+                "SprayCalcRequest": { "type": "object", "additionalProperties": false, "required": ["concentration", "volume"], "properties": {
+                    "concentration": { "type": "string" }, "volume": { "$ref": "#/components/schemas/SprayVolume" },
+                    "dose": { "type": "string" }, "salt": { "type": "string", "enum": ["hcl", "base"] } } },
+                "DiluteCalcRequest": { "type": "object", "additionalProperties": false, "required": ["from", "to", "volume"], "properties": {
+                    "from": { "type": "string" }, "to": { "type": "string" }, "volume": { "type": "string" } } },
+                "ConvertCalcRequest": { "type": "object", "additionalProperties": false, "required": ["dose", "from", "to"], "properties": {
+                    "dose": { "type": "string" },
+                    "from": { "type": "string", "enum": ["sublingual", "buccal", "oral", "intranasal"] },
+                    "to": { "type": "string", "enum": ["sublingual", "buccal", "oral", "intranasal"] },
+                    "substance": { "type": "string", "enum": ["ketamine", "esketamine"] } } },
                 "CalendarLinkRequest": { "type": "object", "additionalProperties": false, "required": ["action"], "properties": {
                     "action": { "type": "string", "enum": ["new", "remove"] } } }
     })

@@ -282,7 +282,7 @@ fn form_req(path: &str, fields: &[(&str, &str)], session: Option<&str>) -> Reque
     b.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}"))
 }
 
-const PAGES: [&str; 21] = [
+const PAGES: [&str; 23] = [
     "/",
     "/dose",
     "/checkin",
@@ -304,6 +304,8 @@ const PAGES: [&str; 21] = [
     "/checkins/1",
     "/review",
     "/screen",
+    "/calc",
+    "/calc?kind=solution&mass=500mg&volume=10mL&dose=12mg",
 ];
 
 #[tokio::test]
@@ -2620,4 +2622,106 @@ async fn encrypted_backup_and_csv_on_the_web_and_the_api() {
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(ok.json()["imported"]["doses"], 19);
     assert_eq!(whole_journal(&third).await, whole_journal(&from).await);
+}
+
+/// The calculators (`dosewise calc`) as a page and in the API: the same arithmetic, notes and
+/// sources; bad input is a clear error on the page (400, the form kept) and in the API.
+#[tokio::test]
+async fn calculators_on_the_page_and_in_the_api() {
+    let a = app().await;
+    let page = a.get("/calc").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for id in ["s-mass", "p-conc", "d-from", "c-dose"] {
+        assert!(
+            page.body.contains(&format!("for=\"{id}\"")),
+            "{id} labelled"
+        );
+    }
+    let r = a
+        .get("/calc?kind=solution&mass=500mg&volume=10mL&dose=12.5mg&purity=100&salt=hcl")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("50 mg/mL HCl"), "{}", r.body);
+    assert!(r.body.contains("<strong>0.25 mL</strong>"), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"500mg\""),
+        "the form keeps what was typed"
+    );
+    let r = a
+        .get("/calc?kind=spray&concentration=100mg%2FmL&spray_volume=0.1mL&dose=25mg")
+        .await;
+    assert!(r.body.contains("10 mg per spray"), "{}", r.body);
+    assert!(r.body.contains("cannot be split"), "2.5 sprays: {}", r.body);
+    let r = a
+        .get("/calc?kind=dilute&from=50mg%2FmL&to=25mg%2FmL&volume=10mL")
+        .await;
+    assert!(r.body.contains("10 mL distilled water"), "{}", r.body);
+    let r = a
+        .get("/calc?kind=convert&dose=10mg&from=intranasal&to=sublingual")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("mg sublingual"), "{}", r.body);
+    let r = a
+        .get("/calc?kind=convert&dose=10mg&from=intranasal&to=intravenous")
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "injected routes are refused"
+    );
+    assert!(r.body.contains("Cannot calculate"));
+    let r = a.get("/calc?kind=solution&mass=ten&volume=10mL").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("powder mass"), "{}", r.body);
+    // The API answers with the same numbers, notes and sources.
+    let j = a
+        .api(
+            "POST",
+            "/api/v1/calc/solution",
+            serde_json::json!({ "mass": "500mg", "volume": "10mL", "dose": "12.5mg" }),
+        )
+        .await;
+    assert_eq!(j.status, StatusCode::OK, "{}", j.body);
+    assert_eq!(j.json()["volume_per_dose_ml"], 0.25);
+    assert!(
+        j.json()["sources"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+    );
+    let j = a
+        .api("POST", "/api/v1/calc/spray", serde_json::json!({ "concentration": "100mg/mL", "volume": { "stated": "0.1mL" }, "dose": "25mg" }))
+        .await;
+    assert_eq!(j.json()["mg_per_spray"], 10.0, "{}", j.body);
+    let j = a
+        .api(
+            "POST",
+            "/api/v1/calc/dilute",
+            serde_json::json!({ "from": "50mg/mL", "to": "25mg/mL", "volume": "10mL" }),
+        )
+        .await;
+    assert_eq!(j.json()["water_to_add_ml"], 10.0, "{}", j.body);
+    let j = a
+        .api(
+            "POST",
+            "/api/v1/calc/convert",
+            serde_json::json!({ "dose": "10mg", "from": "intranasal", "to": "sublingual" }),
+        )
+        .await;
+    assert_eq!(j.status, StatusCode::OK, "{}", j.body);
+    let j = a
+        .api(
+            "POST",
+            "/api/v1/calc/convert",
+            serde_json::json!({ "dose": "10mg", "from": "intranasal", "to": "intravenous" }),
+        )
+        .await;
+    assert_eq!(j.status, StatusCode::BAD_REQUEST, "{}", j.body);
+    assert!(
+        j.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("injected"),
+        "{}",
+        j.body
+    );
 }

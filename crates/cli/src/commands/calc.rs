@@ -1,15 +1,12 @@
 //! `dosewise calc`: volumetric and route arithmetic. Saves nothing and needs no journal.
 
 use crate::context::Ctx;
-use crate::error::{CliResult, input};
+use crate::error::CliResult;
 use crate::output;
-use dosewise_core::dose_expr::{parse_concentration, parse_mass, parse_volume};
-use dosewise_core::exposure::equivalent;
-use dosewise_core::preparation::SprayVolumeSpec;
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::salt::Salt;
-use dosewise_core::units::{Millilitres, fmt_num};
-use dosewise_core::volumetric::{self, SprayVolume};
+use dosewise_core::units::fmt_num;
+use dosewise_core::volumetric;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -80,10 +77,6 @@ impl SprayVolumeArgs {
             sprays_counted: self.sprays_counted,
         }
     }
-
-    pub fn spec(&self) -> CliResult<SprayVolumeSpec> {
-        Ok(self.request().spec()?)
-    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -114,20 +107,6 @@ pub struct ConvertArgs {
     substance: Substance,
 }
 
-/// A calculator's result with the notes and sources that go with it, as one JSON document.
-fn with_notes<'a>(
-    r: &impl serde::Serialize,
-    notes: impl IntoIterator<Item = &'a &'a str>,
-    sources: impl IntoIterator<Item = &'a &'a str>,
-) -> serde_json::Value {
-    let mut v = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
-    if let Some(o) = v.as_object_mut() {
-        o.insert("notes".into(), notes.into_iter().copied().collect());
-        o.insert("sources".into(), sources.into_iter().copied().collect());
-    }
-    v
-}
-
 impl Command {
     pub fn run(self, ctx: &Ctx) -> CliResult {
         match self {
@@ -141,26 +120,17 @@ impl Command {
 
 impl SolutionArgs {
     fn run(self, ctx: &Ctx) -> CliResult {
-        let mass = parse_mass(&self.mass).map_err(input)?;
-        let volume = parse_volume(&self.volume).map_err(input)?;
-        let dose = self
-            .dose
-            .as_deref()
-            .map(parse_mass)
-            .transpose()
-            .map_err(input)?;
-        let r = volumetric::solution(mass, self.salt, self.purity, volume, dose).map_err(input)?;
+        let calc = dosewise_app::calc::solution(&dosewise_app::calc::SolutionRequest {
+            mass: self.mass.clone(),
+            volume: self.volume.clone(),
+            dose: self.dose.clone(),
+            purity: Some(self.purity),
+            salt: Some(self.salt),
+        })?;
         if ctx.json {
-            return output::json(&with_notes(
-                &r,
-                volumetric::HOME_SOLUTION_NOTES
-                    .iter()
-                    .chain([&volumetric::NASAL_NOTE]),
-                volumetric::HOME_SOLUTION_SOURCES
-                    .iter()
-                    .chain(volumetric::NASAL_SOURCES.iter()),
-            ));
+            return output::json(&calc);
         }
+        let r = &calc.result;
         let s = self.salt.label();
         crate::outln!(
             "Solution: {} mg {s} powder at {}% purity in {} mL final volume",
@@ -184,14 +154,10 @@ impl SolutionArgs {
                 );
             }
         }
-        for n in volumetric::HOME_SOLUTION_NOTES
-            .iter()
-            .chain([&volumetric::NASAL_NOTE])
-        {
+        for n in &calc.notes {
             crate::outln!("{n}");
         }
-        let mut sources: Vec<&str> = volumetric::HOME_SOLUTION_SOURCES.to_vec();
-        sources.extend(volumetric::NASAL_SOURCES);
+        let mut sources = calc.sources.clone();
         sources.sort_unstable();
         sources.dedup();
         for src in sources {
@@ -203,22 +169,16 @@ impl SolutionArgs {
 
 impl SprayArgs {
     fn run(self, ctx: &Ctx) -> CliResult {
-        let c = parse_concentration(&self.concentration).map_err(input)?;
-        let vol = SprayVolume::from(self.volume.spec()?);
-        let dose = self
-            .dose
-            .as_deref()
-            .map(parse_mass)
-            .transpose()
-            .map_err(input)?;
-        let r = volumetric::spray(c, vol, dose).map_err(input)?;
+        let calc = dosewise_app::calc::spray(&dosewise_app::calc::SprayRequest {
+            concentration: self.concentration.clone(),
+            volume: self.volume.request(),
+            dose: self.dose.clone(),
+            salt: Some(self.salt),
+        })?;
         if ctx.json {
-            return output::json(&with_notes(
-                &r,
-                [&volumetric::NASAL_NOTE],
-                volumetric::NASAL_SOURCES.iter(),
-            ));
+            return output::json(&calc);
         }
+        let r = &calc.result;
         let s = self.salt.label();
         crate::outln!(
             "Spray: {} mg/mL {s}, {} mL per spray → {} mg {s} per spray",
@@ -258,10 +218,11 @@ impl SprayArgs {
 
 impl DiluteArgs {
     fn run(self, ctx: &Ctx) -> CliResult {
-        let from = parse_concentration(&self.from).map_err(input)?;
-        let to = parse_concentration(&self.to).map_err(input)?;
-        let v: Millilitres = parse_volume(&self.volume).map_err(input)?;
-        let r = volumetric::dilute(from, to, v).map_err(input)?;
+        let r = dosewise_app::calc::dilute(&dosewise_app::calc::DiluteRequest {
+            from: self.from,
+            to: self.to,
+            volume: self.volume,
+        })?;
         if ctx.json {
             return output::json(&r);
         }
@@ -280,8 +241,12 @@ impl DiluteArgs {
 
 impl ConvertArgs {
     fn run(self, ctx: &Ctx) -> CliResult {
-        let dose = parse_mass(&self.dose).map_err(input)?;
-        let e = equivalent(self.substance, dose, self.from, self.to).map_err(input)?;
+        let e = dosewise_app::calc::convert(&dosewise_app::calc::ConvertRequest {
+            dose: self.dose.clone(),
+            from: self.from,
+            to: self.to,
+            substance: Some(self.substance),
+        })?;
         if ctx.json {
             return output::json(&e);
         }

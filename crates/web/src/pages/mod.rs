@@ -2,6 +2,7 @@
 //! `dosewise-app` (the code the CLI runs), and renders with maud (which escapes all text).
 
 pub(crate) mod assess;
+pub(crate) mod calc;
 pub(crate) mod calendar;
 pub(crate) mod checkin;
 pub(crate) mod dose;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/report/view", get(insights::report_view))
         .route("/report.pdf", get(insights::report_pdf))
         .route("/more", get(more::index))
+        .route("/calc", get(calc::calc))
         .route("/stock", get(stock::stock).post(stock::change_stock))
         .route("/stock/new", post(stock::add_stock))
         .route("/stock/retire", post(stock::retire_stock))
