@@ -17,6 +17,7 @@ pub mod checkin;
 pub mod dose;
 pub mod files;
 pub mod home;
+pub mod info;
 pub mod insights;
 pub mod pdf;
 pub mod period;

@@ -456,3 +456,31 @@ pub async fn change<S: Store>(
         .await?;
     Ok((p, detail))
 }
+
+/// A planned dose ahead.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Planned {
+    /// The local day.
+    pub date: Date,
+    /// The planned instant on that day (in the protocol's time, moved past a DST gap).
+    pub at: Timestamp,
+    /// The planned dose as the protocol states it.
+    pub dose: String,
+}
+
+/// The next `count` planned doses of a protocol from `today` on (`dosewise protocol next`).
+pub fn upcoming(
+    p: &Protocol,
+    today: Date,
+    tz: &dosewise_core::jiff::tz::TimeZone,
+    count: usize,
+) -> Vec<Planned> {
+    dosewise_core::schedule::next_planned(p, today, count)
+        .into_iter()
+        .map(|date| Planned {
+            date,
+            at: dosewise_core::schedule::slot(p, date, tz),
+            dose: p.protocol.dose.entered.clone(),
+        })
+        .collect()
+}

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::error::{ApiError, WebError};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -46,6 +46,27 @@ async fn not_found() -> ApiError {
     ApiError(WebError::NotFound(
         "no such API route; see /api/v1/openapi.json".into(),
     ))
+}
+
+/// A query string, with the API's error shape when it does not parse (a duplicated or
+/// unknown parameter, a value of the wrong type), not the framework's plain text.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for Query<T>
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(q).map(Query).map_err(|e| {
+            ApiError(WebError::Input(format!(
+                "the query string does not fit: {e}; see /api/v1/openapi.json"
+            )))
+        })
+    }
 }
 
 /// A JSON body, with the API's error shape when it is not one.
@@ -560,7 +581,7 @@ async fn report(
 ) -> Result<Response, ApiError> {
     let r = crate::pages::insights::report_view(
         State(st),
-        Query(crate::pages::insights::ReportQuery {
+        axum::extract::Query(crate::pages::insights::ReportQuery {
             from: q.from,
             to: q.to,
             sections: q.sections,
@@ -577,7 +598,7 @@ async fn report(
 }
 
 /// Every API path and method, for the OpenAPI document's test.
-pub const ROUTES: [(&str, &str); 45] = [
+pub const ROUTES: [(&str, &str); 50] = [
     ("get", "/openapi.json"),
     ("get", "/today"),
     ("get", "/doses"),
@@ -624,4 +645,9 @@ pub const ROUTES: [(&str, &str); 45] = [
     ("post", "/calc/spray"),
     ("post", "/calc/dilute"),
     ("post", "/calc/convert"),
+    ("get", "/stock/{id}"),
+    ("get", "/protocols/{id}/next"),
+    ("get", "/calendar"),
+    ("get", "/info"),
+    ("get", "/info/{topic}"),
 ];

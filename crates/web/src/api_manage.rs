@@ -40,6 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route("/calc/spray", post(calc_spray))
         .route("/calc/dilute", post(calc_dilute))
         .route("/calc/convert", post(calc_convert))
+        .route("/stock/{id}", get(stock_one))
+        .route("/protocols/{id}/next", get(protocol_next))
+        .route("/calendar", get(calendar))
+        .route("/info", get(info_topics))
+        .route("/info/{topic}", get(info_topic))
         .route("/review", get(review).post(clear))
         .route("/screen", get(screen).post(answer_screen))
         .route(
@@ -430,4 +435,83 @@ async fn calc_convert(
     Body(r): Body<dosewise_app::calc::ConvertRequest>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!(dosewise_app::calc::convert(&r)?)))
+}
+
+// ---- Reading one stock, the plan ahead, the calendar, the knowledge base ----
+
+async fn stock_one(State(st): State<AppState>, Id(id): Id) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let s = store
+        .stock(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("stock {id} does not exist")))?;
+    let ledger = store.stock_events(id).await?;
+    Ok(Json(json!({ "stock": s, "ledger": ledger })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextQuery {
+    count: Option<u32>,
+}
+
+async fn protocol_next(
+    State(st): State<AppState>,
+    Id(id): Id,
+    crate::api::Query(q): crate::api::Query<NextQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let count = q.count.unwrap_or(5);
+    if !(1..=100).contains(&count) {
+        return Err(ApiError(WebError::Input(
+            "count must be from 1 to 100".into(),
+        )));
+    }
+    let store = st.store().await;
+    let p = protocol_or_404(&store, id).await?;
+    let tz = crate::pages::zone(&st, &store).await?;
+    let today = st.now().to_zoned_datetime(tz.clone()).date();
+    let planned = dosewise_app::protocol::upcoming(&p, today, &tz, count as usize);
+    Ok(Json(json!({ "planned": planned })))
+}
+
+/// The plan as iCalendar, 90 days ahead, discreet titles (`dosewise calendar`).
+async fn calendar(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let store = st.store().await;
+    let tz = crate::pages::zone(&st, &store).await?;
+    let ics = dosewise_app::calendar::feed(
+        &*store,
+        st.now(),
+        tz,
+        &dosewise_app::calendar::FeedOptions::default(),
+    )
+    .await?;
+    let mut r = (StatusCode::OK, ics).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    Ok(r)
+}
+
+async fn info_topics() -> Json<Value> {
+    Json(json!({ "topics": dosewise_app::info::TOPICS, "notice": dosewise_app::info::PW_NOTICE }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InfoQuery {
+    name: Option<String>,
+}
+
+async fn info_topic(
+    axum::extract::Path(topic): axum::extract::Path<String>,
+    crate::api::Query(q): crate::api::Query<InfoQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let t: dosewise_app::info::Topic = serde_json::from_value(json!(topic)).map_err(|_| {
+        WebError::NotFound(format!(
+            "no topic {topic:?}; topics: {}",
+            dosewise_app::info::TOPICS.join(", ")
+        ))
+    })?;
+    Ok(Json(dosewise_app::info::topic(t, q.name.as_deref())?))
 }

@@ -84,6 +84,17 @@ fn manage_paths() -> Value {
             "/api/v1/calc/spray": { "post": { "summary": "A nasal spray: mg per spray, sprays per dose, the nearest whole-spray doses (nothing saved).", "requestBody": body("SprayCalcRequest"), "responses": { "200": ok("The calculation with its notes and sources."), "400": err() } } },
             "/api/v1/calc/dilute": { "post": { "summary": "Water to add to dilute a solution (nothing saved).", "requestBody": body("DiluteCalcRequest"), "responses": { "200": ok("The calculation."), "400": err() } } },
             "/api/v1/calc/convert": { "post": { "summary": "An estimated dose by another home route giving a similar exposure, as a range with its sources (nothing saved).", "requestBody": body("ConvertCalcRequest"), "responses": { "200": ok("The estimate."), "400": err() } } },
+            "/api/v1/stock/{id}": { "get": { "summary": "One stock with its ledger (every change to the amount on hand and why).", "parameters": id(), "responses": { "200": ok("{\"stock\": …, \"ledger\": [...]}"), "400": err(), "404": err() } } },
+            "/api/v1/protocols/{id}/next": { "get": { "summary": "The next planned doses of a protocol.", "parameters": [
+                { "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } },
+                { "name": "count", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100 }, "description": "Default 5." }
+            ], "responses": { "200": ok("{\"planned\": [{\"date\", \"at\", \"dose\"}]}"), "400": err(), "404": err() } } },
+            "/api/v1/calendar": { "get": { "summary": "The plan as iCalendar: planned doses, breaks and check-in reminders for 90 days, discreet titles.", "responses": { "200": { "description": "iCalendar.", "content": { "text/calendar": { "schema": { "type": "string" } } } } } } },
+            "/api/v1/info": { "get": { "summary": "The knowledge base's topics.", "responses": { "200": ok("{\"topics\": [...]}") } } },
+            "/api/v1/info/{topic}": { "get": { "summary": "One topic of the knowledge base, every figure with its source and confidence code.", "parameters": [
+                { "name": "topic", "in": "path", "required": true, "schema": { "type": "string", "enum": ["ketamine", "routes", "interactions", "risks", "screen", "rules", "codes"] } },
+                { "name": "name", "in": "query", "schema": { "type": "string" }, "description": "For interactions: one substance or medicine." }
+            ], "responses": { "200": ok("The topic."), "400": err(), "404": err() } } },
             "/api/v1/calendar-link": {
                 "get": { "summary": "The calendar feed's private link, if one was made.", "responses": { "200": ok("{\"link\": \"/calendar/….ics\" or null}") } },
                 "post": { "summary": "Make a new private link (the old one stops working) or remove it.", "requestBody": body("CalendarLinkRequest"), "responses": { "200": ok("{\"link\": …}"), "400": err() } }

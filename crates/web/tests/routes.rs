@@ -854,7 +854,7 @@ async fn the_api_is_described_and_every_route_answers() {
             "{method} {full} is not described"
         );
         // A record's address, with a record that exists in the sample journal.
-        let concrete = full.replace("{id}", "1");
+        let concrete = full.replace("{id}", "1").replace("{topic}", "risks");
         let r = if method == "get" {
             a.get(&concrete).await
         } else {
@@ -2723,5 +2723,80 @@ async fn calculators_on_the_page_and_in_the_api() {
             .contains("injected"),
         "{}",
         j.body
+    );
+}
+
+/// The CLI's reads that the API answers too: one stock's ledger (`stock show`), the plan ahead
+/// (`protocol next`), the calendar (`calendar`), the knowledge base (`info`).
+#[tokio::test]
+async fn the_api_reads_what_the_cli_reads() {
+    let a = app().await;
+    let s = a.get("/api/v1/stock/1").await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+    assert_eq!(s.json()["ledger"][0]["kind"], "added", "{}", s.body);
+    assert_eq!(
+        a.get("/api/v1/stock/9999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let n = a.get("/api/v1/protocols/1/next?count=3").await;
+    assert_eq!(n.status, StatusCode::OK, "{}", n.body);
+    let planned = n.json()["planned"].as_array().cloned().unwrap_or_default();
+    assert_eq!(planned.len(), 3, "{}", n.body);
+    assert!(
+        planned
+            .windows(2)
+            .all(|w| w[0]["date"].as_str() < w[1]["date"].as_str())
+    );
+    for bad in ["count=0", "count=101", "count=x", "days=3"] {
+        let r = a.get(&format!("/api/v1/protocols/1/next?{bad}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
+        assert!(
+            r.json()["error"]["message"].is_string(),
+            "{bad}: JSON error shape"
+        );
+    }
+    let c = a.get("/api/v1/calendar").await;
+    assert_eq!(
+        c.headers[header::CONTENT_TYPE],
+        "text/calendar; charset=utf-8"
+    );
+    assert!(c.body.starts_with("BEGIN:VCALENDAR"));
+    assert_eq!(
+        c.body,
+        a.get("/calendar.ics").await.body,
+        "one feed for the page and the API"
+    );
+    let i = a.get("/api/v1/info/interactions?name=xanax").await;
+    assert_eq!(i.json()["id"], "benzodiazepines", "{}", i.body);
+    assert_eq!(
+        a.get("/api/v1/info/interactions?name=water").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        a.get("/api/v1/info/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        a.get("/api/v1/info").await.json()["topics"]
+            .as_array()
+            .is_some_and(|t| t.len() == 7)
+    );
+    // A malformed query string (a duplicated parameter) answers in the API's JSON error shape,
+    // not the framework's plain text.
+    let r = a.get("/api/v1/doses?to=2026-11-01&to=2026-11-02").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("application/json")
+    );
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("duplicate"),
+        "{}",
+        r.body
     );
 }

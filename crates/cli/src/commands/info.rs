@@ -33,8 +33,7 @@ pub struct Args {
     name: Option<String>,
 }
 
-/// PsychonautWiki's statuses are CC BY-SA 4.0: the notice goes wherever they are shown.
-const PW_NOTICE: &str = "Interaction statuses marked PsychonautWiki come from PsychonautWiki (https://psychonautwiki.org), CC BY-SA 4.0, via the PsychonautWiki Journal app data; TripSit statuses from TripSit's combos.json.";
+use dosewise_app::info::{self, PW_NOTICE};
 
 const DISCLAIMER: &str = "Facts from published sources, for information; not medical advice. Confidence: H = read in the primary paper or label, M = secondary source (incl. community charts, animal studies), L = unverified, D = a Dosewise design choice (`dosewise info rules`).";
 
@@ -42,15 +41,7 @@ impl Args {
     pub fn run(self, ctx: &Ctx) -> CliResult {
         let Some(topic) = self.topic else {
             if ctx.json {
-                return output::json(&[
-                    "ketamine",
-                    "routes",
-                    "interactions",
-                    "risks",
-                    "screen",
-                    "rules",
-                    "codes",
-                ]);
+                return output::json(&info::TOPICS);
             }
             crate::outln!(
                 "dosewise info ketamine | routes | interactions [NAME] | risks | screen | rules | codes"
@@ -58,24 +49,21 @@ impl Args {
             crate::outln!("{DISCLAIMER}");
             return Ok(());
         };
+        if ctx.json {
+            let t = match topic {
+                Topic::Ketamine => info::Topic::Ketamine,
+                Topic::Routes => info::Topic::Routes,
+                Topic::Interactions => info::Topic::Interactions,
+                Topic::Risks => info::Topic::Risks,
+                Topic::Screen => info::Topic::Screen,
+                Topic::Rules => info::Topic::Rules,
+                Topic::Codes => info::Topic::Codes,
+            };
+            return output::json(&info::topic(t, self.name.as_deref())?);
+        }
         match topic {
             Topic::Ketamine | Topic::Routes => {
                 let k = knowledge();
-                if ctx.json {
-                    return output::json(&serde_json::json!({
-                        "hcl_per_mg_base": k.salt.hcl_per_mg_base,
-                        "substances": k.substances.iter().map(|s| serde_json::json!({
-                            "id": s.id, "name": s.name,
-                            "routes": s.routes.iter().map(|r| serde_json::json!({
-                                "route": r.route,
-                                "bioavailability_pct": {"min": r.bioavailability_pct.min, "typical": r.bioavailability_pct.typical, "max": r.bioavailability_pct.max},
-                                "peak": r.timing.as_ref().map(|t| &t.peak), "note": r.note,
-                                "dose_dependence": r.dose_dependence, "metabolite": r.metabolite,
-                                "estimates": r.estimates.iter().map(|e| serde_json::json!({"value_pct": e.value, "source": e.source, "confidence": e.confidence, "n": e.n, "dose": e.dose, "population": e.population})).collect::<Vec<_>>(),
-                            })).collect::<Vec<_>>(),
-                        })).collect::<Vec<_>>(),
-                    }));
-                }
                 if matches!(topic, Topic::Ketamine) {
                     crate::outln!(
                         "Salt form: 1 mg ketamine base = {} mg ketamine HCl. {} [{:?}: {}]",
@@ -139,13 +127,6 @@ impl Args {
                     let i = interaction::find(name).ok_or_else(|| {
                         input(format!("{name:?} is not in Dosewise's interaction list. That does not mean it is safe with ketamine: ask a pharmacist."))
                     })?;
-                    if ctx.json {
-                        return output::json(&serde_json::json!({
-                            "id": i.id, "name": i.name, "aliases": i.aliases, "window_hours": i.window_hours, "reason": i.reason, "action": i.action,
-                            "level_by_route": Route::ALL.iter().map(|r| (r.as_str(), i.level(*r))).collect::<std::collections::BTreeMap<_, _>>(),
-                            "sources": i.sources.iter().map(|s| serde_json::json!({"source": s.source, "confidence": s.confidence, "level": s.level, "status": s.status, "kind": s.kind})).collect::<Vec<_>>(),
-                        }));
-                    }
                     crate::outln!("{} (also: {})", i.name, i.aliases.join(", "));
                     let level = i
                         .level(Route::Sublingual)
@@ -179,9 +160,6 @@ impl Args {
                 }
                 None => {
                     let all = interaction::all();
-                    if ctx.json {
-                        return output::json(&all.iter().map(|i| serde_json::json!({"id": i.id, "name": i.name, "level_sublingual": i.level(Route::Sublingual), "window_hours": i.window_hours})).collect::<Vec<_>>());
-                    }
                     let mut t = output::table(&[
                         "substance or medicine",
                         "sublingual/oral",
@@ -207,9 +185,6 @@ impl Args {
                 }
             },
             Topic::Risks => {
-                if ctx.json {
-                    return output::json(risks());
-                }
                 for r in risks() {
                     crate::outln!("{}\n  {}", r.title, r.summary);
                     for s in &r.sources {
@@ -220,9 +195,6 @@ impl Args {
             }
             Topic::Screen => {
                 let q = dosewise_core::screen::questions();
-                if ctx.json {
-                    return output::json(&q.iter().map(|x| serde_json::json!({"code": x.code, "question": x.question, "level": x.level, "reason": x.reason, "source": x.source, "confidence": x.confidence})).collect::<Vec<_>>());
-                }
                 for x in q {
                     crate::outln!(
                         "{:<28} {} [{}: {} ({})]",
@@ -240,9 +212,6 @@ impl Args {
             }
             Topic::Rules => {
                 let rules = dosewise_core::rules::all();
-                if ctx.json {
-                    return output::json(&rules);
-                }
                 crate::outln!(
                     "Dosewise's own thresholds (confidence D: {}).\n",
                     Confidence::D.meaning()
@@ -256,14 +225,6 @@ impl Args {
                 }
             }
             Topic::Codes => {
-                if ctx.json {
-                    return output::json(
-                        &Confidence::ALL
-                            .iter()
-                            .map(|c| serde_json::json!({"code": c, "meaning": c.meaning()}))
-                            .collect::<Vec<_>>(),
-                    );
-                }
                 for c in Confidence::ALL {
                     crate::outln!("{c}  {}", c.meaning());
                 }

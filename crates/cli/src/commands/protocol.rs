@@ -453,23 +453,15 @@ impl Command {
             }
             Command::Next { id, count } => {
                 let p = pick(&store, id).await?;
-                let dates = next_planned(&p, today, count as usize);
+                let planned = dosewise_app::protocol::upcoming(&p, today, &tz, count as usize);
                 if ctx.json {
-                    let v: Vec<_> = dates
-                        .iter()
-                        .map(|d| serde_json::json!({ "date": d, "at": slot(&p, *d, &tz), "dose": p.protocol.dose.entered }))
-                        .collect();
-                    return output::json(&v);
+                    return output::json(&planned);
                 }
-                if dates.is_empty() {
+                if planned.is_empty() {
                     crate::outln!("No planned doses ahead ({}).", day_kind(&p, today).label());
                 }
-                for d in dates {
-                    crate::outln!(
-                        "{}  {}",
-                        output::local(slot(&p, d, &tz), &tz),
-                        p.protocol.dose.entered
-                    );
+                for x in planned {
+                    crate::outln!("{}  {}", output::local(x.at, &tz), x.dose);
                 }
                 Ok(())
             }
