@@ -282,7 +282,7 @@ fn form_req(path: &str, fields: &[(&str, &str)], session: Option<&str>) -> Reque
     b.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}"))
 }
 
-const PAGES: [&str; 23] = [
+const PAGES: [&str; 27] = [
     "/",
     "/dose",
     "/checkin",
@@ -306,6 +306,10 @@ const PAGES: [&str; 23] = [
     "/screen",
     "/calc",
     "/calc?kind=solution&mass=500mg&volume=10mL&dose=12mg",
+    "/info",
+    "/info?topic=interactions",
+    "/info?topic=interactions&name=xanax",
+    "/info?topic=rules",
 ];
 
 #[tokio::test]
@@ -2798,5 +2802,38 @@ async fn the_api_reads_what_the_cli_reads() {
             .contains("duplicate"),
         "{}",
         r.body
+    );
+}
+
+/// The knowledge base as a page (`dosewise info`): each topic, one substance looked up, and an
+/// unknown name said to be unknown, not safe.
+#[tokio::test]
+async fn the_knowledge_page() {
+    let a = app().await;
+    for (q, has) in [
+        ("", "Absorption by route"),
+        ("?topic=interactions", "benzodiazepines"),
+        ("?topic=interactions&name=Xanax", "What to do"),
+        ("?topic=risks", "Bladder"),
+        ("?topic=screen", "aneurysm"),
+        ("?topic=rules", "unit_plausibility"),
+        ("?topic=codes", "primary paper"),
+    ] {
+        let r = a.get(&format!("/info{q}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}");
+        assert!(r.body.contains(has), "{q}: {has}");
+    }
+    assert!(
+        a.get("/info?topic=interactions")
+            .await
+            .body
+            .contains("CC BY-SA 4.0")
+    );
+    let r = a.get("/info?topic=interactions&name=water").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("does not mean it is safe"));
+    assert_eq!(
+        a.get("/info?topic=nope").await.status,
+        StatusCode::NOT_FOUND
     );
 }

@@ -7,6 +7,7 @@ pub(crate) mod calendar;
 pub(crate) mod checkin;
 pub(crate) mod dose;
 pub(crate) mod history;
+pub(crate) mod info;
 pub(crate) mod insights;
 pub(crate) mod login;
 pub(crate) mod meds;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/report.pdf", get(insights::report_pdf))
         .route("/more", get(more::index))
         .route("/calc", get(calc::calc))
+        .route("/info", get(info::info))
         .route("/stock", get(stock::stock).post(stock::change_stock))
         .route("/stock/new", post(stock::add_stock))
         .route("/stock/retire", post(stock::retire_stock))
