@@ -156,6 +156,37 @@ fn close_to_multiple(x: f64, step: f64) -> Option<f64> {
 }
 
 impl Preparation {
+    /// A one-line description of a preparation: "troche 25 mg HCl", "spray 100 mg/mL HCl, 10 mg/spray".
+    /// In one line: "troche 25 mg HCl", "nasal spray 100 mg/mL HCl, 10 mg/spray".
+    pub fn describe(&self) -> String {
+        let p = self;
+        let s = p.salt.label();
+        let sub = if p.substance == Substance::Esketamine {
+            " esketamine"
+        } else {
+            ""
+        };
+        match &p.form {
+            Form::Troche { strength_mg } => {
+                format!("troche {} mg {s}{sub}", fmt_num(strength_mg.value()))
+            }
+            Form::NasalSpray {
+                concentration_mg_per_ml,
+                ..
+            } => format!(
+                "nasal spray {} mg/mL {s}{sub}, {} mg/spray",
+                fmt_num(concentration_mg_per_ml.value()),
+                fmt_num(p.mg_per_unit().map_or(0.0, |m| m.value()))
+            ),
+            Form::Solution { .. } => {
+                format!(
+                    "solution {} mg/mL {s}{sub}",
+                    fmt_num(p.concentration().map_or(0.0, |c| c.value()))
+                )
+            }
+        }
+    }
+
     pub fn validate(&self) -> Result<(), CalcError> {
         match &self.form {
             Form::Troche { strength_mg } => {

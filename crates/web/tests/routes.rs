@@ -282,7 +282,7 @@ fn form_req(path: &str, fields: &[(&str, &str)], session: Option<&str>) -> Reque
     b.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}"))
 }
 
-const PAGES: [&str; 27] = [
+const PAGES: [&str; 28] = [
     "/",
     "/dose",
     "/checkin",
@@ -310,6 +310,7 @@ const PAGES: [&str; 27] = [
     "/info?topic=interactions",
     "/info?topic=interactions&name=xanax",
     "/info?topic=rules",
+    "/stock/1",
 ];
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output::{self, or_dash};
 use dosewise_app::stock::{Change, FormRequest, StockRequest, supply_amount};
-use dosewise_core::preparation::{Form, Preparation};
+use dosewise_core::preparation::Preparation;
 use dosewise_core::route::{Route, Substance};
 use dosewise_core::salt::Salt;
 use dosewise_core::stock::{Adjustment, stock_status, supply_text};
@@ -212,33 +212,9 @@ impl AddForm {
     }
 }
 
-/// A one-line description of a preparation: "troche 25 mg HCl", "spray 100 mg/mL HCl, 10 mg/spray".
+/// A one-line description of a preparation (`Preparation::describe`).
 pub fn describe(p: &Preparation) -> String {
-    let s = p.salt.label();
-    let sub = if p.substance == Substance::Esketamine {
-        " esketamine"
-    } else {
-        ""
-    };
-    match &p.form {
-        Form::Troche { strength_mg } => {
-            format!("troche {} mg {s}{sub}", fmt_num(strength_mg.value()))
-        }
-        Form::NasalSpray {
-            concentration_mg_per_ml,
-            ..
-        } => format!(
-            "nasal spray {} mg/mL {s}{sub}, {} mg/spray",
-            fmt_num(concentration_mg_per_ml.value()),
-            fmt_num(p.mg_per_unit().map_or(0.0, |m| m.value()))
-        ),
-        Form::Solution { .. } => {
-            format!(
-                "solution {} mg/mL {s}{sub}",
-                fmt_num(p.concentration().map_or(0.0, |c| c.value()))
-            )
-        }
-    }
+    p.describe()
 }
 
 /// Parse an amount of supply for this stock: "12 troches", "4.2 mL", "30 sprays", "25 mg", or a

@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/info", get(info::info))
         .route("/stock", get(stock::stock).post(stock::change_stock))
         .route("/stock/new", post(stock::add_stock))
+        .route("/stock/{id}", get(stock::show))
         .route("/stock/retire", post(stock::retire_stock))
         .route("/stock/drops", post(stock::calibrate_drops))
         .route("/protocol", get(protocol::protocol))

@@ -22,6 +22,56 @@ pub async fn stock(
     stock_page(&st, &token, &FormData::default(), None, notice.as_deref()).await
 }
 
+/// One stock: what it is and its ledger (the CLI's `stock show`).
+pub async fn show(
+    State(st): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Markup, WebError> {
+    let store = st.store().await;
+    let tz = super::zone(&st, &store).await?;
+    let s = store
+        .stock(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("stock {id} does not exist")))?;
+    let events = store.stock_events(id).await?;
+    drop(store);
+    let x = &s.stock;
+    let p = &x.preparation;
+    let dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+    let body = html! {
+        h1 { (x.name) @if s.is_retired() { " (retired)" } }
+        dl {
+            dt { "Preparation" } dd { (p.describe()) }
+            dt { "Strength stated as" } dd { (p.salt.label()) ", " (p.substance) }
+            @if let Some(c) = p.concentration() { dt { "Concentration" } dd { (fmt_num(c.value())) " mg/mL" } }
+            @if let Some(v) = p.spray_ml() { dt { "Per spray" } dd { (fmt_num(v.value())) " mL" } }
+            dt { "On hand" } dd { (s.remaining_text()) }
+            dt { "Dispensed" } dd { (dash(x.dispensed.map(|d| dosewise_core::stock::supply_text(p, d)))) }
+            dt { "Usual route" } dd { (x.default_route) }
+            dt { "Lot, expiry, opened" } dd { (dash(x.lot.clone())) " · " (dash(x.expiry.map(|d| d.to_string()))) " · " (dash(x.opened.map(|d| d.to_string()))) }
+            @if let Some(n) = &x.note { dt { "Note" } dd { (n) } }
+        }
+        h2 { "Ledger" }
+        div.table-wrap { table {
+            thead { tr { th scope="col" { "When" } th scope="col" { "Change" } th scope="col" { "On hand after" } th scope="col" { "Why" } } }
+            tbody { @for e in &events {
+                tr {
+                    td { (crate::layout::when(e.at, "", &tz)) }
+                    td { @if e.delta > 0.0 { "+" } (fmt_num(e.delta)) }
+                    td { (fmt_num(e.remaining_after)) }
+                    td {
+                        (e.kind.as_str().replace('_', " "))
+                        @if let Some(d) = e.dose_id { " " a href={ "/doses/" (d) } { "#" (d) } }
+                        @if let Some(r) = &e.reason { ": " (r) }
+                    }
+                }
+            } }
+        } }
+        p { a href="/stock" { "All stock" } }
+    };
+    Ok(page(&x.name, Nav::More, body))
+}
+
 async fn stock_page(
     st: &AppState,
     token: &Csrf,
@@ -43,7 +93,7 @@ async fn stock_page(
             thead { tr { th scope="col" { "Stock" } th scope="col" { "On hand" } th scope="col" { "Status" } } }
             tbody { @for s in &stocks {
                 tr {
-                    th scope="row" { (s.stock.name) @if s.is_retired() { " (retired)" } }
+                    th scope="row" { a href={ "/stock/" (s.id) } { (s.stock.name) } @if s.is_retired() { " (retired)" } }
                     td { (s.remaining_text()) }
                     td {
                         @if let Some(x) = t.stock.iter().find(|x| x.stock_id == s.id) {
