@@ -101,6 +101,62 @@ async fn today(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
 pub struct Period {
     from: Option<String>,
     to: Option<String>,
+    /// At most this many records (1 to [`MAX_PAGE`]; default [`DEFAULT_PAGE`]).
+    limit: Option<u32>,
+    /// Where the previous page ended: its `next_cursor`.
+    cursor: Option<String>,
+}
+
+/// Records per page of a list, by default and at most.
+pub const DEFAULT_PAGE: u32 = 500;
+pub const MAX_PAGE: u32 = 1000;
+
+/// One page of a list in time order: the records after `cursor` (the time and id of the last
+/// record of the previous page, "MICROS.ID"), at most `limit`, and the cursor of the next page
+/// when more follow. Keyed on (time, id), so records added meanwhile neither repeat nor slip.
+fn page<T: serde::Serialize>(
+    p: &Period,
+    items: Vec<T>,
+    key: impl Fn(&T) -> (dosewise_core::jiff::Timestamp, i64),
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let limit = p.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError(WebError::Input(format!(
+            "limit must be from 1 to {MAX_PAGE}, got {limit}"
+        ))));
+    }
+    let after = match p.cursor.as_deref() {
+        None => None,
+        Some(c) => {
+            let bad = || {
+                ApiError(WebError::Input(
+                    "cursor is not one this API gave: send the next_cursor of the previous page unchanged".into(),
+                ))
+            };
+            let (at, id) = c.split_once('.').ok_or_else(bad)?;
+            let at = at
+                .parse::<i64>()
+                .ok()
+                .and_then(|m| dosewise_core::jiff::Timestamp::from_microsecond(m).ok())
+                .ok_or_else(bad)?;
+            Some((at, id.parse::<i64>().map_err(|_| bad())?))
+        }
+    };
+    let mut rest: Vec<T> = items
+        .into_iter()
+        .filter(|x| after.is_none_or(|a| key(x) > a))
+        .collect();
+    let more = rest.len() > limit as usize;
+    rest.truncate(limit as usize);
+    let next = if more {
+        rest.last().map(|x| {
+            let (at, id) = key(x);
+            format!("{}.{id}", at.as_microsecond())
+        })
+    } else {
+        None
+    };
+    Ok((rest, next))
 }
 
 /// The store window for a period (default: the last 30 days).
@@ -130,7 +186,8 @@ async fn doses(
 ) -> Result<Json<Value>, ApiError> {
     let store = st.store().await;
     let w = period_window(&st, &store, &p, true).await?;
-    Ok(Json(json!({ "doses": store.doses(w).await? })))
+    let (items, next) = page(&p, store.doses(w).await?, |d| (d.dose.at, d.id))?;
+    Ok(Json(json!({ "doses": items, "next_cursor": next })))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,7 +257,8 @@ async fn checkins(
 ) -> Result<Json<Value>, ApiError> {
     let store = st.store().await;
     let w = period_window(&st, &store, &p, false).await?;
-    Ok(Json(json!({ "checkins": store.checkins(w).await? })))
+    let (items, next) = page(&p, store.checkins(w).await?, |c| (c.checkin.at, c.id))?;
+    Ok(Json(json!({ "checkins": items, "next_cursor": next })))
 }
 
 async fn add_checkin(
@@ -286,7 +344,8 @@ async fn vitals(
 ) -> Result<Json<Value>, ApiError> {
     let store = st.store().await;
     let w = period_window(&st, &store, &p, false).await?;
-    Ok(Json(json!({ "vitals": store.vitals(w).await? })))
+    let (items, next) = page(&p, store.vitals(w).await?, |v| (v.vitals.at, v.id))?;
+    Ok(Json(json!({ "vitals": items, "next_cursor": next })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -330,7 +389,8 @@ async fn assessments(
 ) -> Result<Json<Value>, ApiError> {
     let store = st.store().await;
     let w = period_window(&st, &store, &p, false).await?;
-    Ok(Json(json!({ "assessments": store.assessments(w).await? })))
+    let (items, next) = page(&p, store.assessments(w).await?, |a| (a.assessment.at, a.id))?;
+    Ok(Json(json!({ "assessments": items, "next_cursor": next })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -414,8 +474,9 @@ async fn substance_uses(
 ) -> Result<Json<Value>, ApiError> {
     let store = st.store().await;
     let w = period_window(&st, &store, &p, false).await?;
+    let (items, next) = page(&p, store.substance_uses(w).await?, |u| (u.usage.at, u.id))?;
     Ok(Json(
-        json!({ "substance_uses": store.substance_uses(w).await? }),
+        json!({ "substance_uses": items, "next_cursor": next }),
     ))
 }
 

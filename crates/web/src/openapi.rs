@@ -22,8 +22,18 @@ fn body(schema: &str) -> Value {
     json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
 }
 
+/// A period's parameters and a page's: `limit` and the previous page's `next_cursor`.
+fn paged() -> Value {
+    let mut p = period();
+    if let Some(a) = p.as_array_mut() {
+        a.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 }, "description": "At most this many records (default 500)." }));
+        a.push(json!({ "name": "cursor", "in": "query", "schema": { "type": "string", "pattern": "^-?[0-9]+\\.[0-9]+$" }, "description": "The previous page's next_cursor, unchanged." }));
+    }
+    p
+}
+
 fn list(summary: &str, what: &str) -> Value {
-    json!({ "summary": summary, "parameters": period(), "responses": { "200": ok(what), "400": err() } })
+    json!({ "summary": format!("{summary} In time order, a page at a time: next_cursor is null on the last page."), "parameters": paged(), "responses": { "200": ok(what), "400": err() } })
 }
 
 fn id() -> Value {
