@@ -337,9 +337,9 @@ pub async fn edit<S: Store>(
     let previous = store
         .dose(id)
         .await?
-        .ok_or_else(|| input(format!("no dose #{id}")))?;
+        .ok_or_else(|| crate::AppError::NotFound(format!("no dose #{id}")))?;
     if previous.deleted_at.is_some() {
-        return Err(input(format!(
+        return Err(crate::conflict(format!(
             "dose #{id} was deleted; log a new dose instead"
         )));
     }

@@ -48,6 +48,10 @@ pub enum AppError {
     /// What was asked for does not exist (a dose, stock or protocol id): the web answers 404.
     #[error("{0}")]
     NotFound(String),
+    /// Not possible in the record's present state (a deleted dose, an ended protocol, a name
+    /// taken, not enough in stock): the web answers 409.
+    #[error("{0}")]
+    Conflict(String),
     /// The store failed (I/O, database).
     #[error("{0}")]
     Store(StoreError),
@@ -61,9 +65,18 @@ impl From<StoreError> for AppError {
         match e {
             e if e.is_backend() => AppError::Store(e),
             e @ StoreError::NotFound { .. } => AppError::NotFound(e.to_string()),
+            e @ (StoreError::Deleted(_)
+            | StoreError::DuplicateName(_)
+            | StoreError::InsufficientStock { .. }
+            | StoreError::ImportConflicts(_)) => AppError::Conflict(e.to_string()),
             e => AppError::Input(e.to_string()),
         }
     }
+}
+
+/// A conflict with the record's present state, from anything displayable.
+pub fn conflict(e: impl fmt::Display) -> AppError {
+    AppError::Conflict(e.to_string())
 }
 
 /// An input error from anything displayable.

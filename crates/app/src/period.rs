@@ -24,15 +24,17 @@ pub fn period(
     default_from: impl FnOnce(Date) -> Result<Date>,
 ) -> Result<(Date, Date)> {
     let to = match to.filter(|s| !s.trim().is_empty()) {
-        Some(s) => parse_date("--to", s)?,
+        Some(s) => parse_date("the end of the period (to)", s)?,
         None => today,
     };
     let from = match from.filter(|s| !s.trim().is_empty()) {
-        Some(s) => parse_date("--from", s)?,
+        Some(s) => parse_date("the start of the period (from)", s)?,
         None => default_from(to)?,
     };
     if from > to {
-        return Err(input(format!("--from {from} is after --to {to}")));
+        return Err(input(format!(
+            "the period starts ({from}) after it ends ({to}); give the earlier date as the start (from)"
+        )));
     }
     Ok((from, to))
 }

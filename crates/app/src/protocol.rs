@@ -24,7 +24,7 @@ pub async fn pause<S: Store>(
     now: Timestamp,
 ) -> Result<Protocol> {
     if p.status != Status::Active {
-        return Err(input(format!(
+        return Err(crate::conflict(format!(
             "protocol {} is {}, not active",
             p.id,
             p.status.as_str()
@@ -46,7 +46,7 @@ pub async fn resume<S: Store>(
     now: Timestamp,
 ) -> Result<Protocol> {
     if p.status != Status::Paused {
-        return Err(input(format!(
+        return Err(crate::conflict(format!(
             "protocol {} is {}, not paused",
             p.id,
             p.status.as_str()
@@ -73,7 +73,10 @@ pub async fn end<S: Store>(
     now: Timestamp,
 ) -> Result<Protocol> {
     if p.status == Status::Ended {
-        return Err(input(format!("protocol {} has already ended", p.id)));
+        return Err(crate::conflict(format!(
+            "protocol {} has already ended",
+            p.id
+        )));
     }
     p.status = Status::Ended;
     p.ended_at = Some(now);

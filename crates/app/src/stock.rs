@@ -114,7 +114,7 @@ pub async fn adjust_id<S: Store>(
     let stock = store
         .stock(stock_id)
         .await?
-        .ok_or_else(|| input(format!("there is no stock {stock_id}")))?;
+        .ok_or_else(|| crate::AppError::NotFound(format!("there is no stock {stock_id}")))?;
     adjust(store, &stock, change, amount, note, now).await
 }
 
@@ -129,7 +129,7 @@ pub async fn adjust<S: Store>(
     now: Timestamp,
 ) -> Result<Adjusted> {
     if stock.is_retired() {
-        return Err(input(format!(
+        return Err(crate::conflict(format!(
             "stock {} ({}) is retired; add a new stock instead",
             stock.id, stock.stock.name
         )));

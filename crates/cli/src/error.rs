@@ -57,9 +57,9 @@ impl From<StoreError> for CliError {
 impl From<dosewise_app::AppError> for CliError {
     fn from(e: dosewise_app::AppError) -> Self {
         match e {
-            dosewise_app::AppError::Input(m) | dosewise_app::AppError::NotFound(m) => {
-                CliError::Input(m)
-            }
+            dosewise_app::AppError::Input(m)
+            | dosewise_app::AppError::NotFound(m)
+            | dosewise_app::AppError::Conflict(m) => CliError::Input(m),
             dosewise_app::AppError::Store(e) => e.into(),
             dosewise_app::AppError::Runtime(m) => CliError::Runtime(anyhow::anyhow!(m)),
         }

@@ -367,7 +367,7 @@ fn bad_times_and_text_change_nothing() {
     refused_without_change(
         &h,
         &["dose", "1/2 troche", "--note", &long],
-        "limit is 10000 bytes",
+        "the limit is 10000",
     );
     refused_without_change(
         &h,

@@ -337,7 +337,7 @@ fn hostile_inputs_are_refused_and_change_nothing() {
     for (note, says) in [
         (
             long.as_str(),
-            "the note is 10001 bytes; the limit is 10000 bytes",
+            "the note is 10001 characters; the limit is 10000",
         ),
         (
             "bell\u{7}",
@@ -546,7 +546,7 @@ fn hostile_inputs_are_refused_and_change_nothing() {
         (
             vec!["history", "--from", "2026-02-30"],
             1,
-            "--from \"2026-02-30\" is not a real date (use",
+            "the start of the period (from) \"2026-02-30\" is not a real date (use",
         ),
         (
             vec!["calc", "solution", "--mass", "NaN mg", "--volume", "10mL"],

@@ -33,7 +33,7 @@ impl Machine {
         }
         // apt-get: records its arguments; an install puts the package's program on the PATH.
         let script = format!(
-            "#!/bin/bash\necho \"$*\" >> {log}\nif [ \"$1\" = install ]; then\n  for p in \"$@\"; do\n    case $p in\n      chromium) t=chromium ;; poppler-utils) t=pdftoppm ;; nodejs) t=node ;; npm) t=npm ;;\n      postgresql) /bin/mkdir -p {pg}/15/bin && printf '#!/bin/bash\\n' > {pg}/15/bin/initdb; continue ;; *) continue ;;\n    esac\n    printf '#!/bin/bash\\n' > {bin}/$t && {chmod} +x {bin}/$t\n    if [ $t = node ] && [ {bundled} = 1 ]; then printf '#!/bin/bash\\n' > {bin}/npm && {chmod} +x {bin}/npm; fi\n  done\nfi\n",
+            "#!/bin/bash\necho \"$*\" >> {log}\nif [ \"$1\" = install ]; then\n  for p in \"$@\"; do\n    case $p in\n      chromium) t=chromium ;; poppler-utils) t=pdftoppm ;; nodejs) t=node ;; npm) t=npm ;; python3-venv) t=python3 ;;\n      postgresql) /bin/mkdir -p {pg}/15/bin && printf '#!/bin/bash\\n' > {pg}/15/bin/initdb; continue ;; *) continue ;;\n    esac\n    printf '#!/bin/bash\\n' > {bin}/$t && {chmod} +x {bin}/$t\n    if [ $t = node ] && [ {bundled} = 1 ]; then printf '#!/bin/bash\\n' > {bin}/npm && {chmod} +x {bin}/npm; fi\n  done\nfi\n",
             log = m.log().display(),
             pg = m.pg_root().display(),
             bin = m.bin().display(),
@@ -98,7 +98,7 @@ fn installs(calls: &[String]) -> Vec<String> {
 /// two missing packages are asked for, one at a time, and each is explained.
 #[test]
 fn a_working_node_and_npm_are_never_replaced() {
-    let m = Machine::with(&["node", "npm", "initdb"], false);
+    let m = Machine::with(&["node", "npm", "initdb", "python3"], false);
     let (code, out, err, calls) = m.run(0);
     assert_eq!(code, 0, "{err}");
     assert_eq!(installs(&calls), ["chromium", "poppler-utils"]);
@@ -121,11 +121,11 @@ fn a_working_node_and_npm_are_never_replaced() {
 /// Without Node.js: nodejs is installed; npm only when nodejs did not bring it.
 #[test]
 fn npm_is_asked_for_only_when_nodejs_did_not_bring_it() {
-    let m = Machine::with(&["chromium", "pdftoppm", "initdb"], true);
+    let m = Machine::with(&["chromium", "pdftoppm", "initdb", "python3"], true);
     let (code, _, err, calls) = m.run(0);
     assert_eq!(code, 0, "{err}");
     assert_eq!(installs(&calls), ["nodejs"], "a nodejs that bundles npm");
-    let m = Machine::with(&["chromium", "pdftoppm", "initdb"], false);
+    let m = Machine::with(&["chromium", "pdftoppm", "initdb", "python3"], false);
     let (_, _, _, calls) = m.run(0);
     assert_eq!(installs(&calls), ["nodejs", "npm"]);
 }
@@ -133,7 +133,7 @@ fn npm_is_asked_for_only_when_nodejs_did_not_bring_it() {
 /// Not root: nothing is installed; the message names each missing tool and its package.
 #[test]
 fn without_root_it_says_what_to_install() {
-    let m = Machine::with(&["node", "initdb"], false);
+    let m = Machine::with(&["node", "initdb", "python3"], false);
     let (code, _, err, calls) = m.run(1000);
     assert_eq!(code, 1);
     assert!(calls.is_empty());
@@ -151,7 +151,7 @@ fn without_root_it_says_what_to_install() {
 /// the PATH): postgresql is installed, once; with them, it is not asked for.
 #[test]
 fn postgresql_is_installed_when_initdb_is_missing() {
-    let m = Machine::with(&["chromium", "pdftoppm", "node", "npm"], false);
+    let m = Machine::with(&["chromium", "pdftoppm", "node", "npm", "python3"], false);
     let (code, out, err, calls) = m.run(0);
     assert_eq!(code, 0, "{err}");
     assert_eq!(installs(&calls), ["postgresql"]);
@@ -163,7 +163,24 @@ fn postgresql_is_installed_when_initdb_is_missing() {
     let (_, _, _, calls) = m.run(0);
     assert_eq!(calls.len(), before, "installed: nothing more to do");
     let (code, _, err, _) =
-        Machine::with(&["chromium", "pdftoppm", "node", "npm"], false).run(1000);
+        Machine::with(&["chromium", "pdftoppm", "node", "npm", "python3"], false).run(1000);
     assert_eq!(code, 1);
     assert!(err.contains("Debian package postgresql"), "{err}");
+}
+
+/// Without Python (or without its venv module): python3-venv is installed, which brings python3;
+/// with both, nothing is asked for.
+#[test]
+fn python_with_venv_is_installed_when_missing() {
+    let m = Machine::with(&["chromium", "pdftoppm", "node", "npm", "initdb"], false);
+    let (code, out, err, calls) = m.run(0);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(installs(&calls), ["python3-venv"]);
+    assert!(
+        out.contains("== installing python3-venv: python3 with venv"),
+        "{out}"
+    );
+    let before = calls.len();
+    let (_, _, _, calls) = m.run(0);
+    assert_eq!(calls.len(), before, "installed: nothing more to do");
 }

@@ -3,10 +3,10 @@
 
 use thiserror::Error;
 
-/// Longest note accepted, in bytes (UTF-8).
-pub(crate) const MAX_NOTE_BYTES: usize = 10_000;
-/// Longest short label (a stock name, a lot number, a person's name).
-pub(crate) const MAX_LABEL_CHARS: usize = 100;
+/// Longest note accepted, in characters (as a person counts them; the API documents the same).
+pub const MAX_NOTE_CHARS: usize = 10_000;
+/// Longest short label (a stock name, a lot number, a person's name), in characters.
+pub const MAX_LABEL_CHARS: usize = 100;
 /// Longest tag and most tags on one entry.
 pub(crate) const MAX_TAG_CHARS: usize = 32;
 pub(crate) const MAX_TAGS: usize = 20;
@@ -14,7 +14,7 @@ pub(crate) const MAX_TAGS: usize = 20;
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum TextError {
     #[error(
-        "the {what} is {len} bytes; the limit is {max} bytes. Shorten it (long texts belong in a file of your own)"
+        "the {what} is {len} characters; the limit is {max}. Shorten it (long texts belong in a file of your own)"
     )]
     TooLong {
         what: &'static str,
@@ -104,17 +104,18 @@ fn check_controls(what: &'static str, s: &str, allow_newlines: bool) -> Result<(
     Ok(())
 }
 
-/// A note: up to [`MAX_NOTE_BYTES`], newlines and tabs allowed. Empty notes become `None`.
+/// A note: up to [`MAX_NOTE_CHARS`], newlines and tabs allowed. Empty notes become `None`.
 pub fn note(s: Option<&str>) -> Result<Option<String>, TextError> {
     let Some(s) = s else { return Ok(None) };
     if s.trim().is_empty() {
         return Ok(None);
     }
-    if s.len() > MAX_NOTE_BYTES {
+    let len = s.chars().count();
+    if len > MAX_NOTE_CHARS {
         return Err(TextError::TooLong {
             what: "note",
-            len: s.len(),
-            max: MAX_NOTE_BYTES,
+            len,
+            max: MAX_NOTE_CHARS,
         });
     }
     check_controls("note", s, true)?;
@@ -127,10 +128,11 @@ pub fn label(what: &'static str, s: &str) -> Result<String, TextError> {
     if t.is_empty() {
         return Err(TextError::Empty { what });
     }
-    if t.chars().count() > MAX_LABEL_CHARS {
+    let len = t.chars().count();
+    if len > MAX_LABEL_CHARS {
         return Err(TextError::TooLong {
             what,
-            len: t.len(),
+            len,
             max: MAX_LABEL_CHARS,
         });
     }
@@ -178,7 +180,7 @@ mod tests {
         assert_eq!(note(Some(hostile)), Ok(Some(hostile.to_string())));
         assert_eq!(note(Some("   ")), Ok(None));
         assert!(matches!(
-            note(Some(&"x".repeat(MAX_NOTE_BYTES + 1))),
+            note(Some(&"x".repeat(MAX_NOTE_CHARS + 1))),
             Err(TextError::TooLong { .. })
         ));
         assert!(matches!(

@@ -75,8 +75,14 @@ pub struct Body<T>(pub T);
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Body<T> {
     type Rejection = ApiError;
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Body(v)),
+        // Every body is a JSON object: serde would also read a struct from an array.
+        match Json::<Value>::from_request(req, state).await {
+            Ok(Json(v)) if v.is_object() => serde_json::from_value(v)
+                .map(Body)
+                .map_err(|e| ApiError(WebError::Input(format!("the body does not fit: {e}")))),
+            Ok(Json(_)) => Err(ApiError(WebError::Input(
+                "send a JSON object (see /api/v1/openapi.json)".into(),
+            ))),
             Err(e) => Err(ApiError(match e.status() {
                 StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => {
@@ -159,6 +165,18 @@ fn page<T: serde::Serialize>(
     Ok((rest, next))
 }
 
+/// A period's dates, when given, are dates: an empty `from=` is refused, not read as absent.
+fn dates_given(from: &Option<String>, to: &Option<String>) -> Result<(), ApiError> {
+    for (name, v) in [("from", from), ("to", to)] {
+        if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(ApiError(WebError::Input(format!(
+                "{name} is empty: give a date (YYYY-MM-DD) or leave it out"
+            ))));
+        }
+    }
+    Ok(())
+}
+
 /// The store window for a period (default: the last 30 days).
 async fn period_window(
     st: &AppState,
@@ -166,6 +184,7 @@ async fn period_window(
     p: &Period,
     include_deleted: bool,
 ) -> Result<Window, ApiError> {
+    dates_given(&p.from, &p.to)?;
     let tz = crate::pages::zone(st, store).await?;
     let today = st.now().to_zoned_datetime(tz.clone()).date();
     let (from, to) =
@@ -193,7 +212,7 @@ async fn doses(
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DoseBody {
-    amount: String,
+    amount: Option<String>,
     stock: Option<String>,
     no_stock: bool,
     route: Option<Route>,
@@ -209,7 +228,7 @@ async fn log_dose(
     Body(b): Body<DoseBody>,
 ) -> Result<Response, ApiError> {
     let req = DoseRequest {
-        amount: b.amount,
+        amount: b.amount.unwrap_or_default(),
         stock: b.stock,
         no_stock: b.no_stock,
         route: b.route,
@@ -281,6 +300,7 @@ async fn insights(
     State(st): State<AppState>,
     Query(p): Query<Period>,
 ) -> Result<Json<Value>, ApiError> {
+    dates_given(&p.from, &p.to)?;
     let store = st.store().await;
     let tz = crate::pages::zone(&st, &store).await?;
     let i = dosewise_app::insights::insights(
@@ -531,9 +551,11 @@ async fn export(
     let j = st.store().await.export().await?;
     match (q.format.unwrap_or(ExportFormat::Json), q.table) {
         (ExportFormat::Json, None) => Ok(Json(json!(j)).into_response()),
-        (ExportFormat::Json, Some(_)) => Err(ApiError(WebError::Input(
-            "table is for format=csv; the JSON export holds every table".into(),
-        ))),
+        // One table of the export as JSON.
+        (ExportFormat::Json, Some(t)) => {
+            let v = json!(j);
+            Ok(Json(json!({ t.as_str(): v[t.as_str()] })).into_response())
+        }
         (ExportFormat::Csv, t) => {
             let csv =
                 dosewise_render::csv::table(&j, t.unwrap_or(dosewise_render::csv::Table::Doses));
@@ -575,13 +597,28 @@ pub struct BackupBody {
     passphrase: String,
 }
 
+/// The API's passphrase: at most 256 characters (the documented contract; the server's own
+/// bound is 1 KB), checked like any other.
+fn api_passphrase(p: String, new: bool) -> Result<dosewise_store::Passphrase, ApiError> {
+    if p.chars().count() > 256 {
+        return Err(ApiError(WebError::Input(
+            "the passphrase is longer than 256 characters".into(),
+        )));
+    }
+    let key = if new {
+        dosewise_store::Passphrase::new_key(p)
+    } else {
+        dosewise_store::Passphrase::new(p)
+    };
+    key.map_err(|e| ApiError(WebError::Input(e.to_string())))
+}
+
 /// `POST /api/v1/backup`: the whole journal, encrypted (age), as the response body.
 async fn backup(
     State(st): State<AppState>,
     Body(b): Body<BackupBody>,
 ) -> Result<Response, ApiError> {
-    let key = dosewise_store::Passphrase::new_key(b.passphrase)
-        .map_err(|e| WebError::Input(e.to_string()))?;
+    let key = api_passphrase(b.passphrase, true)?;
     let store = st.store().await;
     let (sealed, _) =
         dosewise_app::backup::backup(&*store, dosewise_app::backup::Sealing::Passphrase(&key))
@@ -616,8 +653,7 @@ pub async fn import_backup(
             "backup is not an encrypted Dosewise backup (age format); send a plain export to /api/v1/import".into(),
         )));
     }
-    let key = dosewise_store::Passphrase::new(b.passphrase)
-        .map_err(|e| WebError::Input(e.to_string()))?;
+    let key = api_passphrase(b.passphrase, false)?;
     let store = st.store().await;
     let r = dosewise_app::backup::import(
         &*store,
@@ -640,6 +676,17 @@ async fn report(
     State(st): State<AppState>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
+    dates_given(&q.from, &q.to)?;
+    if q.private.as_deref().is_some_and(|v| v != "1") {
+        return Err(ApiError(WebError::Input(
+            "private is 1 (include private notes) or left out".into(),
+        )));
+    }
+    if q.sections.as_deref().is_some_and(|v| v.trim().is_empty()) {
+        return Err(ApiError(WebError::Input(
+            "sections is empty: name at least one, or leave it out for all".into(),
+        )));
+    }
     let r = crate::pages::insights::report_view(
         State(st),
         axum::extract::Query(crate::pages::insights::ReportQuery {

@@ -21,6 +21,8 @@ pub enum WebError {
     /// The server is busy with this kind of work (password checks, a PDF print); try again.
     Busy(String),
     TooLarge,
+    /// Not possible in the record's present state.
+    Conflict(String),
     Internal(String),
 }
 
@@ -34,6 +36,7 @@ impl WebError {
             WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -46,6 +49,7 @@ impl WebError {
             WebError::TooMany(_) => "too_many",
             WebError::Busy(_) => "busy",
             WebError::TooLarge => "too_large",
+            WebError::Conflict(_) => "conflict",
             WebError::Internal(_) => "internal",
         }
     }
@@ -56,7 +60,8 @@ impl WebError {
             | WebError::NotFound(m)
             | WebError::Forbidden(m)
             | WebError::Unauthorized(m)
-            | WebError::Busy(m) => m.clone(),
+            | WebError::Busy(m)
+            | WebError::Conflict(m) => m.clone(),
             WebError::TooMany(s) => format!(
                 "too many wrong passphrases: wait {s} s before the next try (each wrong try doubles the wait)"
             ),
@@ -102,6 +107,7 @@ impl IntoResponse for WebError {
             StatusCode::NOT_FOUND => "Not found",
             StatusCode::FORBIDDEN => "Refused",
             StatusCode::BAD_REQUEST => "Please check what you entered",
+            StatusCode::CONFLICT => "Not possible now",
             StatusCode::UNAUTHORIZED => "Access key needed",
             StatusCode::TOO_MANY_REQUESTS => "Please wait",
             StatusCode::SERVICE_UNAVAILABLE => "Busy",
@@ -123,6 +129,7 @@ impl From<AppError> for WebError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Input(m) => WebError::Input(m),
+            AppError::Conflict(m) => WebError::Conflict(m),
             AppError::NotFound(m) => WebError::NotFound(m),
             AppError::Store(e) => WebError::Internal(e.to_string()),
             AppError::Runtime(m) => WebError::Internal(m),

@@ -37,12 +37,13 @@ fn list(summary: &str, what: &str) -> Value {
 }
 
 fn id() -> Value {
-    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 }, "description": "The record's id." }])
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64 }, "description": "The record's id." }])
 }
 
-/// A POST on one record: `schema` is its body's; answers 200, 400, 404.
+/// A POST on one record: `schema` is its body's; answers 200, 400, 404, and 409 when the
+/// record's state does not allow it (a deleted dose, an ended protocol).
 fn act(summary: &str, schema: &str, done: &str) -> Value {
-    json!({ "summary": summary, "parameters": id(), "requestBody": body(schema), "responses": { "200": ok(done), "400": err(), "404": err() } })
+    json!({ "summary": summary, "parameters": id(), "requestBody": body(schema), "responses": { "200": ok(done), "400": err(), "404": err(), "409": err() } })
 }
 
 fn create(summary: &str, schema: &str) -> Value {
@@ -61,7 +62,82 @@ pub fn document() -> Value {
             t.extend(m);
         }
     }
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        for (name, schema) in schemas.iter_mut() {
+            constrain(name, schema);
+        }
+    }
     doc
+}
+
+/// Free text the server accepts: no control characters, and none of the invisible or
+/// direction-changing ones (`dosewise_core::text`). Notes may hold line breaks and tabs.
+const TEXT: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$";
+const NOTE: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$";
+/// A label with at least one visible character.
+const LABEL: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]*$";
+
+/// Properties whose Rust field is not an `Option` (absent means a default; `null` is refused).
+const NOT_NULLABLE: &[&str] = &["StockRequest.substance", "StockForm.priming"];
+
+/// The constraints every request body shares, stated once: an optional field may be `null`
+/// (the same as leaving it out), free text has no control or invisible characters and a
+/// length limit, names and reasons are labels (something visible, at most 100 characters).
+fn constrain(name: &str, schema: &mut Value) {
+    if let Some(variants) = schema.get_mut("oneOf").and_then(Value::as_array_mut) {
+        for v in variants {
+            constrain(name, v);
+        }
+        return;
+    }
+    let required: Vec<String> = schema["required"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (field, p) in props.iter_mut() {
+        let Some(t) = p.get("type").and_then(Value::as_str).map(str::to_string) else {
+            continue;
+        };
+        if t == "string"
+            && p.get("format").is_none()
+            && p.get("enum").is_none()
+            && p.get("pattern").is_none()
+        {
+            // A required name (or a review's note) needs something visible; optional labels
+            // may be empty (meaning none).
+            let label = (field == "name" && required.contains(field))
+                || (name, field.as_str()) == ("ClearRequest", "note");
+            // (A stock change's note is its ledger line's reason: a short label.)
+            let short = matches!(field.as_str(), "name" | "reason" | "lot" | "crisis_line")
+                || (name, field.as_str()) == ("StockChangeRequest", "note");
+            let (pattern, max) = match field.as_str() {
+                _ if label => (LABEL, Some(dosewise_core::text::MAX_LABEL_CHARS)),
+                _ if short => (TEXT, Some(dosewise_core::text::MAX_LABEL_CHARS)),
+                "note" => (NOTE, Some(dosewise_core::text::MAX_NOTE_CHARS)),
+                // Amounts, times, zones: their own parsers bound them.
+                _ => (TEXT, None),
+            };
+            p["pattern"] = json!(pattern);
+            if let (None, Some(max)) = (p.get("maxLength"), max) {
+                p["maxLength"] = json!(max);
+            }
+        }
+        let key = format!("{name}.{field}");
+        let scalar = matches!(t.as_str(), "string" | "integer" | "number");
+        if scalar && !required.contains(field) && !NOT_NULLABLE.contains(&key.as_str()) {
+            p["type"] = json!([t, "null"]);
+            if let Some(e) = p.get_mut("enum").and_then(Value::as_array_mut) {
+                e.push(Value::Null);
+            }
+        }
+    }
 }
 
 /// The pages' management operations (`crate::api_manage`).
@@ -79,7 +155,7 @@ fn manage_paths() -> Value {
             "/api/v1/doses/{id}/edit": { "post": {
                 "summary": "Correct a dose: checked like a new dose (refused unless override_reason), the previous version kept, supply moved.",
                 "parameters": id(), "requestBody": body("EditRequest"),
-                "responses": { "200": ok("Corrected: dose, previous, stock, verdict."), "422": ok("Refused by the safety check; nothing changed."), "400": err(), "404": err() } } },
+                "responses": { "200": ok("Corrected: dose, previous, stock, verdict."), "422": ok("Refused by the safety check; nothing changed."), "400": err(), "404": err(), "409": err() } } },
             "/api/v1/doses/{id}/delete": { "post": act("Delete a dose that did not happen: kept, marked deleted, its supply returned.", "ReasonRequest", "{\"dose\": …}") },
             "/api/v1/medications/{id}/stop": { "post": act("Mark a medicine stopped; it stays in the record.", "Empty", "{\"medication\": …}") },
             "/api/v1/review": {
@@ -96,7 +172,7 @@ fn manage_paths() -> Value {
             "/api/v1/calc/convert": { "post": { "summary": "An estimated dose by another home route giving a similar exposure, as a range with its sources (nothing saved).", "requestBody": body("ConvertCalcRequest"), "responses": { "200": ok("The estimate."), "400": err() } } },
             "/api/v1/stock/{id}": { "get": { "summary": "One stock with its ledger (every change to the amount on hand and why).", "parameters": id(), "responses": { "200": ok("{\"stock\": …, \"ledger\": [...]}"), "400": err(), "404": err() } } },
             "/api/v1/protocols/{id}/next": { "get": { "summary": "The next planned doses of a protocol.", "parameters": [
-                { "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } },
+                { "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64 } },
                 { "name": "count", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100 }, "description": "Default 5." }
             ], "responses": { "200": ok("{\"planned\": [{\"date\", \"at\", \"dose\"}]}"), "400": err(), "404": err() } } },
             "/api/v1/calendar": { "get": { "summary": "The plan as iCalendar: planned doses, breaks and check-in reminders for 90 days, discreet titles.", "responses": { "200": { "description": "iCalendar.", "content": { "text/calendar": { "schema": { "type": "string" } } } } } } },
@@ -104,7 +180,7 @@ fn manage_paths() -> Value {
             "/api/v1/info/{topic}": { "get": { "summary": "One topic of the knowledge base, every figure with its source and confidence code.", "parameters": [
                 { "name": "topic", "in": "path", "required": true, "schema": { "type": "string", "enum": ["ketamine", "routes", "interactions", "risks", "screen", "rules", "codes"] } },
                 { "name": "name", "in": "query", "schema": { "type": "string" }, "description": "For interactions: one substance or medicine." }
-            ], "responses": { "200": ok("The topic."), "400": err(), "404": err() } } },
+            ], "responses": { "200": { "description": "The topic: an object, or a list.", "content": { "application/json": { "schema": { "type": ["object", "array"] } } } }, "400": err(), "404": err() } } },
             "/api/v1/calendar-link": {
                 "get": { "summary": "The calendar feed's private link, if one was made.", "responses": { "200": ok("{\"link\": \"/calendar/….ics\" or null}") } },
                 "post": { "summary": "Make a new private link (the old one stops working) or remove it.", "requestBody": body("CalendarLinkRequest"), "responses": { "200": ok("{\"link\": …}"), "400": err() } }
@@ -115,7 +191,7 @@ fn manage_paths() -> Value {
 fn manage_schemas() -> Value {
     json!({
                 "ReasonRequest": { "type": "object", "additionalProperties": false, "properties": {
-                    "reason": { "type": "string", "maxLength": 500, "description": "Why (kept in the record)." } } },
+                    "reason": { "type": "string", "description": "Why (kept in the record)." } } },
                 "Empty": { "type": "object", "additionalProperties": false, "properties": {} },
                 "DropsRequest": { "type": "object", "additionalProperties": false, "required": ["drop_volume"], "properties": {
                     "drop_volume": { "type": "string", "description": "The volume of one drop, \"0.05mL\"." } } },
@@ -173,15 +249,15 @@ fn manage_schemas() -> Value {
                     "override_reason": { "type": "string" } } },
                 "ClearRequest": { "type": "object", "additionalProperties": false, "required": ["topic", "note"], "properties": {
                     "topic": { "type": "string", "enum": ["urinary", "screen"] },
-                    "note": { "type": "string", "minLength": 1, "maxLength": 500, "description": "Who reviewed it and what they said." } } },
+                    "note": { "type": "string", "description": "Who reviewed it and what they said." } } },
                 "ScreenRequest": { "type": "object", "additionalProperties": false, "properties": {
-                    "yes": { "type": "array", "items": { "type": "string" }, "description": "The codes (GET /api/v1/screen) of the conditions that apply." },
+                    "yes": { "type": "array", "items": { "type": "string", "enum": dosewise_core::screen::questions().iter().map(|q| q.code.clone()).collect::<Vec<_>>() }, "description": "The codes (GET /api/v1/screen) of the conditions that apply." },
                     "crisis_line": { "type": "string", "description": "Empty removes it." } } },
                 "BackupRequest": { "type": "object", "additionalProperties": false, "required": ["passphrase"], "properties": {
-                    "passphrase": { "type": "string", "minLength": 8, "maxLength": 1024 } } },
+                    "passphrase": { "type": "string", "minLength": 8, "maxLength": 256, "pattern": "^[^\\u0000\\n\\r]*$" } } },
                 "RestoreRequest": { "type": "object", "additionalProperties": false, "required": ["backup", "passphrase"], "properties": {
                     "backup": { "type": "string", "contentEncoding": "base64", "description": "The backup file, base64." },
-                    "passphrase": { "type": "string", "minLength": 1, "maxLength": 1024 } } },
+                    "passphrase": { "type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[^\\u0000\\n\\r]*$" } } },
                 "SolutionCalcRequest": { "type": "object", "additionalProperties": false, "required": ["mass", "volume"], "properties": {
                     "mass": { "type": "string", "description": "\"500mg\"" }, "volume": { "type": "string", "description": "\"10mL\"" },
                     "dose": { "type": "string" }, "purity": { "type": "number", "exclusiveMinimum": 0, "maximum": 100 },
@@ -232,7 +308,7 @@ fn base() -> Value {
             "/api/v1/insights": { "get": { "summary": "Ratings by kind of day, PHQ-9/GAD-7 change, dose–response and factors, with the caveat. Default period: from the first record.", "parameters": period(), "responses": { "200": ok("Insights."), "400": err() } } },
             "/api/v1/stock": {
                 "get": { "summary": "Stocks and their status (days left, low, expiry).", "responses": { "200": ok("Stocks.") } },
-                "post": { "summary": "Refill (add), remove (spilled, primed, lost) or count a stock; the amount in the stock's own terms. Returns the stock afterwards and what it held before.", "requestBody": body("StockChangeRequest"), "responses": { "200": ok("The stock and what it held before."), "400": err() } }
+                "post": { "summary": "Refill (add), remove (spilled, primed, lost) or count a stock; the amount in the stock's own terms. Returns the stock afterwards and what it held before.", "requestBody": body("StockChangeRequest"), "responses": { "200": ok("The stock and what it held before."), "400": err(), "404": err(), "409": err() } }
             },
             "/api/v1/protocols": { "get": { "summary": "Protocols with their change history.", "responses": { "200": ok("Protocols.") } } },
             "/api/v1/vitals": {
@@ -262,7 +338,7 @@ fn base() -> Value {
             "/api/v1/report": { "get": { "summary": "The clinician report as HTML.", "parameters": [
                 { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },
                 { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" } },
-                { "name": "sections", "in": "query", "schema": { "type": "string" }, "description": "Comma-separated: regimen, supply, scales, ratings, vitals, side-effects, medicines, notes." },
+                { "name": "sections", "in": "query", "schema": { "type": "string", "pattern": "^(regimen|supply|scales|ratings|vitals|side-effects|medicines|notes)(,(regimen|supply|scales|ratings|vitals|side-effects|medicines|notes))*$" }, "description": "Comma-separated: regimen, supply, scales, ratings, vitals, side-effects, medicines, notes." },
                 { "name": "private", "in": "query", "schema": { "type": "string", "enum": ["1"] }, "description": "1 to include private notes." }
             ], "responses": { "200": { "description": "HTML.", "content": { "text/html": {} } }, "400": err() } } }
         },
@@ -274,7 +350,7 @@ fn base() -> Value {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "properties": {
                     "kind": { "type": "string" }, "status": { "type": "integer" }, "message": { "type": "string" } } } } },
                 "StockChangeRequest": { "type": "object", "additionalProperties": false, "required": ["stock", "change", "amount"], "properties": {
-                    "stock": { "type": "integer", "description": "Stock id." },
+                    "stock": { "type": "integer", "minimum": 1, "description": "Stock id." },
                     "change": { "type": "string", "enum": ["add", "remove", "count"] },
                     "amount": { "type": "string", "description": "\"10 troches\", \"4.2 mL\", \"30 sprays\", \"50 mg\", or a number in the stock's unit." },
                     "note": { "type": "string", "description": "Kept in the stock's ledger." } } },
@@ -296,7 +372,7 @@ fn base() -> Value {
                     "note": { "type": "string" }, "tags": { "type": "array", "items": { "type": "string" } },
                     "private": { "type": "boolean" }, "at": { "type": "string" }, "zone": { "type": "string" } } },
                 "VitalsRequest": { "type": "object", "additionalProperties": false, "required": ["context"], "properties": {
-                    "bp": { "type": "string", "description": "\"128/82\"" }, "heart_rate": { "type": "integer" }, "weight": { "type": "string", "description": "\"70 kg\", \"154 lb\"" },
+                    "bp": { "type": "string", "description": "\"128/82\"" }, "heart_rate": { "type": "integer", "minimum": 20, "maximum": 250 }, "weight": { "type": "string", "description": "\"70 kg\", \"154 lb\"" },
                     "context": { "type": "string", "enum": ["pre_dose", "post_dose", "other"] },
                     "at": { "type": "string" }, "note": { "type": "string" }, "zone": { "type": "string" } } },
                 "AssessmentRequest": { "type": "object", "additionalProperties": false, "required": ["instrument", "answers"], "properties": {

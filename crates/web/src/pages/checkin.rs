@@ -140,7 +140,7 @@ pub async fn submit(
     .await;
     match result {
         Ok((c, _)) => Ok(Redirect::to(&format!("/checkins/{}?saved=1", c.id)).into_response()),
-        Err(AppError::Input(m)) => {
+        Err(AppError::Input(m) | AppError::Conflict(m)) => {
             Ok((StatusCode::BAD_REQUEST, render(&token, &f, Some(&m))).into_response())
         }
         Err(e) => Err(e.into()),

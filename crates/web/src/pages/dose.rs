@@ -174,7 +174,7 @@ pub async fn submit(
             let page = render(&token, view(None, Some((lines, &verdict))));
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(AppError::Input(m)) => {
+        Err(AppError::Input(m) | AppError::Conflict(m)) => {
             Ok((StatusCode::BAD_REQUEST, render(&token, view(Some(m), None))).into_response())
         }
         Err(e) => Err(e.into()),
@@ -333,7 +333,7 @@ pub async fn edit(
         Ok(dosewise_app::dose::Edited::Refused { verdict, .. }) => {
             dose_page(&st, &token, id, &f, Some(Problem::Refused(&verdict)), None).await
         }
-        Err(AppError::Input(m)) => {
+        Err(AppError::Input(m) | AppError::Conflict(m)) => {
             dose_page(&st, &token, id, &f, Some(Problem::Input(m)), None).await
         }
         Err(e) => Err(e.into()),
@@ -358,7 +358,7 @@ pub async fn delete(
     };
     match out {
         Ok(d) => Ok(Redirect::to(&format!("/doses/{}?done=deleted", d.id)).into_response()),
-        Err(AppError::Input(m)) => {
+        Err(AppError::Input(m) | AppError::Conflict(m)) => {
             dose_page(&st, &token, id, &f, Some(Problem::Input(m)), None).await
         }
         Err(e) => Err(e.into()),

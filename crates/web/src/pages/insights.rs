@@ -44,7 +44,7 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
     .await
     {
         Ok(i) => i,
-        Err(dosewise_app::AppError::Input(m)) => {
+        Err(dosewise_app::AppError::Input(m) | dosewise_app::AppError::Conflict(m)) => {
             let body = html! { h1 { "Insights" } (error_box(Some(&m))) p { a href="/insights" { "All records" } } };
             return Ok((
                 StatusCode::BAD_REQUEST,

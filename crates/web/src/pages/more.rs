@@ -13,13 +13,15 @@ use dosewise_app::AppError;
 use dosewise_store::Store;
 use maud::{Markup, html};
 
-/// A page that shows a form again with what went wrong (400), or the store's failure.
+/// A page that shows a form again with what went wrong (400; 409 when the record's state does
+/// not allow it), or the store's failure.
 pub(crate) fn rejected(
     e: AppError,
     render: impl FnOnce(&str) -> Markup,
 ) -> Result<Response, WebError> {
     match e {
         AppError::Input(m) => Ok((StatusCode::BAD_REQUEST, render(&m)).into_response()),
+        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, render(&m)).into_response()),
         other => Err(other.into()),
     }
 }
@@ -34,6 +36,7 @@ pub(crate) async fn saved_or_again(
     match r {
         Ok(n) => Ok(back_with(path, n, "")),
         Err(AppError::Input(m)) => Ok((StatusCode::BAD_REQUEST, again(&m).await?).into_response()),
+        Err(AppError::Conflict(m)) => Ok((StatusCode::CONFLICT, again(&m).await?).into_response()),
         Err(e) => Err(e.into()),
     }
 }

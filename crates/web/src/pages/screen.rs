@@ -127,7 +127,7 @@ pub async fn submit(
             super::more::Notice::ScreenSaved,
             "",
         )),
-        Err(AppError::Input(m)) => {
+        Err(AppError::Input(m) | AppError::Conflict(m)) => {
             let store = st.store().await;
             let tz = super::zone(&st, &store).await?;
             let p = store.profile().await?;

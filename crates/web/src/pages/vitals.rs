@@ -117,7 +117,7 @@ pub async fn add_vitals(
         Ok(notes) => Ok(vitals_page(&st, &token, &FormData::default(), None, &notes)
             .await?
             .into_response()),
-        Err(AppError::Input(m)) => Ok((
+        Err(AppError::Input(m) | AppError::Conflict(m)) => Ok((
             StatusCode::BAD_REQUEST,
             vitals_page(&st, &token, &f, Some(&m), &[]).await?,
         )
