@@ -1,6 +1,6 @@
 //! What the test audit found untested, through the real binary: the guidance after a dose,
 //! CSV cells that start with a tab or a carriage return and cells that need quotes, thresholds at
-//! their exact edges (1000 mg, a 10,000-byte note, 5 minutes ahead), a backup to an age key, the
+//! their exact edges (1000 mg, a 10,000-character note, 5 minutes ahead), a backup to an age key, the
 //! detailed calendar, and a local time that occurs twice when the clocks go back.
 
 use serde_json::Value;
@@ -162,17 +162,18 @@ fn thresholds_at_their_edges() {
     h.run(&["dose", "1000.01 mg", "--no-stock", "--at", "-2h"])
         .fails("1000");
     assert_eq!(h.doses(), 1);
-    // A 10,000-byte note is kept whole; 10,001 bytes are refused.
-    let full = "é".repeat(5_000); // 2 bytes each
-    assert_eq!(full.len(), 10_000);
+    // A 10,000-character note is kept whole (here 20,000 bytes: the limit counts characters,
+    // as a person and the API document do); 10,001 characters are refused.
+    let full = "é".repeat(10_000);
+    assert_eq!(full.chars().count(), 10_000);
     h.run(&["checkin", "--mood", "5", "--note", &full]).ok();
     let over = format!("{full}x");
     h.run(&["checkin", "--mood", "5", "--note", &over])
-        .fails("10001 bytes");
+        .fails("10001 characters");
     let j: Value = serde_json::from_str(&h.run(&["export"]).ok().stdout)
         .unwrap_or_else(|e| panic!("not JSON: {e}"));
     assert_eq!(
-        j["checkins"][0]["note"].as_str().map(str::len),
+        j["checkins"][0]["note"].as_str().map(|n| n.chars().count()),
         Some(10_000)
     );
     // Up to 5 minutes ahead is accepted (clocks differ); a second more is refused.

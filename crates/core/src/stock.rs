@@ -188,6 +188,29 @@ pub struct Move {
     pub delta: f64,
 }
 
+impl Move {
+    /// This move's ledger line, once applied: `after` is what it left on hand.
+    pub fn line(
+        self,
+        at: Timestamp,
+        kind: StockEventKind,
+        after: f64,
+        dose_id: Option<i64>,
+        reason: Option<&str>,
+    ) -> StockEvent {
+        StockEvent {
+            id: 0,
+            stock_id: self.stock_id,
+            at,
+            kind,
+            delta: self.delta,
+            remaining_after: after,
+            dose_id,
+            reason: reason.map(str::to_string),
+        }
+    }
+}
+
 /// The supply moves of a dose's life, the one rule every backend applies: logging takes the
 /// draw (`before` none), deleting returns it (`after` none), and a correction returns the old
 /// draw and then takes the new one, which is right whether or not the stock changed. A

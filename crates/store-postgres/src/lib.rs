@@ -350,16 +350,7 @@ async fn move_supply(
         &[stock_id.into(), after.into()],
     )
     .await?;
-    let e = StockEvent {
-        id: 0,
-        stock_id,
-        at,
-        kind,
-        delta: m.delta,
-        remaining_after: after,
-        dose_id,
-        reason: reason.map(str::to_string),
-    };
+    let e = m.line(at, kind, after, dose_id, reason);
     insert(c, journal, &e, false).await?;
     Ok(after)
 }

@@ -142,16 +142,7 @@ pub(crate) fn move_supply(
         .bind(after)
         .bind(stock_id)
         .execute(conn)?;
-    let e = StockEvent {
-        id: 0,
-        stock_id,
-        at,
-        kind,
-        delta: m.delta,
-        remaining_after: after,
-        dose_id,
-        reason: reason.map(str::to_string),
-    };
+    let e = m.line(at, kind, after, dose_id, reason);
     insert_stock_event(conn, &e, false)?;
     Ok(after)
 }

@@ -29,9 +29,9 @@ pub fn routes() -> Router<AppState> {
         .route("/stock/{id}/drops", post(calibrate_drops))
         .route("/protocols/start", post(start_protocol))
         .route("/protocols/{id}/change", post(change_protocol))
-        .route("/protocols/{id}/pause", post(pause_protocol))
-        .route("/protocols/{id}/resume", post(resume_protocol))
-        .route("/protocols/{id}/end", post(end_protocol))
+        .route("/protocols/{id}/pause", post(protocol_status))
+        .route("/protocols/{id}/resume", post(protocol_status))
+        .route("/protocols/{id}/end", post(protocol_status))
         .route("/doses/{id}", get(dose))
         .route("/doses/{id}/edit", post(edit_dose))
         .route("/doses/{id}/delete", post(delete_dose))
@@ -176,46 +176,27 @@ async fn change_protocol(
     Ok(Json(json!({ "protocol": p, "change": line })))
 }
 
-/// Pause, resume or end: `which` names the use case.
-async fn protocol_status(st: &AppState, id: i64, which: &str) -> Result<Json<Value>, ApiError> {
-    let store = st.store().await;
-    let p = protocol_or_404(&store, id).await?;
-    let (today, now) = (today(st, &store).await?, st.now());
-    let p = match which {
-        "pause" => dosewise_app::protocol::pause(&*store, p, today, now).await?,
-        "resume" => dosewise_app::protocol::resume(&*store, p, today, now).await?,
-        _ => dosewise_app::protocol::end(&*store, p, today, now).await?,
-    };
-    Ok(Json(json!({ "protocol": p })))
-}
-
 /// The body of a request that needs none but must still be JSON (`{}`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Empty {}
 
-async fn pause_protocol(
+/// Pause, resume or end: the last segment of the address names the use case.
+async fn protocol_status(
     State(st): State<AppState>,
     Id(id): Id,
+    uri: axum::http::Uri,
     Body(Empty {}): Body<Empty>,
 ) -> Result<Json<Value>, ApiError> {
-    protocol_status(&st, id, "pause").await
-}
-
-async fn resume_protocol(
-    State(st): State<AppState>,
-    Id(id): Id,
-    Body(Empty {}): Body<Empty>,
-) -> Result<Json<Value>, ApiError> {
-    protocol_status(&st, id, "resume").await
-}
-
-async fn end_protocol(
-    State(st): State<AppState>,
-    Id(id): Id,
-    Body(Empty {}): Body<Empty>,
-) -> Result<Json<Value>, ApiError> {
-    protocol_status(&st, id, "end").await
+    let store = st.store().await;
+    let p = protocol_or_404(&store, id).await?;
+    let (today, now) = (today(&st, &store).await?, st.now());
+    let p = match uri.path().rsplit('/').next() {
+        Some("pause") => dosewise_app::protocol::pause(&*store, p, today, now).await?,
+        Some("resume") => dosewise_app::protocol::resume(&*store, p, today, now).await?,
+        _ => dosewise_app::protocol::end(&*store, p, today, now).await?,
+    };
+    Ok(Json(json!({ "protocol": p })))
 }
 
 // ---- Doses ----
