@@ -75,6 +75,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// A record the address names does not exist.
+fn missing(what: &str, id: i64) -> WebError {
+    WebError::NotFound(format!("{what} {id} does not exist"))
+}
+
 /// Today's date in the journal's zone.
 async fn today(st: &AppState, store: &dosewise_backends::AnyStore) -> Result<Date, ApiError> {
     let tz = crate::pages::zone(st, store).await?;
@@ -108,10 +113,7 @@ async fn retire_stock(
     Body(b): Body<ReasonBody>,
 ) -> Result<Json<Value>, ApiError> {
     let store = st.store().await;
-    let stock = store
-        .stock(id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("stock {id} does not exist")))?;
+    let stock = store.stock(id).await?.ok_or_else(|| missing("stock", id))?;
     let stock = dosewise_app::stock::retire(&*store, &stock, b.reason.as_deref(), st.now()).await?;
     Ok(Json(json!({ "stock": stock })))
 }
@@ -129,10 +131,7 @@ async fn calibrate_drops(
     Body(b): Body<DropsBody>,
 ) -> Result<Json<Value>, ApiError> {
     let store = st.store().await;
-    let stock = store
-        .stock(id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("stock {id} does not exist")))?;
+    let stock = store.stock(id).await?.ok_or_else(|| missing("stock", id))?;
     let stock = dosewise_app::stock::calibrate_drops(&*store, stock, &b.drop_volume).await?;
     Ok(Json(json!({ "stock": stock })))
 }
@@ -161,7 +160,7 @@ async fn protocol_or_404(
     store
         .protocol(id)
         .await?
-        .ok_or_else(|| ApiError(WebError::NotFound(format!("protocol {id} does not exist"))))
+        .ok_or_else(|| ApiError(missing("protocol", id)))
 }
 
 async fn change_protocol(
@@ -203,10 +202,7 @@ async fn protocol_status(
 
 async fn dose(State(st): State<AppState>, Id(id): Id) -> Result<Json<Value>, ApiError> {
     let store = st.store().await;
-    let d = store
-        .dose(id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("dose {id} does not exist")))?;
+    let d = store.dose(id).await?.ok_or_else(|| missing("dose", id))?;
     let revisions = store.dose_revisions(id).await?;
     Ok(Json(json!({ "dose": d, "revisions": revisions })))
 }
@@ -422,10 +418,7 @@ async fn calc_convert(
 
 async fn stock_one(State(st): State<AppState>, Id(id): Id) -> Result<Json<Value>, ApiError> {
     let store = st.store().await;
-    let s = store
-        .stock(id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("stock {id} does not exist")))?;
+    let s = store.stock(id).await?.ok_or_else(|| missing("stock", id))?;
     let ledger = store.stock_events(id).await?;
     Ok(Json(json!({ "stock": s, "ledger": ledger })))
 }
