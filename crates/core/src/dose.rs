@@ -121,6 +121,24 @@ pub struct Dose {
 }
 
 impl Dose {
+    /// The revision a correction or deletion keeps of this dose as it is now; `None` for a
+    /// deleted dose, which is never changed again. The rule both backends apply.
+    pub fn revision(
+        &self,
+        at: Timestamp,
+        action: RevisionAction,
+        reason: Option<&str>,
+    ) -> Option<DoseRevision> {
+        self.deleted_at.is_none().then(|| DoseRevision {
+            id: 0,
+            dose_id: self.id,
+            at,
+            action,
+            previous: self.dose.clone(),
+            reason: reason.map(str::to_string),
+        })
+    }
+
     /// Recorded after the fact with findings that would have refused it before it was taken
     /// (see [`crate::safety::AFTER_THE_FACT`]): shown with [`crate::safety::AFTER_THE_FACT_NOTE`].
     pub fn recorded_after_the_fact(&self) -> bool {

@@ -276,6 +276,24 @@ pub struct ProtocolEvent {
 }
 
 impl ProtocolEvent {
+    /// A history line (id 0 until stored).
+    pub fn new(
+        protocol_id: i64,
+        at: Timestamp,
+        date: Date,
+        kind: ProtocolEventKind,
+        detail: Option<String>,
+    ) -> ProtocolEvent {
+        ProtocolEvent {
+            id: 0,
+            protocol_id,
+            at,
+            date,
+            kind,
+            detail,
+        }
+    }
+
     /// In words: "started", "dose changed: dose 12.5 mg → 18.75 mg", "paused".
     pub fn describe(&self) -> String {
         let kind = match self.kind {
@@ -340,14 +358,7 @@ pub struct Switch {
 /// The one rule for starting a protocol, applied by every backend inside its write:
 /// `current` is the substance's current protocol as the backend reads it there.
 pub fn switch(current: Option<Protocol>, new: &NewProtocol, at: Timestamp, date: Date) -> Switch {
-    let line = |protocol_id, kind, detail| ProtocolEvent {
-        id: 0,
-        protocol_id,
-        at,
-        date,
-        kind,
-        detail,
-    };
+    let line = |protocol_id, kind, detail| ProtocolEvent::new(protocol_id, at, date, kind, detail);
     let ended = current.map(|mut old| {
         old.status = Status::Ended;
         old.ended_at = Some(at);

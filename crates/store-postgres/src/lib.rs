@@ -385,17 +385,9 @@ async fn revise(
     let old = get_one::<Dose>(c, journal, id)
         .await?
         .ok_or(StoreError::NotFound { what: "dose", id })?;
-    if old.deleted_at.is_some() {
-        return Err(StoreError::Deleted(id));
-    }
-    let revision = DoseRevision {
-        id: 0,
-        dose_id: id,
-        at,
-        action,
-        previous: old.dose.clone(),
-        reason: reason.map(str::to_string),
-    };
+    let revision = old
+        .revision(at, action, reason)
+        .ok_or(StoreError::Deleted(id))?;
     insert(c, journal, &revision, false).await?;
     Ok(old)
 }
@@ -925,14 +917,7 @@ impl Store for PgStore {
             if n == 0 {
                 return Err(not_found);
             }
-            let e = ProtocolEvent {
-                id: 0,
-                protocol_id: p.id,
-                at,
-                date,
-                kind,
-                detail: detail.map(str::to_string),
-            };
+            let e = ProtocolEvent::new(p.id, at, date, kind, detail.map(str::to_string));
             insert(tx, j, &e, false).await?;
             get_one::<Protocol>(tx, j, p.id).await?.ok_or(not_found)
         })

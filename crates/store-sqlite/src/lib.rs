@@ -751,14 +751,7 @@ impl Store for SqliteStore {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .db()?;
             writes::update_protocol(&tx, p)?;
-            let e = ProtocolEvent {
-                id: 0,
-                protocol_id: p.id,
-                at,
-                date,
-                kind,
-                detail: detail.map(str::to_string),
-            };
+            let e = ProtocolEvent::new(p.id, at, date, kind, detail.map(str::to_string));
             writes::insert(&tx, &e, false)?;
             let saved = writes::get_protocol(&tx, p.id)?.ok_or(StoreError::NotFound {
                 what: "protocol",

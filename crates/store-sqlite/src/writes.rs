@@ -3,7 +3,7 @@
 
 use super::rows::{self, micros};
 use super::sql;
-use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
+use dosewise_core::dose::{Dose, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::journal::Journal;
 use dosewise_core::profile::Profile;
@@ -177,17 +177,9 @@ pub(crate) fn revise(
     reason: Option<&str>,
 ) -> Result<Dose> {
     let old = get_dose(conn, id)?.ok_or(StoreError::NotFound { what: "dose", id })?;
-    if old.deleted_at.is_some() {
-        return Err(StoreError::Deleted(id));
-    }
-    let revision = DoseRevision {
-        id: 0,
-        dose_id: id,
-        at,
-        action,
-        previous: old.dose.clone(),
-        reason: reason.map(str::to_string),
-    };
+    let revision = old
+        .revision(at, action, reason)
+        .ok_or(StoreError::Deleted(id))?;
     insert(conn, &revision, false)?;
     Ok(old)
 }
