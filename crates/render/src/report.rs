@@ -369,34 +369,31 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         o.to,
         local(o.generated, tz)
     );
-    if o.wants(Section::Regimen) {
-        regimen(&r, &mut h);
-    }
-    if o.wants(Section::Supply) {
-        supply(&r, &mut h);
-    }
-    if o.wants(Section::Scales) {
-        scales(&r, &mut h);
-    }
-    if o.wants(Section::Ratings) {
-        ratings(&r, &mut h);
-    }
-    if o.wants(Section::Vitals) {
-        vital_signs(&r, &mut h);
-    }
-    if o.wants(Section::SideEffects) {
-        side_effects(&r, &mut h);
-    }
-    if o.wants(Section::Medicines) {
-        medicines(&r, &mut h);
-    }
-    if o.wants(Section::Notes) {
-        notes(&r, &mut h);
+    for (section, write) in SECTIONS {
+        if o.wants(section) {
+            write(&r, &mut h);
+        }
     }
     provenance(&r, &mut h);
     h.push_str("</body></html>\n");
     h
 }
+
+/// The sections a report can include, in their order, each with what writes it (the
+/// provenance section always closes the report).
+/// Writes one section.
+type WriteSection = fn(&R<'_>, &mut String);
+
+const SECTIONS: [(Section, WriteSection); 8] = [
+    (Section::Regimen, regimen),
+    (Section::Supply, supply),
+    (Section::Scales, scales),
+    (Section::Ratings, ratings),
+    (Section::Vitals, vital_signs),
+    (Section::SideEffects, side_effects),
+    (Section::Medicines, medicines),
+    (Section::Notes, notes),
+];
 
 /// What every section of the report reads: the journal, the options, and the period's
 /// entries in the order they happened.

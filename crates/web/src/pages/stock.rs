@@ -330,8 +330,19 @@ pub async fn add_stock(
     }
     .await;
     let r = r.map(|s| Notice::StockAdded(s.id));
+    back_or_again(&st, &token, &f, r).await
+}
+
+/// After a stock form: back to the stock page with the notice, or the page again with the form
+/// as typed and what was wrong.
+async fn back_or_again(
+    st: &AppState,
+    token: &Csrf,
+    f: &FormData,
+    r: dosewise_app::Result<Notice>,
+) -> Result<Response, WebError> {
     saved_or_again(r, "/stock", async |m| {
-        stock_page(&st, &token, &f, Some(m), None).await
+        stock_page(st, token, f, Some(m), None).await
     })
     .await
 }
@@ -364,10 +375,7 @@ pub async fn retire_stock(
     }
     .await;
     let r = r.map(|s| Notice::StockRetired(s.id));
-    saved_or_again(r, "/stock", async |m| {
-        stock_page(&st, &token, &f, Some(m), None).await
-    })
-    .await
+    back_or_again(&st, &token, &f, r).await
 }
 
 /// Calibrate a solution's drop, through the same code as `dosewise stock adjust --drop-volume`.
@@ -386,10 +394,7 @@ pub async fn calibrate_drops(
     }
     .await;
     let r = r.map(|s| Notice::Stock(s.id));
-    saved_or_again(r, "/stock", async |m| {
-        stock_page(&st, &token, &f, Some(m), None).await
-    })
-    .await
+    back_or_again(&st, &token, &f, r).await
 }
 
 /// Refill, remove or count, through the same code as `dosewise stock adjust` / `count`.
@@ -419,8 +424,5 @@ pub async fn change_stock(
     }
     .await;
     let r = r.map(|done| Notice::Stock(done.stock.id));
-    saved_or_again(r, "/stock", async |m| {
-        stock_page(&st, &token, &f, Some(m), None).await
-    })
-    .await
+    back_or_again(&st, &token, &f, r).await
 }
