@@ -58,20 +58,13 @@ pub struct Id(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        // The id is the path segment after the collection's name ("/doses/7/edit" → 7).
-        let segments: Vec<&str> = parts.uri.path().split('/').collect();
-        let id = segments
-            .iter()
-            .position(|s| matches!(*s, "stock" | "protocols" | "doses" | "medications"))
-            .and_then(|i| segments.get(i + 1))
-            .and_then(|s| s.parse::<i64>().ok())
-            .filter(|id| *id > 0);
-        id.map(Id).ok_or_else(|| {
-            ApiError(WebError::Input(
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<i64>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) if id > 0 => Ok(Id(id)),
+            _ => Err(ApiError(WebError::Input(
                 "the id in the address must be a positive whole number".into(),
-            ))
-        })
+            ))),
+        }
     }
 }
 

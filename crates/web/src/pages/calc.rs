@@ -182,7 +182,8 @@ pub async fn calc(Query(q): Query<HashMap<String, String>>) -> Response {
             None => html! {},
         }
     };
-    let v = |k: &str| text(&q, k).filter(|_| kind.is_some());
+    // What was typed into `form`'s field `k`, to show it again under that form only.
+    let v = |form: &str, k: &str| text(&q, k).filter(|_| kind == Some(form));
     let routes = ["sublingual", "buccal", "oral", "intranasal"];
     let body = html! {
         h1 { "Calculators" }
@@ -192,10 +193,10 @@ pub async fn calc(Query(q): Query<HashMap<String, String>>) -> Response {
             form method="get" action="/calc#solution" {
                 input type="hidden" name="kind" value="solution";
                 div.grid2 {
-                    div { label for="s-mass" { "Powder mass" } p.hint { "\"500mg\"" } input #s-mass type="text" name="mass" required value=[v("mass").filter(|_| kind == Some("solution"))]; }
-                    div { label for="s-volume" { "Final volume" } p.hint { "Powder plus distilled water, \"10mL\"" } input #s-volume type="text" name="volume" required value=[v("volume").filter(|_| kind == Some("solution"))]; }
-                    div { label for="s-dose" { "Dose to measure (optional)" } p.hint { "In the powder's form, \"12mg\"" } input #s-dose type="text" name="dose" value=[v("dose").filter(|_| kind == Some("solution"))]; }
-                    div { label for="s-purity" { "Purity in percent" } input #s-purity type="number" name="purity" min="1" max="100" step="any" value=(v("purity").filter(|_| kind == Some("solution")).unwrap_or_else(|| "100".into())); }
+                    div { label for="s-mass" { "Powder mass" } p.hint { "\"500mg\"" } input #s-mass type="text" name="mass" required value=[v("solution", "mass")]; }
+                    div { label for="s-volume" { "Final volume" } p.hint { "Powder plus distilled water, \"10mL\"" } input #s-volume type="text" name="volume" required value=[v("solution", "volume")]; }
+                    div { label for="s-dose" { "Dose to measure (optional)" } p.hint { "In the powder's form, \"12mg\"" } input #s-dose type="text" name="dose" value=[v("solution", "dose")]; }
+                    div { label for="s-purity" { "Purity in percent" } input #s-purity type="number" name="purity" min="1" max="100" step="any" value=(v("solution", "purity").unwrap_or_else(|| "100".into())); }
                     div { label for="s-salt" { "The mass is ketamine" } select #s-salt name="salt" { option value="hcl" { "HCl (the usual powder)" } option value="base" selected[q.get("salt").map(String::as_str) == Some("base") && kind == Some("solution")] { "base" } } }
                 }
                 button type="submit" { "Calculate" }
@@ -207,11 +208,11 @@ pub async fn calc(Query(q): Query<HashMap<String, String>>) -> Response {
             form method="get" action="/calc#spray" {
                 input type="hidden" name="kind" value="spray";
                 div.grid2 {
-                    div { label for="p-conc" { "Concentration" } p.hint { "\"100mg/mL\" or \"10%\"" } input #p-conc type="text" name="concentration" required value=[v("concentration")]; }
-                    div { label for="p-vol" { "Volume of one spray" } p.hint { "As stated, \"0.1mL\"" } input #p-vol type="text" name="spray_volume" value=[v("spray_volume")]; }
-                    div { label for="p-filled" { "Or: volume filled" } p.hint { "When you counted, \"5mL\"" } input #p-filled type="text" name="filled" value=[v("filled")]; }
-                    div { label for="p-count" { "…and the sprays it gave" } input #p-count type="number" name="sprays_counted" min="1" value=[v("sprays_counted")]; }
-                    div { label for="p-dose" { "Dose to deliver (optional)" } p.hint { "\"10mg\"" } input #p-dose type="text" name="dose" value=[v("dose").filter(|_| kind == Some("spray"))]; }
+                    div { label for="p-conc" { "Concentration" } p.hint { "\"100mg/mL\" or \"10%\"" } input #p-conc type="text" name="concentration" required value=[v("spray", "concentration")]; }
+                    div { label for="p-vol" { "Volume of one spray" } p.hint { "As stated, \"0.1mL\"" } input #p-vol type="text" name="spray_volume" value=[v("spray", "spray_volume")]; }
+                    div { label for="p-filled" { "Or: volume filled" } p.hint { "When you counted, \"5mL\"" } input #p-filled type="text" name="filled" value=[v("spray", "filled")]; }
+                    div { label for="p-count" { "…and the sprays it gave" } input #p-count type="number" name="sprays_counted" min="1" value=[v("spray", "sprays_counted")]; }
+                    div { label for="p-dose" { "Dose to deliver (optional)" } p.hint { "\"10mg\"" } input #p-dose type="text" name="dose" value=[v("spray", "dose")]; }
                 }
                 button type="submit" { "Calculate" }
             }
@@ -222,9 +223,9 @@ pub async fn calc(Query(q): Query<HashMap<String, String>>) -> Response {
             form method="get" action="/calc#dilute" {
                 input type="hidden" name="kind" value="dilute";
                 div.grid2 {
-                    div { label for="d-from" { "Current concentration" } p.hint { "\"50mg/mL\"" } input #d-from type="text" name="from" required value=[v("from").filter(|_| kind == Some("dilute"))]; }
-                    div { label for="d-to" { "Wanted concentration" } p.hint { "\"25mg/mL\"" } input #d-to type="text" name="to" required value=[v("to").filter(|_| kind == Some("dilute"))]; }
-                    div { label for="d-volume" { "Volume you have" } p.hint { "\"10mL\"" } input #d-volume type="text" name="volume" required value=[v("volume").filter(|_| kind == Some("dilute"))]; }
+                    div { label for="d-from" { "Current concentration" } p.hint { "\"50mg/mL\"" } input #d-from type="text" name="from" required value=[v("dilute", "from")]; }
+                    div { label for="d-to" { "Wanted concentration" } p.hint { "\"25mg/mL\"" } input #d-to type="text" name="to" required value=[v("dilute", "to")]; }
+                    div { label for="d-volume" { "Volume you have" } p.hint { "\"10mL\"" } input #d-volume type="text" name="volume" required value=[v("dilute", "volume")]; }
                 }
                 button type="submit" { "Calculate" }
             }
@@ -236,7 +237,7 @@ pub async fn calc(Query(q): Query<HashMap<String, String>>) -> Response {
             form method="get" action="/calc#convert" {
                 input type="hidden" name="kind" value="convert";
                 div.grid2 {
-                    div { label for="c-dose" { "Dose" } p.hint { "\"10mg\"" } input #c-dose type="text" name="dose" required value=[v("dose").filter(|_| kind == Some("convert"))]; }
+                    div { label for="c-dose" { "Dose" } p.hint { "\"10mg\"" } input #c-dose type="text" name="dose" required value=[v("convert", "dose")]; }
                     div { label for="c-from" { "Route you know" } select #c-from name="from" { @for r in routes { option value=(r) selected[q.get("from").map(String::as_str) == Some(r)] { (r) } } } }
                     div { label for="c-to" { "Route to estimate for" } select #c-to name="to" { @for r in routes { option value=(r) selected[q.get("to").map(String::as_str) == Some(r) || (!q.contains_key("to") && r == "sublingual")] { (r) } } } }
                 }
