@@ -173,14 +173,14 @@ await step("the report view offers the browser's own print, which never shows on
 });
 
 await step("every control has a label, on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol", "screen", "doses/1", "review", "calc", "info", "stock/1"]) {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol", "screen", "doses/1", "review", "calc", "info", "stock/1", "checkins/1", "checkins/1/edit"]) {
     await page.goto(base + p);
     assert.deepEqual(await unlabelled(page), [], `/${p}`);
   }
 });
 
 await step("text contrast is at least WCAG AA on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen", "doses/1", "review", "import", "calc", "info", "stock/1"]) {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen", "doses/1", "review", "import", "calc", "info", "stock/1", "checkins/1", "checkins/1/edit"]) {
     await page.goto(base + p);
     assert.deepEqual(await lowContrast(page), [], `/${p}`);
   }
@@ -235,6 +235,28 @@ await step("the check-in form works from the keyboard alone", async () => {
   assert.match(await page.textContent("main"), /mood 2/);
 });
 
+await step("a check-in is corrected and another deleted from their pages, the earlier version listed", async () => {
+  await page.goto(base + "checkins/1");
+  await page.getByRole("link", { name: "Correct this check-in" }).click();
+  await page.getByRole("heading", { name: "Correct check-in #1" }).waitFor();
+  await page.getByLabel("mood 2", { exact: true }).check({ force: true });
+  await page.getByLabel("Why it changed (optional, kept with the earlier version)").fill("tapped the wrong number");
+  await page.getByRole("button", { name: "Save the correction" }).click();
+  await page.getByText("Corrected; the earlier version is kept below.").waitFor();
+  const main = await page.textContent("main");
+  assert.match(main, /mood 2/);
+  assert.match(main, /Earlier versions/);
+  assert.match(main, /tapped the wrong number/);
+  assert.deepEqual(await lowContrast(page), [], "corrected check-in");
+  await page.goto(base + "checkins/2");
+  await page.getByRole("button", { name: "Delete check-in" }).click();
+  await page.getByText("tick the box").waitFor();
+  await page.getByLabel("This check-in was a mistake").check();
+  await page.getByRole("button", { name: "Delete check-in" }).click();
+  await page.getByText("Deleted; it stays in the record, marked.").waitFor();
+  assert.equal(await page.getByRole("link", { name: "Correct this check-in" }).count(), 0);
+});
+
 await step("no script errors and nothing blocked by the content policy", async () => {
   assert.deepEqual(errors, []);
 });
@@ -263,6 +285,8 @@ if (shots) {
   await page.screenshot({ path: join(shots, "calc-phone.png"), fullPage: false });
   await page.goto(base + "import");
   await page.screenshot({ path: join(shots, "import-backup-phone.png"), fullPage: true });
+  await page.goto(base + "checkins/1");
+  await page.screenshot({ path: join(shots, "checkin-corrected-phone.png"), fullPage: true });
   await d.goto(base + "report/view");
   await d.screenshot({ path: join(shots, "report-view-desktop.png") });
   await desktop.close();

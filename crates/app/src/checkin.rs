@@ -2,11 +2,12 @@
 
 use crate::{Result, input};
 use dosewise_core::checkin::{
-    Checkin, NewCheckin, Rating, Ratings, SideEffect, URINARY_SOURCES, URINARY_WARNING,
-    UrinarySymptom,
+    Checkin, CheckinRevision, NewCheckin, Rating, Ratings, SideEffect, URINARY_SOURCES,
+    URINARY_WARNING, UrinarySymptom,
 };
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::questionnaire::{CRISIS_SOURCE, crisis_guidance};
+use dosewise_core::text;
 use dosewise_core::when;
 use dosewise_store::Store;
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,22 @@ pub async fn record<S: Store>(
     req: &CheckinRequest,
     now: Timestamp,
 ) -> Result<(Checkin, Vec<Warning>)> {
+    let profile = store.profile().await?;
+    let tz = crate::zone(req.zone.as_deref(), profile.as_ref())?;
+    let at = crate::instant(req.at.as_deref(), &tz, now)?;
+    let c = assemble(req, at, when::zone_name(&tz), now)?;
+    let saved = store.add_checkin(&c, now).await?;
+    let warnings = warnings(&saved.checkin, profile.as_ref());
+    Ok((saved, warnings))
+}
+
+/// The check-in a request describes, at a given time, checked and normalised.
+fn assemble(
+    req: &CheckinRequest,
+    at: Timestamp,
+    zone: String,
+    now: Timestamp,
+) -> Result<NewCheckin> {
     let side_effects = req
         .side_effects
         .iter()
@@ -66,12 +83,9 @@ pub async fn record<S: Store>(
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.parse::<UrinarySymptom>().map_err(input))
         .collect::<Result<Vec<_>>>()?;
-    let profile = store.profile().await?;
-    let tz = crate::zone(req.zone.as_deref(), profile.as_ref())?;
-    let at = crate::instant(req.at.as_deref(), &tz, now)?;
-    let c = NewCheckin {
+    NewCheckin {
         at,
-        zone: when::zone_name(&tz),
+        zone,
         ratings: Ratings {
             mood: rating(req.mood)?,
             anxiety: rating(req.anxiety)?,
@@ -88,27 +102,284 @@ pub async fn record<S: Store>(
         private: req.private,
     }
     .validated(now)
-    .map_err(input)?;
-    let saved = store.add_checkin(&c, now).await?;
+    .map_err(input)
+}
+
+/// The warnings that go with a check-in, most urgent first.
+fn warnings(c: &NewCheckin, profile: Option<&dosewise_core::profile::Profile>) -> Vec<Warning> {
     let mut warnings = Vec::new();
-    if saved.checkin.reads_as_self_harm() {
+    if c.reads_as_self_harm() {
         warnings.push(Warning {
             code: "self_harm_thoughts",
-            message: crisis_guidance(profile.as_ref().and_then(|p| p.crisis_line.as_deref())),
+            message: crisis_guidance(profile.and_then(|p| p.crisis_line.as_deref())),
             sources: dosewise_core::rules::cite("self_harm_words")
                 .into_iter()
                 .chain([CRISIS_SOURCE.to_string()])
                 .collect(),
         });
     }
-    if !saved.checkin.urinary.is_empty() {
+    if !c.urinary.is_empty() {
         warnings.push(Warning {
             code: "urinary_symptoms",
             message: URINARY_WARNING.to_string(),
             sources: URINARY_SOURCES.iter().map(|s| s.to_string()).collect(),
         });
     }
-    Ok((saved, warnings))
+    warnings
+}
+
+/// What can be removed from a check-in by name in [`CheckinEdit::clear`].
+pub const CLEARABLE: [&str; 11] = [
+    "mood",
+    "anxiety",
+    "energy",
+    "focus",
+    "sleep",
+    "irritability",
+    "craving",
+    "side_effects",
+    "urinary",
+    "note",
+    "tags",
+];
+
+/// A correction to a check-in: what is given replaces what was recorded, what `clear` names is
+/// removed, and everything else stays as it was.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckinEdit {
+    pub mood: Option<i64>,
+    pub anxiety: Option<i64>,
+    pub energy: Option<i64>,
+    pub focus: Option<i64>,
+    pub sleep: Option<i64>,
+    pub irritability: Option<i64>,
+    pub craving: Option<i64>,
+    pub side_effects: Option<Vec<String>>,
+    pub urinary: Option<Vec<String>>,
+    pub note: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub private: Option<bool>,
+    /// A new time ("21:00", "yesterday 21:00", RFC 3339), in `zone` or the profile's zone.
+    pub at: Option<String>,
+    pub zone: Option<String>,
+    /// Remove these: a rating by name, "craving", "side_effects", "urinary", "note", "tags".
+    pub clear: Vec<String>,
+    /// Why it changed, kept with the earlier version.
+    pub reason: Option<String>,
+}
+
+/// What a correction did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckinEdited {
+    pub checkin: Checkin,
+    pub previous: Checkin,
+    /// False when the correction asked for what was already recorded: nothing was written.
+    pub changed: bool,
+    pub warnings: Vec<Warning>,
+}
+
+impl CheckinEdit {
+    /// The request as it was recorded, with this correction applied.
+    fn apply(&self, old: &NewCheckin) -> Result<CheckinRequest> {
+        let r = &old.ratings;
+        let value = |v: Option<Rating>| v.map(|v| i64::from(v.value()));
+        let mut req = CheckinRequest {
+            mood: self.mood.or(value(r.mood)),
+            anxiety: self.anxiety.or(value(r.anxiety)),
+            energy: self.energy.or(value(r.energy)),
+            focus: self.focus.or(value(r.focus)),
+            sleep: self.sleep.or(value(r.sleep)),
+            irritability: self.irritability.or(value(r.irritability)),
+            craving: self.craving.or(value(old.craving)),
+            side_effects: self.side_effects.clone().unwrap_or_else(|| {
+                old.side_effects
+                    .iter()
+                    .map(|s| match s.severity {
+                        Some(v) => format!("{}={v}", s.name),
+                        None => s.name.clone(),
+                    })
+                    .collect()
+            }),
+            urinary: self
+                .urinary
+                .clone()
+                .unwrap_or_else(|| old.urinary.iter().map(|u| u.as_str().to_string()).collect()),
+            note: self.note.clone().or_else(|| old.note.clone()),
+            tags: self.tags.clone().unwrap_or_else(|| old.tags.clone()),
+            private: self.private.unwrap_or(old.private),
+            at: None,
+            zone: None,
+        };
+        for name in &self.clear {
+            let given = match name.as_str() {
+                "mood" => {
+                    req.mood = None;
+                    self.mood.is_some()
+                }
+                "anxiety" => {
+                    req.anxiety = None;
+                    self.anxiety.is_some()
+                }
+                "energy" => {
+                    req.energy = None;
+                    self.energy.is_some()
+                }
+                "focus" => {
+                    req.focus = None;
+                    self.focus.is_some()
+                }
+                "sleep" => {
+                    req.sleep = None;
+                    self.sleep.is_some()
+                }
+                "irritability" => {
+                    req.irritability = None;
+                    self.irritability.is_some()
+                }
+                "craving" => {
+                    req.craving = None;
+                    self.craving.is_some()
+                }
+                "side_effects" => {
+                    req.side_effects.clear();
+                    self.side_effects.is_some()
+                }
+                "urinary" => {
+                    req.urinary.clear();
+                    self.urinary.is_some()
+                }
+                "note" => {
+                    req.note = None;
+                    self.note.is_some()
+                }
+                "tags" => {
+                    req.tags.clear();
+                    self.tags.is_some()
+                }
+                other => {
+                    return Err(input(format!(
+                        "cannot clear {other:?}: choose from {}",
+                        CLEARABLE.join(", ")
+                    )));
+                }
+            };
+            if given {
+                return Err(input(format!(
+                    "{name} is both given and cleared; give a new value or clear it, not both"
+                )));
+            }
+        }
+        Ok(req)
+    }
+
+    fn is_empty(&self) -> bool {
+        [
+            self.mood,
+            self.anxiety,
+            self.energy,
+            self.focus,
+            self.sleep,
+            self.irritability,
+            self.craving,
+        ]
+        .iter()
+        .all(Option::is_none)
+            && self.side_effects.is_none()
+            && self.urinary.is_none()
+            && self.note.is_none()
+            && self.tags.is_none()
+            && self.private.is_none()
+            && self.at.is_none()
+            && self.zone.is_none()
+            && self.clear.is_empty()
+    }
+}
+
+/// Correct a check-in; the earlier version is kept as a revision. The corrected check-in is
+/// checked like a new one, and nothing is written if any part is wrong (or nothing changed).
+pub async fn edit<S: Store>(
+    store: &S,
+    id: i64,
+    e: &CheckinEdit,
+    now: Timestamp,
+) -> Result<CheckinEdited> {
+    if e.is_empty() {
+        return Err(input(format!(
+            "say what to change: a rating, side effects, urinary symptoms, the note, tags, \
+             private, the time, or what to clear ({})",
+            CLEARABLE.join(", ")
+        )));
+    }
+    let reason = text::opt_label("reason", e.reason.as_deref()).map_err(input)?;
+    let previous = find(store, id).await?;
+    let old = &previous.checkin;
+    let profile = store.profile().await?;
+    let (at, zone) = match (&e.at, &e.zone) {
+        (Some(_), _) => {
+            let tz = crate::zone(e.zone.as_deref(), profile.as_ref())?;
+            (
+                crate::instant(e.at.as_deref(), &tz, now)?,
+                when::zone_name(&tz),
+            )
+        }
+        (None, Some(z)) => (old.at, when::zone_name(&crate::zone(Some(z), None)?)),
+        (None, None) => (old.at, old.zone.clone()),
+    };
+    let new = assemble(&e.apply(old)?, at, zone, now)?;
+    let warnings = warnings(&new, profile.as_ref());
+    if new == *old {
+        return Ok(CheckinEdited {
+            checkin: previous.clone(),
+            previous,
+            changed: false,
+            warnings,
+        });
+    }
+    let checkin = store.edit_checkin(id, &new, now, reason.as_deref()).await?;
+    Ok(CheckinEdited {
+        checkin,
+        previous,
+        changed: true,
+        warnings,
+    })
+}
+
+/// A check-in that can still be changed: present and not deleted.
+async fn find<S: Store>(store: &S, id: i64) -> Result<Checkin> {
+    let c = store
+        .checkin(id)
+        .await?
+        .ok_or_else(|| crate::AppError::NotFound(format!("no check-in #{id}")))?;
+    if !c.is_live() {
+        return Err(crate::conflict(format!(
+            "check-in #{id} was deleted; record a new check-in instead"
+        )));
+    }
+    Ok(c)
+}
+
+/// Delete a check-in that was a mistake: it stays in the record, marked deleted with a revision,
+/// and is left out of insights, trends, the safety check and the report.
+pub async fn delete<S: Store>(
+    store: &S,
+    id: i64,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Result<Checkin> {
+    let reason = text::opt_label("reason", reason).map_err(input)?;
+    find(store, id).await?;
+    Ok(store.delete_checkin(id, now, reason.as_deref()).await?)
+}
+
+/// A check-in with its earlier versions, oldest first.
+pub async fn show<S: Store>(store: &S, id: i64) -> Result<(Checkin, Vec<CheckinRevision>)> {
+    let c = store
+        .checkin(id)
+        .await?
+        .ok_or_else(|| crate::AppError::NotFound(format!("no check-in #{id}")))?;
+    let revisions = store.checkin_revisions(id).await?;
+    Ok((c, revisions))
 }
 
 /// A check-in in one line: "mood 6, anxiety 3, nausea 2, #work".

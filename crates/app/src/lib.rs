@@ -65,7 +65,7 @@ impl From<StoreError> for AppError {
         match e {
             e if e.is_backend() => AppError::Store(e),
             e @ StoreError::NotFound { .. } => AppError::NotFound(e.to_string()),
-            e @ (StoreError::Deleted(_)
+            e @ (StoreError::Deleted { .. }
             | StoreError::DuplicateName(_)
             | StoreError::InsufficientStock { .. }
             | StoreError::ImportConflicts(_)) => AppError::Conflict(e.to_string()),

@@ -774,3 +774,151 @@ async fn stocks_are_added_by_form_calibrated_and_retired() {
         2
     );
 }
+
+/// A check-in is corrected as entered (what is given replaces, what is cleared goes, the rest
+/// stays), checked like a new one, and kept with its earlier version; a deleted one leaves
+/// every reading and cannot be changed again. A refused correction writes nothing.
+#[tokio::test]
+async fn a_checkin_is_corrected_or_deleted_with_its_history_kept() {
+    use dosewise_app::AppError;
+    use dosewise_app::checkin::{CheckinEdit, delete, edit, record};
+    let (s, _d) = journal().await;
+    let now = ts(NOW);
+    let (c, _) = record(
+        &s,
+        &CheckinRequest {
+            mood: Some(6),
+            anxiety: Some(4),
+            side_effects: vec!["nausea=3".into()],
+            note: Some("long day".into()),
+            tags: vec!["work".into()],
+            at: Some("2026-11-28T09:00:00Z".into()),
+            ..CheckinRequest::default()
+        },
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let exported = || async { s.export().await.unwrap_or_else(|e| panic!("{e}")) };
+    let before = exported().await;
+    // Refused, and nothing written: nothing asked, an unknown field to clear, a value both
+    // given and cleared, a rating out of range, a time in the future, everything cleared.
+    let refused = [
+        CheckinEdit::default(),
+        CheckinEdit {
+            clear: vec!["weather".into()],
+            ..CheckinEdit::default()
+        },
+        CheckinEdit {
+            mood: Some(5),
+            clear: vec!["mood".into()],
+            ..CheckinEdit::default()
+        },
+        CheckinEdit {
+            mood: Some(11),
+            ..CheckinEdit::default()
+        },
+        CheckinEdit {
+            at: Some("2026-11-29T09:00:00Z".into()),
+            ..CheckinEdit::default()
+        },
+        CheckinEdit {
+            clear: ["mood", "anxiety", "side_effects", "note"]
+                .map(String::from)
+                .to_vec(),
+            ..CheckinEdit::default()
+        },
+    ];
+    for e in &refused {
+        let r = edit(&s, c.id, e, now).await;
+        assert!(matches!(r, Err(AppError::Input(_))), "{e:?}: {r:?}");
+    }
+    assert_eq!(exported().await, before);
+    // The same values again: nothing written.
+    let same = edit(
+        &s,
+        c.id,
+        &CheckinEdit {
+            mood: Some(6),
+            ..CheckinEdit::default()
+        },
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!same.changed);
+    assert_eq!(exported().await, before);
+    // A real correction: mood given, note cleared, urinary added (its warning comes back).
+    let fixed = edit(
+        &s,
+        c.id,
+        &CheckinEdit {
+            mood: Some(3),
+            urinary: Some(vec!["pain".into()]),
+            clear: vec!["note".into()],
+            reason: Some("entered on the wrong day".into()),
+            ..CheckinEdit::default()
+        },
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(fixed.changed);
+    let x = &fixed.checkin.checkin;
+    assert_eq!(x.ratings.mood.map(|r| r.value()), Some(3));
+    assert_eq!(x.ratings.anxiety.map(|r| r.value()), Some(4));
+    assert_eq!(x.side_effects, c.checkin.side_effects);
+    assert_eq!(x.note, None);
+    assert_eq!(x.tags, vec!["work".to_string()]);
+    assert_eq!(x.at, c.checkin.at);
+    assert_eq!(fixed.warnings[0].code, "urinary_symptoms");
+    let revs = s
+        .checkin_revisions(c.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(revs.len(), 1);
+    assert_eq!(revs[0].previous, c.checkin);
+    assert_eq!(revs[0].reason.as_deref(), Some("entered on the wrong day"));
+    // The urinary symptom now counts for the safety check's standing findings.
+    assert_eq!(
+        s.urinary_checkins(Window::default())
+            .await
+            .unwrap_or_default()
+            .len(),
+        1
+    );
+    // Deleted: out of every reading, kept in the record, final.
+    let gone = delete(&s, c.id, Some("not me"), now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(gone.deleted_at.is_some());
+    assert!(
+        s.urinary_checkins(Window::default())
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert!(s.last_checkin().await.unwrap_or_default().is_none());
+    assert!(matches!(
+        delete(&s, c.id, None, now).await,
+        Err(AppError::Conflict(_))
+    ));
+    assert!(matches!(
+        edit(
+            &s,
+            c.id,
+            &CheckinEdit {
+                mood: Some(1),
+                ..CheckinEdit::default()
+            },
+            now
+        )
+        .await,
+        Err(AppError::Conflict(_))
+    ));
+    assert!(matches!(
+        delete(&s, c.id + 1, None, now).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert_eq!(s.checkin_revisions(c.id).await.unwrap_or_default().len(), 2);
+}

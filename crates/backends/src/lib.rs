@@ -3,7 +3,7 @@
 //! The front ends that open journals (the CLI, which also hands one to `dosewise serve`) hold an
 //! [`AnyStore`]; everything else is written against the `Store` trait.
 
-use dosewise_core::checkin::{Checkin, NewCheckin};
+use dosewise_core::checkin::{Checkin, CheckinRevision, NewCheckin};
 use dosewise_core::dose::{Dose, DoseRevision, NewDose};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
@@ -99,6 +99,9 @@ delegate! {
     fn checkin(&self, id: i64) -> Result<Option<Checkin>>;
     fn checkins(&self, w: Window) -> Result<Vec<Checkin>>;
     fn last_checkin(&self) -> Result<Option<Checkin>>;
+    fn edit_checkin(&self, id: i64, new: &NewCheckin, at: Timestamp, reason: Option<&str>) -> Result<Checkin>;
+    fn delete_checkin(&self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Checkin>;
+    fn checkin_revisions(&self, checkin_id: i64) -> Result<Vec<CheckinRevision>>;
     fn urinary_checkins(&self, w: Window) -> Result<Vec<Checkin>>;
     fn add_protocol(&self, p: &NewProtocol, at: Timestamp, date: Date) -> Result<Protocol>;
     fn protocol(&self, id: i64) -> Result<Option<Protocol>>;

@@ -48,6 +48,17 @@ const MAP: &[(&str, &[&str], &[&str])] = &[
         &["post /checkins", "get /checkins"],
         &["/checkin"],
     ),
+    (
+        "checkin-delete",
+        &["post /checkins/{id}/delete"],
+        &["/checkins/1"],
+    ),
+    (
+        "checkin-edit",
+        &["post /checkins/{id}/edit"],
+        &["/checkins/1/edit"],
+    ),
+    ("checkin-show", &["get /checkins/{id}"], &["/checkins/1"]),
     ("clear", &["post /review"], &["/review"]),
     ("dose", &["post /doses"], &["/dose"]),
     ("dose-delete", &["post /doses/{id}/delete"], &["/doses/1"]),

@@ -3,6 +3,7 @@
 //! Each rating has written anchors so that "6" means the same thing every day; `--help` and the
 //! web form show them. A check-in with nothing in it is refused.
 
+use crate::dose::RevisionAction;
 use crate::text::{self, TextError};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -274,6 +275,61 @@ pub struct Checkin {
     #[serde(flatten)]
     pub checkin: NewCheckin,
     pub created_at: Timestamp,
+    /// When it was last corrected (the earlier versions are kept as revisions). Files written
+    /// before check-ins could be corrected have neither field.
+    #[serde(default)]
+    pub updated_at: Option<Timestamp>,
+    /// When it was deleted: it stays in the record, marked, and is left out of everything that
+    /// reads check-ins (insights, trends, the safety check, the report).
+    #[serde(default)]
+    pub deleted_at: Option<Timestamp>,
+}
+
+impl Checkin {
+    /// A new check-in as stored before any correction.
+    pub fn new(id: i64, checkin: NewCheckin, created_at: Timestamp) -> Self {
+        Checkin {
+            id,
+            checkin,
+            created_at,
+            updated_at: None,
+            deleted_at: None,
+        }
+    }
+
+    /// Not deleted.
+    pub fn is_live(&self) -> bool {
+        self.deleted_at.is_none()
+    }
+
+    /// The revision a correction or deletion keeps of this check-in as it is now; `None` for a
+    /// deleted check-in, which is never changed again. The rule both backends apply.
+    pub fn revision(
+        &self,
+        at: Timestamp,
+        action: RevisionAction,
+        reason: Option<&str>,
+    ) -> Option<CheckinRevision> {
+        self.is_live().then(|| CheckinRevision {
+            id: 0,
+            checkin_id: self.id,
+            at,
+            action,
+            previous: self.checkin.clone(),
+            reason: reason.map(str::to_string),
+        })
+    }
+}
+
+/// What a check-in looked like before a correction or deletion, and why it changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckinRevision {
+    pub id: i64,
+    pub checkin_id: i64,
+    pub at: Timestamp,
+    pub action: RevisionAction,
+    pub previous: NewCheckin,
+    pub reason: Option<String>,
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! ids renumbered. What it does **not** hide: the pattern and amounts of use, ratings, vital
 //! signs, the shape of the timeline and the time of day (in UTC). See `docs/privacy.md`.
 
-use crate::checkin::COMMON_SIDE_EFFECTS;
+use crate::checkin::{COMMON_SIDE_EFFECTS, NewCheckin};
 use crate::dose::NewDose;
 use crate::interaction;
 use crate::journal::Journal;
@@ -51,6 +51,22 @@ fn clean_findings(f: &[Finding]) -> Vec<Finding> {
         .collect()
 }
 
+/// A check-in without its free text (note, tags, side effects not on the common list), in UTC
+/// on the shifted clock.
+fn clean_checkin(c: &NewCheckin, s: &Shift) -> NewCheckin {
+    let mut x = c.clone();
+    x.at = s.ts(x.at);
+    x.zone = "UTC".into();
+    x.note = None;
+    x.tags.clear();
+    for se in &mut x.side_effects {
+        if !COMMON_SIDE_EFFECTS.contains(&se.name.as_str()) {
+            se.name = "other".into();
+        }
+    }
+    x
+}
+
 fn clean_dose(
     d: &NewDose,
     s: &Shift,
@@ -73,6 +89,7 @@ pub fn deidentify(j: &Journal, day_offset: i64) -> Journal {
     let s = Shift(day_offset);
     let stocks = map_ids(&j.stocks, |x| x.id);
     let doses = map_ids(&j.doses, |x| x.id);
+    let checkins = map_ids(&j.checkins, |x| x.id);
     let protocols = map_ids(&j.protocols, |x| x.id);
     let mut out = Journal::empty();
     out.profile = j.profile.as_ref().map(|p| {
@@ -192,18 +209,25 @@ pub fn deidentify(j: &Journal, day_offset: i64) -> Journal {
         .map(|(i, c)| {
             let mut c = c.clone();
             c.id = i as i64 + 1;
-            let x = &mut c.checkin;
-            x.at = s.ts(x.at);
-            x.zone = "UTC".into();
-            x.note = None;
-            x.tags.clear();
-            for se in &mut x.side_effects {
-                if !COMMON_SIDE_EFFECTS.contains(&se.name.as_str()) {
-                    se.name = "other".into();
-                }
-            }
+            c.checkin = clean_checkin(&c.checkin, &s);
             c.created_at = s.ts(c.created_at);
+            c.updated_at = c.updated_at.map(|t| s.ts(t));
+            c.deleted_at = c.deleted_at.map(|t| s.ts(t));
             c
+        })
+        .collect();
+    out.checkin_revisions = j
+        .checkin_revisions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut r = r.clone();
+            r.id = i as i64 + 1;
+            r.checkin_id = checkins.get(&r.checkin_id).copied().unwrap_or(0);
+            r.at = s.ts(r.at);
+            r.previous = clean_checkin(&r.previous, &s);
+            r.reason = None;
+            r
         })
         .collect();
     out.medications = j

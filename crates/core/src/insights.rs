@@ -260,7 +260,7 @@ fn days(doses: &[Dose], checkins: &[Checkin], uses: &[SubstanceUse]) -> BTreeMap
         day.dose_mg_base += d.dose.dose_mg_base;
         day.first_dose = Some(day.first_dose.map_or(d.dose.at, |f| f.min(d.dose.at)));
     }
-    for c in checkins {
+    for c in checkins.iter().filter(|c| c.is_live()) {
         let day = days
             .entry(local(c.checkin.at, &c.checkin.zone))
             .or_default();
@@ -470,6 +470,7 @@ pub fn insights(
     };
     let cs: Vec<(u8, &Checkin)> = checkins
         .iter()
+        .filter(|c| c.is_live())
         .map(|c| (local(c.checkin.at, &c.checkin.zone), c))
         .filter(|(d, _)| in_range(*d))
         .map(|(d, c)| (kind(d), c))
@@ -622,6 +623,10 @@ mod tests {
         cs.push(checkin(50, day(2, 9), rated(6, None), &[]));
         // A check-in before the morning dose is not "after the dose".
         cs.push(checkin(51, day(11, 7), rated(0, None), &[]));
+        // A deleted check-in is not a rating: it would pull day 12 down.
+        let mut gone = checkin(52, day(12, 21), rated(0, None), &[]);
+        gone.deleted_at = Some(day(13, 8));
+        cs.push(gone);
         let i = insights(
             &doses,
             &cs,

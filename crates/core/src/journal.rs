@@ -4,7 +4,7 @@
 //! document carries no export timestamp. Import is checked here in full (format marker, every
 //! value, every reference between records) before the store writes anything.
 
-use crate::checkin::Checkin;
+use crate::checkin::{Checkin, CheckinRevision};
 use crate::dose::{Dose, DoseRevision};
 use crate::medication::{Medication, SubstanceUse};
 use crate::plausible::MAX_DOSE_MG;
@@ -23,9 +23,10 @@ use thiserror::Error;
 pub const FORMAT: &str = "dosewise-journal";
 /// Version 2 added protocols (and `protocol_id` on doses); version 3 dated the health screen's
 /// answers and added the screen date and crisis line to the profile; version 4 records a stock
-/// count as its own ledger kind (`count`) instead of an `adjust` whose reason began "count".
-/// Older files still import.
-pub const VERSION: u32 = 4;
+/// count as its own ledger kind (`count`) instead of an `adjust` whose reason began "count";
+/// version 5 lets check-ins be corrected and deleted (`updated_at`, `deleted_at` and
+/// `checkin_revisions`). Older files still import.
+pub const VERSION: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Journal {
@@ -37,6 +38,9 @@ pub struct Journal {
     pub doses: Vec<Dose>,
     pub dose_revisions: Vec<DoseRevision>,
     pub checkins: Vec<Checkin>,
+    /// Earlier versions of corrected and deleted check-ins (version 5).
+    #[serde(default)]
+    pub checkin_revisions: Vec<CheckinRevision>,
     #[serde(default)]
     pub protocols: Vec<Protocol>,
     #[serde(default)]
@@ -64,6 +68,7 @@ impl Journal {
             doses: vec![],
             dose_revisions: vec![],
             checkins: vec![],
+            checkin_revisions: vec![],
             protocols: vec![],
             protocol_events: vec![],
             medications: vec![],
@@ -81,6 +86,7 @@ impl Journal {
             && self.doses.is_empty()
             && self.dose_revisions.is_empty()
             && self.checkins.is_empty()
+            && self.checkin_revisions.is_empty()
             && self.protocols.is_empty()
             && self.protocol_events.is_empty()
             && self.medications.is_empty()
@@ -335,6 +341,18 @@ impl Journal {
                 .map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
             text::tags(&c.checkin.tags).map_err(|e| ImportError::Record(format!("{at}: {e}")))?;
         }
+        let mut revision_ids = HashSet::new();
+        for r in &self.checkin_revisions {
+            if !revision_ids.insert(r.id) {
+                return bad(format!("check-in revision {}: the id appears twice", r.id));
+            }
+            if !ids.contains(&r.checkin_id) {
+                return bad(format!(
+                    "check-in revision {}: refers to check-in {}, which is not in the file",
+                    r.id, r.checkin_id
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -456,6 +474,41 @@ mod tests {
         let e = Journal::parse(text);
         assert!(
             matches!(&e, Err(ImportError::Record(m)) if m.contains("dose 5")),
+            "{e:?}"
+        );
+    }
+
+    /// A version-4 file (before check-ins could be corrected) imports: its check-ins were never
+    /// corrected or deleted. A check-in revision must refer to a check-in in the file.
+    #[test]
+    fn version_4_check_ins_import_and_revisions_need_their_check_in() {
+        let checkin = r#"{"id":3,"at":"2026-01-01T20:00:00Z","zone":"UTC","ratings":{"mood":6,
+            "anxiety":null,"energy":null,"focus":null,"sleep":null,"irritability":null},
+            "side_effects":[],"craving":null,"urinary":[],"note":"ok","tags":[],"private":false,
+            "created_at":"2026-01-01T20:00:00Z"}"#;
+        let v4 = format!(
+            r#"{{"format":"dosewise-journal","version":4,"profile":null,"stocks":[],
+            "stock_events":[],"doses":[],"dose_revisions":[],"checkins":[{checkin}]}}"#
+        );
+        let j = Journal::parse(&v4).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(j.checkins.len(), 1);
+        assert!(j.checkins[0].is_live() && j.checkins[0].updated_at.is_none());
+        assert!(j.checkin_revisions.is_empty());
+        let revision = |of: i64| {
+            format!(
+                r#"{{"format":"dosewise-journal","version":5,"profile":null,"stocks":[],
+                "stock_events":[],"doses":[],"dose_revisions":[],"checkins":[{checkin}],
+                "checkin_revisions":[{{"id":1,"checkin_id":{of},"at":"2026-01-02T00:00:00Z",
+                "action":"edit","previous":{{"at":"2026-01-01T20:00:00Z","zone":"UTC",
+                "ratings":{{"mood":5}},"side_effects":[],"craving":null,"urinary":[],"note":null,
+                "tags":[],"private":false}},"reason":"typo"}}]}}"#
+            )
+        };
+        let j = Journal::parse(&revision(3)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(j.checkin_revisions[0].reason.as_deref(), Some("typo"));
+        let e = Journal::parse(&revision(4));
+        assert!(
+            matches!(&e, Err(ImportError::Record(m)) if m.contains("check-in 4")),
             "{e:?}"
         );
     }

@@ -145,6 +145,8 @@ impl S {
             id: self.checkins.len() as i64 + 1,
             checkin: c,
             created_at: at,
+            updated_at: None,
+            deleted_at: None,
         });
         self
     }

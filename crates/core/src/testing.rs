@@ -106,6 +106,8 @@ pub fn checkin(
             private: false,
         },
         created_at: at,
+        updated_at: None,
+        deleted_at: None,
     }
 }
 

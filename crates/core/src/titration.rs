@@ -269,6 +269,8 @@ mod tests {
                 private: false,
             },
             created_at: ts("2026-11-01T20:00:00Z"),
+            updated_at: None,
+            deleted_at: None,
         }
     }
     fn no_flags(

@@ -74,7 +74,7 @@ pub fn trends(doses: &[Dose], checkins: &[Checkin], now: Timestamp) -> Trends {
     let moods = |from: Timestamp, to: Timestamp| -> Vec<f64> {
         checkins
             .iter()
-            .filter(|c| c.checkin.at > from && c.checkin.at <= to)
+            .filter(|c| c.is_live() && c.checkin.at > from && c.checkin.at <= to)
             .filter_map(|c| c.checkin.ratings.mood.map(|m| f64::from(m.value())))
             .collect()
     };

@@ -107,6 +107,7 @@ pub fn table(j: &Journal, table: Table) -> String {
                 "urinary",
                 "tags",
                 "private",
+                "deleted",
                 "note",
             ],
             j.checkins.iter().map(|c| {
@@ -141,6 +142,7 @@ pub fn table(j: &Journal, table: Table) -> String {
                         .join(";"),
                     x.tags.join(";"),
                     x.private.to_string(),
+                    c.deleted_at.is_some().to_string(),
                     x.note.clone().unwrap_or_default(),
                 ]
             }),

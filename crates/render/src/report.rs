@@ -320,7 +320,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
     let mut checkins: Vec<_> = j
         .checkins
         .iter()
-        .filter(|c| in_period(c.checkin.at, &c.checkin.zone, o))
+        .filter(|c| c.is_live() && in_period(c.checkin.at, &c.checkin.zone, o))
         .collect();
     let mut assessments: Vec<_> = j
         .assessments
@@ -1120,7 +1120,12 @@ mod tests {
         j.checkins[0].checkin.private = true;
         j.checkins[1].checkin.note = Some("shared <script>alert(1)</script>".into());
         j.checkins[1].checkin.private = false;
+        // A deleted check-in is in no section, its note included.
+        j.checkins[2].checkin.note = Some("DELETED-NOTE".into());
+        j.checkins[2].checkin.private = false;
+        j.checkins[2].deleted_at = Some(dosewise_core::testing::ts("2026-11-27T08:00:00Z"));
         let html = report_html(&j, &o);
+        assert!(!html.contains("DELETED-NOTE"));
         for section in [
             "Regimen and actual use",
             "Supply",

@@ -11,7 +11,7 @@
 mod rows;
 
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
-use dosewise_core::checkin::{Checkin, NewCheckin};
+use dosewise_core::checkin::{Checkin, CheckinRevision, NewCheckin};
 use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
@@ -26,13 +26,16 @@ use dosewise_core::stock::{
     self, Adjustment, Draw, Move, NewStock, Stock, StockEvent, StockEventKind,
 };
 use dosewise_core::vitals::{NewVitals, Vitals};
-use dosewise_store::codec::{self, Record, Value};
+use dosewise_store::codec::{self, Record, Revised, Value};
 use dosewise_store::{ImportReport, LoggedDose, Result, Store, StoreError, Window};
 use rows::{Param, pg_error};
 use tokio_postgres::types::ToSql;
 
 /// Schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_checkin_revisions.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -372,22 +375,23 @@ async fn move_supplies(
     Ok(left)
 }
 
-/// Load a dose for a correction (refusing a missing or deleted one) and keep its current
-/// version as a revision. Returns the dose as it was.
-async fn revise(
+/// Load a dose or check-in for a correction (refusing a missing or deleted one) and keep its
+/// current version as a revision. Returns the record as it was.
+async fn revise<T: Revised>(
     c: &impl GenericClient,
     journal: i64,
     id: i64,
     at: Timestamp,
     action: RevisionAction,
     reason: Option<&str>,
-) -> Result<Dose> {
-    let old = get_one::<Dose>(c, journal, id)
+) -> Result<T> {
+    let what = T::WHAT;
+    let old = get_one::<T>(c, journal, id)
         .await?
-        .ok_or(StoreError::NotFound { what: "dose", id })?;
+        .ok_or(StoreError::NotFound { what, id })?;
     let revision = old
         .revision(at, action, reason)
-        .ok_or(StoreError::Deleted(id))?;
+        .ok_or(StoreError::Deleted { what, id })?;
     insert(c, journal, &revision, false).await?;
     Ok(old)
 }
@@ -441,6 +445,7 @@ async fn read_journal(c: &impl GenericClient, journal: i64) -> Result<Journal> {
         doses: all(c, journal).await?,
         dose_revisions: all(c, journal).await?,
         checkins: all(c, journal).await?,
+        checkin_revisions: all(c, journal).await?,
         protocols: all(c, journal).await?,
         protocol_events: all(c, journal).await?,
         medications: all(c, journal).await?,
@@ -748,7 +753,7 @@ impl Store for PgStore {
         reason: Option<&str>,
     ) -> Result<Dose> {
         self.write(async |tx, j| {
-            let old = revise(tx, j, id, at, RevisionAction::Edit, reason).await?;
+            let old: Dose = revise(tx, j, id, at, RevisionAction::Edit, reason).await?;
             let moves = stock::supply_moves(
                 Draw::of(old.dose.stock_id, old.dose.supply_used),
                 Draw::of(new.stock_id, new.supply_used),
@@ -779,7 +784,7 @@ impl Store for PgStore {
 
     async fn delete_dose(&self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Dose> {
         self.write(async |tx, j| {
-            let old = revise(tx, j, id, at, RevisionAction::Delete, reason).await?;
+            let old: Dose = revise(tx, j, id, at, RevisionAction::Delete, reason).await?;
             let moves =
                 stock::supply_moves(Draw::of(old.dose.stock_id, old.dose.supply_used), None);
             let kind = StockEventKind::DoseDelete;
@@ -814,6 +819,8 @@ impl Store for PgStore {
             id: 0,
             checkin: c.clone(),
             created_at,
+            updated_at: None,
+            deleted_at: None,
         })
         .await
     }
@@ -823,16 +830,72 @@ impl Store for PgStore {
     }
 
     async fn checkins(&self, w: Window) -> Result<Vec<Checkin>> {
-        windowed(&self.client().await?, self.journal, w, "").await
+        let extra = if w.include_deleted {
+            ""
+        } else {
+            "AND deleted_at IS NULL"
+        };
+        windowed(&self.client().await?, self.journal, w, extra).await
     }
 
     async fn last_checkin(&self) -> Result<Option<Checkin>> {
         fetch_opt(
             &self.client().await?,
-            "SELECT * FROM checkin WHERE journal_id = $1 ORDER BY at DESC, id DESC LIMIT 1",
+            "SELECT * FROM checkin WHERE journal_id = $1 AND deleted_at IS NULL
+             ORDER BY at DESC, id DESC LIMIT 1",
             self.journal,
             &[],
             read::<Checkin>,
+        )
+        .await
+    }
+
+    async fn edit_checkin(
+        &self,
+        id: i64,
+        new: &NewCheckin,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> Result<Checkin> {
+        self.write(async |tx, j| {
+            let old: Checkin = revise(tx, j, id, at, RevisionAction::Edit, reason).await?;
+            let edited = Checkin {
+                checkin: new.clone(),
+                updated_at: Some(at),
+                ..old
+            };
+            let changed = [("updated_at", at.into())];
+            update(tx, j, &edited, codec::CHECKIN_FIELDS, &changed).await?;
+            Ok(edited)
+        })
+        .await
+    }
+
+    async fn delete_checkin(
+        &self,
+        id: i64,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> Result<Checkin> {
+        self.write(async |tx, j| {
+            let old: Checkin = revise(tx, j, id, at, RevisionAction::Delete, reason).await?;
+            let deleted = Checkin {
+                deleted_at: Some(at),
+                ..old
+            };
+            update(tx, j, &deleted, &["deleted_at"], &[]).await?;
+            Ok(deleted)
+        })
+        .await
+    }
+
+    async fn checkin_revisions(&self, checkin_id: i64) -> Result<Vec<CheckinRevision>> {
+        fetch(
+            &self.client().await?,
+            "SELECT * FROM checkin_revision WHERE journal_id = $1 AND checkin_id = $2 ORDER BY id",
+            self.journal,
+            &[checkin_id.into()],
+            read::<CheckinRevision>,
         )
         .await
     }
@@ -842,7 +905,7 @@ impl Store for PgStore {
             &self.client().await?,
             self.journal,
             w,
-            "AND urinary <> '[]'",
+            "AND urinary <> '[]' AND deleted_at IS NULL",
         )
         .await
     }

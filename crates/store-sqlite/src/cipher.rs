@@ -12,13 +12,15 @@ use dosewise_store::{Passphrase, Result, StoreError};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 16] = [
     "profile",
     "stock",
     "stock_event",
     "dose",
     "dose_revision",
     "checkin",
+    "checkin_revision",
+    "assessment",
     "protocol",
     "protocol_event",
     "medication",

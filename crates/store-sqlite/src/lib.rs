@@ -12,7 +12,7 @@ mod writes;
 
 pub use cipher::{convert, remove_leftovers, temp_path as cipher_temp_path};
 
-use dosewise_core::checkin::{Checkin, NewCheckin};
+use dosewise_core::checkin::{Checkin, CheckinRevision, NewCheckin};
 use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
@@ -27,7 +27,7 @@ use dosewise_core::stock::{
     self, Adjustment, Draw, Move, NewStock, Stock, StockEvent, StockEventKind,
 };
 use dosewise_core::vitals::{NewVitals, Vitals};
-use dosewise_store::codec::Record;
+use dosewise_store::codec::{self, Record};
 use dosewise_store::{ImportReport, LoggedDose, Passphrase, Result, Store, StoreError, Window};
 use rows::micros;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_assessments.sql"),
     include_str!("../migrations/0005_screen_dates.sql"),
     include_str!("../migrations/0006_stock_count.sql"),
+    include_str!("../migrations/0007_checkin_revisions.sql"),
 ];
 
 /// The schema version this build writes.
@@ -338,6 +339,7 @@ pub(crate) fn read_journal(conn: &Connection) -> Result<Journal> {
         doses: all(conn)?,
         dose_revisions: all(conn)?,
         checkins: all(conn)?,
+        checkin_revisions: all(conn)?,
         protocols: all(conn)?,
         protocol_events: all(conn)?,
         medications: all(conn)?,
@@ -618,14 +620,21 @@ impl Store for SqliteStore {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .db()?;
-            let old = writes::revise(&tx, id, at, RevisionAction::Edit, reason)?;
+            let old: Dose = writes::revise(&tx, id, at, RevisionAction::Edit, reason)?;
             let moves = stock::supply_moves(
                 Draw::of(old.dose.stock_id, old.dose.supply_used),
                 Draw::of(new.stock_id, new.supply_used),
             );
             let kind = StockEventKind::DoseEdit;
             writes::move_supplies(&tx, moves, at, kind, id, reason)?;
-            writes::update_dose(&tx, id, new, at)?;
+            let edited = Dose {
+                dose: new.clone(),
+                updated_at: Some(at),
+                ..old
+            };
+            writes::update(&tx, &edited, |c| {
+                codec::DOSE_FIELDS.contains(&c) || c == "updated_at"
+            })?;
             let dose =
                 writes::get_dose(&tx, id)?.ok_or(StoreError::NotFound { what: "dose", id })?;
             tx.commit().db()?;
@@ -638,7 +647,7 @@ impl Store for SqliteStore {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .db()?;
-            let old = writes::revise(&tx, id, at, RevisionAction::Delete, reason)?;
+            let old: Dose = writes::revise(&tx, id, at, RevisionAction::Delete, reason)?;
             let moves =
                 stock::supply_moves(Draw::of(old.dose.stock_id, old.dose.supply_used), None);
             let kind = StockEventKind::DoseDelete;
@@ -667,6 +676,8 @@ impl Store for SqliteStore {
             id: 0,
             checkin: c.clone(),
             created_at,
+            updated_at: None,
+            deleted_at: None,
         })
     }
 
@@ -679,13 +690,74 @@ impl Store for SqliteStore {
     }
 
     async fn checkins(&self, w: Window) -> Result<Vec<Checkin>> {
-        self.window::<Checkin>(w, "")
+        let extra = if w.include_deleted {
+            ""
+        } else {
+            "AND deleted_at IS NULL"
+        };
+        self.window::<Checkin>(w, extra)
     }
 
     async fn last_checkin(&self) -> Result<Option<Checkin>> {
         self.with(|conn| {
-            sql::query("SELECT * FROM checkin ORDER BY at DESC, id DESC LIMIT 1")
-                .fetch_optional(conn, rows::read::<Checkin>)
+            sql::query(
+                "SELECT * FROM checkin WHERE deleted_at IS NULL ORDER BY at DESC, id DESC LIMIT 1",
+            )
+            .fetch_optional(conn, rows::read::<Checkin>)
+        })
+    }
+
+    async fn edit_checkin(
+        &self,
+        id: i64,
+        new: &NewCheckin,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> Result<Checkin> {
+        self.with(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .db()?;
+            let old: Checkin = writes::revise(&tx, id, at, RevisionAction::Edit, reason)?;
+            let edited = Checkin {
+                checkin: new.clone(),
+                updated_at: Some(at),
+                ..old
+            };
+            writes::update(&tx, &edited, |c| {
+                codec::CHECKIN_FIELDS.contains(&c) || c == "updated_at"
+            })?;
+            tx.commit().db()?;
+            Ok(edited)
+        })
+    }
+
+    async fn delete_checkin(
+        &self,
+        id: i64,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> Result<Checkin> {
+        self.with(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .db()?;
+            let old: Checkin = writes::revise(&tx, id, at, RevisionAction::Delete, reason)?;
+            let deleted = Checkin {
+                deleted_at: Some(at),
+                ..old
+            };
+            writes::update(&tx, &deleted, |c| c == "deleted_at")?;
+            tx.commit().db()?;
+            Ok(deleted)
+        })
+    }
+
+    async fn checkin_revisions(&self, checkin_id: i64) -> Result<Vec<CheckinRevision>> {
+        self.with(|conn| {
+            sql::query("SELECT * FROM checkin_revision WHERE checkin_id = ?1 ORDER BY id")
+                .bind(checkin_id)
+                .fetch_all(conn, rows::read::<CheckinRevision>)
         })
     }
 
@@ -851,7 +923,7 @@ impl Store for SqliteStore {
     }
 
     async fn urinary_checkins(&self, w: Window) -> Result<Vec<Checkin>> {
-        self.window::<Checkin>(w, "AND urinary <> '[]'")
+        self.window::<Checkin>(w, "AND urinary <> '[]' AND deleted_at IS NULL")
     }
 
     async fn add_assessment(&self, a: &NewAssessment, created_at: Timestamp) -> Result<Assessment> {

@@ -1,7 +1,7 @@
 //! Row-level reads and writes shared by the [`Store`](crate::Store) methods and by import.
 //! Each function runs on whatever connection or transaction it is given.
 
-use super::rows::{self, micros};
+use super::rows;
 use super::sql;
 use dosewise_core::dose::{Dose, NewDose, RevisionAction};
 use dosewise_core::jiff::Timestamp;
@@ -9,7 +9,7 @@ use dosewise_core::journal::Journal;
 use dosewise_core::profile::Profile;
 use dosewise_core::protocol::Protocol;
 use dosewise_core::stock::{self, Move, Stock, StockEvent, StockEventKind};
-use dosewise_store::codec::{self, Record};
+use dosewise_store::codec::{self, Record, Revised};
 use dosewise_store::{ImportReport, Result, StoreError};
 use rusqlite::Connection;
 
@@ -167,19 +167,20 @@ pub(crate) fn get_dose(conn: &Connection, id: i64) -> Result<Option<Dose>> {
     get(conn, id)
 }
 
-/// The first step of a correction: load the dose (refusing a missing or deleted one) and keep
-/// its current version as a revision. Returns the dose as it was.
-pub(crate) fn revise(
+/// The first step of a correction: load the dose or check-in (refusing a missing or deleted
+/// one) and keep its current version as a revision. Returns the record as it was.
+pub(crate) fn revise<T: Revised>(
     conn: &Connection,
     id: i64,
     at: Timestamp,
     action: RevisionAction,
     reason: Option<&str>,
-) -> Result<Dose> {
-    let old = get_dose(conn, id)?.ok_or(StoreError::NotFound { what: "dose", id })?;
+) -> Result<T> {
+    let what = T::WHAT;
+    let old = get::<T>(conn, id)?.ok_or(StoreError::NotFound { what, id })?;
     let revision = old
         .revision(at, action, reason)
-        .ok_or(StoreError::Deleted(id))?;
+        .ok_or(StoreError::Deleted { what, id })?;
     insert(conn, &revision, false)?;
     Ok(old)
 }
@@ -196,26 +197,37 @@ pub(crate) fn insert_dose(conn: &Connection, d: &NewDose, created_at: Timestamp)
     insert(conn, &dose, false)
 }
 
-/// Rewrite a dose's own fields (a correction) and mark when.
-pub(crate) fn update_dose(conn: &Connection, id: i64, d: &NewDose, at: Timestamp) -> Result<()> {
-    let fields = codec::DOSE_FIELDS;
-    let sets: Vec<String> = fields
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ?{}", i + 1))
-        .collect();
-    let n = fields.len();
+/// Rewrite the columns of a record that `only` names (a correction, a deletion mark, a
+/// protocol's new definition).
+pub(crate) fn update<T: Record>(
+    conn: &Connection,
+    x: &T,
+    only: impl Fn(&str) -> bool,
+) -> Result<()> {
+    let mut sets = Vec::new();
+    let mut values = Vec::new();
+    for (col, v) in T::COLUMNS.iter().zip(x.values()?) {
+        if only(col) {
+            values.push(v);
+            sets.push(format!("{col} = ?{}", values.len()));
+        }
+    }
     let sql = format!(
-        "UPDATE dose SET {}, updated_at = ?{} WHERE id = ?{}",
+        "UPDATE {} SET {} WHERE id = ?{}",
+        T::TABLE,
         sets.join(", "),
-        n + 1,
-        n + 2
+        values.len() + 1
     );
-    sql::query(&sql)
-        .bind_values(codec::dose_values(d)?)
-        .bind(micros(at))
-        .bind(id)
+    let n = sql::query(&sql)
+        .bind_values(values)
+        .bind(x.id())
         .execute(conn)?;
+    if n.rows_affected() == 0 {
+        return Err(StoreError::NotFound {
+            what: T::WHAT,
+            id: x.id(),
+        });
+    }
     Ok(())
 }
 
@@ -225,30 +237,7 @@ pub(crate) fn get_protocol(conn: &Connection, id: i64) -> Result<Option<Protocol
 
 /// Rewrite a protocol's definition, status and pauses.
 pub(crate) fn update_protocol(conn: &Connection, p: &Protocol) -> Result<()> {
-    let values = p.values()?;
-    let cols = Protocol::COLUMNS;
-    let sets: Vec<String> = cols
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| **c != "created_at")
-        .map(|(i, c)| format!("{c} = ?{}", i + 1))
-        .collect();
-    let sql = format!(
-        "UPDATE protocol SET {} WHERE id = ?{}",
-        sets.join(", "),
-        cols.len() + 1
-    );
-    let n = sql::query(&sql)
-        .bind_values(values)
-        .bind(p.id)
-        .execute(conn)?;
-    if n.rows_affected() == 0 {
-        return Err(StoreError::NotFound {
-            what: "protocol",
-            id: p.id,
-        });
-    }
-    Ok(())
+    update(conn, p, |c| c != "created_at")
 }
 
 /// Import inside the caller's transaction: the plan is worked out by `dosewise_store::import`

@@ -67,8 +67,13 @@ mod sqlite_specific {
         let path = dir.path().join("dosewise.db");
         let s = dosewise_store_sqlite::SqliteStore::open(&path).await.must();
         let stock = s.add_stock(&troche_stock("T", 30.0)).await.must();
+        let c = s
+            .add_checkin(&checkin("2026-11-01T20:00:00Z"), ts("2026-11-01T20:00:00Z"))
+            .await
+            .must();
         s.close().await.must();
-        // Put the file back as schema 5 left it: the old CHECK, and the old way of writing.
+        // Put the file back as schema 5 left it: the old CHECK, and the old way of writing;
+        // check-ins without the correction columns of schema 7.
         {
             let c = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
             let at = ts("2026-11-02T08:00:00Z").as_microsecond();
@@ -89,13 +94,25 @@ mod sqlite_specific {
                     ({id}, {at} + 4, 'adjust', 4, 30, 'refill'),
                     ({id}, {at} + 5, 'adjust', -1, 29, 'Count: by hand');
                  UPDATE stock SET remaining = 29;
+                 DROP TABLE checkin_revision;
+                 ALTER TABLE checkin DROP COLUMN updated_at;
+                 ALTER TABLE checkin DROP COLUMN deleted_at;
                  PRAGMA user_version = 5;",
                 id = stock.id
             ))
             .unwrap_or_else(|e| panic!("{e}"));
         }
         let s = dosewise_store_sqlite::SqliteStore::open(&path).await.must();
-        assert_eq!(s.schema_version().await.must(), 6);
+        assert_eq!(
+            s.schema_version().await.must(),
+            dosewise_store_sqlite::SCHEMA_VERSION
+        );
+        // The old check-in reads back as it was, never corrected, and can be corrected now.
+        assert_eq!(s.checkin(c.id).await.must(), Some(c.clone()));
+        s.delete_checkin(c.id, ts("2026-11-02T08:00:00Z"), None)
+            .await
+            .must();
+        assert_eq!(s.checkin_revisions(c.id).await.must().len(), 1);
         let lines: Vec<_> = s
             .stock_events(stock.id)
             .await

@@ -5,7 +5,7 @@
 //! disagree about what a column holds.
 
 use crate::{Result, StoreError};
-use dosewise_core::checkin::{Checkin, NewCheckin, Rating, Ratings};
+use dosewise_core::checkin::{Checkin, CheckinRevision, NewCheckin, Rating, Ratings};
 use dosewise_core::dose::{Dose, DoseRevision, NewDose, RevisionAction};
 use dosewise_core::dose_expr::{CountUnit, Quantity};
 use dosewise_core::jiff::Timestamp;
@@ -482,6 +482,42 @@ fn dose_with(r: &impl Row, findings: bool) -> Result<Dose> {
     })
 }
 
+/// A record a correction or deletion keeps an earlier version of (a dose, a check-in).
+pub trait Revised: Record {
+    type Revision: Record;
+    /// The revision that keeps this record as it is now; `None` once it is deleted.
+    fn revision(
+        &self,
+        at: Timestamp,
+        action: RevisionAction,
+        reason: Option<&str>,
+    ) -> Option<Self::Revision>;
+}
+
+impl Revised for Dose {
+    type Revision = DoseRevision;
+    fn revision(
+        &self,
+        at: Timestamp,
+        action: RevisionAction,
+        reason: Option<&str>,
+    ) -> Option<DoseRevision> {
+        Dose::revision(self, at, action, reason)
+    }
+}
+
+impl Revised for Checkin {
+    type Revision = CheckinRevision;
+    fn revision(
+        &self,
+        at: Timestamp,
+        action: RevisionAction,
+        reason: Option<&str>,
+    ) -> Option<CheckinRevision> {
+        Checkin::revision(self, at, action, reason)
+    }
+}
+
 impl Record for DoseRevision {
     const TABLE: &'static str = "dose_revision";
     const WHAT: &'static str = "dose revision";
@@ -497,16 +533,11 @@ impl Record for DoseRevision {
         ])
     }
     fn read(r: &impl Row) -> Result<Self> {
-        let action = text(r, "action")?;
         Ok(DoseRevision {
             id: int(r, "id")?,
             dose_id: int(r, "dose_id")?,
             at: at(r, "at")?,
-            action: match action.as_str() {
-                "edit" => RevisionAction::Edit,
-                "delete" => RevisionAction::Delete,
-                other => return Err(corrupt(format!("revision action {other:?}"))),
-            },
+            action: named(r, "action")?,
             previous: from_json(r, "previous")?,
             reason: r.text("reason")?,
         })
@@ -532,6 +563,8 @@ impl Record for Checkin {
         "note",
         "private",
         "created_at",
+        "updated_at",
+        "deleted_at",
     ];
     ids!();
     fn values(&self) -> Result<Vec<Value>> {
@@ -553,6 +586,8 @@ impl Record for Checkin {
             (&c.note).into(),
             c.private.into(),
             self.created_at.into(),
+            self.updated_at.into(),
+            self.deleted_at.into(),
         ])
     }
     fn read(r: &impl Row) -> Result<Self> {
@@ -577,6 +612,37 @@ impl Record for Checkin {
                 private: flag(r, "private")?,
             },
             created_at: at(r, "created_at")?,
+            updated_at: opt_at(r, "updated_at")?,
+            deleted_at: opt_at(r, "deleted_at")?,
+        })
+    }
+}
+
+/// A check-in's own columns (what a correction rewrites): all but its three dates.
+pub const CHECKIN_FIELDS: &[&str] = Checkin::COLUMNS.split_at(Checkin::COLUMNS.len() - 3).0;
+
+impl Record for CheckinRevision {
+    const TABLE: &'static str = "checkin_revision";
+    const WHAT: &'static str = "check-in revision";
+    const COLUMNS: &'static [&'static str] = &["checkin_id", "at", "action", "previous", "reason"];
+    ids!();
+    fn values(&self) -> Result<Vec<Value>> {
+        Ok(vec![
+            self.checkin_id.into(),
+            self.at.into(),
+            self.action.as_str().into(),
+            json(&self.previous)?,
+            (&self.reason).into(),
+        ])
+    }
+    fn read(r: &impl Row) -> Result<Self> {
+        Ok(CheckinRevision {
+            id: int(r, "id")?,
+            checkin_id: int(r, "checkin_id")?,
+            at: at(r, "at")?,
+            action: named(r, "action")?,
+            previous: from_json(r, "previous")?,
+            reason: r.text("reason")?,
         })
     }
 }

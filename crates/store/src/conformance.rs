@@ -386,7 +386,7 @@ macro_rules! conformance {
                 assert!(all[0].deleted_at.is_some());
                 assert!(matches!(
                     s.delete_dose(d.id, ts("2026-11-02T11:00:00Z"), None).await,
-                    Err(StoreError::Deleted(_))
+                    Err(StoreError::Deleted { .. })
                 ));
             }
 
@@ -413,6 +413,100 @@ macro_rules! conformance {
                 );
                 assert_eq!(s.checkin(a.id).await.must(), Some(a.clone()));
                 assert_eq!(s.checkin(a.id + 100).await.must(), None);
+            }
+
+            #[tokio::test]
+            async fn checkin_corrections_keep_revisions() {
+                let (s, _dir) = $open.await;
+                let a = s
+                    .add_checkin(&checkin("2026-11-01T20:00:00Z"), ts("2026-11-01T20:00:00Z"))
+                    .await
+                    .must();
+                let b = s
+                    .add_checkin(&checkin("2026-11-03T20:00:00Z"), ts("2026-11-03T20:00:00Z"))
+                    .await
+                    .must();
+                let mut fixed = checkin("2026-11-01T21:00:00Z");
+                fixed.ratings.mood = Rating::new(3).ok();
+                fixed.urinary.clear();
+                fixed.private = false;
+                let e = s
+                    .edit_checkin(a.id, &fixed, ts("2026-11-02T08:00:00Z"), Some("wrong hour"))
+                    .await
+                    .must();
+                assert_eq!(e.checkin, fixed);
+                assert_eq!(e.created_at, a.created_at);
+                assert_eq!(e.updated_at, Some(ts("2026-11-02T08:00:00Z")));
+                // What the store returns is what it holds.
+                assert_eq!(s.checkin(a.id).await.must(), Some(e.clone()));
+                // No longer among the urinary check-ins the safety check reads.
+                assert_eq!(
+                    s.urinary_checkins(Window::default())
+                        .await
+                        .must()
+                        .iter()
+                        .map(|c| c.id)
+                        .collect::<Vec<_>>(),
+                    vec![b.id]
+                );
+                let d = s
+                    .delete_checkin(b.id, ts("2026-11-04T08:00:00Z"), Some("duplicate"))
+                    .await
+                    .must();
+                assert_eq!(d.deleted_at, Some(ts("2026-11-04T08:00:00Z")));
+                assert_eq!(s.checkin(b.id).await.must(), Some(d.clone()));
+                // A deleted check-in is left out of every reading but the record itself.
+                assert_eq!(s.checkins(Window::default()).await.must(), vec![e.clone()]);
+                assert!(
+                    s.urinary_checkins(Window::default())
+                        .await
+                        .must()
+                        .is_empty()
+                );
+                assert_eq!(s.last_checkin().await.must().map(|c| c.id), Some(a.id));
+                let all = s
+                    .checkins(Window {
+                        include_deleted: true,
+                        ..Window::default()
+                    })
+                    .await
+                    .must();
+                assert_eq!(all, vec![e, d]);
+                let revs = s.checkin_revisions(a.id).await.must();
+                assert_eq!(revs.len(), 1);
+                assert_eq!(revs[0].previous, a.checkin);
+                assert_eq!(revs[0].reason.as_deref(), Some("wrong hour"));
+                assert_eq!(
+                    revs[0].action,
+                    $crate::conformance::dosewise_core::dose::RevisionAction::Edit
+                );
+                let revs = s.checkin_revisions(b.id).await.must();
+                assert_eq!(revs.len(), 1);
+                assert_eq!(revs[0].previous, b.checkin);
+                // Deleted is final; a missing one is not found; nothing changes either way.
+                let before = s.export().await.must();
+                assert!(matches!(
+                    s.edit_checkin(b.id, &fixed, ts("2026-11-05T08:00:00Z"), None)
+                        .await,
+                    Err(StoreError::Deleted {
+                        what: "check-in",
+                        ..
+                    })
+                ));
+                assert!(matches!(
+                    s.delete_checkin(b.id, ts("2026-11-05T08:00:00Z"), None)
+                        .await,
+                    Err(StoreError::Deleted { .. })
+                ));
+                assert!(matches!(
+                    s.edit_checkin(b.id + 100, &fixed, ts("2026-11-05T08:00:00Z"), None)
+                        .await,
+                    Err(StoreError::NotFound {
+                        what: "check-in",
+                        ..
+                    })
+                ));
+                assert_eq!(s.export().await.must(), before);
             }
 
             #[tokio::test]
@@ -653,6 +747,20 @@ macro_rules! conformance {
                 a.delete_dose(d.id, ts("2026-11-28T09:00:00Z"), Some("test"))
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
+                // A corrected check-in and a deleted one travel with their revisions.
+                let c = a
+                    .add_checkin(&checkin("2026-11-28T10:00:00Z"), ts("2026-11-28T10:00:00Z"))
+                    .await
+                    .must();
+                let mut fixed = c.checkin.clone();
+                fixed.note = None;
+                a.edit_checkin(c.id, &fixed, ts("2026-11-28T10:30:00Z"), Some("typo"))
+                    .await
+                    .must();
+                let gone = demo.checkins[0].id;
+                a.delete_checkin(gone, ts("2026-11-28T10:40:00Z"), None)
+                    .await
+                    .must();
                 let first = a.export().await.unwrap_or_else(|e| panic!("{e}"));
                 let text = $crate::conformance::serde_json::to_string_pretty(&first).must();
                 let parsed = $crate::conformance::dosewise_core::journal::Journal::parse(&text)
@@ -661,6 +769,13 @@ macro_rules! conformance {
                 let (b, _dir_b) = $open.await;
                 b.import(&parsed).await.unwrap_or_else(|e| panic!("{e}"));
                 let second = b.export().await.unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(second.checkin_revisions.len(), 2);
+                assert!(
+                    second
+                        .checkins
+                        .iter()
+                        .any(|c| c.id == gone && c.deleted_at.is_some())
+                );
                 assert_eq!(
                     $crate::conformance::serde_json::to_string_pretty(&second).must(),
                     text
@@ -684,7 +799,7 @@ macro_rules! conformance {
                 }
                 assert_eq!(
                     b.checkins(Window::default()).await.must().len(),
-                    parsed.checkins.len()
+                    parsed.checkins.len() - 1
                 );
             }
         }

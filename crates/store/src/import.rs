@@ -62,6 +62,7 @@ pub fn plan(existing: &Journal, incoming: &Journal) -> Result<Plan> {
         stock_events,
         dose_revisions,
         checkins,
+        checkin_revisions,
         medications,
         substance_uses,
         vitals,

@@ -9,7 +9,7 @@
 //! nothing behind. The store records what it is told; decisions (conversions, plausibility,
 //! safety) are made in `dosewise-core` before a write reaches it.
 
-use dosewise_core::checkin::{Checkin, NewCheckin};
+use dosewise_core::checkin::{Checkin, CheckinRevision, NewCheckin};
 use dosewise_core::dose::{Dose, DoseRevision, NewDose};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
@@ -40,8 +40,8 @@ pub enum StoreError {
     DuplicateName(String),
     #[error("not enough left in stock {stock_id} for this change")]
     InsufficientStock { stock_id: i64 },
-    #[error("dose {0} was deleted; deleted doses cannot be changed")]
-    Deleted(i64),
+    #[error("{what} {id} was deleted; a deleted {what} cannot be changed")]
+    Deleted { what: &'static str, id: i64 },
     #[error(
         "this journal was written by a newer Dosewise (schema {found}, this version knows up to {known}); update Dosewise to open it"
     )]
@@ -107,7 +107,7 @@ pub struct Window {
     pub from: Option<Timestamp>,
     /// Exclusive upper bound.
     pub to: Option<Timestamp>,
-    /// Include soft-deleted doses.
+    /// Include soft-deleted doses and check-ins.
     pub include_deleted: bool,
 }
 
@@ -119,6 +119,7 @@ pub struct ImportReport {
     pub doses: usize,
     pub dose_revisions: usize,
     pub checkins: usize,
+    pub checkin_revisions: usize,
     pub protocols: usize,
     pub protocol_events: usize,
     pub medications: usize,
@@ -210,13 +211,33 @@ pub trait Store: Send + Sync {
         c: &NewCheckin,
         created_at: Timestamp,
     ) -> impl Future<Output = Result<Checkin>> + Send;
-    /// Check-ins in time order.
-    /// One check-in by id.
+    /// One check-in by id (deleted ones too, marked).
     fn checkin(&self, id: i64) -> impl Future<Output = Result<Option<Checkin>>> + Send;
+    /// Check-ins in time order (deleted ones only with `include_deleted`).
     fn checkins(&self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
+    /// The latest check-in that is not deleted.
     fn last_checkin(&self) -> impl Future<Output = Result<Option<Checkin>>> + Send;
-    /// Check-ins that recorded urinary symptoms, in time order (the safety check looks further
-    /// back for these than for anything else).
+    /// Replace a check-in's fields, keeping the old version as a revision, atomically.
+    fn edit_checkin(
+        &self,
+        id: i64,
+        new: &NewCheckin,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> impl Future<Output = Result<Checkin>> + Send;
+    /// Mark a check-in deleted (kept, with a revision); a deleted one is never changed again.
+    fn delete_checkin(
+        &self,
+        id: i64,
+        at: Timestamp,
+        reason: Option<&str>,
+    ) -> impl Future<Output = Result<Checkin>> + Send;
+    fn checkin_revisions(
+        &self,
+        checkin_id: i64,
+    ) -> impl Future<Output = Result<Vec<CheckinRevision>>> + Send;
+    /// Check-ins that recorded urinary symptoms and are not deleted, in time order (the safety
+    /// check looks further back for these than for anything else).
     fn urinary_checkins(&self, w: Window) -> impl Future<Output = Result<Vec<Checkin>>> + Send;
 
     /// Record a protocol as the current one for its substance, ending the previous current one

@@ -77,9 +77,12 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
         // Every body is a JSON object: serde would also read a struct from an array.
         match Json::<Value>::from_request(req, state).await {
-            Ok(Json(v)) if v.is_object() => serde_json::from_value(v)
-                .map(Body)
-                .map_err(|e| ApiError(WebError::Input(format!("the body does not fit: {e}")))),
+            Ok(Json(mut v)) if v.is_object() => serde_json::from_value({
+                whole_numbers(&mut v);
+                v
+            })
+            .map(Body)
+            .map_err(|e| ApiError(WebError::Input(format!("the body does not fit: {e}")))),
             Ok(Json(_)) => Err(ApiError(WebError::Input(
                 "send a JSON object (see /api/v1/openapi.json)".into(),
             ))),
@@ -91,6 +94,25 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
                 _ => WebError::Input(e.body_text()),
             })),
         }
+    }
+}
+
+/// JSON Schema counts `3.0` as an integer, as the document's clients will: a number with no
+/// fraction is read as the whole number it is, wherever the body holds it (an `f64` field reads
+/// it back unchanged). Beyond 2^53 a float no longer says which integer it is, so it is left.
+fn whole_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() <= 9_007_199_254_740_992.0
+            {
+                *v = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 
@@ -706,7 +728,7 @@ async fn report(
 }
 
 /// Every API path and method, for the OpenAPI document's test.
-pub const ROUTES: [(&str, &str); 50] = [
+pub const ROUTES: [(&str, &str); 53] = [
     ("get", "/openapi.json"),
     ("get", "/today"),
     ("get", "/doses"),
@@ -742,6 +764,9 @@ pub const ROUTES: [(&str, &str); 50] = [
     ("get", "/doses/{id}"),
     ("post", "/doses/{id}/edit"),
     ("post", "/doses/{id}/delete"),
+    ("get", "/checkins/{id}"),
+    ("post", "/checkins/{id}/edit"),
+    ("post", "/checkins/{id}/delete"),
     ("post", "/medications/{id}/stop"),
     ("get", "/review"),
     ("post", "/review"),

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use dosewise_app::calendar::link;
+use dosewise_app::checkin::CheckinEdit;
 use dosewise_app::dose::{EditRequest, Edited};
 use dosewise_app::protocol::{ChangeRequest, ProtocolRequest};
 use dosewise_app::stock::StockRequest;
@@ -35,6 +36,9 @@ pub fn routes() -> Router<AppState> {
         .route("/doses/{id}", get(dose))
         .route("/doses/{id}/edit", post(edit_dose))
         .route("/doses/{id}/delete", post(delete_dose))
+        .route("/checkins/{id}", get(checkin))
+        .route("/checkins/{id}/edit", post(edit_checkin))
+        .route("/checkins/{id}/delete", post(delete_checkin))
         .route("/medications/{id}/stop", post(stop_medication))
         .route("/calc/solution", post(calc_solution))
         .route("/calc/spray", post(calc_spray))
@@ -262,6 +266,38 @@ async fn delete_dose(
     let store = st.store().await;
     let d = dosewise_app::dose::delete(&*store, id, b.reason.as_deref(), st.now()).await?;
     Ok(Json(json!({ "dose": d })))
+}
+
+// ---- Check-ins ----
+
+async fn checkin(State(st): State<AppState>, Id(id): Id) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let (c, revisions) = dosewise_app::checkin::show(&*store, id).await?;
+    Ok(Json(json!({ "checkin": c, "revisions": revisions })))
+}
+
+async fn edit_checkin(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(mut e): Body<CheckinEdit>,
+) -> Result<Json<Value>, ApiError> {
+    // The configured zone reads a new time; it is not a change of its own.
+    if e.at.is_some() {
+        e.zone = e.zone.or_else(|| st.0.config.zone.clone());
+    }
+    let store = st.store().await;
+    let done = dosewise_app::checkin::edit(&*store, id, &e, st.now()).await?;
+    Ok(Json(json!(done)))
+}
+
+async fn delete_checkin(
+    State(st): State<AppState>,
+    Id(id): Id,
+    Body(b): Body<ReasonBody>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let c = dosewise_app::checkin::delete(&*store, id, b.reason.as_deref(), st.now()).await?;
+    Ok(Json(json!({ "checkin": c })))
 }
 
 // ---- Medicines ----

@@ -157,6 +157,9 @@ fn manage_paths() -> Value {
                 "parameters": id(), "requestBody": body("EditRequest"),
                 "responses": { "200": ok("Corrected: dose, previous, stock, verdict."), "422": ok("Refused by the safety check; nothing changed."), "400": err(), "404": err(), "409": err() } } },
             "/api/v1/doses/{id}/delete": { "post": act("Delete a dose that did not happen: kept, marked deleted, its supply returned.", "ReasonRequest", "{\"dose\": …}") },
+            "/api/v1/checkins/{id}": { "get": { "summary": "One check-in with its earlier versions (a deleted one too, marked).", "parameters": id(), "responses": { "200": ok("{\"checkin\": …, \"revisions\": [...]}"), "400": err(), "404": err() } } },
+            "/api/v1/checkins/{id}/edit": { "post": act("Correct a check-in: what is given replaces what was recorded, what `clear` names is removed, the rest stays; checked like a new check-in, the earlier version kept. `changed` is false (and nothing is written) when it asks for what is already recorded.", "CheckinEdit", "{\"checkin\": …, \"previous\": …, \"changed\": true, \"warnings\": [...]}") },
+            "/api/v1/checkins/{id}/delete": { "post": act("Delete a check-in entered by mistake: kept, marked deleted, left out of insights, trends, the safety check and the report.", "ReasonRequest", "{\"checkin\": …}") },
             "/api/v1/medications/{id}/stop": { "post": act("Mark a medicine stopped; it stays in the record.", "Empty", "{\"medication\": …}") },
             "/api/v1/review": {
                 "get": { "summary": "The standing findings (what every dose would carry now) and the trends.", "responses": { "200": ok("{\"findings\": [...], \"trends\": …}") } },
@@ -188,11 +191,49 @@ fn manage_paths() -> Value {
     })
 }
 
+/// A correction's "at least one change": one field given and not null, or something to clear.
+fn changes() -> Value {
+    let given = [
+        "mood",
+        "anxiety",
+        "energy",
+        "focus",
+        "sleep",
+        "irritability",
+        "craving",
+        "side_effects",
+        "urinary",
+        "note",
+        "tags",
+        "private",
+        "at",
+        "zone",
+    ]
+    .map(|f| json!({ "required": [f], "properties": { f: { "not": { "type": "null" } } } }));
+    let clear = json!({ "required": ["clear"], "properties": { "clear": { "minItems": 1 } } });
+    Value::Array(given.into_iter().chain([clear]).collect())
+}
+
 fn manage_schemas() -> Value {
     json!({
                 "ReasonRequest": { "type": "object", "additionalProperties": false, "properties": {
                     "reason": { "type": "string", "description": "Why (kept in the record)." } } },
                 "Empty": { "type": "object", "additionalProperties": false, "properties": {} },
+                "CheckinEdit": { "type": "object", "additionalProperties": false,
+                    "description": "At least one change; a field may not be both given and cleared.",
+                    "anyOf": changes(),
+                    "properties": {
+                    "mood": { "type": "integer", "minimum": 0, "maximum": 10 }, "anxiety": { "type": "integer", "minimum": 0, "maximum": 10 },
+                    "energy": { "type": "integer", "minimum": 0, "maximum": 10 }, "focus": { "type": "integer", "minimum": 0, "maximum": 10 },
+                    "sleep": { "type": "integer", "minimum": 0, "maximum": 10 }, "irritability": { "type": "integer", "minimum": 0, "maximum": 10 },
+                    "craving": { "type": "integer", "minimum": 0, "maximum": 10 },
+                    "side_effects": { "type": ["array", "null"], "items": { "type": "string" }, "description": "Replaces the side effects: \"nausea\" or \"dizziness=4\"." },
+                    "urinary": { "type": ["array", "null"], "items": { "type": "string", "enum": ["frequency", "urgency", "pain", "blood", "nocturia"] }, "description": "Replaces the urinary symptoms." },
+                    "note": { "type": "string" }, "tags": { "type": ["array", "null"], "items": { "type": "string" }, "description": "Replaces the tags." },
+                    "private": { "type": ["boolean", "null"] },
+                    "at": { "type": "string", "description": "A new time; the recorded one stays when absent." }, "zone": { "type": "string" },
+                    "clear": { "type": "array", "items": { "type": "string", "enum": dosewise_app::checkin::CLEARABLE }, "description": "What to remove." },
+                    "reason": { "type": "string", "description": "Why it changed, kept with the earlier version." } } },
                 "DropsRequest": { "type": "object", "additionalProperties": false, "required": ["drop_volume"], "properties": {
                     "drop_volume": { "type": "string", "description": "The volume of one drop, \"0.05mL\"." } } },
                 "SprayVolume": { "type": "object", "additionalProperties": false, "properties": {

@@ -2913,3 +2913,165 @@ async fn lists_page_by_cursor() {
         assert!(r.json()["error"]["message"].is_string(), "{bad}");
     }
 }
+
+/// A check-in corrected and deleted from its page and through the API, by the same code as
+/// `dosewise checkin edit|delete`: the correction form starts from what was recorded, a rating
+/// left unselected is removed, bad input is a message that writes nothing, the earlier version
+/// is listed, a deletion needs its box ticked, and a deleted check-in cannot be changed again.
+#[tokio::test]
+async fn a_checkin_is_corrected_and_deleted_from_its_page_and_the_api() {
+    let a = app_with(false, None).await;
+    let export = async |a: &App| a.get("/api/v1/export").await.json();
+    let r = a
+        .form(
+            "/checkin",
+            &[
+                ("mood", "6"),
+                ("anxiety", "4"),
+                ("side_effect", "nausea"),
+                ("other_side_effects", "dry-mouth=2"),
+                ("note", "long day"),
+                ("tags", "work gym"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: i64 = location(&r)
+        .trim_start_matches("/checkins/")
+        .split('?')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", location(&r)));
+    let path = |what: &str| format!("/checkins/{id}{what}");
+    let page = a.get(&path("")).await;
+    assert!(
+        page.body.contains("Correct this check-in") && page.body.contains("Delete this check-in")
+    );
+    // The form starts from what was recorded.
+    let form = a.get(&path("/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    for shown in [
+        "value=\"6\" checked aria-label=\"mood 6\"",
+        "value=\"nausea\" checked",
+        "value=\"dry-mouth=2\"",
+        "long day</textarea>",
+        "value=\"work gym\"",
+    ] {
+        assert!(form.body.contains(shown), "{shown} in {}", form.body);
+    }
+    let before = export(&a).await;
+    // Bad input: a message, the form kept, nothing written.
+    let r = a
+        .form(&path("/edit"), &[("mood", "6"), ("at", "2099-01-01 08:00")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("in the future"), "{}", r.body);
+    assert_eq!(export(&a).await, before);
+    // Mood corrected, anxiety left unselected (removed), the note emptied, a reason given.
+    let r = a
+        .form(
+            &path("/edit"),
+            &[
+                ("mood", "3"),
+                ("side_effect", "nausea"),
+                ("tags", "work"),
+                ("note", ""),
+                ("reason", "wrong evening"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let shown = a.get(&location(&r)).await.body;
+    assert!(
+        shown.contains("Corrected; the earlier version is kept"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Earlier versions") && shown.contains("— wrong evening"),
+        "{shown}"
+    );
+    let c = a.get(&format!("/api/v1/checkins/{id}")).await.json();
+    assert_eq!(c["checkin"]["ratings"]["mood"], 3);
+    assert!(c["checkin"]["ratings"]["anxiety"].is_null(), "{c}");
+    assert!(c["checkin"]["note"].is_null(), "{c}");
+    assert_eq!(c["checkin"]["tags"], serde_json::json!(["work"]));
+    assert_eq!(c["revisions"][0]["previous"]["ratings"]["mood"], 6);
+    // The same again: nothing written.
+    let n = c["revisions"].as_array().map(Vec::len);
+    let r = a
+        .form(
+            &path("/edit"),
+            &[("mood", "3"), ("side_effect", "nausea"), ("tags", "work")],
+        )
+        .await;
+    assert!(location(&r).ends_with("done=unchanged"), "{}", location(&r));
+    let c = a.get(&format!("/api/v1/checkins/{id}")).await.json();
+    assert_eq!(c["revisions"].as_array().map(Vec::len), n);
+    // Through the API: a correction, then the errors in the API's shape.
+    let r = a
+        .api(
+            "POST",
+            &format!("/api/v1/checkins/{id}/edit"),
+            serde_json::json!({ "urinary": ["pain"], "reason": "forgot" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["changed"], true);
+    assert_eq!(r.json()["warnings"][0]["code"], "urinary_symptoms");
+    for (body, status) in [
+        (serde_json::json!({}), StatusCode::BAD_REQUEST),
+        (
+            serde_json::json!({ "mood": 4, "clear": ["mood"] }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (serde_json::json!({ "mood": 11 }), StatusCode::BAD_REQUEST),
+        (serde_json::json!({ "weather": 1 }), StatusCode::BAD_REQUEST),
+    ] {
+        let r = a
+            .api("POST", &format!("/api/v1/checkins/{id}/edit"), body.clone())
+            .await;
+        assert_eq!(r.status, status, "{body}: {}", r.body);
+        assert!(r.json()["error"]["message"].is_string(), "{}", r.body);
+    }
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/checkins/999/edit",
+            serde_json::json!({ "mood": 4 }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Deleting from the page needs the box; then it is marked and final.
+    let r = a.form(&path("/delete"), &[("reason", "mistake")]).await;
+    assert!(
+        location(&r).contains("done=unconfirmed"),
+        "{}",
+        location(&r)
+    );
+    assert!(a.get(&location(&r)).await.body.contains("tick the box"));
+    assert!(export(&a).await["checkins"][0]["deleted_at"].is_null());
+    let r = a
+        .form(
+            &path("/delete"),
+            &[("confirm", "yes"), ("reason", "mistake")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let shown = a.get(&location(&r)).await.body;
+    assert!(shown.contains("Deleted: it stays in the record"), "{shown}");
+    assert!(!shown.contains("Correct this check-in"));
+    assert!(export(&a).await["checkins"][0]["deleted_at"].is_string());
+    assert_eq!(
+        a.get("/api/v1/checkins").await.json()["checkins"],
+        serde_json::json!([])
+    );
+    assert_eq!(a.get(&path("/edit")).await.status, StatusCode::NOT_FOUND);
+    let r = a
+        .api(
+            "POST",
+            &format!("/api/v1/checkins/{id}/delete"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+}

@@ -3,7 +3,7 @@
 use crate::context::Ctx;
 use crate::error::CliResult;
 use crate::output;
-use dosewise_app::checkin::CheckinRequest;
+use dosewise_app::checkin::{CheckinEdit, CheckinRequest};
 use dosewise_core::checkin::{Checkin, SCALES};
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -13,8 +13,14 @@ concentrate, 10 = sharp; sleep (last night) 0 = none/terrible, 10 = excellent; i
 10 = extreme; craving 0 = no wish to take more ketamine, 10 = overwhelming urge.";
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = RATING_HELP)]
+#[command(
+    after_help = RATING_HELP,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Args {
+    #[command(subcommand)]
+    action: Option<Action>,
     /// 0 = worst imaginable, 10 = best imaginable.
     #[arg(long, allow_negative_numbers = true)]
     mood: Option<i64>,
@@ -54,6 +60,176 @@ pub struct Args {
     /// When: "now" (default), "21:00", "yesterday 21:00", "-2h".
     #[arg(long, allow_hyphen_values = true)]
     at: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Correct a check-in: what you give replaces what was recorded, --clear removes, the rest
+    /// stays. The earlier version is kept.
+    #[command(after_help = RATING_HELP)]
+    Edit(Box<EditArgs>),
+    /// Delete a check-in that was a mistake; it stays in the record, marked deleted, and leaves
+    /// insights, trends, the safety check and the report.
+    Delete {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Show one check-in with its corrections.
+    Show { id: i64 },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {
+    /// The check-in's number (as `dosewise history` shows it).
+    id: i64,
+    #[arg(long, allow_negative_numbers = true)]
+    mood: Option<i64>,
+    #[arg(long, allow_negative_numbers = true)]
+    anxiety: Option<i64>,
+    #[arg(long, allow_negative_numbers = true)]
+    energy: Option<i64>,
+    #[arg(long, allow_negative_numbers = true)]
+    focus: Option<i64>,
+    #[arg(long, allow_negative_numbers = true)]
+    sleep: Option<i64>,
+    #[arg(long, allow_negative_numbers = true)]
+    irritability: Option<i64>,
+    #[arg(long, allow_negative_numbers = true)]
+    craving: Option<i64>,
+    /// Replaces the side effects: "nausea", "dizziness=4". Repeat for several.
+    #[arg(long = "side-effect", value_name = "NAME[=0-10]")]
+    side_effects: Vec<String>,
+    /// Replaces the urinary symptoms, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    urinary: Vec<String>,
+    #[arg(long)]
+    note: Option<String>,
+    /// Replaces the tags. Repeat for several.
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// Keep it out of anything shared.
+    #[arg(long, conflicts_with = "shared")]
+    private: bool,
+    /// Let it into what is shared (the clinician report) again.
+    #[arg(long)]
+    shared: bool,
+    /// A new time: "21:00", "yesterday 21:00", RFC 3339.
+    #[arg(long, allow_hyphen_values = true)]
+    at: Option<String>,
+    /// Remove: mood, anxiety, energy, focus, sleep, irritability, craving, side_effects,
+    /// urinary, note, tags (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "FIELD")]
+    clear: Vec<String>,
+    /// Why it changed (kept with the earlier version).
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+impl Action {
+    async fn run(self, ctx: &Ctx) -> CliResult {
+        let store = ctx.open().await?;
+        let tz = ctx.zone_of(&store).await?;
+        match self {
+            Action::Show { id } => {
+                let (c, revisions) = dosewise_app::checkin::show(&*store, id).await?;
+                if ctx.json {
+                    return output::json(
+                        &serde_json::json!({ "checkin": c, "revisions": revisions }),
+                    );
+                }
+                print_checkin(&c, &tz);
+                for r in &revisions {
+                    let was = Checkin::new(c.id, r.previous.clone(), c.created_at);
+                    crate::outln!(
+                        "  {} at {}: was {} at {}{}",
+                        r.action.as_str(),
+                        output::local(r.at, &tz),
+                        summary(&was),
+                        output::local_in(r.previous.at, &r.previous.zone, &tz),
+                        r.reason
+                            .as_ref()
+                            .map_or(String::new(), |x| format!(" — {x}"))
+                    );
+                }
+                Ok(())
+            }
+            Action::Delete { id, reason } => {
+                let c =
+                    dosewise_app::checkin::delete(&*store, id, reason.as_deref(), ctx.now).await?;
+                if ctx.json {
+                    return output::json(&serde_json::json!({ "checkin": c }));
+                }
+                crate::outln!(
+                    "Deleted check-in #{id} ({}); it stays in the record as deleted.",
+                    summary(&c)
+                );
+                Ok(())
+            }
+            Action::Edit(args) => {
+                let EditArgs {
+                    id,
+                    mood,
+                    anxiety,
+                    energy,
+                    focus,
+                    sleep,
+                    irritability,
+                    craving,
+                    side_effects,
+                    urinary,
+                    note,
+                    tags,
+                    private,
+                    shared,
+                    at,
+                    clear,
+                    reason,
+                } = *args;
+                let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
+                let e = CheckinEdit {
+                    mood,
+                    anxiety,
+                    energy,
+                    focus,
+                    sleep,
+                    irritability,
+                    craving,
+                    side_effects: some(side_effects),
+                    urinary: some(urinary),
+                    note,
+                    tags: some(tags),
+                    private: (private || shared).then_some(private),
+                    at,
+                    zone: ctx.tz_flag().map(str::to_string),
+                    // "side-effects" as the flag is spelled.
+                    clear: clear.into_iter().map(|c| c.replace('-', "_")).collect(),
+                    reason,
+                };
+                let done = dosewise_app::checkin::edit(&*store, id, &e, ctx.now).await?;
+                if ctx.json {
+                    return output::json(&done);
+                }
+                if done.changed {
+                    crate::outln!("Corrected; the earlier version is kept.");
+                } else {
+                    crate::outln!("Nothing changed: that is what was recorded.");
+                }
+                print_checkin(&done.checkin, &tz);
+                print_warnings(done.warnings);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn print_warnings(warnings: Vec<dosewise_app::checkin::Warning>) {
+    for w in warnings {
+        crate::outln!("\n! {}", w.message);
+        for s in w.sources {
+            crate::outln!("  source: {s}");
+        }
+    }
 }
 
 fn prompt_ratings(args: &mut Args) -> CliResult {
@@ -124,6 +300,9 @@ impl Args {
     }
 
     pub async fn run(mut self, ctx: &Ctx) -> CliResult {
+        if let Some(a) = self.action.take() {
+            return a.run(ctx).await;
+        }
         if self.nothing_given() && std::io::stdin().is_terminal() && !ctx.json {
             prompt_ratings(&mut self)?;
         }
@@ -150,12 +329,7 @@ impl Args {
         }
         let tz = ctx.zone_of(&store).await?;
         print_checkin(&saved, &tz);
-        for w in warnings {
-            crate::outln!("\n! {}", w.message);
-            for s in w.sources {
-                crate::outln!("  source: {s}");
-            }
-        }
+        print_warnings(warnings);
         Ok(())
     }
 }
@@ -171,5 +345,11 @@ fn print_checkin(c: &Checkin, tz: &dosewise_core::jiff::tz::TimeZone) {
     );
     if let Some(n) = &c.checkin.note {
         crate::outln!("  note: {n}");
+    }
+    if let Some(t) = c.deleted_at {
+        crate::outln!(
+            "  deleted {}: it stays in the record, left out of every reading",
+            output::local(t, tz)
+        );
     }
 }

@@ -10,9 +10,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dosewise_app::AppError;
-use dosewise_app::checkin::CheckinRequest;
-use dosewise_core::checkin::{COMMON_SIDE_EFFECTS, SCALES, URINARY_SOURCES, URINARY_WARNING};
-use dosewise_store::Store;
+use dosewise_app::checkin::{CheckinEdit, CheckinRequest};
+use dosewise_core::checkin::{
+    COMMON_SIDE_EFFECTS, Checkin, NewCheckin, SCALES, URINARY_SOURCES, URINARY_WARNING,
+};
+use dosewise_core::jiff::tz::TimeZone;
 use maud::{Markup, html};
 
 pub const URINARY: [(&str, &str); 5] = [
@@ -77,14 +79,39 @@ fn scale(name: &str, lo: &str, hi: &str, selected: Option<String>) -> Markup {
     }
 }
 
-fn render(token: &Csrf, f: &FormData, error: Option<&str>) -> Markup {
+/// Where the check-in form goes: a new check-in, or the correction of one.
+enum Target<'a> {
+    New,
+    Correct(&'a Checkin, &'a TimeZone),
+}
+
+fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -> Markup {
     let chosen = f.all("side_effect");
     let urinary = f.all("urinary");
+    let (title, action, save) = match target {
+        Target::New => (
+            "Check in".to_string(),
+            "/checkin".to_string(),
+            "Save check-in",
+        ),
+        Target::Correct(c, _) => (
+            format!("Correct check-in #{}", c.id),
+            format!("/checkins/{}/edit", c.id),
+            "Save the correction",
+        ),
+    };
     let body = html! {
-        h1 { "Check in" }
+        h1 { (title) }
         (error_box(error))
-        p.hint { "Tap a number for each rating you want to record; skip any you like. Everything is optional, but give at least one rating, symptom or note." }
-        form method="post" action="/checkin" {
+        @match target {
+            Target::New => {
+                p.hint { "Tap a number for each rating you want to record; skip any you like. Everything is optional, but give at least one rating, symptom or note." }
+            }
+            Target::Correct(c, tz) => {
+                p.hint { "Recorded " (when(c.checkin.at, &c.checkin.zone, tz)) ". Change what was wrong and save: a rating left unselected is removed. This version is kept as an earlier version." }
+            }
+        }
+        form method="post" action=(action) {
             (csrf(token))
             @for (name, lo, hi) in SCALES {
                 (scale(name, lo, hi, f.get(name)))
@@ -111,20 +138,30 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>) -> Markup {
             p.hint #tags-hint { "Words such as work, exercise, alcohol, poor-sleep; insights compare days with and without each." }
             input #tags type="text" name="tags" value=[f.get("tags")] aria-describedby="tags-hint";
             label for="at" { "When" }
-            p.hint #at-hint { "Empty for now; or \"21:00\", \"yesterday 21:00\", \"-2h\"." }
+            @if matches!(target, Target::New) {
+                p.hint #at-hint { "Empty for now; or \"21:00\", \"yesterday 21:00\", \"-2h\"." }
+            } @else {
+                p.hint #at-hint { "Empty keeps the recorded time; or \"21:00\", \"yesterday 21:00\", \"2026-11-28 21:00\"." }
+            }
             input #at type="text" name="at" value=[f.get("at")] aria-describedby="at-hint";
             div.checks {
                 label { input type="checkbox" name="private" value="1" checked[f.has("private")]; "Private: keep it out of the clinician report" }
             }
-            button type="submit" { "Save check-in" }
-            button.secondary type="reset" { "Clear the form" }
+            @if let Target::Correct(..) = target {
+                label for="reason" { "Why it changed (optional, kept with the earlier version)" }
+                input #reason type="text" name="reason" value=[f.get("reason")] maxlength="100";
+            }
+            button type="submit" { (save) }
+            @if matches!(target, Target::New) {
+                button.secondary type="reset" { "Clear the form" }
+            }
         }
     };
-    page("Check in", Nav::Checkin, body)
+    page(&title, Nav::Checkin, body)
 }
 
 pub async fn form(Extension(token): Extension<Csrf>) -> Markup {
-    render(&token, &FormData::default(), None)
+    render(&token, &FormData::default(), None, Target::New)
 }
 
 pub async fn submit(
@@ -140,9 +177,11 @@ pub async fn submit(
     .await;
     match result {
         Ok((c, _)) => Ok(Redirect::to(&format!("/checkins/{}?saved=1", c.id)).into_response()),
-        Err(AppError::Input(m) | AppError::Conflict(m)) => {
-            Ok((StatusCode::BAD_REQUEST, render(&token, &f, Some(&m))).into_response())
-        }
+        Err(AppError::Input(m) | AppError::Conflict(m)) => Ok((
+            StatusCode::BAD_REQUEST,
+            render(&token, &f, Some(&m), Target::New),
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -150,27 +189,33 @@ pub async fn submit(
 #[derive(Debug, serde::Deserialize)]
 pub struct ShowQuery {
     saved: Option<u8>,
+    /// "corrected", "unchanged" or "deleted" after a correction or deletion.
+    done: Option<String>,
 }
 
 pub async fn show(
     State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Result<Markup, WebError> {
     let store = st.store().await;
     let tz = super::zone(&st, &store).await?;
-    let c = store
-        .checkin(id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("no check-in #{id}")))?;
-    let crisis = if c.checkin.reads_as_self_harm() {
+    let (c, revisions) = dosewise_app::checkin::show(&*store, id).await?;
+    let crisis = if c.is_live() && c.checkin.reads_as_self_harm() {
         Some(dosewise_app::records::crisis(&*store).await?)
     } else {
         None
     };
     drop(store);
+    let done = match q.done.as_deref() {
+        Some("corrected") => Some("Corrected; the earlier version is kept below."),
+        Some("unchanged") => Some("Nothing changed: that is what was recorded."),
+        Some("deleted") => Some("Deleted; it stays in the record, marked."),
+        _ => q.saved.map(|_| "Saved."),
+    };
     let body = html! {
-        @if q.saved.is_some() { p.ok role="status" { "Saved." } }
+        @if let Some(d) = done { p.ok role="status" { (d) } }
         @if let Some(text) = &crisis {
             div.error role="alert" {
                 p { strong { (text) } }
@@ -181,13 +226,184 @@ pub async fn show(
         p { (when(c.checkin.at, &c.checkin.zone, &tz)) }
         p { (dosewise_app::checkin::summary(&c)) }
         @if let Some(n) = &c.checkin.note { p { "Note: " (n) } }
-        @if !c.checkin.urinary.is_empty() {
+        @if c.deleted_at.is_some() {
+            p.error { "Deleted: it stays in the record, marked, and is left out of insights, trends, the safety check and the report." }
+        } @else if !c.checkin.urinary.is_empty() {
             div.error role="alert" {
                 p { (URINARY_WARNING) }
                 ul.sources { @for s in URINARY_SOURCES { li { (s) } } }
             }
         }
+        @if !revisions.is_empty() {
+            h2 { "Earlier versions" }
+            ul { @for r in &revisions {
+                li {
+                    (r.action.as_str()) " on " (when(r.at, &c.checkin.zone, &tz)) ": was "
+                    (dosewise_app::checkin::summary(&Checkin::new(c.id, r.previous.clone(), c.created_at)))
+                    " at " (when(r.previous.at, &r.previous.zone, &tz))
+                    @if let Some(why) = &r.reason { " — " (why) }
+                }
+            } }
+        }
+        @if c.is_live() {
+            p { a.button href={ "/checkins/" (c.id) "/edit" } { "Correct this check-in" } }
+            h2 #delete { "Delete this check-in" }
+            (error_box(q.done.as_deref().filter(|d| *d == "unconfirmed").map(|_| "to delete a check-in, tick the box that says it was a mistake, then press Delete check-in")))
+            form method="post" action={ "/checkins/" (c.id) "/delete" } {
+                (csrf(&token))
+                p.hint { "For a check-in entered by mistake. It stays in the record, marked deleted." }
+                label for="d-reason" { "Reason (optional)" }
+                input #d-reason type="text" name="reason" maxlength="100";
+                p { label for="d-confirm" { input #d-confirm type="checkbox" name="confirm" value="yes"; " This check-in was a mistake" } }
+                button.secondary type="submit" { "Delete check-in" }
+            }
+        }
         p { a href="/" { "Today" } " · " a href="/history" { "History" } }
     };
     Ok(page(&format!("Check-in #{id}"), Nav::Checkin, body))
+}
+
+/// The form's fields as they were recorded, for a correction to start from.
+fn recorded(c: &NewCheckin) -> FormData {
+    let mut f = Vec::new();
+    for (name, r) in c.ratings.iter().chain([("craving", c.craving)]) {
+        if let Some(r) = r {
+            f.push((name.to_string(), r.to_string()));
+        }
+    }
+    let mut other = Vec::new();
+    for s in &c.side_effects {
+        match s.severity {
+            None if COMMON_SIDE_EFFECTS.contains(&s.name.as_str()) => {
+                f.push(("side_effect".into(), s.name.clone()))
+            }
+            None => other.push(s.name.clone()),
+            Some(v) => other.push(format!("{}={v}", s.name)),
+        }
+    }
+    f.push(("other_side_effects".into(), other.join(", ")));
+    for u in &c.urinary {
+        f.push(("urinary".into(), u.as_str().into()));
+    }
+    f.push(("note".into(), c.note.clone().unwrap_or_default()));
+    f.push(("tags".into(), c.tags.join(" ")));
+    if c.private {
+        f.push(("private".into(), "1".into()));
+    }
+    FormData(f)
+}
+
+/// The submitted correction form as a correction: it shows every field, so what is absent is
+/// removed and the rest replaces what was recorded (the time only when one is typed).
+fn correction(f: &FormData, zone: Option<&str>) -> dosewise_app::Result<CheckinEdit> {
+    let req = request(f, zone)?;
+    let mut clear = Vec::new();
+    for (name, v) in [
+        ("mood", req.mood),
+        ("anxiety", req.anxiety),
+        ("energy", req.energy),
+        ("focus", req.focus),
+        ("sleep", req.sleep),
+        ("irritability", req.irritability),
+        ("craving", req.craving),
+    ] {
+        if v.is_none() {
+            clear.push(name.to_string());
+        }
+    }
+    if req.note.is_none() {
+        clear.push("note".into());
+    }
+    Ok(CheckinEdit {
+        mood: req.mood,
+        anxiety: req.anxiety,
+        energy: req.energy,
+        focus: req.focus,
+        sleep: req.sleep,
+        irritability: req.irritability,
+        craving: req.craving,
+        side_effects: Some(req.side_effects),
+        urinary: Some(req.urinary),
+        note: req.note,
+        tags: Some(req.tags),
+        private: Some(req.private),
+        at: req.at,
+        zone: req.zone,
+        clear,
+        reason: f.get("reason"),
+    })
+}
+
+async fn live_checkin(st: &AppState, id: i64) -> Result<(Checkin, TimeZone), WebError> {
+    let store = st.store().await;
+    let tz = super::zone(st, &store).await?;
+    let (c, _) = dosewise_app::checkin::show(&*store, id).await?;
+    if !c.is_live() {
+        return Err(WebError::NotFound(format!(
+            "check-in #{id} was deleted; record a new check-in instead"
+        )));
+    }
+    Ok((c, tz))
+}
+
+/// The correction form, filled in with what was recorded.
+pub async fn edit_form(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    Path(id): Path<i64>,
+) -> Result<Markup, WebError> {
+    let (c, tz) = live_checkin(&st, id).await?;
+    Ok(render(
+        &token,
+        &recorded(&c.checkin),
+        None,
+        Target::Correct(&c, &tz),
+    ))
+}
+
+/// Correct a check-in, through the same code as `dosewise checkin edit`.
+pub async fn edit(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    Path(id): Path<i64>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let out = async {
+        let e = correction(&f, st.0.config.zone.as_deref())?;
+        let store = st.store().await;
+        dosewise_app::checkin::edit(&*store, id, &e, st.now()).await
+    }
+    .await;
+    match out {
+        Ok(done) => {
+            let what = if done.changed {
+                "corrected"
+            } else {
+                "unchanged"
+            };
+            Ok(Redirect::to(&format!("/checkins/{id}?done={what}")).into_response())
+        }
+        Err(AppError::Input(m)) => {
+            let (c, tz) = live_checkin(&st, id).await?;
+            let page = render(&token, &f, Some(&m), Target::Correct(&c, &tz));
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Delete a check-in entered by mistake, through the same code as `dosewise checkin delete`.
+pub async fn delete(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    if f.get("confirm").as_deref() != Some("yes") {
+        return Ok(
+            Redirect::to(&format!("/checkins/{id}?done=unconfirmed#delete")).into_response(),
+        );
+    }
+    let store = st.store().await;
+    dosewise_app::checkin::delete(&*store, id, f.get("reason").as_deref(), st.now()).await?;
+    Ok(Redirect::to(&format!("/checkins/{id}?done=deleted")).into_response())
 }

@@ -64,7 +64,11 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
         .iter()
         .filter(|d| d.deleted_at.is_none() && within(d.dose.at))
         .collect();
-    let checkins: Vec<_> = j.checkins.iter().filter(|c| within(c.checkin.at)).collect();
+    let checkins: Vec<_> = j
+        .checkins
+        .iter()
+        .filter(|c| c.is_live() && within(c.checkin.at))
+        .collect();
     let changes = protocol_changes(&j, i.from, i.to, &tz);
     let ratings_svg = (!checkins.is_empty())
         .then(|| ratings_chart(&checkins, &doses, &changes, t0, t1, &tz).svg());

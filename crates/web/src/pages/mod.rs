@@ -37,6 +37,11 @@ pub fn routes() -> Router<AppState> {
         .route("/doses/{id}/delete", post(dose::delete))
         .route("/checkin", get(checkin::form).post(checkin::submit))
         .route("/checkins/{id}", get(checkin::show))
+        .route(
+            "/checkins/{id}/edit",
+            get(checkin::edit_form).post(checkin::edit),
+        )
+        .route("/checkins/{id}/delete", post(checkin::delete))
         .route("/history", get(history::list))
         .route("/insights", get(insights::view))
         .route("/report", get(insights::report_options))
