@@ -173,14 +173,14 @@ await step("the report view offers the browser's own print, which never shows on
 });
 
 await step("every control has a label, on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol", "screen", "doses/1", "review", "calc", "info", "stock/1", "checkins/1", "checkins/1/edit"]) {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol", "screen", "doses/1", "review", "calc", "info", "stock/1", "checkins/1", "checkins/1/edit", "share"]) {
     await page.goto(base + p);
     assert.deepEqual(await unlabelled(page), [], `/${p}`);
   }
 });
 
 await step("text contrast is at least WCAG AA on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen", "doses/1", "review", "import", "calc", "info", "stock/1", "checkins/1", "checkins/1/edit"]) {
+  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen", "doses/1", "review", "import", "calc", "info", "stock/1", "checkins/1", "checkins/1/edit", "share"]) {
     await page.goto(base + p);
     assert.deepEqual(await lowContrast(page), [], `/${p}`);
   }

@@ -28,6 +28,7 @@ pub mod report;
 pub mod review;
 pub mod safety;
 pub mod screen;
+pub mod share;
 pub mod stock;
 pub mod today;
 pub mod token;
@@ -58,6 +59,9 @@ pub enum AppError {
     /// Something else failed while running (a file, a program).
     #[error("{0}")]
     Runtime(String),
+    /// Another server this depends on (the clinic's) cannot be reached now; try again later.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl From<StoreError> for AppError {

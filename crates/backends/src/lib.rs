@@ -99,6 +99,8 @@ delegate! {
     fn checkin(&self, id: i64) -> Result<Option<Checkin>>;
     fn checkins(&self, w: Window) -> Result<Vec<Checkin>>;
     fn last_checkin(&self) -> Result<Option<Checkin>>;
+    fn setting(&self, key: &str) -> Result<Option<String>>;
+    fn save_setting(&self, key: &str, value: Option<&str>) -> Result<()>;
     fn edit_checkin(&self, id: i64, new: &NewCheckin, at: Timestamp, reason: Option<&str>) -> Result<Checkin>;
     fn delete_checkin(&self, id: i64, at: Timestamp, reason: Option<&str>) -> Result<Checkin>;
     fn checkin_revisions(&self, checkin_id: i64) -> Result<Vec<CheckinRevision>>;

@@ -109,6 +109,14 @@ pub enum Command {
     Today(commands::today::Args),
     /// The web app on this computer (http://127.0.0.1:8787), at the same time as the CLI.
     Serve(commands::serve::Args),
+    /// Share chosen parts of this journal with your clinician: connect, status, revoke, log.
+    #[command(subcommand)]
+    Share(commands::share::Command),
+    /// Send your clinic what is new or changed since the last sync (what you share only).
+    Sync(commands::share::SyncArgs),
+    /// Run a clinic server on PostgreSQL (for clinics, not patients): init, serve.
+    #[command(subcommand)]
+    Clinic(commands::clinic::Command),
     /// List doses and check-ins.
     History(commands::history::Args),
     /// Write the whole journal to JSON (lossless) or CSV (for spreadsheets).

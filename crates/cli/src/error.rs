@@ -61,7 +61,9 @@ impl From<dosewise_app::AppError> for CliError {
             | dosewise_app::AppError::NotFound(m)
             | dosewise_app::AppError::Conflict(m) => CliError::Input(m),
             dosewise_app::AppError::Store(e) => e.into(),
-            dosewise_app::AppError::Runtime(m) => CliError::Runtime(anyhow::anyhow!(m)),
+            dosewise_app::AppError::Runtime(m) | dosewise_app::AppError::Unavailable(m) => {
+                CliError::Runtime(anyhow::anyhow!(m))
+            }
         }
     }
 }

@@ -26,7 +26,10 @@ fn main() -> ExitCode {
     // The web server gets two workers: its requests take turns on the one journal connection,
     // but while one waits for SQLite (another process writing, a five-year report) the other
     // keeps serving pages and static files.
-    let mut builder = if matches!(cli.command, cli::Command::Serve(_)) {
+    let mut builder = if matches!(
+        cli.command,
+        cli::Command::Serve(_) | cli::Command::Clinic(commands::clinic::Command::Serve(_))
+    ) {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         b.worker_threads(2);
         b

@@ -137,6 +137,11 @@ const MAP: &[(&str, &[&str], &[&str])] = &[
     ("stock-list", &["get /stock"], &["/stock"]),
     ("stock-retire", &["post /stock/{id}/retire"], &["/stock"]),
     ("stock-show", &["get /stock/{id}"], &["/stock/1"]),
+    ("share-connect", &["post /share/connect"], &["/share"]),
+    ("share-log", &["get /share/log"], &["/share"]),
+    ("share-revoke", &["post /share/revoke"], &["/share"]),
+    ("share-status", &["get /share"], &["/share"]),
+    ("sync", &["post /sync"], &["/share"]),
     ("today", &["get /today"], &["/"]),
     (
         "use",
@@ -147,7 +152,16 @@ const MAP: &[(&str, &[&str], &[&str])] = &[
 ];
 
 /// Commands that only group others (`dosewise stock` does nothing by itself).
-const GROUPS: &[&str] = &["", "calc", "meds", "protocol", "stock", "stock-add"];
+const GROUPS: &[&str] = &[
+    "",
+    "calc",
+    "clinic",
+    "meds",
+    "protocol",
+    "share",
+    "stock",
+    "stock-add",
+];
 
 /// Commands with no web or API counterpart, and why.
 const CLI_ONLY: &[(&str, &str)] = &[
@@ -172,6 +186,14 @@ const CLI_ONLY: &[(&str, &str)] = &[
         "deletes the home and its files; a page must not be able to do that (the issue allows it CLI-only)",
     ),
     ("serve", "starts the web app and the API themselves"),
+    (
+        "clinic-init",
+        "sets up a clinic server's PostgreSQL database: the clinic's operator runs it, not a patient's journal",
+    ),
+    (
+        "clinic-serve",
+        "starts the clinic server, a different server with its own API (crates/clinic)",
+    ),
     (
         "demo",
         "writes a sample journal into a new, empty home for trying Dosewise; a server serves one journal",

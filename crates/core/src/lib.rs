@@ -30,6 +30,7 @@ mod safety_tests;
 pub mod salt;
 pub mod schedule;
 pub mod screen;
+pub mod share;
 pub mod stock;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

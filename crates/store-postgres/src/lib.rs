@@ -35,6 +35,7 @@ use tokio_postgres::types::ToSql;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_checkin_revisions.sql"),
+    include_str!("../migrations/0003_settings.sql"),
 ];
 
 /// The schema version this build writes.
@@ -887,6 +888,40 @@ impl Store for PgStore {
             Ok(deleted)
         })
         .await
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT value FROM setting WHERE journal_id = $1 AND key = $2",
+                &[&self.journal, &key],
+            )
+            .await
+            .map_err(pg_error)?;
+        row.map(|r| r.try_get(0)).transpose().map_err(pg_error)
+    }
+
+    async fn save_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
+        let c = self.client().await?;
+        match value {
+            Some(v) => c
+                .execute(
+                    "INSERT INTO setting (journal_id, key, value) VALUES ($1, $2, $3)
+                     ON CONFLICT (journal_id, key) DO UPDATE SET value = excluded.value",
+                    &[&self.journal, &key, &v],
+                )
+                .await
+                .map_err(pg_error)?,
+            None => c
+                .execute(
+                    "DELETE FROM setting WHERE journal_id = $1 AND key = $2",
+                    &[&self.journal, &key],
+                )
+                .await
+                .map_err(pg_error)?,
+        };
+        Ok(())
     }
 
     async fn checkin_revisions(&self, checkin_id: i64) -> Result<Vec<CheckinRevision>> {

@@ -12,7 +12,7 @@ use dosewise_store::{Passphrase, Result, StoreError};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "profile",
     "stock",
     "stock_event",
@@ -21,6 +21,7 @@ const TABLES: [&str; 16] = [
     "checkin",
     "checkin_revision",
     "assessment",
+    "setting",
     "protocol",
     "protocol_event",
     "medication",

@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_screen_dates.sql"),
     include_str!("../migrations/0006_stock_count.sql"),
     include_str!("../migrations/0007_checkin_revisions.sql"),
+    include_str!("../migrations/0008_settings.sql"),
 ];
 
 /// The schema version this build writes.
@@ -750,6 +751,32 @@ impl Store for SqliteStore {
             writes::update(&tx, &deleted, |c| c == "deleted_at")?;
             tx.commit().db()?;
             Ok(deleted)
+        })
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.with(|conn| {
+            sql::query("SELECT value FROM setting WHERE key = ?1")
+                .bind(key)
+                .fetch_optional(conn, |r| r.try_get::<String, _>(0usize))
+        })
+    }
+
+    async fn save_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
+        self.with(|conn| {
+            match value {
+                Some(v) => sql::query(
+                    "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(v)
+                .execute(conn)?,
+                None => sql::query("DELETE FROM setting WHERE key = ?1")
+                    .bind(key)
+                    .execute(conn)?,
+            };
+            Ok(())
         })
     }
 

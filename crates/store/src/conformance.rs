@@ -416,6 +416,21 @@ macro_rules! conformance {
             }
 
             #[tokio::test]
+            async fn settings_are_kept_beside_the_journal_and_never_exported() {
+                let (s, _dir) = $open.await;
+                let before = s.export().await.must();
+                assert_eq!(s.setting("share").await.must(), None);
+                s.save_setting("share", Some("{\"a\":1}")).await.must();
+                s.save_setting("share", Some("naïve ☕")).await.must();
+                s.save_setting("other", Some("x")).await.must();
+                assert_eq!(s.setting("share").await.must().as_deref(), Some("naïve ☕"));
+                assert_eq!(s.export().await.must(), before);
+                s.save_setting("share", None).await.must();
+                assert_eq!(s.setting("share").await.must(), None);
+                assert_eq!(s.setting("other").await.must().as_deref(), Some("x"));
+            }
+
+            #[tokio::test]
             async fn checkin_corrections_keep_revisions() {
                 let (s, _dir) = $open.await;
                 let a = s

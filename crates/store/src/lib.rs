@@ -309,6 +309,16 @@ pub trait Store: Send + Sync {
     /// Questionnaires in time order.
     fn assessments(&self, w: Window) -> impl Future<Output = Result<Vec<Assessment>>> + Send;
 
+    /// A value this device keeps beside the journal (the clinic connection): never exported,
+    /// never imported.
+    fn setting(&self, key: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// Set (or with `None` remove) a setting.
+    fn save_setting(
+        &self,
+        key: &str,
+        value: Option<&str>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     /// A number that differs whenever the journal has changed since it was last read, whoever
     /// changed it (this program or another one writing the same journal): for caches of what
     /// is computed from the journal. Cheap: no records are read.

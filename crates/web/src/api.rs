@@ -728,7 +728,7 @@ async fn report(
 }
 
 /// Every API path and method, for the OpenAPI document's test.
-pub const ROUTES: [(&str, &str); 53] = [
+pub const ROUTES: [(&str, &str); 58] = [
     ("get", "/openapi.json"),
     ("get", "/today"),
     ("get", "/doses"),
@@ -768,6 +768,11 @@ pub const ROUTES: [(&str, &str); 53] = [
     ("post", "/checkins/{id}/edit"),
     ("post", "/checkins/{id}/delete"),
     ("post", "/medications/{id}/stop"),
+    ("get", "/share"),
+    ("post", "/share/connect"),
+    ("post", "/share/revoke"),
+    ("get", "/share/log"),
+    ("post", "/sync"),
     ("get", "/review"),
     ("post", "/review"),
     ("get", "/screen"),

@@ -40,6 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route("/checkins/{id}/edit", post(edit_checkin))
         .route("/checkins/{id}/delete", post(delete_checkin))
         .route("/medications/{id}/stop", post(stop_medication))
+        .route("/share", get(share_status))
+        .route("/share/connect", post(share_connect))
+        .route("/share/revoke", post(share_revoke))
+        .route("/share/log", get(share_log))
+        .route("/sync", post(sync))
         .route("/calc/solution", post(calc_solution))
         .route("/calc/spray", post(calc_spray))
         .route("/calc/dilute", post(calc_dilute))
@@ -298,6 +303,56 @@ async fn delete_checkin(
     let store = st.store().await;
     let c = dosewise_app::checkin::delete(&*store, id, b.reason.as_deref(), st.now()).await?;
     Ok(Json(json!({ "checkin": c })))
+}
+
+// ---- Sharing with a clinic ----
+
+async fn share_status(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let c = dosewise_app::share::connection(&*store).await?;
+    Ok(Json(json!({ "connected": c.map(|c| json!({
+        "server": c.server, "clinic": c.clinic, "clinician": c.clinician, "categories": c.categories,
+        "ends_at": c.ends_at, "last_sync": c.last_sync, "records_on_server": c.sent.len(),
+    })) })))
+}
+
+async fn share_connect(
+    State(st): State<AppState>,
+    Body(req): Body<dosewise_app::share::ConnectRequest>,
+) -> Result<Response, ApiError> {
+    let store = st.store().await;
+    let c = dosewise_app::share::connect(&*store, &req, st.now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "clinic": c.clinic, "clinician": c.clinician, "categories": c.categories, "ends_at": c.ends_at })),
+    )
+        .into_response())
+}
+
+async fn sync(
+    State(st): State<AppState>,
+    Body(Empty {}): Body<Empty>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let s = dosewise_app::share::sync(&*store, st.now()).await?;
+    Ok(Json(json!(s)))
+}
+
+async fn share_revoke(
+    State(st): State<AppState>,
+    Body(Empty {}): Body<Empty>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let n = dosewise_app::share::revoke(&*store).await?;
+    Ok(Json(json!({ "revoked": n })))
+}
+
+async fn share_log(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let log = dosewise_app::share::log(&*store).await?;
+    Ok(Json(
+        json!({ "connected": log.is_some(), "log": log.unwrap_or_default() }),
+    ))
 }
 
 // ---- Medicines ----

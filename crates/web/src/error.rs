@@ -133,6 +133,7 @@ impl From<AppError> for WebError {
             AppError::NotFound(m) => WebError::NotFound(m),
             AppError::Store(e) => WebError::Internal(e.to_string()),
             AppError::Runtime(m) => WebError::Internal(m),
+            AppError::Unavailable(m) => WebError::Busy(m),
         }
     }
 }

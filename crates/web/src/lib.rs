@@ -19,7 +19,7 @@ mod layout;
 pub mod login;
 mod openapi;
 mod pages;
-mod security;
+pub mod security;
 pub mod session;
 
 use axum::Router;

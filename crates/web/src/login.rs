@@ -51,6 +51,14 @@ impl Login {
             .map_err(|e| format!("could not hash the passphrase: {e}"))
     }
 
+    /// A stored hash (a PHC string) read back, as the clinic server keeps them in its database.
+    pub fn from_phc(phc: &str) -> Result<Login, String> {
+        PasswordHash::new(phc).map_err(|e| format!("not a password hash: {e}"))?;
+        Ok(Login {
+            phc: phc.to_string(),
+        })
+    }
+
     /// Read the stored hash; `Ok(None)` when none was set.
     pub fn load(home: &Path) -> Result<Option<Login>, String> {
         let p = path(home);

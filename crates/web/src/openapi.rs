@@ -52,7 +52,11 @@ fn create(summary: &str, schema: &str) -> Value {
 
 pub fn document() -> Value {
     let mut doc = base();
-    for (key, more) in [("paths", manage_paths()), ("schemas", manage_schemas())] {
+    for (key, more) in [
+        ("paths", manage_paths()),
+        ("paths", share_paths()),
+        ("schemas", manage_schemas()),
+    ] {
         let target = if key == "paths" {
             &mut doc["paths"]
         } else {
@@ -140,6 +144,26 @@ fn constrain(name: &str, schema: &mut Value) {
     }
 }
 
+/// Sharing with a clinic (`crate::api_manage`, backed by `dosewise_app::share`).
+fn share_paths() -> Value {
+    json!({
+            "/api/v1/share": { "get": { "summary": "Whether this journal shares with a clinic: the server, clinic, clinician, categories, last sync.", "responses": { "200": ok("{\"connected\": null or …}") } } },
+            "/api/v1/share/connect": { "post": {
+                "summary": "Connect this journal to a clinic server with a clinician's invite code. Nothing is sent until a sync.",
+                "requestBody": body("ConnectRequest"),
+                "responses": { "201": ok("{\"clinic\", \"clinician\", \"categories\", \"ends_at\"}"), "400": err(), "409": err() } } },
+            "/api/v1/share/revoke": { "post": {
+                "summary": "Stop sharing at once: every grant revoked on the clinic server, the connection forgotten here.",
+                "requestBody": body("Empty"),
+                "responses": { "200": ok("{\"revoked\": n}"), "400": err(), "503": err() } } },
+            "/api/v1/share/log": { "get": { "summary": "The clinic's log of who read or changed what of this journal's shared records, newest first.", "responses": { "200": ok("{\"log\": [...]}"), "400": err(), "503": err() } } },
+            "/api/v1/sync": { "post": {
+                "summary": "Send the clinic what is new or changed since the last sync (the granted categories; never a private check-in).",
+                "requestBody": body("Empty"),
+                "responses": { "200": ok("{\"sent\", \"withdrawn\", \"categories\", \"stopped\"}"), "400": err(), "503": err() } } }
+    })
+}
+
 /// The pages' management operations (`crate::api_manage`).
 fn manage_paths() -> Value {
     json!({
@@ -219,6 +243,14 @@ fn manage_schemas() -> Value {
                 "ReasonRequest": { "type": "object", "additionalProperties": false, "properties": {
                     "reason": { "type": "string", "description": "Why (kept in the record)." } } },
                 "Empty": { "type": "object", "additionalProperties": false, "properties": {} },
+                "ConnectRequest": { "type": "object", "additionalProperties": false, "required": ["server", "code", "name"], "properties": {
+                    "server": { "type": "string", "pattern": "^https?://[^\\s/?#]+", "maxLength": 2000, "description": "https://… (plain http only to this computer)" },
+                    "code": { "type": "string", "minLength": 1, "maxLength": 200, "description": "The invite code from the clinician." },
+                    "name": { "type": "string", "minLength": 1, "maxLength": 100, "description": "How the clinic will see you." },
+                    "categories": { "type": "array", "items": { "type": "string", "enum": dosewise_core::share::Category::ALL.map(|c| c.as_str()) },
+                        "description": "What to share; empty or absent: all but substance_use." },
+                    "until": { "type": "string", "format": "date", "description": "Sharing ends by itself after this day." },
+                    "device": { "type": "string", "maxLength": 100 } } },
                 "CheckinEdit": { "type": "object", "additionalProperties": false,
                     "description": "At least one change; a field may not be both given and cleared.",
                     "anyOf": changes(),

@@ -3075,3 +3075,49 @@ async fn a_checkin_is_corrected_and_deleted_from_its_page_and_the_api() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 }
+
+/// The share page without the terminal: the connect form with the default categories ticked;
+/// a plain-HTTP address to another computer, no category, a sync or a revocation before
+/// connecting are each a message that writes nothing.
+#[tokio::test]
+async fn the_share_page_explains_and_refuses_what_cannot_work() {
+    let a = app_with(false, None).await;
+    let page = a.get("/share").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Private check-ins are never sent"));
+    assert!(page.body.contains("value=\"doses\" checked"));
+    assert!(
+        !page.body.contains("value=\"substance_use\" checked"),
+        "not shared unless chosen"
+    );
+    assert!(a.get("/more").await.body.contains("href=\"/share\""));
+    let form = |server: &str, cats: &[&str]| {
+        let mut f = vec![
+            ("server", server.to_string()),
+            ("code", "abc".into()),
+            ("name", "P".into()),
+        ];
+        f.extend(cats.iter().map(|c| ("category", c.to_string())));
+        f
+    };
+    for (fields, says) in [
+        (form("http://clinic.example", &["doses"]), "HTTPS"),
+        (form("https://clinic.example", &[]), "choose at least one"),
+        (
+            form("https://clinic.example", &["everything"]),
+            "not a category",
+        ),
+    ] {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a.form("/share/connect", &f).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+    }
+    let r = a.form("/share/sync", &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("not connected"), "{}", r.body);
+    let r = a.form("/share/revoke", &[("confirm", "yes")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let s = a.get("/api/v1/share").await.json();
+    assert!(s["connected"].is_null(), "{s}");
+}

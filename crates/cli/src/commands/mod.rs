@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod check;
 pub mod checkin;
 pub mod clear;
+pub mod clinic;
 pub mod crypt;
 pub mod demo;
 pub mod docs;
@@ -23,6 +24,7 @@ pub mod report;
 pub mod safety;
 pub mod screen;
 pub mod serve;
+pub mod share;
 pub mod stock;
 pub mod today;
 pub mod usage;
@@ -76,6 +78,9 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
         Command::Insights(a) => a.run(ctx).await,
         Command::Report(a) => a.run(ctx).await,
         Command::Serve(a) => a.run(ctx).await,
+        Command::Share(c) => c.run(ctx).await,
+        Command::Sync(a) => a.run(ctx).await,
+        Command::Clinic(c) => c.run(ctx).await,
     }
 }
 

@@ -58,7 +58,7 @@ fn set_login(ctx: &Ctx, file: Option<&std::path::Path>) -> CliResult {
 }
 
 /// Ctrl-C or SIGTERM.
-async fn stopped() {
+pub(crate) async fn stopped() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -15,6 +15,7 @@ pub(crate) mod more;
 pub(crate) mod protocol;
 pub(crate) mod review;
 pub(crate) mod screen;
+pub(crate) mod share;
 pub(crate) mod stock;
 pub(crate) mod today;
 pub(crate) mod transfer;
@@ -48,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .route("/report/view", get(insights::report_view))
         .route("/report.pdf", get(insights::report_pdf))
         .route("/more", get(more::index))
+        .route("/share", get(share::index))
+        .route("/share/connect", post(share::connect))
+        .route("/share/sync", post(share::sync))
+        .route("/share/revoke", post(share::revoke))
         .route("/calc", get(calc::calc))
         .route("/info", get(info::info))
         .route("/stock", get(stock::stock).post(stock::change_stock))

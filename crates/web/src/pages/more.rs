@@ -222,6 +222,7 @@ pub async fn index(
             li { a href="/calc" { "Calculators" } " — a solution from powder, a nasal spray, diluting, a dose by another route" }
             li { a href="/info" { "What Dosewise knows" } " — absorption by route, interactions, risks, the screen, its own rules, with sources" }
             li { a href="/meds" { "Medicines and other substances" } " — for the interaction check" }
+            li { a href="/share" { "Share with your clinic" } " — connect with your clinician's invite, sync, see who read what, stop sharing" }
             li { a href="/export.json" download="dosewise-export.json" { "Export the whole journal (JSON)" } " — unencrypted: keep the file safe" }
             li { a href="/import" { "Import, encrypted backup, spreadsheet tables" } " — add records from an export or a backup; download an encrypted backup or CSV tables" }
             li { a href="/calendar.ics" { "Calendar feed (.ics)" } " — planned doses, breaks and check-in reminders, discreet titles" }

@@ -1,0 +1,814 @@
+//! The clinic server as it runs: the real binary (`dosewise clinic serve`) on a real PostgreSQL
+//! database (a fresh one per test, in the cluster scripts/test starts), patients' real journals
+//! syncing to it over loopback with `dosewise share connect` and `dosewise sync`, and the
+//! database itself probed for what row-level security and the audit log's grants allow.
+
+mod common;
+
+use common::{Run, command, output};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+const NOW: &str = "2026-11-28T11:00:00Z";
+const PASSWORD: &str = "correct horse battery staple";
+
+fn base_url() -> String {
+    std::env::var("DOSEWISE_TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "DOSEWISE_TEST_DATABASE_URL is not set: run the tests with scripts/test, or \
+             scripts/with-postgres cargo test -p dosewise --test clinic"
+        )
+    })
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// SQL as the cluster's superuser (the database's owner), on database `db`.
+fn sql(db: &str, query: &str) -> Vec<tokio_postgres::Row> {
+    rt().block_on(async {
+        let (client, conn) = tokio_postgres::connect(db, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tokio::spawn(conn);
+        client
+            .query(query, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{query}: {e}"))
+    })
+}
+
+/// Statements without results (CREATE DATABASE cannot be prepared), as the superuser; the
+/// database's own message on failure.
+fn exec(db: &str, query: &str) -> Result<(), String> {
+    rt().block_on(async {
+        let (client, conn) = tokio_postgres::connect(db, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tokio::spawn(conn);
+        client.batch_execute(query).await.map_err(|e| {
+            e.as_db_error()
+                .map_or(e.to_string(), |d| d.message().to_string())
+        })
+    })
+}
+
+/// The error PostgreSQL gives for `query` (run in one transaction after `setup`), if any.
+fn sql_error(db: &str, setup: &str, query: &str) -> Option<String> {
+    rt().block_on(async {
+        let (mut client, conn) = tokio_postgres::connect(db, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tokio::spawn(conn);
+        let tx = client.transaction().await.unwrap_or_else(|e| panic!("{e}"));
+        tx.batch_execute(setup)
+            .await
+            .unwrap_or_else(|e| panic!("{setup}: {e}"));
+        tx.batch_execute(query).await.err().map(|e| {
+            e.as_db_error()
+                .map_or(e.to_string(), |d| d.message().to_string())
+        })
+    })
+}
+
+/// A fresh database for one test; its URL.
+fn database(name: &str) -> String {
+    let base = base_url();
+    let db = format!("clinic_{name}_{}", std::process::id());
+    exec(&base, &format!("DROP DATABASE IF EXISTS {db}")).unwrap_or_else(|e| panic!("{e}"));
+    // Databases are copied from template1, which only one CREATE DATABASE may copy at a time:
+    // tests starting together wait their turn.
+    for attempt in 0.. {
+        match exec(&base, &format!("CREATE DATABASE {db}")) {
+            Ok(()) => break,
+            Err(e) if e.contains("being accessed by other users") && attempt < 50 => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("CREATE DATABASE {db}: {e}"),
+        }
+    }
+    let (head, _) = base.rsplit_once('/').unwrap_or((&base, ""));
+    format!("{head}/{db}")
+}
+
+fn run(home: &Path, args: &[&str]) -> Run {
+    output(&mut command(home, NOW, args))
+}
+
+/// A clinic server process; killed on drop.
+struct Clinic {
+    child: Child,
+    addr: String,
+    db: String,
+}
+
+impl Clinic {
+    fn start(db: &str, port: u16) -> Clinic {
+        let bind = format!("127.0.0.1:{port}");
+        let mut child = command(
+            Path::new("/nonexistent"),
+            NOW,
+            &["clinic", "serve", "--database", db, "--bind", &bind],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+        let mut lines = BufReader::new(stderr).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        std::thread::spawn(move || for _ in lines {});
+        let addr = first
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_string();
+        Clinic {
+            child,
+            addr,
+            db: db.to_string(),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// One request; (status, JSON body).
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> =
+            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+        let text = body.map(|b| b.to_string());
+        let (status, _, out) = common::server::http_full(
+            &self.addr,
+            &self.addr,
+            method,
+            path,
+            text.as_deref(),
+            &headers,
+        );
+        (status, serde_json::from_str(&out).unwrap_or(Value::Null))
+    }
+
+    fn ok(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Value {
+        let (status, v) = self.call(method, path, token, body);
+        assert_eq!(status, 200, "{method} {path}: {v}");
+        v
+    }
+
+    fn login(&self, email: &str, password: &str) -> String {
+        let v = self.ok(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({ "email": email, "password": password })),
+        );
+        v["token"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// A new clinic with its admin, and one clinician in it: (admin token, clinician token,
+    /// clinician's account id).
+    fn clinic(&self, name: &str) -> (String, String, i64) {
+        let admin = format!("admin@{name}.example");
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, PASSWORD).unwrap_or_else(|e| panic!("{e}"));
+        run(
+            dir.path(),
+            &[
+                "clinic",
+                "init",
+                "--database",
+                &self.db,
+                "--clinic",
+                name,
+                "--admin-email",
+                &admin,
+                "--admin-name",
+                "Admin",
+                "--password-file",
+                &pw.to_string_lossy(),
+            ],
+        )
+        .ok();
+        let a = self.login(&admin, PASSWORD);
+        let code = self.ok(
+            "POST",
+            "/api/v1/invites",
+            Some(&a),
+            Some(json!({ "role": "clinician" })),
+        )["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let email = format!("dr@{name}.example");
+        let v = self.ok(
+            "POST",
+            "/api/v1/accept",
+            None,
+            Some(json!({ "code": code, "email": email, "name": format!("Dr {name}"), "password": PASSWORD })),
+        );
+        let c = self.login(&email, PASSWORD);
+        (a, c, v["account"].as_i64().unwrap_or_default())
+    }
+
+    fn patient_invite(&self, clinician: &str) -> String {
+        self.ok(
+            "POST",
+            "/api/v1/invites",
+            Some(clinician),
+            Some(json!({ "role": "patient" })),
+        )["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Clinic {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A patient: a demo journal connected to the clinic with an invite; its patient id.
+fn patient(home: &Path, clinic: &Clinic, code: &str, name: &str) -> i64 {
+    run(home, &["demo"]).ok();
+    let v = run(
+        home,
+        &[
+            "--json",
+            "share",
+            "connect",
+            &clinic.url(),
+            "--code",
+            code,
+            "--name",
+            name,
+        ],
+    )
+    .ok()
+    .json();
+    assert!(
+        v["categories"].as_array().is_some_and(|c| c.len() == 8),
+        "{v}"
+    );
+    let c = sql(
+        &clinic.db,
+        &format!("SELECT id FROM account WHERE name = '{name}'"),
+    );
+    c[0].get(0)
+}
+
+/// Every clinician sees exactly their granted patients and nothing else; every other
+/// combination answers 404; private check-ins are on no row of any table; a revoked grant
+/// stops the clinician's next request and the next sync.
+#[test]
+fn clinics_patients_and_grants_are_walled_off() {
+    let db = database("walls");
+    let clinic = Clinic::start(&db, 0);
+    let (admin_a, dr_a, _) = clinic.clinic("north");
+    let (_, dr_b, _) = clinic.clinic("south");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (home1, home2) = (dir.path().join("p1"), dir.path().join("p2"));
+    let p1 = patient(&home1, &clinic, &clinic.patient_invite(&dr_a), "Pat North");
+    // The second patient connects and syncs from the local web app's API, not the CLI.
+    run(&home2, &["demo"]).ok();
+    let web = common::server::Server::start(&home2, &[], &[]).unwrap_or_else(|e| panic!("{e}"));
+    let connect = json!({ "server": clinic.url(), "code": clinic.patient_invite(&dr_b), "name": "Pat South" });
+    let (status, body) = web.http("POST", "/api/v1/share/connect", Some(&connect.to_string()));
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = web.http("POST", "/api/v1/sync", Some("{}"));
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"sent\":") && !body.contains("\"sent\":0"),
+        "{body}"
+    );
+    let (status, body) = web.http("GET", "/api/v1/share", None);
+    assert!(status == 200 && body.contains("Dr south"), "{body}");
+    assert_eq!(web.stop(), Some(0));
+    let p2: i64 = sql(
+        &clinic.db,
+        "SELECT id FROM account WHERE name = 'Pat South'",
+    )[0]
+    .get(0);
+    // Private entries: a new private check-in, and a shared one made private later.
+    run(
+        &home1,
+        &[
+            "checkin",
+            "--mood",
+            "5",
+            "--note",
+            "PRIVATE-MARKER one",
+            "--private",
+        ],
+    )
+    .ok();
+    run(
+        &home1,
+        &["checkin", "--mood", "6", "--note", "PRIVATE-MARKER two"],
+    )
+    .ok();
+    let synced = run(&home1, &["--json", "sync"]).ok().json();
+    assert!(synced["sent"].as_u64().is_some_and(|n| n > 50), "{synced}");
+    let id = run(&home1, &["--json", "history", "--kind", "checkin"])
+        .ok()
+        .json()["checkins"]
+        .as_array()
+        .and_then(|c| c.last().and_then(|c| c["id"].as_i64()))
+        .unwrap_or_default();
+    let marked = sql(
+        &db,
+        "SELECT count(*) FROM record WHERE body::text LIKE '%PRIVATE-MARKER two%'",
+    );
+    assert_eq!(
+        marked[0].get::<_, i64>(0),
+        1,
+        "the shared check-in is on the server"
+    );
+    // Made private: its note must leave the server on the next sync.
+    run(&home1, &["checkin", "edit", &id.to_string(), "--private"]).ok();
+    let again = run(&home1, &["--json", "sync"]).ok().json();
+    assert_eq!(again["withdrawn"], 1, "{again}");
+    run(&home2, &["sync"]).ok();
+    // No table holds a private entry: every row of every table, as text.
+    let tables = sql(
+        &db,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    assert!(tables.len() >= 10);
+    for t in &tables {
+        let t: String = t.get(0);
+        let n = sql(
+            &db,
+            &format!("SELECT count(*) FROM {t} x WHERE x::text LIKE '%PRIVATE-MARKER%'"),
+        );
+        assert_eq!(n[0].get::<_, i64>(0), 0, "a private entry in table {t}");
+    }
+    // Each clinician sees their own patient, once.
+    let rows = |token: &str| -> Vec<i64> {
+        clinic.ok("GET", "/api/v1/patients", Some(token), None)["patients"]
+            .as_array()
+            .map(|p| p.iter().filter_map(|x| x["patient"].as_i64()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(rows(&dr_a), vec![p1]);
+    assert_eq!(rows(&dr_b), vec![p2]);
+    let seen = clinic.ok("GET", &format!("/api/v1/patients/{p1}"), Some(&dr_a), None);
+    assert!(
+        seen["journal"]["doses"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty()),
+        "{seen}"
+    );
+    // Every other combination: 404, as for a patient who does not exist.
+    let device1 = sql(
+        &db,
+        &format!("SELECT count(*) FROM device WHERE patient_id = {p1}"),
+    );
+    assert_eq!(device1[0].get::<_, i64>(0), 1);
+    for (token, path) in [
+        (&dr_a, format!("/api/v1/patients/{p2}")),
+        (&dr_b, format!("/api/v1/patients/{p1}")),
+        (&dr_a, "/api/v1/patients/999999".to_string()),
+        (&admin_a, format!("/api/v1/patients/{p1}")),
+        (&admin_a, "/api/v1/patients".to_string()),
+        (&admin_a, "/api/v1/triage".to_string()),
+    ] {
+        let (status, v) = clinic.call("GET", &path, Some(token), None);
+        assert_eq!(status, 404, "{path}: {v}");
+    }
+    let b_items = clinic.ok("GET", "/api/v1/triage", Some(&dr_b), None)["items"].clone();
+    for item in b_items.as_array().cloned().unwrap_or_default() {
+        let path = format!("/api/v1/triage/{}/ack", item["id"]);
+        assert_eq!(
+            clinic.call("POST", &path, Some(&dr_a), Some(json!({}))).0,
+            404
+        );
+    }
+    // No credentials, or a patient's device token where staff belong: 401.
+    assert_eq!(clinic.call("GET", "/api/v1/patients", None, None).0, 401);
+    let (status, _) = clinic.call(
+        "GET",
+        "/api/v1/patients",
+        Some("0".repeat(64).as_str()),
+        None,
+    );
+    assert_eq!(status, 401);
+    // Revoked: the clinician's next request is refused, the sync sends nothing.
+    let before = sql(
+        &db,
+        &format!("SELECT count(*) FROM record WHERE patient_id = {p2}"),
+    )[0]
+    .get::<_, i64>(0);
+    sql(
+        &db,
+        &format!("UPDATE share_grant SET revoked_at = 1 WHERE patient_id = {p2}"),
+    );
+    assert_eq!(
+        clinic
+            .call("GET", &format!("/api/v1/patients/{p2}"), Some(&dr_b), None)
+            .0,
+        404
+    );
+    assert!(rows(&dr_b).is_empty());
+    run(&home2, &["checkin", "--mood", "3"]).ok();
+    let stopped = run(&home2, &["--json", "sync"]).ok().json();
+    assert_eq!(stopped["stopped"], true, "{stopped}");
+    assert_eq!(stopped["sent"], 0);
+    let after = sql(
+        &db,
+        &format!("SELECT count(*) FROM record WHERE patient_id = {p2}"),
+    )[0]
+    .get::<_, i64>(0);
+    assert_eq!(after, before);
+    // Revoked by the patient: at once, and the journal forgets the connection.
+    run(&home1, &["share", "revoke"]).ok();
+    assert_eq!(
+        clinic
+            .call("GET", &format!("/api/v1/patients/{p1}"), Some(&dr_a), None)
+            .0,
+        404
+    );
+    run(&home1, &["sync"]).fails("not connected");
+}
+
+/// PHQ-9 item 9 above 0 on the patient's device becomes an urgent triage item after sync;
+/// acknowledging it is audited and the patient sees it in their log. The audit log cannot be
+/// changed by the application's role, and row-level security hides other tenants' rows even
+/// from raw SQL under that role.
+#[test]
+fn item_9_reaches_the_clinician_and_the_database_enforces_the_walls() {
+    let db = database("triage");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, dr_id) = clinic.clinic("east");
+    let (_, _, other_id) = clinic.clinic("west");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let p = patient(&home, &clinic, &clinic.patient_invite(&dr), "Pat East");
+    run(&home, &["sync"]).ok();
+    run(&home, &["assess", "phq9", "--answers", "1,1,1,1,0,0,0,0,2"]).ok();
+    run(&home, &["sync"]).ok();
+    let items = clinic.ok("GET", "/api/v1/triage", Some(&dr), None)["items"].clone();
+    let urgent: Vec<&Value> = items
+        .as_array()
+        .map(|i| i.iter().filter(|x| x["kind"] == "phq9_item9").collect())
+        .unwrap_or_default();
+    assert_eq!(urgent.len(), 1, "{items}");
+    assert_eq!(urgent[0]["urgent"], true);
+    assert_eq!(
+        items[0]["kind"], "phq9_item9",
+        "urgent items come first: {items}"
+    );
+    let ack = format!("/api/v1/triage/{}/ack", urgent[0]["id"]);
+    let audits = |action: &str| {
+        sql(
+            &db,
+            &format!("SELECT count(*) FROM audit WHERE action = '{action}' AND actor_id = {dr_id}"),
+        )[0]
+        .get::<_, i64>(0)
+    };
+    assert_eq!(audits("acknowledge"), 0);
+    clinic.ok("POST", &ack, Some(&dr), Some(json!({})));
+    assert_eq!(audits("acknowledge"), 1);
+    assert_eq!(
+        clinic.call("POST", &ack, Some(&dr), Some(json!({}))).0,
+        404,
+        "acknowledged once"
+    );
+    let log = run(&home, &["--json", "share", "log"]).ok().json();
+    assert!(
+        log["log"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x["action"] == "acknowledge")),
+        "{log}"
+    );
+    // Every read is audited: the triage list just read was.
+    assert!(audits("read") >= 1);
+    // The application role cannot change or remove audit rows.
+    let as_app = "SET LOCAL ROLE dosewise_clinic_app";
+    for q in [
+        "UPDATE audit SET what = 'x'",
+        "DELETE FROM audit",
+        "TRUNCATE audit",
+    ] {
+        let e = sql_error(&db, as_app, q);
+        assert!(
+            e.as_deref()
+                .is_some_and(|m| m.contains("permission denied")),
+            "{q}: {e:?}"
+        );
+    }
+    // Row-level security under the application role, from raw SQL: the other clinic's
+    // clinician, no settings at all, or a patient's settings for another patient see nothing.
+    let count = |setup: &str| -> i64 {
+        rt().block_on(async {
+            let (mut client, conn) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            tokio::spawn(conn);
+            let tx = client.transaction().await.unwrap_or_else(|e| panic!("{e}"));
+            tx.batch_execute(setup)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            tx.query_one(
+                &format!("SELECT count(*) FROM record WHERE patient_id = {p}"),
+                &[],
+            )
+            .await
+            .map(|r| r.get::<_, i64>(0))
+            .unwrap_or_else(|e| panic!("{e}"))
+        })
+    };
+    let clinic_of = |id: i64| {
+        sql(
+            &db,
+            &format!("SELECT clinic_id FROM account WHERE id = {id}"),
+        )[0]
+        .get::<_, i64>(0)
+    };
+    let settings = |account: i64, role: &str, patient: &str| {
+        format!(
+            "{as_app}; SELECT set_config('dosewise.account', '{account}', true), set_config('dosewise.clinic', '{}', true),
+             set_config('dosewise.role', '{role}', true), set_config('dosewise.patient', '{patient}', true)",
+            clinic_of(account)
+        )
+    };
+    assert!(
+        count(&settings(dr_id, "clinician", "")) > 50,
+        "the granted clinician sees the records"
+    );
+    assert_eq!(count(&settings(other_id, "clinician", "")), 0);
+    assert_eq!(count(as_app), 0);
+    assert_eq!(
+        count(&settings(other_id, "patient", &other_id.to_string())),
+        0
+    );
+    assert_eq!(count(&settings(dr_id, "admin", "")), 0);
+}
+
+/// `dosewise sync` killed at random moments, and the server killed too, 20 times while the
+/// journal changes: after the next sync the server holds every record the grant covers,
+/// exactly once, as it is now.
+#[test]
+fn sync_survives_being_killed() {
+    let db = database("kills");
+    let port = free_port();
+    let mut clinic = Clinic::start(&db, port);
+    let (_, dr, _) = clinic.clinic("kill");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let p = patient(&home, &clinic, &clinic.patient_invite(&dr), "Pat Kill");
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut killed_mid_sync = 0;
+    for round in 0..20 {
+        run(
+            &home,
+            &[
+                "checkin",
+                "--mood",
+                &(round % 11).to_string(),
+                "--note",
+                &format!("round {round}"),
+            ],
+        )
+        .ok();
+        if round % 3 == 0 {
+            run(
+                &home,
+                &["checkin", "edit", "1", "--mood", &(round % 11).to_string()],
+            )
+            .ok();
+        }
+        let mut sync = command(&home, NOW, &["sync"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(Duration::from_millis(next() % 120));
+        if round % 4 == 1 {
+            clinic.kill();
+            clinic = Clinic::start(&db, port);
+        }
+        if matches!(sync.try_wait(), Ok(None)) {
+            killed_mid_sync += 1;
+        }
+        let _ = sync.kill();
+        let _ = sync.wait();
+    }
+    assert!(
+        killed_mid_sync >= 5,
+        "only {killed_mid_sync} syncs were cut short"
+    );
+    run(&home, &["sync"]).ok();
+    // What the server holds, against what the journal shares now.
+    let held = sql(
+        &db,
+        &format!("SELECT kind, record_id, body::text FROM record WHERE patient_id = {p}"),
+    );
+    let mut server: Vec<(String, i64, Value)> = held
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                r.get(1),
+                serde_json::from_str(r.get::<_, &str>(2)).unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    let export = run(&home, &["export"]).ok().stdout;
+    let journal = dosewise_core::journal::Journal::parse(&export).unwrap_or_else(|e| panic!("{e}"));
+    let cats: Vec<dosewise_core::share::Category> = dosewise_core::share::Category::ALL
+        .into_iter()
+        .filter(|c| *c != dosewise_core::share::Category::SubstanceUse)
+        .collect();
+    let mut local: Vec<(String, i64, Value)> = dosewise_core::share::shareable(&journal, &cats)
+        .into_iter()
+        .map(|(k, id, v)| (k.to_string(), id, v))
+        .collect();
+    let key = |x: &(String, i64, Value)| (x.0.clone(), x.1);
+    server.sort_by_key(key);
+    local.sort_by_key(key);
+    assert_eq!(server.len(), local.len(), "each record exactly once");
+    assert!(
+        server == local,
+        "the server holds what the journal shares, as it is now"
+    );
+    assert!(
+        local
+            .iter()
+            .any(|(k, _, v)| k == "checkin" && v["note"] == "round 19")
+    );
+}
+
+/// Logins back off after repeated failures (429 with Retry-After, the right password too);
+/// sessions expire; a cookie-signed request that changes something needs the CSRF token, and a
+/// cross-site one is refused.
+#[test]
+fn logins_sessions_and_forged_requests() {
+    let db = database("logins");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, dr_id) = clinic.clinic("gate");
+    let email = "dr@gate.example";
+    // An unknown email (before any back-off) gets the same answer as a wrong password.
+    let (status, v) = clinic.call(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({ "email": "nobody@x.example", "password": "whatever it is" })),
+    );
+    assert_eq!(
+        (status, v["error"]["message"].clone()),
+        (400, json!("wrong email or password"))
+    );
+    exec(&db, "DELETE FROM login_failure").unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..5 {
+        let (status, v) = clinic.call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({ "email": email, "password": "wrong password!" })),
+        );
+        assert_eq!(status, 400, "{v}");
+    }
+    let (s, head, _) = common::server::http_full(
+        &clinic.addr,
+        &clinic.addr,
+        "POST",
+        "/api/v1/login",
+        Some(&json!({ "email": email, "password": PASSWORD }).to_string()),
+        &[],
+    );
+    assert_eq!(s, 429, "the right password waits too");
+    assert!(head.to_lowercase().contains("retry-after:"), "{head}");
+    // The session from before still works; aged past its idle limit, it does not.
+    assert_eq!(clinic.call("GET", "/api/v1/me", Some(&dr), None).0, 200);
+    // Thirteen hours without a request (the idle limit is twelve).
+    exec(
+        &db,
+        &format!("UPDATE session SET seen = seen - 46800000000 WHERE account_id = {dr_id}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(clinic.call("GET", "/api/v1/me", Some(&dr), None).0, 401);
+    exec(&db, "DELETE FROM login_failure").unwrap_or_else(|e| panic!("{e}"));
+    // Signed in by cookie: a change needs the CSRF token; a cross-site request is refused.
+    let (_, head, body) = common::server::http_full(
+        &clinic.addr,
+        &clinic.addr,
+        "POST",
+        "/api/v1/login",
+        Some(&json!({ "email": email, "password": PASSWORD }).to_string()),
+        &[],
+    );
+    let cookie_line = head
+        .lines()
+        .find(|l| l.to_lowercase().starts_with("set-cookie:"))
+        .unwrap_or_else(|| panic!("no cookie: {head}"));
+    assert!(
+        cookie_line.contains("HttpOnly") && cookie_line.contains("SameSite=Strict"),
+        "{cookie_line}"
+    );
+    let cookie = cookie_line
+        .split_once(':')
+        .map(|x| x.1.trim())
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_default();
+    let csrf = serde_json::from_str::<Value>(&body)
+        .map(|v| v["csrf"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    let invite = json!({ "role": "patient" }).to_string();
+    let send = |extra: &[(&str, &str)]| {
+        let mut h = vec![("Cookie", cookie)];
+        h.extend_from_slice(extra);
+        common::server::http_full(
+            &clinic.addr,
+            &clinic.addr,
+            "POST",
+            "/api/v1/invites",
+            Some(&invite),
+            &h,
+        )
+        .0
+    };
+    assert_eq!(send(&[]), 400, "no CSRF token");
+    assert_eq!(
+        send(&[("X-CSRF-Token", &"0".repeat(64))]),
+        400,
+        "a wrong one"
+    );
+    assert_eq!(
+        send(&[("X-CSRF-Token", &csrf), ("Sec-Fetch-Site", "cross-site")]),
+        400,
+        "cross-site"
+    );
+    assert_eq!(send(&[("X-CSRF-Token", &csrf)]), 200);
+    let (s, _, _) = common::server::http_full(
+        &clinic.addr,
+        &clinic.addr,
+        "GET",
+        "/api/v1/me",
+        None,
+        &[("Cookie", cookie), ("Sec-Fetch-Site", "cross-site")],
+    );
+    assert_eq!(s, 400, "a cross-site read with the cookie is refused too");
+    // Invites: a used or unknown code is refused; a patient invite cannot make staff.
+    let fresh = clinic.login(email, PASSWORD);
+    let code = clinic.patient_invite(&fresh);
+    let (s, v) = clinic.call(
+        "POST",
+        "/api/v1/accept",
+        None,
+        Some(json!({ "code": code, "email": "x@gate.example", "name": "X", "password": PASSWORD })),
+    );
+    assert_eq!(s, 400, "{v}");
+    // The refused attempt used nothing: the patient connects with it, once.
+    let connect = json!({ "code": code, "device": "d", "name": "n", "categories": ["doses"] });
+    assert_eq!(
+        clinic
+            .call("POST", "/api/v1/connect", None, Some(connect.clone()))
+            .0,
+        200
+    );
+    let (s, v) = clinic.call("POST", "/api/v1/connect", None, Some(connect));
+    assert_eq!(s, 400, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("unknown, used or expired"))
+    );
+}

@@ -1,0 +1,822 @@
+//! The clinic server's JSON API under `/api/v1`.
+//!
+//! Staff sign in (`POST /login`) and act within their clinic; a patient's device connects with
+//! an invite (`POST /connect`) and then syncs (`GET`/`POST /sync`), revokes (`POST
+//! /share/revoke`) and reads who looked at what (`GET /share/log`). What is not the caller's to
+//! see answers 404, never 403: whether it exists is not told either.
+
+use crate::auth::{COOKIE, Device, Session, cookie_max_age, digest, token};
+use crate::{Actor, Clinic, ClinicError, Result, Role, pg};
+use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::share::{self, Category, Entry, State as SyncState};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+/// An error in the API's shape: `{"error": {"kind", "status", "message"}}`.
+#[derive(Debug)]
+pub struct ApiError(pub ClinicError);
+
+impl From<ClinicError> for ApiError {
+    fn from(e: ClinicError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind) = match &self.0 {
+            ClinicError::Input(_) => (StatusCode::BAD_REQUEST, "input"),
+            ClinicError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ClinicError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ClinicError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ClinicError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
+            ClinicError::Db(e) => {
+                eprintln!("dosewise clinic: {e}");
+                (StatusCode::INTERNAL_SERVER_ERROR, "server")
+            }
+        };
+        let message = match &self.0 {
+            ClinicError::Db(_) => "the server could not complete this request".to_string(),
+            e => e.to_string(),
+        };
+        let mut r = (
+            status,
+            Json(
+                json!({ "error": { "kind": kind, "status": status.as_u16(), "message": message } }),
+            ),
+        )
+            .into_response();
+        if let ClinicError::TooMany(secs) = self.0
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
+}
+
+/// A JSON object body, with the API's error shape when it is not one.
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<Value>::from_request(req, state).await {
+            Ok(Json(v)) if v.is_object() => serde_json::from_value(v)
+                .map(Body)
+                .map_err(|e| ClinicError::Input(format!("the body does not fit: {e}")).into()),
+            Ok(_) => Err(ClinicError::Input("send a JSON object".into()).into()),
+            Err(e) => Err(ClinicError::Input(e.body_text()).into()),
+        }
+    }
+}
+
+/// The largest body accepted (a sync batch of [`share::BATCH`] records fits easily).
+pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+pub fn router(clinic: Clinic) -> Router {
+    Router::new()
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/invites", post(invite))
+        .route("/api/v1/accept", post(accept))
+        .route("/api/v1/connect", post(connect))
+        .route("/api/v1/sync", get(sync_state).post(push))
+        .route("/api/v1/share/revoke", post(revoke))
+        .route("/api/v1/share/log", get(share_log))
+        .route("/api/v1/patients", get(caseload))
+        .route("/api/v1/patients/{id}", get(patient))
+        .route("/api/v1/triage", get(triage_queue))
+        .route("/api/v1/triage/{id}/ack", post(acknowledge))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(clinic)
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn ts(v: i64) -> Timestamp {
+    Timestamp::from_microsecond(v).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+// ---- Signing in ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    email: String,
+    password: String,
+}
+
+async fn login(
+    State(st): State<Clinic>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Body(b): Body<LoginBody>,
+) -> Result<Response, ApiError> {
+    let (token, csrf, role) = st
+        .login(&b.email, &b.password, &addr.ip().to_string())
+        .await?;
+    let cookie = format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        cookie_max_age(),
+        if st.secure { "; Secure" } else { "" }
+    );
+    let mut r =
+        Json(json!({ "token": token, "csrf": csrf, "role": role.as_str() })).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+async fn logout(
+    State(st): State<Clinic>,
+    headers: axum::http::HeaderMap,
+    _s: Session,
+) -> Result<Response, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or_else(|| dosewise_web::security::cookie(&headers, COOKIE))
+        .unwrap_or_default();
+    st.logout(token).await?;
+    let mut r = Json(json!({ "signed_out": true })).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+async fn me(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
+    let c = st.client().await?;
+    let row = c
+        .query_one(
+            "SELECT a.name, a.email, c.name FROM account a JOIN clinic c ON c.id = a.clinic_id WHERE a.id = $1",
+            &[&s.actor.account],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(Json(json!({
+        "account": s.actor.account, "role": s.actor.role.as_str(), "name": row.get::<_, String>(0),
+        "email": row.get::<_, Option<String>>(1), "clinic": row.get::<_, String>(2), "csrf": s.csrf,
+    })))
+}
+
+// ---- Invites ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteBody {
+    role: String,
+    /// Days until it expires (1 to 30; default 7).
+    days: Option<i64>,
+}
+
+async fn invite(
+    State(st): State<Clinic>,
+    s: Session,
+    Body(b): Body<InviteBody>,
+) -> Result<Json<Value>, ApiError> {
+    let role = Role::parse(&b.role)
+        .ok_or_else(|| ClinicError::Input("role is patient, clinician or admin".into()))?;
+    // A clinician invites patients (to share with them); an admin invites staff.
+    let allowed = match s.actor.role {
+        Role::Clinician => role == Role::Patient,
+        Role::Admin => matches!(role, Role::Clinician | Role::Admin),
+        _ => false,
+    };
+    if !allowed {
+        return Err(ClinicError::NotFound.into());
+    }
+    let days = b.days.unwrap_or(7);
+    if !(1..=30).contains(&days) {
+        return Err(ClinicError::Input("an invite lasts 1 to 30 days".into()).into());
+    }
+    let code = token()?;
+    let now = st.now();
+    let expires = micros(now) + days * 86_400_000_000;
+    let clinician = (role == Role::Patient).then_some(s.actor.account).flatten();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    tx.execute(
+        "INSERT INTO invite (code_hash, clinic_id, role, clinician_id, created_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&digest(&code), &s.actor.clinic, &role.as_str(), &clinician, &s.actor.account, &micros(now), &expires],
+    )
+    .await
+    .map_err(pg)?;
+    st.audit(
+        &tx,
+        &s.actor,
+        "invite",
+        None,
+        &format!("an invite for a {}", role.as_str()),
+    )
+    .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(
+        json!({ "code": code, "role": role.as_str(), "expires_at": ts(expires) }),
+    ))
+}
+
+/// The invite a code names, if it is unused and unexpired; marks it used.
+async fn take_invite(
+    tx: &impl deadpool_postgres::GenericClient,
+    code: &str,
+    now: Timestamp,
+) -> Result<(i64, String, Option<i64>)> {
+    let row = tx
+        .query_opt(
+            "UPDATE invite SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
+             RETURNING clinic_id, role, clinician_id",
+            &[&digest(code.trim()), &micros(now)],
+        )
+        .await
+        .map_err(pg)?
+        .ok_or_else(|| {
+            ClinicError::Input("this invite code is unknown, used or expired; ask for a new one".into())
+        })?;
+    Ok((row.get(0), row.get(1), row.get(2)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptBody {
+    code: String,
+    email: String,
+    name: String,
+    password: String,
+}
+
+/// A staff member takes up an invite: an account with a password.
+async fn accept(
+    State(st): State<Clinic>,
+    Body(b): Body<AcceptBody>,
+) -> Result<Json<Value>, ApiError> {
+    let email = crate::auth::email(&b.email)?;
+    let name = dosewise_core::text::label("name", &b.name)
+        .map_err(|e| ClinicError::Input(e.to_string()))?;
+    let phc = crate::auth::hash_password(&b.password)?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = c.transaction().await.map_err(pg)?;
+    let (clinic, role, _) = take_invite(&tx, &b.code, now).await?;
+    if role == "patient" {
+        return Err(ClinicError::Input(
+            "this is a patient's invite: connect with `dosewise share connect`".into(),
+        )
+        .into());
+    }
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO account (clinic_id, role, email, name, password, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING id",
+            &[&clinic, &role, &email, &name, &phc, &micros(now)],
+        )
+        .await
+        .map_err(|_| ClinicError::Conflict("an account with this email exists".into()))?
+        .get(0);
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(json!({ "account": id, "role": role })))
+}
+
+// ---- A patient's device ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConnectBody {
+    code: String,
+    /// What this device is called in the patient's list ("laptop").
+    device: String,
+    /// How the clinic sees the patient (a name or initials).
+    name: String,
+    categories: Vec<Category>,
+    /// When sharing ends by itself (none: until revoked).
+    ends_at: Option<Timestamp>,
+}
+
+async fn connect(
+    State(st): State<Clinic>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Body(b): Body<ConnectBody>,
+) -> Result<Json<Value>, ApiError> {
+    if b.categories.is_empty() {
+        return Err(ClinicError::Input("choose at least one category to share".into()).into());
+    }
+    let device = dosewise_core::text::label("device", &b.device)
+        .map_err(|e| ClinicError::Input(e.to_string()))?;
+    let name = dosewise_core::text::label("name", &b.name)
+        .map_err(|e| ClinicError::Input(e.to_string()))?;
+    let now = st.now();
+    if b.ends_at.is_some_and(|e| e <= now) {
+        return Err(ClinicError::Input("the end of sharing must be in the future".into()).into());
+    }
+    let mut categories = b.categories.clone();
+    categories.sort();
+    categories.dedup();
+    let cats: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
+    let device_token = token()?;
+    let mut c = st.client().await?;
+    let tx = c.transaction().await.map_err(pg)?;
+    let (clinic, role, clinician) = take_invite(&tx, &b.code, now).await?;
+    let clinician = match (role.as_str(), clinician) {
+        ("patient", Some(c)) => c,
+        _ => {
+            return Err(ClinicError::Input(
+                "this is a staff invite: staff sign up with POST /api/v1/accept".into(),
+            )
+            .into());
+        }
+    };
+    let patient: i64 = tx
+        .query_one(
+            "INSERT INTO account (clinic_id, role, name, created_at) VALUES ($1, 'patient', $2, $3) RETURNING id",
+            &[&clinic, &name, &micros(now)],
+        )
+        .await
+        .map_err(pg)?
+        .get(0);
+    let device_id: i64 = tx
+        .query_one(
+            "INSERT INTO device (clinic_id, patient_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[&clinic, &patient, &device, &digest(&device_token), &micros(now)],
+        )
+        .await
+        .map_err(pg)?
+        .get(0);
+    // The grant is written under the row-level security a connecting device has.
+    let actor = Actor {
+        clinic,
+        account: Some(patient),
+        role: Role::Connect,
+        patient: Some(patient),
+        address: addr.ip().to_string(),
+    };
+    for (k, v) in [
+        ("dosewise.clinic", clinic.to_string()),
+        ("dosewise.account", patient.to_string()),
+        ("dosewise.role", "connect".to_string()),
+        ("dosewise.patient", patient.to_string()),
+    ] {
+        tx.execute("SELECT set_config($1, $2, true)", &[&k, &v])
+            .await
+            .map_err(pg)?;
+    }
+    tx.batch_execute(&format!("SET LOCAL ROLE {}", crate::APP_ROLE))
+        .await
+        .map_err(pg)?;
+    let ends = b.ends_at.map(micros);
+    tx.execute(
+        "INSERT INTO share_grant (clinic_id, patient_id, clinician_id, categories, starts_at, ends_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $5)",
+        &[&clinic, &patient, &clinician, &cats, &micros(now), &ends],
+    )
+    .await
+    .map_err(pg)?;
+    st.audit(
+        &tx,
+        &actor,
+        "connect",
+        Some(patient),
+        &format!("shares {} with clinician {clinician}", cats.join(", ")),
+    )
+    .await?;
+    tx.commit().await.map_err(pg)?;
+    let c = st.client().await?;
+    let names = c
+        .query_one(
+            "SELECT c.name, a.name FROM clinic c, account a WHERE c.id = $1 AND a.id = $2",
+            &[&clinic, &clinician],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(Json(json!({
+        "device_token": device_token, "device": device_id, "patient": patient,
+        "clinic": names.get::<_, String>(0), "clinician": names.get::<_, String>(1),
+        "categories": categories, "ends_at": b.ends_at,
+    })))
+}
+
+/// What the patient's active grants cover now, and whom they name.
+async fn active(
+    tx: &impl deadpool_postgres::GenericClient,
+    now: Timestamp,
+) -> Result<(Vec<Category>, Vec<String>)> {
+    let rows = tx
+        .query(
+            "SELECT g.categories, a.name FROM share_grant g JOIN account a ON a.id = g.clinician_id
+             WHERE g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)",
+            &[&micros(now)],
+        )
+        .await
+        .map_err(pg)?;
+    let mut cats = Vec::new();
+    let mut names = Vec::new();
+    for r in rows {
+        for c in r.get::<_, Vec<String>>(0) {
+            if let Ok(c) = c.parse::<Category>() {
+                cats.push(c);
+            }
+        }
+        names.push(r.get::<_, String>(1));
+    }
+    cats.sort();
+    cats.dedup();
+    names.sort();
+    names.dedup();
+    Ok((cats, names))
+}
+
+async fn sync_state(State(st): State<Clinic>, d: Device) -> Result<Json<SyncState>, ApiError> {
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &d.actor).await?;
+    let (categories, clinicians) = active(&tx, st.now()).await?;
+    let row = tx
+        .query_one(
+            "SELECT d.last_idx, c.name FROM device d JOIN clinic c ON c.id = d.clinic_id WHERE d.id = $1",
+            &[&d.device],
+        )
+        .await
+        .map_err(pg)?;
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(SyncState {
+        last_idx: u64::try_from(row.get::<_, i64>(0)).unwrap_or(0),
+        categories,
+        clinic: row.get(1),
+        clinicians,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushBody {
+    entries: Vec<Entry>,
+}
+
+/// Apply a batch from a device, whole or not at all: entries this device already sent (by
+/// number) are skipped, so a retry changes nothing; each record replaces the server's copy; a
+/// withdrawal removes it (and the triage items it raised).
+async fn push(
+    State(st): State<Clinic>,
+    d: Device,
+    Body(b): Body<PushBody>,
+) -> Result<Json<Value>, ApiError> {
+    if b.entries.len() > share::BATCH {
+        return Err(
+            ClinicError::Input(format!("send at most {} records at once", share::BATCH)).into(),
+        );
+    }
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &d.actor).await?;
+    let last: i64 = tx
+        .query_one(
+            "SELECT last_idx FROM device WHERE id = $1 FOR UPDATE",
+            &[&d.device],
+        )
+        .await
+        .map_err(pg)?
+        .get(0);
+    let (categories, _) = active(&tx, now).await?;
+    let mut entries = b.entries;
+    entries.sort_by_key(|e| e.idx);
+    let mut applied = 0usize;
+    let mut high = last;
+    let patient = d.actor.patient.unwrap_or_default();
+    for e in &entries {
+        let idx = i64::try_from(e.idx)
+            .map_err(|_| ClinicError::Input("a record number is too large".into()))?;
+        if idx <= high {
+            continue;
+        }
+        let category = share::category_of(&e.kind).ok_or_else(|| {
+            ClinicError::Input(format!(
+                "{:?} is not a kind of record that is shared",
+                e.kind
+            ))
+        })?;
+        if !categories.contains(&category) {
+            return Err(ClinicError::Conflict(format!(
+                "{} are not shared with this clinic now; nothing was written",
+                category.as_str()
+            ))
+            .into());
+        }
+        match &e.body {
+            Some(body) => {
+                share::journal_of([(e.kind.as_str(), body)]).map_err(ClinicError::Input)?;
+                if body.get("id").and_then(Value::as_i64) != Some(e.id) {
+                    return Err(ClinicError::Input(format!(
+                        "{} {}: the body's id differs",
+                        e.kind, e.id
+                    ))
+                    .into());
+                }
+                tx.execute(
+                    "INSERT INTO record (clinic_id, patient_id, kind, record_id, category, body, idx, device_id, received_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                     ON CONFLICT (patient_id, kind, record_id) DO UPDATE
+                     SET body = excluded.body, idx = excluded.idx, device_id = excluded.device_id,
+                         received_at = excluded.received_at, category = excluded.category",
+                    &[&d.actor.clinic, &patient, &e.kind, &e.id, &category.as_str(), body, &idx, &d.device, &micros(now)],
+                )
+                .await
+                .map_err(pg)?;
+                for item in crate::triage::items(&e.kind, body) {
+                    tx.execute(
+                        "INSERT INTO triage (clinic_id, patient_id, kind, urgent, detail, category, source_kind, source_id, at, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                         ON CONFLICT (patient_id, kind, source_kind, source_id) DO NOTHING",
+                        &[&d.actor.clinic, &patient, &item.kind, &item.urgent, &item.detail, &category.as_str(),
+                          &e.kind, &e.id, &micros(item.at), &micros(now)],
+                    )
+                    .await
+                    .map_err(pg)?;
+                }
+            }
+            None => {
+                tx.execute(
+                    "DELETE FROM record WHERE patient_id = $1 AND kind = $2 AND record_id = $3",
+                    &[&patient, &e.kind, &e.id],
+                )
+                .await
+                .map_err(pg)?;
+                tx.execute(
+                    "DELETE FROM triage WHERE patient_id = $1 AND source_kind = $2 AND source_id = $3",
+                    &[&patient, &e.kind, &e.id],
+                )
+                .await
+                .map_err(pg)?;
+            }
+        }
+        high = idx;
+        applied += 1;
+    }
+    tx.execute(
+        "UPDATE device SET last_idx = $2, last_sync = $3 WHERE id = $1",
+        &[&d.device, &high, &micros(now)],
+    )
+    .await
+    .map_err(pg)?;
+    if applied > 0 {
+        st.audit(
+            &tx,
+            &d.actor,
+            "sync",
+            Some(patient),
+            &format!("{applied} records"),
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(json!({ "last_idx": high, "applied": applied })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    /// One grant; none: every grant.
+    grant: Option<i64>,
+}
+
+async fn revoke(
+    State(st): State<Clinic>,
+    d: Device,
+    Body(b): Body<RevokeBody>,
+) -> Result<Json<Value>, ApiError> {
+    let now = micros(st.now());
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &d.actor).await?;
+    let n = tx
+        .execute(
+            "UPDATE share_grant SET revoked_at = $1 WHERE revoked_at IS NULL AND ($2::bigint IS NULL OR id = $2)",
+            &[&now, &b.grant],
+        )
+        .await
+        .map_err(pg)?;
+    st.audit(
+        &tx,
+        &d.actor,
+        "revoke",
+        d.actor.patient,
+        &format!("{n} grants revoked"),
+    )
+    .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(json!({ "revoked": n })))
+}
+
+/// Who read or changed what of this patient's, newest first.
+async fn share_log(State(st): State<Clinic>, d: Device) -> Result<Json<Value>, ApiError> {
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &d.actor).await?;
+    let rows = tx
+        .query(
+            "SELECT l.at, l.actor_role, a.name, l.action, l.what FROM audit l
+             LEFT JOIN account a ON a.id = l.actor_id ORDER BY l.id DESC LIMIT 1000",
+            &[],
+        )
+        .await
+        .map_err(pg)?;
+    tx.commit().await.map_err(pg)?;
+    let log: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({ "at": ts(r.get(0)), "role": r.get::<_, String>(1), "who": r.get::<_, Option<String>>(2),
+                    "action": r.get::<_, String>(3), "what": r.get::<_, String>(4) })
+        })
+        .collect();
+    Ok(Json(json!({ "log": log })))
+}
+
+// ---- The clinician's view ----
+
+fn clinician(s: &Session) -> Result<()> {
+    if s.actor.role == Role::Clinician {
+        Ok(())
+    } else {
+        Err(ClinicError::NotFound)
+    }
+}
+
+/// One row a patient with an active grant to this clinician: last dose, doses in the last 7
+/// days, last check-in, the latest PHQ-9, open triage items.
+async fn caseload(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
+    clinician(&s)?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    let week_ago = micros(now) - 7 * 86_400_000_000;
+    let rows = tx
+        .query(
+            "SELECT p.id, p.name, g.categories, g.starts_at,
+               (SELECT max((r.body->>'at')) FROM record r WHERE r.patient_id = p.id AND r.kind = 'dose'
+                  AND r.body->>'deleted_at' IS NULL),
+               (SELECT count(*) FROM record r WHERE r.patient_id = p.id AND r.kind = 'dose'
+                  AND r.body->>'deleted_at' IS NULL AND r.received_at >= 0
+                  AND (extract(epoch FROM (r.body->>'at')::timestamptz) * 1000000)::bigint >= $1),
+               (SELECT max((r.body->>'at')) FROM record r WHERE r.patient_id = p.id AND r.kind = 'checkin'
+                  AND r.body->>'deleted_at' IS NULL),
+               (SELECT (r.body->>'total')::int FROM record r WHERE r.patient_id = p.id AND r.kind = 'assessment'
+                  AND r.body->>'instrument' = 'phq9' ORDER BY r.body->>'at' DESC LIMIT 1),
+               (SELECT count(*) FROM triage t WHERE t.patient_id = p.id AND t.acknowledged_at IS NULL),
+               (SELECT count(*) FROM triage t WHERE t.patient_id = p.id AND t.acknowledged_at IS NULL AND t.urgent)
+             FROM share_grant g JOIN account p ON p.id = g.patient_id
+             WHERE g.revoked_at IS NULL AND g.starts_at <= $2 AND (g.ends_at IS NULL OR g.ends_at > $2)
+             ORDER BY p.name, p.id",
+            &[&week_ago, &micros(now)],
+        )
+        .await
+        .map_err(pg)?;
+    let patients: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "patient": r.get::<_, i64>(0), "name": r.get::<_, String>(1),
+                "categories": r.get::<_, Vec<String>>(2), "sharing_since": ts(r.get(3)),
+                "last_dose": r.get::<_, Option<String>>(4), "doses_7d": r.get::<_, i64>(5),
+                "last_checkin": r.get::<_, Option<String>>(6), "latest_phq9": r.get::<_, Option<i32>>(7),
+                "open_triage": r.get::<_, i64>(8), "urgent_triage": r.get::<_, i64>(9),
+            })
+        })
+        .collect();
+    for p in &rows {
+        st.audit(&tx, &s.actor, "read", Some(p.get(0)), "caseload row")
+            .await?;
+    }
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(json!({ "patients": patients })))
+}
+
+/// A patient's shared journal, for a clinician with an active grant (else 404).
+async fn patient(
+    State(st): State<Clinic>,
+    s: Session,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    clinician(&s)?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    let grant = tx
+        .query_opt(
+            "SELECT g.categories, p.name FROM share_grant g JOIN account p ON p.id = g.patient_id
+             WHERE g.patient_id = $1 AND g.revoked_at IS NULL AND g.starts_at <= $2
+               AND (g.ends_at IS NULL OR g.ends_at > $2)",
+            &[&id, &micros(now)],
+        )
+        .await
+        .map_err(pg)?
+        .ok_or(ClinicError::NotFound)?;
+    let rows = tx
+        .query(
+            "SELECT kind, body FROM record WHERE patient_id = $1 ORDER BY kind, record_id",
+            &[&id],
+        )
+        .await
+        .map_err(pg)?;
+    let records: Vec<(String, Value)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let journal =
+        share::journal_of(records.iter().map(|(k, v)| (k.as_str(), v))).map_err(ClinicError::Db)?;
+    st.audit(
+        &tx,
+        &s.actor,
+        "read",
+        Some(id),
+        &format!("{} shared records", records.len()),
+    )
+    .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(json!({
+        "patient": id, "name": grant.get::<_, String>(1), "categories": grant.get::<_, Vec<String>>(0),
+        "journal": journal,
+    })))
+}
+
+async fn triage_queue(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
+    clinician(&s)?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    let rows = tx
+        .query(
+            "SELECT t.id, t.patient_id, p.name, t.kind, t.urgent, t.detail, t.at, t.created_at
+             FROM triage t JOIN account p ON p.id = t.patient_id
+             WHERE t.acknowledged_at IS NULL ORDER BY t.urgent DESC, t.created_at, t.id",
+            &[],
+        )
+        .await
+        .map_err(pg)?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let created = ts(r.get(7));
+            json!({
+                "id": r.get::<_, i64>(0), "patient": r.get::<_, i64>(1), "name": r.get::<_, String>(2),
+                "kind": r.get::<_, String>(3), "urgent": r.get::<_, bool>(4), "detail": r.get::<_, String>(5),
+                "at": ts(r.get(6)), "waiting_minutes": now.duration_since(created).as_secs() / 60,
+            })
+        })
+        .collect();
+    for r in &rows {
+        st.audit(&tx, &s.actor, "read", Some(r.get(1)), "triage item")
+            .await?;
+    }
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn acknowledge(
+    State(st): State<Clinic>,
+    s: Session,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    clinician(&s)?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    let row = tx
+        .query_opt(
+            "UPDATE triage SET acknowledged_by = $2, acknowledged_at = $3
+             WHERE id = $1 AND acknowledged_at IS NULL RETURNING patient_id, kind, created_at",
+            &[&id, &s.actor.account, &micros(now)],
+        )
+        .await
+        .map_err(pg)?
+        .ok_or(ClinicError::NotFound)?;
+    let patient: i64 = row.get(0);
+    let waited = now.duration_since(ts(row.get(2))).as_secs() / 60;
+    st.audit(
+        &tx,
+        &s.actor,
+        "acknowledge",
+        Some(patient),
+        &format!("triage {} after {waited} min", row.get::<_, String>(1)),
+    )
+    .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(
+        json!({ "acknowledged": id, "waited_minutes": waited }),
+    ))
+}
+
+/// Serve the API on `listener` until the process is stopped.
+pub async fn serve(clinic: Clinic, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(clinic).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}

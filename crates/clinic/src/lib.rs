@@ -1,0 +1,289 @@
+//! The clinic server: a patient shares chosen parts of their journal with their clinician.
+//!
+//! - **Stateless**: sessions, login failures, devices and everything else live in PostgreSQL, so
+//!   any number of instances can run behind a load balancer.
+//! - **Tenant isolation in the database**: every row of patient data carries its clinic and
+//!   patient; each request runs as the role `dosewise_clinic_app` with its account, clinic, role
+//!   and patient set for the transaction, and row-level security decides what it can see (a
+//!   handler that asks for another clinic's rows gets none).
+//! - **Audit**: every read of patient data and every write, append-only (the application role
+//!   has no UPDATE or DELETE on it).
+//! - **Sync** (`dosewise share connect`, `dosewise sync`): see [`dosewise_core::share`].
+
+pub mod api;
+pub mod auth;
+pub mod triage;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use dosewise_core::jiff::Timestamp;
+use std::sync::Arc;
+use thiserror::Error;
+use tokio_postgres::types::ToSql;
+
+/// Schema migrations, applied in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_clinic.sql")];
+
+/// The advisory lock migrations run under ("CLIN").
+const MIGRATION_LOCK: i64 = 0x434C_494E;
+
+/// The role every request runs as (row-level security binds it).
+pub const APP_ROLE: &str = "dosewise_clinic_app";
+
+#[derive(Debug, Error)]
+pub enum ClinicError {
+    #[error("{0}")]
+    Input(String),
+    #[error("sign in first")]
+    Unauthorized,
+    /// Not found, or not yours to see: the two are never told apart.
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many failed attempts; try again in {0} seconds")]
+    TooMany(u64),
+    #[error("database error: {0}")]
+    Db(String),
+}
+
+pub type Result<T, E = ClinicError> = std::result::Result<T, E>;
+
+pub(crate) fn db(e: impl std::fmt::Display) -> ClinicError {
+    ClinicError::Db(e.to_string())
+}
+
+/// tokio-postgres's error with the server's own message.
+pub(crate) fn pg(e: tokio_postgres::Error) -> ClinicError {
+    match e.as_db_error() {
+        Some(d) => ClinicError::Db(format!("{}: {}", d.code().code(), d.message())),
+        None => ClinicError::Db(e.to_string()),
+    }
+}
+
+/// Who a request acts as: what the database's row-level security is keyed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub clinic: i64,
+    pub account: Option<i64>,
+    pub role: Role,
+    /// The patient whose data a patient's device or session acts on.
+    pub patient: Option<i64>,
+    /// Where the request came from (for the audit log).
+    pub address: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Patient,
+    Clinician,
+    Admin,
+    /// A device connecting with an invite, before it has a patient.
+    Connect,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Patient => "patient",
+            Role::Clinician => "clinician",
+            Role::Admin => "admin",
+            Role::Connect => "connect",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "patient" => Role::Patient,
+            "clinician" => Role::Clinician,
+            "admin" => Role::Admin,
+            _ => return None,
+        })
+    }
+}
+
+/// The server's shared state: the pool and the password-hashing threads.
+#[derive(Clone)]
+pub struct Clinic {
+    pool: Pool,
+    hashers: Arc<dosewise_web::session::Hashers>,
+    /// Secure cookies (behind TLS).
+    pub secure: bool,
+    /// A fixed clock for tests; `None` is the system's.
+    pub clock: Option<Timestamp>,
+}
+
+impl std::fmt::Debug for Clinic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clinic").finish_non_exhaustive()
+    }
+}
+
+impl Clinic {
+    /// Connect to the database at `url`, bring its schema up to date (as the connecting role,
+    /// which must be able to create tables and the application role), and keep a pool.
+    pub async fn open(url: &str) -> Result<Clinic> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| ClinicError::Input(format!("not a PostgreSQL address: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager).max_size(16).build().map_err(db)?;
+        let mut c = pool.get().await.map_err(db)?;
+        migrate(&mut c).await?;
+        Ok(Clinic {
+            pool,
+            hashers: Arc::new(dosewise_web::session::Hashers::new(
+                dosewise_web::session::HASHING,
+            )),
+            secure: false,
+            clock: None,
+        })
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.unwrap_or_else(Timestamp::now)
+    }
+
+    pub(crate) async fn client(&self) -> Result<deadpool_postgres::Client> {
+        self.pool.get().await.map_err(db)
+    }
+
+    /// Create a clinic and its first admin. One database holds any number of clinics, each
+    /// walled off from the others by row-level security.
+    pub async fn init(&self, clinic: &str, email: &str, name: &str, password: &str) -> Result<i64> {
+        let clinic = dosewise_core::text::label("clinic name", clinic)
+            .map_err(|e| ClinicError::Input(e.to_string()))?;
+        let phc = auth::hash_password(password)?;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        let email = auth::email(email)?;
+        let taken: i64 = tx
+            .query_one("SELECT count(*) FROM account WHERE email = $1", &[&email])
+            .await
+            .map_err(pg)?
+            .get(0);
+        if taken > 0 {
+            return Err(ClinicError::Conflict(format!(
+                "an account with {email} exists already"
+            )));
+        }
+        let now = self.now().as_microsecond();
+        let id: i64 = tx
+            .query_one(
+                "INSERT INTO clinic (name, created_at) VALUES ($1, $2) RETURNING id",
+                &[&clinic, &now],
+            )
+            .await
+            .map_err(pg)?
+            .get(0);
+        tx.execute(
+            "INSERT INTO account (clinic_id, role, email, name, password, created_at)
+             VALUES ($1, 'admin', $2, $3, $4, $5)",
+            &[&id, &email, &name.trim(), &phc, &now],
+        )
+        .await
+        .map_err(pg)?;
+        tx.commit().await.map_err(pg)?;
+        Ok(id)
+    }
+
+    /// A transaction as `actor`: the application role, with the settings row-level security
+    /// reads. Everything a request does to patient data goes through one of these.
+    pub(crate) async fn begin<'a>(
+        &self,
+        c: &'a mut deadpool_postgres::Client,
+        actor: &Actor,
+    ) -> Result<deadpool_postgres::Transaction<'a>> {
+        let tx = c.transaction().await.map_err(pg)?;
+        tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))
+            .await
+            .map_err(pg)?;
+        let settings: [(&str, String); 4] = [
+            ("dosewise.clinic", actor.clinic.to_string()),
+            (
+                "dosewise.account",
+                actor.account.map(|a| a.to_string()).unwrap_or_default(),
+            ),
+            ("dosewise.role", actor.role.as_str().to_string()),
+            (
+                "dosewise.patient",
+                actor.patient.map(|a| a.to_string()).unwrap_or_default(),
+            ),
+        ];
+        for (k, v) in settings {
+            tx.execute("SELECT set_config($1, $2, true)", &[&k, &v])
+                .await
+                .map_err(pg)?;
+        }
+        Ok(tx)
+    }
+
+    /// Write an audit line inside the caller's transaction.
+    pub(crate) async fn audit(
+        &self,
+        tx: &impl deadpool_postgres::GenericClient,
+        actor: &Actor,
+        action: &str,
+        patient: Option<i64>,
+        what: &str,
+    ) -> Result<()> {
+        let now = self.now().as_microsecond();
+        let params: [&(dyn ToSql + Sync); 8] = [
+            &now,
+            &actor.clinic,
+            &actor.account,
+            &actor.role.as_str(),
+            &action,
+            &patient,
+            &what,
+            &actor.address,
+        ];
+        tx.execute(
+            "INSERT INTO audit (at, clinic_id, actor_id, actor_role, action, patient_id, what, address)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &params,
+        )
+        .await
+        .map_err(pg)?;
+        Ok(())
+    }
+}
+
+async fn migrate(c: &mut deadpool_postgres::Client) -> Result<()> {
+    let tx = c.transaction().await.map_err(pg)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(pg)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS dosewise_clinic_schema (version BIGINT NOT NULL)")
+        .await
+        .map_err(pg)?;
+    let found: i64 = tx
+        .query_opt("SELECT version FROM dosewise_clinic_schema", &[])
+        .await
+        .map_err(pg)?
+        .map(|r| r.get(0))
+        .unwrap_or(0);
+    let known = MIGRATIONS.len() as i64;
+    if found > known {
+        return Err(ClinicError::Conflict(format!(
+            "this database was set up by a newer Dosewise (clinic schema {found}, this version knows {known}); update Dosewise"
+        )));
+    }
+    for m in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(0)) {
+        tx.batch_execute(m).await.map_err(pg)?;
+    }
+    tx.execute("DELETE FROM dosewise_clinic_schema", &[])
+        .await
+        .map_err(pg)?;
+    tx.execute(
+        "INSERT INTO dosewise_clinic_schema (version) VALUES ($1)",
+        &[&known],
+    )
+    .await
+    .map_err(pg)?;
+    tx.commit().await.map_err(pg)
+}
