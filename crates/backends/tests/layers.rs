@@ -42,6 +42,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "clinic",
+        // Its own PostgreSQL schema, not a journal store; the login and token code of the web
+        // app; the report and insights on the records patients share.
+        &[
+            "dosewise-core",
+            "dosewise-render",
+            "dosewise-app",
+            "dosewise-web",
+        ],
+    ),
+    (
         "cli",
         &[
             "dosewise-core",
@@ -51,6 +62,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "dosewise-store",
             "dosewise-app",
             "dosewise-web",
+            "dosewise-clinic",
             "dosewise-backends",
             // The embedded journal's files: encryption, leftovers of a stopped conversion.
             "dosewise-store-sqlite",
