@@ -95,6 +95,7 @@ mod sqlite_specific {
                     ({id}, {at} + 5, 'adjust', -1, 29, 'Count: by hand');
                  UPDATE stock SET remaining = 29;
                  DROP TABLE checkin_revision;
+                 DROP TABLE setting;
                  ALTER TABLE checkin DROP COLUMN updated_at;
                  ALTER TABLE checkin DROP COLUMN deleted_at;
                  PRAGMA user_version = 5;",
