@@ -57,6 +57,7 @@ pub async fn check<S: Store>(
     let vitals = store.vitals(window(since(1), None)).await?;
     let clearances = store.clearances().await?;
     let assessments = store.assessments(window(since(100), None)).await?;
+    let prescription = crate::share::prescription(store).await?;
     Ok(preflight(&Preflight {
         dose,
         now,
@@ -71,6 +72,7 @@ pub async fn check<S: Store>(
         screen: known.screen,
         assessments: &assessments,
         crisis_line: known.crisis_line,
+        prescription: prescription.as_ref(),
     }))
 }
 

@@ -10,6 +10,7 @@
 
 use crate::{AppError, Result, input};
 use dosewise_core::jiff::Timestamp;
+use dosewise_core::prescription::Prescription;
 use dosewise_core::share::{self, Category, Entry, State};
 use dosewise_store::Store;
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,19 @@ use std::time::Duration;
 
 /// The setting the connection is kept under (beside the journal, never exported).
 pub const SETTING: &str = "clinic_share";
+/// The setting the clinician's prescription is kept under, as last pulled by sync.
+pub const PRESCRIPTION: &str = "clinic_prescription";
+
+/// The prescription the clinician set, as last synced; it stays in force after sharing stops
+/// (the prescriber's limits do not lapse with the connection).
+pub async fn prescription<S: Store>(store: &S) -> Result<Option<Prescription>> {
+    match store.setting(PRESCRIPTION).await? {
+        Some(s) => serde_json::from_str(&s)
+            .map(Some)
+            .map_err(|e| AppError::Runtime(format!("the saved prescription does not read: {e}"))),
+        None => Ok(None),
+    }
+}
 
 /// This journal's connection to a clinic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +67,8 @@ pub struct Synced {
     pub clinicians: Vec<String>,
     /// True when no grant is active any more: nothing was sent.
     pub stopped: bool,
+    /// What the clinician has set, now in force here.
+    pub prescription: Option<Prescription>,
 }
 
 /// How long a request may take before it is given up (and retried by the next sync).
@@ -304,6 +320,22 @@ pub async fn sync<S: Store>(store: &S, now: Timestamp) -> Result<Synced> {
                 AppError::Runtime(format!("the clinic server's sync state does not read: {e}"))
             })?;
     settle(&mut c, state.last_idx);
+    // What the clinician set comes down with every sync, while sharing is active.
+    if !state.categories.is_empty() {
+        match &state.prescription {
+            Some(rx) => {
+                rx.check().map_err(|e| {
+                    AppError::Runtime(format!(
+                        "the clinic sent a prescription that does not check: {e}"
+                    ))
+                })?;
+                let text =
+                    serde_json::to_string(rx).map_err(|e| AppError::Runtime(e.to_string()))?;
+                store.save_setting(PRESCRIPTION, Some(&text)).await?;
+            }
+            None => store.save_setting(PRESCRIPTION, None).await?,
+        }
+    }
     let mut out = Synced {
         sent: 0,
         withdrawn: 0,
@@ -311,6 +343,7 @@ pub async fn sync<S: Store>(store: &S, now: Timestamp) -> Result<Synced> {
         clinic: state.clinic.clone(),
         clinicians: state.clinicians.clone(),
         stopped: state.categories.is_empty(),
+        prescription: state.prescription.clone(),
     };
     if out.stopped {
         c.last_sync = Some(now);

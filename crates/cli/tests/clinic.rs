@@ -812,3 +812,90 @@ fn logins_sessions_and_forged_requests() {
             .is_some_and(|m| m.contains("unknown, used or expired"))
     );
 }
+
+/// A limit the clinician sets reaches the patient's journal with the next sync, and the safety
+/// check refuses a dose above it (exit 3), citing the clinician's prescription; an override is
+/// recorded and reaches the clinician's triage. Only a clinician the patient shares with may
+/// set it; a nonsense limit is refused.
+#[test]
+fn the_clinicians_limits_are_enforced_on_the_patients_device() {
+    let db = database("rx");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, _) = clinic.clinic("rx");
+    let (_, stranger, _) = clinic.clinic("elsewhere");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let p = patient(&home, &clinic, &clinic.patient_invite(&dr), "Pat Rx");
+    // Half a troche (12.5 mg) is within the demo protocol's own limits.
+    run(&home, &["dose", "1/2", "troche", "--dry-run"]).ok();
+    let path = format!("/api/v1/patients/{p}/prescription");
+    let rx = json!({ "max_dose": "10mg", "min_interval": "48h", "ceiling": "20mg" });
+    assert_eq!(
+        clinic
+            .call("POST", &path, Some(&stranger), Some(rx.clone()))
+            .0,
+        404
+    );
+    let (s, v) = clinic.call(
+        "POST",
+        &path,
+        Some(&dr),
+        Some(json!({ "max_dose": "10 g" })),
+    );
+    assert_eq!(s, 400, "a 10 g limit is a unit slip: {v}");
+    let set = clinic.ok("POST", &path, Some(&dr), Some(rx));
+    assert_eq!(set["prescription"]["limits"]["max_per_dose_mg"], 10.0);
+    assert_eq!(set["prescription"]["set_by"], "Dr rx");
+    let synced = run(&home, &["--json", "sync"]).ok().json();
+    assert_eq!(synced["prescription"]["ceiling_mg"], 20.0, "{synced}");
+    // Refused on the device, citing who set it; nothing logged.
+    let before = run(&home, &["--json", "history"]).ok().json()["doses"]
+        .as_array()
+        .map(Vec::len);
+    let refused = run(&home, &["dose", "1/2", "troche"]);
+    assert_eq!(refused.code, 3, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stdout
+            .contains("your clinician's per-dose limit of 10 mg"),
+        "{}",
+        refused.stdout
+    );
+    assert!(
+        refused.stdout.contains("Prescription set by Dr rx (rx)"),
+        "{}",
+        refused.stdout
+    );
+    let after = run(&home, &["--json", "history"]).ok().json()["doses"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(before, after);
+    let shown = run(&home, &["protocol", "show"]).ok().stdout;
+    assert!(
+        shown.contains("enforced on every dose") && shown.contains("titration ceiling 20 mg"),
+        "{shown}"
+    );
+    // Overridden with a reason: logged, and the clinician sees it after the next sync.
+    run(
+        &home,
+        &[
+            "dose",
+            "1/2",
+            "troche",
+            "--override",
+            "agreed by phone with Dr rx",
+        ],
+    )
+    .ok();
+    run(&home, &["sync"]).ok();
+    let items = clinic.ok("GET", "/api/v1/triage", Some(&dr), None)["items"].clone();
+    assert!(
+        items
+            .as_array()
+            .is_some_and(|i| i.iter().any(|x| x["kind"] == "override"
+                && x["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("agreed by phone")))),
+        "{items}"
+    );
+}

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use dosewise_core::jiff::Timestamp;
+use dosewise_core::prescription::Prescription;
 use dosewise_core::share::{self, Category, Entry, State as SyncState};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -94,6 +95,10 @@ pub fn router(clinic: Clinic) -> Router {
         .route("/api/v1/share/log", get(share_log))
         .route("/api/v1/patients", get(caseload))
         .route("/api/v1/patients/{id}", get(patient))
+        .route(
+            "/api/v1/patients/{id}/prescription",
+            get(prescription).post(set_prescription),
+        )
         .route("/api/v1/triage", get(triage_queue))
         .route("/api/v1/triage/{id}/ack", post(acknowledge))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -450,12 +455,25 @@ async fn sync_state(State(st): State<Clinic>, d: Device) -> Result<Json<SyncStat
         )
         .await
         .map_err(pg)?;
+    let prescription = tx
+        .query_opt("SELECT body FROM prescription", &[])
+        .await
+        .map_err(pg)?
+        .map(|r| serde_json::from_value::<Prescription>(r.get(0)))
+        .transpose()
+        .map_err(crate::db)?;
     tx.commit().await.map_err(pg)?;
+    let prescription = if categories.is_empty() {
+        None
+    } else {
+        prescription
+    };
     Ok(Json(SyncState {
         last_idx: u64::try_from(row.get::<_, i64>(0)).unwrap_or(0),
         categories,
         clinic: row.get(1),
         clinicians,
+        prescription,
     }))
 }
 
@@ -743,6 +761,138 @@ async fn patient(
         "patient": id, "name": grant.get::<_, String>(1), "categories": grant.get::<_, Vec<String>>(0),
         "journal": journal,
     })))
+}
+
+/// The patient's prescription, for a clinician with an active grant (else 404).
+async fn prescription(
+    State(st): State<Clinic>,
+    s: Session,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    clinician(&s)?;
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    granted(&tx, id, st.now()).await?;
+    let rx = tx
+        .query_opt(
+            "SELECT body FROM prescription WHERE patient_id = $1",
+            &[&id],
+        )
+        .await
+        .map_err(pg)?
+        .map(|r| r.get::<_, Value>(0));
+    st.audit(&tx, &s.actor, "read", Some(id), "prescription")
+        .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(json!({ "patient": id, "prescription": rx })))
+}
+
+/// A change to the prescription, as the clinician types it: limits ("25mg", "48h", "150/95"),
+/// the ceiling ("30mg"), whether blood pressure is required; what is left out stays as it was.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrescriptionRequest {
+    #[serde(flatten)]
+    pub limits: dosewise_app::protocol::LimitsRequest,
+    pub ceiling: Option<String>,
+    pub require_bp: Option<bool>,
+    pub note: Option<String>,
+}
+
+async fn set_prescription(
+    State(st): State<Clinic>,
+    s: Session,
+    Path(id): Path<i64>,
+    Body(b): Body<PrescriptionRequest>,
+) -> Result<Json<Value>, ApiError> {
+    clinician(&s)?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    granted(&tx, id, now).await?;
+    let old: Option<Prescription> = tx
+        .query_opt(
+            "SELECT body FROM prescription WHERE patient_id = $1",
+            &[&id],
+        )
+        .await
+        .map_err(pg)?
+        .map(|r| serde_json::from_value(r.get(0)))
+        .transpose()
+        .map_err(crate::db)?;
+    let mut limits = old.as_ref().map(|o| o.limits).unwrap_or_default();
+    b.limits
+        .apply(&mut limits)
+        .map_err(|e| ClinicError::Input(e.to_string()))?;
+    let ceiling_mg = match &b.ceiling {
+        Some(c) => Some(
+            dosewise_core::dose_expr::parse_mass(c)
+                .map(|m| m.value())
+                .map_err(|e| ClinicError::Input(format!("ceiling: {e}")))?,
+        ),
+        None => old.as_ref().and_then(|o| o.ceiling_mg),
+    };
+    let names = tx
+        .query_one(
+            "SELECT a.name, c.name FROM account a JOIN clinic c ON c.id = a.clinic_id WHERE a.id = $1",
+            &[&s.actor.account],
+        )
+        .await
+        .map_err(pg)?;
+    let note = match &b.note {
+        Some(n) => {
+            dosewise_core::text::note(Some(n)).map_err(|e| ClinicError::Input(e.to_string()))?
+        }
+        None => old.as_ref().and_then(|o| o.note.clone()),
+    };
+    let rx = Prescription {
+        limits,
+        ceiling_mg,
+        require_bp: b
+            .require_bp
+            .or(old.as_ref().map(|o| o.require_bp))
+            .unwrap_or(false),
+        note,
+        set_by: names.get(0),
+        clinic: names.get(1),
+        set_at: now,
+    };
+    rx.check().map_err(ClinicError::Input)?;
+    let body = serde_json::to_value(&rx).map_err(crate::db)?;
+    tx.execute(
+        "INSERT INTO prescription (patient_id, clinic_id, body, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (patient_id) DO UPDATE SET body = excluded.body, set_by = excluded.set_by, set_at = excluded.set_at",
+        &[&id, &s.actor.clinic, &body, &s.actor.account, &micros(now)],
+    )
+    .await
+    .map_err(pg)?;
+    st.audit(
+        &tx,
+        &s.actor,
+        "write",
+        Some(id),
+        &format!("prescription: {}", rx.describe().join("; ")),
+    )
+    .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(json!({ "patient": id, "prescription": rx })))
+}
+
+/// An active grant from this patient to the signed-in clinician, or 404.
+async fn granted(
+    tx: &impl deadpool_postgres::GenericClient,
+    patient: i64,
+    now: Timestamp,
+) -> Result<()> {
+    tx.query_opt(
+        "SELECT 1 FROM share_grant WHERE patient_id = $1 AND revoked_at IS NULL AND starts_at <= $2
+           AND (ends_at IS NULL OR ends_at > $2)",
+        &[&patient, &micros(now)],
+    )
+    .await
+    .map_err(pg)?
+    .map(|_| ())
+    .ok_or(ClinicError::NotFound)
 }
 
 async fn triage_queue(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {

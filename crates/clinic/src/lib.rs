@@ -21,7 +21,10 @@ use thiserror::Error;
 use tokio_postgres::types::ToSql;
 
 /// Schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_clinic.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_clinic.sql"),
+    include_str!("../migrations/0002_prescription.sql"),
+];
 
 /// The advisory lock migrations run under ("CLIN").
 const MIGRATION_LOCK: i64 = 0x434C_494E;

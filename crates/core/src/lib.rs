@@ -19,6 +19,7 @@ pub mod knowledge;
 pub mod medication;
 pub mod plausible;
 pub mod preparation;
+pub mod prescription;
 pub mod profile;
 pub mod protocol;
 pub mod questionnaire;

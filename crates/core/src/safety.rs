@@ -19,7 +19,7 @@ use crate::dose::{Dose, NewDose};
 use crate::interaction;
 use crate::medication::{Medication, SubstanceUse};
 use crate::plausible;
-use crate::protocol::{Pattern, Protocol, Status};
+use crate::protocol::{Limits, Pattern, Protocol, Status};
 use crate::rules::cite;
 use crate::schedule::{DayKind, day_kind, is_planned, slot};
 use crate::screen::ScreenAnswer;
@@ -261,6 +261,8 @@ pub struct Preflight<'a> {
     pub assessments: &'a [crate::questionnaire::Assessment],
     /// The crisis line the person set, shown first in crisis guidance.
     pub crisis_line: Option<&'a str>,
+    /// What the prescribing clinician set on the clinic server (pulled by sync).
+    pub prescription: Option<&'a crate::prescription::Prescription>,
 }
 
 fn finding(
@@ -328,27 +330,91 @@ fn hours(d: SignedDuration) -> String {
 }
 
 fn limits(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
-    let Some(proto) = p.protocol.filter(|x| x.status != Status::Ended) else {
-        return;
-    };
-    let l = &proto.protocol.limits;
+    if let Some(proto) = p.protocol.filter(|x| x.status != Status::Ended) {
+        let as_needed = match proto.protocol.pattern {
+            Pattern::AsNeeded {
+                min_interval_hours,
+                weekly_cap,
+            } => Some((f64::from(min_interval_hours), weekly_cap)),
+            _ => None,
+        };
+        let whose = Whose {
+            prefix: "",
+            your: "your",
+            source: SRC_PROTOCOL.to_string(),
+        };
+        limits_of(p, &proto.protocol.limits, as_needed, &whose, history, f);
+    }
+    if let Some(rx) = p.prescription {
+        let whose = Whose {
+            prefix: "rx_",
+            your: "your clinician's",
+            source: rx.source(),
+        };
+        limits_of(p, &rx.limits, None, &whose, history, f);
+        if let Some(max) = rx.ceiling_mg.filter(|m| p.dose.dose_mg > m + 1e-9) {
+            f.push(Finding {
+                sources: vec![whose.source.clone()],
+                ..finding(
+                    "rx_ceiling",
+                    Severity::Refuse,
+                    format!(
+                        "{} mg is above the ceiling of {} mg your clinician set.",
+                        fmt_num(p.dose.dose_mg),
+                        fmt_num(max)
+                    ),
+                    "A titration ceiling is the highest dose agreed with the prescriber; above it, the risks rise without an agreed reason.",
+                    OVERRIDE,
+                    &[],
+                )
+            });
+        }
+    }
+}
+
+/// Whose limits a check applies: the protocol's, or the clinician's prescription.
+struct Whose {
+    /// Before each finding's code ("rx_" for the prescription).
+    prefix: &'static str,
+    your: &'static str,
+    source: String,
+}
+
+fn limits_of(
+    p: &Preflight<'_>,
+    l: &Limits,
+    as_needed: Option<(f64, u32)>,
+    whose: &Whose,
+    history: &[&Dose],
+    f: &mut Vec<Finding>,
+) {
     let d = p.dose;
     let mg = d.dose_mg;
     let day = d.at.to_zoned_datetime(p.tz.clone()).date();
     let why = "Limits from a prescription or a plan are the agreed maximum; exceeding them raises the risks of side effects, bladder damage and dependence.";
+    let your = whose.your;
+    let mut push = |code: &str, message: String| {
+        f.push(Finding {
+            sources: vec![whose.source.clone()],
+            ..finding(
+                &format!("{}{code}", whose.prefix),
+                Severity::Refuse,
+                message,
+                why,
+                OVERRIDE,
+                &[],
+            )
+        });
+    };
     if let Some(max) = l.max_per_dose_mg.filter(|m| mg > m + 1e-9) {
-        f.push(finding(
+        push(
             "limit_per_dose",
-            Severity::Refuse,
             format!(
-                "{} mg is above your per-dose limit of {} mg.",
+                "{} mg is above {your} per-dose limit of {} mg.",
                 fmt_num(mg),
                 fmt_num(max)
             ),
-            why,
-            OVERRIDE,
-            &[SRC_PROTOCOL],
-        ));
+        );
     }
     if let Some(max) = l.max_per_day_mg {
         let today: f64 = history
@@ -357,19 +423,15 @@ fn limits(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             .map(|h| h.dose.dose_mg)
             .sum();
         if today + mg > max + 1e-9 {
-            f.push(finding(
+            push(
                 "limit_per_day",
-                Severity::Refuse,
                 format!(
-                    "With this dose, {day} would total {} mg, above your daily limit of {} mg ({} mg already).",
+                    "With this dose, {day} would total {} mg, above {your} daily limit of {} mg ({} mg already).",
                     fmt_num(today + mg),
                     fmt_num(max),
                     fmt_num(today)
                 ),
-                why,
-                OVERRIDE,
-                &[SRC_PROTOCOL],
-            ));
+            );
         }
     }
     let week_start =
@@ -382,33 +444,22 @@ fn limits(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
     if let Some(max) = l.max_per_7_days_mg {
         let week: f64 = in_week.iter().map(|h| h.dose.dose_mg).sum();
         if week + mg > max + 1e-9 {
-            f.push(finding(
+            push(
                 "limit_7_days",
-                Severity::Refuse,
                 format!(
-                    "With this dose, the last 7 days would total {} mg, above your limit of {} mg.",
+                    "With this dose, the last 7 days would total {} mg, above {your} limit of {} mg.",
                     fmt_num(week + mg),
                     fmt_num(max)
                 ),
-                why,
-                OVERRIDE,
-                &[SRC_PROTOCOL],
-            ));
+            );
         }
     }
-    let (min_interval, cap) = match proto.protocol.pattern {
-        Pattern::AsNeeded {
-            min_interval_hours,
-            weekly_cap,
-        } => (
-            Some(
-                l.min_interval_hours
-                    .unwrap_or(0.0)
-                    .max(f64::from(min_interval_hours)),
-            ),
-            Some(weekly_cap),
+    let (min_interval, cap) = match as_needed {
+        Some((min_h, cap)) => (
+            Some(l.min_interval_hours.unwrap_or(0.0).max(min_h)),
+            Some(cap),
         ),
-        _ => (l.min_interval_hours, None),
+        None => (l.min_interval_hours, None),
     };
     if let Some(min_h) = min_interval {
         let nearest = history
@@ -416,32 +467,29 @@ fn limits(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
             .map(|h| (d.at.duration_since(h.dose.at)).abs())
             .min();
         if let Some(gap) = nearest.filter(|g| g.as_secs_f64() < min_h * 3600.0) {
-            f.push(finding(
+            let asks = if whose.prefix.is_empty() {
+                "your protocol asks"
+            } else {
+                "your clinician's prescription asks"
+            };
+            push(
                 "min_interval",
-                Severity::Refuse,
                 format!(
-                    "Only {} since your nearest other dose; your protocol asks for at least {} h.",
+                    "Only {} since your nearest other dose; {asks} for at least {} h.",
                     hours(gap),
                     fmt_num(min_h)
                 ),
-                why,
-                OVERRIDE,
-                &[SRC_PROTOCOL],
-            ));
+            );
         }
     }
     if let Some(cap) = cap.filter(|c| in_week.len() + 1 > *c as usize) {
-        f.push(finding(
+        push(
             "weekly_cap",
-            Severity::Refuse,
             format!(
                 "This would be dose {} in 7 days; your as-needed plan allows {cap}.",
                 in_week.len() + 1
             ),
-            why,
-            OVERRIDE,
-            &[SRC_PROTOCOL],
-        ));
+        );
     }
 }
 
@@ -987,8 +1035,22 @@ fn vitals(p: &Preflight<'_>, f: &mut Vec<Finding>) {
         .protocol
         .filter(|x| x.status != Status::Ended)
         .map(|x| x.protocol.limits);
-    let (warn, refuse) = limits.unwrap_or_default().bp_tiers();
+    let (mut warn, mut refuse) = limits.unwrap_or_default().bp_tiers();
     let own = limits.is_some_and(|l| l.bp_warn_above.is_some() || l.bp_refuse_from.is_some());
+    // The clinician's thresholds, where stricter.
+    let rx_bp = p
+        .prescription
+        .filter(|r| r.limits.bp_warn_above.is_some() || r.limits.bp_refuse_from.is_some());
+    let rx_source = p.prescription.map(|r| r.source());
+    if let Some(r) = rx_bp {
+        let (w, rf) = r.limits.bp_tiers();
+        let stricter = |a: BpLimit, b: BpLimit| BpLimit {
+            systolic: a.systolic.min(b.systolic),
+            diastolic: a.diastolic.min(b.diastolic),
+        };
+        warn = stricter(warn, w);
+        refuse = stricter(refuse, rf);
+    }
     if let Some(v) = bp {
         let (s, d) = (
             v.vitals.systolic.unwrap_or(0),
@@ -1026,11 +1088,27 @@ fn vitals(p: &Preflight<'_>, f: &mut Vec<Finding>) {
             if own {
                 src.insert(0, SRC_BP_PROTOCOL);
             }
+            if let (Some(_), Some(s)) = (rx_bp, rx_source.as_deref()) {
+                src.insert(0, s);
+            }
             f.push(with_rule(
                 finding(code, severity, message, bp_reason, action, &src),
                 "vitals_window",
             ));
         }
+    } else if let Some(s) = rx_source
+        .as_deref()
+        .filter(|_| p.prescription.is_some_and(|r| r.require_bp))
+    {
+        f.push(finding(
+            "rx_bp_missing",
+            Severity::Refuse,
+            "Your clinician's prescription asks for a blood-pressure reading before each dose, and there is none from the 2 hours before it.".into(),
+            bp_reason,
+            "Measure your blood pressure and record it before the dose.",
+            &[s, SRC_BP_LABEL],
+        )
+        .with_step(Step::RecordVitals));
     } else if p.protocol.is_some_and(|x| x.protocol.require_bp) {
         f.push(finding(
             "bp_missing",

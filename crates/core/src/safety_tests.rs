@@ -59,6 +59,7 @@ struct S {
     /// When the check runs; the dose's own time unless set (a dose logged after the fact).
     now: Option<Timestamp>,
     crisis_line: Option<String>,
+    prescription: Option<crate::prescription::Prescription>,
 }
 
 impl S {
@@ -85,6 +86,7 @@ impl S {
             dose: new_dose(12.5, ts(AT)),
             now: None,
             crisis_line: None,
+            prescription: None,
         }
     }
     /// Answer screen question `code` yes, `hours_before` the dose.
@@ -218,6 +220,7 @@ impl S {
             screen: &self.screen,
             assessments: &self.assessments,
             crisis_line: self.crisis_line.as_deref(),
+            prescription: self.prescription.as_ref(),
         })
     }
 }
@@ -1164,4 +1167,74 @@ fn the_safety_doc_lists_every_rule() {
         );
     }
     assert!(sources.contains("CC BY-SA 4.0") && sources.contains("https://psychonautwiki.org"));
+}
+
+/// The clinician's prescription is enforced like the protocol's limits, each finding citing who
+/// set it; it refuses on its own (no protocol at all), above its ceiling, and without the blood
+/// pressure it requires; its blood-pressure thresholds apply where stricter.
+#[test]
+fn the_clinicians_prescription_is_enforced_and_cited() {
+    let rx = crate::prescription::Prescription {
+        limits: Limits {
+            max_per_dose_mg: Some(10.0),
+            min_interval_hours: Some(72.0),
+            bp_refuse_from: Some(crate::vitals::BpLimit {
+                systolic: 150,
+                diastolic: 95,
+            }),
+            bp_warn_above: Some(crate::vitals::BpLimit {
+                systolic: 135,
+                diastolic: 85,
+            }),
+            ..Limits::default()
+        },
+        ceiling_mg: Some(11.0),
+        require_bp: true,
+        note: None,
+        set_by: "Dr K".into(),
+        clinic: "North Clinic".into(),
+        set_at: ts("2026-11-30T10:00:00Z"),
+    };
+    let mut s = S::base();
+    s.protocol = None;
+    s.prescription = Some(rx.clone());
+    let v = s.run();
+    assert!(v.refused());
+    for code in ["rx_limit_per_dose", "rx_ceiling", "rx_bp_missing"] {
+        let f = found(&v, code);
+        assert_eq!(f.severity, Severity::Refuse, "{code}");
+        assert!(
+            f.sources[0].contains("Prescription set by Dr K (North Clinic) on 2026-11-30"),
+            "{code}: {:?}",
+            f.sources
+        );
+    }
+    assert!(
+        found(&v, "rx_limit_per_dose")
+            .message
+            .contains("your clinician's per-dose limit of 10 mg")
+    );
+    // Within it, with a reading: nothing from the prescription.
+    let mut ok = S::base().bp(128, 80, None, 30.0);
+    ok.dose = new_dose(10.0, ts(AT));
+    ok.prescription = Some(rx.clone());
+    let v = ok.run();
+    assert!(
+        !v.codes().iter().any(|c| c.starts_with("rx_")),
+        "{:?}",
+        v.codes()
+    );
+    // 152/90 is under the default refusal but at the clinician's: refused, citing them.
+    let mut high = S::base().bp(152, 90, None, 30.0);
+    high.dose = new_dose(10.0, ts(AT));
+    high.prescription = Some(rx);
+    let f = found(&high.run(), "bp_high").clone();
+    assert_eq!(f.severity, Severity::Refuse);
+    assert!(
+        f.sources
+            .iter()
+            .any(|s| s.starts_with("Prescription set by Dr K")),
+        "{:?}",
+        f.sources
+    );
 }

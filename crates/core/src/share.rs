@@ -149,6 +149,9 @@ pub struct State {
     pub categories: Vec<Category>,
     pub clinic: String,
     pub clinicians: Vec<String>,
+    /// What the prescribing clinician set, if anything.
+    #[serde(default)]
+    pub prescription: Option<crate::prescription::Prescription>,
 }
 
 /// The most records a device sends in one batch.

@@ -403,6 +403,7 @@ impl Command {
                     .collect();
                 let adh = adherence(&p, &doses, from, today, today);
                 let prop = proposal(&store, &p, &tz, today, ctx.now).await?;
+                let rx = dosewise_app::share::prescription(&*store).await?;
                 let next: Vec<String> = next_planned(&p, today, 5)
                     .iter()
                     .map(|d| output::local(slot(&p, *d, &tz), &tz))
@@ -411,6 +412,7 @@ impl Command {
                     return output::json(&serde_json::json!({
                         "protocol": p, "today": day_kind(&p, today), "cycle": cycle_position(&p, today),
                         "next": next_planned(&p, today, 5), "adherence_28_days": adh, "titration": prop, "history": events,
+                        "prescription": rx,
                     }));
                 }
                 crate::outln!(
@@ -421,6 +423,15 @@ impl Command {
                     p.protocol.pattern.describe()
                 );
                 print_summary(&p, &tz, today);
+                if let Some(rx) = &rx {
+                    crate::outln!("  {} — enforced on every dose:", rx.source());
+                    for l in rx.describe() {
+                        crate::outln!("    {l}");
+                    }
+                    if let Some(n) = &rx.note {
+                        crate::outln!("    note: {n}");
+                    }
+                }
                 if !next.is_empty() {
                     crate::outln!("  next: {}", next.join("; "));
                 }
