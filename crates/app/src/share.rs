@@ -26,12 +26,27 @@ pub const PRESCRIPTION: &str = "clinic_prescription";
 /// The prescription the clinician set, as last synced; it stays in force after sharing stops
 /// (the prescriber's limits do not lapse with the connection).
 pub async fn prescription<S: Store>(store: &S) -> Result<Option<Prescription>> {
-    match store.setting(PRESCRIPTION).await? {
+    read_setting(store, PRESCRIPTION, "prescription").await
+}
+
+/// A setting kept as JSON, if there is one.
+async fn read_setting<S: Store, T: serde::de::DeserializeOwned>(
+    store: &S,
+    key: &str,
+    what: &str,
+) -> Result<Option<T>> {
+    match store.setting(key).await? {
         Some(s) => serde_json::from_str(&s)
             .map(Some)
-            .map_err(|e| AppError::Runtime(format!("the saved prescription does not read: {e}"))),
+            .map_err(|e| AppError::Runtime(format!("the saved {what} does not read: {e}"))),
         None => Ok(None),
     }
+}
+
+/// Keep `value` as JSON under `key`.
+async fn save_setting<S: Store, T: Serialize>(store: &S, key: &str, value: &T) -> Result<()> {
+    let text = serde_json::to_string(value).map_err(|e| AppError::Runtime(e.to_string()))?;
+    Ok(store.save_setting(key, Some(&text)).await?)
 }
 
 /// This journal's connection to a clinic.
@@ -174,17 +189,11 @@ async fn call(
 
 /// The connection, if this journal has one.
 pub async fn connection<S: Store>(store: &S) -> Result<Option<Connection>> {
-    match store.setting(SETTING).await? {
-        Some(s) => serde_json::from_str(&s).map(Some).map_err(|e| {
-            AppError::Runtime(format!("the saved clinic connection does not read: {e}"))
-        }),
-        None => Ok(None),
-    }
+    read_setting(store, SETTING, "clinic connection").await
 }
 
 async fn save<S: Store>(store: &S, c: &Connection) -> Result<()> {
-    let text = serde_json::to_string(c).map_err(|e| AppError::Runtime(e.to_string()))?;
-    Ok(store.save_setting(SETTING, Some(&text)).await?)
+    save_setting(store, SETTING, c).await
 }
 
 /// Shared unless chosen otherwise: everything a clinician supervising a protocol needs, not
@@ -329,9 +338,7 @@ pub async fn sync<S: Store>(store: &S, now: Timestamp) -> Result<Synced> {
                         "the clinic sent a prescription that does not check: {e}"
                     ))
                 })?;
-                let text =
-                    serde_json::to_string(rx).map_err(|e| AppError::Runtime(e.to_string()))?;
-                store.save_setting(PRESCRIPTION, Some(&text)).await?;
+                save_setting(store, PRESCRIPTION, rx).await?;
             }
             None => store.save_setting(PRESCRIPTION, None).await?,
         }

@@ -109,9 +109,7 @@ fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
-fn ts(v: i64) -> Timestamp {
-    Timestamp::from_microsecond(v).unwrap_or(Timestamp::UNIX_EPOCH)
-}
+use crate::ts;
 
 // ---- Signing in ----
 
@@ -148,10 +146,7 @@ async fn logout(
     headers: axum::http::HeaderMap,
     _s: Session,
 ) -> Result<Response, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+    let token = crate::auth::bearer(&headers)
         .or_else(|| dosewise_web::security::cookie(&headers, COOKIE))
         .unwrap_or_default();
     st.logout(token).await?;
@@ -369,19 +364,7 @@ async fn connect(
         patient: Some(patient),
         address: addr.ip().to_string(),
     };
-    for (k, v) in [
-        ("dosewise.clinic", clinic.to_string()),
-        ("dosewise.account", patient.to_string()),
-        ("dosewise.role", "connect".to_string()),
-        ("dosewise.patient", patient.to_string()),
-    ] {
-        tx.execute("SELECT set_config($1, $2, true)", &[&k, &v])
-            .await
-            .map_err(pg)?;
-    }
-    tx.batch_execute(&format!("SET LOCAL ROLE {}", crate::APP_ROLE))
-        .await
-        .map_err(pg)?;
+    crate::act_as(&tx, &actor).await?;
     let ends = b.ends_at.map(micros);
     tx.execute(
         "INSERT INTO share_grant (clinic_id, patient_id, clinician_id, categories, starts_at, ends_at, created_at)
@@ -683,7 +666,7 @@ async fn caseload(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, A
                (SELECT max((r.body->>'at')) FROM record r WHERE r.patient_id = p.id AND r.kind = 'dose'
                   AND r.body->>'deleted_at' IS NULL),
                (SELECT count(*) FROM record r WHERE r.patient_id = p.id AND r.kind = 'dose'
-                  AND r.body->>'deleted_at' IS NULL AND r.received_at >= 0
+                  AND r.body->>'deleted_at' IS NULL
                   AND (extract(epoch FROM (r.body->>'at')::timestamptz) * 1000000)::bigint >= $1),
                (SELECT max((r.body->>'at')) FROM record r WHERE r.patient_id = p.id AND r.kind = 'checkin'
                   AND r.body->>'deleted_at' IS NULL),

@@ -17,7 +17,7 @@ use crate::{Actor, Clinic, ClinicError, Result, Role, pg};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
-use dosewise_core::jiff::{SignedDuration, Timestamp};
+use dosewise_core::jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
 pub use dosewise_web::session::{ABSOLUTE, IDLE};
@@ -87,7 +87,7 @@ pub struct Device {
     pub device: i64,
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
@@ -186,7 +186,7 @@ impl Clinic {
             .await
             .map_err(pg)?
             .ok_or(ClinicError::Unauthorized)?;
-        let ts = |v: i64| Timestamp::from_microsecond(v).unwrap_or(Timestamp::UNIX_EPOCH);
+        let ts = crate::ts;
         let (began, seen) = (ts(row.get(0)), ts(row.get(1)));
         if now.duration_since(seen) > IDLE || now.duration_since(began) > ABSOLUTE {
             c.execute(

@@ -202,26 +202,7 @@ impl Clinic {
         actor: &Actor,
     ) -> Result<deadpool_postgres::Transaction<'a>> {
         let tx = c.transaction().await.map_err(pg)?;
-        tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))
-            .await
-            .map_err(pg)?;
-        let settings: [(&str, String); 4] = [
-            ("dosewise.clinic", actor.clinic.to_string()),
-            (
-                "dosewise.account",
-                actor.account.map(|a| a.to_string()).unwrap_or_default(),
-            ),
-            ("dosewise.role", actor.role.as_str().to_string()),
-            (
-                "dosewise.patient",
-                actor.patient.map(|a| a.to_string()).unwrap_or_default(),
-            ),
-        ];
-        for (k, v) in settings {
-            tx.execute("SELECT set_config($1, $2, true)", &[&k, &v])
-                .await
-                .map_err(pg)?;
-        }
+        act_as(&tx, actor).await?;
         Ok(tx)
     }
 
@@ -254,6 +235,37 @@ impl Clinic {
         .map_err(pg)?;
         Ok(())
     }
+}
+
+/// Run the rest of a transaction as the application role, with `actor` in the settings the
+/// row-level security policies read.
+pub(crate) async fn act_as(tx: &deadpool_postgres::Transaction<'_>, actor: &Actor) -> Result<()> {
+    tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))
+        .await
+        .map_err(pg)?;
+    let settings: [(&str, String); 4] = [
+        ("dosewise.clinic", actor.clinic.to_string()),
+        (
+            "dosewise.account",
+            actor.account.map(|a| a.to_string()).unwrap_or_default(),
+        ),
+        ("dosewise.role", actor.role.as_str().to_string()),
+        (
+            "dosewise.patient",
+            actor.patient.map(|a| a.to_string()).unwrap_or_default(),
+        ),
+    ];
+    for (k, v) in settings {
+        tx.execute("SELECT set_config($1, $2, true)", &[&k, &v])
+            .await
+            .map_err(pg)?;
+    }
+    Ok(())
+}
+
+/// A stored time (microseconds since 1970).
+pub(crate) fn ts(v: i64) -> Timestamp {
+    Timestamp::from_microsecond(v).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 async fn migrate(c: &mut deadpool_postgres::Client) -> Result<()> {

@@ -217,23 +217,11 @@ fn manage_paths() -> Value {
 
 /// A correction's "at least one change": one field given and not null, or something to clear.
 fn changes() -> Value {
-    let given = [
-        "mood",
-        "anxiety",
-        "energy",
-        "focus",
-        "sleep",
-        "irritability",
-        "craving",
-        "side_effects",
-        "urinary",
-        "note",
-        "tags",
-        "private",
-        "at",
-        "zone",
-    ]
-    .map(|f| json!({ "required": [f], "properties": { f: { "not": { "type": "null" } } } }));
+    // Every field that can be cleared can also be given, and three more.
+    let given = dosewise_app::checkin::CLEARABLE
+        .into_iter()
+        .chain(["private", "at", "zone"])
+        .map(|f| json!({ "required": [f], "properties": { f: { "not": { "type": "null" } } } }));
     let clear = json!({ "required": ["clear"], "properties": { "clear": { "minItems": 1 } } });
     Value::Array(given.into_iter().chain([clear]).collect())
 }
