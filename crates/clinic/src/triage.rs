@@ -20,8 +20,6 @@ pub struct Item {
 
 /// PHQ-9 item 9 (thoughts of being better off dead or of self-harm) is the ninth answer.
 const ITEM_9: usize = 8;
-/// A PHQ-9 total from which depression is severe.
-pub const PHQ9_SEVERE: u32 = 20;
 
 /// The items a record raises (none for most).
 pub fn items(kind: &str, body: &Value) -> Vec<Item> {
@@ -43,11 +41,14 @@ pub fn items(kind: &str, body: &Value) -> Vec<Item> {
                         at: x.at,
                     });
                 }
-                if x.total >= PHQ9_SEVERE {
+                // The severe band as the questionnaire's data states it (Kroenke 2001: 20-27).
+                let phq9 = dosewise_core::questionnaire::instrument("phq9");
+                let severe = phq9.and_then(|i| i.bands.iter().find(|(_, b)| b == "severe"));
+                if let Some((from, _)) = severe.filter(|(from, _)| x.total >= *from) {
                     out.push(Item {
                         kind: "phq9_severe",
                         urgent: false,
-                        detail: format!("PHQ-9 total {} (severe: 20 or more)", x.total),
+                        detail: format!("PHQ-9 total {} (severe: {from} or more)", x.total),
                         at: x.at,
                     });
                 }
