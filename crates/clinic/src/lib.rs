@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod totp;
 pub mod triage;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
