@@ -171,14 +171,54 @@ impl Clinic {
         v
     }
 
+    /// Sign in as staff, with the second factor: set up at the first sign-in (as a new
+    /// clinician does), a fresh code after that.
     fn login(&self, email: &str, password: &str) -> String {
+        let enrolled = self.secret(email).is_some();
+        let code = enrolled.then(|| self.code(email));
         let v = self.ok(
             "POST",
             "/api/v1/login",
             None,
-            Some(json!({ "email": email, "password": password })),
+            Some(json!({ "email": email, "password": password, "code": code })),
         );
-        v["token"].as_str().unwrap_or_default().to_string()
+        assert_eq!(v["second_factor"], json!(enrolled), "{v}");
+        let token = v["token"].as_str().unwrap_or_default().to_string();
+        if !enrolled {
+            let secret = self.ok("POST", "/api/v1/totp/setup", Some(&token), None)["secret"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let code = totp_code(&secret, 0);
+            self.ok(
+                "POST",
+                "/api/v1/totp/confirm",
+                Some(&token),
+                Some(json!({ "code": code })),
+            );
+        }
+        token
+    }
+
+    /// The account's confirmed TOTP secret, if any.
+    fn secret(&self, email: &str) -> Option<String> {
+        sql(
+            &self.db,
+            &format!("SELECT totp_secret FROM account WHERE email = '{email}'"),
+        )
+        .first()
+        .and_then(|r| r.get(0))
+    }
+
+    /// A code the server takes now: the current step's, its use before forgotten (the test
+    /// clock stands still, so every sign-in would otherwise reuse one step).
+    fn code(&self, email: &str) -> String {
+        exec(
+            &self.db,
+            &format!("UPDATE account SET totp_step = NULL WHERE email = '{email}'"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        totp_code(&self.secret(email).unwrap_or_default(), 0)
     }
 
     /// A new clinic with its admin, and one clinician in it: (admin token, clinician token,
@@ -250,6 +290,14 @@ impl Drop for Clinic {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The authenticator app's code for `secret`, `offset` steps from the test clock's.
+fn totp_code(secret: &str, offset: i64) -> String {
+    use dosewise_clinic::totp;
+    let now: jiff::Timestamp = NOW.parse().unwrap_or_else(|e| panic!("{e}"));
+    let bytes = totp::unbase32(secret).unwrap_or_else(|| panic!("not base32: {secret}"));
+    totp::code_at(&bytes, totp::step_of(now.as_second()) + offset)
 }
 
 fn free_port() -> u16 {
@@ -727,12 +775,13 @@ fn logins_sessions_and_forged_requests() {
     assert_eq!(clinic.call("GET", "/api/v1/me", Some(&dr), None).0, 401);
     exec(&db, "DELETE FROM login_failure").unwrap_or_else(|e| panic!("{e}"));
     // Signed in by cookie: a change needs the CSRF token; a cross-site request is refused.
+    let code = clinic.code(email);
     let (_, head, body) = common::server::http_full(
         &clinic.addr,
         &clinic.addr,
         "POST",
         "/api/v1/login",
-        Some(&json!({ "email": email, "password": PASSWORD }).to_string()),
+        Some(&json!({ "email": email, "password": PASSWORD, "code": code }).to_string()),
         &[],
     );
     let cookie_line = head
@@ -898,4 +947,219 @@ fn the_clinicians_limits_are_enforced_on_the_patients_device() {
                     .is_some_and(|d| d.contains("agreed by phone")))),
         "{items}"
     );
+}
+
+/// Clinicians and admins sign in with a TOTP code as well: a new account may do nothing but
+/// set it up; a code is taken once; a missing or wrong one counts towards the back-off. An
+/// admin resets a password without seeing it, which ends the person's sessions and clears
+/// their second factor.
+#[test]
+fn the_second_factor_and_password_resets() {
+    let db = database("totp");
+    let clinic = Clinic::start(&db, 0);
+    let (admin, dr, _) = clinic.clinic("twofa");
+    let (other_admin, _, _) = clinic.clinic("elsewhere");
+    let code = clinic.ok(
+        "POST",
+        "/api/v1/invites",
+        Some(&admin),
+        Some(json!({ "role": "clinician" })),
+    )["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let email = "new@twofa.example";
+    let id = clinic.ok(
+        "POST",
+        "/api/v1/accept",
+        None,
+        Some(json!({ "code": code, "email": email, "name": "Dr New", "password": PASSWORD })),
+    )["account"]
+        .as_i64()
+        .unwrap_or_default();
+    // The first sign-in: no code yet, and nothing but setting one up.
+    let first = clinic.ok(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({ "email": email, "password": PASSWORD })),
+    );
+    assert_eq!(first["second_factor"], json!(false), "{first}");
+    let t = first["token"].as_str().unwrap_or_default().to_string();
+    for (method, path) in [
+        ("GET", "/api/v1/patients"),
+        ("GET", "/api/v1/triage"),
+        ("POST", "/api/v1/invites"),
+    ] {
+        let (s, v) = clinic.call(method, path, Some(&t), Some(json!({ "role": "patient" })));
+        assert_eq!(
+            (s, v["error"]["kind"].clone()),
+            (403, json!("second_factor")),
+            "{path}: {v}"
+        );
+    }
+    assert_eq!(clinic.call("GET", "/api/v1/me", Some(&t), None).0, 200);
+    let (s, v) = clinic.call(
+        "POST",
+        "/api/v1/totp/confirm",
+        Some(&t),
+        Some(json!({ "code": "123456" })),
+    );
+    assert_eq!(s, 400, "nothing to confirm before setup: {v}");
+    let setup = clinic.ok("POST", "/api/v1/totp/setup", Some(&t), None);
+    let secret = setup["secret"].as_str().unwrap_or_default().to_string();
+    assert_eq!(secret.len(), 32, "160 bits in base32: {setup}");
+    assert!(
+        setup["uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("otpauth://totp/")
+                && u.contains(&format!("secret={secret}"))
+                && u.contains("new@twofa.example")),
+        "{setup}"
+    );
+    let wrong = format!(
+        "{:06}",
+        (totp_code(&secret, 0).parse::<u32>().unwrap_or(0) + 1) % 1_000_000
+    );
+    let (s, v) = clinic.call(
+        "POST",
+        "/api/v1/totp/confirm",
+        Some(&t),
+        Some(json!({ "code": wrong })),
+    );
+    assert_eq!(s, 400, "{v}");
+    assert!(
+        clinic.secret(email).is_none(),
+        "a wrong code confirms nothing"
+    );
+    clinic.ok(
+        "POST",
+        "/api/v1/totp/confirm",
+        Some(&t),
+        Some(json!({ "code": totp_code(&secret, 0) })),
+    );
+    assert_eq!(clinic.secret(email), Some(secret.clone()));
+    assert_eq!(
+        clinic.call("GET", "/api/v1/patients", Some(&t), None).0,
+        200
+    );
+    // From now on the code is needed, and each is taken once: the one that confirmed is spent,
+    // the next step's (a phone's clock a little ahead) signs in once.
+    let login = |code: Option<String>| {
+        clinic.call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({ "email": email, "password": PASSWORD, "code": code })),
+        )
+    };
+    let (s, v) = login(None);
+    assert!(
+        s == 400
+            && v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("6-digit code")),
+        "{s} {v}"
+    );
+    let (s, v) = login(Some(totp_code(&secret, 0)));
+    assert!(
+        s == 400
+            && v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("already used")),
+        "a replayed code: {s} {v}"
+    );
+    let failures = || -> i32 {
+        sql(
+            &db,
+            &format!("SELECT coalesce(sum(failures), 0)::int FROM login_failure WHERE key = 'account:{email}'"),
+        )[0]
+        .get(0)
+    };
+    assert_eq!(failures(), 2, "the missing and the replayed code count");
+    let (s, v) = login(Some(totp_code(&secret, 1)));
+    assert_eq!((s, v["second_factor"].clone()), (200, json!(true)), "{v}");
+    assert_eq!(failures(), 0, "a sign-in clears them");
+    assert_eq!(login(Some(totp_code(&secret, 1))).0, 400, "once only");
+    assert_eq!(login(Some(totp_code(&secret, 3))).0, 400, "too far ahead");
+    assert_eq!(failures(), 2, "the reused and the distant code count");
+    assert_eq!(
+        sql(
+            &db,
+            &format!(
+                "SELECT count(*) FROM audit WHERE action = 'second-factor' AND actor_id = {id}"
+            )
+        )[0]
+        .get::<_, i64>(0),
+        1
+    );
+    // A password reset: the admin sees who has a second factor, never a password.
+    let staff = clinic.ok("GET", "/api/v1/accounts", Some(&admin), None);
+    let row = staff["accounts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["account"] == json!(id)).cloned())
+        .unwrap_or_else(|| panic!("{staff}"));
+    assert_eq!(row["second_factor"], json!(true));
+    assert!(!staff.to_string().contains("argon2"), "{staff}");
+    assert_eq!(
+        clinic.call("GET", "/api/v1/accounts", Some(&dr), None).0,
+        404,
+        "admins only"
+    );
+    let path = format!("/api/v1/accounts/{id}/reset");
+    assert_eq!(
+        clinic.call("POST", &path, Some(&other_admin), None).0,
+        404,
+        "another clinic's admin"
+    );
+    assert_eq!(clinic.call("POST", &path, Some(&dr), None).0, 404);
+    let reset = clinic.ok("POST", &path, Some(&admin), None)["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        clinic.call("GET", "/api/v1/me", Some(&t), None).0,
+        401,
+        "their sessions end"
+    );
+    let (s, v) = clinic.call(
+        "POST",
+        "/api/v1/reset",
+        None,
+        Some(json!({ "code": reset, "password": "short" })),
+    );
+    assert_eq!(s, 400, "{v}");
+    let fresh = "a new and long enough password";
+    clinic.ok(
+        "POST",
+        "/api/v1/reset",
+        None,
+        Some(json!({ "code": reset, "password": fresh })),
+    );
+    assert_eq!(
+        clinic
+            .call(
+                "POST",
+                "/api/v1/reset",
+                None,
+                Some(json!({ "code": reset, "password": fresh }))
+            )
+            .0,
+        400,
+        "a reset code works once"
+    );
+    exec(&db, "DELETE FROM login_failure").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(login(None).0, 400, "the old password is gone");
+    let v = clinic.ok(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({ "email": email, "password": fresh })),
+    );
+    assert_eq!(
+        v["second_factor"],
+        json!(false),
+        "set up again after a reset: {v}"
+    );
+    assert!(clinic.secret(email).is_none());
 }

@@ -36,6 +36,7 @@ impl IntoResponse for ApiError {
             ClinicError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ClinicError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ClinicError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ClinicError::SecondFactor => (StatusCode::FORBIDDEN, "second_factor"),
             ClinicError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
             ClinicError::Db(e) => {
                 eprintln!("dosewise clinic: {e}");
@@ -87,6 +88,11 @@ pub fn router(clinic: Clinic) -> Router {
         .route("/api/v1/login", post(login))
         .route("/api/v1/logout", post(logout))
         .route("/api/v1/me", get(me))
+        .route("/api/v1/totp/setup", post(totp_setup))
+        .route("/api/v1/totp/confirm", post(totp_confirm))
+        .route("/api/v1/accounts", get(accounts))
+        .route("/api/v1/accounts/{id}/reset", post(reset_password))
+        .route("/api/v1/reset", post(use_reset))
         .route("/api/v1/invites", post(invite))
         .route("/api/v1/accept", post(accept))
         .route("/api/v1/connect", post(connect))
@@ -118,6 +124,8 @@ use crate::ts;
 struct LoginBody {
     email: String,
     password: String,
+    /// The authenticator app's code, once the second factor is set up.
+    code: Option<String>,
 }
 
 async fn login(
@@ -125,20 +133,197 @@ async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Body(b): Body<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let (token, csrf, role) = st
-        .login(&b.email, &b.password, &addr.ip().to_string())
+    let s = st
+        .login(
+            &b.email,
+            &b.password,
+            b.code.as_deref(),
+            &addr.ip().to_string(),
+        )
         .await?;
-    let cookie = format!(
-        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
-        cookie_max_age(),
-        if st.secure { "; Secure" } else { "" }
-    );
-    let mut r =
-        Json(json!({ "token": token, "csrf": csrf, "role": role.as_str() })).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+    let mut r = Json(json!({
+        "token": s.token, "csrf": s.csrf, "role": s.role.as_str(), "second_factor": s.second_factor,
+    }))
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&session_cookie(&st, &s.token)) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(r)
+}
+
+/// The session cookie for `token`: HttpOnly, SameSite=Strict, Secure behind TLS.
+pub(crate) fn session_cookie(st: &Clinic, token: &str) -> String {
+    format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        cookie_max_age(),
+        if st.secure { "; Secure" } else { "" }
+    )
+}
+
+/// Set up the second factor: a new secret for the authenticator app (as text and as an
+/// `otpauth://` address), to be confirmed with a code from it.
+async fn totp_setup(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
+    staff(&s)?;
+    let (secret, uri) = st.totp_setup(&s).await?;
+    Ok(Json(json!({ "secret": secret, "uri": uri })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeBody {
+    code: String,
+}
+
+async fn totp_confirm(
+    State(st): State<Clinic>,
+    s: Session,
+    Body(b): Body<CodeBody>,
+) -> Result<Json<Value>, ApiError> {
+    staff(&s)?;
+    st.totp_confirm(&s, &b.code).await?;
+    Ok(Json(json!({ "second_factor": true })))
+}
+
+fn staff(s: &Session) -> Result<()> {
+    if matches!(s.actor.role, Role::Clinician | Role::Admin) {
+        Ok(())
+    } else {
+        Err(ClinicError::NotFound)
+    }
+}
+
+fn admin(s: &Session) -> Result<()> {
+    if s.actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ClinicError::NotFound)
+    }
+}
+
+/// The clinic's staff, for its admin: who they are and whether their second factor is set up.
+async fn accounts(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
+    admin(&s)?;
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    let rows = tx
+        .query(
+            "SELECT id, role, email, name, totp_secret IS NOT NULL, disabled_at IS NOT NULL FROM account
+             WHERE clinic_id = $1 AND role IN ('clinician', 'admin') ORDER BY name, id",
+            &[&s.actor.clinic],
+        )
+        .await
+        .map_err(pg)?;
+    tx.commit().await.map_err(pg)?;
+    let staff: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({ "account": r.get::<_, i64>(0), "role": r.get::<_, String>(1),
+                    "email": r.get::<_, Option<String>>(2), "name": r.get::<_, String>(3),
+                    "second_factor": r.get::<_, bool>(4), "disabled": r.get::<_, bool>(5) })
+        })
+        .collect();
+    Ok(Json(json!({ "accounts": staff })))
+}
+
+/// How long a password reset code lasts.
+const RESET_HOURS: i64 = 24;
+
+/// An admin resets a staff member's password without seeing it: a one-time code (valid
+/// [`RESET_HOURS`]) the staff member uses to choose a new one. Their sessions end now.
+async fn reset_password(
+    State(st): State<Clinic>,
+    s: Session,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    admin(&s)?;
+    let now = micros(st.now());
+    let code = token()?;
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    tx.query_opt(
+        "SELECT 1 FROM account WHERE id = $1 AND clinic_id = $2 AND role IN ('clinician', 'admin')",
+        &[&id, &s.actor.clinic],
+    )
+    .await
+    .map_err(pg)?
+    .ok_or(ClinicError::NotFound)?;
+    tx.execute(
+        "INSERT INTO password_reset (code_hash, account_id, clinic_id, created_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&digest(&code), &id, &s.actor.clinic, &s.actor.account, &now, &(now + RESET_HOURS * 3_600_000_000)],
+    )
+    .await
+    .map_err(pg)?;
+    tx.execute("DELETE FROM session WHERE account_id = $1", &[&id])
+        .await
+        .map_err(pg)?;
+    st.audit(
+        &tx,
+        &s.actor,
+        "reset",
+        None,
+        &format!("password reset for account {id}"),
+    )
+    .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(
+        json!({ "code": code, "expires_at": ts(now + RESET_HOURS * 3_600_000_000) }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetBody {
+    code: String,
+    password: String,
+}
+
+/// A staff member chooses a new password with a reset code. The second factor is cleared (a
+/// lost phone is the usual reason) and is set up again at the next sign-in.
+async fn use_reset(
+    State(st): State<Clinic>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Body(b): Body<ResetBody>,
+) -> Result<Json<Value>, ApiError> {
+    let phc = crate::auth::hash_password(&b.password)?;
+    let now = micros(st.now());
+    let mut c = st.client().await?;
+    let tx = c.transaction().await.map_err(pg)?;
+    let row = tx
+        .query_opt(
+            "UPDATE password_reset SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
+             RETURNING account_id, clinic_id",
+            &[&digest(b.code.trim()), &now],
+        )
+        .await
+        .map_err(pg)?
+        .ok_or_else(|| {
+            ClinicError::Input("this reset code is unknown, used or expired; ask your clinic's admin for a new one".into())
+        })?;
+    let id: i64 = row.get(0);
+    let role: String = tx
+        .query_one(
+            "UPDATE account SET password = $2, totp_secret = NULL, totp_pending = NULL, totp_step = NULL
+             WHERE id = $1 RETURNING role",
+            &[&id, &phc],
+        )
+        .await
+        .map_err(pg)?
+        .get(0);
+    tx.execute("DELETE FROM session WHERE account_id = $1", &[&id])
+        .await
+        .map_err(pg)?;
+    let actor = Actor {
+        clinic: row.get(1),
+        account: Some(id),
+        role: Role::parse(&role).unwrap_or(Role::Clinician),
+        patient: None,
+        address: addr.ip().to_string(),
+    };
+    st.audit(&tx, &actor, "reset", None, "new password chosen")
+        .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(Json(json!({ "account": id, "second_factor": false })))
 }
 
 async fn logout(

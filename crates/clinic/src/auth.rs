@@ -10,6 +10,9 @@
 //!   session's CSRF token in `X-CSRF-Token`.
 //! - Login back-off: after [`FREE_ATTEMPTS`] failures for an account or from an address, each
 //!   further attempt waits twice as long as the last (up to [`MAX_WAIT_SECS`]), answered 429.
+//! - Second factor: every clinician and admin signs in with a TOTP code as well (see
+//!   [`crate::totp`]). A staff session without one (a new account, or after a password reset)
+//!   may only set it up ([`ENROL_PATHS`]); everything else answers 403 until it is confirmed.
 //! - Devices: a patient's device holds a random token from `dosewise share connect`; it may
 //!   sync and revoke, nothing else.
 
@@ -71,6 +74,17 @@ pub fn email(s: &str) -> Result<String> {
     }
 }
 
+/// What a staff session without its second factor may reach: setting it up, who it is, and
+/// signing out (the pages and the API).
+pub const ENROL_PATHS: &[&str] = &[
+    "/api/v1/me",
+    "/api/v1/logout",
+    "/api/v1/totp/setup",
+    "/api/v1/totp/confirm",
+    "/second-factor",
+    "/logout",
+];
+
 /// A signed-in staff member or patient (a session).
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -78,6 +92,20 @@ pub struct Session {
     pub csrf: String,
     /// Signed in by cookie (then changes need the CSRF token) rather than a bearer token.
     pub by_cookie: bool,
+    /// Passed the second factor (always for a patient, who has none).
+    pub second_factor: bool,
+    /// The stored form of the session's token.
+    pub(crate) key: String,
+}
+
+/// A new session: its token and CSRF token, and whether it still has to set up the second
+/// factor.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub csrf: String,
+    pub role: Role,
+    pub second_factor: bool,
 }
 
 /// A patient's device (a device token).
@@ -139,6 +167,9 @@ impl FromRequestParts<Clinic> for Session {
                 .into());
             }
         }
+        if !s.second_factor && !ENROL_PATHS.contains(&parts.uri.path()) {
+            return Err(ClinicError::SecondFactor.into());
+        }
         Ok(Session { by_cookie, ..s })
     }
 }
@@ -178,7 +209,7 @@ impl Clinic {
         let c = self.client().await?;
         let row = c
             .query_opt(
-                "SELECT s.began, s.seen, s.csrf, a.id, a.clinic_id, a.role FROM session s
+                "SELECT s.began, s.seen, s.csrf, a.id, a.clinic_id, a.role, s.second_factor FROM session s
                  JOIN account a ON a.id = s.account_id
                  WHERE s.token_hash = $1 AND a.disabled_at IS NULL",
                 &[&digest(token)],
@@ -215,6 +246,8 @@ impl Clinic {
             },
             csrf: row.get(2),
             by_cookie: false,
+            second_factor: role == Role::Patient || row.get::<_, bool>(6),
+            key: digest(token),
         })
     }
 
@@ -247,13 +280,36 @@ impl Clinic {
         Ok(wait)
     }
 
-    /// Sign in with email and password: a new session's token and CSRF token.
+    /// Count a failed attempt against each key.
+    async fn failed(&self, c: &deadpool_postgres::Client, keys: &[String]) -> Result<()> {
+        let now = self.now().as_microsecond();
+        for k in keys {
+            c.execute(
+                "INSERT INTO login_failure (key, failures, last_at) VALUES ($1, 1, $2)
+                 ON CONFLICT (key) DO UPDATE SET failures = login_failure.failures + 1, last_at = $2",
+                &[k, &now],
+            )
+            .await
+            .map_err(pg)?;
+        }
+        Ok(())
+    }
+
+    /// The TOTP step the server's clock is in.
+    pub fn totp_step(&self) -> i64 {
+        crate::totp::step_of(self.now().as_second())
+    }
+
+    /// Sign in with email, password and (once it is set up) the code from the authenticator
+    /// app: a new session. A wrong password, a missing or wrong code and a code used before all
+    /// count towards the back-off.
     pub async fn login(
         &self,
         email: &str,
         password: &str,
+        code: Option<&str>,
         address: &str,
-    ) -> Result<(String, String, Role)> {
+    ) -> Result<SignedIn> {
         let email = email.trim().to_lowercase();
         let keys = [format!("account:{email}"), format!("address:{address}")];
         if let Some(secs) = self.waiting(&keys).await? {
@@ -265,7 +321,7 @@ impl Clinic {
         let c = self.client().await?;
         let row = c
             .query_opt(
-                "SELECT id, password, role FROM account
+                "SELECT id, password, role, totp_secret, totp_step FROM account
                  WHERE email = $1 AND disabled_at IS NULL AND password IS NOT NULL",
                 &[&email],
             )
@@ -281,37 +337,135 @@ impl Clinic {
             .hashers
             .verify(login, password.to_string())
             .await
-            .unwrap_or(false)
-            && row.is_some();
-        let now = self.now().as_microsecond();
-        if !ok {
-            for k in &keys {
-                c.execute(
-                    "INSERT INTO login_failure (key, failures, last_at) VALUES ($1, 1, $2)
-                     ON CONFLICT (key) DO UPDATE SET failures = login_failure.failures + 1, last_at = $2",
-                    &[k, &now],
-                )
-                .await
-                .map_err(pg)?;
+            .unwrap_or(false);
+        let row = match row {
+            Some(r) if ok => r,
+            _ => {
+                self.failed(&c, &keys).await?;
+                return Err(ClinicError::Input("wrong email or password".into()));
             }
-            return Err(ClinicError::Input("wrong email or password".into()));
-        }
-        let row = row.ok_or(ClinicError::Unauthorized)?;
+        };
+        let id: i64 = row.get(0);
+        let secret: Option<String> = row.get(3);
+        let second_factor = match secret {
+            None => false,
+            Some(secret) => {
+                let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+                    self.failed(&c, &keys).await?;
+                    return Err(ClinicError::Input(
+                        "this account signs in with the 6-digit code from its authenticator app as well".into(),
+                    ));
+                };
+                let bytes = crate::totp::unbase32(&secret).ok_or_else(|| {
+                    ClinicError::Db(format!("account {id}: a broken TOTP secret"))
+                })?;
+                let step = crate::totp::verify(&bytes, code, self.totp_step(), row.get(4));
+                // Spending the step in the same statement that checks it: two sign-ins racing
+                // with one code cannot both win.
+                let spent = match step {
+                    Some(step) => {
+                        c.execute(
+                            "UPDATE account SET totp_step = $2
+                             WHERE id = $1 AND (totp_step IS NULL OR totp_step < $2)",
+                            &[&id, &step],
+                        )
+                        .await
+                        .map_err(pg)?
+                            == 1
+                    }
+                    None => false,
+                };
+                if !spent {
+                    self.failed(&c, &keys).await?;
+                    return Err(ClinicError::Input(
+                        "that code is wrong, expired or already used; enter the code your authenticator app shows now".into(),
+                    ));
+                }
+                true
+            }
+        };
         for k in &keys {
             c.execute("DELETE FROM login_failure WHERE key = $1", &[k])
                 .await
                 .map_err(pg)?;
         }
         let (token, csrf) = (token()?, token()?);
-        let id: i64 = row.get(0);
+        let now = self.now().as_microsecond();
         c.execute(
-            "INSERT INTO session (token_hash, account_id, csrf, began, seen) VALUES ($1, $2, $3, $4, $4)",
-            &[&digest(&token), &id, &csrf, &now],
+            "INSERT INTO session (token_hash, account_id, csrf, began, seen, second_factor)
+             VALUES ($1, $2, $3, $4, $4, $5)",
+            &[&digest(&token), &id, &csrf, &now, &second_factor],
         )
         .await
         .map_err(pg)?;
         let role = Role::parse(row.get::<_, &str>(2)).ok_or(ClinicError::Unauthorized)?;
-        Ok((token, csrf, role))
+        Ok(SignedIn {
+            token,
+            csrf,
+            role,
+            second_factor,
+        })
+    }
+
+    /// Start setting up the second factor: a new secret, kept aside until a code from it
+    /// confirms it. Returns the secret (base32) and the `otpauth://` address for the app.
+    pub async fn totp_setup(&self, s: &Session) -> Result<(String, String)> {
+        let secret = crate::totp::new_secret()?;
+        let c = self.client().await?;
+        let row = c
+            .query_one(
+                "UPDATE account a SET totp_pending = $2 FROM clinic c
+                 WHERE a.id = $1 AND c.id = a.clinic_id RETURNING a.email, c.name",
+                &[&s.actor.account, &secret],
+            )
+            .await
+            .map_err(pg)?;
+        let email: Option<String> = row.get(0);
+        let uri = crate::totp::uri(&secret, row.get(1), email.as_deref().unwrap_or(""));
+        Ok((secret, uri))
+    }
+
+    /// Confirm the second factor with a code from the secret being set up: it becomes the
+    /// account's, and this session has passed it. Audited.
+    pub async fn totp_confirm(&self, s: &Session, code: &str) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        let pending: Option<String> = tx
+            .query_one(
+                "SELECT totp_pending FROM account WHERE id = $1 FOR UPDATE",
+                &[&s.actor.account],
+            )
+            .await
+            .map_err(pg)?
+            .get(0);
+        let pending = pending.ok_or_else(|| {
+            ClinicError::Input(
+                "start with POST /api/v1/totp/setup: there is no secret to confirm".into(),
+            )
+        })?;
+        let bytes = crate::totp::unbase32(&pending)
+            .ok_or_else(|| ClinicError::Db("a broken pending TOTP secret".into()))?;
+        let step = crate::totp::verify(&bytes, code, self.totp_step(), None).ok_or_else(|| {
+            ClinicError::Input(
+                "that code does not match; check the app's clock and enter the code it shows now"
+                    .into(),
+            )
+        })?;
+        tx.execute(
+            "UPDATE account SET totp_secret = totp_pending, totp_pending = NULL, totp_step = $2 WHERE id = $1",
+            &[&s.actor.account, &step],
+        )
+        .await
+        .map_err(pg)?;
+        tx.execute(
+            "UPDATE session SET second_factor = true WHERE token_hash = $1",
+            &[&s.key],
+        )
+        .await
+        .map_err(pg)?;
+        self.audit(&tx, &s.actor, "second-factor", None, "TOTP set up")
+            .await?;
+        tx.commit().await.map_err(pg)
     }
 
     /// End a session.

@@ -25,6 +25,7 @@ use tokio_postgres::types::ToSql;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_clinic.sql"),
     include_str!("../migrations/0002_prescription.sql"),
+    include_str!("../migrations/0003_second_factor.sql"),
 ];
 
 /// The advisory lock migrations run under ("CLIN").
@@ -44,6 +45,11 @@ pub enum ClinicError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// A clinician or admin who has not set up their second factor yet.
+    #[error(
+        "set up your second factor first: POST /api/v1/totp/setup, add the secret to an authenticator app, then POST /api/v1/totp/confirm with its 6-digit code"
+    )]
+    SecondFactor,
     #[error("too many failed attempts; try again in {0} seconds")]
     TooMany(u64),
     #[error("database error: {0}")]

@@ -163,7 +163,11 @@ mod tests {
         let now = step_of(1_234_567_890);
         let code = code_at(RFC_SECRET, now);
         assert_eq!(verify(RFC_SECRET, &code, now, None), Some(now));
-        assert_eq!(verify(RFC_SECRET, &code, now + 1, None), Some(now), "a step late");
+        assert_eq!(
+            verify(RFC_SECRET, &code, now + 1, None),
+            Some(now),
+            "a step late"
+        );
         assert_eq!(verify(RFC_SECRET, &code, now + 2, None), None, "too late");
         assert_eq!(verify(RFC_SECRET, &code, now, Some(now)), None, "spent");
         let next = code_at(RFC_SECRET, now + 1);
