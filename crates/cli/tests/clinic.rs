@@ -1163,3 +1163,88 @@ fn the_second_factor_and_password_resets() {
     );
     assert!(clinic.secret(email).is_none());
 }
+
+/// The clinician's pages in Debian's Chromium (tests/e2e/clinic.mjs): signing in with the
+/// second factor (and setting one up), the caseload, acknowledging an urgent item in triage,
+/// the patient view and the prescription editor — then the database says what the browser did.
+#[test]
+fn the_clinicians_pages_in_a_browser() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed in tests/e2e: run scripts/test (it installs it), or `npm ci` there"
+    );
+    let db = database("pages");
+    let clinic = Clinic::start(&db, 0);
+    let (admin, dr, dr_id) = clinic.clinic("pages");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let name = "Pat Browser";
+    let p = patient(&home, &clinic, &clinic.patient_invite(&dr), name);
+    run(&home, &["assess", "phq9", "--answers", "2,2,2,1,1,1,1,1,1"]).ok();
+    run(&home, &["sync"]).ok();
+    // A second clinician, invited but without a second factor yet.
+    let code = clinic.ok(
+        "POST",
+        "/api/v1/invites",
+        Some(&admin),
+        Some(json!({ "role": "clinician" })),
+    )["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let new_email = "new@pages.example";
+    clinic.ok(
+        "POST",
+        "/api/v1/accept",
+        None,
+        Some(json!({ "code": code, "email": new_email, "name": "Dr New", "password": PASSWORD })),
+    );
+    let dr_email = "dr@pages.example";
+    let shots = std::env::var("DOSEWISE_SCREENSHOTS").ok();
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg("clinic.mjs")
+        .current_dir(&e2e)
+        .env("CLINIC_URL", clinic.url())
+        .env("CLINIC_NOW", NOW)
+        .env("DR_EMAIL", dr_email)
+        .env("DR_CODE", clinic.code(dr_email))
+        .env("NEW_EMAIL", new_email)
+        .env("PASSWORD", PASSWORD)
+        .env("PATIENT", name);
+    if let Some(s) = &shots {
+        cmd.args(["--screenshots", s]);
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("node: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser test failed:\n{text}");
+    assert!(!text.contains("not ok"));
+    assert!(text.matches("ok - ").count() >= 10, "{text}");
+    // What the browser did, in the database.
+    let count = |q: &str| sql(&db, q)[0].get::<_, i64>(0);
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) FROM audit WHERE action = 'acknowledge' AND actor_id = {dr_id} AND patient_id = {p}"
+        )),
+        1
+    );
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) FROM triage WHERE patient_id = {p} AND kind = 'phq9_item9' AND acknowledged_by = {dr_id}"
+        )),
+        1
+    );
+    let rx: Value = sql(
+        &db,
+        &format!("SELECT body FROM prescription WHERE patient_id = {p}"),
+    )[0]
+    .get(0);
+    assert_eq!(rx["limits"]["max_per_dose_mg"], json!(10.0), "{rx}");
+    assert_eq!(rx["limits"]["max_per_7_days_mg"], json!(60.0), "{rx}");
+    assert!(clinic.secret(new_email).is_some(), "set up in the browser");
+    // The patient's next sync brings the limit; their safety check refuses a dose above it.
+    run(&home, &["sync"]).ok();
+    let refused = run(&home, &["dose", "1/2", "troche", "--dry-run"]);
+    assert_eq!(refused.code, 3, "{}", refused.stdout);
+}

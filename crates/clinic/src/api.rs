@@ -6,7 +6,7 @@
 //! see answers 404, never 403: whether it exists is not told either.
 
 use crate::auth::{COOKIE, Device, Session, cookie_max_age, digest, token};
-use crate::{Actor, Clinic, ClinicError, Result, Role, pg};
+use crate::{Actor, Clinic, ClinicError, Result, Role, clinician, pg};
 use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -31,18 +31,10 @@ impl From<ClinicError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, kind) = match &self.0 {
-            ClinicError::Input(_) => (StatusCode::BAD_REQUEST, "input"),
-            ClinicError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ClinicError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-            ClinicError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            ClinicError::SecondFactor => (StatusCode::FORBIDDEN, "second_factor"),
-            ClinicError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
-            ClinicError::Db(e) => {
-                eprintln!("dosewise clinic: {e}");
-                (StatusCode::INTERNAL_SERVER_ERROR, "server")
-            }
-        };
+        if let ClinicError::Db(e) = &self.0 {
+            eprintln!("dosewise clinic: {e}");
+        }
+        let (status, kind) = status(&self.0);
         let message = match &self.0 {
             ClinicError::Db(_) => "the server could not complete this request".to_string(),
             e => e.to_string(),
@@ -60,6 +52,19 @@ impl IntoResponse for ApiError {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
         r
+    }
+}
+
+/// An error's HTTP status and kind.
+pub(crate) fn status(e: &ClinicError) -> (StatusCode, &'static str) {
+    match e {
+        ClinicError::Input(_) => (StatusCode::BAD_REQUEST, "input"),
+        ClinicError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        ClinicError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+        ClinicError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        ClinicError::SecondFactor => (StatusCode::FORBIDDEN, "second_factor"),
+        ClinicError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
+        ClinicError::Db(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server"),
     }
 }
 
@@ -85,6 +90,7 @@ pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 pub fn router(clinic: Clinic) -> Router {
     Router::new()
+        .merge(crate::pages::routes())
         .route("/api/v1/login", post(login))
         .route("/api/v1/logout", post(logout))
         .route("/api/v1/me", get(me))
@@ -108,7 +114,14 @@ pub fn router(clinic: Clinic) -> Router {
         .route("/api/v1/triage", get(triage_queue))
         .route("/api/v1/triage/{id}/ack", post(acknowledge))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(harden))
         .with_state(clinic)
+}
+
+/// The headers every response carries: the local app's (CSP, no framing, no sniffing, no
+/// referrer to other sites, no caching).
+async fn harden(r: Response) -> Response {
+    dosewise_web::security::harden(r)
 }
 
 fn micros(t: Timestamp) -> i64 {
@@ -163,7 +176,6 @@ pub(crate) fn session_cookie(st: &Clinic, token: &str) -> String {
 /// Set up the second factor: a new secret for the authenticator app (as text and as an
 /// `otpauth://` address), to be confirmed with a code from it.
 async fn totp_setup(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
-    staff(&s)?;
     let (secret, uri) = st.totp_setup(&s).await?;
     Ok(Json(json!({ "secret": secret, "uri": uri })))
 }
@@ -179,96 +191,24 @@ async fn totp_confirm(
     s: Session,
     Body(b): Body<CodeBody>,
 ) -> Result<Json<Value>, ApiError> {
-    staff(&s)?;
     st.totp_confirm(&s, &b.code).await?;
     Ok(Json(json!({ "second_factor": true })))
 }
 
-fn staff(s: &Session) -> Result<()> {
-    if matches!(s.actor.role, Role::Clinician | Role::Admin) {
-        Ok(())
-    } else {
-        Err(ClinicError::NotFound)
-    }
-}
-
-fn admin(s: &Session) -> Result<()> {
-    if s.actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ClinicError::NotFound)
-    }
-}
-
 /// The clinic's staff, for its admin: who they are and whether their second factor is set up.
 async fn accounts(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
-    admin(&s)?;
-    let mut c = st.client().await?;
-    let tx = st.begin(&mut c, &s.actor).await?;
-    let rows = tx
-        .query(
-            "SELECT id, role, email, name, totp_secret IS NOT NULL, disabled_at IS NOT NULL FROM account
-             WHERE clinic_id = $1 AND role IN ('clinician', 'admin') ORDER BY name, id",
-            &[&s.actor.clinic],
-        )
-        .await
-        .map_err(pg)?;
-    tx.commit().await.map_err(pg)?;
-    let staff: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({ "account": r.get::<_, i64>(0), "role": r.get::<_, String>(1),
-                    "email": r.get::<_, Option<String>>(2), "name": r.get::<_, String>(3),
-                    "second_factor": r.get::<_, bool>(4), "disabled": r.get::<_, bool>(5) })
-        })
-        .collect();
+    let staff = st.staff(&s).await?;
     Ok(Json(json!({ "accounts": staff })))
 }
 
-/// How long a password reset code lasts.
-const RESET_HOURS: i64 = 24;
-
-/// An admin resets a staff member's password without seeing it: a one-time code (valid
-/// [`RESET_HOURS`]) the staff member uses to choose a new one. Their sessions end now.
+/// An admin resets a staff member's password without seeing it (see [`Clinic::reset_password`]).
 async fn reset_password(
     State(st): State<Clinic>,
     s: Session,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    admin(&s)?;
-    let now = micros(st.now());
-    let code = token()?;
-    let mut c = st.client().await?;
-    let tx = st.begin(&mut c, &s.actor).await?;
-    tx.query_opt(
-        "SELECT 1 FROM account WHERE id = $1 AND clinic_id = $2 AND role IN ('clinician', 'admin')",
-        &[&id, &s.actor.clinic],
-    )
-    .await
-    .map_err(pg)?
-    .ok_or(ClinicError::NotFound)?;
-    tx.execute(
-        "INSERT INTO password_reset (code_hash, account_id, clinic_id, created_by, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&digest(&code), &id, &s.actor.clinic, &s.actor.account, &now, &(now + RESET_HOURS * 3_600_000_000)],
-    )
-    .await
-    .map_err(pg)?;
-    tx.execute("DELETE FROM session WHERE account_id = $1", &[&id])
-        .await
-        .map_err(pg)?;
-    st.audit(
-        &tx,
-        &s.actor,
-        "reset",
-        None,
-        &format!("password reset for account {id}"),
-    )
-    .await?;
-    tx.commit().await.map_err(pg)?;
-    Ok(Json(
-        json!({ "code": code, "expires_at": ts(now + RESET_HOURS * 3_600_000_000) }),
-    ))
+    let (code, expires) = st.reset_password(&s, id).await?;
+    Ok(Json(json!({ "code": code, "expires_at": expires })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -376,43 +316,9 @@ async fn invite(
 ) -> Result<Json<Value>, ApiError> {
     let role = Role::parse(&b.role)
         .ok_or_else(|| ClinicError::Input("role is patient, clinician or admin".into()))?;
-    // A clinician invites patients (to share with them); an admin invites staff.
-    let allowed = match s.actor.role {
-        Role::Clinician => role == Role::Patient,
-        Role::Admin => matches!(role, Role::Clinician | Role::Admin),
-        _ => false,
-    };
-    if !allowed {
-        return Err(ClinicError::NotFound.into());
-    }
-    let days = b.days.unwrap_or(7);
-    if !(1..=30).contains(&days) {
-        return Err(ClinicError::Input("an invite lasts 1 to 30 days".into()).into());
-    }
-    let code = token()?;
-    let now = st.now();
-    let expires = micros(now) + days * 86_400_000_000;
-    let clinician = (role == Role::Patient).then_some(s.actor.account).flatten();
-    let mut c = st.client().await?;
-    let tx = st.begin(&mut c, &s.actor).await?;
-    tx.execute(
-        "INSERT INTO invite (code_hash, clinic_id, role, clinician_id, created_by, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[&digest(&code), &s.actor.clinic, &role.as_str(), &clinician, &s.actor.account, &micros(now), &expires],
-    )
-    .await
-    .map_err(pg)?;
-    st.audit(
-        &tx,
-        &s.actor,
-        "invite",
-        None,
-        &format!("an invite for a {}", role.as_str()),
-    )
-    .await?;
-    tx.commit().await.map_err(pg)?;
+    let (code, expires) = st.invite(&s, role, b.days.unwrap_or(7)).await?;
     Ok(Json(
-        json!({ "code": code, "role": role.as_str(), "expires_at": ts(expires) }),
+        json!({ "code": code, "role": role.as_str(), "expires_at": expires }),
     ))
 }
 
@@ -827,62 +733,10 @@ async fn share_log(State(st): State<Clinic>, d: Device) -> Result<Json<Value>, A
     Ok(Json(json!({ "log": log })))
 }
 
-// ---- The clinician's view ----
+// ---- The clinician's view (computed in [`crate::clinician`]) ----
 
-fn clinician(s: &Session) -> Result<()> {
-    if s.actor.role == Role::Clinician {
-        Ok(())
-    } else {
-        Err(ClinicError::NotFound)
-    }
-}
-
-/// One row a patient with an active grant to this clinician: last dose, doses in the last 7
-/// days, last check-in, the latest PHQ-9, open triage items.
 async fn caseload(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
-    clinician(&s)?;
-    let now = st.now();
-    let mut c = st.client().await?;
-    let tx = st.begin(&mut c, &s.actor).await?;
-    let week_ago = micros(now) - 7 * 86_400_000_000;
-    let rows = tx
-        .query(
-            "SELECT p.id, p.name, g.categories, g.starts_at,
-               (SELECT max((r.body->>'at')) FROM record r WHERE r.patient_id = p.id AND r.kind = 'dose'
-                  AND r.body->>'deleted_at' IS NULL),
-               (SELECT count(*) FROM record r WHERE r.patient_id = p.id AND r.kind = 'dose'
-                  AND r.body->>'deleted_at' IS NULL
-                  AND (extract(epoch FROM (r.body->>'at')::timestamptz) * 1000000)::bigint >= $1),
-               (SELECT max((r.body->>'at')) FROM record r WHERE r.patient_id = p.id AND r.kind = 'checkin'
-                  AND r.body->>'deleted_at' IS NULL),
-               (SELECT (r.body->>'total')::int FROM record r WHERE r.patient_id = p.id AND r.kind = 'assessment'
-                  AND r.body->>'instrument' = 'phq9' ORDER BY r.body->>'at' DESC LIMIT 1),
-               (SELECT count(*) FROM triage t WHERE t.patient_id = p.id AND t.acknowledged_at IS NULL),
-               (SELECT count(*) FROM triage t WHERE t.patient_id = p.id AND t.acknowledged_at IS NULL AND t.urgent)
-             FROM share_grant g JOIN account p ON p.id = g.patient_id
-             WHERE g.revoked_at IS NULL AND g.starts_at <= $2 AND (g.ends_at IS NULL OR g.ends_at > $2)
-             ORDER BY p.name, p.id",
-            &[&week_ago, &micros(now)],
-        )
-        .await
-        .map_err(pg)?;
-    let patients: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "patient": r.get::<_, i64>(0), "name": r.get::<_, String>(1),
-                "categories": r.get::<_, Vec<String>>(2), "sharing_since": ts(r.get(3)),
-                "last_dose": r.get::<_, Option<String>>(4), "doses_7d": r.get::<_, i64>(5),
-                "last_checkin": r.get::<_, Option<String>>(6), "latest_phq9": r.get::<_, Option<i32>>(7),
-                "open_triage": r.get::<_, i64>(8), "urgent_triage": r.get::<_, i64>(9),
-            })
-        })
-        .collect();
-    for p in &rows {
-        st.audit(&tx, &s.actor, "read", Some(p.get(0)), "caseload row")
-            .await?;
-    }
-    tx.commit().await.map_err(pg)?;
+    let patients = clinician::caseload(&st, &s).await?;
     Ok(Json(json!({ "patients": patients })))
 }
 
@@ -892,42 +746,10 @@ async fn patient(
     s: Session,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    clinician(&s)?;
-    let now = st.now();
-    let mut c = st.client().await?;
-    let tx = st.begin(&mut c, &s.actor).await?;
-    let grant = tx
-        .query_opt(
-            "SELECT g.categories, p.name FROM share_grant g JOIN account p ON p.id = g.patient_id
-             WHERE g.patient_id = $1 AND g.revoked_at IS NULL AND g.starts_at <= $2
-               AND (g.ends_at IS NULL OR g.ends_at > $2)",
-            &[&id, &micros(now)],
-        )
-        .await
-        .map_err(pg)?
-        .ok_or(ClinicError::NotFound)?;
-    let rows = tx
-        .query(
-            "SELECT kind, body FROM record WHERE patient_id = $1 ORDER BY kind, record_id",
-            &[&id],
-        )
-        .await
-        .map_err(pg)?;
-    let records: Vec<(String, Value)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-    let journal =
-        share::journal_of(records.iter().map(|(k, v)| (k.as_str(), v))).map_err(ClinicError::Db)?;
-    st.audit(
-        &tx,
-        &s.actor,
-        "read",
-        Some(id),
-        &format!("{} shared records", records.len()),
-    )
-    .await?;
-    tx.commit().await.map_err(pg)?;
+    let v = clinician::patient(&st, &s, id).await?;
     Ok(Json(json!({
-        "patient": id, "name": grant.get::<_, String>(1), "categories": grant.get::<_, Vec<String>>(0),
-        "journal": journal,
+        "patient": v.patient, "name": v.name, "categories": v.categories, "journal": v.journal,
+        "prescription": v.prescription,
     })))
 }
 
@@ -937,162 +759,22 @@ async fn prescription(
     s: Session,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    clinician(&s)?;
-    let mut c = st.client().await?;
-    let tx = st.begin(&mut c, &s.actor).await?;
-    granted(&tx, id, st.now()).await?;
-    let rx = tx
-        .query_opt(
-            "SELECT body FROM prescription WHERE patient_id = $1",
-            &[&id],
-        )
-        .await
-        .map_err(pg)?
-        .map(|r| r.get::<_, Value>(0));
-    st.audit(&tx, &s.actor, "read", Some(id), "prescription")
-        .await?;
-    tx.commit().await.map_err(pg)?;
+    let rx = clinician::prescription(&st, &s, id).await?;
     Ok(Json(json!({ "patient": id, "prescription": rx })))
-}
-
-/// A change to the prescription, as the clinician types it: limits ("25mg", "48h", "150/95"),
-/// the ceiling ("30mg"), whether blood pressure is required; what is left out stays as it was.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PrescriptionRequest {
-    #[serde(flatten)]
-    pub limits: dosewise_app::protocol::LimitsRequest,
-    pub ceiling: Option<String>,
-    pub require_bp: Option<bool>,
-    pub note: Option<String>,
 }
 
 async fn set_prescription(
     State(st): State<Clinic>,
     s: Session,
     Path(id): Path<i64>,
-    Body(b): Body<PrescriptionRequest>,
+    Body(b): Body<clinician::PrescriptionRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    clinician(&s)?;
-    let now = st.now();
-    let mut c = st.client().await?;
-    let tx = st.begin(&mut c, &s.actor).await?;
-    granted(&tx, id, now).await?;
-    let old: Option<Prescription> = tx
-        .query_opt(
-            "SELECT body FROM prescription WHERE patient_id = $1",
-            &[&id],
-        )
-        .await
-        .map_err(pg)?
-        .map(|r| serde_json::from_value(r.get(0)))
-        .transpose()
-        .map_err(crate::db)?;
-    let mut limits = old.as_ref().map(|o| o.limits).unwrap_or_default();
-    b.limits
-        .apply(&mut limits)
-        .map_err(|e| ClinicError::Input(e.to_string()))?;
-    let ceiling_mg = match &b.ceiling {
-        Some(c) => Some(
-            dosewise_core::dose_expr::parse_mass(c)
-                .map(|m| m.value())
-                .map_err(|e| ClinicError::Input(format!("ceiling: {e}")))?,
-        ),
-        None => old.as_ref().and_then(|o| o.ceiling_mg),
-    };
-    let names = tx
-        .query_one(
-            "SELECT a.name, c.name FROM account a JOIN clinic c ON c.id = a.clinic_id WHERE a.id = $1",
-            &[&s.actor.account],
-        )
-        .await
-        .map_err(pg)?;
-    let note = match &b.note {
-        Some(n) => {
-            dosewise_core::text::note(Some(n)).map_err(|e| ClinicError::Input(e.to_string()))?
-        }
-        None => old.as_ref().and_then(|o| o.note.clone()),
-    };
-    let rx = Prescription {
-        limits,
-        ceiling_mg,
-        require_bp: b
-            .require_bp
-            .or(old.as_ref().map(|o| o.require_bp))
-            .unwrap_or(false),
-        note,
-        set_by: names.get(0),
-        clinic: names.get(1),
-        set_at: now,
-    };
-    rx.check().map_err(ClinicError::Input)?;
-    let body = serde_json::to_value(&rx).map_err(crate::db)?;
-    tx.execute(
-        "INSERT INTO prescription (patient_id, clinic_id, body, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (patient_id) DO UPDATE SET body = excluded.body, set_by = excluded.set_by, set_at = excluded.set_at",
-        &[&id, &s.actor.clinic, &body, &s.actor.account, &micros(now)],
-    )
-    .await
-    .map_err(pg)?;
-    st.audit(
-        &tx,
-        &s.actor,
-        "write",
-        Some(id),
-        &format!("prescription: {}", rx.describe().join("; ")),
-    )
-    .await?;
-    tx.commit().await.map_err(pg)?;
+    let rx = clinician::set_prescription(&st, &s, id, &b).await?;
     Ok(Json(json!({ "patient": id, "prescription": rx })))
 }
 
-/// An active grant from this patient to the signed-in clinician, or 404.
-async fn granted(
-    tx: &impl deadpool_postgres::GenericClient,
-    patient: i64,
-    now: Timestamp,
-) -> Result<()> {
-    tx.query_opt(
-        "SELECT 1 FROM share_grant WHERE patient_id = $1 AND revoked_at IS NULL AND starts_at <= $2
-           AND (ends_at IS NULL OR ends_at > $2)",
-        &[&patient, &micros(now)],
-    )
-    .await
-    .map_err(pg)?
-    .map(|_| ())
-    .ok_or(ClinicError::NotFound)
-}
-
 async fn triage_queue(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
-    clinician(&s)?;
-    let now = st.now();
-    let mut c = st.client().await?;
-    let tx = st.begin(&mut c, &s.actor).await?;
-    let rows = tx
-        .query(
-            "SELECT t.id, t.patient_id, p.name, t.kind, t.urgent, t.detail, t.at, t.created_at
-             FROM triage t JOIN account p ON p.id = t.patient_id
-             WHERE t.acknowledged_at IS NULL ORDER BY t.urgent DESC, t.created_at, t.id",
-            &[],
-        )
-        .await
-        .map_err(pg)?;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let created = ts(r.get(7));
-            json!({
-                "id": r.get::<_, i64>(0), "patient": r.get::<_, i64>(1), "name": r.get::<_, String>(2),
-                "kind": r.get::<_, String>(3), "urgent": r.get::<_, bool>(4), "detail": r.get::<_, String>(5),
-                "at": ts(r.get(6)), "waiting_minutes": now.duration_since(created).as_secs() / 60,
-            })
-        })
-        .collect();
-    for r in &rows {
-        st.audit(&tx, &s.actor, "read", Some(r.get(1)), "triage item")
-            .await?;
-    }
-    tx.commit().await.map_err(pg)?;
+    let items = clinician::triage(&st, &s).await?;
     Ok(Json(json!({ "items": items })))
 }
 
@@ -1101,30 +783,7 @@ async fn acknowledge(
     s: Session,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    clinician(&s)?;
-    let now = st.now();
-    let mut c = st.client().await?;
-    let tx = st.begin(&mut c, &s.actor).await?;
-    let row = tx
-        .query_opt(
-            "UPDATE triage SET acknowledged_by = $2, acknowledged_at = $3
-             WHERE id = $1 AND acknowledged_at IS NULL RETURNING patient_id, kind, created_at",
-            &[&id, &s.actor.account, &micros(now)],
-        )
-        .await
-        .map_err(pg)?
-        .ok_or(ClinicError::NotFound)?;
-    let patient: i64 = row.get(0);
-    let waited = now.duration_since(ts(row.get(2))).as_secs() / 60;
-    st.audit(
-        &tx,
-        &s.actor,
-        "acknowledge",
-        Some(patient),
-        &format!("triage {} after {waited} min", row.get::<_, String>(1)),
-    )
-    .await?;
-    tx.commit().await.map_err(pg)?;
+    let waited = clinician::acknowledge(&st, &s, id).await?;
     Ok(Json(
         json!({ "acknowledged": id, "waited_minutes": waited }),
     ))

@@ -410,6 +410,7 @@ impl Clinic {
     /// Start setting up the second factor: a new secret, kept aside until a code from it
     /// confirms it. Returns the secret (base32) and the `otpauth://` address for the app.
     pub async fn totp_setup(&self, s: &Session) -> Result<(String, String)> {
+        crate::staff::staff_only(s)?;
         let secret = crate::totp::new_secret()?;
         let c = self.client().await?;
         let row = c
@@ -428,6 +429,7 @@ impl Clinic {
     /// Confirm the second factor with a code from the secret being set up: it becomes the
     /// account's, and this session has passed it. Audited.
     pub async fn totp_confirm(&self, s: &Session, code: &str) -> Result<()> {
+        crate::staff::staff_only(s)?;
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
         let pending: Option<String> = tx

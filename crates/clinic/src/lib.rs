@@ -12,6 +12,9 @@
 
 pub mod api;
 pub mod auth;
+pub mod clinician;
+pub mod pages;
+pub mod staff;
 pub mod totp;
 pub mod triage;
 

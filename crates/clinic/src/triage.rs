@@ -18,6 +18,17 @@ pub struct Item {
     pub at: Timestamp,
 }
 
+/// What a kind of item is called on the pages.
+pub fn label(kind: &str) -> &str {
+    match kind {
+        "phq9_item9" => "PHQ-9 item 9",
+        "phq9_severe" => "PHQ-9 severe",
+        "urinary" => "Bladder or urinary symptoms",
+        "override" => "Safety check overridden",
+        other => other,
+    }
+}
+
 /// PHQ-9 item 9 (thoughts of being better off dead or of self-harm) is the ninth answer.
 const ITEM_9: usize = 8;
 

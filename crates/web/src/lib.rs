@@ -33,6 +33,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use api::ROUTES as API_ROUTES;
+pub use pages::insights::style_hashes;
+
+/// The stylesheet every page uses (the clinic server's pages too).
+pub const STYLE: &str = include_str!("../static/style.css");
+/// The report page's print button.
+pub const PRINT_JS: &str = include_str!("../static/print.js");
 pub use login::Login;
 
 /// Where "now" comes from: the system clock, or a fixed instant (tests, reproducible demos).

@@ -302,8 +302,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     harden(res)
 }
 
-/// The headers every response carries.
-fn harden(mut res: Response) -> Response {
+/// The headers every response carries (the clinic server's pages carry them too).
+pub fn harden(mut res: Response) -> Response {
     let h = res.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(

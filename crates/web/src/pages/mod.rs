@@ -111,10 +111,7 @@ fn static_file(body: &'static str, mime: &'static str) -> Response {
 }
 
 async fn style() -> Response {
-    static_file(
-        include_str!("../../static/style.css"),
-        "text/css; charset=utf-8",
-    )
+    static_file(crate::STYLE, "text/css; charset=utf-8")
 }
 
 async fn script() -> Response {
@@ -125,10 +122,7 @@ async fn script() -> Response {
 }
 
 async fn print_script() -> Response {
-    static_file(
-        include_str!("../../static/print.js"),
-        "text/javascript; charset=utf-8",
-    )
+    static_file(crate::PRINT_JS, "text/javascript; charset=utf-8")
 }
 
 /// The zone for a request: the server's `--tz`, else the profile's.

@@ -1,0 +1,450 @@
+//! What a clinician reads and changes — the caseload, the triage queue, a patient's shared
+//! journal, the prescription — computed once for both the JSON API and the pages. Every read
+//! of patient data is audited here, in the transaction that reads it.
+
+use crate::auth::Session;
+use crate::{Clinic, ClinicError, Result, Role, pg, ts};
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::journal::Journal;
+use dosewise_core::prescription::Prescription;
+use dosewise_core::questionnaire::{Change, change};
+use dosewise_core::share;
+use serde::Serialize;
+use serde_json::Value;
+
+const DAY_US: i64 = 86_400_000_000;
+
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+/// Only a clinician reads patients; anyone else is told there is nothing.
+pub(crate) fn clinician(s: &Session) -> Result<()> {
+    if s.actor.role == Role::Clinician {
+        Ok(())
+    } else {
+        Err(ClinicError::NotFound)
+    }
+}
+
+/// One patient's row in the caseload.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRow {
+    pub patient: i64,
+    pub name: String,
+    pub categories: Vec<String>,
+    pub sharing_since: Timestamp,
+    pub last_dose: Option<Timestamp>,
+    pub last_dose_mg: Option<f64>,
+    pub doses_7d: i64,
+    /// Milligrams taken in the last 7 days and in the 7 days before (the trend).
+    pub mg_7d: f64,
+    pub mg_prev_7d: f64,
+    /// The prescription's 7-day limit, to read the trend against.
+    pub limit_7d_mg: Option<f64>,
+    pub last_checkin: Option<Timestamp>,
+    pub days_since_checkin: Option<i64>,
+    pub latest_phq9: Option<i32>,
+    /// PHQ-9 and GAD-7: first score shared (baseline) against the latest, with response
+    /// (≥ 50 % drop) and remission (< 5 after ≥ 10).
+    pub phq9: Option<Change>,
+    pub gad7: Option<Change>,
+    pub open_triage: i64,
+    pub urgent_triage: i64,
+    pub next_refill: Option<String>,
+}
+
+fn parse_ts(s: Option<String>) -> Option<Timestamp> {
+    s.and_then(|s| s.parse().ok())
+}
+
+fn score_change(instrument: &str, first: Option<i32>, last: Option<i32>) -> Option<Change> {
+    let (b, l) = (u32::try_from(first?).ok()?, u32::try_from(last?).ok()?);
+    Some(change(instrument, b, l))
+}
+
+/// One row a patient with an active grant to this clinician.
+pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
+    clinician(s)?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    let (week, fortnight) = (micros(now) - 7 * DAY_US, micros(now) - 14 * DAY_US);
+    // Doses as (time, mg, deleted) from the shared JSON; scores by instrument, oldest first.
+    let rows = tx
+        .query(
+            "WITH live AS (
+               SELECT r.patient_id, r.kind, r.body,
+                      (extract(epoch FROM (r.body->>'at')::timestamptz) * 1000000)::bigint AS at_us
+               FROM record r
+               WHERE r.kind IN ('dose', 'checkin', 'assessment') AND r.body->>'deleted_at' IS NULL)
+             SELECT p.id, p.name, g.categories, g.starts_at,
+               (SELECT l.body->>'at' FROM live l WHERE l.patient_id = p.id AND l.kind = 'dose' ORDER BY l.at_us DESC LIMIT 1),
+               (SELECT (l.body->>'dose_mg')::float8 FROM live l WHERE l.patient_id = p.id AND l.kind = 'dose' ORDER BY l.at_us DESC LIMIT 1),
+               (SELECT count(*) FROM live l WHERE l.patient_id = p.id AND l.kind = 'dose' AND l.at_us >= $1),
+               (SELECT coalesce(sum((l.body->>'dose_mg')::float8), 0) FROM live l
+                  WHERE l.patient_id = p.id AND l.kind = 'dose' AND l.at_us >= $1),
+               (SELECT coalesce(sum((l.body->>'dose_mg')::float8), 0) FROM live l
+                  WHERE l.patient_id = p.id AND l.kind = 'dose' AND l.at_us >= $3 AND l.at_us < $1),
+               (SELECT l.body->>'at' FROM live l WHERE l.patient_id = p.id AND l.kind = 'checkin' ORDER BY l.at_us DESC LIMIT 1),
+               (SELECT (l.body->>'total')::int FROM live l WHERE l.patient_id = p.id AND l.kind = 'assessment'
+                  AND l.body->>'instrument' = 'phq9' ORDER BY l.at_us ASC LIMIT 1),
+               (SELECT (l.body->>'total')::int FROM live l WHERE l.patient_id = p.id AND l.kind = 'assessment'
+                  AND l.body->>'instrument' = 'phq9' ORDER BY l.at_us DESC LIMIT 1),
+               (SELECT (l.body->>'total')::int FROM live l WHERE l.patient_id = p.id AND l.kind = 'assessment'
+                  AND l.body->>'instrument' = 'gad7' ORDER BY l.at_us ASC LIMIT 1),
+               (SELECT (l.body->>'total')::int FROM live l WHERE l.patient_id = p.id AND l.kind = 'assessment'
+                  AND l.body->>'instrument' = 'gad7' ORDER BY l.at_us DESC LIMIT 1),
+               (SELECT count(*) FROM triage t WHERE t.patient_id = p.id AND t.acknowledged_at IS NULL),
+               (SELECT count(*) FROM triage t WHERE t.patient_id = p.id AND t.acknowledged_at IS NULL AND t.urgent),
+               (SELECT (x.body->'limits'->>'max_per_7_days_mg')::float8 FROM prescription x WHERE x.patient_id = p.id),
+               (SELECT x.body->'limits'->>'refill_date' FROM prescription x WHERE x.patient_id = p.id)
+             FROM share_grant g JOIN account p ON p.id = g.patient_id
+             WHERE g.revoked_at IS NULL AND g.starts_at <= $2 AND (g.ends_at IS NULL OR g.ends_at > $2)
+             ORDER BY p.name, p.id",
+            &[&week, &micros(now), &fortnight],
+        )
+        .await
+        .map_err(pg)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let last_checkin = parse_ts(r.get(9));
+        out.push(CaseRow {
+            patient: r.get(0),
+            name: r.get(1),
+            categories: r.get(2),
+            sharing_since: ts(r.get(3)),
+            last_dose: parse_ts(r.get(4)),
+            last_dose_mg: r.get(5),
+            doses_7d: r.get(6),
+            mg_7d: r.get(7),
+            mg_prev_7d: r.get(8),
+            last_checkin,
+            days_since_checkin: last_checkin.map(|t| now.duration_since(t).as_secs() / 86_400),
+            latest_phq9: r.get(11),
+            phq9: score_change("phq9", r.get(10), r.get(11)),
+            gad7: score_change("gad7", r.get(12), r.get(13)),
+            open_triage: r.get(14),
+            urgent_triage: r.get(15),
+            limit_7d_mg: r.get(16),
+            next_refill: r.get(17),
+        });
+        st.audit(&tx, &s.actor, "read", Some(r.get(0)), "caseload row")
+            .await?;
+    }
+    tx.commit().await.map_err(pg)?;
+    Ok(out)
+}
+
+/// An open item in the triage queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct TriageItem {
+    pub id: i64,
+    pub patient: i64,
+    pub name: String,
+    pub kind: String,
+    pub urgent: bool,
+    pub detail: String,
+    pub at: Timestamp,
+    pub waiting_minutes: i64,
+}
+
+/// The open triage items of this clinician's patients, urgent first, oldest first.
+pub async fn triage(st: &Clinic, s: &Session) -> Result<Vec<TriageItem>> {
+    clinician(s)?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    let rows = tx
+        .query(
+            "SELECT t.id, t.patient_id, p.name, t.kind, t.urgent, t.detail, t.at, t.created_at
+             FROM triage t JOIN account p ON p.id = t.patient_id
+             WHERE t.acknowledged_at IS NULL ORDER BY t.urgent DESC, t.created_at, t.id",
+            &[],
+        )
+        .await
+        .map_err(pg)?;
+    let items: Vec<TriageItem> = rows
+        .iter()
+        .map(|r| TriageItem {
+            id: r.get(0),
+            patient: r.get(1),
+            name: r.get(2),
+            kind: r.get(3),
+            urgent: r.get(4),
+            detail: r.get(5),
+            at: ts(r.get(6)),
+            waiting_minutes: now.duration_since(ts(r.get(7))).as_secs() / 60,
+        })
+        .collect();
+    for i in &items {
+        st.audit(&tx, &s.actor, "read", Some(i.patient), "triage item")
+            .await?;
+    }
+    tx.commit().await.map_err(pg)?;
+    Ok(items)
+}
+
+/// Acknowledge an open triage item: who and when, audited. Returns the minutes it waited.
+pub async fn acknowledge(st: &Clinic, s: &Session, id: i64) -> Result<i64> {
+    clinician(s)?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    let row = tx
+        .query_opt(
+            "UPDATE triage SET acknowledged_by = $2, acknowledged_at = $3
+             WHERE id = $1 AND acknowledged_at IS NULL RETURNING patient_id, kind, created_at",
+            &[&id, &s.actor.account, &micros(now)],
+        )
+        .await
+        .map_err(pg)?
+        .ok_or(ClinicError::NotFound)?;
+    let patient: i64 = row.get(0);
+    let waited = now.duration_since(ts(row.get(2))).as_secs() / 60;
+    st.audit(
+        &tx,
+        &s.actor,
+        "acknowledge",
+        Some(patient),
+        &format!("triage {} after {waited} min", row.get::<_, String>(1)),
+    )
+    .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(waited)
+}
+
+/// A patient's shared journal, as a clinician with an active grant sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatientView {
+    pub patient: i64,
+    pub name: String,
+    pub categories: Vec<String>,
+    pub journal: Journal,
+    pub prescription: Option<Prescription>,
+}
+
+/// A patient's shared journal (404 without an active grant).
+pub async fn patient(st: &Clinic, s: &Session, id: i64) -> Result<PatientView> {
+    clinician(s)?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    let grant = tx
+        .query_opt(
+            "SELECT g.categories, p.name FROM share_grant g JOIN account p ON p.id = g.patient_id
+             WHERE g.patient_id = $1 AND g.revoked_at IS NULL AND g.starts_at <= $2
+               AND (g.ends_at IS NULL OR g.ends_at > $2)",
+            &[&id, &micros(now)],
+        )
+        .await
+        .map_err(pg)?
+        .ok_or(ClinicError::NotFound)?;
+    let rows = tx
+        .query(
+            "SELECT kind, body FROM record WHERE patient_id = $1 ORDER BY kind, record_id",
+            &[&id],
+        )
+        .await
+        .map_err(pg)?;
+    let records: Vec<(String, Value)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let journal =
+        share::journal_of(records.iter().map(|(k, v)| (k.as_str(), v))).map_err(ClinicError::Db)?;
+    let prescription = read_prescription(&tx, id).await?;
+    st.audit(
+        &tx,
+        &s.actor,
+        "read",
+        Some(id),
+        &format!("{} shared records", records.len()),
+    )
+    .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(PatientView {
+        patient: id,
+        name: grant.get(1),
+        categories: grant.get(0),
+        journal,
+        prescription,
+    })
+}
+
+async fn read_prescription(
+    tx: &impl deadpool_postgres::GenericClient,
+    patient: i64,
+) -> Result<Option<Prescription>> {
+    tx.query_opt(
+        "SELECT body FROM prescription WHERE patient_id = $1",
+        &[&patient],
+    )
+    .await
+    .map_err(pg)?
+    .map(|r| serde_json::from_value(r.get(0)))
+    .transpose()
+    .map_err(crate::db)
+}
+
+/// An active grant from this patient to the signed-in clinician, or 404.
+async fn granted(
+    tx: &impl deadpool_postgres::GenericClient,
+    patient: i64,
+    now: Timestamp,
+) -> Result<()> {
+    tx.query_opt(
+        "SELECT 1 FROM share_grant WHERE patient_id = $1 AND revoked_at IS NULL AND starts_at <= $2
+           AND (ends_at IS NULL OR ends_at > $2)",
+        &[&patient, &micros(now)],
+    )
+    .await
+    .map_err(pg)?
+    .map(|_| ())
+    .ok_or(ClinicError::NotFound)
+}
+
+/// The patient's prescription (404 without an active grant); audited.
+pub async fn prescription(st: &Clinic, s: &Session, id: i64) -> Result<Option<Prescription>> {
+    clinician(s)?;
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    granted(&tx, id, st.now()).await?;
+    let rx = read_prescription(&tx, id).await?;
+    st.audit(&tx, &s.actor, "read", Some(id), "prescription")
+        .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(rx)
+}
+
+/// What a prescription change may clear, by the request's field names.
+pub const CLEARABLE: &[&str] = &[
+    "max_dose",
+    "max_day",
+    "max_week",
+    "min_interval",
+    "dispensed",
+    "refill",
+    "bp_warn_above",
+    "bp_refuse_from",
+    "ceiling",
+    "note",
+];
+
+/// A change to the prescription, as the clinician types it: limits ("25mg", "48h", "150/95"),
+/// the ceiling ("30mg"), whether blood pressure is required; what is left out stays as it was,
+/// and what `clear` names is removed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrescriptionRequest {
+    #[serde(flatten)]
+    pub limits: dosewise_app::protocol::LimitsRequest,
+    pub ceiling: Option<String>,
+    pub require_bp: Option<bool>,
+    pub note: Option<String>,
+    /// Limits to remove (see [`CLEARABLE`]).
+    pub clear: Vec<String>,
+}
+
+/// Change the prescription (404 without an active grant); checked whole, audited with what it
+/// now says. It reaches the patient's device with their next sync.
+pub async fn set_prescription(
+    st: &Clinic,
+    s: &Session,
+    id: i64,
+    b: &PrescriptionRequest,
+) -> Result<Prescription> {
+    clinician(s)?;
+    if let Some(bad) = b.clear.iter().find(|c| !CLEARABLE.contains(&c.as_str())) {
+        return Err(ClinicError::Input(format!(
+            "clear: {bad:?} is not a limit; these are: {}",
+            CLEARABLE.join(", ")
+        )));
+    }
+    let cleared = |name: &str| b.clear.iter().any(|c| c == name);
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    granted(&tx, id, now).await?;
+    let old = read_prescription(&tx, id).await?;
+    let mut limits = old.as_ref().map(|o| o.limits).unwrap_or_default();
+    for (name, clear) in [
+        ("max_dose", &mut limits.max_per_dose_mg as &mut dyn ClearOpt),
+        ("max_day", &mut limits.max_per_day_mg),
+        ("max_week", &mut limits.max_per_7_days_mg),
+        ("min_interval", &mut limits.min_interval_hours),
+        ("dispensed", &mut limits.supply_dispensed),
+        ("refill", &mut limits.refill_date),
+        ("bp_warn_above", &mut limits.bp_warn_above),
+        ("bp_refuse_from", &mut limits.bp_refuse_from),
+    ] {
+        if cleared(name) {
+            clear.clear();
+        }
+    }
+    b.limits
+        .apply(&mut limits)
+        .map_err(|e| ClinicError::Input(e.to_string()))?;
+    let ceiling_mg = match &b.ceiling {
+        Some(c) => Some(
+            dosewise_core::dose_expr::parse_mass(c)
+                .map(|m| m.value())
+                .map_err(|e| ClinicError::Input(format!("ceiling: {e}")))?,
+        ),
+        None if cleared("ceiling") => None,
+        None => old.as_ref().and_then(|o| o.ceiling_mg),
+    };
+    let names = tx
+        .query_one(
+            "SELECT a.name, c.name FROM account a JOIN clinic c ON c.id = a.clinic_id WHERE a.id = $1",
+            &[&s.actor.account],
+        )
+        .await
+        .map_err(pg)?;
+    let note = match &b.note {
+        Some(n) => {
+            dosewise_core::text::note(Some(n)).map_err(|e| ClinicError::Input(e.to_string()))?
+        }
+        None if cleared("note") => None,
+        None => old.as_ref().and_then(|o| o.note.clone()),
+    };
+    let rx = Prescription {
+        limits,
+        ceiling_mg,
+        require_bp: b
+            .require_bp
+            .or(old.as_ref().map(|o| o.require_bp))
+            .unwrap_or(false),
+        note,
+        set_by: names.get(0),
+        clinic: names.get(1),
+        set_at: now,
+    };
+    rx.check().map_err(ClinicError::Input)?;
+    let body = serde_json::to_value(&rx).map_err(crate::db)?;
+    tx.execute(
+        "INSERT INTO prescription (patient_id, clinic_id, body, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (patient_id) DO UPDATE SET body = excluded.body, set_by = excluded.set_by, set_at = excluded.set_at",
+        &[&id, &s.actor.clinic, &body, &s.actor.account, &micros(now)],
+    )
+    .await
+    .map_err(pg)?;
+    st.audit(
+        &tx,
+        &s.actor,
+        "write",
+        Some(id),
+        &format!("prescription: {}", rx.describe().join("; ")),
+    )
+    .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(rx)
+}
+
+/// An optional limit that a prescription change can remove.
+trait ClearOpt {
+    fn clear(&mut self);
+}
+
+impl<T> ClearOpt for Option<T> {
+    fn clear(&mut self) {
+        *self = None;
+    }
+}
