@@ -178,6 +178,15 @@ await step("the prescription editor refuses nonsense and saves a limit", async (
   await accessible("prescription");
 });
 
+await step("a note to the patient, shown as text", async () => {
+  await page.getByRole("link", { name: /Back to/ }).click();
+  await page.getByLabel("A note for the patient").fill("New limit: <b>10 mg</b> a dose until we talk on Friday.");
+  await page.getByRole("button", { name: "Send the note" }).click();
+  await page.getByRole("status").filter({ hasText: "Sent" }).waitFor();
+  assert.match(await page.textContent("main"), /New limit: <b>10 mg<\/b> a dose/);
+  await accessible("notes");
+});
+
 await step("no script errors or content-policy violations", async () => {
   assert.deepEqual(errors, []);
 });

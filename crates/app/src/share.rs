@@ -11,7 +11,7 @@
 use crate::{AppError, Result, input};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::prescription::Prescription;
-use dosewise_core::share::{self, Category, Entry, State};
+use dosewise_core::share::{self, Category, ClinicNote, Entry, State};
 use dosewise_store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -22,6 +22,16 @@ use std::time::Duration;
 pub const SETTING: &str = "clinic_share";
 /// The setting the clinician's prescription is kept under, as last pulled by sync.
 pub const PRESCRIPTION: &str = "clinic_prescription";
+/// The setting the clinicians' notes to the patient are kept under, as last pulled by sync.
+pub const NOTES: &str = "clinic_notes";
+
+/// The notes the clinicians wrote to this patient, newest first, as last synced. Kept apart
+/// from the patient's own entries: never exported with the journal, never sent back.
+pub async fn notes<S: Store>(store: &S) -> Result<Vec<ClinicNote>> {
+    Ok(read_setting(store, NOTES, "notes from the clinic")
+        .await?
+        .unwrap_or_default())
+}
 
 /// The prescription the clinician set, as last synced; it stays in force after sharing stops
 /// (the prescriber's limits do not lapse with the connection).
@@ -84,6 +94,8 @@ pub struct Synced {
     pub stopped: bool,
     /// What the clinician has set, now in force here.
     pub prescription: Option<Prescription>,
+    /// Notes from the clinicians, newest first.
+    pub notes: Vec<ClinicNote>,
 }
 
 /// How long a request may take before it is given up (and retried by the next sync).
@@ -342,6 +354,14 @@ pub async fn sync<S: Store>(store: &S, now: Timestamp) -> Result<Synced> {
             }
             None => store.save_setting(PRESCRIPTION, None).await?,
         }
+        let mut notes = state.notes.clone();
+        notes.truncate(share::NOTES);
+        for n in &notes {
+            dosewise_core::text::note(Some(&n.text)).map_err(|e| {
+                AppError::Runtime(format!("the clinic sent a note that does not read: {e}"))
+            })?;
+        }
+        save_setting(store, NOTES, &notes).await?;
     }
     let mut out = Synced {
         sent: 0,
@@ -351,6 +371,7 @@ pub async fn sync<S: Store>(store: &S, now: Timestamp) -> Result<Synced> {
         clinicians: state.clinicians.clone(),
         stopped: state.categories.is_empty(),
         prescription: state.prescription.clone(),
+        notes: state.notes.clone(),
     };
     if out.stopped {
         c.last_sync = Some(now);

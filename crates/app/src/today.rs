@@ -50,7 +50,15 @@ pub struct Today {
     pub questionnaires_due: Vec<String>,
     /// The health screen is due: never answered, or last answered 6 months ago or more.
     pub screen_due: bool,
+    /// Notes from the clinic (pulled by sync) of the last [`NOTE_DAYS`] days, newest first, at
+    /// most [`NOTES_SHOWN`].
+    pub clinic_notes: Vec<dosewise_core::share::ClinicNote>,
 }
+
+/// How far back Today shows notes from the clinic.
+pub const NOTE_DAYS: i64 = 30;
+/// How many notes from the clinic Today shows.
+pub const NOTES_SHOWN: usize = 3;
 
 /// Today in `tz` at `now`.
 pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result<Today> {
@@ -106,7 +114,14 @@ pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result
         .unwrap_or_default();
     let screen_due =
         dosewise_core::screen::due(store.profile().await?.and_then(|p| p.screened_at), now);
+    let clinic_notes = crate::share::notes(store)
+        .await?
+        .into_iter()
+        .filter(|n| now.duration_since(n.at) < SignedDuration::from_hours(NOTE_DAYS * 24))
+        .take(NOTES_SHOWN)
+        .collect();
     Ok(Today {
+        clinic_notes,
         screen_due,
         date,
         zone: tz.iana_name().map(str::to_string),

@@ -124,7 +124,12 @@ impl Clinic {
         let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
         let mut lines = BufReader::new(stderr).lines();
         let first = lines.next().and_then(Result::ok).unwrap_or_default();
-        std::thread::spawn(move || for _ in lines {});
+        // The server's log, shown with a failing test's output.
+        std::thread::spawn(move || {
+            for l in lines.map_while(Result::ok) {
+                eprintln!("server: {l}");
+            }
+        });
         let addr = first
             .split("http://")
             .nth(1)
@@ -1220,7 +1225,7 @@ fn the_clinicians_pages_in_a_browser() {
     println!("{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser test failed:\n{text}");
     assert!(!text.contains("not ok"));
-    assert!(text.matches("ok - ").count() >= 10, "{text}");
+    assert!(text.matches("ok - ").count() >= 11, "{text}");
     // What the browser did, in the database.
     let count = |q: &str| sql(&db, q)[0].get::<_, i64>(0);
     assert_eq!(
@@ -1247,4 +1252,99 @@ fn the_clinicians_pages_in_a_browser() {
     run(&home, &["sync"]).ok();
     let refused = run(&home, &["dose", "1/2", "troche", "--dry-run"]);
     assert_eq!(refused.code, 3, "{}", refused.stdout);
+    // And the note written on the patient's page is on their Today.
+    let today = run(&home, &["today"]).ok().stdout;
+    assert!(
+        today.contains("New limit: <b>10 mg</b> a dose until we talk on Friday."),
+        "{today}"
+    );
+}
+
+/// A note the clinician writes reaches the patient's Today with the next sync, kept apart from
+/// their own entries (not in their export, never sent back); only a clinician they share with
+/// may write one; an empty or huge note is refused and writes nothing.
+#[test]
+fn notes_to_the_patient_reach_their_today() {
+    let db = database("notes");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, _) = clinic.clinic("notes");
+    let (_, stranger, _) = clinic.clinic("strangers");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let p = patient(&home, &clinic, &clinic.patient_invite(&dr), "Pat Notes");
+    let path = format!("/api/v1/patients/{p}/notes");
+    let text = "Lab results are normal. Keep the Tuesday and Friday plan; see you on the 10th.";
+    assert_eq!(
+        clinic
+            .call(
+                "POST",
+                &path,
+                Some(&stranger),
+                Some(json!({ "text": "hello" }))
+            )
+            .0,
+        404
+    );
+    for bad in [
+        json!({ "text": "   " }),
+        json!({ "text": "x".repeat(20_000) }),
+    ] {
+        let (s, v) = clinic.call("POST", &path, Some(&dr), Some(bad));
+        assert_eq!(s, 400, "{v}");
+    }
+    assert_eq!(
+        sql(&db, "SELECT count(*) FROM patient_note")[0].get::<_, i64>(0),
+        0
+    );
+    let v = clinic.ok("POST", &path, Some(&dr), Some(json!({ "text": text })));
+    assert_eq!(v["note"]["author"], json!("Dr notes, notes"), "{v}");
+    let listed = clinic.ok("GET", &path, Some(&dr), None);
+    assert_eq!(listed["notes"][0]["text"], json!(text));
+    // Not on the device until it syncs; then on Today, in words and in JSON.
+    assert!(!run(&home, &["today"]).ok().stdout.contains(text));
+    let synced = run(&home, &["--json", "sync"]).ok().json();
+    assert_eq!(synced["notes"][0]["text"], json!(text), "{synced}");
+    let today = run(&home, &["today"]).ok().stdout;
+    assert!(
+        today.contains(&format!("From your clinic (Dr notes, notes, ")) && today.contains(text),
+        "{today}"
+    );
+    let t = run(&home, &["--json", "today"]).ok().json();
+    assert_eq!(t["clinic_notes"][0]["text"], json!(text));
+    // Kept apart from the patient's own journal: not exported, not sent back to the server.
+    let export = run(&home, &["export"]).ok().stdout;
+    assert!(
+        !export.contains("Lab results are normal"),
+        "the export carries the clinic's note"
+    );
+    run(&home, &["sync"]).ok();
+    assert_eq!(
+        sql(
+            &db,
+            "SELECT count(*) FROM record WHERE body::text LIKE '%Lab results are normal%'"
+        )[0]
+        .get::<_, i64>(0),
+        0
+    );
+    // The patient's own device may read its notes but never write one.
+    let device = sql(
+        &db,
+        &format!("SELECT count(*) FROM device WHERE patient_id = {p}"),
+    );
+    assert_eq!(device[0].get::<_, i64>(0), 1);
+    assert_eq!(
+        sql_error(
+            &db,
+            &format!(
+                "SET LOCAL ROLE dosewise_clinic_app; SELECT set_config('dosewise.role', 'patient', true); \
+                 SELECT set_config('dosewise.patient', '{p}', true)"
+            ),
+            &format!(
+                "INSERT INTO patient_note (clinic_id, patient_id, author_id, body, created_at) \
+                 SELECT clinic_id, id, id, 'forged', 0 FROM account WHERE id = {p}"
+            ),
+        )
+        .is_some_and(|e| e.contains("row-level security")),
+        true
+    );
 }

@@ -111,6 +111,10 @@ pub fn router(clinic: Clinic) -> Router {
             "/api/v1/patients/{id}/prescription",
             get(prescription).post(set_prescription),
         )
+        .route(
+            "/api/v1/patients/{id}/notes",
+            get(patient_notes).post(write_note),
+        )
         .route("/api/v1/triage", get(triage_queue))
         .route("/api/v1/triage/{id}/ack", post(acknowledge))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -536,11 +540,13 @@ async fn sync_state(State(st): State<Clinic>, d: Device) -> Result<Json<SyncStat
         .map(|r| serde_json::from_value::<Prescription>(r.get(0)))
         .transpose()
         .map_err(crate::db)?;
+    let notes = clinician::notes_in(&tx, d.actor.patient.unwrap_or_default()).await?;
     tx.commit().await.map_err(pg)?;
-    let prescription = if categories.is_empty() {
-        None
+    // Sharing stopped: nothing more comes down either.
+    let (prescription, notes) = if categories.is_empty() {
+        (None, vec![])
     } else {
-        prescription
+        (prescription, notes)
     };
     Ok(Json(SyncState {
         last_idx: u64::try_from(row.get::<_, i64>(0)).unwrap_or(0),
@@ -548,6 +554,7 @@ async fn sync_state(State(st): State<Clinic>, d: Device) -> Result<Json<SyncStat
         clinic: row.get(1),
         clinicians,
         prescription,
+        notes,
     }))
 }
 
@@ -771,6 +778,31 @@ async fn set_prescription(
 ) -> Result<Json<Value>, ApiError> {
     let rx = clinician::set_prescription(&st, &s, id, &b).await?;
     Ok(Json(json!({ "patient": id, "prescription": rx })))
+}
+
+async fn patient_notes(
+    State(st): State<Clinic>,
+    s: Session,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let notes = clinician::notes(&st, &s, id).await?;
+    Ok(Json(json!({ "patient": id, "notes": notes })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteBody {
+    text: String,
+}
+
+async fn write_note(
+    State(st): State<Clinic>,
+    s: Session,
+    Path(id): Path<i64>,
+    Body(b): Body<NoteBody>,
+) -> Result<Json<Value>, ApiError> {
+    let note = clinician::write_note(&st, &s, id, &b.text).await?;
+    Ok(Json(json!({ "patient": id, "note": note })))
 }
 
 async fn triage_queue(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {

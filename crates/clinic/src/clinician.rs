@@ -8,7 +8,7 @@ use dosewise_core::jiff::Timestamp;
 use dosewise_core::journal::Journal;
 use dosewise_core::prescription::Prescription;
 use dosewise_core::questionnaire::{Change, change};
-use dosewise_core::share;
+use dosewise_core::share::{self, ClinicNote};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -447,4 +447,74 @@ impl<T> ClearOpt for Option<T> {
     fn clear(&mut self) {
         *self = None;
     }
+}
+
+/// The notes to a patient, newest first (at most [`share::NOTES`]), read inside `tx` under
+/// whoever's row-level security it runs.
+pub(crate) async fn notes_in(
+    tx: &impl deadpool_postgres::GenericClient,
+    patient: i64,
+) -> Result<Vec<ClinicNote>> {
+    let rows = tx
+        .query(
+            "SELECT n.id, n.created_at, a.name, c.name, n.body FROM patient_note n
+             JOIN account a ON a.id = n.author_id JOIN clinic c ON c.id = n.clinic_id
+             WHERE n.patient_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $2",
+            &[&patient, &(share::NOTES as i64)],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(rows
+        .iter()
+        .map(|r| ClinicNote {
+            id: r.get(0),
+            at: ts(r.get(1)),
+            author: format!("{}, {}", r.get::<_, String>(2), r.get::<_, String>(3)),
+            text: r.get(4),
+        })
+        .collect())
+}
+
+/// The notes to a patient (404 without an active grant); audited.
+pub async fn notes(st: &Clinic, s: &Session, id: i64) -> Result<Vec<ClinicNote>> {
+    clinician(s)?;
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    granted(&tx, id, st.now()).await?;
+    let notes = notes_in(&tx, id).await?;
+    st.audit(&tx, &s.actor, "read", Some(id), "notes to the patient")
+        .await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(notes)
+}
+
+/// Write a note to the patient (404 without an active grant); it reaches their Today with
+/// their next sync. Audited.
+pub async fn write_note(st: &Clinic, s: &Session, id: i64, text: &str) -> Result<ClinicNote> {
+    clinician(s)?;
+    let text = dosewise_core::text::note(Some(text))
+        .map_err(|e| ClinicError::Input(e.to_string()))?
+        .ok_or_else(|| ClinicError::Input("write the note first: it is empty".into()))?;
+    let now = st.now();
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    granted(&tx, id, now).await?;
+    let row = tx
+        .query_one(
+            "INSERT INTO patient_note (clinic_id, patient_id, author_id, body, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[&s.actor.clinic, &id, &s.actor.account, &text, &micros(now)],
+        )
+        .await
+        .map_err(pg)?;
+    st.audit(&tx, &s.actor, "write", Some(id), "a note to the patient")
+        .await?;
+    let note_id: i64 = row.get(0);
+    let note = notes_in(&tx, id)
+        .await?
+        .into_iter()
+        .find(|n| n.id == note_id)
+        .ok_or_else(|| ClinicError::Db("the note just written is not there".into()))?;
+    tx.commit().await.map_err(pg)?;
+    Ok(note)
 }

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_clinic.sql"),
     include_str!("../migrations/0002_prescription.sql"),
     include_str!("../migrations/0003_second_factor.sql"),
+    include_str!("../migrations/0004_notes.sql"),
 ];
 
 /// The advisory lock migrations run under ("CLIN").

@@ -48,6 +48,7 @@ pub fn routes() -> Router<Clinic> {
         .route("/invite", post(invite_patient))
         .route("/patients/{id}", get(patient))
         .route("/patients/{id}/report", get(report))
+        .route("/patients/{id}/notes", post(note_submit))
         .route(
             "/patients/{id}/prescription",
             get(prescription).post(prescription_submit),
@@ -764,6 +765,49 @@ async fn acknowledge(State(st): State<Clinic>, Path(id): Path<i64>, f: StaffForm
 struct PeriodQuery {
     from: Option<String>,
     to: Option<String>,
+    /// A note was just sent.
+    note: Option<String>,
+}
+
+fn notes_section(
+    s: &Session,
+    id: i64,
+    notes: &[dosewise_core::share::ClinicNote],
+    sent: bool,
+    error: Option<&str>,
+    draft: &str,
+) -> Markup {
+    html! {
+        h2 #notes { "Notes to the patient" }
+        @if sent { p.ok role="status" { "Sent. It appears on the patient's Today after their next sync." } }
+        (error_box(error))
+        form method="post" action=(format!("/patients/{id}/notes")) {
+            (csrf(s))
+            label for="note-text" { "A note for the patient" }
+            p.hint #note-hint { "Shown on their Today, apart from their own entries. Not for emergencies: they may not sync for days." }
+            textarea #note-text name="text" maxlength="2000" required aria-describedby="note-hint" { (draft) }
+            button type="submit" { "Send the note" }
+        }
+        @for n in notes.iter().take(5) {
+            div.card { p { (n.text) } p.muted { (n.author) ", " (when(n.at)) } }
+        }
+    }
+}
+
+async fn note_submit(State(st): State<Clinic>, Path(id): Path<i64>, f: StaffForm) -> PageResult {
+    let text = f.form.get("text").unwrap_or_default();
+    match clinician::write_note(&st, &f.s, id, &text).await {
+        Ok(_) => Ok(Redirect::to(&format!("/patients/{id}?note=sent#notes")).into_response()),
+        Err(ClinicError::Input(m)) => {
+            let notes = clinician::notes(&st, &f.s, id).await?;
+            let body = notes_section(&f.s, id, &notes, false, Some(&m), &text);
+            Ok(html_response(
+                StatusCode::BAD_REQUEST,
+                page(&f.s, "Notes", Nav::Caseload, body),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The patient's shared journal in a throwaway in-memory journal, so that the local app's own
@@ -786,6 +830,7 @@ async fn patient(
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
     let v = clinician::patient(&st, &s, id).await?;
+    let notes = clinician::notes(&st, &s, id).await?;
     let items: Vec<TriageItem> = clinician::triage(&st, &s)
         .await?
         .into_iter()
@@ -809,6 +854,7 @@ async fn patient(
         (triage_list(&s, &items, &format!("/patients/{id}")))
         h2 { "Prescription" }
         (prescription_summary(v.prescription.as_ref()))
+        (notes_section(&s, id, &notes, q.note.is_some(), None, ""))
         @match &insights {
             Ok(i) => { (insights_section(id, i, j, &tz)) }
             Err(e) => { div.error role="alert" { "Insights: " (e.to_string()) } }

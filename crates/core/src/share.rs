@@ -11,6 +11,7 @@
 //! is withdrawn from the server.
 
 use crate::journal::Journal;
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -152,6 +153,23 @@ pub struct State {
     /// What the prescribing clinician set, if anything.
     #[serde(default)]
     pub prescription: Option<crate::prescription::Prescription>,
+    /// Notes the clinicians wrote to the patient, newest first (at most [`NOTES`]).
+    #[serde(default)]
+    pub notes: Vec<ClinicNote>,
+}
+
+/// The most notes a sync brings down (the newest).
+pub const NOTES: usize = 50;
+
+/// A note a clinician wrote to the patient: kept apart from the patient's own entries, never
+/// sent back, shown on Today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClinicNote {
+    pub id: i64,
+    pub at: Timestamp,
+    /// Who wrote it ("Dr K, North Clinic").
+    pub author: String,
+    pub text: String,
 }
 
 /// The most records a device sends in one batch.

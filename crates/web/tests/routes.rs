@@ -32,10 +32,21 @@ struct App {
 }
 
 async fn app_with(demo: bool, login: Option<Login>) -> App {
+    app_with_settings(demo, login, &[]).await
+}
+
+/// An app whose journal holds these settings (what a sync with a clinic leaves, say).
+async fn app_with_settings(demo: bool, login: Option<Login>, settings: &[(&str, &str)]) -> App {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let store = SqliteStore::open(&dir.path().join("dosewise.db"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    for (k, v) in settings {
+        store
+            .save_setting(k, Some(v))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
     let now: Timestamp = NOW.parse().unwrap_or_else(|e| panic!("{e}"));
     if demo {
         let tz = dosewise_core::when::zone("Europe/Berlin").unwrap_or_else(|e| panic!("{e}"));
@@ -680,6 +691,30 @@ async fn hostile_text_is_escaped_everywhere_it_is_shown() {
             "{page} shows the escaped text"
         );
     }
+}
+
+/// Notes from the clinic (left by a sync) are on Today, as text, newest first; old ones are
+/// not.
+#[tokio::test]
+async fn notes_from_the_clinic_are_on_today_as_text() {
+    let notes = serde_json::json!([
+        { "id": 2, "at": "2026-11-27T09:00:00Z", "author": "Dr K, North Clinic",
+          "text": "Keep to <b>10 mg</b> until Friday." },
+        { "id": 1, "at": "2026-09-01T09:00:00Z", "author": "Dr K, North Clinic",
+          "text": "An old note from September." },
+    ])
+    .to_string();
+    let a = app_with_settings(true, None, &[("clinic_notes", &notes)]).await;
+    let body = a.get("/").await.body;
+    assert!(body.contains("From your clinic"), "{body}");
+    assert!(body.contains("Keep to &lt;b&gt;10 mg&lt;/b&gt; until Friday."));
+    assert!(body.contains("Dr K, North Clinic"));
+    assert!(
+        !body.contains("An old note from September"),
+        "older than 30 days"
+    );
+    let plain = app().await.get("/").await.body;
+    assert!(!plain.contains("From your clinic"), "no notes, no section");
 }
 
 #[tokio::test]

@@ -83,6 +83,14 @@ impl Args {
                 f.reason
             );
         }
+        for n in &t.clinic_notes {
+            crate::outln!(
+                "  From your clinic ({}, {}): {}",
+                n.author,
+                dosewise_core::when::local_text(n.at, &tz),
+                n.text
+            );
+        }
         if t.screen_due {
             crate::outln!(
                 "  Health screen due: asked every 6 months (`dosewise screen --ask`, or --condition CODE / --none)"

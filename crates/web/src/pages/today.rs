@@ -59,6 +59,17 @@ pub async fn show(
                 a.button href="/dose" { "Log a dose" }
             }
         }
+        @if !t.clinic_notes.is_empty() {
+            section aria-labelledby="notes-h" {
+                h2 #notes-h { "From your clinic" }
+                @for n in &t.clinic_notes {
+                    div.card {
+                        p { (n.text) }
+                        p.muted { (n.author) ", " (dosewise_core::when::local_text(n.at, &tz)) }
+                    }
+                }
+            }
+        }
         section aria-labelledby="checkin-h" {
             h2 #checkin-h { "Check-in" }
             @match (&t.last_checkin, t.checked_in_today) {
