@@ -44,10 +44,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "clinic",
         // Its own PostgreSQL schema, not a journal store; the login and token code of the web
-        // app; the report and insights on the records patients share.
+        // app; the report and insights on the records patients share, run by the app's own use
+        // cases on a throwaway in-memory SQLite journal holding them.
         &[
             "dosewise-core",
             "dosewise-render",
+            "dosewise-store",
+            "dosewise-store-sqlite",
             "dosewise-app",
             "dosewise-web",
         ],

@@ -107,14 +107,21 @@ struct Clinic {
     child: Child,
     addr: String,
     db: String,
+    /// What the server's clock reads.
+    now: String,
 }
 
 impl Clinic {
     fn start(db: &str, port: u16) -> Clinic {
+        Clinic::start_at(db, port, NOW)
+    }
+
+    /// A server whose clock reads `now`.
+    fn start_at(db: &str, port: u16, now: &str) -> Clinic {
         let bind = format!("127.0.0.1:{port}");
         let mut child = command(
             Path::new("/nonexistent"),
-            NOW,
+            now,
             &["clinic", "serve", "--database", db, "--bind", &bind],
         )
         .stdout(Stdio::null())
@@ -140,6 +147,7 @@ impl Clinic {
             child,
             addr,
             db: db.to_string(),
+            now: now.to_string(),
         }
     }
 
@@ -194,7 +202,7 @@ impl Clinic {
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let code = totp_code(&secret, 0);
+            let code = totp_code_at(&self.now, &secret, 0);
             self.ok(
                 "POST",
                 "/api/v1/totp/confirm",
@@ -223,7 +231,7 @@ impl Clinic {
             &format!("UPDATE account SET totp_step = NULL WHERE email = '{email}'"),
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        totp_code(&self.secret(email).unwrap_or_default(), 0)
+        totp_code_at(&self.now, &self.secret(email).unwrap_or_default(), 0)
     }
 
     /// A new clinic with its admin, and one clinician in it: (admin token, clinician token,
@@ -299,8 +307,13 @@ impl Drop for Clinic {
 
 /// The authenticator app's code for `secret`, `offset` steps from the test clock's.
 fn totp_code(secret: &str, offset: i64) -> String {
+    totp_code_at(NOW, secret, offset)
+}
+
+/// The same when the clock reads `now`.
+fn totp_code_at(now: &str, secret: &str, offset: i64) -> String {
     use dosewise_clinic::totp;
-    let now: jiff::Timestamp = NOW.parse().unwrap_or_else(|e| panic!("{e}"));
+    let now: jiff::Timestamp = now.parse().unwrap_or_else(|e| panic!("{e}"));
     let bytes = totp::unbase32(secret).unwrap_or_else(|| panic!("not base32: {secret}"));
     totp::code_at(&bytes, totp::step_of(now.as_second()) + offset)
 }
@@ -1346,5 +1359,168 @@ fn notes_to_the_patient_reach_their_today() {
         )
         .is_some_and(|e| e.contains("row-level security")),
         "a patient cannot write a note"
+    );
+}
+
+/// Every operation the OpenAPI document describes is served (without a session: 401, or 400
+/// for a missing body — never the router's 404 or 405), and the document itself is public.
+#[test]
+fn every_described_operation_answers() {
+    let db = database("openapi");
+    let clinic = Clinic::start(&db, 0);
+    let doc = clinic.ok("GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(doc["openapi"], json!("3.1.0"));
+    let mut n = 0;
+    for (method, path) in dosewise_clinic::api::ROUTES {
+        if path.ends_with("openapi.json") {
+            continue;
+        }
+        let path = path.replace("{id}", "1");
+        let (status, v) = clinic.call(&method.to_uppercase(), &path, None, None);
+        assert!(
+            matches!(status, 400 | 401) && v["error"]["kind"].is_string(),
+            "{method} {path}: {status} {v}"
+        );
+        n += 1;
+    }
+    assert_eq!(n, dosewise_clinic::api::ROUTES.len() - 1);
+}
+
+/// What else reaches the triage queue: a dose outside the plan, blood pressure above the
+/// prescription's tier, a count short of the log, and days without a check-in (raised as time
+/// passes, retired by the next check-in); a check-in made private takes its items with it.
+#[test]
+fn off_plan_doses_blood_pressure_shortfalls_and_silence_reach_triage() {
+    let db = database("triage_more");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, _) = clinic.clinic("tri");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let p = patient(&home, &clinic, &clinic.patient_invite(&dr), "Pat Triage");
+    clinic.ok(
+        "POST",
+        &format!("/api/v1/patients/{p}/prescription"),
+        Some(&dr),
+        Some(json!({ "bp_warn_above": "130/85" })),
+    );
+    run(&home, &["sync"]).ok();
+    fn kinds(clinic: &Clinic, token: &str) -> Vec<(String, String)> {
+        clinic.ok("GET", "/api/v1/triage", Some(token), None)["items"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|i| {
+                        (
+                            i["kind"].as_str().unwrap_or("").to_string(),
+                            i["detail"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    let before = kinds(&clinic, &dr);
+    // (The demo's recent readings above 130/85 are already there: history of the last 14 days
+    // counts, older history does not.)
+    assert!(
+        !before.iter().any(|(k, d)| k == "missed_checkins"
+            || k == "supply_shortfall"
+            || d.contains("135/80")
+            || d.contains("2026-11-28 is an off day")),
+        "{before:?}"
+    );
+    assert!(
+        !before.iter().any(|(_, d)| d.contains("140/92")),
+        "a reading of 2026-10 is older than 14 days: {before:?}"
+    );
+    // 2026-11-28 is an off day of the demo plan: logged with a warning, raised for the clinician.
+    run(&home, &["dose", "1/4", "troche"]).ok();
+    // 135/80 passes the default tiers but not the prescription's 130/85.
+    run(&home, &["vitals", "--bp", "135/80"]).ok();
+    run(&home, &["stock", "count", "1", "15 troches"]).ok();
+    run(
+        &home,
+        &[
+            "checkin",
+            "--mood",
+            "5",
+            "--urinary",
+            "frequency",
+            "--note",
+            "WITHDRAWN-LATER",
+        ],
+    )
+    .ok();
+    run(&home, &["sync"]).ok();
+    let after = kinds(&clinic, &dr);
+    let has = |k: &str, text: &str| after.iter().any(|(kind, d)| kind == k && d.contains(text));
+    assert!(has("off_plan", "2026-11-28 is an off day"), "{after:?}");
+    assert!(
+        has(
+            "bp_high",
+            "135/80, above the prescription's warning tier of 130/85"
+        ),
+        "{after:?}"
+    );
+    assert!(
+        has("supply_shortfall", "found 1.75 fewer"),
+        "16.75 troches by the log after the quarter, 15 counted: {after:?}"
+    );
+    let urinary_items = || {
+        sql(&db, &format!("SELECT count(*) FROM triage WHERE patient_id = {p} AND kind = 'urinary' AND at > 1795000000000000"))[0]
+            .get::<_, i64>(0)
+    };
+    assert_eq!(urinary_items(), 1);
+    // Made private: the check-in and the item it raised leave the server.
+    let id = run(&home, &["--json", "history", "--kind", "checkin"])
+        .ok()
+        .json()["checkins"]
+        .as_array()
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c["note"] == "WITHDRAWN-LATER")
+                .and_then(|c| c["id"].as_i64())
+        })
+        .unwrap_or_default();
+    run(&home, &["checkin", "edit", &id.to_string(), "--private"]).ok();
+    run(&home, &["sync"]).ok();
+    assert_eq!(urinary_items(), 0, "the item went with the check-in");
+    // Five days later, without a check-in: the queue says so, once.
+    // (The same address: the patient's device knows it.)
+    let port: u16 = clinic
+        .addr
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{}", clinic.addr));
+    drop(clinic);
+    let later = "2026-12-03T11:00:00Z";
+    let clinic = Clinic::start_at(&db, port, later);
+    let token = clinic.login("dr@tri.example", PASSWORD);
+    let silent = kinds(&clinic, &token);
+    let gaps: Vec<&(String, String)> = silent
+        .iter()
+        .filter(|(k, _)| k == "missed_checkins")
+        .collect();
+    assert_eq!(gaps.len(), 1, "{silent:?}");
+    assert!(
+        gaps[0].1.contains("no check-in shared since 2026-11-2"),
+        "{gaps:?}"
+    );
+    assert_eq!(
+        kinds(&clinic, &token)
+            .iter()
+            .filter(|(k, _)| k == "missed_checkins")
+            .count(),
+        1,
+        "reading again raises nothing new"
+    );
+    // A check-in answers it.
+    output(&mut command(&home, later, &["checkin", "--mood", "6"])).ok();
+    output(&mut command(&home, later, &["sync"])).ok();
+    let answered = kinds(&clinic, &token);
+    assert!(
+        !answered.iter().any(|(k, _)| k == "missed_checkins"),
+        "{answered:?}"
     );
 }

@@ -20,3 +20,8 @@ CREATE POLICY note_clinician ON patient_note
               AND clinic_id = dosewise_setting('dosewise.clinic'));
 GRANT SELECT, INSERT ON patient_note TO dosewise_clinic_app;
 GRANT USAGE ON SEQUENCE patient_note_id_seq TO dosewise_clinic_app;
+
+-- A check-in made private after it was shared is withdrawn, and with it the triage items it
+-- raised (their detail repeats it): the patient's device may delete those rows of its own.
+CREATE POLICY triage_patient_withdraws ON triage FOR DELETE
+  USING (dosewise_role() = 'patient' AND patient_id = dosewise_setting('dosewise.patient'));

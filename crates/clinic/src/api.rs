@@ -88,9 +88,38 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
 /// The largest body accepted (a sync batch of [`share::BATCH`] records fits easily).
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
+/// Every operation of the JSON API (method, path), as [`crate::openapi`] describes them.
+pub const ROUTES: [(&str, &str); 24] = [
+    ("get", "/api/v1/openapi.json"),
+    ("post", "/api/v1/login"),
+    ("post", "/api/v1/logout"),
+    ("get", "/api/v1/me"),
+    ("post", "/api/v1/totp/setup"),
+    ("post", "/api/v1/totp/confirm"),
+    ("get", "/api/v1/accounts"),
+    ("post", "/api/v1/accounts/{id}/reset"),
+    ("post", "/api/v1/reset"),
+    ("post", "/api/v1/invites"),
+    ("post", "/api/v1/accept"),
+    ("post", "/api/v1/connect"),
+    ("get", "/api/v1/sync"),
+    ("post", "/api/v1/sync"),
+    ("post", "/api/v1/share/revoke"),
+    ("get", "/api/v1/share/log"),
+    ("get", "/api/v1/patients"),
+    ("get", "/api/v1/patients/{id}"),
+    ("get", "/api/v1/patients/{id}/prescription"),
+    ("post", "/api/v1/patients/{id}/prescription"),
+    ("get", "/api/v1/patients/{id}/notes"),
+    ("post", "/api/v1/patients/{id}/notes"),
+    ("get", "/api/v1/triage"),
+    ("post", "/api/v1/triage/{id}/ack"),
+];
+
 pub fn router(clinic: Clinic) -> Router {
     Router::new()
         .merge(crate::pages::routes())
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/login", post(login))
         .route("/api/v1/logout", post(logout))
         .route("/api/v1/me", get(me))
@@ -166,6 +195,10 @@ async fn login(
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(r)
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
 }
 
 /// The session cookie for `token`: HttpOnly, SameSite=Strict, Secure behind TLS.
@@ -589,6 +622,12 @@ async fn push(
         .map_err(pg)?
         .get(0);
     let (categories, _) = active(&tx, now).await?;
+    // Readings are held to the prescription's blood-pressure tiers.
+    let rx: Option<Prescription> = tx
+        .query_opt("SELECT body FROM prescription", &[])
+        .await
+        .map_err(pg)?
+        .and_then(|r| serde_json::from_value(r.get(0)).ok());
     let mut entries = b.entries;
     entries.sort_by_key(|e| e.idx);
     let mut applied = 0usize;
@@ -633,7 +672,7 @@ async fn push(
                 )
                 .await
                 .map_err(pg)?;
-                for item in crate::triage::items(&e.kind, body) {
+                for item in crate::triage::items(&e.kind, body, rx.as_ref(), now) {
                     tx.execute(
                         "INSERT INTO triage (clinic_id, patient_id, kind, urgent, detail, category, source_kind, source_id, at, created_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)

@@ -149,12 +149,67 @@ pub struct TriageItem {
     pub waiting_minutes: i64,
 }
 
+/// Raise a `missed_checkins` item for each patient sharing check-ins who has shared none for
+/// [`crate::triage::MISSED_CHECKIN_DAYS`] (since their last one, or since sharing began), and
+/// retire the open ones a newer check-in has answered. Time passing raises these, not a record
+/// arriving, so they are worked out when the queue is read.
+async fn missed_checkins(tx: &impl deadpool_postgres::GenericClient, now: Timestamp) -> Result<()> {
+    let rows = tx
+        .query(
+            "SELECT g.patient_id, g.clinic_id, g.starts_at, l.record_id, l.at
+             FROM share_grant g
+             LEFT JOIN LATERAL (
+               SELECT r.record_id, r.body->>'at' AS at FROM record r
+               WHERE r.patient_id = g.patient_id AND r.kind = 'checkin' AND r.body->>'deleted_at' IS NULL
+               ORDER BY (r.body->>'at')::timestamptz DESC LIMIT 1) l ON true
+             WHERE g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)
+               AND 'checkins' = ANY (g.categories)",
+            &[&micros(now)],
+        )
+        .await
+        .map_err(pg)?;
+    let gap = crate::triage::MISSED_CHECKIN_DAYS * DAY_US;
+    for r in rows {
+        let (patient, clinic): (i64, i64) = (r.get(0), r.get(1));
+        let last_id: i64 = r.get::<_, Option<i64>>(3).unwrap_or(0);
+        let last_at = parse_ts(r.get(4));
+        tx.execute(
+            "DELETE FROM triage WHERE patient_id = $1 AND kind = 'missed_checkins'
+               AND acknowledged_at IS NULL AND source_id <> $2",
+            &[&patient, &last_id],
+        )
+        .await
+        .map_err(pg)?;
+        let since = last_at.map_or(r.get::<_, i64>(2), micros);
+        if micros(now) - since < gap {
+            continue;
+        }
+        let detail = match last_at {
+            Some(t) => format!("no check-in shared since {}", t.strftime("%Y-%m-%d")),
+            None => format!(
+                "no check-in shared since sharing began on {}",
+                ts(since).strftime("%Y-%m-%d")
+            ),
+        };
+        tx.execute(
+            "INSERT INTO triage (clinic_id, patient_id, kind, urgent, detail, category, source_kind, source_id, at, created_at)
+             VALUES ($1, $2, 'missed_checkins', false, $3, 'checkins', 'checkin_gap', $4, $5, $6)
+             ON CONFLICT (patient_id, kind, source_kind, source_id) DO NOTHING",
+            &[&clinic, &patient, &detail, &last_id, &since, &micros(now)],
+        )
+        .await
+        .map_err(pg)?;
+    }
+    Ok(())
+}
+
 /// The open triage items of this clinician's patients, urgent first, oldest first.
 pub async fn triage(st: &Clinic, s: &Session) -> Result<Vec<TriageItem>> {
     clinician(s)?;
     let now = st.now();
     let mut c = st.client().await?;
     let tx = st.begin(&mut c, &s.actor).await?;
+    missed_checkins(&tx, now).await?;
     let rows = tx
         .query(
             "SELECT t.id, t.patient_id, p.name, t.kind, t.urgent, t.detail, t.at, t.created_at

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod auth;
 pub mod clinician;
+pub mod openapi;
 pub mod pages;
 pub mod staff;
 pub mod totp;

@@ -785,7 +785,7 @@ fn notes_section(
             (csrf(s))
             label for="note-text" { "A note for the patient" }
             p.hint #note-hint { "Shown on their Today, apart from their own entries. Not for emergencies: they may not sync for days." }
-            textarea #note-text name="text" maxlength="2000" required aria-describedby="note-hint" { (draft) }
+            textarea #note-text name="text" maxlength=(dosewise_core::text::MAX_NOTE_CHARS) required aria-describedby="note-hint" { (draft) }
             button type="submit" { "Send the note" }
         }
         @for n in notes.iter().take(5) {
@@ -1148,7 +1148,7 @@ fn rx_form(
                 }
             }
             label for="note" { "Note to the patient with this prescription" }
-            textarea #note name="note" maxlength="2000" { (value("note")) }
+            textarea #note name="note" maxlength=(dosewise_core::text::MAX_NOTE_CHARS) { (value("note")) }
             button type="submit" { "Save the prescription" }
         }
     }
