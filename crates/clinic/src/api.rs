@@ -662,13 +662,21 @@ async fn push(
                     ))
                     .into());
                 }
+                // When it happened and whether it is deleted, as columns the caseload indexes.
+                let at_us = body
+                    .get("at")
+                    .and_then(Value::as_str)
+                    .and_then(|a| a.parse::<Timestamp>().ok())
+                    .map(micros);
+                let deleted = body.get("deleted_at").is_some_and(|d| !d.is_null());
                 tx.execute(
-                    "INSERT INTO record (clinic_id, patient_id, kind, record_id, category, body, idx, device_id, received_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                    "INSERT INTO record (clinic_id, patient_id, kind, record_id, category, body, idx, device_id, received_at, at_us, deleted)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                      ON CONFLICT (patient_id, kind, record_id) DO UPDATE
                      SET body = excluded.body, idx = excluded.idx, device_id = excluded.device_id,
-                         received_at = excluded.received_at, category = excluded.category",
-                    &[&d.actor.clinic, &patient, &e.kind, &e.id, &category.as_str(), body, &idx, &d.device, &micros(now)],
+                         received_at = excluded.received_at, category = excluded.category,
+                         at_us = excluded.at_us, deleted = excluded.deleted",
+                    &[&d.actor.clinic, &patient, &e.kind, &e.id, &category.as_str(), body, &idx, &d.device, &micros(now), &at_us, &deleted],
                 )
                 .await
                 .map_err(pg)?;

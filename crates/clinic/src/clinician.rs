@@ -70,38 +70,45 @@ pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
     let mut c = st.client().await?;
     let tx = st.begin(&mut c, &s.actor).await?;
     let (week, fortnight) = (micros(now) - 7 * DAY_US, micros(now) - 14 * DAY_US);
-    // Doses as (time, mg, deleted) from the shared JSON; scores by instrument, oldest first.
+    // Per patient, through the index on (patient, kind, time): the latest dose, the last two
+    // weeks' doses, the latest check-in, the scores; never a parse of every record's JSON.
     let rows = tx
         .query(
-            "WITH live AS (
-               SELECT r.patient_id, r.kind, r.body,
-                      (extract(epoch FROM (r.body->>'at')::timestamptz) * 1000000)::bigint AS at_us
+            "WITH pat AS (
+               SELECT p.id, p.name, g.categories, g.starts_at
+               FROM share_grant g JOIN account p ON p.id = g.patient_id
+               WHERE g.revoked_at IS NULL AND g.starts_at <= $2 AND (g.ends_at IS NULL OR g.ends_at > $2))
+             SELECT pat.id, pat.name, pat.categories, pat.starts_at,
+               ld.at, ld.mg, coalesce(wk.n7, 0), coalesce(wk.mg7, 0), coalesce(wk.mg_prev, 0),
+               lc.at, sc.phq_first, sc.phq_last, sc.gad_first, sc.gad_last,
+               coalesce(fl.open, 0), coalesce(fl.urgent, 0),
+               (x.body->'limits'->>'max_per_7_days_mg')::float8, x.body->'limits'->>'refill_date'
+             FROM pat
+             LEFT JOIN LATERAL (
+               SELECT r.body->>'at' AS at, (r.body->>'dose_mg')::float8 AS mg FROM record r
+               WHERE r.patient_id = pat.id AND r.kind = 'dose' AND NOT r.deleted
+               ORDER BY r.at_us DESC LIMIT 1) ld ON true
+             LEFT JOIN LATERAL (
+               SELECT count(*) FILTER (WHERE r.at_us >= $1) AS n7,
+                      sum((r.body->>'dose_mg')::float8) FILTER (WHERE r.at_us >= $1) AS mg7,
+                      sum((r.body->>'dose_mg')::float8) FILTER (WHERE r.at_us < $1) AS mg_prev
                FROM record r
-               WHERE r.kind IN ('dose', 'checkin', 'assessment') AND r.body->>'deleted_at' IS NULL)
-             SELECT p.id, p.name, g.categories, g.starts_at,
-               (SELECT l.body->>'at' FROM live l WHERE l.patient_id = p.id AND l.kind = 'dose' ORDER BY l.at_us DESC LIMIT 1),
-               (SELECT (l.body->>'dose_mg')::float8 FROM live l WHERE l.patient_id = p.id AND l.kind = 'dose' ORDER BY l.at_us DESC LIMIT 1),
-               (SELECT count(*) FROM live l WHERE l.patient_id = p.id AND l.kind = 'dose' AND l.at_us >= $1),
-               (SELECT coalesce(sum((l.body->>'dose_mg')::float8), 0) FROM live l
-                  WHERE l.patient_id = p.id AND l.kind = 'dose' AND l.at_us >= $1),
-               (SELECT coalesce(sum((l.body->>'dose_mg')::float8), 0) FROM live l
-                  WHERE l.patient_id = p.id AND l.kind = 'dose' AND l.at_us >= $3 AND l.at_us < $1),
-               (SELECT l.body->>'at' FROM live l WHERE l.patient_id = p.id AND l.kind = 'checkin' ORDER BY l.at_us DESC LIMIT 1),
-               (SELECT (l.body->>'total')::int FROM live l WHERE l.patient_id = p.id AND l.kind = 'assessment'
-                  AND l.body->>'instrument' = 'phq9' ORDER BY l.at_us ASC LIMIT 1),
-               (SELECT (l.body->>'total')::int FROM live l WHERE l.patient_id = p.id AND l.kind = 'assessment'
-                  AND l.body->>'instrument' = 'phq9' ORDER BY l.at_us DESC LIMIT 1),
-               (SELECT (l.body->>'total')::int FROM live l WHERE l.patient_id = p.id AND l.kind = 'assessment'
-                  AND l.body->>'instrument' = 'gad7' ORDER BY l.at_us ASC LIMIT 1),
-               (SELECT (l.body->>'total')::int FROM live l WHERE l.patient_id = p.id AND l.kind = 'assessment'
-                  AND l.body->>'instrument' = 'gad7' ORDER BY l.at_us DESC LIMIT 1),
-               (SELECT count(*) FROM triage t WHERE t.patient_id = p.id AND t.acknowledged_at IS NULL),
-               (SELECT count(*) FROM triage t WHERE t.patient_id = p.id AND t.acknowledged_at IS NULL AND t.urgent),
-               (SELECT (x.body->'limits'->>'max_per_7_days_mg')::float8 FROM prescription x WHERE x.patient_id = p.id),
-               (SELECT x.body->'limits'->>'refill_date' FROM prescription x WHERE x.patient_id = p.id)
-             FROM share_grant g JOIN account p ON p.id = g.patient_id
-             WHERE g.revoked_at IS NULL AND g.starts_at <= $2 AND (g.ends_at IS NULL OR g.ends_at > $2)
-             ORDER BY p.name, p.id",
+               WHERE r.patient_id = pat.id AND r.kind = 'dose' AND NOT r.deleted AND r.at_us >= $3) wk ON true
+             LEFT JOIN LATERAL (
+               SELECT r.body->>'at' AS at FROM record r
+               WHERE r.patient_id = pat.id AND r.kind = 'checkin' AND NOT r.deleted
+               ORDER BY r.at_us DESC LIMIT 1) lc ON true
+             LEFT JOIN LATERAL (
+               SELECT (array_agg((r.body->>'total')::int ORDER BY r.at_us) FILTER (WHERE r.body->>'instrument' = 'phq9'))[1] AS phq_first,
+                      (array_agg((r.body->>'total')::int ORDER BY r.at_us DESC) FILTER (WHERE r.body->>'instrument' = 'phq9'))[1] AS phq_last,
+                      (array_agg((r.body->>'total')::int ORDER BY r.at_us) FILTER (WHERE r.body->>'instrument' = 'gad7'))[1] AS gad_first,
+                      (array_agg((r.body->>'total')::int ORDER BY r.at_us DESC) FILTER (WHERE r.body->>'instrument' = 'gad7'))[1] AS gad_last
+               FROM record r WHERE r.patient_id = pat.id AND r.kind = 'assessment' AND NOT r.deleted) sc ON true
+             LEFT JOIN LATERAL (
+               SELECT count(*) AS open, count(*) FILTER (WHERE t.urgent) AS urgent
+               FROM triage t WHERE t.patient_id = pat.id AND t.acknowledged_at IS NULL) fl ON true
+             LEFT JOIN prescription x ON x.patient_id = pat.id
+             ORDER BY pat.name, pat.id",
             &[&week, &micros(now), &fortnight],
         )
         .await
@@ -129,9 +136,10 @@ pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
             limit_7d_mg: r.get(16),
             next_refill: r.get(17),
         });
-        st.audit(&tx, &s.actor, "read", Some(r.get(0)), "caseload row")
-            .await?;
     }
+    let ids: Vec<i64> = out.iter().map(|r| r.patient).collect();
+    st.audit_each(&tx, &s.actor, "read", &ids, "caseload row")
+        .await?;
     tx.commit().await.map_err(pg)?;
     Ok(out)
 }
@@ -154,52 +162,63 @@ pub struct TriageItem {
 /// retire the open ones a newer check-in has answered. Time passing raises these, not a record
 /// arriving, so they are worked out when the queue is read.
 async fn missed_checkins(tx: &impl deadpool_postgres::GenericClient, now: Timestamp) -> Result<()> {
+    let gap = crate::triage::MISSED_CHECKIN_DAYS * DAY_US;
     let rows = tx
         .query(
-            "SELECT g.patient_id, g.clinic_id, g.starts_at, l.record_id, l.at
+            "SELECT g.patient_id, g.clinic_id, g.starts_at, l.record_id, l.at_us
              FROM share_grant g
              LEFT JOIN LATERAL (
-               SELECT r.record_id, r.body->>'at' AS at FROM record r
-               WHERE r.patient_id = g.patient_id AND r.kind = 'checkin' AND r.body->>'deleted_at' IS NULL
-               ORDER BY (r.body->>'at')::timestamptz DESC LIMIT 1) l ON true
+               SELECT r.record_id, r.at_us FROM record r
+               WHERE r.patient_id = g.patient_id AND r.kind = 'checkin' AND NOT r.deleted
+               ORDER BY r.at_us DESC LIMIT 1) l ON true
              WHERE g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)
                AND 'checkins' = ANY (g.categories)",
             &[&micros(now)],
         )
         .await
         .map_err(pg)?;
-    let gap = crate::triage::MISSED_CHECKIN_DAYS * DAY_US;
-    for r in rows {
-        let (patient, clinic): (i64, i64) = (r.get(0), r.get(1));
-        let last_id: i64 = r.get::<_, Option<i64>>(3).unwrap_or(0);
-        let last_at = parse_ts(r.get(4));
-        tx.execute(
-            "DELETE FROM triage WHERE patient_id = $1 AND kind = 'missed_checkins'
-               AND acknowledged_at IS NULL AND source_id <> $2",
-            &[&patient, &last_id],
-        )
-        .await
-        .map_err(pg)?;
-        let since = last_at.map_or(r.get::<_, i64>(2), micros);
-        if micros(now) - since < gap {
+    // Each patient's latest check-in (0: none); the silent ones, with what to say.
+    let (mut patients, mut latest) = (Vec::new(), Vec::new());
+    let (mut clinics, mut silent, mut sources, mut since, mut details) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in &rows {
+        let patient: i64 = r.get(0);
+        let last_id = r.get::<_, Option<i64>>(3).unwrap_or(0);
+        let last_at: Option<i64> = r.get(4);
+        patients.push(patient);
+        latest.push(last_id);
+        let from = last_at.unwrap_or_else(|| r.get(2));
+        if micros(now) - from < gap {
             continue;
         }
-        let detail = match last_at {
-            Some(t) => format!("no check-in shared since {}", t.strftime("%Y-%m-%d")),
-            None => format!(
-                "no check-in shared since sharing began on {}",
-                ts(since).strftime("%Y-%m-%d")
-            ),
-        };
-        tx.execute(
-            "INSERT INTO triage (clinic_id, patient_id, kind, urgent, detail, category, source_kind, source_id, at, created_at)
-             VALUES ($1, $2, 'missed_checkins', false, $3, 'checkins', 'checkin_gap', $4, $5, $6)
-             ON CONFLICT (patient_id, kind, source_kind, source_id) DO NOTHING",
-            &[&clinic, &patient, &detail, &last_id, &since, &micros(now)],
-        )
-        .await
-        .map_err(pg)?;
+        let day = ts(from).strftime("%Y-%m-%d").to_string();
+        details.push(match last_at {
+            Some(_) => format!("no check-in shared since {day}"),
+            None => format!("no check-in shared since sharing began on {day}"),
+        });
+        clinics.push(r.get::<_, i64>(1));
+        silent.push(patient);
+        sources.push(last_id);
+        since.push(from);
     }
+    // Retire the open ones a newer check-in has answered, then raise the new ones.
+    tx.execute(
+        "DELETE FROM triage t USING unnest($1::bigint[], $2::bigint[]) AS u(patient, latest)
+         WHERE t.patient_id = u.patient AND t.kind = 'missed_checkins'
+           AND t.acknowledged_at IS NULL AND t.source_id <> u.latest",
+        &[&patients, &latest],
+    )
+    .await
+    .map_err(pg)?;
+    tx.execute(
+        "INSERT INTO triage (clinic_id, patient_id, kind, urgent, detail, category, source_kind, source_id, at, created_at)
+         SELECT u.clinic, u.patient, 'missed_checkins', false, u.detail, 'checkins', 'checkin_gap', u.source, u.since, $6
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) AS u(clinic, patient, detail, source, since)
+         ON CONFLICT (patient_id, kind, source_kind, source_id) DO NOTHING",
+        &[&clinics, &silent, &details, &sources, &since, &micros(now)],
+    )
+    .await
+    .map_err(pg)?;
     Ok(())
 }
 
@@ -232,10 +251,9 @@ pub async fn triage(st: &Clinic, s: &Session) -> Result<Vec<TriageItem>> {
             waiting_minutes: now.duration_since(ts(r.get(7))).as_secs() / 60,
         })
         .collect();
-    for i in &items {
-        st.audit(&tx, &s.actor, "read", Some(i.patient), "triage item")
-            .await?;
-    }
+    let ids: Vec<i64> = items.iter().map(|i| i.patient).collect();
+    st.audit_each(&tx, &s.actor, "read", &ids, "triage item")
+        .await?;
     tx.commit().await.map_err(pg)?;
     Ok(items)
 }
