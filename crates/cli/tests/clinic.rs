@@ -1524,3 +1524,145 @@ fn off_plan_doses_blood_pressure_shortfalls_and_silence_reach_triage() {
         "{answered:?}"
     );
 }
+
+/// One HTTPS request to `addr`, trusting only `ca` (PEM): (status line and headers, body).
+fn https(addr: &str, ca: &str, request: &str) -> std::io::Result<(String, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    rt().block_on(async {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in rustls::pki_types::CertificateDer::pem_slice_iter(ca.as_bytes()) {
+            roots
+                .add(c.map_err(std::io::Error::other)?)
+                .map_err(std::io::Error::other)?;
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(std::io::Error::other)?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+        let tcp = tokio::net::TcpStream::connect(addr).await?;
+        let name =
+            rustls::pki_types::ServerName::try_from("localhost").map_err(std::io::Error::other)?;
+        let mut tls = connector.connect(name, tcp).await?;
+        tls.write_all(request.as_bytes()).await?;
+        let mut out = Vec::new();
+        // The server closes after the response (Connection: close); a TLS close without
+        // close_notify is still the end of the answer.
+        let _ = tls.read_to_end(&mut out).await;
+        let text = String::from_utf8_lossy(&out).to_string();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        Ok((head.to_string(), body.to_string()))
+    })
+}
+
+/// `clinic serve --tls-cert --tls-key` serves HTTPS itself: the pages and the API answer over
+/// TLS, the session cookie is marked Secure, plain HTTP gets no answer, and a certificate that
+/// is not one is refused at start with a message, before anything is served.
+#[test]
+fn the_server_speaks_https_itself() {
+    use rcgen::{CertifiedKey, generate_simple_self_signed};
+    let db = database("tls");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let CertifiedKey { cert, key_pair } =
+        generate_simple_self_signed(vec!["localhost".to_string()])
+            .unwrap_or_else(|e| panic!("{e}"));
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&key_path, key_pair.serialize_pem()).unwrap_or_else(|e| panic!("{e}"));
+    // Staff first, over plain HTTP on loopback (the same database).
+    let plain = Clinic::start(&db, 0);
+    plain.clinic("secure");
+    let code = plain.code("admin@secure.example");
+    drop(plain);
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let (cert_arg, key_arg) = (cert_path.to_string_lossy(), key_path.to_string_lossy());
+    let mut child = command(
+        Path::new("/nonexistent"),
+        NOW,
+        &[
+            "clinic",
+            "serve",
+            "--database",
+            &db,
+            "--bind",
+            &bind,
+            "--tls-cert",
+            &cert_arg,
+            "--tls-key",
+            &key_arg,
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let first = BufReader::new(stderr)
+        .lines()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    assert!(first.contains(&format!("https://{bind}/")), "{first}");
+    let ca = cert.pem();
+    let (head, body) = https(
+        &bind,
+        &ca,
+        &format!("GET /api/v1/openapi.json HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(body.contains("Dosewise clinic API"));
+    let login =
+        json!({ "email": "admin@secure.example", "password": PASSWORD, "code": code }).to_string();
+    let (head, _) = https(
+        &bind,
+        &ca,
+        &format!(
+            "POST /api/v1/login HTTP/1.1\r\nHost: localhost:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{login}",
+            login.len()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cookie = head
+        .lines()
+        .find(|l| l.to_lowercase().starts_with("set-cookie: dosewise_clinic="))
+        .unwrap_or_else(|| panic!("no session cookie: {head}"));
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    // Plain HTTP to the TLS port is not answered as HTTP.
+    let (status, _, _) =
+        common::server::http_full(&bind, &bind, "GET", "/api/v1/openapi.json", None, &[]);
+    assert_ne!(status, 200, "plain HTTP was served");
+    let _ = child.kill();
+    let _ = child.wait();
+    // A key that is not one: refused at start, with what is wrong.
+    std::fs::write(&key_path, "not a key").unwrap_or_else(|e| panic!("{e}"));
+    let r = run(
+        dir.path(),
+        &[
+            "clinic",
+            "serve",
+            "--database",
+            &db,
+            "--bind",
+            &bind,
+            "--tls-cert",
+            &cert_arg,
+            "--tls-key",
+            &key_arg,
+        ],
+    );
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("cannot read the private key"),
+        "{}",
+        r.stderr
+    );
+}

@@ -16,6 +16,7 @@ pub mod clinician;
 pub mod openapi;
 pub mod pages;
 pub mod staff;
+pub mod tls;
 pub mod totp;
 pub mod triage;
 

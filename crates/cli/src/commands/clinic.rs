@@ -46,9 +46,15 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8790")]
     bind: SocketAddr,
-    /// Mark cookies Secure: set this when a TLS proxy is in front (it always should be).
-    #[arg(long)]
+    /// Mark cookies Secure: set this when a TLS proxy is in front (nginx, Caddy).
+    #[arg(long, conflicts_with = "tls_cert")]
     behind_tls: bool,
+    /// Serve HTTPS itself: the certificate chain (PEM). With --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM). With --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 impl Command {
@@ -77,10 +83,17 @@ impl Command {
                 Ok(())
             }
             Command::Serve(a) => {
+                // The certificate first: a wrong file is said before anything else happens.
+                let tls = match (&a.tls_cert, &a.tls_key) {
+                    (Some(cert), Some(key)) => {
+                        Some(dosewise_clinic::tls::config(cert, key).map_err(clinic_error)?)
+                    }
+                    _ => None,
+                };
                 let mut clinic = dosewise_clinic::Clinic::open(&a.database)
                     .await
                     .map_err(clinic_error)?;
-                clinic.secure = a.behind_tls;
+                clinic.secure = a.behind_tls || tls.is_some();
                 if let Ok(s) = std::env::var("DOSEWISE_NOW")
                     && !s.is_empty()
                 {
@@ -90,10 +103,17 @@ impl Command {
                     .await
                     .map_err(|e| input(format!("cannot listen on {}: {e}", a.bind)))?;
                 let addr = listener.local_addr()?;
-                eprintln!("Dosewise clinic server at http://{addr}/api/v1 — Ctrl-C to stop.");
-                tokio::select! {
-                    r = dosewise_clinic::api::serve(clinic, listener) => r?,
-                    _ = super::serve::stopped() => {}
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                eprintln!("Dosewise clinic server at {scheme}://{addr}/ — Ctrl-C to stop.");
+                match tls {
+                    Some(config) => tokio::select! {
+                        r = dosewise_clinic::tls::serve(clinic, listener, config) => r?,
+                        _ = super::serve::stopped() => {}
+                    },
+                    None => tokio::select! {
+                        r = dosewise_clinic::api::serve(clinic, listener) => r?,
+                        _ = super::serve::stopped() => {}
+                    },
                 }
                 Ok(())
             }
