@@ -1317,6 +1317,25 @@ fn notes_to_the_patient_reach_their_today() {
     assert!(!run(&home, &["today"]).ok().stdout.contains(text));
     let synced = run(&home, &["--json", "sync"]).ok().json();
     assert_eq!(synced["notes"][0]["text"], json!(text), "{synced}");
+    // The caseload's adherence is the patient's own `protocol show` figure, by the same rule.
+    let own = run(&home, &["--json", "protocol", "show"]).ok().json()["adherence_28_days"].clone();
+    let row = clinic.ok("GET", "/api/v1/patients", Some(&dr), None)["patients"][0].clone();
+    assert_eq!(
+        row["adherence"]["planned_days"], own["planned_days"],
+        "{row}"
+    );
+    assert_eq!(
+        row["adherence"]["planned_days_dosed"],
+        own["planned_days_dosed"]
+    );
+    assert_eq!(
+        row["adherence"]["off_plan_doses"],
+        json!(own["off_plan_dose_ids"].as_array().map_or(0, Vec::len))
+    );
+    assert!(
+        own["planned_days"].as_u64().is_some_and(|n| n >= 5),
+        "{own}"
+    );
     let today = run(&home, &["today"]).ok().stdout;
     assert!(
         today.contains("From your clinic (Dr notes, notes, ") && today.contains(text),

@@ -52,6 +52,90 @@ pub struct CaseRow {
     pub open_triage: i64,
     pub urgent_triage: i64,
     pub next_refill: Option<String>,
+    /// The plan against what was taken over the last [`ADHERENCE_DAYS`] days (none without an
+    /// active protocol shared).
+    pub adherence: Option<CaseAdherence>,
+}
+
+/// The days the caseload's adherence looks back over.
+pub const ADHERENCE_DAYS: i64 = 28;
+
+/// Planned days dosed across a patient's active protocols, and doses off the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CaseAdherence {
+    pub days: i64,
+    pub planned_days: usize,
+    pub planned_days_dosed: usize,
+    /// Planned days dosed ÷ planned days; none when nothing was planned (as-needed plans).
+    pub ratio: Option<f64>,
+    pub off_plan_doses: usize,
+}
+
+/// Adherence for each of `patients`, from their shared protocols and recent doses, by the same
+/// rule as the patient's own report ([`dosewise_core::adherence`]).
+async fn adherence_of(
+    tx: &impl deadpool_postgres::GenericClient,
+    patients: &[i64],
+    now: Timestamp,
+) -> Result<std::collections::HashMap<i64, CaseAdherence>> {
+    use dosewise_core::adherence::{adherence, doses_for};
+    use dosewise_core::protocol::Status;
+    let since = micros(now) - (ADHERENCE_DAYS + 1) * DAY_US;
+    let rows = tx
+        .query(
+            "SELECT patient_id, kind, body FROM record
+             WHERE patient_id = ANY ($1) AND NOT deleted
+               AND (kind = 'protocol' OR (kind = 'dose' AND at_us >= $2))",
+            &[&patients, &since],
+        )
+        .await
+        .map_err(pg)?;
+    let mut by_patient: std::collections::HashMap<i64, Vec<(String, Value)>> =
+        std::collections::HashMap::new();
+    for r in &rows {
+        by_patient
+            .entry(r.get(0))
+            .or_default()
+            .push((r.get(1), r.get(2)));
+    }
+    let mut out = std::collections::HashMap::new();
+    for (patient, records) in by_patient {
+        let Ok(j) = share::journal_of(records.iter().map(|(k, v)| (k.as_str(), v))) else {
+            continue;
+        };
+        let mut total: Option<CaseAdherence> = None;
+        for p in j.protocols.iter().filter(|p| p.status == Status::Active) {
+            let x = &p.protocol;
+            let tz = dosewise_core::when::zone(&x.zone)
+                .unwrap_or(dosewise_core::jiff::tz::TimeZone::UTC);
+            let today = now.to_zoned_datetime(tz).date();
+            let from = today
+                .checked_sub(dosewise_core::jiff::Span::new().days(ADHERENCE_DAYS - 1))
+                .unwrap_or(today)
+                .max(x.start);
+            if from > today {
+                continue;
+            }
+            let doses = doses_for(p, &j.doses);
+            let a = adherence(p, &doses, from, today, today);
+            let t = total.get_or_insert(CaseAdherence {
+                days: ADHERENCE_DAYS,
+                planned_days: 0,
+                planned_days_dosed: 0,
+                ratio: None,
+                off_plan_doses: 0,
+            });
+            t.planned_days += a.planned_days;
+            t.planned_days_dosed += a.planned_days_dosed;
+            t.off_plan_doses += a.off_plan_dose_ids.len();
+        }
+        if let Some(mut t) = total {
+            t.ratio =
+                (t.planned_days > 0).then(|| t.planned_days_dosed as f64 / t.planned_days as f64);
+            out.insert(patient, t);
+        }
+    }
+    Ok(out)
 }
 
 fn parse_ts(s: Option<String>) -> Option<Timestamp> {
@@ -135,9 +219,14 @@ pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
             urgent_triage: r.get(15),
             limit_7d_mg: r.get(16),
             next_refill: r.get(17),
+            adherence: None,
         });
     }
     let ids: Vec<i64> = out.iter().map(|r| r.patient).collect();
+    let adherence = adherence_of(&tx, &ids, now).await?;
+    for r in &mut out {
+        r.adherence = adherence.get(&r.patient).copied();
+    }
     st.audit_each(&tx, &s.actor, "read", &ids, "caseload row")
         .await?;
     tx.commit().await.map_err(pg)?;

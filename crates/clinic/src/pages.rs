@@ -550,11 +550,12 @@ struct SortQuery {
 }
 
 /// The caseload's sortable columns: (key, heading).
-const COLUMNS: [(&str, &str); 7] = [
+const COLUMNS: [(&str, &str); 8] = [
     ("name", "Patient"),
     ("flags", "Open flags"),
     ("dose", "Last dose"),
     ("week", "Last 7 days"),
+    ("plan", "Plan, 28 days"),
     ("checkin", "Last check-in"),
     ("scores", "PHQ-9 / GAD-7"),
     ("refill", "Next refill"),
@@ -565,6 +566,16 @@ fn sort_rows(rows: &mut [CaseRow], key: &str) {
         "name" => rows.sort_by_key(|r| r.name.to_lowercase()),
         "dose" => rows.sort_by_key(|r| std::cmp::Reverse(r.last_dose)),
         "week" => rows.sort_by(|a, b| b.mg_7d.total_cmp(&a.mg_7d)),
+        // Least adherent first; off-plan doses break ties; no plan last.
+        "plan" => rows.sort_by(|a, b| {
+            let key = |r: &CaseRow| {
+                r.adherence
+                    .map(|x| (x.ratio.unwrap_or(2.0), -(x.off_plan_doses as f64)))
+                    .unwrap_or((3.0, 0.0))
+            };
+            let (x, y) = (key(a), key(b));
+            x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1))
+        }),
         // Longest silence first; never checked in comes first of all.
         "checkin" => rows.sort_by_key(|r| r.days_since_checkin.map_or(i64::MIN, |d| -d)),
         "scores" => rows.sort_by_key(|r| std::cmp::Reverse(r.latest_phq9)),
@@ -661,6 +672,17 @@ async fn caseload(
                                 @if let Some(l) = r.limit_7d_mg {
                                     @if r.mg_7d > l { " " span.badge.refuse { "over the " (mg(l)) " limit" } }
                                     @else { span.muted { "; limit " (mg(l)) } }
+                                }
+                            }
+                            td data-label="Plan, 28 days" {
+                                @match r.adherence {
+                                    Some(a) => {
+                                        @if a.planned_days > 0 {
+                                            (a.planned_days_dosed) " of " (a.planned_days) " planned days"
+                                        } @else { "as needed" }
+                                        @if a.off_plan_doses > 0 { " " span.badge.warning { (a.off_plan_doses) " off-plan" } }
+                                    }
+                                    None => { span.muted { "no plan shared" } }
                                 }
                             }
                             td data-label="Last check-in" {

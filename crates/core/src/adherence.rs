@@ -32,6 +32,22 @@ pub fn local_date(d: &Dose) -> Date {
     d.dose.at.to_zoned_datetime(tz).date()
 }
 
+/// The doses a protocol's adherence counts: those taken under it, and those of its substance
+/// logged without a protocol since it started (back-filled before it was entered). One rule
+/// for the report, `protocol show` and the clinic's caseload.
+pub fn doses_for<'a>(p: &Protocol, doses: impl IntoIterator<Item = &'a Dose>) -> Vec<Dose> {
+    doses
+        .into_iter()
+        .filter(|d| {
+            d.dose.protocol_id == Some(p.id)
+                || (d.dose.protocol_id.is_none()
+                    && d.dose.substance == p.protocol.substance
+                    && local_date(d) >= p.protocol.start)
+        })
+        .cloned()
+        .collect()
+}
+
 /// Compare a protocol with the (non-deleted) doses from `from` to `to` inclusive. `today` bounds
 /// what can be called missed: a planned day today is missed only once it is over.
 pub fn adherence(p: &Protocol, doses: &[Dose], from: Date, to: Date, today: Date) -> Adherence {

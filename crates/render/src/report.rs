@@ -3,7 +3,7 @@
 //! unless explicitly asked for. Pure: the caller passes the journal, the period and "now".
 
 use crate::chart::{Band, Chart, Rule, Series, esc};
-use dosewise_core::adherence::{adherence, local_date};
+use dosewise_core::adherence::adherence;
 use dosewise_core::checkin::Checkin;
 use dosewise_core::dose::Dose;
 use dosewise_core::interaction;
@@ -436,17 +436,7 @@ fn regimen(r: &R<'_>, h: &mut String) {
         let form = salt_of(j, x.stock_id);
         // Doses taken under this protocol, and doses of its substance logged without one during
         // its span (e.g. back-filled before the protocol was entered).
-        let all: Vec<_> = j
-            .doses
-            .iter()
-            .filter(|d| {
-                d.dose.protocol_id == Some(p.id)
-                    || (d.dose.protocol_id.is_none()
-                        && d.dose.substance == x.substance
-                        && local_date(d) >= x.start)
-            })
-            .cloned()
-            .collect();
+        let all = dosewise_core::adherence::doses_for(p, &j.doses);
         let a = adherence(
             p,
             &all,

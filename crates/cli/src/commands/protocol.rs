@@ -396,11 +396,8 @@ impl Command {
                     .checked_sub(dosewise_core::jiff::Span::new().days(27))
                     .unwrap_or(today)
                     .max(p.protocol.start);
-                let doses = store.doses(Window::default()).await?;
-                let doses: Vec<_> = doses
-                    .into_iter()
-                    .filter(|d| d.dose.protocol_id == Some(p.id))
-                    .collect();
+                let doses =
+                    dosewise_core::adherence::doses_for(&p, &store.doses(Window::default()).await?);
                 let adh = adherence(&p, &doses, from, today, today);
                 let prop = proposal(&store, &p, &tz, today, ctx.now).await?;
                 let rx = dosewise_app::share::prescription(&*store).await?;
