@@ -1685,3 +1685,126 @@ fn the_server_speaks_https_itself() {
         r.stderr
     );
 }
+
+/// The clinic's API keeps its own contract, as the local app's does: schemathesis (pinned in
+/// tests/contract/requirements.txt) runs every phase with every check against a real server on
+/// a real database — the staff operations with a clinician's session, the device's with a
+/// patient's device token — and finds nothing beyond tests/contract/clinic-baseline.json (each
+/// entry explained in tests/contract/README.md). `DOSEWISE_CONTRACT_UPDATE=1` records instead.
+#[test]
+fn the_clinic_api_keeps_its_contract() {
+    let contract = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/contract");
+    let st = contract.join(".venv/bin/st");
+    assert!(
+        st.is_file(),
+        "schemathesis is not installed in tests/contract/.venv: run scripts/test (it installs it)"
+    );
+    let db = database("contract");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, _) = clinic.clinic("contract");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    patient(&home, &clinic, &clinic.patient_invite(&dr), "Pat Contract");
+    run(&home, &["sync"]).ok();
+    // The device's token, where the journal keeps it (never shown).
+    let device: String = {
+        let conn =
+            rusqlite::Connection::open(home.join("dosewise.db")).unwrap_or_else(|e| panic!("{e}"));
+        let v: String = conn
+            .query_row(
+                "SELECT value FROM setting WHERE key = 'clinic_share'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        serde_json::from_str::<Value>(&v).unwrap_or_default()["device_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(device.len(), 64, "a device token");
+    // What the database cannot store is refused as input, never a server error.
+    let (s, v) = clinic.call(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({ "email": "a\u{0}@b.example", "password": "whatever it is" })),
+    );
+    assert_eq!(
+        (s, v["error"]["message"].clone()),
+        (400, json!("wrong email or password"))
+    );
+    let nul = json!({ "entries": [{ "idx": 999_999, "kind": "vitals", "id": 1,
+                                    "body": { "id": 1, "note": "a\u{0}b" } }] });
+    let (s, v) = clinic.call("POST", "/api/v1/sync", Some(&device), Some(nul));
+    assert!(
+        s == 400
+            && v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("NUL")),
+        "{s} {v}"
+    );
+    let baseline = contract.join("clinic-baseline.json");
+    let update = std::env::var_os("DOSEWISE_CONTRACT_UPDATE").is_some();
+    let device_ops = "^/api/v1/(sync|share/)";
+    let mut outputs = String::new();
+    let mut ok = true;
+    for (token, filter) in [
+        (
+            dr.as_str(),
+            vec![
+                "--exclude-path-regex",
+                device_ops,
+                "--exclude-path",
+                "/api/v1/logout",
+            ],
+        ),
+        (device.as_str(), vec!["--include-path-regex", device_ops]),
+    ] {
+        let mut cmd = std::process::Command::new(&st);
+        cmd.arg("run")
+            .arg(format!("{}/api/v1/openapi.json", clinic.url()))
+            .args(["-H", &format!("Authorization: Bearer {token}")])
+            .args(&filter)
+            .args(["--seed", "1", "--max-examples", "10", "--workers", "1"])
+            .args(["--phases", "examples,coverage,fuzzing,stateful"])
+            .args(["--checks", "all"])
+            .arg("--generation-deterministic")
+            .arg("--baseline")
+            .arg(&baseline)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("SCHEMATHESIS_TELEMETRY", "false");
+        if update {
+            cmd.arg("--baseline-update");
+        }
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", st.display()));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!("{text}");
+        assert!(
+            !text.contains("Server error") && !text.contains("ST100"),
+            "no 5xx: {text}"
+        );
+        ok &= out.status.success();
+        outputs.push_str(&text);
+    }
+    if !update {
+        assert!(
+            ok,
+            "schemathesis found contract failures beyond tests/contract/clinic-baseline.json"
+        );
+    }
+    // Every operation but the document itself was tested, by one run or the other.
+    let tested: usize = outputs
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Tested: "))
+        .filter_map(|n| n.split_whitespace().next()?.parse::<usize>().ok())
+        .sum();
+    assert_eq!(tested, dosewise_clinic::api::ROUTES.len() - 2, "{outputs}");
+}

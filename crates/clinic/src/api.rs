@@ -76,12 +76,34 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match Json::<Value>::from_request(req, state).await {
-            Ok(Json(v)) if v.is_object() => serde_json::from_value(v)
-                .map(Body)
-                .map_err(|e| ClinicError::Input(format!("the body does not fit: {e}")).into()),
+            Ok(Json(mut v)) if v.is_object() => {
+                dosewise_web::schema::whole_numbers(&mut v);
+                serde_json::from_value(v)
+                    .map(Body)
+                    .map_err(|e| ClinicError::Input(format!("the body does not fit: {e}")).into())
+            }
             Ok(_) => Err(ClinicError::Input("send a JSON object".into()).into()),
             Err(e) => Err(ClinicError::Input(e.body_text()).into()),
         }
+    }
+}
+
+/// A record's id in the address, with the API's error shape when it is not a whole number.
+#[derive(Debug, Clone, Copy)]
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ClinicError::Input("the address lacks an id".into()))?;
+        raw.parse::<i64>().map(Id).map_err(|_| {
+            ClinicError::Input(format!("{raw:?} is not an id: ids are whole numbers")).into()
+        })
     }
 }
 
@@ -242,7 +264,7 @@ async fn accounts(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, A
 async fn reset_password(
     State(st): State<Clinic>,
     s: Session,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Json<Value>, ApiError> {
     let (code, expires) = st.reset_password(&s, id).await?;
     Ok(Json(json!({ "code": code, "expires_at": expires })))
@@ -628,6 +650,43 @@ async fn push(
         .await
         .map_err(pg)?
         .and_then(|r| serde_json::from_value(r.get(0)).ok());
+    // Every entry is checked for shape before any is applied or skipped: a batch is whole.
+    /// The largest number JSON carries exactly (2^53 - 1): record ids and log numbers stay in it.
+    const MAX_SAFE: i64 = 9_007_199_254_740_991;
+    for e in &b.entries {
+        if !(1..=MAX_SAFE).contains(&e.id) || e.idx > MAX_SAFE as u64 {
+            return Err(ClinicError::Input(format!(
+                "{} {} (number {}): record ids run from 1 and numbers to 2^53 - 1",
+                e.kind, e.id, e.idx
+            ))
+            .into());
+        }
+        if share::category_of(&e.kind).is_none() {
+            return Err(ClinicError::Input(format!(
+                "{:?} is not a kind of record that is shared",
+                e.kind
+            ))
+            .into());
+        }
+        // PostgreSQL's JSON cannot hold a NUL character; no journal record has one.
+        if e.body
+            .as_ref()
+            .is_some_and(|b| b.to_string().contains("\\u0000"))
+        {
+            return Err(ClinicError::Input(format!(
+                "{} {}: a record holds a NUL character",
+                e.kind, e.id
+            ))
+            .into());
+        }
+        if e.body.as_ref().is_some_and(|b| !b.is_object()) {
+            return Err(ClinicError::Input(format!(
+                "{} {}: a record is a JSON object (or null to withdraw it)",
+                e.kind, e.id
+            ))
+            .into());
+        }
+    }
     let mut entries = b.entries;
     entries.sort_by_key(|e| e.idx);
     let mut applied = 0usize;
@@ -798,7 +857,7 @@ async fn caseload(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, A
 async fn patient(
     State(st): State<Clinic>,
     s: Session,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Json<Value>, ApiError> {
     let v = clinician::patient(&st, &s, id).await?;
     Ok(Json(json!({
@@ -811,7 +870,7 @@ async fn patient(
 async fn prescription(
     State(st): State<Clinic>,
     s: Session,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Json<Value>, ApiError> {
     let rx = clinician::prescription(&st, &s, id).await?;
     Ok(Json(json!({ "patient": id, "prescription": rx })))
@@ -820,7 +879,7 @@ async fn prescription(
 async fn set_prescription(
     State(st): State<Clinic>,
     s: Session,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Body(b): Body<clinician::PrescriptionRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let rx = clinician::set_prescription(&st, &s, id, &b).await?;
@@ -830,7 +889,7 @@ async fn set_prescription(
 async fn patient_notes(
     State(st): State<Clinic>,
     s: Session,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Json<Value>, ApiError> {
     let notes = clinician::notes(&st, &s, id).await?;
     Ok(Json(json!({ "patient": id, "notes": notes })))
@@ -845,7 +904,7 @@ struct NoteBody {
 async fn write_note(
     State(st): State<Clinic>,
     s: Session,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Body(b): Body<NoteBody>,
 ) -> Result<Json<Value>, ApiError> {
     let note = clinician::write_note(&st, &s, id, &b.text).await?;
@@ -860,7 +919,7 @@ async fn triage_queue(State(st): State<Clinic>, s: Session) -> Result<Json<Value
 async fn acknowledge(
     State(st): State<Clinic>,
     s: Session,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Json<Value>, ApiError> {
     let waited = clinician::acknowledge(&st, &s, id).await?;
     Ok(Json(

@@ -2,6 +2,7 @@
 //! routes; a test checks that every route in [`crate::api::ROUTES`] is described and nothing
 //! else is.
 
+use dosewise_web::schema::{LABEL, NOTE, NOTE_VISIBLE};
 use serde_json::{Value, json};
 
 fn ok(desc: &str) -> Value {
@@ -59,8 +60,19 @@ fn open(summary: &str, request: &str, done: &str, extra: &[&str]) -> Value {
     json!({ "summary": summary, "security": [], "requestBody": body(request), "responses": responses })
 }
 
-fn text(max: usize) -> Value {
-    json!({ "type": "string", "maxLength": max })
+/// A name or label: something visible, no control characters.
+fn label() -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": dosewise_core::text::MAX_LABEL_CHARS, "pattern": LABEL })
+}
+
+/// An email address as the server takes it (trimmed and lower-cased).
+fn email() -> Value {
+    json!({ "type": "string", "maxLength": 254, "pattern": crate::auth::EMAIL_PATTERN })
+}
+
+/// A one-time code (an invite, a reset): 64 hex digits.
+fn code() -> Value {
+    json!({ "type": "string", "pattern": "^\\s*[0-9a-f]{64}\\s*$" })
 }
 
 fn nullable(t: &str) -> Value {
@@ -80,11 +92,12 @@ fn schemas() -> Value {
         "Login": {
             "type": "object", "additionalProperties": false, "required": ["email", "password"],
             "properties": {
-                "email": text(254), "password": text(dosewise_web::session::MAX_PASSPHRASE),
-                "code": { "type": ["string", "null"], "maxLength": 16, "description": "The authenticator app's six digits, once the second factor is set up." }
+                "email": email(), "password": { "type": "string", "maxLength": dosewise_web::session::MAX_PASSPHRASE },
+                "code": { "type": ["string", "null"], "pattern": "^\\s*([0-9]\\s*){6}$", "description": "The authenticator app's six digits, once the second factor is set up." }
             }
         },
-        "Code": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": { "code": text(64) } },
+        "Code": { "type": "object", "additionalProperties": false, "required": ["code"],
+                  "properties": { "code": { "type": "string", "pattern": "^\\s*([0-9]\\s*){6}$", "description": "Six digits from the authenticator app." } } },
         "Invite": {
             "type": "object", "additionalProperties": false, "required": ["role"],
             "properties": { "role": { "type": "string", "enum": ["patient", "clinician", "admin"] },
@@ -92,23 +105,25 @@ fn schemas() -> Value {
         },
         "Accept": {
             "type": "object", "additionalProperties": false, "required": ["code", "email", "name", "password"],
-            "properties": { "code": text(64), "email": text(254), "name": text(dosewise_core::text::MAX_LABEL_CHARS),
+            "properties": { "code": code(), "email": email(), "name": label(),
                             "password": { "type": "string", "minLength": crate::auth::MIN_PASSWORD, "maxLength": dosewise_web::session::MAX_PASSPHRASE } }
         },
         "Reset": {
             "type": "object", "additionalProperties": false, "required": ["code", "password"],
-            "properties": { "code": text(64), "password": { "type": "string", "minLength": crate::auth::MIN_PASSWORD, "maxLength": dosewise_web::session::MAX_PASSPHRASE } }
+            "properties": { "code": code(), "password": { "type": "string", "minLength": crate::auth::MIN_PASSWORD, "maxLength": dosewise_web::session::MAX_PASSPHRASE } }
         },
         "Connect": {
             "type": "object", "additionalProperties": false, "required": ["code", "device", "name", "categories"],
-            "properties": { "code": text(64), "device": text(dosewise_core::text::MAX_LABEL_CHARS), "name": text(dosewise_core::text::MAX_LABEL_CHARS),
-                            "categories": categories, "ends_at": { "type": ["string", "null"], "format": "date-time" } }
+            "properties": { "code": code(), "device": label(), "name": label(),
+                            "categories": categories, "ends_at": { "type": ["string", "null"], "format": "date-time", "description": "In the future." } }
         },
         "Push": {
             "type": "object", "additionalProperties": false, "required": ["entries"],
             "properties": { "entries": { "type": "array", "maxItems": dosewise_core::share::BATCH, "items": {
                 "type": "object", "additionalProperties": false, "required": ["idx", "kind", "id"],
-                "properties": { "idx": { "type": "integer", "minimum": 0 }, "kind": { "type": "string" }, "id": { "type": "integer" },
+                "properties": { "idx": { "type": "integer", "minimum": 0, "maximum": 9_007_199_254_740_991_i64 },
+                                "kind": { "type": "string", "enum": dosewise_core::share::KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>() },
+                                "id": { "type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64 },
                                 "body": { "type": ["object", "null"], "description": "The record as the journal holds it; null withdraws it." } } } } }
         },
         "Revoke": { "type": "object", "additionalProperties": false, "properties": { "grant": { "type": ["integer", "null"], "description": "One grant; none: every grant." } } },
@@ -126,12 +141,12 @@ fn schemas() -> Value {
                 "bp_refuse_from": limit("A reading at or above this refuses the dose (\"160/100\")."),
                 "ceiling": limit("The titration ceiling (\"30mg\")."),
                 "require_bp": nullable("boolean"),
-                "note": { "type": ["string", "null"], "maxLength": dosewise_core::text::MAX_NOTE_CHARS },
+                "note": { "type": ["string", "null"], "maxLength": dosewise_core::text::MAX_NOTE_CHARS, "pattern": NOTE },
                 "clear": { "type": "array", "items": { "type": "string", "enum": crate::clinician::CLEARABLE } }
             }
         },
         "Note": { "type": "object", "additionalProperties": false, "required": ["text"],
-                  "properties": { "text": { "type": "string", "minLength": 1, "maxLength": dosewise_core::text::MAX_NOTE_CHARS } } }
+                  "properties": { "text": { "type": "string", "minLength": 1, "maxLength": dosewise_core::text::MAX_NOTE_CHARS, "pattern": NOTE_VISIBLE } } }
     })
 }
 

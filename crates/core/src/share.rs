@@ -135,6 +135,7 @@ pub fn category_of(kind: &str) -> Option<Category> {
 /// One record a device sends: its number in the device's log, what it is, and its content;
 /// `None` withdraws the server's copy (a check-in made private after it was shared).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Entry {
     pub idx: u64,
     pub kind: String,

@@ -100,7 +100,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
 /// JSON Schema counts `3.0` as an integer, as the document's clients will: a number with no
 /// fraction is read as the whole number it is, wherever the body holds it (an `f64` field reads
 /// it back unchanged). Beyond 2^53 a float no longer says which integer it is, so it is left.
-fn whole_numbers(v: &mut Value) {
+pub fn whole_numbers(v: &mut Value) {
     match v {
         Value::Number(n) if n.is_f64() => {
             if let Some(f) = n.as_f64()
