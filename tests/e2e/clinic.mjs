@@ -157,9 +157,16 @@ await step("the patient view: prescription, insights with charts, a timeline", a
   if (shots) await page.screenshot({ path: join(shots, "clinic-patient.png"), fullPage: true });
 });
 
-await step("the report opens under its own content policy", async () => {
+await step("the report opens under its own content policy, for any period", async () => {
   await page.getByRole("link", { name: /Report/ }).click();
   await page.getByText(/Clinician report|report/i).first().waitFor();
+  await page.goBack();
+  await page.getByText("The report for another period").click();
+  await page.locator("#report-from").fill("2026-11-01");
+  await page.locator("#report-to").fill("2026-11-14");
+  await page.getByRole("button", { name: "Open the report" }).click();
+  assert.match(new URL(page.url()).search, /from=2026-11-01&to=2026-11-14/);
+  assert.match(await page.textContent("body"), /2026-11-01/);
   await page.goBack();
 });
 

@@ -77,13 +77,35 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match Json::<Value>::from_request(req, state).await {
             Ok(Json(mut v)) if v.is_object() => {
-                dosewise_web::schema::whole_numbers(&mut v);
+                whole_numbers(&mut v);
                 serde_json::from_value(v)
                     .map(Body)
                     .map_err(|e| ClinicError::Input(format!("the body does not fit: {e}")).into())
             }
             Ok(_) => Err(ClinicError::Input("send a JSON object".into()).into()),
             Err(e) => Err(ClinicError::Input(e.body_text()).into()),
+        }
+    }
+}
+
+/// `3.0` read as the whole number JSON Schema says it is, everywhere in a body but inside the
+/// records a device syncs: those are stored exactly as the journal wrote them.
+fn whole_numbers(v: &mut Value) {
+    let Some(fields) = v.as_object_mut() else {
+        return;
+    };
+    for (key, value) in fields.iter_mut() {
+        match (key.as_str(), value) {
+            ("entries", Value::Array(entries)) => {
+                for e in entries.iter_mut().filter_map(Value::as_object_mut) {
+                    for (k, x) in e.iter_mut() {
+                        if k != "body" {
+                            dosewise_web::schema::whole_numbers(x);
+                        }
+                    }
+                }
+            }
+            (_, x) => dosewise_web::schema::whole_numbers(x),
         }
     }
 }

@@ -872,6 +872,15 @@ async fn patient(
             a.button href=(format!("/patients/{id}/prescription")) { "Prescription" }
             a.button.secondary href=(format!("/patients/{id}/report")) { "Report (last 90 days)" }
         }
+        details {
+            summary { "The report for another period" }
+            form method="get" action=(format!("/patients/{id}/report")) class="grid2" {
+                div { label for="report-from" { "From" } input #report-from type="date" name="from"; }
+                div { label for="report-to" { "To" } input #report-to type="date" name="to"; }
+                div { button.secondary type="submit" { "Open the report" } }
+            }
+            p.muted { "It opens with a button to print it or save it as PDF." }
+        }
         h2 { "Open flags" }
         (triage_list(&s, &items, &format!("/patients/{id}")))
         h2 { "Prescription" }
