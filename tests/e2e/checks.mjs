@@ -1,4 +1,31 @@
-// Checks every page of both web apps must pass, run inside the page by playwright-core.
+// What both browser tests share: Debian's Chromium launched the same way, numbered steps that
+// report "ok"/"not ok" and go on, and the checks every page must pass (run inside the page).
+import { chromium } from "playwright-core";
+
+/** Chromium, headless, without anything that would reach the network on its own. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.DOSEWISE_CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Steps that report and go on; `failed()` says whether any did not pass. `onFail` adds context. */
+export function stepper(onFail = async () => "") {
+  let failed = false;
+  const step = async (name, fn) => {
+    try {
+      await fn();
+      console.log(`ok - ${name}`);
+    } catch (e) {
+      failed = true;
+      const more = await onFail().catch(() => "");
+      console.log(`not ok - ${name}\n${e.stack || e}${more ? `\n${more}` : ""}`);
+    }
+  };
+  return { step, failed: () => failed };
+}
 
 // Every visible control has a label (a <label>, aria-label or aria-labelledby).
 export async function unlabelled(page) {

@@ -4,12 +4,11 @@
 // Run by crates/cli/tests/clinic.rs against a server with a clinic, a clinician whose patient
 // has synced an urgent PHQ-9, and a new clinician without a second factor; exits non-zero on
 // failure.
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { lowContrast, unlabelled } from "./checks.mjs";
+import { launch, lowContrast, stepper, unlabelled } from "./checks.mjs";
 
 const env = (k) => { const v = process.env[k]; assert.ok(v, `set ${k}`); return v; };
 const base = env("CLINIC_URL");
@@ -33,25 +32,13 @@ function totp(secret) {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, "0");
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.DOSEWISE_CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
-});
-let failed = false;
-const step = async (name, fn) => {
-  try {
-    await fn();
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed = true;
-    const where = await page.evaluate(() => `${location.pathname}: ${document.querySelector("main")?.innerText.slice(0, 600)}`).catch(() => "");
-    console.log(`not ok - ${name}\n${e.stack || e}\n${where}`);
-  }
-};
-
+const browser = await launch();
 const phone = await browser.newContext({ viewport: { width: 360, height: 780 } });
 const page = await phone.newPage();
+// A failing step also says where the page was and what it showed.
+const { step, failed } = stepper(() =>
+  page.evaluate(() => `${location.pathname}: ${document.querySelector("main")?.innerText.slice(0, 600)}`),
+);
 const errors = [];
 page.on("pageerror", (e) => errors.push(String(e)));
 // Script exceptions and content-policy violations (refused forms answer 400 on purpose).
@@ -199,4 +186,4 @@ await step("no script errors or content-policy violations", async () => {
 });
 
 await browser.close();
-process.exit(failed ? 1 : 0);
+process.exit(failed() ? 1 : 0);

@@ -1,11 +1,10 @@
 // Browser end-to-end test of `dosewise serve` in Debian's Chromium, driven by playwright-core.
 // Usage: DOSEWISE_URL=http://127.0.0.1:PORT/ DOSEWISE_KEY=… node e2e.mjs [--screenshots DIR]
 // Run by crates/cli/tests/web.rs against a server on a demo journal; exits non-zero on failure.
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { lowContrast, unlabelled } from "./checks.mjs";
+import { launch, lowContrast, stepper, unlabelled } from "./checks.mjs";
 
 const base = process.env.DOSEWISE_URL;
 assert.ok(base, "set DOSEWISE_URL");
@@ -14,23 +13,8 @@ const key = process.env.DOSEWISE_KEY;
 assert.ok(key, "set DOSEWISE_KEY");
 const shotsAt = process.argv.indexOf("--screenshots");
 const shots = shotsAt > 0 ? process.argv[shotsAt + 1] : null;
-const executablePath = process.env.DOSEWISE_CHROMIUM || "/usr/bin/chromium";
-
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
-});
-let failed = false;
-const step = async (name, fn) => {
-  try {
-    await fn();
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed = true;
-    console.log(`not ok - ${name}\n${e.stack || e}`);
-  }
-};
+const browser = await launch();
+const { step, failed } = stepper();
 
 const phone = await browser.newContext({ viewport: { width: 360, height: 780 }, acceptDownloads: true });
 const page = await phone.newPage();
@@ -254,4 +238,4 @@ if (shots) {
 }
 
 await browser.close();
-process.exit(failed ? 1 : 0);
+process.exit(failed() ? 1 : 0);

@@ -260,24 +260,32 @@ impl Clinic {
         )
         .ok();
         let a = self.login(&admin, PASSWORD);
+        let email = format!("dr@{name}.example");
+        let id = self.staff(&a, "clinician", &email, &format!("Dr {name}"));
+        let c = self.login(&email, PASSWORD);
+        (a, c, id)
+    }
+
+    /// A new member of staff, invited by `admin` and signed up with the test password; their
+    /// account id.
+    fn staff(&self, admin: &str, role: &str, email: &str, name: &str) -> i64 {
         let code = self.ok(
             "POST",
             "/api/v1/invites",
-            Some(&a),
-            Some(json!({ "role": "clinician" })),
+            Some(admin),
+            Some(json!({ "role": role })),
         )["code"]
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let email = format!("dr@{name}.example");
-        let v = self.ok(
+        self.ok(
             "POST",
             "/api/v1/accept",
             None,
-            Some(json!({ "code": code, "email": email, "name": format!("Dr {name}"), "password": PASSWORD })),
-        );
-        let c = self.login(&email, PASSWORD);
-        (a, c, v["account"].as_i64().unwrap_or_default())
+            Some(json!({ "code": code, "email": email, "name": name, "password": PASSWORD })),
+        )["account"]
+            .as_i64()
+            .unwrap_or_default()
     }
 
     fn patient_invite(&self, clinician: &str) -> String {
@@ -977,24 +985,8 @@ fn the_second_factor_and_password_resets() {
     let clinic = Clinic::start(&db, 0);
     let (admin, dr, _) = clinic.clinic("twofa");
     let (other_admin, _, _) = clinic.clinic("elsewhere");
-    let code = clinic.ok(
-        "POST",
-        "/api/v1/invites",
-        Some(&admin),
-        Some(json!({ "role": "clinician" })),
-    )["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
     let email = "new@twofa.example";
-    let id = clinic.ok(
-        "POST",
-        "/api/v1/accept",
-        None,
-        Some(json!({ "code": code, "email": email, "name": "Dr New", "password": PASSWORD })),
-    )["account"]
-        .as_i64()
-        .unwrap_or_default();
+    let id = clinic.staff(&admin, "clinician", email, "Dr New");
     // The first sign-in: no code yet, and nothing but setting one up.
     let first = clinic.ok(
         "POST",
@@ -1202,22 +1194,8 @@ fn the_clinicians_pages_in_a_browser() {
     run(&home, &["assess", "phq9", "--answers", "2,2,2,1,1,1,1,1,1"]).ok();
     run(&home, &["sync"]).ok();
     // A second clinician, invited but without a second factor yet.
-    let code = clinic.ok(
-        "POST",
-        "/api/v1/invites",
-        Some(&admin),
-        Some(json!({ "role": "clinician" })),
-    )["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
     let new_email = "new@pages.example";
-    clinic.ok(
-        "POST",
-        "/api/v1/accept",
-        None,
-        Some(json!({ "code": code, "email": new_email, "name": "Dr New", "password": PASSWORD })),
-    );
+    clinic.staff(&admin, "clinician", new_email, "Dr New");
     let dr_email = "dr@pages.example";
     let shots = std::env::var("DOSEWISE_SCREENSHOTS").ok();
     let mut cmd = std::process::Command::new("node");
@@ -1693,12 +1671,6 @@ fn the_server_speaks_https_itself() {
 /// entry explained in tests/contract/README.md). `DOSEWISE_CONTRACT_UPDATE=1` records instead.
 #[test]
 fn the_clinic_api_keeps_its_contract() {
-    let contract = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/contract");
-    let st = contract.join(".venv/bin/st");
-    assert!(
-        st.is_file(),
-        "schemathesis is not installed in tests/contract/.venv: run scripts/test (it installs it)"
-    );
     let db = database("contract");
     let clinic = Clinic::start(&db, 0);
     let (_, dr, _) = clinic.clinic("contract");
@@ -1744,7 +1716,8 @@ fn the_clinic_api_keeps_its_contract() {
                 .is_some_and(|m| m.contains("NUL")),
         "{s} {v}"
     );
-    let baseline = contract.join("clinic-baseline.json");
+    let baseline =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/contract/clinic-baseline.json");
     let update = std::env::var_os("DOSEWISE_CONTRACT_UPDATE").is_some();
     let device_ops = "^/api/v1/(sync|share/)";
     let mut outputs = String::new();
@@ -1761,37 +1734,14 @@ fn the_clinic_api_keeps_its_contract() {
         ),
         (device.as_str(), vec!["--include-path-regex", device_ops]),
     ] {
-        let mut cmd = std::process::Command::new(&st);
-        cmd.arg("run")
-            .arg(format!("{}/api/v1/openapi.json", clinic.url()))
-            .args(["-H", &format!("Authorization: Bearer {token}")])
-            .args(&filter)
-            .args(["--seed", "1", "--max-examples", "10", "--workers", "1"])
-            .args(["--phases", "examples,coverage,fuzzing,stateful"])
-            .args(["--checks", "all"])
-            .arg("--generation-deterministic")
-            .arg("--baseline")
-            .arg(&baseline)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .env("SCHEMATHESIS_TELEMETRY", "false");
-        if update {
-            cmd.arg("--baseline-update");
-        }
-        let out = cmd
-            .output()
-            .unwrap_or_else(|e| panic!("{}: {e}", st.display()));
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        let (passed, text) = common::schemathesis(
+            &format!("{}/api/v1/openapi.json", clinic.url()),
+            &format!("Authorization: Bearer {token}"),
+            &filter,
+            &baseline,
+            dir.path(),
         );
-        println!("{text}");
-        assert!(
-            !text.contains("Server error") && !text.contains("ST100"),
-            "no 5xx: {text}"
-        );
-        ok &= out.status.success();
+        ok &= passed;
         outputs.push_str(&text);
     }
     if !update {

@@ -227,7 +227,8 @@ pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
     for r in &mut out {
         r.adherence = adherence.get(&r.patient).copied();
     }
-    st.audit_each(&tx, &s.actor, "read", &ids, "caseload row")
+    let read: Vec<Option<i64>> = ids.into_iter().map(Some).collect();
+    st.audit_each(&tx, &s.actor, "read", &read, "caseload row")
         .await?;
     tx.commit().await.map_err(pg)?;
     Ok(out)
@@ -340,8 +341,8 @@ pub async fn triage(st: &Clinic, s: &Session) -> Result<Vec<TriageItem>> {
             waiting_minutes: now.duration_since(ts(r.get(7))).as_secs() / 60,
         })
         .collect();
-    let ids: Vec<i64> = items.iter().map(|i| i.patient).collect();
-    st.audit_each(&tx, &s.actor, "read", &ids, "triage item")
+    let read: Vec<Option<i64>> = items.iter().map(|i| Some(i.patient)).collect();
+    st.audit_each(&tx, &s.actor, "read", &read, "triage item")
         .await?;
     tx.commit().await.map_err(pg)?;
     Ok(items)

@@ -230,37 +230,17 @@ impl Clinic {
         patient: Option<i64>,
         what: &str,
     ) -> Result<()> {
-        let now = self.now().as_microsecond();
-        let params: [&(dyn ToSql + Sync); 8] = [
-            &now,
-            &actor.clinic,
-            &actor.account,
-            &actor.role.as_str(),
-            &action,
-            &patient,
-            &what,
-            &actor.address,
-        ];
-        tx.execute(
-            "INSERT INTO audit (at, clinic_id, actor_id, actor_role, action, patient_id, what, address)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &params,
-        )
-        .await
-        .map_err(pg)?;
-        Ok(())
+        self.audit_each(tx, actor, action, &[patient], what).await
     }
-}
 
-impl Clinic {
-    /// One audit line per patient in `patients`, in one statement (a caseload of a thousand is
-    /// a thousand reads, written at once).
+    /// One audit line per entry of `patients` (none: not about a patient), in one statement: a
+    /// caseload of a thousand is a thousand reads, written at once.
     pub(crate) async fn audit_each(
         &self,
         tx: &impl deadpool_postgres::GenericClient,
         actor: &Actor,
         action: &str,
-        patients: &[i64],
+        patients: &[Option<i64>],
         what: &str,
     ) -> Result<()> {
         if patients.is_empty() {

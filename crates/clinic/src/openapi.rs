@@ -2,20 +2,8 @@
 //! routes; a test checks that every route in [`crate::api::ROUTES`] is described and nothing
 //! else is.
 
-use dosewise_web::schema::{LABEL, NOTE, NOTE_VISIBLE};
+use dosewise_web::schema::{LABEL, NOTE, NOTE_VISIBLE, body, err, ok};
 use serde_json::{Value, json};
-
-fn ok(desc: &str) -> Value {
-    json!({ "description": desc, "content": { "application/json": { "schema": { "type": "object" } } } })
-}
-
-fn err() -> Value {
-    json!({ "$ref": "#/components/responses/Error" })
-}
-
-fn body(schema: &str) -> Value {
-    json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
-}
 
 fn id(what: &str) -> Value {
     json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64 }, "description": what }])

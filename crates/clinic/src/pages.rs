@@ -58,20 +58,12 @@ pub fn routes() -> Router<Clinic> {
         .route("/accounts/{id}/reset", post(reset))
 }
 
-fn static_file(body: &'static str, mime: &'static str) -> Response {
-    let mut r = (StatusCode::OK, body).into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    r
-}
-
 async fn style() -> Response {
-    static_file(dosewise_web::STYLE, "text/css; charset=utf-8")
+    dosewise_web::static_file(dosewise_web::STYLE, "text/css; charset=utf-8")
 }
 
 async fn print_js() -> Response {
-    static_file(dosewise_web::PRINT_JS, "text/javascript; charset=utf-8")
+    dosewise_web::static_file(dosewise_web::PRINT_JS, "text/javascript; charset=utf-8")
 }
 
 // ---- Layout ----
@@ -917,7 +909,6 @@ fn insights_section(
     j: &dosewise_core::journal::Journal,
     tz: &TimeZone,
 ) -> Markup {
-    use dosewise_render::report::{protocol_changes, ratings_chart, scale_chart};
     let w = dosewise_app::period::window(i.from, i.to, tz, false).ok();
     let (Some(t0), Some(t1)) = (
         w.as_ref().and_then(|w| w.from),
@@ -925,35 +916,8 @@ fn insights_section(
     ) else {
         return html! {};
     };
-    let within = |t: Timestamp| t >= t0 && t < t1;
-    let doses: Vec<_> = j
-        .doses
-        .iter()
-        .filter(|d| d.deleted_at.is_none() && within(d.dose.at))
-        .collect();
-    let checkins: Vec<_> = j
-        .checkins
-        .iter()
-        .filter(|c| c.is_live() && within(c.checkin.at))
-        .collect();
-    let changes = protocol_changes(j, i.from, i.to, tz);
-    let ratings = (!checkins.is_empty())
-        .then(|| ratings_chart(&checkins, &doses, &changes, t0, t1, tz).svg());
-    let mut scales = Vec::new();
-    for inst_id in ["phq9", "gad7"] {
-        let Some(inst) = dosewise_core::questionnaire::instrument(inst_id) else {
-            continue;
-        };
-        let mut xs: Vec<_> = j
-            .assessments
-            .iter()
-            .filter(|a| a.assessment.instrument == inst_id && within(a.assessment.at))
-            .collect();
-        xs.sort_by_key(|a| a.assessment.at);
-        if !xs.is_empty() {
-            scales.push(scale_chart(inst, &xs, &doses, &changes, t0, t1, tz).svg());
-        }
-    }
+    let charts = dosewise_render::report::insight_charts(j, i.from, i.to, t0, t1, tz);
+    let (ratings, scales) = (&charts.ratings, &charts.scales);
     html! {
         h2 { "Insights" }
         form method="get" action=(format!("/patients/{id}")) class="grid2 noprint" {
@@ -965,14 +929,12 @@ fn insights_section(
         p.card { strong { "Read this first. " } (i.caveat) }
         @for c in &i.scales {
             p {
-                strong { (if c.instrument == "phq9" { "PHQ-9" } else { "GAD-7" }) } ": " (c.baseline) " → " (c.latest) " (" (format!("{:+}", c.change)) ")"
-                @if c.response { " · response (≥ 50% drop)" }
-                @if c.remission { " · remission (< 5)" }
-                @if c.meaningful { " · meaningful change (≥ " (c.meaningful_points) " points)" }
+                strong { (c.name()) } ": " (c.baseline) " → " (c.latest) " (" (format!("{:+}", c.change)) ")"
+                @for m in c.marks() { " · " (m) }
             }
         }
-        @if let Some(svg) = &ratings { figure { (PreEscaped(svg)) figcaption.muted { "Mood and anxiety; green ticks mark doses." } } }
-        @for svg in &scales { figure { (PreEscaped(svg)) } }
+        @if let Some(svg) = ratings { figure { (PreEscaped(svg)) figcaption.muted { "Mood and anxiety; green ticks mark doses." } } }
+        @for svg in scales { figure { (PreEscaped(svg)) } }
     }
 }
 

@@ -240,6 +240,32 @@ pub struct Change {
     pub meaningful_source: String,
 }
 
+impl Change {
+    /// The instrument's short name ("PHQ-9").
+    pub fn name(&self) -> String {
+        instrument(&self.instrument).map_or_else(|| self.instrument.clone(), |i| i.name.clone())
+    }
+
+    /// What the change amounts to, in words, by the conventions above: "response (≥ 50% drop)",
+    /// "remission (< 5)", "meaningful change (≥ 5 points)". Every surface says it this way.
+    pub fn marks(&self) -> Vec<String> {
+        let mut marks = Vec::new();
+        if self.response {
+            marks.push("response (≥ 50% drop)".to_string());
+        }
+        if self.remission {
+            marks.push("remission (< 5)".to_string());
+        }
+        if self.meaningful {
+            marks.push(format!(
+                "meaningful change (≥ {} points)",
+                self.meaningful_points
+            ));
+        }
+        marks
+    }
+}
+
 pub fn change(instrument: &str, baseline: u32, latest: u32) -> Change {
     let drop = i64::from(baseline) - i64::from(latest);
     let m = self::instrument(instrument).and_then(|i| i.meaningful_change.as_ref());

@@ -216,6 +216,60 @@ pub fn scale_chart(
     }
 }
 
+/// The insights page's charts for a period (`t0`..`t1`, the local days `from`..`to`): mood and
+/// anxiety (none without check-ins), PHQ-9 and GAD-7 (each only with scores), and the protocol
+/// changes they mark. One set for the local app's Insights and the clinic's patient view.
+#[derive(Debug, Clone)]
+pub struct InsightCharts {
+    pub ratings: Option<String>,
+    pub scales: Vec<String>,
+    pub changes: Vec<(Timestamp, String)>,
+}
+
+pub fn insight_charts(
+    j: &Journal,
+    from: Date,
+    to: Date,
+    t0: Timestamp,
+    t1: Timestamp,
+    tz: &TimeZone,
+) -> InsightCharts {
+    let within = |t: Timestamp| t >= t0 && t < t1;
+    let doses: Vec<_> = j
+        .doses
+        .iter()
+        .filter(|d| d.deleted_at.is_none() && within(d.dose.at))
+        .collect();
+    let checkins: Vec<_> = j
+        .checkins
+        .iter()
+        .filter(|c| c.is_live() && within(c.checkin.at))
+        .collect();
+    let changes = protocol_changes(j, from, to, tz);
+    let ratings = (!checkins.is_empty())
+        .then(|| ratings_chart(&checkins, &doses, &changes, t0, t1, tz).svg());
+    let mut scales = Vec::new();
+    for id in ["phq9", "gad7"] {
+        let Some(inst) = dosewise_core::questionnaire::instrument(id) else {
+            continue;
+        };
+        let mut xs: Vec<_> = j
+            .assessments
+            .iter()
+            .filter(|a| a.assessment.instrument == id && within(a.assessment.at))
+            .collect();
+        xs.sort_by_key(|a| a.assessment.at);
+        if !xs.is_empty() {
+            scales.push(scale_chart(inst, &xs, &doses, &changes, t0, t1, tz).svg());
+        }
+    }
+    InsightCharts {
+        ratings,
+        scales,
+        changes,
+    }
+}
+
 /// Over more days than this, the ratings chart shows weekly means instead of daily ones.
 pub(crate) const WEEKLY_AFTER_DAYS: i64 = 180;
 

@@ -10,15 +10,18 @@ fn period() -> Value {
     ])
 }
 
-fn ok(desc: &str) -> Value {
+/// A JSON answer, described.
+pub fn ok(desc: &str) -> Value {
     json!({ "description": desc, "content": { "application/json": { "schema": { "type": "object" } } } })
 }
 
-fn err() -> Value {
+/// The error answer (`components/responses/Error`).
+pub fn err() -> Value {
     json!({ "$ref": "#/components/responses/Error" })
 }
 
-fn body(schema: &str) -> Value {
+/// A required JSON body of the named schema.
+pub fn body(schema: &str) -> Value {
     json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
 }
 

@@ -78,24 +78,8 @@ impl Args {
             );
         }
         for c in &i.scales {
-            let name = if c.instrument == "phq9" {
-                "PHQ-9"
-            } else {
-                "GAD-7"
-            };
-            let mut marks: Vec<String> = Vec::new();
-            if c.response {
-                marks.push("response (≥ 50% drop)".into());
-            }
-            if c.remission {
-                marks.push("remission (< 5)".into());
-            }
-            if c.meaningful {
-                marks.push(format!(
-                    "meaningful change (≥ {} points)",
-                    c.meaningful_points
-                ));
-            }
+            let name = c.name();
+            let marks = c.marks();
             crate::outln!(
                 "{name}: {} → {} ({:+}){}",
                 c.baseline,

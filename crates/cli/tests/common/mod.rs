@@ -95,3 +95,56 @@ pub fn troche_stock(name: &str, count: &str) -> Vec<String> {
     .map(|s| s.to_string())
     .collect()
 }
+
+/// Schemathesis (pinned in tests/contract/requirements.txt, installed by scripts/test) against
+/// the OpenAPI document at `doc`, with `header` on every request and `filters` choosing the
+/// operations: every phase, every check, seed 1, 10 examples, deterministic; failures beyond
+/// `baseline` fail it, unless `DOSEWISE_CONTRACT_UPDATE` is set (then they are recorded).
+/// Returns whether it passed and what it printed; it must never see a 5xx.
+pub fn schemathesis(
+    doc: &str,
+    header: &str,
+    filters: &[&str],
+    baseline: &Path,
+    dir: &Path,
+) -> (bool, String) {
+    let contract = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/contract");
+    let st = contract.join(".venv/bin/st");
+    assert!(
+        st.is_file(),
+        "schemathesis is not installed in tests/contract/.venv: run scripts/test (it installs it)"
+    );
+    let mut cmd = Command::new(&st);
+    cmd.arg("run")
+        .arg(doc)
+        .args(["-H", header])
+        .args(filters)
+        .args(["--seed", "1", "--max-examples", "10", "--workers", "1"])
+        .args(["--phases", "examples,coverage,fuzzing,stateful"])
+        .args(["--checks", "all"])
+        // The same cases every run: no example database carried between runs, no randomness
+        // beyond the seed.
+        .arg("--generation-deterministic")
+        .arg("--baseline")
+        .arg(baseline)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("SCHEMATHESIS_TELEMETRY", "false");
+    if std::env::var_os("DOSEWISE_CONTRACT_UPDATE").is_some() {
+        cmd.arg("--baseline-update");
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", st.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{text}");
+    assert!(
+        !text.contains("Server error") && !text.contains("ST100"),
+        "no 5xx"
+    );
+    (out.status.success(), text)
+}

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use dosewise_core::insights::{Comparison, OUTCOMES, Welch};
 use dosewise_core::units::fmt_num;
-use dosewise_render::report::{changes_list, protocol_changes, ratings_chart, scale_chart};
+use dosewise_render::report::{changes_list, insight_charts};
 use dosewise_store::Store;
 use maud::{Markup, PreEscaped, html};
 use sha2::Digest;
@@ -58,44 +58,17 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
     drop(store);
     let w = dosewise_app::period::window(i.from, i.to, &tz, false)?;
     let (t0, t1) = (w.from.unwrap_or(now), w.to.unwrap_or(now));
-    let within = |t: dosewise_core::jiff::Timestamp| t >= t0 && t < t1;
-    let doses: Vec<_> = j
-        .doses
-        .iter()
-        .filter(|d| d.deleted_at.is_none() && within(d.dose.at))
-        .collect();
-    let checkins: Vec<_> = j
-        .checkins
-        .iter()
-        .filter(|c| c.is_live() && within(c.checkin.at))
-        .collect();
-    let changes = protocol_changes(&j, i.from, i.to, &tz);
-    let ratings_svg = (!checkins.is_empty())
-        .then(|| ratings_chart(&checkins, &doses, &changes, t0, t1, &tz).svg());
-    let mut scale_svgs = Vec::new();
-    for id in ["phq9", "gad7"] {
-        let Some(inst) = dosewise_core::questionnaire::instrument(id) else {
-            continue;
-        };
-        let mut xs: Vec<_> = j
-            .assessments
-            .iter()
-            .filter(|a| a.assessment.instrument == id && within(a.assessment.at))
-            .collect();
-        xs.sort_by_key(|a| a.assessment.at);
-        if !xs.is_empty() {
-            scale_svgs.push(scale_chart(inst, &xs, &doses, &changes, t0, t1, &tz).svg());
-        }
-    }
+    let charts = insight_charts(&j, i.from, i.to, t0, t1, &tz);
+    let (changes, ratings_svg, scale_svgs) = (&charts.changes, &charts.ratings, &charts.scales);
     let dr = &i.dose_response;
     let body = html! {
         h1 { "Insights" }
         (period_form("/insights", i.from, i.to))
         p { (i.from) " to " (i.to) ": " (i.dose_days) " dose days, " (i.days_after) " check-ins on days after, " (i.off_days_with_checkins) " on off days." }
         p.card { strong { "Read this first. " } (i.caveat) }
-        @if let Some(svg) = &ratings_svg {
+        @if let Some(svg) = ratings_svg {
             figure { (PreEscaped(svg)) figcaption.muted { "Green ticks mark doses; dashed numbered lines mark protocol changes." } }
-            (PreEscaped(changes_list(&changes)))
+            (PreEscaped(changes_list(changes)))
         }
         h2 { "Ratings by kind of day" }
         p.muted { "Mean ± SD, and the difference from off days with a 95% interval (an interval that includes 0 means no clear difference). For anxiety and irritability, lower is better. At least " (i.min_n) " in each group, or no number." }
@@ -114,13 +87,11 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
         @if i.scales.is_empty() { p { "Fewer than two scores in the period. " a href="/assess" { "Questionnaires" } } }
         @for c in &i.scales {
             p {
-                strong { (if c.instrument == "phq9" { "PHQ-9" } else { "GAD-7" }) } ": " (c.baseline) " → " (c.latest) " (" (format!("{:+}", c.change)) ")"
-                @if c.response { " · response (≥ 50% drop)" }
-                @if c.remission { " · remission (< 5)" }
-                @if c.meaningful { " · meaningful change (≥ " (c.meaningful_points) " points)" }
+                strong { (c.name()) } ": " (c.baseline) " → " (c.latest) " (" (format!("{:+}", c.change)) ")"
+                @for m in c.marks() { " · " (m) }
             }
         }
-        @for svg in &scale_svgs { figure { (PreEscaped(svg)) } }
+        @for svg in scale_svgs { figure { (PreEscaped(svg)) } }
         h2 { "Dose–response" }
         @if dr.levels.is_empty() { p { "No dose days in the period." } }
         ul { @for l in &dr.levels {

@@ -102,7 +102,8 @@ async fn not_found() -> WebError {
     WebError::NotFound("there is no such page".into())
 }
 
-fn static_file(body: &'static str, mime: &'static str) -> Response {
+/// A file compiled into the binary, revalidated on each use.
+pub fn static_file(body: &'static str, mime: &'static str) -> Response {
     let mut r = (StatusCode::OK, body).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
