@@ -362,6 +362,23 @@ fn patient(home: &Path, clinic: &Clinic, code: &str, name: &str) -> i64 {
     c[0].get(0)
 }
 
+/// A connected journal's device token, where the journal keeps it (never shown).
+fn device_token(home: &Path) -> String {
+    let conn =
+        rusqlite::Connection::open(home.join("dosewise.db")).unwrap_or_else(|e| panic!("{e}"));
+    let v: String = conn
+        .query_row(
+            "SELECT value FROM setting WHERE key = 'clinic_share'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    serde_json::from_str::<Value>(&v).unwrap_or_default()["device_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Every clinician sees exactly their granted patients and nothing else; every other
 /// combination answers 404; private check-ins are on no row of any table; a revoked grant
 /// stops the clinician's next request and the next sync.
@@ -1678,22 +1695,7 @@ fn the_clinic_api_keeps_its_contract() {
     let home = dir.path().join("p");
     patient(&home, &clinic, &clinic.patient_invite(&dr), "Pat Contract");
     run(&home, &["sync"]).ok();
-    // The device's token, where the journal keeps it (never shown).
-    let device: String = {
-        let conn =
-            rusqlite::Connection::open(home.join("dosewise.db")).unwrap_or_else(|e| panic!("{e}"));
-        let v: String = conn
-            .query_row(
-                "SELECT value FROM setting WHERE key = 'clinic_share'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
-        serde_json::from_str::<Value>(&v).unwrap_or_default()["device_token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    };
+    let device = device_token(&home);
     assert_eq!(device.len(), 64, "a device token");
     // What the database cannot store is refused as input, never a server error.
     let (s, v) = clinic.call(
@@ -1757,4 +1759,196 @@ fn the_clinic_api_keeps_its_contract() {
         .filter_map(|n| n.split_whitespace().next()?.parse::<usize>().ok())
         .sum();
     assert_eq!(tested, dosewise_clinic::api::ROUTES.len() - 2, "{outputs}");
+}
+
+/// Who may do what: every operation of the API (from its route list, so a new one cannot be
+/// forgotten) against every kind of caller — nobody, a patient's device, another patient's
+/// device, the clinician the patient shares with, a clinician of the same clinic they do not
+/// share with, a clinician of another clinic, the clinic's admin, another clinic's admin — with
+/// the status each must get, and no answer carrying the patient's data to anyone it is not
+/// shared with. The matrix is docs/access-matrix.md (`DOSEWISE_UPDATE_DOCS=1` rewrites it; the
+/// test fails when it differs).
+#[test]
+fn every_route_against_every_role() {
+    let db = database("matrix");
+    let clinic = Clinic::start(&db, 0);
+    let (admin_a, dr_a, _) = clinic.clinic("alpha");
+    let (admin_b, dr_b, _) = clinic.clinic("beta");
+    clinic.staff(&admin_a, "clinician", "other@alpha.example", "Dr Other");
+    let dr_other = clinic.login("other@alpha.example", PASSWORD);
+    let victim = clinic.staff(&admin_a, "clinician", "victim@alpha.example", "Dr Victim");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (h1, h2) = (dir.path().join("p1"), dir.path().join("p2"));
+    let p1 = patient(&h1, &clinic, &clinic.patient_invite(&dr_a), "Pat Matrix");
+    patient(&h2, &clinic, &clinic.patient_invite(&dr_a), "Pat Second");
+    run(&h1, &["assess", "phq9", "--answers", "1,1,1,1,0,0,0,0,2"]).ok();
+    run(&h1, &["sync"]).ok();
+    run(&h2, &["sync"]).ok();
+    let item = sql(
+        &db,
+        &format!("SELECT id FROM triage WHERE patient_id = {p1} AND kind = 'phq9_item9'"),
+    )[0]
+    .get::<_, i64>(0);
+    let (dev1, dev2) = (device_token(&h1), device_token(&h2));
+    // The callers, the granted clinician last (what they change — an acknowledgement, a reset
+    // by the admin — must not change what the others are checked against).
+    let roles: [(&str, Option<&str>); 8] = [
+        ("anonymous", None),
+        ("patient's device", Some(&dev1)),
+        ("other patient's device", Some(&dev2)),
+        ("clinician without grant", Some(&dr_other)),
+        ("clinician of another clinic", Some(&dr_b)),
+        ("admin of another clinic", Some(&admin_b)),
+        ("admin", Some(&admin_a)),
+        ("clinician with grant", Some(&dr_a)),
+    ];
+    // What each operation is called with: the patient, the triage item, the staff member.
+    let body = |method: &str, path: &str| -> Option<Value> {
+        if method == "get" {
+            return None;
+        }
+        Some(match path {
+            "/api/v1/login" => {
+                json!({ "email": "nobody@alpha.example", "password": "not the password" })
+            }
+            "/api/v1/totp/confirm" => json!({ "code": "000000" }),
+            "/api/v1/reset" => {
+                json!({ "code": "0".repeat(64), "password": "long enough password" })
+            }
+            "/api/v1/invites" => json!({ "role": "patient" }),
+            "/api/v1/accept" => {
+                json!({ "code": "0".repeat(64), "email": "x@alpha.example", "name": "X", "password": "long enough password" })
+            }
+            "/api/v1/connect" => {
+                json!({ "code": "0".repeat(64), "device": "d", "name": "n", "categories": ["doses"] })
+            }
+            "/api/v1/sync" => json!({ "entries": [] }),
+            "/api/v1/share/revoke" => json!({ "grant": 999_999_999 }),
+            p if p.ends_with("/notes") => json!({ "text": "A note from the matrix test." }),
+            _ => json!({}),
+        })
+    };
+    let concrete = |path: &str| {
+        path.replace("/patients/{id}", &format!("/patients/{p1}"))
+            .replace("/triage/{id}", &format!("/triage/{item}"))
+            .replace("/accounts/{id}", &format!("/accounts/{victim}"))
+    };
+    // The expected status: who may, and what everyone else is told.
+    let expected = |role: &str, method: &str, path: &str| -> u16 {
+        let device = role.ends_with("device");
+        let staff = !device && role != "anonymous";
+        let clinician = role.starts_with("clinician");
+        let admin = role.starts_with("admin");
+        match (method, path) {
+            ("get", "/api/v1/openapi.json") => 200,
+            // Open to anyone, refused for what was sent (a wrong password, an unknown code).
+            (_, "/api/v1/login" | "/api/v1/reset" | "/api/v1/accept" | "/api/v1/connect") => 400,
+            (_, "/api/v1/sync" | "/api/v1/share/revoke" | "/api/v1/share/log") => {
+                if device {
+                    200
+                } else {
+                    401
+                }
+            }
+            _ if !staff => 401,
+            (_, "/api/v1/me" | "/api/v1/totp/setup" | "/api/v1/logout") => 200,
+            (_, "/api/v1/totp/confirm") => 400,
+            ("get", "/api/v1/accounts") => {
+                if admin {
+                    200
+                } else {
+                    404
+                }
+            }
+            (_, "/api/v1/accounts/{id}/reset") => {
+                if role == "admin" {
+                    200
+                } else {
+                    404
+                }
+            }
+            (_, "/api/v1/invites" | "/api/v1/patients" | "/api/v1/triage") => {
+                if clinician {
+                    200
+                } else {
+                    404
+                }
+            }
+            _ => {
+                if role == "clinician with grant" {
+                    200
+                } else {
+                    404
+                }
+            }
+        }
+    };
+    let mut table = String::from("| operation |");
+    for (r, _) in &roles {
+        table.push_str(&format!(" {r} |"));
+    }
+    table.push_str("\n|---|");
+    table.push_str(&"---|".repeat(roles.len()));
+    table.push('\n');
+    let mut routes: Vec<(&str, &str)> = dosewise_clinic::api::ROUTES
+        .iter()
+        .copied()
+        .filter(|(_, p)| *p != "/api/v1/logout")
+        .collect();
+    // Signing out last: it ends the session the other rows use.
+    routes.push(("post", "/api/v1/logout"));
+    let mut wrong = Vec::new();
+    for (method, path) in &routes {
+        table.push_str(&format!("| `{} {path}` |", method.to_uppercase()));
+        for (role, token) in &roles {
+            // (The back-off would answer 429 from the sixth wrong password on: not this table.)
+            if *path == "/api/v1/login" {
+                exec(&db, "DELETE FROM login_failure").unwrap_or_else(|e| panic!("{e}"));
+            }
+            let (status, v) = clinic.call(
+                &method.to_uppercase(),
+                &concrete(path),
+                *token,
+                body(method, path),
+            );
+            let want = expected(role, method, path);
+            if status != want {
+                wrong.push(format!(
+                    "{role}: {} {path} answered {status}, not {want}: {v}",
+                    method.to_uppercase()
+                ));
+            }
+            // The patient's data reaches nobody it is not shared with.
+            let text = v.to_string();
+            let theirs = matches!(*role, "clinician with grant" | "patient's device");
+            if !theirs && (text.contains("Pat Matrix") || text.contains("PHQ-9 item 9 answered")) {
+                wrong.push(format!(
+                    "{role}: {method} {path} carried the patient's data: {text}"
+                ));
+            }
+            table.push_str(&format!(" {status} |"));
+        }
+        table.push('\n');
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/access-matrix.md");
+    let doc = format!(
+        "# Who may do what on the clinic server\n\n\
+         Every operation of `/api/v1` against every kind of caller, as \
+         `crates/cli/tests/clinic.rs` (`every_route_against_every_role`) checks it on a real \
+         server and database: the patient (Pat) shares with one clinician of clinic A. What is \
+         not the caller's answers 404, never 403, so that whether it exists is not told either; \
+         401 means no session or device token of the right kind; 400 is a refusal of what was \
+         sent (a wrong password, an unknown code). No answer to anyone but the clinician with \
+         the grant and the patient's own device carries the patient's data (checked on every \
+         cell). Generated from the route list: a new route cannot be left out.\n\n{table}"
+    );
+    if std::env::var_os("DOSEWISE_UPDATE_DOCS").is_some() {
+        std::fs::write(&doc_path, &doc).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let on_disk = std::fs::read_to_string(&doc_path).unwrap_or_default();
+    assert_eq!(
+        on_disk, doc,
+        "docs/access-matrix.md is out of date: DOSEWISE_UPDATE_DOCS=1"
+    );
 }
