@@ -1952,3 +1952,140 @@ fn every_route_against_every_role() {
         "docs/access-matrix.md is out of date: DOSEWISE_UPDATE_DOCS=1"
     );
 }
+
+/// Text a patient syncs — their name, a check-in's note and tags, a dose's note, a stock's
+/// name — is shown on the clinician's pages as text, never as markup; the acknowledgement form
+/// sends the clinician back only to this server's own pages; a form without the session's CSRF
+/// token or from another site changes nothing.
+#[test]
+fn what_a_patient_syncs_is_text_on_the_clinicians_pages() {
+    let db = database("xss");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, _) = clinic.clinic("xss");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let evil = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let p = patient(&home, &clinic, &clinic.patient_invite(&dr), evil);
+    run(
+        &home,
+        &[
+            "checkin",
+            "--mood",
+            "4",
+            "--urinary",
+            "frequency",
+            "--note",
+            evil,
+        ],
+    )
+    .ok();
+    run(&home, &["dose", "1/4", "troche", "--note", evil]).ok();
+    run(&home, &["sync"]).ok();
+    // A device need not be Dosewise: what the CLI would refuse (markup in a tag) can arrive.
+    let mut forged: Value = sql(
+        &db,
+        &format!("SELECT body FROM record WHERE patient_id = {p} AND kind = 'checkin' ORDER BY record_id DESC LIMIT 1"),
+    )[0]
+    .get(0);
+    forged["id"] = json!(999_999);
+    forged["tags"] = json!(["x<b>y"]);
+    let pushed = clinic.ok(
+        "POST",
+        "/api/v1/sync",
+        Some(&device_token(&home)),
+        Some(json!({ "entries": [{ "idx": 1_000_000, "kind": "checkin", "id": 999_999, "body": forged }] })),
+    );
+    assert_eq!(pushed["applied"], 1, "{pushed}");
+    // Signed in by cookie, as a browser is.
+    let code = clinic.code("dr@xss.example");
+    let signed = clinic.ok(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({ "email": "dr@xss.example", "password": PASSWORD, "code": code })),
+    );
+    let cookie = format!("dosewise_clinic={}", signed["token"].as_str().unwrap_or(""));
+    let csrf = signed["csrf"].as_str().unwrap_or("").to_string();
+    let page = |path: &str| {
+        let (s, _, body) = common::server::http_full(
+            &clinic.addr,
+            &clinic.addr,
+            "GET",
+            path,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert_eq!(s, 200, "{path}: {body}");
+        body
+    };
+    for path in [
+        "/".to_string(),
+        "/triage".to_string(),
+        format!("/patients/{p}"),
+        format!("/patients/{p}/prescription"),
+        format!("/patients/{p}/report"),
+    ] {
+        let body = page(&path);
+        assert!(
+            !body.contains("<script>alert")
+                && !body.contains("<img src=x")
+                && !body.contains("x<b>y"),
+            "{path} shows the patient's text as markup"
+        );
+        assert!(
+            body.contains("&lt;script&gt;alert(1)"),
+            "{path} shows it as text"
+        );
+    }
+    // Acknowledging sends back to this server's pages only.
+    let item = sql(
+        &db,
+        &format!(
+            "SELECT id FROM triage WHERE patient_id = {p} AND acknowledged_at IS NULL LIMIT 1"
+        ),
+    )[0]
+    .get::<_, i64>(0);
+    let post = |form: String, extra: &[(&str, &str)]| {
+        let mut headers = vec![
+            ("Cookie", cookie.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        headers.extend_from_slice(extra);
+        common::server::http_full(
+            &clinic.addr,
+            &clinic.addr,
+            "POST",
+            &format!("/triage/{item}/ack"),
+            Some(&form),
+            &headers,
+        )
+    };
+    let open = |n: i64| {
+        sql(
+            &db,
+            &format!("SELECT count(*) FROM triage WHERE id = {n} AND acknowledged_at IS NULL"),
+        )[0]
+        .get::<_, i64>(0)
+    };
+    let (s, _, _) = post("back=%2Ftriage".into(), &[]);
+    assert_eq!((s, open(item)), (400, 1), "no CSRF token: nothing changes");
+    let (s, _, _) = post(
+        format!("csrf={csrf}&back=%2Ftriage"),
+        &[("Sec-Fetch-Site", "cross-site")],
+    );
+    assert_eq!(
+        (s, open(item)),
+        (400, 1),
+        "from another site: nothing changes"
+    );
+    let (s, head, _) = post(
+        format!("csrf={csrf}&back=https%3A%2F%2Fevil.example%2F"),
+        &[],
+    );
+    assert_eq!((s, open(item)), (303, 0), "{head}");
+    let location = head
+        .lines()
+        .find(|l| l.to_lowercase().starts_with("location:"))
+        .unwrap_or_default();
+    assert!(location.trim_end().ends_with(" /triage"), "{location}");
+}
