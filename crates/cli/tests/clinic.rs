@@ -2089,3 +2089,80 @@ fn what_a_patient_syncs_is_text_on_the_clinicians_pages() {
         .unwrap_or_default();
     assert!(location.trim_end().ends_with(" /triage"), "{location}");
 }
+
+/// Two server processes on one database, no sticky sessions: a session begun on one works on
+/// the other and ends on both; the same batch sent through both at once (a retry racing the
+/// original) is applied once.
+#[test]
+fn two_instances_share_everything_through_the_database() {
+    let db = database("twins");
+    let a = Clinic::start(&db, 0);
+    let b = Clinic::start(&db, 0);
+    let (_, dr, _) = a.clinic("twins");
+    assert_eq!(
+        b.ok("GET", "/api/v1/me", Some(&dr), None)["name"],
+        json!("Dr twins")
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let p = patient(&home, &a, &a.patient_invite(&dr), "Pat Twin");
+    run(&home, &["sync"]).ok();
+    let device = device_token(&home);
+    let template: Value = sql(
+        &db,
+        &format!("SELECT body FROM record WHERE patient_id = {p} AND kind = 'checkin' LIMIT 1"),
+    )[0]
+    .get(0);
+    let last: i64 = sql(
+        &db,
+        &format!("SELECT last_idx FROM device WHERE patient_id = {p}"),
+    )[0]
+    .get(0);
+    let mut next = last + 1;
+    for round in 0..10 {
+        // Twenty new check-ins, sent through both instances at the same moment.
+        let entries: Vec<Value> = (0..20)
+            .map(|k| {
+                let id = 500_000 + round * 100 + k;
+                let mut body = template.clone();
+                body["id"] = json!(id);
+                let e = json!({ "idx": next, "kind": "checkin", "id": id, "body": body });
+                next += 1;
+                e
+            })
+            .collect();
+        let batch = json!({ "entries": entries });
+        let applied: Vec<i64> = std::thread::scope(|s| {
+            let ha = s.spawn(|| a.ok("POST", "/api/v1/sync", Some(&device), Some(batch.clone())));
+            let hb = s.spawn(|| b.ok("POST", "/api/v1/sync", Some(&device), Some(batch.clone())));
+            [ha, hb]
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| panic!("a sync thread"))["applied"]
+                        .as_i64()
+                        .unwrap_or(-1)
+                })
+                .collect()
+        });
+        assert_eq!(
+            applied.iter().sum::<i64>(),
+            20,
+            "round {round}: one applied it, the other skipped it: {applied:?}"
+        );
+    }
+    let n: i64 = sql(
+        &db,
+        &format!("SELECT count(*) FROM record WHERE patient_id = {p} AND kind = 'checkin' AND record_id >= 500000"),
+    )[0]
+    .get(0);
+    assert_eq!(n, 200, "each record once");
+    let idx: i64 = sql(
+        &db,
+        &format!("SELECT last_idx FROM device WHERE patient_id = {p}"),
+    )[0]
+    .get(0);
+    assert_eq!(idx, next - 1);
+    // Signing out on one instance ends the session on both.
+    b.ok("POST", "/api/v1/logout", Some(&dr), None);
+    assert_eq!(a.call("GET", "/api/v1/me", Some(&dr), None).0, 401);
+}
