@@ -2166,3 +2166,63 @@ fn two_instances_share_everything_through_the_database() {
     b.ok("POST", "/api/v1/logout", Some(&dr), None);
     assert_eq!(a.call("GET", "/api/v1/me", Some(&dr), None).0, 401);
 }
+
+/// SQL in any field is only text: every statement is parameterised, and the answers say so.
+#[test]
+fn sql_in_any_field_is_only_text() {
+    let db = database("sqli");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, _) = clinic.clinic("sqli");
+    let (s, v) = clinic.call(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({ "email": "x' OR '1'='1", "password": "' OR '1'='1' --" })),
+    );
+    assert_eq!(
+        (s, v["error"]["message"].clone()),
+        (400, json!("wrong email or password"))
+    );
+    let (s, v) = clinic.call("GET", "/api/v1/patients/1%20OR%201=1", Some(&dr), None);
+    assert!(
+        s == 400
+            && v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("not an id")),
+        "{v}"
+    );
+    let name = "Robert'); DROP TABLE account;--";
+    let code = clinic.patient_invite(&dr);
+    let connected = clinic.ok(
+        "POST",
+        "/api/v1/connect",
+        None,
+        Some(json!({ "code": code, "device": "d'; DELETE FROM audit;--", "name": name, "categories": ["doses"] })),
+    );
+    let p = connected["patient"].as_i64().unwrap_or_default();
+    let text = "'); DROP TABLE record; --";
+    clinic.ok(
+        "POST",
+        &format!("/api/v1/patients/{p}/notes"),
+        Some(&dr),
+        Some(json!({ "text": text })),
+    );
+    let stored: String = sql(
+        &db,
+        &format!("SELECT body FROM patient_note WHERE patient_id = {p}"),
+    )[0]
+    .get(0);
+    assert_eq!(stored, text);
+    let named: String = sql(&db, &format!("SELECT name FROM account WHERE id = {p}"))[0].get(0);
+    assert_eq!(named, name);
+    for table in ["account", "record", "audit"] {
+        assert!(
+            !sql(&db, &format!("SELECT to_regclass('{table}')::text"))[0]
+                .get::<_, Option<String>>(0)
+                .unwrap_or_default()
+                .is_empty(),
+            "{table} is still there"
+        );
+    }
+    assert!(sql(&db, "SELECT count(*) FROM audit")[0].get::<_, i64>(0) > 0);
+}
