@@ -118,16 +118,19 @@ impl Clinic {
 
     /// A server whose clock reads `now`.
     fn start_at(db: &str, port: u16, now: &str) -> Clinic {
+        Clinic::start_with(db, port, now, &[])
+    }
+
+    /// … with more arguments to `clinic serve`.
+    fn start_with(db: &str, port: u16, now: &str, more: &[&str]) -> Clinic {
         let bind = format!("127.0.0.1:{port}");
-        let mut child = command(
-            Path::new("/nonexistent"),
-            now,
-            &["clinic", "serve", "--database", db, "--bind", &bind],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+        let mut args = vec!["clinic", "serve", "--database", db, "--bind", &bind];
+        args.extend_from_slice(more);
+        let mut child = command(Path::new("/nonexistent"), now, &args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
         let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
         let mut lines = BufReader::new(stderr).lines();
         let first = lines.next().and_then(Result::ok).unwrap_or_default();
@@ -2225,4 +2228,136 @@ fn sql_in_any_field_is_only_text() {
         );
     }
     assert!(sql(&db, "SELECT count(*) FROM audit")[0].get::<_, i64>(0) > 0);
+}
+
+/// The same database on the streaming replica scripts/with-postgres starts.
+fn on_replica(db: &str) -> String {
+    let replica = std::env::var("DOSEWISE_TEST_REPLICA_URL").unwrap_or_else(|_| {
+        panic!("DOSEWISE_TEST_REPLICA_URL is not set: run the tests with scripts/test")
+    });
+    let (server, _) = replica.rsplit_once('/').unwrap_or((&replica, ""));
+    let (_, name) = db.rsplit_once('/').unwrap_or(("", db));
+    format!("{server}/{name}")
+}
+
+/// With `--read-database` the caseload and patients' journals are read from a streaming replica
+/// (real WAL streaming on loopback): what a patient syncs reaches it, a read never sees part of
+/// a sync batch (each is one transaction, replayed whole), the reads are still audited — on the
+/// primary — and with the replica unreachable the reads go to the primary.
+#[test]
+fn reads_from_a_streaming_replica() {
+    let db = database("replica");
+    let replica = on_replica(&db);
+    let writer = Clinic::start(&db, 0);
+    let (_, dr, _) = writer.clinic("mirror");
+    // The replica has the clinic's schema once it has replayed the primary's WAL (a bound, not
+    // a speed target: streaming on loopback takes milliseconds).
+    let replayed = |q: &str| -> bool {
+        rt().block_on(async {
+            let Ok((client, conn)) = tokio_postgres::connect(&replica, tokio_postgres::NoTls).await
+            else {
+                return false;
+            };
+            tokio::spawn(conn);
+            client
+                .query_one(q, &[])
+                .await
+                .is_ok_and(|r| r.get::<_, i64>(0) > 0)
+        })
+    };
+    let wait_for = |q: &str| {
+        for _ in 0..300 {
+            if replayed(q) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the replica did not replay {q} within 30 s");
+    };
+    wait_for("SELECT count(*) FROM account WHERE email = 'dr@mirror.example'");
+    let reader = Clinic::start_with(&db, 0, NOW, &["--read-database", &replica]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let p = patient(&home, &writer, &writer.patient_invite(&dr), "Pat Mirror");
+    run(&home, &["sync"]).ok();
+    let device = device_token(&home);
+    let synced: i64 = sql(
+        &db,
+        &format!("SELECT count(*) FROM record WHERE patient_id = {p}"),
+    )[0]
+    .get(0);
+    wait_for(&format!(
+        "SELECT (count(*) >= {synced})::int::int8 FROM record WHERE patient_id = {p}"
+    ));
+    let row = reader.ok("GET", "/api/v1/patients", Some(&dr), None)["patients"][0].clone();
+    assert_eq!(row["name"], json!("Pat Mirror"), "{row}");
+    // Batches of 50 while the replica is read: never part of one.
+    let template: Value = sql(
+        &db,
+        &format!("SELECT body FROM record WHERE patient_id = {p} AND kind = 'checkin' LIMIT 1"),
+    )[0]
+    .get(0);
+    let start: i64 = sql(
+        &db,
+        &format!("SELECT last_idx FROM device WHERE patient_id = {p}"),
+    )[0]
+    .get(0);
+    let counts = std::thread::scope(|s| {
+        let pusher = s.spawn(|| {
+            for round in 0..10_i64 {
+                let entries: Vec<Value> = (0..50_i64)
+                    .map(|k| {
+                        let id = 700_000 + round * 50 + k;
+                        let mut body = template.clone();
+                        body["id"] = json!(id);
+                        json!({ "idx": start + 1 + round * 50 + k, "kind": "checkin", "id": id, "body": body })
+                    })
+                    .collect();
+                writer.ok("POST", "/api/v1/sync", Some(&device), Some(json!({ "entries": entries })));
+            }
+        });
+        let mut seen = Vec::new();
+        while !pusher.is_finished() {
+            let v = reader.ok("GET", &format!("/api/v1/patients/{p}"), Some(&dr), None);
+            let n = v["journal"]["checkins"].as_array().map_or(0, |c| {
+                c.iter()
+                    .filter(|x| x["id"].as_i64().is_some_and(|i| i >= 700_000))
+                    .count()
+            });
+            seen.push(n);
+        }
+        seen
+    });
+    assert!(
+        counts.len() >= 3,
+        "reads while the batches arrived: {counts:?}"
+    );
+    assert!(
+        counts.iter().all(|n| n % 50 == 0),
+        "a read saw part of a batch: {counts:?}"
+    );
+    wait_for(&format!(
+        "SELECT (count(*) = 500)::int::int8 FROM record WHERE patient_id = {p} AND record_id >= 700000"
+    ));
+    let v = reader.ok("GET", &format!("/api/v1/patients/{p}"), Some(&dr), None);
+    assert_eq!(
+        v["journal"]["checkins"].as_array().map_or(0, |c| c
+            .iter()
+            .filter(|x| x["id"].as_i64().is_some_and(|i| i >= 700_000))
+            .count()),
+        500
+    );
+    // Every read through the replica was audited on the primary.
+    let audited: i64 = sql(
+        &db,
+        &format!("SELECT count(*) FROM audit WHERE action = 'read' AND patient_id = {p} AND what LIKE '%shared records'"),
+    )[0]
+    .get(0);
+    assert_eq!(audited, i64::try_from(counts.len()).unwrap_or(0) + 1);
+    // The replica unreachable: the reads go to the primary.
+    drop(reader);
+    let closed = format!("postgres://postgres@127.0.0.1:{}/nothing", free_port());
+    let fallback = Clinic::start_with(&db, 0, NOW, &["--read-database", &closed]);
+    let row = fallback.ok("GET", "/api/v1/patients", Some(&dr), None)["patients"][0].clone();
+    assert_eq!(row["name"], json!("Pat Mirror"));
 }

@@ -151,7 +151,9 @@ fn score_change(instrument: &str, first: Option<i32>, last: Option<i32>) -> Opti
 pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
     clinician(s)?;
     let now = st.now();
-    let mut c = st.client().await?;
+    // Read from the replica when there is one (one snapshot: a sync batch is there whole or
+    // not at all); the audit lines go to the primary before anything is returned.
+    let mut c = st.read_client().await?;
     let tx = st.begin(&mut c, &s.actor).await?;
     let (week, fortnight) = (micros(now) - 7 * DAY_US, micros(now) - 14 * DAY_US);
     // Per patient, through the index on (patient, kind, time): the latest dose, the last two
@@ -228,9 +230,8 @@ pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
         r.adherence = adherence.get(&r.patient).copied();
     }
     let read: Vec<Option<i64>> = ids.into_iter().map(Some).collect();
-    st.audit_each(&tx, &s.actor, "read", &read, "caseload row")
-        .await?;
     tx.commit().await.map_err(pg)?;
+    st.audit_read(&s.actor, &read, "caseload row").await?;
     Ok(out)
 }
 
@@ -391,7 +392,7 @@ pub struct PatientView {
 pub async fn patient(st: &Clinic, s: &Session, id: i64) -> Result<PatientView> {
     clinician(s)?;
     let now = st.now();
-    let mut c = st.client().await?;
+    let mut c = st.read_client().await?;
     let tx = st.begin(&mut c, &s.actor).await?;
     let grant = tx
         .query_opt(
@@ -414,15 +415,13 @@ pub async fn patient(st: &Clinic, s: &Session, id: i64) -> Result<PatientView> {
     let journal =
         share::journal_of(records.iter().map(|(k, v)| (k.as_str(), v))).map_err(ClinicError::Db)?;
     let prescription = read_prescription(&tx, id).await?;
-    st.audit(
-        &tx,
+    tx.commit().await.map_err(pg)?;
+    st.audit_read(
         &s.actor,
-        "read",
-        Some(id),
+        &[Some(id)],
         &format!("{} shared records", records.len()),
     )
     .await?;
-    tx.commit().await.map_err(pg)?;
     Ok(PatientView {
         patient: id,
         name: grant.get(1),

@@ -122,6 +122,8 @@ impl Role {
 #[derive(Clone)]
 pub struct Clinic {
     pool: Pool,
+    /// A streaming replica for the heavy reads (the caseload, a patient's journal), if given.
+    read_pool: Option<Pool>,
     hashers: Arc<dosewise_web::session::Hashers>,
     /// Secure cookies (behind TLS).
     pub secure: bool,
@@ -139,21 +141,12 @@ impl Clinic {
     /// Connect to the database at `url`, bring its schema up to date (as the connecting role,
     /// which must be able to create tables and the application role), and keep a pool.
     pub async fn open(url: &str) -> Result<Clinic> {
-        let config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e| ClinicError::Input(format!("not a PostgreSQL address: {e}")))?;
-        let manager = Manager::from_config(
-            config,
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager).max_size(16).build().map_err(db)?;
+        let pool = pool(url)?;
         let mut c = pool.get().await.map_err(db)?;
         migrate(&mut c).await?;
         Ok(Clinic {
             pool,
+            read_pool: None,
             hashers: Arc::new(dosewise_web::session::Hashers::new(
                 dosewise_web::session::HASHING,
             )),
@@ -168,6 +161,25 @@ impl Clinic {
 
     pub(crate) async fn client(&self) -> Result<deadpool_postgres::Client> {
         self.pool.get().await.map_err(db)
+    }
+
+    /// Read the caseload and patients' journals from a streaming replica of the database
+    /// (`--read-database`); everything else, the audit lines of those reads included, goes to
+    /// the primary. The replica's schema is the primary's, so it is not migrated here.
+    pub fn with_replica(mut self, url: &str) -> Result<Clinic> {
+        self.read_pool = Some(pool(url)?);
+        Ok(self)
+    }
+
+    /// A connection for reads: the replica's when there is one and it answers, else the
+    /// primary's (a replica that is down costs nothing but the attempt).
+    pub(crate) async fn read_client(&self) -> Result<deadpool_postgres::Client> {
+        if let Some(p) = &self.read_pool
+            && let Ok(c) = p.get().await
+        {
+            return Ok(c);
+        }
+        self.client().await
     }
 
     /// Create a clinic and its first admin. One database holds any number of clinics, each
@@ -233,6 +245,20 @@ impl Clinic {
         self.audit_each(tx, actor, action, &[patient], what).await
     }
 
+    /// Audit a read made elsewhere (on the replica), in a transaction of its own on the
+    /// primary: what was read is returned only once this has committed.
+    pub(crate) async fn audit_read(
+        &self,
+        actor: &Actor,
+        patients: &[Option<i64>],
+        what: &str,
+    ) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = self.begin(&mut c, actor).await?;
+        self.audit_each(&tx, actor, "read", patients, what).await?;
+        tx.commit().await.map_err(pg)
+    }
+
     /// One audit line per entry of `patients` (none: not about a patient), in one statement: a
     /// caseload of a thousand is a thousand reads, written at once.
     pub(crate) async fn audit_each(
@@ -266,6 +292,27 @@ impl Clinic {
         .map_err(pg)?;
         Ok(())
     }
+}
+
+/// A pool of connections to `url`.
+fn pool(url: &str) -> Result<Pool> {
+    let config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| ClinicError::Input(format!("not a PostgreSQL address: {e}")))?;
+    let manager = Manager::from_config(
+        config,
+        tokio_postgres::NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(16)
+        .wait_timeout(Some(std::time::Duration::from_secs(30)))
+        .create_timeout(Some(std::time::Duration::from_secs(5)))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .map_err(db)
 }
 
 /// Run the rest of a transaction as the application role, with `actor` in the settings the

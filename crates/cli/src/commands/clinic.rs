@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// The PostgreSQL database (postgres://user@host:port/db).
     #[arg(long, env = "DOSEWISE_CLINIC_DATABASE")]
     database: String,
+    /// A streaming replica of the database for the heavy reads (the caseload, patients'
+    /// journals and reports); writes and audit lines go to --database. Down: reads go there too.
+    #[arg(long, value_name = "URL", env = "DOSEWISE_CLINIC_READ_DATABASE")]
+    read_database: Option<String>,
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8790")]
     bind: SocketAddr,
@@ -94,6 +98,9 @@ impl Command {
                     .await
                     .map_err(clinic_error)?;
                 clinic.secure = a.behind_tls || tls.is_some();
+                if let Some(url) = &a.read_database {
+                    clinic = clinic.with_replica(url).map_err(clinic_error)?;
+                }
                 if let Ok(s) = std::env::var("DOSEWISE_NOW")
                     && !s.is_empty()
                 {
