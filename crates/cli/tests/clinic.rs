@@ -2361,3 +2361,63 @@ fn reads_from_a_streaming_replica() {
     let row = fallback.ok("GET", "/api/v1/patients", Some(&dr), None)["patients"][0].clone();
     assert_eq!(row["name"], json!("Pat Mirror"));
 }
+
+/// Ten thousand wrong passwords from four clients at once: after the free attempts every one is
+/// answered 429 without a password being checked, nothing else is answered, and the right
+/// password waits too. (The server's clock stands still here, so the back-off never runs out.)
+#[test]
+fn ten_thousand_guesses_are_held_off() {
+    let db = database("guesses");
+    let clinic = Clinic::start(&db, 0);
+    clinic.clinic("guess");
+    let email = "dr@guess.example";
+    let body = json!({ "email": email, "password": "a wrong guess, again" }).to_string();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..2_500)
+                        .map(|_| {
+                            common::server::http_full(
+                                &clinic.addr,
+                                &clinic.addr,
+                                "POST",
+                                "/api/v1/login",
+                                Some(&body),
+                                &[],
+                            )
+                            .0
+                        })
+                        .collect::<Vec<u16>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    assert_eq!(statuses.len(), 10_000);
+    let checked = statuses.iter().filter(|s| **s == 400).count();
+    let held = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked + held, 10_000, "only 400 and 429");
+    // Five free attempts; four clients racing the first check may each get one more.
+    assert!(
+        (5..=8).contains(&checked),
+        "{checked} passwords were checked"
+    );
+    let failures: i32 = sql(
+        &db,
+        &format!("SELECT failures FROM login_failure WHERE key = 'account:{email}'"),
+    )[0]
+    .get(0);
+    assert_eq!(usize::try_from(failures).unwrap_or(0), checked);
+    let code = clinic.code(email);
+    let (s, _) = clinic.call(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({ "email": email, "password": PASSWORD, "code": code })),
+    );
+    assert_eq!(s, 429, "the right password waits too");
+}
