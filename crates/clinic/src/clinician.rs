@@ -78,27 +78,42 @@ async fn adherence_of(
     patients: &[i64],
     now: Timestamp,
 ) -> Result<std::collections::HashMap<i64, CaseAdherence>> {
+    let since = micros(now) - (ADHERENCE_DAYS + 1) * DAY_US;
+    let mut out = std::collections::HashMap::new();
+    // A hundred patients at a time: a month of full dose records for a whole caseload at once
+    // is tens of megabytes of JSON.
+    for chunk in patients.chunks(100) {
+        let rows = tx
+            .query(
+                "SELECT patient_id, kind, body FROM record
+                 WHERE patient_id = ANY ($1) AND NOT deleted
+                   AND (kind = 'protocol' OR (kind = 'dose' AND at_us >= $2))",
+                &[&chunk, &since],
+            )
+            .await
+            .map_err(pg)?;
+        let mut by_patient: std::collections::HashMap<i64, Vec<(String, Value)>> =
+            std::collections::HashMap::new();
+        for r in &rows {
+            by_patient
+                .entry(r.get(0))
+                .or_default()
+                .push((r.get(1), r.get(2)));
+        }
+        drop(rows);
+        adherence_chunk(by_patient, now, &mut out);
+    }
+    Ok(out)
+}
+
+/// Adherence of the patients whose protocols and recent doses are in `by_patient`.
+fn adherence_chunk(
+    by_patient: std::collections::HashMap<i64, Vec<(String, Value)>>,
+    now: Timestamp,
+    out: &mut std::collections::HashMap<i64, CaseAdherence>,
+) {
     use dosewise_core::adherence::{adherence, doses_for};
     use dosewise_core::protocol::Status;
-    let since = micros(now) - (ADHERENCE_DAYS + 1) * DAY_US;
-    let rows = tx
-        .query(
-            "SELECT patient_id, kind, body FROM record
-             WHERE patient_id = ANY ($1) AND NOT deleted
-               AND (kind = 'protocol' OR (kind = 'dose' AND at_us >= $2))",
-            &[&patients, &since],
-        )
-        .await
-        .map_err(pg)?;
-    let mut by_patient: std::collections::HashMap<i64, Vec<(String, Value)>> =
-        std::collections::HashMap::new();
-    for r in &rows {
-        by_patient
-            .entry(r.get(0))
-            .or_default()
-            .push((r.get(1), r.get(2)));
-    }
-    let mut out = std::collections::HashMap::new();
     for (patient, records) in by_patient {
         let Ok(j) = share::journal_of(records.iter().map(|(k, v)| (k.as_str(), v))) else {
             continue;
@@ -135,7 +150,6 @@ async fn adherence_of(
             out.insert(patient, t);
         }
     }
-    Ok(out)
 }
 
 fn parse_ts(s: Option<String>) -> Option<Timestamp> {
