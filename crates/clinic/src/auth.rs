@@ -140,9 +140,8 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Where a request came from: the connection's address (a proxy in front sets its own).
-pub fn address(parts: &Parts) -> String {
-    parts
-        .extensions
+pub fn address(extensions: &axum::http::Extensions) -> String {
+    extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
@@ -167,7 +166,7 @@ impl FromRequestParts<Clinic> for Session {
         if by_cookie && cross_site {
             return Err(ClinicError::Input("cross-site requests are refused".into()).into());
         }
-        let s = st.session(&token, address(parts)).await?;
+        let s = st.session(&token, address(&parts.extensions)).await?;
         let changes = !matches!(parts.method, Method::GET | Method::HEAD);
         if by_cookie && changes {
             let sent = parts
@@ -211,7 +210,7 @@ impl FromRequestParts<Clinic> for Device {
                 account: Some(patient),
                 role: Role::Patient,
                 patient: Some(patient),
-                address: address(parts),
+                address: address(&parts.extensions),
             },
         })
     }

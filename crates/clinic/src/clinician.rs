@@ -329,6 +329,11 @@ async fn missed_checkins(tx: &impl deadpool_postgres::GenericClient, now: Timest
 
 /// The open triage items of this clinician's patients, urgent first, oldest first.
 pub async fn triage(st: &Clinic, s: &Session) -> Result<Vec<TriageItem>> {
+    triage_of(st, s, None).await
+}
+
+/// The same for one patient (the patient's page): only their items are read and audited.
+pub async fn triage_of(st: &Clinic, s: &Session, patient: Option<i64>) -> Result<Vec<TriageItem>> {
     clinician(s)?;
     let now = st.now();
     let mut c = st.client().await?;
@@ -338,8 +343,9 @@ pub async fn triage(st: &Clinic, s: &Session) -> Result<Vec<TriageItem>> {
         .query(
             "SELECT t.id, t.patient_id, p.name, t.kind, t.urgent, t.detail, t.at, t.created_at
              FROM triage t JOIN account p ON p.id = t.patient_id
-             WHERE t.acknowledged_at IS NULL ORDER BY t.urgent DESC, t.created_at, t.id",
-            &[],
+             WHERE t.acknowledged_at IS NULL AND ($1::bigint IS NULL OR t.patient_id = $1)
+             ORDER BY t.urgent DESC, t.created_at, t.id",
+            &[&patient],
         )
         .await
         .map_err(pg)?;

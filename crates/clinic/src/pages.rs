@@ -245,7 +245,7 @@ impl FromRequestParts<Clinic> for Staff {
         let token = dosewise_web::security::cookie(&parts.headers, COOKIE)
             .ok_or(ClinicError::Unauthorized)?
             .to_string();
-        let s = st.session(&token, address(parts)).await?;
+        let s = st.session(&token, address(&parts.extensions)).await?;
         if s.actor.role == Role::Patient {
             return Err(ClinicError::NotFound.into());
         }
@@ -355,18 +355,8 @@ async fn login_submit(State(st): State<Clinic>, req: Request) -> PageResult {
     if foreign(req.headers()) {
         return Err(ClinicError::Input("requests from other sites are refused".into()).into());
     }
-    let addr = {
-        let (mut parts, body) = req.into_parts();
-        let a = address(&parts);
-        let cookie = dosewise_web::security::cookie(&parts.headers, LOGIN_CSRF).map(str::to_string);
-        parts.extensions.insert(LoginCsrf(cookie));
-        (a, Request::from_parts(parts, body))
-    };
-    let (address, req) = addr;
-    let cookie = req
-        .extensions()
-        .get::<LoginCsrf>()
-        .and_then(|c| c.0.clone());
+    let address = address(req.extensions());
+    let cookie = dosewise_web::security::cookie(req.headers(), LOGIN_CSRF).map(str::to_string);
     let form = dosewise_web::security::FormData(form_of(req, &st).await?);
     let email = form.get("email").unwrap_or_default();
     let fresh = crate::auth::token()?;
@@ -383,12 +373,10 @@ async fn login_submit(State(st): State<Clinic>, req: Request) -> PageResult {
             &fresh,
         ));
     }
-    let password = form
-        .raw("password")
-        .map(|_| form.get("password").unwrap_or_default())
-        .unwrap_or_default();
+    // As typed: spaces in a password count (as the API takes it).
+    let password = form.raw("password").unwrap_or_default();
     let code = form.get("code").filter(|c| !c.trim().is_empty());
-    match st.login(&email, &password, code.as_deref(), &address).await {
+    match st.login(&email, password, code.as_deref(), &address).await {
         Ok(s) => {
             let to = if s.second_factor {
                 "/"
@@ -416,9 +404,6 @@ async fn login_submit(State(st): State<Clinic>, req: Request) -> PageResult {
         Err(e) => Err(e.into()),
     }
 }
-
-#[derive(Debug, Clone)]
-struct LoginCsrf(Option<String>);
 
 async fn logout(State(st): State<Clinic>, f: StaffForm) -> PageResult {
     st.end_session(&f.s).await?;
@@ -845,11 +830,7 @@ async fn patient(
 ) -> PageResult {
     let v = clinician::patient(&st, &s, id).await?;
     let notes = clinician::notes(&st, &s, id).await?;
-    let items: Vec<TriageItem> = clinician::triage(&st, &s)
-        .await?
-        .into_iter()
-        .filter(|i| i.patient == id)
-        .collect();
+    let items = clinician::triage_of(&st, &s, Some(id)).await?;
     let now = st.now();
     let tz = TimeZone::system();
     let store = scratch(&v.journal).await?;
