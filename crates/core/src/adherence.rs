@@ -3,6 +3,7 @@
 
 use crate::dose::Dose;
 use crate::protocol::{Pattern, Protocol};
+use crate::route::Substance;
 use crate::schedule::{is_planned, planned_dates};
 use jiff::civil::Date;
 use serde::Serialize;
@@ -38,24 +39,50 @@ pub fn local_date(d: &Dose) -> Date {
 pub fn doses_for<'a>(p: &Protocol, doses: impl IntoIterator<Item = &'a Dose>) -> Vec<Dose> {
     doses
         .into_iter()
-        .filter(|d| {
-            d.dose.protocol_id == Some(p.id)
-                || (d.dose.protocol_id.is_none()
-                    && d.dose.substance == p.protocol.substance
-                    && local_date(d) >= p.protocol.start)
-        })
+        .filter(|d| counts_toward(p, d.dose.protocol_id, d.dose.substance, local_date(d)))
         .cloned()
         .collect()
+}
+
+/// The rule [`doses_for`] applies to one dose, given only what it reads of it: the protocol it
+/// was taken under, its substance and its local date (the clinic's caseload keeps just these).
+pub fn counts_toward(
+    p: &Protocol,
+    protocol_id: Option<i64>,
+    substance: Substance,
+    day: Date,
+) -> bool {
+    protocol_id == Some(p.id)
+        || (protocol_id.is_none() && substance == p.protocol.substance && day >= p.protocol.start)
 }
 
 /// Compare a protocol with the (non-deleted) doses from `from` to `to` inclusive. `today` bounds
 /// what can be called missed: a planned day today is missed only once it is over.
 pub fn adherence(p: &Protocol, doses: &[Dose], from: Date, to: Date, today: Date) -> Adherence {
+    adherence_of_days(
+        p,
+        doses
+            .iter()
+            .filter(|d| d.deleted_at.is_none())
+            .map(|d| (local_date(d), d.id)),
+        from,
+        to,
+        today,
+    )
+}
+
+/// [`adherence`] from each (non-deleted) dose's local date and id, in the order taken.
+pub fn adherence_of_days(
+    p: &Protocol,
+    doses: impl IntoIterator<Item = (Date, i64)>,
+    from: Date,
+    to: Date,
+    today: Date,
+) -> Adherence {
     let mut by_day: BTreeMap<Date, Vec<i64>> = BTreeMap::new();
-    for d in doses.iter().filter(|d| d.deleted_at.is_none()) {
-        let day = local_date(d);
+    for (day, id) in doses {
         if day >= from && day <= to {
-            by_day.entry(day).or_default().push(d.id);
+            by_day.entry(day).or_default().push(id);
         }
     }
     let mut out = Adherence {

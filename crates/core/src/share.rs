@@ -344,39 +344,70 @@ pub fn changes(
     out
 }
 
+/// Something one shared record can be read from: a parsed JSON value, or (on the server) the
+/// stored bytes, read straight into the record's type without a JSON tree in between.
+pub trait RecordSource {
+    fn read<T: serde::de::DeserializeOwned>(self) -> Result<T, String>;
+}
+
+impl RecordSource for &Value {
+    fn read<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
+        T::deserialize(self).map_err(|e| e.to_string())
+    }
+}
+
 /// A journal from the records a patient shared (the clinic's view of it). Kinds it does not
 /// know are skipped; a record that does not read is an error naming it.
 pub fn journal_of<'a>(
     records: impl IntoIterator<Item = (&'a str, &'a Value)>,
 ) -> Result<Journal, String> {
-    fn add<T: serde::de::DeserializeOwned>(
+    journal_from(records)
+}
+
+/// [`journal_of`] from any [`RecordSource`].
+pub fn journal_from<'a, S: RecordSource>(
+    records: impl IntoIterator<Item = (&'a str, S)>,
+) -> Result<Journal, String> {
+    let mut j = Journal::empty();
+    for (kind, body) in records {
+        add_shared(&mut j, kind, body)?;
+    }
+    sort_shared(&mut j);
+    Ok(j)
+}
+
+/// Add one shared record to `j` (records arriving one at a time); [`sort_shared`] once all are
+/// in puts each list in the order of its ids, as [`journal_from`] leaves it.
+pub fn add_shared<S: RecordSource>(j: &mut Journal, kind: &str, body: S) -> Result<(), String> {
+    fn add<T: serde::de::DeserializeOwned, S: RecordSource>(
         v: &mut Vec<T>,
         kind: &str,
-        body: &Value,
+        body: S,
     ) -> Result<(), String> {
-        T::deserialize(body)
+        body.read::<T>()
             .map(|x| v.push(x))
             .map_err(|e| format!("a shared {kind} does not read: {e}"))
     }
-    let mut j = Journal::empty();
-    for (kind, body) in records {
-        match kind {
-            "stock" => add(&mut j.stocks, kind, body)?,
-            "stock_event" => add(&mut j.stock_events, kind, body)?,
-            "protocol" => add(&mut j.protocols, kind, body)?,
-            "protocol_event" => add(&mut j.protocol_events, kind, body)?,
-            "dose" => add(&mut j.doses, kind, body)?,
-            "dose_revision" => add(&mut j.dose_revisions, kind, body)?,
-            "checkin" => add(&mut j.checkins, kind, body)?,
-            "checkin_revision" => add(&mut j.checkin_revisions, kind, body)?,
-            "medication" => add(&mut j.medications, kind, body)?,
-            "substance_use" => add(&mut j.substance_uses, kind, body)?,
-            "vitals" => add(&mut j.vitals, kind, body)?,
-            "clearance" => add(&mut j.clearances, kind, body)?,
-            "assessment" => add(&mut j.assessments, kind, body)?,
-            _ => {}
-        }
+    match kind {
+        "stock" => add(&mut j.stocks, kind, body),
+        "stock_event" => add(&mut j.stock_events, kind, body),
+        "protocol" => add(&mut j.protocols, kind, body),
+        "protocol_event" => add(&mut j.protocol_events, kind, body),
+        "dose" => add(&mut j.doses, kind, body),
+        "dose_revision" => add(&mut j.dose_revisions, kind, body),
+        "checkin" => add(&mut j.checkins, kind, body),
+        "checkin_revision" => add(&mut j.checkin_revisions, kind, body),
+        "medication" => add(&mut j.medications, kind, body),
+        "substance_use" => add(&mut j.substance_uses, kind, body),
+        "vitals" => add(&mut j.vitals, kind, body),
+        "clearance" => add(&mut j.clearances, kind, body),
+        "assessment" => add(&mut j.assessments, kind, body),
+        _ => Ok(()),
     }
+}
+
+/// Each list of a journal built with [`add_shared`] in the order of its ids.
+pub fn sort_shared(j: &mut Journal) {
     j.stocks.sort_by_key(|x| x.id);
     j.stock_events.sort_by_key(|x| x.id);
     j.protocols.sort_by_key(|x| x.id);
@@ -390,7 +421,6 @@ pub fn journal_of<'a>(
     j.vitals.sort_by_key(|x| x.id);
     j.clearances.sort_by_key(|x| x.id);
     j.assessments.sort_by_key(|x| x.id);
-    Ok(j)
 }
 
 #[cfg(test)]
