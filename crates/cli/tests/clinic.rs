@@ -2421,3 +2421,238 @@ fn ten_thousand_guesses_are_held_off() {
     );
     assert_eq!(s, 429, "the right password waits too");
 }
+
+/// What the caseload shows of a patient is what their records say: its digest (kept at sync)
+/// agrees with the same figures worked out from the records in SQL, after doses are added and
+/// deleted and questionnaires answered; and a database from before the digest gets every
+/// patient's digest when the server brings its schema up to date.
+#[test]
+fn the_caseload_digest_agrees_with_the_records() {
+    // Sums of milligrams, to the microgram: added in another order, floats differ in the last bit.
+    fn milli(v: &Value) -> Value {
+        json!(v.as_f64().map(|x| (x * 1000.0).round() as i64))
+    }
+    let db = database("digest");
+    let port = free_port();
+    let clinic = Clinic::start(&db, port);
+    let (_, dr, _) = clinic.clinic("dig");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let p = patient(&home, &clinic, &clinic.patient_invite(&dr), "Pat Digest");
+    run(&home, &["sync"]).ok();
+    // The figures from the records themselves, as the owner (past row-level security).
+    let from_records = |db: &str| -> Value {
+        let now = format!("(extract(epoch FROM timestamptz '{NOW}') * 1000000)::bigint");
+        let r = sql(
+            db,
+            &format!(
+                "WITH d AS (SELECT at_us, (body->>'dose_mg')::float8 AS mg FROM record
+                            WHERE patient_id = {p} AND kind = 'dose' AND NOT deleted),
+                      a AS (SELECT body->>'instrument' AS i, (body->>'total')::int AS t, at_us, record_id FROM record
+                            WHERE patient_id = {p} AND kind = 'assessment' AND NOT deleted)
+                 SELECT
+                   (SELECT to_json(to_timestamp(at_us / 1e6)) FROM d ORDER BY at_us DESC LIMIT 1)::text,
+                   (SELECT mg FROM d ORDER BY at_us DESC LIMIT 1),
+                   (SELECT count(*) FROM d WHERE at_us >= {now} - 7 * 86400000000),
+                   (SELECT coalesce(sum(mg), 0) FROM d WHERE at_us >= {now} - 7 * 86400000000),
+                   (SELECT coalesce(sum(mg), 0) FROM d WHERE at_us >= {now} - 14 * 86400000000 AND at_us < {now} - 7 * 86400000000),
+                   (SELECT max(at_us) FROM record WHERE patient_id = {p} AND kind = 'checkin' AND NOT deleted),
+                   (SELECT t FROM a WHERE i = 'phq9' ORDER BY at_us, record_id LIMIT 1),
+                   (SELECT t FROM a WHERE i = 'phq9' ORDER BY at_us DESC, record_id DESC LIMIT 1),
+                   (SELECT t FROM a WHERE i = 'gad7' ORDER BY at_us DESC, record_id DESC LIMIT 1)"
+            ),
+        );
+        let r = &r[0];
+        let last: Option<String> = r.get(0);
+        let checkin: Option<i64> = r.get(5);
+        json!({
+            "last_dose": last.map(|s| s.trim_matches('"').parse::<dosewise_core::jiff::Timestamp>().map(|t| t.to_string()).unwrap_or(s)),
+            "last_dose_mg": r.get::<_, Option<f64>>(1),
+            "doses_7d": r.get::<_, i64>(2),
+            "mg_7d": milli(&json!(r.get::<_, f64>(3))),
+            "mg_prev_7d": milli(&json!(r.get::<_, f64>(4))),
+            "last_checkin": checkin.and_then(|c| dosewise_core::jiff::Timestamp::from_microsecond(c).ok()).map(|t| t.to_string()),
+            "phq9_first": r.get::<_, Option<i32>>(6),
+            "latest_phq9": r.get::<_, Option<i32>>(7),
+            "gad7_last": r.get::<_, Option<i32>>(8),
+        })
+    };
+    let shown = |clinic: &Clinic| -> Value {
+        let v = clinic.ok("GET", "/api/v1/patients", Some(&dr), None);
+        let r = v["patients"][0].clone();
+        assert_eq!(r["patient"], json!(p), "{v}");
+        json!({
+            "last_dose": r["last_dose"], "last_dose_mg": r["last_dose_mg"],
+            "doses_7d": r["doses_7d"], "mg_7d": milli(&r["mg_7d"]), "mg_prev_7d": milli(&r["mg_prev_7d"]),
+            "last_checkin": r["last_checkin"], "phq9_first": r["phq9"]["baseline"],
+            "latest_phq9": r["latest_phq9"], "gad7_last": r["gad7"]["latest"],
+            "adherence": r["adherence"],
+        })
+    };
+    let check = |clinic: &Clinic, when: &str| -> Value {
+        let s = shown(clinic);
+        let mut want = from_records(&db);
+        want["adherence"] = s["adherence"].clone();
+        assert_eq!(s, want, "{when}");
+        // The demo doses on its plan: figures that could be zero are not.
+        assert!(s["doses_7d"].as_i64().is_some_and(|n| n > 0), "{when}: {s}");
+        assert!(s["latest_phq9"].is_i64(), "{when}: {s}");
+        assert!(
+            s["adherence"]["planned_days"]
+                .as_u64()
+                .is_some_and(|n| n > 0),
+            "{when}: {s}"
+        );
+        s
+    };
+    let first = check(&clinic, "after the first sync");
+    // With a second patient the caseload is one audit line naming both, which each finds in
+    // their own log (and no line of anyone else's).
+    let home2 = dir.path().join("q");
+    let q = patient(&home2, &clinic, &clinic.patient_invite(&dr), "Zed Other");
+    clinic.ok("GET", "/api/v1/patients", Some(&dr), None);
+    let line = sql(
+        &db,
+        "SELECT patient_id, patients FROM audit WHERE what = 'caseload rows' ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(line[0].get::<_, Option<i64>>(0), None);
+    let mut named: Vec<i64> = line[0].get::<_, Option<Vec<i64>>>(1).unwrap_or_default();
+    named.sort_unstable();
+    assert_eq!(named, vec![p, q]);
+    for h in [&home, &home2] {
+        let log = clinic.ok("GET", "/api/v1/share/log", Some(&device_token(h)), None);
+        let lines = log["log"].as_array().cloned().unwrap_or_default();
+        assert!(lines.iter().any(|x| x["what"] == "caseload rows"), "{log}");
+        assert!(
+            lines.iter().all(|x| x["action"] != "connect"
+                || lines.iter().filter(|y| y["action"] == "connect").count() == 1),
+            "{log}"
+        );
+    }
+    // A new dose, the latest one deleted, a questionnaire: each moves a figure.
+    run(&home, &["dose", "1/4", "troche", "--override", "test"]).ok();
+    run(&home, &["assess", "phq9", "--answers", "0,0,0,0,0,0,0,0,0"]).ok();
+    run(&home, &["sync"]).ok();
+    let second = check(&clinic, "after a dose and a questionnaire");
+    assert_ne!(first["doses_7d"], second["doses_7d"]);
+    assert_eq!(second["latest_phq9"], json!(0));
+    let id: i64 = sql(
+        &db,
+        &format!("SELECT max(record_id) FROM record WHERE patient_id = {p} AND kind = 'dose'"),
+    )[0]
+    .get(0);
+    run(
+        &home,
+        &["dose", "delete", &id.to_string(), "--reason", "test"],
+    )
+    .ok();
+    run(&home, &["sync"]).ok();
+    let third = check(&clinic, "after the dose was deleted");
+    assert_eq!(third["doses_7d"], first["doses_7d"]);
+    // A database from before the digest: the server works every digest out on its way up.
+    drop(clinic);
+    exec(
+        &db,
+        // Schema 6 as it was: before 0009's audit lines, 0008's keys and 0007's digest.
+        "ALTER POLICY audit_patient ON audit
+           USING (dosewise_role() = 'patient' AND patient_id = dosewise_setting('dosewise.patient'));
+         ALTER TABLE audit DROP COLUMN patients;
+         ALTER TABLE record DROP CONSTRAINT record_device_fkey;
+         ALTER TABLE device DROP CONSTRAINT device_pkey, ADD PRIMARY KEY (id);
+         ALTER TABLE record ADD CONSTRAINT record_device_id_fkey FOREIGN KEY (device_id) REFERENCES device (id);
+         ALTER TABLE triage DROP CONSTRAINT triage_pkey, ADD PRIMARY KEY (id);
+         DROP INDEX triage_id;
+         ALTER TABLE share_grant DROP CONSTRAINT share_grant_pkey, ADD PRIMARY KEY (id);
+         ALTER TABLE patient_note DROP CONSTRAINT patient_note_pkey, ADD PRIMARY KEY (id);
+         ALTER TABLE audit DROP CONSTRAINT audit_pkey, ADD PRIMARY KEY (id);
+         DROP TABLE digest; DROP INDEX triage_open;
+         UPDATE dosewise_clinic_schema SET version = 6",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let clinic = Clinic::start(&db, port);
+    assert_eq!(shown(&clinic), third);
+    assert_eq!(
+        sql(&db, "SELECT version FROM dosewise_clinic_schema")[0].get::<_, i64>(0),
+        9
+    );
+    // The sync still works on the keys the migrations left.
+    run(&home, &["dose", "1/4", "troche", "--override", "test"]).ok();
+    run(&home, &["sync"]).ok();
+    check(&clinic, "after the migrations");
+}
+
+/// Every table's primary key, against the plan in docs/scaling.md for spreading the clinic
+/// over several database nodes: patient data keyed by the patient first (and its foreign keys
+/// among patient tables carrying the patient), the audit log by clinic, secrets' lookups by
+/// their hash, two small reference tables. A new table fails here until it is placed.
+#[test]
+fn every_table_is_keyed_for_distribution_by_patient() {
+    let db = database("keys");
+    let clinic = Clinic::start(&db, 0);
+    drop(clinic);
+    let rows = sql(
+        &db,
+        "SELECT c.relname::text,
+                coalesce((SELECT array_agg(a.attname::text ORDER BY k.ord)
+                          FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(attnum, ord), pg_attribute a
+                          WHERE i.indrelid = c.oid AND i.indisprimary AND a.attrelid = c.oid AND a.attnum = k.attnum),
+                         '{}')
+         FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' ORDER BY 1",
+    );
+    let keys: Vec<(String, Vec<String>)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let placed = |table: &str| -> Option<&str> {
+        Some(match table {
+            "record" | "digest" | "triage" | "share_grant" | "device" | "prescription"
+            | "patient_note" => "patient_id",
+            "audit" => "clinic_id",
+            "session" => "token_hash",
+            "invite" | "password_reset" => "code_hash",
+            "login_failure" => "key",
+            "clinic" | "account" => "id",
+            "dosewise_clinic_schema" => "",
+            _ => return None,
+        })
+    };
+    let mut report = String::new();
+    for (table, key) in &keys {
+        let lead = placed(table).unwrap_or_else(|| {
+            panic!("the table {table} (key {key:?}) is not placed in docs/scaling.md's plan")
+        });
+        report.push_str(&format!("{table}: ({})\n", key.join(", ")));
+        assert_eq!(
+            key.first().map(String::as_str).unwrap_or(""),
+            lead,
+            "{table}'s key {key:?} must lead with {lead:?}"
+        );
+    }
+    assert!(keys.len() >= 15, "{report}");
+    // Foreign keys between two patient tables carry the patient (so they stay on one node).
+    let fks = sql(
+        &db,
+        "SELECT conrelid::regclass::text, confrelid::regclass::text,
+                (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(conkey) WITH ORDINALITY k(attnum, ord)
+                 JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.attnum)
+         FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace",
+    );
+    let mut between = 0;
+    for r in &fks {
+        let (from, to, cols): (String, String, Vec<String>) = (r.get(0), r.get(1), r.get(2));
+        let patient = |t: &str| placed(t) == Some("patient_id");
+        if patient(&from) && patient(&to) {
+            between += 1;
+            assert_eq!(
+                cols.first().map(String::as_str),
+                Some("patient_id"),
+                "{from} -> {to}: {cols:?}"
+            );
+        } else {
+            // Anything else points at a reference table.
+            assert!(
+                matches!(to.as_str(), "clinic" | "account"),
+                "{from} -> {to}: {cols:?}"
+            );
+        }
+    }
+    assert!(between >= 1, "record -> device is one: {fks:?}");
+    eprintln!("{report}");
+}

@@ -14,8 +14,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::prescription::Prescription;
-use dosewise_core::share::{self, Category, Entry, State as SyncState};
-use serde::Deserialize;
+use dosewise_core::share::{self, Category, State as SyncState};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 
@@ -605,8 +605,9 @@ async fn sync_state(State(st): State<Clinic>, d: Device) -> Result<Json<SyncStat
     let (categories, clinicians) = active(&tx, st.now()).await?;
     let row = tx
         .query_one(
-            "SELECT d.last_idx, c.name FROM device d JOIN clinic c ON c.id = d.clinic_id WHERE d.id = $1",
-            &[&d.device],
+            "SELECT d.last_idx, c.name FROM device d JOIN clinic c ON c.id = d.clinic_id
+             WHERE d.patient_id = $1 AND d.id = $2",
+            &[&d.actor.patient, &d.device],
         )
         .await
         .map_err(pg)?;
@@ -638,7 +639,145 @@ async fn sync_state(State(st): State<Clinic>, d: Device) -> Result<Json<SyncStat
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PushBody {
-    entries: Vec<Entry>,
+    entries: Vec<RawEntry>,
+}
+
+/// A [`share::Entry`] as it arrives: its body kept as the text sent (a JSON tree of every record
+/// of a batch at once is several times its size; each body is read on its own, in turn).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    idx: u64,
+    kind: String,
+    id: i64,
+    body: Option<Box<serde_json::value::RawValue>>,
+}
+
+/// JSON text stored as it is (PostgreSQL checks and normalises it).
+#[derive(Debug)]
+struct JsonText<'a>(&'a str);
+
+impl tokio_postgres::types::ToSql for JsonText<'_> {
+    fn to_sql(
+        &self,
+        ty: &tokio_postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use bytes::BufMut;
+        if *ty == tokio_postgres::types::Type::JSONB {
+            out.put_u8(1); // the binary format's version
+        }
+        out.put_slice(self.0.as_bytes());
+        Ok(tokio_postgres::types::IsNull::No)
+    }
+    fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+        matches!(
+            *ty,
+            tokio_postgres::types::Type::JSON | tokio_postgres::types::Type::JSONB
+        )
+    }
+    tokio_postgres::types::to_sql_checked!();
+}
+
+/// What one entry of a sync batch writes.
+enum Op<'a> {
+    Put {
+        e: &'a RawEntry,
+        body: JsonText<'a>,
+        idx: i64,
+        category: &'static str,
+        at_us: Option<i64>,
+        deleted: bool,
+        /// The triage items it raises, each with when (µs).
+        items: Vec<(crate::triage::Item, i64)>,
+    },
+    Withdraw {
+        e: &'a RawEntry,
+    },
+}
+
+/// Write a batch's operations in order, pipelined: each statement is prepared once and every
+/// execution is sent before the first answer is awaited (tokio-postgres keeps their order).
+async fn write(
+    tx: &deadpool_postgres::Transaction<'_>,
+    d: &Device,
+    patient: i64,
+    ops: &[Op<'_>],
+    now: Timestamp,
+) -> Result<()> {
+    use futures_util::future::{BoxFuture, FutureExt, try_join_all};
+    use tokio_postgres::types::ToSql;
+    let (put, raise, remove, unraise) = futures_util::try_join!(
+        tx.prepare(
+            "INSERT INTO record (clinic_id, patient_id, kind, record_id, category, body, idx, device_id, received_at, at_us, deleted)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (patient_id, kind, record_id) DO UPDATE
+             SET body = excluded.body, idx = excluded.idx, device_id = excluded.device_id,
+                 received_at = excluded.received_at, category = excluded.category,
+                 at_us = excluded.at_us, deleted = excluded.deleted"
+        ),
+        tx.prepare(
+            "INSERT INTO triage (clinic_id, patient_id, kind, urgent, detail, category, source_kind, source_id, at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (patient_id, kind, source_kind, source_id) DO NOTHING"
+        ),
+        tx.prepare("DELETE FROM record WHERE patient_id = $1 AND kind = $2 AND record_id = $3"),
+        tx.prepare("DELETE FROM triage WHERE patient_id = $1 AND source_kind = $2 AND source_id = $3"),
+    )
+    .map_err(pg)?;
+    let received = micros(now);
+    let mut sent: Vec<BoxFuture<'_, Result<u64, tokio_postgres::Error>>> = Vec::new();
+    for op in ops {
+        match op {
+            Op::Put {
+                e,
+                body,
+                idx,
+                category,
+                at_us,
+                deleted,
+                items,
+            } => {
+                let p: Vec<&(dyn ToSql + Sync)> = vec![
+                    &d.actor.clinic,
+                    &patient,
+                    &e.kind,
+                    &e.id,
+                    category,
+                    body,
+                    idx,
+                    &d.device,
+                    &received,
+                    at_us,
+                    deleted,
+                ];
+                sent.push(tx.execute_raw(&put, p).boxed());
+                for (item, at) in items {
+                    let p: Vec<&(dyn ToSql + Sync)> = vec![
+                        &d.actor.clinic,
+                        &patient,
+                        &item.kind,
+                        &item.urgent,
+                        &item.detail,
+                        category,
+                        &e.kind,
+                        &e.id,
+                        at,
+                        &received,
+                    ];
+                    sent.push(tx.execute_raw(&raise, p).boxed());
+                }
+            }
+            Op::Withdraw { e } => {
+                let p: Vec<&(dyn ToSql + Sync)> = vec![&patient, &e.kind, &e.id];
+                sent.push(tx.execute_raw(&remove, p).boxed());
+                let p: Vec<&(dyn ToSql + Sync)> = vec![&patient, &e.kind, &e.id];
+                sent.push(tx.execute_raw(&unraise, p).boxed());
+            }
+        }
+    }
+    try_join_all(sent).await.map_err(pg)?;
+    Ok(())
 }
 
 /// Apply a batch from a device, whole or not at all: entries this device already sent (by
@@ -659,8 +798,8 @@ async fn push(
     let tx = st.begin(&mut c, &d.actor).await?;
     let last: i64 = tx
         .query_one(
-            "SELECT last_idx FROM device WHERE id = $1 FOR UPDATE",
-            &[&d.device],
+            "SELECT last_idx FROM device WHERE patient_id = $1 AND id = $2 FOR UPDATE",
+            &[&d.actor.patient, &d.device],
         )
         .await
         .map_err(pg)?
@@ -690,18 +829,19 @@ async fn push(
             ))
             .into());
         }
-        // PostgreSQL's JSON cannot hold a NUL character; no journal record has one.
-        if e.body
-            .as_ref()
-            .is_some_and(|b| b.to_string().contains("\\u0000"))
-        {
+        // PostgreSQL's JSON cannot hold a NUL character (in JSON text only ever written
+        // \u0000); no journal record has one.
+        if e.body.as_ref().is_some_and(|b| b.get().contains("\\u0000")) {
             return Err(ClinicError::Input(format!(
                 "{} {}: a record holds a NUL character",
                 e.kind, e.id
             ))
             .into());
         }
-        if e.body.as_ref().is_some_and(|b| !b.is_object()) {
+        if e.body
+            .as_ref()
+            .is_some_and(|b| !b.get().trim_start().starts_with('{'))
+        {
             return Err(ClinicError::Input(format!(
                 "{} {}: a record is a JSON object (or null to withdraw it)",
                 e.kind, e.id
@@ -711,9 +851,11 @@ async fn push(
     }
     let mut entries = b.entries;
     entries.sort_by_key(|e| e.idx);
-    let mut applied = 0usize;
     let mut high = last;
+    let mut touched: Vec<Category> = Vec::new();
     let patient = d.actor.patient.unwrap_or_default();
+    // First every entry is checked and turned into what it writes (nothing is written yet)...
+    let mut ops: Vec<Op> = Vec::new();
     for e in &entries {
         let idx = i64::try_from(e.idx)
             .map_err(|_| ClinicError::Input("a record number is too large".into()))?;
@@ -734,7 +876,11 @@ async fn push(
             .into());
         }
         match &e.body {
-            Some(body) => {
+            Some(raw) => {
+                // Read on its own, used, and let go before the next.
+                let body: Value = serde_json::from_str(raw.get())
+                    .map_err(|err| ClinicError::Input(format!("{} {}: {err}", e.kind, e.id)))?;
+                let body = &body;
                 share::journal_of([(e.kind.as_str(), body)]).map_err(ClinicError::Input)?;
                 if body.get("id").and_then(Value::as_i64) != Some(e.id) {
                     return Err(ClinicError::Input(format!(
@@ -750,50 +896,48 @@ async fn push(
                     .and_then(|a| a.parse::<Timestamp>().ok())
                     .map(micros);
                 let deleted = body.get("deleted_at").is_some_and(|d| !d.is_null());
-                tx.execute(
-                    "INSERT INTO record (clinic_id, patient_id, kind, record_id, category, body, idx, device_id, received_at, at_us, deleted)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                     ON CONFLICT (patient_id, kind, record_id) DO UPDATE
-                     SET body = excluded.body, idx = excluded.idx, device_id = excluded.device_id,
-                         received_at = excluded.received_at, category = excluded.category,
-                         at_us = excluded.at_us, deleted = excluded.deleted",
-                    &[&d.actor.clinic, &patient, &e.kind, &e.id, &category.as_str(), body, &idx, &d.device, &micros(now), &at_us, &deleted],
-                )
-                .await
-                .map_err(pg)?;
-                for item in crate::triage::items(&e.kind, body, rx.as_ref(), now) {
-                    tx.execute(
-                        "INSERT INTO triage (clinic_id, patient_id, kind, urgent, detail, category, source_kind, source_id, at, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                         ON CONFLICT (patient_id, kind, source_kind, source_id) DO NOTHING",
-                        &[&d.actor.clinic, &patient, &item.kind, &item.urgent, &item.detail, &category.as_str(),
-                          &e.kind, &e.id, &micros(item.at), &micros(now)],
-                    )
-                    .await
-                    .map_err(pg)?;
-                }
+                let items = crate::triage::items(&e.kind, body, rx.as_ref(), now)
+                    .into_iter()
+                    .map(|i| {
+                        let at = micros(i.at);
+                        (i, at)
+                    })
+                    .collect();
+                ops.push(Op::Put {
+                    e,
+                    body: JsonText(raw.get()),
+                    idx,
+                    category: category.as_str(),
+                    at_us,
+                    deleted,
+                    items,
+                });
             }
-            None => {
-                tx.execute(
-                    "DELETE FROM record WHERE patient_id = $1 AND kind = $2 AND record_id = $3",
-                    &[&patient, &e.kind, &e.id],
-                )
-                .await
-                .map_err(pg)?;
-                tx.execute(
-                    "DELETE FROM triage WHERE patient_id = $1 AND source_kind = $2 AND source_id = $3",
-                    &[&patient, &e.kind, &e.id],
-                )
-                .await
-                .map_err(pg)?;
-            }
+            None => ops.push(Op::Withdraw { e }),
         }
         high = idx;
-        applied += 1;
+        if !touched.contains(&category) {
+            touched.push(category);
+        }
     }
+    // ...then written in the order sent, every statement in one pipeline: a batch of 500 is
+    // one wait for the database, not 500.
+    let applied = ops.len();
+    if applied > 0 {
+        write(&tx, &d, patient, &ops, now).await?;
+    }
+    // The caseload's digest follows in the same transaction. Adherence reads protocols against
+    // doses, so a protocol's change refreshes the doses' digest too (if doses are shared).
+    if touched.contains(&Category::Protocol)
+        && categories.contains(&Category::Doses)
+        && !touched.contains(&Category::Doses)
+    {
+        touched.push(Category::Doses);
+    }
+    crate::digest::refresh(&tx, &d.actor, patient, &touched, now).await?;
     tx.execute(
-        "UPDATE device SET last_idx = $2, last_sync = $3 WHERE id = $1",
-        &[&d.device, &high, &micros(now)],
+        "UPDATE device SET last_idx = $2, last_sync = $3 WHERE patient_id = $4 AND id = $1",
+        &[&d.device, &high, &micros(now), &patient],
     )
     .await
     .map_err(pg)?;
@@ -828,8 +972,9 @@ async fn revoke(
     let tx = st.begin(&mut c, &d.actor).await?;
     let n = tx
         .execute(
-            "UPDATE share_grant SET revoked_at = $1 WHERE revoked_at IS NULL AND ($2::bigint IS NULL OR id = $2)",
-            &[&now, &b.grant],
+            "UPDATE share_grant SET revoked_at = $1
+             WHERE patient_id = $3 AND revoked_at IS NULL AND ($2::bigint IS NULL OR id = $2)",
+            &[&now, &b.grant, &d.actor.patient],
         )
         .await
         .map_err(pg)?;
@@ -870,9 +1015,15 @@ async fn share_log(State(st): State<Clinic>, d: Device) -> Result<Json<Value>, A
 
 // ---- The clinician's view (computed in [`crate::clinician`]) ----
 
-async fn caseload(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
+/// The caseload's answer, written out straight from its rows (no JSON tree in between).
+#[derive(Serialize)]
+struct Caseload {
+    patients: Vec<clinician::CaseRow>,
+}
+
+async fn caseload(State(st): State<Clinic>, s: Session) -> Result<Json<Caseload>, ApiError> {
     let patients = clinician::caseload(&st, &s).await?;
-    Ok(Json(json!({ "patients": patients })))
+    Ok(Json(Caseload { patients }))
 }
 
 /// A patient's shared journal, for a clinician with an active grant (else 404).
@@ -880,12 +1031,10 @@ async fn patient(
     State(st): State<Clinic>,
     s: Session,
     Id(id): Id,
-) -> Result<Json<Value>, ApiError> {
-    let v = clinician::patient(&st, &s, id).await?;
-    Ok(Json(json!({
-        "patient": v.patient, "name": v.name, "categories": v.categories, "journal": v.journal,
-        "prescription": v.prescription,
-    })))
+) -> Result<Json<clinician::PatientView>, ApiError> {
+    // Written out straight from the typed journal: years of records as a JSON tree first would
+    // be several times their size in memory.
+    Ok(Json(clinician::patient(&st, &s, id).await?))
 }
 
 /// The patient's prescription, for a clinician with an active grant (else 404).
@@ -933,9 +1082,14 @@ async fn write_note(
     Ok(Json(json!({ "patient": id, "note": note })))
 }
 
-async fn triage_queue(State(st): State<Clinic>, s: Session) -> Result<Json<Value>, ApiError> {
+#[derive(Serialize)]
+struct TriageQueue {
+    items: Vec<clinician::TriageItem>,
+}
+
+async fn triage_queue(State(st): State<Clinic>, s: Session) -> Result<Json<TriageQueue>, ApiError> {
     let items = clinician::triage(&st, &s).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(TriageQueue { items }))
 }
 
 async fn acknowledge(

@@ -10,12 +10,23 @@ use dosewise_core::prescription::Prescription;
 use dosewise_core::questionnaire::{Change, change};
 use dosewise_core::share::{self, ClinicNote};
 use serde::Serialize;
-use serde_json::Value;
 
 const DAY_US: i64 = 86_400_000_000;
 
 pub(crate) fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
+}
+
+/// A stored record's body, read from the row's bytes into whatever type it is.
+pub(crate) struct Stored<'a>(pub &'a tokio_postgres::Row, pub usize);
+
+impl share::RecordSource for Stored<'_> {
+    fn read<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
+        self.0
+            .try_get::<_, tokio_postgres::types::Json<T>>(self.1)
+            .map(|j| j.0)
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// Only a clinician reads patients; anyone else is told there is nothing.
@@ -71,89 +82,48 @@ pub struct CaseAdherence {
     pub off_plan_doses: usize,
 }
 
-/// Adherence for each of `patients`, from their shared protocols and recent doses, by the same
-/// rule as the patient's own report ([`dosewise_core::adherence`]).
-async fn adherence_of(
-    tx: &impl deadpool_postgres::GenericClient,
-    patients: &[i64],
+/// Adherence over the last [`ADHERENCE_DAYS`] of a patient's active protocols, from the doses
+/// of their digest, by the same rule as the patient's own report ([`dosewise_core::adherence`]).
+fn adherence_from(
+    protocols: &crate::digest::Protocols,
+    doses: &crate::digest::Doses,
     now: Timestamp,
-) -> Result<std::collections::HashMap<i64, CaseAdherence>> {
-    let since = micros(now) - (ADHERENCE_DAYS + 1) * DAY_US;
-    let mut out = std::collections::HashMap::new();
-    // A hundred patients at a time: a month of full dose records for a whole caseload at once
-    // is tens of megabytes of JSON.
-    for chunk in patients.chunks(100) {
-        let rows = tx
-            .query(
-                "SELECT patient_id, kind, body FROM record
-                 WHERE patient_id = ANY ($1) AND NOT deleted
-                   AND (kind = 'protocol' OR (kind = 'dose' AND at_us >= $2))",
-                &[&chunk, &since],
-            )
-            .await
-            .map_err(pg)?;
-        let mut by_patient: std::collections::HashMap<i64, Vec<(String, Value)>> =
-            std::collections::HashMap::new();
-        for r in &rows {
-            by_patient
-                .entry(r.get(0))
-                .or_default()
-                .push((r.get(1), r.get(2)));
-        }
-        drop(rows);
-        adherence_chunk(by_patient, now, &mut out);
-    }
-    Ok(out)
-}
-
-/// Adherence of the patients whose protocols and recent doses are in `by_patient`.
-fn adherence_chunk(
-    by_patient: std::collections::HashMap<i64, Vec<(String, Value)>>,
-    now: Timestamp,
-    out: &mut std::collections::HashMap<i64, CaseAdherence>,
-) {
-    use dosewise_core::adherence::{adherence, doses_for};
-    use dosewise_core::protocol::Status;
-    for (patient, records) in by_patient {
-        let Ok(j) = share::journal_of(records.iter().map(|(k, v)| (k.as_str(), v))) else {
+) -> Option<CaseAdherence> {
+    use dosewise_core::adherence::{adherence_of_days, counts_toward};
+    let mut total: Option<CaseAdherence> = None;
+    for p in &protocols.active {
+        let x = &p.protocol;
+        let tz =
+            dosewise_core::when::zone(&x.zone).unwrap_or(dosewise_core::jiff::tz::TimeZone::UTC);
+        let today = now.to_zoned_datetime(tz).date();
+        let from = today
+            .checked_sub(dosewise_core::jiff::Span::new().days(ADHERENCE_DAYS - 1))
+            .unwrap_or(today)
+            .max(x.start);
+        if from > today {
             continue;
-        };
-        let mut total: Option<CaseAdherence> = None;
-        for p in j.protocols.iter().filter(|p| p.status == Status::Active) {
-            let x = &p.protocol;
-            let tz = dosewise_core::when::zone(&x.zone)
-                .unwrap_or(dosewise_core::jiff::tz::TimeZone::UTC);
-            let today = now.to_zoned_datetime(tz).date();
-            let from = today
-                .checked_sub(dosewise_core::jiff::Span::new().days(ADHERENCE_DAYS - 1))
-                .unwrap_or(today)
-                .max(x.start);
-            if from > today {
-                continue;
-            }
-            let doses = doses_for(p, &j.doses);
-            let a = adherence(p, &doses, from, today, today);
-            let t = total.get_or_insert(CaseAdherence {
-                days: ADHERENCE_DAYS,
-                planned_days: 0,
-                planned_days_dosed: 0,
-                ratio: None,
-                off_plan_doses: 0,
-            });
-            t.planned_days += a.planned_days;
-            t.planned_days_dosed += a.planned_days_dosed;
-            t.off_plan_doses += a.off_plan_dose_ids.len();
         }
-        if let Some(mut t) = total {
-            t.ratio =
-                (t.planned_days > 0).then(|| t.planned_days_dosed as f64 / t.planned_days as f64);
-            out.insert(patient, t);
-        }
+        let days = doses
+            .recent
+            .iter()
+            .filter(|d| counts_toward(p, d.3, d.4, d.5))
+            .map(|d| (d.5, d.0));
+        let a = adherence_of_days(p, days, from, today, today);
+        let t = total.get_or_insert(CaseAdherence {
+            days: ADHERENCE_DAYS,
+            planned_days: 0,
+            planned_days_dosed: 0,
+            ratio: None,
+            off_plan_doses: 0,
+        });
+        t.planned_days += a.planned_days;
+        t.planned_days_dosed += a.planned_days_dosed;
+        t.off_plan_doses += a.off_plan_dose_ids.len();
     }
-}
-
-fn parse_ts(s: Option<String>) -> Option<Timestamp> {
-    s.and_then(|s| s.parse().ok())
+    total.map(|mut t| {
+        t.ratio = (t.planned_days > 0).then(|| t.planned_days_dosed as f64 / t.planned_days as f64);
+        t
+    })
 }
 
 fn score_change(instrument: &str, first: Option<i32>, last: Option<i32>) -> Option<Change> {
@@ -170,82 +140,84 @@ pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
     let mut c = st.read_client().await?;
     let tx = st.begin(&mut c, &s.actor).await?;
     let (week, fortnight) = (micros(now) - 7 * DAY_US, micros(now) - 14 * DAY_US);
-    // Per patient, through the index on (patient, kind, time): the latest dose, the last two
-    // weeks' doses, the latest check-in, the scores; never a parse of every record's JSON.
+    // The patients, their open triage items and prescriptions; then each one's digest (kept
+    // up to date at sync), never their records: the cost follows the patients, not the years.
     let rows = tx
         .query(
             "WITH pat AS (
                SELECT p.id, p.name, g.categories, g.starts_at
                FROM share_grant g JOIN account p ON p.id = g.patient_id
-               WHERE g.revoked_at IS NULL AND g.starts_at <= $2 AND (g.ends_at IS NULL OR g.ends_at > $2))
+               WHERE g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1))
              SELECT pat.id, pat.name, pat.categories, pat.starts_at,
-               ld.at, ld.mg, coalesce(wk.n7, 0), coalesce(wk.mg7, 0), coalesce(wk.mg_prev, 0),
-               lc.at, sc.phq_first, sc.phq_last, sc.gad_first, sc.gad_last,
                coalesce(fl.open, 0), coalesce(fl.urgent, 0),
                (x.body->'limits'->>'max_per_7_days_mg')::float8, x.body->'limits'->>'refill_date'
              FROM pat
-             LEFT JOIN LATERAL (
-               SELECT r.body->>'at' AS at, (r.body->>'dose_mg')::float8 AS mg FROM record r
-               WHERE r.patient_id = pat.id AND r.kind = 'dose' AND NOT r.deleted
-               ORDER BY r.at_us DESC LIMIT 1) ld ON true
-             LEFT JOIN LATERAL (
-               SELECT count(*) FILTER (WHERE r.at_us >= $1) AS n7,
-                      sum((r.body->>'dose_mg')::float8) FILTER (WHERE r.at_us >= $1) AS mg7,
-                      sum((r.body->>'dose_mg')::float8) FILTER (WHERE r.at_us < $1) AS mg_prev
-               FROM record r
-               WHERE r.patient_id = pat.id AND r.kind = 'dose' AND NOT r.deleted AND r.at_us >= $3) wk ON true
-             LEFT JOIN LATERAL (
-               SELECT r.body->>'at' AS at FROM record r
-               WHERE r.patient_id = pat.id AND r.kind = 'checkin' AND NOT r.deleted
-               ORDER BY r.at_us DESC LIMIT 1) lc ON true
-             LEFT JOIN LATERAL (
-               SELECT (array_agg((r.body->>'total')::int ORDER BY r.at_us) FILTER (WHERE r.body->>'instrument' = 'phq9'))[1] AS phq_first,
-                      (array_agg((r.body->>'total')::int ORDER BY r.at_us DESC) FILTER (WHERE r.body->>'instrument' = 'phq9'))[1] AS phq_last,
-                      (array_agg((r.body->>'total')::int ORDER BY r.at_us) FILTER (WHERE r.body->>'instrument' = 'gad7'))[1] AS gad_first,
-                      (array_agg((r.body->>'total')::int ORDER BY r.at_us DESC) FILTER (WHERE r.body->>'instrument' = 'gad7'))[1] AS gad_last
-               FROM record r WHERE r.patient_id = pat.id AND r.kind = 'assessment' AND NOT r.deleted) sc ON true
-             LEFT JOIN LATERAL (
-               SELECT count(*) AS open, count(*) FILTER (WHERE t.urgent) AS urgent
-               FROM triage t WHERE t.patient_id = pat.id AND t.acknowledged_at IS NULL) fl ON true
+             LEFT JOIN (
+               SELECT t.patient_id, count(*) AS open, count(*) FILTER (WHERE t.urgent) AS urgent
+               FROM triage t WHERE t.acknowledged_at IS NULL GROUP BY t.patient_id) fl ON fl.patient_id = pat.id
              LEFT JOIN prescription x ON x.patient_id = pat.id
              ORDER BY pat.name, pat.id",
-            &[&week, &micros(now), &fortnight],
+            &[&micros(now)],
         )
         .await
         .map_err(pg)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let digests = crate::digest::read(&tx, &ids).await?;
+    let none = crate::digest::Digest::default();
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let last_checkin = parse_ts(r.get(9));
+        let patient: i64 = r.get(0);
+        let d = digests.get(&patient).unwrap_or(&none);
+        let recent = d
+            .doses
+            .as_ref()
+            .map(|x| x.recent.as_slice())
+            .unwrap_or_default();
+        let (mut n7, mut mg7, mut mg_prev) = (0, 0.0, 0.0);
+        for x in recent {
+            if x.1 >= week {
+                n7 += 1;
+                mg7 += x.2;
+            } else if x.1 >= fortnight {
+                mg_prev += x.2;
+            }
+        }
+        let last = d.doses.as_ref().and_then(|x| x.last);
+        let last_checkin = d.checkins.as_ref().and_then(|c| c.last).map(ts);
+        let scores = d.scores.clone().unwrap_or_default();
         out.push(CaseRow {
-            patient: r.get(0),
+            patient,
             name: r.get(1),
             categories: r.get(2),
             sharing_since: ts(r.get(3)),
-            last_dose: parse_ts(r.get(4)),
-            last_dose_mg: r.get(5),
-            doses_7d: r.get(6),
-            mg_7d: r.get(7),
-            mg_prev_7d: r.get(8),
+            last_dose: last.map(|l| ts(l.0)),
+            last_dose_mg: last.map(|l| l.1),
+            doses_7d: n7,
+            mg_7d: mg7,
+            mg_prev_7d: mg_prev,
             last_checkin,
             days_since_checkin: last_checkin.map(|t| now.duration_since(t).as_secs() / 86_400),
-            latest_phq9: r.get(11),
-            phq9: score_change("phq9", r.get(10), r.get(11)),
-            gad7: score_change("gad7", r.get(12), r.get(13)),
-            open_triage: r.get(14),
-            urgent_triage: r.get(15),
-            limit_7d_mg: r.get(16),
-            next_refill: r.get(17),
-            adherence: None,
+            latest_phq9: scores.phq9.map(|s| s.1),
+            phq9: scores
+                .phq9
+                .and_then(|(a, b)| score_change("phq9", Some(a), Some(b))),
+            gad7: scores
+                .gad7
+                .and_then(|(a, b)| score_change("gad7", Some(a), Some(b))),
+            open_triage: r.get(4),
+            urgent_triage: r.get(5),
+            limit_7d_mg: r.get(6),
+            next_refill: r.get(7),
+            adherence: d
+                .protocols
+                .as_ref()
+                .zip(d.doses.as_ref())
+                .and_then(|(p, x)| adherence_from(p, x, now)),
         });
-    }
-    let ids: Vec<i64> = out.iter().map(|r| r.patient).collect();
-    let adherence = adherence_of(&tx, &ids, now).await?;
-    for r in &mut out {
-        r.adherence = adherence.get(&r.patient).copied();
     }
     let read: Vec<Option<i64>> = ids.into_iter().map(Some).collect();
     tx.commit().await.map_err(pg)?;
-    st.audit_read(&s.actor, &read, "caseload row").await?;
+    st.audit_read(&s.actor, &read, "caseload rows").await?;
     Ok(out)
 }
 
@@ -363,7 +335,7 @@ pub async fn triage_of(st: &Clinic, s: &Session, patient: Option<i64>) -> Result
         })
         .collect();
     let read: Vec<Option<i64>> = items.iter().map(|i| Some(i.patient)).collect();
-    st.audit_each(&tx, &s.actor, "read", &read, "triage item")
+    st.audit_each(&tx, &s.actor, "read", &read, "triage items")
         .await?;
     tx.commit().await.map_err(pg)?;
     Ok(items)
@@ -424,24 +396,31 @@ pub async fn patient(st: &Clinic, s: &Session, id: i64) -> Result<PatientView> {
         .await
         .map_err(pg)?
         .ok_or(ClinicError::NotFound)?;
+    // Row by row, each body read from its stored bytes straight into its type: years of
+    // records are never held as rows and as JSON trees at once.
     let rows = tx
-        .query(
+        .query_raw(
             "SELECT kind, body FROM record WHERE patient_id = $1 ORDER BY kind, record_id",
-            &[&id],
+            [&id],
         )
         .await
         .map_err(pg)?;
-    let records: Vec<(String, Value)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-    let journal =
-        share::journal_of(records.iter().map(|(k, v)| (k.as_str(), v))).map_err(ClinicError::Db)?;
+    let mut rows = std::pin::pin!(rows);
+    let mut journal = Journal::empty();
+    let mut count = 0usize;
+    while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows)
+        .await
+        .map_err(pg)?
+    {
+        share::add_shared(&mut journal, r.get::<_, &str>(0), Stored(&r, 1))
+            .map_err(ClinicError::Db)?;
+        count += 1;
+    }
+    share::sort_shared(&mut journal);
     let prescription = read_prescription(&tx, id).await?;
     tx.commit().await.map_err(pg)?;
-    st.audit_read(
-        &s.actor,
-        &[Some(id)],
-        &format!("{} shared records", records.len()),
-    )
-    .await?;
+    st.audit_read(&s.actor, &[Some(id)], &format!("{count} shared records"))
+        .await?;
     Ok(PatientView {
         patient: id,
         name: grant.get(1),

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod auth;
 pub mod clinician;
+pub mod digest;
 pub mod openapi;
 pub mod pages;
 pub mod staff;
@@ -34,10 +35,22 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_notes.sql"),
     include_str!("../migrations/0005_grant_sets.sql"),
     include_str!("../migrations/0006_record_time.sql"),
+    include_str!("../migrations/0007_digest.sql"),
+    include_str!("../migrations/0008_patient_keys.sql"),
+    include_str!("../migrations/0009_audit_many.sql"),
 ];
+
+/// The schema version that added the caseload's digest: a database brought past it has every
+/// patient's digest worked out from the records it holds.
+const DIGEST_VERSION: i64 = 7;
 
 /// The advisory lock migrations run under ("CLIN").
 const MIGRATION_LOCK: i64 = 0x434C_494E;
+
+/// Passwords checked at once by one instance. Each argon2id check holds 19 MiB for the life of
+/// its thread; one thread keeps an instance's memory within 64 MB under load (staff sign in a
+/// few times a day; further sign-ins wait their turn; add instances for more).
+pub const HASHERS: usize = 1;
 
 /// The role every request runs as (row-level security binds it).
 pub const APP_ROLE: &str = "dosewise_clinic_app";
@@ -147,9 +160,7 @@ impl Clinic {
         Ok(Clinic {
             pool,
             read_pool: None,
-            hashers: Arc::new(dosewise_web::session::Hashers::new(
-                dosewise_web::session::HASHING,
-            )),
+            hashers: Arc::new(dosewise_web::session::Hashers::new(HASHERS)),
             secure: false,
             clock: None,
         })
@@ -259,8 +270,8 @@ impl Clinic {
         tx.commit().await.map_err(pg)
     }
 
-    /// One audit line per entry of `patients` (none: not about a patient), in one statement: a
-    /// caseload of a thousand is a thousand reads, written at once.
+    /// The audit line for a read or change of `patients`: about one (or none), a line with
+    /// its patient; about several (a caseload, a triage queue), one line naming them all.
     pub(crate) async fn audit_each(
         &self,
         tx: &impl deadpool_postgres::GenericClient,
@@ -273,19 +284,24 @@ impl Clinic {
             return Ok(());
         }
         let now = self.now().as_microsecond();
-        let params: [&(dyn ToSql + Sync); 8] = [
+        let (one, many): (Option<i64>, Option<Vec<i64>>) = match patients {
+            [p] => (*p, None),
+            _ => (None, Some(patients.iter().flatten().copied().collect())),
+        };
+        let params: [&(dyn ToSql + Sync); 9] = [
             &now,
             &actor.clinic,
             &actor.account,
             &actor.role.as_str(),
             &action,
-            &patients,
+            &one,
             &what,
             &actor.address,
+            &many,
         ];
         tx.execute(
-            "INSERT INTO audit (at, clinic_id, actor_id, actor_role, action, patient_id, what, address)
-             SELECT $1, $2, $3, $4, $5, p, $7, $8 FROM unnest($6::bigint[]) WITH ORDINALITY AS u(p, n) ORDER BY n",
+            "INSERT INTO audit (at, clinic_id, actor_id, actor_role, action, patient_id, what, address, patients)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &params,
         )
         .await
@@ -318,26 +334,20 @@ fn pool(url: &str) -> Result<Pool> {
 /// Run the rest of a transaction as the application role, with `actor` in the settings the
 /// row-level security policies read.
 pub(crate) async fn act_as(tx: &deadpool_postgres::Transaction<'_>, actor: &Actor) -> Result<()> {
-    tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))
-        .await
-        .map_err(pg)?;
-    let settings: [(&str, String); 4] = [
-        ("dosewise.clinic", actor.clinic.to_string()),
-        (
-            "dosewise.account",
-            actor.account.map(|a| a.to_string()).unwrap_or_default(),
-        ),
-        ("dosewise.role", actor.role.as_str().to_string()),
-        (
-            "dosewise.patient",
-            actor.patient.map(|a| a.to_string()).unwrap_or_default(),
-        ),
-    ];
-    for (k, v) in settings {
-        tx.execute("SELECT set_config($1, $2, true)", &[&k, &v])
-            .await
-            .map_err(pg)?;
-    }
+    // One round trip: the role (as SET LOCAL ROLE) and the four settings, transaction-local.
+    let (clinic, account, patient) = (
+        actor.clinic.to_string(),
+        actor.account.map(|a| a.to_string()).unwrap_or_default(),
+        actor.patient.map(|a| a.to_string()).unwrap_or_default(),
+    );
+    tx.execute(
+        "SELECT set_config('role', $1, true), set_config('dosewise.clinic', $2, true),
+                set_config('dosewise.account', $3, true), set_config('dosewise.role', $4, true),
+                set_config('dosewise.patient', $5, true)",
+        &[&APP_ROLE, &clinic, &account, &actor.role.as_str(), &patient],
+    )
+    .await
+    .map_err(pg)?;
     Ok(())
 }
 
@@ -368,6 +378,9 @@ async fn migrate(c: &mut deadpool_postgres::Client) -> Result<()> {
     }
     for m in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(0)) {
         tx.batch_execute(m).await.map_err(pg)?;
+    }
+    if found > 0 && found < DIGEST_VERSION && known >= DIGEST_VERSION {
+        digest::rebuild_all(&tx).await?;
     }
     tx.execute("DELETE FROM dosewise_clinic_schema", &[])
         .await
