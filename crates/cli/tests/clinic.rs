@@ -501,6 +501,34 @@ fn clinics_patients_and_grants_are_walled_off() {
         let (status, v) = clinic.call("GET", &path, Some(token), None);
         assert_eq!(status, 404, "{path}: {v}");
     }
+    // Each refusal is in the audit log of the asker's clinic, under their account.
+    let refused = sql(
+        &db,
+        "SELECT a.email, l.what FROM audit l JOIN account a ON a.id = l.actor_id
+         WHERE l.action = 'refused' ORDER BY l.id",
+    );
+    let refused: Vec<(String, String)> = refused.iter().map(|r| (r.get(0), r.get(1))).collect();
+    for (who, what) in [
+        (
+            "dr@north.example",
+            format!("GET /api/v1/patients/{p2}: 404"),
+        ),
+        (
+            "dr@south.example",
+            format!("GET /api/v1/patients/{p1}: 404"),
+        ),
+        (
+            "dr@north.example",
+            "GET /api/v1/patients/999999: 404".to_string(),
+        ),
+        ("admin@north.example", "GET /api/v1/triage: 404".to_string()),
+    ] {
+        assert!(
+            refused.contains(&(who.to_string(), what.clone())),
+            "{who} {what} not in {refused:?}"
+        );
+    }
+    assert_eq!(refused.len(), 6, "{refused:?}");
     let b_items = clinic.ok("GET", "/api/v1/triage", Some(&dr_b), None)["items"].clone();
     for item in b_items.as_array().cloned().unwrap_or_default() {
         let path = format!("/api/v1/triage/{}/ack", item["id"]);

@@ -191,8 +191,48 @@ pub fn router(clinic: Clinic) -> Router {
         .route("/api/v1/triage", get(triage_queue))
         .route("/api/v1/triage/{id}/ack", post(acknowledge))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            clinic.clone(),
+            audit_refusals,
+        ))
         .layer(axum::middleware::map_response(harden))
         .with_state(clinic)
+}
+
+/// A request refused to someone who holds a token — another clinic's patient, a route not for
+/// their role, a forged form, a revoked grant — leaves an audit line in their clinic: who, what
+/// they asked for, the answer. A refusal without a token has no clinic to be filed under; failed
+/// sign-ins are counted per account and address in `login_failure`.
+async fn audit_refusals(
+    State(st): State<Clinic>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let token = crate::auth::bearer(req.headers())
+        .map(str::to_string)
+        .or_else(|| dosewise_web::security::cookie(req.headers(), COOKIE).map(|t| t.to_string()));
+    let asked = format!("{} {}", req.method(), req.uri().path());
+    let address = crate::auth::address(req.extensions());
+    let r = next.run(req).await;
+    let status = r.status();
+    if matches!(
+        status,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ) && let Some(token) = token
+        && let Some(actor) = st.whose(&token, address).await
+    {
+        let what = format!("{asked}: {}", status.as_u16());
+        let written = async {
+            let mut c = st.client().await?;
+            let tx = st.begin(&mut c, &actor).await?;
+            st.audit(&tx, &actor, "refused", None, &what).await?;
+            tx.commit().await.map_err(pg)
+        };
+        if let Err(e) = written.await {
+            eprintln!("could not audit a refused request ({what}): {e}");
+        }
+    }
+    r
 }
 
 /// The headers every response carries: the local app's (CSP, no framing, no sniffing, no

@@ -217,6 +217,46 @@ impl FromRequestParts<Clinic> for Device {
 }
 
 impl Clinic {
+    /// Whose a token is — a live session's account or a device's patient — without using it
+    /// (the session's last use is not moved): to file a refused request under its author.
+    pub(crate) async fn whose(&self, token: &str, address: String) -> Option<Actor> {
+        let c = self.client().await.ok()?;
+        let h = digest(token);
+        if let Ok(Some(r)) = c
+            .query_opt(
+                "SELECT a.id, a.clinic_id, a.role FROM session s JOIN account a ON a.id = s.account_id
+                 WHERE s.token_hash = $1",
+                &[&h],
+            )
+            .await
+        {
+            let role = Role::parse(r.get(2))?;
+            let id: i64 = r.get(0);
+            return Some(Actor {
+                clinic: r.get(1),
+                account: Some(id),
+                role,
+                patient: (role == Role::Patient).then_some(id),
+                address,
+            });
+        }
+        let r = c
+            .query_opt(
+                "SELECT patient_id, clinic_id FROM device WHERE token_hash = $1",
+                &[&h],
+            )
+            .await
+            .ok()??;
+        let patient: i64 = r.get(0);
+        Some(Actor {
+            clinic: r.get(1),
+            account: Some(patient),
+            role: Role::Patient,
+            patient: Some(patient),
+            address,
+        })
+    }
+
     /// The live session a token opens, its last use moved to now.
     pub(crate) async fn session(&self, token: &str, address: String) -> Result<Session> {
         let now = self.now();

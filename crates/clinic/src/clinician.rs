@@ -131,6 +131,9 @@ fn score_change(instrument: &str, first: Option<i32>, last: Option<i32>) -> Opti
     Some(change(instrument, b, l))
 }
 
+/// Patients whose digests the caseload holds at once.
+const DIGEST_CHUNK: usize = 250;
+
 /// One row a patient with an active grant to this clinician.
 pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
     clinician(s)?;
@@ -162,10 +165,16 @@ pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
         .await
         .map_err(pg)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-    let digests = crate::digest::read(&tx, &ids).await?;
     let none = crate::digest::Digest::default();
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
+    // The digests a few hundred patients at a time, each turned into its row and let go: memory
+    // stays flat however long the caseload.
+    let mut digests = std::collections::HashMap::new();
+    for (n, r) in rows.iter().enumerate() {
+        if n % DIGEST_CHUNK == 0 {
+            let upto = (n + DIGEST_CHUNK).min(ids.len());
+            digests = crate::digest::read(&tx, &ids[n..upto]).await?;
+        }
         let patient: i64 = r.get(0);
         let d = digests.get(&patient).unwrap_or(&none);
         let recent = d
