@@ -131,8 +131,40 @@ fn score_change(instrument: &str, first: Option<i32>, last: Option<i32>) -> Opti
     Some(change(instrument, b, l))
 }
 
-/// Patients whose digests the caseload holds at once.
-const DIGEST_CHUNK: usize = 250;
+/// A caseload row's figures from the patient's digest: the latest dose, the last 7 days against
+/// the 7 before, the latest check-in, the scores, and adherence.
+fn fill(row: &mut CaseRow, d: &crate::digest::Digest, now: Timestamp, week: i64, fortnight: i64) {
+    if let Some(x) = &d.doses {
+        for r in &x.recent {
+            if r.1 >= week {
+                row.doses_7d += 1;
+                row.mg_7d += r.2;
+            } else if r.1 >= fortnight {
+                row.mg_prev_7d += r.2;
+            }
+        }
+        row.last_dose = x.last.map(|l| ts(l.0));
+        row.last_dose_mg = x.last.map(|l| l.1);
+    }
+    row.last_checkin = d.checkins.as_ref().and_then(|c| c.last).map(ts);
+    row.days_since_checkin = row
+        .last_checkin
+        .map(|t| now.duration_since(t).as_secs() / 86_400);
+    if let Some(s) = &d.scores {
+        row.latest_phq9 = s.phq9.map(|s| s.1);
+        row.phq9 = s
+            .phq9
+            .and_then(|(a, b)| score_change("phq9", Some(a), Some(b)));
+        row.gad7 = s
+            .gad7
+            .and_then(|(a, b)| score_change("gad7", Some(a), Some(b)));
+    }
+    row.adherence = d
+        .protocols
+        .as_ref()
+        .zip(d.doses.as_ref())
+        .and_then(|(p, x)| adherence_from(p, x, now));
+}
 
 /// One row a patient with an active grant to this clinician.
 pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
@@ -165,65 +197,42 @@ pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
         .await
         .map_err(pg)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-    let none = crate::digest::Digest::default();
-    let mut out = Vec::with_capacity(rows.len());
-    // The digests a few hundred patients at a time, each turned into its row and let go: memory
-    // stays flat however long the caseload.
-    let mut digests = std::collections::HashMap::new();
-    for (n, r) in rows.iter().enumerate() {
-        if n % DIGEST_CHUNK == 0 {
-            let upto = (n + DIGEST_CHUNK).min(ids.len());
-            digests = crate::digest::read(&tx, &ids[n..upto]).await?;
-        }
-        let patient: i64 = r.get(0);
-        let d = digests.get(&patient).unwrap_or(&none);
-        let recent = d
-            .doses
-            .as_ref()
-            .map(|x| x.recent.as_slice())
-            .unwrap_or_default();
-        let (mut n7, mut mg7, mut mg_prev) = (0, 0.0, 0.0);
-        for x in recent {
-            if x.1 >= week {
-                n7 += 1;
-                mg7 += x.2;
-            } else if x.1 >= fortnight {
-                mg_prev += x.2;
-            }
-        }
-        let last = d.doses.as_ref().and_then(|x| x.last);
-        let last_checkin = d.checkins.as_ref().and_then(|c| c.last).map(ts);
-        let scores = d.scores.clone().unwrap_or_default();
-        out.push(CaseRow {
-            patient,
+    let mut out: Vec<CaseRow> = rows
+        .iter()
+        .map(|r| CaseRow {
+            patient: r.get(0),
             name: r.get(1),
             categories: r.get(2),
             sharing_since: ts(r.get(3)),
-            last_dose: last.map(|l| ts(l.0)),
-            last_dose_mg: last.map(|l| l.1),
-            doses_7d: n7,
-            mg_7d: mg7,
-            mg_prev_7d: mg_prev,
-            last_checkin,
-            days_since_checkin: last_checkin.map(|t| now.duration_since(t).as_secs() / 86_400),
-            latest_phq9: scores.phq9.map(|s| s.1),
-            phq9: scores
-                .phq9
-                .and_then(|(a, b)| score_change("phq9", Some(a), Some(b))),
-            gad7: scores
-                .gad7
-                .and_then(|(a, b)| score_change("gad7", Some(a), Some(b))),
+            last_dose: None,
+            last_dose_mg: None,
+            doses_7d: 0,
+            mg_7d: 0.0,
+            mg_prev_7d: 0.0,
+            last_checkin: None,
+            days_since_checkin: None,
+            latest_phq9: None,
+            phq9: None,
+            gad7: None,
             open_triage: r.get(4),
             urgent_triage: r.get(5),
             limit_7d_mg: r.get(6),
             next_refill: r.get(7),
-            adherence: d
-                .protocols
-                .as_ref()
-                .zip(d.doses.as_ref())
-                .and_then(|(p, x)| adherence_from(p, x, now)),
-        });
+            adherence: None,
+        })
+        .collect();
+    drop(rows);
+    // Where each patient's row is (a patient with two grants has two).
+    let mut at: std::collections::HashMap<i64, Vec<usize>> = std::collections::HashMap::new();
+    for (n, r) in out.iter().enumerate() {
+        at.entry(r.patient).or_default().push(n);
     }
+    crate::digest::each(&tx, &ids, |patient, d| {
+        for &n in at.get(&patient).map(Vec::as_slice).unwrap_or_default() {
+            fill(&mut out[n], d, now, week, fortnight);
+        }
+    })
+    .await?;
     let read: Vec<Option<i64>> = ids.into_iter().map(Some).collect();
     tx.commit().await.map_err(pg)?;
     st.audit_read(&s.actor, &read, "caseload rows").await?;

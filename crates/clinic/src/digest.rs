@@ -212,22 +212,37 @@ async fn protocols(tx: &impl deadpool_postgres::GenericClient, patient: i64) -> 
     })
 }
 
-/// The digests of `patients` this clinician may read (row-level security leaves out the
-/// categories a patient does not share with them).
-pub(crate) async fn read(
+/// Each of `patients`' digests this clinician may read (row-level security leaves out the
+/// categories a patient does not share with them), handed to `each` one patient at a time as
+/// the rows arrive: one query, and never more than one patient's digests in memory.
+pub(crate) async fn each(
     tx: &impl deadpool_postgres::GenericClient,
     patients: &[i64],
-) -> Result<std::collections::HashMap<i64, Digest>> {
-    let mut out: std::collections::HashMap<i64, Digest> = std::collections::HashMap::new();
+    mut each: impl FnMut(i64, &Digest),
+) -> Result<()> {
     let rows = tx
-        .query(
-            "SELECT patient_id, category, body FROM digest WHERE patient_id = ANY ($1)",
-            &[&patients],
+        .query_raw(
+            "SELECT patient_id, category, body FROM digest WHERE patient_id = ANY ($1)
+             ORDER BY patient_id",
+            [&patients],
         )
         .await
         .map_err(pg)?;
-    for r in &rows {
-        let d = out.entry(r.get(0)).or_default();
+    let mut rows = std::pin::pin!(rows);
+    let mut current: Option<(i64, Digest)> = None;
+    while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows)
+        .await
+        .map_err(pg)?
+    {
+        let patient: i64 = r.get(0);
+        if current.as_ref().is_some_and(|(p, _)| *p != patient)
+            && let Some((p, d)) = current.take()
+        {
+            each(p, &d);
+        }
+        let d = &mut current
+            .get_or_insert_with(|| (patient, Digest::default()))
+            .1;
         let (category, body): (&str, &str) = (r.get(1), r.get(2));
         // A digest this version cannot read (written by a newer one) is left out, not fatal.
         match category {
@@ -238,7 +253,10 @@ pub(crate) async fn read(
             _ => {}
         }
     }
-    Ok(out)
+    if let Some((p, d)) = current {
+        each(p, &d);
+    }
+    Ok(())
 }
 
 /// Work out every patient's digests (the migration that adds them, on a database with records
