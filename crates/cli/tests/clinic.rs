@@ -828,6 +828,16 @@ fn logins_sessions_and_forged_requests() {
         );
         assert_eq!(status, 400, "{v}");
     }
+    // Each of the five was checked and is an audit line of the account's clinic; the unknown
+    // email has no clinic and is only counted.
+    let refused = sql(
+        &db,
+        &format!(
+            "SELECT count(*) FROM audit WHERE action = 'sign-in refused' AND actor_id = {dr_id} AND what = 'wrong password'"
+        ),
+    )[0]
+    .get::<_, i64>(0);
+    assert_eq!(refused, 5);
     let (s, head, _) = common::server::http_full(
         &clinic.addr,
         &clinic.addr,
@@ -837,6 +847,17 @@ fn logins_sessions_and_forged_requests() {
         &[],
     );
     assert_eq!(s, 429, "the right password waits too");
+    // Held off without a check: no further line.
+    assert_eq!(
+        sql(
+            &db,
+            &format!(
+                "SELECT count(*) FROM audit WHERE action = 'sign-in refused' AND actor_id = {dr_id}"
+            )
+        )[0]
+        .get::<_, i64>(0),
+        5
+    );
     assert!(head.to_lowercase().contains("retry-after:"), "{head}");
     // The session from before still works; aged past its idle limit, it does not.
     assert_eq!(clinic.call("GET", "/api/v1/me", Some(&dr), None).0, 200);

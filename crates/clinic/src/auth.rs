@@ -384,7 +384,7 @@ impl Clinic {
         let c = self.client().await?;
         let row = c
             .query_opt(
-                "SELECT id, password, role, totp_secret, totp_step FROM account
+                "SELECT id, password, role, totp_secret, totp_step, clinic_id FROM account
                  WHERE email = $1 AND disabled_at IS NULL AND password IS NOT NULL",
                 &[&email],
             )
@@ -401,7 +401,30 @@ impl Clinic {
             .verify(login, password.to_string())
             .await
             .unwrap_or(false);
-        let row = match row {
+        // A refused sign-in to an account is an audit line in its clinic (an unknown email has
+        // no clinic; both count towards the back-off, and attempts held off by it are not
+        // checked, so not written either).
+        let refused = |why: &'static str| {
+            let row = row.as_ref();
+            let c = &c;
+            async move {
+                if let Some(r) = row {
+                    let actor = Actor {
+                        clinic: r.get(5),
+                        account: Some(r.get(0)),
+                        role: Role::parse(r.get::<_, &str>(2)).unwrap_or(Role::Clinician),
+                        patient: None,
+                        address: address.to_string(),
+                    };
+                    self.audit(c, &actor, "sign-in refused", None, why).await?;
+                }
+                Ok::<(), ClinicError>(())
+            }
+        };
+        if !ok {
+            refused("wrong password").await?;
+        }
+        let row = match &row {
             Some(r) if ok => r,
             _ => {
                 self.failed(&c, &keys).await?;
@@ -414,6 +437,7 @@ impl Clinic {
             None => false,
             Some(secret) => {
                 let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+                    refused("no second-factor code").await?;
                     self.failed(&c, &keys).await?;
                     return Err(ClinicError::Input(
                         "this account signs in with the 6-digit code from its authenticator app as well".into(),
@@ -439,6 +463,7 @@ impl Clinic {
                     None => false,
                 };
                 if !spent {
+                    refused("a wrong, expired or used second-factor code").await?;
                     self.failed(&c, &keys).await?;
                     return Err(ClinicError::Input(
                         "that code is wrong, expired or already used; enter the code your authenticator app shows now".into(),
