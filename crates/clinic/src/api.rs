@@ -809,9 +809,9 @@ async fn write(
                 }
             }
             Op::Withdraw { e } => {
+                // The record and the triage items it raised: the same three keys.
                 let p: Vec<&(dyn ToSql + Sync)> = vec![&patient, &e.kind, &e.id];
-                sent.push(tx.execute_raw(&remove, p).boxed());
-                let p: Vec<&(dyn ToSql + Sync)> = vec![&patient, &e.kind, &e.id];
+                sent.push(tx.execute_raw(&remove, p.clone()).boxed());
                 sent.push(tx.execute_raw(&unraise, p).boxed());
             }
         }

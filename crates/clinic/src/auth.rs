@@ -404,15 +404,16 @@ impl Clinic {
         // A refused sign-in to an account is an audit line in its clinic (an unknown email has
         // no clinic; both count towards the back-off, and attempts held off by it are not
         // checked, so not written either).
+        let role = row.as_ref().and_then(|r| Role::parse(r.get::<_, &str>(2)));
         let refused = |why: &'static str| {
             let row = row.as_ref();
             let c = &c;
             async move {
-                if let Some(r) = row {
+                if let (Some(r), Some(role)) = (row, role) {
                     let actor = Actor {
                         clinic: r.get(5),
                         account: Some(r.get(0)),
-                        role: Role::parse(r.get::<_, &str>(2)).unwrap_or(Role::Clinician),
+                        role,
                         patient: None,
                         address: address.to_string(),
                     };
@@ -486,7 +487,7 @@ impl Clinic {
         )
         .await
         .map_err(pg)?;
-        let role = Role::parse(row.get::<_, &str>(2)).ok_or(ClinicError::Unauthorized)?;
+        let role = role.ok_or(ClinicError::Unauthorized)?;
         Ok(SignedIn {
             token,
             csrf,

@@ -11,7 +11,7 @@ use dosewise_core::questionnaire::{Change, change};
 use dosewise_core::share::{self, ClinicNote};
 use serde::Serialize;
 
-const DAY_US: i64 = 86_400_000_000;
+pub(crate) const DAY_US: i64 = 86_400_000_000;
 
 pub(crate) fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
@@ -126,8 +126,9 @@ fn adherence_from(
     })
 }
 
-fn score_change(instrument: &str, first: Option<i32>, last: Option<i32>) -> Option<Change> {
-    let (b, l) = (u32::try_from(first?).ok()?, u32::try_from(last?).ok()?);
+/// A questionnaire's change from its first shared total to its latest (none for a total below 0).
+fn score_change(instrument: &str, (first, last): (i32, i32)) -> Option<Change> {
+    let (b, l) = (u32::try_from(first).ok()?, u32::try_from(last).ok()?);
     Some(change(instrument, b, l))
 }
 
@@ -152,12 +153,8 @@ fn fill(row: &mut CaseRow, d: &crate::digest::Digest, now: Timestamp, week: i64,
         .map(|t| now.duration_since(t).as_secs() / 86_400);
     if let Some(s) = &d.scores {
         row.latest_phq9 = s.phq9.map(|s| s.1);
-        row.phq9 = s
-            .phq9
-            .and_then(|(a, b)| score_change("phq9", Some(a), Some(b)));
-        row.gad7 = s
-            .gad7
-            .and_then(|(a, b)| score_change("gad7", Some(a), Some(b)));
+        row.phq9 = s.phq9.and_then(|pair| score_change("phq9", pair));
+        row.gad7 = s.gad7.and_then(|pair| score_change("gad7", pair));
     }
     row.adherence = d
         .protocols

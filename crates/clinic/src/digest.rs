@@ -3,7 +3,7 @@
 //! it sums up). The caseload then reads a handful of small rows per patient, whatever the years
 //! of history behind them; a patient's own page still reads their records.
 
-use crate::clinician::{Stored, micros};
+use crate::clinician::{DAY_US, Stored, micros};
 use crate::{Actor, Result, pg};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
@@ -11,8 +11,6 @@ use dosewise_core::protocol::{Protocol, Status};
 use dosewise_core::route::Substance;
 use dosewise_core::share::{self, Category};
 use serde::{Deserialize, Serialize};
-
-const DAY_US: i64 = 86_400_000_000;
 
 /// How far back the dose digest keeps every dose: the caseload's windows (7 and 14 days, and
 /// 28 days of adherence) measured from any later moment fall inside the five weeks before the
