@@ -111,12 +111,24 @@ await step("the clinician signs in with a code and sees the caseload", async () 
   if (shots) await page.screenshot({ path: join(shots, "clinic-caseload.png"), fullPage: true });
 });
 
-await step("the caseload sorts, on a phone by the sort menu", async () => {
+await step("the caseload sorts and finds by name, on a phone by the form", async () => {
   await page.getByLabel("Sort by").selectOption("name");
-  await page.getByRole("button", { name: "Sort" }).click();
-  assert.equal(new URL(page.url()).search, "?sort=name");
+  await page.getByRole("button", { name: "Show" }).click();
+  assert.equal(new URL(page.url()).searchParams.get("sort"), "name");
   assert.equal(await page.getByLabel("Sort by").inputValue(), "name");
   assert.equal(await page.locator("th[aria-sort]").getAttribute("aria-sort"), "ascending");
+  // Part of the name, in another case, finds the patient; a name nobody has finds no one.
+  const part = patient.slice(1, 4).toUpperCase();
+  await page.getByLabel("Find a patient").fill(part);
+  await page.getByRole("button", { name: "Show" }).click();
+  assert.equal(new URL(page.url()).searchParams.get("q"), part);
+  await page.getByRole("row").filter({ hasText: patient }).waitFor();
+  assert.equal(await page.getByLabel("Sort by").inputValue(), "name", "the order is kept");
+  await page.getByLabel("Find a patient").fill("nobody-has-this-name");
+  await page.getByRole("button", { name: "Show" }).click();
+  await page.getByText("No patient sharing with you has a name like that.").waitFor();
+  await page.getByRole("link", { name: "Show everyone" }).click();
+  await page.getByRole("row").filter({ hasText: patient }).waitFor();
 });
 
 await step("an urgent item waits in triage until acknowledged", async () => {

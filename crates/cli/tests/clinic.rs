@@ -2527,7 +2527,7 @@ fn the_caseload_digest_agrees_with_the_records() {
         })
     };
     let shown = |clinic: &Clinic| -> Value {
-        let v = clinic.ok("GET", "/api/v1/patients", Some(&dr), None);
+        let v = clinic.ok("GET", "/api/v1/patients?sort=name", Some(&dr), None);
         let r = v["patients"][0].clone();
         assert_eq!(r["patient"], json!(p), "{v}");
         json!({
@@ -2622,7 +2622,36 @@ fn the_caseload_digest_agrees_with_the_records() {
     assert_eq!(shown(&clinic), third);
     assert_eq!(
         sql(&db, "SELECT version FROM dosewise_clinic_schema")[0].get::<_, i64>(0),
-        9
+        10
+    );
+    // The sort keys worked out with the digests agree with the bodies they sit beside.
+    let disagree = sql(
+        &db,
+        "SELECT category, count(*) FROM digest
+         WHERE CASE category
+           WHEN 'doses' THEN latest_at IS DISTINCT FROM (body::jsonb->'last'->>0)::bigint
+             OR cardinality(recent_at) IS DISTINCT FROM jsonb_array_length(body::jsonb->'recent')
+             OR recent_mg IS DISTINCT FROM ARRAY(SELECT (e->>2)::float8 FROM jsonb_array_elements(body::jsonb->'recent') e)
+           WHEN 'checkins' THEN latest_at IS DISTINCT FROM (body::jsonb->>'last')::bigint
+           WHEN 'questionnaires' THEN latest_score IS DISTINCT FROM (body::jsonb->'phq9'->>1)::int
+           ELSE latest_at IS NOT NULL OR latest_score IS NOT NULL OR recent_at IS NOT NULL END
+         GROUP BY category",
+    );
+    assert!(
+        disagree.is_empty(),
+        "{:?}",
+        disagree
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        sql(
+            &db,
+            "SELECT count(*) FROM digest WHERE category = 'doses' AND cardinality(recent_at) > 0"
+        )[0]
+        .get::<_, i64>(0),
+        1
     );
     // The sync still works on the keys the migrations left.
     run(&home, &["dose", "1/4", "troche", "--override", "test"]).ok();
@@ -2704,4 +2733,317 @@ fn every_table_is_keyed_for_distribution_by_patient() {
     }
     assert!(between >= 1, "record -> device is one: {fks:?}");
     eprintln!("{report}");
+}
+
+/// The caseload and the triage queue come a page at a time, ordered by the server: every
+/// order, walked page by page, gives every patient once, in the order of the figures on the
+/// rows themselves (ties by name); a name filter finds any part of a name, its wildcards
+/// taken as they are; a page past the last is empty with the totals; a query the server cannot
+/// mean is refused whole; the audit line names the page's patients only; the page links keep
+/// the order and the filter.
+#[test]
+fn the_caseload_comes_a_page_at_a_time_in_the_order_asked() {
+    let db = database("paging");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, _) = clinic.clinic("pg");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // Three demo journals synced (one with a dose more), two connected with nothing shared yet.
+    let names = ["ada Lovelace", "Bea 100%_off", "Cy Young", "dee Dee", "Eve"];
+    let mut ids = Vec::new();
+    for (n, name) in names.iter().enumerate() {
+        let home = dir.path().join(format!("p{n}"));
+        ids.push(patient(&home, &clinic, &clinic.patient_invite(&dr), name));
+        if n == 1 {
+            run(&home, &["dose", "1/4", "troche", "--override", "test"]).ok();
+        }
+        if n < 3 {
+            run(&home, &["sync"]).ok();
+        }
+    }
+    ids.sort_unstable();
+    let ts = |v: &Value| {
+        v.as_str()
+            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.as_microsecond() as f64)
+    };
+    // Each order's key, smallest first, from what a row shows.
+    let key = |sort: &str, r: &Value| -> (Vec<f64>, String) {
+        let f = |k: &str| r[k].as_f64().unwrap_or(0.0);
+        match sort {
+            "flags" => (vec![-f("urgent_triage"), -f("open_triage")], String::new()),
+            "dose" => match ts(&r["last_dose"]) {
+                Some(t) => (vec![0.0, -t], String::new()),
+                None => (vec![1.0, 0.0], String::new()),
+            },
+            "week" => (vec![-f("mg_7d")], String::new()),
+            "plan" => match (&r["adherence"], r["adherence"]["ratio"].as_f64()) {
+                (Value::Null, _) => (vec![3.0, 0.0], String::new()),
+                (a, ratio) => (
+                    vec![
+                        ratio.unwrap_or(2.0),
+                        -a["off_plan_doses"].as_f64().unwrap_or(0.0),
+                    ],
+                    String::new(),
+                ),
+            },
+            "checkin" => match ts(&r["last_checkin"]) {
+                Some(t) => (vec![1.0, t], String::new()),
+                None => (vec![0.0, 0.0], String::new()),
+            },
+            "scores" => match r["latest_phq9"].as_f64() {
+                Some(s) => (vec![0.0, -s], String::new()),
+                None => (vec![1.0, 0.0], String::new()),
+            },
+            "refill" => match r["next_refill"].as_str() {
+                Some(d) => (vec![0.0], d.to_string()),
+                None => (vec![1.0], String::new()),
+            },
+            _ => (vec![], String::new()),
+        }
+    };
+    let sorts = [
+        "name", "flags", "dose", "week", "plan", "checkin", "scores", "refill",
+    ];
+    for sort in sorts {
+        let mut seen: Vec<Value> = Vec::new();
+        for page in 1..=3 {
+            let v = clinic.ok(
+                "GET",
+                &format!("/api/v1/patients?sort={sort}&page={page}&per_page=2"),
+                Some(&dr),
+                None,
+            );
+            assert_eq!(
+                (
+                    v["total"].clone(),
+                    v["pages"].clone(),
+                    v["page"].clone(),
+                    v["sort"].clone()
+                ),
+                (json!(5), json!(3), json!(page), json!(sort)),
+                "{v}"
+            );
+            let rows = v["patients"].as_array().cloned().unwrap_or_default();
+            assert_eq!(
+                rows.len(),
+                if page < 3 { 2 } else { 1 },
+                "{sort} {page}: {v}"
+            );
+            seen.extend(rows);
+        }
+        let mut got: Vec<i64> = seen.iter().filter_map(|r| r["patient"].as_i64()).collect();
+        let order = got.clone();
+        got.sort_unstable();
+        assert_eq!(got, ids, "{sort}: every patient once");
+        for w in seen.windows(2) {
+            let (a, b) = (&w[0], &w[1]);
+            let whole = |r: &Value| {
+                let (k, s) = key(sort, r);
+                (
+                    k,
+                    s,
+                    r["name"].as_str().unwrap_or("").to_lowercase(),
+                    r["patient"].as_i64(),
+                )
+            };
+            let (x, y) = (whole(a), whole(b));
+            let cmp =
+                x.0.iter()
+                    .zip(&y.0)
+                    .map(|(p, q)| p.total_cmp(q))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(x.1.cmp(&y.1))
+                    .then(x.2.cmp(&y.2))
+                    .then(x.3.cmp(&y.3));
+            assert_ne!(
+                cmp,
+                std::cmp::Ordering::Greater,
+                "{sort}: {order:?}\n{a}\n{b}"
+            );
+        }
+        if sort == "week" || sort == "dose" {
+            // The patient with a dose more leads; those who shared nothing come last.
+            assert_eq!(seen[0]["name"], "Bea 100%_off", "{sort}");
+            assert!(
+                seen[3]["last_dose"].is_null() && seen[4]["last_dose"].is_null(),
+                "{sort}"
+            );
+        }
+    }
+    // The name filter: any part, any case; % and _ are characters, not wildcards.
+    let named = |q: &str| -> Vec<String> {
+        let v = clinic.ok(
+            "GET",
+            &format!("/api/v1/patients?sort=name&q={q}"),
+            Some(&dr),
+            None,
+        );
+        assert_eq!(
+            v["total"].as_u64(),
+            v["patients"].as_array().map(|a| a.len() as u64),
+            "{v}"
+        );
+        v["patients"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r["name"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(named("%25_"), ["Bea 100%_off"]);
+    assert_eq!(named("DEE"), ["dee Dee"]);
+    assert_eq!(
+        named("e"),
+        ["ada Lovelace", "Bea 100%_off", "dee Dee", "Eve"]
+    );
+    assert!(named("zz").is_empty());
+    assert_eq!(named("%20%20").len(), 5, "blank is no filter");
+    // Past the last page: nothing, and the totals.
+    let v = clinic.ok("GET", "/api/v1/patients?page=9&per_page=2", Some(&dr), None);
+    assert_eq!(
+        (
+            v["patients"].clone(),
+            v["total"].clone(),
+            v["pages"].clone()
+        ),
+        (json!([]), json!(5), json!(3))
+    );
+    // Refused whole, saying what is wrong.
+    for bad in [
+        "sort=bogus",
+        "page=0",
+        "page=-1",
+        "per_page=0",
+        "per_page=101",
+        "per_page=ten",
+        "page=1&page=2",
+        "colour=red",
+        "q=a%01b",
+        "q=%09a",
+    ] {
+        let (status, v) = clinic.call("GET", &format!("/api/v1/patients?{bad}"), Some(&dr), None);
+        assert_eq!(status, 400, "{bad}: {v}");
+        assert!(
+            v["error"]["message"].as_str().is_some_and(|m| m.len() > 10),
+            "{bad}: {v}"
+        );
+    }
+    // The audit line names the page's two patients, not the five.
+    let v = clinic.ok(
+        "GET",
+        "/api/v1/patients?sort=name&per_page=2",
+        Some(&dr),
+        None,
+    );
+    let mut shown: Vec<i64> = v["patients"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["patient"].as_i64()).collect())
+        .unwrap_or_default();
+    shown.sort_unstable();
+    let line = sql(
+        &db,
+        "SELECT patients FROM audit WHERE what = 'caseload rows' ORDER BY id DESC LIMIT 1",
+    );
+    let mut named_in_audit: Vec<i64> = line[0].get::<_, Option<Vec<i64>>>(0).unwrap_or_default();
+    named_in_audit.sort_unstable();
+    assert_eq!((named_in_audit, shown.len()), (shown, 2));
+    // The triage queue, page by page: each open item once, urgent first.
+    let whole = clinic.ok("GET", "/api/v1/triage", Some(&dr), None);
+    let total = whole["total"].as_i64().unwrap_or(0);
+    assert!(total > 0, "the demo journals raise triage items: {whole}");
+    let mut items: Vec<Value> = Vec::new();
+    let pages = (total + 2) / 3;
+    for page in 1..=pages {
+        let v = clinic.ok(
+            "GET",
+            &format!("/api/v1/triage?per_page=3&page={page}"),
+            Some(&dr),
+            None,
+        );
+        assert_eq!(
+            (
+                v["total"].as_i64(),
+                v["urgent"].clone(),
+                v["pages"].as_i64()
+            ),
+            (Some(total), whole["urgent"].clone(), Some(pages)),
+            "{v}"
+        );
+        items.extend(v["items"].as_array().cloned().unwrap_or_default());
+    }
+    let mut item_ids: Vec<i64> = items.iter().filter_map(|i| i["id"].as_i64()).collect();
+    assert_eq!(
+        items,
+        whole["items"].as_array().cloned().unwrap_or_default()
+    );
+    item_ids.dedup();
+    assert_eq!(item_ids.len() as i64, total);
+    assert!(
+        items
+            .windows(2)
+            .all(|w| w[0]["urgent"].as_bool() >= w[1]["urgent"].as_bool())
+    );
+    let (status, _) = clinic.call("GET", "/api/v1/triage?per_page=500", Some(&dr), None);
+    assert_eq!(status, 400);
+    // The page, as a browser has it: its links keep the order and the filter.
+    let signed = clinic.ok("GET", "/api/v1/me", Some(&dr), None);
+    assert!(signed["role"] == "clinician", "{signed}");
+    let cookie = format!("dosewise_clinic={dr}");
+    let (status, _, body) = common::server::http_full(
+        &clinic.addr,
+        &clinic.addr,
+        "GET",
+        "/?sort=week&q=e",
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("4 patients named like “e” share with you."),
+        "{body}"
+    );
+    assert!(body.contains("href=\"/?sort=name&amp;q=e\""), "{body}");
+    let (status, _, body) = common::server::http_full(
+        &clinic.addr,
+        &clinic.addr,
+        "GET",
+        "/?sort=bogus&page=x",
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(
+        status, 200,
+        "a hand-edited address still gets the page: {body}"
+    );
+    assert!(body.contains("Sorted by open flags."), "{body}");
+    // A page in the middle: where it lies, and links either side that keep the order.
+    let (status, _, body) = common::server::http_full(
+        &clinic.addr,
+        &clinic.addr,
+        "GET",
+        "/?sort=name&per_page=2&page=2",
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("5 patients share with you. Showing 3–4, sorted by patient."),
+        "{body}"
+    );
+    assert!(body.contains("Page 2 of 3"), "{body}");
+    assert!(
+        body.contains("rel=\"prev\" href=\"/?sort=name&amp;per_page=2\""),
+        "{body}"
+    );
+    assert!(
+        body.contains("rel=\"next\" href=\"/?sort=name&amp;page=3&amp;per_page=2\""),
+        "{body}"
+    );
+    assert!(
+        body.contains(">Cy Young<") && body.contains(">dee Dee<") && !body.contains(">Eve<"),
+        "{body}"
+    );
 }

@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::prescription::Prescription;
 use dosewise_core::share::{self, Category, State as SyncState};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 
@@ -126,6 +126,30 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
         raw.parse::<i64>().map(Id).map_err(|_| {
             ClinicError::Input(format!("{raw:?} is not an id: ids are whole numbers")).into()
         })
+    }
+}
+
+/// A query string, with the API's error shape when it does not fit (an unknown or repeated
+/// parameter, a value of the wrong kind).
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for Query<T>
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+            .map(Query)
+            .map_err(|e| {
+                ClinicError::Input(format!(
+                    "the query string does not fit: {e}; see /api/v1/openapi.json"
+                ))
+                .into()
+            })
     }
 }
 
@@ -1055,15 +1079,13 @@ async fn share_log(State(st): State<Clinic>, d: Device) -> Result<Json<Value>, A
 
 // ---- The clinician's view (computed in [`crate::clinician`]) ----
 
-/// The caseload's answer, written out straight from its rows (no JSON tree in between).
-#[derive(Serialize)]
-struct Caseload {
-    patients: Vec<clinician::CaseRow>,
-}
-
-async fn caseload(State(st): State<Clinic>, s: Session) -> Result<Json<Caseload>, ApiError> {
-    let patients = clinician::caseload(&st, &s).await?;
-    Ok(Json(Caseload { patients }))
+/// A page of the caseload, written out straight from its rows (no JSON tree in between).
+async fn caseload(
+    State(st): State<Clinic>,
+    s: Session,
+    Query(q): Query<clinician::CaseQuery>,
+) -> Result<Json<clinician::CasePage>, ApiError> {
+    Ok(Json(clinician::caseload(&st, &s, &q).await?))
 }
 
 /// A patient's shared journal, for a clinician with an active grant (else 404).
@@ -1122,14 +1144,13 @@ async fn write_note(
     Ok(Json(json!({ "patient": id, "note": note })))
 }
 
-#[derive(Serialize)]
-struct TriageQueue {
-    items: Vec<clinician::TriageItem>,
-}
-
-async fn triage_queue(State(st): State<Clinic>, s: Session) -> Result<Json<TriageQueue>, ApiError> {
-    let items = clinician::triage(&st, &s).await?;
-    Ok(Json(TriageQueue { items }))
+/// A page of the triage queue, urgent first, oldest first.
+async fn triage_queue(
+    State(st): State<Clinic>,
+    s: Session,
+    Query(q): Query<clinician::PageQuery>,
+) -> Result<Json<clinician::TriagePage>, ApiError> {
+    Ok(Json(clinician::triage(&st, &s, &q).await?))
 }
 
 async fn acknowledge(

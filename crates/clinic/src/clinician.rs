@@ -9,7 +9,10 @@ use dosewise_core::journal::Journal;
 use dosewise_core::prescription::Prescription;
 use dosewise_core::questionnaire::{Change, change};
 use dosewise_core::share::{self, ClinicNote};
-use serde::Serialize;
+use dosewise_core::text::MAX_LABEL_CHARS;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use tokio_postgres::types::ToSql;
 
 pub(crate) const DAY_US: i64 = 86_400_000_000;
 
@@ -163,77 +166,300 @@ fn fill(row: &mut CaseRow, d: &crate::digest::Digest, now: Timestamp, week: i64,
         .and_then(|(p, x)| adherence_from(p, x, now));
 }
 
-/// One row a patient with an active grant to this clinician.
-pub async fn caseload(st: &Clinic, s: &Session) -> Result<Vec<CaseRow>> {
+/// How the caseload is ordered; patients alike in it by name, then by account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Alphabetical.
+    Name,
+    /// Urgent triage items first, then open ones.
+    #[default]
+    Flags,
+    /// The latest dose first; none shared last.
+    Dose,
+    /// The most milligrams in the last 7 days first.
+    Week,
+    /// The least of the plan kept over the last [`ADHERENCE_DAYS`] first; off-plan doses break
+    /// ties; as-needed plans next, no plan shared last.
+    Plan,
+    /// The longest silence first; never checked in first of all.
+    Checkin,
+    /// The highest latest PHQ-9 first; none shared last.
+    Scores,
+    /// The nearest refill first; none set last.
+    Refill,
+}
+
+impl Sort {
+    /// Every order, as the caseload's columns are laid out.
+    pub const ALL: [Sort; 8] = [
+        Sort::Name,
+        Sort::Flags,
+        Sort::Dose,
+        Sort::Week,
+        Sort::Plan,
+        Sort::Checkin,
+        Sort::Scores,
+        Sort::Refill,
+    ];
+
+    /// Its name in an address (`?sort=week`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Sort::Name => "name",
+            Sort::Flags => "flags",
+            Sort::Dose => "dose",
+            Sort::Week => "week",
+            Sort::Plan => "plan",
+            Sort::Checkin => "checkin",
+            Sort::Scores => "scores",
+            Sort::Refill => "refill",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// The digest the order reads (joined only then), and the order's leading SQL terms;
+    /// `None` for the plan, which is worked out from protocols, not sorted in SQL.
+    fn sql(self) -> Option<(Option<&'static str>, &'static str)> {
+        Some(match self {
+            Sort::Name => (None, ""),
+            Sort::Flags => (
+                None,
+                "coalesce(fl.urgent, 0) DESC, coalesce(fl.open, 0) DESC,",
+            ),
+            Sort::Dose => (Some("doses"), "d.latest_at DESC NULLS LAST,"),
+            Sort::Week => (
+                Some("doses"),
+                "(SELECT coalesce(sum(u.mg), 0) FROM unnest(d.recent_at, d.recent_mg) AS u(at, mg) WHERE u.at >= $5) DESC,",
+            ),
+            Sort::Checkin => (Some("checkins"), "d.latest_at ASC NULLS FIRST,"),
+            Sort::Scores => (Some("questionnaires"), "d.latest_score DESC NULLS LAST,"),
+            Sort::Refill => (None, "x.body->'limits'->>'refill_date' ASC NULLS LAST,"),
+            Sort::Plan => return None,
+        })
+    }
+}
+
+/// The most rows a caseload page holds (and how many it holds unless asked for fewer).
+pub const PER_PAGE: u32 = 100;
+
+/// Which page of the caseload, in which order, of whom.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    #[serde(default)]
+    pub sort: Sort,
+    /// From 1.
+    pub page: Option<u32>,
+    /// 1 to [`PER_PAGE`].
+    pub per_page: Option<u32>,
+    /// Only patients whose name holds this (any case).
+    pub q: Option<String>,
+}
+
+/// A page of the caseload and where it lies in the whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct CasePage {
+    pub patients: Vec<CaseRow>,
+    pub sort: Sort,
+    pub q: Option<String>,
+    pub page: u32,
+    pub per_page: u32,
+    /// Rows in the whole caseload (with `q`, those that match), and pages of them.
+    pub total: i64,
+    pub pages: i64,
+}
+
+impl CaseQuery {
+    /// The page, rows per page and name filter asked for, or what is wrong with them.
+    fn checked(&self) -> Result<(u32, u32, Option<String>)> {
+        let (page, per_page) = PageQuery {
+            page: self.page,
+            per_page: self.per_page,
+        }
+        .checked()?;
+        // Checked as sent (the OpenAPI document's rule), then trimmed: blank is no filter.
+        let what = "q, the name to look for";
+        let q = match self.q.as_deref() {
+            Some(q) if q.chars().count() > MAX_LABEL_CHARS => {
+                return Err(ClinicError::Input(format!(
+                    "{what}: at most {MAX_LABEL_CHARS} characters"
+                )));
+            }
+            Some(q) if q.chars().any(char::is_control) => {
+                return Err(ClinicError::Input(format!(
+                    "{what}: holds a control character"
+                )));
+            }
+            q => dosewise_core::text::opt_label(what, q)
+                .map_err(|e| ClinicError::Input(e.to_string()))?,
+        };
+        Ok((page, per_page, q))
+    }
+}
+
+/// A name filter as an `ILIKE` pattern: the name anywhere, its `%`, `_` and `\` taken as they are.
+fn contains(q: &str) -> String {
+    let mut p = String::from("%");
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// A caseload row as the grant, triage and prescription give it; [`fill`] adds the digest's.
+fn bare_row(r: &tokio_postgres::Row) -> CaseRow {
+    CaseRow {
+        patient: r.get(0),
+        name: r.get(1),
+        categories: r.get(2),
+        sharing_since: ts(r.get(3)),
+        last_dose: None,
+        last_dose_mg: None,
+        doses_7d: 0,
+        mg_7d: 0.0,
+        mg_prev_7d: 0.0,
+        last_checkin: None,
+        days_since_checkin: None,
+        latest_phq9: None,
+        phq9: None,
+        gad7: None,
+        open_triage: r.get(4),
+        urgent_triage: r.get(5),
+        limit_7d_mg: r.get(6),
+        next_refill: r.get(7),
+        adherence: None,
+    }
+}
+
+/// One page of the patients with an active grant to this clinician, one row a grant, ordered
+/// by the database from each patient's digest: the page's cost follows its rows and the
+/// sort's keys, never the years of records behind them. Only the page's patients are read in
+/// full, and only they are named in the audit line.
+pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePage> {
     clinician(s)?;
+    let (page, per_page, name) = q.checked()?;
     let now = st.now();
     // Read from the replica when there is one (one snapshot: a sync batch is there whole or
     // not at all); the audit lines go to the primary before anything is returned.
     let mut c = st.read_client().await?;
     let tx = st.begin(&mut c, &s.actor).await?;
     let (week, fortnight) = (micros(now) - 7 * DAY_US, micros(now) - 14 * DAY_US);
-    // The patients, their open triage items and prescriptions; then each one's digest (kept
-    // up to date at sync), never their records: the cost follows the patients, not the years.
-    let rows = tx
-        .query(
-            "WITH pat AS (
-               SELECT p.id, p.name, g.categories, g.starts_at
-               FROM share_grant g JOIN account p ON p.id = g.patient_id
-               WHERE g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1))
-             SELECT pat.id, pat.name, pat.categories, pat.starts_at,
-               coalesce(fl.open, 0), coalesce(fl.urgent, 0),
-               (x.body->'limits'->>'max_per_7_days_mg')::float8, x.body->'limits'->>'refill_date'
-             FROM pat
-             LEFT JOIN (
-               SELECT t.patient_id, count(*) AS open, count(*) FILTER (WHERE t.urgent) AS urgent
-               FROM triage t WHERE t.acknowledged_at IS NULL GROUP BY t.patient_id) fl ON fl.patient_id = pat.id
-             LEFT JOIN prescription x ON x.patient_id = pat.id
-             ORDER BY pat.name, pat.id",
-            &[&micros(now)],
+    let (digest, order) = q.sort.sql().unwrap_or((None, ""));
+    let statement = format!(
+        "WITH pat AS (
+           SELECT p.id, p.name, g.categories, g.starts_at
+           FROM share_grant g JOIN account p ON p.id = g.patient_id
+           WHERE g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)
+             AND ($2::text IS NULL OR p.name ILIKE $2))
+         SELECT pat.id, pat.name, pat.categories, pat.starts_at,
+           coalesce(fl.open, 0), coalesce(fl.urgent, 0),
+           (x.body->'limits'->>'max_per_7_days_mg')::float8, x.body->'limits'->>'refill_date',
+           count(*) OVER ()
+         FROM pat
+         LEFT JOIN (
+           SELECT t.patient_id, count(*) AS open, count(*) FILTER (WHERE t.urgent) AS urgent
+           FROM triage t WHERE t.acknowledged_at IS NULL GROUP BY t.patient_id) fl ON fl.patient_id = pat.id
+         LEFT JOIN prescription x ON x.patient_id = pat.id
+         {}
+         ORDER BY {order} lower(pat.name), pat.id
+         LIMIT $3 OFFSET $4",
+        digest.map_or(String::new(), |c| format!(
+            "LEFT JOIN digest d ON d.patient_id = pat.id AND d.category = '{c}'"
+        )),
+    );
+    let pattern = name.as_deref().map(contains);
+    let plan = q.sort == Sort::Plan;
+    // The plan's order is worked out here from every row; the others' by the database.
+    let (limit, offset) = if plan {
+        (None, 0)
+    } else {
+        (
+            Some(i64::from(per_page)),
+            i64::from(page - 1) * i64::from(per_page),
         )
-        .await
-        .map_err(pg)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-    let mut out: Vec<CaseRow> = rows
-        .iter()
-        .map(|r| CaseRow {
-            patient: r.get(0),
-            name: r.get(1),
-            categories: r.get(2),
-            sharing_since: ts(r.get(3)),
-            last_dose: None,
-            last_dose_mg: None,
-            doses_7d: 0,
-            mg_7d: 0.0,
-            mg_prev_7d: 0.0,
-            last_checkin: None,
-            days_since_checkin: None,
-            latest_phq9: None,
-            phq9: None,
-            gad7: None,
-            open_triage: r.get(4),
-            urgent_triage: r.get(5),
-            limit_7d_mg: r.get(6),
-            next_refill: r.get(7),
-            adherence: None,
-        })
-        .collect();
+    };
+    let at = micros(now);
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&at, &pattern, &limit, &offset];
+    if q.sort == Sort::Week {
+        params.push(&week);
+    }
+    let rows = tx.query(&statement, &params).await.map_err(pg)?;
+    let mut total: i64 = rows.first().map_or(0, |r| r.get(8));
+    let mut out: Vec<CaseRow> = rows.iter().map(bare_row).collect();
     drop(rows);
+    if plan {
+        total = out.len() as i64;
+        let mut keys: HashMap<i64, (f64, f64)> = HashMap::new();
+        let ids: Vec<i64> = out.iter().map(|r| r.patient).collect();
+        crate::digest::each(&tx, &ids, |patient, d| {
+            let a = d
+                .protocols
+                .as_ref()
+                .zip(d.doses.as_ref())
+                .and_then(|(p, x)| adherence_from(p, x, now));
+            if let Some(a) = a {
+                keys.insert(
+                    patient,
+                    (a.ratio.unwrap_or(2.0), -(a.off_plan_doses as f64)),
+                );
+            }
+        })
+        .await?;
+        let key = |r: &CaseRow| keys.get(&r.patient).copied().unwrap_or((3.0, 0.0));
+        out.sort_by(|a, b| {
+            let (x, y) = (key(a), key(b));
+            x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1))
+        });
+        let from = usize::try_from(i64::from(page - 1) * i64::from(per_page)).unwrap_or(usize::MAX);
+        out = out.into_iter().skip(from).take(per_page as usize).collect();
+    } else if out.is_empty() && page > 1 {
+        // Past the last page: how many there are, from the first.
+        let (one, none) = (Some(1_i64), 0_i64);
+        params[2] = &one;
+        params[3] = &none;
+        total = tx
+            .query(&statement, &params)
+            .await
+            .map_err(pg)?
+            .first()
+            .map_or(0, |r| r.get(8));
+    }
     // Where each patient's row is (a patient with two grants has two).
-    let mut at: std::collections::HashMap<i64, Vec<usize>> = std::collections::HashMap::new();
+    let mut rows_of: HashMap<i64, Vec<usize>> = HashMap::new();
+    let mut ids = Vec::new();
     for (n, r) in out.iter().enumerate() {
-        at.entry(r.patient).or_default().push(n);
+        let at = rows_of.entry(r.patient).or_default();
+        if at.is_empty() {
+            ids.push(r.patient);
+        }
+        at.push(n);
     }
     crate::digest::each(&tx, &ids, |patient, d| {
-        for &n in at.get(&patient).map(Vec::as_slice).unwrap_or_default() {
+        for &n in rows_of.get(&patient).map(Vec::as_slice).unwrap_or_default() {
             fill(&mut out[n], d, now, week, fortnight);
         }
     })
     .await?;
-    let read: Vec<Option<i64>> = ids.into_iter().map(Some).collect();
     tx.commit().await.map_err(pg)?;
+    let read: Vec<Option<i64>> = ids.into_iter().map(Some).collect();
     st.audit_read(&s.actor, &read, "caseload rows").await?;
-    Ok(out)
+    Ok(CasePage {
+        patients: out,
+        sort: q.sort,
+        q: name,
+        page,
+        per_page,
+        pages: (total + i64::from(per_page) - 1) / i64::from(per_page),
+        total,
+    })
 }
 
 /// An open item in the triage queue.
@@ -314,25 +540,84 @@ async fn missed_checkins(tx: &impl deadpool_postgres::GenericClient, now: Timest
     Ok(())
 }
 
-/// The open triage items of this clinician's patients, urgent first, oldest first.
-pub async fn triage(st: &Clinic, s: &Session) -> Result<Vec<TriageItem>> {
-    triage_of(st, s, None).await
+/// Which page of the triage queue.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// From 1.
+    pub page: Option<u32>,
+    /// 1 to [`PER_PAGE`].
+    pub per_page: Option<u32>,
+}
+
+impl PageQuery {
+    /// The page and rows per page asked for, or what is wrong with them.
+    fn checked(&self) -> Result<(u32, u32)> {
+        let page = self.page.unwrap_or(1);
+        if page == 0 {
+            return Err(ClinicError::Input("page: pages count from 1".into()));
+        }
+        let per_page = self.per_page.unwrap_or(PER_PAGE);
+        if !(1..=PER_PAGE).contains(&per_page) {
+            return Err(ClinicError::Input(format!(
+                "per_page: {per_page} rows is not a page size; ask for 1 to {PER_PAGE}"
+            )));
+        }
+        Ok((page, per_page))
+    }
+}
+
+/// A page of the triage queue and the whole queue's size.
+#[derive(Debug, Clone, Serialize)]
+pub struct TriagePage {
+    pub items: Vec<TriageItem>,
+    pub page: u32,
+    pub per_page: u32,
+    /// Open items in the whole queue, how many of them are urgent, and pages of them.
+    pub total: i64,
+    pub urgent: i64,
+    pub pages: i64,
+}
+
+/// A page of the open triage items of this clinician's patients, urgent first, oldest first.
+pub async fn triage(st: &Clinic, s: &Session, q: &PageQuery) -> Result<TriagePage> {
+    triage_of(st, s, None, q).await
 }
 
 /// The same for one patient (the patient's page): only their items are read and audited.
-pub async fn triage_of(st: &Clinic, s: &Session, patient: Option<i64>) -> Result<Vec<TriageItem>> {
+pub async fn triage_of(
+    st: &Clinic,
+    s: &Session,
+    patient: Option<i64>,
+    q: &PageQuery,
+) -> Result<TriagePage> {
     clinician(s)?;
+    let (page, per_page) = q.checked()?;
     let now = st.now();
     let mut c = st.client().await?;
     let tx = st.begin(&mut c, &s.actor).await?;
     missed_checkins(&tx, now).await?;
+    let counts = tx
+        .query_one(
+            "SELECT count(*), count(*) FILTER (WHERE t.urgent) FROM triage t
+             WHERE t.acknowledged_at IS NULL AND ($1::bigint IS NULL OR t.patient_id = $1)",
+            &[&patient],
+        )
+        .await
+        .map_err(pg)?;
+    let (total, urgent): (i64, i64) = (counts.get(0), counts.get(1));
     let rows = tx
         .query(
             "SELECT t.id, t.patient_id, p.name, t.kind, t.urgent, t.detail, t.at, t.created_at
              FROM triage t JOIN account p ON p.id = t.patient_id
              WHERE t.acknowledged_at IS NULL AND ($1::bigint IS NULL OR t.patient_id = $1)
-             ORDER BY t.urgent DESC, t.created_at, t.id",
-            &[&patient],
+             ORDER BY t.urgent DESC, t.created_at, t.id
+             LIMIT $2 OFFSET $3",
+            &[
+                &patient,
+                &i64::from(per_page),
+                &(i64::from(page - 1) * i64::from(per_page)),
+            ],
         )
         .await
         .map_err(pg)?;
@@ -349,11 +634,23 @@ pub async fn triage_of(st: &Clinic, s: &Session, patient: Option<i64>) -> Result
             waiting_minutes: now.duration_since(ts(r.get(7))).as_secs() / 60,
         })
         .collect();
-    let read: Vec<Option<i64>> = items.iter().map(|i| Some(i.patient)).collect();
+    let mut read: Vec<Option<i64>> = Vec::new();
+    for i in &items {
+        if !read.contains(&Some(i.patient)) {
+            read.push(Some(i.patient));
+        }
+    }
     st.audit_each(&tx, &s.actor, "read", &read, "triage items")
         .await?;
     tx.commit().await.map_err(pg)?;
-    Ok(items)
+    Ok(TriagePage {
+        items,
+        page,
+        per_page,
+        total,
+        urgent,
+        pages: (total + i64::from(per_page) - 1) / i64::from(per_page),
+    })
 }
 
 /// Acknowledge an open triage item: who and when, audited. Returns the minutes it waited.

@@ -82,23 +82,60 @@ pub(crate) async fn refresh(
     now: Timestamp,
 ) -> Result<()> {
     for c in DIGESTED.iter().filter(|c| categories.contains(c)) {
+        // The body, and the figures the caseload sorts by (see migration 0010).
+        let mut keys = Keys::default();
         let body = match c {
-            Category::Doses => serde_json::to_string(&doses(tx, patient, now).await?),
-            Category::Checkins => serde_json::to_string(&checkins(tx, patient).await?),
-            Category::Questionnaires => serde_json::to_string(&scores(tx, patient).await?),
+            Category::Doses => {
+                let d = doses(tx, patient, now).await?;
+                keys.latest_at = d.last.map(|l| l.0);
+                keys.recent_at = Some(d.recent.iter().map(|r| r.1).collect());
+                keys.recent_mg = Some(d.recent.iter().map(|r| r.2).collect());
+                serde_json::to_string(&d)
+            }
+            Category::Checkins => {
+                let d = checkins(tx, patient).await?;
+                keys.latest_at = d.last;
+                serde_json::to_string(&d)
+            }
+            Category::Questionnaires => {
+                let d = scores(tx, patient).await?;
+                keys.latest_score = d.phq9.map(|s| s.1);
+                serde_json::to_string(&d)
+            }
             _ => serde_json::to_string(&protocols(tx, patient).await?),
         }
         .map_err(crate::db)?;
         tx.execute(
-            "INSERT INTO digest (patient_id, category, clinic_id, body, updated_at)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (patient_id, category) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-            &[&patient, &c.as_str(), &actor.clinic, &body, &micros(now)],
+            "INSERT INTO digest (patient_id, category, clinic_id, body, updated_at, latest_at, latest_score, recent_at, recent_mg)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (patient_id, category) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at,
+               latest_at = excluded.latest_at, latest_score = excluded.latest_score,
+               recent_at = excluded.recent_at, recent_mg = excluded.recent_mg",
+            &[
+                &patient,
+                &c.as_str(),
+                &actor.clinic,
+                &body,
+                &micros(now),
+                &keys.latest_at,
+                &keys.latest_score,
+                &keys.recent_at,
+                &keys.recent_mg,
+            ],
         )
         .await
         .map_err(pg)?;
     }
     Ok(())
+}
+
+/// A digest row's sort keys: what of its category the caseload orders patients by.
+#[derive(Default)]
+struct Keys {
+    latest_at: Option<i64>,
+    latest_score: Option<i32>,
+    recent_at: Option<Vec<i64>>,
+    recent_mg: Option<Vec<f64>>,
 }
 
 async fn doses(

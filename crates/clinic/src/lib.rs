@@ -38,11 +38,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_digest.sql"),
     include_str!("../migrations/0008_patient_keys.sql"),
     include_str!("../migrations/0009_audit_many.sql"),
+    include_str!("../migrations/0010_caseload_keys.sql"),
 ];
 
-/// The schema version that added the caseload's digest: a database brought past it has every
-/// patient's digest worked out from the records it holds.
-const DIGEST_VERSION: i64 = 7;
+/// The schema version that last changed what the caseload's digest holds (7 added it, 10 its
+/// sort keys): a database brought past it has every patient's digest worked out again from
+/// the records it holds.
+const DIGEST_VERSION: i64 = 10;
 
 /// The advisory lock migrations run under ("CLIN").
 const MIGRATION_LOCK: i64 = 0x434C_494E;

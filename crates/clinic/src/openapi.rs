@@ -2,7 +2,7 @@
 //! routes; a test checks that every route in [`crate::api::ROUTES`] is described and nothing
 //! else is.
 
-use dosewise_web::schema::{LABEL, NOTE, NOTE_VISIBLE, body, err, ok};
+use dosewise_web::schema::{LABEL, NOTE, NOTE_VISIBLE, TEXT, body, err, ok};
 use serde_json::{Value, json};
 
 fn id(what: &str) -> Value {
@@ -51,6 +51,32 @@ fn open(summary: &str, request: &str, done: &str, extra: &[&str]) -> Value {
 /// A name or label: something visible, no control characters.
 fn label() -> Value {
     json!({ "type": "string", "minLength": 1, "maxLength": dosewise_core::text::MAX_LABEL_CHARS, "pattern": LABEL })
+}
+
+/// Which page of a list, and how long a page is.
+fn page_query() -> Value {
+    json!([
+        { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX, "default": 1 } },
+        { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": crate::clinician::PER_PAGE, "default": crate::clinician::PER_PAGE } }
+    ])
+}
+
+/// The caseload's order, name filter and page.
+fn caseload_query() -> Value {
+    let sorts: Vec<&str> = crate::clinician::Sort::ALL
+        .iter()
+        .map(|s| s.key())
+        .collect();
+    let mut params = json!([
+        { "name": "sort", "in": "query", "schema": { "type": "string", "enum": sorts, "default": "flags" },
+          "description": "flags: urgent then open triage items first; name; dose: latest first; week: most mg in 7 days first; plan: least kept first; checkin: longest silence first; scores: highest PHQ-9 first; refill: soonest first. Ties by name." },
+        { "name": "q", "in": "query", "schema": { "type": "string", "maxLength": dosewise_core::text::MAX_LABEL_CHARS, "pattern": TEXT },
+          "description": "Only patients whose name holds this, in any case (blank: everyone)." }
+    ]);
+    if let (Some(all), Value::Array(more)) = (params.as_array_mut(), page_query()) {
+        all.extend(more);
+    }
+    params
 }
 
 /// An email address as the server takes it (trimmed and lower-cased).
@@ -174,7 +200,7 @@ pub fn document() -> Value {
             },
             "/api/v1/share/revoke": { "post": device("Stop sharing now (one grant, or all).", Some("Revoke"), "{\"revoked\"}") },
             "/api/v1/share/log": { "get": device("Who read or changed what of this patient's, newest first.", None, "{\"log\": [...]}") },
-            "/api/v1/patients": { "get": staff("The caseload: one row a patient sharing with this clinician.", None, None, "{\"patients\": [...]}") },
+            "/api/v1/patients": { "get": staff("A page of the caseload: one row a patient sharing with this clinician, ordered by the server.", Some(caseload_query()), None, "{\"patients\": [...], \"sort\", \"q\", \"page\", \"per_page\", \"total\", \"pages\"}") },
             "/api/v1/patients/{id}": { "get": staff("A patient's shared journal and prescription.", Some(id("The patient.")), None, "{\"patient\", \"name\", \"categories\", \"journal\", \"prescription\"}") },
             "/api/v1/patients/{id}/prescription": {
                 "get": staff("The patient's prescription.", Some(id("The patient.")), None, "{\"patient\", \"prescription\"}"),
@@ -184,7 +210,7 @@ pub fn document() -> Value {
                 "get": staff("Notes to the patient, newest first.", Some(id("The patient.")), None, "{\"patient\", \"notes\": [...]}"),
                 "post": staff("Write a note to the patient; it reaches their Today at their next sync.", Some(id("The patient.")), Some("Note"), "{\"patient\", \"note\"}")
             },
-            "/api/v1/triage": { "get": staff("Open triage items, urgent first.", None, None, "{\"items\": [...]}") },
+            "/api/v1/triage": { "get": staff("A page of the open triage items, urgent first, oldest first.", Some(page_query()), None, "{\"items\": [...], \"page\", \"per_page\", \"total\", \"urgent\", \"pages\"}") },
             "/api/v1/triage/{id}/ack": { "post": staff("Acknowledge a triage item (who and when, audited).", Some(id("The triage item.")), None, "{\"acknowledged\", \"waited_minutes\"}") }
         }
     })

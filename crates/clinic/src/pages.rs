@@ -11,7 +11,7 @@
 //! API is, so both show the same thing and audit it the same way.
 
 use crate::auth::{COOKIE, ENROL_PATHS, Session, address};
-use crate::clinician::{self, CaseRow, PrescriptionRequest, TriageItem};
+use crate::clinician::{self, PrescriptionRequest, Sort, TriageItem};
 use crate::{Clinic, ClinicError, Result, Role, pg};
 use axum::Router;
 use axum::body::Bytes;
@@ -520,56 +520,47 @@ async fn second_factor_submit(State(st): State<Clinic>, f: StaffForm) -> PageRes
 
 // ---- The caseload ----
 
+/// The caseload page's address: lenient, since a hand-edited address deserves a page, not an
+/// error (a sort it does not know is the default one, a page it cannot read the first).
 #[derive(Debug, Default, Deserialize)]
-struct SortQuery {
+struct CaseloadQuery {
     sort: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+    q: Option<String>,
     invite: Option<String>,
 }
 
-/// The caseload's sortable columns: (key, heading).
-const COLUMNS: [(&str, &str); 8] = [
-    ("name", "Patient"),
-    ("flags", "Open flags"),
-    ("dose", "Last dose"),
-    ("week", "Last 7 days"),
-    ("plan", "Plan, 28 days"),
-    ("checkin", "Last check-in"),
-    ("scores", "PHQ-9 / GAD-7"),
-    ("refill", "Next refill"),
-];
-
-fn sort_rows(rows: &mut [CaseRow], key: &str) {
-    match key {
-        "name" => rows.sort_by_key(|r| r.name.to_lowercase()),
-        "dose" => rows.sort_by_key(|r| std::cmp::Reverse(r.last_dose)),
-        "week" => rows.sort_by(|a, b| b.mg_7d.total_cmp(&a.mg_7d)),
-        // Least adherent first; off-plan doses break ties; no plan last.
-        "plan" => rows.sort_by(|a, b| {
-            let key = |r: &CaseRow| {
-                r.adherence
-                    .map(|x| (x.ratio.unwrap_or(2.0), -(x.off_plan_doses as f64)))
-                    .unwrap_or((3.0, 0.0))
-            };
-            let (x, y) = (key(a), key(b));
-            x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1))
-        }),
-        // Longest silence first; never checked in comes first of all.
-        "checkin" => rows.sort_by_key(|r| r.days_since_checkin.map_or(i64::MIN, |d| -d)),
-        "scores" => rows.sort_by_key(|r| std::cmp::Reverse(r.latest_phq9)),
-        "refill" => rows.sort_by(|a, b| match (&a.next_refill, &b.next_refill) {
-            (Some(x), Some(y)) => x.cmp(y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        }),
-        // Attention first: urgent, then open flags.
-        _ => rows.sort_by_key(|r| {
-            (
-                std::cmp::Reverse(r.urgent_triage),
-                std::cmp::Reverse(r.open_triage),
-            )
-        }),
+/// A column's heading, and whether its order runs upward (A to Z, soonest first).
+fn heading(s: Sort) -> (&'static str, bool) {
+    match s {
+        Sort::Name => ("Patient", true),
+        Sort::Flags => ("Open flags", false),
+        Sort::Dose => ("Last dose", false),
+        Sort::Week => ("Last 7 days", false),
+        Sort::Plan => ("Plan, 28 days", true),
+        Sort::Checkin => ("Last check-in", false),
+        Sort::Scores => ("PHQ-9 / GAD-7", false),
+        Sort::Refill => ("Next refill", true),
     }
+}
+
+/// The caseload's address for a sort, a name filter, a page and its length.
+fn caseload_href(sort: Sort, q: Option<&str>, page: u32, per_page: u32) -> String {
+    let mut pairs = vec![("sort", sort.key().to_string())];
+    if let Some(q) = q {
+        pairs.push(("q", q.to_string()));
+    }
+    if page > 1 {
+        pairs.push(("page", page.to_string()));
+    }
+    if per_page != clinician::PER_PAGE {
+        pairs.push(("per_page", per_page.to_string()));
+    }
+    format!(
+        "/?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
 }
 
 fn score(c: &Option<dosewise_core::questionnaire::Change>) -> Markup {
@@ -589,23 +580,50 @@ fn score(c: &Option<dosewise_core::questionnaire::Change>) -> Markup {
 async fn caseload(
     State(st): State<Clinic>,
     Staff(s): Staff,
-    Query(q): Query<SortQuery>,
+    Query(q): Query<CaseloadQuery>,
 ) -> PageResult {
     if s.actor.role == Role::Admin {
         return Ok(Redirect::to("/accounts").into_response());
     }
-    let mut rows = clinician::caseload(&st, &s).await?;
-    let key = q
-        .sort
-        .as_deref()
-        .filter(|k| COLUMNS.iter().any(|(c, _)| c == k))
-        .unwrap_or("flags");
-    sort_rows(&mut rows, key);
+    let asked = clinician::CaseQuery {
+        sort: q
+            .sort
+            .as_deref()
+            .and_then(Sort::from_key)
+            .unwrap_or_default(),
+        page: Some(
+            q.page
+                .as_deref()
+                .and_then(|p| p.parse().ok())
+                .filter(|&p| p > 0)
+                .unwrap_or(1),
+        ),
+        per_page: q
+            .per_page
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .filter(|p| (1..=clinician::PER_PAGE).contains(p)),
+        q: q.q.clone(),
+    };
+    let v = clinician::caseload(&st, &s, &asked).await?;
+    let key = v.sort;
+    let rows = &v.patients;
+    let filter = v.q.as_deref();
+    let first = i64::from(v.page - 1) * i64::from(v.per_page) + 1;
     let body = html! {
         h1 { "Caseload" }
         p.muted {
-            @if rows.len() == 1 { "1 patient shares" } @else { (rows.len()) " patients share" }
-            " with you. Sorted by " (COLUMNS.iter().find(|(c, _)| *c == key).map_or("open flags", |c| c.1).to_lowercase()) "."
+            @match (filter, v.total) {
+                (Some(f), 1) => { "1 patient named like “" (f) "” shares with you." }
+                (Some(f), n) => { (n) " patients named like “" (f) "” share with you." }
+                (None, 1) => { "1 patient shares with you." }
+                (None, n) => { (n) " patients share with you." }
+            }
+            @if v.pages > 1 && !rows.is_empty() {
+                " Showing " (first) "–" (first + rows.len() as i64 - 1) ", sorted by " (heading(key).0.to_lowercase()) "."
+            } @else {
+                " Sorted by " (heading(key).0.to_lowercase()) "."
+            }
         }
         @if let Some(code) = &q.invite {
             div.ok role="status" {
@@ -614,23 +632,28 @@ async fn caseload(
             }
         }
         form.noprint method="get" action="/" {
+            label for="q" { "Find a patient" }
+            input #q type="search" name="q" value=[filter] maxlength=(dosewise_core::text::MAX_LABEL_CHARS) autocomplete="off";
             label for="sort" { "Sort by" }
             select #sort name="sort" {
-                @for (k, label) in COLUMNS { option value=(k) selected[k == key] { (label) } }
+                @for k in Sort::ALL { option value=(k.key()) selected[k == key] { (heading(k).0) } }
             }
-            " " button.secondary type="submit" { "Sort" }
+            " " button.secondary type="submit" { "Show" }
+        }
+        @if rows.is_empty() && v.total > 0 {
+            p { "There is no page " (v.page) "; the last is " a href=(caseload_href(key, filter, u32::try_from(v.pages).unwrap_or(1), v.per_page)) { "page " (v.pages) } "." }
         }
         div.table-wrap {
             table.stack {
                 thead { tr {
-                    @for (k, label) in COLUMNS {
-                        th scope="col" aria-sort=[(k == key).then_some(if k == "name" || k == "refill" { "ascending" } else { "descending" })] {
-                            a href=(format!("/?sort={k}")) { (label) }
+                    @for k in Sort::ALL {
+                        th scope="col" aria-sort=[(k == key).then_some(if heading(k).1 { "ascending" } else { "descending" })] {
+                            a href=(caseload_href(k, filter, 1, v.per_page)) { (heading(k).0) }
                         }
                     }
                 } }
                 tbody {
-                    @for r in &rows {
+                    @for r in rows {
                         tr {
                             td data-label="Patient" { a href=(format!("/patients/{}", r.patient)) { (r.name) } }
                             td data-label="Open flags" {
@@ -677,7 +700,17 @@ async fn caseload(
                 }
             }
         }
-        @if rows.is_empty() { p { "No patient shares with you yet. Invite one below." } }
+        @if v.pages > 1 {
+            nav.noprint.pages aria-label="Pages of the caseload" {
+                @if v.page > 1 { a rel="prev" href=(caseload_href(key, filter, v.page - 1, v.per_page)) { "← Previous" } " " }
+                span { "Page " (v.page) " of " (v.pages) }
+                @if i64::from(v.page) < v.pages { " " a rel="next" href=(caseload_href(key, filter, v.page + 1, v.per_page)) { "Next →" } }
+            }
+        }
+        @if v.total == 0 {
+            @if filter.is_some() { p { "No patient sharing with you has a name like that. " a href="/" { "Show everyone" } "." } }
+            @else { p { "No patient shares with you yet. Invite one below." } }
+        }
         h2 { "Invite a patient" }
         form method="post" action="/invite" {
             (csrf(&s))
@@ -731,13 +764,47 @@ fn waited(minutes: i64) -> String {
     }
 }
 
-async fn triage(State(st): State<Clinic>, Staff(s): Staff) -> PageResult {
-    let items = clinician::triage(&st, &s).await?;
-    let urgent = items.iter().filter(|i| i.urgent).count();
+#[derive(Debug, Default, Deserialize)]
+struct TriageQuery {
+    page: Option<String>,
+}
+
+async fn triage(
+    State(st): State<Clinic>,
+    Staff(s): Staff,
+    Query(q): Query<TriageQuery>,
+) -> PageResult {
+    let asked = clinician::PageQuery {
+        page: Some(
+            q.page
+                .as_deref()
+                .and_then(|p| p.parse().ok())
+                .filter(|&p| p > 0)
+                .unwrap_or(1),
+        ),
+        per_page: None,
+    };
+    let v = clinician::triage(&st, &s, &asked).await?;
+    let here = if v.page > 1 {
+        format!("/triage?page={}", v.page)
+    } else {
+        "/triage".to_string()
+    };
     let body = html! {
         h1 { "Triage" }
-        p { (items.len()) " open, " (urgent) " urgent. Urgent items (PHQ-9 item 9 above 0) stay at the top until a clinician acknowledges them; acknowledging records who and when." }
-        (triage_list(&s, &items, "/triage"))
+        p { (v.total) " open, " (v.urgent) " urgent. Urgent items (PHQ-9 item 9 above 0) stay at the top until a clinician acknowledges them; acknowledging records who and when." }
+        @if v.items.is_empty() && v.total > 0 {
+            p { "There is no page " (v.page) "; the last is " a href=(format!("/triage?page={}", v.pages)) { "page " (v.pages) } "." }
+        } @else {
+            (triage_list(&s, &v.items, &here))
+        }
+        @if v.pages > 1 {
+            nav.noprint.pages aria-label="Pages of the triage queue" {
+                @if v.page > 1 { a rel="prev" href=(format!("/triage?page={}", v.page - 1)) { "← Previous" } " " }
+                span { "Page " (v.page) " of " (v.pages) }
+                @if i64::from(v.page) < v.pages { " " a rel="next" href=(format!("/triage?page={}", v.page + 1)) { "Next →" } }
+            }
+        }
     };
     Ok(html_response(
         StatusCode::OK,
@@ -745,15 +812,20 @@ async fn triage(State(st): State<Clinic>, Staff(s): Staff) -> PageResult {
     ))
 }
 
+/// Where acknowledging an item goes back to: a page of the queue, or a patient's page.
+fn back_after_acknowledging(b: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.len() <= 10 && s.bytes().all(|c| c.is_ascii_digit());
+    b == "/triage"
+        || b.strip_prefix("/triage?page=").is_some_and(digits)
+        || b.strip_prefix("/patients/").is_some_and(digits)
+}
+
 async fn acknowledge(State(st): State<Clinic>, Path(id): Path<i64>, f: StaffForm) -> PageResult {
     clinician::acknowledge(&st, &f.s, id).await?;
     let back = f
         .form
         .raw("back")
-        .filter(|b| {
-            *b == "/triage"
-                || (b.starts_with("/patients/") && b[10..].bytes().all(|c| c.is_ascii_digit()))
-        })
+        .filter(|b| back_after_acknowledging(b))
         .unwrap_or("/triage");
     Ok(Redirect::to(back).into_response())
 }
@@ -830,7 +902,7 @@ async fn patient(
 ) -> PageResult {
     let v = clinician::patient(&st, &s, id).await?;
     let notes = clinician::notes(&st, &s, id).await?;
-    let items = clinician::triage_of(&st, &s, Some(id)).await?;
+    let flags = clinician::triage_of(&st, &s, Some(id), &clinician::PageQuery::default()).await?;
     let now = st.now();
     let tz = TimeZone::system();
     let store = scratch(&v.journal).await?;
@@ -855,7 +927,10 @@ async fn patient(
             p.muted { "It opens with a button to print it or save it as PDF." }
         }
         h2 { "Open flags" }
-        (triage_list(&s, &items, &format!("/patients/{id}")))
+        (triage_list(&s, &flags.items, &format!("/patients/{id}")))
+        @if flags.total > flags.items.len() as i64 {
+            p.muted { (flags.items.len()) " of " (flags.total) " open flags shown, urgent first, then oldest; acknowledging them brings the rest." }
+        }
         h2 { "Prescription" }
         (prescription_summary(v.prescription.as_ref()))
         (notes_section(&s, id, &notes, q.note.is_some(), None, ""))
