@@ -3047,3 +3047,84 @@ fn the_caseload_comes_a_page_at_a_time_in_the_order_asked() {
         "{body}"
     );
 }
+
+/// A sync batch is written set-wise, and ends as if applied entry by entry in order: a record
+/// sent twice ends as its last body with the items every body raised; a withdrawal in between
+/// takes away what came before it; a record put and then withdrawn is gone with its items; the
+/// same batch again changes nothing.
+#[test]
+fn a_batch_ends_as_if_applied_entry_by_entry() {
+    let db = database("batch");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, _) = clinic.clinic("batch");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let p = patient(&home, &clinic, &clinic.patient_invite(&dr), "Pat Batch");
+    run(&home, &["checkin", "--mood", "5", "--urinary", "frequency"]).ok();
+    run(&home, &["sync"]).ok();
+    let device = device_token(&home);
+    let base: Value = sql(
+        &db,
+        &format!("SELECT body FROM record WHERE patient_id = {p} AND kind = 'checkin' ORDER BY record_id DESC LIMIT 1"),
+    )[0]
+    .get(0);
+    let body = |id: i64, urinary: &[&str], note: &str| {
+        let mut b = base.clone();
+        b["id"] = json!(id);
+        b["urinary"] = json!(urinary);
+        b["note"] = json!(note);
+        b
+    };
+    let (x, y, z) = (900_001_i64, 900_002_i64, 900_003_i64);
+    let last = clinic.ok("GET", "/api/v1/sync", Some(&device), None)["last_idx"]
+        .as_i64()
+        .unwrap_or(0);
+    let sent = [
+        (x, Some(body(x, &["frequency"], "first"))),
+        (y, Some(body(y, &["blood"], "first"))),
+        (z, Some(body(z, &["frequency"], "first"))),
+        (x, Some(body(x, &[], "second"))),
+        (y, None),
+        (z, None),
+        (y, Some(body(y, &[], "second"))),
+    ];
+    let entries: Vec<Value> = sent
+        .iter()
+        .enumerate()
+        .map(|(n, (id, b))| json!({ "idx": last + 1 + n as i64, "kind": "checkin", "id": id, "body": b }))
+        .collect();
+    let batch = json!({ "entries": entries });
+    let pushed = clinic.ok("POST", "/api/v1/sync", Some(&device), Some(batch.clone()));
+    assert_eq!(pushed["applied"], json!(sent.len()), "{pushed}");
+    let state = || {
+        let records: Vec<(i64, Option<String>, Value)> = sql(
+            &db,
+            &format!("SELECT record_id, body->>'note', body->'urinary' FROM record WHERE patient_id = {p} AND record_id > 900000 ORDER BY record_id"),
+        )
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+        let items: Vec<(i64, String, bool)> = sql(
+            &db,
+            &format!("SELECT source_id, kind, urgent FROM triage WHERE patient_id = {p} AND source_id > 900000 ORDER BY source_id, kind"),
+        )
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+        (records, items)
+    };
+    let (records, items) = state();
+    assert_eq!(
+        records,
+        vec![
+            (x, Some("second".to_string()), json!([])),
+            (y, Some("second".to_string()), json!([])),
+        ]
+    );
+    // x's first body raised an item, its second none: the item stays, as it would one by one;
+    // y's urgent item went with its withdrawal; z went with its.
+    assert_eq!(items, vec![(x, "urinary".to_string(), false)]);
+    let again = clinic.ok("POST", "/api/v1/sync", Some(&device), Some(batch));
+    assert_eq!(again["applied"], json!(0), "{again}");
+    assert_eq!(state(), (records, items));
+}

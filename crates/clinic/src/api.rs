@@ -17,6 +17,7 @@ use dosewise_core::prescription::Prescription;
 use dosewise_core::share::{self, Category, State as SyncState};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 /// An error in the API's shape: `{"error": {"kind", "status", "message"}}`.
@@ -717,6 +718,30 @@ struct RawEntry {
     body: Option<Box<serde_json::value::RawValue>>,
 }
 
+/// What every shared record holds, read from its text without building the rest.
+#[derive(Debug, Deserialize)]
+struct Head {
+    /// Not a whole number: not the entry's id.
+    #[serde(default, deserialize_with = "whole")]
+    id: Option<i64>,
+    at: Option<Value>,
+    deleted_at: Option<serde::de::IgnoredAny>,
+}
+
+/// A whole number, or nothing for any other value (a body's id is compared, not trusted).
+fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(Value::deserialize(d)?.as_i64())
+}
+
+/// A record's text, read straight into its type.
+struct Text<'a>(&'a str);
+
+impl share::RecordSource for Text<'_> {
+    fn read<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
+        serde_json::from_str(self.0).map_err(|e| e.to_string())
+    }
+}
+
 /// JSON text stored as it is (PostgreSQL checks and normalises it).
 #[derive(Debug)]
 struct JsonText<'a>(&'a str);
@@ -760,8 +785,14 @@ enum Op<'a> {
     },
 }
 
-/// Write a batch's operations in order, pipelined: each statement is prepared once and every
-/// execution is sent before the first answer is awaited (tokio-postgres keeps their order).
+/// Write a batch's operations as four set-wise statements, pipelined (sent together, answered
+/// in order): the records withdrawn and the triage items they raised deleted, every record's
+/// last state upserted, and the items raised inserted. The same as applying the operations one
+/// by one in order: a record sent twice (changed twice between syncs) ends as its last body; a
+/// withdrawal first deletes what the record and its items were; the items raised are those of
+/// every body sent after the record's last withdrawal (the last body alone could drop an item an
+/// earlier one raised). One statement a kind of change instead of one a record: most of a
+/// single-row statement's cost in the database is the statement, not the row.
 async fn write(
     tx: &deadpool_postgres::Transaction<'_>,
     d: &Device,
@@ -769,78 +800,154 @@ async fn write(
     ops: &[Op<'_>],
     now: Timestamp,
 ) -> Result<()> {
-    use futures_util::future::{BoxFuture, FutureExt, try_join_all};
-    use tokio_postgres::types::ToSql;
-    let (put, raise, remove, unraise) = futures_util::try_join!(
-        tx.prepare(
+    fn key<'a>(op: &Op<'a>) -> (&'a str, i64) {
+        match op {
+            Op::Put { e, .. } | Op::Withdraw { e } => (e.kind.as_str(), e.id),
+        }
+    }
+    // Where each record's last operation and last withdrawal are in the batch.
+    let mut last: HashMap<(&str, i64), usize> = HashMap::new();
+    let mut withdrawn: HashMap<(&str, i64), usize> = HashMap::new();
+    for (n, op) in ops.iter().enumerate() {
+        last.insert(key(op), n);
+        if matches!(op, Op::Withdraw { .. }) {
+            withdrawn.insert(key(op), n);
+        }
+    }
+    let (gone_kinds, gone_ids): (Vec<&str>, Vec<i64>) = withdrawn.keys().copied().unzip();
+    // Records: (kind, id, category, body, idx, at, deleted) of each record's last body.
+    let (mut kinds, mut ids, mut categories, mut bodies) = (vec![], vec![], vec![], vec![]);
+    let (mut idxs, mut ats, mut deleteds) = (vec![], vec![], vec![]);
+    // Items: (kind, urgent, detail, category, source kind, source id, at).
+    let (mut i_kinds, mut i_urgent, mut i_details, mut i_categories) =
+        (vec![], vec![], vec![], vec![]);
+    let (mut i_sources, mut i_source_ids, mut i_ats) = (vec![], vec![], vec![]);
+    for (n, op) in ops.iter().enumerate() {
+        let Op::Put {
+            e,
+            body,
+            idx,
+            category,
+            at_us,
+            deleted,
+            items,
+        } = op
+        else {
+            continue;
+        };
+        let k = key(op);
+        if withdrawn.get(&k).is_some_and(|w| *w > n) {
+            continue;
+        }
+        for (item, at) in items {
+            i_kinds.push(item.kind);
+            i_urgent.push(item.urgent);
+            i_details.push(item.detail.as_str());
+            i_categories.push(*category);
+            i_sources.push(e.kind.as_str());
+            i_source_ids.push(e.id);
+            i_ats.push(*at);
+        }
+        if last.get(&k) == Some(&n) {
+            kinds.push(e.kind.as_str());
+            ids.push(e.id);
+            categories.push(*category);
+            bodies.push(JsonText(body.0));
+            idxs.push(*idx);
+            ats.push(*at_us);
+            deleteds.push(*deleted);
+        }
+    }
+    let received = micros(now);
+    let (unrecord, unraise, put, raise) = futures_util::try_join!(
+        tx.prepare_cached(
+            "DELETE FROM record r USING unnest($2::text[], $3::bigint[]) AS u(kind, id)
+             WHERE r.patient_id = $1 AND r.kind = u.kind AND r.record_id = u.id"
+        ),
+        tx.prepare_cached(
+            "DELETE FROM triage t USING unnest($2::text[], $3::bigint[]) AS u(kind, id)
+             WHERE t.patient_id = $1 AND t.source_kind = u.kind AND t.source_id = u.id"
+        ),
+        tx.prepare_cached(
             "INSERT INTO record (clinic_id, patient_id, kind, record_id, category, body, idx, device_id, received_at, at_us, deleted)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             SELECT $1, $2, u.kind, u.id, u.category, u.body, u.idx, $3, $4, u.at_us, u.deleted
+             FROM unnest($5::text[], $6::bigint[], $7::text[], $8::jsonb[], $9::bigint[], $10::bigint[], $11::bool[])
+               AS u(kind, id, category, body, idx, at_us, deleted)
              ON CONFLICT (patient_id, kind, record_id) DO UPDATE
              SET body = excluded.body, idx = excluded.idx, device_id = excluded.device_id,
                  received_at = excluded.received_at, category = excluded.category,
                  at_us = excluded.at_us, deleted = excluded.deleted"
         ),
-        tx.prepare(
+        tx.prepare_cached(
             "INSERT INTO triage (clinic_id, patient_id, kind, urgent, detail, category, source_kind, source_id, at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             SELECT $1, $2, u.kind, u.urgent, u.detail, u.category, u.source_kind, u.source_id, u.at, $3
+             FROM unnest($4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])
+               AS u(kind, urgent, detail, category, source_kind, source_id, at)
              ON CONFLICT (patient_id, kind, source_kind, source_id) DO NOTHING"
         ),
-        tx.prepare("DELETE FROM record WHERE patient_id = $1 AND kind = $2 AND record_id = $3"),
-        tx.prepare("DELETE FROM triage WHERE patient_id = $1 AND source_kind = $2 AND source_id = $3"),
     )
     .map_err(pg)?;
-    let received = micros(now);
-    let mut sent: Vec<BoxFuture<'_, Result<u64, tokio_postgres::Error>>> = Vec::new();
-    for op in ops {
-        match op {
-            Op::Put {
-                e,
-                body,
-                idx,
-                category,
-                at_us,
-                deleted,
-                items,
-            } => {
-                let p: Vec<&(dyn ToSql + Sync)> = vec![
+    let none = gone_ids.is_empty();
+    futures_util::try_join!(
+        async {
+            if none {
+                return Ok(0);
+            }
+            tx.execute(&unrecord, &[&patient, &gone_kinds, &gone_ids])
+                .await
+        },
+        async {
+            if none {
+                return Ok(0);
+            }
+            tx.execute(&unraise, &[&patient, &gone_kinds, &gone_ids])
+                .await
+        },
+        async {
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            tx.execute(
+                &put,
+                &[
                     &d.actor.clinic,
                     &patient,
-                    &e.kind,
-                    &e.id,
-                    category,
-                    body,
-                    idx,
                     &d.device,
                     &received,
-                    at_us,
-                    deleted,
-                ];
-                sent.push(tx.execute_raw(&put, p).boxed());
-                for (item, at) in items {
-                    let p: Vec<&(dyn ToSql + Sync)> = vec![
-                        &d.actor.clinic,
-                        &patient,
-                        &item.kind,
-                        &item.urgent,
-                        &item.detail,
-                        category,
-                        &e.kind,
-                        &e.id,
-                        at,
-                        &received,
-                    ];
-                    sent.push(tx.execute_raw(&raise, p).boxed());
-                }
+                    &kinds,
+                    &ids,
+                    &categories,
+                    &bodies,
+                    &idxs,
+                    &ats,
+                    &deleteds,
+                ],
+            )
+            .await
+        },
+        async {
+            if i_kinds.is_empty() {
+                return Ok(0);
             }
-            Op::Withdraw { e } => {
-                // The record and the triage items it raised: the same three keys.
-                let p: Vec<&(dyn ToSql + Sync)> = vec![&patient, &e.kind, &e.id];
-                sent.push(tx.execute_raw(&remove, p.clone()).boxed());
-                sent.push(tx.execute_raw(&unraise, p).boxed());
-            }
-        }
-    }
-    try_join_all(sent).await.map_err(pg)?;
+            tx.execute(
+                &raise,
+                &[
+                    &d.actor.clinic,
+                    &patient,
+                    &received,
+                    &i_kinds,
+                    &i_urgent,
+                    &i_details,
+                    &i_categories,
+                    &i_sources,
+                    &i_source_ids,
+                    &i_ats,
+                ],
+            )
+            .await
+        },
+    )
+    .map_err(pg)?;
     Ok(())
 }
 
@@ -941,12 +1048,16 @@ async fn push(
         }
         match &e.body {
             Some(raw) => {
-                // Read on its own, used, and let go before the next.
-                let body: Value = serde_json::from_str(raw.get())
-                    .map_err(|err| ClinicError::Input(format!("{} {}: {err}", e.kind, e.id)))?;
-                let body = &body;
-                share::journal_of([(e.kind.as_str(), body)]).map_err(ClinicError::Input)?;
-                if body.get("id").and_then(Value::as_i64) != Some(e.id) {
+                // Read once, from the text sent, into its type (a journal of one record: the
+                // check that it is one, and what the triage rules read), and let go before the
+                // next; the fields every record shares read beside it, skipping the rest.
+                let invalid = |err: serde_json::Error| {
+                    ClinicError::Input(format!("{} {}: {err}", e.kind, e.id))
+                };
+                let head: Head = serde_json::from_str(raw.get()).map_err(invalid)?;
+                let one = share::journal_from([(e.kind.as_str(), Text(raw.get()))])
+                    .map_err(ClinicError::Input)?;
+                if head.id != Some(e.id) {
                     return Err(ClinicError::Input(format!(
                         "{} {}: the body's id differs",
                         e.kind, e.id
@@ -954,13 +1065,14 @@ async fn push(
                     .into());
                 }
                 // When it happened and whether it is deleted, as columns the caseload indexes.
-                let at_us = body
-                    .get("at")
+                let at_us = head
+                    .at
+                    .as_ref()
                     .and_then(Value::as_str)
                     .and_then(|a| a.parse::<Timestamp>().ok())
                     .map(micros);
-                let deleted = body.get("deleted_at").is_some_and(|d| !d.is_null());
-                let items = crate::triage::items(&e.kind, body, rx.as_ref(), now)
+                let deleted = head.deleted_at.is_some();
+                let items = crate::triage::items(&one, rx.as_ref(), now)
                     .into_iter()
                     .map(|i| {
                         let at = micros(i.at);

@@ -1,15 +1,12 @@
 //! The triage queue: what a shared record asks a clinician to look at. Worked out when a record
 //! arrives, so an item exists whether or not anyone has the page open.
 
-use dosewise_core::checkin::{Checkin, UrinarySymptom};
-use dosewise_core::dose::Dose;
+use dosewise_core::checkin::UrinarySymptom;
 use dosewise_core::jiff::Timestamp;
+use dosewise_core::journal::Journal;
 use dosewise_core::prescription::Prescription;
-use dosewise_core::questionnaire::Assessment;
 use dosewise_core::safety::Severity;
-use dosewise_core::stock::{StockEvent, StockEventKind};
-use dosewise_core::vitals::Vitals;
-use serde_json::Value;
+use dosewise_core::stock::StockEventKind;
 
 /// One thing for a clinician to look at.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,26 +55,23 @@ pub const MISSED_CHECKIN_DAYS: i64 = 3;
 /// the whole history) raise nothing: they are in the patient's view, not news for the queue.
 pub const RECENT_DAYS: i64 = 14;
 
-/// The items a record raises (none for most); `rx` is the patient's prescription, whose
+/// The items the records of `j` raise (none for most: a sync reads each record into a journal
+/// of one); `rx` is the patient's prescription, whose
 /// blood-pressure tiers a reading is held to (the safety check's defaults without one).
-pub fn items(kind: &str, body: &Value, rx: Option<&Prescription>, now: Timestamp) -> Vec<Item> {
-    let mut out = raised(kind, body, rx);
+pub fn items(j: &Journal, rx: Option<&Prescription>, now: Timestamp) -> Vec<Item> {
+    let mut out = raised(j, rx);
     let recent = |at: Timestamp| now.duration_since(at).as_hours() < RECENT_DAYS * 24;
     out.retain(|i| !matches!(i.kind, "bp_high" | "off_plan" | "supply_shortfall") || recent(i.at));
     out
 }
 
-fn raised(kind: &str, body: &Value, rx: Option<&Prescription>) -> Vec<Item> {
+fn raised(j: &Journal, rx: Option<&Prescription>) -> Vec<Item> {
     let mut out = Vec::new();
-    match kind {
-        "assessment" => {
-            let Ok(a) = serde_json::from_value::<Assessment>(body.clone()) else {
-                return out;
-            };
-            let x = &a.assessment;
-            if x.instrument == "phq9" {
-                if let Some(v) = x.answers.get(ITEM_9).filter(|v| **v > 0) {
-                    out.push(Item {
+    for a in &j.assessments {
+        let x = &a.assessment;
+        if x.instrument == "phq9" {
+            if let Some(v) = x.answers.get(ITEM_9).filter(|v| **v > 0) {
+                out.push(Item {
                         kind: "phq9_item9",
                         urgent: true,
                         detail: format!(
@@ -85,137 +79,123 @@ fn raised(kind: &str, body: &Value, rx: Option<&Prescription>) -> Vec<Item> {
                         ),
                         at: x.at,
                     });
-                }
-                // The severe band as the questionnaire's data states it (Kroenke 2001: 20-27).
-                let phq9 = dosewise_core::questionnaire::instrument("phq9");
-                let severe = phq9.and_then(|i| i.bands.iter().find(|(_, b)| b == "severe"));
-                if let Some((from, _)) = severe.filter(|(from, _)| x.total >= *from) {
-                    out.push(Item {
-                        kind: "phq9_severe",
-                        urgent: false,
-                        detail: format!("PHQ-9 total {} (severe: {from} or more)", x.total),
-                        at: x.at,
-                    });
-                }
             }
-        }
-        "checkin" => {
-            let Ok(c) = serde_json::from_value::<Checkin>(body.clone()) else {
-                return out;
-            };
-            if c.is_live() && !c.checkin.urinary.is_empty() {
-                let blood = c.checkin.urinary.contains(&UrinarySymptom::Blood);
+            // The severe band as the questionnaire's data states it (Kroenke 2001: 20-27).
+            let phq9 = dosewise_core::questionnaire::instrument("phq9");
+            let severe = phq9.and_then(|i| i.bands.iter().find(|(_, b)| b == "severe"));
+            if let Some((from, _)) = severe.filter(|(from, _)| x.total >= *from) {
                 out.push(Item {
-                    kind: "urinary",
-                    urgent: blood,
-                    detail: format!(
-                        "urinary symptoms: {}",
-                        c.checkin
-                            .urinary
-                            .iter()
-                            .map(|u| u.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    at: c.checkin.at,
-                });
-            }
-        }
-        "dose" => {
-            let Ok(d) = serde_json::from_value::<Dose>(body.clone()) else {
-                return out;
-            };
-            if d.deleted_at.is_none()
-                && let Some(r) = &d.dose.override_reason
-            {
-                out.push(Item {
-                    kind: "override",
+                    kind: "phq9_severe",
                     urgent: false,
-                    detail: format!(
-                        "{} taken despite a refusal ({}); reason: {r}",
-                        d.dose.amount_text(),
-                        d.dose
-                            .findings
-                            .iter()
-                            .filter(|f| f.severity == Severity::Refuse)
-                            .map(|f| f.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    at: d.dose.at,
-                });
-            }
-            let off: Vec<&str> = d
-                .dose
-                .findings
-                .iter()
-                .filter(|f| OFF_PLAN.contains(&f.code.as_str()))
-                .map(|f| f.message.as_str())
-                .collect();
-            if d.deleted_at.is_none() && d.dose.override_reason.is_none() && !off.is_empty() {
-                out.push(Item {
-                    kind: "off_plan",
-                    urgent: false,
-                    detail: format!(
-                        "{} outside the plan: {}",
-                        d.dose.amount_text(),
-                        off.join(" ")
-                    ),
-                    at: d.dose.at,
+                    detail: format!("PHQ-9 total {} (severe: {from} or more)", x.total),
+                    at: x.at,
                 });
             }
         }
-        "vitals" => {
-            let Ok(v) = serde_json::from_value::<Vitals>(body.clone()) else {
-                return out;
-            };
-            let (Some(sys), Some(dia)) = (v.vitals.systolic, v.vitals.diastolic) else {
-                return out;
-            };
-            let limits = rx.map(|r| r.limits).unwrap_or_default();
-            let (warn, refuse) = limits.bp_tiers();
-            let whose = if rx.is_some() {
-                "the prescription's"
-            } else {
-                "the safety check's default"
-            };
-            let tier = if sys >= refuse.systolic || dia >= refuse.diastolic {
-                Some(format!("at or above {whose} refusal tier of {refuse}"))
-            } else if sys > warn.systolic || dia > warn.diastolic {
-                Some(format!("above {whose} warning tier of {warn}"))
-            } else {
-                None
-            };
-            if let Some(tier) = tier {
-                out.push(Item {
-                    kind: "bp_high",
-                    urgent: false,
-                    detail: format!("blood pressure {sys}/{dia}, {tier}"),
-                    at: v.vitals.at,
-                });
-            }
+    }
+    for c in &j.checkins {
+        if c.is_live() && !c.checkin.urinary.is_empty() {
+            let blood = c.checkin.urinary.contains(&UrinarySymptom::Blood);
+            out.push(Item {
+                kind: "urinary",
+                urgent: blood,
+                detail: format!(
+                    "urinary symptoms: {}",
+                    c.checkin
+                        .urinary
+                        .iter()
+                        .map(|u| u.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                at: c.checkin.at,
+            });
         }
-        "stock_event" => {
-            let Ok(e) = serde_json::from_value::<StockEvent>(body.clone()) else {
-                return out;
-            };
-            if e.kind == StockEventKind::Count && e.delta < -1e-9 {
-                let n = (-e.delta * 100.0).round() / 100.0;
-                out.push(Item {
-                    kind: "supply_shortfall",
-                    urgent: false,
-                    detail: format!(
-                        "a count found {n} fewer (troches or mL) than the log implies{}",
-                        e.reason
-                            .as_deref()
-                            .map(|r| format!("; noted: {r}"))
-                            .unwrap_or_default()
-                    ),
-                    at: e.at,
-                });
-            }
+    }
+    for d in &j.doses {
+        if d.deleted_at.is_none()
+            && let Some(r) = &d.dose.override_reason
+        {
+            out.push(Item {
+                kind: "override",
+                urgent: false,
+                detail: format!(
+                    "{} taken despite a refusal ({}); reason: {r}",
+                    d.dose.amount_text(),
+                    d.dose
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity == Severity::Refuse)
+                        .map(|f| f.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                at: d.dose.at,
+            });
         }
-        _ => {}
+        let off: Vec<&str> = d
+            .dose
+            .findings
+            .iter()
+            .filter(|f| OFF_PLAN.contains(&f.code.as_str()))
+            .map(|f| f.message.as_str())
+            .collect();
+        if d.deleted_at.is_none() && d.dose.override_reason.is_none() && !off.is_empty() {
+            out.push(Item {
+                kind: "off_plan",
+                urgent: false,
+                detail: format!(
+                    "{} outside the plan: {}",
+                    d.dose.amount_text(),
+                    off.join(" ")
+                ),
+                at: d.dose.at,
+            });
+        }
+    }
+    for v in &j.vitals {
+        let (Some(sys), Some(dia)) = (v.vitals.systolic, v.vitals.diastolic) else {
+            continue;
+        };
+        let limits = rx.map(|r| r.limits).unwrap_or_default();
+        let (warn, refuse) = limits.bp_tiers();
+        let whose = if rx.is_some() {
+            "the prescription's"
+        } else {
+            "the safety check's default"
+        };
+        let tier = if sys >= refuse.systolic || dia >= refuse.diastolic {
+            Some(format!("at or above {whose} refusal tier of {refuse}"))
+        } else if sys > warn.systolic || dia > warn.diastolic {
+            Some(format!("above {whose} warning tier of {warn}"))
+        } else {
+            None
+        };
+        if let Some(tier) = tier {
+            out.push(Item {
+                kind: "bp_high",
+                urgent: false,
+                detail: format!("blood pressure {sys}/{dia}, {tier}"),
+                at: v.vitals.at,
+            });
+        }
+    }
+    for e in &j.stock_events {
+        if e.kind == StockEventKind::Count && e.delta < -1e-9 {
+            let n = (-e.delta * 100.0).round() / 100.0;
+            out.push(Item {
+                kind: "supply_shortfall",
+                urgent: false,
+                detail: format!(
+                    "a count found {n} fewer (troches or mL) than the log implies{}",
+                    e.reason
+                        .as_deref()
+                        .map(|r| format!("; noted: {r}"))
+                        .unwrap_or_default()
+                ),
+                at: e.at,
+            });
+        }
     }
     out
 }
@@ -224,6 +204,13 @@ fn raised(kind: &str, body: &Value, rx: Option<&Prescription>) -> Vec<Item> {
 mod tests {
     use super::*;
     use dosewise_core::testing::ts;
+    use serde_json::Value;
+
+    /// The items a record raises, read as a sync reads it: into a journal of that one record.
+    fn items(kind: &str, v: &Value, rx: Option<&Prescription>, now: Timestamp) -> Vec<Item> {
+        let j = dosewise_core::share::journal_of([(kind, v)]).unwrap_or_else(|e| panic!("{e}"));
+        super::items(&j, rx, now)
+    }
 
     fn phq9(answers: [u8; 9]) -> Value {
         let total: u32 = answers.iter().map(|a| u32::from(*a)).sum();
