@@ -233,7 +233,7 @@ impl Sort {
             Sort::Dose => (Some("doses"), "d.latest_at DESC NULLS LAST,"),
             Sort::Week => (
                 Some("doses"),
-                "(SELECT coalesce(sum(u.mg), 0) FROM unnest(d.recent_at, d.recent_mg) AS u(at, mg) WHERE u.at >= $5) DESC,",
+                "(SELECT coalesce(sum(u.mg), 0) FROM unnest(d.recent_at, d.recent_mg) AS u(at, mg) WHERE u.at >= $6) DESC,",
             ),
             Sort::Checkin => (Some("checkins"), "d.latest_at ASC NULLS FIRST,"),
             Sort::Scores => (Some("questionnaires"), "d.latest_score DESC NULLS LAST,"),
@@ -357,7 +357,8 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
         "WITH pat AS (
            SELECT p.id, p.name, g.categories, g.starts_at
            FROM share_grant g JOIN account p ON p.id = g.patient_id
-           WHERE g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)
+           WHERE g.clinician_id = $5
+             AND g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)
              AND ($2::text IS NULL OR p.name ILIKE $2))
          SELECT pat.id, pat.name, pat.categories, pat.starts_at,
            coalesce(fl.open, 0), coalesce(fl.urgent, 0),
@@ -387,7 +388,11 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
         )
     };
     let at = micros(now);
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&at, &pattern, &limit, &offset];
+    // The grants are this clinician's, as row-level security also holds them to: said here too,
+    // so the planner knows how many rows come (it cannot see through the policy's settings, and
+    // guessing one row it joined every patient to every other).
+    let me = s.actor.account;
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&at, &pattern, &limit, &offset, &me];
     if q.sort == Sort::Week {
         params.push(&week);
     }
@@ -479,7 +484,11 @@ pub struct TriageItem {
 /// [`crate::triage::MISSED_CHECKIN_DAYS`] (since their last one, or since sharing began), and
 /// retire the open ones a newer check-in has answered. Time passing raises these, not a record
 /// arriving, so they are worked out when the queue is read.
-async fn missed_checkins(tx: &impl deadpool_postgres::GenericClient, now: Timestamp) -> Result<()> {
+async fn missed_checkins(
+    tx: &impl deadpool_postgres::GenericClient,
+    clinician: Option<i64>,
+    now: Timestamp,
+) -> Result<()> {
     let gap = crate::triage::MISSED_CHECKIN_DAYS * DAY_US;
     let rows = tx
         .query(
@@ -489,9 +498,10 @@ async fn missed_checkins(tx: &impl deadpool_postgres::GenericClient, now: Timest
                SELECT r.record_id, r.at_us FROM record r
                WHERE r.patient_id = g.patient_id AND r.kind = 'checkin' AND NOT r.deleted
                ORDER BY r.at_us DESC LIMIT 1) l ON true
-             WHERE g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)
+             WHERE g.clinician_id = $2
+               AND g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)
                AND 'checkins' = ANY (g.categories)",
-            &[&micros(now)],
+            &[&micros(now), &clinician],
         )
         .await
         .map_err(pg)?;
@@ -596,7 +606,7 @@ pub async fn triage_of(
     let now = st.now();
     let mut c = st.client().await?;
     let tx = st.begin(&mut c, &s.actor).await?;
-    missed_checkins(&tx, now).await?;
+    missed_checkins(&tx, s.actor.account, now).await?;
     let counts = tx
         .query_one(
             "SELECT count(*), count(*) FILTER (WHERE t.urgent) FROM triage t
