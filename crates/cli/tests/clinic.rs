@@ -1589,6 +1589,8 @@ fn off_plan_doses_blood_pressure_shortfalls_and_silence_reach_triage() {
         !answered.iter().any(|(k, _)| k == "missed_checkins"),
         "{answered:?}"
     );
+    // Raised, read, retired: the counts the caseload sorts by kept up with all of it.
+    open_counts_agree(&db);
 }
 
 /// One HTTPS request to `addr`, trusting only `ca` (PEM): (status line and headers, body).
@@ -2602,7 +2604,8 @@ fn the_caseload_digest_agrees_with_the_records() {
     drop(clinic);
     exec(
         &db,
-        // Schema 6 as it was: before 0009's audit lines, 0008's keys and 0007's digest.
+        // Schema 6 as it was: before 0011's triage counts, 0010's sort keys, 0009's audit lines,
+        // 0008's keys and 0007's digest.
         "ALTER POLICY audit_patient ON audit
            USING (dosewise_role() = 'patient' AND patient_id = dosewise_setting('dosewise.patient'));
          ALTER TABLE audit DROP COLUMN patients;
@@ -2615,6 +2618,8 @@ fn the_caseload_digest_agrees_with_the_records() {
          ALTER TABLE patient_note DROP CONSTRAINT patient_note_pkey, ADD PRIMARY KEY (id);
          ALTER TABLE audit DROP CONSTRAINT audit_pkey, ADD PRIMARY KEY (id);
          DROP TABLE digest; DROP INDEX triage_open;
+         DROP TRIGGER triage_open_count ON triage; DROP FUNCTION dosewise_triage_count();
+         DROP TABLE triage_open_count;
          UPDATE dosewise_clinic_schema SET version = 6",
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -2622,8 +2627,9 @@ fn the_caseload_digest_agrees_with_the_records() {
     assert_eq!(shown(&clinic), third);
     assert_eq!(
         sql(&db, "SELECT version FROM dosewise_clinic_schema")[0].get::<_, i64>(0),
-        10
+        11
     );
+    open_counts_agree(&db);
     // The sort keys worked out with the digests agree with the bodies they sit beside.
     let disagree = sql(
         &db,
@@ -2680,8 +2686,8 @@ fn every_table_is_keyed_for_distribution_by_patient() {
     let keys: Vec<(String, Vec<String>)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     let placed = |table: &str| -> Option<&str> {
         Some(match table {
-            "record" | "digest" | "triage" | "share_grant" | "device" | "prescription"
-            | "patient_note" => "patient_id",
+            "record" | "digest" | "triage" | "triage_open_count" | "share_grant" | "device"
+            | "prescription" | "patient_note" => "patient_id",
             "audit" => "clinic_id",
             "session" => "token_hash",
             "invite" | "password_reset" => "code_hash",
@@ -3019,6 +3025,7 @@ fn the_caseload_comes_a_page_at_a_time_in_the_order_asked() {
         "a hand-edited address still gets the page: {body}"
     );
     assert!(body.contains("Sorted by open flags."), "{body}");
+    open_counts_agree(&db);
     // A page in the middle: where it lies, and links either side that keep the order.
     let (status, _, body) = common::server::http_full(
         &clinic.addr,
@@ -3127,4 +3134,51 @@ fn a_batch_ends_as_if_applied_entry_by_entry() {
     let again = clinic.ok("POST", "/api/v1/sync", Some(&device), Some(batch));
     assert_eq!(again["applied"], json!(0), "{again}");
     assert_eq!(state(), (records, items));
+    // The open counts the caseload sorts by follow raising, withdrawing and acknowledging.
+    open_counts_agree(&db);
+    let row = |clinic: &Clinic| {
+        let v = clinic.ok("GET", "/api/v1/patients", Some(&dr), None);
+        (
+            v["patients"][0]["open_triage"].as_i64(),
+            v["patients"][0]["urgent_triage"].as_i64(),
+        )
+    };
+    let before = row(&clinic);
+    let x_item = sql(
+        &db,
+        &format!("SELECT id FROM triage WHERE patient_id = {p} AND source_id = {x}"),
+    )[0]
+    .get::<_, i64>(0);
+    clinic.ok(
+        "POST",
+        &format!("/api/v1/triage/{x_item}/ack"),
+        Some(&dr),
+        None,
+    );
+    open_counts_agree(&db);
+    assert_eq!(row(&clinic), (before.0.map(|n| n - 1), before.1));
+}
+
+/// The open triage counts kept beside `triage` are what counting the open items gives.
+fn open_counts_agree(db: &str) {
+    let differ = sql(
+        db,
+        "SELECT patient_id, category FROM (
+           SELECT patient_id, category, open, urgent FROM triage_open_count WHERE open > 0
+           EXCEPT
+           SELECT patient_id, category, count(*)::int, (count(*) FILTER (WHERE urgent))::int
+           FROM triage WHERE acknowledged_at IS NULL GROUP BY patient_id, category) x
+         UNION ALL
+         SELECT patient_id, category FROM (
+           SELECT patient_id, category, count(*)::int, (count(*) FILTER (WHERE urgent))::int
+           FROM triage WHERE acknowledged_at IS NULL GROUP BY patient_id, category
+           EXCEPT
+           SELECT patient_id, category, open, urgent FROM triage_open_count) y",
+    );
+    assert!(differ.is_empty(), "{} counts differ", differ.len());
+    let negative = sql(
+        db,
+        "SELECT count(*) FROM triage_open_count WHERE open < 0 OR urgent < 0 OR urgent > open",
+    );
+    assert_eq!(negative[0].get::<_, i64>(0), 0);
 }

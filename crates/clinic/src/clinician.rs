@@ -366,8 +366,8 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
            count(*) OVER ()
          FROM pat
          LEFT JOIN (
-           SELECT t.patient_id, count(*) AS open, count(*) FILTER (WHERE t.urgent) AS urgent
-           FROM triage t WHERE t.acknowledged_at IS NULL GROUP BY t.patient_id) fl ON fl.patient_id = pat.id
+           SELECT c.patient_id, sum(c.open)::bigint AS open, sum(c.urgent)::bigint AS urgent
+           FROM triage_open_count c GROUP BY c.patient_id) fl ON fl.patient_id = pat.id
          LEFT JOIN prescription x ON x.patient_id = pat.id
          {}
          ORDER BY {order} lower(pat.name), pat.id
