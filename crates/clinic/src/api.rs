@@ -143,14 +143,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, ApiError> {
-        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+        dosewise_web::schema::query_of(parts)
             .map(Query)
-            .map_err(|e| {
-                ClinicError::Input(format!(
-                    "the query string does not fit: {e}; see /api/v1/openapi.json"
-                ))
-                .into()
-            })
+            .map_err(|e| ClinicError::Input(e).into())
     }
 }
 

@@ -372,7 +372,7 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
            SELECT sum(c.open)::bigint AS open, sum(c.urgent)::bigint AS urgent
            FROM triage_open_count c WHERE c.patient_id = pat.id) fl ON true
          LEFT JOIN LATERAL (
-           SELECT rx.body FROM prescription rx WHERE rx.patient_id = pat.id) x ON true
+           SELECT rx.body FROM prescription rx WHERE rx.patient_id = pat.id LIMIT 1) x ON true
          {}
          ORDER BY {order} lower(pat.name), pat.id
          LIMIT $3 OFFSET $4",

@@ -545,6 +545,26 @@ fn heading(s: Sort) -> (&'static str, bool) {
     }
 }
 
+/// A page number from an address: what does not read as one is the first page.
+fn page_number(raw: Option<&str>) -> u32 {
+    raw.and_then(|p| p.parse().ok())
+        .filter(|&p| p > 0)
+        .unwrap_or(1)
+}
+
+/// Links to the pages either side of `page` of `pages` (nothing when there is one page).
+fn pager(label: &str, page: u32, pages: i64, href: impl Fn(u32) -> String) -> Markup {
+    html! {
+        @if pages > 1 {
+            nav.noprint.pages aria-label=(label) {
+                @if page > 1 { a rel="prev" href=(href(page - 1)) { "← Previous" } " " }
+                span { "Page " (page) " of " (pages) }
+                @if i64::from(page) < pages { " " a rel="next" href=(href(page + 1)) { "Next →" } }
+            }
+        }
+    }
+}
+
 /// The caseload's address for a sort, a name filter, a page and its length.
 fn caseload_href(sort: Sort, q: Option<&str>, page: u32, per_page: u32) -> String {
     let mut pairs = vec![("sort", sort.key().to_string())];
@@ -591,13 +611,7 @@ async fn caseload(
             .as_deref()
             .and_then(Sort::from_key)
             .unwrap_or_default(),
-        page: Some(
-            q.page
-                .as_deref()
-                .and_then(|p| p.parse().ok())
-                .filter(|&p| p > 0)
-                .unwrap_or(1),
-        ),
+        page: Some(page_number(q.page.as_deref())),
         per_page: q
             .per_page
             .as_deref()
@@ -700,13 +714,7 @@ async fn caseload(
                 }
             }
         }
-        @if v.pages > 1 {
-            nav.noprint.pages aria-label="Pages of the caseload" {
-                @if v.page > 1 { a rel="prev" href=(caseload_href(key, filter, v.page - 1, v.per_page)) { "← Previous" } " " }
-                span { "Page " (v.page) " of " (v.pages) }
-                @if i64::from(v.page) < v.pages { " " a rel="next" href=(caseload_href(key, filter, v.page + 1, v.per_page)) { "Next →" } }
-            }
-        }
+        (pager("Pages of the caseload", v.page, v.pages, |n| caseload_href(key, filter, n, v.per_page)))
         @if v.total == 0 {
             @if filter.is_some() { p { "No patient sharing with you has a name like that. " a href="/" { "Show everyone" } "." } }
             @else { p { "No patient shares with you yet. Invite one below." } }
@@ -775,13 +783,7 @@ async fn triage(
     Query(q): Query<TriageQuery>,
 ) -> PageResult {
     let asked = clinician::PageQuery {
-        page: Some(
-            q.page
-                .as_deref()
-                .and_then(|p| p.parse().ok())
-                .filter(|&p| p > 0)
-                .unwrap_or(1),
-        ),
+        page: Some(page_number(q.page.as_deref())),
         per_page: None,
     };
     let v = clinician::triage(&st, &s, &asked).await?;
@@ -798,13 +800,7 @@ async fn triage(
         } @else {
             (triage_list(&s, &v.items, &here))
         }
-        @if v.pages > 1 {
-            nav.noprint.pages aria-label="Pages of the triage queue" {
-                @if v.page > 1 { a rel="prev" href=(format!("/triage?page={}", v.page - 1)) { "← Previous" } " " }
-                span { "Page " (v.page) " of " (v.pages) }
-                @if i64::from(v.page) < v.pages { " " a rel="next" href=(format!("/triage?page={}", v.page + 1)) { "Next →" } }
-            }
-        }
+        (pager("Pages of the triage queue", v.page, v.pages, |n| format!("/triage?page={n}")))
     };
     Ok(html_response(
         StatusCode::OK,

@@ -60,13 +60,19 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, ApiError> {
-        let q = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str(q).map(Query).map_err(|e| {
-            ApiError(WebError::Input(format!(
-                "the query string does not fit: {e}; see /api/v1/openapi.json"
-            )))
-        })
+        query_of(parts)
+            .map(Query)
+            .map_err(|e| ApiError(WebError::Input(e)))
     }
+}
+
+/// A request's query string read into `T`, or what is wrong with it, pointing at the API's
+/// description (the clinic server's API reads its queries the same way).
+pub fn query_of<T: serde::de::DeserializeOwned>(
+    parts: &axum::http::request::Parts,
+) -> Result<T, String> {
+    serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+        .map_err(|e| format!("the query string does not fit: {e}; see /api/v1/openapi.json"))
 }
 
 /// A JSON body, with the API's error shape when it is not one.

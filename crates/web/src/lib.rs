@@ -39,7 +39,7 @@ pub use pages::static_file;
 /// What an API built beside this one (the clinic server's) shares with it: the text patterns
 /// its OpenAPI document states, and reading `3.0` as the whole number JSON Schema says it is.
 pub mod schema {
-    pub use crate::api::whole_numbers;
+    pub use crate::api::{query_of, whole_numbers};
     pub use crate::openapi::{LABEL, NOTE, NOTE_VISIBLE, TEXT, body, err, ok};
 }
 
