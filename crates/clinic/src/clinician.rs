@@ -243,8 +243,18 @@ impl Sort {
     }
 }
 
-/// The most rows a caseload page holds (and how many it holds unless asked for fewer).
+/// The most rows a caseload or triage page holds (and how many unless asked for fewer).
 pub const PER_PAGE: u32 = 100;
+
+/// The rows before page `page` (from 1) of `per_page` rows.
+pub(crate) fn offset(page: u32, per_page: u32) -> i64 {
+    i64::from(page.saturating_sub(1)) * i64::from(per_page)
+}
+
+/// The pages `total` rows fill, `per_page` to a page.
+fn page_count(total: i64, per_page: u32) -> i64 {
+    (total + i64::from(per_page) - 1) / i64::from(per_page)
+}
 
 /// Which page of the caseload, in which order, of whom.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -383,20 +393,17 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
     let pattern = name.as_deref().map(contains);
     let plan = q.sort == Sort::Plan;
     // The plan's order is worked out here from every row; the others' by the database.
-    let (limit, offset) = if plan {
+    let (limit, skip) = if plan {
         (None, 0)
     } else {
-        (
-            Some(i64::from(per_page)),
-            i64::from(page - 1) * i64::from(per_page),
-        )
+        (Some(i64::from(per_page)), offset(page, per_page))
     };
     let at = micros(now);
     // The grants are this clinician's, as row-level security also holds them to: said here too,
     // so the planner knows how many rows come (it cannot see through the policy's settings, and
     // guessing one row it joined every patient to every other).
     let me = s.actor.account;
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&at, &pattern, &limit, &offset, &me];
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&at, &pattern, &limit, &skip, &me];
     if q.sort == Sort::Week {
         params.push(&week);
     }
@@ -427,7 +434,7 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
             let (x, y) = (key(a), key(b));
             x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1))
         });
-        let from = usize::try_from(i64::from(page - 1) * i64::from(per_page)).unwrap_or(usize::MAX);
+        let from = usize::try_from(offset(page, per_page)).unwrap_or(usize::MAX);
         out = out.into_iter().skip(from).take(per_page as usize).collect();
     } else if out.is_empty() && page > 1 {
         // Past the last page: how many there are, from the first.
@@ -466,7 +473,7 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
         q: name,
         page,
         per_page,
-        pages: (total + i64::from(per_page) - 1) / i64::from(per_page),
+        pages: page_count(total, per_page),
         total,
     })
 }
@@ -554,7 +561,7 @@ async fn missed_checkins(
     Ok(())
 }
 
-/// Which page of the triage queue.
+/// Which page of a list (the triage queue; the caseload's own query adds its order and filter).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
@@ -611,10 +618,12 @@ pub async fn triage_of(
     let mut c = st.client().await?;
     let tx = st.begin(&mut c, &s.actor).await?;
     missed_checkins(&tx, s.actor.account, now).await?;
+    // The open counts kept beside the items (migration 0011), not a count of every item;
+    // read under the same rule as the items, so they are the counts of what this page lists.
     let counts = tx
         .query_one(
-            "SELECT count(*), count(*) FILTER (WHERE t.urgent) FROM triage t
-             WHERE t.acknowledged_at IS NULL AND ($1::bigint IS NULL OR t.patient_id = $1)",
+            "SELECT coalesce(sum(c.open), 0)::bigint, coalesce(sum(c.urgent), 0)::bigint
+             FROM triage_open_count c WHERE $1::bigint IS NULL OR c.patient_id = $1",
             &[&patient],
         )
         .await
@@ -627,11 +636,7 @@ pub async fn triage_of(
              WHERE t.acknowledged_at IS NULL AND ($1::bigint IS NULL OR t.patient_id = $1)
              ORDER BY t.urgent DESC, t.created_at, t.id
              LIMIT $2 OFFSET $3",
-            &[
-                &patient,
-                &i64::from(per_page),
-                &(i64::from(page - 1) * i64::from(per_page)),
-            ],
+            &[&patient, &i64::from(per_page), &offset(page, per_page)],
         )
         .await
         .map_err(pg)?;
@@ -663,7 +668,7 @@ pub async fn triage_of(
         per_page,
         total,
         urgent,
-        pages: (total + i64::from(per_page) - 1) / i64::from(per_page),
+        pages: page_count(total, per_page),
     })
 }
 

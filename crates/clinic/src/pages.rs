@@ -565,6 +565,13 @@ fn pager(label: &str, page: u32, pages: i64, href: impl Fn(u32) -> String) -> Ma
     }
 }
 
+/// What a page past the last says instead of rows: which page is the last.
+fn past_the_last(page: u32, pages: i64, href: impl Fn(u32) -> String) -> Markup {
+    html! {
+        p { "There is no page " (page) "; the last is " a href=(href(u32::try_from(pages).unwrap_or(1))) { "page " (pages) } "." }
+    }
+}
+
 /// The caseload's address for a sort, a name filter, a page and its length.
 fn caseload_href(sort: Sort, q: Option<&str>, page: u32, per_page: u32) -> String {
     let mut pairs = vec![("sort", sort.key().to_string())];
@@ -623,7 +630,7 @@ async fn caseload(
     let key = v.sort;
     let rows = &v.patients;
     let filter = v.q.as_deref();
-    let first = i64::from(v.page - 1) * i64::from(v.per_page) + 1;
+    let first = clinician::offset(v.page, v.per_page) + 1;
     let body = html! {
         h1 { "Caseload" }
         p.muted {
@@ -655,7 +662,7 @@ async fn caseload(
             " " button.secondary type="submit" { "Show" }
         }
         @if rows.is_empty() && v.total > 0 {
-            p { "There is no page " (v.page) "; the last is " a href=(caseload_href(key, filter, u32::try_from(v.pages).unwrap_or(1), v.per_page)) { "page " (v.pages) } "." }
+            (past_the_last(v.page, v.pages, |n| caseload_href(key, filter, n, v.per_page)))
         }
         div.table-wrap {
             table.stack {
@@ -787,25 +794,30 @@ async fn triage(
         per_page: None,
     };
     let v = clinician::triage(&st, &s, &asked).await?;
-    let here = if v.page > 1 {
-        format!("/triage?page={}", v.page)
-    } else {
-        "/triage".to_string()
-    };
+    let here = triage_href(v.page);
     let body = html! {
         h1 { "Triage" }
         p { (v.total) " open, " (v.urgent) " urgent. Urgent items (PHQ-9 item 9 above 0) stay at the top until a clinician acknowledges them; acknowledging records who and when." }
         @if v.items.is_empty() && v.total > 0 {
-            p { "There is no page " (v.page) "; the last is " a href=(format!("/triage?page={}", v.pages)) { "page " (v.pages) } "." }
+            (past_the_last(v.page, v.pages, triage_href))
         } @else {
             (triage_list(&s, &v.items, &here))
         }
-        (pager("Pages of the triage queue", v.page, v.pages, |n| format!("/triage?page={n}")))
+        (pager("Pages of the triage queue", v.page, v.pages, triage_href))
     };
     Ok(html_response(
         StatusCode::OK,
         page(&s, "Triage", Nav::Triage, body),
     ))
+}
+
+/// A page of the triage queue's address.
+fn triage_href(page: u32) -> String {
+    if page > 1 {
+        format!("/triage?page={page}")
+    } else {
+        "/triage".to_string()
+    }
 }
 
 /// Where acknowledging an item goes back to: a page of the queue, or a patient's page.

@@ -56,8 +56,8 @@ pub const MISSED_CHECKIN_DAYS: i64 = 3;
 pub const RECENT_DAYS: i64 = 14;
 
 /// The items the records of `j` raise (none for most: a sync reads each record into a journal
-/// of one); `rx` is the patient's prescription, whose
-/// blood-pressure tiers a reading is held to (the safety check's defaults without one).
+/// of one); `rx` is the patient's prescription, whose blood-pressure tiers a reading is held to
+/// (the safety check's defaults without one).
 pub fn items(j: &Journal, rx: Option<&Prescription>, now: Timestamp) -> Vec<Item> {
     let mut out = raised(j, rx);
     let recent = |at: Timestamp| now.duration_since(at).as_hours() < RECENT_DAYS * 24;
