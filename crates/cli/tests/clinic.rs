@@ -1995,7 +1995,9 @@ fn every_route_against_every_role() {
          401 means no session or device token of the right kind; 400 is a refusal of what was \
          sent (a wrong password, an unknown code). No answer to anyone but the clinician with \
          the grant and the patient's own device carries the patient's data (checked on every \
-         cell). Generated from the route list: a new route cannot be left out.\n\n{table}"
+         cell). Generated from `api::ROUTES`, which the router is built from: a new route \
+         cannot be left out. The clinician's pages and forms have their own table, \
+         [access-matrix-pages.md](access-matrix-pages.md).\n\n{table}"
     );
     if std::env::var_os("DOSEWISE_UPDATE_DOCS").is_some() {
         std::fs::write(&doc_path, &doc).unwrap_or_else(|e| panic!("{e}"));
@@ -2004,6 +2006,285 @@ fn every_route_against_every_role() {
     assert_eq!(
         on_disk, doc,
         "docs/access-matrix.md is out of date: DOSEWISE_UPDATE_DOCS=1"
+    );
+}
+
+/// The clinician's pages and forms against every kind of caller, signed in by cookie as a
+/// browser is: each form sent first without the session's CSRF token (refused, nothing
+/// changes) and then with it. What is not the caller's answers 404 and is audited; no answer
+/// but the granted clinician's carries the patient's data. Walks `pages::ROUTES`, which the
+/// router is built from, and prints the table to `docs/access-matrix-pages.md`.
+#[test]
+fn every_page_against_every_role() {
+    let db = database("pagematrix");
+    let clinic = Clinic::start(&db, 0);
+    let (admin_a, dr_a, _) = clinic.clinic("alpha");
+    let (admin_b, dr_b, _) = clinic.clinic("beta");
+    clinic.staff(&admin_a, "clinician", "other@alpha.example", "Dr Other");
+    let dr_other = clinic.login("other@alpha.example", PASSWORD);
+    let victim = clinic.staff(&admin_a, "clinician", "victim@alpha.example", "Dr Victim");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (h1, h2) = (dir.path().join("p1"), dir.path().join("p2"));
+    let p1 = patient(&h1, &clinic, &clinic.patient_invite(&dr_a), "Pat Matrix");
+    patient(&h2, &clinic, &clinic.patient_invite(&dr_a), "Pat Second");
+    run(&h1, &["assess", "phq9", "--answers", "1,1,1,1,0,0,0,0,2"]).ok();
+    run(&h1, &["sync"]).ok();
+    run(&h2, &["sync"]).ok();
+    let item = sql(
+        &db,
+        &format!("SELECT id FROM triage WHERE patient_id = {p1} AND kind = 'phq9_item9'"),
+    )[0]
+    .get::<_, i64>(0);
+    // A browser's cookie and the session's CSRF token; a device's token tried as a cookie.
+    let csrf_of = |token: &str| -> String {
+        sql(
+            &db,
+            &format!(
+                "SELECT csrf FROM session WHERE token_hash = '{}'",
+                dosewise_clinic::auth::digest(token)
+            ),
+        )
+        .first()
+        .map(|r| r.get::<_, String>(0))
+        .unwrap_or_default()
+    };
+    let (dev1, dev2) = (device_token(&h1), device_token(&h2));
+    let roles: Vec<(&str, Option<String>, String)> = [
+        ("anonymous", None),
+        ("patient's device", Some(dev1.as_str())),
+        ("other patient's device", Some(dev2.as_str())),
+        ("clinician without grant", Some(dr_other.as_str())),
+        ("clinician of another clinic", Some(dr_b.as_str())),
+        ("admin of another clinic", Some(admin_b.as_str())),
+        ("admin", Some(admin_a.as_str())),
+        ("clinician with grant", Some(dr_a.as_str())),
+    ]
+    .into_iter()
+    .map(|(r, t)| {
+        (
+            r,
+            t.map(|t| format!("dosewise_clinic={t}")),
+            t.map(csrf_of).unwrap_or_default(),
+        )
+    })
+    .collect();
+    assert!(
+        roles.iter().filter(|(_, _, c)| !c.is_empty()).count() == 5,
+        "every member of staff has a session with a CSRF token"
+    );
+    let concrete = |path: &str| {
+        path.replace("/patients/{id}", &format!("/patients/{p1}"))
+            .replace("/triage/{id}", &format!("/triage/{item}"))
+            .replace("/accounts/{id}", &format!("/accounts/{victim}"))
+    };
+    // What each form sends besides the token.
+    let fields = |path: &str| -> &str {
+        match path {
+            "/login" => "email=nobody%40alpha.example&password=not+the+password&code=",
+            "/second-factor" => "action=setup",
+            "/triage/{id}/ack" => "back=%2Ftriage",
+            "/patients/{id}/notes" => "text=A+note+from+the+page+matrix.",
+            "/patients/{id}/prescription" => "max_dose=50+mg&max_day=100+mg",
+            "/accounts/invite" => "role=clinician",
+            _ => "",
+        }
+    };
+    // What the forms could change, to see that a refused one changed nothing.
+    let state = || -> String {
+        let r = &sql(
+            &db,
+            "SELECT concat_ws(' ',
+                (SELECT count(*) FROM invite), (SELECT count(*) FROM patient_note),
+                (SELECT count(*) FROM prescription), (SELECT count(*) FROM session),
+                (SELECT count(*) FROM password_reset),
+                (SELECT count(*) FROM triage WHERE acknowledged_at IS NOT NULL),
+                (SELECT count(*) FROM account WHERE totp_pending IS NOT NULL))",
+        )[0];
+        r.get(0)
+    };
+    let refusals =
+        || -> i64 { sql(&db, "SELECT count(*) FROM audit WHERE action = 'refused'")[0].get(0) };
+    // The expected answer: who may, and where everyone else is sent.
+    let expected = |role: &str, method: &str, path: &str| -> (u16, &'static str) {
+        let staff = !role.ends_with("device") && role != "anonymous";
+        let clinician = role.starts_with("clinician");
+        let admin = role.starts_with("admin");
+        match (method, path) {
+            (_, "/static/style.css" | "/static/print.js") | ("get", "/login") => (200, ""),
+            // A wrong password: the form again, whoever sends it.
+            ("post", "/login") => (400, ""),
+            _ if !staff => (303, "/login"),
+            ("post", "/logout") => (303, "/login"),
+            (_, "/second-factor") => (200, ""),
+            ("get", "/") if admin => (303, "/accounts"),
+            ("get", "/" | "/triage") | ("post", "/invite") if clinician => match path {
+                "/invite" => (303, "/?invite="),
+                _ => (200, ""),
+            },
+            (_, "/accounts" | "/accounts/invite") if admin => match path {
+                "/accounts" => (200, ""),
+                _ => (303, "/accounts?invite="),
+            },
+            ("post", "/accounts/{id}/reset") if role == "admin" => (303, "/accounts?reset="),
+            ("get", "/patients/{id}" | "/patients/{id}/report" | "/patients/{id}/prescription")
+                if role == "clinician with grant" =>
+            {
+                (200, "")
+            }
+            ("post", "/triage/{id}/ack") if role == "clinician with grant" => (303, "/triage"),
+            ("post", "/patients/{id}/notes") if role == "clinician with grant" => {
+                (303, "/patients/")
+            }
+            ("post", "/patients/{id}/prescription") if role == "clinician with grant" => {
+                (303, "/patients/")
+            }
+            _ => (404, ""),
+        }
+    };
+    let mut table = String::from("| page or form |");
+    for (r, _, _) in &roles {
+        table.push_str(&format!(" {r} |"));
+    }
+    table.push_str("\n|---|");
+    table.push_str(&"---|".repeat(roles.len()));
+    table.push('\n');
+    let mut routes: Vec<(&str, &str)> = dosewise_clinic::pages::ROUTES
+        .iter()
+        .copied()
+        .filter(|(_, p)| *p != "/logout")
+        .collect();
+    // Signing out last: it ends the session the other rows use.
+    routes.push(("post", "/logout"));
+    let mut wrong = Vec::new();
+    let location = |head: &str| -> String {
+        head.lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with("location:")
+                    .then(|| l["location:".len()..].trim().to_string())
+            })
+            .unwrap_or_default()
+    };
+    for (method, path) in &routes {
+        table.push_str(&format!("| `{} {path}` |", method.to_uppercase()));
+        for (role, cookie, csrf) in &roles {
+            // (The back-off would answer 429 from the sixth wrong password on: not this table.)
+            exec(&db, "DELETE FROM login_failure").unwrap_or_else(|e| panic!("{e}"));
+            let target = concrete(path);
+            let send = |form: Option<String>, extra: &[(&str, &str)]| {
+                let mut headers: Vec<(&str, &str)> = extra.to_vec();
+                if let Some(c) = cookie {
+                    headers.push(("Cookie", c.as_str()));
+                }
+                if form.is_some() {
+                    headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+                }
+                common::server::http_full(
+                    &clinic.addr,
+                    &clinic.addr,
+                    &method.to_uppercase(),
+                    &target,
+                    form.as_deref(),
+                    &headers,
+                )
+            };
+            let staff = !csrf.is_empty();
+            if *method == "post" {
+                // Without the session's token (or the login form's cookie): nothing changes.
+                let before = state();
+                let (status, head, _) = send(Some(fields(path).to_string()), &[]);
+                let refused = if staff || *path == "/login" {
+                    status == 400
+                } else {
+                    status == 303 && location(&head) == "/login"
+                };
+                if !refused || state() != before {
+                    wrong.push(format!(
+                        "{role}: {method} {path} without the CSRF token answered {status} or changed something"
+                    ));
+                }
+            }
+            let before = refusals();
+            let (status, head, body) = if *method == "get" {
+                send(None, &[])
+            } else if *path == "/login" {
+                let form = format!("{}&csrf=matrix", fields(path));
+                let both = match cookie {
+                    Some(c) => format!("{c}; dosewise_clinic_login=matrix"),
+                    None => "dosewise_clinic_login=matrix".to_string(),
+                };
+                let (s, h, b) = common::server::http_full(
+                    &clinic.addr,
+                    &clinic.addr,
+                    "POST",
+                    "/login",
+                    Some(&form),
+                    &[
+                        ("Cookie", both.as_str()),
+                        ("Content-Type", "application/x-www-form-urlencoded"),
+                    ],
+                );
+                (s, h, b)
+            } else {
+                let f = fields(path);
+                let sep = if f.is_empty() { "" } else { "&" };
+                send(Some(format!("{f}{sep}csrf={csrf}")), &[])
+            };
+            let to = location(&head);
+            let (want, want_to) = expected(role, method, path);
+            if status != want || !to.starts_with(want_to) || (want_to.is_empty() && !to.is_empty())
+            {
+                wrong.push(format!(
+                    "{role}: {} {path} answered {status} {to}, not {want} {want_to}",
+                    method.to_uppercase()
+                ));
+            }
+            if status == 404 && staff && refusals() <= before {
+                wrong.push(format!(
+                    "{role}: {method} {path} was refused without an audit line"
+                ));
+            }
+            let theirs = *role == "clinician with grant";
+            if !theirs && (body.contains("Pat Matrix") || body.contains("item 9 answered")) {
+                wrong.push(format!(
+                    "{role}: {method} {path} carried the patient's data"
+                ));
+            }
+            let cell = match status {
+                300..=399 => format!(
+                    "{status} → `{}`",
+                    to.split(['?', '#'])
+                        .next()
+                        .unwrap_or("")
+                        .replace(&format!("/patients/{p1}"), "/patients/{id}")
+                ),
+                _ => status.to_string(),
+            };
+            table.push_str(&format!(" {cell} |"));
+        }
+        table.push('\n');
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/access-matrix-pages.md");
+    let doc = format!(
+        "# Who may open which page of the clinic server\n\n\
+         Every page and form of the clinician's web app against every kind of caller, as \
+         `crates/cli/tests/clinic.rs` (`every_page_against_every_role`) checks it on a real \
+         server and database, signed in by cookie as a browser is; the JSON API's table is in \
+         [access-matrix.md](access-matrix.md). The patient (Pat) shares with one clinician of \
+         clinic A. Without a session (or with a device's token, which is not one) every page \
+         sends to the sign-in; what is not the caller's answers 404, is audited, and never \
+         carries the patient's data. Each form was also sent without the session's CSRF token \
+         first: refused with 400 for every member of staff, and nothing in the database \
+         changed. Generated from `pages::ROUTES`, which the router is built from.\n\n{table}"
+    );
+    if std::env::var_os("DOSEWISE_UPDATE_DOCS").is_some() {
+        std::fs::write(&doc_path, &doc).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let on_disk = std::fs::read_to_string(&doc_path).unwrap_or_default();
+    assert_eq!(
+        on_disk, doc,
+        "docs/access-matrix-pages.md is out of date: DOSEWISE_UPDATE_DOCS=1"
     );
 }
 

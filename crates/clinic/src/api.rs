@@ -10,7 +10,7 @@ use crate::{Actor, Clinic, ClinicError, Result, Role, clinician, pg};
 use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::prescription::Prescription;
@@ -153,6 +153,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Every operation of the JSON API (method, path), as [`crate::openapi`] describes them.
+/// The router is built from this list, so nothing is routed that is not described and tested.
 pub const ROUTES: [(&str, &str); 24] = [
     ("get", "/api/v1/openapi.json"),
     ("post", "/api/v1/login"),
@@ -180,36 +181,44 @@ pub const ROUTES: [(&str, &str); 24] = [
     ("post", "/api/v1/triage/{id}/ack"),
 ];
 
+/// The handler of one entry of [`ROUTES`].
+fn handler(method: &str, path: &str) -> MethodRouter<Clinic> {
+    match (method, path) {
+        ("get", "/api/v1/openapi.json") => get(openapi),
+        ("post", "/api/v1/login") => post(login),
+        ("post", "/api/v1/logout") => post(logout),
+        ("get", "/api/v1/me") => get(me),
+        ("post", "/api/v1/totp/setup") => post(totp_setup),
+        ("post", "/api/v1/totp/confirm") => post(totp_confirm),
+        ("get", "/api/v1/accounts") => get(accounts),
+        ("post", "/api/v1/accounts/{id}/reset") => post(reset_password),
+        ("post", "/api/v1/reset") => post(use_reset),
+        ("post", "/api/v1/invites") => post(invite),
+        ("post", "/api/v1/accept") => post(accept),
+        ("post", "/api/v1/connect") => post(connect),
+        ("get", "/api/v1/sync") => get(sync_state),
+        ("post", "/api/v1/sync") => post(push),
+        ("post", "/api/v1/share/revoke") => post(revoke),
+        ("get", "/api/v1/share/log") => get(share_log),
+        ("get", "/api/v1/patients") => get(caseload),
+        ("get", "/api/v1/patients/{id}") => get(patient),
+        ("get", "/api/v1/patients/{id}/prescription") => get(prescription),
+        ("post", "/api/v1/patients/{id}/prescription") => post(set_prescription),
+        ("get", "/api/v1/patients/{id}/notes") => get(patient_notes),
+        ("post", "/api/v1/patients/{id}/notes") => post(write_note),
+        ("get", "/api/v1/triage") => get(triage_queue),
+        ("post", "/api/v1/triage/{id}/ack") => post(acknowledge),
+        _ => unreachable!("ROUTES lists {method} {path} but no operation handles it"),
+    }
+}
+
+/// The pages and the JSON API, both built from their route lists.
 pub fn router(clinic: Clinic) -> Router {
-    Router::new()
-        .merge(crate::pages::routes())
-        .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/login", post(login))
-        .route("/api/v1/logout", post(logout))
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/totp/setup", post(totp_setup))
-        .route("/api/v1/totp/confirm", post(totp_confirm))
-        .route("/api/v1/accounts", get(accounts))
-        .route("/api/v1/accounts/{id}/reset", post(reset_password))
-        .route("/api/v1/reset", post(use_reset))
-        .route("/api/v1/invites", post(invite))
-        .route("/api/v1/accept", post(accept))
-        .route("/api/v1/connect", post(connect))
-        .route("/api/v1/sync", get(sync_state).post(push))
-        .route("/api/v1/share/revoke", post(revoke))
-        .route("/api/v1/share/log", get(share_log))
-        .route("/api/v1/patients", get(caseload))
-        .route("/api/v1/patients/{id}", get(patient))
-        .route(
-            "/api/v1/patients/{id}/prescription",
-            get(prescription).post(set_prescription),
-        )
-        .route(
-            "/api/v1/patients/{id}/notes",
-            get(patient_notes).post(write_note),
-        )
-        .route("/api/v1/triage", get(triage_queue))
-        .route("/api/v1/triage/{id}/ack", post(acknowledge))
+    ROUTES
+        .iter()
+        .fold(crate::pages::routes(), |r, (m, p)| {
+            r.route(p, handler(m, p))
+        })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             clinic.clone(),

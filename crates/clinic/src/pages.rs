@@ -19,7 +19,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{StatusCode, request::Parts};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::prescription::Prescription;
@@ -32,30 +32,60 @@ const LOGIN_CSRF: &str = "dosewise_clinic_login";
 /// The largest form accepted.
 const FORM_LIMIT: usize = 64 * 1024;
 
+/// Every page and form (method, path). The router is built from this list, so the access-control
+/// matrix that walks it (`every_page_against_every_role` in the clinic tests) cannot miss one.
+pub const ROUTES: [(&str, &str); 19] = [
+    ("get", "/static/style.css"),
+    ("get", "/static/print.js"),
+    ("get", "/login"),
+    ("post", "/login"),
+    ("post", "/logout"),
+    ("get", "/second-factor"),
+    ("post", "/second-factor"),
+    ("get", "/"),
+    ("get", "/triage"),
+    ("post", "/triage/{id}/ack"),
+    ("post", "/invite"),
+    ("get", "/patients/{id}"),
+    ("get", "/patients/{id}/report"),
+    ("post", "/patients/{id}/notes"),
+    ("get", "/patients/{id}/prescription"),
+    ("post", "/patients/{id}/prescription"),
+    ("get", "/accounts"),
+    ("post", "/accounts/invite"),
+    ("post", "/accounts/{id}/reset"),
+];
+
+/// The handler of one entry of [`ROUTES`].
+fn handler(method: &str, path: &str) -> MethodRouter<Clinic> {
+    match (method, path) {
+        ("get", "/static/style.css") => get(style),
+        ("get", "/static/print.js") => get(print_js),
+        ("get", "/login") => get(login_page),
+        ("post", "/login") => post(login_submit),
+        ("post", "/logout") => post(logout),
+        ("get", "/second-factor") => get(second_factor),
+        ("post", "/second-factor") => post(second_factor_submit),
+        ("get", "/") => get(caseload),
+        ("get", "/triage") => get(triage),
+        ("post", "/triage/{id}/ack") => post(acknowledge),
+        ("post", "/invite") => post(invite_patient),
+        ("get", "/patients/{id}") => get(patient),
+        ("get", "/patients/{id}/report") => get(report),
+        ("post", "/patients/{id}/notes") => post(note_submit),
+        ("get", "/patients/{id}/prescription") => get(prescription),
+        ("post", "/patients/{id}/prescription") => post(prescription_submit),
+        ("get", "/accounts") => get(accounts),
+        ("post", "/accounts/invite") => post(invite_staff),
+        ("post", "/accounts/{id}/reset") => post(reset),
+        _ => unreachable!("ROUTES lists {method} {path} but no page handles it"),
+    }
+}
+
 pub fn routes() -> Router<Clinic> {
-    Router::new()
-        .route("/static/style.css", get(style))
-        .route("/static/print.js", get(print_js))
-        .route("/login", get(login_page).post(login_submit))
-        .route("/logout", post(logout))
-        .route(
-            "/second-factor",
-            get(second_factor).post(second_factor_submit),
-        )
-        .route("/", get(caseload))
-        .route("/triage", get(triage))
-        .route("/triage/{id}/ack", post(acknowledge))
-        .route("/invite", post(invite_patient))
-        .route("/patients/{id}", get(patient))
-        .route("/patients/{id}/report", get(report))
-        .route("/patients/{id}/notes", post(note_submit))
-        .route(
-            "/patients/{id}/prescription",
-            get(prescription).post(prescription_submit),
-        )
-        .route("/accounts", get(accounts))
-        .route("/accounts/invite", post(invite_staff))
-        .route("/accounts/{id}/reset", post(reset))
+    ROUTES
+        .iter()
+        .fold(Router::new(), |r, (m, p)| r.route(p, handler(m, p)))
 }
 
 async fn style() -> Response {
