@@ -135,65 +135,115 @@ pub fn server_url(s: &str) -> Result<String> {
     Ok(s.to_string())
 }
 
+/// How many times a sync request is sent in all when the server cannot be reached or answers
+/// 503 (its database restarting, say); the waits between add up to about ten seconds.
+const TRIES: u32 = 5;
+
 /// One request to the server, off the async runtime; the answer's JSON, or the server's
-/// message as an error of the matching kind.
+/// message as an error of the matching kind. Sent once: for what must not be repeated blindly
+/// (an invite code is used up by the first try that arrives).
 async fn call(
     method: &'static str,
     url: String,
     token: Option<String>,
     body: Option<Value>,
 ) -> Result<Value> {
+    call_with(method, url, token, body, 1).await
+}
+
+/// A request that may be sent again (a sync: the server skips what it has applied): tried up
+/// to [`TRIES`] times while the server cannot be reached or answers 503, waiting as its
+/// Retry-After says, or longer each time (half a second, then one, two, four).
+async fn call_again(
+    method: &'static str,
+    url: String,
+    token: Option<String>,
+    body: Option<Value>,
+) -> Result<Value> {
+    call_with(method, url, token, body, TRIES).await
+}
+
+async fn call_with(
+    method: &'static str,
+    url: String,
+    token: Option<String>,
+    body: Option<Value>,
+    tries: u32,
+) -> Result<Value> {
     let shown = url.clone();
     tokio::task::spawn_blocking(move || {
         let agent = agent();
         let auth = token.map(|t| format!("Bearer {t}"));
-        let sent = match (method, body) {
-            ("GET", _) => {
+        let body = body.unwrap_or_else(|| json!({})).to_string();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let backoff = Duration::from_millis(500 << (attempt - 1).min(3));
+            let again = attempt < tries;
+            let sent = if method == "GET" {
                 let mut r = agent.get(&url);
                 if let Some(a) = &auth {
                     r = r.header("Authorization", a);
                 }
                 r.call()
-            }
-            (_, body) => {
+            } else {
                 let mut r = agent.post(&url).content_type("application/json");
                 if let Some(a) = &auth {
                     r = r.header("Authorization", a);
                 }
-                r.send(body.unwrap_or_else(|| json!({})).to_string())
+                r.send(&body)
+            };
+            let mut resp = match sent {
+                Ok(r) => r,
+                // Refused or reset before an answer: nothing reached the server's database.
+                Err(ureq::Error::Io(_) | ureq::Error::ConnectionFailed) if again => {
+                    std::thread::sleep(backoff);
+                    continue;
+                }
+                Err(e) => {
+                    return Err(AppError::Unavailable(format!(
+                        "cannot reach the clinic server at {shown} ({e}); nothing was lost: try again later"
+                    )));
+                }
+            };
+            let status = resp.status().as_u16();
+            if status == 503 && again {
+                let wait = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map_or(backoff, |s| Duration::from_secs(s.min(10)));
+                std::thread::sleep(wait);
+                continue;
             }
-        };
-        let mut resp = sent.map_err(|e| {
-            AppError::Unavailable(format!(
-                "cannot reach the clinic server at {shown} ({e}); nothing was lost: try again later"
-            ))
-        })?;
-        let status = resp.status().as_u16();
-        let text = resp
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| AppError::Unavailable(format!("the clinic server's answer was cut off ({e}); try again")))?;
-        let v: Value = serde_json::from_str(&text).map_err(|_| {
-            AppError::Runtime(format!(
-                "{shown} did not answer as a Dosewise clinic server (HTTP {status})"
-            ))
-        })?;
-        if (200..300).contains(&status) {
-            return Ok(v);
+            let text = resp.body_mut().read_to_string().map_err(|e| {
+                AppError::Unavailable(format!(
+                    "the clinic server's answer was cut off ({e}); try again"
+                ))
+            })?;
+            let v: Value = serde_json::from_str(&text).map_err(|_| {
+                AppError::Runtime(format!(
+                    "{shown} did not answer as a Dosewise clinic server (HTTP {status})"
+                ))
+            })?;
+            if (200..300).contains(&status) {
+                return Ok(v);
+            }
+            let m = v["error"]["message"]
+                .as_str()
+                .unwrap_or("the clinic server refused the request")
+                .to_string();
+            return Err(match status {
+                400 => AppError::Input(m),
+                401 => AppError::Input(format!(
+                    "the clinic server does not know this device any more ({m}); connect again with a new invite"
+                )),
+                404 => AppError::NotFound(m),
+                409 => AppError::Conflict(m),
+                _ => AppError::Unavailable(format!("the clinic server answered {status}: {m}")),
+            });
         }
-        let m = v["error"]["message"]
-            .as_str()
-            .unwrap_or("the clinic server refused the request")
-            .to_string();
-        Err(match status {
-            400 => AppError::Input(m),
-            401 => AppError::Input(format!(
-                "the clinic server does not know this device any more ({m}); connect again with a new invite"
-            )),
-            404 => AppError::NotFound(m),
-            409 => AppError::Conflict(m),
-            _ => AppError::Unavailable(format!("the clinic server answered {status}: {m}")),
-        })
     })
     .await
     .map_err(|e| AppError::Runtime(format!("the request stopped: {e}")))?
@@ -335,11 +385,10 @@ pub async fn sync<S: Store>(store: &S, now: Timestamp) -> Result<Synced> {
         input("this journal is not connected to a clinic: dosewise share connect URL --code CODE")
     })?;
     let url = format!("{}/api/v1/sync", c.server);
-    let state: State =
-        serde_json::from_value(call("GET", url.clone(), Some(c.device_token.clone()), None).await?)
-            .map_err(|e| {
-                AppError::Runtime(format!("the clinic server's sync state does not read: {e}"))
-            })?;
+    let state: State = serde_json::from_value(
+        call_again("GET", url.clone(), Some(c.device_token.clone()), None).await?,
+    )
+    .map_err(|e| AppError::Runtime(format!("the clinic server's sync state does not read: {e}")))?;
     settle(&mut c, state.last_idx);
     // What the clinician set comes down with every sync, while sharing is active.
     if !state.categories.is_empty() {
@@ -388,7 +437,7 @@ pub async fn sync<S: Store>(store: &S, now: Timestamp) -> Result<Synced> {
         c.next_idx = batch.last().map_or(c.next_idx, |(e, _)| e.idx + 1);
         save(store, &c).await?;
         let entries: Vec<&Entry> = batch.iter().map(|(e, _)| e).collect();
-        let v = call(
+        let v = call_again(
             "POST",
             url.clone(),
             Some(c.device_token.clone()),

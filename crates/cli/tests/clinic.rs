@@ -338,7 +338,12 @@ fn free_port() -> u16 {
 
 /// A patient: a demo journal connected to the clinic with an invite; its patient id.
 fn patient(home: &Path, clinic: &Clinic, code: &str, name: &str) -> i64 {
-    run(home, &["demo"]).ok();
+    patient_of(home, clinic, code, name, 8)
+}
+
+/// … with `weeks` of demo history (8: one batch to sync; 52: two).
+fn patient_of(home: &Path, clinic: &Clinic, code: &str, name: &str, weeks: u32) -> i64 {
+    run(home, &["demo", "--weeks", &weeks.to_string()]).ok();
     let v = run(
         home,
         &[
@@ -758,9 +763,372 @@ fn sync_survives_being_killed() {
         "only {killed_mid_sync} syncs were cut short"
     );
     run(&home, &["sync"]).ok();
-    // What the server holds, against what the journal shares now.
+    let local = server_holds_the_journal(&db, &home, p);
+    assert!(
+        local
+            .iter()
+            .any(|(k, _, v)| k == "checkin" && v["note"] == "round 19")
+    );
+}
+
+/// The disk under the patient's journal fills up during a sync, at every point of it (a
+/// filesystem of its own, grown a few kilobytes at a time from no room at all): the sync stops
+/// with a clear error, the journal is intact, and the next sync with room sends everything
+/// exactly once.
+#[test]
+fn a_full_disk_during_sync_loses_nothing() {
+    let db = database("diskfull");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, _) = clinic.clinic("full");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let mount = dir.path().join("m");
+    std::fs::create_dir(&mount).unwrap_or_else(|e| panic!("{e}"));
+    // A year of history: more than one batch, so the disk can fill between two of them.
+    let p = patient_of(&home, &clinic, &clinic.patient_invite(&dr), "Pat Full", 52);
+    let records = |home: &Path| {
+        let mut v = run(home, &["export"]).ok().json();
+        v.as_object_mut().map(|o| o.remove("settings"));
+        v
+    };
+    let before = records(&home);
+    let held = || {
+        sql(
+            &db,
+            &format!("SELECT count(*) FROM record WHERE patient_id = {p}"),
+        )[0]
+        .get::<_, i64>(0)
+    };
+    let size = |d: &Path| -> u64 {
+        std::fs::read_dir(d)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|e| e.map_or(0, |e| e.metadata().map_or(0, |m| m.len())))
+            .sum()
+    };
+    // The journal copied onto a filesystem of `kib` KiB of its own (a mount namespace: no root
+    // needed), synced there, and copied back as the failed sync left it.
+    let script = r#"set -e
+src=$1 m=$2 kib=$3 bin=$4
+mount -t tmpfs -o size=${kib}k,mode=0700 tmpfs "$m"
+cp -a "$src/." "$m/"
+set +e
+DOSEWISE_HOME=$m "$bin" sync
+rc=$?
+set -e
+find "$src" -mindepth 1 -delete
+cp -a "$m/." "$src/"
+exit $rc"#;
+    let start = size(&home) / 1024;
+    let (mut full, mut between, mut tries) = (0, 0, 0);
+    for extra in (0..).step_by(4) {
+        tries += 1;
+        assert!(tries < 200, "the sync never fitted");
+        let sent_before = held();
+        let o = std::process::Command::new("unshare")
+            .args([
+                "--user",
+                "--map-root-user",
+                "--mount",
+                "sh",
+                "-c",
+                script,
+                "sh",
+            ])
+            .arg(&home)
+            .arg(&mount)
+            .arg((start + extra).to_string())
+            .arg(env!("CARGO_BIN_EXE_dosewise"))
+            .env("DOSEWISE_NOW", NOW)
+            .env("DOSEWISE_TZ", common::ZONE)
+            .env_remove("DOSEWISE_PASSPHRASE_FILE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("unshare: {e}"));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        if o.status.success() {
+            break;
+        }
+        assert_eq!(o.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("the disk holding the journal is full")
+                && stderr.contains("nothing already there was lost"),
+            "at {} KiB: {stderr}",
+            start + extra
+        );
+        // Nothing of the journal is lost or changed.
+        assert_eq!(records(&home), before, "at {} KiB", start + extra);
+        full += 1;
+        if held() > sent_before {
+            between += 1;
+        }
+    }
+    assert!(full >= 3, "the disk was full for only {full} tries");
+    assert!(
+        between >= 1,
+        "no try filled the disk after a batch had reached the server ({full} full)"
+    );
+    eprintln!("{full} syncs met a full disk, {between} of them after a batch had gone");
+    // With room again: everything, once.
+    run(&home, &["sync"]).ok();
+    let shared = server_holds_the_journal(&db, &home, p);
+    assert!(
+        shared.len() > dosewise_core::share::BATCH,
+        "{}",
+        shared.len()
+    );
+    open_counts_agree(&db);
+}
+
+/// A PostgreSQL cluster of one test's own, to stop and start under load (the shared one
+/// serves every other test): initdb in a temporary folder, on a free loopback port; as root,
+/// run as the `postgres` account. Stopped and removed on drop.
+struct OwnCluster {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    port: u16,
+    root: bool,
+}
+
+impl OwnCluster {
+    fn new() -> OwnCluster {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .unwrap_or_else(|e| panic!("PostgreSQL's programs: {e}"))
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|b| b.join("initdb").exists())
+            .max()
+            .unwrap_or_else(|| panic!("no initdb under /usr/lib/postgresql"));
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let c = OwnCluster {
+            dir,
+            bin,
+            port: free_port(),
+            root,
+        };
+        if root {
+            c.must(
+                std::process::Command::new("chown")
+                    .arg("postgres:")
+                    .arg(c.dir.path()),
+            );
+        }
+        let data = c.dir.path().join("data");
+        c.must(c.program("initdb").arg("-D").arg(&data).args([
+            "--auth=trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ]));
+        c.start();
+        exec(&c.url("postgres"), "CREATE DATABASE dosewise").unwrap_or_else(|e| panic!("{e}"));
+        c
+    }
+
+    fn program(&self, name: &str) -> std::process::Command {
+        let path = self.bin.join(name);
+        if self.root {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            std::process::Command::new(path)
+        }
+    }
+
+    fn must(&self, c: &mut std::process::Command) {
+        let o = c
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{c:?}: {e}"));
+        assert!(
+            o.status.success(),
+            "{c:?}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+
+    fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    fn start(&self) {
+        let d = self.dir.path();
+        let options = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off",
+            self.port,
+            d.display()
+        );
+        self.must(
+            self.program("pg_ctl")
+                .arg("-D")
+                .arg(d.join("data"))
+                .arg("-l")
+                .arg(d.join("server.log"))
+                .args(["-w", "-o", &options, "start"]),
+        );
+    }
+
+    /// `mode`: smart, fast (sessions ended, a clean shutdown) or immediate (as in a crash:
+    /// recovery from the WAL at the next start).
+    fn stop(&self, mode: &str) {
+        self.must(
+            self.program("pg_ctl")
+                .arg("-D")
+                .arg(self.dir.path().join("data"))
+                .args(["-m", mode, "-w", "stop"]),
+        );
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = self
+            .program("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// The database restarted under load — once cleanly, once as in a crash — while four
+/// patients' devices log and sync in a loop: while it is away the server answers 503 with
+/// Retry-After (never 500), the devices' syncs wait and try again and all succeed, and
+/// afterwards the server holds each journal exactly once, its triage counts agreeing.
+#[test]
+fn the_database_restarts_under_load() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Instant;
+    let pg = OwnCluster::new();
+    let db = pg.url("dosewise");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, _) = clinic.clinic("restart");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let devices: Vec<(std::path::PathBuf, i64)> = (0..4)
+        .map(|i| {
+            let home = dir.path().join(format!("p{i}"));
+            let p = patient(
+                &home,
+                &clinic,
+                &clinic.patient_invite(&dr),
+                &format!("Pat Restart {i}"),
+            );
+            run(&home, &["sync"]).ok();
+            (home, p)
+        })
+        .collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let t0 = Instant::now();
+    let loops: Vec<_> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, (home, _))| {
+            let (home, stop) = (home.clone(), stop.clone());
+            std::thread::spawn(move || {
+                // (started, ended, exit code, what it said) of each sync.
+                let mut syncs = Vec::new();
+                let mut round = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    run(
+                        &home,
+                        &[
+                            "checkin",
+                            "--mood",
+                            &(round % 11).to_string(),
+                            "--note",
+                            &format!("device {i} round {round}"),
+                        ],
+                    )
+                    .ok();
+                    let began = t0.elapsed();
+                    let r = output(&mut command(&home, NOW, &["sync"]));
+                    syncs.push((began, t0.elapsed(), r.code, r.stderr));
+                    round += 1;
+                }
+                syncs
+            })
+        })
+        .collect();
+    let token = device_token(&devices[0].0);
+    let sync_state = || {
+        common::server::http_full(
+            &clinic.addr,
+            &clinic.addr,
+            "GET",
+            "/api/v1/sync",
+            None,
+            &[("Authorization", &format!("Bearer {token}"))],
+        )
+    };
+    let mut outages = Vec::new();
+    for mode in ["fast", "immediate"] {
+        std::thread::sleep(Duration::from_millis(1500));
+        let down = t0.elapsed();
+        pg.stop(mode);
+        // Away: the server says so, and when to try again; nothing is a server error.
+        let (status, head, body) = sync_state();
+        assert_eq!(status, 503, "{head}{body}");
+        assert!(
+            head.to_ascii_lowercase().contains("retry-after: 1"),
+            "{head}"
+        );
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        assert_eq!(v["error"]["kind"], "unavailable", "{body}");
+        std::thread::sleep(Duration::from_millis(1000));
+        pg.start();
+        outages.push((down, t0.elapsed()));
+        assert_eq!(sync_state().0, 200, "back after the {mode} restart");
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    stop.store(true, Ordering::Relaxed);
+    let syncs: Vec<_> = loops
+        .into_iter()
+        .flat_map(|t| {
+            t.join()
+                .unwrap_or_else(|_| panic!("a device's loop panicked"))
+        })
+        .collect();
+    let failed: Vec<_> = syncs.iter().filter(|s| s.2 != 0).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} syncs failed: {failed:?}",
+        failed.len(),
+        syncs.len()
+    );
+    // Syncs that were under way while the database was away, and still succeeded.
+    let across = syncs
+        .iter()
+        .filter(|(b, e, _, _)| outages.iter().any(|(d, u)| b < u && e > d))
+        .count();
+    assert!(
+        across >= 2,
+        "only {across} syncs met an outage: {outages:?}"
+    );
+    for (home, p) in &devices {
+        run(home, &["sync"]).ok();
+        server_holds_the_journal(&db, home, *p);
+    }
+    open_counts_agree(&db);
+    eprintln!(
+        "{} syncs, {across} across the two restarts, none failed",
+        syncs.len()
+    );
+}
+
+/// What the server holds of patient `p`, against what the journal at `home` shares now: each
+/// record exactly once, as it is now. The journal's shared records.
+fn server_holds_the_journal(db: &str, home: &Path, p: i64) -> Vec<(String, i64, Value)> {
     let held = sql(
-        &db,
+        db,
         &format!("SELECT kind, record_id, body::text FROM record WHERE patient_id = {p}"),
     );
     let mut server: Vec<(String, i64, Value)> = held
@@ -773,7 +1141,7 @@ fn sync_survives_being_killed() {
             )
         })
         .collect();
-    let export = run(&home, &["export"]).ok().stdout;
+    let export = run(home, &["export"]).ok().stdout;
     let journal = dosewise_core::journal::Journal::parse(&export).unwrap_or_else(|e| panic!("{e}"));
     let cats: Vec<dosewise_core::share::Category> = dosewise_core::share::Category::ALL
         .into_iter()
@@ -791,11 +1159,7 @@ fn sync_survives_being_killed() {
         server == local,
         "the server holds what the journal shares, as it is now"
     );
-    assert!(
-        local
-            .iter()
-            .any(|(k, _, v)| k == "checkin" && v["note"] == "round 19")
-    );
+    local
 }
 
 /// Logins back off after repeated failures (429 with Retry-After, the right password too);

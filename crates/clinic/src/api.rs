@@ -32,12 +32,15 @@ impl From<ClinicError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ClinicError::Db(e) = &self.0 {
+        if let ClinicError::Db(e) | ClinicError::Unavailable(e) = &self.0 {
             eprintln!("dosewise clinic: {e}");
         }
         let (status, kind) = status(&self.0);
         let message = match &self.0 {
             ClinicError::Db(_) => "the server could not complete this request".to_string(),
+            ClinicError::Unavailable(_) => {
+                "the server cannot reach its database just now; nothing was done: send the same request again in a moment".to_string()
+            }
             e => e.to_string(),
         };
         let mut r = (
@@ -47,7 +50,12 @@ impl IntoResponse for ApiError {
             ),
         )
             .into_response();
-        if let ClinicError::TooMany(secs) = self.0
+        let retry = match self.0 {
+            ClinicError::TooMany(secs) => Some(secs),
+            ClinicError::Unavailable(_) => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             r.headers_mut().insert(header::RETRY_AFTER, v);
@@ -66,6 +74,7 @@ pub(crate) fn status(e: &ClinicError) -> (StatusCode, &'static str) {
         ClinicError::SecondFactor => (StatusCode::FORBIDDEN, "second_factor"),
         ClinicError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
         ClinicError::Db(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server"),
+        ClinicError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
     }
 }
 

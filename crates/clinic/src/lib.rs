@@ -78,6 +78,11 @@ pub enum ClinicError {
     TooMany(u64),
     #[error("database error: {0}")]
     Db(String),
+    /// The database cannot be reached just now (restarting, failing over, out of connections)
+    /// or gave up a transaction another one raced: nothing was done, and the same request can
+    /// be sent again. Answered 503 with Retry-After.
+    #[error("the database is not available just now: {0}")]
+    Unavailable(String),
 }
 
 pub type Result<T, E = ClinicError> = std::result::Result<T, E>;
@@ -86,10 +91,32 @@ pub(crate) fn db(e: impl std::fmt::Display) -> ClinicError {
     ClinicError::Db(e.to_string())
 }
 
-/// tokio-postgres's error with the server's own message.
+/// tokio-postgres's error with the server's own message. A connection that closed under the
+/// request, and the SQLSTATEs that mean "the same request may succeed if sent again", are
+/// [`ClinicError::Unavailable`]: connection exceptions (class 08), the server shutting down or
+/// starting (57P01–57P03), too many connections (53300), and a serialization failure or
+/// deadlock that rolled the transaction back (40001, 40P01).
 pub(crate) fn pg(e: tokio_postgres::Error) -> ClinicError {
     match e.as_db_error() {
-        Some(d) => ClinicError::Db(format!("{}: {}", d.code().code(), d.message())),
+        Some(d) => {
+            let code = d.code().code();
+            let m = format!("{code}: {}", d.message());
+            if code.starts_with("08")
+                || matches!(
+                    code,
+                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01"
+                )
+            {
+                ClinicError::Unavailable(m)
+            } else {
+                ClinicError::Db(m)
+            }
+        }
+        None if e.is_closed()
+            || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) =>
+        {
+            ClinicError::Unavailable(e.to_string())
+        }
         None => ClinicError::Db(e.to_string()),
     }
 }
@@ -173,8 +200,13 @@ impl Clinic {
         self.clock.unwrap_or_else(Timestamp::now)
     }
 
+    /// A connection from the pool; none to be had (the database is down or restarting, or
+    /// every connection stayed busy past the wait) is [`ClinicError::Unavailable`].
     pub(crate) async fn client(&self) -> Result<deadpool_postgres::Client> {
-        self.pool.get().await.map_err(db)
+        self.pool
+            .get()
+            .await
+            .map_err(|e| ClinicError::Unavailable(e.to_string()))
     }
 
     /// Read the caseload and patients' journals from a streaming replica of the database

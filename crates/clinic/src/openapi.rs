@@ -10,12 +10,13 @@ fn id(what: &str) -> Value {
 }
 
 /// An operation for a signed-in member of staff: 401 without a session, 403 before the second
-/// factor is set up, 404 for what is not theirs.
+/// factor is set up, 404 for what is not theirs. Every operation that reads the database may
+/// answer 503 with Retry-After while it cannot be reached: nothing was done, send it again.
 fn staff(summary: &str, params: Option<Value>, request: Option<&str>, done: &str) -> Value {
     let mut op = json!({
         "summary": summary,
         "security": [{ "session": [] }, { "cookie": [] }],
-        "responses": { "200": ok(done), "400": err(), "401": err(), "403": err(), "404": err() }
+        "responses": { "200": ok(done), "400": err(), "401": err(), "403": err(), "404": err(), "503": err() }
     });
     if let Some(p) = params {
         op["parameters"] = p;
@@ -31,7 +32,7 @@ fn device(summary: &str, request: Option<&str>, done: &str) -> Value {
     let mut op = json!({
         "summary": summary,
         "security": [{ "device": [] }],
-        "responses": { "200": ok(done), "400": err(), "401": err(), "409": err() }
+        "responses": { "200": ok(done), "400": err(), "401": err(), "409": err(), "503": err() }
     });
     if let Some(r) = request {
         op["requestBody"] = body(r);
@@ -41,7 +42,7 @@ fn device(summary: &str, request: Option<&str>, done: &str) -> Value {
 
 /// An operation anyone may call (with a code or a password).
 fn open(summary: &str, request: &str, done: &str, extra: &[&str]) -> Value {
-    let mut responses = json!({ "200": ok(done), "400": err() });
+    let mut responses = json!({ "200": ok(done), "400": err(), "503": err() });
     for code in extra {
         responses[*code] = err();
     }
@@ -100,7 +101,7 @@ fn schemas() -> Value {
         "Error": {
             "type": "object", "required": ["error"],
             "properties": { "error": { "type": "object", "required": ["kind", "status", "message"],
-                "properties": { "kind": { "type": "string", "enum": ["input", "unauthorized", "not_found", "conflict", "second_factor", "too_many", "server"] },
+                "properties": { "kind": { "type": "string", "enum": ["input", "unauthorized", "not_found", "conflict", "second_factor", "too_many", "server", "unavailable"] },
                                 "status": { "type": "integer" }, "message": { "type": "string" } } } }
         },
         "Login": {

@@ -79,8 +79,8 @@ impl ToSql for Param<'_> {
     to_sql_checked!();
 }
 
-/// PostgreSQL's errors as the store's: a lock or serialisation timeout is [`StoreError::Locked`];
-/// anything else is the backend's own failure.
+/// PostgreSQL's errors as the store's: a lock or serialisation timeout is [`StoreError::Locked`],
+/// a full disk (53100) [`StoreError::Full`]; anything else is the backend's own failure.
 pub(crate) fn pg_error(e: tokio_postgres::Error) -> StoreError {
     match e.code() {
         Some(c)
@@ -90,6 +90,7 @@ pub(crate) fn pg_error(e: tokio_postgres::Error) -> StoreError {
         {
             StoreError::Locked
         }
+        Some(c) if *c == SqlState::DISK_FULL => StoreError::Full,
         _ => StoreError::Backend(Box::new(PgError(e))),
     }
 }

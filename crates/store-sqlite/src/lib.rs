@@ -211,12 +211,22 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
 }
 
 /// SQLite's errors as the store's: a lock held past the busy timeout is [`StoreError::Locked`];
-/// anything else is the backend's own failure.
+/// a full disk (SQLITE_FULL, or the WAL index beside the journal that could not be grown:
+/// SQLITE_IOERR_SHMSIZE) is [`StoreError::Full`]; anything else is the backend's own failure.
 pub(crate) fn sql_error(e: rusqlite::Error) -> StoreError {
-    match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-            StoreError::Locked
-        }
+    /// SQLITE_IOERR_SHMSIZE: extending the `-shm` file failed.
+    const IOERR_SHMSIZE: std::ffi::c_int = 10 | (19 << 8);
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                StoreError::Locked
+            }
+            rusqlite::ErrorCode::DiskFull => StoreError::Full,
+            rusqlite::ErrorCode::SystemIoFailure if f.extended_code == IOERR_SHMSIZE => {
+                StoreError::Full
+            }
+            _ => StoreError::Backend(Box::new(e)),
+        },
         _ => StoreError::Backend(Box::new(e)),
     }
 }

@@ -67,7 +67,13 @@ pub enum StoreError {
         "the journal is busy: another program kept it locked for too long; try again in a moment"
     )]
     Locked,
-    /// The database itself failed (I/O, a full disk, a lost connection): not the input's fault.
+    /// The disk under the database is full: the change was not written (SQLite and
+    /// PostgreSQL roll the whole transaction back), and what was there before is intact.
+    #[error(
+        "the disk holding the journal is full: this change was not written, and nothing already there was lost; free some space and run it again"
+    )]
+    Full,
+    /// The database itself failed (I/O, a lost connection): not the input's fault.
     #[error("database error: {0}")]
     Backend(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -76,7 +82,10 @@ impl StoreError {
     /// Whether the fault lies with the database or the machine rather than with what was asked
     /// (front ends report these as errors to investigate, not as input to correct).
     pub fn is_backend(&self) -> bool {
-        matches!(self, StoreError::Backend(_) | StoreError::Corrupt(_))
+        matches!(
+            self,
+            StoreError::Backend(_) | StoreError::Corrupt(_) | StoreError::Full
+        )
     }
 }
 
