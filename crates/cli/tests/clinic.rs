@@ -3272,7 +3272,7 @@ fn the_caseload_digest_agrees_with_the_records() {
     assert_eq!(shown(&clinic), third);
     assert_eq!(
         sql(&db, "SELECT version FROM dosewise_clinic_schema")[0].get::<_, i64>(0),
-        11
+        12
     );
     open_counts_agree(&db);
     // The sort keys worked out with the digests agree with the bodies they sit beside.
