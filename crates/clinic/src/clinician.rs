@@ -228,7 +228,7 @@ impl Sort {
             Sort::Name => (None, ""),
             Sort::Flags => (
                 None,
-                "coalesce(fl.urgent, 0) DESC, coalesce(fl.open, 0) DESC,",
+                "pat.urgent_items DESC, pat.open_items DESC,",
             ),
             Sort::Dose => (Some("doses"), "d.latest_at DESC NULLS LAST,"),
             Sort::Week => (
@@ -363,24 +363,22 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
     let tx = st.begin(&mut c, &s.actor).await?;
     let (week, fortnight) = (micros(now) - 7 * DAY_US, micros(now) - 14 * DAY_US);
     let (digest, order) = q.sort.sql().unwrap_or((None, ""));
-    // Each patient's counts, prescription and digest are looked up by key, one patient at a
-    // time: row-level security hides from the planner how many grants come, and guessing a
-    // few it would otherwise match every patient against every other's counts.
+    // The open and urgent counts are the grant's own (kept by the triage trigger, migration
+    // 0013, over the categories it covers); the prescription and digest are looked up by key,
+    // one patient at a time: row-level security hides from the planner how many grants come,
+    // and guessing a few it would otherwise match every patient against every other's rows.
     let statement = format!(
         "WITH pat AS (
-           SELECT p.id, p.name, g.categories, g.starts_at
+           SELECT p.id, p.name, g.categories, g.starts_at, g.open_items, g.urgent_items
            FROM share_grant g JOIN account p ON p.id = g.patient_id
            WHERE g.clinician_id = $5
              AND g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)
              AND ($2::text IS NULL OR p.name ILIKE $2))
          SELECT pat.id, pat.name, pat.categories, pat.starts_at,
-           coalesce(fl.open, 0), coalesce(fl.urgent, 0),
+           pat.open_items::bigint, pat.urgent_items::bigint,
            (x.body->'limits'->>'max_per_7_days_mg')::float8, x.body->'limits'->>'refill_date',
            count(*) OVER ()
          FROM pat
-         LEFT JOIN LATERAL (
-           SELECT sum(c.open)::bigint AS open, sum(c.urgent)::bigint AS urgent
-           FROM triage_open_count c WHERE c.patient_id = pat.id) fl ON true
          LEFT JOIN LATERAL (
            SELECT rx.body FROM prescription rx WHERE rx.patient_id = pat.id LIMIT 1) x ON true
          {}

@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_caseload_keys.sql"),
     include_str!("../migrations/0011_triage_counts.sql"),
     include_str!("../migrations/0012_policy_lookups.sql"),
+    include_str!("../migrations/0013_grant_counts.sql"),
 ];
 
 /// The schema version that last changed what the caseload's digest holds (7 added it, 10 its
