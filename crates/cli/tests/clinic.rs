@@ -3265,6 +3265,10 @@ fn the_caseload_digest_agrees_with_the_records() {
          DROP TABLE digest; DROP INDEX triage_open;
          DROP TRIGGER triage_open_count ON triage; DROP FUNCTION dosewise_triage_count();
          DROP TABLE triage_open_count;
+         ALTER TABLE device ADD COLUMN token_hash TEXT UNIQUE;
+         UPDATE device d SET token_hash = t.token_hash FROM device_token t
+           WHERE t.patient_id = d.patient_id AND t.device_id = d.id;
+         ALTER TABLE device ALTER COLUMN token_hash SET NOT NULL; DROP TABLE device_token;
          DROP TRIGGER share_grant_counts ON share_grant; DROP FUNCTION dosewise_grant_counts();
          ALTER TABLE share_grant DROP COLUMN open_items, DROP COLUMN urgent_items;
          UPDATE dosewise_clinic_schema SET version = 6",
@@ -3274,7 +3278,7 @@ fn the_caseload_digest_agrees_with_the_records() {
     assert_eq!(shown(&clinic), third);
     assert_eq!(
         sql(&db, "SELECT version FROM dosewise_clinic_schema")[0].get::<_, i64>(0),
-        13
+        14
     );
     open_counts_agree(&db);
     // The sort keys worked out with the digests agree with the bodies they sit beside.
@@ -3336,7 +3340,7 @@ fn every_table_is_keyed_for_distribution_by_patient() {
             "record" | "digest" | "triage" | "triage_open_count" | "share_grant" | "device"
             | "prescription" | "patient_note" => "patient_id",
             "audit" => "clinic_id",
-            "session" => "token_hash",
+            "session" | "device_token" => "token_hash",
             "invite" | "password_reset" => "code_hash",
             "login_failure" => "key",
             "clinic" | "account" => "id",
@@ -3356,7 +3360,27 @@ fn every_table_is_keyed_for_distribution_by_patient() {
             "{table}'s key {key:?} must lead with {lead:?}"
         );
     }
-    assert!(keys.len() >= 15, "{report}");
+    assert!(keys.len() >= 16, "{report}");
+    // Citus enforces a unique constraint only when it holds the distribution column: every
+    // unique index of a distributed table does (a device's token was unique on its own once).
+    let unique = sql(
+        &db,
+        "SELECT c.relname::text, i.indexrelid::regclass::text,
+                (SELECT array_agg(a.attname::text) FROM unnest(i.indkey) k(attnum)
+                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum)
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+         WHERE c.relnamespace = 'public'::regnamespace AND i.indisunique",
+    );
+    for r in &unique {
+        let (table, index, cols): (String, String, Vec<String>) = (r.get(0), r.get(1), r.get(2));
+        match placed(&table) {
+            Some("id" | "") | None => {}
+            Some(lead) => assert!(
+                cols.iter().any(|c| c == lead),
+                "{index} on {table} ({cols:?}) is unique without {lead}"
+            ),
+        }
+    }
     // Foreign keys between two patient tables carry the patient (so they stay on one node).
     let fks = sql(
         &db,

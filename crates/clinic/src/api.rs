@@ -600,12 +600,18 @@ async fn connect(
         .get(0);
     let device_id: i64 = tx
         .query_one(
-            "INSERT INTO device (clinic_id, patient_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            &[&clinic, &patient, &device, &digest(&device_token), &micros(now)],
+            "INSERT INTO device (clinic_id, patient_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&clinic, &patient, &device, &micros(now)],
         )
         .await
         .map_err(pg)?
         .get(0);
+    tx.execute(
+        "INSERT INTO device_token (token_hash, patient_id, device_id) VALUES ($1, $2, $3)",
+        &[&digest(&device_token), &patient, &device_id],
+    )
+    .await
+    .map_err(pg)?;
     // The grant is written under the row-level security a connecting device has.
     let actor = Actor {
         clinic,

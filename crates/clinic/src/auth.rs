@@ -195,8 +195,10 @@ impl FromRequestParts<Clinic> for Device {
         let c = st.client().await?;
         let row = c
             .query_opt(
-                "SELECT d.id, d.clinic_id, d.patient_id FROM device d JOIN account a ON a.id = d.patient_id
-                 WHERE d.token_hash = $1 AND a.disabled_at IS NULL",
+                "SELECT d.id, d.clinic_id, d.patient_id FROM device_token t
+                 JOIN device d ON d.patient_id = t.patient_id AND d.id = t.device_id
+                 JOIN account a ON a.id = d.patient_id
+                 WHERE t.token_hash = $1 AND a.disabled_at IS NULL",
                 &[&digest(token)],
             )
             .await
@@ -242,7 +244,9 @@ impl Clinic {
         }
         let r = c
             .query_opt(
-                "SELECT patient_id, clinic_id FROM device WHERE token_hash = $1",
+                "SELECT d.patient_id, d.clinic_id FROM device_token t
+                 JOIN device d ON d.patient_id = t.patient_id AND d.id = t.device_id
+                 WHERE t.token_hash = $1",
                 &[&h],
             )
             .await

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_triage_counts.sql"),
     include_str!("../migrations/0012_policy_lookups.sql"),
     include_str!("../migrations/0013_grant_counts.sql"),
+    include_str!("../migrations/0014_device_tokens.sql"),
 ];
 
 /// The schema version that last changed what the caseload's digest holds (7 added it, 10 its
