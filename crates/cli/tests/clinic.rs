@@ -3278,7 +3278,7 @@ fn the_caseload_digest_agrees_with_the_records() {
     assert_eq!(shown(&clinic), third);
     assert_eq!(
         sql(&db, "SELECT version FROM dosewise_clinic_schema")[0].get::<_, i64>(0),
-        14
+        15
     );
     open_counts_agree(&db);
     // The sort keys worked out with the digests agree with the bodies they sit beside.
@@ -3290,6 +3290,10 @@ fn the_caseload_digest_agrees_with_the_records() {
              OR cardinality(recent_at) IS DISTINCT FROM jsonb_array_length(body::jsonb->'recent')
              OR recent_mg IS DISTINCT FROM ARRAY(SELECT (e->>2)::float8 FROM jsonb_array_elements(body::jsonb->'recent') e)
            WHEN 'checkins' THEN latest_at IS DISTINCT FROM (body::jsonb->>'last')::bigint
+             OR latest_id IS DISTINCT FROM (body::jsonb->>'id')::bigint
+             OR latest_id IS DISTINCT FROM (SELECT r.record_id FROM record r
+               WHERE r.patient_id = digest.patient_id AND r.kind = 'checkin' AND NOT r.deleted
+               ORDER BY r.at_us DESC, r.record_id DESC LIMIT 1)
            WHEN 'questionnaires' THEN latest_score IS DISTINCT FROM (body::jsonb->'phq9'->>1)::int
            ELSE latest_at IS NOT NULL OR latest_score IS NOT NULL OR recent_at IS NOT NULL END
          GROUP BY category",

@@ -226,10 +226,7 @@ impl Sort {
     fn sql(self) -> Option<(Option<&'static str>, &'static str)> {
         Some(match self {
             Sort::Name => (None, ""),
-            Sort::Flags => (
-                None,
-                "pat.urgent_items DESC, pat.open_items DESC,",
-            ),
+            Sort::Flags => (None, "pat.urgent_items DESC, pat.open_items DESC,"),
             Sort::Dose => (Some("doses"), "d.latest_at DESC NULLS LAST,"),
             Sort::Week => (
                 Some("doses"),
@@ -492,7 +489,8 @@ pub struct TriageItem {
 /// Raise a `missed_checkins` item for each patient sharing check-ins who has shared none for
 /// [`crate::triage::MISSED_CHECKIN_DAYS`] (since their last one, or since sharing began), and
 /// retire the open ones a newer check-in has answered. Time passing raises these, not a record
-/// arriving, so they are worked out when the queue is read.
+/// arriving, so they are worked out when the queue is read, from each patient's check-ins
+/// digest (its latest check-in, kept by every sync) rather than from their records.
 async fn missed_checkins(
     tx: &impl deadpool_postgres::GenericClient,
     clinician: Option<i64>,
@@ -501,12 +499,9 @@ async fn missed_checkins(
     let gap = crate::triage::MISSED_CHECKIN_DAYS * DAY_US;
     let rows = tx
         .query(
-            "SELECT g.patient_id, g.clinic_id, g.starts_at, l.record_id, l.at_us
+            "SELECT g.patient_id, g.clinic_id, g.starts_at, d.latest_id, d.latest_at
              FROM share_grant g
-             LEFT JOIN LATERAL (
-               SELECT r.record_id, r.at_us FROM record r
-               WHERE r.patient_id = g.patient_id AND r.kind = 'checkin' AND NOT r.deleted
-               ORDER BY r.at_us DESC LIMIT 1) l ON true
+             LEFT JOIN digest d ON d.patient_id = g.patient_id AND d.category = 'checkins'
              WHERE g.clinician_id = $2
                AND g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)
                AND 'checkins' = ANY (g.categories)",

@@ -49,6 +49,9 @@ pub struct Doses {
 pub struct Checkins {
     /// The latest check-in (µs).
     pub last: Option<i64>,
+    /// Its id (the latest by time, then by id).
+    #[serde(default)]
+    pub id: Option<i64>,
 }
 
 /// The first and latest total of each questionnaire the caseload follows.
@@ -95,6 +98,7 @@ pub(crate) async fn refresh(
             Category::Checkins => {
                 let d = checkins(tx, patient).await?;
                 keys.latest_at = d.last;
+                keys.latest_id = d.id;
                 serde_json::to_string(&d)
             }
             Category::Questionnaires => {
@@ -106,11 +110,11 @@ pub(crate) async fn refresh(
         }
         .map_err(crate::db)?;
         tx.execute(
-            "INSERT INTO digest (patient_id, category, clinic_id, body, updated_at, latest_at, latest_score, recent_at, recent_mg)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            "INSERT INTO digest (patient_id, category, clinic_id, body, updated_at, latest_at, latest_score, recent_at, recent_mg, latest_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (patient_id, category) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at,
                latest_at = excluded.latest_at, latest_score = excluded.latest_score,
-               recent_at = excluded.recent_at, recent_mg = excluded.recent_mg",
+               recent_at = excluded.recent_at, recent_mg = excluded.recent_mg, latest_id = excluded.latest_id",
             &[
                 &patient,
                 &c.as_str(),
@@ -121,6 +125,7 @@ pub(crate) async fn refresh(
                 &keys.latest_score,
                 &keys.recent_at,
                 &keys.recent_mg,
+                &keys.latest_id,
             ],
         )
         .await
@@ -133,6 +138,8 @@ pub(crate) async fn refresh(
 #[derive(Default)]
 struct Keys {
     latest_at: Option<i64>,
+    /// checkins: the latest check-in's id (the missed-check-ins item's source).
+    latest_id: Option<i64>,
     latest_score: Option<i32>,
     recent_at: Option<Vec<i64>>,
     recent_mg: Option<Vec<f64>>,
@@ -187,15 +194,18 @@ async fn doses(
 }
 
 async fn checkins(tx: &impl deadpool_postgres::GenericClient, patient: i64) -> Result<Checkins> {
-    let last = tx
-        .query_one(
-            "SELECT max(at_us) FROM record WHERE patient_id = $1 AND kind = 'checkin' AND NOT deleted",
+    let latest = tx
+        .query_opt(
+            "SELECT at_us, record_id FROM record WHERE patient_id = $1 AND kind = 'checkin' AND NOT deleted
+             ORDER BY at_us DESC, record_id DESC LIMIT 1",
             &[&patient],
         )
         .await
-        .map_err(pg)?
-        .get(0);
-    Ok(Checkins { last })
+        .map_err(pg)?;
+    Ok(Checkins {
+        last: latest.as_ref().map(|r| r.get(0)),
+        id: latest.as_ref().map(|r| r.get(1)),
+    })
 }
 
 async fn scores(tx: &impl deadpool_postgres::GenericClient, patient: i64) -> Result<Scores> {

@@ -43,12 +43,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_policy_lookups.sql"),
     include_str!("../migrations/0013_grant_counts.sql"),
     include_str!("../migrations/0014_device_tokens.sql"),
+    include_str!("../migrations/0015_latest_checkin.sql"),
 ];
 
 /// The schema version that last changed what the caseload's digest holds (7 added it, 10 its
-/// sort keys): a database brought past it has every patient's digest worked out again from
+/// sort keys, 15 the latest check-in's id): a database brought past it has every patient's digest worked out again from
 /// the records it holds.
-const DIGEST_VERSION: i64 = 10;
+const DIGEST_VERSION: i64 = 15;
 
 /// The advisory lock migrations run under ("CLIN").
 const MIGRATION_LOCK: i64 = 0x434C_494E;
