@@ -3270,7 +3270,9 @@ fn the_caseload_digest_agrees_with_the_records() {
            WHERE t.patient_id = d.patient_id AND t.device_id = d.id;
          ALTER TABLE device ALTER COLUMN token_hash SET NOT NULL; DROP TABLE device_token;
          DROP TRIGGER share_grant_counts ON share_grant; DROP FUNCTION dosewise_grant_counts();
-         ALTER TABLE share_grant DROP COLUMN open_items, DROP COLUMN urgent_items;
+         DROP TRIGGER account_grant_name ON account; DROP FUNCTION dosewise_grant_name();
+         ALTER TABLE share_grant DROP COLUMN open_items, DROP COLUMN urgent_items,
+           DROP COLUMN name_key;
          UPDATE dosewise_clinic_schema SET version = 6",
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -3278,7 +3280,7 @@ fn the_caseload_digest_agrees_with_the_records() {
     assert_eq!(shown(&clinic), third);
     assert_eq!(
         sql(&db, "SELECT version FROM dosewise_clinic_schema")[0].get::<_, i64>(0),
-        15
+        16
     );
     open_counts_agree(&db);
     // The sort keys worked out with the digests agree with the bodies they sit beside.
@@ -3728,6 +3730,23 @@ fn the_caseload_comes_a_page_at_a_time_in_the_order_asked() {
         body.contains(">Cy Young<") && body.contains(">dee Dee<") && !body.contains(">Eve<"),
         "{body}"
     );
+    // A patient renamed (by hand, in the database) moves in the name order with the name.
+    exec(
+        &db,
+        &format!(
+            "UPDATE account SET name = 'Aaron First' WHERE id = {}",
+            ids[4]
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    open_counts_agree(&db);
+    let first = clinic.ok(
+        "GET",
+        "/api/v1/patients?sort=name&per_page=1",
+        Some(&dr),
+        None,
+    );
+    assert_eq!(first["patients"][0]["name"], "Aaron First", "{first}");
 }
 
 /// A sync batch is written set-wise, and ends as if applied entry by entry in order: a record
@@ -3867,4 +3886,11 @@ fn open_counts_agree(db: &str) {
          WHERE g.open_items <> k.open OR g.urgent_items <> k.urgent",
     );
     assert!(grants.is_empty(), "{} grants' counts differ", grants.len());
+    // … and their name keys, the patient's name as the caseload's order compares it.
+    let names = sql(
+        db,
+        "SELECT count(*) FROM share_grant g JOIN account a ON a.id = g.patient_id
+         WHERE g.name_key <> lower(a.name)",
+    );
+    assert_eq!(names[0].get::<_, i64>(0), 0, "grants' name keys differ");
 }

@@ -360,27 +360,29 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
     let tx = st.begin(&mut c, &s.actor).await?;
     let (week, fortnight) = (micros(now) - 7 * DAY_US, micros(now) - 14 * DAY_US);
     let (digest, order) = q.sort.sql().unwrap_or((None, ""));
-    // The open and urgent counts are the grant's own (kept by the triage trigger, migration
-    // 0013, over the categories it covers); the prescription and digest are looked up by key,
-    // one patient at a time: row-level security hides from the planner how many grants come,
-    // and guessing a few it would otherwise match every patient against every other's rows.
+    // The grants carry what the default order and the name order compare (their open and
+    // urgent counts, kept by the triage trigger over the categories each covers, and the
+    // patient's name in lower case: migrations 0013, 0016), so those orders walk an index of
+    // the clinician's grants to the page and stop. The name shown, the prescription and, for
+    // the other orders, the digest are looked up by key one patient at a time: row-level
+    // security hides from the planner how many grants come, and guessing a few it would
+    // otherwise match every patient against every other's rows.
+    let active = "g.clinician_id = $1 AND g.revoked_at IS NULL AND g.starts_at <= $2
+                  AND (g.ends_at IS NULL OR g.ends_at > $2) AND ($3::text IS NULL OR g.name_key ILIKE $3)";
     let statement = format!(
         "WITH pat AS (
-           SELECT p.id, p.name, g.categories, g.starts_at, g.open_items, g.urgent_items
-           FROM share_grant g JOIN account p ON p.id = g.patient_id
-           WHERE g.clinician_id = $5
-             AND g.revoked_at IS NULL AND g.starts_at <= $1 AND (g.ends_at IS NULL OR g.ends_at > $1)
-             AND ($2::text IS NULL OR p.name ILIKE $2))
-         SELECT pat.id, pat.name, pat.categories, pat.starts_at,
+           SELECT g.patient_id AS id, g.name_key, g.categories, g.starts_at, g.open_items, g.urgent_items
+           FROM share_grant g WHERE {active})
+         SELECT pat.id, n.name, pat.categories, pat.starts_at,
            pat.open_items::bigint, pat.urgent_items::bigint,
-           (x.body->'limits'->>'max_per_7_days_mg')::float8, x.body->'limits'->>'refill_date',
-           count(*) OVER ()
+           (x.body->'limits'->>'max_per_7_days_mg')::float8, x.body->'limits'->>'refill_date'
          FROM pat
+         LEFT JOIN LATERAL (SELECT a.name FROM account a WHERE a.id = pat.id) n ON true
          LEFT JOIN LATERAL (
            SELECT rx.body FROM prescription rx WHERE rx.patient_id = pat.id LIMIT 1) x ON true
          {}
-         ORDER BY {order} lower(pat.name), pat.id
-         LIMIT $3 OFFSET $4",
+         ORDER BY {order} pat.name_key, pat.id
+         LIMIT $4 OFFSET $5",
         digest.map_or(String::new(), |c| format!(
             "LEFT JOIN digest d ON d.patient_id = pat.id AND d.category = '{c}'"
         )),
@@ -396,16 +398,23 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
     let at = micros(now);
     // The grants are this clinician's, as row-level security also holds them to: said here too,
     // so the planner knows how many rows come (it cannot see through the policy's settings, and
-    // guessing one row it joined every patient to every other).
+    // guessing one row it joined every patient to every other) and can use the grants' index.
     let me = s.actor.account;
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&at, &pattern, &limit, &skip, &me];
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&me, &at, &pattern, &limit, &skip];
     if q.sort == Sort::Week {
         params.push(&week);
     }
     let rows = tx.query(&statement, &params).await.map_err(pg)?;
-    let mut total: i64 = rows.first().map_or(0, |r| r.get(8));
     let mut out: Vec<CaseRow> = rows.iter().map(bare_row).collect();
     drop(rows);
+    let mut total = tx
+        .query_one(
+            &format!("SELECT count(*) FROM share_grant g WHERE {active}"),
+            &params[..3],
+        )
+        .await
+        .map_err(pg)?
+        .get::<_, i64>(0);
     if plan {
         total = out.len() as i64;
         let mut keys: HashMap<i64, (f64, f64)> = HashMap::new();
@@ -431,17 +440,6 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
         });
         let from = usize::try_from(offset(page, per_page)).unwrap_or(usize::MAX);
         out = out.into_iter().skip(from).take(per_page as usize).collect();
-    } else if out.is_empty() && page > 1 {
-        // Past the last page: how many there are, from the first.
-        let (one, none) = (Some(1_i64), 0_i64);
-        params[2] = &one;
-        params[3] = &none;
-        total = tx
-            .query(&statement, &params)
-            .await
-            .map_err(pg)?
-            .first()
-            .map_or(0, |r| r.get(8));
     }
     // Where each patient's row is (a patient with two grants has two).
     let mut rows_of: HashMap<i64, Vec<usize>> = HashMap::new();

@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_grant_counts.sql"),
     include_str!("../migrations/0014_device_tokens.sql"),
     include_str!("../migrations/0015_latest_checkin.sql"),
+    include_str!("../migrations/0016_caseload_order.sql"),
 ];
 
 /// The schema version that last changed what the caseload's digest holds (7 added it, 10 its
