@@ -2179,6 +2179,62 @@ fn the_clinic_api_keeps_its_contract() {
     assert_eq!(tested, dosewise_clinic::api::ROUTES.len() - 2, "{outputs}");
 }
 
+/// Who the access matrices try: clinics A and B, each with an admin and a clinician; in A a
+/// second clinician and a member of staff to reset; two patients sharing with A's clinician,
+/// the first with an urgent triage item (PHQ-9 item 9).
+struct Cast {
+    clinic: Clinic,
+    admin_a: String,
+    dr_a: String,
+    admin_b: String,
+    dr_b: String,
+    dr_other: String,
+    victim: i64,
+    p1: i64,
+    item: i64,
+    dev1: String,
+    dev2: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Cast {
+    fn new(db: &str) -> Cast {
+        let clinic = Clinic::start(db, 0);
+        let (admin_a, dr_a, _) = clinic.clinic("alpha");
+        let (admin_b, dr_b, _) = clinic.clinic("beta");
+        clinic.staff(&admin_a, "clinician", "other@alpha.example", "Dr Other");
+        let dr_other = clinic.login("other@alpha.example", PASSWORD);
+        let victim = clinic.staff(&admin_a, "clinician", "victim@alpha.example", "Dr Victim");
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (h1, h2) = (dir.path().join("p1"), dir.path().join("p2"));
+        let p1 = patient(&h1, &clinic, &clinic.patient_invite(&dr_a), "Pat Matrix");
+        patient(&h2, &clinic, &clinic.patient_invite(&dr_a), "Pat Second");
+        run(&h1, &["assess", "phq9", "--answers", "1,1,1,1,0,0,0,0,2"]).ok();
+        run(&h1, &["sync"]).ok();
+        run(&h2, &["sync"]).ok();
+        let item = sql(
+            db,
+            &format!("SELECT id FROM triage WHERE patient_id = {p1} AND kind = 'phq9_item9'"),
+        )[0]
+        .get::<_, i64>(0);
+        let (dev1, dev2) = (device_token(&h1), device_token(&h2));
+        Cast {
+            clinic,
+            admin_a,
+            dr_a,
+            admin_b,
+            dr_b,
+            dr_other,
+            victim,
+            p1,
+            item,
+            dev1,
+            dev2,
+            _dir: dir,
+        }
+    }
+}
+
 /// Who may do what: every operation of the API (from its route list, so a new one cannot be
 /// forgotten) against every kind of caller — nobody, a patient's device, another patient's
 /// device, the clinician the patient shares with, a clinician of the same clinic they do not
@@ -2189,25 +2245,20 @@ fn the_clinic_api_keeps_its_contract() {
 #[test]
 fn every_route_against_every_role() {
     let db = database("matrix");
-    let clinic = Clinic::start(&db, 0);
-    let (admin_a, dr_a, _) = clinic.clinic("alpha");
-    let (admin_b, dr_b, _) = clinic.clinic("beta");
-    clinic.staff(&admin_a, "clinician", "other@alpha.example", "Dr Other");
-    let dr_other = clinic.login("other@alpha.example", PASSWORD);
-    let victim = clinic.staff(&admin_a, "clinician", "victim@alpha.example", "Dr Victim");
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (h1, h2) = (dir.path().join("p1"), dir.path().join("p2"));
-    let p1 = patient(&h1, &clinic, &clinic.patient_invite(&dr_a), "Pat Matrix");
-    patient(&h2, &clinic, &clinic.patient_invite(&dr_a), "Pat Second");
-    run(&h1, &["assess", "phq9", "--answers", "1,1,1,1,0,0,0,0,2"]).ok();
-    run(&h1, &["sync"]).ok();
-    run(&h2, &["sync"]).ok();
-    let item = sql(
-        &db,
-        &format!("SELECT id FROM triage WHERE patient_id = {p1} AND kind = 'phq9_item9'"),
-    )[0]
-    .get::<_, i64>(0);
-    let (dev1, dev2) = (device_token(&h1), device_token(&h2));
+    let Cast {
+        clinic,
+        admin_a,
+        dr_a,
+        admin_b,
+        dr_b,
+        dr_other,
+        victim,
+        p1,
+        item,
+        dev1,
+        dev2,
+        _dir,
+    } = Cast::new(&db);
     // The callers, the granted clinician last (what they change — an acknowledgement, a reset
     // by the admin — must not change what the others are checked against).
     let roles: [(&str, Option<&str>); 8] = [
@@ -2381,24 +2432,20 @@ fn every_route_against_every_role() {
 #[test]
 fn every_page_against_every_role() {
     let db = database("pagematrix");
-    let clinic = Clinic::start(&db, 0);
-    let (admin_a, dr_a, _) = clinic.clinic("alpha");
-    let (admin_b, dr_b, _) = clinic.clinic("beta");
-    clinic.staff(&admin_a, "clinician", "other@alpha.example", "Dr Other");
-    let dr_other = clinic.login("other@alpha.example", PASSWORD);
-    let victim = clinic.staff(&admin_a, "clinician", "victim@alpha.example", "Dr Victim");
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (h1, h2) = (dir.path().join("p1"), dir.path().join("p2"));
-    let p1 = patient(&h1, &clinic, &clinic.patient_invite(&dr_a), "Pat Matrix");
-    patient(&h2, &clinic, &clinic.patient_invite(&dr_a), "Pat Second");
-    run(&h1, &["assess", "phq9", "--answers", "1,1,1,1,0,0,0,0,2"]).ok();
-    run(&h1, &["sync"]).ok();
-    run(&h2, &["sync"]).ok();
-    let item = sql(
-        &db,
-        &format!("SELECT id FROM triage WHERE patient_id = {p1} AND kind = 'phq9_item9'"),
-    )[0]
-    .get::<_, i64>(0);
+    let Cast {
+        clinic,
+        admin_a,
+        dr_a,
+        admin_b,
+        dr_b,
+        dr_other,
+        victim,
+        p1,
+        item,
+        dev1,
+        dev2,
+        _dir,
+    } = Cast::new(&db);
     // A browser's cookie and the session's CSRF token; a device's token tried as a cookie.
     let csrf_of = |token: &str| -> String {
         sql(
@@ -2412,7 +2459,6 @@ fn every_page_against_every_role() {
         .map(|r| r.get::<_, String>(0))
         .unwrap_or_default()
     };
-    let (dev1, dev2) = (device_token(&h1), device_token(&h2));
     let roles: Vec<(&str, Option<String>, String)> = [
         ("anonymous", None),
         ("patient's device", Some(dev1.as_str())),
