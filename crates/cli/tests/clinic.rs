@@ -2235,6 +2235,35 @@ impl Cast {
     }
 }
 
+/// The head of an access matrix: the first column, then a column a caller.
+fn matrix_head<'a>(first: &str, roles: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let n = roles.len();
+    let mut table = format!("| {first} |");
+    for r in roles {
+        table.push_str(&format!(" {r} |"));
+    }
+    table.push_str("\n|---|");
+    table.push_str(&"---|".repeat(n));
+    table.push('\n');
+    table
+}
+
+/// A document under docs/ that a test generates: rewritten with `DOSEWISE_UPDATE_DOCS=1`,
+/// otherwise checked to be what the test found.
+fn generated_doc(name: &str, doc: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs")
+        .join(name);
+    if std::env::var_os("DOSEWISE_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, doc).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        on_disk, doc,
+        "docs/{name} is out of date: DOSEWISE_UPDATE_DOCS=1"
+    );
+}
+
 /// Who may do what: every operation of the API (from its route list, so a new one cannot be
 /// forgotten) against every kind of caller — nobody, a patient's device, another patient's
 /// device, the clinician the patient shares with, a clinician of the same clinic they do not
@@ -2352,13 +2381,7 @@ fn every_route_against_every_role() {
             }
         }
     };
-    let mut table = String::from("| operation |");
-    for (r, _) in &roles {
-        table.push_str(&format!(" {r} |"));
-    }
-    table.push_str("\n|---|");
-    table.push_str(&"---|".repeat(roles.len()));
-    table.push('\n');
+    let mut table = matrix_head("operation", roles.iter().map(|r| r.0));
     let mut routes: Vec<(&str, &str)> = dosewise_clinic::api::ROUTES
         .iter()
         .copied()
@@ -2400,7 +2423,6 @@ fn every_route_against_every_role() {
         table.push('\n');
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/access-matrix.md");
     let doc = format!(
         "# Who may do what on the clinic server\n\n\
          Every operation of `/api/v1` against every kind of caller, as \
@@ -2414,14 +2436,7 @@ fn every_route_against_every_role() {
          cannot be left out. The clinician's pages and forms have their own table, \
          [access-matrix-pages.md](access-matrix-pages.md).\n\n{table}"
     );
-    if std::env::var_os("DOSEWISE_UPDATE_DOCS").is_some() {
-        std::fs::write(&doc_path, &doc).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let on_disk = std::fs::read_to_string(&doc_path).unwrap_or_default();
-    assert_eq!(
-        on_disk, doc,
-        "docs/access-matrix.md is out of date: DOSEWISE_UPDATE_DOCS=1"
-    );
+    generated_doc("access-matrix.md", &doc);
 }
 
 /// The clinician's pages and forms against every kind of caller, signed in by cookie as a
@@ -2551,13 +2566,7 @@ fn every_page_against_every_role() {
             _ => (404, ""),
         }
     };
-    let mut table = String::from("| page or form |");
-    for (r, _, _) in &roles {
-        table.push_str(&format!(" {r} |"));
-    }
-    table.push_str("\n|---|");
-    table.push_str(&"---|".repeat(roles.len()));
-    table.push('\n');
+    let mut table = matrix_head("page or form", roles.iter().map(|r| r.0));
     let mut routes: Vec<(&str, &str)> = dosewise_clinic::pages::ROUTES
         .iter()
         .copied()
@@ -2675,7 +2684,6 @@ fn every_page_against_every_role() {
         table.push('\n');
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/access-matrix-pages.md");
     let doc = format!(
         "# Who may open which page of the clinic server\n\n\
          Every page and form of the clinician's web app against every kind of caller, as \
@@ -2688,14 +2696,7 @@ fn every_page_against_every_role() {
          first: refused with 400 for every member of staff, and nothing in the database \
          changed. Generated from `pages::ROUTES`, which the router is built from.\n\n{table}"
     );
-    if std::env::var_os("DOSEWISE_UPDATE_DOCS").is_some() {
-        std::fs::write(&doc_path, &doc).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let on_disk = std::fs::read_to_string(&doc_path).unwrap_or_default();
-    assert_eq!(
-        on_disk, doc,
-        "docs/access-matrix-pages.md is out of date: DOSEWISE_UPDATE_DOCS=1"
-    );
+    generated_doc("access-matrix-pages.md", &doc);
 }
 
 /// Text a patient syncs — their name, a check-in's note and tags, a dose's note, a stock's
