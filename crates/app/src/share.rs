@@ -136,7 +136,7 @@ pub fn server_url(s: &str) -> Result<String> {
 }
 
 /// How many times a sync request is sent in all when the server cannot be reached or answers
-/// 503 (its database restarting, say); the waits between add up to about ten seconds.
+/// 503 (its database restarting, say); the waits between add up to about eight seconds.
 const TRIES: u32 = 5;
 
 /// One request to the server, off the async runtime; the answer's JSON, or the server's
@@ -152,8 +152,8 @@ async fn call(
 }
 
 /// A request that may be sent again (a sync: the server skips what it has applied): tried up
-/// to [`TRIES`] times while the server cannot be reached or answers 503, waiting as its
-/// Retry-After says, or longer each time (half a second, then one, two, four).
+/// to [`TRIES`] times while the server cannot be reached or answers 503, waiting longer each
+/// time (half a second, then one, two, four), and at least as long as its Retry-After says.
 async fn call_again(
     method: &'static str,
     url: String,
@@ -213,7 +213,7 @@ async fn call_with(
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map_or(backoff, |s| Duration::from_secs(s.min(10)));
+                    .map_or(backoff, |s| Duration::from_secs(s.min(10)).max(backoff));
                 std::thread::sleep(wait);
                 continue;
             }
