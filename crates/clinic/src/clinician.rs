@@ -786,16 +786,28 @@ async fn granted(
     tx: &impl deadpool_postgres::GenericClient,
     patient: i64,
     now: Timestamp,
-) -> Result<()> {
+) -> Result<String> {
     tx.query_opt(
-        "SELECT 1 FROM share_grant WHERE patient_id = $1 AND revoked_at IS NULL AND starts_at <= $2
-           AND (ends_at IS NULL OR ends_at > $2)",
+        "SELECT p.name FROM share_grant g JOIN account p ON p.id = g.patient_id
+         WHERE g.patient_id = $1 AND g.revoked_at IS NULL AND g.starts_at <= $2
+           AND (g.ends_at IS NULL OR g.ends_at > $2)
+         LIMIT 1",
         &[&patient, &micros(now)],
     )
     .await
     .map_err(pg)?
-    .map(|_| ())
+    .map(|r| r.get(0))
     .ok_or(ClinicError::NotFound)
+}
+
+/// A patient's name, for a clinician with an active grant (404 otherwise).
+pub(crate) async fn patient_name(st: &Clinic, s: &Session, id: i64) -> Result<String> {
+    clinician(s)?;
+    let mut c = st.client().await?;
+    let tx = st.begin(&mut c, &s.actor).await?;
+    let name = granted(&tx, id, st.now()).await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(name)
 }
 
 /// The patient's prescription (404 without an active grant); audited.

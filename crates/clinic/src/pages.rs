@@ -12,7 +12,7 @@
 
 use crate::auth::{COOKIE, ENROL_PATHS, Session, address};
 use crate::clinician::{self, PrescriptionRequest, Sort, TriageItem};
-use crate::{Clinic, ClinicError, Result, Role, pg};
+use crate::{Clinic, ClinicError, Result, Role};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -1256,7 +1256,7 @@ async fn prescription(
     Path(id): Path<i64>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let name = st.patient_name(&s, id).await?;
+    let name = clinician::patient_name(&st, &s, id).await?;
     let rx = clinician::prescription(&st, &s, id).await?;
     let body = rx_form(
         &s,
@@ -1324,7 +1324,7 @@ async fn prescription_submit(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/patients/{id}/prescription?saved=1")).into_response()),
         Err(ClinicError::Input(m)) => {
-            let name = st.patient_name(s, id).await?;
+            let name = clinician::patient_name(&st, s, id).await?;
             let current = clinician::prescription(&st, s, id).await?;
             let values: Vec<(String, String)> = f
                 .form
@@ -1425,25 +1425,4 @@ async fn reset(State(st): State<Clinic>, Path(id): Path<i64>, f: StaffForm) -> P
         who.replace(' ', "+")
     ))
     .into_response())
-}
-
-impl Clinic {
-    /// A patient's name for a clinician with an active grant (404 otherwise).
-    async fn patient_name(&self, s: &Session, id: i64) -> Result<String> {
-        clinician::clinician(s)?;
-        let mut c = self.client().await?;
-        let tx = self.begin(&mut c, &s.actor).await?;
-        let row = tx
-            .query_opt(
-                "SELECT p.name FROM share_grant g JOIN account p ON p.id = g.patient_id
-                 WHERE g.patient_id = $1 AND g.revoked_at IS NULL AND g.starts_at <= $2
-                   AND (g.ends_at IS NULL OR g.ends_at > $2)",
-                &[&id, &self.now().as_microsecond()],
-            )
-            .await
-            .map_err(pg)?
-            .ok_or(ClinicError::NotFound)?;
-        tx.commit().await.map_err(pg)?;
-        Ok(row.get(0))
-    }
 }
