@@ -32,17 +32,8 @@ impl From<ClinicError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ClinicError::Db(e) | ClinicError::Unavailable(e) = &self.0 {
-            eprintln!("dosewise clinic: {e}");
-        }
         let (status, kind) = status(&self.0);
-        let message = match &self.0 {
-            ClinicError::Db(_) => "the server could not complete this request".to_string(),
-            ClinicError::Unavailable(_) => {
-                "the server cannot reach its database just now; nothing was done: send the same request again in a moment".to_string()
-            }
-            e => e.to_string(),
-        };
+        let message = told(&self.0);
         let mut r = (
             status,
             Json(
@@ -61,6 +52,23 @@ impl IntoResponse for ApiError {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
         r
+    }
+}
+
+/// What the caller is told of an error (the API's message, the pages' alert). The database's
+/// own words go to the server's log only.
+pub(crate) fn told(e: &ClinicError) -> String {
+    match e {
+        ClinicError::Db(m) => {
+            eprintln!("dosewise clinic: {m}");
+            "the server could not complete this request".to_string()
+        }
+        ClinicError::Unavailable(m) => {
+            eprintln!("dosewise clinic: {m}");
+            "the server cannot reach its database just now; nothing was done: try again in a moment"
+                .to_string()
+        }
+        e => e.to_string(),
     }
 }
 

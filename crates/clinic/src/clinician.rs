@@ -421,16 +421,19 @@ pub async fn caseload(st: &Clinic, s: &Session, q: &CaseQuery) -> Result<CasePag
     }
     let mut out: Vec<CaseRow> = rows.iter().map(bare_row).collect();
     drop(rows);
-    let mut total = tx
-        .query_one(
+    // The plan's order read every row already; the others count theirs.
+    let total = if plan {
+        out.len() as i64
+    } else {
+        tx.query_one(
             &format!("SELECT count(*) FROM share_grant g WHERE {active}"),
             &params[..3],
         )
         .await
         .map_err(pg)?
-        .get::<_, i64>(0);
+        .get::<_, i64>(0)
+    };
     if plan {
-        total = out.len() as i64;
         let mut keys: HashMap<i64, (f64, f64)> = HashMap::new();
         let ids: Vec<i64> = out.iter().map(|r| r.patient).collect();
         crate::digest::each(&tx, &ids, |patient, d| {

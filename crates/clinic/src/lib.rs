@@ -48,8 +48,8 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The schema version that last changed what the caseload's digest holds (7 added it, 10 its
-/// sort keys, 15 the latest check-in's id): a database brought past it has every patient's digest worked out again from
-/// the records it holds.
+/// sort keys, 15 the latest check-in's id): a database brought past it has every patient's
+/// digest worked out again from the records it holds.
 const DIGEST_VERSION: i64 = 15;
 
 /// The advisory lock migrations run under ("CLIN").

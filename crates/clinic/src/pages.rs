@@ -217,16 +217,8 @@ impl IntoResponse for PageError {
             e => {
                 let (status, _) = crate::api::status(&e);
                 let message = match &e {
-                    ClinicError::Db(m) => {
-                        eprintln!("dosewise clinic: {m}");
-                        "the server could not complete this request".to_string()
-                    }
-                    ClinicError::Unavailable(m) => {
-                        eprintln!("dosewise clinic: {m}");
-                        "the server cannot reach its database just now; nothing was done: try again in a moment".to_string()
-                    }
                     ClinicError::NotFound => "there is nothing here for you".to_string(),
-                    e => e.to_string(),
+                    e => crate::api::told(e),
                 };
                 let body = html! {
                     h1 { "Not done" }
