@@ -3318,6 +3318,7 @@ fn the_caseload_digest_agrees_with_the_records() {
          ALTER TABLE device ALTER COLUMN token_hash SET NOT NULL; DROP TABLE device_token;
          DROP TRIGGER share_grant_counts ON share_grant; DROP FUNCTION dosewise_grant_counts();
          DROP TRIGGER account_grant_name ON account; DROP FUNCTION dosewise_grant_name();
+         DROP TRIGGER share_grant_name_key ON share_grant; DROP FUNCTION dosewise_grant_name_key();
          ALTER TABLE share_grant DROP COLUMN open_items, DROP COLUMN urgent_items,
            DROP COLUMN name_key;
          UPDATE dosewise_clinic_schema SET version = 6",

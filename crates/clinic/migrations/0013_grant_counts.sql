@@ -7,11 +7,6 @@
 ALTER TABLE share_grant
   ADD COLUMN open_items   INT NOT NULL DEFAULT 0,
   ADD COLUMN urgent_items INT NOT NULL DEFAULT 0;
--- Every item raised or acknowledged rewrites its patient's grant rows. The counts are in no
--- index, so with room on the page the new version stays there (a HOT update) and the old one
--- is pruned when the page is next read, instead of the caseload's scan of the grants wading
--- through dead versions until a vacuum.
-ALTER TABLE share_grant SET (fillfactor = 50);
 
 CREATE OR REPLACE FUNCTION dosewise_triage_count() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$

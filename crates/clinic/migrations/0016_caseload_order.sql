@@ -7,17 +7,16 @@
 ALTER TABLE share_grant ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
 UPDATE share_grant g SET name_key = lower(a.name) FROM account a WHERE a.id = g.patient_id;
 
-CREATE OR REPLACE FUNCTION dosewise_grant_counts() RETURNS trigger
+-- A new grant takes its patient's name; a renamed patient's grants follow the name.
+CREATE FUNCTION dosewise_grant_name_key() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
-  SELECT coalesce(sum(c.open), 0), coalesce(sum(c.urgent), 0)
-    INTO NEW.open_items, NEW.urgent_items
-    FROM triage_open_count c
-   WHERE c.patient_id = NEW.patient_id AND c.category = ANY (NEW.categories);
-  SELECT lower(a.name) INTO NEW.name_key FROM account a WHERE a.id = NEW.patient_id;
-  NEW.name_key := coalesce(NEW.name_key, '');
+  NEW.name_key := coalesce((SELECT lower(a.name) FROM account a WHERE a.id = NEW.patient_id), '');
   RETURN NEW;
 END $$;
+REVOKE ALL ON FUNCTION dosewise_grant_name_key() FROM PUBLIC;
+CREATE TRIGGER share_grant_name_key BEFORE INSERT ON share_grant
+  FOR EACH ROW EXECUTE FUNCTION dosewise_grant_name_key();
 
 CREATE FUNCTION dosewise_grant_name() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
@@ -32,6 +31,3 @@ CREATE TRIGGER account_grant_name AFTER UPDATE OF name ON account
 CREATE INDEX share_grant_caseload_flags
   ON share_grant (clinician_id, urgent_items DESC, open_items DESC, name_key, patient_id);
 CREATE INDEX share_grant_caseload_name ON share_grant (clinician_id, name_key, patient_id);
--- The counts are indexed now: their updates are no longer HOT, so the page room of 0013 buys
--- nothing.
-ALTER TABLE share_grant RESET (fillfactor);
