@@ -2632,7 +2632,7 @@ fn every_page_against_every_role() {
                     Some(c) => format!("{c}; dosewise_clinic_login=matrix"),
                     None => "dosewise_clinic_login=matrix".to_string(),
                 };
-                let (s, h, b) = common::server::http_full(
+                common::server::http_full(
                     &clinic.addr,
                     &clinic.addr,
                     "POST",
@@ -2642,8 +2642,7 @@ fn every_page_against_every_role() {
                         ("Cookie", both.as_str()),
                         ("Content-Type", "application/x-www-form-urlencoded"),
                     ],
-                );
-                (s, h, b)
+                )
             } else {
                 let f = fields(path);
                 let sep = if f.is_empty() { "" } else { "&" };
