@@ -579,3 +579,103 @@ fn a_plaintext_copy_left_by_a_stopped_decrypt_is_removed_at_the_next_start() {
     let r = h.run("a", Some(&k), &["stock", "list"]).ok();
     assert!(!r.stderr.contains("Removed"), "{}", r.stderr);
 }
+
+/// OpenSSL initialises only when a key is used (SQLCipher's start-up hook,
+/// crates/store-sqlite/c/sqlcipher_init.c). OpenSSL reads its configuration file as it
+/// initialises; here that file is a FIFO nobody writes to, so a process that initialised
+/// OpenSSL would wait on it forever. A plain journal's dose finishes without opening it (the
+/// build before the hook hung here); an encrypted journal's command opens it, and finishes once
+/// the test writes an empty configuration into it.
+#[cfg(target_os = "linux")]
+#[test]
+fn only_a_key_initialises_openssl() {
+    use std::os::unix::fs::OpenOptionsExt;
+    let h = Home::new();
+    let fifo = h.dir.path().join("openssl.cnf");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    // Waits for the child; false if it is still running after a minute (then it is killed).
+    let finishes = |child: &mut std::process::Child| {
+        for _ in 0..600 {
+            if child.try_wait().unwrap_or_else(|e| panic!("{e}")).is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        false
+    };
+
+    let troches = common::troche_stock("Troche 25", "10");
+    let troches: Vec<&str> = troches.iter().map(String::as_str).collect();
+    h.run("plain", None, &["init", "--no-conditions"]).ok();
+    h.run("plain", None, &troches).ok();
+    let mut plain = h
+        .cmd("plain", None, &["dose", "1/4 troche"])
+        .env("OPENSSL_CONF", &fifo)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        finishes(&mut plain),
+        "a plain journal's dose opened OpenSSL's configuration: OpenSSL was initialised"
+    );
+    assert!(plain.wait().unwrap_or_else(|e| panic!("{e}")).success());
+
+    let good = secret_file(h.dir.path(), "good", "a long enough passphrase");
+    let key = good.to_string_lossy();
+    h.run(
+        "sealed",
+        None,
+        &[
+            "init",
+            "--no-conditions",
+            "--encrypt",
+            "--new-passphrase-file",
+            &key,
+        ],
+    )
+    .ok();
+    let mut sealed = h
+        .cmd("sealed", Some(&good), &["today"])
+        .env("OPENSSL_CONF", &fifo)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // O_NONBLOCK (Linux's value): opening for writing fails (ENXIO) until a reader has it open.
+    let mut opened = false;
+    for _ in 0..600 {
+        if std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(0o4000)
+            .open(&fifo)
+            .is_ok()
+        {
+            opened = true; // dropped at once: the reader sees an empty configuration
+            break;
+        }
+        if sealed
+            .try_wait()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_some()
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        opened,
+        "an encrypted journal's command never read OpenSSL's configuration: the premise of this test does not hold"
+    );
+    assert!(
+        finishes(&mut sealed),
+        "the encrypted journal's command did not finish"
+    );
+    assert!(sealed.wait().unwrap_or_else(|e| panic!("{e}")).success());
+}

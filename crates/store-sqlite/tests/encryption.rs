@@ -136,3 +136,85 @@ async fn new_encrypted_journal() {
         "already encrypted"
     );
 }
+
+/// A journal made, encrypted, by the build before the start-up hook (SQLCipher 4.10 drawing its
+/// random bytes from OpenSSL): `dosewise init --encrypt`, a stock, two doses and a check-in,
+/// then `dosewise export` of it beside. The hook changes only where SQLCipher's random bytes
+/// come from, so every such journal must still open, keep working, rekey and decrypt.
+#[tokio::test]
+async fn a_journal_encrypted_by_the_earlier_build_still_opens() {
+    const FIXTURE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/encrypted-sqlcipher-4.10-openssl"
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("dosewise.db");
+    std::fs::copy(format!("{FIXTURE}.db"), &path).unwrap_or_else(|e| panic!("{e}"));
+    let expected: dosewise_core::journal::Journal = serde_json::from_str(
+        &std::fs::read_to_string(format!("{FIXTURE}.json")).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(expected.doses.len(), 2, "the fixture's own export");
+    let key = pass("fixture passphrase of 2026-12-02");
+
+    assert_eq!(
+        dosewise_store_sqlite::file_state(&path),
+        FileState::Encrypted
+    );
+    assert!(matches!(
+        SqliteStore::open_with(&path, Some(&pass("fixture passphrase of 2026-12-03"))).await,
+        Err(StoreError::WrongPassphrase)
+    ));
+    let s = SqliteStore::open_with(&path, Some(&key))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.export().await.unwrap_or_else(|e| panic!("{e}")), expected);
+    // A write with this build's random bytes (new page IVs), then reopened.
+    s.add_clearance(
+        dosewise_core::safety::ClearanceTopic::Screen,
+        ts("2026-12-02T10:00:00Z"),
+        Some("written by the new build"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    s.close().await.unwrap_or_else(|e| panic!("{e}"));
+    let s = SqliteStore::open_with(&path, Some(&key))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = s.export().await.unwrap_or_else(|e| panic!("{e}"));
+    s.close().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(after.clearances.len(), 1);
+    assert_eq!(after.doses, expected.doses);
+
+    let rekeyed = pass("a passphrase chosen after the update");
+    convert(&path, Some(&key), Some(&rekeyed)).unwrap_or_else(|e| panic!("{e}"));
+    let s = SqliteStore::open_with(&path, Some(&rekeyed))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.export().await.unwrap_or_else(|e| panic!("{e}")), after);
+    s.close().await.unwrap_or_else(|e| panic!("{e}"));
+    convert(&path, Some(&rekeyed), None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(dosewise_store_sqlite::file_state(&path), FileState::Plain);
+    let s = SqliteStore::open(&path)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.export().await.unwrap_or_else(|e| panic!("{e}")), after);
+}
+
+/// The start-up hook (c/sqlcipher_init.c) declares SQLCipher's provider structure as SQLCipher
+/// 4.10 lays it out. A different SQLCipher must be checked against it before it ships: this
+/// fails first. Its provider is still SQLCipher's OpenSSL one (the hook changes only `random`).
+#[test]
+fn sqlcipher_is_the_version_the_start_up_hook_was_written_for() {
+    let c = rusqlite::Connection::open_in_memory().unwrap_or_else(|e| panic!("{e}"));
+    c.execute_batch("PRAGMA key = 'x'")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let version: String = c
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(version.starts_with("4.10."), "{version}");
+    let provider: String = c
+        .query_row("PRAGMA cipher_provider", [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(provider, "openssl");
+}
