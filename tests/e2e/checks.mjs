@@ -37,6 +37,17 @@ export async function unlabelled(page) {
   );
 }
 
+// Text fields drawn too small to type in: a visible text-like input or textarea narrower than
+// 120 px (a check-box rule once drew the check-in's "Other side effects" box as a 22 px square).
+export async function squeezed(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("input, textarea")]
+      .filter((el) => ["text", "search", "email", "url", "number", "password", "date", "datetime-local", "textarea"].includes(el.type))
+      .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().width < 120)
+      .map((el) => `${el.outerHTML.slice(0, 100)} is ${Math.round(el.getBoundingClientRect().width)} px wide`),
+  );
+}
+
 // WCAG contrast of every piece of text against its effective background (semi-transparent
 // backgrounds composited over their ancestors'); at least 4.5:1, or 3:1 for large text.
 export async function lowContrast(page) {

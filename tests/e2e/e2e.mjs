@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { launch, lowContrast, stepper, unlabelled } from "./checks.mjs";
+import { launch, lowContrast, squeezed, stepper, unlabelled } from "./checks.mjs";
 
 const base = process.env.DOSEWISE_URL;
 assert.ok(base, "set DOSEWISE_URL");
@@ -116,10 +116,11 @@ await step("the report view offers the browser's own print, which never shows on
   assert.equal(await button.isVisible(), true);
 });
 
-await step("every control has a label, on every page", async () => {
+await step("every control has a label, and every text field room to type, on every page", async () => {
   for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess/phq9", "import", "stock", "protocol", "screen", "doses/1", "review", "calc", "info", "stock/1", "checkins/1", "checkins/1/edit", "share"]) {
     await page.goto(base + p);
     assert.deepEqual(await unlabelled(page), [], `/${p}`);
+    assert.deepEqual(await squeezed(page), [], `/${p}`);
   }
 });
 

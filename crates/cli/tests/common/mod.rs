@@ -4,6 +4,11 @@
 
 pub mod server;
 
+// SQLite's start-up calls Dosewise's SQLCipher hook (.cargo/config.toml), compiled by the store's
+// crate. A test binary that opens journals with rusqlite directly, and nothing of the store,
+// would not link it: loading the crate here links it into every test binary.
+extern crate dosewise_store_sqlite;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
