@@ -124,17 +124,33 @@ await step("every control has a label, and every text field room to type, on eve
   }
 });
 
-await step("text contrast is at least WCAG AA on every page", async () => {
-  for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen", "doses/1", "review", "import", "calc", "info", "stock/1", "checkins/1", "checkins/1/edit", "share"]) {
-    await page.goto(base + p);
-    assert.deepEqual(await lowContrast(page), [], `/${p}`);
+await step("text contrast is at least WCAG AA on every page, in the light and the dark scheme", async () => {
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const p of ["", "dose", "checkin", "history", "insights", "report", "more", "vitals", "meds", "assess", "protocol", "stock", "screen", "doses/1", "review", "import", "calc", "info", "stock/1", "checkins/1", "checkins/1/edit", "share"]) {
+      await page.goto(base + p);
+      assert.deepEqual(await lowContrast(page), [], `/${p} (${scheme})`);
+    }
+    // The dark scheme is in force: the page's background is dark, its text light.
+    await page.goto(base);
+    const [bg, fg] = await page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]);
+    assert.equal(bg === "rgb(21, 21, 21)", scheme === "dark", `${scheme}: body background ${bg}`);
+    assert.equal(fg === "rgb(236, 236, 236)", scheme === "dark", `${scheme}: body text ${fg}`);
+    if (shots && scheme === "dark") {
+      for (const [name, path] of [["today", ""], ["checkin", "checkin"], ["insights", "insights"]]) {
+        await page.goto(base + path);
+        await page.screenshot({ path: join(shots, `${name}-phone-dark.png`) });
+      }
+    }
+    // And on a refusal, with its coloured findings.
+    await page.goto(base + "dose");
+    await page.getByLabel("Amount").fill("2 troches");
+    await page.getByRole("button", { name: "Log dose" }).click();
+    await page.getByRole("heading", { name: "Refused by the safety check" }).waitFor();
+    assert.deepEqual(await lowContrast(page), [], `refused dose (${scheme})`);
+    if (shots && scheme === "dark") await page.screenshot({ path: join(shots, "dose-refused-phone-dark.png"), fullPage: true });
   }
-  // And on a refusal, with its coloured findings.
-  await page.goto(base + "dose");
-  await page.getByLabel("Amount").fill("2 troches");
-  await page.getByRole("button", { name: "Log dose" }).click();
-  await page.getByRole("heading", { name: "Refused by the safety check" }).waitFor();
-  assert.deepEqual(await lowContrast(page), [], "refused dose");
+  await page.emulateMedia({ colorScheme: "light" });
 });
 
 await step("the health screen: tick a condition, save, and a dose already taken is recorded with its findings", async () => {
