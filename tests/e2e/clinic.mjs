@@ -44,10 +44,14 @@ page.on("pageerror", (e) => errors.push(String(e)));
 // Script exceptions and content-policy violations (refused forms answer 400 on purpose).
 page.on("console", (m) => { if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
 
-// Every page: labelled controls, readable contrast, nothing wider than the phone.
+// Every page: labelled controls, readable contrast (light and dark), nothing wider than the phone.
 async function accessible(what) {
   assert.deepEqual(await unlabelled(page), [], `${what}: unlabelled controls`);
   assert.deepEqual(await lowContrast(page), [], `${what}: low contrast`);
+  // The same page in the dark scheme (the stylesheet is the local app's).
+  await page.emulateMedia({ colorScheme: "dark" });
+  assert.deepEqual(await lowContrast(page), [], `${what}: low contrast in the dark scheme`);
+  await page.emulateMedia({ colorScheme: "light" });
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(wide <= 360, `${what}: ${wide} px wide at 360 px`);
 }
