@@ -947,20 +947,32 @@ fn side_effects(r: &R<'_>, h: &mut String) {
         ..
     } = *r;
     h.push_str("<section><h2>Side effects, bladder and red flags</h2>");
-    let mut effects: std::collections::BTreeMap<String, (usize, u8)> =
+    // Per side effect: check-ins naming it, how many of those rated it, the worst rating given.
+    // A side effect ticked without a rating is not a rating of 0 (which would read as "none").
+    let mut effects: std::collections::BTreeMap<String, (usize, usize, Option<u8>)> =
         std::collections::BTreeMap::new();
     for c in checkins {
         for se in &c.checkin.side_effects {
-            let e = effects.entry(se.name.clone()).or_insert((0, 0));
+            let e = effects.entry(se.name.clone()).or_insert((0, 0, None));
             e.0 += 1;
-            e.1 = e.1.max(se.severity.map_or(0, |r| r.value()));
+            if let Some(r) = se.severity {
+                e.1 += 1;
+                e.2 = e.2.max(Some(r.value()));
+            }
         }
     }
     if effects.is_empty() {
         h.push_str("<p>No side effects recorded.</p>");
     } else {
-        h.push_str("<table><tr><th>side effect</th><th>check-ins</th><th>worst rating</th></tr>");
-        for (n, (count, worst)) in &effects {
+        h.push_str(
+            "<table><tr><th>side effect</th><th>check-ins</th><th>worst rating (0–10)</th></tr>",
+        );
+        for (n, (count, rated, worst)) in &effects {
+            let worst = match worst {
+                None => "not rated".to_string(),
+                Some(w) if rated == count => w.to_string(),
+                Some(w) => format!("{w} ({rated} of {count} rated)"),
+            };
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td>{count}</td><td>{worst}</td></tr>",
@@ -1224,6 +1236,39 @@ mod tests {
             !html.contains(&format!("{first} → ")),
             "not the first entered"
         );
+    }
+
+    #[test]
+    fn a_side_effect_ticked_without_a_rating_is_not_a_rating_of_zero() {
+        use dosewise_core::checkin::{Rating, SideEffect};
+        let (mut j, mut o) = demo();
+        o.sections = vec![Section::SideEffects];
+        for c in &mut j.checkins {
+            c.checkin.side_effects.clear();
+        }
+        let effect = |name: &str, r: Option<i64>| SideEffect {
+            name: name.into(),
+            severity: r.and_then(|v| Rating::new(v).ok()),
+        };
+        j.checkins[0].checkin.side_effects =
+            vec![effect("nausea", None), effect("headache", Some(3))];
+        j.checkins[1].checkin.side_effects =
+            vec![effect("nausea", None), effect("headache", Some(5))];
+        j.checkins[2].checkin.side_effects =
+            vec![effect("dizziness", Some(4)), effect("headache", None)];
+        j.checkins[3].checkin.side_effects = vec![effect("dizziness", Some(0))];
+        for c in &mut j.checkins[..4] {
+            c.checkin.private = false;
+            c.deleted_at = None;
+        }
+        let html = report_html(&j, &o);
+        assert!(
+            html.contains("<tr><td>nausea</td><td>2</td><td>not rated</td></tr>"),
+            "{html}"
+        );
+        assert!(html.contains("<tr><td>headache</td><td>3</td><td>5 (2 of 3 rated)</td></tr>"));
+        // A real rating of 0 stays 0.
+        assert!(html.contains("<tr><td>dizziness</td><td>2</td><td>4</td></tr>"));
     }
 
     #[test]
