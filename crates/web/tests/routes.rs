@@ -644,6 +644,43 @@ async fn other_hosts_are_refused_without_a_login() {
     assert_eq!(a.send(req).await.status, StatusCode::OK);
 }
 
+/// The dose form offers the routes people use at home; an injected or rectal route is offered
+/// only to keep the one a form already holds.
+#[tokio::test]
+async fn the_dose_form_offers_home_routes() {
+    let a = app().await;
+    let r = a.get("/dose").await;
+    assert_eq!(r.status, StatusCode::OK);
+    for home in ["sublingual", "buccal", "oral", "intranasal"] {
+        assert!(
+            r.body.contains(&format!("<option value=\"{home}\"")),
+            "{home}"
+        );
+    }
+    for other in ["intravenous", "intramuscular", "rectal"] {
+        assert!(
+            !r.body.contains(&format!("value=\"{other}\"")),
+            "{other} offered"
+        );
+    }
+    // A form sent back with a clinic route keeps it selected rather than dropping it.
+    let r = a
+        .form(
+            "/dose",
+            &[
+                ("amount", "1/4 troche"),
+                ("route", "intramuscular"),
+                ("action", "check"),
+            ],
+        )
+        .await;
+    assert!(
+        r.body.contains("<option value=\"intramuscular\" selected>"),
+        "{}",
+        r.body
+    );
+}
+
 #[tokio::test]
 async fn hostile_text_is_escaped_everywhere_it_is_shown() {
     let a = app().await;

@@ -83,7 +83,9 @@ fn render(token: &Csrf, v: View<'_>) -> Markup {
             label for="route" { "Route" }
             select #route name="route" {
                 option value="" selected[sel_route.is_none()] { "The stock's or plan's usual route" }
-                @for r in Route::ALL {
+                // The routes people use at home; another (a dose given in a clinic) only when it
+                // is already the one chosen, as on a correction of such a dose.
+                @for r in Route::ALL.into_iter().filter(|r| Route::HOME.contains(r) || sel_route.as_deref() == Some(r.as_str())) {
                     option value=(r.as_str()) selected[sel_route.as_deref() == Some(r.as_str())] { (r.as_str()) }
                 }
             }
