@@ -48,16 +48,48 @@ await step("the dose form converts as you type (the script asks the server for a
   assert.match(await page.textContent("#conv-live"), /Safety check/);
 });
 
-await step("a refused dose is not logged; overriding with a reason logs it", async () => {
+await step("a refused dose reads 'Not saved'; a reason that says nothing logs nothing; the clinician's agreement, confirmed, logs it", async () => {
   await page.getByLabel("Amount").fill("2 troches");
   await page.getByRole("button", { name: "Log dose" }).click();
-  await page.getByRole("heading", { name: "Refused by the safety check" }).waitFor();
+  await page.getByRole("heading", { name: "Not saved", exact: true }).waitFor();
   assert.match(await page.textContent(".verdict"), /limit/i);
-  await page.getByLabel("Reason").fill("higher dose agreed with Dr K today");
-  await page.getByRole("button", { name: "Log despite the refusal" }).click();
+  assert.doesNotMatch(await page.textContent("main"), /override/i, "no finding suggests overriding");
+  await page.getByText("My clinician agreed to this dose", { exact: true }).click();
+  await page.getByLabel("Who agreed it, and when").fill("ok");
+  await page.getByLabel(/I confirm my clinician agreed/).check();
+  // The browser's own check stops a reason shorter than the minimum; the server's is the rule.
+  await page.getByLabel("Who agreed it, and when").evaluate((e) => e.removeAttribute("minlength"));
+  await page.getByRole("button", { name: "Log it with this reason" }).click();
+  await page.getByText(/at least 2 words/).waitFor();
+  // The page comes back with the step open and what was typed kept.
+  assert.equal(await page.getByLabel("Who agreed it, and when").inputValue(), "ok");
+  await page.getByLabel("Who agreed it, and when").fill("higher dose agreed with Dr K today");
+  await page.getByLabel(/I confirm my clinician agreed/).check();
+  await page.getByRole("button", { name: "Log it with this reason" }).click();
   await page.getByText("Logged despite a refusal").waitFor();
   assert.match(await page.textContent("main"), /higher dose agreed with Dr K today/);
   assert.match(await page.textContent("main"), /50 mg HCl/);
+  assert.equal(await page.locator("p.ok").count(), 0, "an override is not confirmed as a plain success");
+  await page.locator("p.notice").waitFor();
+});
+
+await step("a refused dose already taken is recorded, with calm advice for now, and Today shows it first", async () => {
+  await nav("Log dose").click();
+  await page.getByLabel("Amount").fill("2 troches");
+  await page.getByRole("button", { name: "Log dose" }).click();
+  await page.getByRole("heading", { name: "Already taken?" }).waitFor();
+  if (shots) await page.screenshot({ path: join(shots, "dose-not-saved-phone.png"), fullPage: true });
+  await page.getByRole("button", { name: /Yes, I have taken it/ }).click();
+  await page.getByText("Recorded as taken").waitFor();
+  await page.getByRole("heading", { name: "For the next few hours" }).waitFor();
+  assert.match(await page.textContent("main"), /Do not drive/);
+  if (shots) await page.screenshot({ path: join(shots, "dose-taken-phone.png"), fullPage: true });
+  await nav("Today").click();
+  const attention = page.getByRole("heading", { name: "Needs attention" });
+  await attention.waitFor();
+  const [a, d] = [await attention.boundingBox(), await page.getByRole("heading", { name: "Doses" }).boundingBox()];
+  assert.ok(a.y < d.y, "the attention card is above the doses");
+  if (shots) await page.screenshot({ path: join(shots, "today-attention-phone.png"), fullPage: true });
 });
 
 await step("a check-in with big tap targets, a side effect and a note", async () => {
@@ -146,7 +178,7 @@ await step("text contrast is at least WCAG AA on every page, in the light and th
     await page.goto(base + "dose");
     await page.getByLabel("Amount").fill("2 troches");
     await page.getByRole("button", { name: "Log dose" }).click();
-    await page.getByRole("heading", { name: "Refused by the safety check" }).waitFor();
+    await page.getByRole("heading", { name: "Not saved", exact: true }).waitFor();
     assert.deepEqual(await lowContrast(page), [], `refused dose (${scheme})`);
     if (shots && scheme === "dark") await page.screenshot({ path: join(shots, "dose-refused-phone-dark.png"), fullPage: true });
   }
@@ -164,6 +196,9 @@ await step("the health screen: tick a condition, save, and a dose already taken 
   await page.getByLabel("Amount").fill("2 troches");
   await page.getByLabel("When").fill("-3h");
   await page.getByRole("button", { name: "Log dose" }).click();
+  // Its findings are shown before saving; one tap saves it with them.
+  await page.getByRole("heading", { name: "Not saved yet" }).waitFor();
+  await page.getByRole("button", { name: "Save this dose" }).click();
   await page.getByText("Recorded after the fact").waitFor();
   assert.match(await page.textContent("main"), /screen:pregnancy|pregnant/);
   assert.deepEqual(await lowContrast(page), [], "recorded after the fact");
@@ -236,7 +271,7 @@ if (shots) {
   await page.goto(base + "dose");
   await page.getByLabel("Amount").fill("2 troches");
   await page.getByRole("button", { name: "Log dose" }).click();
-  await page.getByRole("heading", { name: "Refused by the safety check" }).waitFor();
+  await page.getByRole("heading", { name: "Not saved", exact: true }).waitFor();
   await page.screenshot({ path: join(shots, "dose-refused-phone.png"), fullPage: true });
   await page.goto(base + "screen");
   await page.screenshot({ path: join(shots, "screen-phone.png"), fullPage: false });

@@ -38,6 +38,9 @@ pub struct DoseRequest {
     pub substance: Option<Substance>,
     /// An explicit zone (IANA name); otherwise the profile's.
     pub zone: Option<String>,
+    /// The person says the dose is already taken: it is recorded as it happened, with the
+    /// findings that would have applied, however recently ([`Verdict::already_taken`]).
+    pub already_taken: bool,
 }
 
 /// A dose ready for the safety check, with what it was prepared from.
@@ -229,6 +232,18 @@ pub fn override_reason(reason: Option<&str>) -> Result<Option<String>> {
     text::opt_label("override reason", reason.filter(|r| !r.trim().is_empty())).map_err(input)
 }
 
+/// The override reason when it is used to override a refusal: it must say something
+/// ([`dosewise_core::safety::override_reason_ok`]). A reason given where nothing is refused is
+/// not used, so it is not judged.
+fn overriding(verdict: &Verdict, reason: Option<String>) -> Result<Option<String>> {
+    if verdict.refused()
+        && let Some(r) = &reason
+    {
+        dosewise_core::safety::override_reason_ok(r).map_err(input)?;
+    }
+    Ok(reason)
+}
+
 /// What the verdict means for a dose: `None` when it is refused and not overridden; otherwise
 /// the dose carrying the findings, and the reason when it overrides a refusal. A dose already
 /// taken is never refused (`Verdict::refused` is false for it); a reason given for one is kept.
@@ -256,10 +271,14 @@ pub async fn log<S: Store>(
         protocol: prepared.protocol.as_ref(),
         crisis_line: prepared.crisis_line.as_deref(),
     };
-    let verdict = check(store, &prepared.new, now, &prepared.tz, None, known).await?;
+    let mut verdict = check(store, &prepared.new, now, &prepared.tz, None, known).await?;
+    if req.already_taken {
+        verdict = verdict.already_taken();
+    }
     if dry_run {
         return Ok(Outcome::Checked { prepared, verdict });
     }
+    let reason = overriding(&verdict, reason)?;
     let overridden = verdict.refused() && reason.is_some();
     let Some(new) = apply(prepared.new.clone(), &verdict, reason) else {
         return Ok(Outcome::Refused { prepared, verdict });
@@ -413,6 +432,7 @@ pub async fn edit<S: Store>(
         crisis_line: prepared.crisis_line.as_deref(),
     };
     let verdict = check(store, &prepared.new, now, &prepared.tz, Some(id), known).await?;
+    let overriding = self::overriding(&verdict, overriding)?;
     let overridden = verdict.refused() && overriding.is_some();
     let Some(new) = apply(prepared.new.clone(), &verdict, overriding) else {
         return Ok(Edited::Refused { prepared, verdict });

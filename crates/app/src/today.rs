@@ -47,6 +47,16 @@ pub struct Today {
     pub after_dose: Vec<String>,
     /// Trend findings (tolerance, frequency creep).
     pub findings: Vec<Finding>,
+    /// What needs attention now, most severe first: the findings every dose would carry
+    /// (interactions, red flags, vitals, the screen, long use — `dosewise check`) and the trends.
+    /// Thoughts of self-harm (a PHQ-9 item 9 answer or a check-in's words) are among them
+    /// (`self_harm_thoughts`) for as long as the safety check keeps them (30 / 7 days).
+    pub attention: Vec<Finding>,
+    /// Today's doses saved despite a refusal: overridden with a reason, or recorded as already
+    /// taken.
+    pub despite_today: Vec<Dose>,
+    /// The crisis line the person set, for the support card.
+    pub crisis_line: Option<String>,
     pub questionnaires_due: Vec<String>,
     /// The health screen is due: never answered, or last answered 6 months ago or more.
     pub screen_due: bool,
@@ -112,8 +122,16 @@ pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result
             post_dose(d, proto, now, tz)
         })
         .unwrap_or_default();
-    let screen_due =
-        dosewise_core::screen::due(store.profile().await?.and_then(|p| p.screened_at), now);
+    let profile = store.profile().await?;
+    let screen_due = dosewise_core::screen::due(profile.as_ref().and_then(|p| p.screened_at), now);
+    let mut attention = crate::safety::standing(store, now, tz, current.first()).await?;
+    attention.extend(findings.iter().cloned());
+    attention.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let despite_today = doses_today
+        .iter()
+        .filter(|d| d.dose.override_reason.is_some() || d.recorded_after_the_fact())
+        .cloned()
+        .collect();
     let clinic_notes = crate::share::notes(store)
         .await?
         .into_iter()
@@ -134,6 +152,9 @@ pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result
         protocols,
         after_dose,
         findings,
+        attention,
+        despite_today,
+        crisis_line: profile.and_then(|p| p.crisis_line),
         questionnaires_due,
     })
 }
@@ -253,6 +274,13 @@ pub fn post_dose(d: &Dose, proto: Option<&Protocol>, now: Timestamp, tz: &TimeZo
         }
         if p.protocol.require_sitter && since < SignedDuration::from_hours(4) {
             out.push("Sitter checklist, as home-treatment programmes ask: a sober adult stays with you for about 2 hours and helps you to the bathroom; you stay seated or lying down. Severe headache, chest pain or confusion (signs of a blood-pressure crisis): emergency care [Mindbloom, Nue Life and Choose Ketamine programme rules, M; SPRAVATO US label section 5.6, H].".into());
+        }
+    }
+    // Taken despite a refusal (overridden, or recorded as already taken): what to look out for
+    // in the hours after it.
+    if x.override_reason.is_some() || d.recorded_after_the_fact() {
+        for a in dosewise_core::knowledge::after_a_refused_dose() {
+            out.push(format!("{} [{}]", a.text, a.sources.join("; ")));
         }
     }
     out

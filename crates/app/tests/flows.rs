@@ -113,6 +113,20 @@ async fn the_dose_flow_checks_once_and_writes_only_what_it_may() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(o, Outcome::Refused { .. }));
+    // A reason that says nothing is refused with a message, and nothing is written.
+    for short in ["ok", "agreed"] {
+        let e = log(&s, &req("2 troches", None), Some(short), false, now)
+            .await
+            .map(|_| ())
+            .expect_err(short);
+        assert!(e.to_string().contains("at least 2 words"), "{e}");
+    }
+    assert_eq!(count(&s).await, 0);
+    // A short reason on a dose nothing refuses is not judged (it is not used).
+    let o = log(&s, &req("1/2 troche", None), Some("ok"), true, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(o, Outcome::Checked { .. }));
     let o = log(
         &s,
         &req("2 troches", None),
@@ -157,6 +171,28 @@ async fn the_dose_flow_checks_once_and_writes_only_what_it_may() {
     assert!(dose.recorded_after_the_fact());
     assert_eq!(dose.dose.override_reason, None);
     assert_eq!(count(&s).await, 2);
+    // Taken just now, and said to be: recorded as it happened, with the refusal it would have
+    // met and the note; the same request not said to be taken is refused.
+    let taken = DoseRequest {
+        already_taken: true,
+        ..req("2 troches", None)
+    };
+    let o = log(&s, &taken, None, false, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Outcome::Logged {
+        dose, overridden, ..
+    } = o
+    else {
+        panic!("a dose said to be taken is recorded")
+    };
+    assert!(!overridden && dose.recorded_after_the_fact());
+    let codes: Vec<&str> = dose.dose.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(
+        codes.contains(&"limit_per_dose") && codes.contains(&"already_taken"),
+        "{codes:?}"
+    );
+    assert_eq!(count(&s).await, 3);
     // Bad input is refused before anything is checked or written.
     for bad in ["10 g", "-1 troche", "2 sprays", "1/3 troche"] {
         assert!(
@@ -164,7 +200,7 @@ async fn the_dose_flow_checks_once_and_writes_only_what_it_may() {
             "{bad}"
         );
     }
-    assert_eq!(count(&s).await, 2);
+    assert_eq!(count(&s).await, 3);
 }
 
 #[tokio::test]

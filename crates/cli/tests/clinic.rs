@@ -3272,7 +3272,17 @@ fn the_caseload_digest_agrees_with_the_records() {
         );
     }
     // A new dose, the latest one deleted, a questionnaire: each moves a figure.
-    run(&home, &["dose", "1/4", "troche", "--override", "test"]).ok();
+    run(
+        &home,
+        &[
+            "dose",
+            "1/4",
+            "troche",
+            "--override",
+            "agreed in a test run",
+        ],
+    )
+    .ok();
     run(&home, &["assess", "phq9", "--answers", "0,0,0,0,0,0,0,0,0"]).ok();
     run(&home, &["sync"]).ok();
     let second = check(&clinic, "after a dose and a questionnaire");
@@ -3364,7 +3374,17 @@ fn the_caseload_digest_agrees_with_the_records() {
         1
     );
     // The sync still works on the keys the migrations left.
-    run(&home, &["dose", "1/4", "troche", "--override", "test"]).ok();
+    run(
+        &home,
+        &[
+            "dose",
+            "1/4",
+            "troche",
+            "--override",
+            "agreed in a test run",
+        ],
+    )
+    .ok();
     run(&home, &["sync"]).ok();
     check(&clinic, "after the migrations");
 }
@@ -3484,7 +3504,17 @@ fn the_caseload_comes_a_page_at_a_time_in_the_order_asked() {
         let home = dir.path().join(format!("p{n}"));
         ids.push(patient(&home, &clinic, &clinic.patient_invite(&dr), name));
         if n == 1 {
-            run(&home, &["dose", "1/4", "troche", "--override", "test"]).ok();
+            run(
+                &home,
+                &[
+                    "dose",
+                    "1/4",
+                    "troche",
+                    "--override",
+                    "agreed in a test run",
+                ],
+            )
+            .ok();
         }
         if n < 3 {
             run(&home, &["sync"]).ok();

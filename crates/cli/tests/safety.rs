@@ -125,8 +125,63 @@ fn an_override_is_recorded_with_the_findings() {
         f.iter()
             .any(|x| x["code"] == "limit_per_dose" && x["severity"] == "refuse")
     }));
-    // An override needs a real reason.
+    // An override needs a real reason: an empty one is none (refused, exit 3), one that says
+    // nothing is an input error that says what would do; neither writes anything.
+    let before = h.export();
     h.run(&["dose", "2 troches", "--override", "   "]).code(3);
+    let r = h.run(&["dose", "2 troches", "--override", "ok"]).code(1);
+    assert!(
+        r.stderr.contains("at least 2 words") && r.stderr.contains("who agreed it"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(h.export(), before);
+}
+
+/// A refusal's message says how to record a dose already taken; `--taken` records it as it
+/// happened, with the refusal it would have met and a note, without an override.
+#[test]
+fn a_dose_already_taken_is_recorded_with_taken() {
+    let h = Home::new();
+    let r = h.run(&["dose", "2 troches"]).code(3);
+    assert!(r.stderr.contains("--taken"), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .lines()
+            .filter(|l| l.contains("what to do:") || l.contains("how:"))
+            .all(|l| !l.contains("override")),
+        "no finding suggests overriding: {}",
+        r.stdout
+    );
+    let j = h
+        .run(&["--json", "dose", "2 troches", "--taken"])
+        .ok()
+        .json();
+    assert!(j["dose"]["override_reason"].is_null());
+    let stored = &h.export()["doses"][0];
+    let c: Vec<&str> = stored["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|x| x["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        c.contains(&"limit_per_dose") && c.contains(&"already_taken"),
+        "{c:?}"
+    );
+    let shown = h.run(&["dose", "show", "1"]).ok();
+    assert!(
+        shown.stdout.contains("recorded after the fact"),
+        "{}",
+        shown.stdout
+    );
+    // Today lists it under what needs attention, with what to look out for now.
+    let today = h.run(&["today"]).ok();
+    assert!(
+        today.stdout.contains("Needs attention")
+            && today.stdout.contains("recorded as taken despite a refusal")
+            && today.stdout.contains("Do not stay alone"),
+        "{}",
+        today.stdout
+    );
 }
 
 #[test]
@@ -209,15 +264,17 @@ fn urinary_red_flags_and_clearance() {
         .ok();
     let r = h.run(&["dose"]).code(3);
     assert!(r.stdout.contains("blood in your urine"), "{}", r.stdout);
-    // The finding's follow-up, worded for the terminal: the command that records it, and how
-    // to override a refusal.
+    // The finding's follow-up, worded for the terminal: the command that records it. No
+    // finding suggests overriding; the refusal's last line says how to record a dose already
+    // taken, or one the clinician agreed.
     assert!(
         r.stdout
             .contains("how: dosewise clear urinary --note \"what the clinician said\""),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("to override: --override"), "{}", r.stdout);
+    assert!(!r.stdout.contains("to override"), "{}", r.stdout);
+    assert!(r.stderr.contains("--taken"), "{}", r.stderr);
     h.run(&[
         "clear",
         "urinary",

@@ -149,7 +149,12 @@ impl Dose {
                 .findings
                 .iter()
                 .any(|f| f.severity == crate::safety::Severity::Refuse)
-            && written.duration_since(self.dose.at) > crate::safety::AFTER_THE_FACT
+            && (written.duration_since(self.dose.at) > crate::safety::AFTER_THE_FACT
+                || self
+                    .dose
+                    .findings
+                    .iter()
+                    .any(|f| f.code == crate::safety::ALREADY_TAKEN))
     }
 }
 

@@ -132,15 +132,34 @@ pub struct Risk {
     pub sources: Vec<String>,
 }
 
+/// One piece of advice for the hours after a dose, with its sources.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct Advice {
+    pub id: String,
+    pub text: String,
+    pub sources: Vec<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 struct RiskFile {
     risks: Vec<Risk>,
+    after_a_refused_dose: Vec<Advice>,
+}
+
+fn risk_file() -> &'static RiskFile {
+    static R: OnceLock<RiskFile> = OnceLock::new();
+    R.get_or_init(|| crate::kb::parse::<RiskFile>(crate::kb::RISKS))
 }
 
 /// The risk summaries (`data/risks.json`).
 pub fn risks() -> &'static [Risk] {
-    static R: OnceLock<Vec<Risk>> = OnceLock::new();
-    R.get_or_init(|| crate::kb::parse::<RiskFile>(crate::kb::RISKS).risks)
+    &risk_file().risks
+}
+
+/// What to do in the next hours when a dose the safety check would have refused was already
+/// taken (`data/risks.json`): calm, practical, each line sourced.
+pub fn after_a_refused_dose() -> &'static [Advice] {
+    &risk_file().after_a_refused_dose
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -297,6 +316,13 @@ mod tests {
         let f: RiskFile =
             serde_json::from_str(crate::kb::RISKS.1).unwrap_or_else(|e| panic!("{e}"));
         assert!(f.risks.len() >= 5);
+        assert!(f.after_a_refused_dose.len() >= 4);
+        for a in &f.after_a_refused_dose {
+            assert!(!a.sources.is_empty() && !a.text.is_empty(), "{}", a.id);
+            for s in &a.sources {
+                assert!(crate::rules::has_code(s), "{}: {s:?} without a code", a.id);
+            }
+        }
         for r in &f.risks {
             assert!(!r.sources.is_empty() && !r.summary.is_empty(), "{}", r.id);
             for s in &r.sources {

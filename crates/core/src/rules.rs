@@ -105,6 +105,7 @@ mod tests {
             "long_stretch",
             "interaction_windows",
             "after_the_fact",
+            "override_reason",
             "self_harm_words",
             "screen_recheck",
             "titration",
@@ -169,6 +170,14 @@ mod tests {
         assert_eq!(
             value("after_the_fact", "minutes"),
             s::AFTER_THE_FACT.as_secs_f64() / 60.0
+        );
+        assert_eq!(
+            value("override_reason", "min_chars"),
+            s::OVERRIDE_REASON_MIN_CHARS as f64
+        );
+        assert_eq!(
+            value("override_reason", "min_words"),
+            s::OVERRIDE_REASON_MIN_WORDS as f64
         );
         assert_eq!(
             value("self_harm_words", "window_days"),

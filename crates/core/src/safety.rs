@@ -126,6 +126,26 @@ impl Verdict {
     pub fn recorded_despite_refusal(&self) -> bool {
         self.would_refuse() && self.after_the_fact
     }
+    /// The verdict on a dose the person says they have already taken, however recently: it is
+    /// recorded as it happened (the [`AFTER_THE_FACT`] rule's reasoning), carrying a note that
+    /// says so, so the record and the clinician see it was taken before it was checked.
+    pub fn already_taken(mut self) -> Verdict {
+        if !self.after_the_fact && !self.findings.iter().any(|f| f.code == ALREADY_TAKEN) {
+            self.findings.push(with_rule(
+                finding(
+                    ALREADY_TAKEN,
+                    Severity::Info,
+                    "You said this dose was already taken when it was checked: it is recorded as it happened.".into(),
+                    "A check can only prevent a dose not yet taken; a dose already taken belongs in the record, with what the check would have said before it.",
+                    "Nothing to do now but look after yourself; your clinician sees the findings with the dose.",
+                    &[],
+                ),
+                "after_the_fact",
+            ));
+        }
+        self.after_the_fact = true;
+        self
+    }
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
@@ -137,6 +157,31 @@ impl Verdict {
     pub fn standing(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| is_standing(&f.code))
     }
+}
+
+/// The code of the note on a dose recorded because the person said it was already taken.
+pub const ALREADY_TAKEN: &str = "already_taken";
+
+/// What an override's reason must hold at least (Dosewise's `override_reason` rule): a reason
+/// someone else can read, such as who agreed the dose and when, rather than "ok".
+pub const OVERRIDE_REASON_MIN_CHARS: usize = 10;
+/// See [`OVERRIDE_REASON_MIN_CHARS`].
+pub const OVERRIDE_REASON_MIN_WORDS: usize = 2;
+
+/// Whether a reason to override a refusal says enough; the message says what is missing.
+pub fn override_reason_ok(reason: &str) -> Result<(), String> {
+    let r = reason.trim();
+    let chars = r.chars().filter(|c| !c.is_whitespace()).count();
+    let words = r
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    if chars < OVERRIDE_REASON_MIN_CHARS || words < OVERRIDE_REASON_MIN_WORDS {
+        return Err(format!(
+            "a reason to log a refused dose must say why, in at least {OVERRIDE_REASON_MIN_WORDS} words and {OVERRIDE_REASON_MIN_CHARS} letters (for example who agreed it and when: \"agreed with Dr Kim on 30 Nov\"); {r:?} is too short"
+        ));
+    }
+    Ok(())
 }
 
 /// What is said with a dose recorded after the fact whose findings include a refusal.
@@ -292,7 +337,11 @@ fn with_rule(mut f: Finding, rule: &str) -> Finding {
     f
 }
 
-const OVERRIDE: &str = "If this is right and agreed with your clinician, log it with an override giving your reason; the reason is kept with the dose.";
+// What to do about a refusal. None of them suggests overriding: a surface offers that on its
+// own terms (a reason, a confirmation), never as advice.
+const OVER_LIMIT: &str = "Do not take this dose now. If the limit no longer fits you, talk to your clinician; a change they agree goes into the plan first.";
+const OFF_PLAN_AGAIN: &str = "Stay with the plan: do not take this dose now, and talk to your clinician about what is making the extra doses feel needed.";
+const CHECK_AMOUNT: &str = "Check the amount and its unit against the label; do not take it until they are right. A planned change of dose goes into the plan first, with your clinician.";
 
 /// Run every rule.
 pub fn preflight(p: &Preflight<'_>) -> Verdict {
@@ -364,7 +413,7 @@ fn limits(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
                         fmt_num(max)
                     ),
                     "A titration ceiling is the highest dose agreed with the prescriber; above it, the risks rise without an agreed reason.",
-                    OVERRIDE,
+                    OVER_LIMIT,
                     &[],
                 )
             });
@@ -401,7 +450,7 @@ fn limits_of(
                 Severity::Refuse,
                 message,
                 why,
-                OVERRIDE,
+                OVER_LIMIT,
                 &[],
             )
         });
@@ -601,7 +650,7 @@ fn plan(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
                 Severity::Refuse,
                 format!("{message} This would be off-plan dose {count} in {OFF_PLAN_WINDOW_DAYS} days."),
                 "Repeated doses outside the plan are a recognised warning sign of escalating use and dependence.",
-                OVERRIDE,
+                OFF_PLAN_AGAIN,
                 &[SRC_PROTOCOL, SRC_ESCALATION, SRC_DEPENDENCE],
             ),
             "repeated_off_plan",
@@ -656,7 +705,7 @@ fn plausibility(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
                     fmt_num(m)
                 ),
                 why,
-                OVERRIDE,
+                CHECK_AMOUNT,
                 &[],
             ),
             "unit_plausibility",
@@ -680,7 +729,7 @@ fn plausibility(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
                     fmt_num(planned)
                 ),
                 why,
-                OVERRIDE,
+                CHECK_AMOUNT,
                 &[SRC_PROTOCOL],
             ),
             "unit_plausibility",
@@ -1200,9 +1249,7 @@ fn screen(p: &Preflight<'_>, f: &mut Vec<Finding>) {
                     "Screen: you answered yes to \"{}\" — a contraindication in the label.",
                     q.question
                 ),
-                format!(
-                    "Do not dose until a clinician has reviewed this; once reviewed, record their review. {OVERRIDE}"
-                ),
+                "Do not dose until a clinician has reviewed this; once reviewed, record their review.".to_string(),
             )
         } else {
             (

@@ -402,10 +402,18 @@ fn unit_plausibility_against_history_and_protocol() {
     s.dose = new_dose(125.0, ts(AT));
     let v = s.run();
     assert_eq!(sev(&v, "unit_plausibility"), Some(Severity::Refuse));
+    // What to do is to check the amount; no finding suggests overriding.
     assert!(
         v.findings[0]
             .action
-            .contains("with an override giving your reason")
+            .contains("Check the amount and its unit")
+    );
+    assert!(
+        v.findings
+            .iter()
+            .all(|f| !f.action.to_lowercase().contains("override")),
+        "{:?}",
+        v.findings
     );
 }
 
@@ -862,6 +870,74 @@ fn a_dose_already_taken_is_recorded_not_refused() {
         .run();
     assert!(v.refused() && !v.after_the_fact);
 }
+/// A dose the person says is already taken, a minute after it: recorded as taken, with the
+/// refusal it would have met and a note saying why; the note is added once, and a dose already
+/// recorded after the fact gains no note.
+#[test]
+fn a_dose_said_to_be_taken_is_recorded_with_a_note() {
+    let v = S::base()
+        .limits(|l| l.max_per_dose_mg = Some(10.0))
+        .checked_later(1.0)
+        .run();
+    assert!(v.refused());
+    let taken = v.clone().already_taken();
+    assert!(!taken.refused() && taken.recorded_despite_refusal());
+    assert_eq!(sev(&taken, ALREADY_TAKEN), Some(Severity::Info));
+    assert_eq!(sev(&taken, "limit_per_dose"), Some(Severity::Refuse));
+    assert!(found(&taken, ALREADY_TAKEN).sources[0].starts_with("Dosewise design choice (D)"));
+    let twice = taken.clone().already_taken();
+    assert_eq!(twice.findings.len(), taken.findings.len());
+    let late = S::base()
+        .limits(|l| l.max_per_dose_mg = Some(10.0))
+        .checked_later(31.0)
+        .run();
+    assert_eq!(late.clone().already_taken(), late);
+    // Stored, the note marks it as recorded after the fact though it was written a minute on.
+    let mut d = new_dose(12.5, ts(AT));
+    d.findings = taken.findings.clone();
+    let stored = Dose {
+        id: 1,
+        dose: d,
+        created_at: shift(AT, 1.0 / 60.0),
+        updated_at: None,
+        deleted_at: None,
+    };
+    assert!(stored.recorded_after_the_fact());
+    let mut plain = stored.clone();
+    plain.dose.findings = v.findings.clone();
+    assert!(
+        !plain.recorded_after_the_fact(),
+        "a minute late is not after the fact"
+    );
+}
+
+/// An override needs a reason that says something: "ok", one long word or a few letters are
+/// refused with a message that says what would do.
+#[test]
+fn an_override_reason_must_say_something() {
+    for bad in [
+        "ok",
+        "  ",
+        "agreed",
+        "aaaaaaaaaaaaaaa",
+        "ok ok",
+        "- - - - - - - -",
+    ] {
+        let e = override_reason_ok(bad).expect_err(bad);
+        assert!(
+            e.contains("at least 2 words") && e.contains("who agreed"),
+            "{e}"
+        );
+    }
+    for good in [
+        "agreed with Dr K",
+        "new dose agreed with Dr K",
+        "benchmark run",
+    ] {
+        assert_eq!(override_reason_ok(good), Ok(()), "{good}");
+    }
+}
+
 #[test]
 fn long_stretch_without_a_break() {
     let mut s = S::base().limits(|l| *l = Limits::default());

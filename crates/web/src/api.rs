@@ -248,6 +248,7 @@ pub struct DoseBody {
     note: Option<String>,
     zone: Option<String>,
     override_reason: Option<String>,
+    already_taken: bool,
     dry_run: bool,
 }
 
@@ -265,6 +266,7 @@ async fn log_dose(
         salt: None,
         substance: None,
         zone: b.zone.or_else(|| st.0.config.zone.clone()),
+        already_taken: b.already_taken,
     };
     let store = st.store().await;
     let outcome = dosewise_app::dose::log(
@@ -293,7 +295,7 @@ async fn log_dose(
         Outcome::Refused { prepared, verdict } => (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({
             "logged": false, "refused": true, "dose": prepared.new, "verdict": verdict,
             "conversion": crate::pages::dose::conversion(&prepared.new, prepared.stock.as_ref()),
-            "message": "refused by the safety check; nothing was logged. Send override_reason only if this is agreed with your clinician.",
+            "message": "refused by the safety check; nothing was logged. A dose already taken is recorded with already_taken; override_reason (who agreed the dose and when) is for a dose your clinician agreed.",
         }))).into_response(),
     })
 }

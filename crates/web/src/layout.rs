@@ -162,14 +162,108 @@ fn sorted(v: &Verdict) -> Vec<&Finding> {
     f
 }
 
+/// A `tel:` address for a phone number written in a line of text ("Samaritans 116 123" →
+/// "tel:116123"): the first run of digits, spaces, dashes and brackets holding at least three
+/// digits, with a leading "+" kept.
+pub fn tel_of(line: &str) -> Option<String> {
+    let start = line.find(|c: char| c.is_ascii_digit() || c == '+')?;
+    let run: String = line[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'))
+        .collect();
+    let digits: String = run.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 3).then(|| {
+        let plus = if run.trim_start().starts_with('+') {
+            "+"
+        } else {
+            ""
+        };
+        format!("tel:{plus}{digits}")
+    })
+}
+
+/// Support after thoughts of self-harm (PHQ-9 item 9, or a check-in's words): calm, with the
+/// person's own crisis line to tap, the helpline directory and the emergency numbers; the
+/// source behind a fold.
+pub fn support_card(crisis_line: Option<&str>) -> Markup {
+    let line = crisis_line.map(str::trim).filter(|l| !l.is_empty());
+    html! {
+        section.card.support aria-labelledby="support-h" {
+            h2 #support-h { "Talk to someone today" }
+            p { "You mentioned thoughts of being better off dead or of hurting yourself. That deserves a conversation today — with your clinician, someone you trust, or a crisis line. Please don't take a dose before you have talked to someone." }
+            ul.contacts {
+                @if let Some(l) = line {
+                    li { "Your crisis line: "
+                        @if let Some(tel) = tel_of(l) { a href=(tel) { (l) } } @else { strong { (l) } }
+                    }
+                }
+                li { "Free, confidential helplines in your country: " a href="https://findahelpline.com" rel="noreferrer" { "findahelpline.com" } }
+                li { "In danger now: call your emergency number — "
+                    a href="tel:112" { "112" } " (European Union), "
+                    a href="tel:999" { "999" } " (UK), "
+                    a href="tel:911" { "911" } " (US, Canada)." }
+            }
+            @if line.is_none() {
+                p.hint { "You can add your own crisis line on the " a href="/screen" { "health screen" } " page." }
+            }
+            details.sources {
+                summary { "Sources" }
+                ul.sources { li { (dosewise_core::questionnaire::CRISIS_SOURCE) } }
+            }
+        }
+    }
+}
+
+/// A line of advice that ends with its sources in brackets ("… [SPRAVATO US label, H]"): the
+/// text, with the sources behind a fold.
+pub fn cited(line: &str) -> Markup {
+    let (text, sources) = match line.strip_suffix(']').and_then(|l| l.rsplit_once(" [")) {
+        Some((t, s)) => (t, Some(s)),
+        None => (line, None),
+    };
+    html! {
+        (text)
+        @if let Some(s) = sources {
+            details.sources {
+                summary { "Sources" }
+                ul.sources { @for x in s.split("; ") { li { (x) } } }
+            }
+        }
+    }
+}
+
+/// What to look out for in the next hours after a dose taken despite a refusal: calm, each
+/// line with its sources behind a fold.
+pub fn after_a_refused_dose() -> Markup {
+    html! {
+        section.card.attention aria-labelledby="now-h" {
+            h2 #now-h { "For the next few hours" }
+            ul.advice {
+                @for a in dosewise_core::knowledge::after_a_refused_dose() {
+                    li {
+                        (a.text)
+                        details.sources {
+                            summary { "Sources" }
+                            ul.sources { @for s in &a.sources { li { (s) } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The safety check's verdict on a dose.
 pub fn verdict(v: &Verdict) -> Markup {
     html! {
-        section.verdict aria-labelledby="verdict-title" {
+        section.verdict.refused[v.refused()] aria-labelledby="verdict-title" {
             h2 #verdict-title {
-                @if v.refused() { "Refused by the safety check" }
+                @if v.refused() { "Not saved" }
                 @else if v.findings.is_empty() { "Safety check: no findings" }
                 @else { "Safety check" }
+            }
+            @if v.refused() {
+                p.lead { "The safety check refused this dose, so nothing was written." }
             }
             @if v.recorded_despite_refusal() {
                 p { "This dose is timed more than 30 minutes ago: it is recorded as taken, with the findings below, which would have applied before it." }
@@ -179,5 +273,33 @@ pub fn verdict(v: &Verdict) -> Markup {
                 ul.findings { @for (k, f) in sorted(v).into_iter().enumerate() { (finding_with(f, k == 0)) } }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phone_number_in_a_crisis_line_becomes_a_tel_link() {
+        assert_eq!(tel_of("Samaritans 116 123").as_deref(), Some("tel:116123"));
+        assert_eq!(
+            tel_of("call +44 (0)20 7946 0958 any time").as_deref(),
+            Some("tel:+4402079460958")
+        );
+        assert_eq!(tel_of("988").as_deref(), Some("tel:988"));
+        assert_eq!(tel_of("my sister Ana"), None);
+        assert_eq!(tel_of("text 12"), None);
+    }
+
+    #[test]
+    fn a_cited_line_keeps_its_sources_behind_a_fold() {
+        let m = cited("Do not drive until tomorrow [SPRAVATO US label, H; Other, M]").into_string();
+        assert!(m.starts_with("Do not drive until tomorrow<details"), "{m}");
+        assert!(
+            m.contains("<li>SPRAVATO US label, H</li><li>Other, M</li>"),
+            "{m}"
+        );
+        assert_eq!(cited("No sources here").into_string(), "No sources here");
     }
 }

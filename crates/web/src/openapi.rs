@@ -359,7 +359,7 @@ fn base() -> Value {
             "/api/v1/doses": {
                 "get": list("Doses in a period (deleted ones included, marked).", "{\"doses\": [...]}"),
                 "post": {
-                    "summary": "Log a dose through the safety check. A refused dose is not written unless override_reason is given; a dose timed more than 30 minutes ago is recorded as taken, with its findings (recorded_after_the_fact); dry_run only checks.",
+                    "summary": "Log a dose through the safety check. A refused dose is not written unless override_reason is given; a dose timed more than 30 minutes ago, or sent with already_taken, is recorded as taken, with its findings (recorded_after_the_fact); dry_run only checks.",
                     "requestBody": body("DoseRequest"),
                     "responses": {
                         "201": ok("Logged: dose, stock, verdict, overridden, conversion."),
@@ -428,7 +428,8 @@ fn base() -> Value {
                     "no_stock": { "type": "boolean" },
                     "route": { "type": "string", "enum": ["sublingual", "buccal", "oral", "intranasal", "intramuscular", "intravenous", "rectal"] },
                     "at": { "type": "string" }, "note": { "type": "string" }, "zone": { "type": "string" },
-                    "override_reason": { "type": "string", "description": "Log despite a refusal; kept with the dose." },
+                    "override_reason": { "type": "string", "description": "Log despite a refusal: who agreed the dose and when, kept with the dose. Judged only when the dose is refused: fewer than 2 words or 10 letters is a 400." },
+                    "already_taken": { "type": "boolean", "description": "The dose is already taken: it is recorded as it happened, with the findings that would have applied and an already_taken note, however recently." },
                     "dry_run": { "type": "boolean" } } },
                 "CheckinRequest": { "type": "object", "additionalProperties": false, "properties": {
                     "mood": { "type": "integer", "minimum": 0, "maximum": 10 }, "anxiety": { "type": "integer", "minimum": 0, "maximum": 10 },

@@ -134,6 +134,40 @@ async fn app() -> App {
     app_with(true, None).await
 }
 
+/// The value of a form field a page carries (`name="…" value="…"`).
+fn field_of(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} field in the page"))
+        .to_string()
+}
+
+/// Log a dose through the form as a person does: "Log dose", and when the page shows findings
+/// to confirm first, "Save this dose".
+async fn log_dose(a: &App, fields: &[(&str, &str)]) -> Res {
+    let mut f = fields.to_vec();
+    f.push(("action", "log"));
+    let r = a.form("/dose", &f).await;
+    if r.status != StatusCode::OK || !r.body.contains("Not saved yet") {
+        return r;
+    }
+    let confirmed = field_of(&r.body, "confirmed");
+    f.push(("confirmed", &confirmed));
+    a.form("/dose", &f).await
+}
+
+/// Log a refused dose with the clinician's agreement: the reason and the confirming box.
+async fn override_dose(a: &App, fields: &[(&str, &str)], reason: &str) -> Res {
+    let mut f = fields.to_vec();
+    f.extend([
+        ("action", "override"),
+        ("override", reason),
+        ("override_confirm", "yes"),
+    ]);
+    a.form("/dose", &f).await
+}
+
 struct Res {
     status: StatusCode,
     headers: HeaderMap,
@@ -681,6 +715,176 @@ async fn the_dose_form_offers_home_routes() {
     );
 }
 
+/// A refused dose reads "Not saved" and asks whether it was already taken: yes records it as
+/// it happened, with its findings, a note, and calm advice for the next hours, its sources
+/// behind a fold; Today then puts it under "Needs attention". Nothing on the way suggests
+/// overriding.
+#[tokio::test]
+async fn a_refused_dose_already_taken_is_recorded_with_advice_for_now() {
+    let a = app().await;
+    let before = a.count("doses").await;
+    let r = a
+        .form("/dose", &[("amount", "2 troches"), ("action", "log")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let first = r.body.split("<main").nth(1).unwrap_or("");
+    let not_saved = first.find("Not saved").unwrap_or(usize::MAX);
+    assert!(
+        not_saved < first.find("This dose").unwrap_or(0).max(1) || not_saved < 2000,
+        "'Not saved' comes first"
+    );
+    assert!(r.body.contains("Already taken?") && r.body.contains("value=\"taken\""));
+    assert!(!r.body.to_lowercase().contains("log it with an override"));
+    assert!(
+        !r.body.contains("Log despite the refusal"),
+        "no red override button"
+    );
+    assert_eq!(a.count("doses").await, before);
+    let r = a
+        .form("/dose", &[("amount", "2 troches"), ("action", "taken")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(a.count("doses").await, before + 1);
+    let page = a.get(&location(&r)).await.body;
+    assert!(page.contains("Recorded as taken"), "{page}");
+    assert!(page.contains("class=\"notice\"") && !page.contains("class=\"ok\""));
+    assert!(page.contains("For the next few hours"));
+    for advice in dosewise_core::knowledge::after_a_refused_dose() {
+        assert!(
+            page.contains(&advice.text.replace('\'', "&#39;")) || page.contains(&advice.text),
+            "{}",
+            advice.id
+        );
+    }
+    assert!(page.contains("<summary>Sources</summary>"));
+    let j = a.get("/api/v1/export").await.json();
+    let last = j["doses"]
+        .as_array()
+        .and_then(|d| d.iter().max_by_key(|x| x["id"].as_i64()))
+        .cloned()
+        .unwrap_or_default();
+    let c = codes(&last["findings"]);
+    assert!(
+        c.contains(&"already_taken".to_string()) && c.contains(&"limit_per_dose".to_string()),
+        "{c:?}"
+    );
+    assert!(last["override_reason"].is_null());
+    // Today: the dose is under "Needs attention", above the rest, and logging another is no
+    // longer the main button; the advice is there too.
+    let today = a.get("/").await.body;
+    let attention = today.find("Needs attention").unwrap_or(usize::MAX);
+    assert!(
+        attention < today.find("id=\"doses-h\"").unwrap_or(0),
+        "{today}"
+    );
+    assert!(
+        today.contains("was recorded as taken despite a refusal"),
+        "{today}"
+    );
+    assert!(today.contains("After your last dose") && today.contains("Do not stay alone"));
+    assert!(
+        !today.contains("class=\"button\" href=\"/dose\""),
+        "{today}"
+    );
+    // The API takes the same answer.
+    let api = a
+        .api(
+            "POST",
+            "/api/v1/doses",
+            serde_json::json!({ "amount": "2 troches", "already_taken": true }),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::CREATED, "{}", api.body);
+    assert_eq!(api.json()["recorded_after_the_fact"], true);
+}
+
+/// "Log dose" shows warnings before saving; one tap saves with them. A change that brings a
+/// finding not shown asks again.
+#[tokio::test]
+async fn warnings_are_shown_before_saving() {
+    let a = app().await;
+    // The demo's plan doses every third day; today is an off day, so a dose now is off the
+    // plan (a warning).
+    let n = a.count("doses").await;
+    let r = a
+        .form("/dose", &[("amount", "1/4 troche"), ("action", "log")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("Not saved yet") && r.body.contains("Save this dose"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        a.count("doses").await,
+        n,
+        "nothing saved before the confirmation"
+    );
+    let shown = field_of(&r.body, "confirmed");
+    assert!(!shown.is_empty());
+    // Confirming findings that were not the ones shown asks again.
+    let r = a
+        .form(
+            "/dose",
+            &[
+                ("amount", "1/4 troche"),
+                ("action", "log"),
+                ("confirmed", "early"),
+            ],
+        )
+        .await;
+    assert!(r.body.contains("Not saved yet"), "{}", r.body);
+    assert_eq!(a.count("doses").await, n);
+    let r = a
+        .form(
+            "/dose",
+            &[
+                ("amount", "1/4 troche"),
+                ("action", "log"),
+                ("confirmed", &shown),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(a.count("doses").await, n + 1);
+    let page = a.get(&location(&r)).await.body;
+    assert!(
+        page.contains("off_plan") || page.contains("off day"),
+        "{page}"
+    );
+}
+
+/// After a PHQ-9 with item 9 above 0, the result and Today show a calm support card: the
+/// person's own crisis line to tap, the helpline directory and emergency numbers, the source
+/// behind a fold — not a wall of red.
+#[tokio::test]
+async fn thoughts_of_self_harm_bring_a_support_card() {
+    let a = app().await;
+    let r = a
+        .form("/screen", &[("crisis_line", "Samaritans 116 123")])
+        .await;
+    assert!(
+        r.status.is_redirection() || r.status == StatusCode::OK,
+        "{}",
+        r.body
+    );
+    let mut fields: Vec<(String, String)> = (0..9).map(|k| (format!("q{k}"), "0".into())).collect();
+    fields[8].1 = "1".into();
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = a.form("/assess/phq9", &f).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for page in [r.body, a.get("/").await.body] {
+        assert!(page.contains("Talk to someone today"), "{page}");
+        assert!(page.contains("href=\"tel:116123\""), "{page}");
+        assert!(page.contains("href=\"tel:112\"") && page.contains("findahelpline.com"));
+        assert!(page.contains("<summary>Sources</summary>"));
+        assert!(!page.contains("class=\"error\""), "no wall of red");
+    }
+}
+
 #[tokio::test]
 async fn hostile_text_is_escaped_everywhere_it_is_shown() {
     let a = app().await;
@@ -693,17 +897,7 @@ async fn hostile_text_is_escaped_everywhere_it_is_shown() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let loc = location(&r);
-    let r = a
-        .form(
-            "/dose",
-            &[
-                ("amount", "1/4 troche"),
-                ("note", evil),
-                ("action", "log"),
-                ("override", "agreed"),
-            ],
-        )
-        .await;
+    let r = log_dose(&a, &[("amount", "1/4 troche"), ("note", evil)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let dose_loc = r.headers[header::LOCATION]
         .to_str()
@@ -763,7 +957,7 @@ async fn a_refused_dose_is_not_logged_until_overridden_with_a_reason() {
         .form("/dose", &[("amount", "2 troches"), ("action", "log")])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Refused by the safety check"));
+    assert!(r.body.contains("Not saved") && r.body.contains("refused this dose"));
     assert!(
         r.body.contains("name=\"override\""),
         "the override field appears"
@@ -787,19 +981,30 @@ async fn a_refused_dose_is_not_logged_until_overridden_with_a_reason() {
         assert!(!c.is_empty());
     }
     assert_eq!(a.count("doses").await, before);
-    // An empty reason is no override.
-    let r = a
-        .form(
-            "/dose",
-            &[
-                ("amount", "2 troches"),
-                ("action", "log"),
-                ("override", "  "),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    // With a reason it is logged, and the reason is kept and shown.
+    // An empty reason, a reason that says nothing, or a reason without the confirming box
+    // logs nothing; the refusal stays on the page with what is missing.
+    for (reason, confirm, expect) in [
+        ("  ", "yes", "at least 2 words"),
+        ("ok", "yes", "at least 2 words"),
+        ("new dose agreed with Dr K", "", "tick the box"),
+    ] {
+        let r = a
+            .form(
+                "/dose",
+                &[
+                    ("amount", "2 troches"),
+                    ("action", "override"),
+                    ("override", reason),
+                    ("override_confirm", confirm),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{reason:?}");
+        assert!(r.body.contains(expect), "{reason:?}: {}", r.body);
+        assert!(r.body.contains("Already taken?"), "the refusal stays shown");
+        assert_eq!(a.count("doses").await, before);
+    }
+    // "Log dose" with a reason is no override: the refusal again.
     let r = a
         .form(
             "/dose",
@@ -810,12 +1015,21 @@ async fn a_refused_dose_is_not_logged_until_overridden_with_a_reason() {
             ],
         )
         .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // With a reason and the box it is logged; the reason is kept and shown, and the page
+    // confirms it in neutral words, not as a plain success.
+    let r = override_dose(&a, &[("amount", "2 troches")], "new dose agreed with Dr K").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let loc = location(&r);
     let page = a.get(&loc).await.body;
     assert!(
         page.contains("Logged despite a refusal") && page.contains("new dose agreed with Dr K")
     );
+    assert!(
+        page.contains("class=\"notice\"") && !page.contains("class=\"ok\""),
+        "{page}"
+    );
+    assert!(page.contains("For the next few hours"), "{page}");
     assert!(page.contains("50 mg HCl"), "{page}");
     let doses = a
         .get("/api/v1/doses?from=2026-11-28&to=2026-11-28")
@@ -1353,7 +1567,7 @@ async fn every_form_route_saves_and_explains() {
     let r = a.form("/assess/phq9", &fields).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
-        r.body.contains("9 of 27") && r.body.contains("role=\"alert\""),
+        r.body.contains("9 of 27") && r.body.contains("Talk to someone today"),
         "{}",
         r.body
     );
@@ -1679,12 +1893,7 @@ async fn a_dose_already_taken_is_recorded_with_its_findings() {
     assert!(refusing, "{}", j["dose"]["findings"]);
     assert_eq!(a.count("doses").await, before + 1);
     // The form: recorded, and its page says so.
-    let r = a
-        .form(
-            "/dose",
-            &[("amount", "2 troches"), ("at", "-3h"), ("action", "log")],
-        )
-        .await;
+    let r = log_dose(&a, &[("amount", "2 troches"), ("at", "-3h")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let loc = location(&r);
     let page = a.get(&loc).await.body;
@@ -1786,7 +1995,8 @@ async fn the_health_screen_page() {
         .collect();
     let r = a.form("/assess/phq9", &f).await;
     assert!(
-        r.body.contains("Your crisis line: Samaritans 116 123."),
+        r.body
+            .contains("Your crisis line: <a href=\"tel:116123\">Samaritans 116 123</a>"),
         "{}",
         r.body
     );
@@ -2126,12 +2336,7 @@ async fn a_dose_is_corrected_and_deleted_from_its_page() {
     };
     // A dose taken now (a correction of a dose weeks old would be recorded after the fact,
     // never refused).
-    let r = a
-        .form(
-            "/dose",
-            &[("amount", "1/2 troche"), ("override", "agreed extra dose")],
-        )
-        .await;
+    let r = log_dose(&a, &[("amount", "1/2 troche")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let at = location(&r);
     let id: i64 = at
@@ -2152,9 +2357,7 @@ async fn a_dose_is_corrected_and_deleted_from_its_page() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("Refused by the safety check") && r.body.contains("value=\"2 troches\"")
-    );
+    assert!(r.body.contains("Not saved") && r.body.contains("value=\"2 troches\""));
     assert!(
         r.body.contains("Save anyway, with this reason"),
         "the override field is offered"

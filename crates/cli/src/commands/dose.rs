@@ -27,9 +27,14 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 pub struct DoseOpts {
-    /// Log despite a refusal, giving the reason (kept with the dose, with the findings).
+    /// Log despite a refusal, giving the reason: who agreed the dose and when, at least two
+    /// words (kept with the dose, with the findings).
     #[arg(long = "override", value_name = "REASON")]
     override_reason: Option<String>,
+    /// The dose is already taken: record it as it happened, with the findings that would have
+    /// applied (a refusal cannot undo it).
+    #[arg(long)]
+    taken: bool,
     /// Run the safety check and show the verdict; write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -116,7 +121,7 @@ fn show_unlogged(ctx: &Ctx, new: &NewDose, verdict: &Verdict, dry_run: bool) -> 
     }
     if refused {
         return Err(CliError::Refused(
-            "refused by the safety check; see the findings above. Use --override \"reason\" only if this is agreed with your clinician".into(),
+            "refused by the safety check; nothing was logged. If you have already taken it, record it with --taken; a dose your clinician agreed takes --override \"who agreed it and when\"".into(),
         ));
     }
     Ok(())
@@ -214,6 +219,7 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
         salt: opts.salt,
         substance: opts.substance,
         zone: ctx.tz_flag().map(str::to_string),
+        already_taken: opts.taken,
     };
     let reason = opts.override_reason.as_deref();
     let outcome = dosewise_app::dose::log(&*store, &req, reason, opts.dry_run, ctx.now).await?;

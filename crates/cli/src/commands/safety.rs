@@ -38,9 +38,6 @@ pub fn print_findings(findings: &[Finding], detail: bool) {
             if let Some(step) = f.step {
                 crate::outln!("      how: {}", how(step));
             }
-            if f.severity == Severity::Refuse {
-                crate::outln!("      to override: --override \"your reason\"");
-            }
             for s in &f.sources {
                 crate::outln!("      source: {s}");
             }

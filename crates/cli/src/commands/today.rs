@@ -76,12 +76,33 @@ impl Args {
             ),
             None => crate::outln!("  No check-ins yet. `dosewise checkin` takes a minute."),
         }
-        for f in &t.findings {
+        if !t.attention.is_empty() || !t.despite_today.is_empty() {
+            crate::outln!("  Needs attention (`dosewise check` for details):");
+        }
+        for d in &t.despite_today {
+            let how = if d.dose.override_reason.is_some() {
+                "saved despite a refusal"
+            } else {
+                "recorded as taken despite a refusal"
+            };
             crate::outln!(
-                "  ! {} {} (`dosewise check` for details)",
-                f.message,
-                f.reason
+                "  ! dose #{} at {} was {how}: {}",
+                d.id,
+                output::local_in(d.dose.at, &d.dose.zone, &tz),
+                d.dose
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == dosewise_core::safety::Severity::Refuse)
+                    .map(|f| f.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             );
+        }
+        for f in &t.attention {
+            crate::outln!("  ! {} {}", f.message, f.reason);
+            if f.code == "self_harm_thoughts" {
+                crate::outln!("    {}", f.action);
+            }
         }
         for n in &t.clinic_notes {
             crate::outln!(

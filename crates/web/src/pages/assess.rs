@@ -9,7 +9,7 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use dosewise_app::AppError;
-use dosewise_core::questionnaire::{CRISIS_SOURCE, due, instrument};
+use dosewise_core::questionnaire::{due, instrument};
 use dosewise_store::{Store, Window};
 use maud::{Markup, html};
 
@@ -105,7 +105,7 @@ pub async fn assess_submit(
         let zone = st.0.config.zone.as_deref();
         let a = dosewise_app::records::assessment(&*store, &i.id, &a, None, None, zone, st.now())
             .await?;
-        let crisis = dosewise_app::records::crisis(&*store).await?;
+        let crisis = store.profile().await?.and_then(|p| p.crisis_line);
         Ok((a, crisis))
     }
     .await;
@@ -117,7 +117,7 @@ pub async fn assess_submit(
                 h1 { (i.name) ": " (a.assessment.total) " of " (i.max) }
                 p { "Band: " strong { (a.assessment.band) } }
                 @if a.assessment.self_harm_flag() {
-                    div.error role="alert" { p { strong { (crisis) } } p.muted { (CRISIS_SOURCE) } }
+                    (crate::layout::support_card(crisis.as_deref()))
                 }
                 p { a href="/assess" { "Questionnaires" } " · " a href="/insights" { "Insights" } }
             },

@@ -13,6 +13,7 @@ use dosewise_app::AppError;
 use dosewise_app::dose::{DoseRequest, Outcome};
 use dosewise_core::dose::NewDose;
 use dosewise_core::route::Route;
+use dosewise_core::safety::Severity;
 use dosewise_core::stock::Stock;
 use dosewise_store::Store;
 use maud::{Markup, html};
@@ -41,7 +42,18 @@ pub fn request(f: &FormData, zone: Option<&str>) -> dosewise_app::Result<DoseReq
         salt: None,
         substance: None,
         zone: zone.map(str::to_string),
+        already_taken: false,
     })
+}
+
+/// What the page shows above the form after the safety check ran.
+enum Checked<'a> {
+    /// "Check first": the verdict, nothing written.
+    Preview(&'a dosewise_core::safety::Verdict),
+    /// "Log dose" met warnings: shown before saving, one tap to save with them.
+    Confirm(&'a dosewise_core::safety::Verdict),
+    /// Refused: not saved; already taken, or agreed by the clinician.
+    Refused(&'a dosewise_core::safety::Verdict),
 }
 
 struct View<'a> {
@@ -49,23 +61,59 @@ struct View<'a> {
     stocks: &'a [Stock],
     planned: Option<String>,
     error: Option<String>,
-    checked: Option<(Vec<String>, &'a dosewise_core::safety::Verdict)>,
+    checked: Option<(Vec<String>, Checked<'a>)>,
+}
+
+/// The findings a person confirms by saving despite them: warnings and refusals. A save carries
+/// the codes it was shown, so a change of amount that brings a new warning asks again.
+fn to_confirm(v: &dosewise_core::safety::Verdict) -> String {
+    let mut codes: Vec<&str> = v
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .map(|f| f.code.as_str())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes.join(" ")
 }
 
 fn render(token: &Csrf, v: View<'_>) -> Markup {
     let f = v.form;
     let sel_stock = f.get("stock");
     let sel_route = f.get("route");
-    let refused = v.checked.as_ref().is_some_and(|(_, vd)| vd.refused());
+    let refused = matches!(v.checked, Some((_, Checked::Refused(_))));
     let body = html! {
         h1 { "Log a dose" }
         (error_box(v.error.as_deref()))
-        @if let Some((lines, vd)) = &v.checked {
+        @if let Some((lines, checked)) = &v.checked {
             section.card aria-labelledby="conv-h" {
                 h2 #conv-h { "This dose" }
                 ul { @for l in lines { li { (l) } } }
             }
-            (verdict(vd))
+            @match checked {
+                Checked::Preview(vd) => { (verdict(vd)) }
+                Checked::Confirm(vd) => {
+                    (verdict(vd))
+                    div.card.attention role="group" aria-labelledby="confirm-h" {
+                        h2 #confirm-h { "Not saved yet" }
+                        p { "Read the findings above. Save the dose with them, or change it first." }
+                        input type="hidden" form="dose-form" name="confirmed" value=(to_confirm(vd));
+                        button type="submit" form="dose-form" name="action" value="log" { "Save this dose" }
+                        a.button.secondary href="/" { "Don't save" }
+                    }
+                }
+                Checked::Refused(vd) => {
+                    (verdict(vd))
+                    div.card.attention role="group" aria-labelledby="taken-h" {
+                        h2 #taken-h { "Already taken?" }
+                        p { "If you have already taken this dose, it belongs in your journal: it is recorded as it happened, with these findings, and you will see what to look out for now." }
+                        button type="submit" form="dose-form" name="action" value="taken" { "Yes, I have taken it — record it" }
+                        a.button.secondary href="/" { "No, I won't take it now" }
+                        p.hint { "Not taken: nothing is saved. Each finding above says what to do instead." }
+                    }
+                }
+            }
         }
         form method="post" action="/dose" #dose-form {
             (csrf(token))
@@ -94,19 +142,26 @@ fn render(token: &Csrf, v: View<'_>) -> Markup {
             input #at type="text" name="at" value=[f.get("at")] aria-describedby="at-hint" autocomplete="off";
             label for="note" { "Note (optional)" }
             textarea #note name="note" maxlength="10000" { (f.get("note").unwrap_or_default()) }
-            @if refused {
-                fieldset.override {
-                    legend { "Log it anyway?" }
-                    p { "Only if this was agreed with your clinician. Your reason is kept with the dose and its findings, and shows in the clinician report." }
-                    label for="override" { "Reason" }
-                    textarea #override name="override" required maxlength="200" { (f.get("override").unwrap_or_default()) }
-                    button.danger type="submit" name="action" value="log" { "Log despite the refusal" }
-                }
-            }
             div {
                 button.secondary type="submit" name="action" value="check" { "Check first" }
                 @if !refused {
                     button type="submit" name="action" value="log" { "Log dose" }
+                }
+            }
+            @if refused {
+                details.override open[f.has("override")] {
+                    summary { "My clinician agreed to this dose" }
+                    p { "Only for a dose your clinician agreed to, knowing these limits. Your reason is kept with the dose and its findings, and your clinician sees both in the report." }
+                    label for="override" { "Who agreed it, and when" }
+                    p.hint #override-hint { "At least two words, for example \"agreed with Dr Kim on 30 Nov\"." }
+                    textarea #override name="override" minlength=(dosewise_core::safety::OVERRIDE_REASON_MIN_CHARS) maxlength="200" aria-describedby="override-hint" { (f.get("override").unwrap_or_default()) }
+                    div.checks {
+                        label for="override-confirm" {
+                            input #override-confirm type="checkbox" name="override_confirm" value="yes";
+                            "I confirm my clinician agreed to this dose despite the findings above"
+                        }
+                    }
+                    button.secondary type="submit" name="action" value="override" { "Log it with this reason" }
                 }
             }
         }
@@ -142,17 +197,59 @@ pub async fn form(
     ))
 }
 
+/// What the person asked for with the form's buttons.
+#[derive(Clone, Copy, PartialEq)]
+enum Action {
+    /// Check only.
+    Check,
+    /// Save: warnings are shown first, unless the save confirms the ones it was shown.
+    Log,
+    /// Save a refused dose that is already taken.
+    Taken,
+    /// Save a refused dose with the clinician's agreement as the reason.
+    Override,
+}
+
 pub async fn submit(
     State(st): State<AppState>,
     Extension(token): Extension<Csrf>,
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
-    let dry_run = f.get("action").as_deref() == Some("check");
+    let action = match f.get("action").as_deref() {
+        Some("check") => Action::Check,
+        Some("taken") => Action::Taken,
+        Some("override") => Action::Override,
+        _ => Action::Log,
+    };
     let outcome = async {
-        let req = request(&f, st.0.config.zone.as_deref())?;
-        let reason = f.get("override");
+        let mut req = request(&f, st.0.config.zone.as_deref())?;
+        req.already_taken = action == Action::Taken;
+        let reason = match action {
+            Action::Override => {
+                if f.get("override_confirm").as_deref() != Some("yes") {
+                    return Err(AppError::Input("to log a refused dose with your clinician's agreement, write who agreed it and when, tick the box that confirms it, then press \"Log it with this reason\"".into()));
+                }
+                let reason = f.get("override").unwrap_or_default();
+                dosewise_core::safety::override_reason_ok(&reason).map_err(AppError::Input)?;
+                Some(reason)
+            }
+            _ => None,
+        };
         let store = st.store().await;
-        dosewise_app::dose::log(&*store, &req, reason.as_deref(), dry_run, st.now()).await
+        let now = st.now();
+        let check = |dry| dosewise_app::dose::log(&*store, &req, reason.as_deref(), dry, now);
+        if action == Action::Log {
+            // Warnings are shown before saving: one more tap saves with the ones shown.
+            let first = check(true).await?;
+            if let Outcome::Checked { verdict, .. } = &first {
+                let shown = f.get("confirmed").unwrap_or_default();
+                let new = to_confirm(verdict);
+                if verdict.refused() || (!new.is_empty() && new != shown) {
+                    return Ok((first, true));
+                }
+            }
+        }
+        check(action == Action::Check).await.map(|o| (o, false))
     }
     .await;
     let (stocks, planned) = context(&st).await?;
@@ -164,19 +261,52 @@ pub async fn submit(
         checked,
     };
     match outcome {
-        Ok(Outcome::Logged { dose, .. }) => {
+        Ok((Outcome::Logged { dose, .. }, _)) => {
             Ok(Redirect::to(&format!("/doses/{}?logged=1", dose.id)).into_response())
         }
-        Ok(Outcome::Checked { prepared, verdict }) => {
+        Ok((Outcome::Checked { prepared, verdict }, asked)) => {
             let lines = conversion(&prepared.new, prepared.stock.as_ref());
-            Ok(render(&token, view(None, Some((lines, &verdict)))).into_response())
+            let (status, shown) = match (asked, verdict.refused()) {
+                (true, true) => (StatusCode::UNPROCESSABLE_ENTITY, Checked::Refused(&verdict)),
+                (true, false) => (StatusCode::OK, Checked::Confirm(&verdict)),
+                (false, _) => (StatusCode::OK, Checked::Preview(&verdict)),
+            };
+            Ok((status, render(&token, view(None, Some((lines, shown))))).into_response())
         }
-        Ok(Outcome::Refused { prepared, verdict }) => {
+        Ok((Outcome::Refused { prepared, verdict }, _)) => {
             let lines = conversion(&prepared.new, prepared.stock.as_ref());
-            let page = render(&token, view(None, Some((lines, &verdict))));
+            let page = render(
+                &token,
+                view(None, Some((lines, Checked::Refused(&verdict)))),
+            );
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(AppError::Input(m) | AppError::Conflict(m)) => {
+            // A refusal the person was answering stays on the page with the message.
+            let again = async {
+                let req = request(&f, st.0.config.zone.as_deref()).ok()?;
+                let store = st.store().await;
+                dosewise_app::dose::log(&*store, &req, None, true, st.now())
+                    .await
+                    .ok()
+            };
+            let shown = match action {
+                Action::Override | Action::Taken => again.await,
+                _ => None,
+            };
+            if let Some(Outcome::Checked { prepared, verdict }) = &shown {
+                let lines = conversion(&prepared.new, prepared.stock.as_ref());
+                let checked = if verdict.refused() {
+                    Checked::Refused(verdict)
+                } else {
+                    Checked::Preview(verdict)
+                };
+                return Ok((
+                    StatusCode::BAD_REQUEST,
+                    render(&token, view(Some(m), Some((lines, checked)))),
+                )
+                    .into_response());
+            }
             Ok((StatusCode::BAD_REQUEST, render(&token, view(Some(m), None))).into_response())
         }
         Err(e) => Err(e.into()),
@@ -197,13 +327,15 @@ pub async fn show(
     axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Result<Response, WebError> {
     let notice = match (q.logged, q.done.as_deref()) {
-        (Some(_), _) => Some("Logged."),
+        (Some(_), _) => Some(LOGGED),
         (_, Some("corrected")) => Some("Corrected; the previous version is kept below."),
         (_, Some("deleted")) => Some("Deleted; it stays in the record, marked."),
         _ => None,
     };
     dose_page(&st, &token, id, &FormData::default(), None, notice).await
 }
+
+const LOGGED: &str = "Logged.";
 
 /// What went wrong with a correction: a message, or the safety check's refusal.
 enum Problem<'a> {
@@ -232,6 +364,21 @@ async fn dose_page(
     let revisions = store.dose_revisions(id).await?;
     drop(store);
     let x = &d.dose;
+    // A dose saved despite a refusal is confirmed in neutral words, never as a plain success;
+    // one taken within the last hours comes with what to look out for now.
+    let despite = x.override_reason.is_some() || d.recorded_after_the_fact();
+    let notice = match notice {
+        Some(LOGGED) if d.recorded_after_the_fact() => Some(
+            "Recorded as taken, with the findings that would have applied. Your clinician sees them with the dose.",
+        ),
+        Some(LOGGED) if x.override_reason.is_some() => Some(
+            "Saved with your reason, despite the refusal. Your clinician sees the reason and the findings with the dose.",
+        ),
+        n => n,
+    };
+    let recent = st.now().duration_since(x.at)
+        < dosewise_core::jiff::SignedDuration::from_hours(12)
+        && st.now() >= x.at;
     let status = match &problem {
         Some(Problem::Input(_)) => StatusCode::BAD_REQUEST,
         Some(Problem::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -239,8 +386,11 @@ async fn dose_page(
     };
     let v = |n: &str| f.get(n);
     let body = html! {
-        @if let Some(n) = notice { p.ok role="status" { (n) } }
+        @if let Some(n) = notice {
+            @if despite { p.notice role="status" { (n) } } @else { p.ok role="status" { (n) } }
+        }
         h1 { "Dose #" (d.id) }
+        @if despite && recent && d.deleted_at.is_none() { (crate::layout::after_a_refused_dose()) }
         @if d.deleted_at.is_some() { p.error { "Deleted: it stays in the record, marked." } }
         ul {
             @for l in conversion(x, stock.as_ref()) { li { (l) } }

@@ -19,10 +19,39 @@ pub async fn show(
     let (tz, t) = st.today().await?;
     let local = now.to_zoned_datetime(tz.clone());
     let dose_day = t.protocols.iter().any(|p| p.day == DayKind::Dose);
+    let support = t.attention.iter().any(|f| f.code == "self_harm_thoughts");
+    let attention: Vec<_> = t
+        .attention
+        .iter()
+        .filter(|f| f.code != "self_harm_thoughts")
+        .collect();
+    // With something that needs attention, logging a dose is no longer the page's main action.
+    let calm = attention.is_empty() && !support && t.despite_today.is_empty();
     let body = html! {
         h1 { "Today, " (local.strftime("%A %-d %B")) }
+        @if support { (crate::layout::support_card(t.crisis_line.as_deref())) }
+        @if !attention.is_empty() || !t.despite_today.is_empty() {
+            section.card.attention #attention aria-labelledby="attention-h" {
+                h2 #attention-h { "Needs attention" }
+                @if !t.despite_today.is_empty() {
+                    ul {
+                        @for d in &t.despite_today {
+                            li {
+                                a href=(format!("/doses/{}", d.id)) { "Dose at " (when(d.dose.at, &d.dose.zone, &tz)) }
+                                @if d.dose.override_reason.is_some() { " was saved despite a refusal: " } @else { " was recorded as taken despite a refusal: " }
+                                (d.dose.findings.iter().filter(|f| f.severity == dosewise_core::safety::Severity::Refuse).map(|f| f.message.as_str()).collect::<Vec<_>>().join(" "))
+                            }
+                        }
+                    }
+                }
+                @if !attention.is_empty() {
+                    ul.findings { @for f in &attention { (finding(f)) } }
+                }
+                p.hint { "These stay until what causes them changes; every dose's check shows them too. " a href="/review" { "All standing findings" } }
+            }
+        }
         @if t.protocols.is_empty() {
-            p.muted { "No protocol recorded. Your plan (which days, what dose, breaks, limits) is set with " code { "dosewise protocol add" } "." }
+            p.muted { "No protocol recorded yet. Your plan — which days, what dose, breaks and limits, as agreed with your clinician — goes on the " a href="/protocol#start" { "Protocol page" } "." }
         }
         @for p in &t.protocols {
             p.card { (p.summary) }
@@ -30,8 +59,11 @@ pub async fn show(
                 p.card { strong { "Titration: " } (pr.message) }
             }
         }
-        @for line in &t.after_dose {
-            p.card.warn-note { (line) }
+        @if !t.after_dose.is_empty() {
+            section.card aria-labelledby="after-h" {
+                h2 #after-h { "After your last dose" }
+                ul.advice { @for line in &t.after_dose { li { (crate::layout::cited(line)) } } }
+            }
         }
         section aria-labelledby="doses-h" {
             h2 #doses-h { "Doses" }
@@ -49,14 +81,14 @@ pub async fn show(
                 form method="post" action="/dose" {
                     (csrf(&token))
                     input type="hidden" name="action" value="log";
-                    button type="submit" { "Log the planned dose now" }
-                    p.hint { "Runs the safety check first; a refused dose is not logged." }
+                    button.secondary[!calm] type="submit" { "Log the planned dose now" }
+                    p.hint { "Runs the safety check first: warnings are shown before saving, and a refused dose is not saved." }
                 }
             }
             @if dose_day && t.doses_today.is_empty() {
                 a.button.secondary href="/dose" { "Log another amount" }
             } @else {
-                a.button href="/dose" { "Log a dose" }
+                a.button.secondary[!calm] href="/dose" { "Log a dose" }
             }
         }
         @if !t.clinic_notes.is_empty() {
@@ -91,12 +123,6 @@ pub async fn show(
                 ul { @for q in &t.questionnaires_due {
                     li { a href=(format!("/assess/{q}")) { (dosewise_core::questionnaire::instrument(q).map_or(q.as_str(), |i| i.name.as_str())) } }
                 } }
-            }
-        }
-        @if !t.findings.is_empty() {
-            section aria-labelledby="alerts-h" {
-                h2 #alerts-h { "Alerts" }
-                ul.findings { @for f in &t.findings { (finding(f)) } }
             }
         }
         @if !t.stock.is_empty() {
