@@ -217,7 +217,9 @@ pub fn support_card(crisis_line: Option<&str>) -> Markup {
 /// A line of advice that ends with its sources in brackets ("… [SPRAVATO US label, H]"): the
 /// text, with the sources behind a fold.
 pub fn cited(line: &str) -> Markup {
-    let (text, sources) = match line.strip_suffix(']').and_then(|l| l.rsplit_once(" [")) {
+    // "… [sources]" or "… [sources]." (a sentence ending after its citation).
+    let bare = line.strip_suffix('.').unwrap_or(line);
+    let (text, sources) = match bare.strip_suffix(']').and_then(|l| l.rsplit_once(" [")) {
         Some((t, s)) => (t, Some(s)),
         None => (line, None),
     };
@@ -301,5 +303,7 @@ mod tests {
             "{m}"
         );
         assert_eq!(cited("No sources here").into_string(), "No sources here");
+        let m = cited("Peak about 45 minutes [Rolan P et al., H].").into_string();
+        assert!(m.starts_with("Peak about 45 minutes<details"), "{m}");
     }
 }

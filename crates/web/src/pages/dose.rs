@@ -87,10 +87,7 @@ fn render(token: &Csrf, v: View<'_>) -> Markup {
         h1 { "Log a dose" }
         (error_box(v.error.as_deref()))
         @if let Some((lines, checked)) = &v.checked {
-            section.card aria-labelledby="conv-h" {
-                h2 #conv-h { "This dose" }
-                ul { @for l in lines { li { (l) } } }
-            }
+            // The verdict first ("Not saved" is the first thing read), then the dose.
             @match checked {
                 Checked::Preview(vd) => { (verdict(vd)) }
                 Checked::Confirm(vd) => {
@@ -113,6 +110,10 @@ fn render(token: &Csrf, v: View<'_>) -> Markup {
                         p.hint { "Not taken: nothing is saved. Each finding above says what to do instead." }
                     }
                 }
+            }
+            section.card aria-labelledby="conv-h" {
+                h2 #conv-h { "This dose" }
+                ul { @for l in lines { li { (l) } } }
             }
         }
         form method="post" action="/dose" #dose-form {
@@ -399,7 +400,7 @@ async fn dose_page(
             @if let Some(r) = &x.override_reason { li { strong { "Logged despite a refusal. Reason: " } (r) } }
         }
         @if d.recorded_after_the_fact() {
-            p.error role="note" { (dosewise_core::safety::AFTER_THE_FACT_NOTE) }
+            p.notice role="note" { (dosewise_core::safety::AFTER_THE_FACT_NOTE) }
         }
         @if !x.findings.is_empty() {
             h2 { "Safety check at logging" }
