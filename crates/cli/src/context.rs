@@ -142,6 +142,11 @@ impl Ctx {
         self.home.join(DB_FILE)
     }
 
+    /// Whether the journal is the home's file and that file does not exist yet.
+    pub fn no_journal_yet(&self) -> bool {
+        self.database.is_none() && !self.db_path().exists()
+    }
+
     /// Refuse what only the embedded journal can do when the journal is on PostgreSQL.
     pub fn embedded_only(&self, what: &str) -> CliResult<()> {
         match self.database {

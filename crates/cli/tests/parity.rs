@@ -90,6 +90,11 @@ const MAP: &[(&str, &[&str], &[&str])] = &[
         &["get /info", "get /info/{topic}"],
         &["/info", "/info?topic=interactions&name=xanax"],
     ),
+    (
+        "init",
+        &["post /profile", "get /profile"],
+        &["/setup", "/profile"],
+    ),
     ("insights", &["get /insights"], &["/insights"]),
     ("meds-add", &["post /medications"], &["/meds"]),
     ("meds-list", &["get /medications"], &["/meds"]),
@@ -165,10 +170,6 @@ const GROUPS: &[&str] = &[
 
 /// Commands with no web or API counterpart, and why.
 const CLI_ONLY: &[(&str, &str)] = &[
-    (
-        "init",
-        "creates the home and its journal before any server can serve it; the web app's own first-run setup is issue #20",
-    ),
     (
         "encrypt",
         "converts the journal file at rest, which the running server holds open; run it with the server stopped",

@@ -27,6 +27,47 @@ fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e")
 }
 
+/// A person who never opens a terminal: `serve` on a home with no journal makes one, and the
+/// browser sets it up and logs a first dose and check-in (tests/e2e/firstrun.mjs); the CLI then
+/// sees what the browser wrote.
+#[test]
+fn the_first_run_is_done_in_the_browser() {
+    let e2e = e2e_dir();
+    assert!(
+        e2e.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed in tests/e2e: run scripts/test (it installs it), or `npm ci` there"
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("home");
+    let server = Server::start(&home, &[], &[]).unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new("node")
+        .arg("firstrun.mjs")
+        .current_dir(&e2e)
+        .env("DOSEWISE_URL", server.url())
+        .env("DOSEWISE_KEY", &server.key)
+        .output()
+        .unwrap_or_else(|e| panic!("node: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser test failed:\n{text}");
+    assert!(!text.contains("not ok"));
+    assert_eq!(text.matches("ok - ").count(), 7, "{text}");
+    assert_eq!(server.stop(), Some(0));
+    let h = run(&home, &["--json", "history"]).ok().json();
+    assert_eq!(h["doses"].as_array().map(Vec::len), Some(1), "{h}");
+    assert_eq!(h["checkins"].as_array().map(Vec::len), Some(1), "{h}");
+    let p = run(&home, &["--json", "protocol", "show"]).ok();
+    assert!(p.stdout.contains("1/2 troche"), "{}", p.stdout);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&home)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        assert_eq!(mode, 0o700, "the new home is private");
+    }
+}
+
 #[test]
 fn browser_end_to_end() {
     let e2e = e2e_dir();

@@ -736,7 +736,7 @@ async fn report(
 }
 
 /// Every API path and method, for the OpenAPI document's test.
-pub const ROUTES: [(&str, &str); 58] = [
+pub const ROUTES: [(&str, &str); 60] = [
     ("get", "/openapi.json"),
     ("get", "/today"),
     ("get", "/doses"),
@@ -785,6 +785,8 @@ pub const ROUTES: [(&str, &str); 58] = [
     ("post", "/review"),
     ("get", "/screen"),
     ("post", "/screen"),
+    ("get", "/profile"),
+    ("post", "/profile"),
     ("get", "/calendar-link"),
     ("post", "/calendar-link"),
     ("post", "/calc/solution"),

@@ -56,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/info/{topic}", get(info_topic))
         .route("/review", get(review).post(clear))
         .route("/screen", get(screen).post(answer_screen))
+        .route("/profile", get(profile).post(set_profile))
         .route(
             "/calendar-link",
             get(calendar_link).post(change_calendar_link),
@@ -433,6 +434,55 @@ async fn answer_screen(
     Ok(Json(
         json!({ "answers": p.screen, "crisis_line": p.crisis_line }),
     ))
+}
+
+// ---- The profile ----
+
+fn profile_json(p: Option<&dosewise_core::profile::Profile>) -> Value {
+    json!({
+        "profile": p.map(|p| json!({
+            "name": p.name, "zone": p.zone, "weight_kg": p.weight_kg,
+            "screened_at": p.screened_at, "crisis_line": p.crisis_line,
+            "created_at": p.created_at, "updated_at": p.updated_at,
+        })),
+    })
+}
+
+async fn profile(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    let p = store.profile().await?;
+    Ok(Json(profile_json(p.as_ref())))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProfileBody {
+    name: Option<String>,
+    /// "70", "70 kg", "154 lb".
+    weight: Option<String>,
+    /// An IANA zone name.
+    zone: Option<String>,
+}
+
+/// Create the profile (the CLI's `init` on a new journal) or change what is given.
+async fn set_profile(
+    State(st): State<AppState>,
+    Body(b): Body<ProfileBody>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store().await;
+    // An empty field is one not given (the stored value stays), as on the page.
+    let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    let u = dosewise_app::profile::ProfileUpdate {
+        zone: given(b.zone),
+        weight: given(b.weight),
+        name: given(b.name),
+        screen: None,
+        crisis_line: None,
+    };
+    let (p, created) = dosewise_app::profile::update(&*store, &u, st.now()).await?;
+    let mut j = profile_json(Some(&p));
+    j["created"] = json!(created);
+    Ok(Json(j))
 }
 
 // ---- The calendar's private link ----

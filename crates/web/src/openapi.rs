@@ -58,6 +58,7 @@ pub fn document() -> Value {
     for (key, more) in [
         ("paths", manage_paths()),
         ("paths", share_paths()),
+        ("paths", profile_paths()),
         ("schemas", manage_schemas()),
     ] {
         let target = if key == "paths" {
@@ -168,6 +169,16 @@ fn share_paths() -> Value {
                 "summary": "Send the clinic what is new or changed since the last sync (the granted categories; never a private check-in).",
                 "requestBody": body("Empty"),
                 "responses": { "200": ok("{\"sent\", \"withdrawn\", \"categories\", \"stopped\"}"), "400": err(), "503": err() } } }
+    })
+}
+
+/// The profile, which the first-run setup creates (`crate::api_manage`).
+fn profile_paths() -> Value {
+    json!({
+        "/api/v1/profile": {
+            "get": { "summary": "The profile: name, zone, weight, when the health screen was answered, the crisis line (null before it is set up).", "responses": { "200": ok("{\"profile\": {...} | null}") } },
+            "post": { "summary": "Create the profile (a new journal's first-run setup, as `init`) or change its name, zone or weight; what is not given stays.", "requestBody": body("ProfileRequest"), "responses": { "200": ok("{\"profile\": {...}, \"created\": true|false}"), "400": err() } }
+        }
     })
 }
 
@@ -321,6 +332,10 @@ fn manage_schemas() -> Value {
                 "ScreenRequest": { "type": "object", "additionalProperties": false, "properties": {
                     "yes": { "type": "array", "items": { "type": "string", "enum": dosewise_core::screen::questions().iter().map(|q| q.code.clone()).collect::<Vec<_>>() }, "description": "The codes (GET /api/v1/screen) of the conditions that apply." },
                     "crisis_line": { "type": "string", "description": "Empty removes it." } } },
+                "ProfileRequest": { "type": "object", "additionalProperties": false, "properties": {
+                    "name": { "type": "string", "description": "Shown on reports." },
+                    "weight": { "type": "string", "description": "\"70\", \"70 kg\", \"154 lb\" (a bare number is kg), for mg/kg; empty leaves it." },
+                    "zone": { "type": "string", "description": "An IANA time zone, e.g. Europe/Berlin." } } },
                 "BackupRequest": { "type": "object", "additionalProperties": false, "required": ["passphrase"], "properties": {
                     "passphrase": { "type": "string", "minLength": 8, "maxLength": 256, "pattern": "^[^\\u0000\\n\\r]*$" } } },
                 "RestoreRequest": { "type": "object", "additionalProperties": false, "required": ["backup", "passphrase"], "properties": {

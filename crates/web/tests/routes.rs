@@ -327,7 +327,7 @@ fn form_req(path: &str, fields: &[(&str, &str)], session: Option<&str>) -> Reque
     b.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}"))
 }
 
-const PAGES: [&str; 28] = [
+const PAGES: [&str; 30] = [
     "/",
     "/dose",
     "/checkin",
@@ -356,7 +356,76 @@ const PAGES: [&str; 28] = [
     "/info?topic=interactions&name=xanax",
     "/info?topic=rules",
     "/stock/1",
+    "/setup",
+    "/profile",
 ];
+
+/// The words a page shows, without its markup, scripts or styles.
+fn visible_text(page: &str) -> String {
+    let mut out = String::new();
+    let mut rest = page;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let skip_to = if rest.starts_with("<script") {
+            "</script>"
+        } else if rest.starts_with("<style") {
+            "</style>"
+        } else {
+            ">"
+        };
+        rest = rest
+            .find(skip_to)
+            .map_or("", |j| &rest[j + skip_to.len()..]);
+        out.push(' ');
+    }
+    out.push_str(rest);
+    out
+}
+
+/// No page shows a person terminal syntax: a command ("dosewise …") or a flag ("--note"). The
+/// CLI's own words reach the web only through what core and the app say for every surface.
+#[tokio::test]
+async fn no_page_shows_terminal_syntax() {
+    let demo = app().await;
+    let empty = app_with(false, None).await;
+    let mut seen = Vec::new();
+    for (a, pages) in [
+        (&demo, &PAGES[..]),
+        (
+            &empty,
+            &[
+                "/setup",
+                "/setup?kind=spray",
+                "/dose",
+                "/stock",
+                "/protocol",
+                "/checkin",
+                "/more",
+            ][..],
+        ),
+    ] {
+        for p in pages {
+            let r = a.get(p).await;
+            assert_eq!(r.status, StatusCode::OK, "{p}");
+            let text = visible_text(&r.body);
+            for (i, _) in text
+                .match_indices("dosewise ")
+                .chain(text.match_indices("--"))
+            {
+                let near: String = text[i.saturating_sub(60)..].chars().take(120).collect();
+                // An em dash typed as two hyphens between words is punctuation, not a flag.
+                if text[i..].starts_with("--")
+                    && !text[i + 2..].starts_with(|c: char| c.is_ascii_lowercase())
+                {
+                    continue;
+                }
+                seen.push(format!("{p}: …{near}…"));
+            }
+        }
+    }
+    assert!(seen.is_empty(), "{seen:#?}");
+}
 
 #[tokio::test]
 async fn every_page_answers_with_the_security_headers() {
@@ -797,6 +866,224 @@ async fn a_refused_dose_already_taken_is_recorded_with_advice_for_now() {
         .await;
     assert_eq!(api.status, StatusCode::CREATED, "{}", api.body);
     assert_eq!(api.json()["recorded_after_the_fact"], true);
+}
+
+/// A new journal opens the first-run setup, not an empty Today: about you, what you hold, the
+/// plan from a preset, the health screen — each the same form and app code as its own page,
+/// what does not fit shown again in the step with nothing written — then a first dose and a
+/// check-in, with no terminal.
+#[tokio::test]
+async fn a_new_journal_is_set_up_from_the_browser() {
+    let a = app_with(false, None).await;
+    let r = a.get("/").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/setup");
+    let page = a.get("/setup").await.body;
+    assert!(
+        page.contains("About you") && page.contains("name=\"zone\""),
+        "{page}"
+    );
+    // What does not fit: the step again, with the message and what was typed; no profile.
+    let r = a
+        .form(
+            "/profile",
+            &[
+                ("next", "setup"),
+                ("step", "you"),
+                ("zone", "Mars/Olympus"),
+                ("name", "Sam"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("Set up Dosewise") && r.body.contains("Mars/Olympus"));
+    assert!(a.api("GET", "/api/v1/profile", Value::Null).await.json()["profile"].is_null());
+    let r = a
+        .form(
+            "/profile",
+            &[
+                ("next", "setup"),
+                ("step", "you"),
+                ("zone", "Europe/Berlin"),
+                ("name", "Sam"),
+                ("weight", "70 kg"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/setup");
+    let page = a.get("/setup").await.body;
+    assert!(
+        page.contains("What you hold") && page.contains("Strength of one"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Nasal spray</legend>"),
+        "only the chosen form's fields"
+    );
+    let spray = a.get("/setup?kind=spray").await.body;
+    assert!(spray.contains("Concentration") && !spray.contains("Strength of one"));
+    let stock = [
+        ("next", "setup"),
+        ("step", "stock"),
+        ("form", "troche"),
+        ("name", "Troche 25"),
+        ("strength", "25 mg"),
+    ];
+    let mut bad = stock.to_vec();
+    bad.push(("count", "-3"));
+    let r = a.form("/stock/new", &bad).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("What you hold") && r.body.contains("value=\"Troche 25\""));
+    let stocks = async |a: &App| {
+        a.get("/api/v1/stock").await.json()["stocks"]
+            .as_array()
+            .map(Vec::len)
+    };
+    assert_eq!(stocks(&a).await, Some(0));
+    let mut good = stock.to_vec();
+    good.push(("count", "10"));
+    let r = a.form("/stock/new", &good).await;
+    assert_eq!(location(&r), "/setup", "{}", r.body);
+    assert_eq!(stocks(&a).await, Some(1));
+    let page = a.get("/setup").await.body;
+    assert!(
+        page.contains("Your plan") && page.contains("One day on, two days off"),
+        "{page}"
+    );
+    let r = a
+        .form(
+            "/protocol/new",
+            &[
+                ("next", "setup"),
+                ("step", "plan"),
+                ("preset", "1on2off"),
+                ("dose", "1/2 troche"),
+                ("time", "08:00"),
+                ("start", "2026-11-28"),
+                ("max_dose", "25 mg"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/setup", "{}", r.body);
+    let plan = a.api("GET", "/api/v1/protocols", Value::Null).await.json();
+    assert!(
+        plan.to_string().contains("\"every\":3") || plan.to_string().contains("every 3 days"),
+        "{plan}"
+    );
+    let page = a.get("/setup").await.body;
+    assert!(
+        page.contains("Health screen") && page.contains("Save my answers"),
+        "{page}"
+    );
+    let r = a
+        .form(
+            "/screen",
+            &[
+                ("next", "setup"),
+                ("step", "screen"),
+                ("crisis_line", "Samaritans 116 123"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/setup", "{}", r.body);
+    let page = a.get("/setup").await.body;
+    assert!(
+        page.contains("You're set up") && !page.contains("Skipped for now"),
+        "{page}"
+    );
+    // Today now, with the plan; the first dose and check-in from the browser.
+    let today = a.get("/").await;
+    assert_eq!(today.status, StatusCode::OK);
+    assert!(today.body.contains("Today is a dose day"), "{}", today.body);
+    let r = log_dose(&a, &[("amount", "1/2 troche")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = a.form("/checkin", &[("mood", "6")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!((a.count("doses").await, a.count("checkins").await), (1, 1));
+    let p = a.api("GET", "/api/v1/profile", Value::Null).await.json();
+    assert_eq!(p["profile"]["name"], "Sam");
+    assert_eq!(p["profile"]["zone"], "Europe/Berlin");
+}
+
+/// A step skipped for now stays skipped and is named at the end; the profile page and the API
+/// change the profile, and refuse what does not fit.
+#[tokio::test]
+async fn a_setup_step_can_be_skipped_and_the_profile_changed() {
+    let a = app_with(false, None).await;
+    let r = a
+        .form(
+            "/profile",
+            &[
+                ("next", "setup"),
+                ("step", "you"),
+                ("zone", "Europe/Berlin"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/setup");
+    for step in ["stock", "plan"] {
+        let r = a.form("/setup/skip", &[("step", step)]).await;
+        assert_eq!(location(&r), "/setup");
+    }
+    let page = a.get("/setup").await.body;
+    assert!(page.contains("Save my answers"), "{page}");
+    assert!(page.contains("(skipped for now)"));
+    let r = a.form("/setup/skip", &[("step", "everything")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = a.form("/setup/skip", &[("step", "screen")]).await;
+    assert_eq!(location(&r), "/setup");
+    let page = a.get("/setup").await.body;
+    assert!(
+        page.contains("You're set up")
+            && page.contains("Skipped for now: What you hold, Your plan, Health screen"),
+        "{page}"
+    );
+    // The profile page.
+    let r = a
+        .form(
+            "/profile",
+            &[
+                ("name", "Sam K"),
+                ("weight", "154 lb"),
+                ("zone", "Europe/Berlin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get(&location(&r)).await.body;
+    assert!(
+        page.contains("Saved.") && page.contains("value=\"Sam K\"") && page.contains("69.85 kg"),
+        "{page}"
+    );
+    let r = a
+        .form(
+            "/profile",
+            &[("weight", "7000 kg"), ("zone", "Europe/Berlin")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // The API.
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/profile",
+            serde_json::json!({ "zone": "Nowhere/Place" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/profile",
+            serde_json::json!({ "name": "S. K." }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let j = r.json();
+    assert_eq!(
+        (j["profile"]["name"].as_str(), j["created"].as_bool()),
+        (Some("S. K."), Some(false))
+    );
 }
 
 /// "Log dose" shows warnings before saving; one tap saves with them. A change that brings a

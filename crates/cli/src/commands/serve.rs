@@ -97,7 +97,16 @@ impl Args {
             ));
         }
         // Unlock once (the prompt or the passphrase file); the key is not kept after opening.
-        let journal = ctx.open().await?;
+        // Without a journal yet, a new (plain) one is made, and the browser sets it up: the
+        // person who never opens a terminal starts here. `dosewise init --encrypt` first makes
+        // an encrypted one instead.
+        let fresh = ctx.no_journal_yet();
+        let journal = if fresh {
+            ctx.open_or_create().await?
+        } else {
+            ctx.open().await?
+        };
+
         let listener = tokio::net::TcpListener::bind(self.bind)
             .await
             .map_err(|e| input(format!("cannot listen on {}: {e}", self.bind)))?;
@@ -161,6 +170,11 @@ impl Args {
             "Dosewise is serving {} at {shown} — Ctrl-C to stop.",
             ctx.home.display()
         );
+        if fresh {
+            eprintln!(
+                "There was no journal there, so a new one was made: open the address to set it up."
+            );
+        }
         let served = dosewise_web::serve(listener, state.clone(), stopped()).await;
         // The key is for this run only.
         let _ = std::fs::remove_file(&key_path);

@@ -12,9 +12,11 @@ pub(crate) mod insights;
 pub(crate) mod login;
 pub(crate) mod meds;
 pub(crate) mod more;
+pub(crate) mod profile;
 pub(crate) mod protocol;
 pub(crate) mod review;
 pub(crate) mod screen;
+pub(crate) mod setup;
 pub(crate) mod share;
 pub(crate) mod stock;
 pub(crate) mod today;
@@ -69,6 +71,9 @@ pub fn routes() -> Router<AppState> {
         .route("/uses", post(meds::add_use))
         .route("/vitals", get(vitals::vitals).post(vitals::add_vitals))
         .route("/screen", get(screen::form).post(screen::submit))
+        .route("/profile", get(profile::form).post(profile::submit))
+        .route("/setup", get(setup::show))
+        .route("/setup/skip", post(setup::skip))
         .route("/review", get(review::show).post(review::clear))
         .route("/assess", get(assess::assess_list))
         .route(

@@ -60,6 +60,7 @@ pub(crate) enum Notice {
     LinkMade,
     LinkRemoved,
     ScreenSaved,
+    ProfileSaved,
     Reviewed(dosewise_core::safety::ClearanceTopic),
 }
 
@@ -80,6 +81,7 @@ impl Notice {
             Notice::LinkMade => ("link", None),
             Notice::LinkRemoved => ("unlinked", None),
             Notice::ScreenSaved => ("screen", None),
+            Notice::ProfileSaved => ("profile", None),
             Notice::Reviewed(t) => (
                 match t {
                     dosewise_core::safety::ClearanceTopic::Urinary => "reviewed-urinary",
@@ -111,6 +113,7 @@ impl Notice {
             ("link", _) => Notice::LinkMade,
             ("unlinked", _) => Notice::LinkRemoved,
             ("screen", _) => Notice::ScreenSaved,
+            ("profile", _) => Notice::ProfileSaved,
             ("reviewed-urinary", _) => {
                 Notice::Reviewed(dosewise_core::safety::ClearanceTopic::Urinary)
             }
@@ -175,7 +178,7 @@ pub(crate) async fn notice_text(st: &AppState, f: &Flash) -> Result<Option<Strin
             "A new private calendar link was made; any older one no longer works.".into()
         }
         Notice::LinkRemoved => "The private calendar link was removed.".into(),
-        Notice::ScreenSaved => "Saved.".into(),
+        Notice::ScreenSaved | Notice::ProfileSaved => "Saved.".into(),
         Notice::Reviewed(t) => format!(
             "Recorded the clinician's review of {}. Earlier findings stop repeating; new ones show again.",
             match t {
@@ -213,6 +216,7 @@ pub async fn index(
         h1 { "More" }
         (saved(notice.as_deref()))
         ul.links {
+            li { a href="/profile" { "Your profile" } " — your name on reports, time zone, weight" }
             li { a href="/stock" { "Stock" } " — what you hold and how long it lasts" }
             li { a href="/protocol" { "Protocol" } " — your plan, the next planned doses, limits" }
             li { a href="/assess" { "Questionnaires" } " — PHQ-9, GAD-7, bladder and use questions" }

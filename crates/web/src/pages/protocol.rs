@@ -148,6 +148,62 @@ fn limits_request(f: &FormData) -> dosewise_app::protocol::LimitsRequest {
     }
 }
 
+/// The first-run setup's plan: a rhythm from the common presets, the dose and its time, the
+/// stock, the first day, the limits; cycles and a titration ladder folded away for those whose
+/// clinician gave one. It posts to the same handler as the full form.
+pub(crate) fn setup_form(
+    token: &Csrf,
+    f: &FormData,
+    stocks: &[dosewise_core::stock::Stock],
+) -> Markup {
+    let v = |n: &str| f.get(n);
+    let preset = f.get("preset").unwrap_or_else(|| "1on2off".into());
+    html! {
+        form method="post" action="/protocol/new" {
+            (csrf(token))
+            input type="hidden" name="next" value="setup";
+            input type="hidden" name="step" value="plan";
+            fieldset.checks {
+                legend { "Which days" }
+                @for (code, words, _) in PRESETS {
+                    label { input type="radio" name="preset" value=(code) checked[preset == code]; (words) }
+                }
+            }
+            label for="s-cap" { "As needed: most doses in any 7 days" }
+            input #s-cap type="number" min="1" max="21" name="weekly_cap" value=[v("weekly_cap")];
+            div.grid2 {
+                div { label for="s-dose" { "Planned dose (e.g. 1/2 troche, 12.5 mg, 2 sprays)" } input #s-dose type="text" name="dose" value=[v("dose")] required; }
+                div { label for="s-time" { "Time of a planned dose" } input #s-time type="time" name="time" value=(v("time").unwrap_or_else(|| "08:00".into())) required; }
+            }
+            @if stocks.len() > 1 {
+                label for="s-stock" { "Stock the doses come from" }
+                select #s-stock name="stock" {
+                    @for s in stocks { option value=(s.id) selected[v("stock") == Some(s.id.to_string())] { (s.stock.name) } }
+                }
+            }
+            label for="s-start" { "First day (default today)" }
+            input #s-start type="date" name="start" value=[v("start")];
+            (limit_fields("s", f))
+            details {
+                summary { "Cycles with breaks, or a titration ladder (only if your clinician gave one)" }
+                div.grid2 {
+                    div { label for="s-cycle" { "Cycle length (e.g. 6w)" } input #s-cycle type="text" name="cycle" value=[v("cycle")]; }
+                    div { label for="s-break" { "Break after each cycle (e.g. 2w)" } input #s-break type="text" name="break" value=[v("break")]; }
+                }
+                div.grid2 {
+                    div { label for="s-t-start" { "First step (e.g. 10 mg)" } input #s-t-start type="text" name="titrate_start" value=[v("titrate_start")]; }
+                    div { label for="s-t-step" { "Step (e.g. 5 mg)" } input #s-t-step type="text" name="titrate_step" value=[v("titrate_step")]; }
+                }
+                div.grid2 {
+                    div { label for="s-t-every" { "At least this long on each step (e.g. 14d)" } input #s-t-every type="text" name="titrate_every" value=[v("titrate_every")]; }
+                    div { label for="s-t-ceiling" { "Ceiling (e.g. 30 mg)" } input #s-t-ceiling type="text" name="ceiling" value=[v("ceiling")]; }
+                }
+            }
+            button type="submit" { "Save and continue" }
+        }
+    }
+}
+
 /// The form that starts a protocol: the pattern, the dose, the stock, a cycle with breaks and a
 /// titration ladder if the clinician plans them, the limits, what to ask before a dose.
 fn start_form(token: &Csrf, f: &FormData, stocks: &[dosewise_core::stock::Stock]) -> Markup {
@@ -228,6 +284,67 @@ fn start_form(token: &Csrf, f: &FormData, stocks: &[dosewise_core::stock::Stock]
     }
 }
 
+/// A preset: its code, its words, and the pattern fields it stands for.
+type Preset = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The common rhythms, as the first-run setup offers them.
+pub(crate) const PRESETS: [Preset; 5] = [
+    (
+        "1on2off",
+        "One day on, two days off",
+        &[("pattern", "every"), ("every", "3")],
+    ),
+    (
+        "every_other",
+        "Every other day",
+        &[("pattern", "every"), ("every", "2")],
+    ),
+    (
+        "4on3off",
+        "Four days on, three off",
+        &[("pattern", "on_off"), ("on_off", "4/3")],
+    ),
+    (
+        "weekdays",
+        "Weekdays (Monday to Friday)",
+        &[
+            ("pattern", "weekdays"),
+            ("weekdays", "mon"),
+            ("weekdays", "tue"),
+            ("weekdays", "wed"),
+            ("weekdays", "thu"),
+            ("weekdays", "fri"),
+        ],
+    ),
+    (
+        "as_needed",
+        "As needed, with a weekly cap",
+        &[("pattern", "as_needed")],
+    ),
+];
+
+/// The form with a chosen preset turned into the pattern fields it stands for.
+fn with_preset(f: &FormData) -> dosewise_app::Result<FormData> {
+    let Some(code) = f.get("preset") else {
+        return Ok(f.clone());
+    };
+    let (_, _, fields) = PRESETS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .ok_or_else(|| dosewise_app::input("choose one of the rhythms offered"))?;
+    let mut out: Vec<(String, String)> =
+        f.0.iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "pattern" | "every" | "on_off" | "weekdays"))
+            .cloned()
+            .collect();
+    out.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Ok(FormData(out))
+}
+
 /// Start a protocol, through the same code as `dosewise protocol add`.
 pub async fn start_protocol(
     State(st): State<AppState>,
@@ -235,6 +352,7 @@ pub async fn start_protocol(
     CheckedForm(f): CheckedForm,
 ) -> Result<Response, WebError> {
     let r: dosewise_app::Result<_> = async {
+        let f = &with_preset(&f)?;
         let pattern = f.get("pattern").unwrap_or_default();
         let every = match pattern.as_str() {
             "every" => Some(
@@ -302,7 +420,7 @@ pub async fn start_protocol(
                 every: f.get("titrate_every"),
                 ceiling: f.get("ceiling"),
             },
-            limits: limits_request(&f),
+            limits: limits_request(f),
             checkin_time: f.get("checkin_time"),
             require_bp: f.get("require_bp").is_some(),
             sitter: f.get("sitter").is_some(),
@@ -318,6 +436,9 @@ pub async fn start_protocol(
         dosewise_app::protocol::add(&*store, &req, st.now()).await
     }
     .await;
+    if super::setup::wanted(&f) {
+        return super::setup::after(&st, &token, &f, r.map(|_| ())).await;
+    }
     let r = r.map(|s| Notice::Started(s.protocol.id));
     saved_or_again(r, "/protocol", async |m| {
         protocol_page(&st, &token, &f, Some(m), None).await

@@ -36,14 +36,6 @@ fn render(
     error: Option<&str>,
     saved: Option<&str>,
 ) -> Markup {
-    let yes = |code: &str| match form {
-        Some(f) => f.all("yes").iter().any(|c| c == code),
-        None => p.is_some_and(|p| p.screen.iter().any(|a| a.code == code)),
-    };
-    let line = match form {
-        Some(f) => f.get("crisis_line"),
-        None => p.and_then(|p| p.crisis_line.clone()),
-    };
     let screened = p.and_then(|p| p.screened_at);
     let body = html! {
         h1 { "Health screen" }
@@ -60,8 +52,35 @@ fn render(
             " Answers stay on this device. Tick what applies to you; the screen is asked again every "
             (RECHECK_DAYS) " days, and you can change an answer (pregnancy, say) at any time."
         }
+        (fields(token, p, form, false))
+        p.muted { "A clinician's review covers the answers given before it; a condition added later shows again until it is reviewed again." }
+    };
+    page("Health screen", Nav::More, body)
+}
+
+/// The screen's questions and the crisis line, as a form; `setup` returns to the first-run
+/// setup after saving.
+pub(crate) fn fields(
+    token: &Csrf,
+    p: Option<&Profile>,
+    form: Option<&FormData>,
+    setup: bool,
+) -> Markup {
+    let yes = |code: &str| match form {
+        Some(f) => f.all("yes").iter().any(|c| c == code),
+        None => p.is_some_and(|p| p.screen.iter().any(|a| a.code == code)),
+    };
+    let line = match form {
+        Some(f) => f.get("crisis_line"),
+        None => p.and_then(|p| p.crisis_line.clone()),
+    };
+    html! {
         form method="post" action="/screen" {
             (csrf(token))
+            @if setup {
+                input type="hidden" name="next" value="setup";
+                input type="hidden" name="step" value="screen";
+            }
             fieldset.checks {
                 legend { "Which of these apply to you?" }
                 @for q in questions() {
@@ -79,9 +98,7 @@ fn render(
             input #crisis_line type="text" name="crisis_line" value=[line] maxlength="100" aria-describedby="crisis-hint" autocomplete="off";
             div { button type="submit" { "Save my answers" } }
         }
-        p.muted { "A clinician's review covers the answers given before it; a condition added later shows again until it is reviewed again." }
-    };
-    page("Health screen", Nav::More, body)
+    }
 }
 
 pub async fn form(
@@ -121,6 +138,9 @@ pub async fn submit(
         Ok::<_, AppError>(())
     }
     .await;
+    if super::setup::wanted(&f) {
+        return super::setup::after(&st, &token, &f, r).await;
+    }
     match r {
         Ok(()) => Ok(super::more::back_with(
             "/screen",

@@ -164,19 +164,35 @@ async fn stock_page(
 /// The form for a new stock: what every stock has, then the fields of its form (troche,
 /// spray, solution); only the chosen form's fields are read.
 fn add_form(token: &Csrf, f: &FormData) -> Markup {
-    let v = |name: &str| f.get(name);
-    let kind = f.get("form");
     html! {
         h2 #add { "Add a stock" }
+        (add_fields(token, f, None))
+    }
+}
+
+/// The new-stock form. With `only` (the first-run setup, which has asked which form it is),
+/// just that form's fields, and the form returns to the setup.
+pub(crate) fn add_fields(token: &Csrf, f: &FormData, only: Option<&str>) -> Markup {
+    let v = |name: &str| f.get(name);
+    let kind = only.map(str::to_string).or_else(|| f.get("form"));
+    let show = |k: &str| only.is_none_or(|o| o == k);
+    html! {
         form method="post" action="/stock/new" {
             (csrf(token))
+            @if only.is_some() {
+                input type="hidden" name="next" value="setup";
+                input type="hidden" name="step" value="stock";
+                input type="hidden" name="form" value=[kind.as_deref()];
+            }
             label for="new-name" { "Name (how you will refer to it, e.g. Troche 25)" }
             input #new-name type="text" name="name" value=[v("name")] required maxlength="200";
-            label for="new-form" { "Form" }
-            select #new-form name="form" {
-                option value="troche" selected[kind.as_deref() == Some("troche")] { "Troches, lozenges or rapid-dissolve tablets" }
-                option value="spray" selected[kind.as_deref() == Some("spray")] { "Nasal spray" }
-                option value="solution" selected[kind.as_deref() == Some("solution")] { "Solution made from powder" }
+            @if only.is_none() {
+                label for="new-form" { "Form" }
+                select #new-form name="form" {
+                    option value="troche" selected[kind.as_deref() == Some("troche")] { "Troches, lozenges or rapid-dissolve tablets" }
+                    option value="spray" selected[kind.as_deref() == Some("spray")] { "Nasal spray" }
+                    option value="solution" selected[kind.as_deref() == Some("solution")] { "Solution made from powder" }
+                }
             }
             div.grid2 {
                 div {
@@ -195,8 +211,10 @@ fn add_form(token: &Csrf, f: &FormData) -> Markup {
                     }
                 }
             }
-            p.hint { "Then fill in the part below for the form you chose; the others are left empty." }
-            fieldset {
+            @if only.is_none() {
+                p.hint { "Then fill in the part below for the form you chose; the others are left empty." }
+            }
+            @if show("troche") { fieldset {
                 legend { "Troches" }
                 div.grid2 {
                     div { label for="new-strength" { "Strength of one (e.g. 25 mg)" } input #new-strength type="text" name="strength" value=[v("strength")]; }
@@ -204,8 +222,8 @@ fn add_form(token: &Csrf, f: &FormData) -> Markup {
                 }
                 label for="new-dispensed" { "How many were dispensed (optional; default: the count)" }
                 input #new-dispensed type="text" inputmode="decimal" name="dispensed" value=[v("dispensed")];
-            }
-            fieldset {
+            } }
+            @if show("spray") { fieldset {
                 legend { "Nasal spray" }
                 div.grid2 {
                     div { label for="new-concentration" { "Concentration (e.g. 100 mg/mL or 10%)" } input #new-concentration type="text" name="concentration" value=[v("concentration")]; }
@@ -215,8 +233,8 @@ fn add_form(token: &Csrf, f: &FormData) -> Markup {
                     div { label for="new-bottle" { "Liquid in the bottle (e.g. 5 mL)" } input #new-bottle type="text" name="bottle" value=[v("bottle")]; }
                     div { label for="new-priming" { "Sprays used to prime the pump" } input #new-priming type="number" min="0" max="100" name="priming" value=(v("priming").unwrap_or_else(|| "0".into())); }
                 }
-            }
-            fieldset {
+            } }
+            @if show("solution") { fieldset {
                 legend { "Solution" }
                 div.grid2 {
                     div { label for="new-mass" { "Powder (e.g. 500 mg)" } input #new-mass type="text" name="mass" value=[v("mass")]; }
@@ -226,14 +244,14 @@ fn add_form(token: &Csrf, f: &FormData) -> Markup {
                     div { label for="new-purity" { "Purity of the powder, %" } input #new-purity type="text" inputmode="decimal" name="purity" value=(v("purity").unwrap_or_else(|| "100".into())); }
                     div { label for="new-drop" { "Volume of one drop, once measured (optional)" } input #new-drop type="text" name="drop_volume" value=[v("drop_volume")]; }
                 }
-            }
+            } }
             div.grid2 {
                 div { label for="new-lot" { "Lot (optional)" } input #new-lot type="text" name="lot" value=[v("lot")] maxlength="200"; }
                 div { label for="new-expiry" { "Expiry (optional)" } input #new-expiry type="date" name="expiry" value=[v("expiry")]; }
             }
             label for="new-note" { "Note (optional)" }
             input #new-note type="text" name="note" value=[v("note")] maxlength="10000";
-            button type="submit" { "Add stock" }
+            button type="submit" { @if only.is_some() { "Save and continue" } @else { "Add stock" } }
         }
     }
 }
@@ -329,6 +347,9 @@ pub async fn add_stock(
         dosewise_app::stock::add(&*store, &req, st.now()).await
     }
     .await;
+    if super::setup::wanted(&f) {
+        return super::setup::after(&st, &token, &f, r.map(|_| ())).await;
+    }
     let r = r.map(|s| Notice::StockAdded(s.id));
     back_or_again(&st, &token, &f, r).await
 }

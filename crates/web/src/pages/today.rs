@@ -9,12 +9,18 @@ use axum::extract::State;
 use dosewise_core::schedule::DayKind;
 use dosewise_core::titration::ProposalKind;
 use dosewise_core::units::fmt_num;
-use maud::{Markup, html};
+use dosewise_store::Store;
+use maud::html;
 
 pub async fn show(
     State(st): State<AppState>,
     Extension(token): Extension<Csrf>,
-) -> Result<Markup, WebError> {
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse;
+    // A new journal, not set up yet: the first-run setup, not an empty Today.
+    if st.store().await.profile().await?.is_none() {
+        return Ok(axum::response::Redirect::to("/setup").into_response());
+    }
     let now = st.now();
     let (tz, t) = st.today().await?;
     let local = now.to_zoned_datetime(tz.clone());
@@ -139,5 +145,5 @@ pub async fn show(
             }
         }
     };
-    Ok(page("Today", Nav::Today, body))
+    Ok(page("Today", Nav::Today, body).into_response())
 }

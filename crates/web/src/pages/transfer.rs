@@ -117,7 +117,7 @@ fn import_page(
                 button type="submit" { "Import" }
             }
             h2 #backup { "Encrypted backup" }
-            p { "The whole journal in one file, encrypted with a passphrase of your choice and protected against changes (the age format). Keep the passphrase: without it the backup cannot be opened. Import it here or with " code { "dosewise restore" } "." }
+            p { "The whole journal in one file, encrypted with a passphrase of your choice and protected against changes (the age format). Keep the passphrase: without it the backup cannot be opened. To bring it back, import it on this page with its passphrase." }
             form method="post" action="/backup" {
                 (csrf(token))
                 label for="backup-passphrase" { "New passphrase (at least 8 characters)" }
