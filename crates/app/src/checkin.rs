@@ -372,6 +372,19 @@ pub async fn delete<S: Store>(
     Ok(store.delete_checkin(id, now, reason.as_deref()).await?)
 }
 
+/// Undo a check-in just saved (see [`crate::dose::undo`]): deleted with the same reason,
+/// within the same window.
+pub async fn undo<S: Store>(store: &S, id: i64, now: Timestamp) -> Result<Checkin> {
+    let c = find(store, id).await?;
+    if c.deleted_at.is_some() || !crate::dose::undoable(c.created_at, c.updated_at, now) {
+        return Err(crate::conflict(format!(
+            "check-in #{id} can no longer be undone (that is only for the first {} minutes after saving); correct it, or delete it with a reason",
+            crate::dose::UNDO_MINUTES
+        )));
+    }
+    delete(store, id, Some(crate::dose::UNDONE), now).await
+}
+
 /// A check-in with its earlier versions, oldest first.
 pub async fn show<S: Store>(store: &S, id: i64) -> Result<(Checkin, Vec<CheckinRevision>)> {
     let c = store

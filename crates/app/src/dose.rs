@@ -179,11 +179,27 @@ pub async fn prepare<S: Store>(store: &S, req: &DoseRequest, now: Timestamp) -> 
         }
         (a, _) => a.to_string(),
     };
-    let quantity = parse_quantity(&amount).map_err(input)?;
     let profile = store.profile().await?;
     let tz = crate::zone(req.zone.as_deref(), profile.as_ref())?;
     let at = crate::instant(req.at.as_deref(), &tz, now)?;
     let stock = choose_stock(store, req, named, protocol.as_ref()).await?;
+    // A bare number ("1/2", "2") is in the chosen stock's own unit, and recorded with it; with
+    // no stock it stays refused (15 what?).
+    let mut bare = None;
+    let (amount, quantity) = match (parse_quantity(&amount), &stock) {
+        (Err(dosewise_core::dose_expr::ParseError::MissingUnit(_)), Some(s)) => {
+            let with_unit = format!("{} {}", amount.trim(), s.stock.preparation.count_word());
+            // What the number was read as leads any message about it.
+            let read = format!(
+                "\"{}\" without a unit is read in the stock's unit, as \"{with_unit}\"",
+                amount.trim()
+            );
+            let q = parse_quantity(&with_unit).map_err(|e| input(format!("{read}: {e}")))?;
+            bare = Some(read);
+            (with_unit, q)
+        }
+        (q, _) => (amount, q.map_err(input)?),
+    };
     // A stock of another substance than the protocol's does not belong to it.
     let protocol = protocol.filter(|p| {
         stock
@@ -213,7 +229,10 @@ pub async fn prepare<S: Store>(store: &S, req: &DoseRequest, now: Timestamp) -> 
         profile.as_ref().and_then(|p| p.weight_kg),
         now,
     )
-    .map_err(input)?;
+    .map_err(|e| match &bare {
+        Some(read) => input(format!("{read}: {e}")),
+        None => input(e),
+    })?;
     Ok(Prepared {
         new,
         stock,
@@ -449,6 +468,36 @@ pub async fn edit<S: Store>(
         verdict,
         overridden,
     })
+}
+
+/// How long after saving a dose or check-in can be undone with one tap (a double tap, the
+/// wrong button): after that it is corrected or deleted with a reason.
+pub const UNDO_MINUTES: i64 = 10;
+
+/// The reason an undone record carries.
+pub const UNDONE: &str = "undone right after saving";
+
+/// Whether a record saved at `created` (and never changed since) can still be undone at `now`.
+pub fn undoable(created: Timestamp, changed: Option<Timestamp>, now: Timestamp) -> bool {
+    changed.is_none()
+        && now >= created
+        && now.duration_since(created)
+            <= dosewise_core::jiff::SignedDuration::from_mins(UNDO_MINUTES)
+}
+
+/// Undo a dose just saved: deleted as [`delete`] does (kept, marked, its supply returned),
+/// with [`UNDONE`] as the reason; refused once the window has passed or the dose was changed.
+pub async fn undo<S: Store>(store: &S, id: i64, now: Timestamp) -> Result<Dose> {
+    let d = store
+        .dose(id)
+        .await?
+        .ok_or_else(|| crate::AppError::NotFound(format!("no dose #{id}")))?;
+    if d.deleted_at.is_some() || !undoable(d.created_at, d.updated_at, now) {
+        return Err(crate::conflict(format!(
+            "dose #{id} can no longer be undone (that is only for the first {UNDO_MINUTES} minutes after saving); correct it, or delete it with a reason"
+        )));
+    }
+    delete(store, id, Some(UNDONE), now).await
 }
 
 /// Delete a dose that did not happen: it stays in the record, marked deleted with a revision,

@@ -47,6 +47,8 @@ pub struct Today {
     pub after_dose: Vec<String>,
     /// Trend findings (tolerance, frequency creep).
     pub findings: Vec<Finding>,
+    /// The days around today: planned, taken, missed.
+    pub week: Vec<WeekDay>,
     /// What needs attention now, most severe first: the findings every dose would carry
     /// (interactions, red flags, vitals, the screen, long use — `dosewise check`) and the trends.
     /// Thoughts of self-harm (a PHQ-9 item 9 answer or a check-in's words) are among them
@@ -64,6 +66,41 @@ pub struct Today {
     /// most [`NOTES_SHOWN`].
     pub clinic_notes: Vec<dosewise_core::share::ClinicNote>,
 }
+
+/// One day of the week strip on Today: planned or not, doses taken, and whether it is past.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekDay {
+    pub date: Date,
+    /// A current protocol plans a dose that day.
+    pub planned: bool,
+    /// A protocol is paused or on a break that day.
+    pub resting: bool,
+    /// Doses logged that day (deleted ones left out).
+    pub taken: usize,
+    pub is_today: bool,
+    /// Before today.
+    pub past: bool,
+}
+
+impl WeekDay {
+    /// In words, for the strip's cells and screen readers.
+    pub fn state(&self) -> &'static str {
+        match (self.planned, self.taken) {
+            (true, 0) if self.past => "missed",
+            (true, 0) if self.is_today => "planned today",
+            (true, 0) => "planned",
+            (true, _) => "taken",
+            (false, 0) if self.resting => "break",
+            (false, 0) => "no dose planned",
+            (false, _) => "taken, not planned",
+        }
+    }
+}
+
+/// The days Today's strip shows: the last [`WEEK_BACK`] days, today, and the next few.
+pub const WEEK_BACK: i64 = 3;
+/// See [`WEEK_BACK`].
+pub const WEEK_AHEAD: i64 = 3;
 
 /// How far back Today shows notes from the clinic.
 pub const NOTE_DAYS: i64 = 30;
@@ -106,6 +143,23 @@ pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result
         });
     }
     let recent_doses = store.doses(Window::last_days(now, 56)).await?;
+    let week = (-WEEK_BACK..=WEEK_AHEAD)
+        .filter_map(|k| date.checked_add(Span::new().days(k)).ok())
+        .map(|day| WeekDay {
+            date: day,
+            planned: current.iter().any(|p| day_kind(p, day) == DayKind::Dose),
+            resting: current
+                .iter()
+                .any(|p| matches!(day_kind(p, day), DayKind::Break | DayKind::Paused)),
+            taken: recent_doses
+                .iter()
+                .filter(|d| d.deleted_at.is_none())
+                .filter(|d| d.dose.at.to_zoned_datetime(tz.clone()).date() == day)
+                .count(),
+            is_today: day == date,
+            past: day < date,
+        })
+        .collect();
     let recent_checkins = store.checkins(Window::last_days(now, 56)).await?;
     let findings = dosewise_core::trends::trends(&recent_doses, &recent_checkins, now).findings;
     let past = store.assessments(Window::default()).await?;
@@ -152,6 +206,7 @@ pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result
         protocols,
         after_dose,
         findings,
+        week,
         attention,
         despite_today,
         crisis_line: profile.and_then(|p| p.crisis_line),

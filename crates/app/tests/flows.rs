@@ -203,6 +203,85 @@ async fn the_dose_flow_checks_once_and_writes_only_what_it_may() {
     assert_eq!(count(&s).await, 3);
 }
 
+/// A dose or check-in just saved can be undone for ten minutes, once, and not after a change:
+/// it is deleted with the reason, kept in the record, its supply returned.
+#[tokio::test]
+async fn a_record_just_saved_can_be_undone_for_a_few_minutes() {
+    let (s, _d) = journal().await;
+    with_protocol(&s, None).await;
+    let now = ts(NOW);
+    let later = |mins: i64| {
+        now.checked_add(dosewise_core::jiff::SignedDuration::from_mins(mins))
+            .unwrap_or(now)
+    };
+    let logged = |o: Outcome| match o {
+        Outcome::Logged { dose, .. } => dose,
+        other => panic!("not logged: {other:?}"),
+    };
+    let before = s.stocks(false).await.unwrap_or_else(|e| panic!("{e}"))[0]
+        .stock
+        .remaining;
+    let a = logged(
+        log(&s, &req("1/4 troche", None), None, false, now)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let undone = dosewise_app::dose::undo(&s, a.id, later(10))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(undone.deleted_at.is_some());
+    let revisions = s
+        .dose_revisions(a.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        revisions.last().and_then(|r| r.reason.as_deref()),
+        Some(dosewise_app::dose::UNDONE)
+    );
+    let after = s.stocks(false).await.unwrap_or_else(|e| panic!("{e}"))[0]
+        .stock
+        .remaining;
+    assert!(
+        (after - before).abs() < 1e-9,
+        "the supply is back: {before} → {after}"
+    );
+    // Twice, or too late: refused with a message, nothing changed.
+    assert!(dosewise_app::dose::undo(&s, a.id, later(11)).await.is_err());
+    let b = logged(
+        log(&s, &req("1/4 troche", Some("-1h")), None, false, now)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let e = dosewise_app::dose::undo(&s, b.id, later(11))
+        .await
+        .map(|_| ())
+        .expect_err("eleven minutes on");
+    assert!(e.to_string().contains("can no longer be undone"), "{e}");
+    assert!(
+        s.dose(b.id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_some_and(|d| d.deleted_at.is_none())
+    );
+    // A check-in, the same way.
+    let r = CheckinRequest {
+        mood: Some(5),
+        ..CheckinRequest::default()
+    };
+    let (c, _) = dosewise_app::checkin::record(&s, &r, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        dosewise_app::checkin::undo(&s, c.id, later(11))
+            .await
+            .is_err()
+    );
+    let c2 = dosewise_app::checkin::undo(&s, c.id, later(2))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(c2.deleted_at.is_some());
+}
+
 #[tokio::test]
 async fn a_checkin_brings_its_warnings_with_the_persons_crisis_line_first() {
     let (s, _d) = journal().await;

@@ -108,7 +108,9 @@ fn every_command_prints_one_json_document() {
         let _ = r.json();
     }
     // Errors too: the JSON error document on stdout, the message on stderr.
-    let r = h.run(&["--json", "dose", "15"]).fails_with(1, "no unit");
+    let r = h
+        .run(&["--json", "dose", "15"])
+        .fails_with(1, "without a unit");
     assert_eq!(r.json()["error"]["exit_code"], 1);
 }
 
@@ -311,6 +313,10 @@ fn refused_without_change(h: &Home, args: &[&str], needle: &str) {
 fn bad_amounts_change_nothing() {
     let h = Home::with_troches();
     h.run(&["dose", "1/2 troche"]).ok();
+    // A bare fraction is in the stock's own unit, and recorded with it.
+    let j = h.run(&["--json", "dose", "1/4", "--at", "-1h"]).ok().json();
+    assert_eq!(j["dose"]["entered"], "1/4 troche");
+    assert_eq!(j["dose"]["dose_mg"], 6.25);
     refused_without_change(&h, &["dose", "--", "-5mg"], "greater than zero");
     refused_without_change(&h, &["dose", "0 mg"], "greater than zero");
     refused_without_change(&h, &["dose", "NaN mg"], "not a number");
@@ -321,7 +327,14 @@ fn bad_amounts_change_nothing() {
         "largest value",
     );
     refused_without_change(&h, &["dose", "10 kg"], "not a unit");
-    refused_without_change(&h, &["dose", "15"], "no unit");
+    // A bare number is in the stock's unit: 15 troches is a unit slip, said so; without a
+    // stock, a bare number is refused.
+    refused_without_change(
+        &h,
+        &["dose", "15"],
+        "\"15\" without a unit is read in the stock's unit, as \"15 troche\"",
+    );
+    refused_without_change(&h, &["dose", "15", "--no-stock"], "no unit");
     refused_without_change(&h, &["dose", "1,5 mg"], "comma");
     refused_without_change(&h, &["dose", "2 sprays"], "does not fit this troche stock");
     refused_without_change(&h, &["dose", "10 g"], "unit mistake");

@@ -207,7 +207,7 @@ fn hostile_inputs_are_refused_and_change_nothing() {
     for (amount, code, says) in [
         ("", 1, "give an amount, e.g"),
         (" ", 1, "give an amount, e.g"),
-        ("0", 1, "\"0\" has no unit"),
+        ("0", 1, "\"0\" without a unit is read in the stock's unit"),
         ("0 mg", 1, "amounts must be greater than zero"),
         ("-1 mg", 2, "unexpected argument '-1' found"),
         ("--5mg", 2, "unexpected argument '--5mg' found"),
@@ -217,7 +217,11 @@ fn hostile_inputs_are_refused_and_change_nothing() {
         ("1e3 mg", 1, "\"1e3\" is not a number"),
         ("1E3mg", 1, "\"1E3\" is not a number"),
         ("0x10 mg", 1, "\"0x10\" is not a number"),
-        ("10", 1, "\"10\" has no unit"),
+        (
+            "10",
+            1,
+            "\"10\" without a unit is read in the stock's unit, as \"10 troche\"",
+        ),
         ("10 kg", 1, "\"kg\" is not a unit Dosewise knows"),
         ("10 lb", 1, "\"lb\" is not a unit Dosewise knows"),
         ("10 L", 1, "\"L\" is not a unit Dosewise knows"),

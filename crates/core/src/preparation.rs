@@ -245,6 +245,16 @@ impl Preparation {
         }
     }
 
+    /// What a bare number in a dose means for this form ("1/2" of troches is "1/2 troche"):
+    /// troches and sprays are counted, a solution is measured in mL.
+    pub fn count_word(&self) -> &'static str {
+        match self.form {
+            Form::Troche { .. } => "troche",
+            Form::NasalSpray { .. } => "spray",
+            Form::Solution { .. } => "mL",
+        }
+    }
+
     /// The route a dose of this form takes unless the person says otherwise.
     pub fn default_route(&self) -> Route {
         match self.form {

@@ -255,6 +255,9 @@ pub struct StockStatus {
     pub messages: Vec<String>,
 }
 
+/// How many days a stock must have been held before its use estimates how long it lasts.
+pub const MIN_ESTIMATE_DAYS: f64 = 7.0;
+
 /// Below this many days of supply at recent use, a stock is "running low".
 pub(crate) const LOW_DAYS: f64 = 7.0;
 /// Below this fraction of the dispensed amount, a stock is "running low" whatever the use.
@@ -264,8 +267,15 @@ pub(crate) const LOW_FRACTION: f64 = 0.2;
 /// `used_last_28_days` is the supply used by doses in the 28 days before `today`.
 pub fn stock_status(stock: &Stock, used_last_28_days: f64, today: Date) -> StockStatus {
     let s = &stock.stock;
-    let per_day = used_last_28_days / 28.0;
-    let days_left = (per_day > 0.0).then(|| s.remaining / per_day);
+    // The rate over the days the stock has been held (at most the last 28); no estimate before
+    // it has been held a week: a day-one dose says nothing about how long it lasts.
+    let held = s
+        .created_at
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let observed = ((today - held).get_days() as f64 + 1.0).clamp(1.0, 28.0);
+    let per_day = used_last_28_days / observed;
+    let days_left = (per_day > 0.0 && observed >= MIN_ESTIMATE_DAYS).then(|| s.remaining / per_day);
     let by_days = days_left.is_some_and(|d| d < LOW_DAYS);
     let by_fraction = s
         .dispensed
@@ -398,6 +408,21 @@ mod tests {
         assert_eq!(s.days_left, Some(6.0));
         let s = stock_status(&stock(10.0, None, None), 14.0, today());
         assert!(!s.low);
+    }
+
+    /// A stock held for two days has no estimate of how long it lasts (not "644 days" from one
+    /// dose); held for ten, the rate is over those ten days, not 28.
+    #[test]
+    fn no_estimate_until_a_week_of_use() {
+        let mut st = stock(20.0, None, None);
+        st.stock.created_at = crate::testing::ts("2026-11-27T09:00:00Z");
+        let s = stock_status(&st, 0.5, today());
+        assert_eq!(s.days_left, None);
+        assert!(!s.low && s.messages.is_empty());
+        st.stock.created_at = crate::testing::ts("2026-11-19T09:00:00Z");
+        // 5 troches in 10 days = 0.5/day; 20 left = 40 days.
+        let s = stock_status(&st, 5.0, today());
+        assert_eq!(s.days_left, Some(40.0));
     }
 
     #[test]

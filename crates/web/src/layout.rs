@@ -28,6 +28,36 @@ const NAV: [(Nav, &str, &str); 7] = [
     (Nav::More, "/more", "More"),
 ];
 
+/// The tabs a phone's bottom bar keeps (History and the Report are under More there).
+fn on_phone(n: Nav) -> bool {
+    !matches!(n, Nav::History | Nav::Report)
+}
+
+/// A small line icon for a tab (24×24, drawn in the text colour, hidden from screen readers).
+fn icon(n: Nav) -> Markup {
+    let path = match n {
+        // A calendar page.
+        Nav::Today => "M4 6h16v14H4z M4 10h16 M8 3v5 M16 3v5",
+        // A capsule.
+        Nav::Dose => "M8.5 15.5l7-7a3.5 3.5 0 0 1 5 5l-7 7a3.5 3.5 0 0 1-5-5z M12 12l3.5 3.5",
+        // A tick in a circle.
+        Nav::Checkin => "M12 3a9 9 0 1 0 0.01 0z M8 12.5l3 3 5-6",
+        // A clock.
+        Nav::History => "M12 3a9 9 0 1 0 0.01 0z M12 7v5l3 2",
+        // Bars.
+        Nav::Insights => "M5 20V11 M10 20V6 M15 20v-7 M20 20V9",
+        // A page with lines.
+        Nav::Report => "M6 3h9l3 3v15H6z M9 10h6 M9 14h6 M9 18h4",
+        // Three dots.
+        Nav::More => "M6 12h.01 M12 12h.01 M18 12h.01",
+    };
+    html! {
+        svg.icon viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false" {
+            path d=(path) fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" {}
+        }
+    }
+}
+
 fn head(title: &str) -> Markup {
     html! {
         head {
@@ -54,11 +84,11 @@ pub fn page(title: &str, current: Nav, body: Markup) -> Markup {
                     nav aria-label="Main" {
                         ul {
                             @for (n, href, label) in NAV {
-                                li {
+                                li.wide-only[!on_phone(n)] {
                                     @if n == current {
-                                        a href=(href) aria-current="page" { (label) }
+                                        a href=(href) aria-current="page" { (icon(n)) span { (label) } }
                                     } @else {
-                                        a href=(href) { (label) }
+                                        a href=(href) { (icon(n)) span { (label) } }
                                     }
                                 }
                             }

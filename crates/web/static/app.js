@@ -8,9 +8,17 @@
   if (!form || !out) return;
   var timer = null;
   var seq = 0;
-  function value(name) {
-    var el = form.elements[name];
+  // By id: the one-tap amount buttons share the amount field's name.
+  function value(id) {
+    var el = document.getElementById(id);
     return el ? el.value.trim() : "";
+  }
+  // The "When" choice: a relative time, now, or the date-and-time field.
+  function when() {
+    var w = form.elements.when ? form.elements.when.value : "";
+    if (w === "now") return null;
+    if (w && w !== "other") return w;
+    return value("at") || null;
   }
   function show(lines, verdictText) {
     out.textContent = "";
@@ -32,7 +40,7 @@
     var body = {
       amount: amount,
       dry_run: true,
-      at: value("at") || null,
+      at: when(),
       route: value("route") || null
     };
     if (stock === "none") body.no_stock = true; else if (stock) body.stock = stock;
@@ -56,8 +64,11 @@
     timer = setTimeout(preview, 350);
   }
   ["amount", "stock", "route", "at"].forEach(function (n) {
-    var el = form.elements[n];
+    var el = document.getElementById(n);
     if (el) { el.addEventListener("input", later); el.addEventListener("change", later); }
+  });
+  Array.prototype.forEach.call(form.querySelectorAll("input[name=when]"), function (el) {
+    el.addEventListener("change", later);
   });
   // What the planned dose (an empty amount) would be, before anything is typed.
   if (!document.querySelector(".verdict")) preview();

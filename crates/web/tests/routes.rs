@@ -1086,6 +1086,130 @@ async fn a_setup_step_can_be_skipped_and_the_profile_changed() {
     );
 }
 
+/// The dose form offers one-tap amounts in the stock's own terms and quick times; a bare
+/// number is in the stock's unit; "another time" takes the date-and-time field.
+#[tokio::test]
+async fn the_dose_form_offers_one_tap_amounts_and_quick_times() {
+    let a = app().await;
+    let page = a.get("/dose").await.body;
+    for quick in ["¼ troche", "½ troche", "¾ troche", "1 troche"] {
+        assert!(page.contains(&format!(">{quick}</button>")), "{quick}");
+    }
+    assert!(page.contains("name=\"amount\" value=\"1/2 troche\""));
+    assert!(
+        page.contains("type=\"datetime-local\"") && page.contains("max=\"2026-11-28T12:00\""),
+        "{page}"
+    );
+    for (value, words) in [
+        ("now", "Now"),
+        ("-1h", "An hour ago"),
+        ("other", "Another time (below)"),
+    ] {
+        assert!(
+            page.contains(&format!("value=\"{value}\"")) && page.contains(words),
+            "{words}"
+        );
+    }
+    // One tap: the amount comes from the button; a bare number from the field is in troches.
+    let r = a
+        .api(
+            "POST",
+            "/api/v1/doses",
+            serde_json::json!({ "amount": "1/2", "dry_run": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["dose"]["entered"], "1/2 troche");
+    // "An hour ago" and "another time" set the time; "now" ignores a stale field.
+    let times = async |fields: &[(&str, &str)]| {
+        let mut f = vec![("amount", "1/4 troche"), ("action", "check")];
+        f.extend_from_slice(fields);
+        let r = a.form("/dose", &f).await;
+        assert_eq!(r.status, StatusCode::OK, "{fields:?}: {}", r.body);
+        r.body
+    };
+    assert!(times(&[("when", "-1h")]).await.contains("Safety check"));
+    let other = times(&[("when", "other"), ("at", "2026-11-28T09:30")]).await;
+    assert!(
+        other.contains("value=\"2026-11-28T09:30\""),
+        "the field keeps what was picked"
+    );
+    let r = a
+        .form(
+            "/dose",
+            &[
+                ("amount", "1/4 troche"),
+                ("when", "now"),
+                ("at", "2026-02-30T09:30"),
+                ("action", "check"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "'now' does not read the field: {}",
+        r.body
+    );
+    let r = a
+        .form(
+            "/dose",
+            &[
+                ("amount", "1/4 troche"),
+                ("when", "other"),
+                ("at", "2026-02-30T09:30"),
+                ("action", "check"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "an impossible date is refused"
+    );
+}
+
+/// A dose or check-in just saved offers "Undo": it takes it back (marked deleted, the supply
+/// returned), once.
+#[tokio::test]
+async fn a_record_just_saved_can_be_undone() {
+    let a = app().await;
+    let n = a.count("doses").await;
+    let r = log_dose(&a, &[("amount", "1/4 troche")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at = location(&r);
+    let page = a.get(&at).await.body;
+    assert!(
+        page.contains("value=\"Undo\"") || page.contains(">Undo<"),
+        "{page}"
+    );
+    let path = at.split('?').next().unwrap_or("").to_string();
+    let r = a.form(&format!("{path}/undo"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get(&location(&r)).await.body;
+    assert!(
+        page.contains("Undone") && !page.contains(">Undo<"),
+        "{page}"
+    );
+    assert_eq!(
+        a.count("doses").await,
+        n + 1,
+        "an undone dose stays in the record"
+    );
+    let id = path.trim_start_matches("/doses/");
+    let one = a.get(&format!("/api/v1/doses/{id}")).await.json();
+    assert!(!one["dose"]["deleted_at"].is_null(), "{one}");
+    let r = a.form(&format!("{path}/undo"), &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "twice is refused");
+    assert!(r.body.contains("can no longer be undone"));
+    let r = a.form("/checkin", &[("mood", "5")]).await;
+    let at = location(&r);
+    let path = at.split('?').next().unwrap_or("").to_string();
+    assert!(a.get(&at).await.body.contains(">Undo<"));
+    let r = a.form(&format!("{path}/undo"), &[]).await;
+    assert!(a.get(&location(&r)).await.body.contains("Undone"));
+}
+
 /// "Log dose" shows warnings before saving; one tap saves with them. A change that brings a
 /// finding not shown asks again.
 #[tokio::test]

@@ -15,6 +15,7 @@ use dosewise_core::checkin::{
     COMMON_SIDE_EFFECTS, Checkin, NewCheckin, SCALES, URINARY_SOURCES, URINARY_WARNING,
 };
 use dosewise_core::jiff::tz::TimeZone;
+use dosewise_store::Store;
 use maud::{Markup, html};
 
 pub const URINARY: [(&str, &str); 5] = [
@@ -203,7 +204,7 @@ pub async fn show(
     let tz = super::zone(&st, &store).await?;
     let (c, revisions) = dosewise_app::checkin::show(&*store, id).await?;
     let crisis = if c.is_live() && c.checkin.reads_as_self_harm() {
-        Some(dosewise_app::records::crisis(&*store).await?)
+        Some(store.profile().await?.and_then(|p| p.crisis_line))
     } else {
         None
     };
@@ -212,16 +213,22 @@ pub async fn show(
         Some("corrected") => Some("Corrected; the earlier version is kept below."),
         Some("unchanged") => Some("Nothing changed: that is what was recorded."),
         Some("deleted") => Some("Deleted; it stays in the record, marked."),
+        Some("undone") => Some("Undone: the check-in is marked deleted; it stays in the record."),
+        Some("too-late") => {
+            Some("It can no longer be undone: correct it, or delete it with a reason, below.")
+        }
         _ => q.saved.map(|_| "Saved."),
     };
     let body = html! {
         @if let Some(d) = done { p.ok role="status" { (d) } }
-        @if let Some(text) = &crisis {
-            div.error role="alert" {
-                p { strong { (text) } }
-                p.muted { (dosewise_core::questionnaire::CRISIS_SOURCE) }
+        @if c.is_live() && dosewise_app::dose::undoable(c.created_at, c.updated_at, st.now()) {
+            form.undo method="post" action={ "/checkins/" (c.id) "/undo" } {
+                (csrf(&token))
+                button.secondary type="submit" { "Undo" }
+                span.hint { " Saved by mistake, or twice? Undo takes it back (for " (dosewise_app::dose::UNDO_MINUTES) " minutes after saving)." }
             }
         }
+        @if let Some(line) = &crisis { (crate::layout::support_card(line.as_deref())) }
         h1 { "Check-in #" (c.id) }
         p { (when(c.checkin.at, &c.checkin.zone, &tz)) }
         p { (dosewise_app::checkin::summary(&c)) }
@@ -387,6 +394,22 @@ pub async fn edit(
             let (c, tz) = live_checkin(&st, id).await?;
             let page = render(&token, &f, Some(&m), Target::Correct(&c, &tz));
             Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Undo a check-in just saved: deleted, kept in the record, marked.
+pub async fn undo(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    CheckedForm(_): CheckedForm,
+) -> Result<Response, WebError> {
+    let store = st.store().await;
+    match dosewise_app::checkin::undo(&*store, id, st.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/checkins/{id}?done=undone")).into_response()),
+        Err(AppError::Conflict(_)) => {
+            Ok(Redirect::to(&format!("/checkins/{id}?done=too-late#delete")).into_response())
         }
         Err(e) => Err(e.into()),
     }

@@ -37,7 +37,7 @@ pub fn request(f: &FormData, zone: Option<&str>) -> dosewise_app::Result<DoseReq
         no_stock: stock.as_deref() == Some("none"),
         stock: stock.filter(|s| s != "none"),
         route,
-        at: f.get("at"),
+        at: when_of(f),
         note: f.get("note"),
         salt: None,
         substance: None,
@@ -62,6 +62,8 @@ struct View<'a> {
     planned: Option<String>,
     error: Option<String>,
     checked: Option<(Vec<String>, Checked<'a>)>,
+    /// Now in the person's zone, "YYYY-MM-DDTHH:MM", the latest a dose can be.
+    now_local: Option<String>,
 }
 
 /// The findings a person confirms by saving despite them: warnings and refusals. A save carries
@@ -78,10 +80,64 @@ fn to_confirm(v: &dosewise_core::safety::Verdict) -> String {
     codes.join(" ")
 }
 
+/// The quick choices of when a dose was taken: (form value, words). "other" reads the
+/// date-and-time field.
+const WHEN: [(&str, &str); 5] = [
+    ("now", "Now"),
+    ("-30m", "30 minutes ago"),
+    ("-1h", "An hour ago"),
+    ("-2h", "Two hours ago"),
+    ("other", "Another time (below)"),
+];
+
+/// When the dose was taken, from the form: a quick choice, or the date-and-time field (or, from
+/// a script, any time the app reads).
+fn when_of(f: &FormData) -> Option<String> {
+    match f.get("when").as_deref() {
+        Some("now") => None,
+        Some(w @ ("-30m" | "-1h" | "-2h")) => Some(w.to_string()),
+        _ => f.get("at"),
+    }
+}
+
+/// The one-tap amounts for a stock: a troche's quarters to a whole, one or two sprays.
+fn quick_amounts(stock: Option<&Stock>) -> Vec<(String, String)> {
+    use dosewise_core::preparation::Form;
+    match stock.map(|s| &s.stock.preparation.form) {
+        Some(Form::Troche { .. }) => [("1/4", "¼"), ("1/2", "½"), ("3/4", "¾"), ("1", "1")]
+            .iter()
+            .map(|(n, w)| (format!("{n} troche"), format!("{w} troche")))
+            .collect(),
+        Some(Form::NasalSpray { .. }) => vec![
+            ("1 spray".into(), "1 spray".into()),
+            ("2 sprays".into(), "2 sprays".into()),
+        ],
+        _ => Vec::new(),
+    }
+}
+
 fn render(token: &Csrf, v: View<'_>) -> Markup {
     let f = v.form;
     let sel_stock = f.get("stock");
     let sel_route = f.get("route");
+    // The stock the form is on: the one chosen, else the first (the form's default).
+    let stock = sel_stock
+        .as_deref()
+        .and_then(|id| v.stocks.iter().find(|s| s.id.to_string() == id))
+        .or(v.stocks.first());
+    let quick = quick_amounts(stock);
+    let unit = stock
+        .map(|s| s.stock.preparation.count_word())
+        .filter(|u| *u != "mL");
+    let when_chosen = match f.get("when") {
+        Some(w) => w,
+        None if f.has("at") => "other".into(),
+        None => "now".into(),
+    };
+    // A typed time the date-and-time field cannot hold ("-3h" from a script) is not put back.
+    let at_value = f
+        .get("at")
+        .filter(|a| a.len() == 16 && a.as_bytes().get(10) == Some(&b'T'));
     let refused = matches!(v.checked, Some((_, Checked::Refused(_))));
     let body = html! {
         h1 { "Log a dose" }
@@ -118,8 +174,21 @@ fn render(token: &Csrf, v: View<'_>) -> Markup {
         }
         form method="post" action="/dose" #dose-form {
             (csrf(token))
+            @if !quick.is_empty() && v.checked.is_none() {
+                // One tap logs the amount (warnings are still shown first). Before the text
+                // field, so the tapped amount is the one read.
+                fieldset.quick {
+                    legend { "Log in one tap" }
+                    @for (amount, words) in &quick {
+                        button.secondary type="submit" name="amount" value=(amount) { (words) }
+                    }
+                }
+            }
             label for="amount" { "Amount" }
-            p.hint #amount-hint { "As on the label: \"1/2 troche\", \"12.5 mg\", \"2 sprays\", \"0.3 mL\"." @if let Some(p) = &v.planned { " Empty: the planned dose (" (p) ")." } }
+            p.hint #amount-hint {
+                @match unit { Some(u) => { "A number is in " (u) "s of the stock below (\"1/2\" is half a " (u) "); or with a unit, as on the label: \"12.5 mg\", \"0.3 mL\"." } None => { "As on the label: \"1/2 troche\", \"12.5 mg\", \"2 sprays\", \"0.3 mL\"." } }
+                @if let Some(p) = &v.planned { " Empty: the planned dose (" (p) ")." }
+            }
             input #amount type="text" name="amount" value=[f.get("amount")] autocomplete="off" aria-describedby="amount-hint conv-live";
             div.preview #conv-live aria-live="polite" {}
             label for="stock" { "From stock" }
@@ -138,9 +207,14 @@ fn render(token: &Csrf, v: View<'_>) -> Markup {
                     option value=(r.as_str()) selected[sel_route.as_deref() == Some(r.as_str())] { (r.as_str()) }
                 }
             }
-            label for="at" { "When" }
-            p.hint #at-hint { "Empty for now; or \"21:00\", \"-2h\", \"yesterday 21:00\", \"2026-11-28 08:00\"." }
-            input #at type="text" name="at" value=[f.get("at")] aria-describedby="at-hint" autocomplete="off";
+            fieldset.checks.when {
+                legend { "When" }
+                @for (code, words) in WHEN {
+                    label { input type="radio" name="when" value=(code) checked[when_chosen == code]; (words) }
+                }
+                label for="at" { "Another time" }
+                input #at type="datetime-local" name="at" value=[at_value] max=[v.now_local.as_deref()];
+            }
             label for="note" { "Note (optional)" }
             textarea #note name="note" maxlength="10000" { (f.get("note").unwrap_or_default()) }
             div {
@@ -170,7 +244,14 @@ fn render(token: &Csrf, v: View<'_>) -> Markup {
     page("Log a dose", Nav::Dose, body)
 }
 
-async fn context(st: &AppState) -> Result<(Vec<Stock>, Option<String>), WebError> {
+/// What the form shows besides what was typed.
+struct Context {
+    stocks: Vec<Stock>,
+    planned: Option<String>,
+    now_local: Option<String>,
+}
+
+async fn context(st: &AppState) -> Result<Context, WebError> {
     let store = st.store().await;
     let stocks = store.stocks(false).await?;
     let planned = store
@@ -178,22 +259,34 @@ async fn context(st: &AppState) -> Result<(Vec<Stock>, Option<String>), WebError
         .await?
         .first()
         .map(|p| p.protocol.dose.entered.clone());
-    Ok((stocks, planned))
+    let tz = super::zone(st, &store).await?;
+    let now_local = Some(
+        st.now()
+            .to_zoned_datetime(tz)
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string(),
+    );
+    Ok(Context {
+        stocks,
+        planned,
+        now_local,
+    })
 }
 
 pub async fn form(
     State(st): State<AppState>,
     Extension(token): Extension<Csrf>,
 ) -> Result<Markup, WebError> {
-    let (stocks, planned) = context(&st).await?;
+    let c = context(&st).await?;
     Ok(render(
         &token,
         View {
             form: &FormData::default(),
-            stocks: &stocks,
-            planned,
+            stocks: &c.stocks,
+            planned: c.planned,
             error: None,
             checked: None,
+            now_local: c.now_local,
         },
     ))
 }
@@ -253,13 +346,14 @@ pub async fn submit(
         check(action == Action::Check).await.map(|o| (o, false))
     }
     .await;
-    let (stocks, planned) = context(&st).await?;
+    let c = context(&st).await?;
     let view = |error, checked| View {
         form: &f,
-        stocks: &stocks,
-        planned: planned.clone(),
+        stocks: &c.stocks,
+        planned: c.planned.clone(),
         error,
         checked,
+        now_local: c.now_local.clone(),
     };
     match outcome {
         Ok((Outcome::Logged { dose, .. }, _)) => {
@@ -331,6 +425,9 @@ pub async fn show(
         (Some(_), _) => Some(LOGGED),
         (_, Some("corrected")) => Some("Corrected; the previous version is kept below."),
         (_, Some("deleted")) => Some("Deleted; it stays in the record, marked."),
+        (_, Some("undone")) => Some(
+            "Undone: the dose is marked deleted (it stays in the record) and its supply is back in stock.",
+        ),
         _ => None,
     };
     dose_page(&st, &token, id, &FormData::default(), None, notice).await
@@ -389,6 +486,13 @@ async fn dose_page(
     let body = html! {
         @if let Some(n) = notice {
             @if despite { p.notice role="status" { (n) } } @else { p.ok role="status" { (n) } }
+        }
+        @if d.deleted_at.is_none() && dosewise_app::dose::undoable(d.created_at, d.updated_at, st.now()) {
+            form.undo method="post" action={ "/doses/" (d.id) "/undo" } {
+                (csrf(token))
+                button.secondary type="submit" { "Undo" }
+                span.hint { " Saved by mistake, or twice? Undo takes it back (for " (dosewise_app::dose::UNDO_MINUTES) " minutes after saving; after that, correct or delete it below)." }
+            }
         }
         h1 { "Dose #" (d.id) }
         @if despite && recent && d.deleted_at.is_none() { (crate::layout::after_a_refused_dose()) }
@@ -486,6 +590,26 @@ pub async fn edit(
         Ok(dosewise_app::dose::Edited::Refused { verdict, .. }) => {
             dose_page(&st, &token, id, &f, Some(Problem::Refused(&verdict)), None).await
         }
+        Err(AppError::Input(m) | AppError::Conflict(m)) => {
+            dose_page(&st, &token, id, &f, Some(Problem::Input(m)), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Undo a dose just saved (a double tap, the wrong amount): deleted, with the supply back.
+pub async fn undo(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+    Path(id): Path<i64>,
+    CheckedForm(f): CheckedForm,
+) -> Result<Response, WebError> {
+    let out = {
+        let store = st.store().await;
+        dosewise_app::dose::undo(&*store, id, st.now()).await
+    };
+    match out {
+        Ok(d) => Ok(Redirect::to(&format!("/doses/{}?done=undone", d.id)).into_response()),
         Err(AppError::Input(m) | AppError::Conflict(m)) => {
             dose_page(&st, &token, id, &f, Some(Problem::Input(m)), None).await
         }

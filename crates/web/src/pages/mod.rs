@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/doses/{id}", get(dose::show))
         .route("/doses/{id}/edit", post(dose::edit))
         .route("/doses/{id}/delete", post(dose::delete))
+        .route("/doses/{id}/undo", post(dose::undo))
         .route("/checkin", get(checkin::form).post(checkin::submit))
         .route("/checkins/{id}", get(checkin::show))
         .route(
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
             get(checkin::edit_form).post(checkin::edit),
         )
         .route("/checkins/{id}/delete", post(checkin::delete))
+        .route("/checkins/{id}/undo", post(checkin::undo))
         .route("/history", get(history::list))
         .route("/insights", get(insights::view))
         .route("/report", get(insights::report_options))

@@ -216,6 +216,8 @@ pub async fn index(
         h1 { "More" }
         (saved(notice.as_deref()))
         ul.links {
+            li { a href="/history" { "History" } " — every dose and check-in, by period" }
+            li { a href="/report" { "Report for your clinician" } " — view, print or download as PDF" }
             li { a href="/profile" { "Your profile" } " — your name on reports, time zone, weight" }
             li { a href="/stock" { "Stock" } " — what you hold and how long it lasts" }
             li { a href="/protocol" { "Protocol" } " — your plan, the next planned doses, limits" }

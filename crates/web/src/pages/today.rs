@@ -59,6 +59,27 @@ pub async fn show(
         @if t.protocols.is_empty() {
             p.muted { "No protocol recorded yet. Your plan — which days, what dose, breaks and limits, as agreed with your clinician — goes on the " a href="/protocol#start" { "Protocol page" } "." }
         }
+        @if !t.protocols.is_empty() {
+            ol.week aria-label="This week" {
+                @for d in &t.week {
+                    @let state = d.state();
+                    li class=(format!("day {}", state.replace([' ', ','], "-").replace("--", "-"))) aria-current=[d.is_today.then_some("date")] {
+                        span.dname { (d.date.strftime("%a")) }
+                        span.dnum { (d.date.day()) }
+                        span.mark aria-hidden="true" {
+                            @match state {
+                                "taken" | "taken, not planned" => { "✓" }
+                                "missed" => { "✗" }
+                                "planned" | "planned today" => { "○" }
+                                "break" => { "–" }
+                                _ => { "·" }
+                            }
+                        }
+                        span.visually-hidden { ": " (state) }
+                    }
+                }
+            }
+        }
         @for p in &t.protocols {
             p.card { (p.summary) }
             @if let Some(pr) = p.titration.as_ref().filter(|pr| pr.kind != ProposalKind::Hold) {
