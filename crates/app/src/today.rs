@@ -59,6 +59,8 @@ pub struct Today {
     pub despite_today: Vec<Dose>,
     /// The crisis line the person set, for the support card.
     pub crisis_line: Option<String>,
+    /// The journal has a profile: it has been set up (a new one has not, and opens the setup).
+    pub set_up: bool,
     pub questionnaires_due: Vec<String>,
     /// The health screen is due: never answered, or last answered 6 months ago or more.
     pub screen_due: bool,
@@ -209,6 +211,7 @@ pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result
         week,
         attention,
         despite_today,
+        set_up: profile.is_some(),
         crisis_line: profile.and_then(|p| p.crisis_line),
         questionnaires_due,
     })

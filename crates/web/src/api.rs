@@ -126,9 +126,10 @@ async fn openapi() -> Json<Value> {
     Json(crate::openapi::document())
 }
 
-async fn today(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn today(State(st): State<AppState>) -> Result<Response, ApiError> {
     let (_, t) = st.today().await?;
-    Ok(Json(json!(*t)))
+    // Written straight from the shared overview, without a copy as a JSON tree first.
+    Ok(Json(&*t).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -108,6 +108,10 @@ pub struct Inner {
     writes: AtomicU64,
     /// The last computed overview, and what it was computed from.
     today: Mutex<Option<(DataKey, TimeZone, Arc<Today>)>>,
+    /// Today's page as last rendered from that overview, with a placeholder for the form
+    /// token (`security::Csrf::PLACEHOLDER`): escaping the findings' sources is most of a
+    /// render, and the page changes only when the overview does.
+    today_page: Mutex<Option<(DataKey, Arc<String>)>>,
 }
 
 /// What the overview depends on: the journal's changes as the store counts them (a write by the
@@ -145,6 +149,7 @@ impl AppState {
             config,
             writes: AtomicU64::new(0),
             today: Mutex::default(),
+            today_page: Mutex::default(),
         }))
     }
 
@@ -185,21 +190,43 @@ impl AppState {
     /// anyone) or of the minute, and shared by the dashboard and `/api/v1/today`: asking the
     /// store whether the journal changed costs microseconds, the overview a dozen queries.
     async fn today(&self) -> Result<(TimeZone, Arc<Today>), error::WebError> {
+        let (_, tz, t) = self.today_keyed().await?;
+        Ok((tz, t))
+    }
+
+    /// The overview with the key it was computed for.
+    async fn today_keyed(&self) -> Result<(DataKey, TimeZone, Arc<Today>), error::WebError> {
         let key = self.data_key().await?;
         if let Ok(c) = self.0.today.lock()
             && let Some((k, tz, t)) = c.as_ref()
             && *k == key
         {
-            return Ok((tz.clone(), t.clone()));
+            return Ok((key, tz.clone(), t.clone()));
         }
         let store = self.store().await;
         let tz = pages::zone(self, &store).await?;
         let t = Arc::new(dosewise_app::today::today(&*store, self.now(), &tz).await?);
         drop(store);
         if let Ok(mut c) = self.0.today.lock() {
-            *c = Some((key, tz.clone(), t.clone()));
+            *c = Some((key.clone(), tz.clone(), t.clone()));
         }
-        Ok((tz, t))
+        Ok((key, tz, t))
+    }
+
+    /// Today's page for this overview: rendered once per overview (with the token placeholder),
+    /// then reused.
+    fn today_page(&self, key: &DataKey, render: impl FnOnce() -> String) -> Arc<String> {
+        if let Ok(c) = self.0.today_page.lock()
+            && let Some((k, p)) = c.as_ref()
+            && k == key
+        {
+            return p.clone();
+        }
+        let p = Arc::new(render());
+        if let Ok(mut c) = self.0.today_page.lock() {
+            *c = Some((key.clone(), p.clone()));
+        }
+        p
     }
 
     /// Count a state-changing request (after it ran).

@@ -43,6 +43,19 @@ pub struct Csrf {
     valid: bool,
 }
 
+impl Csrf {
+    /// Stands in for a request's token in a page rendered once and served to many (Today),
+    /// replaced by the request's own token before it is sent.
+    pub(crate) const PLACEHOLDER: &'static str = "csrf-token-placeholder-not-a-token";
+
+    pub(crate) fn placeholder() -> Csrf {
+        Csrf {
+            token: Self::PLACEHOLDER.into(),
+            valid: false,
+        }
+    }
+}
+
 /// The session cookie's token of this request, when it has a live session.
 #[derive(Debug, Clone)]
 pub struct SessionToken(pub String);

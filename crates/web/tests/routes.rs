@@ -1169,6 +1169,52 @@ async fn the_dose_form_offers_one_tap_amounts_and_quick_times() {
     );
 }
 
+/// Today's page is rendered once per change of the journal and shared, but each visitor's
+/// forms carry their own token: a second session gets its own, and the form works.
+#[tokio::test]
+async fn todays_shared_page_carries_each_visitors_own_token() {
+    // A plan with a dose planned today, so Today carries the "log the planned dose" form.
+    let mut a = app_with(false, None).await;
+    for (path, fields) in [
+        ("/profile", vec![("zone", "Europe/Berlin")]),
+        (
+            "/stock/new",
+            vec![
+                ("form", "troche"),
+                ("name", "T"),
+                ("strength", "25 mg"),
+                ("count", "10"),
+            ],
+        ),
+        (
+            "/protocol/new",
+            vec![
+                ("preset", "1on2off"),
+                ("dose", "1/2 troche"),
+                ("time", "08:00"),
+                ("start", "2026-11-28"),
+            ],
+        ),
+    ] {
+        let r = a.form(path, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}: {}", r.body);
+    }
+    let first = a.get("/").await.body;
+    assert!(first.contains("Log the planned dose now"), "{first}");
+    assert!(
+        !first.contains("placeholder"),
+        "the stand-in never reaches a page"
+    );
+    let token = a.csrf.clone();
+    assert_eq!(csrf_of(&first), token);
+    // Another session, the journal unchanged: the same page, its own token.
+    a.open_with_key().await;
+    let second = a.get("/").await.body;
+    assert_ne!(a.csrf, token);
+    assert_eq!(csrf_of(&second), a.csrf);
+    assert_eq!(first.replace(&token, &a.csrf), second);
+}
+
 /// A dose or check-in just saved offers "Undo": it takes it back (marked deleted, the supply
 /// returned), once.
 #[tokio::test]

@@ -9,7 +9,6 @@ use axum::extract::State;
 use dosewise_core::schedule::DayKind;
 use dosewise_core::titration::ProposalKind;
 use dosewise_core::units::fmt_num;
-use dosewise_store::Store;
 use maud::html;
 
 pub async fn show(
@@ -17,12 +16,25 @@ pub async fn show(
     Extension(token): Extension<Csrf>,
 ) -> Result<axum::response::Response, WebError> {
     use axum::response::IntoResponse;
+    let now = st.now();
+    let (key, tz, t) = st.today_keyed().await?;
     // A new journal, not set up yet: the first-run setup, not an empty Today.
-    if st.store().await.profile().await?.is_none() {
+    if !t.set_up {
         return Ok(axum::response::Redirect::to("/setup").into_response());
     }
-    let now = st.now();
-    let (tz, t) = st.today().await?;
+    // Rendered once per overview, with a placeholder where this request's form token goes.
+    let rendered = st.today_page(&key, || render(&tz, &t, now).into_string());
+    let html = rendered.replace(Csrf::PLACEHOLDER, &token.token);
+    Ok(axum::response::Html(html).into_response())
+}
+
+fn render(
+    tz: &dosewise_core::jiff::tz::TimeZone,
+    t: &dosewise_app::today::Today,
+    now: dosewise_core::jiff::Timestamp,
+) -> maud::Markup {
+    let token = Csrf::placeholder();
+    let tz = tz.clone();
     let local = now.to_zoned_datetime(tz.clone());
     let dose_day = t.protocols.iter().any(|p| p.day == DayKind::Dose);
     let support = t.attention.iter().any(|f| f.code == "self_harm_thoughts");
@@ -166,5 +178,5 @@ pub async fn show(
             }
         }
     };
-    Ok(page("Today", Nav::Today, body).into_response())
+    page("Today", Nav::Today, body)
 }
