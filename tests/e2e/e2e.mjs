@@ -123,8 +123,17 @@ await step("and in insights, with the charts", async () => {
   await page.getByRole("heading", { name: "Dose–response" }).waitFor();
   assert.ok((await page.locator("main svg").count()) >= 1, "a chart is drawn");
   assert.match(await page.textContent("main"), /cannot separate the drug from expectation/);
-  const svg = await page.locator("main svg").first().innerHTML();
+  const svg = await page.locator("main svg:not(.icon)").first().innerHTML();
   assert.match(svg, /stroke-dasharray="3 3"/, "protocol changes are marked");
+  // On a 390 px phone: plain sentences first, the numbers folded away, nothing wider than the
+  // screen (the factor and rating tables stack their cells), even with the numbers open.
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.match(await page.textContent("main"), /on dose days, (no clear difference|higher, by about|lower, by about|too few days)/);
+  const wide = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(await wide(), 0, "insights scroll sideways at 390 px");
+  for (const d of await page.locator("details.numbers").all()) await d.locator("summary").click();
+  assert.equal(await wide(), 0, "the numbers, opened, scroll sideways at 390 px");
+  await page.setViewportSize({ width: 360, height: 780 });
 });
 
 await step("the report downloads as a PDF", async () => {

@@ -159,6 +159,25 @@ impl Group {
 }
 
 impl Welch {
+    /// In words, for a person: "no clear difference" when the 95% interval includes 0,
+    /// otherwise "higher, by about 0.8" or "lower, by about 0.6" (the point estimate, one
+    /// decimal). The interval itself is for "details".
+    pub fn plain(&self) -> String {
+        if self.ci95_low <= 0.0 && self.ci95_high >= 0.0 {
+            "no clear difference".into()
+        } else {
+            format!(
+                "{}, by about {:.1}",
+                if self.difference > 0.0 {
+                    "higher"
+                } else {
+                    "lower"
+                },
+                self.difference.abs()
+            )
+        }
+    }
+
     /// "+0.4 [-0.5, +1.4]".
     pub fn text(&self) -> String {
         format!(
@@ -538,6 +557,29 @@ pub fn insights(
         factors: factors(&by_day, (from, to)),
         factors_note: FACTORS_NOTE,
         caveat: CAVEAT,
+    }
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::Welch;
+
+    #[test]
+    fn a_difference_in_words_follows_its_interval() {
+        let w = |d, lo, hi| Welch {
+            difference: d,
+            ci95_low: lo,
+            ci95_high: hi,
+            df: 10.0,
+        };
+        assert_eq!(w(0.1, -0.8, 0.9).plain(), "no clear difference");
+        assert_eq!(w(0.84, 0.2, 1.4).plain(), "higher, by about 0.8");
+        assert_eq!(w(-0.56, -1.0, -0.1).plain(), "lower, by about 0.6");
+        assert_eq!(
+            w(0.5, 0.0, 1.0).plain(),
+            "no clear difference",
+            "an interval touching 0"
+        );
     }
 }
 

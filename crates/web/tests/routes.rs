@@ -1215,6 +1215,45 @@ async fn todays_shared_page_carries_each_visitors_own_token() {
     assert_eq!(first.replace(&token, &a.csrf), second);
 }
 
+/// Insights speak first: a sentence per comparison ("no clear difference", "higher, by
+/// about …"), the means and intervals folded under "the numbers", and the dose–response caveat
+/// beside its result in the same weight.
+#[tokio::test]
+async fn insights_speak_first_and_fold_the_numbers() {
+    let a = app().await;
+    let page = a.get("/insights").await.body;
+    let text = visible_text(&page);
+    assert!(
+        text.contains("on dose days,") && text.contains("the day after,"),
+        "{text}"
+    );
+    assert!(
+        [
+            "no clear difference",
+            "higher, by about",
+            "lower, by about",
+            "too few days to compare"
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+    );
+    let numbers = page
+        .find("<details class=\"numbers\">")
+        .unwrap_or(usize::MAX);
+    assert!(
+        numbers < page.find("Mean ± SD").unwrap_or(0),
+        "the numbers are folded"
+    );
+    assert!(
+        page.contains("<table class=\"stack\">"),
+        "tables stack on a phone"
+    );
+    if page.contains("Higher doses (over") {
+        assert!(page.contains("<p class=\"caveat\">"), "{page}");
+        assert!(page.find("class=\"caveat\"") < page.find("Higher doses (over"));
+    }
+}
+
 /// A dose or check-in just saved offers "Undo": it takes it back (marked deleted, the supply
 /// returned), once.
 #[tokio::test]

@@ -71,18 +71,30 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
             (PreEscaped(changes_list(changes)))
         }
         h2 { "Ratings by kind of day" }
-        p.muted { "Mean ± SD, and the difference from off days with a 95% interval (an interval that includes 0 means no clear difference). For anxiety and irritability, lower is better. At least " (i.min_n) " in each group, or no number." }
-        div.table-wrap { table {
-            thead { tr { th scope="col" { "Rating" } th scope="col" { "Dose day" } th scope="col" { "Day after" } th scope="col" { "Off day" } th scope="col" { "Dose − off" } th scope="col" { "After − off" } } }
-            tbody { @for r in &i.ratings {
-                tr {
-                    th scope="row" { (r.rating) }
-                    td { (r.dose_day.text()) } td { (r.day_after.text()) } td { (r.off_day.text()) }
-                    td { (r.dose_vs_off.as_ref().map_or("not enough data".into(), Welch::text)) }
-                    td { (r.after_vs_off.as_ref().map_or("not enough data".into(), Welch::text)) }
+        p { "Compared with off days (for anxiety and irritability, lower is better):" }
+        ul.plain {
+            @for r in &i.ratings {
+                li {
+                    strong { (r.rating) } ": on dose days, " (plain(r.dose_vs_off.as_ref()))
+                    "; the day after, " (plain(r.after_vs_off.as_ref())) "."
                 }
+            }
+        }
+        details.numbers {
+            summary { "The numbers: means, spreads and 95% intervals" }
+            p.muted { "Mean ± SD, and the difference from off days with a 95% interval (an interval that includes 0 means no clear difference). At least " (i.min_n) " in each group, or no number." }
+            div.table-wrap { table.stack {
+                thead { tr { th scope="col" { "Rating" } th scope="col" { "Dose day" } th scope="col" { "Day after" } th scope="col" { "Off day" } th scope="col" { "Dose − off" } th scope="col" { "After − off" } } }
+                tbody { @for r in &i.ratings {
+                    tr {
+                        th scope="row" { (r.rating) }
+                        td data-label="Dose day" { (r.dose_day.text()) } td data-label="Day after" { (r.day_after.text()) } td data-label="Off day" { (r.off_day.text()) }
+                        td data-label="Dose − off" { (r.dose_vs_off.as_ref().map_or("not enough data".into(), Welch::text)) }
+                        td data-label="After − off" { (r.after_vs_off.as_ref().map_or("not enough data".into(), Welch::text)) }
+                    }
+                } }
             } }
-        } }
+        }
         h2 { "PHQ-9 and GAD-7" }
         @if i.scales.is_empty() { p { "Fewer than two scores in the period. " a href="/assess" { "Questionnaires" } } }
         @for c in &i.scales {
@@ -98,28 +110,71 @@ pub async fn page_(st: &AppState, q: &Period) -> Result<Response, WebError> {
             li { (fmt_num(l.mg_base)) " mg base: " (l.days) " day" @if l.days != 1 { "s" } ", mood the next day " (l.next_day_mood.map_or("–".to_string(), |m| format!("{m:.1} on average"))) }
         } }
         @if let Some(split) = dr.split_mg_base {
-            p { "Higher (> " (fmt_num(split)) " mg base) minus lower (≤ " (fmt_num(split)) " mg base) doses, with a 95% interval:" }
-            div.table-wrap { table {
-                thead { tr { th scope="col" { "Rating" } th scope="col" { "After the dose, same day" } th scope="col" { "Next day" } } }
-                tbody { @for (a, b) in dr.same_day.iter().zip(&dr.next_day) {
-                    tr { th scope="row" { (a.rating) } td { (a.text()) } td { (b.text()) } }
+            // The caveat beside the result, in the same weight: a difference here is not a
+            // reason to take more.
+            p.caveat { (dr.note) }
+            p { "Higher doses (over " (fmt_num(split)) " mg base) compared with lower ones:" }
+            ul.plain {
+                @for (a, b) in dr.same_day.iter().zip(&dr.next_day) {
+                    li { strong { (a.rating) } ": after the dose, " (plain(a.difference.as_ref())) "; the next day, " (plain(b.difference.as_ref())) "." }
+                }
+            }
+            details.numbers {
+                summary { "The numbers: differences with 95% intervals" }
+                div.table-wrap { table.stack {
+                    thead { tr { th scope="col" { "Rating" } th scope="col" { "After the dose, same day" } th scope="col" { "Next day" } } }
+                    tbody { @for (a, b) in dr.same_day.iter().zip(&dr.next_day) {
+                        tr { th scope="row" { (a.rating) } td data-label="Same day" { (a.text()) } td data-label="Next day" { (b.text()) } }
+                    } }
                 } }
-            } }
-            p.muted { (dr.note) }
+            }
         } @else if !dr.levels.is_empty() { p { "One amount only: nothing to compare doses with." } }
         h2 { "Factors and the ratings that follow them" }
-        p.muted { "With minus without, 95% interval, at least " (i.min_n) " days each. A poor night's sleep rating describes the night before the check-in, so it is compared with the same day's ratings. " (i.factors_note) }
-        div.table-wrap { table {
-            thead { tr { th scope="col" { "Factor" } th scope="col" { "Ratings" } th scope="col" { "Days with / without" } @for o in OUTCOMES { th scope="col" { (o) } } } }
-            tbody { @for f in &i.factors {
-                tr {
-                    th scope="row" { (f.factor) } td { (f.timing) } td { (f.days_with) " / " (f.days_without) }
-                    @for o in OUTCOMES { td { (f.comparisons.iter().find(|c| c.rating == o).map_or("(same rating)".to_string(), Comparison::text)) } }
-                }
+        p { (i.factors_note) }
+        @let clear = clear_factors(&i.factors);
+        @if clear.is_empty() {
+            p { "No clear difference with any factor." }
+        } @else {
+            p { "Clear differences (with the factor compared with without it):" }
+            ul.plain { @for l in &clear { li { (l) } } }
+            p { "Every other factor and rating: no clear difference, or too few days." }
+        }
+        details.numbers {
+            summary { "The numbers: every factor and rating" }
+            p.muted { "With minus without, 95% interval, at least " (i.min_n) " days each. A poor night's sleep rating describes the night before the check-in, so it is compared with the same day's ratings." }
+            div.table-wrap { table.stack {
+                thead { tr { th scope="col" { "Factor" } th scope="col" { "Ratings" } th scope="col" { "Days with / without" } @for o in OUTCOMES { th scope="col" { (o) } } } }
+                tbody { @for f in &i.factors {
+                    tr {
+                        th scope="row" { (f.factor) } td data-label="Ratings" { (f.timing) } td data-label="Days with / without" { (f.days_with) " / " (f.days_without) }
+                        @for o in OUTCOMES { td data-label=(o) { (f.comparisons.iter().find(|c| c.rating == o).map_or("(same rating)".to_string(), Comparison::text)) } }
+                    }
+                } }
             } }
-        } }
+        }
     };
     Ok(page("Insights", Nav::Insights, body).into_response())
+}
+
+/// The factor comparisons whose interval excludes 0, in words: "alcohol — mood, next day:
+/// lower, by about 0.9".
+fn clear_factors(factors: &[dosewise_core::insights::Factor]) -> Vec<String> {
+    factors
+        .iter()
+        .flat_map(|f| {
+            f.comparisons.iter().filter_map(move |c| {
+                let w = c.difference.as_ref()?;
+                let (lo, hi) = (w.ci95_low, w.ci95_high);
+                (lo > 0.0 || hi < 0.0)
+                    .then(|| format!("{} — {}, {}: {}", f.factor, c.rating, f.timing, w.plain()))
+            })
+        })
+        .collect()
+}
+
+/// A difference in words, or that there were too few days to say.
+fn plain(w: Option<&Welch>) -> String {
+    w.map_or_else(|| "too few days to compare".into(), Welch::plain)
 }
 
 pub async fn view(
