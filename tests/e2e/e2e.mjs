@@ -102,11 +102,17 @@ await step("a check-in with big tap targets, a side effect and a note", async ()
   await nav("Check in").click();
   await page.getByLabel("mood 7", { exact: true }).check({ force: true });
   await page.getByLabel("anxiety 3", { exact: true }).check({ force: true });
-  await page.getByLabel("nausea").check();
+  // A side effect's 0-10 chips appear once it is ticked; the rest of the form waits under "More".
+  assert.ok(!(await page.getByLabel("nausea 4", { exact: true }).isVisible()), "no chips before the tick");
+  assert.ok(!(await page.getByText("Needing to pass urine more often than usual").isVisible()), "urinary symptoms are under More");
+  await page.getByLabel("nausea", { exact: true }).check();
+  await page.locator("label", { has: page.getByLabel("nausea 4", { exact: true }) }).click();
+  assert.equal(await page.inputValue("input[name=se-nausea]:checked"), "4");
   await page.getByLabel("Note (optional)").fill("Calmer <b>evening</b> after the walk");
   await page.getByRole("button", { name: "Save check-in" }).click();
   await page.getByText("Saved.").waitFor();
   assert.match(await page.textContent("main"), /mood 7, anxiety 3/);
+  assert.match(await page.textContent("main"), /nausea 4/);
   assert.match(await page.textContent("main"), /Calmer <b>evening<\/b> after the walk/, "the note is shown as text");
 });
 

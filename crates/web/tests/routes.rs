@@ -1254,6 +1254,52 @@ async fn insights_speak_first_and_fold_the_numbers() {
     }
 }
 
+/// A ticked side effect takes its 0-10 chip ("nausea 3"); a chip without the tick is not a side
+/// effect; urinary symptoms, tags and the time wait under "More"; a correction starts from the
+/// chip chosen.
+#[tokio::test]
+async fn a_side_effect_is_rated_with_chips() {
+    let a = app().await;
+    let page = a.get("/checkin").await.body;
+    assert!(
+        page.contains("name=\"se-nausea\" value=\"10\""),
+        "the chips are there for the CSS to show"
+    );
+    let more = page.find("<details class=\"more\">").unwrap_or(usize::MAX);
+    assert!(
+        more < page.find("name=\"urinary\"").unwrap_or(0),
+        "urinary symptoms are under More"
+    );
+    let r = a
+        .form(
+            "/checkin",
+            &[
+                ("mood", "6"),
+                ("side_effect", "nausea"),
+                ("se-nausea", "3"),
+                ("se-headache", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at = location(&r);
+    let shown = a.get(&at).await.body;
+    assert!(
+        shown.contains("nausea 3") && !shown.contains("headache"),
+        "{shown}"
+    );
+    let id = at
+        .trim_start_matches("/checkins/")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    let edit = a.get(&format!("/checkins/{id}/edit")).await.body;
+    assert!(
+        edit.contains("name=\"se-nausea\" value=\"3\" checked"),
+        "{edit}"
+    );
+}
+
 /// A dose or check-in just saved offers "Undo": it takes it back (marked deleted, the supply
 /// returned), once.
 #[tokio::test]

@@ -30,7 +30,15 @@ pub const URINARY: [(&str, &str); 5] = [
 /// typed ("headache=3").
 pub fn request(f: &FormData, zone: Option<&str>) -> dosewise_app::Result<CheckinRequest> {
     let r = |name: &str| f.int(name);
-    let mut side_effects = f.all("side_effect");
+    // A ticked side effect with its 0-10 chip chosen is "nausea=3", as typed in "Other".
+    let mut side_effects: Vec<String> = f
+        .all("side_effect")
+        .into_iter()
+        .map(|s| match f.get(&format!("se-{s}")) {
+            Some(v) => format!("{s}={v}"),
+            None => s,
+        })
+        .collect();
     side_effects.extend(
         f.get("other_side_effects")
             .unwrap_or_default()
@@ -117,15 +125,33 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
             @for (name, lo, hi) in SCALES {
                 (scale(name, lo, hi, f.get(name)))
             }
-            fieldset.checks {
+            fieldset.checks.side-effects {
                 legend { "Side effects" }
+                p.hint { "Tick one to rate how strong it was, 0-10 (optional)." }
                 @for s in COMMON_SIDE_EFFECTS {
-                    label { input type="checkbox" name="side_effect" value=(s) checked[chosen.iter().any(|c| c == s)]; (s) }
+                    @let picked = f.get(&format!("se-{s}"));
+                    div.se {
+                        input type="checkbox" id=(format!("se-box-{s}")) name="side_effect" value=(s) checked[chosen.iter().any(|c| c == s)];
+                        label for=(format!("se-box-{s}")) { (s) }
+                        // Shown once the box is ticked (CSS only: works without the script).
+                        div.scale.se-scale role="group" aria-label=(format!("how strong: {s}")) {
+                            @for v in 0..=10 {
+                                label {
+                                    input type="radio" name=(format!("se-{s}")) value=(v) checked[picked.as_deref() == Some(v.to_string().as_str())] aria-label=(format!("{s} {v}"));
+                                    span { (v) }
+                                }
+                            }
+                        }
+                    }
                 }
                 label for="other_side_effects" { "Other, or with a 0-10 rating" }
                 p.hint #other-hint { "Comma-separated: \"headache=3, dry mouth\"." }
                 input #other_side_effects type="text" name="other_side_effects" value=[f.get("other_side_effects")] aria-describedby="other-hint";
             }
+            label for="note" { "Note (optional)" }
+            textarea #note name="note" maxlength="10000" { (f.get("note").unwrap_or_default()) }
+            details.more open[!urinary.is_empty() || f.has("tags") || f.has("at") || f.has("private")] {
+            summary { "More: urinary symptoms, tags, time, keep private" }
             fieldset.checks {
                 legend { "Urinary symptoms" }
                 p.hint { "Ketamine can damage the bladder; tell your clinician about any of these." }
@@ -133,8 +159,6 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
                     label { input type="checkbox" name="urinary" value=(v) checked[urinary.iter().any(|u| u == v)]; (text) }
                 }
             }
-            label for="note" { "Note (optional)" }
-            textarea #note name="note" maxlength="10000" { (f.get("note").unwrap_or_default()) }
             label for="tags" { "Tags (optional)" }
             p.hint #tags-hint { "Words such as work, exercise, alcohol, poor-sleep; insights compare days with and without each." }
             input #tags type="text" name="tags" value=[f.get("tags")] aria-describedby="tags-hint";
@@ -147,6 +171,7 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
             input #at type="text" name="at" value=[f.get("at")] aria-describedby="at-hint";
             div.checks {
                 label { input type="checkbox" name="private" value="1" checked[f.has("private")]; "Private: keep it out of the clinician report" }
+            }
             }
             @if let Target::Correct(..) = target {
                 label for="reason" { "Why it changed (optional, kept with the earlier version)" }
@@ -285,6 +310,10 @@ fn recorded(c: &NewCheckin) -> FormData {
                 f.push(("side_effect".into(), s.name.clone()))
             }
             None => other.push(s.name.clone()),
+            Some(v) if COMMON_SIDE_EFFECTS.contains(&s.name.as_str()) => {
+                f.push(("side_effect".into(), s.name.clone()));
+                f.push((format!("se-{}", s.name), v.to_string()));
+            }
             Some(v) => other.push(format!("{}={v}", s.name)),
         }
     }
