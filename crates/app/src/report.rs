@@ -1,4 +1,5 @@
-//! The clinician report, built once for every surface: the period (default: the 90 days up to
+//! The clinician report, built once for every surface: the period (default: from the current
+//! plan's first day, or the first record, at most a year; 90 days in an empty journal — up to
 //! today), the sections asked for, the whole journal read in one snapshot, rendered by core.
 
 use crate::{Result, input, period};
@@ -11,7 +12,8 @@ use dosewise_store::Store;
 /// What a person asked for.
 #[derive(Debug, Clone, Default)]
 pub struct ReportRequest<'a> {
-    /// First day, YYYY-MM-DD (default: 90 days before the last).
+    /// First day, YYYY-MM-DD (default: the current plan's first day, or the first record, at
+    /// most a year before the last; 90 days in an empty journal).
     pub from: Option<&'a str>,
     /// Last day, YYYY-MM-DD (default: today).
     pub to: Option<&'a str>,
@@ -36,8 +38,40 @@ impl Report {
     }
 }
 
-/// The days a report covers by default.
+/// The days a report covers by default when the journal has no plan or records to start from.
 pub(crate) const DEFAULT_DAYS: i64 = 90;
+/// The longest period a report covers by default (a plan started years ago).
+pub(crate) const MAX_DEFAULT_DAYS: i64 = 365;
+
+/// Where a report starts by default: the current plan's first day, else the first dose or
+/// check-in — the time the clinician is asked about — at most [`MAX_DEFAULT_DAYS`] before the
+/// end; [`DEFAULT_DAYS`] before the end in a journal with neither.
+fn default_from(j: &dosewise_core::journal::Journal, tz: &TimeZone, to: Date) -> Result<Date> {
+    use dosewise_core::protocol::Status;
+    let plan = j
+        .protocols
+        .iter()
+        .filter(|p| p.status != Status::Ended)
+        .map(|p| p.protocol.start)
+        .min();
+    let day = |t: Timestamp| t.to_zoned_datetime(tz.clone()).date();
+    let first = j
+        .doses
+        .iter()
+        .filter(|d| d.deleted_at.is_none())
+        .map(|d| day(d.dose.at))
+        .chain(
+            j.checkins
+                .iter()
+                .filter(|c| c.is_live())
+                .map(|c| day(c.checkin.at)),
+        )
+        .min();
+    Ok(match plan.or(first).filter(|a| *a <= to) {
+        Some(a) => a.max(period::days_before(to, MAX_DEFAULT_DAYS)?),
+        None => period::days_before(to, DEFAULT_DAYS)?,
+    })
+}
 
 /// Build the report for `req` in zone `tz` at `now`.
 pub async fn build<S: Store>(
@@ -53,10 +87,8 @@ pub async fn build<S: Store>(
         .map(|s| s.trim().parse::<Section>().map_err(input))
         .collect::<Result<Vec<_>>>()?;
     let today = now.to_zoned_datetime(tz.clone()).date();
-    let (from, to) = period::period(req.from, req.to, today, |to| {
-        period::days_before(to, DEFAULT_DAYS)
-    })?;
     let journal = store.export().await?;
+    let (from, to) = period::period(req.from, req.to, today, |to| default_from(&journal, tz, to))?;
     let html = report_html(
         &journal,
         &ReportOptions {

@@ -503,7 +503,8 @@ async fn a_correction_is_checked_and_kept_and_a_deletion_returns_the_supply() {
     assert_eq!(remaining(&s).await, Some(30.0));
 }
 
-/// The report is built once for every surface: 90 days up to today by default, named sections
+/// The report is built once for every surface: by default from the plan's first day (90 days
+/// up to today in a journal without one), named sections
 /// only, and a clear error for a section that does not exist or a period that ends before it
 /// starts.
 #[tokio::test]
@@ -517,6 +518,15 @@ async fn the_report_is_built_once_with_its_period_and_sections() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((r.from, r.to), (date("2026-08-30"), date("2026-11-28")));
     assert_eq!(r.file_stem(), "dosewise-report-2026-08-30-to-2026-11-28");
+    // With a plan, the report covers the plan's time: from its first day.
+    {
+        let (p, _d2) = journal().await;
+        with_protocol(&p, None).await;
+        let r = build(&p, &ReportRequest::default(), now, &tz)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((r.from, r.to), (date("2026-11-01"), date("2026-11-28")));
+    }
     assert!(
         r.html.contains("<h2>Regimen and actual use</h2>")
             && r.html.contains("<h2>Vital signs</h2>"),

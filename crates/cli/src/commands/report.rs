@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// First day, YYYY-MM-DD (default: 90 days ago).
+    /// First day, YYYY-MM-DD (default: the current plan's first day, or the first record, at
+    /// most a year ago; 90 days ago in an empty journal).
     #[arg(long)]
     from: Option<String>,
     /// Last day, YYYY-MM-DD (default: today).

@@ -215,7 +215,7 @@ pub async fn report_options() -> Markup {
         p { "One to three pages for your clinician: regimen against the plan, supply, PHQ-9 and GAD-7, daily ratings, vital signs, side effects and urinary symptoms, red flags, medicines, your shared notes, and which entries were back-filled." }
         form method="get" action="/report/view" {
             div.grid2 {
-                div { label for="from" { "From" } p.hint { "Empty: 90 days before the end." } input #from type="date" name="from"; }
+                div { label for="from" { "From" } p.hint { "Empty: from your plan's first day (at most a year back)." } input #from type="date" name="from"; }
                 div { label for="to" { "To" } p.hint { "Empty: today." } input #to type="date" name="to"; }
             }
             div.checks { label { input type="checkbox" name="private" value="1"; "Include notes marked private" } }
