@@ -93,7 +93,7 @@ impl ReportOptions {
 }
 
 const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:1.5rem auto;padding:0 1rem;color:#111;line-height:1.4}
-h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.1rem;border-bottom:1px solid #999;margin-top:1.6rem}
+h1{font-size:1.5rem;margin-bottom:.2rem}.glance{border:2px solid #0b4f8a;border-radius:6px;padding:.1rem .8rem .2rem;margin-top:1rem}.glance h2{border:0;margin:.4rem 0 .2rem}.glance ul{margin:.2rem 0;padding-left:1.1rem}h2{font-size:1.1rem;border-bottom:1px solid #999;margin-top:1.6rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.4rem 0}th,td{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top}
 .muted{color:#555;font-size:.85rem}ol.changes{font-size:.85rem;margin:.2rem 0;padding-left:1.4rem}.flag{color:#a00;font-weight:600}.warn{color:#a60}.box{border:1px solid #ccc;padding:.5rem .7rem;border-radius:4px;background:#fafafa}
 @page{margin:1.3cm 1.5cm}@media print{body{margin:0;max-width:none;font-size:10pt;line-height:1.3}h1{margin-top:0}h2{break-after:avoid;margin:1rem 0 .3rem}p{margin:.35rem 0}svg{max-height:5.2cm}svg,table,li,p{break-inside:avoid}.noprint{display:none}}";
@@ -423,6 +423,7 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
         o.to,
         local(o.generated, tz)
     );
+    glance(&r, &mut h);
     for (section, write) in SECTIONS {
         if o.wants(section) {
             write(&r, &mut h);
@@ -462,6 +463,113 @@ struct R<'a> {
     assessments: Vec<&'a Assessment>,
     vitals: Vec<&'a Vitals>,
     changes: Vec<(Timestamp, String)>,
+}
+
+/// Three lines at the top for a clinician with a minute: use against the plan, what the safety
+/// check flagged, and the questionnaires' direction. Each line's detail is in its section.
+fn glance(r: &R<'_>, h: &mut String) {
+    let R {
+        j,
+        o,
+        tz,
+        ref doses,
+        ref assessments,
+        ref checkins,
+        ..
+    } = *r;
+    // Use: doses, the amount, and adherence to the current plan over the period.
+    let total: f64 = doses.iter().map(|d| d.dose.dose_mg_base).sum();
+    let mut use_line = format!(
+        "{} dose{}, {} mg base in all",
+        doses.len(),
+        if doses.len() == 1 { "" } else { "s" },
+        fmt_num((total * 10.0).round() / 10.0)
+    );
+    let today = o.to.min(o.generated.to_zoned_datetime(tz.clone()).date());
+    if let Some(p) = j
+        .protocols
+        .iter()
+        .filter(|p| p.protocol.start <= o.to && p.ended_at.is_none())
+        .max_by_key(|p| p.protocol.start)
+    {
+        let all = dosewise_core::adherence::doses_for(p, &j.doses);
+        let a = adherence(p, &all, o.from.max(p.protocol.start), o.to, today);
+        if let Some(v) = a.adherence {
+            let _ = write!(
+                use_line,
+                "; {:.0}% of planned days dosed under \"{}\", {} off-plan",
+                v * 100.0,
+                esc(&p.protocol.name),
+                a.off_plan_dose_ids.len()
+            );
+        }
+    }
+    // Safety: doses logged despite a refusal, and the red flags the doses carried.
+    let overridden = doses
+        .iter()
+        .filter(|d| d.dose.override_reason.is_some())
+        .count();
+    let after = doses.iter().filter(|d| d.recorded_after_the_fact()).count();
+    let mut flags: Vec<&str> = doses
+        .iter()
+        .flat_map(|d| d.dose.findings.iter())
+        .filter(|f| dosewise_core::safety::is_red_flag(&f.code))
+        .map(|f| f.code.as_str())
+        .collect();
+    flags.sort_unstable();
+    flags.dedup();
+    let urinary = checkins
+        .iter()
+        .filter(|c| !c.checkin.urinary.is_empty())
+        .count();
+    let safety = format!(
+        "{} override{}, {} recorded after the fact despite a refusal; red flags: {}{}",
+        overridden,
+        if overridden == 1 { "" } else { "s" },
+        after,
+        if flags.is_empty() {
+            "none".to_string()
+        } else {
+            flags.join(", ")
+        },
+        if urinary > 0 {
+            format!(
+                "; urinary symptoms in {urinary} check-in{}",
+                if urinary == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        }
+    );
+    // The questionnaires' first and latest scores in the period.
+    let mut scales = Vec::new();
+    for id in ["phq9", "gad7"] {
+        let xs: Vec<_> = assessments
+            .iter()
+            .filter(|a| a.assessment.instrument == id)
+            .collect();
+        if let (Some(first), Some(last), Some(i)) = (xs.first(), xs.last(), instrument(id)) {
+            scales.push(if xs.len() > 1 {
+                format!(
+                    "{} {} → {}",
+                    i.name, first.assessment.total, last.assessment.total
+                )
+            } else {
+                format!("{} {} (once)", i.name, first.assessment.total)
+            });
+        }
+    }
+    let scales = if scales.is_empty() {
+        "no PHQ-9 or GAD-7 in the period".to_string()
+    } else {
+        scales.join("; ")
+    };
+    let _ = write!(
+        h,
+        "<section class=\"glance\" aria-label=\"At a glance\"><h2>At a glance</h2><ul><li><strong>Use:</strong> {use_line}.</li><li><strong>Safety:</strong> {}.</li><li><strong>Scores:</strong> {}.</li></ul></section>",
+        esc(&safety),
+        esc(&scales)
+    );
 }
 
 /// 1. Regimen versus actual use.
