@@ -43,9 +43,10 @@ pub(crate) const DEFAULT_DAYS: i64 = 90;
 /// The longest period a report covers by default (a plan started years ago).
 pub(crate) const MAX_DEFAULT_DAYS: i64 = 365;
 
-/// Where a report starts by default: the current plan's first day, else the first dose or
-/// check-in — the time the clinician is asked about — at most [`MAX_DEFAULT_DAYS`] before the
-/// end; [`DEFAULT_DAYS`] before the end in a journal with neither.
+/// Where a report starts by default: the current plan's first day — or its baseline, the last
+/// questionnaire in the [`DEFAULT_DAYS`] before it — else the first dose or check-in: the time
+/// the clinician is asked about, at most [`MAX_DEFAULT_DAYS`] before the end;
+/// [`DEFAULT_DAYS`] before the end in a journal with neither.
 fn default_from(j: &dosewise_core::journal::Journal, tz: &TimeZone, to: Date) -> Result<Date> {
     use dosewise_core::protocol::Status;
     let plan = j
@@ -67,7 +68,17 @@ fn default_from(j: &dosewise_core::journal::Journal, tz: &TimeZone, to: Date) ->
                 .map(|c| day(c.checkin.at)),
         )
         .min();
-    Ok(match plan.or(first).filter(|a| *a <= to) {
+    // The baseline: the last questionnaire in the 90 days before the plan began is part of
+    // its story (PHQ-9 14 before, 3 now), so the period reaches back to it.
+    let baseline = plan.and_then(|start| {
+        let since = period::days_before(start, DEFAULT_DAYS).ok()?;
+        j.assessments
+            .iter()
+            .map(|a| day(a.assessment.at))
+            .filter(|d| *d < start && *d >= since)
+            .max()
+    });
+    Ok(match baseline.or(plan).or(first).filter(|a| *a <= to) {
         Some(a) => a.max(period::days_before(to, MAX_DEFAULT_DAYS)?),
         None => period::days_before(to, DEFAULT_DAYS)?,
     })

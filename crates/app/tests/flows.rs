@@ -526,6 +526,22 @@ async fn the_report_is_built_once_with_its_period_and_sections() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((r.from, r.to), (date("2026-11-01"), date("2026-11-28")));
+        // A PHQ-9 a month before the plan began is its baseline: the period reaches back to it.
+        dosewise_app::records::assessment(
+            &p,
+            "phq9",
+            &[2, 2, 2, 2, 1, 2, 2, 1, 0],
+            Some("2026-10-05 20:00"),
+            None,
+            Some("Europe/Berlin"),
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let r = build(&p, &ReportRequest::default(), now, &tz)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.from, date("2026-10-05"));
     }
     assert!(
         r.html.contains("<h2>Regimen and actual use</h2>")

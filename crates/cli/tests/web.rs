@@ -27,30 +27,40 @@ fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e")
 }
 
-/// A person who never opens a terminal: `serve` on a home with no journal makes one, and the
-/// browser sets it up and logs a first dose and check-in (tests/e2e/firstrun.mjs); the CLI then
-/// sees what the browser wrote.
-#[test]
-fn the_first_run_is_done_in_the_browser() {
+/// Run a browser test script (tests/e2e) against `server`; what it printed, once it passed
+/// every step.
+fn browser(script: &str, server: &Server) -> String {
     let e2e = e2e_dir();
     assert!(
         e2e.join("node_modules/playwright-core").is_dir(),
         "playwright-core is not installed in tests/e2e: run scripts/test (it installs it), or `npm ci` there"
     );
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let home = dir.path().join("home");
-    let server = Server::start(&home, &[], &[]).unwrap_or_else(|e| panic!("{e}"));
     let out = std::process::Command::new("node")
-        .arg("firstrun.mjs")
+        .arg(script)
         .current_dir(&e2e)
         .env("DOSEWISE_URL", server.url())
         .env("DOSEWISE_KEY", &server.key)
         .output()
         .unwrap_or_else(|e| panic!("node: {e}"));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
     println!("{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "browser test failed:\n{text}");
-    assert!(!text.contains("not ok"));
+    assert!(
+        out.status.success(),
+        "browser test {script} failed:\n{text}"
+    );
+    assert!(!text.contains("not ok"), "{text}");
+    text
+}
+
+/// A person who never opens a terminal: `serve` on a home with no journal makes one, and the
+/// browser sets it up and logs a first dose and check-in (tests/e2e/firstrun.mjs); the CLI then
+/// sees what the browser wrote.
+#[test]
+fn the_first_run_is_done_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("home");
+    let server = Server::start(&home, &[], &[]).unwrap_or_else(|e| panic!("{e}"));
+    let text = browser("firstrun.mjs", &server);
     assert_eq!(text.matches("ok - ").count(), 7, "{text}");
     assert_eq!(server.stop(), Some(0));
     let h = run(&home, &["--json", "history"]).ok().json();
@@ -70,24 +80,9 @@ fn the_first_run_is_done_in_the_browser() {
 
 #[test]
 fn browser_end_to_end() {
-    let e2e = e2e_dir();
-    assert!(
-        e2e.join("node_modules/playwright-core").is_dir(),
-        "playwright-core is not installed in tests/e2e: run scripts/test (it installs it), or `npm ci` there"
-    );
     let home = demo_home();
     let server = Server::start(home.path(), &[], &[]).unwrap_or_else(|e| panic!("{e}"));
-    let out = std::process::Command::new("node")
-        .arg("e2e.mjs")
-        .current_dir(&e2e)
-        .env("DOSEWISE_URL", server.url())
-        .env("DOSEWISE_KEY", &server.key)
-        .output()
-        .unwrap_or_else(|e| panic!("node: {e}"));
-    let text = String::from_utf8_lossy(&out.stdout);
-    println!("{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "browser test failed:\n{text}");
-    assert!(!text.contains("not ok"));
+    let text = browser("e2e.mjs", &server);
     assert!(
         text.matches("\nok - ").count() + usize::from(text.starts_with("ok - ")) >= 13,
         "{text}"

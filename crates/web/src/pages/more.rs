@@ -26,6 +26,18 @@ pub(crate) fn rejected(
     }
 }
 
+/// What a page says about a failed form: the status and the message for what the person can
+/// fix (400 input, 409 a record's state, 503 a clinic server away); anything else is the
+/// server's failure.
+pub(crate) fn told(e: AppError) -> Result<(StatusCode, String), WebError> {
+    match e {
+        AppError::Input(m) => Ok((StatusCode::BAD_REQUEST, m)),
+        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, m)),
+        AppError::Unavailable(m) => Ok((StatusCode::SERVICE_UNAVAILABLE, m)),
+        other => Err(other.into()),
+    }
+}
+
 /// After a form that changes something: back to `path` with the notice shown (303), or the
 /// form's page again with what was wrong (400, nothing written), or the store's failure.
 pub(crate) async fn saved_or_again(

@@ -10,7 +10,6 @@ use crate::security::CheckedForm;
 use crate::security::{Csrf, FormData};
 use axum::Extension;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dosewise_app::AppError;
 use dosewise_core::profile::Profile;
@@ -57,11 +56,7 @@ pub(crate) async fn again(
     f: &FormData,
     e: AppError,
 ) -> Result<Response, WebError> {
-    let (status, m) = match e {
-        AppError::Input(m) => (StatusCode::BAD_REQUEST, m),
-        AppError::Conflict(m) => (StatusCode::CONFLICT, m),
-        other => return Err(other.into()),
-    };
+    let (status, m) = super::more::told(e)?;
     let state = State_::read(st).await?;
     let step = f.get("step").unwrap_or_else(|| "you".into());
     Ok((status, render(token, &state, &step, f, Some(&m))).into_response())

@@ -8,7 +8,6 @@ use crate::layout::{Nav, csrf, error_box, page, when};
 use crate::security::{CheckedForm, Csrf, FormData};
 use axum::Extension;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dosewise_app::AppError;
 use dosewise_app::share::{ConnectRequest, DEFAULT};
@@ -142,12 +141,7 @@ async fn again(
     f: &FormData,
     e: AppError,
 ) -> Result<Response, WebError> {
-    let (status, m) = match e {
-        AppError::Input(m) => (StatusCode::BAD_REQUEST, m),
-        AppError::Conflict(m) => (StatusCode::CONFLICT, m),
-        AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
-        other => return Err(other.into()),
-    };
+    let (status, m) = super::more::told(e)?;
     let page = share_page(st, token, f, &ShareQuery::default(), Some(&m)).await?;
     Ok((status, page).into_response())
 }
