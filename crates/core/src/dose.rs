@@ -109,6 +109,19 @@ impl NewDose {
     }
 }
 
+/// A total of doses in one convention, the way their labels put it: "32.5 mg HCl (28.17 mg
+/// base)" when every dose was labelled HCl, "28.17 mg base (32.5 mg HCl)" otherwise.
+pub fn total_text(doses: &[Dose]) -> String {
+    let base: f64 = doses.iter().map(|d| d.dose.dose_mg_base).sum();
+    let hcl = base * crate::salt::HCL_PER_BASE;
+    let r = |v: f64| fmt_num((v * 100.0).round() / 100.0);
+    if !doses.is_empty() && doses.iter().all(|d| d.dose.salt == Salt::Hcl) {
+        format!("{} mg HCl ({} mg base)", r(hcl), r(base))
+    } else {
+        format!("{} mg base ({} mg HCl)", r(base), r(hcl))
+    }
+}
+
 /// A stored dose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dose {
@@ -449,5 +462,39 @@ mod tests {
         // 11-45 %: the highest intranasal estimate (Yanagihara 2003), not an unsourced 50 %.
         assert!((d.bioavailable_mg_max.unwrap_or(0.0) - 4.5).abs() < 1e-9);
         assert_eq!(d.mg_per_kg, None);
+    }
+}
+
+#[cfg(test)]
+mod total_tests {
+    use super::*;
+
+    fn stored(base: f64, salt: Salt) -> Dose {
+        let mut d = NewDose::nominal(
+            crate::testing::ts("2026-11-28T08:00:00Z"),
+            "Europe/Berlin",
+            crate::route::Substance::Ketamine,
+            crate::route::Route::Sublingual,
+            None,
+        );
+        d.dose_mg_base = base;
+        d.salt = salt;
+        Dose {
+            id: 1,
+            dose: d,
+            created_at: crate::testing::ts("2026-11-28T08:00:00Z"),
+            updated_at: None,
+            deleted_at: None,
+        }
+    }
+
+    /// A total is said the way the doses were labelled: HCl first when all were HCl, so it sits
+    /// beside "18.75 mg HCl" in the same unit; base first when any was labelled base.
+    #[test]
+    fn a_total_is_in_the_labels_unit_with_the_other_in_brackets() {
+        let hcl = [stored(16.25, Salt::Hcl), stored(16.25, Salt::Hcl)];
+        assert_eq!(total_text(&hcl), "37.49 mg HCl (32.5 mg base)");
+        let mixed = [stored(16.25, Salt::Hcl), stored(10.0, Salt::Base)];
+        assert_eq!(total_text(&mixed), "26.25 mg base (30.28 mg HCl)");
     }
 }

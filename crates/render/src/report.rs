@@ -480,10 +480,10 @@ fn glance(r: &R<'_>, h: &mut String) {
     // Use: doses, the amount, and adherence to the current plan over the period.
     let total: f64 = doses.iter().map(|d| d.dose.dose_mg_base).sum();
     let mut use_line = format!(
-        "{} dose{}, {} mg base in all",
+        "{} dose{}, {} in all",
         doses.len(),
         if doses.len() == 1 { "" } else { "s" },
-        fmt_num((total * 10.0).round() / 10.0)
+        amount(j, total)
     );
     let today = o.to.min(o.generated.to_zoned_datetime(tz.clone()).date());
     if let Some(p) = j
@@ -570,6 +570,25 @@ fn glance(r: &R<'_>, h: &mut String) {
         esc(&safety),
         esc(&scales)
     );
+}
+
+/// An amount of ketamine (given in mg base) in the report's one convention: the form the
+/// current plan's stock is labelled in first — HCl for nearly every prescription — and the other
+/// in brackets, so a total sits beside the plan's "18.75 mg HCl" in the same unit.
+fn amount(j: &Journal, mg_base: f64) -> String {
+    let form = j
+        .protocols
+        .iter()
+        .filter(|p| p.ended_at.is_none())
+        .max_by_key(|p| p.protocol.start)
+        .map_or("HCl", |p| salt_of(j, p.protocol.stock_id));
+    let hcl = mg_base * dosewise_core::salt::HCL_PER_BASE;
+    let r = |v: f64| fmt_num((v * 100.0).round() / 100.0);
+    if form == "base" {
+        format!("{} mg base ({} mg HCl)", r(mg_base), r(hcl))
+    } else {
+        format!("{} mg HCl ({} mg base)", r(hcl), r(mg_base))
+    }
 }
 
 /// 1. Regimen versus actual use.
@@ -665,16 +684,13 @@ fn regimen(r: &R<'_>, h: &mut String) {
     let total: f64 = doses.iter().map(|d| d.dose.dose_mg_base).sum();
     let _ = write!(
         h,
-        "<p>{} doses logged, {} mg base in total{}.</p>",
+        "<p>{} doses logged, {} in total{}.</p>",
         doses.len(),
-        fmt_num(total),
+        amount(j, total),
         if doses.is_empty() {
             String::new()
         } else {
-            format!(
-                ", {} mg base on average",
-                fmt_num(total / doses.len() as f64)
-            )
+            format!(", {} on average", amount(j, total / doses.len() as f64))
         }
     );
     let overrides: Vec<_> = doses

@@ -5,7 +5,6 @@ use crate::error::CliResult;
 use crate::output;
 use dosewise_core::jiff::SignedDuration;
 use dosewise_core::titration::ProposalKind;
-use dosewise_core::units::fmt_num;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
@@ -51,9 +50,9 @@ impl Args {
             crate::outln!();
         } else {
             crate::outln!(
-                "  Doses today: {} ({} mg base in total)",
+                "  Doses today: {} ({} in total)",
                 t.doses_today.len(),
-                fmt_num(t.dose_mg_base_today)
+                dosewise_core::dose::total_text(&t.doses_today)
             );
             for d in &t.doses_today {
                 crate::outln!(

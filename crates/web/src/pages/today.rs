@@ -8,7 +8,6 @@ use axum::Extension;
 use axum::extract::State;
 use dosewise_core::schedule::DayKind;
 use dosewise_core::titration::ProposalKind;
-use dosewise_core::units::fmt_num;
 use maud::html;
 
 pub async fn show(
@@ -109,7 +108,7 @@ fn render(
             @if t.doses_today.is_empty() {
                 p { "No dose logged today." }
             } @else {
-                p { (t.doses_today.len()) " today, " (fmt_num(t.dose_mg_base_today)) " mg base in total:" }
+                p { (t.doses_today.len()) " today, " (dosewise_core::dose::total_text(&t.doses_today)) " in total:" }
                 ul {
                     @for d in &t.doses_today {
                         li { a href=(format!("/doses/{}", d.id)) { (d.dose.amount_text()) } " " (d.dose.route) " at " (when(d.dose.at, &d.dose.zone, &tz)) }
