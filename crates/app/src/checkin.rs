@@ -377,10 +377,7 @@ pub async fn delete<S: Store>(
 pub async fn undo<S: Store>(store: &S, id: i64, now: Timestamp) -> Result<Checkin> {
     let c = find(store, id).await?;
     if c.deleted_at.is_some() || !crate::dose::undoable(c.created_at, c.updated_at, now) {
-        return Err(crate::conflict(format!(
-            "check-in #{id} can no longer be undone (that is only for the first {} minutes after saving); correct it, or delete it with a reason",
-            crate::dose::UNDO_MINUTES
-        )));
+        return Err(crate::dose::too_late_to_undo(&format!("check-in #{id}")));
     }
     delete(store, id, Some(crate::dose::UNDONE), now).await
 }

@@ -485,6 +485,13 @@ pub fn undoable(created: Timestamp, changed: Option<Timestamp>, now: Timestamp) 
             <= dosewise_core::jiff::SignedDuration::from_mins(UNDO_MINUTES)
 }
 
+/// What is said when a record can no longer be undone ("dose #3", "check-in #4").
+pub(crate) fn too_late_to_undo(what: &str) -> crate::AppError {
+    crate::conflict(format!(
+        "{what} can no longer be undone (that is only for the first {UNDO_MINUTES} minutes after saving); correct it, or delete it with a reason"
+    ))
+}
+
 /// Undo a dose just saved: deleted as [`delete`] does (kept, marked, its supply returned),
 /// with [`UNDONE`] as the reason; refused once the window has passed or the dose was changed.
 pub async fn undo<S: Store>(store: &S, id: i64, now: Timestamp) -> Result<Dose> {
@@ -493,9 +500,7 @@ pub async fn undo<S: Store>(store: &S, id: i64, now: Timestamp) -> Result<Dose> 
         .await?
         .ok_or_else(|| crate::AppError::NotFound(format!("no dose #{id}")))?;
     if d.deleted_at.is_some() || !undoable(d.created_at, d.updated_at, now) {
-        return Err(crate::conflict(format!(
-            "dose #{id} can no longer be undone (that is only for the first {UNDO_MINUTES} minutes after saving); correct it, or delete it with a reason"
-        )));
+        return Err(too_late_to_undo(&format!("dose #{id}")));
     }
     delete(store, id, Some(UNDONE), now).await
 }

@@ -185,7 +185,7 @@ pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result
     attention.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let despite_today = doses_today
         .iter()
-        .filter(|d| d.dose.override_reason.is_some() || d.recorded_after_the_fact())
+        .filter(|d| d.saved_despite_refusal())
         .cloned()
         .collect();
     let clinic_notes = crate::share::notes(store)
@@ -336,7 +336,7 @@ pub fn post_dose(d: &Dose, proto: Option<&Protocol>, now: Timestamp, tz: &TimeZo
     }
     // Taken despite a refusal (overridden, or recorded as already taken): what to look out for
     // in the hours after it.
-    if x.override_reason.is_some() || d.recorded_after_the_fact() {
+    if d.saved_despite_refusal() {
         for a in dosewise_core::knowledge::after_a_refused_dose() {
             out.push(format!("{} [{}]", a.text, a.sources.join("; ")));
         }

@@ -92,6 +92,12 @@ impl NewDose {
             Salt::Base => self.dose_mg_base * crate::salt::HCL_PER_BASE,
         }
     }
+    /// The findings that refused this dose (one logged anyway: overridden, or already taken).
+    pub fn refusals(&self) -> impl Iterator<Item = &crate::safety::Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == crate::safety::Severity::Refuse)
+    }
     /// "12.5 mg HCl (10.84 mg base)".
     pub fn amount_text(&self) -> String {
         match self.salt {
@@ -109,17 +115,23 @@ impl NewDose {
     }
 }
 
-/// A total of doses in one convention, the way their labels put it: "32.5 mg HCl (28.17 mg
-/// base)" when every dose was labelled HCl, "28.17 mg base (32.5 mg HCl)" otherwise.
+/// An amount given in mg base, in `first`'s form with the other in brackets: "37.49 mg HCl
+/// (32.5 mg base)" or "32.5 mg base (37.49 mg HCl)" (totals and averages; a single dose says
+/// its recorded figures, [`NewDose::amount_text`]).
+pub fn mg_text(mg_base: f64, first: Salt) -> String {
+    let hcl = mg_base * crate::salt::HCL_PER_BASE;
+    match first {
+        Salt::Hcl => format!("{} mg HCl ({} mg base)", fmt_num(hcl), fmt_num(mg_base)),
+        Salt::Base => format!("{} mg base ({} mg HCl)", fmt_num(mg_base), fmt_num(hcl)),
+    }
+}
+
+/// A total of doses in one convention, the way their labels put it: HCl first when every dose
+/// was labelled HCl, base first otherwise.
 pub fn total_text(doses: &[Dose]) -> String {
     let base: f64 = doses.iter().map(|d| d.dose.dose_mg_base).sum();
-    let hcl = base * crate::salt::HCL_PER_BASE;
-    let r = |v: f64| fmt_num((v * 100.0).round() / 100.0);
-    if !doses.is_empty() && doses.iter().all(|d| d.dose.salt == Salt::Hcl) {
-        format!("{} mg HCl ({} mg base)", r(hcl), r(base))
-    } else {
-        format!("{} mg base ({} mg HCl)", r(base), r(hcl))
-    }
+    let all_hcl = !doses.is_empty() && doses.iter().all(|d| d.dose.salt == Salt::Hcl);
+    mg_text(base, if all_hcl { Salt::Hcl } else { Salt::Base })
 }
 
 /// A stored dose.
@@ -157,17 +169,19 @@ impl Dose {
     pub fn recorded_after_the_fact(&self) -> bool {
         let written = self.updated_at.unwrap_or(self.created_at);
         self.dose.override_reason.is_none()
-            && self
-                .dose
-                .findings
-                .iter()
-                .any(|f| f.severity == crate::safety::Severity::Refuse)
+            && self.dose.refusals().next().is_some()
             && (written.duration_since(self.dose.at) > crate::safety::AFTER_THE_FACT
                 || self
                     .dose
                     .findings
                     .iter()
                     .any(|f| f.code == crate::safety::ALREADY_TAKEN))
+    }
+
+    /// Saved although the safety check refused it: overridden with a reason, or recorded as
+    /// already taken.
+    pub fn saved_despite_refusal(&self) -> bool {
+        self.dose.override_reason.is_some() || self.recorded_after_the_fact()
     }
 }
 

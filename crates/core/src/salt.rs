@@ -12,7 +12,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Milligrams of ketamine hydrochloride that contain one milligram of ketamine base.
-pub const HCL_PER_BASE: f64 = 1.1535;
+pub(crate) const HCL_PER_BASE: f64 = 1.1535;
 
 /// Which chemical form a stated amount refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -576,19 +576,15 @@ fn glance(r: &R<'_>, h: &mut String) {
 /// current plan's stock is labelled in first — HCl for nearly every prescription — and the other
 /// in brackets, so a total sits beside the plan's "18.75 mg HCl" in the same unit.
 fn amount(j: &Journal, mg_base: f64) -> String {
+    use dosewise_core::salt::Salt;
     let form = j
         .protocols
         .iter()
         .filter(|p| p.ended_at.is_none())
         .max_by_key(|p| p.protocol.start)
-        .map_or("HCl", |p| salt_of(j, p.protocol.stock_id));
-    let hcl = mg_base * dosewise_core::salt::HCL_PER_BASE;
-    let r = |v: f64| fmt_num((v * 100.0).round() / 100.0);
-    if form == "base" {
-        format!("{} mg base ({} mg HCl)", r(mg_base), r(hcl))
-    } else {
-        format!("{} mg HCl ({} mg base)", r(hcl), r(mg_base))
-    }
+        .and_then(|p| j.stocks.iter().find(|s| Some(s.id) == p.protocol.stock_id))
+        .map_or(Salt::Hcl, |s| s.stock.preparation.salt);
+    dosewise_core::dose::mg_text(mg_base, form)
 }
 
 /// 1. Regimen versus actual use.
@@ -700,13 +696,7 @@ fn regimen(r: &R<'_>, h: &mut String) {
     if !overrides.is_empty() {
         h.push_str("<p class=\"flag\">Doses logged despite a safety refusal (override):</p><table><tr><th>when</th><th>amount</th><th>refused because</th><th>patient's reason</th></tr>");
         for d in overrides {
-            let why: Vec<String> = d
-                .dose
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Refuse)
-                .map(|f| esc(&f.message))
-                .collect();
+            let why: Vec<String> = d.dose.refusals().map(|f| esc(&f.message)).collect();
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td>{} mg</td><td>{}</td><td>{}</td></tr>",

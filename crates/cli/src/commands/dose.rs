@@ -160,9 +160,7 @@ fn print_dose(d: &Dose, stock: Option<&Stock>, tz: &TimeZone, verb: &str) {
     if d.recorded_after_the_fact() {
         crate::outln!(
             "  recorded after the fact: {}",
-            x.findings
-                .iter()
-                .filter(|f| f.severity == dosewise_core::safety::Severity::Refuse)
+            x.refusals()
                 .map(|f| f.code.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")

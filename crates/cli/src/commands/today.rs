@@ -89,9 +89,7 @@ impl Args {
                 d.id,
                 output::local_in(d.dose.at, &d.dose.zone, &tz),
                 d.dose
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity == dosewise_core::safety::Severity::Refuse)
+                    .refusals()
                     .map(|f| f.message.as_str())
                     .collect::<Vec<_>>()
                     .join(" ")

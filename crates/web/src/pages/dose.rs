@@ -464,7 +464,7 @@ async fn dose_page(
     let x = &d.dose;
     // A dose saved despite a refusal is confirmed in neutral words, never as a plain success;
     // one taken within the last hours comes with what to look out for now.
-    let despite = x.override_reason.is_some() || d.recorded_after_the_fact();
+    let despite = d.saved_despite_refusal();
     let notice = match notice {
         Some(LOGGED) if d.recorded_after_the_fact() => Some(
             "Recorded as taken, with the findings that would have applied. Your clinician sees them with the dose.",

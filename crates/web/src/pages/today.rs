@@ -56,7 +56,7 @@ fn render(
                             li {
                                 a href=(format!("/doses/{}", d.id)) { "Dose at " (when(d.dose.at, &d.dose.zone, &tz)) }
                                 @if d.dose.override_reason.is_some() { " was saved despite a refusal: " } @else { " was recorded as taken despite a refusal: " }
-                                (d.dose.findings.iter().filter(|f| f.severity == dosewise_core::safety::Severity::Refuse).map(|f| f.message.as_str()).collect::<Vec<_>>().join(" "))
+                                (d.dose.refusals().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" "))
                             }
                         }
                     }
