@@ -137,6 +137,21 @@ await step("and in insights, with the charts", async () => {
   assert.match(await page.textContent("main"), /on dose days, (no clear difference|higher, by about|lower, by about|too few days)/);
   const wide = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(await wide(), 0, "insights scroll sideways at 390 px");
+  // The charts are drawn for the phone's width: their smallest text, as rendered (font size
+  // times the chart's scale), stays legible instead of a wide chart's scaled-down 6 px.
+  const chartText = await page.evaluate(() => {
+    const sizes = [];
+    for (const svg of document.querySelectorAll("main svg:not(.icon)")) {
+      const box = svg.getBoundingClientRect();
+      if (box.width === 0) continue; // the other width's copy, not shown
+      const scale = box.width / svg.viewBox.baseVal.width;
+      for (const t of svg.querySelectorAll("text")) sizes.push(parseFloat(getComputedStyle(t).fontSize) * scale);
+    }
+    return { charts: sizes.length ? document.querySelectorAll("main .chart-narrow svg").length : 0, smallest: Math.min(...sizes) };
+  });
+  assert.ok(chartText.charts >= 1, "a chart is shown at 390 px");
+  assert.ok(chartText.smallest >= 9.5, `chart text renders at ${chartText.smallest.toFixed(1)} px at 390 px`);
+  console.log(`# the smallest chart text renders at ${chartText.smallest.toFixed(1)} px at 390 px`);
   for (const d of await page.locator("details.numbers").all()) await d.locator("summary").click();
   assert.equal(await wide(), 0, "the numbers, opened, scroll sideways at 390 px");
   await page.setViewportSize({ width: 360, height: 780 });
@@ -255,7 +270,7 @@ await step("the check-in form works from the keyboard alone", async () => {
 await step("a check-in is corrected and another deleted from their pages, the earlier version listed", async () => {
   await page.goto(base + "checkins/1");
   await page.getByRole("link", { name: "Correct this check-in" }).click();
-  await page.getByRole("heading", { name: "Correct check-in #1" }).waitFor();
+  await page.getByRole("heading", { name: "Correct this check-in" }).waitFor();
   await page.getByLabel("mood 2", { exact: true }).check({ force: true });
   await page.getByLabel("Why it changed (optional, kept with the earlier version)").fill("tapped the wrong number");
   await page.getByRole("button", { name: "Save the correction" }).click();
@@ -289,6 +304,16 @@ if (shots) {
     await d.goto(base + path);
     await d.screenshot({ path: join(shots, `${name}-desktop.png`) });
   }
+  // The charts as a phone draws them (390 px), light and dark.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(base + "insights");
+    await page.locator("main figure").first().evaluate((f) => f.scrollIntoView());
+    await page.screenshot({ path: join(shots, `insights-chart-phone${scheme === "dark" ? "-dark" : ""}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 360, height: 780 });
   await page.goto(base + "dose");
   await page.getByLabel("Amount").fill("2 troches");
   await page.getByRole("button", { name: "Log dose" }).click();

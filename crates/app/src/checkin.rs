@@ -111,7 +111,10 @@ fn warnings(c: &NewCheckin, profile: Option<&dosewise_core::profile::Profile>) -
     if c.reads_as_self_harm() {
         warnings.push(Warning {
             code: "self_harm_thoughts",
-            message: crisis_guidance(profile.and_then(|p| p.crisis_line.as_deref())),
+            message: crisis_guidance(
+                profile.and_then(|p| p.crisis_line.as_deref()),
+                profile.and_then(|p| p.clinician.as_deref()),
+            ),
             sources: dosewise_core::rules::cite("self_harm_words")
                 .into_iter()
                 .chain([CRISIS_SOURCE.to_string()])

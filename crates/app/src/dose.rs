@@ -53,6 +53,8 @@ pub struct Prepared {
     pub screen: Vec<dosewise_core::screen::ScreenAnswer>,
     /// The crisis line the person set.
     pub crisis_line: Option<String>,
+    /// How to reach the person's clinician.
+    pub clinician: Option<String>,
     pub tz: TimeZone,
 }
 
@@ -241,7 +243,8 @@ pub async fn prepare<S: Store>(store: &S, req: &DoseRequest, now: Timestamp) -> 
             .as_ref()
             .map(|p| p.screen.clone())
             .unwrap_or_default(),
-        crisis_line: profile.and_then(|p| p.crisis_line),
+        crisis_line: profile.as_ref().and_then(|p| p.crisis_line.clone()),
+        clinician: profile.and_then(|p| p.clinician),
         tz,
     })
 }
@@ -289,6 +292,7 @@ pub async fn log<S: Store>(
         screen: &prepared.screen,
         protocol: prepared.protocol.as_ref(),
         crisis_line: prepared.crisis_line.as_deref(),
+        clinician: prepared.clinician.as_deref(),
     };
     let mut verdict = check(store, &prepared.new, now, &prepared.tz, None, known).await?;
     if req.already_taken {
@@ -442,13 +446,15 @@ pub async fn edit<S: Store>(
             .as_ref()
             .map(|p| p.screen.clone())
             .unwrap_or_default(),
-        crisis_line: profile.and_then(|p| p.crisis_line),
+        crisis_line: profile.as_ref().and_then(|p| p.crisis_line.clone()),
+        clinician: profile.and_then(|p| p.clinician),
         tz,
     };
     let known = Known {
         screen: &prepared.screen,
         protocol: prepared.protocol.as_ref(),
         crisis_line: prepared.crisis_line.as_deref(),
+        clinician: prepared.clinician.as_deref(),
     };
     let verdict = check(store, &prepared.new, now, &prepared.tz, Some(id), known).await?;
     let overriding = self::overriding(&verdict, overriding)?;

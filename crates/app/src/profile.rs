@@ -20,6 +20,8 @@ pub struct ProfileUpdate {
     pub screen: Option<Vec<String>>,
     /// The person's crisis line, shown first in crisis guidance.
     pub crisis_line: Option<String>,
+    /// How to reach their clinician (empty removes it), shown in crisis guidance too.
+    pub clinician: Option<String>,
 }
 
 /// The profile after the update, and whether it was created now.
@@ -44,6 +46,11 @@ pub async fn update<S: Store>(
         .as_deref()
         .map(|l| crate::screen::crisis_line(Some(l)))
         .transpose()?;
+    let clinician = u
+        .clinician
+        .as_deref()
+        .map(|c| crate::screen::clinician(Some(c)))
+        .transpose()?;
     if let Some(s) = &u.screen {
         dosewise_core::screen::answer(&[], s, now).map_err(input)?;
     }
@@ -56,6 +63,7 @@ pub async fn update<S: Store>(
         screen: vec![],
         screened_at: None,
         crisis_line: None,
+        clinician: None,
         created_at: now,
         updated_at: now,
     });
@@ -74,6 +82,9 @@ pub async fn update<S: Store>(
     }
     if let Some(line) = crisis_line {
         p.crisis_line = line;
+    }
+    if let Some(c) = clinician {
+        p.clinician = c;
     }
     p.updated_at = now;
     store.save_profile(&p).await?;

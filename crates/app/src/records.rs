@@ -158,11 +158,12 @@ pub async fn vitals_notes<S: Store>(store: &S, v: &Vitals) -> Result<Vec<String>
     Ok(out)
 }
 
-/// The crisis guidance for this person: their own crisis line first, when they set one.
+/// The crisis guidance for this person: their own crisis line and clinician first, when set.
 pub async fn crisis<S: Store>(store: &S) -> Result<String> {
-    let line = store.profile().await?.and_then(|p| p.crisis_line);
+    let p = store.profile().await?;
     Ok(dosewise_core::questionnaire::crisis_guidance(
-        line.as_deref(),
+        p.as_ref().and_then(|p| p.crisis_line.as_deref()),
+        p.as_ref().and_then(|p| p.clinician.as_deref()),
     ))
 }
 

@@ -19,6 +19,8 @@ pub struct Known<'a> {
     pub protocol: Option<&'a Protocol>,
     /// The crisis line the person set (from the profile).
     pub crisis_line: Option<&'a str>,
+    /// How to reach the clinician (from the profile).
+    pub clinician: Option<&'a str>,
 }
 
 /// Run preflight for `dose`. `exclude` is the id of a dose being corrected (left out of history).
@@ -72,6 +74,7 @@ pub async fn check<S: Store>(
         screen: known.screen,
         assessments: &assessments,
         crisis_line: known.crisis_line,
+        clinician: known.clinician,
         prescription: prescription.as_ref(),
     }))
 }
@@ -106,6 +109,7 @@ pub async fn standing<S: Store>(
         screen: &screen,
         protocol,
         crisis_line: profile.as_ref().and_then(|p| p.crisis_line.as_deref()),
+        clinician: profile.as_ref().and_then(|p| p.clinician.as_deref()),
     };
     let v = check(store, &nominal, now, tz, None, known).await?;
     Ok(v.standing().cloned().collect())

@@ -1,5 +1,5 @@
 //! The health screen: answering it (all of it, dated now), updating one answer (pregnancy can
-//! change any time), and the crisis line shown first in crisis guidance. Every surface runs
+//! change any time), and the crisis line and clinician's contact shown first in crisis guidance. Every surface runs
 //! these; the answers live in the profile (`dosewise_core::screen`).
 
 use crate::{Result, input};
@@ -57,14 +57,32 @@ pub fn crisis_line(line: Option<&str>) -> Result<Option<String>> {
     text::opt_label("crisis line", line.filter(|l| !l.trim().is_empty())).map_err(input)
 }
 
-/// Set or remove the crisis line.
-pub async fn set_crisis_line<S: Store>(
+/// How to reach the clinician, checked like a label (empty removes it).
+pub fn clinician(contact: Option<&str>) -> Result<Option<String>> {
+    text::opt_label(
+        "clinician's contact",
+        contact.filter(|c| !c.trim().is_empty()),
+    )
+    .map_err(input)
+}
+
+/// Set the crisis line and the clinician's contact: each given is set (empty removes it), each
+/// `None` stays as it is. Both are checked before either is written.
+pub async fn set_contacts<S: Store>(
     store: &S,
     line: Option<&str>,
+    clinician_contact: Option<&str>,
     now: Timestamp,
 ) -> Result<Profile> {
+    let line = line.map(|l| crisis_line(Some(l))).transpose()?;
+    let contact = clinician_contact.map(|c| clinician(Some(c))).transpose()?;
     let mut p = profile(store).await?;
-    p.crisis_line = crisis_line(line)?;
+    if let Some(l) = line {
+        p.crisis_line = l;
+    }
+    if let Some(c) = contact {
+        p.clinician = c;
+    }
     p.updated_at = now;
     store.save_profile(&p).await?;
     Ok(p)

@@ -15,7 +15,7 @@ use dosewise_core::schedule::{
 };
 use dosewise_core::stock::{StockStatus, stock_status};
 use dosewise_core::titration::{Proposal, propose};
-use dosewise_core::when::{local_text, local_text_in};
+use dosewise_core::when::{friendly, friendly_on};
 use dosewise_store::{Store, Window};
 use serde::Serialize;
 
@@ -59,6 +59,8 @@ pub struct Today {
     pub despite_today: Vec<Dose>,
     /// The crisis line the person set, for the support card.
     pub crisis_line: Option<String>,
+    /// How to reach the person's clinician (from the profile).
+    pub clinician: Option<String>,
     /// The journal has a profile: it has been set up (a new one has not, and opens the setup).
     pub set_up: bool,
     pub questionnaires_due: Vec<String>,
@@ -212,7 +214,8 @@ pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result
         attention,
         despite_today,
         set_up: profile.is_some(),
-        crisis_line: profile.and_then(|p| p.crisis_line),
+        crisis_line: profile.as_ref().and_then(|p| p.crisis_line.clone()),
+        clinician: profile.and_then(|p| p.clinician),
         questionnaires_due,
     })
 }
@@ -275,9 +278,9 @@ pub fn protocol_line(p: &Protocol, today: Date, tz: &TimeZone) -> String {
     };
     if kind == DayKind::Dose {
         s.push_str(&format!(
-            ": planned {} at {}",
+            ": planned {} {}",
             x.dose.entered,
-            local_text(slot(p, today, tz), tz)
+            friendly_on(slot(p, today, tz), tz, today)
         ));
     }
     if let Some(c) = cycle_position(p, today) {
@@ -298,7 +301,7 @@ pub fn protocol_line(p: &Protocol, today: Date, tz: &TimeZone) -> String {
     {
         s.push_str(&format!(
             ". Next planned dose: {}",
-            local_text(slot(p, *next, tz), tz)
+            friendly_on(slot(p, *next, tz), tz, today)
         ));
     }
     s.push('.');
@@ -310,8 +313,8 @@ pub fn post_dose(d: &Dose, proto: Option<&Protocol>, now: Timestamp, tz: &TimeZo
     let x = &d.dose;
     let since = now.duration_since(x.at);
     let mut out = vec![format!(
-        "After your dose at {} ({}): do not drive or operate machinery until tomorrow, after a night's sleep [SPRAVATO US label, H].",
-        local_text_in(x.at, &x.zone, tz),
+        "After your dose {} ({}): do not drive or operate machinery until tomorrow, after a night's sleep [SPRAVATO US label, H].",
+        friendly(x.at, &x.zone, now, tz),
         x.route
     )];
     if let Some(t) = route_facts(x.substance, x.route).and_then(|f| f.timing.as_ref()) {
@@ -326,8 +329,8 @@ pub fn post_dose(d: &Dose, proto: Option<&Protocol>, now: Timestamp, tz: &TimeZo
                 x.at.checked_add(SignedDuration::from_mins(40))
                     .unwrap_or(x.at);
             out.push(format!(
-                "Your protocol asks for a blood-pressure check about 40 minutes after the dose (around {}); record it as a post-dose reading. Blood pressure peaks at about 40 minutes [SPRAVATO US label section 5.6, H].",
-                local_text(at, tz)
+                "Your protocol asks for a blood-pressure check about 40 minutes after the dose ({}); record it as a post-dose reading. Blood pressure peaks at about 40 minutes [SPRAVATO US label section 5.6, H].",
+                friendly(at, "", now, tz)
             ));
         }
         if p.protocol.require_sitter && since < SignedDuration::from_hours(4) {

@@ -28,6 +28,7 @@ async fn journal() -> (SqliteStore, tempfile::TempDir) {
         screen: vec![],
         screened_at: Some(ts("2026-11-01T08:00:00Z")),
         crisis_line: Some("988".into()),
+        clinician: Some("Dr Lee 030 1234567".into()),
         created_at: ts("2026-11-01T08:00:00Z"),
         updated_at: ts("2026-11-01T08:00:00Z"),
     })

@@ -149,7 +149,7 @@ fn today_reports_cycle_and_break() {
         t.contains("a break day") && t.contains("Break day 3 of 7 after cycle 1"),
         "{t}"
     );
-    assert!(t.contains("Next planned dose: 2026-11-15 08:00 CET"), "{t}");
+    assert!(t.contains("Next planned dose: Sun 15 Nov at 08:00"), "{t}");
 }
 
 #[test]

@@ -561,6 +561,17 @@ fn blood_pressure_tiers_set_per_protocol() {
 #[test]
 fn a_checkin_note_about_self_harm_brings_crisis_guidance() {
     let h = Home::new();
+    let set = h
+        .run(&[
+            "init",
+            "--crisis-line",
+            "988",
+            "--clinician",
+            "Dr Lee 030 1234567",
+        ])
+        .ok()
+        .stdout;
+    assert!(set.contains("clinician: Dr Lee 030 1234567"), "{set}");
     let out = h
         .run(&[
             "checkin",
@@ -572,8 +583,23 @@ fn a_checkin_note_about_self_harm_brings_crisis_guidance() {
         .ok()
         .stdout;
     assert!(out.contains("findahelpline.com"), "{out}");
+    assert!(
+        out.contains("Your crisis line: 988. Your clinician: Dr Lee 030 1234567."),
+        "{out}"
+    );
     let j = h.run(&["--json", "dose", "--dry-run"]).ok().json();
     assert!(codes(&j).contains(&"self_harm_thoughts".to_string()));
+    let action = j["verdict"]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["code"] == "self_harm_thoughts")
+        .map(|f| f["action"].to_string())
+        .unwrap_or_default();
+    assert!(action.contains("Your clinician: Dr Lee"), "{j}");
+    // Removed with an empty value.
+    let cleared = h.run(&["--json", "init", "--clinician", ""]).ok().json();
+    assert!(cleared["profile"]["clinician"].is_null(), "{cleared}");
     let plain = Home::new();
     let out = plain
         .run(&["checkin", "--mood", "6", "--note", "dead tired after work"])

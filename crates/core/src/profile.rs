@@ -1,6 +1,6 @@
 //! The person's profile: display name, home time zone, body weight (for mg/kg), the health
 //! screen's answers (each dated, so a clinician's clearance covers only what existed when it
-//! was given), and a crisis line the person chose.
+//! was given), and a crisis line and clinician's number the person chose.
 
 use crate::screen::ScreenAnswer;
 use crate::units::Kilograms;
@@ -25,6 +25,10 @@ pub struct Profile {
     /// A crisis line the person set (a number or a name), shown first in crisis guidance.
     #[serde(default)]
     pub crisis_line: Option<String>,
+    /// How to reach the person's clinician (a name and a number, as they wrote it), shown in
+    /// crisis guidance beside the crisis line.
+    #[serde(default)]
+    pub clinician: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -58,10 +58,13 @@ pub fn instrument(id: &str) -> Option<&'static Instrument> {
 
 /// Crisis guidance, shown whenever PHQ-9 item 9 is above 0 or a check-in reads as thoughts of
 /// self-harm: where to find help, the person's own crisis line first when they set one.
-pub fn crisis_guidance(crisis_line: Option<&str>) -> String {
+pub fn crisis_guidance(crisis_line: Option<&str>, clinician: Option<&str>) -> String {
     let mut s = String::new();
     if let Some(line) = crisis_line.map(str::trim).filter(|l| !l.is_empty()) {
         s.push_str(&format!("Your crisis line: {line}. "));
+    }
+    if let Some(c) = clinician.map(str::trim).filter(|l| !l.is_empty()) {
+        s.push_str(&format!("Your clinician: {c}. "));
     }
     s.push_str(CRISIS_HELP);
     s
@@ -441,17 +444,25 @@ mod tests {
 
     #[test]
     fn crisis_guidance_gives_a_way_to_find_help() {
-        let plain = crisis_guidance(None);
+        let plain = crisis_guidance(None, None);
         assert!(plain.contains("findahelpline.com") && plain.contains("emergency number"));
         assert!(
             plain.contains("Do not take a dose; talk to your clinician or a crisis line first.")
         );
         assert!(!plain.contains("alone"), "company does not make it fine");
-        let mine = crisis_guidance(Some("Samaritans 116 123"));
+        let mine = crisis_guidance(Some("Samaritans 116 123"), None);
         assert!(
             mine.starts_with("Your crisis line: Samaritans 116 123."),
             "{mine}"
         );
-        assert_eq!(crisis_guidance(Some("  ")), plain);
+        assert_eq!(crisis_guidance(Some("  "), Some(" ")), plain);
+        let both = crisis_guidance(Some("Samaritans 116 123"), Some("Dr Lee 030 1234567"));
+        assert!(
+            both.starts_with(
+                "Your crisis line: Samaritans 116 123. Your clinician: Dr Lee 030 1234567. "
+            ),
+            "{both}"
+        );
+        assert!(both.ends_with(&plain));
     }
 }

@@ -306,6 +306,8 @@ pub struct Preflight<'a> {
     pub assessments: &'a [crate::questionnaire::Assessment],
     /// The crisis line the person set, shown first in crisis guidance.
     pub crisis_line: Option<&'a str>,
+    /// How to reach the person's clinician, shown beside the crisis line.
+    pub clinician: Option<&'a str>,
     /// What the prescribing clinician set on the clinic server (pulled by sync).
     pub prescription: Option<&'a crate::prescription::Prescription>,
 }
@@ -930,7 +932,7 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
         .iter()
         .filter(|a| a.assessment.instrument == "phq9" && a.assessment.at >= month)
         .max_by_key(|a| a.assessment.at);
-    let crisis = crate::questionnaire::crisis_guidance(p.crisis_line);
+    let crisis = crate::questionnaire::crisis_guidance(p.crisis_line, p.clinician);
     let words_since = now
         .checked_sub(SignedDuration::from_hours(24 * SELF_HARM_WORDS_DAYS))
         .unwrap_or(now);

@@ -59,6 +59,7 @@ struct S {
     /// When the check runs; the dose's own time unless set (a dose logged after the fact).
     now: Option<Timestamp>,
     crisis_line: Option<String>,
+    clinician: Option<String>,
     prescription: Option<crate::prescription::Prescription>,
 }
 
@@ -86,6 +87,7 @@ impl S {
             dose: new_dose(12.5, ts(AT)),
             now: None,
             crisis_line: None,
+            clinician: None,
             prescription: None,
         }
     }
@@ -220,6 +222,7 @@ impl S {
             screen: &self.screen,
             assessments: &self.assessments,
             crisis_line: self.crisis_line.as_deref(),
+            clinician: self.clinician.as_deref(),
             prescription: self.prescription.as_ref(),
         })
     }

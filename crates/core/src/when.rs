@@ -80,6 +80,40 @@ pub fn local_text_in(ts: Timestamp, zone: &str, fallback: &TimeZone) -> String {
     }
 }
 
+/// An instant as running text reads it: "today at 08:00", "yesterday at 21:30", "tomorrow at
+/// 08:00", "Mon 30 Nov at 21:30" within the year around `now`, "1 Dec 2025 at 08:00" beyond.
+/// It is shown in the zone it was recorded in (`current` if that name is unknown or empty), and
+/// that zone's abbreviation is added only when it is not `current`, as for an entry made while
+/// travelling. Days are counted in that zone.
+pub fn friendly(ts: Timestamp, zone: &str, now: Timestamp, current: &TimeZone) -> String {
+    let (tz, elsewhere) = match self::zone(zone) {
+        Ok(tz) if tz.iana_name() != current.iana_name() => (tz, true),
+        Ok(tz) => (tz, false),
+        Err(_) => (current.clone(), false),
+    };
+    let today = now.to_zoned_datetime(tz.clone()).date();
+    let mut s = friendly_on(ts, &tz, today);
+    if elsewhere {
+        s.push_str(&format!(" {}", ts.to_zoned_datetime(tz).strftime("%Z")));
+    }
+    s
+}
+
+/// [`friendly`] for an instant in the person's own zone `tz`, the days counted from `today`.
+pub fn friendly_on(ts: Timestamp, tz: &TimeZone, today: Date) -> String {
+    let at = ts.to_zoned_datetime(tz.clone());
+    // Subtracting dates gives whole days (the largest unit of a date difference).
+    let day = match (at.date() - today).get_days() {
+        0 => "today".to_string(),
+        -1 => "yesterday".to_string(),
+        1 => "tomorrow".to_string(),
+        // Within about half a year either way the weekday and day are enough.
+        -180..=180 => at.strftime("%a %-d %b").to_string(),
+        _ => at.strftime("%-d %b %Y").to_string(),
+    };
+    format!("{day} at {}", at.strftime("%H:%M"))
+}
+
 /// Truncate to whole microseconds, the precision in which instants are stored.
 pub fn to_micros(ts: Timestamp) -> Timestamp {
     Timestamp::from_microsecond(ts.as_microsecond()).unwrap_or(ts)
@@ -271,6 +305,7 @@ fn relative(input: &str, rel: &str, now: &ZonedDateTime) -> Result<When, WhenErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::ts;
 
     fn now_in(zone_name: &str, local: &str) -> ZonedDateTime {
         let tz = zone(zone_name).unwrap_or_else(|e| panic!("{e}"));
@@ -387,5 +422,43 @@ mod tests {
             Err(WhenError::UnknownZone(_))
         ));
         assert!(matches!(zone(""), Err(WhenError::UnknownZone(_))));
+    }
+
+    #[test]
+    fn friendly_times_read_as_running_text() {
+        let berlin = zone("Europe/Berlin").unwrap_or(TimeZone::UTC);
+        let now = ts("2026-12-01T10:00:00Z"); // 11:00 on Tuesday 1 December in Berlin
+        let f = |at: &str, z: &str| friendly(ts(at), z, now, &berlin);
+        assert_eq!(f("2026-12-01T07:00:00Z", "Europe/Berlin"), "today at 08:00");
+        // Just after local midnight is already today; just before is yesterday.
+        assert_eq!(f("2026-11-30T23:05:00Z", "Europe/Berlin"), "today at 00:05");
+        assert_eq!(
+            f("2026-11-30T22:55:00Z", "Europe/Berlin"),
+            "yesterday at 23:55"
+        );
+        assert_eq!(
+            f("2026-12-02T07:00:00Z", "Europe/Berlin"),
+            "tomorrow at 08:00"
+        );
+        assert_eq!(
+            f("2026-11-27T20:30:00Z", "Europe/Berlin"),
+            "Fri 27 Nov at 21:30"
+        );
+        assert_eq!(
+            f("2025-03-01T07:00:00Z", "Europe/Berlin"),
+            "1 Mar 2025 at 08:00"
+        );
+        // An unknown or empty zone reads in the current one, without an abbreviation.
+        assert_eq!(f("2026-12-01T07:00:00Z", ""), "today at 08:00");
+        // Recorded while travelling: its own local time, and the zone it was in.
+        assert_eq!(
+            f("2026-12-01T07:00:00Z", "America/New_York"),
+            "today at 02:00 EST"
+        );
+        // Summer time in the same zone needs no abbreviation either.
+        assert_eq!(
+            f("2026-07-01T06:00:00Z", "Europe/Berlin"),
+            "Wed 1 Jul at 08:00"
+        );
     }
 }

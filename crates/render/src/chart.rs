@@ -54,12 +54,18 @@ pub struct Chart {
     pub events: Vec<(Timestamp, String)>,
 }
 
-const W: f64 = 640.0;
+/// The width a chart is drawn at for a wide screen and for paper.
+pub const WIDE: f64 = 640.0;
+/// The width a chart is drawn at for a phone: about the width of a 390 px screen's content, so
+/// its text shows at close to its own size instead of being scaled down to a few pixels.
+pub const NARROW: f64 = 360.0;
 const H: f64 = 240.0;
 const LEFT: f64 = 48.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 28.0;
 const BOTTOM: f64 = 36.0;
+/// The height of one more row of legend, when the legend does not fit on one.
+const LEGEND_ROW: f64 = 15.0;
 
 /// Escape text for SVG/HTML.
 pub fn esc(s: &str) -> String {
@@ -86,15 +92,32 @@ fn nice_step(span: f64) -> f64 {
     step * mag
 }
 
+/// Where each series' legend entry goes, wrapping to another row when the next would not fit
+/// in `w`: the (x, row) of each entry.
+fn legend_layout(labels: &[&str], w: f64) -> Vec<(f64, usize)> {
+    let mut at = Vec::with_capacity(labels.len());
+    let (mut x, mut row) = (LEFT, 0);
+    for l in labels {
+        let width = 14.0 + 6.5 * l.chars().count() as f64;
+        if x > LEFT && x + width > w - RIGHT {
+            x = LEFT;
+            row += 1;
+        }
+        at.push((x, row));
+        x += width + 10.0;
+    }
+    at
+}
+
 impl Chart {
     fn date(&self, t: Timestamp, format: &str) -> String {
         t.to_zoned_datetime(self.tz.clone())
             .strftime(format)
             .to_string()
     }
-    fn x(&self, t: Timestamp) -> f64 {
+    fn x(&self, t: Timestamp, w: f64) -> f64 {
         let span = self.to.duration_since(self.from).as_secs_f64().max(1.0);
-        LEFT + (W - LEFT - RIGHT)
+        LEFT + (w - LEFT - RIGHT)
             * (t.duration_since(self.from).as_secs_f64() / span).clamp(0.0, 1.0)
     }
     fn y(&self, v: f64) -> f64 {
@@ -102,12 +125,24 @@ impl Chart {
         TOP + (H - TOP - BOTTOM) * (1.0 - ((v - self.y_min) / span).clamp(0.0, 1.0))
     }
 
-    /// The chart as an SVG document (with a title and description for screen readers).
+    /// The chart as an SVG document at the wide width (with a title and description for
+    /// screen readers).
     pub fn svg(&self) -> String {
+        self.svg_at(WIDE)
+    }
+
+    /// The chart drawn `w` units wide ([`WIDE`] or [`NARROW`]): the plot, its text and its
+    /// marks keep their sizes; a narrower chart has fewer date labels and wraps its legend.
+    pub fn svg_at(&self, w: f64) -> String {
+        let labels: Vec<&str> = self.series.iter().map(|s| s.label.as_str()).collect();
+        let legend = legend_layout(&labels, w);
+        let rows = legend.iter().map(|&(_, r)| r).max().unwrap_or(0);
+        let h = H + LEGEND_ROW * rows as f64;
         let mut s = String::new();
+        // The title and desc elements name and describe the image (no ids: a page holds many).
         let _ = write!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="100%" role="img" aria-labelledby="t d" font-family="sans-serif" font-size="11"><title id="t">{}</title><desc id="d">{}</desc>"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" font-family="sans-serif" font-size="11"><title>{}</title><desc>{}</desc>"#,
             esc(&self.title),
             esc(&format!(
                 "{} from {} to {}{}",
@@ -135,11 +170,11 @@ impl Chart {
             let (y1, y2) = (self.y(b.to), self.y(b.from));
             let _ = write!(
                 s,
-                r##"<rect x="{LEFT}" y="{y1:.1}" width="{:.1}" height="{:.1}" fill="{}" opacity="0.18"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#555" font-size="9">{}</text>"##,
-                W - LEFT - RIGHT,
+                r##"<rect x="{LEFT}" y="{y1:.1}" width="{:.1}" height="{:.1}" fill="{}" opacity="0.18"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#555" font-size="10">{}</text>"##,
+                w - LEFT - RIGHT,
                 (y2 - y1).max(0.0),
                 b.colour,
-                W - RIGHT - 2.0,
+                w - RIGHT - 2.0,
                 y1 + 10.0,
                 esc(&b.label)
             );
@@ -152,7 +187,7 @@ impl Chart {
             let _ = write!(
                 s,
                 r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#333">{}</text>"##,
-                W - RIGHT,
+                w - RIGHT,
                 LEFT - 4.0,
                 y + 3.5,
                 dosewise_core::units::fmt_num(v)
@@ -166,17 +201,18 @@ impl Chart {
             H / 2.0,
             esc(&self.y_label)
         );
-        // Time axis: about six date labels.
+        // Time axis: a date label about every 100 units (six on a wide chart, four on a narrow).
         let days = (self.to.duration_since(self.from).as_hours() / 24).max(1);
-        for i in 0..=5 {
+        let gaps = if w < WIDE { 3 } else { 5 };
+        for i in 0..=gaps {
             let t = self
                 .from
-                .checked_add(jiff::SignedDuration::from_hours(24 * days * i / 5))
+                .checked_add(jiff::SignedDuration::from_hours(24 * days * i / gaps))
                 .unwrap_or(self.from);
-            let x = self.x(t);
+            let x = self.x(t, w);
             let anchor = match i {
                 0 => "start",
-                5 => "end",
+                i if i == gaps => "end",
                 _ => "middle",
             };
             let _ = write!(
@@ -190,15 +226,15 @@ impl Chart {
             s,
             r##"<line x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#333"/>"##,
             H - BOTTOM,
-            W - RIGHT,
+            w - RIGHT,
             H - BOTTOM
         );
         for r in &self.rules {
             let y = self.y(r.value);
             let _ = write!(
                 s,
-                r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#b00" stroke-dasharray="5 3"/><text x="{:.1}" y="{:.1}" fill="#b00" font-size="9">{}</text>"##,
-                W - RIGHT,
+                r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#b00" stroke-dasharray="5 3"/><text x="{:.1}" y="{:.1}" fill="#b00" font-size="10">{}</text>"##,
+                w - RIGHT,
                 LEFT + 4.0,
                 y - 3.0,
                 esc(&r.label)
@@ -208,7 +244,7 @@ impl Chart {
         // same line thousands of times.
         let mut last_tick = f64::NAN;
         for t in &self.ticks {
-            let x = (self.x(*t) * 10.0).round() / 10.0;
+            let x = (self.x(*t, w) * 10.0).round() / 10.0;
             if x == last_tick {
                 continue;
             }
@@ -221,7 +257,7 @@ impl Chart {
             );
         }
         for (i, (t, _)) in self.events.iter().enumerate() {
-            let x = self.x(*t);
+            let x = self.x(*t, w);
             let _ = write!(
                 s,
                 r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#666" stroke-dasharray="3 3"/><text x="{:.1}" y="{:.1}" fill="#444" font-size="10" font-weight="bold">{}</text>"##,
@@ -231,13 +267,12 @@ impl Chart {
                 i + 1
             );
         }
-        let mut legend_x = LEFT;
-        for se in &self.series {
+        for (se, &(legend_x, row)) in self.series.iter().zip(&legend) {
             if !se.markers_only && se.points.len() > 1 {
                 let pts: Vec<String> = se
                     .points
                     .iter()
-                    .map(|(t, v)| format!("{:.1},{:.1}", self.x(*t), self.y(*v)))
+                    .map(|(t, v)| format!("{:.1},{:.1}", self.x(*t, w), self.y(*v)))
                     .collect();
                 let _ = write!(
                     s,
@@ -252,7 +287,7 @@ impl Chart {
             for (t, v) in se.points.iter().filter(|_| markers) {
                 // A marker exactly on the previous one adds nothing.
                 let at = (
-                    (self.x(*t) * 10.0).round() / 10.0,
+                    (self.x(*t, w) * 10.0).round() / 10.0,
                     (self.y(*v) * 10.0).round() / 10.0,
                 );
                 if at == last {
@@ -265,16 +300,16 @@ impl Chart {
                     at.0, at.1, se.colour
                 );
             }
+            let base = H + LEGEND_ROW * row as f64;
             let _ = write!(
                 s,
                 r##"<rect x="{legend_x:.1}" y="{:.1}" width="10" height="3" fill="{}"/><text x="{:.1}" y="{:.1}" fill="#333">{}</text>"##,
-                H - 8.0,
+                base - 8.0,
                 se.colour,
                 legend_x + 14.0,
-                H - 4.0,
+                base - 4.0,
                 esc(&se.label)
             );
-            legend_x += 24.0 + 6.5 * se.label.chars().count() as f64;
         }
         s.push_str("</svg>");
         s
@@ -327,7 +362,7 @@ mod tests {
         assert!(svg.contains("<circle"));
         // The change is a dashed line at 14/28 of the time axis, described in words.
         assert!(svg.contains("stroke-dasharray=\"3 3\""));
-        let mid = LEFT + (W - LEFT - RIGHT) * (14.0 * 24.0 + 9.0) / (28.0 * 24.0);
+        let mid = LEFT + (WIDE - LEFT - RIGHT) * (14.0 * 24.0 + 9.0) / (28.0 * 24.0);
         assert!(
             svg.contains(&format!("x1=\"{mid:.1}\" y1=\"{TOP}\"")),
             "{svg}"
@@ -362,5 +397,52 @@ mod tests {
             svg.contains(">01 Nov<") && svg.contains(">29 Nov<"),
             "{svg}"
         );
+    }
+
+    #[test]
+    fn a_narrow_chart_keeps_its_text_size_and_wraps_its_legend() {
+        let series = |label: &str| Series {
+            label: label.into(),
+            colour: "#1f77b4",
+            points: vec![(ts("2026-11-02T20:00:00Z"), 4.0)],
+            markers_only: false,
+        };
+        let c = Chart {
+            title: "Mood and anxiety".into(),
+            y_label: "rating".into(),
+            y_min: 0.0,
+            y_max: 10.0,
+            from: ts("2026-11-01T00:00:00Z"),
+            to: ts("2026-11-29T00:00:00Z"),
+            tz: TimeZone::UTC,
+            series: vec![
+                series("mood"),
+                series("anxiety"),
+                series("energy (weekly mean)"),
+                series("sleep (weekly mean)"),
+            ],
+            bands: vec![],
+            rules: vec![],
+            ticks: vec![],
+            events: vec![],
+        };
+        let (wide, narrow) = (c.svg(), c.svg_at(NARROW));
+        // The wide chart has its legend on one row; the narrow one needs a second, and grows.
+        assert!(wide.contains(r#"viewBox="0 0 640 240""#), "{wide}");
+        assert!(narrow.contains(r#"viewBox="0 0 360 255""#), "{narrow}");
+        // The same font size: the narrow chart is drawn for its width, not scaled down.
+        assert!(narrow.contains(r#"font-size="11""#));
+        // Six date labels on the wide chart, four on the narrow one.
+        let dates = |svg: &str| svg.matches(" Nov<").count();
+        assert_eq!((dates(&wide), dates(&narrow)), (6, 4));
+        // Every legend entry starts inside the narrow chart and ends before its right edge.
+        let labels: Vec<&str> = c.series.iter().map(|s| s.label.as_str()).collect();
+        for ((x, _), l) in legend_layout(&labels, NARROW).iter().zip(&labels) {
+            assert!(
+                *x >= LEFT && x + 14.0 + 6.5 * l.chars().count() as f64 <= NARROW - RIGHT + 0.1
+            );
+        }
+        // No ids that would repeat when a page holds several charts.
+        assert!(!narrow.contains(" id=") && !wide.contains(" id="));
     }
 }

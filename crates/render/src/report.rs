@@ -218,12 +218,24 @@ pub fn scale_chart(
 
 /// The insights page's charts for a period (`t0`..`t1`, the local days `from`..`to`): mood and
 /// anxiety (none without check-ins), PHQ-9 and GAD-7 (each only with scores), and the protocol
-/// changes they mark. One set for the local app's Insights and the clinic's patient view.
+/// changes they mark. One set for the local app's Insights and the clinic's patient view, each
+/// chart as [`screen_figure`] draws it.
 #[derive(Debug, Clone)]
 pub struct InsightCharts {
     pub ratings: Option<String>,
     pub scales: Vec<String>,
     pub changes: Vec<(Timestamp, String)>,
+}
+
+/// A chart for a screen: drawn wide and drawn narrow, the stylesheet showing the one that fits
+/// (`.chart-narrow` on a phone), so a phone's chart has legible labels instead of a wide
+/// chart scaled down to a third of its size.
+pub fn screen_figure(c: &Chart) -> String {
+    format!(
+        r#"<div class="chart-wide">{}</div><div class="chart-narrow">{}</div>"#,
+        c.svg(),
+        c.svg_at(crate::chart::NARROW)
+    )
 }
 
 pub fn insight_charts(
@@ -247,7 +259,7 @@ pub fn insight_charts(
         .collect();
     let changes = protocol_changes(j, from, to, tz);
     let ratings = (!checkins.is_empty())
-        .then(|| ratings_chart(&checkins, &doses, &changes, t0, t1, tz).svg());
+        .then(|| screen_figure(&ratings_chart(&checkins, &doses, &changes, t0, t1, tz)));
     let mut scales = Vec::new();
     for id in ["phq9", "gad7"] {
         let Some(inst) = dosewise_core::questionnaire::instrument(id) else {
@@ -260,7 +272,9 @@ pub fn insight_charts(
             .collect();
         xs.sort_by_key(|a| a.assessment.at);
         if !xs.is_empty() {
-            scales.push(scale_chart(inst, &xs, &doses, &changes, t0, t1, tz).svg());
+            scales.push(screen_figure(&scale_chart(
+                inst, &xs, &doses, &changes, t0, t1, tz,
+            )));
         }
     }
     InsightCharts {

@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_checkin_revisions.sql"),
     include_str!("../migrations/0003_settings.sql"),
+    include_str!("../migrations/0004_clinician.sql"),
 ];
 
 /// The schema version this build writes.

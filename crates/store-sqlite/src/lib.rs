@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_stock_count.sql"),
     include_str!("../migrations/0007_checkin_revisions.sql"),
     include_str!("../migrations/0008_settings.sql"),
+    include_str!("../migrations/0009_clinician.sql"),
 ];
 
 /// The schema version this build writes.

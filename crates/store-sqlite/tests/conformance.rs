@@ -73,7 +73,8 @@ mod sqlite_specific {
             .must();
         s.close().await.must();
         // Put the file back as schema 5 left it: the old CHECK, and the old way of writing;
-        // check-ins without the correction columns of schema 7.
+        // check-ins without the correction columns of schema 7, a profile without schema 9's
+        // clinician.
         {
             let c = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
             let at = ts("2026-11-02T08:00:00Z").as_microsecond();
@@ -98,6 +99,7 @@ mod sqlite_specific {
                  DROP TABLE setting;
                  ALTER TABLE checkin DROP COLUMN updated_at;
                  ALTER TABLE checkin DROP COLUMN deleted_at;
+                 ALTER TABLE profile DROP COLUMN clinician;
                  PRAGMA user_version = 5;",
                 id = stock.id
             ))

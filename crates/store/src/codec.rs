@@ -223,6 +223,7 @@ pub const PROFILE_COLUMNS: &[&str] = &[
     "updated_at",
     "screened_at",
     "crisis_line",
+    "clinician",
 ];
 
 pub fn profile_values(p: &Profile) -> Result<Vec<Value>> {
@@ -235,6 +236,7 @@ pub fn profile_values(p: &Profile) -> Result<Vec<Value>> {
         p.updated_at.into(),
         p.screened_at.into(),
         (&p.crisis_line).into(),
+        (&p.clinician).into(),
     ])
 }
 
@@ -245,6 +247,7 @@ pub fn profile(r: &impl Row) -> Result<Profile> {
         screen: from_json(r, "screen")?,
         screened_at: opt_at(r, "screened_at")?,
         crisis_line: r.text("crisis_line")?,
+        clinician: r.text("clinician")?,
         weight_kg: weight(r, "weight_kg")?,
         created_at: at(r, "created_at")?,
         updated_at: at(r, "updated_at")?,

@@ -163,6 +163,7 @@ macro_rules! conformance {
                     screen: Vec::new(),
                     screened_at: None,
                     crisis_line: None,
+                    clinician: None,
                     created_at: ts("2026-11-01T08:00:00Z"),
                     updated_at: ts("2026-11-01T08:00:00Z"),
                 };
@@ -190,6 +191,7 @@ macro_rules! conformance {
                     }],
                     screened_at: Some(ts("2026-10-01T08:00:00Z")),
                     crisis_line: Some("Samaritans 116 123".into()),
+                    clinician: Some("Dr Lee, 030 1234567".into()),
                     created_at: ts("2026-11-01T08:00:00Z"),
                     updated_at: ts("2026-11-01T08:00:00Z"),
                 };
@@ -201,12 +203,16 @@ macro_rules! conformance {
                 undated.screen[0].since = None;
                 undated.screened_at = None;
                 undated.crisis_line = None;
+                undated.clinician = None;
                 s.save_profile(&undated)
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
                 let back = s.profile().await.must().unwrap_or_else(|| panic!());
                 assert_eq!(back.screen[0].since, Some(p.updated_at));
-                assert_eq!((back.screened_at, back.crisis_line), (None, None));
+                assert_eq!(
+                    (back.screened_at, back.crisis_line, back.clinician),
+                    (None, None, None)
+                );
             }
 
             #[tokio::test]

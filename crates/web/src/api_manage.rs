@@ -406,6 +406,7 @@ async fn screen(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
         "screened_at": p.as_ref().and_then(|p| p.screened_at),
         "due": dosewise_core::screen::due(p.as_ref().and_then(|p| p.screened_at), st.now()),
         "crisis_line": p.as_ref().and_then(|p| p.crisis_line.clone()),
+        "clinician": p.as_ref().and_then(|p| p.clinician.clone()),
     })))
 }
 
@@ -416,6 +417,8 @@ pub struct ScreenBody {
     yes: Vec<String>,
     /// The person's own crisis line; empty removes it; absent leaves it.
     crisis_line: Option<String>,
+    /// How to reach their clinician; empty removes it; absent leaves it.
+    clinician: Option<String>,
 }
 
 async fn answer_screen(
@@ -427,12 +430,19 @@ async fn answer_screen(
     // Check both before writing either.
     dosewise_core::screen::answer(&[], &b.yes, now).map_err(WebError::Input)?;
     dosewise_app::screen::crisis_line(b.crisis_line.as_deref())?;
+    dosewise_app::screen::clinician(b.clinician.as_deref())?;
     let mut p = dosewise_app::screen::answer_all(&*store, &b.yes, now).await?;
-    if b.crisis_line.is_some() {
-        p = dosewise_app::screen::set_crisis_line(&*store, b.crisis_line.as_deref(), now).await?;
+    if b.crisis_line.is_some() || b.clinician.is_some() {
+        p = dosewise_app::screen::set_contacts(
+            &*store,
+            b.crisis_line.as_deref(),
+            b.clinician.as_deref(),
+            now,
+        )
+        .await?;
     }
     Ok(Json(
-        json!({ "answers": p.screen, "crisis_line": p.crisis_line }),
+        json!({ "answers": p.screen, "crisis_line": p.crisis_line, "clinician": p.clinician }),
     ))
 }
 
@@ -442,7 +452,7 @@ fn profile_json(p: Option<&dosewise_core::profile::Profile>) -> Value {
     json!({
         "profile": p.map(|p| json!({
             "name": p.name, "zone": p.zone, "weight_kg": p.weight_kg,
-            "screened_at": p.screened_at, "crisis_line": p.crisis_line,
+            "screened_at": p.screened_at, "crisis_line": p.crisis_line, "clinician": p.clinician,
             "created_at": p.created_at, "updated_at": p.updated_at,
         })),
     })
@@ -478,6 +488,7 @@ async fn set_profile(
         name: given(b.name),
         screen: None,
         crisis_line: None,
+        clinician: None,
     };
     let (p, created) = dosewise_app::profile::update(&*store, &u, st.now()).await?;
     let mut j = profile_json(Some(&p));

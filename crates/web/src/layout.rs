@@ -129,9 +129,10 @@ pub fn error_box(msg: Option<&str>) -> Markup {
     }
 }
 
-/// "2026-11-28 08:00 CET" in the zone the entry was recorded in.
-pub fn when(t: Timestamp, zone: &str, fallback: &TimeZone) -> String {
-    dosewise_core::when::local_text_in(t, zone, fallback)
+/// "today at 08:00", "Fri 27 Nov at 21:30": an entry's time as running text reads it, in the
+/// zone it was recorded in (named only when that is not the person's zone now).
+pub fn when(t: Timestamp, zone: &str, current: &TimeZone, now: Timestamp) -> String {
+    dosewise_core::when::friendly(t, zone, now, current)
 }
 
 fn severity(s: Severity) -> (&'static str, &'static str) {
@@ -213,10 +214,11 @@ pub fn tel_of(line: &str) -> Option<String> {
 }
 
 /// Support after thoughts of self-harm (PHQ-9 item 9, or a check-in's words): calm, with the
-/// person's own crisis line to tap, the helpline directory and the emergency numbers; the
-/// source behind a fold.
-pub fn support_card(crisis_line: Option<&str>) -> Markup {
+/// person's own crisis line and clinician to tap, the helpline directory and the emergency
+/// numbers; the source behind a fold.
+pub fn support_card(crisis_line: Option<&str>, clinician: Option<&str>) -> Markup {
     let line = crisis_line.map(str::trim).filter(|l| !l.is_empty());
+    let clinician = clinician.map(str::trim).filter(|l| !l.is_empty());
     html! {
         section.card.support aria-labelledby="support-h" {
             h2 #support-h { "Talk to someone today" }
@@ -227,14 +229,19 @@ pub fn support_card(crisis_line: Option<&str>) -> Markup {
                         @if let Some(tel) = tel_of(l) { a href=(tel) { (l) } } @else { strong { (l) } }
                     }
                 }
+                @if let Some(c) = clinician {
+                    li { "Your clinician: "
+                        @if let Some(tel) = tel_of(c) { a href=(tel) { (c) } } @else { strong { (c) } }
+                    }
+                }
                 li { "Free, confidential helplines in your country: " a href="https://findahelpline.com" rel="noreferrer" { "findahelpline.com" } }
                 li { "In danger now: call your emergency number — "
                     a href="tel:112" { "112" } " (European Union), "
                     a href="tel:999" { "999" } " (UK), "
                     a href="tel:911" { "911" } " (US, Canada)." }
             }
-            @if line.is_none() {
-                p.hint { "You can add your own crisis line on the " a href="/screen" { "health screen" } " page." }
+            @if line.is_none() || clinician.is_none() {
+                p.hint { "You can add your own crisis line and your clinician's number on the " a href="/screen" { "health screen" } " page." }
             }
             details.sources {
                 summary { "Sources" }

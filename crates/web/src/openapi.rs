@@ -127,8 +127,10 @@ fn constrain(name: &str, schema: &mut Value) {
             let label = (field == "name" && required.contains(field))
                 || (name, field.as_str()) == ("ClearRequest", "note");
             // (A stock change's note is its ledger line's reason: a short label.)
-            let short = matches!(field.as_str(), "name" | "reason" | "lot" | "crisis_line")
-                || (name, field.as_str()) == ("StockChangeRequest", "note");
+            let short = matches!(
+                field.as_str(),
+                "name" | "reason" | "lot" | "crisis_line" | "clinician"
+            ) || (name, field.as_str()) == ("StockChangeRequest", "note");
             let (pattern, max) = match field.as_str() {
                 _ if label => (LABEL, Some(dosewise_core::text::MAX_LABEL_CHARS)),
                 _ if short => (TEXT, Some(dosewise_core::text::MAX_LABEL_CHARS)),
@@ -331,7 +333,8 @@ fn manage_schemas() -> Value {
                     "note": { "type": "string", "description": "Who reviewed it and what they said." } } },
                 "ScreenRequest": { "type": "object", "additionalProperties": false, "properties": {
                     "yes": { "type": "array", "items": { "type": "string", "enum": dosewise_core::screen::questions().iter().map(|q| q.code.clone()).collect::<Vec<_>>() }, "description": "The codes (GET /api/v1/screen) of the conditions that apply." },
-                    "crisis_line": { "type": "string", "description": "Empty removes it." } } },
+                    "crisis_line": { "type": "string", "description": "Empty removes it." },
+                    "clinician": { "type": "string", "description": "How to reach the clinician (a name and a number), shown beside the crisis line; empty removes it." } } },
                 "ProfileRequest": { "type": "object", "additionalProperties": false, "properties": {
                     "name": { "type": "string", "description": "Shown on reports." },
                     "weight": { "type": "string", "description": "\"70\", \"70 kg\", \"154 lb\" (a bare number is kg), for mg/kg; empty leaves it." },

@@ -1398,13 +1398,19 @@ async fn warnings_are_shown_before_saving() {
 }
 
 /// After a PHQ-9 with item 9 above 0, the result and Today show a calm support card: the
-/// person's own crisis line to tap, the helpline directory and emergency numbers, the source
-/// behind a fold — not a wall of red.
+/// person's own crisis line and clinician to tap, the helpline directory and emergency numbers,
+/// the source behind a fold — not a wall of red.
 #[tokio::test]
 async fn thoughts_of_self_harm_bring_a_support_card() {
     let a = app().await;
     let r = a
-        .form("/screen", &[("crisis_line", "Samaritans 116 123")])
+        .form(
+            "/screen",
+            &[
+                ("crisis_line", "Samaritans 116 123"),
+                ("clinician", "Dr Lee +49 30 1234-567"),
+            ],
+        )
         .await;
     assert!(
         r.status.is_redirection() || r.status == StatusCode::OK,
@@ -1422,6 +1428,12 @@ async fn thoughts_of_self_harm_bring_a_support_card() {
     for page in [r.body, a.get("/").await.body] {
         assert!(page.contains("Talk to someone today"), "{page}");
         assert!(page.contains("href=\"tel:116123\""), "{page}");
+        assert!(
+            page.contains(
+                "Your clinician: <a href=\"tel:+49301234567\">Dr Lee +49 30 1234-567</a>"
+            ),
+            "{page}"
+        );
         assert!(page.contains("href=\"tel:112\"") && page.contains("findahelpline.com"));
         assert!(page.contains("<summary>Sources</summary>"));
         assert!(!page.contains("class=\"error\""), "no wall of red");

@@ -29,6 +29,10 @@ pub struct Args {
     /// e.g. "988" or "Samaritans 116 123"); "" removes it.
     #[arg(long, value_name = "LINE")]
     crisis_line: Option<String>,
+    /// How to reach your clinician, shown beside the crisis line in crisis guidance (a name and
+    /// a number, e.g. "Dr Lee 030 1234567"); "" removes it.
+    #[arg(long, value_name = "CONTACT")]
+    clinician: Option<String>,
     /// Create the journal encrypted (SQLCipher). Every command then needs the passphrase.
     #[arg(long)]
     encrypt: bool,
@@ -51,6 +55,7 @@ impl Args {
             name: self.name.clone(),
             screen: None,
             crisis_line: self.crisis_line.clone(),
+            clinician: self.clinician.clone(),
         };
         if let Some(z) = &update.zone {
             when::zone(z).map_err(input)?;
@@ -62,6 +67,11 @@ impl Args {
             .crisis_line
             .as_deref()
             .map(|l| dosewise_app::screen::crisis_line(Some(l)))
+            .transpose()?;
+        update
+            .clinician
+            .as_deref()
+            .map(|c| dosewise_app::screen::clinician(Some(c)))
             .transpose()?;
 
         let store = if self.encrypt {
@@ -125,6 +135,9 @@ impl Args {
         }
         if let Some(l) = &p.crisis_line {
             crate::outln!("  crisis line: {l} (shown first in crisis guidance)");
+        }
+        if let Some(c) = &p.clinician {
+            crate::outln!("  clinician: {c} (shown in crisis guidance)");
         }
         if created {
             crate::outln!(

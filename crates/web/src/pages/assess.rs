@@ -31,7 +31,7 @@ pub async fn assess_list(State(st): State<AppState>) -> Result<Markup, WebError>
                     @if !i.validated { " (plain questions, not a validated scale)" }
                     br;
                     span.muted {
-                        @match last { Some(a) => { "Last: " (a.assessment.total) " (" (a.assessment.band) ") on " (when(a.assessment.at, &a.assessment.zone, &tz)) ". " } None => { "Never taken. " } }
+                        @match last { Some(a) => { "Last: " (a.assessment.total) " (" (a.assessment.band) ") on " (when(a.assessment.at, &a.assessment.zone, &tz, now)) ". " } None => { "Never taken. " } }
                         "Every " (i.cadence_days) " days."
                     }
                     @if d.due { " " span.badge.warning { "due" } }
@@ -105,7 +105,7 @@ pub async fn assess_submit(
         let zone = st.0.config.zone.as_deref();
         let a = dosewise_app::records::assessment(&*store, &i.id, &a, None, None, zone, st.now())
             .await?;
-        let crisis = store.profile().await?.and_then(|p| p.crisis_line);
+        let crisis = store.profile().await?;
         Ok((a, crisis))
     }
     .await;
@@ -117,7 +117,10 @@ pub async fn assess_submit(
                 h1 { (i.name) ": " (a.assessment.total) " of " (i.max) }
                 p { "Band: " strong { (a.assessment.band) } }
                 @if a.assessment.self_harm_flag() {
-                    (crate::layout::support_card(crisis.as_deref()))
+                    (crate::layout::support_card(
+                        crisis.as_ref().and_then(|p| p.crisis_line.as_deref()),
+                        crisis.as_ref().and_then(|p| p.clinician.as_deref()),
+                    ))
                 }
                 p { a href="/assess" { "Questionnaires" } " · " a href="/insights" { "Insights" } }
             },

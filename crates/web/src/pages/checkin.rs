@@ -91,7 +91,7 @@ fn scale(name: &str, lo: &str, hi: &str, selected: Option<String>) -> Markup {
 /// Where the check-in form goes: a new check-in, or the correction of one.
 enum Target<'a> {
     New,
-    Correct(&'a Checkin, &'a TimeZone),
+    Correct(&'a Checkin, &'a TimeZone, dosewise_core::jiff::Timestamp),
 }
 
 fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -> Markup {
@@ -103,8 +103,8 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
             "/checkin".to_string(),
             "Save check-in",
         ),
-        Target::Correct(c, _) => (
-            format!("Correct check-in #{}", c.id),
+        Target::Correct(c, ..) => (
+            "Correct this check-in".to_string(),
             format!("/checkins/{}/edit", c.id),
             "Save the correction",
         ),
@@ -116,8 +116,8 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
             Target::New => {
                 p.hint { "Tap a number for each rating you want to record; skip any you like. Everything is optional, but give at least one rating, symptom or note." }
             }
-            Target::Correct(c, tz) => {
-                p.hint { "Recorded " (when(c.checkin.at, &c.checkin.zone, tz)) ". Change what was wrong and save: a rating left unselected is removed. This version is kept as an earlier version." }
+            Target::Correct(c, tz, now) => {
+                p.hint { "Recorded " (when(c.checkin.at, &c.checkin.zone, tz, now)) ". Change what was wrong and save: a rating left unselected is removed. This version is kept as an earlier version." }
             }
         }
         form method="post" action=(action) {
@@ -227,9 +227,10 @@ pub async fn show(
 ) -> Result<Markup, WebError> {
     let store = st.store().await;
     let tz = super::zone(&st, &store).await?;
+    let now = st.now();
     let (c, revisions) = dosewise_app::checkin::show(&*store, id).await?;
     let crisis = if c.is_live() && c.checkin.reads_as_self_harm() {
-        Some(store.profile().await?.and_then(|p| p.crisis_line))
+        Some(store.profile().await?)
     } else {
         None
     };
@@ -253,9 +254,13 @@ pub async fn show(
                 span.hint { " Saved by mistake, or twice? Undo takes it back (for " (dosewise_app::dose::UNDO_MINUTES) " minutes after saving)." }
             }
         }
-        @if let Some(line) = &crisis { (crate::layout::support_card(line.as_deref())) }
-        h1 { "Check-in #" (c.id) }
-        p { (when(c.checkin.at, &c.checkin.zone, &tz)) }
+        @if let Some(p) = &crisis {
+            (crate::layout::support_card(
+                p.as_ref().and_then(|p| p.crisis_line.as_deref()),
+                p.as_ref().and_then(|p| p.clinician.as_deref()),
+            ))
+        }
+        h1 { "Check-in, " (when(c.checkin.at, &c.checkin.zone, &tz, now)) }
         p { (dosewise_app::checkin::summary(&c)) }
         @if let Some(n) = &c.checkin.note { p { "Note: " (n) } }
         @if c.deleted_at.is_some() {
@@ -270,9 +275,9 @@ pub async fn show(
             h2 { "Earlier versions" }
             ul { @for r in &revisions {
                 li {
-                    (r.action.as_str()) " on " (when(r.at, &c.checkin.zone, &tz)) ": was "
+                    (r.action.as_str()) " " (when(r.at, &c.checkin.zone, &tz, now)) ": was "
                     (dosewise_app::checkin::summary(&Checkin::new(c.id, r.previous.clone(), c.created_at)))
-                    " at " (when(r.previous.at, &r.previous.zone, &tz))
+                    ", " (when(r.previous.at, &r.previous.zone, &tz, now))
                     @if let Some(why) = &r.reason { " — " (why) }
                 }
             } }
@@ -393,7 +398,7 @@ pub async fn edit_form(
         &token,
         &recorded(&c.checkin),
         None,
-        Target::Correct(&c, &tz),
+        Target::Correct(&c, &tz, st.now()),
     ))
 }
 
@@ -421,7 +426,7 @@ pub async fn edit(
         }
         Err(AppError::Input(m)) => {
             let (c, tz) = live_checkin(&st, id).await?;
-            let page = render(&token, &f, Some(&m), Target::Correct(&c, &tz));
+            let page = render(&token, &f, Some(&m), Target::Correct(&c, &tz, st.now()));
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
         Err(e) => Err(e.into()),

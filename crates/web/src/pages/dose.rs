@@ -451,6 +451,7 @@ async fn dose_page(
 ) -> Result<Response, WebError> {
     let store = st.store().await;
     let tz = super::zone(st, &store).await?;
+    let now = st.now();
     let d = store
         .dose(id)
         .await?
@@ -494,12 +495,12 @@ async fn dose_page(
                 span.hint { " Saved by mistake, or twice? Undo takes it back (for " (dosewise_app::dose::UNDO_MINUTES) " minutes after saving; after that, correct or delete it below)." }
             }
         }
-        h1 { "Dose #" (d.id) }
+        h1 { "Dose, " (when(x.at, &x.zone, &tz, now)) }
         @if despite && recent && d.deleted_at.is_none() { (crate::layout::after_a_refused_dose()) }
         @if d.deleted_at.is_some() { p.error { "Deleted: it stays in the record, marked." } }
         ul {
             @for l in conversion(x, stock.as_ref()) { li { (l) } }
-            li { (x.route) " at " (when(x.at, &x.zone, &tz)) }
+            li { "Route: " (x.route) }
             @if let Some(n) = &x.note { li { "Note: " (n) } }
             @if let Some(r) = &x.override_reason { li { strong { "Logged despite a refusal. Reason: " } (r) } }
         }
@@ -515,8 +516,8 @@ async fn dose_page(
             h2 { "Earlier versions" }
             ul { @for r in &revisions {
                 li {
-                    (r.action.as_str()) " on " (when(r.at, &x.zone, &tz)) ": was " (r.previous.amount_text())
-                    " at " (when(r.previous.at, &r.previous.zone, &tz))
+                    (r.action.as_str()) " " (when(r.at, &x.zone, &tz, now)) ": was " (r.previous.amount_text())
+                    ", " (when(r.previous.at, &r.previous.zone, &tz, now))
                     @if let Some(why) = &r.reason { " — " (why) }
                 }
             } }
@@ -559,7 +560,7 @@ async fn dose_page(
         }
         p { a href="/history" { "History" } " · " a href="/dose" { "Log another" } }
     };
-    Ok((status, page(&format!("Dose #{id}"), Nav::Dose, body)).into_response())
+    Ok((status, page("Dose", Nav::Dose, body)).into_response())
 }
 
 /// Correct a dose, through the same code as `dosewise dose edit`.

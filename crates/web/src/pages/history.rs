@@ -23,6 +23,7 @@ pub async fn list(
 ) -> Result<Response, WebError> {
     let store = st.store().await;
     let tz = super::zone(&st, &store).await?;
+    let now = st.now();
     let today = st.now().to_zoned_datetime(tz.clone()).date();
     let period = dosewise_app::period::period(q.from.as_deref(), q.to.as_deref(), today, |to| {
         dosewise_app::period::days_before(to, 30)
@@ -72,7 +73,7 @@ pub async fn list(
                     thead { tr { th scope="col" { "When" } th scope="col" { "Amount" } th scope="col" { "Route" } th scope="col" { "Safety" } } }
                     tbody { @for d in doses.iter().rev() {
                         tr {
-                            td { a href=(format!("/doses/{}", d.id)) { (when(d.dose.at, &d.dose.zone, &tz)) } }
+                            td { a href=(format!("/doses/{}", d.id)) { (when(d.dose.at, &d.dose.zone, &tz, now)) } }
                             td data-label="Amount" { (d.dose.amount_text()) @if d.deleted_at.is_some() { " " span.badge.refuse { "deleted" } } }
                             td data-label="Route" { (d.dose.route) }
                             td data-label="Safety" {
@@ -92,7 +93,7 @@ pub async fn list(
                     thead { tr { th scope="col" { "When" } th scope="col" { "Ratings and more" } th scope="col" { "Note" } } }
                     tbody { @for c in checkins.iter().rev() {
                         tr {
-                            td { a href=(format!("/checkins/{}", c.id)) { (when(c.checkin.at, &c.checkin.zone, &tz)) } }
+                            td { a href=(format!("/checkins/{}", c.id)) { (when(c.checkin.at, &c.checkin.zone, &tz, now)) } }
                             td { (dosewise_app::checkin::summary(c)) }
                             @if let Some(n) = &c.checkin.note { td data-label="Note" { (n) } } @else { td {} }
                         }

@@ -21,6 +21,7 @@ async fn meds_page(
 ) -> Result<Markup, WebError> {
     let store = st.store().await;
     let tz = super::zone(st, &store).await?;
+    let now = st.now();
     let meds = store.medications(false).await?;
     let uses = store
         .substance_uses(Window::last_days(st.now(), 30))
@@ -66,7 +67,7 @@ async fn meds_page(
             h2 { "Other substances, last 30 days" }
             @if uses.is_empty() { p.muted { "None logged." } }
             ul { @for u in uses.iter().rev() {
-                li { (when(u.usage.at, &u.usage.zone, &tz)) ": " (u.usage.name) @if let Some(a) = &u.usage.amount { ", " (a) } }
+                li { (when(u.usage.at, &u.usage.zone, &tz, now)) ": " (u.usage.name) @if let Some(a) = &u.usage.amount { ", " (a) } }
             } }
             form method="post" action="/uses" {
                 (csrf(token))

@@ -105,6 +105,7 @@ pub async fn submit(
         name: f.get("name"),
         screen: None,
         crisis_line: None,
+        clinician: None,
     };
     let r = {
         let store = st.store().await;

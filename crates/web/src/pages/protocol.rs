@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use dosewise_core::protocol::Status;
 use dosewise_core::schedule::{next_planned, slot};
-use dosewise_core::when::local_text;
+use dosewise_core::when::friendly_on;
 use dosewise_store::Store;
 use maud::{Markup, html};
 
@@ -68,7 +68,7 @@ async fn protocol_page(
                 h3 { "Next planned doses" }
                 @let next = next_planned(p, today, 5);
                 @if next.is_empty() { p.muted { "None planned" @if p.status == Status::Paused { " while paused" } "." } }
-                ul { @for d in next { li { (local_text(slot(p, d, &tz), &tz)) } } }
+                ul { @for d in next { li { (friendly_on(slot(p, d, &tz), &tz, today)) } } }
                 h3 { "Last 28 days" }
                 p {
                     (adh.planned_days_dosed) " of " (adh.planned_days) " planned days dosed"

@@ -74,6 +74,10 @@ pub(crate) fn fields(
         Some(f) => f.get("crisis_line"),
         None => p.and_then(|p| p.crisis_line.clone()),
     };
+    let clinician = match form {
+        Some(f) => f.get("clinician"),
+        None => p.and_then(|p| p.clinician.clone()),
+    };
     html! {
         form method="post" action="/screen" {
             (csrf(token))
@@ -96,6 +100,9 @@ pub(crate) fn fields(
             label for="crisis_line" { "Your crisis line (optional)" }
             p.hint #crisis-hint { "A number or name to show first whenever Dosewise shows crisis guidance, e.g. \"988\" or \"Samaritans 116 123\". findahelpline.com lists lines by country." }
             input #crisis_line type="text" name="crisis_line" value=[line] maxlength="100" aria-describedby="crisis-hint" autocomplete="off";
+            label for="clinician" { "Your clinician's name and number (optional)" }
+            p.hint #clinician-hint { "Shown beside your crisis line, with a button to call, e.g. \"Dr Lee 030 1234567\"." }
+            input #clinician type="text" name="clinician" value=[clinician] maxlength="100" aria-describedby="clinician-hint" autocomplete="off";
             div { button type="submit" { "Save my answers" } }
         }
     }
@@ -130,11 +137,15 @@ pub async fn submit(
     let now = st.now();
     let r = async {
         // Check both parts before writing either.
-        let line = dosewise_app::screen::crisis_line(f.get("crisis_line").as_deref())?;
+        let (line, clinician) = (f.get("crisis_line"), f.get("clinician"));
+        dosewise_app::screen::crisis_line(line.as_deref())?;
+        dosewise_app::screen::clinician(clinician.as_deref())?;
         dosewise_core::screen::answer(&[], &f.all("yes"), now).map_err(AppError::Input)?;
         let store = st.store().await;
         dosewise_app::screen::answer_all(&*store, &f.all("yes"), now).await?;
-        dosewise_app::screen::set_crisis_line(&*store, line.as_deref(), now).await?;
+        // A field left out of the form (an older page) leaves what was set.
+        dosewise_app::screen::set_contacts(&*store, line.as_deref(), clinician.as_deref(), now)
+            .await?;
         Ok::<_, AppError>(())
     }
     .await;

@@ -33,6 +33,7 @@ async fn share_page(
 ) -> Result<Markup, WebError> {
     let store = st.store().await;
     let tz = super::zone(st, &store).await?;
+    let now = st.now();
     let conn = dosewise_app::share::connection(&*store).await?;
     let log = match (&conn, q.log) {
         (Some(_), Some(_)) => Some(
@@ -98,7 +99,7 @@ async fn share_page(
                     @for cat in &c.categories { li { (cat.as_str()) ": " (cat.describe()) } }
                 }
                 p { (c.sent.len()) " record(s) on the clinic's server. "
-                    @match c.last_sync { Some(t) => { "Last sync " (when(t, &dosewise_core::when::zone_name(&tz), &tz)) "." } None => { "Not synced yet." } } }
+                    @match c.last_sync { Some(t) => { "Last sync " (when(t, &dosewise_core::when::zone_name(&tz), &tz, now)) "." } None => { "Not synced yet." } } }
                 form method="post" action="/share/sync" {
                     (csrf(token))
                     button type="submit" { "Sync now" }
@@ -110,7 +111,7 @@ async fn share_page(
                     Some(Ok(lines)) => {
                         @if lines.is_empty() { p.muted { "Nothing yet." } }
                         ul { @for l in lines.iter().take(200) {
-                            li { (when(l.at, &dosewise_core::when::zone_name(&tz), &tz)) " — " (l.role) " " (l.who.as_deref().unwrap_or("?")) ": " (l.action) " (" (l.what) ")" }
+                            li { (when(l.at, &dosewise_core::when::zone_name(&tz), &tz, now)) " — " (l.role) " " (l.who.as_deref().unwrap_or("?")) ": " (l.action) " (" (l.what) ")" }
                         } }
                     }
                 }

@@ -29,6 +29,7 @@ pub async fn show(
 ) -> Result<Markup, WebError> {
     let store = st.store().await;
     let tz = super::zone(&st, &store).await?;
+    let now = st.now();
     let s = store
         .stock(id)
         .await?
@@ -56,12 +57,12 @@ pub async fn show(
             thead { tr { th scope="col" { "When" } th scope="col" { "Change" } th scope="col" { "On hand after" } th scope="col" { "Why" } } }
             tbody { @for e in &events {
                 tr {
-                    td { (crate::layout::when(e.at, "", &tz)) }
+                    td { (crate::layout::when(e.at, "", &tz, now)) }
                     td { @if e.delta > 0.0 { "+" } (fmt_num(e.delta)) }
                     td { (fmt_num(e.remaining_after)) }
                     td {
                         (e.kind.as_str().replace('_', " "))
-                        @if let Some(d) = e.dose_id { " " a href={ "/doses/" (d) } { "#" (d) } }
+                        @if let Some(d) = e.dose_id { " (" a href={ "/doses/" (d) } { "the dose" } ")" }
                         @if let Some(r) = &e.reason { ": " (r) }
                     }
                 }

@@ -46,7 +46,7 @@ fn render(
     let calm = attention.is_empty() && !support && t.despite_today.is_empty();
     let body = html! {
         h1 { "Today, " (local.strftime("%A %-d %B")) }
-        @if support { (crate::layout::support_card(t.crisis_line.as_deref())) }
+        @if support { (crate::layout::support_card(t.crisis_line.as_deref(), t.clinician.as_deref())) }
         @if !attention.is_empty() || !t.despite_today.is_empty() {
             section.card.attention #attention aria-labelledby="attention-h" {
                 h2 #attention-h { "Needs attention" }
@@ -54,7 +54,7 @@ fn render(
                     ul {
                         @for d in &t.despite_today {
                             li {
-                                a href=(format!("/doses/{}", d.id)) { "Dose at " (when(d.dose.at, &d.dose.zone, &tz)) }
+                                a href=(format!("/doses/{}", d.id)) { "The dose " (when(d.dose.at, &d.dose.zone, &tz, now)) }
                                 @if d.dose.override_reason.is_some() { " was saved despite a refusal: " } @else { " was recorded as taken despite a refusal: " }
                                 (d.dose.refusals().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" "))
                             }
@@ -111,7 +111,7 @@ fn render(
                 p { (t.doses_today.len()) " today, " (dosewise_core::dose::total_text(&t.doses_today)) " in total:" }
                 ul {
                     @for d in &t.doses_today {
-                        li { a href=(format!("/doses/{}", d.id)) { (d.dose.amount_text()) } " " (d.dose.route) " at " (when(d.dose.at, &d.dose.zone, &tz)) }
+                        li { a href=(format!("/doses/{}", d.id)) { (d.dose.amount_text()) } " " (d.dose.route) ", " (when(d.dose.at, &d.dose.zone, &tz, now)) }
                     }
                 }
             }
@@ -135,7 +135,7 @@ fn render(
                 @for n in &t.clinic_notes {
                     div.card {
                         p { (n.text) }
-                        p.muted { (n.author) ", " (dosewise_core::when::local_text(n.at, &tz)) }
+                        p.muted { (n.author) ", " (when(n.at, "", &tz, now)) }
                     }
                 }
             }
@@ -144,7 +144,7 @@ fn render(
             h2 #checkin-h { "Check-in" }
             @match (&t.last_checkin, t.checked_in_today) {
                 (Some(c), true) => { p { "Checked in today: " (dosewise_app::checkin::summary(c)) } }
-                (Some(c), false) => { p { "No check-in yet today (last: " (when(c.checkin.at, &c.checkin.zone, &tz)) ")." } }
+                (Some(c), false) => { p { "No check-in yet today (last: " (when(c.checkin.at, &c.checkin.zone, &tz, now)) ")." } }
                 (None, _) => { p { "No check-ins yet." } }
             }
             a.button href="/checkin" { "Check in" }

@@ -23,6 +23,7 @@ async fn vitals_page(
 ) -> Result<Markup, WebError> {
     let store = st.store().await;
     let tz = super::zone(st, &store).await?;
+    let now = st.now();
     let mut list = store.vitals(Window::default()).await?;
     drop(store);
     list.sort_by_key(|v| std::cmp::Reverse(v.vitals.at));
@@ -59,7 +60,7 @@ async fn vitals_page(
                 tbody { @for v in list.iter().take(60) {
                     @let x = &v.vitals;
                     tr {
-                        td { (when(x.at, &x.zone, &tz)) }
+                        td { (when(x.at, &x.zone, &tz, now)) }
                         td { @if let (Some(s), Some(d)) = (x.systolic, x.diastolic) { (s) "/" (d) } }
                         td { @if let Some(h) = x.heart_rate { (h) } }
                         td { @if let Some(w) = x.weight_kg { (w) } }
