@@ -289,6 +289,22 @@ await step("a check-in is corrected and another deleted from their pages, the ea
   assert.equal(await page.getByRole("link", { name: "Correct this check-in" }).count(), 0);
 });
 
+await step("a PsychonautWiki Journal export is shown first, then imported with one more tap", async () => {
+  await page.goto(base + "import");
+  await page.getByLabel(/Export, backup or PsychonautWiki Journal file/).setInputFiles("../fixtures/pw-journal/android.json");
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  await page.getByRole("heading", { name: "From PsychonautWiki Journal: nothing saved yet" }).waitFor();
+  assert.match(await page.textContent("main"), /Would add 2 doses/);
+  assert.deepEqual(await lowContrast(page), [], "the preview");
+  assert.deepEqual(await unlabelled(page), [], "the preview");
+  if (shots) await page.screenshot({ path: join(shots, "import-pw-journal-preview-phone.png"), fullPage: true });
+  await page.getByRole("button", { name: "Import these records" }).click();
+  await page.getByRole("heading", { name: "From PsychonautWiki Journal: imported" }).waitFor();
+  assert.match(await page.textContent("main"), /Added 2 doses, 1 use of other substances and 3 notes/);
+  await page.goto(base + "history?from=2026-11-01&to=2026-11-01");
+  assert.match(await page.textContent("main"), /From PsychonautWiki Journal/);
+});
+
 await step("no script errors and nothing blocked by the content policy", async () => {
   assert.deepEqual(errors, []);
 });

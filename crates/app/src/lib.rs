@@ -19,6 +19,7 @@ pub mod files;
 pub mod home;
 pub mod info;
 pub mod insights;
+pub mod interop;
 pub mod pdf;
 pub mod period;
 pub mod profile;

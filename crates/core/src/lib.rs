@@ -22,6 +22,7 @@ pub mod preparation;
 pub mod prescription;
 pub mod profile;
 pub mod protocol;
+pub mod pw_journal;
 pub mod questionnaire;
 pub mod route;
 pub mod rules;

@@ -669,7 +669,7 @@ fn plan(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
     }
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
+pub(crate) fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
@@ -680,6 +680,27 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     })
+}
+
+/// The flag on an imported dose far above the doses before it: kept as recorded (it happened),
+/// with the same rule the check before a dose applies, as a warning.
+pub(crate) fn imported_far_above(mg_base: f64, median: f64, n: usize) -> Finding {
+    with_rule(
+        finding(
+            "unit_plausibility",
+            Severity::Warning,
+            format!(
+                "Imported as recorded: {} mg base is {}× the median of the {n} doses before it ({} mg base).",
+                fmt_num(mg_base),
+                fmt_num(mg_base / median),
+                fmt_num(median)
+            ),
+            "An amount far above the usual is more often a unit or typing slip than a decision; an imported record keeps what the other app held.",
+            "Check the amount and its unit in the other app; if it was wrong, correct this dose (the imported version is kept).",
+            &[],
+        ),
+        "unit_plausibility",
+    )
 }
 
 fn plausibility(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {

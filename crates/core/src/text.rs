@@ -104,6 +104,11 @@ fn check_controls(what: &'static str, s: &str, allow_newlines: bool) -> Result<(
     Ok(())
 }
 
+/// "1 dose", "3 doses": a count with its noun.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A note: up to [`MAX_NOTE_CHARS`], newlines and tabs allowed. Empty notes become `None`.
 pub fn note(s: Option<&str>) -> Result<Option<String>, TextError> {
     let Some(s) = s else { return Ok(None) };

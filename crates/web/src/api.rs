@@ -600,9 +600,21 @@ async fn export(
     }
 }
 
-/// `POST /api/v1/import`: a JSON export as the body (up to [`crate::IMPORT_LIMIT`]).
+/// How `POST /api/v1/import` treats another app's file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportQuery {
+    /// Only say what a PsychonautWiki Journal file would add.
+    dry_run: bool,
+    /// Mark the notes made from it private.
+    private: bool,
+}
+
+/// `POST /api/v1/import`: a JSON export as the body (up to [`crate::IMPORT_LIMIT`]), or a
+/// PsychonautWiki Journal export (told apart by its content).
 pub async fn import(
     State(st): State<AppState>,
+    Query(q): Query<ImportQuery>,
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -613,6 +625,27 @@ pub async fn import(
     if !json {
         return Err(ApiError(WebError::Input(
             "send the export with Content-Type: application/json".into(),
+        )));
+    }
+    if dosewise_app::interop::is_pw_journal(&body) {
+        let store = st.store().await;
+        let r = dosewise_app::interop::import_pw_journal(
+            &*store,
+            body.to_vec(),
+            "the body",
+            dosewise_app::interop::Options {
+                zone: st.0.config.zone.as_deref(),
+                private: q.private,
+                dry_run: q.dry_run,
+            },
+            st.now(),
+        )
+        .await?;
+        return Ok(Json(json!({ "pw_journal": r })).into_response());
+    }
+    if q.dry_run || q.private {
+        return Err(ApiError(WebError::Input(
+            "dry_run and private are for a PsychonautWiki Journal file; a Dosewise export is imported as it is".into(),
         )));
     }
     let j = dosewise_app::transfer::parse_export(body.to_vec(), "the body")?;

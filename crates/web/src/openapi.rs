@@ -420,7 +420,11 @@ fn base() -> Value {
             "/api/v1/backup": { "post": { "summary": "The whole journal encrypted with a new passphrase (age format, scrypt), as a file.", "requestBody": body("BackupRequest"),
                 "responses": { "200": { "description": "The encrypted backup.", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }, "400": err() } } },
             "/api/v1/import-backup": { "post": { "summary": "Add an encrypted backup's records, all or nothing.", "requestBody": body("RestoreRequest"), "responses": { "200": ok("What was imported."), "400": err() } } },
-            "/api/v1/import": { "post": { "summary": "Add a JSON export's records, all or nothing.", "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } }, "responses": { "200": ok("What was imported."), "400": err() } } },
+            "/api/v1/import": { "post": { "summary": "Add a JSON export's records, all or nothing; or a PsychonautWiki Journal export's (told apart by its content): ketamine ingestions as doses, other substances as uses, notes and ratings as check-ins tagged pw-journal.",
+                "parameters": [
+                    { "name": "dry_run", "in": "query", "schema": { "type": "boolean" }, "description": "For a PsychonautWiki Journal file: only say what it would add." },
+                    { "name": "private", "in": "query", "schema": { "type": "boolean" }, "description": "For a PsychonautWiki Journal file: mark its notes private." } ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } }, "responses": { "200": ok("What was imported."), "400": err() } } },
             "/api/v1/report": { "get": { "summary": "The clinician report as HTML.", "parameters": [
                 { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },
                 { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" } },

@@ -3951,3 +3951,126 @@ async fn the_share_page_explains_and_refuses_what_cannot_work() {
     let s = a.get("/api/v1/share").await.json();
     assert!(s["connected"].is_null(), "{s}");
 }
+
+/// A multipart form of text fields, the CSRF token first.
+fn multipart(token: &str, fields: &[(&str, &str)]) -> (String, String) {
+    let boundary = "XdosewiseX";
+    let mut b =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n");
+    for (name, value) in fields {
+        let file = if *name == "file" {
+            "; filename=\"export.json\"\r\nContent-Type: application/json"
+        } else {
+            ""
+        };
+        b.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{value}\r\n"
+        ));
+    }
+    b.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), b)
+}
+
+/// A PsychonautWiki Journal file on the import page is shown first and saved only when
+/// confirmed; the API tells it apart too, previews it, and imports it once.
+#[tokio::test]
+async fn a_pw_journal_file_is_previewed_then_imported_on_the_page_and_in_the_api() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pw-journal");
+    let android = std::fs::read_to_string(fixtures.join("android.json")).unwrap_or_default();
+    let a = app_with(false, None).await;
+    let before = whole_journal(&a).await;
+    let post = |fields: Vec<(&'static str, String)>| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (ct, body) = multipart(&a.csrf, &fields);
+        a.base("POST", "/import")
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let r = a.send(post(vec![("file", android.clone())])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body
+            .contains("From PsychonautWiki Journal: nothing saved yet"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("Would add 2 doses, 1 use of other substances")
+            && r.body.contains("Import these records"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("1 ingestion was logged for someone else"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        whole_journal(&a).await,
+        before,
+        "the preview writes nothing"
+    );
+    // Confirmed (the form carries the file's text back): imported.
+    let r = a
+        .send(post(vec![
+            ("content", android.clone()),
+            ("confirm", "1".into()),
+        ]))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("From PsychonautWiki Journal: imported"),
+        "{}",
+        r.body
+    );
+    assert_eq!(a.count("doses").await, 2);
+    // The API: a preview, then the other file imported once.
+    let ios = std::fs::read_to_string(fixtures.join("ios.json")).unwrap_or_default();
+    let api = |q: &str| {
+        a.base("POST", &format!("/api/v1/import{q}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(ios.clone()))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let p = a.send(api("?dry_run=true")).await.json();
+    assert_eq!(
+        (
+            p["pw_journal"]["dry_run"].as_bool(),
+            p["pw_journal"]["doses"].as_u64()
+        ),
+        (Some(true), Some(1)),
+        "{p}"
+    );
+    assert_eq!(a.count("doses").await, 2);
+    let r = a.send(api("?private=true")).await.json();
+    assert_eq!(r["pw_journal"]["doses"], 1, "{r}");
+    let again = a.send(api("")).await.json();
+    assert_eq!(
+        (
+            again["pw_journal"]["doses"].as_u64(),
+            again["pw_journal"]["already_here"].as_u64()
+        ),
+        (Some(0), Some(5)),
+        "{again}"
+    );
+    assert_eq!(a.count("doses").await, 3);
+    // A broken one: refused, line and column named, nothing written.
+    let r = a
+        .send(
+            a.base("POST", "/api/v1/import")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(ios[..ios.len() / 2].to_string()))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("line ") && r.body.contains("ends early"),
+        "{}",
+        r.body
+    );
+    assert_eq!(a.count("doses").await, 3);
+}

@@ -93,27 +93,75 @@ pub async fn backup(
     ))
 }
 
-fn import_page(
+/// What the import page shows after a file: a Dosewise import's result, or another app's
+/// preview (with the file kept in the form, to import with one more tap) or result.
+enum Imported<'a> {
+    Journal(&'a dosewise_store::ImportReport),
+    OtherApp {
+        r: &'a dosewise_app::interop::OtherAppImport,
+        /// The file's text, for the confirm form of a preview.
+        content: Option<&'a str>,
+        private: bool,
+    },
+}
+
+fn other_app(
     token: &Csrf,
-    error: Option<&str>,
-    report: Option<&dosewise_store::ImportReport>,
+    r: &dosewise_app::interop::OtherAppImport,
+    content: Option<&str>,
+    private: bool,
 ) -> Markup {
+    html! {
+        section.card #pw-result aria-labelledby="pw-h" {
+            @if r.dry_run {
+                h2 #pw-h { "From PsychonautWiki Journal: nothing saved yet" }
+            } @else {
+                h2 #pw-h { "From PsychonautWiki Journal: imported" }
+            }
+            p role="status" { (r.headline()) }
+            ul { @for l in r.remarks() { li { (l) } } }
+            @if !r.preview.is_empty() {
+                details open[r.dry_run] {
+                    summary { "The records, as they would be recorded" }
+                    ul.plain { @for l in &r.preview { li { (l) } } }
+                }
+            }
+            @if let (true, Some(text)) = (r.dry_run, content) {
+                form method="post" action="/import" enctype="multipart/form-data" {
+                    (csrf(token))
+                    input type="hidden" name="content" value=(text);
+                    input type="hidden" name="confirm" value="1";
+                    @if private { input type="hidden" name="private" value="1"; }
+                    button type="submit" { "Import these records" }
+                    " " a href="/import" { "Cancel" }
+                }
+            }
+        }
+    }
+}
+
+fn import_page(token: &Csrf, error: Option<&str>, done: Option<Imported<'_>>) -> Markup {
     page(
         "Import",
         Nav::More,
         html! {
             h1 { "Import" }
             (error_box(error))
-            @if let Some(r) = report {
-                p.ok role="status" { "Imported " (r.doses) " doses, " (r.checkins) " check-ins, " (r.stocks) " stocks, " (r.assessments) " questionnaires, " (r.vitals) " vital-sign readings; " (r.unchanged) " records were already here." }
+            @match &done {
+                Some(Imported::Journal(r)) => {
+                    p.ok role="status" { "Imported " (r.doses) " doses, " (r.checkins) " check-ins, " (r.stocks) " stocks, " (r.assessments) " questionnaires, " (r.vitals) " vital-sign readings; " (r.unchanged) " records were already here." }
+                }
+                Some(Imported::OtherApp { r, content, private }) => { (other_app(token, r, *content, *private)) }
+                None => {}
             }
-            p { "Adds the records of a JSON export or an encrypted backup to this journal, all or nothing: records already here are skipped; a conflicting record stops the import with nothing written." }
+            p { "Adds the records of a JSON export, an encrypted backup or a PsychonautWiki Journal export to this journal, all or nothing: records already here are skipped; a conflicting record stops the import with nothing written. A PsychonautWiki Journal file is shown first, and saved only when you confirm." }
             form method="post" action="/import" enctype="multipart/form-data" {
                 (csrf(token))
-                label for="file" { "Export or backup file (.json or .age)" }
+                label for="file" { "Export, backup or PsychonautWiki Journal file (.json or .age)" }
                 input #file type="file" name="file" accept=".json,.age,application/json,application/octet-stream" required;
                 label for="import-passphrase" { "Passphrase (only for an encrypted file)" }
                 input #import-passphrase type="password" name="passphrase" autocomplete="off" maxlength="1024";
+                div.checks { label { input type="checkbox" name="private" value="1"; "Keep notes from another app private (never in a report or shared)" } }
                 button type="submit" { "Import" }
             }
             h2 #backup { "Encrypted backup" }
@@ -141,6 +189,45 @@ pub async fn import_form(Extension(token): Extension<Csrf>) -> Markup {
     import_page(&token, None, None)
 }
 
+/// A PsychonautWiki Journal file: previewed, or imported once confirmed.
+async fn import_other_app(
+    st: &AppState,
+    token: &Csrf,
+    bytes: Vec<u8>,
+    confirm: bool,
+    private: bool,
+) -> Result<Response, WebError> {
+    let content = String::from_utf8_lossy(&bytes).into_owned();
+    let r = {
+        let store = st.store().await;
+        dosewise_app::interop::import_pw_journal(
+            &*store,
+            bytes,
+            "the file",
+            dosewise_app::interop::Options {
+                zone: st.0.config.zone.as_deref(),
+                private,
+                dry_run: !confirm,
+            },
+            st.now(),
+        )
+        .await
+    };
+    match r {
+        Ok(r) => Ok(import_page(
+            token,
+            None,
+            Some(Imported::OtherApp {
+                r: &r,
+                content: Some(&content),
+                private,
+            }),
+        )
+        .into_response()),
+        Err(e) => rejected(e, |m| import_page(token, Some(m), None)),
+    }
+}
+
 pub async fn import_submit(
     State(st): State<AppState>,
     Extension(token): Extension<Csrf>,
@@ -149,6 +236,7 @@ pub async fn import_submit(
     let mut submitted = None;
     let mut file = None;
     let mut passphrase = None;
+    let (mut confirm, mut private) = (false, false);
     while let Some(field) = mp
         .next_field()
         .await
@@ -171,7 +259,9 @@ pub async fn import_submit(
                         .map_err(|e| WebError::Input(e.to_string()))?,
                 ))
             }
-            Some("file") => {
+            Some("confirm") => confirm = true,
+            Some("private") => private = true,
+            Some("file" | "content") => {
                 file = Some(
                     field
                         .bytes()
@@ -185,6 +275,9 @@ pub async fn import_submit(
     }
     check_token(Some(&token), submitted.as_deref())?;
     let bytes = file.ok_or_else(|| WebError::Input("choose a file to import".into()))?;
+    if dosewise_app::interop::is_pw_journal(&bytes) {
+        return import_other_app(&st, &token, bytes, confirm, private).await;
+    }
     let r = if dosewise_app::backup::is_sealed(&bytes) {
         match passphrase.filter(|p| !p.is_empty()) {
             None => Err(dosewise_app::input(
@@ -208,7 +301,9 @@ pub async fn import_submit(
         }
     };
     match r {
-        Ok(report) => Ok(import_page(&token, None, Some(&report)).into_response()),
+        Ok(report) => {
+            Ok(import_page(&token, None, Some(Imported::Journal(&report))).into_response())
+        }
         Err(e) => rejected(e, |m| import_page(&token, Some(m), None)),
     }
 }

@@ -1,0 +1,262 @@
+//! Records from other apps, the same way on every surface: a PsychonautWiki Journal export is
+//! read, converted (`dosewise_core::pw_journal`), compared with the journal so that importing
+//! the same file again adds nothing, and written in one transaction — or, for a preview,
+//! only described. Anything wrong refuses the whole file, with nothing written.
+
+use crate::{Result, input};
+use dosewise_core::jiff::Timestamp;
+use dosewise_core::journal::Journal;
+use dosewise_core::pw_journal::{self, Addition};
+use dosewise_core::units::fmt_num;
+use dosewise_core::when;
+use dosewise_store::Store;
+use serde::Serialize;
+
+/// What an import from another app added (or, in a preview, would add).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OtherAppImport {
+    /// Nothing was written: a preview.
+    pub dry_run: bool,
+    pub doses: usize,
+    pub checkins: usize,
+    pub substance_uses: usize,
+    /// Records of the file the journal already holds (an earlier import), left out.
+    pub already_here: usize,
+    /// Doses kept as recorded but flagged as far above the doses before them.
+    pub flagged: usize,
+    /// Ingestions the app logged for someone else, left out.
+    pub for_others: usize,
+    /// Ketamine ingestions without an amount, kept as check-in notes.
+    pub without_amount: usize,
+    /// The first records as they would be recorded, one line each.
+    pub preview: Vec<String>,
+}
+
+impl OtherAppImport {
+    /// One sentence on what was (or would be) added.
+    pub fn headline(&self) -> String {
+        use dosewise_core::text::count;
+        format!(
+            "{} {}, {} of other substances and {} (check-ins tagged pw-journal) from PsychonautWiki Journal.",
+            if self.dry_run { "Would add" } else { "Added" },
+            count(self.doses, "dose", "doses"),
+            count(self.substance_uses, "use", "uses"),
+            count(self.checkins, "note", "notes"),
+        )
+    }
+
+    /// What else to know, one sentence each: what was left out, what was flagged, the salt.
+    pub fn remarks(&self) -> Vec<String> {
+        use dosewise_core::text::count;
+        let mut out = Vec::new();
+        if self.already_here > 0 {
+            out.push(format!(
+                "{} of the file {} already here (an earlier import) and {} left out.",
+                count(self.already_here, "record", "records"),
+                if self.already_here == 1 { "is" } else { "are" },
+                if self.already_here == 1 { "is" } else { "are" },
+            ));
+        }
+        if self.flagged > 0 {
+            out.push(format!(
+                "{} far above the doses before {}: kept as recorded, and flagged. Check the unit in PW Journal; a wrong one can be corrected on the dose.",
+                if self.flagged == 1 { "1 dose is".to_string() } else { format!("{} doses are", self.flagged) },
+                if self.flagged == 1 { "it" } else { "them" },
+            ));
+        }
+        if self.for_others > 0 {
+            out.push(format!(
+                "{} logged for someone else: left out.",
+                count(self.for_others, "ingestion was", "ingestions were")
+            ));
+        }
+        if self.without_amount > 0 {
+            out.push(format!(
+                "{} no amount: kept as notes, not doses.",
+                count(
+                    self.without_amount,
+                    "ketamine ingestion has",
+                    "ketamine ingestions have"
+                )
+            ));
+        }
+        if self.doses > 0 {
+            out.push("Doses are taken as mg of the hydrochloride (HCl): PW Journal does not name the salt. Each dose's note says so, and where it came from.".into());
+        }
+        out
+    }
+}
+
+/// How many records a preview lists.
+const PREVIEW_LINES: usize = 12;
+
+fn utf8(bytes: Vec<u8>, label: &str) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        input(format!(
+            "{label} is not UTF-8 text (first bad byte at offset {}); it is not a PsychonautWiki Journal export. Nothing was imported.",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Whether a file's bytes look like a PsychonautWiki Journal export rather than a Dosewise one.
+pub fn is_pw_journal(bytes: &[u8]) -> bool {
+    std::str::from_utf8(&bytes[..bytes.len().min(1 << 20)])
+        .or_else(|e| std::str::from_utf8(&bytes[..e.valid_up_to()]))
+        .is_ok_and(pw_journal::looks_like)
+}
+
+fn line(a: &Addition, tz: &dosewise_core::jiff::tz::TimeZone) -> Vec<String> {
+    let at = |t: Timestamp| when::local_text(t, tz);
+    let mut lines: Vec<(Timestamp, String)> = Vec::new();
+    for d in &a.doses {
+        let flag = if d.findings.is_empty() {
+            ""
+        } else {
+            " — flagged: far above the doses before it"
+        };
+        lines.push((
+            d.at,
+            format!(
+                "{}: dose {} mg {} ({} mg base) {}{flag}",
+                at(d.at),
+                fmt_num(d.dose_mg),
+                d.salt.label(),
+                fmt_num(d.dose_mg_base),
+                d.route.as_str(),
+            ),
+        ));
+    }
+    for u in &a.uses {
+        lines.push((
+            u.at,
+            format!(
+                "{}: use of {}{}",
+                at(u.at),
+                u.name,
+                u.amount
+                    .as_deref()
+                    .map(|x| format!(", {x}"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    for c in &a.checkins {
+        let note = c.note.as_deref().unwrap_or("");
+        let first: String = note.lines().next().unwrap_or("").chars().take(90).collect();
+        lines.push((c.at, format!("{}: note \"{first}\"", at(c.at))));
+    }
+    lines.sort_by_key(|(t, _)| *t);
+    lines.into_iter().map(|(_, l)| l).collect()
+}
+
+/// How to import a file from another app.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// The zone the file's times are read in (they carry none): this one, else the profile's.
+    pub zone: Option<&'a str>,
+    /// Mark the notes private (never in a report or shared).
+    pub private: bool,
+    /// Only say what would be added.
+    pub dry_run: bool,
+}
+
+/// Import (or with `dry_run`, preview) a PsychonautWiki Journal export; `label` names the file
+/// in messages.
+pub async fn import_pw_journal<S: Store>(
+    store: &S,
+    bytes: Vec<u8>,
+    label: &str,
+    o: Options<'_>,
+    now: Timestamp,
+) -> Result<OtherAppImport> {
+    let Options {
+        zone,
+        private,
+        dry_run,
+    } = o;
+    let text = utf8(bytes, label)?;
+    let file = pw_journal::parse(&text)
+        .map_err(|e| input(format!("{label}: {e}. Nothing was imported.")))?;
+    let profile = store.profile().await?;
+    let tz = crate::zone(zone, profile.as_ref())?;
+    let converted = pw_journal::convert(
+        &file,
+        &when::zone_name(&tz),
+        profile.as_ref().and_then(|p| p.weight_kg),
+        now,
+        private,
+    )
+    .map_err(|e| input(format!("{label}: {e}. Nothing was imported.")))?;
+    let existing = store.export().await?;
+    let a = pw_journal::addition(converted, &existing);
+    let mut report = OtherAppImport {
+        dry_run,
+        doses: a.doses.len(),
+        checkins: a.checkins.len(),
+        substance_uses: a.uses.len(),
+        already_here: a.already_here,
+        flagged: a.flagged,
+        for_others: a.for_others,
+        without_amount: a.without_amount,
+        preview: line(&a, &tz),
+    };
+    let total = report.preview.len();
+    if total > PREVIEW_LINES {
+        report.preview.truncate(PREVIEW_LINES);
+        report
+            .preview
+            .push(format!("… and {} more", total - PREVIEW_LINES));
+    }
+    // Every record checked as if entered by hand, before anything is written.
+    let mut checkins = Vec::with_capacity(a.checkins.len());
+    for c in a.checkins {
+        checkins.push(
+            c.validated(now)
+                .map_err(|e| input(format!("{label}: a note: {e}. Nothing was imported.")))?,
+        );
+    }
+    let mut uses = Vec::with_capacity(a.uses.len());
+    for u in a.uses {
+        uses.push(u.validated().map_err(|e| {
+            input(format!(
+                "{label}: a substance use: {e}. Nothing was imported."
+            ))
+        })?);
+    }
+    if dry_run {
+        return Ok(report);
+    }
+    let mut j = Journal::empty();
+    let next = |ids: &mut dyn Iterator<Item = i64>| ids.max().unwrap_or(0) + 1;
+    let first_dose = next(&mut existing.doses.iter().map(|d| d.id));
+    let first_checkin = next(&mut existing.checkins.iter().map(|c| c.id));
+    let first_use = next(&mut existing.substance_uses.iter().map(|u| u.id));
+    j.doses = (first_dose..)
+        .zip(a.doses)
+        .map(|(id, dose)| dosewise_core::dose::Dose {
+            id,
+            dose,
+            created_at: now,
+            updated_at: None,
+            deleted_at: None,
+        })
+        .collect();
+    j.checkins = (first_checkin..)
+        .zip(checkins)
+        .map(|(id, c)| dosewise_core::checkin::Checkin::new(id, c, now))
+        .collect();
+    j.substance_uses = (first_use..)
+        .zip(uses)
+        .map(|(id, usage)| dosewise_core::medication::SubstanceUse {
+            id,
+            usage,
+            created_at: now,
+        })
+        .collect();
+    store
+        .import(&j)
+        .await
+        .map_err(|e| input(format!("{e}. Nothing was imported.")))?;
+    Ok(report)
+}

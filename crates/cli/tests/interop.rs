@@ -1,0 +1,256 @@
+//! Records from other apps through the real binary: a PsychonautWiki Journal export previewed,
+//! imported, imported again (nothing added), and bad files refused whole with the journal
+//! unchanged.
+
+mod common;
+
+use common::{Run, command, output};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const NOW: &str = "2026-12-01T12:00:00Z";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/pw-journal")
+        .join(name)
+}
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let h = Home {
+            dir: tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")),
+        };
+        h.run(&["init", "--weight", "70kg", "--no-conditions"]).ok();
+        h
+    }
+    fn run(&self, args: &[&str]) -> Run {
+        self.at(NOW, args)
+    }
+    fn at(&self, now: &str, args: &[&str]) -> Run {
+        output(&mut command(self.dir.path(), now, args))
+    }
+    /// The whole journal as the JSON export has it.
+    fn journal(&self) -> Value {
+        self.run(&["export", "--format", "json"]).ok().json()
+    }
+    fn import(&self, file: &Path, extra: &[&str]) -> Run {
+        let f = file.display().to_string();
+        let mut args = vec!["--json", "import", "--from", "pw-journal", f.as_str()];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+}
+
+fn len(v: &Value, key: &str) -> usize {
+    v[key].as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn a_pw_journal_export_is_previewed_imported_once_and_seen_by_the_safety_check() {
+    let h = Home::new();
+    let before = h.journal();
+    // The preview says what would be added, and writes nothing.
+    let p = h
+        .import(&fixture("android.json"), &["--dry-run"])
+        .ok()
+        .json();
+    assert_eq!(p["dry_run"], true);
+    assert_eq!(
+        (
+            p["doses"].as_u64(),
+            p["substance_uses"].as_u64(),
+            p["checkins"].as_u64()
+        ),
+        (Some(2), Some(1), Some(3))
+    );
+    assert_eq!(p["for_others"], 1, "{p}");
+    assert!(
+        p["preview"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("dose 25 mg HCl (21.67 mg base) sublingual"),
+        "{p}"
+    );
+    assert_eq!(h.journal(), before, "a preview writes nothing");
+    let text = h
+        .run(&[
+            "import",
+            "--from",
+            "pw-journal",
+            &fixture("android.json").display().to_string(),
+            "--dry-run",
+        ])
+        .ok()
+        .stdout;
+    assert!(
+        text.starts_with("Would add 2 doses, 1 use of other substances and 3 notes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 ingestion was logged for someone else: left out."),
+        "{text}"
+    );
+    assert!(text.contains("Nothing was written."), "{text}");
+
+    // Imported: the records with their times, routes and provenance.
+    let r = h.import(&fixture("android.json"), &[]).ok().json();
+    assert_eq!(
+        (r["dry_run"].as_bool(), r["doses"].as_u64()),
+        (Some(false), Some(2))
+    );
+    let j = h.journal();
+    assert_eq!(
+        (
+            len(&j, "doses"),
+            len(&j, "substance_uses"),
+            len(&j, "checkins")
+        ),
+        (2, 1, 3)
+    );
+    let d = &j["doses"][0];
+    assert_eq!(
+        (
+            d["route"].as_str(),
+            d["dose_mg"].as_f64(),
+            d["salt"].as_str()
+        ),
+        (Some("sublingual"), Some(25.0), Some("hcl"))
+    );
+    assert_eq!(d["at"], "2026-11-01T08:00:00.12Z");
+    assert!(
+        d["note"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("From PsychonautWiki Journal"),
+        "{d}"
+    );
+    assert!(
+        j["checkins"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|c| c["tags"] == serde_json::json!(["pw-journal"]))
+    );
+    assert_eq!(j["substance_uses"][0]["name"], "Alcohol");
+
+    // Again: nothing added.
+    let again = h.import(&fixture("android.json"), &[]).ok().json();
+    assert_eq!(
+        (
+            again["doses"].as_u64(),
+            again["checkins"].as_u64(),
+            again["substance_uses"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+    assert_eq!(again["already_here"], 6, "{again}");
+    let after = h.journal();
+    assert_eq!(
+        (
+            len(&after, "doses"),
+            len(&after, "checkins"),
+            len(&after, "substance_uses")
+        ),
+        (2, 3, 1)
+    );
+
+    // The imported alcohol (18:30 UTC on 1 November) is seen by the check before a dose an hour later.
+    let v = h
+        .at(
+            "2026-11-01T19:30:00Z",
+            &["--json", "dose", "12.5mg", "--no-stock", "--dry-run"],
+        )
+        .json();
+    let codes: Vec<&str> = v["verdict"]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.iter().any(|c| c.contains("alcohol")), "{codes:?}");
+}
+
+#[test]
+fn every_variant_of_the_format_is_read() {
+    let h = Home::new();
+    for (file, doses) in [
+        ("ios.json", 1),
+        ("old-variance.json", 1),
+        ("custom-units.json", 5),
+    ] {
+        let r = h.import(&fixture(file), &[]).ok().json();
+        assert_eq!(r["doses"].as_u64(), Some(doses), "{file}: {r}");
+    }
+    let j = h.journal();
+    assert_eq!(len(&j, "doses"), 7);
+    // The custom unit's slip is kept, flagged with the unit-plausibility finding.
+    let flagged: Vec<&Value> = j["doses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| {
+            d["findings"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|x| x["code"] == "unit_plausibility"))
+        })
+        .collect();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0]["dose_mg"], 250.0);
+    // Private notes on request.
+    let h2 = Home::new();
+    h2.import(&fixture("ios.json"), &["--private"]).ok();
+    let j2 = h2.journal();
+    assert!(
+        j2["checkins"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|c| c["private"] == true),
+        "{j2}"
+    );
+}
+
+#[test]
+fn bad_files_are_refused_whole_and_change_nothing() {
+    let h = Home::new();
+    h.import(&fixture("ios.json"), &[]).ok();
+    let before = h.journal();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+        p
+    };
+    let full = std::fs::read_to_string(fixture("custom-units.json")).unwrap_or_default();
+    let cut = write("cut.json", &full[..full.len() * 2 / 3]);
+    h.import(&cut, &[]).fails("the file ends early");
+    h.import(&cut, &[]).fails("line ");
+    // A Dosewise export is not a PW Journal file, and the other way round.
+    let own = dir.path().join("own.json");
+    h.run(&["export", "--out", &own.display().to_string()]).ok();
+    h.import(&own, &[]).fails("it is a Dosewise export");
+    h.run(&["import", &fixture("android.json").display().to_string()])
+        .fails("--from pw-journal");
+    let foreign = write("foreign.json", "{\"name\": \"something else\"}");
+    h.import(&foreign, &[])
+        .fails("not a PsychonautWiki Journal export");
+    let binary = dir.path().join("binary.json");
+    std::fs::write(&binary, [0xff_u8, 0xfe, 0x00, 0x41]).unwrap_or_else(|e| panic!("{e}"));
+    h.import(&binary, &[]).fails("not UTF-8");
+    // One bad record refuses the file: the records before it are not written either.
+    let smoked = write("smoked.json", &full.replacen("\"ORAL\"", "\"SMOKED\"", 1));
+    h.import(&smoked, &[])
+        .fails("ingestion 4 (Ketamine): ketamine by route \"SMOKED\"");
+    // Huge: refused before it is read.
+    let huge = dir.path().join("huge.json");
+    let f = std::fs::File::create(&huge).unwrap_or_else(|e| panic!("{e}"));
+    f.set_len(600 * 1024 * 1024)
+        .unwrap_or_else(|e| panic!("{e}"));
+    h.import(&huge, &[]).fails("larger than any journal export");
+    assert_eq!(h.journal(), before, "nothing changed");
+}
