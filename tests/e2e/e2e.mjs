@@ -300,7 +300,7 @@ await step("a PsychonautWiki Journal export is shown first, then imported with o
   if (shots) await page.screenshot({ path: join(shots, "import-pw-journal-preview-phone.png"), fullPage: true });
   await page.getByRole("button", { name: "Import these records" }).click();
   await page.getByRole("heading", { name: "From PsychonautWiki Journal: imported" }).waitFor();
-  assert.match(await page.textContent("main"), /Added 2 doses, 1 use of other substances and 3 notes/);
+  assert.match(await page.textContent("main"), /Added 2 doses, 1 use of other substances and 3 check-ins/);
   await page.goto(base + "history?from=2026-11-01&to=2026-11-01");
   assert.match(await page.textContent("main"), /From PsychonautWiki Journal/);
 });

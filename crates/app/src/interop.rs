@@ -1,12 +1,14 @@
-//! Records from other apps, the same way on every surface: a PsychonautWiki Journal export is
-//! read, converted (`dosewise_core::pw_journal`), compared with the journal so that importing
-//! the same file again adds nothing, and written in one transaction — or, for a preview,
-//! only described. Anything wrong refuses the whole file, with nothing written.
+//! Records from elsewhere, the same way on every surface: a PsychonautWiki Journal export or a
+//! spreadsheet is read, converted (`dosewise_core::pw_journal`, `dosewise_core::spreadsheet`),
+//! compared with the journal so that importing the same file again adds nothing, and written in
+//! one transaction — or, for a preview, only described. Anything wrong refuses the whole file,
+//! with nothing written.
 
 use crate::{Result, input};
+use dosewise_core::incoming::{Addition, addition};
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::journal::Journal;
-use dosewise_core::pw_journal::{self, Addition};
+use dosewise_core::pw_journal;
 use dosewise_core::units::fmt_num;
 use dosewise_core::when;
 use dosewise_store::Store;
@@ -15,6 +17,10 @@ use serde::Serialize;
 /// What an import from another app added (or, in a preview, would add).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct OtherAppImport {
+    /// Where the records came from: "PsychonautWiki Journal", "a spreadsheet".
+    pub source: &'static str,
+    /// The tag on the check-ins made from it.
+    pub tag: &'static str,
     /// Nothing was written: a preview.
     pub dry_run: bool,
     pub doses: usize,
@@ -28,6 +34,8 @@ pub struct OtherAppImport {
     pub for_others: usize,
     /// Ketamine ingestions without an amount, kept as check-in notes.
     pub without_amount: usize,
+    /// A spreadsheet's blank rows, left out.
+    pub empty_rows: usize,
     /// The first records as they would be recorded, one line each.
     pub preview: Vec<String>,
 }
@@ -36,12 +44,21 @@ impl OtherAppImport {
     /// One sentence on what was (or would be) added.
     pub fn headline(&self) -> String {
         use dosewise_core::text::count;
+        let uses = if self.source == PW_JOURNAL {
+            format!(
+                ", {} of other substances",
+                count(self.substance_uses, "use", "uses")
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{} {}, {} of other substances and {} (check-ins tagged pw-journal) from PsychonautWiki Journal.",
+            "{} {}{uses} and {} (tagged {}) from {}.",
             if self.dry_run { "Would add" } else { "Added" },
             count(self.doses, "dose", "doses"),
-            count(self.substance_uses, "use", "uses"),
-            count(self.checkins, "note", "notes"),
+            count(self.checkins, "check-in", "check-ins"),
+            self.tag,
+            self.source,
         )
     }
 
@@ -80,12 +97,23 @@ impl OtherAppImport {
                 )
             ));
         }
-        if self.doses > 0 {
+        if self.empty_rows > 0 {
+            out.push(format!(
+                "{} with nothing to record: left out.",
+                count(self.empty_rows, "row", "rows")
+            ));
+        }
+        if self.doses > 0 && self.source == PW_JOURNAL {
             out.push("Doses are taken as mg of the hydrochloride (HCl): PW Journal does not name the salt. Each dose's note says so, and where it came from.".into());
         }
         out
     }
 }
+
+/// The name of the PsychonautWiki Journal source.
+pub const PW_JOURNAL: &str = "PsychonautWiki Journal";
+/// The name of the spreadsheet source.
+pub const SPREADSHEET: &str = "a spreadsheet";
 
 /// How many records a preview lists.
 const PREVIEW_LINES: usize = 12;
@@ -189,8 +217,35 @@ pub async fn import_pw_journal<S: Store>(
     )
     .map_err(|e| input(format!("{label}: {e}. Nothing was imported.")))?;
     let existing = store.export().await?;
-    let a = pw_journal::addition(converted, &existing);
+    let a = addition(converted, &existing);
+    finish(
+        store,
+        &existing,
+        a,
+        (PW_JOURNAL, pw_journal::TAG),
+        &tz,
+        label,
+        dry_run,
+        now,
+    )
+    .await
+}
+
+/// Preview, or check every record and write them all in one transaction.
+#[allow(clippy::too_many_arguments)]
+async fn finish<S: Store>(
+    store: &S,
+    existing: &Journal,
+    a: Addition,
+    (source, tag): (&'static str, &'static str),
+    tz: &dosewise_core::jiff::tz::TimeZone,
+    label: &str,
+    dry_run: bool,
+    now: Timestamp,
+) -> Result<OtherAppImport> {
     let mut report = OtherAppImport {
+        source,
+        tag,
         dry_run,
         doses: a.doses.len(),
         checkins: a.checkins.len(),
@@ -199,7 +254,8 @@ pub async fn import_pw_journal<S: Store>(
         flagged: a.flagged,
         for_others: a.for_others,
         without_amount: a.without_amount,
-        preview: line(&a, &tz),
+        empty_rows: a.empty,
+        preview: line(&a, tz),
     };
     let total = report.preview.len();
     if total > PREVIEW_LINES {
@@ -259,4 +315,130 @@ pub async fn import_pw_journal<S: Store>(
         .await
         .map_err(|e| input(format!("{e}. Nothing was imported.")))?;
     Ok(report)
+}
+
+/// How to read a spreadsheet, as a person states it (every surface the same).
+#[derive(Debug, Clone, Default)]
+pub struct SheetRequest {
+    /// `date=Date,amount=Dose,…`; `None` is refused with the columns and a suggested mapping.
+    pub map: Option<String>,
+    /// A strftime format for the date column, e.g. `%d/%m/%Y`.
+    pub date_format: Option<String>,
+    /// The time of rows whose date has none.
+    pub time: Option<String>,
+    /// The unit of bare numbers.
+    pub unit: Option<String>,
+    pub route: Option<dosewise_core::route::Route>,
+    /// The salt of masses (default: the hydrochloride).
+    pub salt: Option<dosewise_core::salt::Salt>,
+    pub substance: Option<dosewise_core::route::Substance>,
+    /// The stock the doses came from (name or id), to say the mg of counts and volumes.
+    pub stock: Option<String>,
+}
+
+/// Read a spreadsheet's header row: its columns and the mapping guessed from their names.
+pub fn sheet_columns(bytes: &[u8], label: &str) -> Result<(Vec<String>, String)> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        input(format!(
+            "{label} is not UTF-8 text (first bad byte at offset {}): save it as CSV UTF-8",
+            e.valid_up_to()
+        ))
+    })?;
+    let sheet =
+        dosewise_core::spreadsheet::read(text).map_err(|e| input(format!("{label}: {e}")))?;
+    let guess = dosewise_core::spreadsheet::guess(&sheet.headers).spec(&sheet.headers);
+    Ok((sheet.headers, guess))
+}
+
+/// Import (or preview) a spreadsheet's rows as doses and check-ins.
+pub async fn import_sheet<S: Store>(
+    store: &S,
+    bytes: Vec<u8>,
+    label: &str,
+    req: &SheetRequest,
+    o: Options<'_>,
+    now: Timestamp,
+) -> Result<OtherAppImport> {
+    use dosewise_core::spreadsheet;
+    let nothing = |e: String| input(format!("{label}: {e}\nNothing was imported."));
+    let text = String::from_utf8(bytes).map_err(|e| {
+        input(format!(
+            "{label} is not UTF-8 text (first bad byte at offset {}): save it as CSV UTF-8. Nothing was imported.",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let sheet = spreadsheet::read(&text).map_err(|e| nothing(e.to_string()))?;
+    let Some(spec) = req.map.as_deref().filter(|m| !m.trim().is_empty()) else {
+        let guess = spreadsheet::guess(&sheet.headers).spec(&sheet.headers);
+        return Err(input(format!(
+            "say which column holds what, e.g. --map \"{}\". The columns are: {}. Nothing was imported.",
+            if guess.is_empty() {
+                "date=COLUMN,amount=COLUMN".to_string()
+            } else {
+                guess
+            },
+            sheet
+                .headers
+                .iter()
+                .map(|h| format!("{h:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    let mapping =
+        spreadsheet::parse_map(spec, &sheet.headers).map_err(|e| nothing(e.to_string()))?;
+    let profile = store.profile().await?;
+    let tz = crate::zone(o.zone, profile.as_ref())?;
+    let stock = match req.stock.as_deref() {
+        Some(k) => Some(crate::dose::find_stock(store, k).await?),
+        None => None,
+    };
+    if stock.is_some() && (req.salt.is_some() || req.substance.is_some()) {
+        return Err(input(
+            "salt and substance are for doses without a stock; a stock states its own",
+        ));
+    }
+    let converted = spreadsheet::convert(
+        &sheet,
+        &mapping,
+        &spreadsheet::Options {
+            tz: tz.clone(),
+            date_format: req.date_format.as_deref(),
+            time: req.time.as_deref(),
+            unit: req.unit.as_deref(),
+            route: req.route,
+            salt: req.salt.unwrap_or(dosewise_core::salt::Salt::Hcl),
+            substance: req
+                .substance
+                .unwrap_or(dosewise_core::route::Substance::Ketamine),
+            stock: stock.as_ref(),
+            weight: profile.as_ref().and_then(|p| p.weight_kg),
+            now,
+            // The file's name, not where it was: the note travels with the record.
+            label: std::path::Path::new(label)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(label),
+        },
+    )
+    .map_err(|e| nothing(e.to_string()))?;
+    let mut converted = converted;
+    if o.private {
+        for c in &mut converted.checkins {
+            c.private = true;
+        }
+    }
+    let existing = store.export().await?;
+    let a = addition(converted, &existing);
+    finish(
+        store,
+        &existing,
+        a,
+        (SPREADSHEET, spreadsheet::TAG),
+        &tz,
+        label,
+        o.dry_run,
+        now,
+    )
+    .await
 }

@@ -88,7 +88,9 @@ fn a_pw_journal_export_is_previewed_imported_once_and_seen_by_the_safety_check()
         .ok()
         .stdout;
     assert!(
-        text.starts_with("Would add 2 doses, 1 use of other substances and 3 notes"),
+        text.starts_with(
+            "Would add 2 doses, 1 use of other substances and 3 check-ins (tagged pw-journal)"
+        ),
         "{text}"
     );
     assert!(
@@ -253,4 +255,87 @@ fn bad_files_are_refused_whole_and_change_nothing() {
         .unwrap_or_else(|e| panic!("{e}"));
     h.import(&huge, &[]).fails("larger than any journal export");
     assert_eq!(h.journal(), before, "nothing changed");
+}
+
+#[test]
+fn a_spreadsheet_is_mapped_previewed_and_imported_all_or_nothing() {
+    let h = Home::new();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let sheet = dir.path().join("doses.csv");
+    std::fs::write(
+        &sheet,
+        "Date;Dose;Mood;Notes\n03/11/2026 08:00;12.5;6;\"calm; slept well\"\n05/11/2026 08:00;15;;\n06/11/2026 21:00;;4;\n;;;\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let f = sheet.display().to_string();
+    let before = h.journal();
+    let csv = |extra: &[&str]| {
+        let mut a = vec!["--json", "import", "--from", "csv", f.as_str()];
+        a.extend_from_slice(extra);
+        h.run(&a)
+    };
+    // No mapping, and no terminal to ask at: the columns, and a mapping guessed from their names.
+    csv(&[]).fails("--map \"date=Date,amount=Dose,note=Notes,mood=Mood\". The columns are: \"Date\", \"Dose\", \"Mood\", \"Notes\"");
+    let map = ["--map", "date=Date,amount=Dose,mood=Mood,note=Notes"];
+    // A bare number needs its unit; a date that is not YYYY-MM-DD its format. Every bad row named.
+    let e = csv(&map).code(1).stderr;
+    assert!(
+        e.contains("row 2: \"03/11/2026 08:00\" is not a YYYY-MM-DD date"),
+        "{e}"
+    );
+    assert!(
+        e.contains("row 3:") && e.contains("row 4:") && e.contains("Nothing was imported."),
+        "{e}"
+    );
+    let dated = [&map[..], &["--date-format", "%d/%m/%Y %H:%M"]].concat();
+    csv(&dated).fails("row 2: \"12.5\" has no unit: give --unit");
+    csv(&[&map[..], &["--map", "x"]].concat()).code(2);
+    csv(&["--map", "date=Day,amount=Dose"]).fails("there is no column \"Day\"");
+    assert_eq!(h.journal(), before, "nothing written by any refusal");
+    // Previewed, then imported, then imported again (nothing added).
+    let ok = [&dated[..], &["--unit", "mg"]].concat();
+    let p = csv(&[&ok[..], &["--dry-run"]].concat()).ok().json();
+    assert_eq!(
+        (
+            p["doses"].as_u64(),
+            p["checkins"].as_u64(),
+            p["empty_rows"].as_u64()
+        ),
+        (Some(2), Some(2), Some(1)),
+        "{p}"
+    );
+    assert!(
+        p["preview"][0]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("2026-11-03 08:00 CET: dose 12.5 mg HCl"),
+        "{p}"
+    );
+    assert_eq!(h.journal(), before);
+    let r = csv(&ok).ok().json();
+    assert_eq!(r["doses"], 2, "{r}");
+    let j = h.journal();
+    assert_eq!(j["doses"][0]["at"], "2026-11-03T07:00:00Z");
+    assert_eq!(
+        j["doses"][0]["note"],
+        "From a spreadsheet (doses.csv, row 2): calm; slept well"
+    );
+    assert_eq!(
+        j["checkins"][0]["ratings"]["mood"], 6,
+        "{}",
+        j["checkins"][0]
+    );
+    let again = csv(&ok).ok().json();
+    assert_eq!(
+        (
+            again["doses"].as_u64(),
+            again["checkins"].as_u64(),
+            again["already_here"].as_u64()
+        ),
+        (Some(0), Some(0), Some(4)),
+        "{again}"
+    );
+    // The flags of one source are refused with another.
+    h.run(&["import", &f, "--unit", "mg"])
+        .fails("are for --from csv");
 }

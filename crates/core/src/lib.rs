@@ -11,6 +11,7 @@ pub mod deidentify;
 pub mod dose;
 pub mod dose_expr;
 pub mod exposure;
+pub mod incoming;
 pub mod insights;
 pub mod interaction;
 pub mod journal;
@@ -33,6 +34,7 @@ pub mod salt;
 pub mod schedule;
 pub mod screen;
 pub mod share;
+pub mod spreadsheet;
 pub mod stock;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
