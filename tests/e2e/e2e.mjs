@@ -291,7 +291,7 @@ await step("a check-in is corrected and another deleted from their pages, the ea
 
 await step("a PsychonautWiki Journal export is shown first, then imported with one more tap", async () => {
   await page.goto(base + "import");
-  await page.getByLabel(/Export, backup or PsychonautWiki Journal file/).setInputFiles("../fixtures/pw-journal/android.json");
+  await page.getByLabel(/Export, backup, PsychonautWiki Journal file or spreadsheet/).setInputFiles("../fixtures/pw-journal/android.json");
   await page.getByRole("button", { name: "Import", exact: true }).click();
   await page.getByRole("heading", { name: "From PsychonautWiki Journal: nothing saved yet" }).waitFor();
   assert.match(await page.textContent("main"), /Would add 2 doses/);
@@ -303,6 +303,27 @@ await step("a PsychonautWiki Journal export is shown first, then imported with o
   assert.match(await page.textContent("main"), /Added 2 doses, 1 use of other substances and 3 check-ins/);
   await page.goto(base + "history?from=2026-11-01&to=2026-11-01");
   assert.match(await page.textContent("main"), /From PsychonautWiki Journal/);
+});
+
+await step("a spreadsheet: its columns mapped, its rows shown, then imported", async () => {
+  await page.goto(base + "import");
+  await page.getByLabel(/Export, backup, PsychonautWiki Journal file or spreadsheet/).setInputFiles("../fixtures/spreadsheet/doses.csv");
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  await page.getByRole("heading", { name: "Import a spreadsheet" }).waitFor();
+  // The header names' guess is chosen; the bare numbers need their unit.
+  assert.equal(await page.getByLabel(/^amount:/).inputValue(), "Dose");
+  assert.equal(await page.getByLabel(/^mood:/).inputValue(), "Mood");
+  assert.deepEqual(await unlabelled(page), [], "the mapping form");
+  assert.deepEqual(await lowContrast(page), [], "the mapping form");
+  await page.getByRole("button", { name: "Show the rows" }).click();
+  await page.getByText(/has no unit/).first().waitFor();
+  await page.getByLabel("Unit of amounts written as a bare number").selectOption("mg");
+  await page.getByRole("button", { name: "Show the rows" }).click();
+  await page.getByRole("heading", { name: "Nothing saved yet" }).waitFor();
+  assert.match(await page.textContent("main"), /Would add 2 doses and 3 check-ins \(tagged spreadsheet\)/);
+  if (shots) await page.screenshot({ path: join(shots, "import-spreadsheet-preview-phone.png"), fullPage: true });
+  await page.getByRole("button", { name: "Import these records" }).click();
+  await page.getByText(/Added 2 doses and 3 check-ins/).waitFor();
 });
 
 await step("no script errors and nothing blocked by the content policy", async () => {

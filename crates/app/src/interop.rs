@@ -414,11 +414,6 @@ pub async fn import_sheet<S: Store>(
             stock: stock.as_ref(),
             weight: profile.as_ref().and_then(|p| p.weight_kg),
             now,
-            // The file's name, not where it was: the note travels with the record.
-            label: std::path::Path::new(label)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or(label),
         },
     )
     .map_err(|e| nothing(e.to_string()))?;

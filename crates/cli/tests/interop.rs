@@ -318,7 +318,7 @@ fn a_spreadsheet_is_mapped_previewed_and_imported_all_or_nothing() {
     assert_eq!(j["doses"][0]["at"], "2026-11-03T07:00:00Z");
     assert_eq!(
         j["doses"][0]["note"],
-        "From a spreadsheet (doses.csv, row 2): calm; slept well"
+        "From a spreadsheet: calm; slept well"
     );
     assert_eq!(
         j["checkins"][0]["ratings"]["mood"], 6,

@@ -82,7 +82,7 @@ const MAP: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "import",
-        &["post /import", "post /import-backup"],
+        &["post /import", "post /import-backup", "post /import-csv"],
         &["/import"],
     ),
     (

@@ -326,8 +326,6 @@ pub struct Options<'a> {
     pub stock: Option<&'a Stock>,
     pub weight: Option<Kilograms>,
     pub now: Timestamp,
-    /// The file's name, in each record's note.
-    pub label: &'a str,
 }
 
 fn instant(date: &str, time: Option<&str>, o: &Options<'_>) -> Result<Timestamp, String> {
@@ -411,7 +409,7 @@ pub fn convert(sheet: &Sheet, m: &Mapping, o: &Options<'_>) -> Result<Converted,
             out.empty += 1;
             continue;
         }
-        match record(n, &cell, o) {
+        match record(&cell, o) {
             Ok((dose, checkin)) => {
                 out.doses.extend(dose);
                 out.checkins.extend(checkin);
@@ -432,11 +430,7 @@ pub fn convert(sheet: &Sheet, m: &Mapping, o: &Options<'_>) -> Result<Converted,
 
 type Record = (Option<crate::dose::NewDose>, Option<NewCheckin>);
 
-fn record<'r>(
-    n: usize,
-    cell: &dyn Fn(Field) -> &'r str,
-    o: &Options<'_>,
-) -> Result<Record, String> {
+fn record<'r>(cell: &dyn Fn(Field) -> &'r str, o: &Options<'_>) -> Result<Record, String> {
     let date = cell(Field::Date);
     if date.is_empty() {
         return Err("no date".into());
@@ -444,7 +438,9 @@ fn record<'r>(
     let time = Some(cell(Field::Time)).filter(|t| !t.is_empty());
     let at = instant(date, time, o)?;
     let zone = crate::when::zone_name(&o.tz);
-    let from = format!("From a spreadsheet ({}, row {n})", o.label);
+    // The same words whatever the file is called or where the row sits, so that importing the
+    // rows again (renamed, from another surface, with rows added above) adds nothing.
+    let from = "From a spreadsheet".to_string();
     let note = Some(cell(Field::Note)).filter(|t| !t.is_empty());
     let ratings = Ratings {
         mood: rating(cell(Field::Mood), "mood")?,
@@ -567,7 +563,6 @@ mod tests {
             stock: None,
             weight: None,
             now: ts("2026-12-01T12:00:00Z"),
-            label: "doses.csv",
         }
     }
     fn run(text: &str, map: &str, o: &Options<'_>) -> Result<Converted, SheetError> {
@@ -655,10 +650,7 @@ mod tests {
                 Salt::Hcl
             )
         );
-        assert_eq!(
-            d.note.as_deref(),
-            Some("From a spreadsheet (doses.csv, row 2): first")
-        );
+        assert_eq!(d.note.as_deref(), Some("From a spreadsheet: first"));
         assert_eq!(c.doses[1].route, Route::Intranasal);
         // Row 2's ratings go with its dose's check-in; its note stays with the dose.
         let first = &c.checkins[0];
@@ -669,14 +661,11 @@ mod tests {
             ),
             (Some(6), Some(3))
         );
-        assert_eq!(
-            first.note.as_deref(),
-            Some("From a spreadsheet (doses.csv, row 2).")
-        );
+        assert_eq!(first.note.as_deref(), Some("From a spreadsheet."));
         assert_eq!(c.checkins[1].at, ts("2026-11-02T19:30:00Z"));
         assert_eq!(
             c.checkins[2].note.as_deref(),
-            Some("From a spreadsheet (doses.csv, row 6): just a note")
+            Some("From a spreadsheet: just a note")
         );
         assert!(c.checkins.iter().all(|x| x.tags == vec![TAG.to_string()]));
     }

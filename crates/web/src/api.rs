@@ -351,6 +351,65 @@ async fn stock(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "stocks": stocks, "status": t.stock })))
 }
 
+/// How `POST /api/v1/import-csv` reads the spreadsheet: as the CLI's `import --from csv`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SheetQuery {
+    map: Option<String>,
+    date_format: Option<String>,
+    time: Option<String>,
+    unit: Option<String>,
+    stock: Option<String>,
+    route: Option<String>,
+    salt: Option<String>,
+    substance: Option<String>,
+    dry_run: bool,
+    private: bool,
+}
+
+/// `POST /api/v1/import-csv`: a spreadsheet (CSV, the first row naming the columns) as the
+/// body, its rows imported as doses and check-ins by the mapping in `map`, all or nothing.
+pub async fn import_csv(
+    State(st): State<AppState>,
+    Query(q): Query<SheetQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    // A field left empty is one not given; a route, salt or substance is read as on the CLI.
+    fn read<T: std::str::FromStr<Err = String>>(v: Option<&str>) -> Result<Option<T>, ApiError> {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse().map_err(|e: String| ApiError(WebError::Input(e))))
+            .transpose()
+    }
+    let route = read(q.route.as_deref())?;
+    let salt = read(q.salt.as_deref())?;
+    let substance = read(q.substance.as_deref())?;
+    let store = st.store().await;
+    let r = dosewise_app::interop::import_sheet(
+        &*store,
+        body.to_vec(),
+        "the body",
+        &dosewise_app::interop::SheetRequest {
+            map: q.map,
+            date_format: q.date_format,
+            time: q.time,
+            unit: q.unit,
+            route,
+            salt,
+            substance,
+            stock: q.stock,
+        },
+        dosewise_app::interop::Options {
+            zone: st.0.config.zone.as_deref(),
+            private: q.private,
+            dry_run: q.dry_run,
+        },
+        st.now(),
+    )
+    .await?;
+    Ok(Json(json!({ "spreadsheet": r })).into_response())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StockChangeBody {
@@ -770,7 +829,7 @@ async fn report(
 }
 
 /// Every API path and method, for the OpenAPI document's test.
-pub const ROUTES: [(&str, &str); 60] = [
+pub const ROUTES: [(&str, &str); 61] = [
     ("get", "/openapi.json"),
     ("get", "/today"),
     ("get", "/doses"),
@@ -793,6 +852,7 @@ pub const ROUTES: [(&str, &str); 60] = [
     ("post", "/backup"),
     ("post", "/import-backup"),
     ("post", "/import"),
+    ("post", "/import-csv"),
     ("get", "/report"),
     // crate::api_manage
     ("post", "/stock/add"),

@@ -4074,3 +4074,121 @@ async fn a_pw_journal_file_is_previewed_then_imported_on_the_page_and_in_the_api
     );
     assert_eq!(a.count("doses").await, 3);
 }
+
+/// A spreadsheet on the import page: its columns to map (the header names' guess chosen), the
+/// rows as they would be recorded, then imported once confirmed; the API reads it by `map`.
+#[tokio::test]
+async fn a_spreadsheet_is_mapped_previewed_and_imported_on_the_page_and_in_the_api() {
+    let csv = "Date;Dose;Mood\n2026-11-03 08:00;12.5 mg;6\n2026-11-05 08:00;15;\n";
+    let a = app_with(false, None).await;
+    let before = whole_journal(&a).await;
+    let post = |fields: Vec<(&'static str, &str)>| {
+        let (ct, body) = multipart(&a.csrf, &fields);
+        a.base("POST", "/import")
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    // 1. The columns, each field's select with the guess chosen.
+    let r = a.send(post(vec![("file", csv)])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("<h1>Import a spreadsheet</h1>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("<option value=\"Dose\" selected>Dose</option>"),
+        "{}",
+        r.body
+    );
+    // 2. Mapped: a bare number without a unit is refused, named by its row; nothing written.
+    let mapped = vec![
+        ("content", csv),
+        ("sheet", "1"),
+        ("map-date", "Date"),
+        ("map-amount", "Dose"),
+        ("map-mood", "Mood"),
+    ];
+    let r = a.send(post(mapped.clone())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        r.body.contains("row 3: &quot;15&quot; has no unit"),
+        "{}",
+        r.body
+    );
+    let mut with_unit = mapped.clone();
+    with_unit.push(("unit", "mg"));
+    let r = a.send(post(with_unit.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body
+            .contains("Would add 2 doses and 1 check-in (tagged spreadsheet) from a spreadsheet."),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Import these records"));
+    assert_eq!(
+        whole_journal(&a).await,
+        before,
+        "the preview writes nothing"
+    );
+    // 3. Confirmed.
+    with_unit.push(("confirm", "1"));
+    let r = a.send(post(with_unit)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("Added 2 doses and 1 check-in"),
+        "{}",
+        r.body
+    );
+    assert_eq!(a.count("doses").await, 2);
+    // The API: the mapping in the query; again adds nothing; a refusal writes nothing.
+    let api = |q: &str, body: &str| {
+        a.base("POST", &format!("/api/v1/import-csv?{q}"))
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(body.to_string()))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let again = a
+        .send(api(
+            "map=date%3DDate%2Camount%3DDose%2Cmood%3DMood&unit=mg",
+            csv,
+        ))
+        .await
+        .json();
+    assert_eq!(
+        (
+            again["spreadsheet"]["doses"].as_u64(),
+            again["spreadsheet"]["already_here"].as_u64()
+        ),
+        (Some(0), Some(3)),
+        "{again}"
+    );
+    let more = "Date,Dose\n2026-11-07 08:00,10 mg\n07/11/2026 09:00,10 mg\n";
+    let r = a.send(api("map=date%3DDate%2Camount%3DDose", more)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("row 3:") && r.body.contains("--date-format"),
+        "{}",
+        r.body
+    );
+    assert_eq!(a.count("doses").await, 2);
+    let ok = a
+        .send(api(
+            "map=date%3DDate%2Camount%3DDose&dry_run=true",
+            &more[..more.find("07/11").unwrap_or(0)],
+        ))
+        .await
+        .json();
+    assert_eq!(
+        (
+            ok["spreadsheet"]["dry_run"].as_bool(),
+            ok["spreadsheet"]["doses"].as_u64()
+        ),
+        (Some(true), Some(1)),
+        "{ok}"
+    );
+    assert_eq!(a.count("doses").await, 2);
+}

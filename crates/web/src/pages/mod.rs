@@ -102,6 +102,7 @@ pub fn import_route() -> Router<AppState> {
     Router::new()
         .route("/import", post(transfer::import_submit))
         .route("/api/v1/import", post(crate::api::import))
+        .route("/api/v1/import-csv", post(crate::api::import_csv))
         .route("/api/v1/import-backup", post(crate::api::import_backup))
 }
 

@@ -154,11 +154,11 @@ fn import_page(token: &Csrf, error: Option<&str>, done: Option<Imported<'_>>) ->
                 Some(Imported::OtherApp { r, content, private }) => { (other_app(token, r, *content, *private)) }
                 None => {}
             }
-            p { "Adds the records of a JSON export, an encrypted backup or a PsychonautWiki Journal export to this journal, all or nothing: records already here are skipped; a conflicting record stops the import with nothing written. A PsychonautWiki Journal file is shown first, and saved only when you confirm." }
+            p { "Adds the records of a JSON export, an encrypted backup or a PsychonautWiki Journal export to this journal, all or nothing: records already here are skipped; a conflicting record stops the import with nothing written. A PsychonautWiki Journal file or a spreadsheet (CSV) is shown first, and saved only when you confirm." }
             form method="post" action="/import" enctype="multipart/form-data" {
                 (csrf(token))
-                label for="file" { "Export, backup or PsychonautWiki Journal file (.json or .age)" }
-                input #file type="file" name="file" accept=".json,.age,application/json,application/octet-stream" required;
+                label for="file" { "Export, backup, PsychonautWiki Journal file or spreadsheet (.json, .age or .csv)" }
+                input #file type="file" name="file" accept=".json,.age,.csv,application/json,text/csv,application/octet-stream" required;
                 label for="import-passphrase" { "Passphrase (only for an encrypted file)" }
                 input #import-passphrase type="password" name="passphrase" autocomplete="off" maxlength="1024";
                 div.checks { label { input type="checkbox" name="private" value="1"; "Keep notes from another app private (never in a report or shared)" } }
@@ -228,6 +228,212 @@ async fn import_other_app(
     }
 }
 
+/// A file that is neither JSON nor encrypted: a spreadsheet.
+fn is_sheet(bytes: &[u8]) -> bool {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&bytes[..0], |k| &bytes[k..]);
+    let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
+    !start.is_empty() && !matches!(start[0], b'{' | b'[') && !dosewise_app::backup::is_sealed(bytes)
+}
+
+/// A spreadsheet: first the columns to map (the header names' guess chosen), then the rows
+/// as they would be recorded, then, confirmed, imported.
+async fn import_sheet(
+    st: &AppState,
+    token: &Csrf,
+    bytes: Vec<u8>,
+    fields: &[(String, String)],
+    confirm: bool,
+    private: bool,
+) -> Result<Response, WebError> {
+    use dosewise_core::spreadsheet::Field;
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let content = String::from_utf8_lossy(&bytes).into_owned();
+    let (headers, guess) = match dosewise_app::interop::sheet_columns(&bytes, "the file") {
+        Ok(x) => x,
+        Err(e) => return rejected(e, |m| import_page(token, Some(m), None)),
+    };
+    let mapped = get("sheet").is_some();
+    let map = if mapped {
+        Field::ALL
+            .iter()
+            .filter_map(|f| get(&format!("map-{}", f.name())).map(|c| format!("{}={c}", f.name())))
+            .collect::<Vec<_>>()
+            .join(",")
+    } else {
+        guess
+    };
+    let chosen: std::collections::HashMap<String, String> = map
+        .split(',')
+        .filter_map(|p| p.split_once('='))
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect();
+    let stocks = {
+        let store = st.store().await;
+        store.stocks(false).await?
+    };
+    let form = |r: Option<&dosewise_app::interop::OtherAppImport>, error: Option<&str>| {
+        sheet_page(
+            token,
+            &SheetForm {
+                content: &content,
+                headers: &headers,
+                chosen: &chosen,
+                date_format: get("date_format"),
+                time: get("time"),
+                unit: get("unit"),
+                stock: get("stock"),
+                stocks: &stocks,
+                private,
+            },
+            r,
+            error,
+        )
+    };
+    if !mapped {
+        return Ok(form(None, None).into_response());
+    }
+    let r = {
+        let store = st.store().await;
+        dosewise_app::interop::import_sheet(
+            &*store,
+            bytes,
+            "the file",
+            &dosewise_app::interop::SheetRequest {
+                map: Some(map.clone()),
+                date_format: get("date_format"),
+                time: get("time"),
+                unit: get("unit"),
+                route: None,
+                salt: None,
+                substance: None,
+                stock: get("stock"),
+            },
+            dosewise_app::interop::Options {
+                zone: st.0.config.zone.as_deref(),
+                private,
+                dry_run: !confirm,
+            },
+            st.now(),
+        )
+        .await
+    };
+    match r {
+        Ok(r) if r.dry_run => Ok(form(Some(&r), None).into_response()),
+        Ok(r) => Ok(import_page(
+            token,
+            None,
+            Some(Imported::OtherApp {
+                r: &r,
+                content: None,
+                private,
+            }),
+        )
+        .into_response()),
+        Err(e) => rejected(e, |m| form(None, Some(m))),
+    }
+}
+
+/// What the spreadsheet's form shows again on every step.
+struct SheetForm<'a> {
+    content: &'a str,
+    headers: &'a [String],
+    chosen: &'a std::collections::HashMap<String, String>,
+    date_format: Option<String>,
+    time: Option<String>,
+    unit: Option<String>,
+    stock: Option<String>,
+    stocks: &'a [dosewise_core::stock::Stock],
+    private: bool,
+}
+
+fn sheet_page(
+    token: &Csrf,
+    f: &SheetForm<'_>,
+    preview: Option<&dosewise_app::interop::OtherAppImport>,
+    error: Option<&str>,
+) -> Markup {
+    use dosewise_core::spreadsheet::Field;
+    let hidden = html! {
+        (csrf(token))
+        input type="hidden" name="content" value=(f.content);
+        input type="hidden" name="sheet" value="1";
+        @if f.private { input type="hidden" name="private" value="1"; }
+    };
+    page(
+        "Import a spreadsheet",
+        Nav::More,
+        html! {
+            h1 { "Import a spreadsheet" }
+            (error_box(error))
+            @if let Some(r) = preview {
+                section.card #pw-result aria-labelledby="sheet-h" {
+                    h2 #sheet-h { "Nothing saved yet" }
+                    p role="status" { (r.headline()) }
+                    ul { @for l in r.remarks() { li { (l) } } }
+                    @if !r.preview.is_empty() {
+                        details open {
+                            summary { "The records, as they would be recorded" }
+                            ul.plain { @for l in &r.preview { li { (l) } } }
+                        }
+                    }
+                    form method="post" action="/import" enctype="multipart/form-data" {
+                        (hidden)
+                        @for (k, v) in f.chosen { input type="hidden" name=(format!("map-{k}")) value=(v); }
+                        @for (name, v) in [("date_format", &f.date_format), ("time", &f.time), ("unit", &f.unit), ("stock", &f.stock)] {
+                            @if let Some(v) = v { input type="hidden" name=(name) value=(v); }
+                        }
+                        input type="hidden" name="confirm" value="1";
+                        button type="submit" { "Import these records" }
+                        " " a href="/import" { "Cancel" }
+                    }
+                }
+            }
+            p { "Say which column holds what; then you see the rows as they would be recorded, and nothing is saved until you confirm. Every row must be readable, or nothing is imported." }
+            form method="post" action="/import" enctype="multipart/form-data" {
+                (hidden)
+                fieldset {
+                    legend { "Columns" }
+                    @for field in Field::ALL {
+                        @let id = format!("map-{}", field.name());
+                        label for=(id) { (field.name()) ": " (field.question()) }
+                        select #(id) name=(id) {
+                            option value="" { "(none)" }
+                            @for h in f.headers {
+                                option value=(h) selected[f.chosen.get(field.name()) == Some(h)] { (h) }
+                            }
+                        }
+                    }
+                }
+                label for="date_format" { "Date format, if not YYYY-MM-DD (optional)" }
+                p.hint #date-format-hint { "For example %d/%m/%Y %H:%M reads 03/04/2026 08:00 as 3 April; %m/%d/%Y %H:%M as 4 March." }
+                input #date_format type="text" name="date_format" value=[f.date_format.as_deref()] maxlength="100" aria-describedby="date-format-hint" autocomplete="off";
+                label for="time" { "Time for rows without one (optional)" }
+                input #time type="time" name="time" value=[f.time.as_deref()];
+                label for="unit" { "Unit of amounts written as a bare number" }
+                select #unit name="unit" {
+                    option value="" { "(they all say their unit)" }
+                    @for u in ["mg", "troche", "spray", "mL"] { option value=(u) selected[f.unit.as_deref() == Some(u)] { (u) } }
+                }
+                label for="stock" { "The stock they came from, for troches, sprays or mL (its supply is not taken)" }
+                select #stock name="stock" {
+                    option value="" { "(none: the amounts are masses)" }
+                    @for s in f.stocks { option value=(s.id) selected[f.stock.as_deref() == Some(s.id.to_string().as_str())] { (s.stock.name) } }
+                }
+                button type="submit" { "Show the rows" }
+            }
+        },
+    )
+}
+
 pub async fn import_submit(
     State(st): State<AppState>,
     Extension(token): Extension<Csrf>,
@@ -237,6 +443,8 @@ pub async fn import_submit(
     let mut file = None;
     let mut passphrase = None;
     let (mut confirm, mut private) = (false, false);
+    // The spreadsheet's fields: the mapping ("map-date" → a column) and how to read it.
+    let mut sheet: Vec<(String, String)> = Vec::new();
     while let Some(field) = mp
         .next_field()
         .await
@@ -260,6 +468,17 @@ pub async fn import_submit(
                 ))
             }
             Some("confirm") => confirm = true,
+            Some(name)
+                if name.starts_with("map-")
+                    || matches!(name, "sheet" | "date_format" | "time" | "unit" | "stock") =>
+            {
+                let name = name.to_string();
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| WebError::Input(e.to_string()))?;
+                sheet.push((name, value));
+            }
             Some("private") => private = true,
             Some("file" | "content") => {
                 file = Some(
@@ -277,6 +496,9 @@ pub async fn import_submit(
     let bytes = file.ok_or_else(|| WebError::Input("choose a file to import".into()))?;
     if dosewise_app::interop::is_pw_journal(&bytes) {
         return import_other_app(&st, &token, bytes, confirm, private).await;
+    }
+    if is_sheet(&bytes) {
+        return import_sheet(&st, &token, bytes, &sheet, confirm, private).await;
     }
     let r = if dosewise_app::backup::is_sealed(&bytes) {
         match passphrase.filter(|p| !p.is_empty()) {
