@@ -26,6 +26,10 @@ pub struct OtherAppImport {
     pub doses: usize,
     pub checkins: usize,
     pub substance_uses: usize,
+    /// Questionnaires (PHQ-9, GAD-7), from a FHIR Bundle.
+    pub assessments: usize,
+    /// Vital-signs readings, from a FHIR Bundle.
+    pub vitals: usize,
     /// Records of the file the journal already holds (an earlier import), left out.
     pub already_here: usize,
     /// Doses kept as recorded but flagged as far above the doses before them.
@@ -44,6 +48,15 @@ impl OtherAppImport {
     /// One sentence on what was (or would be) added.
     pub fn headline(&self) -> String {
         use dosewise_core::text::count;
+        let verb = if self.dry_run { "Would add" } else { "Added" };
+        if self.source == FHIR {
+            return format!(
+                "{verb} {}, {} and {} from a FHIR Bundle.",
+                count(self.doses, "dose", "doses"),
+                count(self.assessments, "questionnaire", "questionnaires"),
+                count(self.vitals, "vital-signs reading", "vital-signs readings"),
+            );
+        }
         let uses = if self.source == PW_JOURNAL {
             format!(
                 ", {} of other substances",
@@ -53,8 +66,7 @@ impl OtherAppImport {
             String::new()
         };
         format!(
-            "{} {}{uses} and {} (tagged {}) from {}.",
-            if self.dry_run { "Would add" } else { "Added" },
+            "{verb} {}{uses} and {} (tagged {}) from {}.",
             count(self.doses, "dose", "doses"),
             count(self.checkins, "check-in", "check-ins"),
             self.tag,
@@ -112,6 +124,8 @@ impl OtherAppImport {
 
 /// The name of the PsychonautWiki Journal source.
 pub const PW_JOURNAL: &str = "PsychonautWiki Journal";
+/// The name of the FHIR source.
+pub const FHIR: &str = "a FHIR Bundle";
 /// The name of the spreadsheet source.
 pub const SPREADSHEET: &str = "a spreadsheet";
 
@@ -125,6 +139,28 @@ fn utf8(bytes: Vec<u8>, label: &str) -> Result<String> {
             e.utf8_error().valid_up_to()
         ))
     })
+}
+
+/// Whether a file's bytes are a FHIR Bundle: a JSON object whose `resourceType` is `Bundle`
+/// (anywhere in it: JSON keys have no order).
+pub fn is_fhir(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Top {
+        #[serde(rename = "resourceType")]
+        resource_type: Option<String>,
+    }
+    let starts_as_object = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    starts_as_object
+        && memchr_str(bytes, b"\"resourceType\"")
+        && serde_json::from_slice::<Top>(bytes)
+            .is_ok_and(|t| t.resource_type.as_deref() == Some("Bundle"))
+}
+
+fn memchr_str(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Whether a file's bytes look like a PsychonautWiki Journal export rather than a Dosewise one.
@@ -167,6 +203,37 @@ fn line(a: &Addition, tz: &dosewise_core::jiff::tz::TimeZone) -> Vec<String> {
                     .map(|x| format!(", {x}"))
                     .unwrap_or_default()
             ),
+        ));
+    }
+    for x in &a.assessments {
+        lines.push((
+            x.at,
+            format!(
+                "{}: {} {} ({})",
+                at(x.at),
+                x.instrument
+                    .to_uppercase()
+                    .replace("PHQ9", "PHQ-9")
+                    .replace("GAD7", "GAD-7"),
+                x.total,
+                x.band
+            ),
+        ));
+    }
+    for v in &a.vitals {
+        let mut parts = Vec::new();
+        if let (Some(s), Some(d)) = (v.systolic, v.diastolic) {
+            parts.push(format!("{s}/{d} mmHg"));
+        }
+        if let Some(h) = v.heart_rate {
+            parts.push(format!("{h}/min"));
+        }
+        if let Some(w) = v.weight_kg {
+            parts.push(format!("{} kg", fmt_num(w.value())));
+        }
+        lines.push((
+            v.at,
+            format!("{}: vital signs {}", at(v.at), parts.join(", ")),
         ));
     }
     for c in &a.checkins {
@@ -250,6 +317,8 @@ async fn finish<S: Store>(
         doses: a.doses.len(),
         checkins: a.checkins.len(),
         substance_uses: a.uses.len(),
+        assessments: a.assessments.len(),
+        vitals: a.vitals.len(),
         already_here: a.already_here,
         flagged: a.flagged,
         for_others: a.for_others,
@@ -288,6 +357,26 @@ async fn finish<S: Store>(
     let first_dose = next(&mut existing.doses.iter().map(|d| d.id));
     let first_checkin = next(&mut existing.checkins.iter().map(|c| c.id));
     let first_use = next(&mut existing.substance_uses.iter().map(|u| u.id));
+    let first_assessment = next(&mut existing.assessments.iter().map(|x| x.id));
+    let first_vitals = next(&mut existing.vitals.iter().map(|x| x.id));
+    j.assessments = (first_assessment..)
+        .zip(a.assessments)
+        .map(
+            |(id, assessment)| dosewise_core::questionnaire::Assessment {
+                id,
+                assessment,
+                created_at: now,
+            },
+        )
+        .collect();
+    j.vitals = (first_vitals..)
+        .zip(a.vitals)
+        .map(|(id, vitals)| dosewise_core::vitals::Vitals {
+            id,
+            vitals,
+            created_at: now,
+        })
+        .collect();
     j.doses = (first_dose..)
         .zip(a.doses)
         .map(|(id, dose)| dosewise_core::dose::Dose {
@@ -430,6 +519,57 @@ pub async fn import_sheet<S: Store>(
         &existing,
         a,
         (SPREADSHEET, spreadsheet::TAG),
+        &tz,
+        label,
+        o.dry_run,
+        now,
+    )
+    .await
+}
+
+/// The journal as a FHIR R4 Bundle (JSON text); `private` includes private check-ins.
+pub async fn fhir_export<S: Store>(store: &S, private: bool, now: Timestamp) -> Result<String> {
+    let j = store.export().await?;
+    let b = dosewise_core::fhir::bundle(&j, now, private);
+    serde_json::to_string_pretty(&b).map_err(|e| crate::AppError::Input(e.to_string()))
+}
+
+/// Import (or preview) a FHIR R4 Bundle's doses, PHQ-9/GAD-7 scores and vital signs.
+pub async fn import_fhir<S: Store>(
+    store: &S,
+    bytes: Vec<u8>,
+    label: &str,
+    o: Options<'_>,
+    now: Timestamp,
+) -> Result<OtherAppImport> {
+    let text = String::from_utf8(bytes).map_err(|e| {
+        input(format!(
+            "{label} is not UTF-8 text (first bad byte at offset {}); it is not a FHIR Bundle. Nothing was imported.",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let profile = store.profile().await?;
+    let tz = crate::zone(o.zone, profile.as_ref())?;
+    let f = dosewise_core::fhir::read(
+        &text,
+        &when::zone_name(&tz),
+        profile.as_ref().and_then(|p| p.weight_kg),
+        now,
+    )
+    .map_err(|e| input(format!("{label}: {e}. Nothing was imported.")))?;
+    let converted = dosewise_core::incoming::Converted {
+        doses: f.doses,
+        assessments: f.assessments,
+        vitals: f.vitals,
+        ..Default::default()
+    };
+    let existing = store.export().await?;
+    let a = addition(converted, &existing);
+    finish(
+        store,
+        &existing,
+        a,
+        (FHIR, "fhir"),
         &tz,
         label,
         o.dry_run,

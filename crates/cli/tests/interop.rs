@@ -339,3 +339,259 @@ fn a_spreadsheet_is_mapped_previewed_and_imported_all_or_nothing() {
     h.run(&["import", &f, "--unit", "mg"])
         .fails("are for --from csv");
 }
+
+/// Validate a Bundle with tests/fhir/validate.mjs (FHIR.js and HL7's R4 JSON schema).
+fn validate_fhir(path: &Path) -> Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fhir");
+    assert!(
+        dir.join("node_modules/fhir").is_dir(),
+        "the FHIR validators are not installed in tests/fhir: run scripts/test (it installs them), or `npm ci` there"
+    );
+    let out = std::process::Command::new("node")
+        .arg("validate.mjs")
+        .arg(path)
+        .current_dir(&dir)
+        .output()
+        .unwrap_or_else(|e| panic!("node: {e}"));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "validator output is not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn the_fhir_export_is_valid_r4_with_the_right_codes_and_comes_back_on_import() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let demo = dir.path().join("demo");
+    output(&mut command(&demo, "2026-11-28T11:00:00Z", &["demo"])).ok();
+    let file = dir.path().join("bundle.json");
+    let f = file.display().to_string();
+    output(&mut command(
+        &demo,
+        "2026-11-28T11:00:00Z",
+        &["export", "--format", "fhir", "--out", &f],
+    ))
+    .ok();
+    // Two independent validators: every resource valid.
+    let v = validate_fhir(&file);
+    assert_eq!(v["error_count"], 0, "{v}");
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let entries = bundle["entry"].as_array().cloned().unwrap_or_default();
+    assert_eq!(v["resources"].as_u64(), Some(entries.len() as u64));
+    let of = |kind: &str| {
+        entries
+            .iter()
+            .filter(|e| e["resource"]["resourceType"] == kind)
+            .count()
+    };
+    let journal = output(&mut command(&demo, "2026-11-28T11:00:00Z", &["export"]))
+        .ok()
+        .json();
+    assert_eq!(of("MedicationAdministration"), len(&journal, "doses"));
+    assert_eq!(of("MedicationStatement"), len(&journal, "protocols"));
+    assert_eq!(
+        of("QuestionnaireResponse"),
+        journal["assessments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["instrument"] == "phq9" || a["instrument"] == "gad7")
+            .count()
+    );
+    // Every code from the right system.
+    let mut codes = std::collections::BTreeSet::new();
+    fn walk(v: &Value, out: &mut std::collections::BTreeSet<(String, String)>) {
+        match v {
+            Value::Object(m) => {
+                if let (Some(s), Some(c)) = (
+                    m.get("system").and_then(Value::as_str),
+                    m.get("code").and_then(Value::as_str),
+                ) {
+                    out.insert((s.to_string(), c.to_string()));
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(&bundle, &mut codes);
+    let allowed_loinc = [
+        "44249-1", "44261-6", "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2",
+        "44252-5", "44253-3", "44260-8", "69737-5", "70274-6", "69725-0", "68509-9", "69733-4",
+        "69734-2", "69735-9", "69689-8", "69736-7", "LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9",
+        "85354-9", "8480-6", "8462-4", "8867-4", "29463-7",
+    ];
+    for (system, code) in &codes {
+        match system.as_str() {
+            "http://loinc.org" => assert!(allowed_loinc.contains(&code.as_str()), "LOINC {code}"),
+            "http://snomed.info/sct" => assert!(
+                [
+                    "26643006", "37839007", "54471007", "46713006", "78421000", "47625008",
+                    "37161004"
+                ]
+                .contains(&code.as_str()),
+                "SNOMED {code}"
+            ),
+            "http://unitsofmeasure.org" => assert!(
+                ["mg", "mm[Hg]", "/min", "kg", "{score}"].contains(&code.as_str()),
+                "UCUM {code}"
+            ),
+            "http://www.nlm.nih.gov/research/umls/rxnorm" => assert_eq!(code, "6130"),
+            "http://terminology.hl7.org/CodeSystem/observation-category" => {
+                assert!(["survey", "vital-signs"].contains(&code.as_str()))
+            }
+            "https://dosewise.invalid/fhir/CodeSystem/check-in" => assert!(
+                [
+                    "mood",
+                    "anxiety",
+                    "energy",
+                    "focus",
+                    "sleep",
+                    "irritability",
+                    "craving"
+                ]
+                .contains(&code.as_str())
+            ),
+            other => panic!("unexpected code system {other} ({code})"),
+        }
+    }
+    assert!(
+        codes.contains(&("http://loinc.org".into(), "44260-8".into())),
+        "PHQ-9 item 9 is its own observation"
+    );
+    // The blood-pressure panel holds both components in mm[Hg].
+    let bp = entries
+        .iter()
+        .find(|e| e["resource"]["code"]["coding"][0]["code"] == "85354-9")
+        .map(|e| &e["resource"])
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(bp["component"][0]["valueQuantity"]["code"], "mm[Hg]");
+    // Pseudonymous: the demo's profile has no name, so the Patient has none.
+    assert!(entries[0]["resource"]["name"].is_null());
+
+    // A broken resource is caught by the validators (they are not waving everything through).
+    let mut broken = bundle.clone();
+    if let Some(r) = broken["entry"][1]["resource"].as_object_mut() {
+        r.remove("status");
+    }
+    let bad = dir.path().join("broken.json");
+    std::fs::write(&bad, broken.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let v = validate_fhir(&bad);
+    assert!(v["error_count"].as_u64().unwrap_or(0) > 0, "{v}");
+
+    // Round trip: into an empty journal, the doses, scores and vital signs come back.
+    let h = Home::new();
+    let p = output(&mut command(
+        h.dir.path(),
+        NOW,
+        &["--json", "import", "--from", "fhir", &f, "--dry-run"],
+    ))
+    .ok()
+    .json();
+    assert_eq!(p["dry_run"], true);
+    let r = output(&mut command(
+        h.dir.path(),
+        NOW,
+        &["--json", "import", "--from", "fhir", &f],
+    ))
+    .ok()
+    .json();
+    assert_eq!(
+        r["doses"].as_u64(),
+        Some(len(&journal, "doses") as u64),
+        "{r}"
+    );
+    let back = h.journal();
+    let key = |d: &Value| {
+        (
+            d["at"].to_string(),
+            d["dose_mg"].to_string(),
+            d["salt"].to_string(),
+            d["route"].to_string(),
+            d["substance"].to_string(),
+        )
+    };
+    let before: Vec<_> = journal["doses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["deleted_at"].is_null())
+        .map(key)
+        .collect();
+    let after: Vec<_> = back["doses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(key)
+        .collect();
+    assert_eq!(after, before);
+    let score = |a: &Value| {
+        (
+            a["at"].to_string(),
+            a["instrument"].to_string(),
+            a["answers"].to_string(),
+            a["total"].to_string(),
+        )
+    };
+    let before: Vec<_> = journal["assessments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["instrument"] == "phq9" || a["instrument"] == "gad7")
+        .map(score)
+        .collect();
+    let after: Vec<_> = back["assessments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(score)
+        .collect();
+    assert_eq!(after, before);
+    let reading = |v: &Value| {
+        (
+            v["at"].to_string(),
+            v["systolic"].to_string(),
+            v["diastolic"].to_string(),
+            v["heart_rate"].to_string(),
+            v["weight_kg"].to_string(),
+            v["context"].to_string(),
+        )
+    };
+    let before: Vec<_> = journal["vitals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(reading)
+        .collect();
+    let after: Vec<_> = back["vitals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(reading)
+        .collect();
+    assert_eq!(after, before);
+    // Again: nothing added.
+    let again = output(&mut command(
+        h.dir.path(),
+        NOW,
+        &["--json", "import", "--from", "fhir", &f],
+    ))
+    .ok()
+    .json();
+    assert_eq!(
+        (
+            again["doses"].as_u64(),
+            again["assessments"].as_u64(),
+            again["vitals"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0)),
+        "{again}"
+    );
+    drop(p);
+}

@@ -13,6 +13,8 @@ pub struct Converted {
     pub doses: Vec<NewDose>,
     pub checkins: Vec<NewCheckin>,
     pub uses: Vec<NewSubstanceUse>,
+    pub assessments: Vec<crate::questionnaire::NewAssessment>,
+    pub vitals: Vec<crate::vitals::NewVitals>,
     /// Ingestions logged in the app for someone else, left out.
     pub for_others: usize,
     /// Ketamine ingestions with no amount, kept as check-in notes instead of doses.
@@ -28,6 +30,8 @@ pub struct Addition {
     pub doses: Vec<NewDose>,
     pub checkins: Vec<NewCheckin>,
     pub uses: Vec<NewSubstanceUse>,
+    pub assessments: Vec<crate::questionnaire::NewAssessment>,
+    pub vitals: Vec<crate::vitals::NewVitals>,
     /// Records of the file already in the journal (an earlier import of it), left out.
     pub already_here: usize,
     /// Doses flagged as far above the doses before them.
@@ -38,8 +42,8 @@ pub struct Addition {
 }
 
 /// Leave out what `existing` already holds — a dose of the same substance at the same instant,
-/// a check-in at the same instant with the same note and ratings, a use of the same substance
-/// at the same instant — and flag the doses that are more than three times the median of the
+/// a check-in at the same instant with the same note and ratings, a use of the same substance,
+/// a questionnaire of the same kind or a vital-signs reading at the same instant — and flag the doses that are more than three times the median of the
 /// (up to ten) doses before them, as the safety check would.
 pub fn addition(c: Converted, existing: &crate::journal::Journal) -> Addition {
     use std::collections::HashSet;
@@ -65,6 +69,21 @@ pub fn addition(c: Converted, existing: &crate::journal::Journal) -> Addition {
         .substance_uses
         .iter()
         .map(|u| (u.usage.at.as_microsecond(), u.usage.name.to_lowercase()))
+        .collect();
+    let scores: HashSet<(i64, &str)> = existing
+        .assessments
+        .iter()
+        .map(|a| {
+            (
+                a.assessment.at.as_microsecond(),
+                a.assessment.instrument.as_str(),
+            )
+        })
+        .collect();
+    let readings: HashSet<i64> = existing
+        .vitals
+        .iter()
+        .map(|v| v.vitals.at.as_microsecond())
         .collect();
     let mut a = Addition {
         for_others: c.for_others,
@@ -97,6 +116,20 @@ pub fn addition(c: Converted, existing: &crate::journal::Journal) -> Addition {
             a.already_here += 1;
         } else {
             a.uses.push(u);
+        }
+    }
+    for x in c.assessments {
+        if scores.contains(&(micros(x.at), x.instrument.as_str())) {
+            a.already_here += 1;
+        } else {
+            a.assessments.push(x);
+        }
+    }
+    for x in c.vitals {
+        if readings.contains(&micros(x.at)) {
+            a.already_here += 1;
+        } else {
+            a.vitals.push(x);
         }
     }
     // Every dose, kept and new, in time order, for the medians before each new one.

@@ -11,6 +11,7 @@ pub mod deidentify;
 pub mod dose;
 pub mod dose_expr;
 pub mod exposure;
+pub mod fhir;
 pub mod incoming;
 pub mod insights;
 pub mod interaction;

@@ -624,6 +624,8 @@ async fn add_substance_use(
 pub struct ExportQuery {
     format: Option<ExportFormat>,
     table: Option<dosewise_render::csv::Table>,
+    /// For FHIR: include private check-ins.
+    include_private: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -631,6 +633,7 @@ pub struct ExportQuery {
 pub enum ExportFormat {
     Json,
     Csv,
+    Fhir,
 }
 
 /// The whole journal as JSON (lossless), or one table as CSV.
@@ -638,8 +641,26 @@ async fn export(
     State(st): State<AppState>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
+    let format = q.format.unwrap_or(ExportFormat::Json);
+    if q.include_private.is_some() && !matches!(format, ExportFormat::Fhir) {
+        return Err(ApiError(WebError::Input(
+            "include_private is for format=fhir; the JSON export always holds everything".into(),
+        )));
+    }
     let j = st.store().await.export().await?;
-    match (q.format.unwrap_or(ExportFormat::Json), q.table) {
+    match (format, q.table) {
+        (ExportFormat::Fhir, Some(_)) => Err(ApiError(WebError::Input(
+            "table is for format=csv or json; a FHIR Bundle holds every kind".into(),
+        ))),
+        (ExportFormat::Fhir, None) => {
+            let b = dosewise_core::fhir::bundle(&j, st.now(), q.include_private.unwrap_or(false));
+            let mut r = Json(b).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/fhir+json"),
+            );
+            Ok(r)
+        }
         (ExportFormat::Json, None) => Ok(Json(json!(j)).into_response()),
         // One table of the export as JSON.
         (ExportFormat::Json, Some(t)) => {
@@ -685,6 +706,27 @@ pub async fn import(
         return Err(ApiError(WebError::Input(
             "send the export with Content-Type: application/json".into(),
         )));
+    }
+    if dosewise_app::interop::is_fhir(&body) {
+        if q.private {
+            return Err(ApiError(WebError::Input(
+                "private is for a PsychonautWiki Journal file or a spreadsheet".into(),
+            )));
+        }
+        let store = st.store().await;
+        let r = dosewise_app::interop::import_fhir(
+            &*store,
+            body.to_vec(),
+            "the body",
+            dosewise_app::interop::Options {
+                zone: st.0.config.zone.as_deref(),
+                private: false,
+                dry_run: q.dry_run,
+            },
+            st.now(),
+        )
+        .await?;
+        return Ok(Json(json!({ "fhir": r })).into_response());
     }
     if dosewise_app::interop::is_pw_journal(&body) {
         let store = st.store().await;

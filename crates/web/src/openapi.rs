@@ -413,10 +413,11 @@ fn base() -> Value {
                 "get": list("Other substances logged in a period.", "{\"substance_uses\": [...]}"),
                 "post": create("Log use of another substance (alcohol, cannabis, …).", "SubstanceUseRequest")
             },
-            "/api/v1/export": { "get": { "summary": "The whole journal, lossless (the JSON export format), or one table as CSV.", "parameters": [
-                { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv"] }, "description": "Default json." },
+            "/api/v1/export": { "get": { "summary": "The whole journal, lossless (the JSON export format), one table as CSV, or an HL7 FHIR R4 Bundle.", "parameters": [
+                { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv", "fhir"] }, "description": "Default json." },
+                { "name": "include_private", "in": "query", "schema": { "type": "boolean" }, "description": "With format=fhir: include private check-ins." },
                 { "name": "table", "in": "query", "schema": { "type": "string", "enum": ["doses", "checkins", "stock"] }, "description": "With format=csv (default doses)." }
-            ], "responses": { "200": { "description": "Journal (JSON) or table (CSV).", "content": { "application/json": { "schema": { "type": "object" } }, "text/csv": { "schema": { "type": "string" } } } }, "400": err() } } },
+            ], "responses": { "200": { "description": "Journal (JSON) or table (CSV).", "content": { "application/json": { "schema": { "type": "object" } }, "application/fhir+json": { "schema": { "type": "object" } }, "text/csv": { "schema": { "type": "string" } } } }, "400": err() } } },
             "/api/v1/backup": { "post": { "summary": "The whole journal encrypted with a new passphrase (age format, scrypt), as a file.", "requestBody": body("BackupRequest"),
                 "responses": { "200": { "description": "The encrypted backup.", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }, "400": err() } } },
             "/api/v1/import-backup": { "post": { "summary": "Add an encrypted backup's records, all or nothing.", "requestBody": body("RestoreRequest"), "responses": { "200": ok("What was imported."), "400": err() } } },
@@ -434,7 +435,7 @@ fn base() -> Value {
                     { "name": "private", "in": "query", "schema": { "type": "boolean" }, "description": "Mark its check-ins private." } ],
                 "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } },
                 "responses": { "200": ok("What was (or would be) imported."), "400": err() } } },
-            "/api/v1/import": { "post": { "summary": "Add a JSON export's records, all or nothing; or a PsychonautWiki Journal export's (told apart by its content): ketamine ingestions as doses, other substances as uses, notes and ratings as check-ins tagged pw-journal.",
+            "/api/v1/import": { "post": { "summary": "Add a JSON export's records, all or nothing; a FHIR R4 Bundle's (doses, PHQ-9/GAD-7, vital signs), or a PsychonautWiki Journal export's (told apart by their content): ketamine ingestions as doses, other substances as uses, notes and ratings as check-ins tagged pw-journal.",
                 "parameters": [
                     { "name": "dry_run", "in": "query", "schema": { "type": "boolean" }, "description": "For a PsychonautWiki Journal file: only say what it would add." },
                     { "name": "private", "in": "query", "schema": { "type": "boolean" }, "description": "For a PsychonautWiki Journal file: mark its notes private." } ],

@@ -4192,3 +4192,56 @@ async fn a_spreadsheet_is_mapped_previewed_and_imported_on_the_page_and_in_the_a
     );
     assert_eq!(a.count("doses").await, 2);
 }
+
+/// The FHIR Bundle from the API and the page's download, read back through the import.
+#[tokio::test]
+async fn a_fhir_bundle_is_exported_and_read_back() {
+    let a = app().await;
+    let r = a.get("/api/v1/export?format=fhir").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/fhir+json");
+    let b: Value = serde_json::from_str(&r.body).unwrap_or_default();
+    assert_eq!(
+        (b["resourceType"].as_str(), b["type"].as_str()),
+        (Some("Bundle"), Some("collection"))
+    );
+    let doses = b["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["resource"]["resourceType"] == "MedicationAdministration")
+        .count();
+    assert_eq!(doses, a.count("doses").await);
+    let page = a.get("/export.fhir.json").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap_or("")
+            .contains("dosewise-fhir.json")
+    );
+    assert_eq!(
+        a.get("/api/v1/export?format=json&include_private=true")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    // Into an empty journal: a preview, then the doses.
+    let to = app_with(false, None).await;
+    let import = |q: &str| {
+        to.base("POST", &format!("/api/v1/import{q}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r.body.clone()))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let p = to.send(import("?dry_run=true")).await.json();
+    assert_eq!(
+        (p["fhir"]["dry_run"].as_bool(), p["fhir"]["doses"].as_u64()),
+        (Some(true), Some(doses as u64)),
+        "{p}"
+    );
+    assert_eq!(to.count("doses").await, 0);
+    let done = to.send(import("")).await.json();
+    assert_eq!(done["fhir"]["doses"].as_u64(), Some(doses as u64), "{done}");
+    assert_eq!(to.count("doses").await, doses);
+}

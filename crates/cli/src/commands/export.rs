@@ -1,4 +1,5 @@
-//! `dosewise export`: the whole journal as JSON (lossless, re-importable) or CSV tables.
+//! `dosewise export`: the whole journal as JSON (lossless, re-importable), CSV tables, or an
+//! HL7 FHIR R4 Bundle for a clinician's system.
 
 use crate::context::Ctx;
 use crate::error::CliResult;
@@ -9,6 +10,8 @@ use std::path::{Path, PathBuf};
 pub enum Format {
     Json,
     Csv,
+    /// An HL7 FHIR R4 Bundle: doses, protocols, PHQ-9/GAD-7, vital signs, check-in ratings.
+    Fhir,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -59,6 +62,9 @@ pub struct Args {
     /// (see docs/privacy.md for what this does and does not protect).
     #[arg(long)]
     deidentify: bool,
+    /// For FHIR: include private check-ins (left out unless asked for).
+    #[arg(long)]
+    include_private: bool,
 }
 
 /// A random whole-day offset of 180 to 730 days, either direction, from the OS's randomness
@@ -91,7 +97,18 @@ impl Args {
                 s
             }
             Format::Csv => dosewise_render::csv::table(&j, self.table.into()),
+            Format::Fhir => {
+                let b = dosewise_core::fhir::bundle(&j, ctx.now, self.include_private);
+                let mut s = serde_json::to_string_pretty(&b).map_err(anyhow::Error::new)?;
+                s.push('\n');
+                s
+            }
         };
+        if self.include_private && self.format != Format::Fhir {
+            return Err(crate::error::input(
+                "--include-private is for --format fhir; the JSON export always holds everything",
+            ));
+        }
         match &self.out {
             Some(path) => {
                 let bytes = if self.encrypt {

@@ -17,6 +17,9 @@ pub enum From {
     Dosewise,
     /// A PsychonautWiki Journal export (in the app: Settings → Export file).
     PwJournal,
+    /// An HL7 FHIR R4 Bundle (as `dosewise export --format fhir` writes): its doses, PHQ-9 and
+    /// GAD-7 scores and vital signs.
+    Fhir,
     /// A spreadsheet saved as CSV (comma or semicolon), its first row naming the columns; say
     /// which column holds what with --map (asked for at a terminal).
     Csv,
@@ -104,12 +107,19 @@ impl Args {
         match self.from {
             From::PwJournal => return self.pw_journal(ctx, bytes).await,
             From::Csv => return self.csv(ctx, bytes).await,
+            From::Fhir => return self.fhir(ctx, bytes).await,
             From::Dosewise => {}
         }
         if self.dry_run || self.private {
             return Err(input(
                 "--dry-run and --private are for --from pw-journal or csv; a Dosewise export is imported as it is",
             ));
+        }
+        if dosewise_app::interop::is_fhir(&bytes) {
+            return Err(input(format!(
+                "{} is a FHIR Bundle: import it with --from fhir (add --dry-run to see first what it adds). Nothing was imported.",
+                self.file.display()
+            )));
         }
         if dosewise_app::interop::is_pw_journal(&bytes) {
             return Err(input(format!(
@@ -159,6 +169,27 @@ impl Args {
             );
         }
         Ok(())
+    }
+
+    async fn fhir(&self, ctx: &Ctx, bytes: Vec<u8>) -> CliResult {
+        if self.private {
+            return Err(input("--private is for --from pw-journal or csv"));
+        }
+        let store = ctx.open_or_create().await?;
+        let zone = dosewise_core::when::zone_name(&ctx.zone_of(&store).await?);
+        let r = dosewise_app::interop::import_fhir(
+            &*store,
+            bytes,
+            &self.file.display().to_string(),
+            dosewise_app::interop::Options {
+                zone: Some(&zone),
+                private: false,
+                dry_run: self.dry_run,
+            },
+            ctx.now,
+        )
+        .await?;
+        report(ctx, &r)
     }
 
     async fn csv(&self, ctx: &Ctx, bytes: Vec<u8>) -> CliResult {

@@ -84,6 +84,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/export.json", get(transfer::export_json))
         .route("/export.csv", get(transfer::export_csv))
+        .route("/export.fhir.json", get(transfer::export_fhir))
         .route("/backup", post(transfer::backup))
         .route("/import", get(transfer::import_form))
         .route("/calendar.ics", get(calendar::calendar))

@@ -15,6 +15,19 @@ use dosewise_store::Passphrase;
 use dosewise_store::Store;
 use maud::{Markup, html};
 
+/// The journal as a FHIR R4 Bundle, private check-ins left out (`export --format fhir`).
+pub async fn export_fhir(State(st): State<AppState>) -> Result<Response, WebError> {
+    let body = {
+        let store = st.store().await;
+        dosewise_app::interop::fhir_export(&*store, false, st.now()).await?
+    };
+    Ok(download(
+        body.into_bytes(),
+        "application/fhir+json",
+        "dosewise-fhir.json",
+    ))
+}
+
 pub async fn export_json(State(st): State<AppState>) -> Result<Response, WebError> {
     let j = {
         let store = st.store().await;
@@ -113,10 +126,11 @@ fn other_app(
 ) -> Markup {
     html! {
         section.card #pw-result aria-labelledby="pw-h" {
+            @let from = if r.source == dosewise_app::interop::FHIR { "From a FHIR Bundle" } else { "From PsychonautWiki Journal" };
             @if r.dry_run {
-                h2 #pw-h { "From PsychonautWiki Journal: nothing saved yet" }
+                h2 #pw-h { (from) ": nothing saved yet" }
             } @else {
-                h2 #pw-h { "From PsychonautWiki Journal: imported" }
+                h2 #pw-h { (from) ": imported" }
             }
             p role="status" { (r.headline()) }
             ul { @for l in r.remarks() { li { (l) } } }
@@ -181,6 +195,9 @@ fn import_page(token: &Csrf, error: Option<&str>, done: Option<Imported<'_>>) ->
                 li { a href="/export.csv?table=checkins" download="dosewise-checkins.csv" { "Check-ins (CSV)" } }
                 li { a href="/export.csv?table=stock" download="dosewise-stock.csv" { "Stock (CSV)" } }
             }
+            h2 #fhir { "For a clinician's system (FHIR)" }
+            p { "An HL7 FHIR R4 Bundle: your doses, your plan, PHQ-9 and GAD-7, blood pressure, heart rate and weight, and your check-in ratings — private check-ins left out. Not encrypted; it names you only if your profile has a name." }
+            ul.links { li { a href="/export.fhir.json" download="dosewise-fhir.json" { "FHIR R4 Bundle (JSON)" } } }
         },
     )
 }
@@ -200,18 +217,16 @@ async fn import_other_app(
     let content = String::from_utf8_lossy(&bytes).into_owned();
     let r = {
         let store = st.store().await;
-        dosewise_app::interop::import_pw_journal(
-            &*store,
-            bytes,
-            "the file",
-            dosewise_app::interop::Options {
-                zone: st.0.config.zone.as_deref(),
-                private,
-                dry_run: !confirm,
-            },
-            st.now(),
-        )
-        .await
+        let o = dosewise_app::interop::Options {
+            zone: st.0.config.zone.as_deref(),
+            private,
+            dry_run: !confirm,
+        };
+        if dosewise_app::interop::is_fhir(&bytes) {
+            dosewise_app::interop::import_fhir(&*store, bytes, "the file", o, st.now()).await
+        } else {
+            dosewise_app::interop::import_pw_journal(&*store, bytes, "the file", o, st.now()).await
+        }
     };
     match r {
         Ok(r) => Ok(import_page(
@@ -494,7 +509,7 @@ pub async fn import_submit(
     }
     check_token(Some(&token), submitted.as_deref())?;
     let bytes = file.ok_or_else(|| WebError::Input("choose a file to import".into()))?;
-    if dosewise_app::interop::is_pw_journal(&bytes) {
+    if dosewise_app::interop::is_pw_journal(&bytes) || dosewise_app::interop::is_fhir(&bytes) {
         return import_other_app(&st, &token, bytes, confirm, private).await;
     }
     if is_sheet(&bytes) {
