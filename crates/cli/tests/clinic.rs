@@ -593,6 +593,51 @@ fn clinics_patients_and_grants_are_walled_off() {
 /// acknowledging it is audited and the patient sees it in their log. The audit log cannot be
 /// changed by the application's role, and row-level security hides other tenants' rows even
 /// from raw SQL under that role.
+/// The clinician with the grant reads the patient's shared journal as a FHIR R4 Bundle that the
+/// validators accept, named, audited as a read; nobody else gets it.
+#[test]
+fn the_shared_journal_as_fhir_for_the_clinician_with_the_grant() {
+    let db = database("fhir");
+    let clinic = Clinic::start(&db, 0);
+    let (_, dr, dr_id) = clinic.clinic("east");
+    let (_, other, _) = clinic.clinic("west");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("p");
+    let p = patient(&home, &clinic, &clinic.patient_invite(&dr), "Pat Fhir");
+    run(&home, &["sync"]).ok();
+    let reads = || {
+        sql(
+            &db,
+            &format!("SELECT count(*) FROM audit WHERE action = 'read' AND actor_id = {dr_id}"),
+        )[0]
+        .get::<_, i64>(0)
+    };
+    let before = reads();
+    let path = format!("/api/v1/patients/{p}/fhir");
+    let b = clinic.ok("GET", &path, Some(&dr), None);
+    assert_eq!(reads(), before + 1, "the read is audited");
+    assert_eq!(b["resourceType"], "Bundle");
+    assert_eq!(b["entry"][0]["resource"]["name"][0]["text"], "Pat Fhir");
+    let file = dir.path().join("bundle.json");
+    std::fs::write(&file, b.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let v = common::validate_fhir(&file);
+    assert_eq!(v["error_count"], 0, "{v}");
+    let doses = run(&home, &["--json", "history", "--from", "2020-01-01"])
+        .ok()
+        .json()["doses"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let given = b["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["resource"]["resourceType"] == "MedicationAdministration")
+        .count();
+    assert_eq!(given, doses);
+    assert_eq!(clinic.call("GET", &path, Some(&other), None).0, 404);
+    assert_eq!(clinic.call("GET", &path, None, None).0, 401);
+}
+
 #[test]
 fn item_9_reaches_the_clinician_and_the_database_enforces_the_walls() {
     let db = database("triage");
@@ -2551,11 +2596,13 @@ fn every_page_against_every_role() {
                 _ => (303, "/accounts?invite="),
             },
             ("post", "/accounts/{id}/reset") if role == "admin" => (303, "/accounts?reset="),
-            ("get", "/patients/{id}" | "/patients/{id}/report" | "/patients/{id}/prescription")
-                if role == "clinician with grant" =>
-            {
-                (200, "")
-            }
+            (
+                "get",
+                "/patients/{id}"
+                | "/patients/{id}/report"
+                | "/patients/{id}/fhir"
+                | "/patients/{id}/prescription",
+            ) if role == "clinician with grant" => (200, ""),
             ("post", "/triage/{id}/ack") if role == "clinician with grant" => (303, "/triage"),
             ("post", "/patients/{id}/notes") if role == "clinician with grant" => {
                 (303, "/patients/")

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Run, command, output};
+use common::{Run, command, output, validate_fhir};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -338,28 +338,6 @@ fn a_spreadsheet_is_mapped_previewed_and_imported_all_or_nothing() {
     // The flags of one source are refused with another.
     h.run(&["import", &f, "--unit", "mg"])
         .fails("are for --from csv");
-}
-
-/// Validate a Bundle with tests/fhir/validate.mjs (FHIR.js and HL7's R4 JSON schema).
-fn validate_fhir(path: &Path) -> Value {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fhir");
-    assert!(
-        dir.join("node_modules/fhir").is_dir(),
-        "the FHIR validators are not installed in tests/fhir: run scripts/test (it installs them), or `npm ci` there"
-    );
-    let out = std::process::Command::new("node")
-        .arg("validate.mjs")
-        .arg(path)
-        .current_dir(&dir)
-        .output()
-        .unwrap_or_else(|e| panic!("node: {e}"));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "validator output is not JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 #[test]

@@ -171,7 +171,7 @@ pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Every operation of the JSON API (method, path), as [`crate::openapi`] describes them.
 /// The router is built from this list, so nothing is routed that is not described and tested.
-pub const ROUTES: [(&str, &str); 24] = [
+pub const ROUTES: [(&str, &str); 25] = [
     ("get", "/api/v1/openapi.json"),
     ("post", "/api/v1/login"),
     ("post", "/api/v1/logout"),
@@ -190,6 +190,7 @@ pub const ROUTES: [(&str, &str); 24] = [
     ("get", "/api/v1/share/log"),
     ("get", "/api/v1/patients"),
     ("get", "/api/v1/patients/{id}"),
+    ("get", "/api/v1/patients/{id}/fhir"),
     ("get", "/api/v1/patients/{id}/prescription"),
     ("post", "/api/v1/patients/{id}/prescription"),
     ("get", "/api/v1/patients/{id}/notes"),
@@ -219,6 +220,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<Clinic> {
         ("get", "/api/v1/share/log") => get(share_log),
         ("get", "/api/v1/patients") => get(caseload),
         ("get", "/api/v1/patients/{id}") => get(patient),
+        ("get", "/api/v1/patients/{id}/fhir") => get(patient_fhir),
         ("get", "/api/v1/patients/{id}/prescription") => get(prescription),
         ("post", "/api/v1/patients/{id}/prescription") => post(set_prescription),
         ("get", "/api/v1/patients/{id}/notes") => get(patient_notes),
@@ -1236,6 +1238,21 @@ async fn patient(
     // Written out straight from the typed journal: years of records as a JSON tree first would
     // be several times their size in memory.
     Ok(Json(clinician::patient(&st, &s, id).await?))
+}
+
+/// The patient's shared journal as an HL7 FHIR R4 Bundle, for a clinician with an active grant.
+async fn patient_fhir(
+    State(st): State<Clinic>,
+    s: Session,
+    Id(id): Id,
+) -> Result<Response, ApiError> {
+    let b = clinician::fhir(&st, &s, id).await?;
+    let mut r = Json(b).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/fhir+json"),
+    );
+    Ok(r)
 }
 
 /// The patient's prescription, for a clinician with an active grant (else 404).

@@ -769,6 +769,17 @@ pub async fn patient(st: &Clinic, s: &Session, id: i64) -> Result<PatientView> {
     })
 }
 
+/// A patient's shared journal as an HL7 FHIR R4 Bundle, named (404 without an active grant;
+/// the read is audited as the journal's is). Private entries never reached the server.
+pub async fn fhir(st: &Clinic, s: &Session, id: i64) -> Result<serde_json::Value> {
+    let v = patient(st, s, id).await?;
+    let mut b = dosewise_core::fhir::bundle(&v.journal, st.now(), false);
+    if let Some(p) = b["entry"][0]["resource"].as_object_mut() {
+        p.insert("name".into(), serde_json::json!([{ "text": v.name }]));
+    }
+    Ok(b)
+}
+
 async fn read_prescription(
     tx: &impl deadpool_postgres::GenericClient,
     patient: i64,

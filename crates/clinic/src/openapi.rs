@@ -203,6 +203,7 @@ pub fn document() -> Value {
             "/api/v1/share/log": { "get": device("Who read or changed what of this patient's, newest first.", None, "{\"log\": [...]}") },
             "/api/v1/patients": { "get": staff("A page of the caseload: one row a patient sharing with this clinician, ordered by the server.", Some(caseload_query()), None, "{\"patients\": [...], \"sort\", \"q\", \"page\", \"per_page\", \"total\", \"pages\"}") },
             "/api/v1/patients/{id}": { "get": staff("A patient's shared journal and prescription.", Some(id("The patient.")), None, "{\"patient\", \"name\", \"categories\", \"journal\", \"prescription\"}") },
+            "/api/v1/patients/{id}/fhir": { "get": staff("A patient's shared journal as an HL7 FHIR R4 Bundle (type collection; application/fhir+json): doses, protocols, PHQ-9/GAD-7, vital signs, check-in ratings.", Some(id("The patient.")), None, "{\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [...]}") },
             "/api/v1/patients/{id}/prescription": {
                 "get": staff("The patient's prescription.", Some(id("The patient.")), None, "{\"patient\", \"prescription\"}"),
                 "post": staff("Change the prescription; it reaches the patient's device at their next sync.", Some(id("The patient.")), Some("Prescription"), "{\"patient\", \"prescription\"}")

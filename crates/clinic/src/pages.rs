@@ -34,7 +34,7 @@ const FORM_LIMIT: usize = 64 * 1024;
 
 /// Every page and form (method, path). The router is built from this list, so the access-control
 /// matrix that walks it (`every_page_against_every_role` in the clinic tests) cannot miss one.
-pub const ROUTES: [(&str, &str); 19] = [
+pub const ROUTES: [(&str, &str); 20] = [
     ("get", "/static/style.css"),
     ("get", "/static/print.js"),
     ("get", "/login"),
@@ -48,6 +48,7 @@ pub const ROUTES: [(&str, &str); 19] = [
     ("post", "/invite"),
     ("get", "/patients/{id}"),
     ("get", "/patients/{id}/report"),
+    ("get", "/patients/{id}/fhir"),
     ("post", "/patients/{id}/notes"),
     ("get", "/patients/{id}/prescription"),
     ("post", "/patients/{id}/prescription"),
@@ -72,6 +73,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<Clinic> {
         ("post", "/invite") => post(invite_patient),
         ("get", "/patients/{id}") => get(patient),
         ("get", "/patients/{id}/report") => get(report),
+        ("get", "/patients/{id}/fhir") => get(fhir_download),
         ("post", "/patients/{id}/notes") => post(note_submit),
         ("get", "/patients/{id}/prescription") => get(prescription),
         ("post", "/patients/{id}/prescription") => post(prescription_submit),
@@ -950,6 +952,7 @@ async fn patient(
         p {
             a.button href=(format!("/patients/{id}/prescription")) { "Prescription" }
             a.button.secondary href=(format!("/patients/{id}/report")) { "Report (last 90 days)" }
+            a.button.secondary href=(format!("/patients/{id}/fhir")) download=(format!("patient-{id}-fhir.json")) { "FHIR R4 (for your system)" }
         }
         details {
             summary { "The report for another period" }
@@ -1089,6 +1092,27 @@ fn timeline(j: &dosewise_core::journal::Journal, now: Timestamp, tz: &TimeZone) 
             } }
         } }
     }
+}
+
+/// The patient's shared journal as a FHIR R4 Bundle, downloaded (audited as a read).
+async fn fhir_download(
+    State(st): State<Clinic>,
+    Staff(s): Staff,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let b = clinician::fhir(&st, &s, id).await?;
+    let mut resp = axum::Json(b).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/fhir+json"),
+    );
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("attachment; filename=\"patient-{id}-fhir.json\""))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
 }
 
 async fn report(

@@ -153,3 +153,25 @@ pub fn schemathesis(
     );
     (out.status.success(), text)
 }
+
+/// Validate a Bundle with tests/fhir/validate.mjs (FHIR.js and HL7's R4 JSON schema).
+pub fn validate_fhir(path: &Path) -> serde_json::Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fhir");
+    assert!(
+        dir.join("node_modules/fhir").is_dir(),
+        "the FHIR validators are not installed in tests/fhir: run scripts/test (it installs them), or `npm ci` there"
+    );
+    let out = std::process::Command::new("node")
+        .arg("validate.mjs")
+        .arg(path)
+        .current_dir(&dir)
+        .output()
+        .unwrap_or_else(|e| panic!("node: {e}"));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "validator output is not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
