@@ -326,6 +326,52 @@ await step("a spreadsheet: its columns mapped, its rows shown, then imported", a
   await page.getByText(/Added 2 doses and 3 check-ins/).waitFor();
 });
 
+await step("the safety states at 390 px and 1280 px, light and dark: nothing wider than the screen, AA contrast, every control labelled", async () => {
+  // A PHQ-9 with item 9 above 0 brings the support card (the result, and Today for days).
+  await page.goto(base + "assess/phq9");
+  // (Set directly: a click near the bottom of a phone's screen lands on the tab bar.)
+  await page.evaluate(() => { for (let k = 0; k < 9; k++) document.querySelector(`input[name=q${k}][value='${k === 8 ? 1 : 0}']`).checked = true; });
+  await page.getByRole("button", { name: "Score and save" }).click();
+  await page.getByRole("heading", { name: "Talk to someone today" }).waitFor();
+  await page.goto(base + "history");
+  const dose = await page.locator("main a[href^='/doses/']").first().getAttribute("href");
+  const states = [
+    ["Today: attention and support cards", "", async () => {
+      await page.getByRole("heading", { name: "Needs attention" }).waitFor();
+      await page.getByRole("heading", { name: "Talk to someone today" }).waitFor();
+    }],
+    ["a refused dose, not saved", "dose", async () => {
+      await page.getByLabel("Amount").fill("2 troches");
+      await page.getByRole("button", { name: "Log dose" }).click();
+      await page.getByRole("heading", { name: "Not saved", exact: true }).waitFor();
+      await page.getByText("Already taken?").first().waitFor();
+    }],
+    ["a dose just saved, with Undo and the correction form", dose.slice(1), async () => {
+      await page.getByRole("button", { name: "Undo" }).waitFor();
+      await page.getByRole("heading", { name: "Correct this dose" }).waitFor();
+    }],
+    ["insights", "insights", async () => { await page.getByRole("heading", { name: "Dose–response" }).waitFor(); }],
+    ["the check-in", "checkin", async () => { await page.getByRole("button", { name: "Save check-in" }).waitFor(); }],
+  ];
+  const wide = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  for (const [width, height] of [[390, 844], [1280, 900]]) {
+    await page.setViewportSize({ width, height });
+    for (const scheme of ["light", "dark"]) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [name, path, ready] of states) {
+        await page.goto(base + path);
+        await ready();
+        const where = `${name} at ${width} px (${scheme})`;
+        assert.equal(await wide(), 0, `${where} scrolls sideways`);
+        assert.deepEqual(await lowContrast(page), [], where);
+        assert.deepEqual(await unlabelled(page), [], where);
+      }
+    }
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 360, height: 780 });
+});
+
 await step("no script errors and nothing blocked by the content policy", async () => {
   assert.deepEqual(errors, []);
 });
