@@ -352,53 +352,55 @@ async fn finish<S: Store>(
     if dry_run {
         return Ok(report);
     }
+    // New ids after each table's last; the store refuses the whole import if one is taken.
+    fn numbered<T, R>(
+        ids: impl Iterator<Item = i64>,
+        items: Vec<T>,
+        make: impl Fn(i64, T) -> R,
+    ) -> Vec<R> {
+        let first = ids.max().unwrap_or(0) + 1;
+        (first..).zip(items).map(|(id, x)| make(id, x)).collect()
+    }
     let mut j = Journal::empty();
-    let next = |ids: &mut dyn Iterator<Item = i64>| ids.max().unwrap_or(0) + 1;
-    let first_dose = next(&mut existing.doses.iter().map(|d| d.id));
-    let first_checkin = next(&mut existing.checkins.iter().map(|c| c.id));
-    let first_use = next(&mut existing.substance_uses.iter().map(|u| u.id));
-    let first_assessment = next(&mut existing.assessments.iter().map(|x| x.id));
-    let first_vitals = next(&mut existing.vitals.iter().map(|x| x.id));
-    j.assessments = (first_assessment..)
-        .zip(a.assessments)
-        .map(
-            |(id, assessment)| dosewise_core::questionnaire::Assessment {
-                id,
-                assessment,
-                created_at: now,
-            },
-        )
-        .collect();
-    j.vitals = (first_vitals..)
-        .zip(a.vitals)
-        .map(|(id, vitals)| dosewise_core::vitals::Vitals {
-            id,
-            vitals,
-            created_at: now,
-        })
-        .collect();
-    j.doses = (first_dose..)
-        .zip(a.doses)
-        .map(|(id, dose)| dosewise_core::dose::Dose {
+    j.doses = numbered(existing.doses.iter().map(|d| d.id), a.doses, |id, dose| {
+        dosewise_core::dose::Dose {
             id,
             dose,
             created_at: now,
             updated_at: None,
             deleted_at: None,
-        })
-        .collect();
-    j.checkins = (first_checkin..)
-        .zip(checkins)
-        .map(|(id, c)| dosewise_core::checkin::Checkin::new(id, c, now))
-        .collect();
-    j.substance_uses = (first_use..)
-        .zip(uses)
-        .map(|(id, usage)| dosewise_core::medication::SubstanceUse {
+        }
+    });
+    j.checkins = numbered(existing.checkins.iter().map(|c| c.id), checkins, |id, c| {
+        dosewise_core::checkin::Checkin::new(id, c, now)
+    });
+    j.substance_uses = numbered(
+        existing.substance_uses.iter().map(|u| u.id),
+        uses,
+        |id, usage| dosewise_core::medication::SubstanceUse {
             id,
             usage,
             created_at: now,
-        })
-        .collect();
+        },
+    );
+    j.assessments = numbered(
+        existing.assessments.iter().map(|x| x.id),
+        a.assessments,
+        |id, assessment| dosewise_core::questionnaire::Assessment {
+            id,
+            assessment,
+            created_at: now,
+        },
+    );
+    j.vitals = numbered(
+        existing.vitals.iter().map(|x| x.id),
+        a.vitals,
+        |id, vitals| dosewise_core::vitals::Vitals {
+            id,
+            vitals,
+            created_at: now,
+        },
+    );
     store
         .import(&j)
         .await

@@ -171,6 +171,14 @@ impl Args {
         Ok(())
     }
 
+    fn options<'a>(&self, zone: &'a str) -> dosewise_app::interop::Options<'a> {
+        dosewise_app::interop::Options {
+            zone: Some(zone),
+            private: self.private,
+            dry_run: self.dry_run,
+        }
+    }
+
     async fn fhir(&self, ctx: &Ctx, bytes: Vec<u8>) -> CliResult {
         if self.private {
             return Err(input("--private is for --from pw-journal or csv"));
@@ -181,11 +189,7 @@ impl Args {
             &*store,
             bytes,
             &self.file.display().to_string(),
-            dosewise_app::interop::Options {
-                zone: Some(&zone),
-                private: false,
-                dry_run: self.dry_run,
-            },
+            self.options(&zone),
             ctx.now,
         )
         .await?;
@@ -214,11 +218,7 @@ impl Args {
                 substance: self.substance,
                 stock: self.stock.clone(),
             },
-            dosewise_app::interop::Options {
-                zone: Some(&zone),
-                private: self.private,
-                dry_run: self.dry_run,
-            },
+            self.options(&zone),
             ctx.now,
         )
         .await?;
@@ -232,11 +232,7 @@ impl Args {
             &*store,
             bytes,
             &self.file.display().to_string(),
-            dosewise_app::interop::Options {
-                zone: Some(&zone),
-                private: self.private,
-                dry_run: self.dry_run,
-            },
+            self.options(&zone),
             ctx.now,
         )
         .await?;
