@@ -33,7 +33,7 @@ async function checked(name) {
       await page.setViewportSize(vp);
       assert.deepEqual(await lowContrast(page), [], `${name} (${size}, ${scheme})`);
       assert.equal(await overflow(), 0, `${name} scrolls sideways at ${vp.width} px`);
-      if (shots && (scheme === "light" || size === "phone")) {
+      if (shots) {
         await page.screenshot({ path: join(shots, `setup-${name}-${size}${scheme === "dark" ? "-dark" : ""}.png`), fullPage: true });
       }
     }
