@@ -354,10 +354,13 @@ fn instant(date: &str, time: Option<&str>, o: &Options<'_>) -> Result<Timestamp,
             }
         }
         None => {
-            let iso = date.len() >= 10
-                && date.as_bytes()[4] == b'-'
-                && date.as_bytes()[7] == b'-'
-                && date[..10].chars().filter(char::is_ascii_digit).count() == 8;
+            // (By the first ten bytes, which must be whole characters: the fuzzer found a
+            // "µ" across the tenth.)
+            let iso = date.get(..10).is_some_and(|d| {
+                d.as_bytes()[4] == b'-'
+                    && d.as_bytes()[7] == b'-'
+                    && d.chars().filter(char::is_ascii_digit).count() == 8
+            });
             if !iso {
                 return Err(format!(
                     "{date:?} is not a YYYY-MM-DD date; for other forms give --date-format (\"%d/%m/%Y\" reads 03/04/2026 as 3 April, \"%m/%d/%Y\" as 4 March)"
@@ -773,6 +776,13 @@ mod tests {
         ));
         assert!(e.contains("row 2:") && e.contains("daylight saving"), "{e}");
         assert!(e.contains("row 3:") && e.contains("row 4:"), "{e}");
+        // Not a date at all, with a character of two bytes across the tenth (found by fuzzing).
+        let e = err(run(
+            "Date;Dose\n2026-10-2\u{b5}g0 08:00;10 mg\n",
+            "date=Date,amount=Dose",
+            &options(),
+        ));
+        assert!(e.contains("is not a YYYY-MM-DD date"), "{e}");
         // Ratings out of range.
         let e = err(run(
             "Date,Mood\n2026-11-01 08:00,11\n",
