@@ -42,6 +42,7 @@ pub mod testing;
 pub mod text;
 pub mod titration;
 pub mod trends;
+pub mod trial;
 pub mod units;
 pub mod vitals;
 pub mod volumetric;
