@@ -9,6 +9,8 @@
 //! - the effect: mean outcome on active days minus placebo days, with a randomisation test over
 //!   the actual scheme (every block's order flipped: exact up to [`EXACT_BLOCKS`] blocks, a
 //!   seeded Monte Carlo sample beyond) and a 95 % Welch interval over the days;
+//! - a Bayesian estimate with an AR(1) error and a time trend ([`bayes`]), and the probability
+//!   that the effect is larger than the smallest change that matters to the person;
 //! - the blind: how often the day's guess was right against chance (exact binomial test), and
 //!   the effect among the days whose guess was wrong or "don't know" (after Szigeti et al. eLife
 //!   2021: an effect that is there only when the person guessed right may be expectation).
@@ -264,6 +266,138 @@ pub fn analyse(obs: &[Observation], seed: u64) -> Option<Analysis> {
     })
 }
 
+/// The Bayesian estimate: outcome = level + effect × active + trend × day + AR(1) error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bayes {
+    /// Posterior mean of the effect (active − placebo, in the outcome's units).
+    pub effect: f64,
+    /// 95 % credible interval.
+    pub low: f64,
+    pub high: f64,
+    /// Posterior probability that the effect is larger than the smallest change that matters.
+    pub p_meaningful: f64,
+    /// Posterior mean of the day-to-day correlation of the errors.
+    pub rho: f64,
+}
+
+/// How finely the AR(1) correlation is integrated over (−0.95 … 0.95).
+const RHO_GRID: usize = 191;
+
+fn solve3(a: [[f64; 3]; 3]) -> Option<([[f64; 3]; 3], f64)> {
+    let det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
+        - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+        + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+    if det.abs() < 1e-12 {
+        return None;
+    }
+    let mut inv = [[0.0; 3]; 3];
+    for (r, row) in inv.iter_mut().enumerate() {
+        for (c, x) in row.iter_mut().enumerate() {
+            // The cofactor of (c, r), over the determinant.
+            let (r1, r2) = ([1, 0, 0][c], [2, 2, 1][c]);
+            let (c1, c2) = ([1, 0, 0][r], [2, 2, 1][r]);
+            let minor = a[r1][c1] * a[r2][c2] - a[r1][c2] * a[r2][c1];
+            *x = if (r + c) % 2 == 0 { minor } else { -minor } / det;
+        }
+    }
+    Some((inv, det))
+}
+
+/// The Bayesian fit of `days` (in time order: the day number, 1 for active, the outcome) with
+/// an AR(1) error and a linear trend; flat priors on the level, effect and trend, Jeffreys' on
+/// the error's scale, uniform on the correlation over (−0.95, 0.95). For each correlation on a
+/// grid the model is whitened (Prais–Winsten) and the posterior of the effect is a Student t;
+/// the grid's points are weighted by their marginal likelihood. `None` with too few days.
+pub fn bayes(days: &[(f64, bool, f64)], smallest_change: f64) -> Option<Bayes> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let n = days.len();
+    if n < 6 || days.iter().all(|d| d.1) || days.iter().all(|d| !d.1) {
+        return None;
+    }
+    let dof = (n - 3) as f64;
+    let mut fits = Vec::with_capacity(RHO_GRID);
+    for g in 0..RHO_GRID {
+        let rho = -0.95 + 1.9 * g as f64 / (RHO_GRID - 1) as f64;
+        let row = |k: usize| -> ([f64; 3], f64) {
+            let (t, a, y) = days[k];
+            let x = [1.0, if a { 1.0 } else { 0.0 }, t];
+            if k == 0 {
+                let f = (1.0 - rho * rho).sqrt();
+                ([f * x[0], f * x[1], f * x[2]], f * y)
+            } else {
+                let (tp, ap, yp) = days[k - 1];
+                let xp = [1.0, if ap { 1.0 } else { 0.0 }, tp];
+                (
+                    [x[0] - rho * xp[0], x[1] - rho * xp[1], x[2] - rho * xp[2]],
+                    y - rho * yp,
+                )
+            }
+        };
+        let (mut xtx, mut xty, mut yty) = ([[0.0; 3]; 3], [0.0; 3], 0.0);
+        for k in 0..n {
+            let (x, y) = row(k);
+            for r in 0..3 {
+                for c in 0..3 {
+                    xtx[r][c] += x[r] * x[c];
+                }
+                xty[r] += x[r] * y;
+            }
+            yty += y * y;
+        }
+        let Some((inv, det)) = solve3(xtx) else {
+            continue;
+        };
+        let beta: Vec<f64> = (0..3)
+            .map(|r| (0..3).map(|c| inv[r][c] * xty[c]).sum())
+            .collect();
+        let rss = (yty - (0..3).map(|r| beta[r] * xty[r]).sum::<f64>()).max(1e-12);
+        let s2 = rss / dof;
+        // log p(y | rho), up to a constant: the whitening's Jacobian, |X'X|^-1/2, RSS^-(n-k)/2.
+        let log_ml = 0.5 * (1.0 - rho * rho).ln() - 0.5 * det.ln() - 0.5 * dof * rss.ln();
+        fits.push((rho, log_ml, beta[1], (s2 * inv[1][1]).sqrt()));
+    }
+    let top = fits.iter().map(|f| f.1).fold(f64::NEG_INFINITY, f64::max);
+    if !top.is_finite() {
+        return None;
+    }
+    let weights: Vec<f64> = fits.iter().map(|f| (f.1 - top).exp()).collect();
+    let total: f64 = weights.iter().sum();
+    let t = StudentsT::new(0.0, 1.0, dof).ok()?;
+    let cdf = |x: f64| -> f64 {
+        fits.iter()
+            .zip(&weights)
+            .map(|(f, w)| w * t.cdf((x - f.2) / f.3))
+            .sum::<f64>()
+            / total
+    };
+    let quantile = |p: f64| -> f64 {
+        let (mut lo, mut hi) = (-1e6, 1e6);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if cdf(mid) < p {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    };
+    let mean = |pick: &dyn Fn(&(f64, f64, f64, f64)) -> f64| -> f64 {
+        fits.iter()
+            .zip(&weights)
+            .map(|(f, w)| w * pick(f))
+            .sum::<f64>()
+            / total
+    };
+    Some(Bayes {
+        effect: mean(&|f| f.2),
+        low: quantile(0.025),
+        high: quantile(0.975),
+        p_meaningful: 1.0 - cdf(smallest_change),
+        rho: mean(&|f| f.0),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +479,59 @@ mod tests {
         assert!((binomial_p(0, 5) - 0.0625).abs() < 1e-12);
     }
 
+    /// The same fixture in time order (orders AP, PA, AP, AP, PA, PA; 3 days a period and a
+    /// washout day after each), fitted independently in tests/fixtures/trial.py.
+    #[test]
+    fn the_bayesian_fit_matches_the_reference() {
+        let active = [
+            [7, 6, 8],
+            [6, 7, 7],
+            [8, 7, 6],
+            [5, 6, 7],
+            [7, 8, 7],
+            [6, 6, 8],
+        ];
+        let placebo = [
+            [5, 6, 5],
+            [6, 5, 6],
+            [5, 6, 6],
+            [6, 5, 5],
+            [6, 7, 5],
+            [5, 6, 6],
+        ];
+        let mut days = Vec::new();
+        let mut day = 0.0;
+        for (b, order) in ["AP", "PA", "AP", "AP", "PA", "PA"].iter().enumerate() {
+            for c in order.chars() {
+                for v in if c == 'A' { active[b] } else { placebo[b] } {
+                    days.push((day, c == 'A', f64::from(v)));
+                    day += 1.0;
+                }
+                day += 1.0;
+            }
+        }
+        let b = bayes(&days, 0.5).unwrap_or_else(|| panic!("no fit"));
+        assert!((b.effect - 1.16646204).abs() < 1e-6, "{b:?}");
+        assert!((b.low - 0.65571161).abs() < 1e-5, "{b:?}");
+        assert!((b.high - 1.66961670).abs() < 1e-5, "{b:?}");
+        assert!((b.p_meaningful - 0.99315719).abs() < 1e-6, "{b:?}");
+        assert!((b.rho - -0.08203017).abs() < 1e-6, "{b:?}");
+        assert!(bayes(&days[..4], 0.5).is_none(), "too few days");
+    }
+
+    #[test]
+    fn a_three_by_three_inverse_is_an_inverse() {
+        let a = [[4.0, 1.0, 2.0], [1.0, 3.0, 0.5], [2.0, 0.5, 5.0]];
+        let (inv, det) = solve3(a).unwrap_or_else(|| panic!());
+        assert!((det - 44.0).abs() < 1e-9, "{det}");
+        for r in 0..3 {
+            for c in 0..3 {
+                let x: f64 = (0..3).map(|k| a[r][k] * inv[k][c]).sum();
+                assert!((x - if r == c { 1.0 } else { 0.0 }).abs() < 1e-12);
+            }
+        }
+    }
+
     #[test]
     fn the_schedule_alternates_periods_and_washouts_in_the_drawn_order() {
         let d = Design {
@@ -401,15 +588,30 @@ mod tests {
     #[test]
     fn simulated_trials_recover_a_known_effect_and_reject_a_null_at_the_nominal_rate() {
         let mut rng = SplitMix(20_261_203);
-        let mut covered = 0;
+        let (mut covered, mut credible) = (0, 0);
         for _ in 0..200 {
-            let a = analyse(&simulated(&mut rng, 1.0), 7).unwrap_or_else(|| panic!());
+            let obs = simulated(&mut rng, 1.0);
+            let a = analyse(&obs, 7).unwrap_or_else(|| panic!());
             let w = a.interval.unwrap_or_else(|| panic!());
             if w.ci95_low <= 1.0 && 1.0 <= w.ci95_high {
                 covered += 1;
             }
+            // The same days in time order for the Bayesian fit.
+            let days: Vec<(f64, bool, f64)> = obs
+                .iter()
+                .enumerate()
+                .map(|(k, o)| (k as f64, o.condition == Condition::Active, o.outcome))
+                .collect();
+            let b = bayes(&days, 0.5).unwrap_or_else(|| panic!());
+            if b.low <= 1.0 && 1.0 <= b.high {
+                credible += 1;
+            }
         }
         assert!(covered >= 180, "covered {covered} of 200");
+        assert!(
+            credible >= 180,
+            "the credible interval covered {credible} of 200"
+        );
         let rejected = (0..200)
             .filter(|_| analyse(&simulated(&mut rng, 0.0), 7).is_some_and(|a| a.p_value <= 0.05))
             .count();
