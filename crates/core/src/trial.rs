@@ -280,6 +280,15 @@ pub struct Bayes {
     pub rho: f64,
 }
 
+/// One point of the correlation's grid: its marginal likelihood (log, up to a constant) and the
+/// effect's posterior centre and scale there.
+struct Fit {
+    rho: f64,
+    log_ml: f64,
+    effect: f64,
+    se: f64,
+}
+
 /// How finely the AR(1) correlation is integrated over (−0.95 … 0.95).
 const RHO_GRID: usize = 191;
 
@@ -354,19 +363,27 @@ pub fn bayes(days: &[(f64, bool, f64)], smallest_change: f64) -> Option<Bayes> {
         let s2 = rss / dof;
         // log p(y | rho), up to a constant: the whitening's Jacobian, |X'X|^-1/2, RSS^-(n-k)/2.
         let log_ml = 0.5 * (1.0 - rho * rho).ln() - 0.5 * det.ln() - 0.5 * dof * rss.ln();
-        fits.push((rho, log_ml, beta[1], (s2 * inv[1][1]).sqrt()));
+        fits.push(Fit {
+            rho,
+            log_ml,
+            effect: beta[1],
+            se: (s2 * inv[1][1]).sqrt(),
+        });
     }
-    let top = fits.iter().map(|f| f.1).fold(f64::NEG_INFINITY, f64::max);
+    let top = fits
+        .iter()
+        .map(|f| f.log_ml)
+        .fold(f64::NEG_INFINITY, f64::max);
     if !top.is_finite() {
         return None;
     }
-    let weights: Vec<f64> = fits.iter().map(|f| (f.1 - top).exp()).collect();
+    let weights: Vec<f64> = fits.iter().map(|f| (f.log_ml - top).exp()).collect();
     let total: f64 = weights.iter().sum();
     let t = StudentsT::new(0.0, 1.0, dof).ok()?;
     let cdf = |x: f64| -> f64 {
         fits.iter()
             .zip(&weights)
-            .map(|(f, w)| w * t.cdf((x - f.2) / f.3))
+            .map(|(f, w)| w * t.cdf((x - f.effect) / f.se))
             .sum::<f64>()
             / total
     };
@@ -382,7 +399,7 @@ pub fn bayes(days: &[(f64, bool, f64)], smallest_change: f64) -> Option<Bayes> {
         }
         0.5 * (lo + hi)
     };
-    let mean = |pick: &dyn Fn(&(f64, f64, f64, f64)) -> f64| -> f64 {
+    let mean = |pick: fn(&Fit) -> f64| -> f64 {
         fits.iter()
             .zip(&weights)
             .map(|(f, w)| w * pick(f))
@@ -390,11 +407,11 @@ pub fn bayes(days: &[(f64, bool, f64)], smallest_change: f64) -> Option<Bayes> {
             / total
     };
     Some(Bayes {
-        effect: mean(&|f| f.2),
+        effect: mean(|f| f.effect),
         low: quantile(0.025),
         high: quantile(0.975),
         p_meaningful: 1.0 - cdf(smallest_change),
-        rho: mean(&|f| f.0),
+        rho: mean(|f| f.rho),
     })
 }
 
@@ -524,9 +541,12 @@ mod tests {
         let a = [[4.0, 1.0, 2.0], [1.0, 3.0, 0.5], [2.0, 0.5, 5.0]];
         let (inv, det) = solve3(a).unwrap_or_else(|| panic!());
         assert!((det - 44.0).abs() < 1e-9, "{det}");
-        for r in 0..3 {
-            for c in 0..3 {
-                let x: f64 = (0..3).map(|k| a[r][k] * inv[k][c]).sum();
+        // A times its inverse is the identity.
+        for (r, row) in a.iter().enumerate() {
+            let product: Vec<f64> = (0..3)
+                .map(|c| row.iter().zip(&inv).map(|(x, i)| x * i[c]).sum())
+                .collect();
+            for (c, x) in product.iter().enumerate() {
                 assert!((x - if r == c { 1.0 } else { 0.0 }).abs() < 1e-12);
             }
         }
