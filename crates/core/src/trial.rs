@@ -420,23 +420,25 @@ mod tests {
     use super::*;
 
     /// The fixture of tests/fixtures/trial.py: 6 blocks of 3 active and 3 placebo days.
+    const ACTIVE: [[u8; 3]; 6] = [
+        [7, 6, 8],
+        [6, 7, 7],
+        [8, 7, 6],
+        [5, 6, 7],
+        [7, 8, 7],
+        [6, 6, 8],
+    ];
+    const PLACEBO: [[u8; 3]; 6] = [
+        [5, 6, 5],
+        [6, 5, 6],
+        [5, 6, 6],
+        [6, 5, 5],
+        [6, 7, 5],
+        [5, 6, 6],
+    ];
+
     fn fixture() -> Vec<Observation> {
-        let active = [
-            [7, 6, 8],
-            [6, 7, 7],
-            [8, 7, 6],
-            [5, 6, 7],
-            [7, 8, 7],
-            [6, 6, 8],
-        ];
-        let placebo = [
-            [5, 6, 5],
-            [6, 5, 6],
-            [5, 6, 6],
-            [6, 5, 5],
-            [6, 7, 5],
-            [5, 6, 6],
-        ];
+        let (active, placebo) = (ACTIVE, PLACEBO);
         let mut obs = Vec::new();
         for b in 0..6 {
             for (c, v) in [
@@ -500,22 +502,7 @@ mod tests {
     /// washout day after each), fitted independently in tests/fixtures/trial.py.
     #[test]
     fn the_bayesian_fit_matches_the_reference() {
-        let active = [
-            [7, 6, 8],
-            [6, 7, 7],
-            [8, 7, 6],
-            [5, 6, 7],
-            [7, 8, 7],
-            [6, 6, 8],
-        ];
-        let placebo = [
-            [5, 6, 5],
-            [6, 5, 6],
-            [5, 6, 6],
-            [6, 5, 5],
-            [6, 7, 5],
-            [5, 6, 6],
-        ];
+        let (active, placebo) = (ACTIVE, PLACEBO);
         let mut days = Vec::new();
         let mut day = 0.0;
         for (b, order) in ["AP", "PA", "AP", "AP", "PA", "PA"].iter().enumerate() {
