@@ -34,6 +34,7 @@ pub mod stock;
 pub mod today;
 pub mod token;
 pub mod transfer;
+pub mod trial;
 
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::profile::Profile;
