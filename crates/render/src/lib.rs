@@ -7,3 +7,4 @@ pub mod calendar;
 pub mod chart;
 pub mod csv;
 pub mod report;
+pub mod trial;
