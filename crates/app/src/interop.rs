@@ -141,6 +141,50 @@ fn utf8(bytes: Vec<u8>, label: &str) -> Result<String> {
     })
 }
 
+/// A file from another app, told apart by its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherApp {
+    PwJournal,
+    Fhir,
+}
+
+impl OtherApp {
+    /// Its name in the API's answer.
+    pub fn key(self) -> &'static str {
+        match self {
+            OtherApp::PwJournal => "pw_journal",
+            OtherApp::Fhir => "fhir",
+        }
+    }
+}
+
+/// Which other app wrote these bytes, if any (`None`: a Dosewise export, or anything else).
+/// A FHIR Bundle is recognised first: it is read exactly, a PW Journal file by its look.
+pub fn other_app(bytes: &[u8]) -> Option<OtherApp> {
+    if is_fhir(bytes) {
+        Some(OtherApp::Fhir)
+    } else if is_pw_journal(bytes) {
+        Some(OtherApp::PwJournal)
+    } else {
+        None
+    }
+}
+
+/// Import (or preview) a file of another app, as told apart by [`other_app`].
+pub async fn import_other<S: Store>(
+    store: &S,
+    app: OtherApp,
+    bytes: Vec<u8>,
+    label: &str,
+    o: Options<'_>,
+    now: Timestamp,
+) -> Result<OtherAppImport> {
+    match app {
+        OtherApp::PwJournal => import_pw_journal(store, bytes, label, o, now).await,
+        OtherApp::Fhir => import_fhir(store, bytes, label, o, now).await,
+    }
+}
+
 /// Whether a file's bytes are a FHIR Bundle: a JSON object whose `resourceType` is `Bundle`
 /// (anywhere in it: JSON keys have no order).
 pub fn is_fhir(bytes: &[u8]) -> bool {

@@ -505,14 +505,14 @@ pub fn read(
                     .first()
                     .and_then(|i| i["linkId"].as_str())
                     .unwrap_or("");
-                let Some(id) = ["phq9", "gad7"].into_iter().find(|id| {
+                let Some((id, codes)) = ["phq9", "gad7"].into_iter().find_map(|id| {
                     questionnaire_codes(id)
-                        .is_some_and(|(_, _, codes)| codes.first() == Some(&first))
+                        .filter(|(_, _, codes)| codes.first() == Some(&first))
+                        .map(|(_, _, codes)| (id, codes))
                 }) else {
                     out.skipped += 1;
                     continue;
                 };
-                let (_, _, codes) = questionnaire_codes(id).unwrap_or(("", "", &[]));
                 let t = instant(&r["authored"], &at)?;
                 let mut answers = Vec::with_capacity(codes.len());
                 for code in codes {

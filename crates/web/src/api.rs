@@ -707,31 +707,16 @@ pub async fn import(
             "send the export with Content-Type: application/json".into(),
         )));
     }
-    if dosewise_app::interop::is_fhir(&body) {
-        if q.private {
+    if let Some(app) = dosewise_app::interop::other_app(&body) {
+        if q.private && app == dosewise_app::interop::OtherApp::Fhir {
             return Err(ApiError(WebError::Input(
                 "private is for a PsychonautWiki Journal file or a spreadsheet".into(),
             )));
         }
         let store = st.store().await;
-        let r = dosewise_app::interop::import_fhir(
+        let r = dosewise_app::interop::import_other(
             &*store,
-            body.to_vec(),
-            "the body",
-            dosewise_app::interop::Options {
-                zone: st.0.config.zone.as_deref(),
-                private: false,
-                dry_run: q.dry_run,
-            },
-            st.now(),
-        )
-        .await?;
-        return Ok(Json(json!({ "fhir": r })).into_response());
-    }
-    if dosewise_app::interop::is_pw_journal(&body) {
-        let store = st.store().await;
-        let r = dosewise_app::interop::import_pw_journal(
-            &*store,
+            app,
             body.to_vec(),
             "the body",
             dosewise_app::interop::Options {
@@ -742,7 +727,7 @@ pub async fn import(
             st.now(),
         )
         .await?;
-        return Ok(Json(json!({ "pw_journal": r })).into_response());
+        return Ok(Json(json!({ app.key(): r })).into_response());
     }
     if q.dry_run || q.private {
         return Err(ApiError(WebError::Input(

@@ -115,15 +115,15 @@ impl Args {
                 "--dry-run and --private are for --from pw-journal or csv; a Dosewise export is imported as it is",
             ));
         }
-        if dosewise_app::interop::is_fhir(&bytes) {
+        if let Some(app) = dosewise_app::interop::other_app(&bytes) {
+            let (what, from) = match app {
+                dosewise_app::interop::OtherApp::Fhir => ("a FHIR Bundle", "fhir"),
+                dosewise_app::interop::OtherApp::PwJournal => {
+                    ("a PsychonautWiki Journal export", "pw-journal")
+                }
+            };
             return Err(input(format!(
-                "{} is a FHIR Bundle: import it with --from fhir (add --dry-run to see first what it adds). Nothing was imported.",
-                self.file.display()
-            )));
-        }
-        if dosewise_app::interop::is_pw_journal(&bytes) {
-            return Err(input(format!(
-                "{} is a PsychonautWiki Journal export: import it with --from pw-journal (add --dry-run to see first what it adds). Nothing was imported.",
+                "{} is {what}: import it with --from {from} (add --dry-run to see first what it adds). Nothing was imported.",
                 self.file.display()
             )));
         }

@@ -210,11 +210,13 @@ pub async fn import_form(Extension(token): Extension<Csrf>) -> Markup {
 async fn import_other_app(
     st: &AppState,
     token: &Csrf,
+    app: dosewise_app::interop::OtherApp,
     bytes: Vec<u8>,
     confirm: bool,
     private: bool,
 ) -> Result<Response, WebError> {
-    let content = String::from_utf8_lossy(&bytes).into_owned();
+    // The preview carries the file's text back in its confirm form; an import needs no copy.
+    let content = (!confirm).then(|| String::from_utf8_lossy(&bytes).into_owned());
     let r = {
         let store = st.store().await;
         let o = dosewise_app::interop::Options {
@@ -222,11 +224,7 @@ async fn import_other_app(
             private,
             dry_run: !confirm,
         };
-        if dosewise_app::interop::is_fhir(&bytes) {
-            dosewise_app::interop::import_fhir(&*store, bytes, "the file", o, st.now()).await
-        } else {
-            dosewise_app::interop::import_pw_journal(&*store, bytes, "the file", o, st.now()).await
-        }
+        dosewise_app::interop::import_other(&*store, app, bytes, "the file", o, st.now()).await
     };
     match r {
         Ok(r) => Ok(import_page(
@@ -234,7 +232,7 @@ async fn import_other_app(
             None,
             Some(Imported::OtherApp {
                 r: &r,
-                content: Some(&content),
+                content: content.as_deref(),
                 private,
             }),
         )
@@ -509,8 +507,8 @@ pub async fn import_submit(
     }
     check_token(Some(&token), submitted.as_deref())?;
     let bytes = file.ok_or_else(|| WebError::Input("choose a file to import".into()))?;
-    if dosewise_app::interop::is_pw_journal(&bytes) || dosewise_app::interop::is_fhir(&bytes) {
-        return import_other_app(&st, &token, bytes, confirm, private).await;
+    if let Some(app) = dosewise_app::interop::other_app(&bytes) {
+        return import_other_app(&st, &token, app, bytes, confirm, private).await;
     }
     if is_sheet(&bytes) {
         return import_sheet(&st, &token, bytes, &sheet, confirm, private).await;
