@@ -26,6 +26,7 @@ pub mod profile;
 pub mod protocol;
 pub mod pw_journal;
 pub mod questionnaire;
+pub mod random;
 pub mod route;
 pub mod rules;
 pub mod safety;

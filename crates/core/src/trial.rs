@@ -16,6 +16,7 @@
 //!   2021: an effect that is there only when the person guessed right may be expectation).
 
 use crate::insights::{Welch, welch};
+use crate::random::SplitMix;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Binomial, Discrete};
@@ -156,25 +157,6 @@ fn effect(obs: &[Observation], flipped: impl Fn(usize) -> bool) -> Option<f64> {
         }
     }
     (na > 0 && np > 0).then(|| sa / na as f64 - sp / np as f64)
-}
-
-/// A small deterministic generator (SplitMix64) for the Monte Carlo sample: reproducible from
-/// its seed; nothing secret depends on it.
-#[derive(Debug, Clone)]
-pub struct SplitMix(pub u64);
-
-impl SplitMix {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// A uniform number in [0, 1).
-    pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 /// The exact two-sided binomial test of `k` successes in `n` at 1/2: the probability of an
