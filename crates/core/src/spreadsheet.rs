@@ -110,11 +110,10 @@ impl Field {
         Field::ALL.into_iter().find(|f| f.name() == s)
     }
 
-    /// Header names that usually mean this field.
+    /// Header names other than its own that usually mean this field.
     fn synonyms(self) -> &'static [&'static str] {
         match self {
             Field::Date => &[
-                "date",
                 "datetime",
                 "date/time",
                 "when",
@@ -122,19 +121,12 @@ impl Field {
                 "taken",
                 "time taken",
             ],
-            Field::Time => &["time", "hour", "clock"],
-            Field::Amount => &["amount", "dose", "dosage", "mg", "quantity"],
-            Field::Route => &["route", "how"],
-            Field::Note => &["note", "notes", "comment", "comments"],
-            f => match f {
-                Field::Mood => &["mood"],
-                Field::Anxiety => &["anxiety"],
-                Field::Energy => &["energy"],
-                Field::Focus => &["focus"],
-                Field::Sleep => &["sleep"],
-                Field::Irritability => &["irritability"],
-                _ => &["craving"],
-            },
+            Field::Time => &["hour", "clock"],
+            Field::Amount => &["dose", "dosage", "mg", "quantity"],
+            Field::Route => &["how"],
+            Field::Note => &["notes", "comment", "comments"],
+            // A rating's column goes by its own name.
+            _ => &[],
         }
     }
 }
@@ -295,7 +287,7 @@ pub fn guess(headers: &[String]) -> Mapping {
     for f in &Field::ALL {
         if let Some(c) = headers.iter().position(|h| {
             let h = h.trim().to_lowercase();
-            f.synonyms().contains(&h.as_str())
+            h == f.name() || f.synonyms().contains(&h.as_str())
         }) && !m.columns.iter().any(|(_, used)| *used == c)
         {
             m.columns.push((*f, c));
