@@ -8,6 +8,8 @@ use dosewise_core::checkin::{
 use dosewise_core::jiff::Timestamp;
 use dosewise_core::questionnaire::{CRISIS_SOURCE, crisis_guidance};
 use dosewise_core::text;
+use dosewise_core::trial::Guess;
+use dosewise_core::trial_record::TrialGuess;
 use dosewise_core::when;
 use dosewise_store::Store;
 use serde::{Deserialize, Serialize};
@@ -34,6 +36,10 @@ pub struct CheckinRequest {
     pub at: Option<String>,
     /// An explicit zone (IANA name); otherwise the profile's.
     pub zone: Option<String>,
+    /// During a blinded trial: what the person thinks they took today.
+    pub guess: Option<Guess>,
+    /// How sure of the guess: 1 (a pure guess) to 5 (certain); 1 when not given.
+    pub guess_sure: Option<u8>,
 }
 
 /// A warning that goes with a saved check-in: urinary symptoms, or a note or tag that reads as
@@ -100,6 +106,15 @@ fn assemble(
         note: req.note.clone(),
         tags: req.tags.clone(),
         private: req.private,
+        guess: match (req.guess, req.guess_sure) {
+            (Some(g), sure) => Some(TrialGuess::new(g, sure.unwrap_or(1)).map_err(input)?),
+            (None, Some(_)) => {
+                return Err(input(
+                    "how sure goes with a guess: say what you think you took (active, placebo or dont_know)",
+                ));
+            }
+            (None, None) => None,
+        },
     }
     .validated(now)
     .map_err(input)
@@ -213,6 +228,9 @@ impl CheckinEdit {
             private: self.private.unwrap_or(old.private),
             at: None,
             zone: None,
+            // A correction keeps the day's guess as it was made.
+            guess: old.guess.map(|g| g.guess),
+            guess_sure: old.guess.map(|g| g.sure),
         };
         for name in &self.clear {
             let given = match name.as_str() {

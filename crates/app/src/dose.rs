@@ -41,6 +41,10 @@ pub struct DoseRequest {
     /// The person says the dose is already taken: it is recorded as it happened, with the
     /// findings that would have applied, however recently ([`Verdict::already_taken`]).
     pub already_taken: bool,
+    /// A blinded trial's container code: the dose is the trial's (its amount and stock when
+    /// none are given), checked as if active whatever the container holds, and takes nothing
+    /// from the stock (the containers were filled beforehand).
+    pub container: Option<String>,
 }
 
 /// A dose ready for the safety check, with what it was prepared from.
@@ -165,6 +169,23 @@ async fn choose_stock<S: Store>(
 
 /// Turn a request into a dose: nothing is written.
 pub async fn prepare<S: Store>(store: &S, req: &DoseRequest, now: Timestamp) -> Result<Prepared> {
+    if let Some(code) = &req.container {
+        let (trial, code) = crate::trial::container(store, code).await?;
+        let mut req = DoseRequest {
+            container: None,
+            ..req.clone()
+        };
+        if req.amount.trim().is_empty() {
+            req.amount = trial.trial.dose.clone();
+        }
+        if req.stock.is_none() && !req.no_stock {
+            req.stock = trial.trial.stock_id.map(|id| id.to_string());
+        }
+        let mut p = Box::pin(prepare(store, &req, now)).await?;
+        p.new.container = Some(code);
+        p.new.supply_used = None;
+        return Ok(p);
+    }
     let note = text::note(req.note.as_deref()).map_err(input)?;
     // The stock named in the request, looked up once.
     let named = match (&req.stock, req.no_stock) {

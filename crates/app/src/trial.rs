@@ -10,25 +10,23 @@
 use crate::backup::{Opening, Sealing, open, seal};
 use crate::{AppError, Result, input};
 use dosewise_core::jiff::civil::Date;
+use dosewise_core::jiff::tz::TimeZone;
+use dosewise_core::jiff::{self as jiff, Timestamp};
+use dosewise_core::text;
+use dosewise_core::trial::{Analysis, Bayes, analyse, bayes};
 use dosewise_core::trial::{Condition, Design};
-use serde::{Deserialize, Serialize};
+use dosewise_core::trial_record::{
+    NewTrial, NewTrialEvent, Observed, Outcome, Reading, SealedDay, State, Trial, TrialEvent,
+    TrialEventKind, observe, read, state, unblinded_days,
+};
+use dosewise_store::{Store, Window};
 
 /// Container codes: letters and digits that are hard to confuse when read aloud or printed.
 const ALPHABET: &[u8] = b"ACDEFHJKMNPRTUVWXY3479";
 const CODE_LEN: usize = 5;
 
-/// One dosing day as the journal keeps it: its date, its container's code, and its condition
-/// sealed on its own.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SealedDay {
-    pub date: Date,
-    pub block: usize,
-    pub code: String,
-    pub sealed: Vec<u8>,
-}
-
-/// A planned trial as the journal keeps it: nothing in it says which days are active.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A planned allocation as the journal keeps it: nothing in it says which days are active.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SealedPlan {
     pub design: Design,
     /// The age public key everything is sealed to.
@@ -133,9 +131,8 @@ pub fn plan(design: &Design, recipient: Option<&str>) -> Result<(SealedPlan, Han
 }
 
 /// Open one day's condition (an emergency unblinding): the rest stays sealed.
-pub fn unblind_day(plan: &SealedPlan, date: Date, identity: &str) -> Result<Condition> {
-    let day = plan
-        .days
+pub fn unblind_day(days: &[SealedDay], date: Date, identity: &str) -> Result<Condition> {
+    let day = days
         .iter()
         .find(|d| d.date == date)
         .ok_or_else(|| input(format!("{date} is not a dosing day of the trial")))?;
@@ -147,10 +144,453 @@ pub fn unblind_day(plan: &SealedPlan, date: Date, identity: &str) -> Result<Cond
 }
 
 /// Open the whole allocation at the end: each block's order (true: active first).
-pub fn unblind(plan: &SealedPlan, identity: &str) -> Result<Vec<bool>> {
-    let bytes = open(&plan.allocation, Opening::Identity(identity))?;
+pub fn unblind(allocation: &[u8], identity: &str) -> Result<Vec<bool>> {
+    let bytes = open(allocation, Opening::Identity(identity))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| input(format!("the sealed allocation is damaged: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The trial's use cases: plan, take a day's container, unblind a day in an emergency, stop,
+// reveal at the end, and the result.
+
+/// A trial as a person asks for it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanRequest {
+    /// The first day ("2026-12-07"); tomorrow when not given.
+    pub start: Option<String>,
+    /// The trial's length in weeks: as many whole blocks as fit (or give `blocks`).
+    pub weeks: Option<u32>,
+    pub blocks: Option<u32>,
+    /// Days in each period (active or placebo); 1 when not given (one dosing day).
+    pub period_days: Option<u32>,
+    /// Days without a dose after each period; 2 when not given (one day on, two off).
+    pub washout_days: Option<u32>,
+    /// "mood" when not given.
+    pub outcome: Option<String>,
+    /// The smallest improvement that would matter, in the outcome's units (required).
+    pub smallest_change: Option<f64>,
+    /// The dose every dosing day ("1/2 troche"); the current protocol's when not given.
+    pub dose: Option<String>,
+    /// The stock the active containers were filled from (id or name).
+    pub stock: Option<String>,
+    /// Who holds the key ("me" when not given).
+    pub key_holder: Option<String>,
+    /// An age public key (age1…) to seal to: the key holder's. Without one a new key is made
+    /// and handed out once.
+    pub recipient: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A planned trial and what is handed out once.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub trial: Trial,
+    pub handout: Handout,
+}
+
+/// The trial with its events and where it stands.
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub trial: Trial,
+    pub events: Vec<TrialEvent>,
+    pub state: State,
+}
+
+fn today_in(tz: &TimeZone, now: Timestamp) -> Date {
+    now.to_zoned_datetime(tz.clone()).date()
+}
+
+async fn tz_of<S: Store>(store: &S) -> Result<TimeZone> {
+    crate::zone(None, store.profile().await?.as_ref())
+}
+
+/// The latest trial, its events and state; `None` when no trial was ever planned.
+pub async fn current<S: Store>(store: &S, now: Timestamp) -> Result<Option<Current>> {
+    let Some(trial) = store.trials().await?.pop() else {
+        return Ok(None);
+    };
+    let events = store.trial_events(trial.id).await?;
+    let today = today_in(&tz_of(store).await?, now);
+    let state = state(&trial, &events, today);
+    Ok(Some(Current {
+        trial,
+        events,
+        state,
+    }))
+}
+
+async fn need_current<S: Store>(store: &S, now: Timestamp) -> Result<Current> {
+    current(store, now)
+        .await?
+        .ok_or_else(|| AppError::NotFound("there is no blinded trial: plan one first".into()))
+}
+
+/// Where the latest trial stands, with what has been done so far (nothing of the allocation
+/// beyond days unblinded early).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Progress {
+    pub trial_id: i64,
+    pub state: State,
+    pub start: Date,
+    pub end: Date,
+    /// The dosing days' dates and container codes, in order.
+    pub days: Vec<(Date, String)>,
+    /// Dosing days so far (before today, and today when its container was logged).
+    pub days_so_far: usize,
+    /// Doses logged from the trial's containers.
+    pub containers_taken: usize,
+    /// Check-ins with a guess during the trial.
+    pub guesses: usize,
+    /// Whether today's container is logged (on a dosing day).
+    pub taken_today: bool,
+    /// Whether today's guess is recorded (on a dosing day).
+    pub guessed_today: bool,
+    pub unblinded: Vec<Date>,
+    pub stopped: bool,
+    pub key_holder: String,
+    pub outcome: String,
+    pub smallest_change: f64,
+    pub dose: String,
+}
+
+/// The latest trial's progress; `None` when no trial was ever planned.
+pub async fn progress<S: Store>(store: &S, now: Timestamp) -> Result<Option<Progress>> {
+    let Some(c) = current(store, now).await? else {
+        return Ok(None);
+    };
+    let t = &c.trial.trial;
+    let today = today_in(&tz_of(store).await?, now);
+    let window = Window::since(Some(
+        t.design
+            .start
+            .to_zoned_datetime(TimeZone::UTC)
+            .map_err(input)?
+            .timestamp()
+            .saturating_sub(jiff::Span::new().hours(24))
+            .map_err(input)?,
+    ));
+    let local = |at: Timestamp, zone: &str| {
+        at.to_zoned_datetime(dosewise_core::when::zone(zone).unwrap_or(TimeZone::UTC))
+            .date()
+    };
+    let taken: Vec<(Date, String)> = store
+        .dose_history(window)
+        .await?
+        .into_iter()
+        .filter_map(|d| {
+            let code = d.dose.container.clone()?;
+            c.trial
+                .day_by_code(&code)
+                .map(|_| (local(d.dose.at, &d.dose.zone), code))
+        })
+        .collect();
+    let guessed: Vec<Date> = store
+        .checkins(window)
+        .await?
+        .into_iter()
+        .filter(|x| x.checkin.guess.is_some())
+        .map(|x| local(x.checkin.at, &x.checkin.zone))
+        .filter(|d| *d >= t.design.start && *d <= t.design.end())
+        .collect();
+    let taken_today = taken.iter().any(|(d, _)| *d == today);
+    Ok(Some(Progress {
+        trial_id: c.trial.id,
+        start: t.design.start,
+        end: t.design.end(),
+        days: t.days.iter().map(|d| (d.date, d.code.clone())).collect(),
+        days_so_far: t
+            .days
+            .iter()
+            .filter(|d| d.date < today || (d.date == today && taken_today))
+            .count(),
+        containers_taken: taken.len(),
+        guesses: guessed.len(),
+        taken_today,
+        guessed_today: guessed.contains(&today),
+        unblinded: unblinded_days(&c.events).into_iter().map(|u| u.0).collect(),
+        stopped: dosewise_core::trial_record::stopped_on(&c.events).is_some(),
+        key_holder: t.key_holder.clone(),
+        outcome: t.outcome.label(),
+        smallest_change: t.smallest_change,
+        dose: t.dose.clone(),
+        state: c.state,
+    }))
+}
+
+/// Plan a trial: check the request, draw and seal the allocation, store it. Refused while
+/// another trial is not yet revealed.
+pub async fn plan_trial<S: Store>(store: &S, req: &PlanRequest, now: Timestamp) -> Result<Planned> {
+    if let Some(c) = current(store, now).await?
+        && !matches!(c.state, State::Revealed { .. })
+    {
+        return Err(AppError::Conflict(format!(
+            "a trial planned on {} is not finished: one trial at a time (stop it, or reveal it once it is over)",
+            c.trial
+                .created_at
+                .to_zoned_datetime(tz_of(store).await?)
+                .date()
+        )));
+    }
+    let tz = tz_of(store).await?;
+    let today = today_in(&tz, now);
+    let start = match req
+        .start
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => s
+            .parse::<Date>()
+            .map_err(|e| input(format!("{s:?} is not a date (YYYY-MM-DD): {e}")))?,
+        None => today.tomorrow().map_err(input)?,
+    };
+    if start < today {
+        return Err(input(format!(
+            "a trial cannot start in the past ({start}); the earliest is today, {today}"
+        )));
+    }
+    if start > today.saturating_add(jiff::Span::new().days(366)) {
+        return Err(input(format!("{start} is more than a year ahead")));
+    }
+    let period_days = req.period_days.unwrap_or(1);
+    let washout_days = req.washout_days.unwrap_or(2);
+    let blocks = match (req.blocks, req.weeks) {
+        (Some(_), Some(_)) => {
+            return Err(input(
+                "give the length in weeks or the number of blocks, not both",
+            ));
+        }
+        (Some(b), None) => b,
+        (None, w) => {
+            let days = w.unwrap_or(8).min(60) * 7;
+            let per_block = 2 * (period_days + washout_days).max(1);
+            days / per_block
+        }
+    };
+    let design = Design {
+        start,
+        blocks,
+        period_days,
+        washout_days,
+    };
+    design.check().map_err(input)?;
+    let outcome = Outcome::parse(req.outcome.as_deref().unwrap_or("mood")).map_err(input)?;
+    let smallest_change = req.smallest_change.ok_or_else(|| {
+        input(format!(
+            "say the smallest improvement in {} that would matter to you, before the trial starts (e.g. 1 point)",
+            outcome.label()
+        ))
+    })?;
+    // The dose must make sense with the stock: prepared as a dry run, nothing written.
+    let probe = crate::dose::prepare(
+        store,
+        &crate::dose::DoseRequest {
+            amount: req.dose.clone().unwrap_or_default(),
+            stock: req.stock.clone(),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    let (sealed, handout) = self::plan(&design, req.recipient.as_deref())?;
+    let new = NewTrial {
+        design,
+        outcome,
+        smallest_change,
+        dose: probe.new.entered.clone(),
+        stock_id: probe.stock.as_ref().map(|s| s.id),
+        key_holder: req.key_holder.clone().unwrap_or_else(|| "me".into()),
+        recipient: sealed.recipient,
+        days: sealed.days,
+        allocation: sealed.allocation,
+        note: req.note.clone(),
+    }
+    .validated()
+    .map_err(input)?;
+    let trial = store.add_trial(&new, now).await?;
+    Ok(Planned { trial, handout })
+}
+
+/// The trial a container code belongs to, and the code as printed. Refused when there is no
+/// trial, the code is not one of its containers, or the trial is over.
+pub async fn container<S: Store>(store: &S, code: &str) -> Result<(Trial, String)> {
+    let code = code.trim().to_ascii_uppercase();
+    let trials = store.trials().await?;
+    let Some(trial) = trials.iter().rev().find(|t| t.day_by_code(&code).is_some()) else {
+        return Err(input(if trials.is_empty() {
+            format!("{code:?} is a trial container code, but there is no blinded trial")
+        } else {
+            format!(
+                "{code:?} is not a container of the trial: the code is the {CODE_LEN} characters printed on the container's label"
+            )
+        }));
+    };
+    let events = store.trial_events(trial.id).await?;
+    if events
+        .iter()
+        .any(|e| matches!(e.event.kind, TrialEventKind::Revealed { .. }))
+    {
+        return Err(AppError::Conflict(
+            "that trial is over and revealed: log the dose without a container".into(),
+        ));
+    }
+    Ok((trial.clone(), code))
+}
+
+fn reason_given(what: &str, reason: Option<&str>) -> Result<String> {
+    let r = reason.map(str::trim).unwrap_or_default();
+    if r.len() < 3 {
+        return Err(input(format!(
+            "{what} needs a reason, kept in the trial's record"
+        )));
+    }
+    text::label("reason", r).map_err(input)
+}
+
+/// Open one day's condition early (an emergency: a reaction, a clinician asking). Recorded with
+/// its reason; the day is left out of the analysis; every other day stays sealed.
+pub async fn emergency_unblind<S: Store>(
+    store: &S,
+    date: Date,
+    identity: &str,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Result<Condition> {
+    let reason = reason_given("unblinding a day", reason)?;
+    let c = need_current(store, now).await?;
+    if let Some((_, known)) = unblinded_days(&c.events).into_iter().find(|u| u.0 == date) {
+        return Ok(known);
+    }
+    let condition = unblind_day(&c.trial.trial.days, date, identity.trim())?;
+    store
+        .add_trial_event(&NewTrialEvent {
+            trial_id: c.trial.id,
+            at: now,
+            kind: TrialEventKind::Unblinded { date, condition },
+            reason: Some(reason),
+        })
+        .await?;
+    Ok(condition)
+}
+
+/// Stop the trial early; days after today are not analysed.
+pub async fn stop<S: Store>(store: &S, reason: Option<&str>, now: Timestamp) -> Result<Current> {
+    let reason = reason_given("stopping the trial", reason)?;
+    let c = need_current(store, now).await?;
+    match c.state {
+        State::Running { .. } | State::NotStarted => {}
+        _ => return Err(AppError::Conflict("the trial is already over".into())),
+    }
+    let today = today_in(&tz_of(store).await?, now);
+    store
+        .add_trial_event(&NewTrialEvent {
+            trial_id: c.trial.id,
+            at: now,
+            kind: TrialEventKind::Stopped {
+                last_day: today
+                    .yesterday()
+                    .unwrap_or(today)
+                    .max(c.trial.trial.design.start),
+            },
+            reason: Some(reason),
+        })
+        .await?;
+    need_current(store, now).await
+}
+
+/// Open the whole allocation once the trial is over (past its last day, or stopped). The key
+/// must open it; the days unblinded early must agree with it.
+pub async fn reveal<S: Store>(store: &S, identity: &str, now: Timestamp) -> Result<Current> {
+    let c = need_current(store, now).await?;
+    match c.state {
+        State::AwaitingReveal { .. } => {}
+        State::Revealed { .. } => return Ok(c),
+        _ => {
+            return Err(AppError::Conflict(format!(
+                "the trial runs until {}: revealing now would end the blind (stop the trial first if it must end)",
+                c.trial.trial.design.end()
+            )));
+        }
+    }
+    let orders = unblind(&c.trial.trial.allocation, identity.trim())?;
+    if orders.len() != c.trial.trial.design.blocks as usize {
+        return Err(input(
+            "the sealed allocation does not match the trial's design",
+        ));
+    }
+    let schedule = c.trial.trial.design.schedule(&orders);
+    for (date, cond) in unblinded_days(&c.events) {
+        if schedule
+            .iter()
+            .any(|d| d.date == date && d.condition != Some(cond))
+        {
+            return Err(input(format!(
+                "the allocation disagrees with the day unblinded on {date}: the record is damaged"
+            )));
+        }
+    }
+    store
+        .add_trial_event(&NewTrialEvent {
+            trial_id: c.trial.id,
+            at: now,
+            kind: TrialEventKind::Revealed { orders },
+            reason: None,
+        })
+        .await?;
+    need_current(store, now).await
+}
+
+/// A revealed trial's result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrialResult {
+    pub trial: Trial,
+    pub stopped: bool,
+    pub observed: Observed,
+    pub analysis: Option<Analysis>,
+    pub bayes: Option<Bayes>,
+    pub reading: Reading,
+}
+
+/// The result of the latest trial once revealed.
+pub async fn result<S: Store>(store: &S, now: Timestamp) -> Result<TrialResult> {
+    let c = need_current(store, now).await?;
+    let State::Revealed { stopped, orders } = &c.state else {
+        return Err(AppError::Conflict(
+            "the trial is still blinded: its result comes once it is over and revealed with the key".into(),
+        ));
+    };
+    let journal_doses = store.dose_history(Window::default()).await?;
+    let checkins = store.checkins(Window::default()).await?;
+    let assessments = store.assessments(Window::default()).await?;
+    let observed = observe(
+        &c.trial,
+        &c.events,
+        orders,
+        &journal_doses,
+        &checkins,
+        &assessments,
+    );
+    let outcome = &c.trial.trial.outcome;
+    // The Monte Carlo sample (beyond 16 blocks) is seeded by the trial, so the result is the
+    // same every time it is shown.
+    let analysis = analyse(&observed.observations(outcome), 0x5EED ^ c.trial.id as u64);
+    let bayes = bayes(&observed.series(outcome), c.trial.trial.smallest_change);
+    let reading = read(
+        analysis.as_ref(),
+        bayes.as_ref(),
+        c.trial.trial.smallest_change,
+        outcome,
+    );
+    Ok(TrialResult {
+        trial: c.trial,
+        stopped: *stopped,
+        observed,
+        analysis,
+        bayes,
+        reading,
+    })
 }
 
 #[cfg(test)]
@@ -184,7 +624,7 @@ mod tests {
                 .all(|d| d.code.len() == CODE_LEN && d.code.bytes().all(|b| ALPHABET.contains(&b)))
         );
         // What the journal keeps says nothing of the conditions, and holds no secret key.
-        let kept = serde_json::to_string(&p).unwrap_or_default();
+        let kept = serde_json::to_string(&(&p.days, &p.recipient)).unwrap_or_default();
         assert!(
             !kept.contains("active")
                 && !kept.contains("placebo")
@@ -197,16 +637,16 @@ mod tests {
         // One day opens to what the fill list says, with the key only.
         let d = &p.days[4];
         let want = h.fill_list.iter().find(|(c, _)| *c == d.code).map(|x| x.1);
-        assert_eq!(unblind_day(&p, d.date, &identity).ok(), want);
+        assert_eq!(unblind_day(&p.days, d.date, &identity).ok(), want);
         let other = age::x25519::Identity::generate();
         let other = age::secrecy::ExposeSecret::expose_secret(&other.to_string()).to_string();
         assert!(
-            unblind_day(&p, d.date, &other).is_err(),
+            unblind_day(&p.days, d.date, &other).is_err(),
             "another key opens nothing"
         );
-        assert!(unblind(&p, &other).is_err());
+        assert!(unblind(&p.allocation, &other).is_err());
         // At the end, the orders agree with every day of the fill list.
-        let orders = unblind(&p, &identity).unwrap_or_else(|e| panic!("{e}"));
+        let orders = unblind(&p.allocation, &identity).unwrap_or_else(|e| panic!("{e}"));
         for (day, (code, c)) in design()
             .schedule(&orders)
             .iter()
@@ -216,7 +656,7 @@ mod tests {
             assert_eq!(day.condition, Some(*c), "{code}");
         }
         // A washout day is not a dosing day.
-        assert!(unblind_day(&p, "2026-12-04".parse().unwrap_or_default(), &identity).is_err());
+        assert!(unblind_day(&p.days, "2026-12-04".parse().unwrap_or_default(), &identity).is_err());
     }
 
     #[test]
@@ -226,7 +666,7 @@ mod tests {
             plan(&design(), Some(&id.to_public().to_string())).unwrap_or_else(|e| panic!("{e}"));
         assert!(h.identity.is_none(), "the key holder keeps their own key");
         let secret = age::secrecy::ExposeSecret::expose_secret(&id.to_string()).to_string();
-        assert!(unblind(&p, &secret).is_ok());
+        assert!(unblind(&p.allocation, &secret).is_ok());
         assert!(plan(&design(), Some("age1nope")).is_err());
         assert!(
             plan(
@@ -249,7 +689,7 @@ mod tests {
         let all: Vec<Vec<bool>> = (0..20)
             .map(|_| {
                 plan(&design(), Some(&r))
-                    .and_then(|(p, _)| unblind(&p, &secret))
+                    .and_then(|(p, _)| unblind(&p.allocation, &secret))
                     .unwrap_or_default()
             })
             .collect();

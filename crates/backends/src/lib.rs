@@ -15,6 +15,7 @@ use dosewise_core::questionnaire::{Assessment, NewAssessment};
 use dosewise_core::route::Substance;
 use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
+use dosewise_core::trial_record::{NewTrial, NewTrialEvent, Trial, TrialEvent};
 use dosewise_core::vitals::{NewVitals, Vitals};
 use dosewise_store::{ImportReport, LoggedDose, Result, Store, Window};
 pub use dosewise_store_postgres::PgStore;
@@ -120,6 +121,10 @@ delegate! {
     fn vitals(&self, w: Window) -> Result<Vec<Vitals>>;
     fn add_clearance(&self, topic: ClearanceTopic, at: Timestamp, note: Option<&str>) -> Result<Clearance>;
     fn clearances(&self) -> Result<Vec<Clearance>>;
+    fn add_trial(&self, t: &NewTrial, created_at: Timestamp) -> Result<Trial>;
+    fn trials(&self) -> Result<Vec<Trial>>;
+    fn add_trial_event(&self, e: &NewTrialEvent) -> Result<TrialEvent>;
+    fn trial_events(&self, trial_id: i64) -> Result<Vec<TrialEvent>>;
     fn add_assessment(&self, a: &NewAssessment, created_at: Timestamp) -> Result<Assessment>;
     fn assessments(&self, w: Window) -> Result<Vec<Assessment>>;
     fn changes(&self) -> Result<u64>;

@@ -100,6 +100,10 @@ pub enum Command {
     Checkin(commands::checkin::Args),
     /// Questionnaires: PHQ-9 (depression), GAD-7 (anxiety), bladder and use questions.
     Assess(commands::assess::Args),
+    /// Is it the drug? A self-blinded trial with your clinician: plan, status, unblind a day,
+    /// stop, reveal, result.
+    #[command(subcommand)]
+    Trial(commands::trial::Command),
     /// Is it working? Ratings by kind of day, PHQ-9/GAD-7 change, with the caveats.
     Insights(commands::insights::Args),
     /// The clinician report (HTML with a print stylesheet): regimen vs actual, supply, scores,

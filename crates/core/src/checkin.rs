@@ -231,6 +231,9 @@ pub struct NewCheckin {
     pub tags: Vec<String>,
     /// Private entries never leave the journal in a shared report.
     pub private: bool,
+    /// During a blinded trial: what the person thinks they took that day, and how sure.
+    #[serde(default)]
+    pub guess: Option<crate::trial_record::TrialGuess>,
 }
 
 impl NewCheckin {
@@ -261,6 +264,7 @@ impl NewCheckin {
             && self.craving.is_none()
             && self.urinary.is_empty()
             && self.note.is_none()
+            && self.guess.is_none()
         {
             return Err(CheckinError::Empty);
         }
@@ -348,6 +352,7 @@ mod tests {
             note: None,
             tags: vec![],
             private: false,
+            guess: None,
         }
     }
 

@@ -52,6 +52,9 @@ pub struct NewDose {
     /// Why the person logged it despite a refusal.
     #[serde(default)]
     pub override_reason: Option<String>,
+    /// The blinded trial's container it was taken from (its code), when it was a trial dose.
+    #[serde(default)]
+    pub container: Option<String>,
 }
 
 impl NewDose {
@@ -83,6 +86,7 @@ impl NewDose {
             note: None,
             findings: vec![],
             override_reason: None,
+            container: None,
         }
     }
     /// The amount in HCl terms (for display beside base).
@@ -343,6 +347,7 @@ pub fn prepare_dose(
         note,
         findings: vec![],
         override_reason: None,
+        container: None,
     })
 }
 

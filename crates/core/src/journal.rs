@@ -14,6 +14,7 @@ use crate::questionnaire::Assessment;
 use crate::safety::Clearance;
 use crate::stock::{Stock, StockEvent};
 use crate::text;
+use crate::trial_record::{Trial, TrialEvent};
 use crate::units::fmt_num;
 use crate::vitals::Vitals;
 use serde::{Deserialize, Serialize};
@@ -25,8 +26,9 @@ pub const FORMAT: &str = "dosewise-journal";
 /// answers and added the screen date and crisis line to the profile; version 4 records a stock
 /// count as its own ledger kind (`count`) instead of an `adjust` whose reason began "count";
 /// version 5 lets check-ins be corrected and deleted (`updated_at`, `deleted_at` and
-/// `checkin_revisions`). Older files still import.
-pub const VERSION: u32 = 5;
+/// `checkin_revisions`); version 6 adds blinded trials (`trials`, `trial_events`, a dose's
+/// `container` and a check-in's `guess`). Older files still import.
+pub const VERSION: u32 = 6;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Journal {
@@ -55,6 +57,11 @@ pub struct Journal {
     pub clearances: Vec<Clearance>,
     #[serde(default)]
     pub assessments: Vec<Assessment>,
+    /// Blinded trials (version 6), each with its events.
+    #[serde(default)]
+    pub trials: Vec<Trial>,
+    #[serde(default)]
+    pub trial_events: Vec<TrialEvent>,
 }
 
 impl Journal {
@@ -76,6 +83,8 @@ impl Journal {
             vitals: vec![],
             clearances: vec![],
             assessments: vec![],
+            trials: vec![],
+            trial_events: vec![],
         }
     }
 
@@ -94,6 +103,8 @@ impl Journal {
             && self.vitals.is_empty()
             && self.clearances.is_empty()
             && self.assessments.is_empty()
+            && self.trials.is_empty()
+            && self.trial_events.is_empty()
     }
 
     /// Parse and fully check an import file.
@@ -283,10 +294,29 @@ impl Journal {
             ),
             ("vitals", self.vitals.iter().map(|m| m.id).collect()),
             ("clearance", self.clearances.iter().map(|m| m.id).collect()),
+            ("trial", self.trials.iter().map(|m| m.id).collect()),
+            (
+                "trial event",
+                self.trial_events.iter().map(|m| m.id).collect(),
+            ),
         ] {
             let mut seen = HashSet::new();
             if let Some(id) = ids.iter().find(|id| !seen.insert(**id)) {
                 return bad(format!("{what} {id}: the id appears twice"));
+            }
+        }
+        for t in &self.trials {
+            t.trial
+                .clone()
+                .validated()
+                .map_err(|e| ImportError::Record(format!("trial {}: {e}", t.id)))?;
+        }
+        for e in &self.trial_events {
+            if !self.trials.iter().any(|t| t.id == e.event.trial_id) {
+                return bad(format!(
+                    "trial event {}: refers to trial {}, which is not in the file",
+                    e.id, e.event.trial_id
+                ));
             }
         }
         for m in &self.medications {

@@ -44,6 +44,7 @@ pub mod text;
 pub mod titration;
 pub mod trends;
 pub mod trial;
+pub mod trial_record;
 pub mod units;
 pub mod vitals;
 pub mod volumetric;

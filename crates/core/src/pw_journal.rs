@@ -287,6 +287,7 @@ fn note_checkin(at: Timestamp, zone: &str, note: String, private: bool) -> NewCh
         note: Some(note),
         tags: vec![TAG.to_string()],
         private,
+        guess: None,
     }
 }
 

@@ -143,6 +143,7 @@ impl S {
             note: None,
             tags: vec![],
             private: false,
+            guess: None,
         };
         f(&mut c);
         self.checkins.push(Checkin {

@@ -534,6 +534,7 @@ fn record<'r>(cell: &dyn Fn(Field) -> &'r str, o: &Options<'_>) -> Result<Record
             }),
             tags: vec![TAG.to_string()],
             private: false,
+            guess: None,
         });
     Ok((dose, checkin))
 }

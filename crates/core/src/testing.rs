@@ -104,6 +104,7 @@ pub fn checkin(
             note: None,
             tags: tags.iter().map(|t| t.to_string()).collect(),
             private: false,
+            guess: None,
         },
         created_at: at,
         updated_at: None,

@@ -267,6 +267,7 @@ mod tests {
                 note: None,
                 tags: vec![],
                 private: false,
+                guess: None,
             },
             created_at: ts("2026-11-01T20:00:00Z"),
             updated_at: None,

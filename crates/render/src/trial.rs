@@ -37,10 +37,12 @@ pub fn labels(days: &[(Date, &str)]) -> String {
     page("Trial labels", &b)
 }
 
-/// The fill list for the helper: each code and what goes into its container.
-pub fn fill_list(list: &[(&str, Condition)]) -> String {
-    let mut b = String::from(
-        "<h1>Trial fill list</h1><p class=\"warn\">For the person filling the containers only. Do not show it to the person taking them, and keep it out of their reach until the trial ends: it is the blind.</p><p>Fill each container with what its code says: the active medicine or the identical placebo, both from the prescriber's pharmacy.</p><table><thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Contents</th></tr></thead><tbody>",
+/// The fill list for the helper: each code and what goes into its container (`dose`: what an
+/// active container holds, "1/2 troche of Troche 25 mg").
+pub fn fill_list(list: &[(&str, Condition)], dose: &str) -> String {
+    let mut b = format!(
+        "<h1>Trial fill list</h1><p class=\"warn\">For the person filling the containers only. Do not show it to the person taking them, and keep it out of their reach until the trial ends: it is the blind.</p><p>Fill each container with what its code says: the active medicine or the identical placebo, both from the prescriber's pharmacy. An active container holds {dose}; a placebo container the same amount of placebo.</p><table><thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Contents</th></tr></thead><tbody>",
+        dose = esc(dose)
     );
     for (code, c) in list {
         b.push_str(&format!(
@@ -76,7 +78,11 @@ mod tests {
             !l.contains("active") && !l.contains("placebo"),
             "a label tells nothing of its contents"
         );
-        let f = fill_list(&[("K7QF3", Condition::Active), ("M3PRT", Condition::Placebo)]);
+        let f = fill_list(
+            &[("K7QF3", Condition::Active), ("M3PRT", Condition::Placebo)],
+            "1/2 troche <of> T",
+        );
+        assert!(f.contains("An active container holds 1/2 troche &lt;of&gt; T"));
         assert!(f.contains("<td class=\"code\">K7QF3</td><td>active</td>"));
         assert!(f.contains("<td class=\"code\">M3PRT</td><td>placebo</td>"));
         assert!(f.contains("For the person filling the containers only"));

@@ -25,6 +25,7 @@ use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{
     self, Adjustment, Draw, Move, NewStock, Stock, StockEvent, StockEventKind,
 };
+use dosewise_core::trial_record::{NewTrial, NewTrialEvent, Trial, TrialEvent};
 use dosewise_core::vitals::{NewVitals, Vitals};
 use dosewise_store::codec::{self, Record, Revised, Value};
 use dosewise_store::{ImportReport, LoggedDose, Result, Store, StoreError, Window};
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_checkin_revisions.sql"),
     include_str!("../migrations/0003_settings.sql"),
     include_str!("../migrations/0004_clinician.sql"),
+    include_str!("../migrations/0005_trials.sql"),
 ];
 
 /// The schema version this build writes.
@@ -455,6 +457,8 @@ async fn read_journal(c: &impl GenericClient, journal: i64) -> Result<Journal> {
         vitals: all(c, journal).await?,
         clearances: all(c, journal).await?,
         assessments: all(c, journal).await?,
+        trials: all(c, journal).await?,
+        trial_events: all(c, journal).await?,
     })
 }
 
@@ -1125,6 +1129,63 @@ impl Store for PgStore {
             self.journal,
             &[],
             read::<Clearance>,
+        )
+        .await
+    }
+
+    async fn add_trial(&self, t: &NewTrial, created_at: Timestamp) -> Result<Trial> {
+        self.add(Trial {
+            id: 0,
+            trial: t.clone(),
+            created_at,
+        })
+        .await
+    }
+
+    async fn trials(&self) -> Result<Vec<Trial>> {
+        fetch(
+            &self.client().await?,
+            "SELECT * FROM trial WHERE journal_id = $1 ORDER BY id",
+            self.journal,
+            &[],
+            read::<Trial>,
+        )
+        .await
+    }
+
+    async fn add_trial_event(&self, e: &NewTrialEvent) -> Result<TrialEvent> {
+        let mut x = TrialEvent {
+            id: 0,
+            event: e.clone(),
+        };
+        let id = self
+            .write(async |tx, j| {
+                fetch_opt(
+                    tx,
+                    "SELECT id FROM trial WHERE journal_id = $1 AND id = $2",
+                    j,
+                    &[e.trial_id.into()],
+                    |_| Ok(()),
+                )
+                .await?
+                .ok_or(StoreError::NotFound {
+                    what: "trial",
+                    id: e.trial_id,
+                })?;
+                insert(tx, j, &x, false).await
+            })
+            .await?;
+        x.set_id(id);
+        Ok(x)
+    }
+
+    async fn trial_events(&self, trial_id: i64) -> Result<Vec<TrialEvent>> {
+        fetch(
+            &self.client().await?,
+            "SELECT * FROM trial_event WHERE journal_id = $1 AND trial_id = $2 ORDER BY id",
+            self.journal,
+            &[trial_id.into()],
+            read::<TrialEvent>,
         )
         .await
     }

@@ -12,7 +12,7 @@ use dosewise_store::{Passphrase, Result, StoreError};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 19] = [
     "profile",
     "stock",
     "stock_event",
@@ -28,6 +28,8 @@ const TABLES: [&str; 17] = [
     "substance_use",
     "vitals",
     "clearance",
+    "trial",
+    "trial_event",
     "sqlite_master",
     "sqlite_sequence",
 ];

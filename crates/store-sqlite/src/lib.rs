@@ -26,6 +26,7 @@ use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{
     self, Adjustment, Draw, Move, NewStock, Stock, StockEvent, StockEventKind,
 };
+use dosewise_core::trial_record::{NewTrial, NewTrialEvent, Trial, TrialEvent};
 use dosewise_core::vitals::{NewVitals, Vitals};
 use dosewise_store::codec::{self, Record};
 use dosewise_store::{ImportReport, LoggedDose, Passphrase, Result, Store, StoreError, Window};
@@ -49,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_checkin_revisions.sql"),
     include_str!("../migrations/0008_settings.sql"),
     include_str!("../migrations/0009_clinician.sql"),
+    include_str!("../migrations/0010_trials.sql"),
 ];
 
 /// The schema version this build writes.
@@ -359,6 +361,8 @@ pub(crate) fn read_journal(conn: &Connection) -> Result<Journal> {
         vitals: all(conn)?,
         clearances: all(conn)?,
         assessments: all(conn)?,
+        trials: all(conn)?,
+        trial_events: all(conn)?,
     })
 }
 
@@ -957,6 +961,50 @@ impl Store for SqliteStore {
         self.with(|conn| {
             sql::query("SELECT * FROM clearance ORDER BY at, id")
                 .fetch_all(conn, rows::read::<Clearance>)
+        })
+    }
+
+    async fn add_trial(&self, t: &NewTrial, created_at: Timestamp) -> Result<Trial> {
+        self.add(Trial {
+            id: 0,
+            trial: t.clone(),
+            created_at,
+        })
+    }
+
+    async fn trials(&self) -> Result<Vec<Trial>> {
+        self.with(|conn| {
+            sql::query("SELECT * FROM trial ORDER BY id").fetch_all(conn, rows::read::<Trial>)
+        })
+    }
+
+    async fn add_trial_event(&self, e: &NewTrialEvent) -> Result<TrialEvent> {
+        self.with(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .db()?;
+            sql::query("SELECT id FROM trial WHERE id = ?1")
+                .bind(e.trial_id)
+                .fetch_optional(&tx, |_| Ok(()))?
+                .ok_or(StoreError::NotFound {
+                    what: "trial",
+                    id: e.trial_id,
+                })?;
+            let mut x = TrialEvent {
+                id: 0,
+                event: e.clone(),
+            };
+            x.set_id(writes::insert(&tx, &x, false)?);
+            tx.commit().db()?;
+            Ok(x)
+        })
+    }
+
+    async fn trial_events(&self, trial_id: i64) -> Result<Vec<TrialEvent>> {
+        self.with(|conn| {
+            sql::query("SELECT * FROM trial_event WHERE trial_id = ?1 ORDER BY id")
+                .bind(trial_id)
+                .fetch_all(conn, rows::read::<TrialEvent>)
         })
     }
 

@@ -74,7 +74,7 @@ mod sqlite_specific {
         s.close().await.must();
         // Put the file back as schema 5 left it: the old CHECK, and the old way of writing;
         // check-ins without the correction columns of schema 7, a profile without schema 9's
-        // clinician.
+        // clinician, nothing of schema 10's trials.
         {
             let c = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
             let at = ts("2026-11-02T08:00:00Z").as_microsecond();
@@ -100,6 +100,10 @@ mod sqlite_specific {
                  ALTER TABLE checkin DROP COLUMN updated_at;
                  ALTER TABLE checkin DROP COLUMN deleted_at;
                  ALTER TABLE profile DROP COLUMN clinician;
+                 DROP TABLE trial_event;
+                 DROP TABLE trial;
+                 ALTER TABLE dose DROP COLUMN container;
+                 ALTER TABLE checkin DROP COLUMN guess;
                  PRAGMA user_version = 5;",
                 id = stock.id
             ))

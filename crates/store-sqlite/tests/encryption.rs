@@ -150,7 +150,8 @@ async fn a_journal_encrypted_by_the_earlier_build_still_opens() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("dosewise.db");
     std::fs::copy(format!("{FIXTURE}.db"), &path).unwrap_or_else(|e| panic!("{e}"));
-    let expected: dosewise_core::journal::Journal = serde_json::from_str(
+    // Read as an import reads it: brought to the current format version.
+    let expected = dosewise_core::journal::Journal::parse(
         &std::fs::read_to_string(format!("{FIXTURE}.json")).unwrap_or_else(|e| panic!("{e}")),
     )
     .unwrap_or_else(|e| panic!("{e}"));

@@ -16,6 +16,7 @@ use dosewise_core::protocol::{Protocol, ProtocolEvent, ProtocolEventKind, Status
 use dosewise_core::questionnaire::{Assessment, NewAssessment};
 use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{NewStock, Stock, StockEvent, StockEventKind};
+use dosewise_core::trial_record::{NewTrialEvent, Trial, TrialEvent, TrialEventKind};
 use dosewise_core::units::{Kilograms, Milligrams, Millilitres};
 use dosewise_core::vitals::{NewVitals, Vitals, VitalsContext};
 
@@ -393,6 +394,7 @@ const DOSE_COLUMNS: &[&str] = &[
     "protocol_id",
     "findings",
     "override_reason",
+    "container",
     "created_at",
     "updated_at",
     "deleted_at",
@@ -424,6 +426,7 @@ pub fn dose_values(d: &NewDose) -> Result<Vec<Value>> {
         d.protocol_id.into(),
         json(&d.findings)?,
         (&d.override_reason).into(),
+        (&d.container).into(),
     ])
 }
 
@@ -478,6 +481,7 @@ fn dose_with(r: &impl Row, findings: bool) -> Result<Dose> {
                 Vec::new()
             },
             override_reason: r.text("override_reason")?,
+            container: r.text("container")?,
         },
         created_at: at(r, "created_at")?,
         updated_at: opt_at(r, "updated_at")?,
@@ -565,6 +569,7 @@ impl Record for Checkin {
         "tags",
         "note",
         "private",
+        "guess",
         "created_at",
         "updated_at",
         "deleted_at",
@@ -588,6 +593,11 @@ impl Record for Checkin {
             json(&c.tags)?,
             (&c.note).into(),
             c.private.into(),
+            c.guess
+                .as_ref()
+                .map(json)
+                .transpose()?
+                .unwrap_or(Value::Null),
             self.created_at.into(),
             self.updated_at.into(),
             self.deleted_at.into(),
@@ -613,6 +623,11 @@ impl Record for Checkin {
                 note: r.text("note")?,
                 tags: from_json(r, "tags")?,
                 private: flag(r, "private")?,
+                guess: r
+                    .text("guess")?
+                    .map(|g| serde_json::from_str(&g))
+                    .transpose()
+                    .map_err(|e| corrupt(format!("guess: {e}")))?,
             },
             created_at: at(r, "created_at")?,
             updated_at: opt_at(r, "updated_at")?,
@@ -913,6 +928,58 @@ impl Record for Assessment {
                 note: r.text("note")?,
             },
             created_at: at(r, "created_at")?,
+        })
+    }
+}
+
+impl Record for Trial {
+    const TABLE: &'static str = "trial";
+    const WHAT: &'static str = "trial";
+    const COLUMNS: &'static [&'static str] = &["created_at", "definition"];
+    ids!();
+    fn values(&self) -> Result<Vec<Value>> {
+        Ok(vec![self.created_at.into(), json(&self.trial)?])
+    }
+    fn read(r: &impl Row) -> Result<Self> {
+        Ok(Trial {
+            id: int(r, "id")?,
+            trial: from_json(r, "definition")?,
+            created_at: at(r, "created_at")?,
+        })
+    }
+}
+
+impl Record for TrialEvent {
+    const TABLE: &'static str = "trial_event";
+    const WHAT: &'static str = "trial event";
+    const COLUMNS: &'static [&'static str] = &["trial_id", "at", "kind", "detail", "reason"];
+    ids!();
+    fn values(&self) -> Result<Vec<Value>> {
+        let e = &self.event;
+        Ok(vec![
+            e.trial_id.into(),
+            e.at.into(),
+            e.kind.as_str().into(),
+            json(&e.kind)?,
+            (&e.reason).into(),
+        ])
+    }
+    fn read(r: &impl Row) -> Result<Self> {
+        let kind: TrialEventKind = from_json(r, "detail")?;
+        if kind.as_str() != text(r, "kind")? {
+            return Err(corrupt(format!(
+                "trial event {}: its kind and its detail disagree",
+                int(r, "id")?
+            )));
+        }
+        Ok(TrialEvent {
+            id: int(r, "id")?,
+            event: NewTrialEvent {
+                trial_id: int(r, "trial_id")?,
+                at: at(r, "at")?,
+                kind,
+                reason: r.text("reason")?,
+            },
         })
     }
 }

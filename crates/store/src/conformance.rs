@@ -9,7 +9,7 @@ pub use serde_json;
 
 /// What the suite's tests use: the core types, the store trait, and the fixtures below.
 pub mod prelude {
-    pub use super::{Must, checkin, dose_from, protocol, troche_stock};
+    pub use super::{Must, checkin, dose_from, protocol, trial, troche_stock};
     pub use crate::{Store, StoreError, Window};
     pub use dosewise_core::checkin::{NewCheckin, Rating, Ratings, SideEffect, UrinarySymptom};
     pub use dosewise_core::dose::{DoseInput, NewDose, prepare_dose};
@@ -24,6 +24,43 @@ pub mod prelude {
 }
 
 use prelude::*;
+
+/// A planned trial of 2 blocks of 2 days (the sealed bytes stand in for age files: the store
+/// keeps them as they are).
+pub fn trial() -> dosewise_core::trial_record::NewTrial {
+    use dosewise_core::trial::Design;
+    use dosewise_core::trial_record::{NewTrial, Outcome, SealedDay};
+    let design = Design {
+        start: "2026-11-02".parse().unwrap_or_else(|e| panic!("{e}")),
+        blocks: 2,
+        period_days: 2,
+        washout_days: 1,
+    };
+    let days = design
+        .schedule(&[true, false])
+        .into_iter()
+        .filter(|d| d.condition.is_some())
+        .enumerate()
+        .map(|(i, d)| SealedDay {
+            date: d.date,
+            block: d.block,
+            code: format!("C{i:04}"),
+            sealed: vec![0, 255, i as u8, b'\'', b'"'],
+        })
+        .collect();
+    NewTrial {
+        design,
+        outcome: Outcome::parse("mood").unwrap_or_else(|e| panic!("{e}")),
+        smallest_change: 1.5,
+        dose: "1/2 troche".into(),
+        stock_id: None,
+        key_holder: "Dr Lee 💊".into(),
+        recipient: "age1qqqq".into(),
+        days,
+        allocation: (0..=255).collect(),
+        note: Some("with my clinician; <b>".into()),
+    }
+}
 
 pub fn protocol(name: &str) -> NewProtocol {
     NewProtocol {
@@ -105,6 +142,7 @@ pub fn checkin(at: &str) -> NewCheckin {
         note: Some("naïve ☕\nsecond line".into()),
         tags: vec!["work".into()],
         private: true,
+        guess: None,
     }
 }
 
@@ -744,6 +782,94 @@ macro_rules! conformance {
                     (1, 1, 1, 1)
                 );
                 assert_eq!(other.export().await.unwrap_or_else(|e| panic!("{e}")), j);
+            }
+
+            #[tokio::test]
+            async fn trials_round_trip() {
+                use $crate::conformance::dosewise_core::trial::{Condition, Guess};
+                use $crate::conformance::dosewise_core::trial_record::{
+                    NewTrialEvent, TrialEventKind, TrialGuess,
+                };
+                let (s, _dir) = $open.await;
+                let t = s
+                    .add_trial(&trial(), ts("2026-11-01T09:00:00Z"))
+                    .await
+                    .must();
+                assert_eq!(s.trials().await.must(), vec![t.clone()]);
+                assert_eq!(t.trial, trial());
+                let event = |kind, reason: Option<&str>| NewTrialEvent {
+                    trial_id: t.id,
+                    at: ts("2026-11-03T09:00:00Z"),
+                    kind,
+                    reason: reason.map(str::to_string),
+                };
+                let date = "2026-11-03".parse().unwrap_or_else(|e| panic!("{e}"));
+                let e1 = s
+                    .add_trial_event(&event(
+                        TrialEventKind::Unblinded {
+                            date,
+                            condition: Condition::Placebo,
+                        },
+                        Some("felt faint; asked my GP"),
+                    ))
+                    .await
+                    .must();
+                let e2 = s
+                    .add_trial_event(&event(
+                        TrialEventKind::Revealed {
+                            orders: vec![true, false],
+                        },
+                        None,
+                    ))
+                    .await
+                    .must();
+                assert_eq!(s.trial_events(t.id).await.must(), vec![e1, e2]);
+                assert!(s.trial_events(t.id + 1).await.must().is_empty());
+                let unknown = NewTrialEvent {
+                    trial_id: t.id + 7,
+                    ..event(TrialEventKind::Stopped { last_day: date }, Some("x"))
+                };
+                assert!(
+                    matches!(
+                        s.add_trial_event(&unknown).await,
+                        Err(StoreError::NotFound { what: "trial", .. })
+                    ),
+                    "an event for no trial is refused"
+                );
+                // A dose names its container; a check-in carries the day's guess.
+                let st = s.add_stock(&troche_stock("T", 10.0)).await.must();
+                let mut d = dose_from(&st, "1/2 troche", "2026-11-02T08:00:00Z");
+                d.container = Some("C0000".into());
+                let logged = s.log_dose(&d, ts("2026-11-02T08:00:00Z")).await.must();
+                assert_eq!(
+                    s.dose(logged.dose.id)
+                        .await
+                        .must()
+                        .map(|x| x.dose.container),
+                    Some(Some("C0000".into()))
+                );
+                let mut c = checkin("2026-11-02T20:00:00Z");
+                c.guess = TrialGuess::new(Guess::Placebo, 4).ok();
+                let added = s.add_checkin(&c, ts("2026-11-02T20:00:00Z")).await.must();
+                assert_eq!(
+                    s.checkin(added.id)
+                        .await
+                        .must()
+                        .and_then(|x| x.checkin.guess),
+                    c.guess
+                );
+                // Everything exports and imports back; importing again adds nothing.
+                let j = s.export().await.must();
+                assert_eq!((j.trials.len(), j.trial_events.len()), (1, 2));
+                let text = $crate::conformance::serde_json::to_string(&j).must();
+                let parsed = $crate::conformance::dosewise_core::journal::Journal::parse(&text)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let (other, _d2) = $open.await;
+                let r = other.import(&parsed).await.must();
+                assert_eq!((r.trials, r.trial_events), (1, 2));
+                assert_eq!(other.export().await.must(), j);
+                let again = other.import(&parsed).await.must();
+                assert_eq!((again.trials, again.trial_events), (0, 0));
             }
 
             #[tokio::test]

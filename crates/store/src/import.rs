@@ -67,7 +67,9 @@ pub fn plan(existing: &Journal, incoming: &Journal) -> Result<Plan> {
         substance_uses,
         vitals,
         clearances,
-        assessments
+        assessments,
+        trials,
+        trial_events
     );
     if !conflicts.is_empty() {
         let total = conflicts.len();

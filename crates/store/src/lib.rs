@@ -21,6 +21,7 @@ use dosewise_core::questionnaire::{Assessment, NewAssessment};
 use dosewise_core::route::Substance;
 use dosewise_core::safety::{Clearance, ClearanceTopic};
 use dosewise_core::stock::{Adjustment, NewStock, Stock, StockEvent};
+use dosewise_core::trial_record::{NewTrial, NewTrialEvent, Trial, TrialEvent};
 use dosewise_core::vitals::{NewVitals, Vitals};
 use std::future::Future;
 use thiserror::Error;
@@ -136,6 +137,8 @@ pub struct ImportReport {
     pub vitals: usize,
     pub clearances: usize,
     pub assessments: usize,
+    pub trials: usize,
+    pub trial_events: usize,
     /// Records already present with identical content, left as they were.
     pub unchanged: usize,
     pub profile_imported: bool,
@@ -317,6 +320,20 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Assessment>> + Send;
     /// Questionnaires in time order.
     fn assessments(&self, w: Window) -> impl Future<Output = Result<Vec<Assessment>>> + Send;
+
+    /// Plan a blinded trial (written once; what follows is appended as events).
+    fn add_trial(
+        &self,
+        t: &NewTrial,
+        created_at: Timestamp,
+    ) -> impl Future<Output = Result<Trial>> + Send;
+    /// Every trial, oldest first.
+    fn trials(&self) -> impl Future<Output = Result<Vec<Trial>>> + Send;
+    /// Append to a trial's record; refused with [`StoreError::NotFound`] for an unknown trial.
+    fn add_trial_event(&self, e: &NewTrialEvent)
+    -> impl Future<Output = Result<TrialEvent>> + Send;
+    /// A trial's events in the order they were recorded.
+    fn trial_events(&self, trial_id: i64) -> impl Future<Output = Result<Vec<TrialEvent>>> + Send;
 
     /// A value this device keeps beside the journal (the clinic connection): never exported,
     /// never imported.

@@ -268,6 +268,7 @@ async fn log_dose(
         substance: None,
         zone: b.zone.or_else(|| st.0.config.zone.clone()),
         already_taken: b.already_taken,
+        container: None,
     };
     let store = st.store().await;
     let outcome = dosewise_app::dose::log(

@@ -2068,6 +2068,7 @@ async fn the_overview_follows_writes_by_the_server_and_by_other_processes() {
         note: Some("from the CLI".into()),
         tags: vec![],
         private: false,
+        guess: None,
     };
     other
         .add_checkin(&c, now)

@@ -60,6 +60,29 @@ pub struct Args {
     /// When: "now" (default), "21:00", "yesterday 21:00", "-2h".
     #[arg(long, allow_hyphen_values = true)]
     at: Option<String>,
+    /// During a blinded trial: what you think you took today.
+    #[arg(long, value_enum)]
+    guess: Option<GuessArg>,
+    /// How sure of the guess: 1 (a pure guess) to 5 (certain).
+    #[arg(long, requires = "guess")]
+    sure: Option<u8>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum GuessArg {
+    Active,
+    Placebo,
+    DontKnow,
+}
+
+impl From<GuessArg> for dosewise_core::trial::Guess {
+    fn from(g: GuessArg) -> Self {
+        match g {
+            GuessArg::Active => dosewise_core::trial::Guess::Active,
+            GuessArg::Placebo => dosewise_core::trial::Guess::Placebo,
+            GuessArg::DontKnow => dosewise_core::trial::Guess::DontKnow,
+        }
+    }
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -297,6 +320,7 @@ impl Args {
             && self.side_effects.is_empty()
             && self.urinary.is_empty()
             && self.note.is_none()
+            && self.guess.is_none()
     }
 
     pub async fn run(mut self, ctx: &Ctx) -> CliResult {
@@ -321,6 +345,8 @@ impl Args {
             private: self.private,
             at: self.at,
             zone: ctx.tz_flag().map(str::to_string),
+            guess: self.guess.map(Into::into),
+            guess_sure: self.sure,
         };
         let store = ctx.open().await?;
         let (saved, warnings) = dosewise_app::checkin::record(&*store, &req, ctx.now).await?;

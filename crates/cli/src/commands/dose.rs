@@ -58,6 +58,10 @@ pub struct DoseOpts {
     /// For a dose without stock: "ketamine" (racemic, default) or "esketamine".
     #[arg(long)]
     substance: Option<Substance>,
+    /// A blinded trial's container: its code from the label. The amount and stock default to
+    /// the trial's; the safety check runs as for an active dose.
+    #[arg(long, value_name = "CODE")]
+    container: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -218,6 +222,7 @@ async fn log(ctx: &Ctx, amount: &str, opts: DoseOpts) -> CliResult {
         substance: opts.substance,
         zone: ctx.tz_flag().map(str::to_string),
         already_taken: opts.taken,
+        container: opts.container,
     };
     let reason = opts.override_reason.as_deref();
     let outcome = dosewise_app::dose::log(&*store, &req, reason, opts.dry_run, ctx.now).await?;

@@ -27,6 +27,7 @@ pub mod serve;
 pub mod share;
 pub mod stock;
 pub mod today;
+pub mod trial;
 pub mod usage;
 pub mod vitals;
 pub mod wipe;
@@ -48,6 +49,7 @@ pub async fn run(cli: Cli) -> CliResult {
 async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::Init(a) => a.run(ctx).await,
+        Command::Trial(c) => c.run(ctx).await,
         Command::Stock(c) => c.run(ctx).await,
         Command::Calc(c) => c.run(ctx),
         Command::Dose(a) => a.run(ctx).await,

@@ -68,6 +68,8 @@ pub fn request(f: &FormData, zone: Option<&str>) -> dosewise_app::Result<Checkin
         private: f.has("private"),
         at: f.get("at"),
         zone: zone.map(str::to_string),
+        guess: None,
+        guess_sure: None,
     })
 }
 

@@ -43,6 +43,7 @@ pub fn request(f: &FormData, zone: Option<&str>) -> dosewise_app::Result<DoseReq
         substance: None,
         zone: zone.map(str::to_string),
         already_taken: false,
+        container: None,
     })
 }
 
