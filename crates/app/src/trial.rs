@@ -12,12 +12,13 @@ use crate::{AppError, Result, input};
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::jiff::{self as jiff, Timestamp};
+use dosewise_core::journal::Journal;
 use dosewise_core::text;
-use dosewise_core::trial::{Analysis, Bayes, analyse, bayes};
+use dosewise_core::trial::Guess;
 use dosewise_core::trial::{Condition, Design};
 use dosewise_core::trial_record::{
-    NewTrial, NewTrialEvent, Observed, Outcome, Reading, SealedDay, State, Trial, TrialEvent,
-    TrialEventKind, observe, read, state, unblinded_days,
+    Evaluated, NewTrial, NewTrialEvent, Outcome, SealedDay, State, Trial, TrialEvent,
+    TrialEventKind, TrialGuess, evaluate, state, unblinded_days,
 };
 use dosewise_store::{Store, Window};
 
@@ -99,9 +100,19 @@ pub fn plan(design: &Design, recipient: Option<&str>) -> Result<(SealedPlan, Han
         .iter()
         .map(|b| b & 1 == 1)
         .collect();
+    seal_orders(design, recipient, identity, &orders)
+}
+
+/// Seal given block orders (the sample trial's; a real plan draws them in [`plan`]).
+fn seal_orders(
+    design: &Design,
+    recipient: String,
+    identity: Option<String>,
+    orders: &[bool],
+) -> Result<(SealedPlan, Handout)> {
     let mut days = Vec::new();
     let mut fill_list = Vec::new();
-    for d in design.schedule(&orders) {
+    for d in design.schedule(orders) {
         let Some(c) = d.condition else { continue };
         let mut k = code()?;
         while fill_list.iter().any(|(x, _): &(String, Condition)| *x == k) {
@@ -115,7 +126,7 @@ pub fn plan(design: &Design, recipient: Option<&str>) -> Result<(SealedPlan, Han
         });
         fill_list.push((k, c));
     }
-    let whole = serde_json::to_vec(&orders).map_err(|e| AppError::Input(e.to_string()))?;
+    let whole = serde_json::to_vec(orders).map_err(|e| AppError::Input(e.to_string()))?;
     Ok((
         SealedPlan {
             design: design.clone(),
@@ -130,13 +141,31 @@ pub fn plan(design: &Design, recipient: Option<&str>) -> Result<(SealedPlan, Han
     ))
 }
 
+/// Open what was sealed with the key holder's secret key; a clear message for a key that is
+/// not one, or not the one the trial was sealed to.
+fn open_sealed(bytes: &[u8], identity: &str) -> Result<Vec<u8>> {
+    let key = identity
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .ok_or_else(|| {
+            input("the key is the line starting AGE-SECRET-KEY-1 in the key file the key holder keeps")
+        })?;
+    key.parse::<age::x25519::Identity>().map_err(|_| {
+        input("that is not a whole age secret key: copy the whole line starting AGE-SECRET-KEY-1")
+    })?;
+    open(bytes, Opening::Identity(key)).map_err(|_| {
+        input("this key does not open the trial's allocation: it is not the key the trial was sealed to; nothing was opened")
+    })
+}
+
 /// Open one day's condition (an emergency unblinding): the rest stays sealed.
 pub fn unblind_day(days: &[SealedDay], date: Date, identity: &str) -> Result<Condition> {
     let day = days
         .iter()
         .find(|d| d.date == date)
         .ok_or_else(|| input(format!("{date} is not a dosing day of the trial")))?;
-    match open(&day.sealed, Opening::Identity(identity))?.as_slice() {
+    match open_sealed(&day.sealed, identity)?.as_slice() {
         b"active" => Ok(Condition::Active),
         b"placebo" => Ok(Condition::Placebo),
         _ => Err(input("the sealed day holds neither active nor placebo")),
@@ -145,7 +174,7 @@ pub fn unblind_day(days: &[SealedDay], date: Date, identity: &str) -> Result<Con
 
 /// Open the whole allocation at the end: each block's order (true: active first).
 pub fn unblind(allocation: &[u8], identity: &str) -> Result<Vec<bool>> {
-    let bytes = open(allocation, Opening::Identity(identity))?;
+    let bytes = open_sealed(allocation, identity)?;
     serde_json::from_slice(&bytes)
         .map_err(|e| input(format!("the sealed allocation is damaged: {e}")))
 }
@@ -249,6 +278,9 @@ pub struct Progress {
     pub guessed_today: bool,
     pub unblinded: Vec<Date>,
     pub stopped: bool,
+    /// Red flags the safety check raised on trial doses (the day and what it said): a reason
+    /// to talk to the clinician, and possibly to stop the trial.
+    pub red_flags: Vec<(Date, String)>,
     pub key_holder: String,
     pub outcome: String,
     pub smallest_change: f64,
@@ -275,17 +307,38 @@ pub async fn progress<S: Store>(store: &S, now: Timestamp) -> Result<Option<Prog
         at.to_zoned_datetime(dosewise_core::when::zone(zone).unwrap_or(TimeZone::UTC))
             .date()
     };
-    let taken: Vec<(Date, String)> = store
-        .dose_history(window)
+    // With their findings: a red flag on a trial dose is shown beside the trial.
+    let trial_doses: Vec<_> = store
+        .doses(window)
         .await?
         .into_iter()
-        .filter_map(|d| {
-            let code = d.dose.container.clone()?;
-            c.trial
-                .day_by_code(&code)
-                .map(|_| (local(d.dose.at, &d.dose.zone), code))
+        .filter(|d| {
+            d.dose
+                .container
+                .as_deref()
+                .is_some_and(|code| c.trial.day_by_code(code).is_some())
         })
         .collect();
+    let taken: Vec<(Date, String)> = trial_doses
+        .iter()
+        .map(|d| {
+            (
+                local(d.dose.at, &d.dose.zone),
+                d.dose.container.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut red_flags: Vec<(Date, String)> = trial_doses
+        .iter()
+        .flat_map(|d| {
+            d.dose
+                .findings
+                .iter()
+                .filter(|f| dosewise_core::safety::is_red_flag(&f.code))
+                .map(|f| (local(d.dose.at, &d.dose.zone), f.message.clone()))
+        })
+        .collect();
+    red_flags.dedup_by(|a, b| a.1 == b.1);
     let guessed: Vec<Date> = store
         .checkins(window)
         .await?
@@ -311,12 +364,26 @@ pub async fn progress<S: Store>(store: &S, now: Timestamp) -> Result<Option<Prog
         guessed_today: guessed.contains(&today),
         unblinded: unblinded_days(&c.events).into_iter().map(|u| u.0).collect(),
         stopped: dosewise_core::trial_record::stopped_on(&c.events).is_some(),
+        red_flags,
         key_holder: t.key_holder.clone(),
         outcome: t.outcome.label(),
         smallest_change: t.smallest_change,
         dose: t.dose.clone(),
         state: c.state,
     }))
+}
+
+/// The latest trial's container labels (HTML with a print stylesheet): a code and a day each.
+pub async fn labels_html<S: Store>(store: &S, now: Timestamp) -> Result<String> {
+    let c = need_current(store, now).await?;
+    let days: Vec<(Date, &str)> = c
+        .trial
+        .trial
+        .days
+        .iter()
+        .map(|d| (d.date, d.code.as_str()))
+        .collect();
+    Ok(dosewise_render::trial::labels(&days))
 }
 
 /// Plan a trial: check the request, draw and seal the allocation, store it. Refused while
@@ -546,52 +613,165 @@ pub async fn reveal<S: Store>(store: &S, identity: &str, now: Timestamp) -> Resu
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TrialResult {
     pub trial: Trial,
-    pub stopped: bool,
-    pub observed: Observed,
-    pub analysis: Option<Analysis>,
-    pub bayes: Option<Bayes>,
-    pub reading: Reading,
+    #[serde(flatten)]
+    pub evaluated: Evaluated,
 }
 
 /// The result of the latest trial once revealed.
 pub async fn result<S: Store>(store: &S, now: Timestamp) -> Result<TrialResult> {
     let c = need_current(store, now).await?;
-    let State::Revealed { stopped, orders } = &c.state else {
+    if !matches!(c.state, State::Revealed { .. }) {
         return Err(AppError::Conflict(
             "the trial is still blinded: its result comes once it is over and revealed with the key".into(),
         ));
-    };
-    let journal_doses = store.dose_history(Window::default()).await?;
+    }
+    let doses = store.dose_history(Window::default()).await?;
     let checkins = store.checkins(Window::default()).await?;
     let assessments = store.assessments(Window::default()).await?;
-    let observed = observe(
-        &c.trial,
-        &c.events,
-        orders,
-        &journal_doses,
-        &checkins,
-        &assessments,
-    );
-    let outcome = &c.trial.trial.outcome;
-    // The Monte Carlo sample (beyond 16 blocks) is seeded by the trial, so the result is the
-    // same every time it is shown.
-    let analysis = analyse(&observed.observations(outcome), 0x5EED ^ c.trial.id as u64);
-    let bayes = bayes(&observed.series(outcome), c.trial.trial.smallest_change);
-    let reading = read(
-        analysis.as_ref(),
-        bayes.as_ref(),
-        c.trial.trial.smallest_change,
-        outcome,
-    );
+    let evaluated = evaluate(&c.trial, &c.events, &doses, &checkins, &assessments)
+        .ok_or_else(|| AppError::Conflict("the trial is not revealed".into()))?;
     Ok(TrialResult {
         trial: c.trial,
-        stopped: *stopped,
-        observed,
-        analysis,
-        bayes,
-        reading,
+        evaluated,
     })
 }
+
+/// Turn a sample journal's last weeks into a finished, revealed blinded trial (`dosewise demo
+/// --trial`): from the first dosing day after its first two weeks (a steady dose), one dosing
+/// day on and two off, as many whole blocks as end before `today`. Each of those doses is
+/// logged from its container; the evening check-in carries a guess (right about two days in
+/// three, as when a blind partly breaks) and a mood that is on average 0.8 lower on placebo
+/// days than the sample's. The allocation is sealed to a key made here and not kept, and the
+/// trial is revealed two days after its end. Nothing happens when the journal is too short.
+pub fn add_sample_trial(j: &mut Journal, today: Date, seed: u64) -> Result<bool> {
+    use dosewise_core::checkin::Rating;
+    use dosewise_core::random::SplitMix;
+    let local = |at: Timestamp, zone: &str| {
+        at.to_zoned_datetime(dosewise_core::when::zone(zone).unwrap_or(TimeZone::UTC))
+            .date()
+    };
+    let Some(first) = j.doses.first().map(|d| local(d.dose.at, &d.dose.zone)) else {
+        return Ok(false);
+    };
+    let steady = first.saturating_add(jiff::Span::new().days(14));
+    let Some(start) = j
+        .doses
+        .iter()
+        .map(|d| local(d.dose.at, &d.dose.zone))
+        .find(|d| *d >= steady)
+    else {
+        return Ok(false);
+    };
+    let days_left = (today - start).get_days() - 3;
+    let blocks = u32::try_from(days_left / 6)
+        .unwrap_or(0)
+        .min(MAX_SAMPLE_BLOCKS);
+    if blocks < 2 {
+        return Ok(false);
+    }
+    let design = Design {
+        start,
+        blocks,
+        period_days: 1,
+        washout_days: 2,
+    };
+    let mut rng = SplitMix(seed ^ 0x0071_21A1);
+    let orders: Vec<bool> = (0..blocks).map(|_| rng.next_u64() & 1 == 1).collect();
+    let id = age::x25519::Identity::generate();
+    let (sealed, handout) = seal_orders(&design, id.to_public().to_string(), None, &orders)?;
+    let condition_of = |code: &str| {
+        handout
+            .fill_list
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|x| x.1)
+    };
+    for day in &sealed.days {
+        let Some(active) = condition_of(&day.code).map(|c| c == Condition::Active) else {
+            continue;
+        };
+        if let Some(d) = j
+            .doses
+            .iter_mut()
+            .find(|d| local(d.dose.at, &d.dose.zone) == day.date)
+        {
+            d.dose.container = Some(day.code.clone());
+        }
+        if let Some(c) = j
+            .checkins
+            .iter_mut()
+            .find(|c| local(c.checkin.at, &c.checkin.zone) == day.date)
+        {
+            let right = !rng.next_u64().is_multiple_of(3);
+            let guess = match (active, right) {
+                (true, true) | (false, false) => Guess::Active,
+                _ => Guess::Placebo,
+            };
+            let sure = 2 + (rng.next_u64() % 3) as u8;
+            c.checkin.guess = TrialGuess::new(guess, sure).ok();
+            if !active && let Some(m) = c.checkin.ratings.mood {
+                let lower = i64::from(m.value()) - 1 + i64::from(rng.next_u64().is_multiple_of(5));
+                c.checkin.ratings.mood = Rating::new(lower.clamp(0, 10)).ok();
+            }
+        }
+    }
+    let stock_id = j.stocks.first().map(|s| s.id);
+    let dose = j
+        .doses
+        .iter()
+        .find(|d| local(d.dose.at, &d.dose.zone) == start)
+        .map_or_else(|| "3/4 troche".to_string(), |d| d.dose.entered.clone());
+    let created_at = start
+        .yesterday()
+        .map_err(input)?
+        .to_zoned_datetime(TimeZone::UTC)
+        .map_err(input)?
+        .timestamp();
+    let trial = Trial {
+        id: j.trials.len() as i64 + 1,
+        trial: NewTrial {
+            design: design.clone(),
+            outcome: Outcome::parse("mood").map_err(input)?,
+            smallest_change: 1.0,
+            dose,
+            stock_id,
+            key_holder: "Dr Sample (demo)".into(),
+            recipient: sealed.recipient,
+            days: sealed.days,
+            allocation: sealed.allocation,
+            note: Some("Sample trial from the demo journal: made-up data.".into()),
+        }
+        .validated()
+        .map_err(input)?,
+        created_at,
+    };
+    let revealed_at = design
+        .end()
+        .saturating_add(jiff::Span::new().days(2))
+        .to_zoned_datetime(TimeZone::UTC)
+        .map_err(input)?
+        .timestamp()
+        .min(
+            today
+                .to_zoned_datetime(TimeZone::UTC)
+                .map_err(input)?
+                .timestamp(),
+        );
+    j.trial_events.push(TrialEvent {
+        id: j.trial_events.len() as i64 + 1,
+        event: NewTrialEvent {
+            trial_id: trial.id,
+            at: revealed_at,
+            kind: TrialEventKind::Revealed { orders },
+            reason: None,
+        },
+    });
+    j.trials.push(trial);
+    Ok(true)
+}
+
+/// The sample trial's most blocks (12 weeks).
+const MAX_SAMPLE_BLOCKS: u32 = 14;
 
 #[cfg(test)]
 mod tests {

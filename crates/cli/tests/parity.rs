@@ -148,6 +148,13 @@ const MAP: &[(&str, &[&str], &[&str])] = &[
     ("share-status", &["get /share"], &["/share"]),
     ("sync", &["post /sync"], &["/share"]),
     ("today", &["get /today"], &["/"]),
+    ("trial-labels", &["get /trial/labels"], &["/trial/labels"]),
+    ("trial-plan", &["post /trial/plan"], &["/trial"]),
+    ("trial-result", &["get /trial/result"], &["/trial"]),
+    ("trial-reveal", &["post /trial/reveal"], &["/trial"]),
+    ("trial-status", &["get /trial"], &["/trial"]),
+    ("trial-stop", &["post /trial/stop"], &["/trial"]),
+    ("trial-unblind", &["post /trial/unblind"], &["/trial"]),
     (
         "use",
         &["post /substance-uses", "get /substance-uses"],
@@ -166,6 +173,7 @@ const GROUPS: &[&str] = &[
     "share",
     "stock",
     "stock-add",
+    "trial",
 ];
 
 /// Commands with no web or API counterpart, and why.
@@ -281,8 +289,9 @@ fn every_capability_is_on_every_surface() {
         "API operations no command maps to (map them, or say why in API_ONLY): {unreached:?}"
     );
 
-    // Every mapped page answers, on a real server over a real journal.
-    output(&mut command(dir.path(), NOW, &["demo"])).ok();
+    // Every mapped page answers, on a real server over a real journal (with a finished trial,
+    // whose labels and result are pages and reads too).
+    output(&mut command(dir.path(), NOW, &["demo", "--trial"])).ok();
     let server = Server::start(dir.path(), &[], &[]).unwrap_or_else(|e| panic!("{e}"));
     let pages: BTreeSet<&str> = MAP.iter().flat_map(|(_, _, w)| w.iter().copied()).collect();
     for p in &pages {

@@ -344,3 +344,123 @@ fn plan_take_guess_unblind_reveal_and_the_result() {
     assert_eq!(again["analysis"], r["analysis"]);
     assert_eq!(again["reading"], r["reading"]);
 }
+
+/// `demo --trial` makes a finished sample trial; a de-identified export carries it only when
+/// asked, with its dates shifted and names and reasons gone, and the same result read back.
+#[test]
+fn the_sample_trial_and_the_deidentified_export() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("home");
+    let now = "2026-11-28T11:00:00Z";
+    run(&home, now, &["demo", "--trial"]).ok();
+    let r = run(&home, now, &["--json", "trial", "result"]).ok().json();
+    assert!(
+        r["analysis"]["active_days"].as_u64().unwrap_or(0) >= 4,
+        "{r}"
+    );
+    assert_eq!(r["trial"]["key_holder"], "Dr Sample (demo)");
+    // Too short a sample for a trial.
+    let short = dir.path().join("short");
+    run(&short, now, &["demo", "--trial", "--weeks", "2"]).fails("at least 4 weeks");
+
+    let plain = dir.path().join("plain.json");
+    let with = dir.path().join("with.json");
+    run(
+        &home,
+        now,
+        &[
+            "export",
+            "--deidentify",
+            "--out",
+            plain.to_str().unwrap_or_default(),
+        ],
+    )
+    .ok();
+    run(
+        &home,
+        now,
+        &[
+            "export",
+            "--deidentify",
+            "--with-trials",
+            "--out",
+            with.to_str().unwrap_or_default(),
+        ],
+    )
+    .ok();
+    let read = |p: &Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(read(&plain)["trials"], serde_json::json!([]));
+    let w = read(&with);
+    let text = std::fs::read_to_string(&with).unwrap_or_default();
+    assert!(!text.contains("Dr Sample") && !text.contains("Sample trial from the demo"));
+    assert!(w["trials"][0]["design"]["start"].is_string());
+    assert_ne!(
+        w["trials"][0]["design"]["start"], r["trial"]["design"]["start"],
+        "dates are shifted"
+    );
+    let other = dir.path().join("other");
+    run(&other, now, &["init"]).ok();
+    run(&other, now, &["import", with.to_str().unwrap_or_default()]).ok();
+    let again = run(&other, now, &["--json", "trial", "result"]).ok().json();
+    assert_eq!(again["analysis"], r["analysis"]);
+    assert_eq!(again["bayes"], r["bayes"]);
+}
+
+/// A red flag on a trial dose is shown beside the trial while it runs, with the way to stop it;
+/// the safety check refuses a trial dose as any other (exit 3).
+#[test]
+fn a_red_flag_during_the_trial_is_shown_with_the_stop() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("home");
+    let now = "2026-12-01T08:00:00Z";
+    run(&home, now, &["init", "--weight", "70"]).ok();
+    let stock = troche_stock("T25", "60");
+    let stock: Vec<&str> = stock.iter().map(String::as_str).collect();
+    run(&home, now, &stock).ok();
+    let fill = dir.path().join("fill.html");
+    let key = dir.path().join("key.txt");
+    run(
+        &home,
+        now,
+        &[
+            "trial",
+            "plan",
+            "--start",
+            "2026-12-01",
+            "--blocks",
+            "2",
+            "--smallest-change",
+            "1",
+            "--dose",
+            "1/2 troche",
+            "--fill-list",
+            fill.to_str().unwrap_or_default(),
+            "--key-out",
+            key.to_str().unwrap_or_default(),
+        ],
+    )
+    .ok();
+    let st = run(&home, now, &["--json", "trial", "status"]).ok().json();
+    let code = st["state"]["today"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    run(
+        &home,
+        "2026-12-01T07:00:00Z",
+        &["checkin", "--urinary", "blood"],
+    )
+    .ok();
+    // Refused as any dose would be: nothing logged.
+    run(&home, now, &["dose", "--container", &code]).code(3);
+    let st = run(&home, now, &["--json", "trial", "status"]).ok().json();
+    assert_eq!(st["containers_taken"], 0);
+    // Already taken: recorded with the finding, and the trial shows the red flag.
+    run(&home, now, &["dose", "--container", &code, "--taken"]).ok();
+    let text = run(&home, now, &["trial", "status"]).ok().stdout;
+    assert!(text.contains("A red flag on 2026-12-01"), "{text}");
+    assert!(text.contains("trial stop"), "{text}");
+}

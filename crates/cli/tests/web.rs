@@ -556,3 +556,135 @@ fn cross_site_downloads_and_forged_notices_are_refused() {
     assert!(!body.contains("approved raising"), "{body}");
     assert_eq!(server.stop(), Some(0));
 }
+
+/// Run tests/e2e/trial.mjs's `phase` against `server`, with the trial's folder and `extra`
+/// variables; what it printed, once every step passed.
+fn trial_phase(server: &Server, phase: &str, dir: &Path, extra: &[(&str, &str)]) -> String {
+    let out = std::process::Command::new("node")
+        .arg("trial.mjs")
+        .current_dir(e2e_dir())
+        .env("DOSEWISE_URL", server.url())
+        .env("DOSEWISE_KEY", &server.key)
+        .env("TRIAL_PHASE", phase)
+        .env("TRIAL_DIR", dir)
+        .envs(extra.iter().copied())
+        .output()
+        .unwrap_or_else(|e| panic!("node: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    println!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && !text.contains("not ok"),
+        "trial.mjs {phase}:\n{text}"
+    );
+    text
+}
+
+/// The blinded trial end to end in the browser, the CLI doing the weeks between: planned in
+/// the browser (the fill list and key downloaded, the labels page), the first block's doses by
+/// code and guesses in the browser with an emergency unblinding of its first day, the other
+/// weeks scripted through the CLI by the downloaded fill list, then the reveal with the key and
+/// the result page.
+#[test]
+fn a_blinded_trial_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("home");
+    let files = dir.path().join("files");
+    std::fs::create_dir(&files).unwrap_or_else(|e| panic!("{e}"));
+    let at = |now: &str, args: &[&str]| output(&mut command(&home, now, args));
+    at("2026-11-30T09:00:00Z", &["init", "--weight", "70"]).ok();
+    at(
+        "2026-11-30T09:00:00Z",
+        &[
+            "stock",
+            "add",
+            "troche",
+            "--name",
+            "T25",
+            "--strength",
+            "25mg",
+            "--count",
+            "60",
+        ],
+    )
+    .ok();
+    let serve_at = |now: &str| {
+        Server::start(&home, &[], &[("DOSEWISE_NOW", Path::new(now))])
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let s = serve_at("2026-11-30T09:00:00Z");
+    trial_phase(&s, "plan", &files, &[]);
+    assert_eq!(s.stop(), Some(0));
+    let fill = std::fs::read_to_string(files.join("trial-fill-list.html")).unwrap_or_default();
+    let held = |code: &str| {
+        fill.split(&format!("<td class=\"code\">{code}</td><td>"))
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let export = at("2026-11-30T09:00:00Z", &["--json", "export"])
+        .ok()
+        .json();
+    let days: Vec<(String, String)> = export["trials"][0]["days"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|d| {
+                    (
+                        d["date"].as_str().unwrap_or_default().to_string(),
+                        d["code"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(days.len(), 18);
+    // Mood 7 or 8 on active days, 6 on placebo days; the guesses right.
+    let mood = |k: usize, code: &str| if held(code) == "active" { 7 + k % 2 } else { 6 };
+    for (k, (date, code)) in days.iter().enumerate() {
+        let guess = held(code);
+        if k < 2 {
+            let s = serve_at(&format!("{date}T19:00:00Z"));
+            let mut extra = vec![("DAY", date.as_str()), ("GUESS", guess.as_str())];
+            let m = mood(k, code).to_string();
+            extra.push(("MOOD", &m));
+            if k == 1 {
+                extra.push(("UNBLIND", days[0].0.as_str()));
+                extra.push(("UNBLIND_CODE", days[0].1.as_str()));
+            }
+            trial_phase(&s, "day", &files, &extra);
+            assert_eq!(s.stop(), Some(0));
+            continue;
+        }
+        at(&format!("{date}T07:30:00Z"), &["dose", "--container", code]).ok();
+        at(
+            &format!("{date}T19:00:00Z"),
+            &[
+                "checkin",
+                "--mood",
+                &mood(k, code).to_string(),
+                "--guess",
+                &guess.replace('_', "-"),
+            ],
+        )
+        .ok();
+    }
+    let s = serve_at("2027-01-27T10:00:00Z");
+    let text = trial_phase(&s, "result", &files, &[]);
+    assert!(text.contains("ok - the result"), "{text}");
+    assert_eq!(s.stop(), Some(0));
+    // The CLI reads the same result the page showed.
+    let r = at("2027-01-27T10:00:00Z", &["--json", "trial", "result"])
+        .ok()
+        .json();
+    assert_eq!(r["observed"]["unblinded"], 1);
+    assert_eq!(
+        r["analysis"]["active_days"].as_u64().unwrap_or(0)
+            + r["analysis"]["placebo_days"].as_u64().unwrap_or(0),
+        17
+    );
+    assert_eq!(
+        r["analysis"]["blinding"]["correct"],
+        r["analysis"]["blinding"]["guessed"]
+    );
+}

@@ -84,7 +84,66 @@ fn clean_dose(
     d
 }
 
-/// De-identify a journal, shifting every instant and date by `day_offset` days.
+/// De-identify a journal with its finished blinded trials, for research when the person
+/// chooses: as [`deidentify`], plus each revealed trial with its dates shifted the same way,
+/// its key holder, note, public key and sealed bytes removed (the revealed order says what
+/// each day held), and its events without their reasons. Trials not yet revealed stay out:
+/// their allocation is still the blind.
+pub fn deidentify_with_trials(j: &Journal, day_offset: i64) -> Journal {
+    use crate::trial_record::{TrialEvent, TrialEventKind};
+    let s = Shift(day_offset);
+    let mut out = deidentify(j, day_offset);
+    let revealed: Vec<_> = j
+        .trials
+        .iter()
+        .filter(|t| {
+            j.trial_events.iter().any(|e| {
+                e.event.trial_id == t.id && matches!(e.event.kind, TrialEventKind::Revealed { .. })
+            })
+        })
+        .collect();
+    let stocks = map_ids(&j.stocks, |x| x.id);
+    for (i, t) in revealed.into_iter().enumerate() {
+        let id = i as i64 + 1;
+        let mut n = t.clone();
+        n.id = id;
+        n.created_at = s.ts(n.created_at);
+        n.trial.design.start = s.date(n.trial.design.start);
+        n.trial.key_holder = "[removed]".into();
+        n.trial.note = None;
+        n.trial.recipient = "age1removed".into();
+        n.trial.allocation = Vec::new();
+        n.trial.stock_id = n.trial.stock_id.and_then(|x| stocks.get(&x).copied());
+        for d in &mut n.trial.days {
+            d.date = s.date(d.date);
+            d.sealed = Vec::new();
+        }
+        for e in j.trial_events.iter().filter(|e| e.event.trial_id == t.id) {
+            let mut e: TrialEvent = e.clone();
+            e.id = out.trial_events.len() as i64 + 1;
+            e.event.trial_id = id;
+            e.event.at = s.ts(e.event.at);
+            e.event.reason = e.event.reason.map(|_| "[removed]".into());
+            e.event.kind = match e.event.kind {
+                TrialEventKind::Unblinded { date, condition } => TrialEventKind::Unblinded {
+                    date: s.date(date),
+                    condition,
+                },
+                TrialEventKind::Stopped { last_day } => TrialEventKind::Stopped {
+                    last_day: s.date(last_day),
+                },
+                k @ TrialEventKind::Revealed { .. } => k,
+            };
+            out.trial_events.push(e);
+        }
+        out.trials.push(n);
+    }
+    out
+}
+
+/// De-identify a journal, shifting every instant and date by `day_offset` days. Blinded trials
+/// are left out (see [`deidentify_with_trials`]); a dose's container code and a check-in's
+/// guess stay, as they say nothing of the person.
 pub fn deidentify(j: &Journal, day_offset: i64) -> Journal {
     let s = Shift(day_offset);
     let stocks = map_ids(&j.stocks, |x| x.id);

@@ -536,6 +536,51 @@ pub fn observe(
     out
 }
 
+/// A revealed trial's result: the days analysed and left out, the analysis, the Bayesian
+/// estimate and the plain-words reading. Computed once here for every surface (the CLI, the
+/// page, the API, the clinician report).
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluated {
+    pub stopped: bool,
+    pub observed: Observed,
+    pub analysis: Option<crate::trial::Analysis>,
+    pub bayes: Option<crate::trial::Bayes>,
+    pub reading: Reading,
+}
+
+/// Evaluate a trial from the journal's records; `None` while it is not revealed.
+pub fn evaluate(
+    t: &Trial,
+    events: &[TrialEvent],
+    doses: &[Dose],
+    checkins: &[Checkin],
+    assessments: &[Assessment],
+) -> Option<Evaluated> {
+    let orders = events.iter().find_map(|e| match &e.event.kind {
+        TrialEventKind::Revealed { orders } => Some(orders.clone()),
+        _ => None,
+    })?;
+    let observed = observe(t, events, &orders, doses, checkins, assessments);
+    let outcome = &t.trial.outcome;
+    // The Monte Carlo sample (beyond 16 blocks) is seeded by the trial, so the result is the
+    // same every time it is shown.
+    let analysis = crate::trial::analyse(&observed.observations(outcome), 0x5EED ^ t.id as u64);
+    let bayes = crate::trial::bayes(&observed.series(outcome), t.trial.smallest_change);
+    let reading = read(
+        analysis.as_ref(),
+        bayes.as_ref(),
+        t.trial.smallest_change,
+        outcome,
+    );
+    Some(Evaluated {
+        stopped: stopped_on(events).is_some(),
+        observed,
+        analysis,
+        bayes,
+        reading,
+    })
+}
+
 /// What a result supports, in plain words: a headline and the lines that qualify it. The same
 /// words on every surface (the CLI, the page, the clinician report).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -554,8 +599,13 @@ fn num(x: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
-fn pct(p: f64) -> String {
-    if p < 0.001 {
+/// A probability as a percentage: "below 0.1 %", "0.4 %", "38 %", "above 99.9 %".
+pub fn pct(p: f64) -> String {
+    if p > 0.999 {
+        "above 99.9 %".into()
+    } else if p > 0.99 {
+        format!("{:.1} %", p * 100.0)
+    } else if p < 0.001 {
         "below 0.1 %".into()
     } else if p < 0.01 {
         format!("{:.1} %", p * 100.0)
@@ -748,5 +798,220 @@ mod tests {
         ] {
             assert!(bad.check().is_err(), "{bad:?}");
         }
+    }
+
+    /// A 2-block trial of 2-day periods and 1 washout day from 2026-12-01, active first in
+    /// block 0 and placebo first in block 1, with the given codes.
+    fn small_trial() -> Trial {
+        let design = Design {
+            start: jiff::civil::date(2026, 12, 1),
+            blocks: 2,
+            period_days: 2,
+            washout_days: 1,
+        };
+        let days = design
+            .schedule(&[true, false])
+            .into_iter()
+            .filter(|d| d.condition.is_some())
+            .enumerate()
+            .map(|(i, d)| SealedDay {
+                date: d.date,
+                block: d.block,
+                code: format!("C{i}AAA"),
+                sealed: vec![],
+            })
+            .collect();
+        Trial {
+            id: 1,
+            trial: NewTrial {
+                design,
+                outcome: Outcome::parse("anxiety").unwrap_or_else(|e| panic!("{e}")),
+                smallest_change: 1.0,
+                dose: "1/2 troche".into(),
+                stock_id: None,
+                key_holder: "me".into(),
+                recipient: "age1x".into(),
+                days,
+                allocation: vec![],
+                note: None,
+            },
+            created_at: crate::testing::ts("2026-11-30T08:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn observed_days_follow_the_container_taken_and_leave_out_what_cannot_count() {
+        use crate::checkin::{Rating, Ratings};
+        use crate::testing::{checkin, dose, ts};
+        let t = small_trial();
+        // Dosing days: 1, 2 (active), 4, 5 (placebo) | 7, 8 (placebo), 10, 11 (active) Dec.
+        // Left out: 2 Dec (no dose), 5 Dec (no anxiety), 7 Dec (unblinded), 11 Dec (after the
+        // stop on the 10th).
+        let dates: Vec<Date> = t.trial.days.iter().map(|d| d.date).collect();
+        assert_eq!(dates[0], jiff::civil::date(2026, 12, 1));
+        assert_eq!(dates[2], jiff::civil::date(2026, 12, 4));
+        let mut doses = Vec::new();
+        let mut checkins = Vec::new();
+        for (k, d) in t.trial.days.iter().enumerate() {
+            let at = |h: i8| {
+                d.date
+                    .at(h, 0, 0, 0)
+                    .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                    .map(|z| z.timestamp())
+                    .unwrap_or_else(|e| panic!("{e}"))
+            };
+            // Day 2 has no dose; day 3 took day 6's container (a placebo day's: swapped).
+            if k != 1 {
+                let mut x = dose(k as i64 + 1, at(8), 12.5);
+                x.dose.container = Some(if k == 2 {
+                    t.trial.days[5].code.to_lowercase()
+                } else {
+                    d.code.clone()
+                });
+                doses.push(x);
+            }
+            // Day 4 has no anxiety rating.
+            let ratings = Ratings {
+                anxiety: if k == 3 {
+                    None
+                } else {
+                    Rating::new(k as i64).ok()
+                },
+                mood: Rating::new(5).ok(),
+                ..Ratings::default()
+            };
+            let mut c = checkin(k as i64 + 1, at(20), ratings, &[]);
+            c.checkin.guess = TrialGuess::new(Guess::Active, 2).ok();
+            checkins.push(c);
+        }
+        let events = vec![
+            TrialEvent {
+                id: 1,
+                event: NewTrialEvent {
+                    trial_id: 1,
+                    at: ts("2026-12-06T10:00:00Z"),
+                    kind: TrialEventKind::Unblinded {
+                        date: dates[4],
+                        condition: Condition::Placebo,
+                    },
+                    reason: Some("reaction".into()),
+                },
+            },
+            TrialEvent {
+                id: 2,
+                event: NewTrialEvent {
+                    trial_id: 1,
+                    at: ts("2026-12-10T10:00:00Z"),
+                    kind: TrialEventKind::Stopped { last_day: dates[6] },
+                    reason: Some("decided".into()),
+                },
+            },
+        ];
+        let o = observe(&t, &events, &[true, false], &doses, &checkins, &[]);
+        assert_eq!(
+            (
+                o.no_dose,
+                o.no_outcome,
+                o.unblinded,
+                o.after_stop,
+                o.swapped
+            ),
+            (1, 1, 1, 1, 1)
+        );
+        let got: Vec<(u32, Condition, f64)> = o
+            .days
+            .iter()
+            .map(|d| (d.day, d.condition, d.outcome))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Condition::Active, 0.0),
+                // 4 Dec took the container of 8 Dec (placebo: block 1 starts with placebo).
+                (4, Condition::Placebo, 2.0),
+                (8, Condition::Placebo, 5.0),
+                (10, Condition::Active, 6.0),
+            ]
+        );
+        // Anxiety: lower is better, so the analysis sees it turned.
+        assert_eq!(o.observations(&t.trial.outcome)[1].outcome, -2.0);
+        assert_eq!(o.series(&t.trial.outcome)[3], (10.0, true, -6.0));
+        // Not revealed: no result; the state follows the events.
+        assert!(evaluate(&t, &events, &doses, &checkins, &[]).is_none());
+        assert_eq!(
+            state(&t, &events, jiff::civil::date(2026, 12, 9)),
+            State::AwaitingReveal { stopped: true }
+        );
+        assert!(matches!(
+            state(&t, &[], jiff::civil::date(2026, 12, 3)),
+            State::Running {
+                day: 3,
+                today: None
+            }
+        ));
+        assert_eq!(
+            state(&t, &[], jiff::civil::date(2026, 11, 30)),
+            State::NotStarted
+        );
+    }
+
+    #[test]
+    fn the_reading_says_too_few_days_and_a_broken_blind_plainly() {
+        use crate::trial::{Observation, analyse};
+        let mood = Outcome::parse("mood").unwrap_or_else(|e| panic!("{e}"));
+        let few = read(None, None, 1.0, &mood);
+        assert!(few.headline.starts_with("Too few days"), "{}", few.headline);
+        assert!(
+            few.lines
+                .iter()
+                .any(|l| l.contains("discuss it with your clinician"))
+        );
+        // Twelve blocks of one day each; the guess always right; active 2 points better.
+        let obs: Vec<Observation> = (0..12)
+            .flat_map(|b| {
+                [Condition::Active, Condition::Placebo].map(|c| Observation {
+                    block: b,
+                    condition: c,
+                    outcome: if c == Condition::Active { 7.0 } else { 5.0 } + (b % 3) as f64 * 0.1,
+                    guess: Some(if c == Condition::Active {
+                        Guess::Active
+                    } else {
+                        Guess::Placebo
+                    }),
+                })
+            })
+            .collect();
+        let a = analyse(&obs, 1).unwrap_or_else(|| panic!("analysable"));
+        let r = read(Some(&a), None, 1.0, &mood);
+        assert!(
+            r.headline.contains("2 points better on active days"),
+            "{}",
+            r.headline
+        );
+        assert!(
+            r.headline
+                .contains("chance alone is an unlikely explanation"),
+            "{}",
+            r.headline
+        );
+        assert!(
+            r.lines.iter().any(|l| l.contains("right on 24 of 24 days")),
+            "{:?}",
+            r.lines
+        );
+        assert!(
+            r.lines
+                .iter()
+                .any(|l| l.contains("the blind was probably broken")),
+            "{:?}",
+            r.lines
+        );
+        assert!(
+            r.lines
+                .iter()
+                .any(|l| l.contains("Too few days were guessed wrong")),
+            "{:?}",
+            r.lines
+        );
     }
 }

@@ -43,14 +43,16 @@ pub enum Section {
     SideEffects,
     Medicines,
     Notes,
+    Trial,
 }
 
 impl Section {
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::Regimen,
         Section::Supply,
         Section::Scales,
         Section::Ratings,
+        Section::Trial,
         Section::Vitals,
         Section::SideEffects,
         Section::Medicines,
@@ -66,6 +68,7 @@ impl Section {
             Section::SideEffects => "side-effects",
             Section::Medicines => "medicines",
             Section::Notes => "notes",
+            Section::Trial => "trial",
         }
     }
 }
@@ -453,11 +456,12 @@ pub fn report_html(j: &Journal, o: &ReportOptions) -> String {
 /// Writes one section.
 type WriteSection = fn(&R<'_>, &mut String);
 
-const SECTIONS: [(Section, WriteSection); 8] = [
+const SECTIONS: [(Section, WriteSection); 9] = [
     (Section::Regimen, regimen),
     (Section::Supply, supply),
     (Section::Scales, scales),
     (Section::Ratings, ratings),
+    (Section::Trial, trial),
     (Section::Vitals, vital_signs),
     (Section::SideEffects, side_effects),
     (Section::Medicines, medicines),
@@ -1207,6 +1211,61 @@ fn medicines(r: &R<'_>, h: &mut String) {
         );
     }
     h.push_str("</section>");
+}
+
+/// 4b. A blinded trial in the period: its result once revealed (the same section as the Trial
+/// page), or that one is running with the allocation sealed. Nothing without a trial.
+fn trial(r: &R<'_>, h: &mut String) {
+    let R { j, o, tz, .. } = *r;
+    for t in &j.trials {
+        let d = &t.trial.design;
+        if d.start > o.to || d.end() < o.from {
+            continue;
+        }
+        let events: Vec<_> = j
+            .trial_events
+            .iter()
+            .filter(|e| e.event.trial_id == t.id)
+            .cloned()
+            .collect();
+        match dosewise_core::trial_record::evaluate(
+            t,
+            &events,
+            &j.doses,
+            &j.checkins,
+            &j.assessments,
+        ) {
+            Some(e) => h.push_str(&crate::trial::result_html(
+                &crate::trial::ResultView {
+                    trial: t,
+                    e: &e,
+                    tz,
+                },
+                2,
+                true,
+            )),
+            None => {
+                let taken = j
+                    .doses
+                    .iter()
+                    .filter(|x| x.deleted_at.is_none())
+                    .filter_map(|x| x.dose.container.as_deref())
+                    .filter(|c| t.day_by_code(c).is_some())
+                    .count();
+                let _ = write!(
+                    h,
+                    "<section><h2>Blinded trial</h2><p>A self-blinded trial runs from {} to {} ({} dosing days, {} logged from its containers so far); outcome {}, the smallest change that matters to the patient {}. The allocation is sealed to the key held by {}: its result comes once it is revealed.</p></section>",
+                    d.start,
+                    d.end(),
+                    t.trial.days.len(),
+                    taken,
+                    esc(&t.trial.outcome.label()),
+                    t.trial.smallest_change,
+                    esc(&t.trial.key_holder)
+                );
+            }
+        }
+    }
 }
 
 /// 8. Notes the person shared.

@@ -2,9 +2,12 @@
 //! about the contents) for the person, and the fill list (each code and what goes in it) for the
 //! helper who fills the containers. Pure HTML with a print stylesheet; the app prints it to PDF.
 
-use crate::chart::esc;
+use crate::chart::{Chart, Series, esc};
+use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
+use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::trial::Condition;
+use dosewise_core::trial_record::{Evaluated, Trial};
 
 const CSS: &str = "body{font-family:sans-serif;margin:1.5cm;color:#111}h1{font-size:1.2rem}\
 .labels{display:grid;grid-template-columns:repeat(3,1fr);gap:.4cm}\
@@ -56,6 +59,237 @@ pub fn fill_list(list: &[(&str, Condition)], dose: &str) -> String {
     }
     b.push_str("</tbody></table>");
     page("Trial fill list", &b)
+}
+
+/// What a revealed trial's result shows, gathered by the caller.
+#[derive(Debug)]
+pub struct ResultView<'a> {
+    pub trial: &'a Trial,
+    pub e: &'a Evaluated,
+    pub tz: &'a TimeZone,
+}
+
+/// Colour-blind-safe (Okabe–Ito): vermilion for active, blue for placebo.
+const ACTIVE: &str = "#d55e00";
+const PLACEBO: &str = "#0072b2";
+
+fn noon(d: Date, tz: &TimeZone) -> Timestamp {
+    d.at(12, 0, 0, 0)
+        .to_zoned_datetime(tz.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or_default()
+}
+
+fn fmt(x: f64) -> String {
+    let s = format!("{:.2}", (x * 100.0).round() / 100.0);
+    let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    if s == "-0" { "0".into() } else { s }
+}
+
+/// The outcome on each analysed day, coloured by what the container held (after unblinding).
+pub fn outcome_chart(v: &ResultView<'_>) -> Chart {
+    let t = &v.trial.trial;
+    let max = match t.outcome.name() {
+        "phq9" => 27.0,
+        "gad7" => 21.0,
+        _ => 10.0,
+    };
+    let series = |c: Condition, label: &str, colour: &'static str| Series {
+        label: label.into(),
+        colour,
+        points: v
+            .e
+            .observed
+            .days
+            .iter()
+            .filter(|d| d.condition == c)
+            .map(|d| (noon(d.date, v.tz), d.outcome))
+            .collect(),
+        markers_only: true,
+    };
+    let from = noon(t.design.start, v.tz)
+        .checked_sub(dosewise_core::jiff::Span::new().hours(12))
+        .unwrap_or_default();
+    let to = noon(t.design.end(), v.tz)
+        .checked_add(dosewise_core::jiff::Span::new().hours(12))
+        .unwrap_or_default();
+    Chart {
+        title: format!("{} by day, after unblinding", t.outcome.label()),
+        y_label: t.outcome.label(),
+        y_min: 0.0,
+        y_max: max,
+        from,
+        to,
+        tz: v.tz.clone(),
+        series: vec![
+            series(Condition::Active, "active", ACTIVE),
+            series(Condition::Placebo, "placebo", PLACEBO),
+        ],
+        bands: vec![],
+        rules: vec![],
+        ticks: vec![],
+        events: vec![],
+    }
+}
+
+/// The guesses as a bar: right, wrong, don't know, against the half that chance gets right.
+pub fn guess_bar(correct: usize, guessed: usize, dont_know: usize) -> String {
+    let wrong = guessed.saturating_sub(correct);
+    let total = (guessed + dont_know).max(1) as f64;
+    let w = 320.0;
+    let part = |n: usize| w * n as f64 / total;
+    let (a, b) = (part(correct), part(wrong));
+    let c = part(dont_know);
+    let chance = if guessed > 0 {
+        w * guessed as f64 / total / 2.0
+    } else {
+        0.0
+    };
+    format!(
+        "<svg class=\"guess-bar\" viewBox=\"0 0 {w} 40\" width=\"{w}\" role=\"img\" aria-label=\"Guesses: {correct} right, {wrong} wrong, {dont_know} did not know\">\
+<title>Guesses: {correct} right, {wrong} wrong, {dont_know} did not know</title>\
+<rect x=\"0\" y=\"8\" width=\"{a:.1}\" height=\"24\" fill=\"#1b7f3b\"/>\
+<rect x=\"{a:.1}\" y=\"8\" width=\"{b:.1}\" height=\"24\" fill=\"#b3261e\"/>\
+<rect x=\"{ab:.1}\" y=\"8\" width=\"{c:.1}\" height=\"24\" fill=\"#777\"/>\
+<line x1=\"{chance:.1}\" x2=\"{chance:.1}\" y1=\"2\" y2=\"38\" stroke=\"currentColor\" stroke-width=\"2\" stroke-dasharray=\"3 2\"/></svg>\
+<figcaption>Green: guessed right ({correct}); red: guessed wrong ({wrong}); grey: did not know ({dont_know}). The dashed line is where chance alone would put the right guesses.</figcaption>",
+        ab = a + b,
+    )
+}
+
+/// The result as an HTML fragment (a section of the web page and of the clinician report):
+/// the reading, the figures, and the two plots. `h` is the heading level of its title; on
+/// `paper` the chart is drawn once, at the width of the page.
+pub fn result_html(v: &ResultView<'_>, h: u8, paper: bool) -> String {
+    let t = &v.trial.trial;
+    let (h, h2) = (h.clamp(1, 5), h.clamp(1, 5) + 1);
+    let mut b = format!(
+        "<section class=\"trial-result\"><h{h}>Is it the drug? The blinded trial, {} to {}{}</h{h}>",
+        t.design.start,
+        t.design.end(),
+        if v.e.stopped { " (stopped early)" } else { "" }
+    );
+    b.push_str(&format!(
+        "<p>Outcome: {}; the smallest change that mattered, set before the start: {}. Dose every dosing day: {}. {} blocks of {} active and {} placebo day(s) in a random order, {} washout day(s) after each period; the allocation was sealed to the key held by {}.</p>",
+        esc(&t.outcome.label()),
+        fmt(t.smallest_change),
+        esc(&t.dose),
+        t.design.blocks,
+        t.design.period_days,
+        t.design.period_days,
+        t.design.washout_days,
+        esc(&t.key_holder)
+    ));
+    b.push_str(&format!(
+        "<p class=\"trial-headline\"><strong>{}</strong></p><ul>",
+        esc(&v.e.reading.headline)
+    ));
+    for l in &v.e.reading.lines {
+        b.push_str(&format!("<li>{}</li>", esc(l)));
+    }
+    b.push_str("</ul>");
+    if let Some(a) = &v.e.analysis {
+        let mut rows: Vec<(String, String)> = vec![
+            (
+                "Days analysed (active / placebo)".into(),
+                format!("{} / {}", a.active_days, a.placebo_days),
+            ),
+            (
+                "Difference, active − placebo (improvement)".into(),
+                match &a.interval {
+                    Some(w) => format!(
+                        "{} (95 % interval {} to {})",
+                        fmt(a.effect),
+                        fmt(w.ci95_low),
+                        fmt(w.ci95_high)
+                    ),
+                    None => fmt(a.effect),
+                },
+            ),
+            (
+                "Randomisation test".into(),
+                format!(
+                    "p = {} ({} {} block orders)",
+                    if a.p_value < 0.001 {
+                        "< 0.001".to_string()
+                    } else {
+                        format!("{:.3}", a.p_value)
+                    },
+                    if a.exact {
+                        "exact over all"
+                    } else {
+                        "a sample of"
+                    },
+                    a.allocations
+                ),
+            ),
+        ];
+        if let Some(bz) = &v.e.bayes {
+            rows.push((
+                "Bayesian estimate (AR(1) and trend)".into(),
+                format!(
+                    "{} (95 % credible interval {} to {}); P(effect > {}): {}",
+                    fmt(bz.effect),
+                    fmt(bz.low),
+                    fmt(bz.high),
+                    fmt(t.smallest_change),
+                    dosewise_core::trial_record::pct(bz.p_meaningful)
+                ),
+            ));
+        }
+        let bl = &a.blinding;
+        rows.push((
+            "Guesses right".into(),
+            format!(
+                "{} of {} (binomial p = {:.3}); did not know: {}",
+                bl.correct, bl.guessed, bl.p_value, bl.dont_know
+            ),
+        ));
+        if let Some(w) = &bl.effect_when_not_guessed {
+            rows.push((
+                "Difference on days guessed wrong or unknown".into(),
+                format!(
+                    "{} (95 % interval {} to {})",
+                    fmt(w.difference),
+                    fmt(w.ci95_low),
+                    fmt(w.ci95_high)
+                ),
+            ));
+        }
+        b.push_str("<table class=\"trial-figures\"><tbody>");
+        for (k, val) in rows {
+            b.push_str(&format!(
+                "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
+                esc(&k),
+                esc(&val)
+            ));
+        }
+        b.push_str("</tbody></table>");
+        b.push_str(&format!(
+            "<h{h2}>{} by day</h{h2}><figure>{}</figure>",
+            esc(&t.outcome.label()),
+            if paper {
+                outcome_chart(v).svg()
+            } else {
+                crate::report::screen_figure(&outcome_chart(v))
+            }
+        ));
+        b.push_str(&format!(
+            "<h{h2}>Guesses</h{h2}><figure>{}</figure>",
+            guess_bar(bl.correct, bl.guessed, bl.dont_know)
+        ));
+    }
+    let o = &v.e.observed;
+    b.push_str(&format!(
+        "<p class=\"hint\">Left out of the analysis: {} dosing day(s) without a dose from a trial container, {} without a {} recorded, {} unblinded early, {} after the stop.{} Washout days are never analysed.</p></section>",
+        o.no_dose,
+        o.no_outcome,
+        esc(&t.outcome.label()),
+        o.unblinded,
+        o.after_stop,
+        if o.swapped > 0 { format!(" {} day(s) took another day's container and count as what it held.", o.swapped) } else { String::new() }
+    ));
+    b
 }
 
 #[cfg(test)]

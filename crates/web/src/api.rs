@@ -251,6 +251,7 @@ pub struct DoseBody {
     override_reason: Option<String>,
     already_taken: bool,
     dry_run: bool,
+    container: Option<String>,
 }
 
 async fn log_dose(
@@ -268,7 +269,7 @@ async fn log_dose(
         substance: None,
         zone: b.zone.or_else(|| st.0.config.zone.clone()),
         already_taken: b.already_taken,
-        container: None,
+        container: b.container,
     };
     let store = st.store().await;
     let outcome = dosewise_app::dose::log(
@@ -857,7 +858,7 @@ async fn report(
 }
 
 /// Every API path and method, for the OpenAPI document's test.
-pub const ROUTES: [(&str, &str); 61] = [
+pub const ROUTES: [(&str, &str); 68] = [
     ("get", "/openapi.json"),
     ("get", "/today"),
     ("get", "/doses"),
@@ -882,6 +883,14 @@ pub const ROUTES: [(&str, &str); 61] = [
     ("post", "/import"),
     ("post", "/import-csv"),
     ("get", "/report"),
+    // crate::api_trial
+    ("get", "/trial"),
+    ("post", "/trial/plan"),
+    ("get", "/trial/labels"),
+    ("post", "/trial/unblind"),
+    ("post", "/trial/stop"),
+    ("post", "/trial/reveal"),
+    ("get", "/trial/result"),
     // crate::api_manage
     ("post", "/stock/add"),
     ("post", "/stock/{id}/retire"),

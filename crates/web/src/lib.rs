@@ -14,6 +14,7 @@
 
 mod api;
 mod api_manage;
+mod api_trial;
 mod error;
 mod layout;
 pub mod login;
@@ -285,7 +286,12 @@ pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes().merge(api_manage::routes()))
+        .nest(
+            "/api/v1",
+            api::routes()
+                .merge(api_manage::routes())
+                .merge(api_trial::routes()),
+        )
         .merge(pages::import_route().layer(DefaultBodyLimit::max(IMPORT_LIMIT)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(

@@ -59,7 +59,9 @@ pub fn document() -> Value {
         ("paths", manage_paths()),
         ("paths", share_paths()),
         ("paths", profile_paths()),
+        ("paths", trial_paths()),
         ("schemas", manage_schemas()),
+        ("schemas", trial_schemas()),
     ] {
         let target = if key == "paths" {
             &mut doc["paths"]
@@ -175,6 +177,44 @@ fn share_paths() -> Value {
 }
 
 /// The profile, which the first-run setup creates (`crate::api_manage`).
+fn trial_paths() -> Value {
+    json!({
+        "/api/v1/trial": { "get": { "summary": "The latest blinded trial's progress: its state, today's container, containers logged, guesses made, days unblinded early (nothing of the allocation). `trial` is null when none was planned.", "responses": { "200": ok("{\"trial\": {...} | null}") } } },
+        "/api/v1/trial/plan": { "post": { "summary": "Plan a self-blinded trial: blocks of an active and a placebo period in a random order, sealed (age) to the key holder's public key, or to a new key returned once as `key`. The helper's `fill_list` (code → contents) is returned once and never kept.", "requestBody": body("TrialPlanRequest"), "responses": { "201": ok("{\"trial\": …, \"fill_list\": [{\"code\", \"contents\"}], \"key\": \"AGE-SECRET-KEY-1…\" | null}"), "400": err(), "404": err(), "409": err() } } },
+        "/api/v1/trial/labels": { "get": { "summary": "The container labels to print: a code and a day each, nothing of the contents (HTML with a print stylesheet).", "responses": { "200": { "description": "Labels.", "content": { "text/html": { "schema": { "type": "string" } } } }, "404": err() } } },
+        "/api/v1/trial/unblind": { "post": { "summary": "Emergency: open one day's condition with the key. Recorded with the reason; the day leaves the analysis; every other day stays sealed.", "requestBody": body("TrialUnblindRequest"), "responses": { "200": ok("{\"date\": …, \"condition\": \"active\" | \"placebo\"}"), "400": err(), "404": err() } } },
+        "/api/v1/trial/stop": { "post": { "summary": "Stop the trial early, with the reason; days after today are not analysed.", "requestBody": body("TrialStopRequest"), "responses": { "200": ok("{\"trial\": …}"), "400": err(), "404": err(), "409": err() } } },
+        "/api/v1/trial/reveal": { "post": { "summary": "Open the whole allocation with the key once the trial is over (or stopped); returns the result.", "requestBody": body("TrialRevealRequest"), "responses": { "200": ok("{\"result\": …}"), "400": err(), "404": err(), "409": err() } } },
+        "/api/v1/trial/result": { "get": { "summary": "The revealed trial's result: the effect with its randomisation test and 95 % interval, the Bayesian estimate (AR(1) and trend) with P(effect > the smallest change that matters), how the blind held, the days left out and why, and the plain-words reading.", "responses": { "200": ok("{\"result\": …}"), "404": err(), "409": err() } } }
+    })
+}
+
+fn trial_schemas() -> Value {
+    json!({
+        "TrialPlanRequest": { "type": "object", "additionalProperties": false, "required": ["smallest_change"], "properties": {
+            "start": { "type": "string", "format": "date", "description": "The first day; default tomorrow." },
+            "weeks": { "type": "integer", "minimum": 1, "maximum": 60, "description": "Length in weeks (default 8): as many whole blocks as fit. Not with `blocks`." },
+            "blocks": { "type": "integer", "minimum": 2, "maximum": 26 },
+            "period_days": { "type": "integer", "minimum": 1, "maximum": 14, "description": "Dosing days a period (default 1)." },
+            "washout_days": { "type": "integer", "minimum": 0, "maximum": 14, "description": "Days without a dose after each period (default 2)." },
+            "outcome": { "type": "string", "enum": ["mood", "anxiety", "energy", "focus", "sleep", "irritability", "craving", "phq9", "gad7"] },
+            "smallest_change": { "type": "number", "exclusiveMinimum": 0, "maximum": 30, "description": "The smallest improvement that would matter, in the outcome's units." },
+            "dose": { "type": "string", "description": "The dose every dosing day; default the protocol's." },
+            "stock": { "type": "string", "description": "Stock id or name the active containers are filled from." },
+            "key_holder": { "type": "string", "description": "Who holds the key (default \"me\")." },
+            "recipient": { "type": "string", "pattern": "^age1[02-9ac-hj-np-z]+$", "description": "The key holder's age public key." },
+            "note": { "type": "string" } } },
+        "TrialUnblindRequest": { "type": "object", "additionalProperties": false, "required": ["date", "key", "reason"], "properties": {
+            "date": { "type": "string", "format": "date" },
+            "key": { "type": "string", "pattern": "^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}$", "description": "The age secret key (AGE-SECRET-KEY-1…)." },
+            "reason": { "type": "string", "minLength": 3, "description": "Why (kept in the trial's record)." } } },
+        "TrialStopRequest": { "type": "object", "additionalProperties": false, "required": ["reason"], "properties": {
+            "reason": { "type": "string", "minLength": 3, "description": "Why (kept in the trial's record)." } } },
+        "TrialRevealRequest": { "type": "object", "additionalProperties": false, "required": ["key"], "properties": {
+            "key": { "type": "string", "pattern": "^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}$", "description": "The age secret key (AGE-SECRET-KEY-1…)." } } }
+    })
+}
+
 fn profile_paths() -> Value {
     json!({
         "/api/v1/profile": {
@@ -443,7 +483,7 @@ fn base() -> Value {
             "/api/v1/report": { "get": { "summary": "The clinician report as HTML.", "parameters": [
                 { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },
                 { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" } },
-                { "name": "sections", "in": "query", "schema": { "type": "string", "pattern": "^(regimen|supply|scales|ratings|vitals|side-effects|medicines|notes)(,(regimen|supply|scales|ratings|vitals|side-effects|medicines|notes))*$" }, "description": "Comma-separated: regimen, supply, scales, ratings, vitals, side-effects, medicines, notes." },
+                { "name": "sections", "in": "query", "schema": { "type": "string", "pattern": "^(regimen|supply|scales|ratings|trial|vitals|side-effects|medicines|notes)(,(regimen|supply|scales|ratings|trial|vitals|side-effects|medicines|notes))*$" }, "description": "Comma-separated: regimen, supply, scales, ratings, trial, vitals, side-effects, medicines, notes." },
                 { "name": "private", "in": "query", "schema": { "type": "string", "enum": ["1"] }, "description": "1 to include private notes." }
             ], "responses": { "200": { "description": "HTML.", "content": { "text/html": {} } }, "400": err() } } }
         },
@@ -467,7 +507,8 @@ fn base() -> Value {
                     "at": { "type": "string" }, "note": { "type": "string" }, "zone": { "type": "string" },
                     "override_reason": { "type": "string", "description": "Log despite a refusal: who agreed the dose and when, kept with the dose. Judged only when the dose is refused: fewer than 2 words or 10 letters is a 400." },
                     "already_taken": { "type": "boolean", "description": "The dose is already taken: it is recorded as it happened, with the findings that would have applied and an already_taken note, however recently." },
-                    "dry_run": { "type": "boolean" } } },
+                    "dry_run": { "type": "boolean" },
+                    "container": { "type": "string", "description": "A blinded trial's container code (from its label): the amount and stock default to the trial's; the dose takes nothing from the stock." } } },
                 "CheckinRequest": { "type": "object", "additionalProperties": false, "properties": {
                     "mood": { "type": "integer", "minimum": 0, "maximum": 10 }, "anxiety": { "type": "integer", "minimum": 0, "maximum": 10 },
                     "energy": { "type": "integer", "minimum": 0, "maximum": 10 }, "focus": { "type": "integer", "minimum": 0, "maximum": 10 },
@@ -476,7 +517,10 @@ fn base() -> Value {
                     "side_effects": { "type": "array", "items": { "type": "string" }, "description": "\"nausea\" or \"dizziness=4\"." },
                     "urinary": { "type": "array", "items": { "type": "string", "enum": ["frequency", "urgency", "pain", "blood", "nocturia"] } },
                     "note": { "type": "string" }, "tags": { "type": "array", "items": { "type": "string" } },
-                    "private": { "type": "boolean" }, "at": { "type": "string" }, "zone": { "type": "string" } } },
+                    "private": { "type": "boolean" }, "at": { "type": "string" }, "zone": { "type": "string" },
+                    "guess": { "type": "string", "enum": ["active", "placebo", "dont_know"], "description": "During a blinded trial: what you think you took today." },
+                    "guess_sure": { "type": "integer", "minimum": 1, "maximum": 5, "description": "How sure of the guess: 1 (a pure guess) to 5 (certain); only with `guess`." } },
+                    "dependentRequired": { "guess_sure": ["guess"] } },
                 "VitalsRequest": { "type": "object", "additionalProperties": false, "required": ["context"], "properties": {
                     "bp": { "type": "string", "description": "\"128/82\"" }, "heart_rate": { "type": "integer", "minimum": 20, "maximum": 250 }, "weight": { "type": "string", "description": "\"70 kg\", \"154 lb\"" },
                     "context": { "type": "string", "enum": ["pre_dose", "post_dose", "other"] },

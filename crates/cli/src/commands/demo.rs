@@ -17,9 +17,14 @@ pub struct Args {
     /// refills.
     #[arg(long, conflicts_with = "weeks", value_parser = clap::value_parser!(u32).range(1..=20))]
     years: Option<u32>,
-    /// Seed for the sample data (same seed, same journal).
+    /// Seed for the sample data (same seed, same journal; a trial's sealed allocation and
+    /// container codes differ each time).
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Make the last weeks a finished, revealed blinded trial (one day on, two off, mood as the
+    /// outcome): see `dosewise trial result`. Needs at least 4 weeks.
+    #[arg(long, conflicts_with = "years")]
+    trial: bool,
 }
 
 impl Args {
@@ -39,10 +44,21 @@ impl Args {
                 ctx.home.display()
             )));
         }
-        let journal = match self.years {
+        let mut journal = match self.years {
             Some(y) => dosewise_fixtures::generator::history(&ctx.now_in(&tz), y, self.seed),
             None => demo_journal(&ctx.now_in(&tz), self.weeks * 7, self.seed),
         };
+        if self.trial
+            && !dosewise_app::trial::add_sample_trial(
+                &mut journal,
+                ctx.now_in(&tz).date(),
+                self.seed,
+            )?
+        {
+            return Err(input(
+                "a sample trial needs at least 4 weeks of history: --weeks 4 or more",
+            ));
+        }
         let report = dosewise_app::transfer::import(&*store, &journal).await?;
         if ctx.json {
             return output::json(
@@ -58,6 +74,13 @@ impl Args {
             report.checkins,
             when::zone_name(&tz)
         );
+        if self.trial {
+            crate::outln!(
+                "It ends with a finished blinded trial ({} dosing days): `dosewise --home {} trial result`.",
+                journal.trials.first().map_or(0, |t| t.trial.days.len()),
+                ctx.home.display()
+            );
+        }
         crate::outln!(
             "This is made-up data. Look around: `dosewise --home {} today`, `history`, `stock list`.",
             ctx.home.display()

@@ -62,6 +62,10 @@ pub struct Args {
     /// (see docs/privacy.md for what this does and does not protect).
     #[arg(long)]
     deidentify: bool,
+    /// With --deidentify: include your finished (revealed) blinded trials, for research if you
+    /// choose to share them; their dates are shifted the same way, names and reasons removed.
+    #[arg(long, requires = "deidentify")]
+    with_trials: bool,
     /// For FHIR: include private check-ins (left out unless asked for).
     #[arg(long)]
     include_private: bool,
@@ -88,7 +92,11 @@ impl Args {
         let store = ctx.open().await?;
         let mut j = store.export().await?;
         if self.deidentify {
-            j = dosewise_core::deidentify::deidentify(&j, random_day_offset());
+            j = if self.with_trials {
+                dosewise_core::deidentify::deidentify_with_trials(&j, random_day_offset())
+            } else {
+                dosewise_core::deidentify::deidentify(&j, random_day_offset())
+            };
         }
         let text = match self.format {
             Format::Json => {

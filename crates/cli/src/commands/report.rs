@@ -23,7 +23,7 @@ pub struct Args {
     /// Include check-in notes you marked private.
     #[arg(long)]
     include_private: bool,
-    /// Only these sections, comma-separated: regimen, supply, scales, ratings, vitals,
+    /// Only these sections, comma-separated: regimen, supply, scales, ratings, trial, vitals,
     /// side-effects, medicines, notes (default: all). "About these data" is always included.
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     sections: Vec<String>,

@@ -5,7 +5,7 @@
 use crate::context::Ctx;
 use crate::error::{CliResult, input};
 use crate::output;
-use dosewise_app::trial::{Current, PlanRequest, TrialResult};
+use dosewise_app::trial::{PlanRequest, TrialResult};
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::trial::Condition;
 use dosewise_core::trial_record::State;
@@ -151,17 +151,6 @@ pub fn write_document(
     super::export::write_private(path, &bytes, true)
 }
 
-fn labels_html(c: &Current) -> String {
-    let days: Vec<(Date, &str)> = c
-        .trial
-        .trial
-        .days
-        .iter()
-        .map(|d| (d.date, d.code.as_str()))
-        .collect();
-    dosewise_render::trial::labels(&days)
-}
-
 fn read_key(path: &Path) -> CliResult<String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| input(format!("cannot read the key file {}: {e}", path.display())))?;
@@ -192,19 +181,9 @@ impl Command {
             Command::Plan(a) => plan(ctx, app, *a).await,
             Command::Status => status(ctx, app).await,
             Command::Labels(a) => {
-                let c = need(dosewise_app::trial::current(app, ctx.now).await?)?;
-                write_document(
-                    ctx,
-                    &a.out,
-                    &labels_html(&c),
-                    a.chromium.as_deref(),
-                    a.force,
-                )?;
-                eprintln!(
-                    "Wrote {} container labels to {}.",
-                    c.trial.trial.days.len(),
-                    a.out.display()
-                );
+                let html = dosewise_app::trial::labels_html(app, ctx.now).await?;
+                write_document(ctx, &a.out, &html, a.chromium.as_deref(), a.force)?;
+                eprintln!("Wrote the container labels to {}.", a.out.display());
                 Ok(())
             }
             Command::Unblind {
@@ -321,9 +300,9 @@ async fn plan(ctx: &Ctx, store: &dosewise_backends::AnyStore, a: PlanArgs) -> Cl
         a.chromium.as_deref(),
         false,
     )?;
-    let c = need(dosewise_app::trial::current(store, ctx.now).await?)?;
     if let Some(path) = &a.labels {
-        write_document(ctx, path, &labels_html(&c), a.chromium.as_deref(), false)?;
+        let html = dosewise_app::trial::labels_html(store, ctx.now).await?;
+        write_document(ctx, path, &html, a.chromium.as_deref(), false)?;
     }
     if ctx.json {
         return output::json(&serde_json::json!({
@@ -383,7 +362,9 @@ async fn status(ctx: &Ctx, store: &dosewise_backends::AnyStore) -> CliResult {
         return output::json(&p);
     }
     match &p.state {
-        State::NotStarted => crate::outln!("The trial starts on {} and runs to {}.", p.start, p.end),
+        State::NotStarted => {
+            crate::outln!("The trial starts on {} and runs to {}.", p.start, p.end)
+        }
         State::Running { day, today } => {
             crate::outln!("Day {day} of the trial ({} to {}).", p.start, p.end);
             match (today, p.taken_today) {
@@ -416,6 +397,13 @@ async fn status(ctx: &Ctx, store: &dosewise_backends::AnyStore) -> CliResult {
         p.days.len(),
         p.guesses
     );
+    if matches!(p.state, State::Running { .. }) {
+        for (date, what) in &p.red_flags {
+            crate::outln!(
+                "A red flag on {date}: {what} Talk to your clinician; a red flag can be a reason to stop the trial (dosewise trial stop --reason …)."
+            );
+        }
+    }
     for date in &p.unblinded {
         crate::outln!("Unblinded early (left out of the analysis): {date}.");
     }
@@ -434,14 +422,18 @@ fn show_result(ctx: &Ctx, r: &TrialResult) -> CliResult {
         "Blinded trial {} to {}{}: outcome {}.",
         t.design.start,
         t.design.end(),
-        if r.stopped { " (stopped early)" } else { "" },
+        if r.evaluated.stopped {
+            " (stopped early)"
+        } else {
+            ""
+        },
         t.outcome.label()
     );
-    crate::outln!("{}", r.reading.headline);
-    for l in &r.reading.lines {
+    crate::outln!("{}", r.evaluated.reading.headline);
+    for l in &r.evaluated.reading.lines {
         crate::outln!("- {l}");
     }
-    let o = &r.observed;
+    let o = &r.evaluated.observed;
     crate::outln!(
         "Days analysed: {}; left out: {} without a trial dose, {} without a {}, {} unblinded early, {} after the stop.{}",
         o.days.len(),

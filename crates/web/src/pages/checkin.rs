@@ -68,8 +68,28 @@ pub fn request(f: &FormData, zone: Option<&str>) -> dosewise_app::Result<Checkin
         private: f.has("private"),
         at: f.get("at"),
         zone: zone.map(str::to_string),
-        guess: None,
-        guess_sure: None,
+        guess: match f.get("guess").as_deref() {
+            None | Some("") => None,
+            Some("active") => Some(dosewise_core::trial::Guess::Active),
+            Some("placebo") => Some(dosewise_core::trial::Guess::Placebo),
+            Some("dont_know") => Some(dosewise_core::trial::Guess::DontKnow),
+            Some(other) => {
+                return Err(AppError::Input(format!(
+                    "{other:?} is not a guess: active, placebo or dont_know"
+                )));
+            }
+        },
+        // How sure goes with a guess; the select always sends one.
+        guess_sure: match f.get("guess") {
+            Some(g) if !g.is_empty() => f
+                .get("guess_sure")
+                .map(|v| {
+                    v.parse::<u8>()
+                        .map_err(|_| AppError::Input(format!("how sure {v:?} is not 1 to 5")))
+                })
+                .transpose()?,
+            _ => None,
+        },
     })
 }
 
@@ -92,7 +112,8 @@ fn scale(name: &str, lo: &str, hi: &str, selected: Option<String>) -> Markup {
 
 /// Where the check-in form goes: a new check-in, or the correction of one.
 enum Target<'a> {
-    New,
+    /// A new check-in; `true` on a blinded trial's dosing day (the guess is asked).
+    New(bool),
     Correct(&'a Checkin, &'a TimeZone, dosewise_core::jiff::Timestamp),
 }
 
@@ -100,7 +121,7 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
     let chosen = f.all("side_effect");
     let urinary = f.all("urinary");
     let (title, action, save) = match target {
-        Target::New => (
+        Target::New(_) => (
             "Check in".to_string(),
             "/checkin".to_string(),
             "Save check-in",
@@ -115,7 +136,7 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
         h1 { (title) }
         (error_box(error))
         @match target {
-            Target::New => {
+            Target::New(_) => {
                 p.hint { "Tap a number for each rating you want to record; skip any you like. Everything is optional, but give at least one rating, symptom or note." }
             }
             Target::Correct(c, tz, now) => {
@@ -150,6 +171,21 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
                 p.hint #other-hint { "Comma-separated: \"headache=3, dry mouth\"." }
                 input #other_side_effects type="text" name="other_side_effects" value=[f.get("other_side_effects")] aria-describedby="other-hint";
             }
+            @if let Target::New(true) = target {
+                fieldset.checks.guess {
+                    legend { "Your trial: what do you think you took today?" }
+                    p.hint { "A guess is fine. It shows at the end whether the blind held." }
+                    @for (v, words) in [("active", "Active"), ("placebo", "Placebo"), ("dont_know", "Don't know")] {
+                        label { input type="radio" name="guess" value=(v) checked[f.get("guess").as_deref() == Some(v)]; (words) }
+                    }
+                    label for="guess_sure" { "How sure?" }
+                    select #guess_sure name="guess_sure" {
+                        @for (v, words) in [("1", "1 — a pure guess"), ("2", "2"), ("3", "3 — fairly sure"), ("4", "4"), ("5", "5 — certain")] {
+                            option value=(v) selected[f.get("guess_sure").as_deref() == Some(v)] { (words) }
+                        }
+                    }
+                }
+            }
             label for="note" { "Note (optional)" }
             textarea #note name="note" maxlength="10000" { (f.get("note").unwrap_or_default()) }
             details.more open[!urinary.is_empty() || f.has("tags") || f.has("at") || f.has("private")] {
@@ -165,7 +201,7 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
             p.hint #tags-hint { "Words such as work, exercise, alcohol, poor-sleep; insights compare days with and without each." }
             input #tags type="text" name="tags" value=[f.get("tags")] aria-describedby="tags-hint";
             label for="at" { "When" }
-            @if matches!(target, Target::New) {
+            @if matches!(target, Target::New(_)) {
                 p.hint #at-hint { "Empty for now; or \"21:00\", \"yesterday 21:00\", \"-2h\"." }
             } @else {
                 p.hint #at-hint { "Empty keeps the recorded time; or \"21:00\", \"yesterday 21:00\", \"2026-11-28 21:00\"." }
@@ -180,7 +216,7 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
                 input #reason type="text" name="reason" value=[f.get("reason")] maxlength="100";
             }
             button type="submit" { (save) }
-            @if matches!(target, Target::New) {
+            @if matches!(target, Target::New(_)) {
                 button.secondary type="reset" { "Clear the form" }
             }
         }
@@ -188,8 +224,30 @@ fn render(token: &Csrf, f: &FormData, error: Option<&str>, target: Target<'_>) -
     page(&title, Nav::Checkin, body)
 }
 
-pub async fn form(Extension(token): Extension<Csrf>) -> Markup {
-    render(&token, &FormData::default(), None, Target::New)
+/// Whether today is a dosing day of a running blinded trial (its check-in asks the guess).
+async fn trial_day(st: &AppState) -> Result<bool, WebError> {
+    let store = st.store().await;
+    Ok(dosewise_app::trial::current(&*store, st.now())
+        .await?
+        .is_some_and(|c| {
+            matches!(
+                c.state,
+                dosewise_core::trial_record::State::Running { today: Some(_), .. }
+            )
+        }))
+}
+
+pub async fn form(
+    State(st): State<AppState>,
+    Extension(token): Extension<Csrf>,
+) -> Result<Markup, WebError> {
+    let trial = trial_day(&st).await?;
+    Ok(render(
+        &token,
+        &FormData::default(),
+        None,
+        Target::New(trial),
+    ))
 }
 
 pub async fn submit(
@@ -207,7 +265,7 @@ pub async fn submit(
         Ok((c, _)) => Ok(Redirect::to(&format!("/checkins/{}?saved=1", c.id)).into_response()),
         Err(AppError::Input(m) | AppError::Conflict(m)) => Ok((
             StatusCode::BAD_REQUEST,
-            render(&token, &f, Some(&m), Target::New),
+            render(&token, &f, Some(&m), Target::New(trial_day(&st).await?)),
         )
             .into_response()),
         Err(e) => Err(e.into()),

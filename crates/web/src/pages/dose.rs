@@ -43,7 +43,7 @@ pub fn request(f: &FormData, zone: Option<&str>) -> dosewise_app::Result<DoseReq
         substance: None,
         zone: zone.map(str::to_string),
         already_taken: false,
-        container: None,
+        container: f.get("container").filter(|c| !c.trim().is_empty()),
     })
 }
 
@@ -65,6 +65,8 @@ struct View<'a> {
     checked: Option<(Vec<String>, Checked<'a>)>,
     /// Now in the person's zone, "YYYY-MM-DDTHH:MM", the latest a dose can be.
     now_local: Option<String>,
+    /// Today's blinded-trial container, when today is a dosing day not yet logged.
+    trial_code: Option<String>,
 }
 
 /// The findings a person confirms by saving despite them: warnings and refusals. A save carries
@@ -192,6 +194,11 @@ fn render(token: &Csrf, v: View<'_>) -> Markup {
             }
             input #amount type="text" name="amount" value=[f.get("amount")] autocomplete="off" aria-describedby="amount-hint conv-live";
             div.preview #conv-live aria-live="polite" {}
+            @if let Some(code) = f.get("container").or(v.trial_code.clone()) {
+                label for="container" { "Trial container" }
+                p.hint #container-hint { "The code on today's container label. Empty: not a trial dose. The amount and stock default to the trial's; the safety check runs as for an active dose." }
+                input #container type="text" name="container" value=(code) autocomplete="off" aria-describedby="container-hint";
+            }
             label for="stock" { "From stock" }
             select #stock name="stock" {
                 @for s in v.stocks {
@@ -250,6 +257,7 @@ struct Context {
     stocks: Vec<Stock>,
     planned: Option<String>,
     now_local: Option<String>,
+    trial_code: Option<String>,
 }
 
 async fn context(st: &AppState) -> Result<Context, WebError> {
@@ -267,10 +275,21 @@ async fn context(st: &AppState) -> Result<Context, WebError> {
             .strftime("%Y-%m-%dT%H:%M")
             .to_string(),
     );
+    let trial_code = dosewise_app::trial::progress(&*store, st.now())
+        .await?
+        .and_then(|p| match p.state {
+            dosewise_core::trial_record::State::Running { today: Some(d), .. }
+                if !p.taken_today =>
+            {
+                Some(d.code)
+            }
+            _ => None,
+        });
     Ok(Context {
         stocks,
         planned,
         now_local,
+        trial_code,
     })
 }
 
@@ -288,6 +307,7 @@ pub async fn form(
             error: None,
             checked: None,
             now_local: c.now_local,
+            trial_code: c.trial_code,
         },
     ))
 }
@@ -355,6 +375,7 @@ pub async fn submit(
         error,
         checked,
         now_local: c.now_local.clone(),
+        trial_code: c.trial_code.clone(),
     };
     match outcome {
         Ok((Outcome::Logged { dose, .. }, _)) => {

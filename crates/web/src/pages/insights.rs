@@ -233,7 +233,13 @@ pub async fn report_view(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
     let (html, _) = report(&st, &q).await?;
-    // The browser's own print, offered by a script (nothing inline; hidden when printing).
+    Ok(printable(html))
+}
+
+/// A document of its own with a print stylesheet (the report, the trial's labels): the
+/// browser's own print offered by a script (nothing inline; hidden when printing), and its
+/// stylesheet allowed by hash, nothing else inline.
+pub fn printable(html: String) -> Response {
     let html = html.replacen(
         "</body>",
         "<script src=\"/static/print.js\" defer></script></body>",
@@ -246,7 +252,7 @@ pub async fn report_view(
     if let Ok(v) = HeaderValue::from_str(&csp) {
         r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    Ok(r)
+    r
 }
 
 /// CSP hashes of every `<style>` element in a document.

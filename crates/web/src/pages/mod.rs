@@ -21,6 +21,7 @@ pub(crate) mod share;
 pub(crate) mod stock;
 pub(crate) mod today;
 pub(crate) mod transfer;
+pub(crate) mod trial;
 pub(crate) mod vitals;
 
 use crate::AppState;
@@ -72,6 +73,12 @@ pub fn routes() -> Router<AppState> {
         .route("/meds/{id}/stop", post(meds::stop_med))
         .route("/uses", post(meds::add_use))
         .route("/vitals", get(vitals::vitals).post(vitals::add_vitals))
+        .route("/trial", get(trial::show))
+        .route("/trial/plan", post(trial::plan))
+        .route("/trial/labels", get(trial::labels))
+        .route("/trial/unblind", post(trial::unblind))
+        .route("/trial/stop", post(trial::stop))
+        .route("/trial/reveal", post(trial::reveal))
         .route("/screen", get(screen::form).post(screen::submit))
         .route("/profile", get(profile::form).post(profile::submit))
         .route("/setup", get(setup::show))

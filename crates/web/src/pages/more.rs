@@ -237,6 +237,7 @@ pub async fn index(
             li { a href="/screen" { "Health screen" } " — conditions that matter with ketamine, and your crisis line" }
             li { a href="/review" { "Standing findings" } " — what every dose would carry now, and recording a clinician's review" }
             li { a href="/vitals" { "Vital signs" } " — blood pressure, heart rate, weight" }
+            li { a href="/trial" { "Is it the drug?" } " — a blinded trial with your clinician: active and placebo in an order you do not know" }
             li { a href="/calc" { "Calculators" } " — a solution from powder, a nasal spray, diluting, a dose by another route" }
             li { a href="/info" { "What Dosewise knows" } " — absorption by route, interactions, risks, the screen, its own rules, with sources" }
             li { a href="/meds" { "Medicines and other substances" } " — for the interaction check" }
