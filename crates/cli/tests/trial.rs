@@ -5,31 +5,13 @@
 
 mod common;
 
-use common::{Run, command, output, troche_stock};
+use common::{Run, command, fill_list, output, trial_days, troche_stock};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
 fn run(home: &Path, now: &str, args: &[&str]) -> Run {
     output(&mut command(home, now, args))
-}
-
-/// The fill list as the helper reads it: code → "active" / "placebo".
-fn fill_list(path: &Path) -> HashMap<String, String> {
-    let html = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
-    let mut out = HashMap::new();
-    for row in html.split("<tr><td class=\"code\">").skip(1) {
-        let code = row.split('<').next().unwrap_or_default().to_string();
-        let what = row
-            .split("<td>")
-            .nth(1)
-            .and_then(|x| x.split('<').next())
-            .unwrap_or_default()
-            .to_string();
-        out.insert(code, what);
-    }
-    out
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -131,21 +113,9 @@ fn plan_take_guess_unblind_reveal_and_the_result() {
     .fails("one trial at a time");
     assert!(!fill2.exists() && !key2.exists());
 
-    let contents = fill_list(&fill);
+    let contents = fill_list(&std::fs::read_to_string(&fill).unwrap_or_default());
     let j: Value = serde_json::from_str(&export()).unwrap_or_else(|e| panic!("{e}"));
-    let days: Vec<(String, String)> = j["trials"][0]["days"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|d| {
-                    (
-                        d["date"].as_str().unwrap_or_default().to_string(),
-                        d["code"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let days = trial_days(&j);
     // 8 weeks of one day on, two off: 9 blocks of an active and a placebo day.
     assert_eq!(days.len(), 18);
     assert_eq!(contents.len(), 18);

@@ -614,30 +614,14 @@ fn a_blinded_trial_in_the_browser() {
     let s = serve_at("2026-11-30T09:00:00Z");
     trial_phase(&s, "plan", &files, &[]);
     assert_eq!(s.stop(), Some(0));
-    let fill = std::fs::read_to_string(files.join("trial-fill-list.html")).unwrap_or_default();
-    let held = |code: &str| {
-        fill.split(&format!("<td class=\"code\">{code}</td><td>"))
-            .nth(1)
-            .and_then(|r| r.split('<').next())
-            .unwrap_or_default()
-            .to_string()
-    };
+    let contents = common::fill_list(
+        &std::fs::read_to_string(files.join("trial-fill-list.html")).unwrap_or_default(),
+    );
+    let held = |code: &str| contents.get(code).cloned().unwrap_or_default();
     let export = at("2026-11-30T09:00:00Z", &["--json", "export"])
         .ok()
         .json();
-    let days: Vec<(String, String)> = export["trials"][0]["days"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|d| {
-                    (
-                        d["date"].as_str().unwrap_or_default().to_string(),
-                        d["code"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let days = common::trial_days(&export);
     assert_eq!(days.len(), 18);
     // Mood 7 or 8 on active days, 6 on placebo days; the guesses right.
     let mood = |k: usize, code: &str| if held(code) == "active" { 7 + k % 2 } else { 6 };

@@ -145,3 +145,38 @@ pub fn protocol(pattern: Pattern, start: Date, cycle: Option<Cycle>) -> Protocol
         ended_at: None,
     }
 }
+
+/// A planned blinded trial over `design` with the given block orders: container codes C0000,
+/// C0001, … and each day's sealed bytes standing in for age files (the store keeps them as they
+/// are); key holder "me", no stock.
+pub fn trial(
+    design: crate::trial::Design,
+    orders: &[bool],
+    outcome: &str,
+) -> crate::trial_record::NewTrial {
+    use crate::trial_record::{NewTrial, Outcome, SealedDay};
+    let days = design
+        .schedule(orders)
+        .into_iter()
+        .filter(|d| d.condition.is_some())
+        .enumerate()
+        .map(|(i, d)| SealedDay {
+            date: d.date,
+            block: d.block,
+            code: format!("C{i:04}"),
+            sealed: vec![0, 255, i as u8, b'\'', b'"'],
+        })
+        .collect();
+    NewTrial {
+        design,
+        outcome: Outcome::parse(outcome).unwrap_or_else(|e| panic!("{e}")),
+        smallest_change: 1.0,
+        dose: "1/2 troche".into(),
+        stock_id: None,
+        key_holder: "me".into(),
+        recipient: "age1qqqq".into(),
+        days,
+        allocation: (0..=255).collect(),
+        note: None,
+    }
+}

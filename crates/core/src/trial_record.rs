@@ -801,7 +801,7 @@ mod tests {
     }
 
     /// A 2-block trial of 2-day periods and 1 washout day from 2026-12-01, active first in
-    /// block 0 and placebo first in block 1, with the given codes.
+    /// block 0 and placebo first in block 1, measuring anxiety.
     fn small_trial() -> Trial {
         let design = Design {
             start: jiff::civil::date(2026, 12, 1),
@@ -809,32 +809,9 @@ mod tests {
             period_days: 2,
             washout_days: 1,
         };
-        let days = design
-            .schedule(&[true, false])
-            .into_iter()
-            .filter(|d| d.condition.is_some())
-            .enumerate()
-            .map(|(i, d)| SealedDay {
-                date: d.date,
-                block: d.block,
-                code: format!("C{i}AAA"),
-                sealed: vec![],
-            })
-            .collect();
         Trial {
             id: 1,
-            trial: NewTrial {
-                design,
-                outcome: Outcome::parse("anxiety").unwrap_or_else(|e| panic!("{e}")),
-                smallest_change: 1.0,
-                dose: "1/2 troche".into(),
-                stock_id: None,
-                key_holder: "me".into(),
-                recipient: "age1x".into(),
-                days,
-                allocation: vec![],
-                note: None,
-            },
+            trial: crate::testing::trial(design, &[true, false], "anxiety"),
             created_at: crate::testing::ts("2026-11-30T08:00:00Z"),
         }
     }

@@ -28,38 +28,17 @@ use prelude::*;
 /// A planned trial of 2 blocks of 2 days (the sealed bytes stand in for age files: the store
 /// keeps them as they are).
 pub fn trial() -> dosewise_core::trial_record::NewTrial {
-    use dosewise_core::trial::Design;
-    use dosewise_core::trial_record::{NewTrial, Outcome, SealedDay};
-    let design = Design {
+    let design = dosewise_core::trial::Design {
         start: "2026-11-02".parse().unwrap_or_else(|e| panic!("{e}")),
         blocks: 2,
         period_days: 2,
         washout_days: 1,
     };
-    let days = design
-        .schedule(&[true, false])
-        .into_iter()
-        .filter(|d| d.condition.is_some())
-        .enumerate()
-        .map(|(i, d)| SealedDay {
-            date: d.date,
-            block: d.block,
-            code: format!("C{i:04}"),
-            sealed: vec![0, 255, i as u8, b'\'', b'"'],
-        })
-        .collect();
-    NewTrial {
-        design,
-        outcome: Outcome::parse("mood").unwrap_or_else(|e| panic!("{e}")),
-        smallest_change: 1.5,
-        dose: "1/2 troche".into(),
-        stock_id: None,
-        key_holder: "Dr Lee 💊".into(),
-        recipient: "age1qqqq".into(),
-        days,
-        allocation: (0..=255).collect(),
-        note: Some("with my clinician; <b>".into()),
-    }
+    let mut t = dosewise_core::testing::trial(design, &[true, false], "mood");
+    t.smallest_change = 1.5;
+    t.key_holder = "Dr Lee 💊".into();
+    t.note = Some("with my clinician; <b>".into());
+    t
 }
 
 pub fn protocol(name: &str) -> NewProtocol {

@@ -37,6 +37,34 @@ pub struct Args {
     chromium: Option<PathBuf>,
 }
 
+/// Print HTML to a PDF at `path` with a local Chromium (`chromium`, or one found), owner-only;
+/// an existing file only with `force`.
+pub fn write_pdf(
+    ctx: &Ctx,
+    path: &std::path::Path,
+    html: &str,
+    chromium: Option<&std::path::Path>,
+    force: bool,
+) -> CliResult {
+    if path.exists() && !force {
+        return Err(input(format!(
+            "{} exists; choose another --out or pass --force",
+            path.display()
+        )));
+    }
+    let chromium = chromium
+        .map(std::path::Path::to_path_buf)
+        .or_else(dosewise_app::pdf::find_chromium)
+        .ok_or_else(|| {
+            input(format!(
+                "the PDF cannot be printed: {}",
+                dosewise_app::pdf::NO_BROWSER
+            ))
+        })?;
+    let pdf = dosewise_app::pdf::print_pdf(&chromium, &ctx.home, html)?;
+    super::export::write_private(path, &pdf, true)
+}
+
 impl Args {
     pub async fn run(self, ctx: &Ctx) -> CliResult {
         let store = ctx.open().await?;
@@ -66,24 +94,7 @@ impl Args {
         };
         match &self.out {
             Some(p) if pdf => {
-                if p.exists() && !self.force {
-                    return Err(input(format!(
-                        "{} exists; choose another --out or pass --force",
-                        p.display()
-                    )));
-                }
-                let chromium = self
-                    .chromium
-                    .clone()
-                    .or_else(dosewise_app::pdf::find_chromium)
-                    .ok_or_else(|| {
-                        input(format!(
-                            "the PDF cannot be printed: {}",
-                            dosewise_app::pdf::NO_BROWSER
-                        ))
-                    })?;
-                let pdf = dosewise_app::pdf::print_pdf(&chromium, &ctx.home, &html)?;
-                super::export::write_private(p, &pdf, true)?;
+                write_pdf(ctx, p, &html, self.chromium.as_deref(), self.force)?;
                 if ctx.json {
                     return output::json(
                         &serde_json::json!({ "out": p, "from": from, "to": to, "format": "pdf" }),

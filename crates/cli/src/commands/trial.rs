@@ -132,23 +132,7 @@ pub fn write_document(
     if !pdf {
         return super::export::write_private(path, html.as_bytes(), force);
     }
-    if path.exists() && !force {
-        return Err(input(format!(
-            "{} exists; choose another file or pass --force",
-            path.display()
-        )));
-    }
-    let chromium = chromium
-        .map(Path::to_path_buf)
-        .or_else(dosewise_app::pdf::find_chromium)
-        .ok_or_else(|| {
-            input(format!(
-                "the PDF cannot be printed: {}",
-                dosewise_app::pdf::NO_BROWSER
-            ))
-        })?;
-    let bytes = dosewise_app::pdf::print_pdf(&chromium, &ctx.home, html)?;
-    super::export::write_private(path, &bytes, true)
+    super::report::write_pdf(ctx, path, html, chromium, force)
 }
 
 fn read_key(path: &Path) -> CliResult<String> {

@@ -175,3 +175,40 @@ pub fn validate_fhir(path: &Path) -> serde_json::Value {
         )
     })
 }
+
+/// A blinded trial's fill list as the helper reads it (the HTML `trial plan` writes): each
+/// container code and "active" or "placebo".
+pub fn fill_list(html: &str) -> std::collections::HashMap<String, String> {
+    html.split("<tr><td class=\"code\">")
+        .skip(1)
+        .map(|row| {
+            let code = row.split('<').next().unwrap_or_default().to_string();
+            let what = row
+                .split("<td>")
+                .nth(1)
+                .and_then(|x| x.split('<').next())
+                .unwrap_or_default()
+                .to_string();
+            (code, what)
+        })
+        .collect()
+}
+
+/// The latest trial's dosing days (date, container code) from a JSON export.
+pub fn trial_days(export: &Value) -> Vec<(String, String)> {
+    export["trials"]
+        .as_array()
+        .and_then(|t| t.last())
+        .and_then(|t| t["days"].as_array())
+        .map(|a| {
+            a.iter()
+                .map(|d| {
+                    (
+                        d["date"].as_str().unwrap_or_default().to_string(),
+                        d["code"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
