@@ -461,6 +461,28 @@ pub async fn plan_trial<S: Store>(store: &S, req: &PlanRequest, now: Timestamp) 
         now,
     )
     .await?;
+    // A dosing day in the protocol's planned break would be refused by the safety check on
+    // the day: say so now, before anything is sealed or handed out.
+    if let Some(p) = &probe.protocol {
+        let in_break: Vec<String> = design
+            .schedule(&vec![true; design.blocks as usize])
+            .iter()
+            .filter(|d| d.condition.is_some())
+            .filter(|d| {
+                dosewise_core::schedule::day_kind(p, d.date)
+                    == dosewise_core::schedule::DayKind::Break
+            })
+            .map(|d| d.date.to_string())
+            .collect();
+        if !in_break.is_empty() {
+            return Err(input(format!(
+                "{} of the trial's dosing days fall in the planned break of \"{}\" ({}), when the safety check refuses a dose: start the trial after the break, make it shorter, or change the plan with your clinician",
+                in_break.len(),
+                p.protocol.name,
+                in_break.join(", ")
+            )));
+        }
+    }
     let (sealed, handout) = self::plan(&design, req.recipient.as_deref())?;
     let new = NewTrial {
         design,

@@ -545,7 +545,10 @@ pub struct Evaluated {
     pub observed: Observed,
     pub analysis: Option<crate::trial::Analysis>,
     pub bayes: Option<crate::trial::Bayes>,
+    /// The plain words for the person (the CLI, the page, the API).
     pub reading: Reading,
+    /// The same, for the clinician (the report).
+    pub clinician_reading: Reading,
 }
 
 /// Evaluate a trial from the journal's records; `None` while it is not revealed.
@@ -566,18 +569,22 @@ pub fn evaluate(
     // same every time it is shown.
     let analysis = crate::trial::analyse(&observed.observations(outcome), 0x5EED ^ t.id as u64);
     let bayes = crate::trial::bayes(&observed.series(outcome), t.trial.smallest_change);
-    let reading = read(
-        analysis.as_ref(),
-        bayes.as_ref(),
-        t.trial.smallest_change,
-        outcome,
-    );
+    let reading = |voice| {
+        read(
+            analysis.as_ref(),
+            bayes.as_ref(),
+            t.trial.smallest_change,
+            outcome,
+            voice,
+        )
+    };
     Some(Evaluated {
         stopped: stopped_on(events).is_some(),
+        reading: reading(Voice::Person),
+        clinician_reading: reading(Voice::Clinician),
         observed,
         analysis,
         bayes,
-        reading,
     })
 }
 
@@ -587,6 +594,46 @@ pub fn evaluate(
 pub struct Reading {
     pub headline: String,
     pub lines: Vec<String>,
+}
+
+/// Who the plain words speak to: the person (the CLI, the page) or their clinician (the
+/// report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Voice {
+    Person,
+    Clinician,
+}
+
+struct Words {
+    closing: &'static str,
+    who: &'static str,
+    who_capital: &'static str,
+    who_said: &'static str,
+    whom: &'static str,
+    guesses: &'static str,
+}
+
+impl Voice {
+    fn words(self) -> Words {
+        match self {
+            Voice::Person => Words {
+                closing: "This is one person's trial: discuss it with your clinician. It informs a decision; it does not tell you to start, stop or change a dose.",
+                who: "you",
+                who_capital: "You",
+                who_said: "you said",
+                whom: "you",
+                guesses: "Your guesses",
+            },
+            Voice::Clinician => Words {
+                closing: "This is one person's trial, to discuss with the patient: it informs a decision and does not by itself call for starting, stopping or changing a dose.",
+                who: "the patient",
+                who_capital: "The patient",
+                who_said: "the patient said",
+                whom: "the patient",
+                guesses: "The patient's guesses",
+            },
+        }
+    }
 }
 
 /// Fewer analysed days than this, and the result says only that there were too few.
@@ -639,8 +686,10 @@ pub fn read(
     b: Option<&crate::trial::Bayes>,
     smallest: f64,
     outcome: &Outcome,
+    voice: Voice,
 ) -> Reading {
-    let closing = "This is one person's trial: discuss it with your clinician. It informs a decision; it does not tell you to start, stop or change a dose.".to_string();
+    let w = voice.words();
+    let closing = w.closing.to_string();
     let label = outcome.label();
     let better = if outcome.higher_is_better() {
         "higher"
@@ -703,12 +752,14 @@ pub fn read(
             "uncertain against"
         };
         lines.push(format!(
-            "Allowing for a drift over time and for one day carrying over to the next, the effect is {} (95 % credible interval {} to {}); the chance it is larger than the {} you said would matter is {}: {verdict} what matters to you.",
+            "Allowing for a drift over time and for one day carrying over to the next, the effect is {} (95 % credible interval {} to {}); the chance it is larger than the {} {} would matter is {}: {verdict} what matters to {}.",
             points(b.effect),
             num(b.low),
             num(b.high),
             points(smallest),
-            pct(b.p_meaningful)
+            w.who_said,
+            pct(b.p_meaningful),
+            w.whom
         ));
     }
     let bl = &a.blinding;
@@ -716,26 +767,28 @@ pub fn read(
         let rate = bl.correct as f64 / bl.guessed as f64;
         let broken = bl.guessed >= MIN_DAYS && bl.p_value < 0.05 && rate > 0.5;
         lines.push(format!(
-            "Your guesses were right on {} of {} days ({}; chance is 50 %, p {}){}.",
+            "{} were right on {} of {} days ({}; chance is 50 %, p {}){}.",
+            w.guesses,
             bl.correct,
             bl.guessed,
             pct(rate),
             pval(bl.p_value),
             if bl.dont_know > 0 {
-                format!("; {} days you did not know", bl.dont_know)
+                format!("; {} days {} did not know", bl.dont_know, w.who)
             } else {
                 String::new()
             }
         ));
         if broken {
-            lines.push("You could tell active from placebo more often than chance: the blind was probably broken, so expecting the drug may explain part of the difference (as in the self-blinded microdosing study of Szigeti et al., eLife 2021).".into());
+            lines.push(format!("{} could tell active from placebo more often than chance: the blind was probably broken, so expecting the drug may explain part of the difference (as in the self-blinded microdosing study of Szigeti et al., eLife 2021).", w.who_capital));
         }
         match &bl.effect_when_not_guessed {
-            Some(w) => lines.push(format!(
-                "On the days you guessed wrong or did not know, the difference was {} (95 % interval {} to {}): a difference that holds there is less likely to be expectation.",
-                points(w.difference),
-                num(w.ci95_low),
-                num(w.ci95_high)
+            Some(d) => lines.push(format!(
+                "On the days {} guessed wrong or did not know, the difference was {} (95 % interval {} to {}): a difference that holds there is less likely to be expectation.",
+                w.who,
+                points(d.difference),
+                num(d.ci95_low),
+                num(d.ci95_high)
             )),
             None if broken => lines.push(
                 "Too few days were guessed wrong or unknown to see the difference without the guess.".into(),
@@ -936,7 +989,7 @@ mod tests {
     fn the_reading_says_too_few_days_and_a_broken_blind_plainly() {
         use crate::trial::{Observation, analyse};
         let mood = Outcome::parse("mood").unwrap_or_else(|e| panic!("{e}"));
-        let few = read(None, None, 1.0, &mood);
+        let few = read(None, None, 1.0, &mood, Voice::Person);
         assert!(few.headline.starts_with("Too few days"), "{}", few.headline);
         assert!(
             few.lines
@@ -959,7 +1012,7 @@ mod tests {
             })
             .collect();
         let a = analyse(&obs, 1).unwrap_or_else(|| panic!("analysable"));
-        let r = read(Some(&a), None, 1.0, &mood);
+        let r = read(Some(&a), None, 1.0, &mood, Voice::Person);
         assert!(
             r.headline.contains("2 points better on active days"),
             "{}",
@@ -982,6 +1035,22 @@ mod tests {
                 .any(|l| l.contains("the blind was probably broken")),
             "{:?}",
             r.lines
+        );
+        let c = read(Some(&a), None, 1.0, &mood, Voice::Clinician);
+        assert_eq!(c.headline, r.headline, "the same finding");
+        assert!(
+            c.lines
+                .iter()
+                .any(|l| l.starts_with("The patient's guesses were right on 24 of 24"))
+                && c.lines
+                    .iter()
+                    .any(|l| l.starts_with("The patient could tell"))
+                && !c
+                    .lines
+                    .iter()
+                    .any(|l| l.contains("your clinician") || l.contains(" you ")),
+            "{:?}",
+            c.lines
         );
         assert!(
             r.lines

@@ -1240,6 +1240,7 @@ fn trial(r: &R<'_>, h: &mut String) {
                     trial: t,
                     e: &e,
                     tz,
+                    voice: dosewise_core::trial_record::Voice::Clinician,
                 },
                 2,
                 true,

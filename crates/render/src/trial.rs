@@ -7,7 +7,7 @@ use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::trial::Condition;
-use dosewise_core::trial_record::{Evaluated, Trial};
+use dosewise_core::trial_record::{Evaluated, Trial, Voice};
 
 const CSS: &str = "body{font-family:sans-serif;margin:1.5cm;color:#111}h1{font-size:1.2rem}\
 .labels{display:grid;grid-template-columns:repeat(3,1fr);gap:.4cm}\
@@ -67,6 +67,8 @@ pub struct ResultView<'a> {
     pub trial: &'a Trial,
     pub e: &'a Evaluated,
     pub tz: &'a TimeZone,
+    /// Whose words: the person's page, or the clinician's report.
+    pub voice: Voice,
 }
 
 /// Colour-blind-safe (Okabe–Ito): vermilion for active, blue for placebo.
@@ -162,6 +164,10 @@ pub fn guess_bar(correct: usize, guessed: usize, dont_know: usize) -> String {
 /// `paper` the chart is drawn once, at the width of the page.
 pub fn result_html(v: &ResultView<'_>, h: u8, paper: bool) -> String {
     let t = &v.trial.trial;
+    let reading = match v.voice {
+        Voice::Person => &v.e.reading,
+        Voice::Clinician => &v.e.clinician_reading,
+    };
     let (h, h2) = (h.clamp(1, 5), h.clamp(1, 5) + 1);
     let mut b = format!(
         "<section class=\"trial-result\"><h{h}>Is it the drug? The blinded trial, {} to {}{}</h{h}>",
@@ -182,9 +188,9 @@ pub fn result_html(v: &ResultView<'_>, h: u8, paper: bool) -> String {
     ));
     b.push_str(&format!(
         "<p class=\"trial-headline\"><strong>{}</strong></p><ul>",
-        esc(&v.e.reading.headline)
+        esc(&reading.headline)
     ));
-    for l in &v.e.reading.lines {
+    for l in &reading.lines {
         b.push_str(&format!("<li>{}</li>", esc(l)));
     }
     b.push_str("</ul>");

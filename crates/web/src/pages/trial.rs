@@ -236,6 +236,7 @@ async fn show_page(
                     trial: &r.trial,
                     e: &r.evaluated,
                     tz: &tz,
+                    voice: dosewise_core::trial_record::Voice::Person,
                 }, 2, false)))
             }
             @if planning && result.is_some() {
