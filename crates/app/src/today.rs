@@ -69,6 +69,19 @@ pub struct Today {
     /// Notes from the clinic (pulled by sync) of the last [`NOTE_DAYS`] days, newest first, at
     /// most [`NOTES_SHOWN`].
     pub clinic_notes: Vec<dosewise_core::share::ClinicNote>,
+    /// A blinded trial running today.
+    pub trial: Option<TrialToday>,
+}
+
+/// Today in a running blinded trial.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrialToday {
+    /// The trial's day number, from 1.
+    pub day: u32,
+    /// Today's container code on a dosing day (none on a washout day).
+    pub code: Option<String>,
+    pub taken_today: bool,
+    pub guessed_today: bool,
 }
 
 /// One day of the week strip on Today: planned or not, doses taken, and whether it is past.
@@ -196,7 +209,19 @@ pub async fn today<S: Store>(store: &S, now: Timestamp, tz: &TimeZone) -> Result
         .filter(|n| now.duration_since(n.at) < SignedDuration::from_hours(NOTE_DAYS * 24))
         .take(NOTES_SHOWN)
         .collect();
+    let trial = crate::trial::progress(store, now)
+        .await?
+        .and_then(|p| match p.state {
+            dosewise_core::trial_record::State::Running { day, today } => Some(TrialToday {
+                day,
+                code: today.map(|d| d.code),
+                taken_today: p.taken_today,
+                guessed_today: p.guessed_today,
+            }),
+            _ => None,
+        });
     Ok(Today {
+        trial,
         clinic_notes,
         screen_due,
         date,

@@ -4322,6 +4322,15 @@ async fn a_blinded_trial_through_the_api_and_the_pages() {
             .body
             .contains("what do you think you took today")
     );
+    // Today offers the day's container instead of the planned dose, so the dose carries its code.
+    let today = a.get("/").await.body;
+    assert!(
+        today.contains("Your blinded trial, day 1") && today.contains(&code),
+        "{today}"
+    );
+    assert!(
+        today.contains("Log today's container now") && !today.contains("Log the planned dose now")
+    );
     let labels = a.get("/trial/labels").await;
     assert_eq!(labels.status, StatusCode::OK);
     assert!(labels.body.contains(&code) && !labels.body.contains("placebo"));
@@ -4343,6 +4352,12 @@ async fn a_blinded_trial_through_the_api_and_the_pages() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["dose"]["container"], code.as_str());
     assert_eq!(r.json()["dose"]["entered"], "1/2 troche");
+    assert!(
+        a.get("/")
+            .await
+            .body
+            .contains(&format!("Today's container ({code}) is logged."))
+    );
     let r = a
         .api(
             "POST",

@@ -115,7 +115,31 @@ fn render(
                     }
                 }
             }
-            @if dose_day && t.doses_today.is_empty() {
+            @if let Some(tr) = &t.trial {
+                div.card role="group" aria-labelledby="trial-h" {
+                    h2 #trial-h { "Your blinded trial, day " (tr.day) }
+                    @match (&tr.code, tr.taken_today) {
+                        (Some(code), false) => {
+                            p { "Today's container: " strong.code { (code) } ". Take that one, and log it by its code." }
+                            form method="post" action="/dose" {
+                                (csrf(&token))
+                                input type="hidden" name="container" value=(code);
+                                input type="hidden" name="action" value="log";
+                                button.secondary[!calm] type="submit" { "Log today's container now" }
+                            }
+                        }
+                        (Some(code), true) => {
+                            p { "Today's container (" (code) ") is logged."
+                                @if !tr.guessed_today { " In your check-in, say what you think you took." } }
+                        }
+                        (None, _) => { p { "A washout day: no trial dose today." } }
+                    }
+                    p.hint { a href="/trial" { "The trial" } }
+                }
+            }
+            // During a trial's dosing day the container is the dose: the planned-dose button
+            // would log it without its code, so the trial's button stands instead.
+            @if dose_day && t.doses_today.is_empty() && t.trial.as_ref().is_none_or(|tr| tr.code.is_none()) {
                 form method="post" action="/dose" {
                     (csrf(&token))
                     input type="hidden" name="action" value="log";
