@@ -426,6 +426,13 @@ fn a_red_flag_during_the_trial_is_shown_with_the_stop() {
         .as_str()
         .unwrap_or_default()
         .to_string();
+    let today = run(&home, now, &["today"]).ok().stdout;
+    assert!(
+        today.contains(&format!(
+            "Blinded trial, day 1: take today's container {code}"
+        )),
+        "{today}"
+    );
     run(
         &home,
         "2026-12-01T07:00:00Z",

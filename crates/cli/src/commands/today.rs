@@ -25,6 +25,27 @@ impl Args {
         for p in &t.protocols {
             crate::outln!("  {}", p.summary);
         }
+        if let Some(tr) = &t.trial {
+            match (&tr.code, tr.taken_today) {
+                (Some(code), false) => crate::outln!(
+                    "  Blinded trial, day {}: take today's container {code} and log it by its code: dosewise dose --container {code}",
+                    tr.day
+                ),
+                (Some(code), true) => crate::outln!(
+                    "  Blinded trial, day {}: today's container ({code}) is logged.{}",
+                    tr.day,
+                    if tr.guessed_today {
+                        ""
+                    } else {
+                        " In your check-in, say what you think you took (--guess)."
+                    }
+                ),
+                (None, _) => crate::outln!(
+                    "  Blinded trial, day {}: a washout day, no trial dose.",
+                    tr.day
+                ),
+            }
+        }
         for pr in t
             .protocols
             .iter()
