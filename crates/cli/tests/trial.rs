@@ -14,6 +14,22 @@ fn run(home: &Path, now: &str, args: &[&str]) -> Run {
     output(&mut command(home, now, args))
 }
 
+/// A new journal in `home` with a stock of 60 troches of 25 mg.
+fn journal(home: &Path, now: &str) {
+    run(home, now, &["init", "--weight", "70"]).ok();
+    let stock = troche_stock("T25", "60");
+    let stock: Vec<&str> = stock.iter().map(String::as_str).collect();
+    run(home, now, &stock).ok();
+}
+
+/// The trial result of an export imported into a new journal beside `dir`'s.
+fn result_elsewhere(dir: &Path, now: &str, file: &Path) -> Value {
+    let other = dir.join("other");
+    run(&other, now, &["init"]).ok();
+    run(&other, now, &["import", file.to_str().unwrap_or_default()]).ok();
+    run(&other, now, &["--json", "trial", "result"]).ok().json()
+}
+
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
@@ -24,10 +40,7 @@ fn plan_take_guess_unblind_reveal_and_the_result() {
     let home = dir.path().join("home");
     let files = dir.path();
     let t0 = "2026-11-30T09:00:00Z";
-    run(&home, t0, &["init", "--weight", "70"]).ok();
-    let stock = troche_stock("T25", "60");
-    let stock: Vec<&str> = stock.iter().map(String::as_str).collect();
-    run(&home, t0, &stock).ok();
+    journal(&home, t0);
 
     // Planning refuses what it cannot use, and writes nothing.
     let fill = files.join("fill.html");
@@ -313,12 +326,7 @@ fn plan_take_guess_unblind_reveal_and_the_result() {
         &["export", "--out", full.to_str().unwrap_or_default()],
     )
     .ok();
-    let other = dir.path().join("other");
-    run(&other, late, &["init"]).ok();
-    run(&other, late, &["import", full.to_str().unwrap_or_default()]).ok();
-    let again = run(&other, late, &["--json", "trial", "result"])
-        .ok()
-        .json();
+    let again = result_elsewhere(dir.path(), late, &full);
     assert_eq!(again["analysis"], r["analysis"]);
     assert_eq!(again["reading"], r["reading"]);
 }
@@ -379,10 +387,7 @@ fn the_sample_trial_and_the_deidentified_export() {
         w["trials"][0]["design"]["start"], r["trial"]["design"]["start"],
         "dates are shifted"
     );
-    let other = dir.path().join("other");
-    run(&other, now, &["init"]).ok();
-    run(&other, now, &["import", with.to_str().unwrap_or_default()]).ok();
-    let again = run(&other, now, &["--json", "trial", "result"]).ok().json();
+    let again = result_elsewhere(dir.path(), now, &with);
     assert_eq!(again["analysis"], r["analysis"]);
     assert_eq!(again["bayes"], r["bayes"]);
 }
@@ -394,10 +399,7 @@ fn a_red_flag_during_the_trial_is_shown_with_the_stop() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let home = dir.path().join("home");
     let now = "2026-12-01T08:00:00Z";
-    run(&home, now, &["init", "--weight", "70"]).ok();
-    let stock = troche_stock("T25", "60");
-    let stock: Vec<&str> = stock.iter().map(String::as_str).collect();
-    run(&home, now, &stock).ok();
+    journal(&home, now);
     let fill = dir.path().join("fill.html");
     let key = dir.path().join("key.txt");
     run(
@@ -457,10 +459,7 @@ fn a_trial_across_the_protocols_break_is_not_planned() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let home = dir.path().join("home");
     let now = "2026-11-30T08:00:00Z";
-    run(&home, now, &["init", "--weight", "70"]).ok();
-    let stock = troche_stock("T25", "60");
-    let stock: Vec<&str> = stock.iter().map(String::as_str).collect();
-    run(&home, now, &stock).ok();
+    journal(&home, now);
     // Two weeks on from 23 Nov, then a week's break: 7–13 Dec.
     run(
         &home,
