@@ -77,11 +77,7 @@ fn condition_text(c: Condition) -> &'static [u8] {
 /// Plan a trial: draw the orders and codes, seal them to `recipient` (an age public key; with
 /// none, a new key is made and handed out).
 pub fn plan(design: &Design, recipient: Option<&str>) -> Result<(SealedPlan, Handout)> {
-    if design.blocks == 0 || design.period_days == 0 {
-        return Err(input(
-            "a trial needs at least one block and one day a period",
-        ));
-    }
+    design.check().map_err(input)?;
     let (recipient, identity) = match recipient.map(str::trim) {
         Some(r) => {
             r.parse::<age::x25519::Recipient>()
@@ -287,6 +283,24 @@ pub struct Progress {
     pub dose: String,
 }
 
+/// The records a trial can read: from the day before its first (a record's local day may be
+/// the next one in UTC) to after its last.
+fn trial_window(t: &Trial) -> Result<Window> {
+    let d = &t.trial.design;
+    let at = |date: Date, hours: i64| -> Result<Timestamp> {
+        date.to_zoned_datetime(TimeZone::UTC)
+            .map_err(input)?
+            .timestamp()
+            .checked_add(jiff::Span::new().hours(hours))
+            .map_err(input)
+    };
+    Ok(Window {
+        from: Some(at(d.start, -24)?),
+        to: Some(at(d.end(), 48)?),
+        include_deleted: false,
+    })
+}
+
 /// The latest trial's progress; `None` when no trial was ever planned.
 pub async fn progress<S: Store>(store: &S, now: Timestamp) -> Result<Option<Progress>> {
     let Some(c) = current(store, now).await? else {
@@ -294,19 +308,12 @@ pub async fn progress<S: Store>(store: &S, now: Timestamp) -> Result<Option<Prog
     };
     let t = &c.trial.trial;
     let today = today_in(&tz_of(store).await?, now);
-    let window = Window::since(Some(
-        t.design
-            .start
-            .to_zoned_datetime(TimeZone::UTC)
-            .map_err(input)?
-            .timestamp()
-            .saturating_sub(jiff::Span::new().hours(24))
-            .map_err(input)?,
-    ));
-    let local = |at: Timestamp, zone: &str| {
-        at.to_zoned_datetime(dosewise_core::when::zone(zone).unwrap_or(TimeZone::UTC))
-            .date()
+    // To now: a container logged after the last day still counts as taken.
+    let window = Window {
+        to: None,
+        ..trial_window(&c.trial)?
     };
+    let local = dosewise_core::when::local_date;
     // With their findings: a red flag on a trial dose is shown beside the trial.
     let trial_doses: Vec<_> = store
         .doses(window)
@@ -389,18 +396,15 @@ pub async fn labels_html<S: Store>(store: &S, now: Timestamp) -> Result<String> 
 /// Plan a trial: check the request, draw and seal the allocation, store it. Refused while
 /// another trial is not yet revealed.
 pub async fn plan_trial<S: Store>(store: &S, req: &PlanRequest, now: Timestamp) -> Result<Planned> {
+    let tz = tz_of(store).await?;
     if let Some(c) = current(store, now).await?
         && !matches!(c.state, State::Revealed { .. })
     {
         return Err(AppError::Conflict(format!(
             "a trial planned on {} is not finished: one trial at a time (stop it, or reveal it once it is over)",
-            c.trial
-                .created_at
-                .to_zoned_datetime(tz_of(store).await?)
-                .date()
+            c.trial.created_at.to_zoned_datetime(tz).date()
         )));
     }
-    let tz = tz_of(store).await?;
     let today = today_in(&tz, now);
     let start = match req
         .start
@@ -647,9 +651,10 @@ pub async fn result<S: Store>(store: &S, now: Timestamp) -> Result<TrialResult> 
             "the trial is still blinded: its result comes once it is over and revealed with the key".into(),
         ));
     }
-    let doses = store.dose_history(Window::default()).await?;
-    let checkins = store.checkins(Window::default()).await?;
-    let assessments = store.assessments(Window::default()).await?;
+    let window = trial_window(&c.trial)?;
+    let doses = store.dose_history(window).await?;
+    let checkins = store.checkins(window).await?;
+    let assessments = store.assessments(window).await?;
     let evaluated = evaluate(&c.trial, &c.events, &doses, &checkins, &assessments)
         .ok_or_else(|| AppError::Conflict("the trial is not revealed".into()))?;
     Ok(TrialResult {
@@ -668,10 +673,7 @@ pub async fn result<S: Store>(store: &S, now: Timestamp) -> Result<TrialResult> 
 pub fn add_sample_trial(j: &mut Journal, today: Date, seed: u64) -> Result<bool> {
     use dosewise_core::checkin::Rating;
     use dosewise_core::random::SplitMix;
-    let local = |at: Timestamp, zone: &str| {
-        at.to_zoned_datetime(dosewise_core::when::zone(zone).unwrap_or(TimeZone::UTC))
-            .date()
-    };
+    let local = dosewise_core::when::local_date;
     let Some(first) = j.doses.first().map(|d| local(d.dose.at, &d.dose.zone)) else {
         return Ok(false);
     };

@@ -29,8 +29,7 @@ pub struct Adherence {
 
 /// The local date a dose was taken on, in the zone it was logged in.
 pub fn local_date(d: &Dose) -> Date {
-    let tz = crate::when::zone(&d.dose.zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    d.dose.at.to_zoned_datetime(tz).date()
+    crate::when::local_date(d.dose.at, &d.dose.zone)
 }
 
 /// The doses a protocol's adherence counts: those taken under it, and those of its substance

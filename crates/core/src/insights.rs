@@ -25,9 +25,9 @@ use crate::checkin::Checkin;
 use crate::dose::Dose;
 use crate::medication::SubstanceUse;
 use crate::questionnaire::{Assessment, Change, change};
+use crate::when::local_date as local;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::collections::{BTreeMap, BTreeSet};
@@ -197,11 +197,6 @@ impl Comparison {
             Welch::text,
         )
     }
-}
-
-fn local(t: jiff::Timestamp, zone: &str) -> Date {
-    t.to_zoned_datetime(crate::when::zone(zone).unwrap_or(TimeZone::UTC))
-        .date()
 }
 
 fn group(v: &[f64]) -> Group {

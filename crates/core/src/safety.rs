@@ -1081,8 +1081,7 @@ fn red_flags(p: &Preflight<'_>, history: &[&Dose], f: &mut Vec<Finding>) {
 }
 
 fn local_checkin_date(c: &Checkin) -> String {
-    let tz = crate::when::zone(&c.checkin.zone).unwrap_or(TimeZone::UTC);
-    c.checkin.at.to_zoned_datetime(tz).date().to_string()
+    crate::when::local_date(c.checkin.at, &c.checkin.zone).to_string()
 }
 
 fn vitals(p: &Preflight<'_>, f: &mut Vec<Finding>) {

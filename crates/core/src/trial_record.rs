@@ -89,6 +89,15 @@ impl Outcome {
     pub fn higher_is_better(&self) -> bool {
         !self.is_questionnaire() && !WORSE_WHEN_HIGHER.contains(&self.0.as_str())
     }
+    /// A value turned so that a larger number is better (an improvement on active shows as a
+    /// positive effect, whichever way the outcome runs).
+    pub fn improvement(&self, value: f64) -> f64 {
+        if self.higher_is_better() {
+            value
+        } else {
+            -value
+        }
+    }
     /// How people read it: "mood", "PHQ-9 total".
     pub fn label(&self) -> String {
         match self.0.as_str() {
@@ -414,35 +423,25 @@ impl Observed {
     /// The days as the analysis takes them: the outcome turned so that a larger number is
     /// better (an improvement on active shows as a positive effect).
     pub fn observations(&self, outcome: &Outcome) -> Vec<Observation> {
-        let sign = if outcome.higher_is_better() {
-            1.0
-        } else {
-            -1.0
-        };
         self.days
             .iter()
             .map(|d| Observation {
                 block: d.block,
                 condition: d.condition,
-                outcome: sign * d.outcome,
+                outcome: outcome.improvement(d.outcome),
                 guess: d.guess.map(|g| g.guess),
             })
             .collect()
     }
     /// The days for the Bayesian fit: (day number, active, outcome turned as above).
     pub fn series(&self, outcome: &Outcome) -> Vec<(f64, bool, f64)> {
-        let sign = if outcome.higher_is_better() {
-            1.0
-        } else {
-            -1.0
-        };
         self.days
             .iter()
             .map(|d| {
                 (
                     f64::from(d.day),
                     d.condition == Condition::Active,
-                    sign * d.outcome,
+                    outcome.improvement(d.outcome),
                 )
             })
             .collect()
@@ -468,10 +467,34 @@ pub fn observe(
     let condition_of = |date: Date| planned.iter().find(|p| p.0 == date).map(|p| p.1);
     let unblinded = unblinded_days(events);
     let stopped_on = stopped_on(events);
-    let local = |at: Timestamp, zone: &str| {
-        let tz = crate::when::zone(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        at.to_zoned_datetime(tz).date()
-    };
+    // Each record's local date, worked out once: the trial's doses (those from one of its
+    // containers) and the check-ins and questionnaires on its dosing days.
+    let local = |at: Timestamp, zone: &str| crate::when::local_date(at, zone);
+    let dosing: std::collections::HashSet<Date> = t.trial.days.iter().map(|x| x.date).collect();
+    let mut taken_on: std::collections::HashMap<Date, &SealedDay> = Default::default();
+    for x in doses.iter().filter(|x| x.deleted_at.is_none()) {
+        let Some(container) = x.dose.container.as_deref().and_then(|c| t.day_by_code(c)) else {
+            continue;
+        };
+        // The first dose of the day from a container counts.
+        taken_on
+            .entry(local(x.dose.at, &x.dose.zone))
+            .or_insert(container);
+    }
+    let mut checkins_on: std::collections::HashMap<Date, Vec<&Checkin>> = Default::default();
+    for c in checkins.iter().filter(|c| c.deleted_at.is_none()) {
+        let date = local(c.checkin.at, &c.checkin.zone);
+        if dosing.contains(&date) {
+            checkins_on.entry(date).or_default().push(c);
+        }
+    }
+    let mut assessments_on: std::collections::HashMap<Date, Vec<&Assessment>> = Default::default();
+    for a in assessments {
+        let date = local(a.assessment.at, &a.assessment.zone);
+        if dosing.contains(&date) {
+            assessments_on.entry(date).or_default().push(a);
+        }
+    }
     let mut out = Observed {
         days: vec![],
         no_dose: 0,
@@ -490,16 +513,7 @@ pub fn observe(
             continue;
         }
         // The container taken that day: its code names what it held.
-        let taken = doses
-            .iter()
-            .filter(|x| x.deleted_at.is_none())
-            .find_map(|x| {
-                let code = x.dose.container.as_deref()?;
-                (local(x.dose.at, &x.dose.zone) == sd.date)
-                    .then(|| t.day_by_code(code))
-                    .flatten()
-            });
-        let Some(container) = taken else {
+        let Some(container) = taken_on.get(&sd.date) else {
             out.no_dose += 1;
             continue;
         };
@@ -510,15 +524,9 @@ pub fn observe(
         if container.date != sd.date {
             out.swapped += 1;
         }
-        let day_checkins: Vec<&Checkin> = checkins
-            .iter()
-            .filter(|c| c.deleted_at.is_none() && local(c.checkin.at, &c.checkin.zone) == sd.date)
-            .collect();
-        let day_assessments: Vec<&Assessment> = assessments
-            .iter()
-            .filter(|a| local(a.assessment.at, &a.assessment.zone) == sd.date)
-            .collect();
-        let Some(outcome) = t.trial.outcome.value(&day_checkins, &day_assessments) else {
+        let day_checkins = checkins_on.get(&sd.date).map_or(&[][..], Vec::as_slice);
+        let day_assessments = assessments_on.get(&sd.date).map_or(&[][..], Vec::as_slice);
+        let Some(outcome) = t.trial.outcome.value(day_checkins, day_assessments) else {
             out.no_outcome += 1;
             continue;
         };
@@ -639,7 +647,8 @@ impl Voice {
 /// Fewer analysed days than this, and the result says only that there were too few.
 pub const MIN_DAYS: usize = 6;
 
-fn num(x: f64) -> String {
+/// A figure to two decimals at most, without trailing zeros ("0.47", "2", "-0.64").
+pub fn num(x: f64) -> String {
     let r = (x * 100.0).round() / 100.0;
     let s = format!("{r:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -661,7 +670,8 @@ pub fn pct(p: f64) -> String {
     }
 }
 
-fn pval(p: f64) -> String {
+/// A p-value after "p": "= 0.375", "< 0.001".
+pub fn pval(p: f64) -> String {
     if p < 0.001 {
         "< 0.001".into()
     } else {

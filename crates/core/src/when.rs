@@ -60,6 +60,13 @@ pub fn zone(name: &str) -> Result<TimeZone, WhenError> {
         .map_err(|_| WhenError::UnknownZone(name.to_string()))
 }
 
+/// The local date of an instant in the zone it was recorded in (UTC if that name is unknown):
+/// the day a dose, check-in or reading belongs to.
+pub fn local_date(ts: Timestamp, zone: &str) -> Date {
+    ts.to_zoned_datetime(self::zone(zone).unwrap_or(TimeZone::UTC))
+        .date()
+}
+
 /// The IANA name of a zone, or "UTC" when it has none.
 pub fn zone_name(tz: &TimeZone) -> String {
     tz.iana_name().unwrap_or("UTC").to_string()

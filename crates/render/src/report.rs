@@ -116,9 +116,7 @@ fn bp_cell(s: u16, d: u16, (warn, refuse): (BpLimit, BpLimit)) -> String {
 }
 
 fn in_period(t: Timestamp, zone: &str, o: &ReportOptions) -> bool {
-    let d = t
-        .to_zoned_datetime(dosewise_core::when::zone(zone).unwrap_or(TimeZone::UTC))
-        .date();
+    let d = dosewise_core::when::local_date(t, zone);
     d >= o.from && d <= o.to
 }
 

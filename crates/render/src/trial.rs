@@ -7,7 +7,7 @@ use dosewise_core::jiff::Timestamp;
 use dosewise_core::jiff::civil::Date;
 use dosewise_core::jiff::tz::TimeZone;
 use dosewise_core::trial::Condition;
-use dosewise_core::trial_record::{Evaluated, Trial, Voice};
+use dosewise_core::trial_record::{Evaluated, Trial, Voice, num as fmt, pval};
 
 const CSS: &str = "body{font-family:sans-serif;margin:1.5cm;color:#111}h1{font-size:1.2rem}\
 .labels{display:grid;grid-template-columns:repeat(3,1fr);gap:.4cm}\
@@ -80,12 +80,6 @@ fn noon(d: Date, tz: &TimeZone) -> Timestamp {
         .to_zoned_datetime(tz.clone())
         .map(|z| z.timestamp())
         .unwrap_or_default()
-}
-
-fn fmt(x: f64) -> String {
-    let s = format!("{:.2}", (x * 100.0).round() / 100.0);
-    let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-    if s == "-0" { "0".into() } else { s }
 }
 
 /// The outcome on each analysed day, coloured by what the container held (after unblinding).
@@ -215,12 +209,8 @@ pub fn result_html(v: &ResultView<'_>, h: u8, paper: bool) -> String {
             (
                 "Randomisation test".into(),
                 format!(
-                    "p = {} ({} {} block orders)",
-                    if a.p_value < 0.001 {
-                        "< 0.001".to_string()
-                    } else {
-                        format!("{:.3}", a.p_value)
-                    },
+                    "p {} ({} {} block orders)",
+                    pval(a.p_value),
                     if a.exact {
                         "exact over all"
                     } else {
@@ -247,8 +237,11 @@ pub fn result_html(v: &ResultView<'_>, h: u8, paper: bool) -> String {
         rows.push((
             "Guesses right".into(),
             format!(
-                "{} of {} (binomial p = {:.3}); did not know: {}",
-                bl.correct, bl.guessed, bl.p_value, bl.dont_know
+                "{} of {} (binomial p {}); did not know: {}",
+                bl.correct,
+                bl.guessed,
+                pval(bl.p_value),
+                bl.dont_know
             ),
         ));
         if let Some(w) = &bl.effect_when_not_guessed {
